@@ -1,0 +1,130 @@
+// Package apperr defines the few kinds of error that cross layers, and the
+// one table that maps them to HTTP statuses.
+//
+// Stores return these kinds (wrapped with context); services add Invalid
+// with the field at fault; the web layer turns them into RFC 9457 problems.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Kind is a category of error that a client can act on.
+type Kind int
+
+const (
+	KindInternal Kind = iota
+	KindNotFound
+	KindConflict
+	KindInvalid
+	KindForbidden
+	KindUnauthorized
+)
+
+// Sentinel errors for errors.Is; wrap them with %w.
+var (
+	ErrNotFound     = &Error{Kind: KindNotFound, Msg: "not found"}
+	ErrConflict     = &Error{Kind: KindConflict, Msg: "conflict"}
+	ErrForbidden    = &Error{Kind: KindForbidden, Msg: "forbidden"}
+	ErrUnauthorized = &Error{Kind: KindUnauthorized, Msg: "unauthorized"}
+)
+
+// FieldError names one invalid input field.
+type FieldError struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// Error is an error of a known kind with a message that is safe to show
+// to the client. Fields is set for validation errors.
+type Error struct {
+	Kind   Kind
+	Msg    string
+	Fields []FieldError
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Is makes errors.Is match on kind, so that any NotFound matches ErrNotFound.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t == sentinel(e.Kind)
+}
+
+func sentinel(k Kind) *Error {
+	switch k {
+	case KindNotFound:
+		return ErrNotFound
+	case KindConflict:
+		return ErrConflict
+	case KindForbidden:
+		return ErrForbidden
+	case KindUnauthorized:
+		return ErrUnauthorized
+	}
+	return nil
+}
+
+// NotFound returns a NotFound error naming what was not found.
+func NotFound(what string) error {
+	return &Error{Kind: KindNotFound, Msg: what + " not found"}
+}
+
+// Conflict returns a Conflict error with a client-safe message.
+func Conflict(format string, args ...any) error {
+	return &Error{Kind: KindConflict, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Forbidden returns a Forbidden error with a client-safe message.
+func Forbidden(format string, args ...any) error {
+	return &Error{Kind: KindForbidden, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns a validation error for one field.
+func Invalid(field, detail string) error {
+	return &Error{Kind: KindInvalid, Msg: "validation failed", Fields: []FieldError{{Field: field, Detail: detail}}}
+}
+
+// Validation collects field errors; Err returns nil when there are none.
+type Validation struct{ fields []FieldError }
+
+// Add records that field is invalid.
+func (v *Validation) Add(field, detail string) { v.fields = append(v.fields, FieldError{field, detail}) }
+
+// Err returns the collected errors as one Invalid error, or nil.
+func (v *Validation) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &Error{Kind: KindInvalid, Msg: "validation failed", Fields: v.fields}
+}
+
+// As returns the *Error in err's chain, if any.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// HTTPStatus maps an error to its HTTP status: the one table.
+func HTTPStatus(err error) int {
+	e, ok := As(err)
+	if !ok {
+		return http.StatusInternalServerError
+	}
+	switch e.Kind {
+	case KindNotFound:
+		return http.StatusNotFound
+	case KindConflict:
+		return http.StatusConflict
+	case KindInvalid:
+		return http.StatusUnprocessableEntity
+	case KindForbidden:
+		return http.StatusForbidden
+	case KindUnauthorized:
+		return http.StatusUnauthorized
+	}
+	return http.StatusInternalServerError
+}

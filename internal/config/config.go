@@ -1,0 +1,338 @@
+// Package config loads Ordo's configuration from environment variables.
+//
+// Load is pure: it reads only through the getenv function it is given, so it
+// can be tested without touching the process environment. Every variable is
+// documented in the README with its default; keep the two in step.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Mode says which storage backends Ordo runs on.
+type Mode string
+
+const (
+	// ModeEmbedded is the zero-configuration default: SQLite, local disk,
+	// in-process cache and pub/sub, web and worker in one process.
+	ModeEmbedded Mode = "embedded"
+	// ModeProduction is selected by DATABASE_URL: PostgreSQL, and Redis and
+	// S3 when their variables are set.
+	ModeProduction Mode = "production"
+)
+
+// Config is everything Ordo reads from its environment.
+type Config struct {
+	Port    int
+	DataDir string
+	BaseURL string
+	Secret  string
+
+	DatabaseURL string
+	RedisURL    string
+
+	S3 S3
+
+	SMTPURL string
+
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// ShutdownTimeout bounds graceful shutdown: in-flight requests and
+	// running jobs get this long to finish.
+	ShutdownTimeout time.Duration
+	// MaxBodyBytes caps request bodies that the server reads itself
+	// (uploads go straight to storage and are not bound by it).
+	MaxBodyBytes int64
+	// Concurrency is the number of workers per job queue.
+	Concurrency map[string]int
+}
+
+// S3 is the object-storage configuration; empty Endpoint and Bucket mean
+// local disk under the data directory.
+type S3 struct {
+	Endpoint        string
+	Bucket          string
+	Region          string
+	AccessKeyID     string
+	SecretAccessKey string
+	ForcePathStyle  bool
+}
+
+// Enabled reports whether S3 storage is configured.
+func (s S3) Enabled() bool { return s.Bucket != "" }
+
+// Mode reports the storage mode chosen by the configuration.
+func (c Config) Mode() Mode {
+	if c.DatabaseURL != "" {
+		return ModeProduction
+	}
+	return ModeEmbedded
+}
+
+// defaultConcurrency lists the job queues, one per job family, with their
+// default worker counts. ORDO_QUEUE_<NAME>_CONCURRENCY overrides each.
+var defaultConcurrency = map[string]int{
+	"exports":     2,
+	"invoices":    4,
+	"email":       4,
+	"webhooks":    8,
+	"maintenance": 1,
+}
+
+// QueueNames returns the job queue names in a stable order.
+func QueueNames() []string {
+	return []string{"exports", "invoices", "email", "webhooks", "maintenance"}
+}
+
+// Error is a configuration error: one variable and what is wrong with it.
+type Error struct {
+	Var string
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Var + ": " + e.Msg }
+
+// Load reads the configuration through getenv and validates every value.
+// It does not touch the file system; see EnsureSecret for the one piece of
+// configuration that embedded mode keeps on disk.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	get := func(name string) string {
+		v := strings.TrimSpace(getenv(name))
+		if v != "" {
+			return v
+		}
+		// NAME_FILE lets secrets come from mounted files (Docker, Kubernetes).
+		if f := strings.TrimSpace(getenv(name + "_FILE")); f != "" {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				errs = append(errs, &Error{name + "_FILE", fmt.Sprintf("cannot read %q: %v", f, errors.Unwrap(err))})
+				return ""
+			}
+			return strings.TrimSpace(string(b))
+		}
+		return ""
+	}
+	fail := func(name, format string, args ...any) {
+		errs = append(errs, &Error{name, fmt.Sprintf(format, args...)})
+	}
+
+	c := Config{
+		Port:            3000,
+		DataDir:         "./data",
+		LogLevel:        "info",
+		ShutdownTimeout: 25 * time.Second,
+		MaxBodyBytes:    1 << 20,
+		Concurrency:     map[string]int{},
+	}
+	for k, v := range defaultConcurrency {
+		c.Concurrency[k] = v
+	}
+
+	if v := get("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			fail("PORT", "must be a port number between 1 and 65535, got %q", v)
+		}
+		c.Port = p
+	}
+	if v := get("ORDO_DATA_DIR"); v != "" {
+		c.DataDir = v
+	}
+	if v := get("DATABASE_URL"); v != "" {
+		u, err := url.Parse(v)
+		switch {
+		case err != nil:
+			fail("DATABASE_URL", "is not a URL")
+		case u.Scheme != "postgres" && u.Scheme != "postgresql":
+			fail("DATABASE_URL", "must be a postgres:// URL (leave it unset for the embedded SQLite database), got scheme %q", u.Scheme)
+		case u.Host == "" && u.Query().Get("host") == "":
+			fail("DATABASE_URL", "has no host")
+		}
+		c.DatabaseURL = v
+	}
+	if v := get("REDIS_URL"); v != "" {
+		u, err := url.Parse(v)
+		switch {
+		case err != nil:
+			fail("REDIS_URL", "is not a URL")
+		case u.Scheme != "redis" && u.Scheme != "rediss":
+			fail("REDIS_URL", "must be a redis:// or rediss:// URL, got scheme %q", u.Scheme)
+		case u.Host == "":
+			fail("REDIS_URL", "has no host")
+		}
+		c.RedisURL = v
+	}
+
+	c.S3 = S3{
+		Endpoint:        get("S3_ENDPOINT"),
+		Bucket:          get("S3_BUCKET"),
+		Region:          get("S3_REGION"),
+		AccessKeyID:     get("S3_ACCESS_KEY_ID"),
+		SecretAccessKey: get("S3_SECRET_ACCESS_KEY"),
+	}
+	if c.S3.Region == "" {
+		c.S3.Region = "us-east-1"
+	}
+	if v := get("S3_FORCE_PATH_STYLE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("S3_FORCE_PATH_STYLE", "must be true or false, got %q", v)
+		}
+		c.S3.ForcePathStyle = b
+	}
+	if c.S3.Endpoint != "" {
+		if u, err := url.Parse(c.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail("S3_ENDPOINT", "must be an http:// or https:// URL, got %q", c.S3.Endpoint)
+		}
+	}
+	if c.S3.Bucket == "" && (c.S3.Endpoint != "" || c.S3.AccessKeyID != "") {
+		fail("S3_BUCKET", "is required when S3_ENDPOINT or S3_ACCESS_KEY_ID is set")
+	}
+	if c.S3.Bucket != "" && (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
+		fail("S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
+	}
+
+	if v := get("SMTP_URL"); v != "" {
+		u, err := url.Parse(v)
+		switch {
+		case err != nil:
+			fail("SMTP_URL", "is not a URL")
+		case u.Scheme != "smtp" && u.Scheme != "smtps":
+			fail("SMTP_URL", "must be an smtp:// or smtps:// URL, got scheme %q", u.Scheme)
+		case u.Host == "":
+			fail("SMTP_URL", "has no host")
+		}
+		c.SMTPURL = v
+	}
+
+	c.BaseURL = get("ORDO_BASE_URL")
+	if c.BaseURL == "" {
+		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
+	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		fail("ORDO_BASE_URL", "must be an absolute http:// or https:// URL, got %q", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+
+	c.Secret = get("ORDO_SECRET")
+	switch {
+	case c.Secret != "" && len(c.Secret) < 32:
+		fail("ORDO_SECRET", "must be at least 32 characters (try: openssl rand -base64 48)")
+	case c.Secret == "" && c.Mode() == ModeProduction:
+		fail("ORDO_SECRET", "is required when DATABASE_URL is set (try: openssl rand -base64 48)")
+	}
+
+	if v := get("ORDO_LOG_LEVEL"); v != "" {
+		switch strings.ToLower(v) {
+		case "debug", "info", "warn", "error":
+			c.LogLevel = strings.ToLower(v)
+		default:
+			fail("ORDO_LOG_LEVEL", "must be debug, info, warn or error, got %q", v)
+		}
+	}
+	if v := get("ORDO_SHUTDOWN_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			fail("ORDO_SHUTDOWN_TIMEOUT", "must be a positive duration such as 25s, got %q", v)
+		}
+		c.ShutdownTimeout = d
+	}
+	for _, q := range QueueNames() {
+		name := "ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY"
+		if v := get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				fail(name, "must be an integer between 1 and 1000, got %q", v)
+			}
+			c.Concurrency[q] = n
+		}
+	}
+
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// EnsureSecret fills c.Secret in embedded mode: it reads the secret kept in
+// the data directory, or generates one and keeps it there on first run, so
+// sessions and signed URLs survive restarts without any configuration.
+func EnsureSecret(c *Config) error {
+	if c.Secret != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		c.Secret = strings.TrimSpace(string(b))
+		return nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read secret: %w", err)
+	}
+	raw := make([]byte, 48)
+	if _, err := rand.Read(raw); err != nil {
+		return fmt.Errorf("generate secret: %w", err)
+	}
+	secret := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write secret: %w", err)
+	}
+	c.Secret = secret
+	return nil
+}
+
+// Masked returns the configuration as name=value lines with secrets and
+// passwords hidden, for `ordo config` and the start-up log.
+func (c Config) Masked() [][2]string {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "********"
+	}
+	maskURL := func(s string) string {
+		u, err := url.Parse(s)
+		if err != nil || u.User == nil {
+			return s
+		}
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		return u.String()
+	}
+	out := [][2]string{
+		{"mode", string(c.Mode())},
+		{"PORT", strconv.Itoa(c.Port)},
+		{"ORDO_DATA_DIR", c.DataDir},
+		{"ORDO_BASE_URL", c.BaseURL},
+		{"ORDO_SECRET", mask(c.Secret)},
+		{"DATABASE_URL", maskURL(c.DatabaseURL)},
+		{"REDIS_URL", maskURL(c.RedisURL)},
+		{"S3_ENDPOINT", c.S3.Endpoint},
+		{"S3_BUCKET", c.S3.Bucket},
+		{"S3_REGION", c.S3.Region},
+		{"S3_ACCESS_KEY_ID", c.S3.AccessKeyID},
+		{"S3_SECRET_ACCESS_KEY", mask(c.S3.SecretAccessKey)},
+		{"S3_FORCE_PATH_STYLE", strconv.FormatBool(c.S3.ForcePathStyle)},
+		{"SMTP_URL", maskURL(c.SMTPURL)},
+		{"ORDO_LOG_LEVEL", c.LogLevel},
+		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
+	}
+	for _, q := range QueueNames() {
+		out = append(out, [2]string{"ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY", strconv.Itoa(c.Concurrency[q])})
+	}
+	return out
+}

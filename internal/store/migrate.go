@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+// Migrations runs Ordo's own migrations (goose, one SQL file per version
+// in each engine's migrations folder) and then River's, which River ships
+// for each engine. Engines wrap it with their own locking.
+type Migrations[TTx any] struct {
+	Ordo  *goose.Provider
+	River *rivermigrate.Migrator[TTx]
+}
+
+// Up applies every pending migration.
+func (m Migrations[TTx]) Up(ctx context.Context) error {
+	if _, err := m.Ordo.Up(ctx); err != nil {
+		return fmt.Errorf("migrate ordo schema: %w", err)
+	}
+	if _, err := m.River.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate job queue schema: %w", err)
+	}
+	return nil
+}
+
+// Down rolls back Ordo's most recent migration. River's schema is left in
+// place: it holds jobs, and removing it is never part of a rollback.
+func (m Migrations[TTx]) Down(ctx context.Context) error {
+	if _, err := m.Ordo.Down(ctx); err != nil {
+		return fmt.Errorf("roll back ordo schema: %w", err)
+	}
+	return nil
+}
+
+// Status lists every migration with whether it is applied.
+func (m Migrations[TTx]) Status(ctx context.Context) ([]Migration, error) {
+	st, err := m.Ordo.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ordo migration status: %w", err)
+	}
+	var out []Migration
+	for _, s := range st {
+		out = append(out, Migration{
+			Component: "ordo",
+			Version:   s.Source.Version,
+			Name:      strings.TrimSuffix(path.Base(s.Source.Path), ".sql"),
+			Applied:   s.State == goose.StateApplied,
+			AppliedAt: s.AppliedAt,
+		})
+	}
+	existing, err := m.River.ExistingVersions(ctx)
+	if err != nil {
+		// Before the first migration River's version table does not exist.
+		existing = nil
+	}
+	applied := map[int]bool{}
+	for _, e := range existing {
+		applied[e.Version] = true
+	}
+	for _, v := range m.River.AllVersions() {
+		out = append(out, Migration{Component: "river", Version: int64(v.Version), Name: v.Name, Applied: applied[v.Version]})
+	}
+	return out, nil
+}
+
+// Current reports whether nothing is pending.
+func (m Migrations[TTx]) Current(ctx context.Context) (bool, error) {
+	pending, err := m.Ordo.HasPending(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check ordo migrations: %w", err)
+	}
+	if pending {
+		return false, nil
+	}
+	st, err := m.Status(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range st {
+		if !s.Applied {
+			return false, nil
+		}
+	}
+	return true, nil
+}

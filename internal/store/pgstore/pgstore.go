@@ -1,0 +1,181 @@
+// Package pgstore implements store.Store on PostgreSQL through pgx/v5.
+//
+// SQL lives beside the methods that run it, one file per domain, written
+// for PostgreSQL; sqlitestore holds the SQLite twin of each query, and
+// storetest checks that both behave the same.
+package pgstore
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migrationLockID is the advisory lock that serialises `ordo migrate up`
+// across processes ("ordo" in ASCII).
+const migrationLockID = 0x6f72646f
+
+// dbtx is what both the pool and a transaction offer.
+type dbtx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// queries implements store.Querier on a pool or a transaction.
+type queries struct {
+	db   dbtx
+	tx   pgx.Tx // nil outside a transaction
+	jobs *river.Client[pgx.Tx]
+}
+
+// Store is the PostgreSQL store.
+type Store struct {
+	queries
+	pool *pgxpool.Pool
+	log  *slog.Logger
+	mig  store.Migrations[pgx.Tx]
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url. It does not migrate; see MigrateUp.
+func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres pool: %w", err)
+	}
+	s := &Store{pool: pool, log: log}
+	// An insert-only River client: it never works jobs, it only lets store
+	// methods enqueue them, inside their transactions when there is one.
+	s.jobs, err = river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("river insert client: %w", err)
+	}
+	s.db = pool
+
+	sub, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	ordo, err := goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(pool), sub, goose.WithTableName("ordo_schema_migrations"))
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	rm, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log})
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	s.mig = store.Migrations[pgx.Tx]{Ordo: ordo, River: rm}
+	return s, nil
+}
+
+// Pool exposes the connection pool for tests and benchmarks.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+func (s *Store) Engine() string { return "postgres" }
+
+func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
+
+func (s *Store) Close() { s.pool.Close() }
+
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return fn(&queries{db: tx, tx: tx, jobs: s.jobs})
+	})
+}
+
+func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
+	c, err := river.NewClient(riverpgxv5.New(s.pool), config)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return c, nil
+}
+
+// MigrateUp holds a session advisory lock while it migrates, so that two
+// processes running `ordo migrate up` at once apply each migration once.
+func (s *Store) MigrateUp(ctx context.Context) error {
+	return s.withMigrationLock(ctx, s.mig.Up)
+}
+
+func (s *Store) MigrateDown(ctx context.Context) error {
+	return s.withMigrationLock(ctx, s.mig.Down)
+}
+
+func (s *Store) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
+	return s.mig.Status(ctx)
+}
+
+func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) { return s.mig.Current(ctx) }
+
+func (s *Store) withMigrationLock(ctx context.Context, fn func(context.Context) error) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection for migration lock: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	defer func() {
+		// A fresh context: the unlock must happen even if ctx is done.
+		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockID)
+	}()
+	return fn(ctx)
+}
+
+func (q *queries) JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	var (
+		res *rivertype.JobInsertResult
+		err error
+	)
+	if q.tx != nil {
+		res, err = q.jobs.InsertTx(ctx, q.tx, args, opts)
+	} else {
+		res, err = q.jobs.Insert(ctx, args, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+// interpretError maps driver errors to apperr kinds; what names the
+// entity for a not-found message.
+func interpretError(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.NotFound(what)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return apperr.Conflict("%s already exists", what)
+	}
+	return err
+}

@@ -1,0 +1,130 @@
+package sqlitestore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+)
+
+const userColumns = `id, email, name, password_hash, email_verified_at, created_at, updated_at`
+
+func scanUser(row scanner) (account.User, error) {
+	var u account.User
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, nullTimeCol{&u.EmailVerifiedAt}, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	return u, err
+}
+
+func (q *queries) UserCreate(ctx context.Context, u account.User) error {
+	_, err := q.db.ExecContext(ctx, `
+		INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, tsPtr(u.EmailVerifiedAt), ts(u.CreatedAt), ts(u.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("UserCreate: %w", interpretError(err, "user"))
+	}
+	return nil
+}
+
+func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, error) {
+	u, err := scanUser(q.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	if err != nil {
+		return account.User{}, fmt.Errorf("UserGetByID(%s): %w", id, interpretError(err, "user"))
+	}
+	return u, nil
+}
+
+func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.User, error) {
+	u, err := scanUser(q.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(email)))
+	if err != nil {
+		return account.User{}, fmt.Errorf("UserGetByEmail: %w", interpretError(err, "user"))
+	}
+	return u, nil
+}
+
+const membershipColumns = `tenant_id, user_id, role, created_at, updated_at`
+
+func scanMembership(row scanner) (account.Membership, error) {
+	var m account.Membership
+	err := row.Scan(&m.TenantID, &m.UserID, &m.Role, timeCol{&m.CreatedAt}, timeCol{&m.UpdatedAt})
+	return m, err
+}
+
+func (q *queries) MembershipCreate(ctx context.Context, m account.Membership) error {
+	_, err := q.db.ExecContext(ctx, `
+		INSERT INTO memberships (tenant_id, user_id, role, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5)`,
+		m.TenantID, m.UserID, m.Role, ts(m.CreatedAt), ts(m.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("MembershipCreate: %w", interpretError(err, "membership"))
+	}
+	return nil
+}
+
+func (q *queries) MembershipGet(ctx context.Context, tenantID, userID uuid.UUID) (account.Membership, error) {
+	m, err := scanMembership(q.db.QueryRowContext(ctx,
+		`SELECT `+membershipColumns+` FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID))
+	if err != nil {
+		return account.Membership{}, fmt.Errorf("MembershipGet(%s, %s): %w", tenantID, userID, interpretError(err, "membership"))
+	}
+	return m, nil
+}
+
+func (q *queries) membershipList(ctx context.Context, op, query string, arg uuid.UUID) ([]account.Membership, error) {
+	rows, err := q.db.QueryContext(ctx, query, arg)
+	if err != nil {
+		return nil, fmt.Errorf("%s(%s): %w", op, arg, err)
+	}
+	ms, err := collect(rows, scanMembership)
+	if err != nil {
+		return nil, fmt.Errorf("%s(%s): %w", op, arg, err)
+	}
+	return ms, nil
+}
+
+func (q *queries) MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error) {
+	return q.membershipList(ctx, "MembershipListByTenant",
+		`SELECT `+membershipColumns+` FROM memberships WHERE tenant_id = $1 ORDER BY created_at, user_id`, tenantID)
+}
+
+func (q *queries) MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error) {
+	return q.membershipList(ctx, "MembershipListByUser",
+		`SELECT `+membershipColumns+` FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id`, userID)
+}
+
+func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role account.Role, now time.Time) error {
+	res, err := q.db.ExecContext(ctx,
+		`UPDATE memberships SET role = $3, updated_at = $4 WHERE tenant_id = $1 AND user_id = $2`,
+		tenantID, userID, role, ts(now))
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fmt.Errorf("MembershipUpdateRole(%s, %s): %w", tenantID, userID, interpretError(err, "membership"))
+	}
+	return nil
+}
+
+func (q *queries) MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID) error {
+	res, err := q.db.ExecContext(ctx, `DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fmt.Errorf("MembershipDelete(%s, %s): %w", tenantID, userID, interpretError(err, "membership"))
+	}
+	return nil
+}
+
+func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role account.Role) (int, error) {
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2`, tenantID, role).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("MembershipCountByRole(%s): %w", tenantID, err)
+	}
+	return n, nil
+}

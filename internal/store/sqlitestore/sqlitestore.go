@@ -1,0 +1,220 @@
+// Package sqlitestore implements store.Store on SQLite through the pure-Go
+// modernc.org/sqlite driver: the embedded default, one file in the data
+// directory, no cgo.
+//
+// Each query here has a PostgreSQL twin in pgstore; storetest checks that
+// both behave the same.
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// dbtx is what both *sql.DB and *sql.Tx offer.
+type dbtx interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queries implements store.Querier on the database or a transaction.
+type queries struct {
+	db   dbtx
+	tx   *sql.Tx // nil outside a transaction
+	jobs *river.Client[*sql.Tx]
+}
+
+// Store is the SQLite store.
+type Store struct {
+	queries
+	path string
+	rw   *sql.DB
+	log  *slog.Logger
+	mig  store.Migrations[*sql.Tx]
+
+	// runnerDB is River's own single connection, as its SQLite driver asks;
+	// opened on first use by JobRunner.
+	runnerDB *sql.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// dsn builds the connection string: WAL so readers do not block the
+// writer, foreign keys on, a busy timeout instead of immediate SQLITE_BUSY,
+// and BEGIN IMMEDIATE so a transaction that reads then writes never fails
+// to upgrade its lock.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func openDB(path string, maxConns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// Open opens (creating if needed) the database file at path. It does not
+// migrate; see MigrateUp.
+func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	db, err := openDB(path, 8)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	s := &Store{path: path, rw: db, log: log}
+	s.db = db
+	// An insert-only River client: it never works jobs, it only lets store
+	// methods enqueue them, inside their transactions when there is one.
+	s.jobs, err = river.NewClient(riversqlite.New(db), &river.Config{Logger: log})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("river insert client: %w", err)
+	}
+	sub, err := fs.Sub(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	ordo, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithTableName("ordo_schema_migrations"))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	rm, err := rivermigrate.New(riversqlite.New(db), &rivermigrate.Config{Logger: log})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	s.mig = store.Migrations[*sql.Tx]{Ordo: ordo, River: rm}
+	return s, nil
+}
+
+// DB exposes the database for tests and benchmarks.
+func (s *Store) DB() *sql.DB { return s.rw }
+
+func (s *Store) Engine() string { return "sqlite" }
+
+func (s *Store) Ping(ctx context.Context) error { return s.rw.PingContext(ctx) }
+
+func (s *Store) Close() {
+	if s.runnerDB != nil {
+		s.runnerDB.Close()
+	}
+	s.rw.Close()
+}
+
+func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) (err error) {
+	tx, err := s.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(&queries{db: tx, tx: tx, jobs: s.jobs}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
+	if s.runnerDB == nil {
+		db, err := openDB(s.path, 1)
+		if err != nil {
+			return nil, err
+		}
+		s.runnerDB = db
+	}
+	c, err := river.NewClient(riversqlite.New(s.runnerDB), config)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	return c, nil
+}
+
+// MigrateUp needs no lock of its own: SQLite serialises writers, and the
+// embedded mode runs one process.
+func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
+
+func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }
+
+func (s *Store) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
+	return s.mig.Status(ctx)
+}
+
+func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) { return s.mig.Current(ctx) }
+
+func (q *queries) JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	var (
+		res *rivertype.JobInsertResult
+		err error
+	)
+	if q.tx != nil {
+		res, err = q.jobs.InsertTx(ctx, q.tx, args, opts)
+	} else {
+		res, err = q.jobs.Insert(ctx, args, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
+	}
+	return res, nil
+}
+
+// interpretError maps driver errors to apperr kinds; what names the
+// entity for a not-found message.
+func interpretError(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.NotFound(what)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return apperr.Conflict("%s already exists", what)
+		}
+	}
+	return err
+}

@@ -1,0 +1,90 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+const tenantColumns = `id, name, slug, plan, status, created_at, updated_at`
+
+func scanTenant(row scanner) (tenant.Tenant, error) {
+	var t tenant.Tenant
+	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt})
+	return t, err
+}
+
+func (q *queries) TenantCreate(ctx context.Context, t tenant.Tenant) error {
+	_, err := q.db.ExecContext(ctx, `
+		INSERT INTO tenants (id, name, slug, plan, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.CreatedAt), ts(t.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("TenantCreate: %w", interpretError(err, "tenant"))
+	}
+	return nil
+}
+
+func (q *queries) TenantGetByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error) {
+	t, err := scanTenant(q.db.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, id))
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("TenantGetByID(%s): %w", id, interpretError(err, "tenant"))
+	}
+	return t, nil
+}
+
+func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tenant, error) {
+	t, err := scanTenant(q.db.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE slug = $1`, slug))
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("TenantGetBySlug(%q): %w", slug, interpretError(err, "tenant"))
+	}
+	return t, nil
+}
+
+func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
+	res, err := q.db.ExecContext(ctx, `
+		UPDATE tenants SET name = $2, slug = $3, plan = $4, status = $5, updated_at = $6
+		WHERE id = $1`,
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.UpdatedAt))
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fmt.Errorf("TenantUpdate(%s): %w", t.ID, interpretError(err, "tenant"))
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// oneRow turns "no row affected" into sql.ErrNoRows, so that updates and
+// deletes report a missing row the same way a select does.
+func oneRow(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return sql.ErrNoRows
+	}
+	return nil
+}
+
+// collect scans every row with scan.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

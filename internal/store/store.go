@@ -1,0 +1,80 @@
+// Package store defines the persistence contract of Ordo: one interface
+// made of the domain packages' Store interfaces, with two implementations,
+// pgstore (PostgreSQL) and sqlitestore (SQLite, the embedded default).
+// storetest holds the conformance suite that both must pass unchanged.
+//
+// Business rules do not belong here; stores persist and query. Every query
+// on tenant-owned data takes the tenant id right after ctx.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// Querier is every domain query, usable on the store or inside a Tx.
+type Querier interface {
+	tenant.Store
+	account.Store
+
+	// JobInsert enqueues a background job. Inside a Tx the job becomes
+	// visible to workers only if the transaction commits.
+	JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Tx is a Querier bound to one database transaction.
+type Tx interface {
+	Querier
+}
+
+// Store is a handle on the system of record.
+type Store interface {
+	Querier
+
+	// InTx runs fn in a transaction, committing if fn returns nil and
+	// rolling back otherwise (or if fn panics).
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+
+	// Engine names the database engine: "postgres" or "sqlite".
+	Engine() string
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases connections.
+	Close()
+
+	// MigrateUp applies every pending migration, Ordo's and the job
+	// queue's, and is safe to run from several processes at once.
+	MigrateUp(ctx context.Context) error
+	// MigrateDown rolls back Ordo's most recent migration.
+	MigrateDown(ctx context.Context) error
+	// MigrationStatus lists Ordo's and the job queue's migrations.
+	MigrationStatus(ctx context.Context) ([]Migration, error)
+	// SchemaCurrent reports whether no migration is pending.
+	SchemaCurrent(ctx context.Context) (bool, error)
+
+	// JobRunner returns a job queue client that works the queues in
+	// config; it is started and stopped by the caller.
+	JobRunner(config *river.Config) (JobRunner, error)
+}
+
+// Migration is one line of `ordo migrate status`.
+type Migration struct {
+	Component string // "ordo" or "river"
+	Version   int64
+	Name      string
+	Applied   bool
+	AppliedAt time.Time
+}
+
+// JobRunner works job queues until stopped. *river.Client satisfies it.
+type JobRunner interface {
+	Start(ctx context.Context) error
+	// Stop waits for running jobs to finish, bounded by ctx.
+	Stop(ctx context.Context) error
+}

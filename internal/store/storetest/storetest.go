@@ -1,0 +1,333 @@
+// Package storetest is the conformance suite for store.Store: every engine
+// runs Exercise unchanged, so a behaviour that differs between PostgreSQL
+// and SQLite is a failing test, not a surprise in production.
+//
+// The suite shares one migrated store between its subtests; each subtest
+// makes its own tenants and users with fresh ids, so they run in parallel
+// and never see each other's rows.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// Exercise runs the whole suite against s, which must be migrated.
+func Exercise(t *testing.T, s store.Store) {
+	t.Run("Migrations", func(t *testing.T) { testMigrations(t, s) })
+	t.Run("Tenant", func(t *testing.T) { t.Parallel(); testTenant(t, s) })
+	t.Run("User", func(t *testing.T) { t.Parallel(); testUser(t, s) })
+	t.Run("Membership", func(t *testing.T) { t.Parallel(); testMembership(t, s) })
+	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
+	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
+}
+
+// now is a timestamp at the precision both engines keep (microseconds).
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// NewTenant returns a valid tenant with a unique slug, not yet stored.
+func NewTenant() tenant.Tenant {
+	id := uuid.Must(uuid.NewV7())
+	n := now()
+	return tenant.Tenant{ID: id, Name: "Tenant " + id.String()[:8], Slug: "t-" + id.String(), Plan: tenant.PlanFree, Status: tenant.StatusActive, CreatedAt: n, UpdatedAt: n}
+}
+
+// NewUser returns a valid user with a unique e-mail, not yet stored.
+func NewUser() account.User {
+	id := uuid.Must(uuid.NewV7())
+	n := now()
+	return account.User{ID: id, Email: "user-" + id.String() + "@example.com", Name: "User", PasswordHash: "hash", CreatedAt: n, UpdatedAt: n}
+}
+
+func requireKind(t *testing.T, err error, want *apperr.Error) {
+	t.Helper()
+	require.Error(t, err)
+	require.Truef(t, errors.Is(err, want), "want %v, got %v", want, err)
+}
+
+func testMigrations(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	// Applying again is a no-op, not an error.
+	require.NoError(t, s.MigrateUp(ctx))
+	current, err := s.SchemaCurrent(ctx)
+	require.NoError(t, err)
+	require.True(t, current)
+	ms, err := s.MigrationStatus(ctx)
+	require.NoError(t, err)
+	seen := map[string]int{}
+	for _, m := range ms {
+		require.Truef(t, m.Applied, "migration %s %d %s not applied", m.Component, m.Version, m.Name)
+		seen[m.Component]++
+	}
+	require.Positive(t, seen["ordo"])
+	require.Positive(t, seen["river"])
+}
+
+func testTenant(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tn := NewTenant()
+	require.NoError(t, s.TenantCreate(ctx, tn))
+
+	got, err := s.TenantGetByID(ctx, tn.ID)
+	require.NoError(t, err)
+	requireTenant(t, tn, got)
+
+	got, err = s.TenantGetBySlug(ctx, tn.Slug)
+	require.NoError(t, err)
+	requireTenant(t, tn, got)
+
+	dup := NewTenant()
+	dup.Slug = tn.Slug
+	requireKind(t, s.TenantCreate(ctx, dup), apperr.ErrConflict)
+
+	_, err = s.TenantGetByID(ctx, uuid.Must(uuid.NewV7()))
+	requireKind(t, err, apperr.ErrNotFound)
+	_, err = s.TenantGetBySlug(ctx, "no-such-slug-"+tn.ID.String())
+	requireKind(t, err, apperr.ErrNotFound)
+
+	tn.Name = "Renamed"
+	tn.Plan = tenant.PlanPro
+	tn.UpdatedAt = now().Add(time.Second)
+	require.NoError(t, s.TenantUpdate(ctx, tn))
+	got, err = s.TenantGetByID(ctx, tn.ID)
+	require.NoError(t, err)
+	requireTenant(t, tn, got)
+
+	other := NewTenant()
+	require.NoError(t, s.TenantCreate(ctx, other))
+	other.Slug = tn.Slug
+	requireKind(t, s.TenantUpdate(ctx, other), apperr.ErrConflict)
+
+	missing := NewTenant()
+	requireKind(t, s.TenantUpdate(ctx, missing), apperr.ErrNotFound)
+}
+
+func requireTenant(t *testing.T, want, got tenant.Tenant) {
+	t.Helper()
+	require.True(t, want.CreatedAt.Equal(got.CreatedAt), "created_at: want %v got %v", want.CreatedAt, got.CreatedAt)
+	require.True(t, want.UpdatedAt.Equal(got.UpdatedAt), "updated_at: want %v got %v", want.UpdatedAt, got.UpdatedAt)
+	got.CreatedAt, got.UpdatedAt = want.CreatedAt, want.UpdatedAt
+	require.Equal(t, want, got)
+}
+
+func testUser(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	u := NewUser()
+	u.Email = "Mixed.Case-" + u.ID.String() + "@Example.com"
+	require.NoError(t, s.UserCreate(ctx, u))
+
+	got, err := s.UserGetByEmail(ctx, u.Email)
+	require.NoError(t, err)
+	require.Equal(t, u.ID, got.ID)
+	require.Equal(t, "mixed.case-"+u.ID.String()+"@example.com", got.Email, "e-mail is stored lower-cased")
+	require.Nil(t, got.EmailVerifiedAt)
+	require.True(t, u.CreatedAt.Equal(got.CreatedAt))
+
+	got, err = s.UserGetByID(ctx, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, u.PasswordHash, got.PasswordHash)
+
+	dup := NewUser()
+	dup.Email = u.Email
+	requireKind(t, s.UserCreate(ctx, dup), apperr.ErrConflict)
+
+	verified := NewUser()
+	at := now().Add(-time.Hour)
+	verified.EmailVerifiedAt = &at
+	require.NoError(t, s.UserCreate(ctx, verified))
+	got, err = s.UserGetByID(ctx, verified.ID)
+	require.NoError(t, err)
+	require.NotNil(t, got.EmailVerifiedAt)
+	require.True(t, at.Equal(*got.EmailVerifiedAt))
+
+	_, err = s.UserGetByEmail(ctx, "nobody-"+u.ID.String()+"@example.com")
+	requireKind(t, err, apperr.ErrNotFound)
+}
+
+func testMembership(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewTenant(), NewTenant()
+	require.NoError(t, s.TenantCreate(ctx, a))
+	require.NoError(t, s.TenantCreate(ctx, b))
+	owner, member := NewUser(), NewUser()
+	require.NoError(t, s.UserCreate(ctx, owner))
+	require.NoError(t, s.UserCreate(ctx, member))
+
+	n := now()
+	add := func(tn tenant.Tenant, u account.User, role account.Role, at time.Time) {
+		t.Helper()
+		require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tn.ID, UserID: u.ID, Role: role, CreatedAt: at, UpdatedAt: at}))
+	}
+	add(a, owner, account.RoleOwner, n)
+	add(a, member, account.RoleMember, n.Add(time.Second))
+	add(b, member, account.RoleOwner, n.Add(2*time.Second))
+
+	err := s.MembershipCreate(ctx, account.Membership{TenantID: a.ID, UserID: owner.ID, Role: account.RoleAdmin, CreatedAt: n, UpdatedAt: n})
+	requireKind(t, err, apperr.ErrConflict)
+
+	err = s.MembershipCreate(ctx, account.Membership{TenantID: uuid.Must(uuid.NewV7()), UserID: owner.ID, Role: account.RoleAdmin, CreatedAt: n, UpdatedAt: n})
+	require.Error(t, err, "a membership of a tenant that does not exist violates a foreign key")
+
+	m, err := s.MembershipGet(ctx, a.ID, member.ID)
+	require.NoError(t, err)
+	require.Equal(t, account.RoleMember, m.Role)
+
+	// Isolation: the owner of A is nothing in B.
+	_, err = s.MembershipGet(ctx, b.ID, owner.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+
+	list, err := s.MembershipListByTenant(ctx, a.ID)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.Equal(t, owner.ID, list[0].UserID)
+	require.Equal(t, member.ID, list[1].UserID)
+
+	list, err = s.MembershipListByUser(ctx, member.ID)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.Equal(t, a.ID, list[0].TenantID)
+	require.Equal(t, b.ID, list[1].TenantID)
+
+	count, err := s.MembershipCountByRole(ctx, a.ID, account.RoleOwner)
+	require.NoError(t, err)
+	require.Equal(t, 1, count)
+
+	require.NoError(t, s.MembershipUpdateRole(ctx, a.ID, member.ID, account.RoleOwner, n.Add(time.Minute)))
+	count, err = s.MembershipCountByRole(ctx, a.ID, account.RoleOwner)
+	require.NoError(t, err)
+	require.Equal(t, 2, count)
+	m, err = s.MembershipGet(ctx, a.ID, member.ID)
+	require.NoError(t, err)
+	require.True(t, n.Add(time.Minute).Equal(m.UpdatedAt))
+
+	requireKind(t, s.MembershipUpdateRole(ctx, b.ID, owner.ID, account.RoleAdmin, n), apperr.ErrNotFound)
+
+	require.NoError(t, s.MembershipDelete(ctx, a.ID, member.ID))
+	requireKind(t, s.MembershipDelete(ctx, a.ID, member.ID), apperr.ErrNotFound)
+	_, err = s.MembershipGet(ctx, a.ID, member.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	// The membership in B is untouched.
+	_, err = s.MembershipGet(ctx, b.ID, member.ID)
+	require.NoError(t, err)
+}
+
+func testTx(t *testing.T, s store.Store) {
+	ctx := context.Background()
+
+	committed := NewTenant()
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.TenantCreate(ctx, committed); err != nil {
+			return err
+		}
+		// A read inside the transaction sees its own write.
+		_, err := tx.TenantGetByID(ctx, committed.ID)
+		return err
+	}))
+	_, err := s.TenantGetByID(ctx, committed.ID)
+	require.NoError(t, err)
+
+	rolledBack := NewTenant()
+	boom := errors.New("boom")
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		require.NoError(t, tx.TenantCreate(ctx, rolledBack))
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	_, err = s.TenantGetByID(ctx, rolledBack.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+
+	panicked := NewTenant()
+	require.Panics(t, func() {
+		_ = s.InTx(ctx, func(tx store.Tx) error {
+			require.NoError(t, tx.TenantCreate(ctx, panicked))
+			panic("mid-transaction")
+		})
+	})
+	_, err = s.TenantGetByID(ctx, panicked.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+}
+
+// probeArgs is a job that reports its token when it runs.
+type probeArgs struct {
+	Token string `json:"token"`
+}
+
+func (probeArgs) Kind() string { return "storetest_probe" }
+
+func (probeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "storetest"} }
+
+func testJobs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ran := make(chan string, 16)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[probeArgs]) error {
+		ran <- job.Args.Token
+		return nil
+	}))
+
+	// A job inserted inside a transaction that rolls back must never run;
+	// it is inserted first so that, were it there, it would run first.
+	rollbackToken, commitToken, plainToken := "rollback-"+uuid.NewString(), "commit-"+uuid.NewString(), "plain-"+uuid.NewString()
+	boom := errors.New("roll back")
+	err := s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.JobInsert(ctx, probeArgs{Token: rollbackToken}, nil)
+		require.NoError(t, err)
+		return boom
+	})
+	require.ErrorIs(t, err, boom)
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.JobInsert(ctx, probeArgs{Token: commitToken}, nil)
+		return err
+	}))
+	_, err = s.JobInsert(ctx, probeArgs{Token: plainToken}, nil)
+	require.NoError(t, err)
+
+	runner, err := s.JobRunner(&river.Config{
+		Queues:            map[string]river.QueueConfig{"storetest": {MaxWorkers: 2}},
+		Workers:           workers,
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	require.NoError(t, runner.Start(ctx))
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(stopCtx)
+	})
+
+	seen := map[string]int{}
+	deadline := time.After(20 * time.Second)
+	for seen[commitToken] == 0 || seen[plainToken] == 0 {
+		select {
+		case tok := <-ran:
+			seen[tok]++
+		case <-deadline:
+			t.Fatalf("committed jobs did not run within 20s; ran: %v", seen)
+		}
+	}
+	// Give a wrongly surviving job every chance to show up.
+	settle := time.After(500 * time.Millisecond)
+	for done := false; !done; {
+		select {
+		case tok := <-ran:
+			seen[tok]++
+		case <-settle:
+			done = true
+		}
+	}
+	require.Zero(t, seen[rollbackToken], "a job inserted in a rolled-back transaction ran")
+	require.Equal(t, 1, seen[commitToken])
+	require.Equal(t, 1, seen[plainToken])
+}
