@@ -91,7 +91,9 @@ func Invalid(field, detail string) error {
 type Validation struct{ fields []FieldError }
 
 // Add records that field is invalid.
-func (v *Validation) Add(field, detail string) { v.fields = append(v.fields, FieldError{field, detail}) }
+func (v *Validation) Add(field, detail string) {
+	v.fields = append(v.fields, FieldError{field, detail})
+}
 
 // Err returns the collected errors as one Invalid error, or nil.
 func (v *Validation) Err() error {

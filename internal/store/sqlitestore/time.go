@@ -51,4 +51,3 @@ func (c nullTimeCol) Scan(src any) error {
 	*c.t = &t
 	return nil
 }
-
