@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Mode says which storage backends Ordo runs on.
@@ -157,6 +159,10 @@ func Load(getenv func(string) string) (Config, error) {
 			fail("DATABASE_URL", "must be a postgres:// URL (leave it unset for the embedded SQLite database), got scheme %q", u.Scheme)
 		case u.Host == "" && u.Query().Get("host") == "":
 			fail("DATABASE_URL", "has no host")
+		default:
+			if _, err := pgconn.ParseConfig(v); err != nil {
+				fail("DATABASE_URL", "is not a valid PostgreSQL connection URL: %s", pgconnReason(err))
+			}
 		}
 		c.DatabaseURL = v
 	}
@@ -227,7 +233,9 @@ func Load(getenv func(string) string) (Config, error) {
 	switch {
 	case c.Secret != "" && len(c.Secret) < 32:
 		fail("ORDO_SECRET", "must be at least 32 characters (try: openssl rand -base64 48)")
-	case c.Secret == "" && c.Mode() == ModeProduction:
+	case c.Secret == "" && c.Mode() == ModeProduction && len(errs) == 0:
+		// Only once DATABASE_URL itself is fine, so that one mistake
+		// gives one line.
 		fail("ORDO_SECRET", "is required when DATABASE_URL is set (try: openssl rand -base64 48)")
 	}
 
@@ -335,4 +343,19 @@ func (c Config) Masked() [][2]string {
 		out = append(out, [2]string{"ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY", strconv.Itoa(c.Concurrency[q])})
 	}
 	return out
+}
+
+// pgconnReason extracts pgconn's reason without echoing the URL, which may
+// hold a password.
+func pgconnReason(err error) string {
+	var pe *pgconn.ParseConfigError
+	if !errors.As(err, &pe) {
+		return "cannot parse it"
+	}
+	// The message reads "cannot parse `<redacted url>`: <reason>".
+	msg := pe.Error()
+	if i := strings.LastIndex(msg, "`: "); i >= 0 {
+		return msg[i+3:]
+	}
+	return "cannot parse it"
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 )
 
 // InCI reports whether the tests run in CI, where every service must be
@@ -102,4 +103,29 @@ func redact(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
+}
+
+// DefaultRedisURL is the server tests use unless ORDO_TEST_REDIS_URL names
+// another.
+const DefaultRedisURL = "redis://127.0.0.1:6379/0"
+
+// RedisURL returns the URL of a reachable Redis, or skips (fails in CI).
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("ORDO_TEST_REDIS_URL")
+	if u == "" {
+		u = DefaultRedisURL
+	}
+	opts, err := redis.ParseURL(u)
+	if err != nil {
+		t.Fatalf("ORDO_TEST_REDIS_URL: %v", err)
+	}
+	c := redis.NewClient(opts)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		Missing(t, "no Redis at %s: %v", redact(u), err)
+	}
+	return u
 }

@@ -1,0 +1,253 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ordo/ordo/internal/testkit"
+)
+
+// bin is the ordo binary built once for these tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ordo-bin")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "ordo")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build ordo: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// process is a running ordo.
+type process struct {
+	cmd    *exec.Cmd
+	stderr *bytes.Buffer
+	done   chan error
+}
+
+// start runs ordo with args in dir, with only env (plus PATH and HOME).
+func start(t *testing.T, dir string, env []string, args ...string) *process {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	p := &process{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("ordo %v stderr:\n%s", args, p.stderr)
+		}
+	})
+	return p
+}
+
+// stop sends SIGTERM and returns the exit status and how long it took.
+func (p *process) stop(t *testing.T) (int, time.Duration) {
+	t.Helper()
+	begin := time.Now()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("ordo did not exit within 15s of SIGTERM")
+	}
+	return p.cmd.ProcessState.ExitCode(), time.Since(begin)
+}
+
+// waitStatus polls url until it answers want or the deadline passes.
+func waitStatus(t *testing.T, url string, want int, within time.Duration) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			var body map[string]any
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			resp.Body.Close()
+			if resp.StatusCode == want {
+				return body
+			}
+			last = fmt.Sprintf("status %d: %v", resp.StatusCode, body)
+		} else {
+			last = err.Error()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer %d within %s; last: %s", url, want, within, last)
+	return nil
+}
+
+func run(t *testing.T, dir string, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatal(err)
+		}
+	}
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+// The zero-configuration promise: no variables, a fresh directory.
+func TestEmbeddedServe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	p := start(t, dir, []string{fmt.Sprintf("PORT=%d", port)})
+
+	waitStatus(t, base+"/healthz", 200, 10*time.Second)
+	body := waitStatus(t, base+"/readyz", 200, 5*time.Second)
+	if body["status"] != "ok" {
+		t.Errorf("readyz body %v", body)
+	}
+	for _, f := range []string{"data/ordo.db", "data/secret"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s not created: %v", f, err)
+		}
+	}
+	code, took := p.stop(t)
+	if code != 0 || took > 10*time.Second {
+		t.Errorf("SIGTERM: exit %d after %s, want 0 within 10s", code, took)
+	}
+	if !strings.Contains(p.stderr.String(), `"msg":"stopped"`) {
+		t.Errorf("no clean-stop log line:\n%s", p.stderr)
+	}
+}
+
+// Production mode: an empty PostgreSQL database is not ready until
+// `ordo migrate up` has run; then it is, and status lists the migrations.
+func TestProductionServe(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	env := []string{
+		"DATABASE_URL=" + testkit.PostgresURL(t),
+		"ORDO_SECRET=" + strings.Repeat("k", 40),
+		"REDIS_URL=" + testkit.RedisURL(t),
+		fmt.Sprintf("PORT=%d", port),
+	}
+
+	p := start(t, dir, env, "serve")
+	waitStatus(t, base+"/healthz", 200, 10*time.Second)
+	body := waitStatus(t, base+"/readyz", 503, 5*time.Second)
+	if fmt.Sprint(body["failed"]) != "[migrations]" {
+		t.Errorf("readyz before migrating should name migrations: %v", body)
+	}
+
+	out, errOut, code := run(t, dir, env, "migrate", "up")
+	if code != 0 {
+		t.Fatalf("migrate up: exit %d\n%s", code, errOut)
+	}
+	body = waitStatus(t, base+"/readyz", 200, 5*time.Second)
+	if checks, _ := body["checks"].(map[string]any); checks["redis"] == nil {
+		t.Errorf("readyz should check the configured Redis: %v", body)
+	}
+
+	out, errOut, code = run(t, dir, env, "migrate", "status")
+	if code != 0 || !strings.Contains(out, "00001_init") {
+		t.Errorf("migrate status: exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		if !slices.Contains(strings.Fields(line), "applied") {
+			t.Errorf("migration not applied: %q", line)
+		}
+	}
+
+	w := start(t, dir, env, "worker")
+	time.Sleep(300 * time.Millisecond)
+	if code, _ := w.stop(t); code != 0 {
+		t.Errorf("worker exit %d", code)
+	}
+	if code, took := p.stop(t); code != 0 || took > 10*time.Second {
+		t.Errorf("serve SIGTERM: exit %d after %s", code, took)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Error("production mode must not create the embedded data directory")
+	}
+}
+
+func TestBadConfigurationExits2(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  []string
+		args []string
+		want string
+	}{
+		{[]string{"PORT=abc"}, nil, "PORT"},
+		{[]string{"PORT=99999"}, []string{"serve"}, "PORT"},
+		{[]string{"DATABASE_URL=mysql://db/x"}, nil, "DATABASE_URL"},
+		{[]string{"DATABASE_URL=postgres://db:notaport/x"}, []string{"migrate", "up"}, "DATABASE_URL"},
+		{nil, []string{"frobnicate"}, "unknown command"},
+		{nil, []string{"migrate", "sideways"}, "unknown migrate command"},
+	}
+	for _, tt := range tests {
+		out, errOut, code := run(t, t.TempDir(), tt.env, tt.args...)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code != 2 || !strings.Contains(lines[0], tt.want) || strings.Contains(errOut, "goroutine") {
+			t.Errorf("%v %v: exit %d, stderr %q, stdout %q", tt.env, tt.args, code, errOut, out)
+		}
+		if strings.HasPrefix(tt.want, strings.ToUpper(tt.want[:1])) && len(lines) != 1 {
+			t.Errorf("%v: want one line, got %q", tt.env, errOut)
+		}
+	}
+}
+
+func TestVersionAndSeed(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out, _, code := run(t, dir, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "ordo ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	out, errOut, code := run(t, dir, nil, "seed")
+	if code != 0 || !strings.Contains(out, "created demo tenant") {
+		t.Fatalf("seed: %d %q %q", code, out, errOut)
+	}
+	out, _, code = run(t, dir, nil, "seed")
+	if code != 0 || !strings.Contains(out, "already present") {
+		t.Errorf("second seed: %d %q", code, out)
+	}
+}

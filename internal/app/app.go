@@ -1,0 +1,169 @@
+// Package app wires Ordo together: it parses the command line, loads the
+// configuration, opens the store and the other adapters for the chosen
+// mode, and runs the subcommand. It holds no business logic.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/ordo/ordo/internal/config"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2 // bad command line or configuration
+)
+
+const usage = `Usage: ordo [command]
+
+Commands:
+  serve              run the web server (default; embedded mode also runs the worker)
+  worker             run only the background job workers
+  migrate up         apply pending database migrations
+  migrate down       roll back the most recent migration
+  migrate status     list migrations and whether they are applied
+  seed               create demo data
+  config             print the configuration, secrets masked
+  version            print the version
+
+Configuration comes from environment variables; see README.md.
+`
+
+// usageError is a mistake on the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// Main runs the ordo command with args (without the program name) and
+// returns the process exit status. getenv, stdout and stderr are passed in
+// so that tests can run it in-process.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "version":
+		fmt.Fprintln(stdout, "ordo", Version())
+		return exitOK
+	}
+
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(stderr, "ordo: invalid configuration:", line)
+		}
+		return exitUsage
+	}
+
+	err = run(ctx, cmd, args, cfg, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ordo: %s\n\n%s", ue.msg, usage)
+		return exitUsage
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	default:
+		fmt.Fprintln(stderr, "ordo:", err)
+		return exitFailure
+	}
+}
+
+func run(ctx context.Context, cmd string, args []string, cfg config.Config, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ordo "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", cfg.Port, "HTTP port (overrides PORT)")
+	dataDir := fs.String("data-dir", cfg.DataDir, "data directory (overrides ORDO_DATA_DIR)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if *port < 1 || *port > 65535 {
+		return usageError{fmt.Sprintf("-port must be between 1 and 65535, got %d", *port)}
+	}
+	cfg.Port, cfg.DataDir = *port, *dataDir
+	rest := fs.Args()
+
+	log := newLogger(stderr, cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "worker":
+		return worker(ctx, cfg, log)
+	case "migrate":
+		if len(rest) != 1 {
+			return usageError{"migrate needs one of: up, down, status"}
+		}
+		return migrate(ctx, cfg, log, rest[0], stdout)
+	case "seed":
+		return seed(ctx, cfg, log, stdout)
+	case "config":
+		for _, kv := range cfg.Masked() {
+			fmt.Fprintf(stdout, "%s=%s\n", kv[0], kv[1])
+		}
+		return nil
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// newLogger logs JSON, for collectors such as Loki, unless w is a terminal.
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// version is set at build time with -ldflags "-X github.com/ordo/ordo/internal/app.version=v1.2.3".
+var version = ""
+
+// Version reports the build's version: the linker-set one, else the VCS
+// revision Go recorded, else "dev".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+		var rev, dirty string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "-dirty"
+				}
+			}
+		}
+		if len(rev) >= 12 {
+			return "dev-" + rev[:12] + dirty
+		}
+	}
+	return "dev"
+}

@@ -1,0 +1,139 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/store/sqlitestore"
+	"github.com/ordo/ordo/internal/web"
+)
+
+// services are the adapters one process uses, opened for its mode.
+type services struct {
+	cfg   config.Config
+	log   *slog.Logger
+	store store.Store
+	redis *redis.Client // nil unless REDIS_URL is set
+}
+
+// openServices opens the adapters that cfg selects. In embedded mode it
+// also makes the data directory, keeps the signing secret there and
+// applies migrations, so that a fresh checkout runs with no set-up.
+func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, autoMigrate bool) (*services, error) {
+	svc := &services{cfg: cfg, log: log}
+	switch cfg.Mode() {
+	case config.ModeEmbedded:
+		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		if err := config.EnsureSecret(&svc.cfg); err != nil {
+			return nil, err
+		}
+		path := filepath.Join(cfg.DataDir, "ordo.db")
+		s, err := sqlitestore.Open(ctx, path, log)
+		if err != nil {
+			return nil, err
+		}
+		svc.store = s
+		if autoMigrate {
+			if err := s.MigrateUp(ctx); err != nil {
+				s.Close()
+				return nil, err
+			}
+		}
+		log.Info("embedded mode", "database", path)
+	case config.ModeProduction:
+		s, err := pgstore.Open(ctx, cfg.DatabaseURL, log)
+		if err != nil {
+			return nil, err
+		}
+		svc.store = s
+	}
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			svc.close()
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		svc.redis = redis.NewClient(opts)
+	}
+	return svc, nil
+}
+
+func (s *services) close() {
+	if s.redis != nil {
+		_ = s.redis.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+}
+
+// readinessChecks are what /readyz reports on: the database and its
+// schema, and Redis when configured.
+func (s *services) readinessChecks() []web.Check {
+	var schemaCurrent atomic.Bool
+	checks := []web.Check{
+		{Name: "database", Func: s.store.Ping},
+		{Name: "migrations", Func: func(ctx context.Context) error {
+			// Once current, a running process's schema stays current:
+			// migrations only ever move forward while it runs.
+			if schemaCurrent.Load() {
+				return nil
+			}
+			ok, err := s.store.SchemaCurrent(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errors.New("migrations pending: run `ordo migrate up`")
+			}
+			schemaCurrent.Store(true)
+			return nil
+		}},
+	}
+	if s.redis != nil {
+		checks = append(checks, web.Check{Name: "redis", Func: func(ctx context.Context) error {
+			return s.redis.Ping(ctx).Err()
+		}})
+	}
+	return checks
+}
+
+// jobRunner builds the River client that works every queue.
+func (s *services) jobRunner() (store.JobRunner, error) {
+	return s.store.JobRunner(jobs.Config(jobs.Deps{Log: s.log}, s.cfg.Concurrency))
+}
+
+// waitForSchema blocks until migrations are current: a worker started
+// beside a release step waits for it rather than failing on a missing
+// table.
+func (s *services) waitForSchema(ctx context.Context) error {
+	for logged := false; ; {
+		ok, err := s.store.SchemaCurrent(ctx)
+		if err == nil && ok {
+			return nil
+		}
+		if !logged {
+			s.log.Warn("waiting for migrations to be applied (ordo migrate up)", "err", err)
+			logged = true
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 3000 || c.DataDir != "./data" || c.Mode() != ModeEmbedded || c.BaseURL != "http://localhost:3000" {
+		t.Errorf("defaults: got port %d, data dir %q, mode %s, base URL %q", c.Port, c.DataDir, c.Mode(), c.BaseURL)
+	}
+	if c.S3.Enabled() || c.RedisURL != "" || c.Secret != "" {
+		t.Errorf("nothing optional should be on by default: %+v", c)
+	}
+	for _, q := range QueueNames() {
+		if c.Concurrency[q] < 1 {
+			t.Errorf("queue %s has concurrency %d", q, c.Concurrency[q])
+		}
+	}
+}
+
+func TestLoadProduction(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{
+		"DATABASE_URL":                   "postgres://ordo:pw@db:5432/ordo",
+		"ORDO_SECRET":                    strings.Repeat("s", 40),
+		"REDIS_URL":                      "redis://redis:6379/0",
+		"S3_ENDPOINT":                    "http://minio:9000",
+		"S3_BUCKET":                      "ordo",
+		"S3_ACCESS_KEY_ID":               "key",
+		"S3_SECRET_ACCESS_KEY":           "secret",
+		"S3_FORCE_PATH_STYLE":            "true",
+		"ORDO_BASE_URL":                  "https://ordo.example.com/",
+		"ORDO_QUEUE_EXPORTS_CONCURRENCY": "7",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Mode() != ModeProduction || !c.S3.Enabled() || !c.S3.ForcePathStyle || c.Concurrency["exports"] != 7 || c.BaseURL != "https://ordo.example.com" {
+		t.Errorf("got %+v", c)
+	}
+	for _, kv := range c.Masked() {
+		if strings.Contains(kv[1], "pw@") || kv[1] == "secret" || kv[1] == strings.Repeat("s", 40) {
+			t.Errorf("Masked shows a secret: %s=%s", kv[0], kv[1])
+		}
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("x", 32)
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // the variable named in the single error line
+	}{
+		{"port not a number", map[string]string{"PORT": "abc"}, "PORT"},
+		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
+		{"port zero", map[string]string{"PORT": "0"}, "PORT"},
+		{"database scheme", map[string]string{"DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"},
+		{"database port", map[string]string{"DATABASE_URL": "postgres://db:99999999/x"}, "DATABASE_URL"},
+		{"database no host", map[string]string{"DATABASE_URL": "postgres:///x", "ORDO_SECRET": secret}, "DATABASE_URL"},
+		{"secret required in production", map[string]string{"DATABASE_URL": "postgres://db/x"}, "ORDO_SECRET"},
+		{"secret too short", map[string]string{"ORDO_SECRET": "short"}, "ORDO_SECRET"},
+		{"redis scheme", map[string]string{"REDIS_URL": "http://r:6379"}, "REDIS_URL"},
+		{"s3 bucket missing", map[string]string{"S3_ENDPOINT": "http://minio:9000"}, "S3_BUCKET"},
+		{"s3 endpoint", map[string]string{"S3_ENDPOINT": "minio:9000", "S3_BUCKET": "b"}, "S3_ENDPOINT"},
+		{"s3 half credentials", map[string]string{"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "k"}, "S3_SECRET_ACCESS_KEY"},
+		{"path style", map[string]string{"S3_FORCE_PATH_STYLE": "maybe"}, "S3_FORCE_PATH_STYLE"},
+		{"smtp scheme", map[string]string{"SMTP_URL": "mail.example.com"}, "SMTP_URL"},
+		{"base url", map[string]string{"ORDO_BASE_URL": "/relative"}, "ORDO_BASE_URL"},
+		{"log level", map[string]string{"ORDO_LOG_LEVEL": "loud"}, "ORDO_LOG_LEVEL"},
+		{"shutdown timeout", map[string]string{"ORDO_SHUTDOWN_TIMEOUT": "-1s"}, "ORDO_SHUTDOWN_TIMEOUT"},
+		{"concurrency", map[string]string{"ORDO_QUEUE_EMAIL_CONCURRENCY": "0"}, "ORDO_QUEUE_EMAIL_CONCURRENCY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(env(tt.env))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			lines := strings.Split(err.Error(), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], tt.want+": ") {
+				t.Errorf("want one line about %s, got %q", tt.want, err.Error())
+			}
+		})
+	}
+}
+
+func TestSecretFromFile(t *testing.T) {
+	t.Parallel()
+	f := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(f, []byte(strings.Repeat("f", 40)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"ORDO_SECRET_FILE": f}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Secret != strings.Repeat("f", 40) {
+		t.Errorf("got secret %q", c.Secret)
+	}
+	if _, err := Load(env(map[string]string{"ORDO_SECRET_FILE": f + ".missing"})); err == nil || !strings.HasPrefix(err.Error(), "ORDO_SECRET_FILE: ") {
+		t.Errorf("missing file: got %v", err)
+	}
+}
+
+func TestEnsureSecretIsKept(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	c := Config{DataDir: dir}
+	if err := EnsureSecret(&c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Secret) < 32 {
+		t.Fatalf("generated secret too short: %q", c.Secret)
+	}
+	again := Config{DataDir: dir}
+	if err := EnsureSecret(&again); err != nil {
+		t.Fatal(err)
+	}
+	if again.Secret != c.Secret {
+		t.Error("a second run must reuse the kept secret")
+	}
+	fi, err := os.Stat(filepath.Join(dir, "secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("secret file mode %v, want 0600", fi.Mode().Perm())
+	}
+}

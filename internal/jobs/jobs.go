@@ -1,0 +1,55 @@
+// Package jobs holds Ordo's background jobs, one file per kind, and the
+// River configuration that works them: one queue per job family, each
+// with the concurrency the configuration gives it.
+//
+// Jobs are enqueued through store.Querier.JobInsert, inside the
+// transaction that creates the data they belong to, so that a job exists
+// if and only if its data does.
+package jobs
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Queue names, one per job family.
+const (
+	QueueExports     = "exports"
+	QueueInvoices    = "invoices"
+	QueueEmail       = "email"
+	QueueWebhooks    = "webhooks"
+	QueueMaintenance = "maintenance"
+)
+
+// Deps are what job workers need; it grows with the job kinds.
+type Deps struct {
+	Log *slog.Logger
+}
+
+// Workers registers every job kind's worker.
+func Workers(d Deps) *river.Workers {
+	w := river.NewWorkers()
+	river.AddWorker(w, &NoopWorker{})
+	return w
+}
+
+// Config returns the River configuration for a process that works jobs.
+// concurrency maps each queue name to its number of workers.
+func Config(d Deps, concurrency map[string]int) *river.Config {
+	queues := make(map[string]river.QueueConfig, len(concurrency))
+	for name, n := range concurrency {
+		queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
+	return &river.Config{
+		Queues:  queues,
+		Workers: Workers(d),
+		Logger:  d.Log,
+		// A job that outlives this is cancelled and retried; long exports
+		// set their own timeout.
+		JobTimeout: 5 * time.Minute,
+		// Jobs left running by a crashed process go back to the queue.
+		RescueStuckJobsAfter: 10 * time.Minute,
+	}
+}

@@ -1,0 +1,67 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Check is one dependency that readiness depends on.
+type Check struct {
+	Name string
+	Func func(ctx context.Context) error
+}
+
+// handleHealthz answers while the process is alive; it touches nothing.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+}
+
+type checkResult struct {
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	TookMS int64  `json:"took_ms"`
+}
+
+// handleReadyz runs every check concurrently with a short timeout and
+// answers 503, naming what failed, if any did.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	results := make(map[string]checkResult, len(s.checks))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, c := range s.checks {
+		wg.Go(func() {
+			start := time.Now()
+			err := c.Func(ctx)
+			res := checkResult{Status: "ok", TookMS: time.Since(start).Milliseconds()}
+			if err != nil {
+				res.Status, res.Error = "fail", err.Error()
+			}
+			mu.Lock()
+			results[c.Name] = res
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	status, code := "ok", http.StatusOK
+	failed := []string{}
+	for _, c := range s.checks {
+		if results[c.Name].Status != "ok" {
+			failed = append(failed, c.Name)
+		}
+	}
+	if len(failed) > 0 {
+		status, code = "unavailable", http.StatusServiceUnavailable
+		s.log.WarnContext(r.Context(), "not ready", "failed", failed)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "failed": failed, "checks": results})
+}

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/ordo/ordo/internal/apperr"
+)
+
+// Problem is an RFC 9457 problem details body. Errors lists the fields at
+// fault for validation problems.
+type Problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	Instance  string              `json:"instance,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+	Errors    []apperr.FieldError `json:"errors,omitempty"`
+}
+
+// writeProblem sends p as application/problem+json.
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	p.Instance = r.URL.Path
+	p.RequestID = RequestID(r.Context())
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// writeError renders err as a problem. Errors of a known kind carry a
+// client-safe message; anything else is logged and answered with a
+// generic 500 that never shows internal text.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	status := apperr.HTTPStatus(err)
+	p := Problem{Status: status}
+	if e, ok := apperr.As(err); ok && status < 500 {
+		p.Detail = e.Msg
+		p.Errors = e.Fields
+		if e.Kind == apperr.KindInvalid {
+			p.Type = "https://ordo.dev/problems/validation"
+			p.Title = "Your request is not valid"
+		}
+	} else {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeProblem(w, r, Problem{Status: http.StatusRequestEntityTooLarge, Detail: "request body too large"})
+			return
+		}
+		log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+	}
+	writeProblem(w, r, p)
+}
