@@ -2,7 +2,10 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test lint build
+.PHONY: help run test lint build tools
+
+# Test-only servers, installed from the Go module proxy into .bin/.
+VERSITYGW_VERSION := v1.8.0
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -18,5 +21,10 @@ lint: ## gofmt and go vet
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: lint ## lint, then every test with -race, on SQLite and PostgreSQL
+tools: .bin/versitygw ## install the servers that tests run (S3)
+
+.bin/versitygw:
+	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
 	$(GO) test -race -count=1 -timeout 30m ./...

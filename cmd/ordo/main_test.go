@@ -142,7 +142,7 @@ func TestEmbeddedServe(t *testing.T) {
 	if body["status"] != "ok" {
 		t.Errorf("readyz body %v", body)
 	}
-	for _, f := range []string{"data/ordo.db", "data/secret"} {
+	for _, f := range []string{"data/ordo.db", "data/secret", "data/blobs"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("%s not created: %v", f, err)
 		}
@@ -163,8 +163,15 @@ func TestProductionServe(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	s3 := testkit.S3Server(t)
 	env := []string{
 		"DATABASE_URL=" + testkit.PostgresURL(t),
+		"S3_ENDPOINT=" + s3.Endpoint,
+		"S3_BUCKET=ordo-e2e",
+		"S3_ACCESS_KEY_ID=" + s3.AccessKey,
+		"S3_SECRET_ACCESS_KEY=" + s3.SecretKey,
+		"S3_FORCE_PATH_STYLE=true",
+		"S3_CREATE_BUCKET=true",
 		"ORDO_SECRET=" + strings.Repeat("k", 40),
 		"REDIS_URL=" + testkit.RedisURL(t),
 		fmt.Sprintf("PORT=%d", port),
@@ -182,8 +189,8 @@ func TestProductionServe(t *testing.T) {
 		t.Fatalf("migrate up: exit %d\n%s", code, errOut)
 	}
 	body = waitStatus(t, base+"/readyz", 200, 5*time.Second)
-	if checks, _ := body["checks"].(map[string]any); checks["redis"] == nil {
-		t.Errorf("readyz should check the configured Redis: %v", body)
+	if checks, _ := body["checks"].(map[string]any); checks["redis"] == nil || checks["storage"] == nil {
+		t.Errorf("readyz should check the configured Redis and S3: %v", body)
 	}
 
 	out, errOut, code = run(t, dir, env, "migrate", "status")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
@@ -25,6 +26,7 @@ type services struct {
 	cfg   config.Config
 	log   *slog.Logger
 	store store.Store
+	blobs blob.Store
 	redis *redis.Client // nil unless REDIS_URL is set
 }
 
@@ -61,6 +63,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, auto
 		}
 		svc.store = s
 	}
+	if err := svc.openBlobs(ctx); err != nil {
+		svc.close()
+		return nil, err
+	}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -70,6 +76,37 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, auto
 		svc.redis = redis.NewClient(opts)
 	}
 	return svc, nil
+}
+
+// openBlobs opens S3 when S3_BUCKET is set, local disk otherwise.
+func (s *services) openBlobs(ctx context.Context) error {
+	if !s.cfg.S3.Enabled() {
+		dir := filepath.Join(s.cfg.DataDir, "blobs")
+		if s.cfg.Mode() == config.ModeProduction {
+			s.log.Warn("S3 is not configured: files are kept on local disk, which other processes and machines cannot see", "dir", dir)
+		}
+		d, err := blob.NewDisk(dir)
+		if err != nil {
+			return err
+		}
+		s.blobs = d
+		return nil
+	}
+	c := s.cfg.S3
+	b, err := blob.NewS3(ctx, blob.S3Config{
+		Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket,
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, ForcePathStyle: c.ForcePathStyle,
+	})
+	if err != nil {
+		return err
+	}
+	if c.CreateBucket {
+		if err := b.EnsureBucket(ctx); err != nil {
+			return fmt.Errorf("S3_CREATE_BUCKET: %w", err)
+		}
+	}
+	s.blobs = b
+	return nil
 }
 
 func (s *services) close() {
@@ -82,7 +119,7 @@ func (s *services) close() {
 }
 
 // readinessChecks are what /readyz reports on: the database and its
-// schema, and Redis when configured.
+// schema, object storage, and Redis when configured.
 func (s *services) readinessChecks() []web.Check {
 	var schemaCurrent atomic.Bool
 	checks := []web.Check{
@@ -104,6 +141,7 @@ func (s *services) readinessChecks() []web.Check {
 			return nil
 		}},
 	}
+	checks = append(checks, web.Check{Name: "storage", Func: s.blobs.Check})
 	if s.redis != nil {
 		checks = append(checks, web.Check{Name: "redis", Func: func(ctx context.Context) error {
 			return s.redis.Ping(ctx).Err()

@@ -67,6 +67,8 @@ type S3 struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	ForcePathStyle  bool
+	// CreateBucket makes the bucket at start-up if it is missing.
+	CreateBucket bool
 }
 
 // Enabled reports whether S3 storage is configured.
@@ -195,6 +197,13 @@ func Load(getenv func(string) string) (Config, error) {
 			fail("S3_FORCE_PATH_STYLE", "must be true or false, got %q", v)
 		}
 		c.S3.ForcePathStyle = b
+	}
+	if v := get("S3_CREATE_BUCKET"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("S3_CREATE_BUCKET", "must be true or false, got %q", v)
+		}
+		c.S3.CreateBucket = b
 	}
 	if c.S3.Endpoint != "" {
 		if u, err := url.Parse(c.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -335,6 +344,7 @@ func (c Config) Masked() [][2]string {
 		{"S3_ACCESS_KEY_ID", c.S3.AccessKeyID},
 		{"S3_SECRET_ACCESS_KEY", mask(c.S3.SecretAccessKey)},
 		{"S3_FORCE_PATH_STYLE", strconv.FormatBool(c.S3.ForcePathStyle)},
+		{"S3_CREATE_BUCKET", strconv.FormatBool(c.S3.CreateBucket)},
 		{"SMTP_URL", maskURL(c.SMTPURL)},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},

@@ -1,0 +1,169 @@
+package blob
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Disk stores objects as files under a root directory: the object at
+// objects/<key> and its metadata at meta/<key>.json. Writes go to a
+// temporary file that is renamed into place, so a reader never sees a
+// partial object, as with S3.
+type Disk struct {
+	root string
+}
+
+var _ Store = (*Disk)(nil)
+
+// NewDisk returns a store rooted at dir, creating it if needed.
+func NewDisk(dir string) (*Disk, error) {
+	for _, sub := range []string{"objects", "meta", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+			return nil, fmt.Errorf("blob dir: %w", err)
+		}
+	}
+	return &Disk{root: dir}, nil
+}
+
+type diskMeta struct {
+	ContentType string `json:"content_type"`
+}
+
+func (d *Disk) objectPath(key string) string {
+	return filepath.Join(d.root, "objects", filepath.FromSlash(key))
+}
+
+func (d *Disk) metaPath(key string) string {
+	return filepath.Join(d.root, "meta", filepath.FromSlash(key)+".json")
+}
+
+func (d *Disk) Put(ctx context.Context, key string, r io.Reader, contentType string) (Info, error) {
+	if err := ValidKey(key); err != nil {
+		return Info{}, err
+	}
+	tmp, err := os.CreateTemp(filepath.Join(d.root, "tmp"), "put-*")
+	if err != nil {
+		return Info{}, fmt.Errorf("blob put %q: %w", key, err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	n, err := io.Copy(tmp, ctxReader{ctx, r})
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return Info{}, fmt.Errorf("blob put %q: %w", key, err)
+	}
+	meta, _ := json.Marshal(diskMeta{ContentType: contentType})
+	if err := writeFileAtomic(d.metaPath(key), meta); err != nil {
+		return Info{}, fmt.Errorf("blob put %q: %w", key, err)
+	}
+	obj := d.objectPath(key)
+	if err := os.MkdirAll(filepath.Dir(obj), 0o750); err != nil {
+		return Info{}, fmt.Errorf("blob put %q: %w", key, err)
+	}
+	if err := os.Rename(tmp.Name(), obj); err != nil {
+		return Info{}, fmt.Errorf("blob put %q: %w", key, err)
+	}
+	return Info{Key: key, Size: n, ContentType: contentType, ModTime: time.Now().UTC()}, nil
+}
+
+func (d *Disk) Open(ctx context.Context, key string) (io.ReadCloser, Info, error) {
+	info, err := d.Stat(ctx, key)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	f, err := os.Open(d.objectPath(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, Info{}, notFound(key)
+	}
+	if err != nil {
+		return nil, Info{}, fmt.Errorf("blob open %q: %w", key, err)
+	}
+	return f, info, nil
+}
+
+func (d *Disk) Stat(ctx context.Context, key string) (Info, error) {
+	if err := ValidKey(key); err != nil {
+		return Info{}, err
+	}
+	fi, err := os.Stat(d.objectPath(key))
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && fi.IsDir()) {
+		return Info{}, notFound(key)
+	}
+	if err != nil {
+		return Info{}, fmt.Errorf("blob stat %q: %w", key, err)
+	}
+	info := Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime().UTC(), ContentType: "application/octet-stream"}
+	if b, err := os.ReadFile(d.metaPath(key)); err == nil {
+		var m diskMeta
+		if json.Unmarshal(b, &m) == nil && m.ContentType != "" {
+			info.ContentType = m.ContentType
+		}
+	}
+	return info, nil
+}
+
+func (d *Disk) Delete(ctx context.Context, key string) error {
+	if err := ValidKey(key); err != nil {
+		return err
+	}
+	for _, p := range []string{d.objectPath(key), d.metaPath(key)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("blob delete %q: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// Check writes and removes a probe file: a full or read-only disk is not
+// ready.
+func (d *Disk) Check(ctx context.Context) error {
+	f, err := os.CreateTemp(filepath.Join(d.root, "tmp"), "check-*")
+	if err != nil {
+		return fmt.Errorf("blob dir not writable: %w", err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// ctxReader stops a copy when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,179 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// S3Config locates a bucket on an S3-compatible server.
+type S3Config struct {
+	Endpoint        string // empty for AWS
+	Region          string
+	Bucket          string
+	AccessKeyID     string // empty for the SDK's default credential chain
+	SecretAccessKey string
+	ForcePathStyle  bool
+}
+
+// S3 stores objects in one bucket through aws-sdk-go-v2.
+type S3 struct {
+	client   *s3.Client
+	uploader *transfermanager.Client
+	bucket   string
+}
+
+var _ Store = (*S3)(nil)
+
+// NewS3 builds the client; it does not contact the server (see Check and
+// EnsureBucket).
+func NewS3(ctx context.Context, c S3Config) (*S3, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(c.Region)}
+	if c.AccessKeyID != "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(
+			credentials.NewStaticCredentialsProvider(c.AccessKeyID, c.SecretAccessKey, "")))
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("s3 config: %w", err)
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if c.Endpoint != "" {
+			o.BaseEndpoint = aws.String(c.Endpoint)
+		}
+		o.UsePathStyle = c.ForcePathStyle
+		// Many S3-compatible servers do not take the SDK's default
+		// trailing checksums; send them only where the API requires.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	})
+	up := transfermanager.New(client, func(o *transfermanager.Options) {
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	})
+	return &S3{client: client, uploader: up, bucket: c.Bucket}, nil
+}
+
+// Client exposes the S3 client, e.g. for presigning.
+func (s *S3) Client() *s3.Client { return s.client }
+
+// Bucket names the bucket.
+func (s *S3) Bucket() string { return s.bucket }
+
+// EnsureBucket creates the bucket if it does not exist.
+func (s *S3) EnsureBucket(ctx context.Context) error {
+	if err := s.Check(ctx); err == nil {
+		return nil
+	}
+	_, err := s.client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)})
+	var owned *types.BucketAlreadyOwnedByYou
+	var exists *types.BucketAlreadyExists
+	if err != nil && !errors.As(err, &owned) && !errors.As(err, &exists) {
+		return fmt.Errorf("create bucket %q: %w", s.bucket, err)
+	}
+	return nil
+}
+
+func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType string) (Info, error) {
+	if err := ValidKey(key); err != nil {
+		return Info{}, err
+	}
+	cr := &countingReader{r: r}
+	_, err := s.uploader.UploadObject(ctx, &transfermanager.UploadObjectInput{
+		Bucket:      aws.String(s.bucket),
+		Key:         aws.String(key),
+		Body:        cr,
+		ContentType: aws.String(contentType),
+	})
+	if err != nil {
+		return Info{}, fmt.Errorf("blob put %q: %w", key, err)
+	}
+	return Info{Key: key, Size: cr.n, ContentType: contentType}, nil
+}
+
+func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, Info, error) {
+	if err := ValidKey(key); err != nil {
+		return nil, Info{}, err
+	}
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		if isNotFound(err) {
+			return nil, Info{}, notFound(key)
+		}
+		return nil, Info{}, fmt.Errorf("blob open %q: %w", key, err)
+	}
+	info := Info{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ModTime: aws.ToTime(out.LastModified)}
+	return out.Body, info, nil
+}
+
+func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
+	if err := ValidKey(key); err != nil {
+		return Info{}, err
+	}
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		if isNotFound(err) {
+			return Info{}, notFound(key)
+		}
+		return Info{}, fmt.Errorf("blob stat %q: %w", key, err)
+	}
+	return Info{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ModTime: aws.ToTime(out.LastModified)}, nil
+}
+
+func (s *S3) Delete(ctx context.Context, key string) error {
+	if err := ValidKey(key); err != nil {
+		return err
+	}
+	_, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil && !isNotFound(err) {
+		return fmt.Errorf("blob delete %q: %w", key, err)
+	}
+	return nil
+}
+
+// Check asks for the bucket: the server answers and the bucket exists.
+func (s *S3) Check(ctx context.Context) error {
+	_, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)})
+	if err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("bucket %q does not exist (create it, or set S3_CREATE_BUCKET=true)", s.bucket)
+		}
+		return fmt.Errorf("bucket %q: %w", s.bucket, err)
+	}
+	return nil
+}
+
+func isNotFound(err error) bool {
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	var nsb *types.NoSuchBucket
+	if errors.As(err, &nsk) || errors.As(err, &nf) || errors.As(err, &nsb) {
+		return true
+	}
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusNotFound {
+		return true
+	}
+	var ae smithy.APIError
+	return errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey")
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
