@@ -13,8 +13,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordo/ordo/internal/blob"
+	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/pubsub"
+	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
@@ -28,6 +31,11 @@ type services struct {
 	store store.Store
 	blobs blob.Store
 	redis *redis.Client // nil unless REDIS_URL is set
+
+	// In Redis when REDIS_URL is set, in process otherwise.
+	cache     cache.Cache
+	pubsub    pubsub.PubSub
+	rateStore ratelimit.Store
 }
 
 // openServices opens the adapters that cfg selects. In embedded mode it
@@ -67,15 +75,32 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, auto
 		svc.close()
 		return nil, err
 	}
-	if cfg.RedisURL != "" {
-		opts, err := redis.ParseURL(cfg.RedisURL)
-		if err != nil {
-			svc.close()
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		svc.redis = redis.NewClient(opts)
+	if err := svc.openRedisRoles(); err != nil {
+		svc.close()
+		return nil, err
 	}
 	return svc, nil
+}
+
+// openRedisRoles gives Redis its roles (cache, rate-limit counters,
+// pub/sub) when REDIS_URL is set, and in-process stand-ins otherwise.
+func (s *services) openRedisRoles() error {
+	var err error
+	if s.cfg.RedisURL == "" {
+		s.cache = cache.NewMemory(100_000)
+		s.pubsub = pubsub.NewMemory()
+		s.rateStore, err = ratelimit.NewMemoryStore(100_000)
+		return err
+	}
+	opts, err := redis.ParseURL(s.cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	s.redis = redis.NewClient(opts)
+	s.cache = cache.NewRedis(s.redis, "ordo:cache:")
+	s.pubsub = pubsub.NewRedis(s.redis, "ordo:")
+	s.rateStore, err = ratelimit.NewRedisStore(s.redis, "ordo:rl:")
+	return err
 }
 
 // openBlobs opens S3 when S3_BUCKET is set, local disk otherwise.

@@ -1,0 +1,77 @@
+// Package ratelimit limits how often a key (an IP, a user, an API key) may
+// act, with the GCRA algorithm of github.com/throttled/throttled: counters
+// in Redis when REDIS_URL is set, so that every process shares them, and
+// in process otherwise. Both use the same algorithm, so limits behave the
+// same in either mode.
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/throttled/throttled/v2"
+	goredisstore "github.com/throttled/throttled/v2/store/goredisstore.v9"
+	"github.com/throttled/throttled/v2/store/memstore"
+)
+
+// Quota is a sustained rate with a burst: Per/Rate apart on average, and
+// up to Burst at once.
+type Quota struct {
+	Rate  int           // requests...
+	Per   time.Duration // ...per this period
+	Burst int           // requests allowed at once from a fresh state
+}
+
+// Result is the outcome of one check, with what the RateLimit headers
+// report.
+type Result struct {
+	Allowed    bool
+	Limit      int
+	Remaining  int
+	RetryAfter time.Duration // when not allowed: wait this long
+	ResetAfter time.Duration // until the key is back to a fresh state
+}
+
+// Limiter checks keys against one quota.
+type Limiter struct {
+	gcra  *throttled.GCRARateLimiterCtx
+	quota Quota
+}
+
+// Store holds the counters: in Redis or in process.
+type Store = throttled.GCRAStoreCtx
+
+// NewMemoryStore keeps counters for up to maxKeys keys in process.
+func NewMemoryStore(maxKeys int) (Store, error) { return memstore.NewCtx(maxKeys) }
+
+// NewRedisStore keeps counters in Redis under prefix.
+func NewRedisStore(client redis.UniversalClient, prefix string) (Store, error) {
+	return goredisstore.NewCtx(client, prefix)
+}
+
+// New returns a limiter for q on st.
+func New(st Store, q Quota) (*Limiter, error) {
+	if q.Rate < 1 || q.Per <= 0 || q.Burst < 1 {
+		return nil, fmt.Errorf("ratelimit: invalid quota %+v", q)
+	}
+	// throttled counts the burst beyond the first request.
+	l, err := throttled.NewGCRARateLimiterCtx(st, throttled.RateQuota{
+		MaxRate:  throttled.PerDuration(q.Rate, q.Per),
+		MaxBurst: q.Burst - 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ratelimit: %w", err)
+	}
+	return &Limiter{gcra: l, quota: q}, nil
+}
+
+// Allow spends one request of key's quota.
+func (l *Limiter) Allow(ctx context.Context, key string) (Result, error) {
+	limited, r, err := l.gcra.RateLimitCtx(ctx, key, 1)
+	if err != nil {
+		return Result{}, fmt.Errorf("ratelimit %q: %w", key, err)
+	}
+	return Result{Allowed: !limited, Limit: r.Limit, Remaining: r.Remaining, RetryAfter: r.RetryAfter, ResetAfter: r.ResetAfter}, nil
+}
