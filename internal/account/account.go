@@ -36,8 +36,11 @@ type User struct {
 	Name            string
 	PasswordHash    string
 	EmailVerifiedAt *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// SessionEpoch is copied into each session at login; bumping it ends
+	// every session of the user at once ("log out everywhere").
+	SessionEpoch int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Membership ties a user to a tenant with a role.
@@ -56,6 +59,46 @@ type Store interface {
 	UserGetByID(ctx context.Context, id uuid.UUID) (User, error)
 	// UserGetByEmail looks the address up case-insensitively.
 	UserGetByEmail(ctx context.Context, email string) (User, error)
+	// UserUpdate saves e-mail, name, password hash, verification time and
+	// updated_at; a taken e-mail is apperr.ErrConflict.
+	UserUpdate(ctx context.Context, u User) error
+	// UserBumpSessionEpoch ends every session of the user and returns the
+	// new epoch.
+	UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now time.Time) (int64, error)
+
+	// TokenCreate stores a single-use token (its hash only).
+	TokenCreate(ctx context.Context, t Token) error
+	// TokenConsume marks the unexpired, unused token with this hash and
+	// purpose used and returns it; anything else is apperr.ErrNotFound.
+	// Two concurrent calls cannot both succeed.
+	TokenConsume(ctx context.Context, purpose TokenPurpose, hash []byte, now time.Time) (Token, error)
+	// TokenInvalidate uses up every open token of the user for purpose.
+	TokenInvalidate(ctx context.Context, userID uuid.UUID, purpose TokenPurpose, now time.Time) error
+
+	// InvitationCreate inserts inv; an open invitation for the same
+	// address in the tenant is apperr.ErrConflict.
+	InvitationCreate(ctx context.Context, inv Invitation) error
+	InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (Invitation, error)
+	// InvitationGetByHash finds an invitation by its token, in any tenant.
+	InvitationGetByHash(ctx context.Context, hash []byte) (Invitation, error)
+	// InvitationListByTenant lists a tenant's invitations, newest first.
+	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]Invitation, error)
+	// InvitationUpdate saves the token hash, expiry, accepted and revoked
+	// times and updated_at.
+	InvitationUpdate(ctx context.Context, inv Invitation) error
+
+	// APIKeyCreate inserts k.
+	APIKeyCreate(ctx context.Context, k APIKey) error
+	APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (APIKey, error)
+	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
+	// authentication starts here.
+	APIKeyGetByPrefix(ctx context.Context, prefix string) (APIKey, error)
+	// APIKeyListByTenant lists a tenant's keys, newest first.
+	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]APIKey, error)
+	// APIKeyRevoke revokes a key of the tenant; revoking twice is fine.
+	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
+	// APIKeyTouch records use.
+	APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error
 
 	// MembershipCreate inserts m; an existing pair is apperr.ErrConflict.
 	MembershipCreate(ctx context.Context, m Membership) error
@@ -69,4 +112,85 @@ type Store interface {
 	// MembershipCountByRole counts a tenant's members with role, e.g. to
 	// keep the last owner from leaving.
 	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role Role) (int, error)
+}
+
+// TokenPurpose says what a single-use token is for.
+type TokenPurpose string
+
+const (
+	TokenVerifyEmail   TokenPurpose = "verify_email"
+	TokenResetPassword TokenPurpose = "reset_password"
+	TokenChangeEmail   TokenPurpose = "change_email"
+)
+
+// Token is a single-use token sent by e-mail. Only its hash is stored.
+type Token struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Purpose   TokenPurpose
+	Hash      []byte
+	Data      string // for TokenChangeEmail: the new address
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	CreatedAt time.Time
+}
+
+// Invitation asks someone, by e-mail, to join a tenant with a role.
+type Invitation struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	Email      string
+	Role       Role
+	Hash       []byte
+	InvitedBy  *uuid.UUID
+	ExpiresAt  time.Time
+	AcceptedAt *time.Time
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// InvitationStatus is derived from an invitation's times.
+type InvitationStatus string
+
+const (
+	InvitationPending  InvitationStatus = "pending"
+	InvitationAccepted InvitationStatus = "accepted"
+	InvitationRevoked  InvitationStatus = "revoked"
+	InvitationExpired  InvitationStatus = "expired"
+)
+
+// Status reports the invitation's state at now.
+func (inv Invitation) Status(now time.Time) InvitationStatus {
+	switch {
+	case inv.AcceptedAt != nil:
+		return InvitationAccepted
+	case inv.RevokedAt != nil:
+		return InvitationRevoked
+	case !now.Before(inv.ExpiresAt):
+		return InvitationExpired
+	}
+	return InvitationPending
+}
+
+// APIKey authenticates a program as a tenant with a role. The secret is
+// shown once; only its SHA-256 is stored (keys are long and random, so a
+// slow hash adds nothing but latency on every request).
+type APIKey struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	CreatedBy  *uuid.UUID
+	Name       string
+	Prefix     string
+	SecretHash []byte
+	Role       Role
+	LastUsedAt *time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+}
+
+// Active reports whether the key may be used at now.
+func (k APIKey) Active(now time.Time) bool {
+	return k.RevokedAt == nil && (k.ExpiresAt == nil || now.Before(*k.ExpiresAt))
 }

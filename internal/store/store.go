@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -22,6 +23,7 @@ import (
 type Querier interface {
 	tenant.Store
 	account.Store
+	audit.Store
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.

@@ -12,11 +12,11 @@ import (
 	"github.com/ordo/ordo/internal/account"
 )
 
-const userColumns = `id, email, name, password_hash, email_verified_at, created_at, updated_at`
+const userColumns = `id, email, name, password_hash, email_verified_at, session_epoch, created_at, updated_at`
 
 func scanUser(row pgx.Row) (account.User, error) {
 	var u account.User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerifiedAt, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerifiedAt, &u.SessionEpoch, &u.CreatedAt, &u.UpdatedAt)
 	return u, err
 }
 
@@ -45,6 +45,31 @@ func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.Use
 		return account.User{}, fmt.Errorf("UserGetByEmail: %w", interpretError(err, "user"))
 	}
 	return u, nil
+}
+
+func (q *queries) UserUpdate(ctx context.Context, u account.User) error {
+	tag, err := q.db.Exec(ctx, `
+		UPDATE users SET email = $2, name = $3, password_hash = $4, email_verified_at = $5, updated_at = $6
+		WHERE id = $1`,
+		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, u.EmailVerifiedAt, u.UpdatedAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("UserUpdate(%s): %w", u.ID, interpretError(err, "user"))
+	}
+	return nil
+}
+
+func (q *queries) UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now time.Time) (int64, error) {
+	var epoch int64
+	err := q.db.QueryRow(ctx,
+		`UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1 RETURNING session_epoch`,
+		id, now).Scan(&epoch)
+	if err != nil {
+		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, interpretError(err, "user"))
+	}
+	return epoch, nil
 }
 
 const membershipColumns = `tenant_id, user_id, role, created_at, updated_at`

@@ -29,6 +29,11 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Tenant", func(t *testing.T) { t.Parallel(); testTenant(t, s) })
 	t.Run("User", func(t *testing.T) { t.Parallel(); testUser(t, s) })
 	t.Run("Membership", func(t *testing.T) { t.Parallel(); testMembership(t, s) })
+	t.Run("UserUpdate", func(t *testing.T) { t.Parallel(); testUserUpdate(t, s) })
+	t.Run("Tokens", func(t *testing.T) { t.Parallel(); testTokens(t, s) })
+	t.Run("Invitations", func(t *testing.T) { t.Parallel(); testInvitations(t, s) })
+	t.Run("APIKeys", func(t *testing.T) { t.Parallel(); testAPIKeys(t, s) })
+	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 }

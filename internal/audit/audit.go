@@ -1,0 +1,46 @@
+// Package audit holds the audit log's entry type and store contract. Every
+// change a tenant's people (or keys) make is recorded here, in the same
+// transaction as the change itself.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Entry is one audit log line.
+type Entry struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	ActorID    *uuid.UUID // user or API key; nil for the system
+	ActorName  string
+	ActorEmail string
+	Action     string // e.g. "member.role_changed", "auth.login"
+	EntityType string // e.g. "membership", "api_key"
+	EntityID   string
+	OrderID    *uuid.UUID
+	IP         string
+	UserAgent  string
+	Metadata   json.RawMessage // a JSON object: old/new values and details
+	CreatedAt  time.Time
+}
+
+// Filter selects entries of one tenant, newest first.
+type Filter struct {
+	Action     string
+	EntityType string
+	EntityID   string
+	ActorID    *uuid.UUID
+	// Before is the keyset cursor: only entries with a smaller id.
+	Before *uuid.UUID
+	Limit  int
+}
+
+// Store is what the audit log needs from persistence.
+type Store interface {
+	AuditInsert(ctx context.Context, e Entry) error
+	AuditList(ctx context.Context, tenantID uuid.UUID, f Filter) ([]Entry, error)
+}

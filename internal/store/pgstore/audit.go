@@ -1,0 +1,74 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordo/ordo/internal/audit"
+)
+
+const auditColumns = `id, tenant_id, actor_id, actor_name, actor_email, action, entity_type, entity_id, order_id, ip, user_agent, metadata, created_at`
+
+func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
+	meta := e.Metadata
+	if len(meta) == 0 {
+		meta = []byte("{}")
+	}
+	_, err := q.db.Exec(ctx, `
+		INSERT INTO audit_log (`+auditColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, string(meta), e.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("AuditInsert(%s): %w", e.Action, interpretError(err, "audit entry"))
+	}
+	return nil
+}
+
+func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error) {
+	where := []string{"tenant_id = $1"}
+	args := []any{tenantID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.EntityType != "" {
+		add("entity_type = ?", f.EntityType)
+	}
+	if f.EntityID != "" {
+		add("entity_id = ?", f.EntityID)
+	}
+	if f.ActorID != nil {
+		add("actor_id = ?", *f.ActorID)
+	}
+	if f.Before != nil {
+		add("id < ?", *f.Before)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	rows, err := q.db.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("AuditList(%s): %w", tenantID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
+		var e audit.Entry
+		var meta []byte
+		err := r.Scan(&e.ID, &e.TenantID, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.OrderID, &e.IP, &e.UserAgent, &meta, &e.CreatedAt)
+		e.Metadata = meta
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AuditList(%s): %w", tenantID, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,238 @@
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/store"
+)
+
+func randomHash() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// seedTenantUser stores a fresh tenant and user.
+func seedTenantUser(t *testing.T, s store.Store) (uuid.UUID, account.User) {
+	t.Helper()
+	ctx := context.Background()
+	tn, u := NewTenant(), NewUser()
+	require.NoError(t, s.TenantCreate(ctx, tn))
+	require.NoError(t, s.UserCreate(ctx, u))
+	return tn.ID, u
+}
+
+func testUserUpdate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	u := NewUser()
+	require.NoError(t, s.UserCreate(ctx, u))
+	other := NewUser()
+	require.NoError(t, s.UserCreate(ctx, other))
+
+	at := now()
+	u.Email = "NEW-" + u.Email
+	u.Name = "Renamed"
+	u.PasswordHash = "new-hash"
+	u.EmailVerifiedAt = &at
+	u.UpdatedAt = at
+	require.NoError(t, s.UserUpdate(ctx, u))
+	got, err := s.UserGetByID(ctx, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, strings.ToLower(u.Email), got.Email)
+	require.Equal(t, "Renamed", got.Name)
+	require.Equal(t, "new-hash", got.PasswordHash)
+	require.NotNil(t, got.EmailVerifiedAt)
+
+	other.Email = u.Email
+	requireKind(t, s.UserUpdate(ctx, other), apperr.ErrConflict)
+	requireKind(t, s.UserUpdate(ctx, NewUser()), apperr.ErrNotFound)
+
+	require.Zero(t, got.SessionEpoch)
+	e1, err := s.UserBumpSessionEpoch(ctx, u.ID, now())
+	require.NoError(t, err)
+	e2, err := s.UserBumpSessionEpoch(ctx, u.ID, now())
+	require.NoError(t, err)
+	require.Equal(t, int64(1), e1)
+	require.Equal(t, int64(2), e2)
+	got, err = s.UserGetByID(ctx, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), got.SessionEpoch)
+	_, err = s.UserBumpSessionEpoch(ctx, newID(), now())
+	requireKind(t, err, apperr.ErrNotFound)
+}
+
+func testTokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	_, u := seedTenantUser(t, s)
+	n := now()
+	tok := account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenResetPassword, Hash: randomHash(), ExpiresAt: n.Add(time.Hour), CreatedAt: n}
+	require.NoError(t, s.TokenCreate(ctx, tok))
+
+	_, err := s.TokenConsume(ctx, account.TokenVerifyEmail, tok.Hash, n)
+	requireKind(t, err, apperr.ErrNotFound) // wrong purpose
+
+	got, err := s.TokenConsume(ctx, account.TokenResetPassword, tok.Hash, n)
+	require.NoError(t, err)
+	require.Equal(t, tok.ID, got.ID)
+	require.Equal(t, u.ID, got.UserID)
+	require.NotNil(t, got.UsedAt)
+
+	_, err = s.TokenConsume(ctx, account.TokenResetPassword, tok.Hash, n)
+	requireKind(t, err, apperr.ErrNotFound) // single use
+
+	expired := account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenVerifyEmail, Hash: randomHash(), ExpiresAt: n.Add(time.Minute), CreatedAt: n}
+	require.NoError(t, s.TokenCreate(ctx, expired))
+	_, err = s.TokenConsume(ctx, account.TokenVerifyEmail, expired.Hash, n.Add(time.Minute))
+	requireKind(t, err, apperr.ErrNotFound) // expiry is exclusive
+
+	change := account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenChangeEmail, Hash: randomHash(), Data: "next@example.com", ExpiresAt: n.Add(time.Hour), CreatedAt: n}
+	require.NoError(t, s.TokenCreate(ctx, change))
+	require.NoError(t, s.TokenInvalidate(ctx, u.ID, account.TokenChangeEmail, n))
+	_, err = s.TokenConsume(ctx, account.TokenChangeEmail, change.Hash, n)
+	requireKind(t, err, apperr.ErrNotFound)
+
+	kept := account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenChangeEmail, Hash: randomHash(), Data: "x@example.com", ExpiresAt: n.Add(time.Hour), CreatedAt: n}
+	require.NoError(t, s.TokenCreate(ctx, kept))
+	got, err = s.TokenConsume(ctx, account.TokenChangeEmail, kept.Hash, n)
+	require.NoError(t, err)
+	require.Equal(t, "x@example.com", got.Data)
+}
+
+func testInvitations(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tenantA, inviter := seedTenantUser(t, s)
+	tenantB, _ := seedTenantUser(t, s)
+	n := now()
+	inv := account.Invitation{ID: newID(), TenantID: tenantA, Email: "guest-" + newID().String() + "@example.com", Role: account.RoleMember,
+		Hash: randomHash(), InvitedBy: &inviter.ID, ExpiresAt: n.Add(7 * 24 * time.Hour), CreatedAt: n, UpdatedAt: n}
+	require.NoError(t, s.InvitationCreate(ctx, inv))
+
+	dup := inv
+	dup.ID, dup.Hash = newID(), randomHash()
+	requireKind(t, s.InvitationCreate(ctx, dup), apperr.ErrConflict) // one open invitation per address
+
+	inB := dup
+	inB.ID, inB.TenantID, inB.Hash = newID(), tenantB, randomHash()
+	require.NoError(t, s.InvitationCreate(ctx, inB), "the same address may be invited to another tenant")
+
+	got, err := s.InvitationGet(ctx, tenantA, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, inv.Email, got.Email)
+	require.Equal(t, inviter.ID, *got.InvitedBy)
+	require.Equal(t, account.InvitationPending, got.Status(n))
+
+	_, err = s.InvitationGet(ctx, tenantB, inv.ID)
+	requireKind(t, err, apperr.ErrNotFound) // isolation
+
+	got, err = s.InvitationGetByHash(ctx, inv.Hash)
+	require.NoError(t, err)
+	require.Equal(t, inv.ID, got.ID)
+
+	list, err := s.InvitationListByTenant(ctx, tenantA)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+
+	revoked := n.Add(time.Minute)
+	got.RevokedAt = &revoked
+	got.UpdatedAt = revoked
+	require.NoError(t, s.InvitationUpdate(ctx, got))
+	got, err = s.InvitationGet(ctx, tenantA, inv.ID)
+	require.NoError(t, err)
+	require.Equal(t, account.InvitationRevoked, got.Status(n))
+	require.NoError(t, s.InvitationCreate(ctx, dup), "a revoked invitation no longer blocks a new one")
+
+	wrongTenant := got
+	wrongTenant.TenantID = tenantB
+	requireKind(t, s.InvitationUpdate(ctx, wrongTenant), apperr.ErrNotFound)
+}
+
+func testAPIKeys(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tenantA, creator := seedTenantUser(t, s)
+	tenantB, _ := seedTenantUser(t, s)
+	n := now()
+	exp := n.Add(30 * 24 * time.Hour)
+	k := account.APIKey{ID: newID(), TenantID: tenantA, CreatedBy: &creator.ID, Name: "ci", Prefix: "p" + newID().String()[24:],
+		SecretHash: randomHash(), Role: account.RoleMember, ExpiresAt: &exp, CreatedAt: n}
+	require.NoError(t, s.APIKeyCreate(ctx, k))
+	plain := account.APIKey{ID: newID(), TenantID: tenantB, Name: "other", Prefix: "q" + newID().String()[24:], SecretHash: randomHash(), Role: account.RoleViewer, CreatedAt: n}
+	require.NoError(t, s.APIKeyCreate(ctx, plain))
+
+	dup := plain
+	dup.ID = newID()
+	requireKind(t, s.APIKeyCreate(ctx, dup), apperr.ErrConflict) // prefixes are unique
+
+	got, err := s.APIKeyGetByPrefix(ctx, k.Prefix)
+	require.NoError(t, err)
+	require.Equal(t, k.ID, got.ID)
+	require.Equal(t, k.SecretHash, got.SecretHash)
+	require.True(t, exp.Equal(*got.ExpiresAt))
+	require.Nil(t, got.LastUsedAt)
+	require.True(t, got.Active(n))
+	require.False(t, got.Active(exp))
+
+	_, err = s.APIKeyGet(ctx, tenantB, k.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	list, err := s.APIKeyListByTenant(ctx, tenantA)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.Equal(t, k.ID, list[0].ID)
+
+	require.NoError(t, s.APIKeyTouch(ctx, k.ID, n.Add(time.Second)))
+	requireKind(t, s.APIKeyRevoke(ctx, tenantB, k.ID, n), apperr.ErrNotFound)
+	require.NoError(t, s.APIKeyRevoke(ctx, tenantA, k.ID, n.Add(2*time.Second)))
+	require.NoError(t, s.APIKeyRevoke(ctx, tenantA, k.ID, n.Add(time.Hour)), "revoking twice is fine")
+	got, err = s.APIKeyGet(ctx, tenantA, k.ID)
+	require.NoError(t, err)
+	require.NotNil(t, got.LastUsedAt)
+	require.True(t, n.Add(2*time.Second).Equal(*got.RevokedAt), "the first revocation time is kept")
+	require.False(t, got.Active(n.Add(3*time.Second)))
+}
+
+func testAudit(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tenantA, actor := seedTenantUser(t, s)
+	tenantB, _ := seedTenantUser(t, s)
+	var ids []uuid.UUID
+	for i, action := range []string{"auth.login", "member.role_changed", "auth.login"} {
+		e := audit.Entry{ID: newID(), TenantID: tenantA, ActorID: &actor.ID, ActorEmail: actor.Email, Action: action,
+			EntityType: "user", EntityID: actor.ID.String(), IP: "192.0.2.1", UserAgent: "test",
+			Metadata: json.RawMessage(`{"n":` + string(rune('0'+i)) + `}`), CreatedAt: now()}
+		require.NoError(t, s.AuditInsert(ctx, e))
+		ids = append(ids, e.ID)
+	}
+	require.NoError(t, s.AuditInsert(ctx, audit.Entry{ID: newID(), TenantID: tenantB, Action: "auth.login", EntityType: "user", CreatedAt: now()}))
+
+	all, err := s.AuditList(ctx, tenantA, audit.Filter{})
+	require.NoError(t, err)
+	require.Len(t, all, 3, "another tenant's entries never show")
+	require.Equal(t, ids[2], all[0].ID, "newest first")
+	require.JSONEq(t, `{"n":2}`, string(all[0].Metadata))
+	require.Equal(t, "192.0.2.1", all[0].IP)
+
+	logins, err := s.AuditList(ctx, tenantA, audit.Filter{Action: "auth.login"})
+	require.NoError(t, err)
+	require.Len(t, logins, 2)
+
+	page, err := s.AuditList(ctx, tenantA, audit.Filter{Before: &ids[2], Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, page, 1)
+	require.Equal(t, ids[1], page[0].ID)
+
+	none, err := s.AuditList(ctx, tenantB, audit.Filter{ActorID: &actor.ID})
+	require.NoError(t, err)
+	require.Empty(t, none)
+}
