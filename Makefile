@@ -6,6 +6,7 @@ GO ?= go
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
+MAILPIT_VERSION := v1.33.1
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -21,10 +22,13 @@ lint: ## gofmt and go vet
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-tools: .bin/versitygw ## install the servers that tests run (S3)
+tools: .bin/versitygw .bin/mailpit ## install the servers that tests run (S3, SMTP)
 
 .bin/versitygw:
 	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+.bin/mailpit:
+	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
 test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
 	$(GO) test -race -count=1 -timeout 30m ./...

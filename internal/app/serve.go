@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ordo/ordo/internal/config"
@@ -26,11 +27,21 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer svc.close()
 
+	limits, err := svc.limits()
+	if err != nil {
+		return err
+	}
 	handler := web.New(web.Options{
 		Log:          log,
 		Version:      Version(),
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Checks:       svc.readinessChecks(),
+		Auth:         svc.auth,
+		Store:        svc.store,
+		Sessions:     svc.sessionManager(),
+		Limits:       limits,
+		TrustProxy:   cfg.TrustProxy,
+		HSTS:         strings.HasPrefix(svc.cfg.BaseURL, "https://"),
 	})
 	srv := &http.Server{
 		Handler:           handler,

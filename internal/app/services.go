@@ -7,15 +7,20 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/alexedwards/scs/goredisstore"
+	"github.com/alexedwards/scs/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
@@ -36,6 +41,9 @@ type services struct {
 	cache     cache.Cache
 	pubsub    pubsub.PubSub
 	rateStore ratelimit.Store
+
+	mail mail.Sender
+	auth *auth.Service
 }
 
 // openServices opens the adapters that cfg selects. In embedded mode it
@@ -79,6 +87,23 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, auto
 		svc.close()
 		return nil, err
 	}
+	if cfg.SMTPURL != "" {
+		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			svc.close()
+			return nil, fmt.Errorf("SMTP_URL: %w", err)
+		}
+		svc.mail = m
+	} else {
+		log.Info("SMTP_URL is not set: e-mails are written to the log instead of sent")
+		svc.mail = mail.NewLog(log)
+	}
+	hasher, err := auth.NewHasher(nil)
+	if err != nil {
+		svc.close()
+		return nil, err
+	}
+	svc.auth = auth.New(auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL})
 	return svc, nil
 }
 
@@ -177,7 +202,38 @@ func (s *services) readinessChecks() []web.Check {
 
 // jobRunner builds the River client that works every queue.
 func (s *services) jobRunner() (store.JobRunner, error) {
-	return s.store.JobRunner(jobs.Config(jobs.Deps{Log: s.log}, s.cfg.Concurrency))
+	return s.store.JobRunner(jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store}, s.cfg.Concurrency))
+}
+
+// sessionManager keeps sessions in Redis when it is configured, in the
+// database otherwise.
+func (s *services) sessionManager() *scs.SessionManager {
+	st := s.store.SessionStore()
+	if s.redis != nil {
+		st = goredisstore.NewWithPrefix(s.redis, "ordo:session:")
+	}
+	return web.NewSessionManager(st, strings.HasPrefix(s.cfg.BaseURL, "https://"))
+}
+
+// limits are the rate limits of the sensitive endpoints.
+func (s *services) limits() (web.Limits, error) {
+	mk := func(rate int, per time.Duration, burst int) (*ratelimit.Limiter, error) {
+		return ratelimit.New(s.rateStore, ratelimit.Quota{Rate: rate, Per: per, Burst: burst})
+	}
+	var l web.Limits
+	var errs []error
+	add := func(dst **ratelimit.Limiter, rate int, per time.Duration, burst int) {
+		lim, err := mk(rate, per, burst)
+		errs = append(errs, err)
+		*dst = lim
+	}
+	add(&l.LoginPerIP, 20, time.Minute, 20)
+	add(&l.LoginPerAccount, 10, 15*time.Minute, 10)
+	add(&l.ResetPerIP, 10, time.Minute, 10)
+	add(&l.ResetPerAccount, 3, 15*time.Minute, 3)
+	add(&l.SignupPerIP, 10, time.Hour, 10)
+	add(&l.InvitationAccept, 20, time.Minute, 20)
+	return l, errors.Join(errs...)
 }
 
 // waitForSchema blocks until migrations are current: a worker started

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -45,6 +46,11 @@ type Config struct {
 	S3 S3
 
 	SMTPURL string
+	// MailFrom is the sender of Ordo's e-mail.
+	MailFrom string
+	// TrustProxy takes client addresses from X-Forwarded-For, for rate
+	// limits and the audit log; set it only behind a proxy that sets it.
+	TrustProxy bool
 
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
@@ -230,6 +236,15 @@ func Load(getenv func(string) string) (Config, error) {
 		c.SMTPURL = v
 	}
 
+	c.MailFrom = get("ORDO_MAIL_FROM")
+	if v := get("ORDO_TRUST_PROXY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("ORDO_TRUST_PROXY", "must be true or false, got %q", v)
+		}
+		c.TrustProxy = b
+	}
+
 	c.BaseURL = get("ORDO_BASE_URL")
 	if c.BaseURL == "" {
 		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
@@ -237,6 +252,15 @@ func Load(getenv func(string) string) (Config, error) {
 		fail("ORDO_BASE_URL", "must be an absolute http:// or https:// URL, got %q", c.BaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.MailFrom == "" {
+		host := "localhost"
+		if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		c.MailFrom = "Ordo <no-reply@" + host + ">"
+	} else if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		fail("ORDO_MAIL_FROM", "must be an e-mail address such as \"Ordo <no-reply@example.com>\", got %q", c.MailFrom)
+	}
 
 	c.Secret = get("ORDO_SECRET")
 	switch {
@@ -346,6 +370,8 @@ func (c Config) Masked() [][2]string {
 		{"S3_FORCE_PATH_STYLE", strconv.FormatBool(c.S3.ForcePathStyle)},
 		{"S3_CREATE_BUCKET", strconv.FormatBool(c.S3.CreateBucket)},
 		{"SMTP_URL", maskURL(c.SMTPURL)},
+		{"ORDO_MAIL_FROM", c.MailFrom},
+		{"ORDO_TRUST_PROXY", strconv.FormatBool(c.TrustProxy)},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
 	}

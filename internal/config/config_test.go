@@ -81,6 +81,8 @@ func TestLoadErrors(t *testing.T) {
 		{"smtp scheme", map[string]string{"SMTP_URL": "mail.example.com"}, "SMTP_URL"},
 		{"base url", map[string]string{"ORDO_BASE_URL": "/relative"}, "ORDO_BASE_URL"},
 		{"log level", map[string]string{"ORDO_LOG_LEVEL": "loud"}, "ORDO_LOG_LEVEL"},
+		{"mail from", map[string]string{"ORDO_MAIL_FROM": "not an address"}, "ORDO_MAIL_FROM"},
+		{"trust proxy", map[string]string{"ORDO_TRUST_PROXY": "sometimes"}, "ORDO_TRUST_PROXY"},
 		{"shutdown timeout", map[string]string{"ORDO_SHUTDOWN_TIMEOUT": "-1s"}, "ORDO_SHUTDOWN_TIMEOUT"},
 		{"concurrency", map[string]string{"ORDO_QUEUE_EMAIL_CONCURRENCY": "0"}, "ORDO_QUEUE_EMAIL_CONCURRENCY"},
 	}

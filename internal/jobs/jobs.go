@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/ordo/ordo/internal/mail"
 )
 
 // Queue names, one per job family.
@@ -25,13 +27,17 @@ const (
 
 // Deps are what job workers need; it grows with the job kinds.
 type Deps struct {
-	Log *slog.Logger
+	Log   *slog.Logger
+	Mail  mail.Sender
+	Store Purger
 }
 
 // Workers registers every job kind's worker.
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &NoopWorker{})
+	river.AddWorker(w, &EmailWorker{Sender: d.Mail})
+	river.AddWorker(w, &PurgeWorker{Store: d.Store, Log: d.Log})
 	return w
 }
 
@@ -51,5 +57,10 @@ func Config(d Deps, concurrency map[string]int) *river.Config {
 		JobTimeout: 5 * time.Minute,
 		// Jobs left running by a crashed process go back to the queue.
 		RescueStuckJobsAfter: 10 * time.Minute,
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -59,6 +60,15 @@ type Store interface {
 	MigrationStatus(ctx context.Context) ([]Migration, error)
 	// SchemaCurrent reports whether no migration is pending.
 	SchemaCurrent(ctx context.Context) (bool, error)
+
+	// SessionStore is where HTTP sessions live when Redis is not
+	// configured: the sessions table, through scs's store for the engine.
+	SessionStore() scs.Store
+
+	// Purge deletes what has expired: sessions past their expiry, and
+	// single-use tokens used or expired for a week. The maintenance job
+	// calls it.
+	Purge(ctx context.Context, now time.Time) (int64, error)
 
 	// JobRunner returns a job queue client that works the queues in
 	// config; it is started and stopped by the caller.

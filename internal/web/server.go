@@ -1,12 +1,29 @@
 // Package web is Ordo's HTTP layer: the router with every route, the
-// middleware, RFC 9457 problems, and health endpoints. It knows nothing
-// about SQL; it calls domain services and renders what they return.
+// middleware, sessions, RFC 9457 problems, and health endpoints. It knows
+// nothing about SQL; it calls domain services and renders what they
+// return.
 package web
 
 import (
 	"log/slog"
 	"net/http"
+
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/store"
 )
+
+// Limits are the rate limits of the sensitive endpoints; nil disables one.
+type Limits struct {
+	LoginPerIP       *ratelimit.Limiter
+	LoginPerAccount  *ratelimit.Limiter
+	ResetPerIP       *ratelimit.Limiter
+	ResetPerAccount  *ratelimit.Limiter
+	SignupPerIP      *ratelimit.Limiter
+	InvitationAccept *ratelimit.Limiter
+}
 
 // Options configures a Server.
 type Options struct {
@@ -15,22 +32,45 @@ type Options struct {
 	MaxBodyBytes int64
 	// Checks are the dependencies /readyz reports on.
 	Checks []Check
+
+	Auth     *auth.Service
+	Store    store.Store
+	Sessions *scs.SessionManager
+	Limits   Limits
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	// HSTS is set when Ordo is served over https.
+	HSTS bool
 }
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	log     *slog.Logger
-	version string
-	checks  []Check
-	handler http.Handler
+	log        *slog.Logger
+	version    string
+	checks     []Check
+	auth       *auth.Service
+	store      store.Store
+	sessions   *scs.SessionManager
+	limits     Limits
+	trustProxy bool
+	handler    http.Handler
 }
 
 // New builds the server and its routes.
 func New(o Options) *Server {
-	s := &Server{log: o.Log, version: o.Version, checks: o.Checks}
+	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, store: o.Store,
+		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var h http.Handler = mux
+	if s.auth != nil {
+		h = s.withPrincipal(h)
+		h = s.sessions.LoadAndSave(h)
+	}
+	// Cookie-authenticated unsafe requests from another origin are refused
+	// (Sec-Fetch-Site / Origin checks); API clients send neither header.
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = withSecurityHeaders(o.HSTS, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
 	h = withRecover(o.Log, h)
 	h = withAccessLog(o.Log, h)
@@ -42,6 +82,11 @@ func New(o Options) *Server {
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
+// fail renders err as a problem.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, s.log, err)
+}
+
 // routes lists every route in one place: grep a URL to find its handler.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
@@ -49,11 +94,49 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/version", s.handleVersion)
 	mux.HandleFunc("/api/", s.handleAPINotFound)
 	mux.HandleFunc("GET /{$}", s.handleHome)
+	if s.auth == nil {
+		return
+	}
+
+	// Accounts (api_auth.go).
+	mux.HandleFunc("POST /api/v1/auth/signup", s.handleSignup)
+	mux.HandleFunc("POST /api/v1/auth/login", s.handleLogin)
+	mux.HandleFunc("POST /api/v1/auth/logout", s.handleLogout)
+	mux.HandleFunc("POST /api/v1/auth/logout-everywhere", s.handleLogoutEverywhere)
+	mux.HandleFunc("POST /api/v1/auth/verify-email", s.handleVerifyEmail)
+	mux.HandleFunc("POST /api/v1/auth/verify-email/resend", s.handleResendVerification)
+	mux.HandleFunc("POST /api/v1/auth/password-reset", s.handlePasswordResetRequest)
+	mux.HandleFunc("POST /api/v1/auth/password-reset/confirm", s.handlePasswordResetConfirm)
+	mux.HandleFunc("POST /api/v1/auth/password", s.handlePasswordChange)
+	mux.HandleFunc("POST /api/v1/auth/email", s.handleEmailChangeRequest)
+	mux.HandleFunc("POST /api/v1/auth/email/confirm", s.handleEmailChangeConfirm)
+	mux.HandleFunc("GET /api/v1/me", s.handleMe)
+
+	// Tenants and members (api_tenant.go).
+	mux.HandleFunc("GET /api/v1/tenants", s.handleTenantList)
+	mux.HandleFunc("POST /api/v1/tenants", s.handleTenantCreate)
+	mux.HandleFunc("POST /api/v1/tenants/{id}/switch", s.handleTenantSwitch)
+	mux.HandleFunc("PATCH /api/v1/tenant", s.handleTenantRename)
+	mux.HandleFunc("GET /api/v1/members", s.handleMemberList)
+	mux.HandleFunc("PATCH /api/v1/members/{user_id}", s.handleMemberUpdate)
+	mux.HandleFunc("DELETE /api/v1/members/{user_id}", s.handleMemberRemove)
+
+	// Invitations (api_invitation.go).
+	mux.HandleFunc("GET /api/v1/invitations", s.handleInvitationList)
+	mux.HandleFunc("POST /api/v1/invitations", s.handleInvitationCreate)
+	mux.HandleFunc("POST /api/v1/invitations/{id}/resend", s.handleInvitationResend)
+	mux.HandleFunc("DELETE /api/v1/invitations/{id}", s.handleInvitationRevoke)
+	mux.HandleFunc("POST /api/v1/invitations/accept", s.handleInvitationAccept)
+
+	// API keys and the audit log (api_apikey.go).
+	mux.HandleFunc("GET /api/v1/api-keys", s.handleAPIKeyList)
+	mux.HandleFunc("POST /api/v1/api-keys", s.handleAPIKeyCreate)
+	mux.HandleFunc("DELETE /api/v1/api-keys/{id}", s.handleAPIKeyRevoke)
+	mux.HandleFunc("GET /api/v1/audit-log", s.handleAuditList)
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write([]byte(`{"version":"` + s.version + `"}` + "\n"))
+	writeJSON(w, http.StatusOK, map[string]string{"version": s.version})
 }
 
 // handleAPINotFound answers unknown API paths with a problem, not HTML.

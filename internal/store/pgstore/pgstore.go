@@ -12,7 +12,11 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
+	"time"
 
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -54,6 +58,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	log  *slog.Logger
 	mig  store.Migrations[pgx.Tx]
+
+	sessionsOnce sync.Once
+	sessions     *pgxstore.PostgresStore
 }
 
 var _ store.Store = (*Store)(nil)
@@ -103,7 +110,16 @@ func (s *Store) Engine() string { return "postgres" }
 
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	s.pool.Close()
+}
+
+func (s *Store) SessionStore() scs.Store {
+	// No cleanup goroutine: the maintenance job purges expired
+	// sessions (store.Store.Purge), once for all processes.
+	s.sessionsOnce.Do(func() { s.sessions = pgxstore.NewWithCleanupInterval(s.pool, 0) })
+	return s.sessions
+}
 
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -178,4 +194,23 @@ func interpretError(err error, what string) error {
 		return apperr.Conflict("%s already exists", what)
 	}
 	return err
+}
+
+func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	weekAgo := now.Add(-7 * 24 * time.Hour)
+	for _, q := range []struct {
+		sql string
+		arg time.Time
+	}{
+		{`DELETE FROM sessions WHERE expiry < $1`, now},
+		{`DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1`, weekAgo},
+	} {
+		tag, err := s.pool.Exec(ctx, q.sql, q.arg)
+		if err != nil {
+			return total, fmt.Errorf("purge: %w", err)
+		}
+		total += tag.RowsAffected()
+	}
+	return total, nil
 }

@@ -15,7 +15,11 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"sync"
+	"time"
 
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -56,6 +60,9 @@ type Store struct {
 	// runnerDB is River's own single connection, as its SQLite driver asks;
 	// opened on first use by JobRunner.
 	runnerDB *sql.DB
+
+	sessionsOnce sync.Once
+	sessions     *sqlite3store.SQLite3Store
 }
 
 var _ store.Store = (*Store)(nil)
@@ -129,6 +136,13 @@ func (s *Store) DB() *sql.DB { return s.rw }
 func (s *Store) Engine() string { return "sqlite" }
 
 func (s *Store) Ping(ctx context.Context) error { return s.rw.PingContext(ctx) }
+
+func (s *Store) SessionStore() scs.Store {
+	// No cleanup goroutine: the maintenance job purges expired
+	// sessions (store.Store.Purge), once for all processes.
+	s.sessionsOnce.Do(func() { s.sessions = sqlite3store.NewWithCleanupInterval(s.rw, 0) })
+	return s.sessions
+}
 
 func (s *Store) Close() {
 	if s.runnerDB != nil {
@@ -217,4 +231,25 @@ func interpretError(err error, what string) error {
 		}
 	}
 	return err
+}
+
+func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	weekAgo := ts(now.Add(-7 * 24 * time.Hour))
+	for _, q := range []struct {
+		sql string
+		arg any
+	}{
+		// scs's SQLite store keeps expiry as a julian day.
+		{`DELETE FROM sessions WHERE expiry < julianday($1)`, now.UTC().Format("2006-01-02 15:04:05.000")},
+		{`DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1`, weekAgo},
+	} {
+		res, err := s.rw.ExecContext(ctx, q.sql, q.arg)
+		if err != nil {
+			return total, fmt.Errorf("purge: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		total += n
+	}
+	return total, nil
 }

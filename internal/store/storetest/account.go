@@ -236,3 +236,51 @@ func testAudit(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 }
+
+func testSessionStore(t *testing.T, s store.Store) {
+	ss := s.SessionStore()
+	tok := "tok-" + uuid.NewString()
+	require.NoError(t, ss.Commit(tok, []byte("data"), time.Now().Add(time.Hour)))
+	b, found, err := ss.Find(tok)
+	require.NoError(t, err)
+	require.True(t, found)
+	require.Equal(t, "data", string(b))
+
+	require.NoError(t, ss.Commit(tok, []byte("data2"), time.Now().Add(time.Hour)))
+	b, _, _ = ss.Find(tok)
+	require.Equal(t, "data2", string(b), "commit replaces")
+
+	require.NoError(t, ss.Delete(tok))
+	_, found, err = ss.Find(tok)
+	require.NoError(t, err)
+	require.False(t, found)
+
+	expired := "exp-" + uuid.NewString()
+	require.NoError(t, ss.Commit(expired, []byte("old"), time.Now().Add(-time.Second)))
+	_, found, err = ss.Find(expired)
+	require.NoError(t, err)
+	require.False(t, found, "an expired session is not found")
+}
+
+func testPurge(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ss := s.SessionStore()
+	old, live := "old-"+uuid.NewString(), "live-"+uuid.NewString()
+	require.NoError(t, ss.Commit(old, []byte("x"), time.Now().Add(-time.Hour)))
+	require.NoError(t, ss.Commit(live, []byte("y"), time.Now().Add(time.Hour)))
+	_, u := seedTenantUser(t, s)
+	n := now()
+	stale := account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenVerifyEmail, Hash: randomHash(), ExpiresAt: n.Add(-8 * 24 * time.Hour), CreatedAt: n.Add(-9 * 24 * time.Hour)}
+	fresh := account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenVerifyEmail, Hash: randomHash(), ExpiresAt: n.Add(time.Hour), CreatedAt: n}
+	require.NoError(t, s.TokenCreate(ctx, stale))
+	require.NoError(t, s.TokenCreate(ctx, fresh))
+
+	purged, err := s.Purge(ctx, time.Now())
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, purged, int64(2))
+	_, found, err := ss.Find(live)
+	require.NoError(t, err)
+	require.True(t, found, "a live session survives")
+	_, err = s.TokenConsume(ctx, account.TokenVerifyEmail, fresh.Hash, n)
+	require.NoError(t, err, "a fresh token survives")
+}

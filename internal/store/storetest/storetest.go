@@ -34,6 +34,8 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Invitations", func(t *testing.T) { t.Parallel(); testInvitations(t, s) })
 	t.Run("APIKeys", func(t *testing.T) { t.Parallel(); testAPIKeys(t, s) })
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, s) })
+	t.Run("SessionStore", func(t *testing.T) { t.Parallel(); testSessionStore(t, s) })
+	t.Run("Purge", func(t *testing.T) { t.Parallel(); testPurge(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 }

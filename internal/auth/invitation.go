@@ -1,0 +1,211 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/store"
+)
+
+// Invite e-mails someone an invitation to the current tenant. Only owners
+// may invite owners.
+func (s *Service) Invite(ctx context.Context, p Principal, email string, role account.Role, m Meta) (account.Invitation, error) {
+	if err := require(p, account.ActInviteManage); err != nil {
+		return account.Invitation{}, err
+	}
+	email, err := normalizeEmail("email", email)
+	if err != nil {
+		return account.Invitation{}, err
+	}
+	if !role.Valid() {
+		return account.Invitation{}, apperr.Invalid("role", "must be owner, admin, member or viewer")
+	}
+	if role == account.RoleOwner && !p.Can(account.ActOwnerManage) {
+		return account.Invitation{}, apperr.Forbidden("only owners may invite owners")
+	}
+	var inv account.Invitation
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if u, err := tx.UserGetByEmail(ctx, email); err == nil {
+			if _, err := tx.MembershipGet(ctx, p.TenantID, u.ID); err == nil {
+				return apperr.Invalid("email", "is already a member of this tenant")
+			}
+		}
+		now := s.clock()
+		tok, hash := newSecret()
+		var by *uuid.UUID
+		if p.UserID != uuid.Nil {
+			by = &p.UserID
+		}
+		inv = account.Invitation{ID: newID(), TenantID: p.TenantID, Email: email, Role: role, Hash: hash, InvitedBy: by,
+			ExpiresAt: now.Add(InvitationTTL), CreatedAt: now, UpdatedAt: now}
+		if err := tx.InvitationCreate(ctx, inv); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return apperr.Invalid("email", "already has an open invitation; resend or revoke it")
+			}
+			return err
+		}
+		if err := s.sendInvitation(ctx, tx, p, inv, tok); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, now, p.TenantID, p, m, "invitation.created", "invitation", inv.ID.String(), map[string]any{"email": email, "role": role})
+	})
+	return inv, err
+}
+
+func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p Principal, inv account.Invitation, tok string) error {
+	t, err := tx.TenantGetByID(ctx, inv.TenantID)
+	if err != nil {
+		return err
+	}
+	who := p.actorName()
+	if who == "" {
+		who = p.Email
+	}
+	return sendEmail(ctx, tx, inv.Email, "You are invited to "+t.Name+" on Ordo",
+		who+" invited you to join "+t.Name+" on Ordo as "+string(inv.Role)+".\n\n"+
+			"Open this link within 7 days to accept:\n\n"+s.baseURL+"/invitations/accept?token="+tok+"\n")
+}
+
+// ListInvitations lists the current tenant's invitations.
+func (s *Service) ListInvitations(ctx context.Context, p Principal) ([]account.Invitation, error) {
+	if err := require(p, account.ActInviteManage); err != nil {
+		return nil, err
+	}
+	return s.store.InvitationListByTenant(ctx, p.TenantID)
+}
+
+// ResendInvitation e-mails a fresh link (the old one stops working) and
+// restarts the 7 days.
+func (s *Service) ResendInvitation(ctx context.Context, p Principal, id uuid.UUID, m Meta) (account.Invitation, error) {
+	if err := require(p, account.ActInviteManage); err != nil {
+		return account.Invitation{}, err
+	}
+	var inv account.Invitation
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if inv, err = tx.InvitationGet(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		now := s.clock()
+		if st := inv.Status(now); st == account.InvitationAccepted || st == account.InvitationRevoked {
+			return apperr.Conflict("the invitation is %s", st)
+		}
+		tok, hash := newSecret()
+		inv.Hash, inv.ExpiresAt, inv.UpdatedAt = hash, now.Add(InvitationTTL), now
+		if err := tx.InvitationUpdate(ctx, inv); err != nil {
+			return err
+		}
+		if err := s.sendInvitation(ctx, tx, p, inv, tok); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, now, p.TenantID, p, m, "invitation.resent", "invitation", inv.ID.String(), map[string]any{"email": inv.Email})
+	})
+	return inv, err
+}
+
+// RevokeInvitation stops an open invitation from being accepted.
+func (s *Service) RevokeInvitation(ctx context.Context, p Principal, id uuid.UUID, m Meta) error {
+	if err := require(p, account.ActInviteManage); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		inv, err := tx.InvitationGet(ctx, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		if inv.AcceptedAt != nil {
+			return apperr.Conflict("the invitation was already accepted; remove the member instead")
+		}
+		if inv.RevokedAt != nil {
+			return nil
+		}
+		inv.RevokedAt, inv.UpdatedAt = &now, now
+		if err := tx.InvitationUpdate(ctx, inv); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, now, p.TenantID, p, m, "invitation.revoked", "invitation", inv.ID.String(), map[string]any{"email": inv.Email})
+	})
+}
+
+// AcceptInput accepts an invitation: as the logged-in user (UserID set,
+// whose address must be the invited one), or as a new user with a
+// password.
+type AcceptInput struct {
+	Token    string
+	UserID   uuid.UUID
+	Name     string
+	Password string
+}
+
+// AcceptInvitation adds the user to the invitation's tenant and returns
+// the user and the tenant id.
+func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m Meta) (account.User, uuid.UUID, error) {
+	var u account.User
+	var inv account.Invitation
+	var hash string
+	if in.UserID == uuid.Nil {
+		if err := CheckPassword("password", in.Password, ""); err != nil {
+			return account.User{}, uuid.Nil, err
+		}
+		var err error
+		if hash, err = s.hasher.Hash(in.Password); err != nil {
+			return account.User{}, uuid.Nil, err
+		}
+	}
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		now := s.clock()
+		var err error
+		inv, err = tx.InvitationGetByHash(ctx, hashSecret(in.Token))
+		if err != nil || inv.Status(now) != account.InvitationPending {
+			if err == nil || errors.Is(err, apperr.ErrNotFound) {
+				return apperr.Invalid("token", "the invitation is invalid, used, revoked or expired")
+			}
+			return err
+		}
+		if in.UserID != uuid.Nil {
+			if u, err = tx.UserGetByID(ctx, in.UserID); err != nil {
+				return err
+			}
+			if !strings.EqualFold(u.Email, inv.Email) {
+				return apperr.Forbidden("this invitation is for %s; log in as that user to accept it", inv.Email)
+			}
+		} else {
+			if _, err := tx.UserGetByEmail(ctx, inv.Email); err == nil {
+				return apperr.Invalid("token", "an account with this address exists; log in to accept the invitation")
+			}
+			u = account.User{ID: newID(), Email: inv.Email, Name: strings.TrimSpace(in.Name), PasswordHash: hash,
+				EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
+			if err := tx.UserCreate(ctx, u); err != nil {
+				return err
+			}
+		}
+		if u.EmailVerifiedAt == nil {
+			// The link arrived at this address.
+			u.EmailVerifiedAt, u.UpdatedAt = &now, now
+			if err := tx.UserUpdate(ctx, u); err != nil {
+				return err
+			}
+		}
+		if err := tx.MembershipCreate(ctx, account.Membership{TenantID: inv.TenantID, UserID: u.ID, Role: inv.Role, CreatedAt: now, UpdatedAt: now}); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return apperr.Conflict("you are already a member of this tenant")
+			}
+			return err
+		}
+		inv.AcceptedAt, inv.UpdatedAt = &now, now
+		if err := tx.InvitationUpdate(ctx, inv); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, now, inv.TenantID, userPrincipal(u), m, "invitation.accepted", "invitation", inv.ID.String(), map[string]any{"email": inv.Email, "role": inv.Role})
+	})
+	if err != nil {
+		return account.User{}, uuid.Nil, err
+	}
+	return u, inv.TenantID, nil
+}

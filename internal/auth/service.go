@@ -1,0 +1,494 @@
+// Package auth is identity and access: sign-up and login, e-mail
+// verification, password reset and change, tenants and memberships,
+// invitations and API keys, with the audit entries they leave. It decides
+// with account.Can, the one permission table, and persists through
+// store.Store, one transaction per operation.
+//
+// It knows nothing about HTTP; sessions and cookies live in package web.
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// Lifetimes of e-mailed tokens.
+const (
+	VerifyEmailTTL   = 48 * time.Hour
+	ResetPasswordTTL = time.Hour
+	ChangeEmailTTL   = time.Hour
+	InvitationTTL    = 7 * 24 * time.Hour
+)
+
+// ErrBadCredentials is the one answer to a failed login, whatever failed.
+var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized, Msg: "invalid e-mail or password"}
+
+// Service implements the account operations.
+type Service struct {
+	store   store.Store
+	hasher  *Hasher
+	log     *slog.Logger
+	baseURL string
+	now     func() time.Time
+}
+
+// Options configures a Service.
+type Options struct {
+	Store   store.Store
+	Hasher  *Hasher
+	Log     *slog.Logger
+	BaseURL string           // for links in e-mails
+	Now     func() time.Time // nil: time.Now
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: o.Store, hasher: o.Hasher, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
+}
+
+// clock returns the current time at the precision both engines keep.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// normalizeEmail checks an address and returns it lower-cased.
+func normalizeEmail(field, raw string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(raw))
+	addr, err := mail.ParseAddress(e)
+	if err != nil || addr.Address != e || len(e) > 254 {
+		return "", apperr.Invalid(field, "must be an e-mail address")
+	}
+	return e, nil
+}
+
+// writeAudit records an entry for tenantID inside tx.
+func writeAudit(ctx context.Context, tx store.Querier, now time.Time, tenantID uuid.UUID, p Principal, m Meta, action, entityType, entityID string, details map[string]any) error {
+	var meta json.RawMessage
+	if details != nil {
+		b, err := json.Marshal(details)
+		if err != nil {
+			return fmt.Errorf("audit metadata: %w", err)
+		}
+		meta = b
+	}
+	return tx.AuditInsert(ctx, audit.Entry{
+		ID: newID(), TenantID: tenantID, ActorID: p.actorID(), ActorName: p.actorName(), ActorEmail: p.Email,
+		Action: action, EntityType: entityType, EntityID: entityID, IP: m.IP, UserAgent: m.UserAgent,
+		Metadata: meta, CreatedAt: now,
+	})
+}
+
+// sendEmail enqueues an e-mail inside tx: it goes out only if tx commits.
+func sendEmail(ctx context.Context, tx store.Querier, to, subject, text string) error {
+	_, err := tx.JobInsert(ctx, jobs.EmailArgs{To: []string{to}, Subject: subject, Text: text}, nil)
+	return err
+}
+
+func userPrincipal(u account.User) Principal {
+	return Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
+}
+
+// SignUpInput is what a new user gives.
+type SignUpInput struct {
+	Email      string
+	Password   string
+	Name       string
+	TenantName string // default: "<name>'s team"
+}
+
+// SignUp creates a user, their first tenant and an owner membership, and
+// e-mails a verification link.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.User, tenant.Tenant, error) {
+	var v apperr.Validation
+	email, err := normalizeEmail("email", in.Email)
+	if err != nil {
+		v.Add("email", "must be an e-mail address")
+	}
+	if err := CheckPassword("password", in.Password, email); err != nil {
+		e, _ := apperr.As(err)
+		v.Add("password", e.Fields[0].Detail)
+	}
+	name := strings.TrimSpace(in.Name)
+	if len(name) > 200 {
+		v.Add("name", "must be at most 200 characters")
+	}
+	tenantName := strings.TrimSpace(in.TenantName)
+	if tenantName == "" {
+		tenantName = "My team"
+		if name != "" {
+			tenantName = name + "'s team"
+		}
+	}
+	if len(tenantName) > 200 {
+		v.Add("tenant_name", "must be at most 200 characters")
+	}
+	if err := v.Err(); err != nil {
+		return account.User{}, tenant.Tenant{}, err
+	}
+	hash, err := s.hasher.Hash(in.Password)
+	if err != nil {
+		return account.User{}, tenant.Tenant{}, fmt.Errorf("hash password: %w", err)
+	}
+	now := s.clock()
+	u := account.User{ID: newID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	var t tenant.Tenant
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UserCreate(ctx, u); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return apperr.Invalid("email", "is already registered; log in or reset your password")
+			}
+			return err
+		}
+		var err error
+		t, err = s.createTenant(ctx, tx, now, u, tenantName, m)
+		if err != nil {
+			return err
+		}
+		return s.issueVerification(ctx, tx, now, u)
+	})
+	if err != nil {
+		return account.User{}, tenant.Tenant{}, err
+	}
+	return u, t, nil
+}
+
+// createTenant makes a tenant with a unique slug and its owner.
+func (s *Service) createTenant(ctx context.Context, tx store.Tx, now time.Time, owner account.User, name string, m Meta) (tenant.Tenant, error) {
+	t := tenant.Tenant{ID: newID(), Name: name, Plan: tenant.PlanFree, Status: tenant.StatusActive, CreatedAt: now, UpdatedAt: now}
+	base := tenant.Slugify(name)
+	if len(base) > 40 {
+		base = base[:40]
+	}
+	// Try the plain slug, then with a random suffix. A conflict would
+	// abort a PostgreSQL transaction, so check before inserting; the
+	// unique index still guards against a concurrent taker.
+	for attempt := 0; ; attempt++ {
+		t.Slug = base
+		if attempt > 0 {
+			t.Slug = base + "-" + strings.ToLower(newID().String()[30:36])
+		}
+		if _, err := tx.TenantGetBySlug(ctx, t.Slug); errors.Is(err, apperr.ErrNotFound) {
+			break
+		} else if err != nil {
+			return tenant.Tenant{}, err
+		}
+		if attempt > 5 {
+			return tenant.Tenant{}, apperr.Conflict("could not find a free slug for %q", name)
+		}
+	}
+	if err := tx.TenantCreate(ctx, t); err != nil {
+		return tenant.Tenant{}, err
+	}
+	if err := tx.MembershipCreate(ctx, account.Membership{TenantID: t.ID, UserID: owner.ID, Role: account.RoleOwner, CreatedAt: now, UpdatedAt: now}); err != nil {
+		return tenant.Tenant{}, err
+	}
+	p := userPrincipal(owner)
+	if err := writeAudit(ctx, tx, now, t.ID, p, m, "tenant.created", "tenant", t.ID.String(), map[string]any{"name": t.Name, "slug": t.Slug}); err != nil {
+		return tenant.Tenant{}, err
+	}
+	return t, nil
+}
+
+// issueVerification creates a verification token and e-mails its link.
+func (s *Service) issueVerification(ctx context.Context, tx store.Tx, now time.Time, u account.User) error {
+	tok, hash := newSecret()
+	if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenVerifyEmail, Hash: hash, ExpiresAt: now.Add(VerifyEmailTTL), CreatedAt: now}); err != nil {
+		return err
+	}
+	return sendEmail(ctx, tx, u.Email, "Confirm your e-mail address for Ordo",
+		"Welcome to Ordo.\n\nConfirm your e-mail address by opening this link within 48 hours:\n\n"+
+			s.baseURL+"/verify-email?token="+tok+"\n\nIf you did not sign up, ignore this message.\n")
+}
+
+// ResendVerification e-mails a new verification link if the address is
+// not verified yet.
+func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) error {
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		u, err := tx.UserGetByID(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if u.EmailVerifiedAt != nil {
+			return nil
+		}
+		now := s.clock()
+		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenVerifyEmail, now); err != nil {
+			return err
+		}
+		return s.issueVerification(ctx, tx, now, u)
+	})
+}
+
+// VerifyEmail marks the address of the token's user verified.
+func (s *Service) VerifyEmail(ctx context.Context, token string) (account.User, error) {
+	var u account.User
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		now := s.clock()
+		t, err := tx.TokenConsume(ctx, account.TokenVerifyEmail, hashSecret(token), now)
+		if err != nil {
+			if errors.Is(err, apperr.ErrNotFound) {
+				return apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
+			}
+			return err
+		}
+		if u, err = tx.UserGetByID(ctx, t.UserID); err != nil {
+			return err
+		}
+		u.EmailVerifiedAt, u.UpdatedAt = &now, now
+		return tx.UserUpdate(ctx, u)
+	})
+	return u, err
+}
+
+// Login checks an e-mail and password. Every failure is the same
+// ErrBadCredentials, after about the same work, so that the answer does not
+// tell whether the address is registered. Failures of a known user are
+// audited in their tenants.
+func (s *Service) Login(ctx context.Context, email, password string, m Meta) (account.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	u, err := s.store.UserGetByEmail(ctx, email)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return account.User{}, err
+	}
+	ok := s.hasher.Verify(password, u.PasswordHash) // u is zero if not found: a dummy check
+	if err != nil || !ok || len(password) > MaxPasswordLen {
+		if u.ID != uuid.Nil {
+			s.auditUser(ctx, u, m, "auth.login_failed", nil)
+		}
+		return account.User{}, ErrBadCredentials
+	}
+	s.auditUser(ctx, u, m, "auth.login", nil)
+	return u, nil
+}
+
+// auditUser records a user-level event in every tenant the user belongs
+// to. It is best effort: a failure is logged, not returned, so that an
+// audit hiccup never locks people out.
+func (s *Service) auditUser(ctx context.Context, u account.User, m Meta, action string, details map[string]any) {
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		ms, err := tx.MembershipListByUser(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		for _, mem := range ms {
+			if err := writeAudit(ctx, tx, now, mem.TenantID, userPrincipal(u), m, action, "user", u.ID.String(), details); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.WarnContext(ctx, "audit user event", "action", action, "user_id", u.ID, "err", err)
+	}
+}
+
+// Logout records a logout; the caller destroys the session.
+func (s *Service) Logout(ctx context.Context, p Principal, m Meta) {
+	if p.UserID == uuid.Nil {
+		return
+	}
+	s.auditUser(ctx, account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout", nil)
+}
+
+// LogoutEverywhere ends every session of the user at once and returns the
+// new session epoch (the caller may keep the current session on it).
+func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (int64, error) {
+	if p.UserID == uuid.Nil {
+		return 0, apperr.Forbidden("only users have sessions")
+	}
+	epoch, err := s.store.UserBumpSessionEpoch(ctx, p.UserID, s.clock())
+	if err != nil {
+		return 0, err
+	}
+	s.auditUser(ctx, account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout_everywhere", nil)
+	return epoch, nil
+}
+
+// RequestPasswordReset e-mails a reset link if the address is registered.
+// It answers the same either way.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta) error {
+	email = strings.ToLower(strings.TrimSpace(email))
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		u, err := tx.UserGetByEmail(ctx, email)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		tok, hash := newSecret()
+		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenResetPassword, Hash: hash, ExpiresAt: now.Add(ResetPasswordTTL), CreatedAt: now}); err != nil {
+			return err
+		}
+		return sendEmail(ctx, tx, u.Email, "Reset your Ordo password",
+			"Someone asked to reset the password of your Ordo account.\n\nOpen this link within one hour to choose a new password:\n\n"+
+				s.baseURL+"/reset-password?token="+tok+"\n\nIf it was not you, ignore this message; your password is unchanged.\n")
+	})
+}
+
+// ResetPassword sets a new password with an e-mailed token, ends every
+// session of the user, and uses up their other reset links.
+func (s *Service) ResetPassword(ctx context.Context, token, password string, m Meta) (account.User, error) {
+	var u account.User
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		now := s.clock()
+		t, err := tx.TokenConsume(ctx, account.TokenResetPassword, hashSecret(token), now)
+		if err != nil {
+			if errors.Is(err, apperr.ErrNotFound) {
+				return apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
+			}
+			return err
+		}
+		if u, err = tx.UserGetByID(ctx, t.UserID); err != nil {
+			return err
+		}
+		if err := CheckPassword("password", password, u.Email); err != nil {
+			return err
+		}
+		if u.PasswordHash, err = s.hasher.Hash(password); err != nil {
+			return err
+		}
+		// The link came to this address, so it is verified too.
+		if u.EmailVerifiedAt == nil {
+			u.EmailVerifiedAt = &now
+		}
+		u.UpdatedAt = now
+		if err := tx.UserUpdate(ctx, u); err != nil {
+			return err
+		}
+		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenResetPassword, now); err != nil {
+			return err
+		}
+		u.SessionEpoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now)
+		return err
+	})
+	if err != nil {
+		return account.User{}, err
+	}
+	s.auditUser(ctx, u, m, "auth.password_reset", nil)
+	return u, nil
+}
+
+// ChangePassword replaces the password after checking the current one and
+// ends the user's other sessions; it returns the new session epoch.
+func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, m Meta) (int64, error) {
+	u, err := s.store.UserGetByID(ctx, p.UserID)
+	if err != nil {
+		return 0, err
+	}
+	if !s.hasher.Verify(current, u.PasswordHash) {
+		return 0, apperr.Invalid("current_password", "is not your current password")
+	}
+	if err := CheckPassword("new_password", next, u.Email); err != nil {
+		return 0, err
+	}
+	if u.PasswordHash, err = s.hasher.Hash(next); err != nil {
+		return 0, err
+	}
+	var epoch int64
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		now := s.clock()
+		u.UpdatedAt = now
+		if err := tx.UserUpdate(ctx, u); err != nil {
+			return err
+		}
+		epoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.auditUser(ctx, u, m, "auth.password_changed", nil)
+	return epoch, nil
+}
+
+// RequestEmailChange e-mails a confirmation link to the new address; the
+// address changes only when it is opened.
+func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail, password string) error {
+	email, err := normalizeEmail("email", newEmail)
+	if err != nil {
+		return err
+	}
+	u, err := s.store.UserGetByID(ctx, p.UserID)
+	if err != nil {
+		return err
+	}
+	if !s.hasher.Verify(password, u.PasswordHash) {
+		return apperr.Invalid("password", "is not your current password")
+	}
+	if email == u.Email {
+		return apperr.Invalid("email", "is already your address")
+	}
+	if _, err := s.store.UserGetByEmail(ctx, email); err == nil {
+		return apperr.Invalid("email", "is used by another account")
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		now := s.clock()
+		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenChangeEmail, now); err != nil {
+			return err
+		}
+		tok, hash := newSecret()
+		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenChangeEmail, Hash: hash, Data: email, ExpiresAt: now.Add(ChangeEmailTTL), CreatedAt: now}); err != nil {
+			return err
+		}
+		return sendEmail(ctx, tx, email, "Confirm your new e-mail address for Ordo",
+			"Open this link within one hour to make this your Ordo sign-in address:\n\n"+
+				s.baseURL+"/confirm-email?token="+tok+"\n\nIf you did not ask for this, ignore this message.\n")
+	})
+}
+
+// ConfirmEmailChange switches the user to the address the token was sent
+// to, and tells the old address.
+func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) (account.User, error) {
+	var u account.User
+	var old string
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		now := s.clock()
+		t, err := tx.TokenConsume(ctx, account.TokenChangeEmail, hashSecret(token), now)
+		if err != nil {
+			if errors.Is(err, apperr.ErrNotFound) {
+				return apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
+			}
+			return err
+		}
+		if u, err = tx.UserGetByID(ctx, t.UserID); err != nil {
+			return err
+		}
+		old = u.Email
+		u.Email, u.EmailVerifiedAt, u.UpdatedAt = t.Data, &now, now
+		if err := tx.UserUpdate(ctx, u); err != nil {
+			if errors.Is(err, apperr.ErrConflict) {
+				return apperr.Invalid("email", "is used by another account")
+			}
+			return err
+		}
+		return sendEmail(ctx, tx, old, "Your Ordo e-mail address was changed",
+			"The sign-in address of your Ordo account was changed to "+u.Email+".\n\nIf this was not you, reset your password and contact your administrator.\n")
+	})
+	if err != nil {
+		return account.User{}, err
+	}
+	s.auditUser(ctx, u, m, "user.email_changed", map[string]any{"old": old, "new": u.Email})
+	return u, nil
+}

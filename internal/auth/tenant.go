@@ -1,0 +1,236 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// require returns Forbidden unless the principal may act. A principal
+// outside any tenant gets NotFound: there is nothing for them to see.
+func require(p Principal, a account.Action) error {
+	if !p.InTenant() {
+		return apperr.NotFound("tenant")
+	}
+	if !account.Can(p.Role, a) {
+		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+	}
+	return nil
+}
+
+// TenantRole is a tenant with the user's role in it.
+type TenantRole struct {
+	Tenant tenant.Tenant
+	Role   account.Role
+}
+
+// ListTenants lists the tenants the user belongs to.
+func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
+	ms, err := s.store.MembershipListByUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TenantRole, 0, len(ms))
+	for _, m := range ms {
+		t, err := s.store.TenantGetByID(ctx, m.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TenantRole{Tenant: t, Role: m.Role})
+	}
+	return out, nil
+}
+
+// CreateTenant makes a new tenant owned by the user.
+func (s *Service) CreateTenant(ctx context.Context, p Principal, name string, m Meta) (tenant.Tenant, error) {
+	if p.UserID == uuid.Nil {
+		return tenant.Tenant{}, apperr.Forbidden("only users can create tenants")
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return tenant.Tenant{}, apperr.Invalid("name", "must be 1 to 200 characters")
+	}
+	var t tenant.Tenant
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		u, err := tx.UserGetByID(ctx, p.UserID)
+		if err != nil {
+			return err
+		}
+		t, err = s.createTenant(ctx, tx, s.clock(), u, name, m)
+		return err
+	})
+	return t, err
+}
+
+// RenameTenant changes the current tenant's name.
+func (s *Service) RenameTenant(ctx context.Context, p Principal, name string, m Meta) (tenant.Tenant, error) {
+	if err := require(p, account.ActTenantUpdate); err != nil {
+		return tenant.Tenant{}, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return tenant.Tenant{}, apperr.Invalid("name", "must be 1 to 200 characters")
+	}
+	var t tenant.Tenant
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if t, err = tx.TenantGetByID(ctx, p.TenantID); err != nil {
+			return err
+		}
+		old := t.Name
+		now := s.clock()
+		t.Name, t.UpdatedAt = name, now
+		if err := tx.TenantUpdate(ctx, t); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, now, t.ID, p, m, "tenant.renamed", "tenant", t.ID.String(), map[string]any{"old": old, "new": name})
+	})
+	return t, err
+}
+
+// Member is a membership with its user.
+type Member struct {
+	User       account.User
+	Membership account.Membership
+}
+
+// ListMembers lists the current tenant's members.
+func (s *Service) ListMembers(ctx context.Context, p Principal) ([]Member, error) {
+	if err := require(p, account.ActMemberRead); err != nil {
+		return nil, err
+	}
+	ms, err := s.store.MembershipListByTenant(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(ms))
+	for _, m := range ms {
+		u, err := s.store.UserGetByID(ctx, m.UserID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Member{User: u, Membership: m})
+	}
+	return out, nil
+}
+
+// ChangeRole sets a member's role. Only owners make or unmake owners, and
+// the last owner cannot be demoted.
+func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID, role account.Role, m Meta) error {
+	if err := require(p, account.ActMemberManage); err != nil {
+		return err
+	}
+	if !role.Valid() {
+		return apperr.Invalid("role", "must be owner, admin, member or viewer")
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
+		if err != nil {
+			return err
+		}
+		if cur.Role == role {
+			return nil
+		}
+		if (cur.Role == account.RoleOwner || role == account.RoleOwner) && !p.Can(account.ActOwnerManage) {
+			return apperr.Forbidden("only owners may make or unmake owners")
+		}
+		if cur.Role == account.RoleOwner {
+			if err := lastOwnerCheck(ctx, tx, p.TenantID, "demoted"); err != nil {
+				return err
+			}
+		}
+		now := s.clock()
+		if err := tx.MembershipUpdateRole(ctx, p.TenantID, userID, role, now); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, now, p.TenantID, p, m, "member.role_changed", "membership", userID.String(), map[string]any{"old": cur.Role, "new": role})
+	})
+}
+
+func lastOwnerCheck(ctx context.Context, tx store.Tx, tenantID uuid.UUID, what string) error {
+	n, err := tx.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return apperr.Conflict("the last owner cannot be %s; make someone else owner first", what)
+	}
+	return nil
+}
+
+// RemoveMember ends a member's access at once. Members may remove
+// themselves (leave); the last owner can do neither.
+func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUID, m Meta) error {
+	self := userID == p.UserID
+	action := account.ActMemberManage
+	if self {
+		action = account.ActTenantLeave
+	}
+	if err := require(p, action); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
+		if err != nil {
+			return err
+		}
+		if cur.Role == account.RoleOwner {
+			if !self && !p.Can(account.ActOwnerManage) {
+				return apperr.Forbidden("only owners may remove owners")
+			}
+			if err := lastOwnerCheck(ctx, tx, p.TenantID, "removed"); err != nil {
+				return err
+			}
+		}
+		if err := tx.MembershipDelete(ctx, p.TenantID, userID); err != nil {
+			return err
+		}
+		act := "member.removed"
+		if self {
+			act = "member.left"
+		}
+		return writeAudit(ctx, tx, s.clock(), p.TenantID, p, m, act, "membership", userID.String(), map[string]any{"role": cur.Role})
+	})
+}
+
+// Resolve builds the principal of a session: the user, checked against
+// the session epoch, acting in tenantID if they are (still) a member. A
+// stale epoch or a deleted user is apperr.ErrUnauthorized.
+func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID) (Principal, error) {
+	u, err := s.store.UserGetByID(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.SessionEpoch != epoch) {
+		return Principal{}, apperr.ErrUnauthorized
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	p := userPrincipal(u)
+	if tenantID == uuid.Nil {
+		return p, nil
+	}
+	mem, err := s.store.MembershipGet(ctx, tenantID, userID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return p, nil // removed from the tenant: no access to it any more
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	p.TenantID, p.Role = tenantID, mem.Role
+	return p, nil
+}
+
+// DefaultTenant picks the tenant a user lands in: their oldest membership.
+func (s *Service) DefaultTenant(ctx context.Context, userID uuid.UUID) (uuid.UUID, error) {
+	ms, err := s.store.MembershipListByUser(ctx, userID)
+	if err != nil || len(ms) == 0 {
+		return uuid.Nil, err
+	}
+	return ms[0].TenantID, nil
+}

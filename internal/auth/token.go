@@ -1,0 +1,55 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+)
+
+// newSecret returns a random URL-safe token and its SHA-256, which is all
+// that is stored.
+func newSecret() (string, []byte) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	return tok, hashSecret(tok)
+}
+
+func hashSecret(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// API keys read "ordo_<prefix>_<secret>": the prefix identifies the key
+// (shown in lists), the secret proves it.
+const apiKeyScheme = "ordo_"
+
+// newAPIKey returns the full key, its prefix and the hash of its secret.
+func newAPIKey() (full, prefix string, hash []byte) {
+	p := make([]byte, 6)
+	_, _ = rand.Read(p)
+	prefix = hex.EncodeToString(p)
+	secret, hash := newSecret()
+	return apiKeyScheme + prefix + "_" + secret, prefix, hash
+}
+
+// parseAPIKey splits a full key; ok is false if it is not shaped like one.
+func parseAPIKey(full string) (prefix, secret string, ok bool) {
+	rest, found := strings.CutPrefix(full, apiKeyScheme)
+	if !found {
+		return "", "", false
+	}
+	prefix, secret, found = strings.Cut(rest, "_")
+	if !found || len(prefix) != 12 || len(secret) < 32 || len(secret) > 64 {
+		return "", "", false
+	}
+	return prefix, secret, true
+}
+
+// secretMatches compares in constant time.
+func secretMatches(secret string, hash []byte) bool {
+	return subtle.ConstantTimeCompare(hashSecret(secret), hash) == 1
+}

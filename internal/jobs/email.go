@@ -1,0 +1,49 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ordo/ordo/internal/mail"
+)
+
+// EmailArgs sends one e-mail. It is inserted in the transaction that
+// decides to send it (a sign-up, an invitation), so the mail goes out if
+// and only if that change commits. Delivery is at least once: a crash
+// after the SMTP server accepted the message but before the job is marked
+// done sends it again.
+type EmailArgs struct {
+	To      []string `json:"to"`
+	Subject string   `json:"subject"`
+	Text    string   `json:"text"`
+	HTML    string   `json:"html,omitempty"`
+}
+
+func (EmailArgs) Kind() string { return "email" }
+
+func (EmailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueEmail, MaxAttempts: 10}
+}
+
+// EmailWorker sends EmailArgs through the configured sender.
+type EmailWorker struct {
+	river.WorkerDefaults[EmailArgs]
+	Sender mail.Sender
+}
+
+func (w *EmailWorker) Timeout(*river.Job[EmailArgs]) time.Duration { return 30 * time.Second }
+
+func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
+	m := mail.Message{To: job.Args.To, Subject: job.Args.Subject, Text: job.Args.Text, HTML: job.Args.HTML}
+	if err := m.Validate(); err != nil {
+		// Retrying cannot fix a malformed message.
+		return river.JobCancel(fmt.Errorf("invalid e-mail: %w", err))
+	}
+	if err := w.Sender.Send(ctx, m); err != nil {
+		return fmt.Errorf("send e-mail: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Purger deletes expired sessions and tokens; store.Store implements it.
+type Purger interface {
+	Purge(ctx context.Context, now time.Time) (int64, error)
+}
+
+// PurgeArgs runs the hourly clean-up. River's leader enqueues it, so one
+// process does it however many run.
+type PurgeArgs struct{}
+
+func (PurgeArgs) Kind() string { return "purge_expired" }
+
+func (PurgeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+}
+
+// PurgeWorker works PurgeArgs.
+type PurgeWorker struct {
+	river.WorkerDefaults[PurgeArgs]
+	Store Purger
+	Log   *slog.Logger
+}
+
+func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error {
+	n, err := w.Store.Purge(ctx, time.Now())
+	if err != nil {
+		return fmt.Errorf("purge expired: %w", err)
+	}
+	w.Log.InfoContext(ctx, "purged expired sessions and tokens", "rows", n)
+	return nil
+}

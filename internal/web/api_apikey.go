@@ -1,0 +1,121 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+)
+
+func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	keys, err := s.auth.ListAPIKeys(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]apiKeyJSON, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, toAPIKeyJSON(k))
+	}
+	writeJSON(w, http.StatusOK, listJSON{Data: out})
+}
+
+func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	var in struct {
+		Name      string       `json:"name"`
+		Role      account.Role `json:"role"`
+		ExpiresAt *time.Time   `json:"expires_at"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	k, full, err := s.auth.CreateAPIKey(r.Context(), p, in.Name, in.Role, in.ExpiresAt, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := toAPIKeyJSON(k)
+	out.Key = full
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "API key")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.auth.RevokeAPIKey(r.Context(), p, id, s.meta(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleAuditList pages through the tenant's audit log, newest first.
+func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	if !p.Can(account.ActAuditRead) {
+		if !p.InTenant() {
+			s.fail(w, r, apperr.NotFound("tenant"))
+		} else {
+			s.fail(w, r, apperr.Forbidden("your role (%s) may not read the audit log", p.Role))
+		}
+		return
+	}
+	q := r.URL.Query()
+	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id"), Limit: 50}
+	var v apperr.Validation
+	if c := q.Get("cursor"); c != "" {
+		id, err := uuid.Parse(c)
+		if err != nil {
+			v.Add("cursor", "is not a cursor from this API")
+		}
+		f.Before = &id
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			v.Add("limit", "must be an integer from 1 to 200")
+		}
+		f.Limit = n
+	}
+	if err := v.Err(); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	entries, err := s.store.AuditList(r.Context(), p.TenantID, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := listJSON{Data: make([]auditJSON, 0, len(entries))}
+	for _, e := range entries {
+		out.Data = append(out.Data.([]auditJSON), toAuditJSON(e))
+	}
+	if len(entries) == f.Limit {
+		out.NextCursor = entries[len(entries)-1].ID.String()
+	}
+	writeJSON(w, http.StatusOK, out)
+}

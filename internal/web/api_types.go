@@ -1,0 +1,103 @@
+package web
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// JSON shapes of the API. Field names are snake_case; times are RFC 3339.
+
+type userJSON struct {
+	ID              uuid.UUID  `json:"id"`
+	Email           string     `json:"email"`
+	Name            string     `json:"name"`
+	EmailVerifiedAt *time.Time `json:"email_verified_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+}
+
+func toUserJSON(u account.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerifiedAt: u.EmailVerifiedAt, CreatedAt: u.CreatedAt}
+}
+
+type tenantJSON struct {
+	ID        uuid.UUID    `json:"id"`
+	Name      string       `json:"name"`
+	Slug      string       `json:"slug"`
+	Plan      string       `json:"plan"`
+	Role      account.Role `json:"role,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+func toTenantJSON(t tenant.Tenant, role account.Role) tenantJSON {
+	return tenantJSON{ID: t.ID, Name: t.Name, Slug: t.Slug, Plan: string(t.Plan), Role: role, CreatedAt: t.CreatedAt}
+}
+
+type memberJSON struct {
+	User     userJSON     `json:"user"`
+	Role     account.Role `json:"role"`
+	JoinedAt time.Time    `json:"joined_at"`
+}
+
+type invitationJSON struct {
+	ID        uuid.UUID                `json:"id"`
+	Email     string                   `json:"email"`
+	Role      account.Role             `json:"role"`
+	Status    account.InvitationStatus `json:"status"`
+	ExpiresAt time.Time                `json:"expires_at"`
+	CreatedAt time.Time                `json:"created_at"`
+}
+
+func toInvitationJSON(i account.Invitation, now time.Time) invitationJSON {
+	return invitationJSON{ID: i.ID, Email: i.Email, Role: i.Role, Status: i.Status(now), ExpiresAt: i.ExpiresAt, CreatedAt: i.CreatedAt}
+}
+
+type apiKeyJSON struct {
+	ID         uuid.UUID    `json:"id"`
+	Name       string       `json:"name"`
+	Prefix     string       `json:"prefix"`
+	Role       account.Role `json:"role"`
+	LastUsedAt *time.Time   `json:"last_used_at"`
+	ExpiresAt  *time.Time   `json:"expires_at"`
+	RevokedAt  *time.Time   `json:"revoked_at"`
+	CreatedAt  time.Time    `json:"created_at"`
+	// Key is the full secret key, present only in the creation response.
+	Key string `json:"key,omitempty"`
+}
+
+func toAPIKeyJSON(k account.APIKey) apiKeyJSON {
+	return apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: k.Role, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt}
+}
+
+type auditJSON struct {
+	ID         uuid.UUID  `json:"id"`
+	Action     string     `json:"action"`
+	EntityType string     `json:"entity_type"`
+	EntityID   string     `json:"entity_id"`
+	ActorID    *uuid.UUID `json:"actor_id"`
+	ActorName  string     `json:"actor_name"`
+	ActorEmail string     `json:"actor_email"`
+	IP         string     `json:"ip"`
+	UserAgent  string     `json:"user_agent"`
+	Metadata   any        `json:"metadata"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+func toAuditJSON(e audit.Entry) auditJSON {
+	var meta any = map[string]any{}
+	if len(e.Metadata) > 0 {
+		meta = e.Metadata
+	}
+	return auditJSON{ID: e.ID, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID, ActorID: e.ActorID,
+		ActorName: e.ActorName, ActorEmail: e.ActorEmail, IP: e.IP, UserAgent: e.UserAgent, Metadata: meta, CreatedAt: e.CreatedAt}
+}
+
+// listJSON wraps a list: {"data": [...]}, with next_cursor when paged.
+type listJSON struct {
+	Data       any    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}

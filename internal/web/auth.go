@@ -1,0 +1,182 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/ratelimit"
+)
+
+// Session keys.
+const (
+	sessUserID   = "user_id"
+	sessTenantID = "tenant_id"
+	sessEpoch    = "epoch"
+)
+
+const principalKey ctxKey = 100
+
+// principalFrom returns the request's principal; ok is false when nobody
+// is authenticated.
+func principalFrom(ctx context.Context) (auth.Principal, bool) {
+	p, ok := ctx.Value(principalKey).(auth.Principal)
+	return p, ok
+}
+
+// NewSessionManager configures scs: HttpOnly, SameSite=Lax, Secure behind
+// https, 12 h idle and 30 d absolute timeouts.
+func NewSessionManager(store scs.Store, secure bool) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = store
+	sm.Lifetime = 30 * 24 * time.Hour
+	sm.IdleTimeout = 12 * time.Hour
+	sm.Cookie.Name = "ordo_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = secure
+	sm.Cookie.Path = "/"
+	return sm
+}
+
+// withPrincipal authenticates the request, by API key (Authorization:
+// Bearer) or by session cookie, and puts the principal in the context.
+// A bad key is 401 at once; a stale session is dropped and the request
+// continues anonymously.
+func (s *Server) withPrincipal(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if h := r.Header.Get("Authorization"); h != "" {
+			scheme, key, _ := strings.Cut(h, " ")
+			if !strings.EqualFold(scheme, "Bearer") {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="ordo"`)
+				s.fail(w, r, &apperr.Error{Kind: apperr.KindUnauthorized, Msg: "use Authorization: Bearer <API key>"})
+				return
+			}
+			p, err := s.auth.AuthenticateAPIKey(ctx, strings.TrimSpace(key))
+			if err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="ordo", error="invalid_token"`)
+				s.fail(w, r, err)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey, p)))
+			return
+		}
+		if uid, err := uuid.Parse(s.sessions.GetString(ctx, sessUserID)); err == nil {
+			tid, _ := uuid.Parse(s.sessions.GetString(ctx, sessTenantID))
+			epoch, _ := s.sessions.Get(ctx, sessEpoch).(int64)
+			p, err := s.auth.Resolve(ctx, uid, epoch, tid)
+			switch {
+			case errors.Is(err, apperr.ErrUnauthorized):
+				_ = s.sessions.Destroy(ctx)
+			case err != nil:
+				s.fail(w, r, err)
+				return
+			default:
+				ctx = context.WithValue(ctx, principalKey, p)
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// startSession logs the user in: a new session token (no fixation), the
+// user, their tenant and their session epoch.
+func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, epoch int64) error {
+	if err := s.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	s.sessions.Put(ctx, sessUserID, userID.String())
+	s.sessions.Put(ctx, sessEpoch, epoch)
+	if tenantID != uuid.Nil {
+		s.sessions.Put(ctx, sessTenantID, tenantID.String())
+	} else {
+		s.sessions.Remove(ctx, sessTenantID)
+	}
+	return nil
+}
+
+// clientIP is the peer address, or with ORDO_TRUST_PROXY the address the
+// proxy in front of Ordo saw (the last X-Forwarded-For entry).
+func (s *Server) clientIP(r *http.Request) string {
+	if s.trustProxy {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) meta(r *http.Request) auth.Meta {
+	ua := r.UserAgent()
+	if len(ua) > 512 {
+		ua = ua[:512]
+	}
+	return auth.Meta{IP: s.clientIP(r), UserAgent: ua}
+}
+
+// limit spends one request of each key's quota with l and answers 429
+// with Retry-After when any is exhausted. It returns false if it answered.
+// A limiter error is logged and the request allowed: a Redis outage must
+// not lock everyone out.
+func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, keys ...string) bool {
+	if l == nil {
+		return true
+	}
+	for _, key := range keys {
+		res, err := l.Allow(r.Context(), key)
+		if err != nil {
+			s.log.WarnContext(r.Context(), "rate limiter unavailable", "err", err)
+			continue
+		}
+		w.Header().Set("RateLimit-Limit", strconv.Itoa(res.Limit))
+		w.Header().Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
+		w.Header().Set("RateLimit-Reset", strconv.Itoa(int(res.ResetAfter.Seconds()+0.999)))
+		if !res.Allowed {
+			retry := int(res.RetryAfter.Seconds() + 0.999)
+			if retry < 1 {
+				retry = 1
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(retry))
+			writeProblem(w, r, Problem{Status: http.StatusTooManyRequests, Detail: "too many attempts; try again in " + strconv.Itoa(retry) + " seconds"})
+			return false
+		}
+	}
+	return true
+}
+
+// withSecurityHeaders sets the headers every response carries.
+func withSecurityHeaders(hsts bool, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' *; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if hsts {
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func withPrincipalValue(ctx context.Context, p auth.Principal) context.Context {
+	return context.WithValue(ctx, principalKey, p)
+}

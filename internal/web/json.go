@@ -1,0 +1,66 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+)
+
+// writeJSON sends v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decodeJSON reads the request body into dst. A malformed body is a
+// validation problem naming what is wrong, never a 500.
+func decodeJSON(r *http.Request, dst any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		var mbe *http.MaxBytesError
+		switch {
+		case errors.As(err, &mbe):
+			return err
+		case errors.Is(err, io.EOF):
+			return apperr.Invalid("body", "must be a JSON object")
+		case errors.As(err, &syn):
+			return apperr.Invalid("body", fmt.Sprintf("is not valid JSON (at byte %d)", syn.Offset))
+		case errors.As(err, &typ):
+			field := typ.Field
+			if field == "" {
+				field = "body"
+			}
+			return apperr.Invalid(field, "must be a "+typ.Type.String())
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return apperr.Invalid(name, "is not a known field")
+		default:
+			return apperr.Invalid("body", "is not valid JSON")
+		}
+	}
+	if dec.More() {
+		return apperr.Invalid("body", "must hold one JSON object")
+	}
+	return nil
+}
+
+// pathID parses a path parameter as an id; anything else is not found.
+func pathID(r *http.Request, name, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(r.PathValue(name))
+	if err != nil {
+		return uuid.Nil, apperr.NotFound(what)
+	}
+	return id, nil
+}
