@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/testkit"
 )
@@ -49,8 +52,8 @@ func freePort(t *testing.T) int {
 // process is a running ordo.
 type process struct {
 	cmd    *exec.Cmd
-	stderr *bytes.Buffer
-	done   chan error
+	stderr *testkit.SyncBuffer
+	done   chan struct{} // closed when the process has exited
 }
 
 // start runs ordo with args in dir, with only env (plus PATH and HOME).
@@ -59,14 +62,15 @@ func start(t *testing.T, dir string, env []string, args ...string) *process {
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
-	p := &process{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &process{cmd: cmd, stderr: &testkit.SyncBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- cmd.Wait() }()
+	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
+		<-p.done
 		if t.Failed() {
 			t.Logf("ordo %v stderr:\n%s", args, p.stderr)
 		}
@@ -164,8 +168,9 @@ func TestProductionServe(t *testing.T) {
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	s3 := testkit.S3Server(t)
+	dbURL := testkit.PostgresURL(t)
 	env := []string{
-		"DATABASE_URL=" + testkit.PostgresURL(t),
+		"DATABASE_URL=" + dbURL,
 		"S3_ENDPOINT=" + s3.Endpoint,
 		"S3_BUCKET=ordo-e2e",
 		"S3_ACCESS_KEY_ID=" + s3.AccessKey,
@@ -203,8 +208,25 @@ func TestProductionServe(t *testing.T) {
 		}
 	}
 
+	// The worker works jobs: the hourly purge runs once at start.
 	w := start(t, dir, env, "worker")
-	time.Sleep(300 * time.Millisecond)
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var n int
+		err := conn.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'purge_expired' AND state = 'completed'`).Scan(&n)
+		if err == nil && n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the worker did not complete the purge job within 15s (err %v)", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if code, _ := w.stop(t); code != 0 {
 		t.Errorf("worker exit %d", code)
 	}
@@ -229,6 +251,8 @@ func TestBadConfigurationExits2(t *testing.T) {
 		{[]string{"DATABASE_URL=postgres://db:notaport/x"}, []string{"migrate", "up"}, "DATABASE_URL"},
 		{nil, []string{"frobnicate"}, "unknown command"},
 		{nil, []string{"migrate", "sideways"}, "unknown migrate command"},
+		{nil, []string{"serve", "junk"}, "unexpected argument"},
+		{[]string{"REDIS_URL=redis://r:6379/abc"}, nil, "REDIS_URL"},
 	}
 	for _, tt := range tests {
 		out, errOut, code := run(t, t.TempDir(), tt.env, tt.args...)

@@ -99,8 +99,12 @@ func run(ctx context.Context, cmd string, args []string, cfg config.Config, stdo
 	if *port < 1 || *port > 65535 {
 		return usageError{fmt.Sprintf("-port must be between 1 and 65535, got %d", *port)}
 	}
-	cfg.Port, cfg.DataDir = *port, *dataDir
+	cfg.SetPort(*port)
+	cfg.DataDir = *dataDir
 	rest := fs.Args()
+	if cmd != "migrate" && len(rest) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q (flags go after the command: ordo %s -port N)", rest[0], cmd)}
+	}
 
 	log := newLogger(stderr, cfg.LogLevel)
 	switch cmd {

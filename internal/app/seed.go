@@ -26,13 +26,17 @@ const (
 // seed creates a demo tenant with an owner. It is idempotent: a second run
 // finds the tenant and changes nothing.
 func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	svc, err := openServices(ctx, cfg, log, cfg.Mode() == config.ModeEmbedded)
+	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, storeOnly: true})
 	if err != nil {
 		return err
 	}
 	defer svc.close()
-	if ok, err := svc.store.SchemaCurrent(ctx); err != nil || !ok {
-		return fmt.Errorf("schema is not current (run `ordo migrate up` first): %v", err)
+	ok, err := svc.store.SchemaCurrent(ctx)
+	if err != nil {
+		return fmt.Errorf("check schema: %w", err)
+	}
+	if !ok {
+		return errors.New("migrations are pending: run `ordo migrate up` first")
 	}
 
 	if _, err := svc.store.TenantGetBySlug(ctx, seedTenantSlug); err == nil {

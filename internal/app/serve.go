@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ordo/ordo/internal/config"
@@ -21,7 +22,7 @@ import (
 // within the shutdown timeout, and returns nil.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	embedded := cfg.Mode() == config.ModeEmbedded
-	svc, err := openServices(ctx, cfg, log, embedded)
+	svc, err := openServices(ctx, cfg, log, openOpts{migrate: embedded})
 	if err != nil {
 		return err
 	}
@@ -78,35 +79,55 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("ordo serving", "addr", ln.Addr().String(), "url", svc.cfg.BaseURL, "mode", cfg.Mode(), "version", Version(), "worker", embedded)
 
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
+		serveErr = fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
 
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	var errs []error
-	if err := srv.Shutdown(sctx); err != nil {
-		errs = append(errs, fmt.Errorf("http shutdown: %w", err))
-	}
-	if runner != nil {
-		if err := runner.Stop(sctx); err != nil {
-			errs = append(errs, fmt.Errorf("stop job workers: %w", err))
+	// Requests and jobs drain side by side, each within the timeout.
+	var wg sync.WaitGroup
+	var httpErr, jobsErr error
+	wg.Go(func() {
+		if err := srv.Shutdown(sctx); err != nil {
+			httpErr = fmt.Errorf("http shutdown: %w", err)
+			_ = srv.Close()
 		}
+	})
+	if runner != nil {
+		wg.Go(func() { jobsErr = stopJobs(sctx, runner) })
 	}
-	if err := errors.Join(errs...); err != nil {
+	wg.Wait()
+	if err := errors.Join(serveErr, httpErr, jobsErr); err != nil {
 		return err
 	}
 	log.Info("stopped")
 	return nil
 }
 
+// stopJobs lets running jobs finish within ctx; past it, it cancels them
+// so that they are marked for retry now rather than rescued much later.
+func stopJobs(ctx context.Context, runner store.JobRunner) error {
+	err := runner.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if cerr := runner.StopAndCancel(cctx); cerr != nil {
+		return fmt.Errorf("stop job workers: %w (then cancelling: %v)", err, cerr)
+	}
+	return fmt.Errorf("stop job workers: %w; running jobs were cancelled and will be retried", err)
+}
+
 // worker runs only the job workers until ctx ends, then lets running jobs
 // finish within the shutdown timeout. Several may share one database.
 func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	svc, err := openServices(ctx, cfg, log, cfg.Mode() == config.ModeEmbedded)
+	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded})
 	if err != nil {
 		return err
 	}
@@ -129,8 +150,8 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := runner.Stop(sctx); err != nil {
-		return fmt.Errorf("stop job workers: %w", err)
+	if err := stopJobs(sctx, runner); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil

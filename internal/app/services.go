@@ -46,10 +46,19 @@ type services struct {
 	auth *auth.Service
 }
 
+// openOpts says what a command needs opened.
+type openOpts struct {
+	// migrate applies pending migrations (embedded serve and worker).
+	migrate bool
+	// storeOnly opens just the database: migrate and seed must not depend
+	// on Redis, S3 or SMTP being up.
+	storeOnly bool
+}
+
 // openServices opens the adapters that cfg selects. In embedded mode it
 // also makes the data directory, keeps the signing secret there and
 // applies migrations, so that a fresh checkout runs with no set-up.
-func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, autoMigrate bool) (*services, error) {
+func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o openOpts) (*services, error) {
 	svc := &services{cfg: cfg, log: log}
 	switch cfg.Mode() {
 	case config.ModeEmbedded:
@@ -65,7 +74,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, auto
 			return nil, err
 		}
 		svc.store = s
-		if autoMigrate {
+		if o.migrate {
 			if err := s.MigrateUp(ctx); err != nil {
 				s.Close()
 				return nil, err
@@ -78,6 +87,9 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, auto
 			return nil, err
 		}
 		svc.store = s
+	}
+	if o.storeOnly {
+		return svc, nil
 	}
 	if err := svc.openBlobs(ctx); err != nil {
 		svc.close()

@@ -29,6 +29,7 @@ var (
 	ErrConflict     = &Error{Kind: KindConflict, Msg: "conflict"}
 	ErrForbidden    = &Error{Kind: KindForbidden, Msg: "forbidden"}
 	ErrUnauthorized = &Error{Kind: KindUnauthorized, Msg: "unauthorized"}
+	ErrInvalid      = &Error{Kind: KindInvalid, Msg: "invalid"}
 )
 
 // FieldError names one invalid input field.
@@ -63,6 +64,8 @@ func sentinel(k Kind) *Error {
 		return ErrForbidden
 	case KindUnauthorized:
 		return ErrUnauthorized
+	case KindInvalid:
+		return ErrInvalid
 	}
 	return nil
 }

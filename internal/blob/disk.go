@@ -9,13 +9,15 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
-// Disk stores objects as files under a root directory: the object at
-// objects/<key> and its metadata at meta/<key>.json. Writes go to a
-// temporary file that is renamed into place, so a reader never sees a
-// partial object, as with S3.
+// Disk stores objects as files under a root directory. Each key segment
+// but the last becomes a directory named "<segment>.d", and the object is
+// "<last>.o" with its metadata in "<last>.m", so that, as in S3, the keys
+// "a" and "a/b" can both exist. Writes go to a temporary file that is
+// renamed into place, so a reader never sees a partial object.
 type Disk struct {
 	root string
 }
@@ -24,7 +26,7 @@ var _ Store = (*Disk)(nil)
 
 // NewDisk returns a store rooted at dir, creating it if needed.
 func NewDisk(dir string) (*Disk, error) {
-	for _, sub := range []string{"objects", "meta", "tmp"} {
+	for _, sub := range []string{"objects", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
 			return nil, fmt.Errorf("blob dir: %w", err)
 		}
@@ -36,13 +38,21 @@ type diskMeta struct {
 	ContentType string `json:"content_type"`
 }
 
-func (d *Disk) objectPath(key string) string {
-	return filepath.Join(d.root, "objects", filepath.FromSlash(key))
+// keyPath maps a valid key to its file, with suffix ".o" or ".m".
+func (d *Disk) keyPath(key, suffix string) string {
+	segs := strings.Split(key, "/")
+	parts := make([]string, 0, len(segs)+2)
+	parts = append(parts, d.root, "objects")
+	for _, seg := range segs[:len(segs)-1] {
+		parts = append(parts, seg+".d")
+	}
+	parts = append(parts, segs[len(segs)-1]+suffix)
+	return filepath.Join(parts...)
 }
 
-func (d *Disk) metaPath(key string) string {
-	return filepath.Join(d.root, "meta", filepath.FromSlash(key)+".json")
-}
+func (d *Disk) objectPath(key string) string { return d.keyPath(key, ".o") }
+
+func (d *Disk) metaPath(key string) string { return d.keyPath(key, ".m") }
 
 func (d *Disk) Put(ctx context.Context, key string, r io.Reader, contentType string) (Info, error) {
 	if err := ValidKey(key); err != nil {

@@ -144,7 +144,8 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 func (s *S3) Check(ctx context.Context) error {
 	_, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)})
 	if err != nil {
-		if isNotFound(err) {
+		var nsb *types.NoSuchBucket
+		if isNotFound(err) || errors.As(err, &nsb) {
 			return fmt.Errorf("bucket %q does not exist (create it, or set S3_CREATE_BUCKET=true)", s.bucket)
 		}
 		return fmt.Errorf("bucket %q: %w", s.bucket, err)
@@ -152,11 +153,16 @@ func (s *S3) Check(ctx context.Context) error {
 	return nil
 }
 
+// isNotFound reports a missing object. A missing bucket is not one: it
+// is a configuration error and must not look like a 404 to clients.
 func isNotFound(err error) bool {
+	var nsb *types.NoSuchBucket
+	if errors.As(err, &nsb) {
+		return false
+	}
 	var nsk *types.NoSuchKey
 	var nf *types.NotFound
-	var nsb *types.NoSuchBucket
-	if errors.As(err, &nsk) || errors.As(err, &nf) || errors.As(err, &nsb) {
+	if errors.As(err, &nsk) || errors.As(err, &nf) {
 		return true
 	}
 	var re interface{ HTTPStatusCode() int }
@@ -164,6 +170,9 @@ func isNotFound(err error) bool {
 		return true
 	}
 	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "NoSuchBucket" {
+		return false
+	}
 	return errors.As(err, &ae) && (ae.ErrorCode() == "NotFound" || ae.ErrorCode() == "NoSuchKey")
 }
 

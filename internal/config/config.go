@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redis/go-redis/v9"
 )
 
 // Mode says which storage backends Ordo runs on.
@@ -57,11 +58,23 @@ type Config struct {
 	// ShutdownTimeout bounds graceful shutdown: in-flight requests and
 	// running jobs get this long to finish.
 	ShutdownTimeout time.Duration
-	// MaxBodyBytes caps request bodies that the server reads itself
-	// (uploads go straight to storage and are not bound by it).
+	// MaxBodyBytes caps request bodies (uploads go straight to object
+	// storage, not through Ordo).
 	MaxBodyBytes int64
 	// Concurrency is the number of workers per job queue.
 	Concurrency map[string]int
+
+	// baseURLDefaulted records that BaseURL was derived from Port.
+	baseURLDefaulted bool
+}
+
+// SetPort changes the port (a -port flag), and the base URL with it when
+// the base URL was derived from the port.
+func (c *Config) SetPort(port int) {
+	c.Port = port
+	if c.baseURLDefaulted {
+		c.BaseURL = fmt.Sprintf("http://localhost:%d", port)
+	}
 }
 
 // S3 is the object-storage configuration; empty Endpoint and Bucket mean
@@ -183,6 +196,10 @@ func Load(getenv func(string) string) (Config, error) {
 			fail("REDIS_URL", "must be a redis:// or rediss:// URL, got scheme %q", u.Scheme)
 		case u.Host == "":
 			fail("REDIS_URL", "has no host")
+		default:
+			if _, err := redis.ParseURL(v); err != nil {
+				fail("REDIS_URL", "is not a valid Redis URL: %s", strings.TrimPrefix(err.Error(), "redis: "))
+			}
 		}
 		c.RedisURL = v
 	}
@@ -248,6 +265,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.BaseURL = get("ORDO_BASE_URL")
 	if c.BaseURL == "" {
 		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
+		c.baseURLDefaulted = true
 	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		fail("ORDO_BASE_URL", "must be an absolute http:// or https:// URL, got %q", c.BaseURL)
 	}
@@ -311,28 +329,43 @@ func EnsureSecret(c *Config) error {
 	if c.Secret != "" {
 		return nil
 	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
 	path := filepath.Join(c.DataDir, "secret")
-	b, err := os.ReadFile(path)
-	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		c.Secret = strings.TrimSpace(string(b))
-		return nil
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("read secret: %w", err)
-	}
 	raw := make([]byte, 48)
 	if _, err := rand.Read(raw); err != nil {
 		return fmt.Errorf("generate secret: %w", err)
 	}
-	secret := base64.RawURLEncoding.EncodeToString(raw)
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
+	// O_EXCL: when two processes start together, one creates the file
+	// and both use what it wrote.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		_, err = f.WriteString(base64.RawURLEncoding.EncodeToString(raw) + "\n")
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write secret: %w", err)
+		}
+	} else if !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("create secret: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write secret: %w", err)
+	for range 50 { // the creator may not have written it yet
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("read secret: %w", err)
+		}
+		if s := strings.TrimSpace(string(b)); s != "" {
+			if len(s) < 32 {
+				return fmt.Errorf("%s holds a secret shorter than 32 characters: fix or delete it", path)
+			}
+			c.Secret = s
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	c.Secret = secret
-	return nil
+	return fmt.Errorf("%s is empty: delete it to generate a new secret", path)
 }
 
 // Masked returns the configuration as name=value lines with secrets and

@@ -74,6 +74,7 @@ func TestLoadErrors(t *testing.T) {
 		{"secret required in production", map[string]string{"DATABASE_URL": "postgres://db/x"}, "ORDO_SECRET"},
 		{"secret too short", map[string]string{"ORDO_SECRET": "short"}, "ORDO_SECRET"},
 		{"redis scheme", map[string]string{"REDIS_URL": "http://r:6379"}, "REDIS_URL"},
+		{"redis db", map[string]string{"REDIS_URL": "redis://r:6379/abc"}, "REDIS_URL"},
 		{"s3 bucket missing", map[string]string{"S3_ENDPOINT": "http://minio:9000"}, "S3_BUCKET"},
 		{"s3 endpoint", map[string]string{"S3_ENDPOINT": "minio:9000", "S3_BUCKET": "b"}, "S3_ENDPOINT"},
 		{"s3 half credentials", map[string]string{"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "k"}, "S3_SECRET_ACCESS_KEY"},
@@ -142,5 +143,19 @@ func TestEnsureSecretIsKept(t *testing.T) {
 	}
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("secret file mode %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestSetPortMovesDefaultBaseURL(t *testing.T) {
+	t.Parallel()
+	c, _ := Load(env(nil))
+	c.SetPort(4555)
+	if c.BaseURL != "http://localhost:4555" {
+		t.Errorf("base URL %q", c.BaseURL)
+	}
+	c, _ = Load(env(map[string]string{"ORDO_BASE_URL": "https://ordo.example.com"}))
+	c.SetPort(4555)
+	if c.BaseURL != "https://ordo.example.com" {
+		t.Errorf("an explicit base URL must stay: %q", c.BaseURL)
 	}
 }

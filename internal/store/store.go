@@ -89,4 +89,7 @@ type JobRunner interface {
 	Start(ctx context.Context) error
 	// Stop waits for running jobs to finish, bounded by ctx.
 	Stop(ctx context.Context) error
+	// StopAndCancel cancels running jobs (they are retried later) and
+	// waits for them to return.
+	StopAndCancel(ctx context.Context) error
 }

@@ -131,6 +131,10 @@ func RedisURL(t testing.TB) string {
 	return u
 }
 
+// SyncBuffer collects a child process's output; safe to read while it
+// is written.
+type SyncBuffer = lockedBuffer
+
 // lockedBuffer collects a child process's output safely.
 type lockedBuffer struct {
 	mu sync.Mutex

@@ -190,8 +190,15 @@ func interpretError(err error, what string) error {
 		return apperr.NotFound(what)
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return apperr.Conflict("%s already exists", what)
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505": // unique_violation
+			return apperr.Conflict("%s already exists", what)
+		case "23503": // foreign_key_violation
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " refers to something that does not exist"}
+		case "23514", "23502": // check_violation, not_null_violation
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has a value out of range"}
+		}
 	}
 	return err
 }

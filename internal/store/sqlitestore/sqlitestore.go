@@ -15,7 +15,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/alexedwards/scs/sqlite3store"
@@ -73,9 +75,11 @@ var _ store.Store = (*Store)(nil)
 // to upgrade its lock.
 func dsn(path string) string {
 	q := url.Values{}
+	// busy_timeout first: switching to WAL needs a lock that another
+	// process may hold for a moment.
+	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
@@ -189,11 +193,25 @@ func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
 	return c, nil
 }
 
-// MigrateUp needs no lock of its own: SQLite serialises writers, and the
-// embedded mode runs one process.
-func (s *Store) MigrateUp(ctx context.Context) error { return s.mig.Up(ctx) }
+// MigrateUp holds an exclusive lock on a file beside the database while
+// it migrates, so that processes started together (serve and worker, or
+// two `ordo migrate up`) apply each migration once.
+func (s *Store) MigrateUp(ctx context.Context) error { return s.withMigrationLock(s.mig.Up, ctx) }
 
-func (s *Store) MigrateDown(ctx context.Context) error { return s.mig.Down(ctx) }
+func (s *Store) MigrateDown(ctx context.Context) error { return s.withMigrationLock(s.mig.Down, ctx) }
+
+func (s *Store) withMigrationLock(fn func(context.Context) error, ctx context.Context) error {
+	f, err := os.OpenFile(s.path+".migrate.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("migration lock: %w", err)
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return fn(ctx)
+}
 
 func (s *Store) MigrationStatus(ctx context.Context) ([]store.Migration, error) {
 	return s.mig.Status(ctx)
@@ -228,6 +246,10 @@ func interpretError(err error, what string) error {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return apperr.Conflict("%s already exists", what)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " refers to something that does not exist"}
+		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_DATATYPE:
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has a value out of range"}
 		}
 	}
 	return err

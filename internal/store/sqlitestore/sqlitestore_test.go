@@ -54,3 +54,26 @@ func TestPragmas(t *testing.T) {
 	require.Equal(t, 1, fk)
 	require.Positive(t, busy)
 }
+
+// Processes started together on a fresh database (serve and worker, two
+// migrate ups) must all succeed.
+func TestMigrateUpConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ordo.db")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := sqlitestore.Open(ctx, path, testkit.Logger(t))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer s.Close()
+			errs <- s.MigrateUp(ctx)
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+}

@@ -184,7 +184,10 @@ func testMembership(t *testing.T, s store.Store) {
 	requireKind(t, err, apperr.ErrConflict)
 
 	err = s.MembershipCreate(ctx, account.Membership{TenantID: uuid.Must(uuid.NewV7()), UserID: owner.ID, Role: account.RoleAdmin, CreatedAt: n, UpdatedAt: n})
-	require.Error(t, err, "a membership of a tenant that does not exist violates a foreign key")
+	requireKind(t, err, apperr.ErrInvalid) // a tenant that does not exist
+
+	err = s.MembershipCreate(ctx, account.Membership{TenantID: b.ID, UserID: owner.ID, Role: "superuser", CreatedAt: n, UpdatedAt: n})
+	requireKind(t, err, apperr.ErrInvalid) // the role CHECK constraint
 
 	m, err := s.MembershipGet(ctx, a.ID, member.ID)
 	require.NoError(t, err)

@@ -73,7 +73,7 @@ CREATE TABLE orders (
     customer_phone    text NOT NULL DEFAULT '',
     shipping_address  jsonb,
     billing_address   jsonb,
-    currency          char(3) NOT NULL,
+    currency          text NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
     subtotal          bigint NOT NULL,
     tax               bigint NOT NULL,
     discount          bigint NOT NULL DEFAULT 0,
@@ -84,7 +84,8 @@ CREATE TABLE orders (
     created_by        uuid,
     created_at        timestamptz NOT NULL,
     updated_at        timestamptz NOT NULL,
-    UNIQUE (tenant_id, number)
+    UNIQUE (tenant_id, number),
+    UNIQUE (tenant_id, id)
 );
 CREATE INDEX orders_tenant_id_idx ON orders (tenant_id, id);
 CREATE INDEX orders_tenant_status_idx ON orders (tenant_id, status, id);
@@ -94,7 +95,7 @@ CREATE INDEX orders_tenant_email_idx ON orders (tenant_id, customer_email, id);
 CREATE TABLE order_items (
     id           uuid PRIMARY KEY,
     tenant_id    uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    order_id     uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    order_id     uuid NOT NULL,
     position     integer NOT NULL,
     sku          text NOT NULL DEFAULT '',
     name         text NOT NULL,
@@ -103,25 +104,29 @@ CREATE TABLE order_items (
     unit_price   bigint NOT NULL CHECK (unit_price >= 0),
     tax_rate_bp  integer NOT NULL DEFAULT 0 CHECK (tax_rate_bp >= 0),
     line_total   bigint NOT NULL,
-    metadata     jsonb NOT NULL DEFAULT '{}'
+    metadata     jsonb NOT NULL DEFAULT '{}',
+    -- The item's tenant is its order's tenant: the schema itself keeps
+    -- one tenant's rows from pointing at another's.
+    FOREIGN KEY (tenant_id, order_id) REFERENCES orders (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX order_items_order_idx ON order_items (tenant_id, order_id, position);
 
 CREATE TABLE order_status_history (
     id           uuid PRIMARY KEY,
     tenant_id    uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    order_id     uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    order_id     uuid NOT NULL,
     from_status  text NOT NULL DEFAULT '',
     to_status    text NOT NULL,
     actor_id     uuid,
-    created_at   timestamptz NOT NULL
+    created_at   timestamptz NOT NULL,
+    FOREIGN KEY (tenant_id, order_id) REFERENCES orders (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX order_status_history_order_idx ON order_status_history (tenant_id, order_id, id);
 
 CREATE TABLE attachments (
     id            uuid PRIMARY KEY,
     tenant_id     uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    order_id      uuid REFERENCES orders (id) ON DELETE SET NULL,
+    order_id      uuid,
     uploaded_by   uuid,
     filename      text NOT NULL,
     content_type  text NOT NULL,
@@ -130,7 +135,8 @@ CREATE TABLE attachments (
     status        text NOT NULL CHECK (status IN ('pending', 'uploaded', 'failed', 'deleted')),
     metadata      jsonb NOT NULL DEFAULT '{}',
     created_at    timestamptz NOT NULL,
-    updated_at    timestamptz NOT NULL
+    updated_at    timestamptz NOT NULL,
+    FOREIGN KEY (tenant_id, order_id) REFERENCES orders (tenant_id, id) ON DELETE SET NULL (order_id)
 );
 CREATE INDEX attachments_tenant_idx ON attachments (tenant_id, id);
 CREATE INDEX attachments_order_idx ON attachments (tenant_id, order_id, id);
@@ -161,7 +167,8 @@ CREATE TABLE events (
     type        text NOT NULL,
     entity_id   text NOT NULL DEFAULT '',
     data        jsonb NOT NULL,
-    created_at  timestamptz NOT NULL
+    created_at  timestamptz NOT NULL,
+    UNIQUE (tenant_id, id)
 );
 CREATE INDEX events_tenant_idx ON events (tenant_id, id);
 
@@ -197,15 +204,16 @@ CREATE TABLE webhook_endpoints (
     disabled_reason             text NOT NULL DEFAULT '',
     failing_since               timestamptz,
     created_at                  timestamptz NOT NULL,
-    updated_at                  timestamptz NOT NULL
+    updated_at                  timestamptz NOT NULL,
+    UNIQUE (tenant_id, id)
 );
 CREATE INDEX webhook_endpoints_tenant_idx ON webhook_endpoints (tenant_id, id);
 
 CREATE TABLE webhook_deliveries (
     id                  uuid PRIMARY KEY,
     tenant_id           uuid NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    endpoint_id         uuid NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
-    event_id            uuid NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    endpoint_id         uuid NOT NULL,
+    event_id            uuid NOT NULL,
     status              text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
     attempts            integer NOT NULL DEFAULT 0,
     next_attempt_at     timestamptz,
@@ -215,7 +223,9 @@ CREATE TABLE webhook_deliveries (
     created_at          timestamptz NOT NULL,
     updated_at          timestamptz NOT NULL,
     delivered_at        timestamptz,
-    UNIQUE (endpoint_id, event_id)
+    UNIQUE (endpoint_id, event_id),
+    FOREIGN KEY (tenant_id, endpoint_id) REFERENCES webhook_endpoints (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, event_id) REFERENCES events (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX webhook_deliveries_tenant_idx ON webhook_deliveries (tenant_id, endpoint_id, id);
 

@@ -1,6 +1,7 @@
 -- Ordo's initial schema for SQLite. Keep pgstore/migrations in step.
+-- Tables are STRICT, so a column holds only its declared type.
 -- Timestamps are TEXT in one fixed-width UTC format (see sqlitestore/time.go)
--- so that they sort as text; JSON is TEXT.
+-- so that they sort as text; JSON is TEXT; booleans are INTEGER 0/1.
 -- Conventions: ids are UUIDv7 made in Go (time-sortable); money is integer
 -- minor units with an ISO 4217 currency; every tenant-owned row carries
 -- tenant_id and the indexes that serve lists start with it.
@@ -16,7 +17,7 @@ CREATE TABLE tenants (
     order_seq   INTEGER NOT NULL DEFAULT 0,
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL
-);
+) STRICT;
 
 CREATE TABLE users (
     id                 TEXT PRIMARY KEY,
@@ -27,7 +28,7 @@ CREATE TABLE users (
     email_verified_at  TEXT,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL
-);
+) STRICT;
 
 CREATE TABLE memberships (
     tenant_id   TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
@@ -36,7 +37,7 @@ CREATE TABLE memberships (
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (tenant_id, user_id)
-);
+) STRICT;
 CREATE INDEX memberships_user_idx ON memberships (user_id);
 
 -- The session store's table, in the shape alexedwards/scs sqlite3store uses;
@@ -46,7 +47,7 @@ CREATE TABLE sessions (
     data     BLOB NOT NULL,
     expiry   REAL NOT NULL, -- julian day, as scs sqlite3store expects
     user_id  TEXT REFERENCES users (id) ON DELETE CASCADE
-);
+) STRICT;
 CREATE INDEX sessions_expiry_idx ON sessions (expiry);
 CREATE INDEX sessions_user_idx ON sessions (user_id);
 
@@ -62,7 +63,7 @@ CREATE TABLE api_keys (
     expires_at    TEXT,
     revoked_at    TEXT,
     created_at    TEXT NOT NULL
-);
+) STRICT;
 CREATE INDEX api_keys_tenant_idx ON api_keys (tenant_id, id);
 
 CREATE TABLE orders (
@@ -75,7 +76,7 @@ CREATE TABLE orders (
     customer_phone    TEXT NOT NULL DEFAULT '',
     shipping_address  TEXT,
     billing_address   TEXT,
-    currency          TEXT NOT NULL,
+    currency          TEXT NOT NULL CHECK (length(currency) = 3 AND currency GLOB '[A-Z][A-Z][A-Z]'),
     subtotal          INTEGER NOT NULL,
     tax               INTEGER NOT NULL,
     discount          INTEGER NOT NULL DEFAULT 0,
@@ -86,8 +87,9 @@ CREATE TABLE orders (
     created_by        TEXT,
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL,
-    UNIQUE (tenant_id, number)
-);
+    UNIQUE (tenant_id, number),
+    UNIQUE (tenant_id, id)
+) STRICT;
 CREATE INDEX orders_tenant_id_idx ON orders (tenant_id, id);
 CREATE INDEX orders_tenant_status_idx ON orders (tenant_id, status, id);
 CREATE INDEX orders_tenant_total_idx ON orders (tenant_id, total, id);
@@ -96,7 +98,7 @@ CREATE INDEX orders_tenant_email_idx ON orders (tenant_id, customer_email, id);
 CREATE TABLE order_items (
     id           TEXT PRIMARY KEY,
     tenant_id    TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    order_id     TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    order_id     TEXT NOT NULL,
     position     INTEGER NOT NULL,
     sku          TEXT NOT NULL DEFAULT '',
     name         TEXT NOT NULL,
@@ -105,25 +107,29 @@ CREATE TABLE order_items (
     unit_price   INTEGER NOT NULL CHECK (unit_price >= 0),
     tax_rate_bp  INTEGER NOT NULL DEFAULT 0 CHECK (tax_rate_bp >= 0),
     line_total   INTEGER NOT NULL,
-    metadata     TEXT NOT NULL DEFAULT '{}'
-);
+    metadata     TEXT NOT NULL DEFAULT '{}',
+    -- The item's tenant is its order's tenant: the schema itself keeps
+    -- one tenant's rows from pointing at another's.
+    FOREIGN KEY (tenant_id, order_id) REFERENCES orders (tenant_id, id) ON DELETE CASCADE
+) STRICT;
 CREATE INDEX order_items_order_idx ON order_items (tenant_id, order_id, position);
 
 CREATE TABLE order_status_history (
     id           TEXT PRIMARY KEY,
     tenant_id    TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    order_id     TEXT NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    order_id     TEXT NOT NULL,
     from_status  TEXT NOT NULL DEFAULT '',
     to_status    TEXT NOT NULL,
     actor_id     TEXT,
-    created_at   TEXT NOT NULL
-);
+    created_at   TEXT NOT NULL,
+    FOREIGN KEY (tenant_id, order_id) REFERENCES orders (tenant_id, id) ON DELETE CASCADE
+) STRICT;
 CREATE INDEX order_status_history_order_idx ON order_status_history (tenant_id, order_id, id);
 
 CREATE TABLE attachments (
     id            TEXT PRIMARY KEY,
     tenant_id     TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    order_id      TEXT REFERENCES orders (id) ON DELETE SET NULL,
+    order_id      TEXT,
     uploaded_by   TEXT,
     filename      TEXT NOT NULL,
     content_type  TEXT NOT NULL,
@@ -132,8 +138,11 @@ CREATE TABLE attachments (
     status        TEXT NOT NULL CHECK (status IN ('pending', 'uploaded', 'failed', 'deleted')),
     metadata      TEXT NOT NULL DEFAULT '{}',
     created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL
-);
+    updated_at    TEXT NOT NULL,
+    -- SQLite's SET NULL would null tenant_id too, so the link to the order
+    -- is by id alone here; the store checks the order's tenant.
+    FOREIGN KEY (order_id) REFERENCES orders (id) ON DELETE SET NULL
+) STRICT;
 CREATE INDEX attachments_tenant_idx ON attachments (tenant_id, id);
 CREATE INDEX attachments_order_idx ON attachments (tenant_id, order_id, id);
 
@@ -151,7 +160,7 @@ CREATE TABLE audit_log (
     user_agent   TEXT NOT NULL DEFAULT '',
     metadata     TEXT NOT NULL DEFAULT '{}',
     created_at   TEXT NOT NULL
-);
+) STRICT;
 CREATE INDEX audit_log_tenant_idx ON audit_log (tenant_id, id);
 CREATE INDEX audit_log_tenant_entity_idx ON audit_log (tenant_id, entity_type, entity_id, id);
 
@@ -163,8 +172,9 @@ CREATE TABLE events (
     type        TEXT NOT NULL,
     entity_id   TEXT NOT NULL DEFAULT '',
     data        TEXT NOT NULL,
-    created_at  TEXT NOT NULL
-);
+    created_at  TEXT NOT NULL,
+    UNIQUE (tenant_id, id)
+) STRICT;
 CREATE INDEX events_tenant_idx ON events (tenant_id, id);
 
 CREATE TABLE exports (
@@ -183,7 +193,7 @@ CREATE TABLE exports (
     created_at    TEXT NOT NULL,
     updated_at    TEXT NOT NULL,
     completed_at  TEXT
-);
+) STRICT;
 CREATE INDEX exports_tenant_idx ON exports (tenant_id, id);
 
 CREATE TABLE webhook_endpoints (
@@ -199,15 +209,16 @@ CREATE TABLE webhook_endpoints (
     disabled_reason             TEXT NOT NULL DEFAULT '',
     failing_since               TEXT,
     created_at                  TEXT NOT NULL,
-    updated_at                  TEXT NOT NULL
-);
+    updated_at                  TEXT NOT NULL,
+    UNIQUE (tenant_id, id)
+) STRICT;
 CREATE INDEX webhook_endpoints_tenant_idx ON webhook_endpoints (tenant_id, id);
 
 CREATE TABLE webhook_deliveries (
     id                  TEXT PRIMARY KEY,
     tenant_id           TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
-    endpoint_id         TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
-    event_id            TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    endpoint_id         TEXT NOT NULL,
+    event_id            TEXT NOT NULL,
     status              TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
     attempts            INTEGER NOT NULL DEFAULT 0,
     next_attempt_at     TEXT,
@@ -217,8 +228,10 @@ CREATE TABLE webhook_deliveries (
     created_at          TEXT NOT NULL,
     updated_at          TEXT NOT NULL,
     delivered_at        TEXT,
-    UNIQUE (endpoint_id, event_id)
-);
+    UNIQUE (endpoint_id, event_id),
+    FOREIGN KEY (tenant_id, endpoint_id) REFERENCES webhook_endpoints (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, event_id) REFERENCES events (tenant_id, id) ON DELETE CASCADE
+) STRICT;
 CREATE INDEX webhook_deliveries_tenant_idx ON webhook_deliveries (tenant_id, endpoint_id, id);
 
 -- +goose Down

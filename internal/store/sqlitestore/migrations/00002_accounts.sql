@@ -15,7 +15,7 @@ CREATE TABLE user_tokens (
     expires_at  TEXT NOT NULL,
     used_at     TEXT,
     created_at  TEXT NOT NULL
-);
+) STRICT;
 CREATE INDEX user_tokens_user_idx ON user_tokens (user_id, purpose);
 
 CREATE TABLE invitations (
@@ -30,7 +30,7 @@ CREATE TABLE invitations (
     revoked_at   TEXT,
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL
-);
+) STRICT;
 CREATE INDEX invitations_tenant_idx ON invitations (tenant_id, id);
 -- At most one open invitation per address and tenant.
 CREATE UNIQUE INDEX invitations_open_idx ON invitations (tenant_id, email)
