@@ -69,6 +69,14 @@ func (s *Service) CreateTenant(ctx context.Context, p Principal, name string, m 
 	return t, err
 }
 
+// CurrentTenant returns the principal's tenant.
+func (s *Service) CurrentTenant(ctx context.Context, p Principal) (tenant.Tenant, error) {
+	if err := require(p, account.ActTenantRead); err != nil {
+		return tenant.Tenant{}, err
+	}
+	return s.store.TenantGetByID(ctx, p.TenantID)
+}
+
 // RenameTenant changes the current tenant's name.
 func (s *Service) RenameTenant(ctx context.Context, p Principal, name string, m Meta) (tenant.Tenant, error) {
 	if err := require(p, account.ActTenantUpdate); err != nil {

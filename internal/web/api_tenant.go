@@ -83,6 +83,20 @@ func (s *Server) handleTenantSwitch(w http.ResponseWriter, r *http.Request) {
 	s.handleMe(w, r.WithContext(withPrincipalValue(r.Context(), np)))
 }
 
+// handleTenantGet returns the current tenant.
+func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	t, err := s.auth.CurrentTenant(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toTenantJSON(t, p.Role))
+}
+
 func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.requirePrincipal(w, r)
 	if !ok {

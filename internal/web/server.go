@@ -116,6 +116,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/tenants", s.handleTenantList)
 	mux.HandleFunc("POST /api/v1/tenants", s.handleTenantCreate)
 	mux.HandleFunc("POST /api/v1/tenants/{id}/switch", s.handleTenantSwitch)
+	mux.HandleFunc("GET /api/v1/tenant", s.handleTenantGet)
 	mux.HandleFunc("PATCH /api/v1/tenant", s.handleTenantRename)
 	mux.HandleFunc("GET /api/v1/members", s.handleMemberList)
 	mux.HandleFunc("PATCH /api/v1/members/{user_id}", s.handleMemberUpdate)

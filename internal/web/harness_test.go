@@ -1,0 +1,266 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/alexedwards/scs/goredisstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/store/sqlitestore"
+	"github.com/ordo/ordo/internal/testkit"
+	"github.com/ordo/ordo/internal/web"
+)
+
+// backend is one way to run the API: a database engine and where
+// sessions live.
+type backend struct {
+	name     string
+	engine   string // "sqlite" or "postgres"
+	sessions string // "db" or "redis"
+}
+
+var backends = []backend{
+	{"sqlite", "sqlite", "db"},
+	{"postgres", "postgres", "db"},
+	{"postgres+redis", "postgres", "redis"},
+}
+
+// forEachBackend runs fn against every backend, in parallel.
+func forEachBackend(t *testing.T, fn func(t *testing.T, a *app)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newApp(t, b, nil))
+		})
+	}
+}
+
+// outbox captures e-mails. The e-mail jobs run for real through River;
+// only the SMTP hop is replaced (package mail tests it against mailpit).
+type outbox struct {
+	mu   sync.Mutex
+	msgs []mail.Message
+}
+
+func (o *outbox) Send(ctx context.Context, m mail.Message) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.msgs = append(o.msgs, m)
+	return nil
+}
+
+var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
+
+// wait returns the newest e-mail to addr whose subject contains subject,
+// waiting up to 10 s for it.
+func (o *outbox) wait(t *testing.T, addr, subject string) mail.Message {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		o.mu.Lock()
+		for i := len(o.msgs) - 1; i >= 0; i-- {
+			if m := o.msgs[i]; m.To[0] == addr && strings.Contains(m.Subject, subject) {
+				o.mu.Unlock()
+				return m
+			}
+		}
+		o.mu.Unlock()
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no e-mail to %s about %q within 10s", addr, subject)
+	return mail.Message{}
+}
+
+// token returns the token in the link of that e-mail.
+func (o *outbox) token(t *testing.T, addr, subject string) string {
+	t.Helper()
+	m := o.wait(t, addr, subject)
+	match := tokenRE.FindStringSubmatch(m.Text)
+	require.NotNil(t, match, "no token link in %q", m.Text)
+	return match[1]
+}
+
+// app is a running Ordo API over a real store, with its job runner.
+type app struct {
+	t      *testing.T
+	url    string
+	store  store.Store
+	outbox *outbox
+}
+
+// newApp starts the API. limits may be nil for no rate limits.
+func newApp(t *testing.T, b backend, limits *web.Limits) *app {
+	t.Helper()
+	ctx := context.Background()
+	log := testkit.Logger(t)
+	var st store.Store
+	switch b.engine {
+	case "sqlite":
+		s, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "ordo.db"), log)
+		require.NoError(t, err)
+		st = s
+	case "postgres":
+		s, err := pgstore.Open(ctx, testkit.PostgresURL(t), log)
+		require.NoError(t, err)
+		st = s
+	}
+	t.Cleanup(st.Close)
+	require.NoError(t, st.MigrateUp(ctx))
+
+	var sessStore scs.Store = st.SessionStore()
+	if b.sessions == "redis" {
+		opts, err := redis.ParseURL(testkit.RedisURL(t))
+		require.NoError(t, err)
+		rc := redis.NewClient(opts)
+		t.Cleanup(func() { rc.Close() })
+		sessStore = goredisstore.NewWithPrefix(rc, "ordo-test:"+uuid.NewString()+":session:")
+	}
+
+	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	require.NoError(t, err)
+	svc := auth.New(auth.Options{Store: st, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	ob := &outbox{}
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1})
+	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
+	runner, err := st.JobRunner(cfg)
+	require.NoError(t, err)
+	require.NoError(t, runner.Start(ctx))
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(sctx)
+	})
+
+	var lim web.Limits
+	if limits != nil {
+		lim = *limits
+	}
+	h := web.New(web.Options{
+		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
+		Auth: svc, Store: st, Sessions: web.NewSessionManager(sessStore, false), Limits: lim,
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &app{t: t, url: srv.URL, store: st, outbox: ob}
+}
+
+// memLimiter returns a limiter on an in-process store.
+func memLimiter(t *testing.T, rate int, per time.Duration, burst int) *ratelimit.Limiter {
+	st, err := ratelimit.NewMemoryStore(1000)
+	require.NoError(t, err)
+	l, err := ratelimit.New(st, ratelimit.Quota{Rate: rate, Per: per, Burst: burst})
+	require.NoError(t, err)
+	return l
+}
+
+// client is one browser (a cookie jar) or one API key.
+type client struct {
+	a      *app
+	http   *http.Client
+	bearer string
+}
+
+func (a *app) browser() *client {
+	jar, _ := cookiejar.New(nil)
+	return &client{a: a, http: &http.Client{Jar: jar}}
+}
+
+func (a *app) withKey(key string) *client {
+	return &client{a: a, http: &http.Client{}, bearer: key}
+}
+
+// resp is a decoded response.
+type resp struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (c *client) do(method, path string, body any) resp {
+	c.a.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(c.a.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, c.a.url+path, rd)
+	require.NoError(c.a.t, err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	res, err := c.http.Do(req)
+	require.NoError(c.a.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := resp{status: res.StatusCode, header: res.Header, raw: string(raw)}
+	_ = json.Unmarshal(raw, &out.body)
+	return out
+}
+
+// must asserts the status and returns the response.
+func (r resp) must(t *testing.T, status int) resp {
+	t.Helper()
+	require.Equal(t, status, r.status, "body: %s", r.raw)
+	return r
+}
+
+// str digs a string out of a decoded body: str("user", "id").
+func (r resp) str(path ...string) string {
+	var v any = r.body
+	for _, p := range path {
+		m, _ := v.(map[string]any)
+		v = m[p]
+	}
+	s, _ := v.(string)
+	return s
+}
+
+// list returns the "data" array.
+func (r resp) list() []map[string]any {
+	var out []map[string]any
+	for _, v := range r.body["data"].([]any) {
+		out = append(out, v.(map[string]any))
+	}
+	return out
+}
+
+const password = "a long enough password"
+
+// signup makes a user with their own tenant and returns their browser,
+// user id and tenant id.
+func (a *app) signup(t *testing.T, email string) (*client, string, string) {
+	t.Helper()
+	c := a.browser()
+	r := c.do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": password, "name": "N " + email}).must(t, 201)
+	return c, r.str("user", "id"), r.str("tenant", "id")
+}
+
+// uniqueEmail returns a fresh address.
+func uniqueEmail(tag string) string { return tag + "-" + uuid.NewString()[:8] + "@example.com" }
