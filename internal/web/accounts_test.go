@@ -66,7 +66,7 @@ func TestSignupValidation(t *testing.T) {
 		{map[string]any{"email": "not-an-address", "password": password}, "email"},
 		{map[string]any{"email": uniqueEmail("x"), "password": "short"}, "password"},
 		{map[string]any{"email": uniqueEmail("x"), "password": "password123"}, "password"}, // common
-		{map[string]any{"email": email, "password": password}, "email"},                     // taken
+		{map[string]any{"email": email, "password": password}, "email"},                    // taken
 		{map[string]any{"email": uniqueEmail("x"), "password": password, "extra": 1}, "extra"},
 		{map[string]any{"email": 42, "password": password}, "email"},
 	}
