@@ -16,7 +16,7 @@ func main() {
 	// After the first signal starts a graceful shutdown, a second one
 	// kills the process the default way.
 	go func() { <-ctx.Done(); stop() }()
-	code := app.Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	code := app.Main(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }

@@ -282,3 +282,68 @@ func TestVersionAndSeed(t *testing.T) {
 		t.Errorf("second seed: %d %q", code, out)
 	}
 }
+
+// runIn runs ordo with stdin.
+func runIn(t *testing.T, dir string, env []string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, env...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	_ = cmd.Run()
+	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+// The operator CLI sets up a user, a tenant and a key that the API takes.
+func TestOperatorCLI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	env := []string{fmt.Sprintf("PORT=%d", port)}
+	_, errOut, code := runIn(t, dir, env, "a strong passphrase\n", "users", "create", "--email", "op@example.com")
+	if code != 0 {
+		t.Fatalf("users create: %d %s", code, errOut)
+	}
+	_, _, code = runIn(t, dir, env, "short\n", "users", "create", "--email", "weak@example.com")
+	if code != 1 {
+		t.Errorf("a weak password must be refused, exit %d", code)
+	}
+	slug, errOut, code := runIn(t, dir, env, "", "tenants", "create", "--name", "Ops Inc", "--owner", "op@example.com")
+	if code != 0 || strings.TrimSpace(slug) != "ops-inc" {
+		t.Fatalf("tenants create: %d %q %s", code, slug, errOut)
+	}
+	key, errOut, code := runIn(t, dir, env, "", "apikeys", "create", "--tenant", "ops-inc", "--role", "admin", "--expires", "30d")
+	key = strings.TrimSpace(key)
+	if code != 0 || !strings.HasPrefix(key, "ordo_") || strings.Contains(key, "\n") {
+		t.Fatalf("apikeys create must print only the key: %d %q %s", code, key, errOut)
+	}
+	if _, _, code := runIn(t, dir, env, "", "apikeys", "create", "--tenant", "ops-inc", "--role", "root"); code == 0 {
+		t.Error("an unknown role must be refused")
+	}
+
+	p := start(t, dir, env)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	get := func() int {
+		req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := get(); got != 200 {
+		t.Fatalf("the key is refused: %d", got)
+	}
+	if _, errOut, code := runIn(t, dir, env, "", "apikeys", "revoke", key[:17]); code != 0 {
+		t.Fatalf("revoke: %d %s", code, errOut)
+	}
+	if got := get(); got != 401 {
+		t.Errorf("a revoked key must be refused on the next request, got %d", got)
+	}
+	p.stop(t)
+}

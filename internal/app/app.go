@@ -33,6 +33,14 @@ Commands:
   migrate down       roll back the most recent migration
   migrate status     list migrations and whether they are applied
   seed               create demo data
+  users create --email E [--name N]
+                     create a user; the password is read from stdin or prompted
+  tenants create --name N --owner E
+                     create a tenant owned by an existing user; prints its slug
+  apikeys create --tenant SLUG --role ROLE [--name N] [--expires 30d]
+                     create an API key; prints only the key
+  apikeys revoke PREFIX
+                     revoke an API key at once
   config             print the configuration, secrets masked
   version            print the version
 
@@ -47,7 +55,7 @@ func (e usageError) Error() string { return e.msg }
 // Main runs the ordo command with args (without the program name) and
 // returns the process exit status. getenv, stdout and stderr are passed in
 // so that tests can run it in-process.
-func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func Main(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -69,7 +77,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return exitUsage
 	}
 
-	err = run(ctx, cmd, args, cfg, stdout, stderr)
+	switch cmd {
+	case "users", "tenants", "apikeys":
+		err = adminCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), adminIO{stdin, stdout, stderr})
+	default:
+		err = run(ctx, cmd, args, cfg, stdout, stderr)
+	}
 	var ue usageError
 	switch {
 	case err == nil:

@@ -1,0 +1,193 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/config"
+)
+
+// Operator commands for scripts and first set-up: users, tenants and API
+// keys. They open only the database and act as the operator.
+
+// adminIO is where the operator commands read and write.
+type adminIO struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Config, log *slog.Logger, std adminIO) error {
+	if len(args) == 0 {
+		return usageError{fmt.Sprintf("%s needs a subcommand", cmd)}
+	}
+	sub, args := args[0], args[1:]
+	fs := flag.NewFlagSet("ordo "+cmd+" "+sub, flag.ContinueOnError)
+	fs.SetOutput(std.stderr)
+	var (
+		email   = new(string)
+		name    = fs.String("name", "", "display name")
+		owner   = new(string)
+		tenant  = new(string)
+		role    = new(string)
+		expires = new(string)
+	)
+	switch cmd + " " + sub {
+	case "users create":
+		email = fs.String("email", "", "e-mail address (required); the password is read from stdin or prompted")
+	case "tenants create":
+		owner = fs.String("owner", "", "e-mail of the owning user (required)")
+	case "apikeys create":
+		tenant = fs.String("tenant", "", "tenant slug (required)")
+		role = fs.String("role", "", "owner, admin, member or viewer (required)")
+		expires = fs.String("expires", "", "lifetime, e.g. 30d or 12h (default: no expiry)")
+	case "apikeys revoke":
+	default:
+		return usageError{fmt.Sprintf("unknown command %q", cmd+" "+sub)}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+
+	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, storeOnly: true})
+	if err != nil {
+		return err
+	}
+	defer svc.close()
+	hasher, err := auth.NewHasher(nil)
+	if err != nil {
+		return err
+	}
+	as := auth.New(auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL})
+
+	switch cmd + " " + sub {
+	case "users create":
+		if *email == "" {
+			return usageError{"--email is required"}
+		}
+		pw, err := readPassword(std)
+		if err != nil {
+			return err
+		}
+		u, err := as.CreateUser(ctx, *email, pw, *name)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(std.stdout, u.ID)
+	case "tenants create":
+		if *name == "" || *owner == "" {
+			return usageError{"--name and --owner are required"}
+		}
+		u, err := svc.store.UserGetByEmail(ctx, *owner)
+		if err != nil {
+			return fmt.Errorf("owner %s: %w", *owner, err)
+		}
+		t, err := as.CreateTenant(ctx, auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, *name, auth.Meta{UserAgent: "ordo cli"})
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(std.stdout, t.Slug)
+	case "apikeys create":
+		if *tenant == "" || *role == "" {
+			return usageError{"--tenant and --role are required"}
+		}
+		if *name == "" {
+			*name = "cli"
+		}
+		var exp *time.Time
+		if *expires != "" {
+			d, err := parseLifetime(*expires)
+			if err != nil {
+				return usageError{"--expires: " + err.Error()}
+			}
+			e := time.Now().Add(d)
+			exp = &e
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, *tenant)
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", *tenant, err)
+		}
+		_, key, err := as.CreateAPIKey(ctx, auth.OperatorPrincipal(t.ID), *name, account.Role(*role), exp, auth.Meta{UserAgent: "ordo cli"})
+		if err != nil {
+			return describe(err)
+		}
+		// Only the key on stdout, so that scripts can capture it.
+		fmt.Fprintln(std.stdout, key)
+	case "apikeys revoke":
+		if fs.NArg() != 1 {
+			return usageError{"apikeys revoke needs the key's prefix"}
+		}
+		prefix := strings.TrimPrefix(fs.Arg(0), "ordo_")
+		prefix, _, _ = strings.Cut(prefix, "_")
+		k, err := svc.store.APIKeyGetByPrefix(ctx, prefix)
+		if err != nil {
+			return fmt.Errorf("API key %s: %w", prefix, err)
+		}
+		if err := as.RevokeAPIKey(ctx, auth.OperatorPrincipal(k.TenantID), k.ID, auth.Meta{UserAgent: "ordo cli"}); err != nil {
+			return err
+		}
+		fmt.Fprintln(std.stderr, "revoked", prefix)
+	}
+	return nil
+}
+
+// readPassword prompts without echo on a terminal, else reads one line.
+func readPassword(std adminIO) (string, error) {
+	if f, ok := std.stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(std.stderr, "Password: ")
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(std.stderr)
+		return string(b), err
+	}
+	line, err := bufio.NewReader(std.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// describe turns a validation error into "field: detail" lines.
+func describe(err error) error {
+	e, ok := apperr.As(err)
+	if !ok || len(e.Fields) == 0 {
+		return err
+	}
+	parts := make([]string, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		parts = append(parts, f.Field+" "+f.Detail)
+	}
+	return errors.New(strings.Join(parts, "; "))
+}
+
+// parseLifetime reads "30d" as well as Go durations such as "12h".
+func parseLifetime(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 1 {
+			return 0, fmt.Errorf("want a number of days such as 30d, got %q", s)
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("want a lifetime such as 30d or 12h, got %q", s)
+	}
+	return d, nil
+}
