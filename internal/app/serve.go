@@ -32,7 +32,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	handler := web.New(web.Options{
+	handler, err := web.New(web.Options{
 		Log:          log,
 		Version:      Version(),
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -44,6 +44,9 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		TrustProxy:   cfg.TrustProxy,
 		HSTS:         strings.HasPrefix(svc.cfg.BaseURL, "https://"),
 	})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -157,10 +157,11 @@ func newApp(t *testing.T, b backend, limits *web.Limits) *app {
 	if limits != nil {
 		lim = *limits
 	}
-	h := web.New(web.Options{
+	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Store: st, Sessions: web.NewSessionManager(sessStore, false), Limits: lim,
 	})
+	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &app{t: t, url: srv.URL, store: st, outbox: ob}

@@ -53,13 +53,19 @@ type Server struct {
 	sessions   *scs.SessionManager
 	limits     Limits
 	trustProxy bool
+	pages      pages
 	handler    http.Handler
 }
 
-// New builds the server and its routes.
-func New(o Options) *Server {
+// New builds the server and its routes. It fails only if a template is
+// broken, which tests catch.
+func New(o Options) (*Server, error) {
+	ps, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, store: o.Store,
-		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy}
+		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var h http.Handler = mux
@@ -76,7 +82,7 @@ func New(o Options) *Server {
 	h = withAccessLog(o.Log, h)
 	h = withRequestID(h)
 	s.handler = h
-	return s
+	return s, nil
 }
 
 // ServeHTTP makes Server an http.Handler.
@@ -93,10 +99,52 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc("GET /api/v1/version", s.handleVersion)
 	mux.HandleFunc("/api/", s.handleAPINotFound)
-	mux.HandleFunc("GET /{$}", s.handleHome)
+	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	if s.auth == nil {
+		mux.HandleFunc("GET /{$}", s.handleHome)
 		return
 	}
+
+	// Pages for visitors (ui_auth.go).
+	mux.HandleFunc("GET /{$}", s.uiHome)
+	mux.HandleFunc("GET /signup", s.uiSignupForm)
+	mux.HandleFunc("POST /signup", s.uiSignup)
+	mux.HandleFunc("GET /login", s.uiLoginForm)
+	mux.HandleFunc("POST /login", s.uiLogin)
+	mux.HandleFunc("POST /logout", s.uiLogout)
+	mux.HandleFunc("GET /forgot-password", s.uiForgotForm)
+	mux.HandleFunc("POST /forgot-password", s.uiForgot)
+	mux.HandleFunc("GET /reset-password", s.uiResetForm)
+	mux.HandleFunc("POST /reset-password", s.uiReset)
+	mux.HandleFunc("GET /verify-email", s.uiVerifyForm)
+	mux.HandleFunc("POST /verify-email", s.uiVerify)
+	mux.HandleFunc("GET /confirm-email", s.uiConfirmEmailForm)
+	mux.HandleFunc("POST /confirm-email", s.uiConfirmEmail)
+	mux.HandleFunc("GET /invitations/accept", s.uiAcceptForm)
+	mux.HandleFunc("POST /invitations/accept", s.uiAccept)
+
+	// The application (ui_app.go).
+	mux.HandleFunc("GET /app", s.requireLogin(s.uiDashboard))
+	mux.HandleFunc("GET /app/account", s.requireLogin(s.uiAccount))
+	mux.HandleFunc("POST /app/account/password", s.requireLogin(s.uiPasswordChange))
+	mux.HandleFunc("POST /app/account/email", s.requireLogin(s.uiEmailChange))
+	mux.HandleFunc("POST /app/account/resend-verification", s.requireLogin(s.uiResendVerification))
+	mux.HandleFunc("POST /app/account/logout-everywhere", s.requireLogin(s.uiLogoutEverywhere))
+	mux.HandleFunc("GET /app/tenants", s.requireLogin(s.uiTenants))
+	mux.HandleFunc("POST /app/tenants", s.requireLogin(s.uiTenantCreate))
+	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.uiTenantSwitch))
+	mux.HandleFunc("GET /app/settings", s.requireLogin(s.uiSettings))
+	mux.HandleFunc("POST /app/settings", s.requireLogin(s.uiSettingsSave))
+	mux.HandleFunc("GET /app/members", s.requireLogin(s.uiMembers))
+	mux.HandleFunc("POST /app/members/{id}/role", s.requireLogin(s.uiMemberRole))
+	mux.HandleFunc("POST /app/members/{id}/remove", s.requireLogin(s.uiMemberRemove))
+	mux.HandleFunc("POST /app/invitations", s.requireLogin(s.uiInvite))
+	mux.HandleFunc("POST /app/invitations/{id}/resend", s.requireLogin(s.uiInvitationResend))
+	mux.HandleFunc("POST /app/invitations/{id}/revoke", s.requireLogin(s.uiInvitationRevoke))
+	mux.HandleFunc("GET /app/api-keys", s.requireLogin(s.uiAPIKeys))
+	mux.HandleFunc("POST /app/api-keys", s.requireLogin(s.uiAPIKeyCreate))
+	mux.HandleFunc("POST /app/api-keys/{id}/revoke", s.requireLogin(s.uiAPIKeyRevoke))
+	mux.HandleFunc("GET /app/audit", s.requireLogin(s.uiAudit))
 
 	// Accounts (api_auth.go).
 	mux.HandleFunc("POST /api/v1/auth/signup", s.handleSignup)

@@ -14,7 +14,11 @@ import (
 )
 
 func newTestServer(t *testing.T, checks ...Check) *Server {
-	return New(Options{Log: testkit.Logger(t), Version: "test", MaxBodyBytes: 1024, Checks: checks})
+	s, err := New(Options{Log: testkit.Logger(t), Version: "test", MaxBodyBytes: 1024, Checks: checks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func decodeProblem(t *testing.T, rec *httptest.ResponseRecorder) Problem {

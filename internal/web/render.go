@@ -1,0 +1,167 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages holds one parsed template set per page: the layout plus the page.
+type pages map[string]*template.Template
+
+var funcs = template.FuncMap{
+	"can": func(p *auth.Principal, action string) bool { return p != nil && p.Can(account.Action(action)) },
+	"date": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2 Jan 2006 15:04 UTC")
+		case *time.Time:
+			if v == nil {
+				return "—"
+			}
+			return v.UTC().Format("2 Jan 2006 15:04 UTC")
+		}
+		return ""
+	},
+	"roles": account.Roles,
+	// input describes a form field: name, label, type, autocomplete.
+	"input": func(name, label, typ, auto string, v view) inputData {
+		d := inputData{Name: name, Label: label, Type: typ, Auto: auto, Required: true, Err: v.Errors[name]}
+		if typ != "password" {
+			d.Value = v.Form[name]
+		}
+		return d
+	},
+}
+
+type inputData struct {
+	Name, Label, Type, Auto, Value, Err string
+	Required                            bool
+}
+
+// parsePages parses every page with the layout; a broken template stops
+// the program at start-up, not a user's request.
+func parsePages() (pages, error) {
+	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := pages{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		if err != nil {
+			return nil, fmt.Errorf("layout: %w", err)
+		}
+		if _, err := t.ParseFS(templateFS, f); err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		out[name] = t
+	}
+	return out, nil
+}
+
+// view is what every page gets.
+type view struct {
+	Title     string
+	Principal *auth.Principal
+	Tenant    *tenant.Tenant
+	Flash     string
+	// Form holds submitted values to show again; Errors the field errors.
+	Form   map[string]string
+	Errors map[string]string
+	Error  string
+	// Data is the page's own content.
+	Data any
+}
+
+// render writes a page. It renders into a buffer first, so a template
+// error never sends half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	t, ok := s.pages[page]
+	if !ok {
+		s.fail(w, r, fmt.Errorf("no page %q", page))
+		return
+	}
+	if p, ok := principalFrom(r.Context()); ok {
+		v.Principal = &p
+		if p.InTenant() && v.Tenant == nil {
+			if t, err := s.store.TenantGetByID(r.Context(), p.TenantID); err == nil {
+				v.Tenant = &t
+			}
+		}
+	}
+	if s.sessions != nil {
+		if f := s.sessions.PopString(r.Context(), "flash"); f != "" {
+			v.Flash = f
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.ErrorContext(r.Context(), "render page", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// formError re-renders a form with the error's field messages, or shows
+// the error's message; unexpected errors are a generic error page.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, v view, err error) {
+	e, ok := apperr.As(err)
+	if !ok {
+		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+		v.Error = "Something went wrong on our side. Please try again; quote request " + RequestID(r.Context()) + " if it persists."
+		s.render(w, r, http.StatusInternalServerError, page, v)
+		return
+	}
+	v.Errors = map[string]string{}
+	for _, f := range e.Fields {
+		v.Errors[f.Field] = f.Detail
+	}
+	if len(e.Fields) == 0 {
+		v.Error = e.Msg
+	}
+	s.render(w, r, apperr.HTTPStatus(err), page, v)
+}
+
+// flash stores a one-time message for the next page.
+func (s *Server) flash(r *http.Request, msg string) { s.sessions.Put(r.Context(), "flash", msg) }
+
+// redirect answers a form post with 303 See Other.
+func redirect(w http.ResponseWriter, r *http.Request, to string) {
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// formValues copies the named form fields, for re-display.
+func formValues(r *http.Request, names ...string) map[string]string {
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[n] = r.PostFormValue(n)
+	}
+	return m
+}

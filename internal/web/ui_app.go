@@ -1,0 +1,378 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/auth"
+)
+
+// Pages of the logged-in application under /app. Every action goes
+// through auth.Service, which asks the permission table; the templates
+// ask the same table (the "can" function) only to hide what would fail.
+
+// requireLogin sends anonymous visitors to the login page.
+func (s *Server) requireLogin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := principalFrom(r.Context())
+		if !ok || p.IsAPIKey() {
+			redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()))
+			return
+		}
+		next(w, r)
+	}
+}
+
+func mustPrincipal(r *http.Request) auth.Principal {
+	p, _ := principalFrom(r.Context())
+	return p
+}
+
+// uiError shows an error as an HTML page with its status; internal
+// errors are logged and shown as a generic message.
+func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
+	status := apperr.HTTPStatus(err)
+	msg := "Something went wrong on our side. Quote request " + RequestID(r.Context()) + " if it persists."
+	if e, ok := apperr.As(err); ok && status < 500 {
+		msg = e.Msg
+	} else {
+		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+	}
+	s.render(w, r, status, "error", view{Title: http.StatusText(status), Data: msg})
+}
+
+// uiDone redirects back with a flash, or shows the error on page.
+func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash, to string) {
+	if err != nil {
+		if st := apperr.HTTPStatus(err); st == http.StatusNotFound || st == http.StatusForbidden || st >= 500 {
+			s.uiError(w, r, err)
+			return
+		}
+		if e, ok := apperr.As(err); ok {
+			msg := e.Msg
+			for _, f := range e.Fields {
+				msg = f.Field + " " + f.Detail
+			}
+			s.flash(r, "Not done: "+msg)
+			redirect(w, r, to)
+			return
+		}
+	}
+	s.flash(r, flash)
+	redirect(w, r, to)
+}
+
+func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard"})
+}
+
+type accountPage struct{ Verified bool }
+
+func (s *Server) accountView(r *http.Request) view {
+	v := view{Title: "Your account"}
+	if u, err := s.store.UserGetByID(r.Context(), mustPrincipal(r).UserID); err == nil {
+		v.Data = accountPage{Verified: u.EmailVerifiedAt != nil}
+	}
+	return v
+}
+
+func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "account", s.accountView(r))
+}
+
+func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+		return
+	}
+	epoch, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), s.meta(r))
+	if err == nil {
+		err = s.startSession(r.Context(), p.UserID, p.TenantID, epoch)
+	}
+	if err != nil {
+		s.formError(w, r, "account", s.accountView(r), err)
+		return
+	}
+	s.flash(r, "Password changed; your other sessions have ended.")
+	redirect(w, r, "/app/account")
+}
+
+func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+		return
+	}
+	if err := s.auth.RequestEmailChange(r.Context(), p, r.PostFormValue("email"), r.PostFormValue("password")); err != nil {
+		v := s.accountView(r)
+		v.Form = formValues(r, "email")
+		s.formError(w, r, "account", v, err)
+		return
+	}
+	s.flash(r, "We sent a confirmation link to "+r.PostFormValue("email")+".")
+	redirect(w, r, "/app/account")
+}
+
+func (s *Server) uiResendVerification(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	if !s.limit(w, r, s.limits.ResetPerAccount, "verify:acct:"+p.UserID.String()) {
+		return
+	}
+	s.uiDone(w, r, s.auth.ResendVerification(r.Context(), p.UserID), "A new confirmation link is on its way.", "/app/account")
+}
+
+func (s *Server) uiLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.auth.LogoutEverywhere(r.Context(), mustPrincipal(r), s.meta(r)); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	_ = s.sessions.Destroy(r.Context())
+	redirect(w, r, "/login")
+}
+
+func (s *Server) uiTenants(w http.ResponseWriter, r *http.Request) {
+	trs, err := s.auth.ListTenants(r.Context(), mustPrincipal(r).UserID)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "tenants", view{Title: "Tenants", Data: trs})
+}
+
+func (s *Server) uiTenantCreate(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	t, err := s.auth.CreateTenant(r.Context(), p, r.PostFormValue("name"), s.meta(r))
+	if err != nil {
+		trs, _ := s.auth.ListTenants(r.Context(), p.UserID)
+		s.formError(w, r, "tenants", view{Title: "Tenants", Data: trs, Form: formValues(r, "name")}, err)
+		return
+	}
+	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
+	if err := s.startSession(r.Context(), p.UserID, t.ID, epoch); err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.flash(r, "Created "+t.Name+"; you are now working in it.")
+	redirect(w, r, "/app")
+}
+
+func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	id, err := pathID(r, "id", "tenant")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
+	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id)
+	if err == nil && np.TenantID != id {
+		err = apperr.NotFound("tenant")
+	}
+	if err == nil {
+		err = s.startSession(r.Context(), p.UserID, id, epoch)
+	}
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	redirect(w, r, "/app")
+}
+
+func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	t, err := s.auth.CurrentTenant(r.Context(), p)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	if !p.Can(account.ActTenantUpdate) {
+		s.uiError(w, r, apperr.Forbidden("your role (%s) may not change tenant settings", p.Role))
+		return
+	}
+	s.render(w, r, http.StatusOK, "settings", view{Title: "Settings", Form: map[string]string{"name": t.Name}})
+}
+
+func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.auth.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
+		s.formError(w, r, "settings", view{Title: "Settings", Form: formValues(r, "name")}, err)
+		return
+	}
+	s.flash(r, "Saved.")
+	redirect(w, r, "/app/settings")
+}
+
+type membersPage struct {
+	Members     []auth.Member
+	Invitations []invitationJSON
+}
+
+func (s *Server) uiMembers(w http.ResponseWriter, r *http.Request) {
+	s.renderMembers(w, r, http.StatusOK, view{})
+}
+
+func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, v view) {
+	p := mustPrincipal(r)
+	ms, err := s.auth.ListMembers(r.Context(), p)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	page := membersPage{Members: ms}
+	if p.Can(account.ActInviteManage) {
+		invs, err := s.auth.ListInvitations(r.Context(), p)
+		if err != nil {
+			s.uiError(w, r, err)
+			return
+		}
+		now := time.Now()
+		for _, i := range invs {
+			page.Invitations = append(page.Invitations, toInvitationJSON(i, now))
+		}
+	}
+	v.Title, v.Data = "Members", page
+	s.render(w, r, status, "members", v)
+}
+
+func (s *Server) uiMemberRole(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "membership")
+	if err == nil {
+		err = s.auth.ChangeRole(r.Context(), mustPrincipal(r), id, account.Role(r.PostFormValue("role")), s.meta(r))
+	}
+	s.uiDone(w, r, err, "Role changed.", "/app/members")
+}
+
+func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	id, err := pathID(r, "id", "membership")
+	if err == nil {
+		err = s.auth.RemoveMember(r.Context(), p, id, s.meta(r))
+	}
+	if err == nil && id == p.UserID {
+		s.uiDone(w, r, nil, "You left the tenant.", "/app/tenants")
+		return
+	}
+	s.uiDone(w, r, err, "Member removed; their access ended.", "/app/members")
+}
+
+func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) {
+	_, err := s.auth.Invite(r.Context(), mustPrincipal(r), r.PostFormValue("email"), account.Role(r.PostFormValue("role")), s.meta(r))
+	if err != nil {
+		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
+			v := view{Form: formValues(r, "email"), Errors: map[string]string{}}
+			for _, f := range e.Fields {
+				v.Errors[f.Field] = f.Detail
+			}
+			s.renderMembers(w, r, http.StatusUnprocessableEntity, v)
+			return
+		}
+	}
+	s.uiDone(w, r, err, "Invitation sent to "+r.PostFormValue("email")+".", "/app/members")
+}
+
+func (s *Server) uiInvitationResend(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "invitation")
+	if err == nil {
+		_, err = s.auth.ResendInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Invitation sent again.", "/app/members")
+}
+
+func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "invitation")
+	if err == nil {
+		err = s.auth.RevokeInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Invitation revoked.", "/app/members")
+}
+
+type apiKeysPage struct {
+	Keys   []account.APIKey
+	NewKey string
+}
+
+func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, v view, newKey string) {
+	keys, err := s.auth.ListAPIKeys(r.Context(), mustPrincipal(r))
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	v.Title, v.Data = "API keys", apiKeysPage{Keys: keys, NewKey: newKey}
+	s.render(w, r, status, "apikeys", v)
+}
+
+func (s *Server) uiAPIKeys(w http.ResponseWriter, r *http.Request) {
+	s.renderAPIKeys(w, r, http.StatusOK, view{}, "")
+}
+
+func (s *Server) uiAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
+	v := view{Form: formValues(r, "name", "expires_days")}
+	var exp *time.Time
+	if d := r.PostFormValue("expires_days"); d != "" {
+		n, err := strconv.Atoi(d)
+		if err != nil || n < 1 || n > 3650 {
+			v.Errors = map[string]string{"expires_at": "must be a number of days from 1 to 3650"}
+			s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
+			return
+		}
+		e := time.Now().Add(time.Duration(n) * 24 * time.Hour)
+		exp = &e
+	}
+	_, full, err := s.auth.CreateAPIKey(r.Context(), mustPrincipal(r), r.PostFormValue("name"), account.Role(r.PostFormValue("role")), exp, s.meta(r))
+	if err != nil {
+		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
+			v.Errors = map[string]string{}
+			for _, f := range e.Fields {
+				v.Errors[f.Field] = f.Detail
+			}
+			s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
+			return
+		}
+		s.uiError(w, r, err)
+		return
+	}
+	// The secret is shown on this response only; reloading does not
+	// resubmit (the page is no-store) and the list never shows it.
+	s.renderAPIKeys(w, r, http.StatusCreated, view{}, full)
+}
+
+func (s *Server) uiAPIKeyRevoke(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "API key")
+	if err == nil {
+		err = s.auth.RevokeAPIKey(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Key revoked; it stops working at once.", "/app/api-keys")
+}
+
+type auditPage struct {
+	Entries []audit.Entry
+	Next    string
+}
+
+func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	if !p.Can(account.ActAuditRead) {
+		s.uiError(w, r, apperr.Forbidden("your role (%s) may not read the audit log", p.Role))
+		return
+	}
+	q := r.URL.Query()
+	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), Limit: 50}
+	if c, err := uuid.Parse(q.Get("cursor")); err == nil {
+		f.Before = &c
+	}
+	entries, err := s.store.AuditList(r.Context(), p.TenantID, f)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	page := auditPage{Entries: entries}
+	if len(entries) == f.Limit {
+		page.Next = entries[len(entries)-1].ID.String()
+	}
+	s.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Data: page, Form: map[string]string{"action": f.Action, "entity_type": f.EntityType}})
+}
