@@ -224,7 +224,7 @@ func (s *services) sessionManager() *scs.SessionManager {
 	if s.redis != nil {
 		st = goredisstore.NewWithPrefix(s.redis, "ordo:session:")
 	}
-	return web.NewSessionManager(st, strings.HasPrefix(s.cfg.BaseURL, "https://"))
+	return web.NewSessionManager(st, strings.HasPrefix(s.cfg.BaseURL, "https://"), web.SessionIdleTimeout, web.SessionLifetime)
 }
 
 // limits are the rate limits of the sensitive endpoints.

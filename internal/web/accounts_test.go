@@ -299,3 +299,29 @@ func TestCrossOriginAndHeaders(t *testing.T) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// Sessions end after the idle timeout without requests, and after the
+// absolute lifetime however active they are.
+func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			idle := newAppWith(t, b, nil, time.Second, time.Hour)
+			c, _, _ := idle.signup(t, uniqueEmail("idle"))
+			c.do("GET", "/api/v1/me", nil).must(t, 200)
+			time.Sleep(1500 * time.Millisecond)
+			c.do("GET", "/api/v1/me", nil).must(t, 401)
+
+			abs := newAppWith(t, b, nil, time.Hour, 2*time.Second)
+			c, _, _ = abs.signup(t, uniqueEmail("abs"))
+			deadline := time.Now().Add(2 * time.Second)
+			for time.Now().Before(deadline.Add(-300 * time.Millisecond)) {
+				c.do("GET", "/api/v1/me", nil).must(t, 200) // activity does not extend it
+				time.Sleep(300 * time.Millisecond)
+			}
+			time.Sleep(time.Until(deadline) + 500*time.Millisecond)
+			c.do("GET", "/api/v1/me", nil).must(t, 401)
+		})
+	}
+}

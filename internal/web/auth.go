@@ -33,13 +33,20 @@ func principalFrom(ctx context.Context) (auth.Principal, bool) {
 	return p, ok
 }
 
+// Session timeouts: a session ends after this long without a request, and
+// after SessionLifetime whatever happens.
+const (
+	SessionIdleTimeout = 12 * time.Hour
+	SessionLifetime    = 30 * 24 * time.Hour
+)
+
 // NewSessionManager configures scs: HttpOnly, SameSite=Lax, Secure behind
-// https, 12 h idle and 30 d absolute timeouts.
-func NewSessionManager(store scs.Store, secure bool) *scs.SessionManager {
+// https, with the idle and absolute timeouts (tests shorten them).
+func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duration) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = store
-	sm.Lifetime = 30 * 24 * time.Hour
-	sm.IdleTimeout = 12 * time.Hour
+	sm.Lifetime = lifetime
+	sm.IdleTimeout = idle
 	sm.Cookie.Name = "ordo_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode

@@ -112,6 +112,11 @@ type app struct {
 
 // newApp starts the API. limits may be nil for no rate limits.
 func newApp(t *testing.T, b backend, limits *web.Limits) *app {
+	return newAppWith(t, b, limits, web.SessionIdleTimeout, web.SessionLifetime)
+}
+
+// newAppWith starts the API with the given session timeouts.
+func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time.Duration) *app {
 	t.Helper()
 	ctx := context.Background()
 	log := testkit.Logger(t)
@@ -159,7 +164,7 @@ func newApp(t *testing.T, b backend, limits *web.Limits) *app {
 	}
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Store: st, Sessions: web.NewSessionManager(sessStore, false), Limits: lim,
+		Auth: svc, Store: st, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime), Limits: lim,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -136,6 +137,20 @@ func TestIsolationMatrix(t *testing.T) {
 		}
 		ownerA.do("POST", "/api/v1/tenants/"+tenantB+"/switch", nil).must(t, 404)
 
+		// The same through the pages.
+		for _, path := range []string{
+			"/app/members/" + memberB + "/role",
+			"/app/members/" + memberB + "/remove",
+			"/app/members/" + ownerBID + "/remove",
+			"/app/invitations/" + invB + "/resend",
+			"/app/invitations/" + invB + "/revoke",
+			"/app/api-keys/" + keyBID + "/revoke",
+			"/app/tenants/" + tenantB + "/switch",
+		} {
+			p := ownerA.post(t, path, url.Values{"role": {"viewer"}})
+			require.Equal(t, 404, p.status, "POST %s", path)
+		}
+
 		// Nothing in B changed.
 		members := ownerB.do("GET", "/api/v1/members", nil).must(t, 200).list()
 		require.Len(t, members, 2)
@@ -156,6 +171,13 @@ func TestIsolationMatrix(t *testing.T) {
 				for id := range bIDs {
 					require.NotContains(t, r.raw, id, "%s shows a row of tenant B", path)
 				}
+			}
+		}
+		for _, path := range []string{"/app/members", "/app/api-keys", "/app/audit", "/app/tenants"} {
+			p := ownerA.get(t, path)
+			require.Equal(t, 200, p.status, path)
+			for id := range bIDs {
+				require.NotContains(t, p.body, id, "page %s shows a row of tenant B", path)
 			}
 		}
 	})
