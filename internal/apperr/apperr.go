@@ -21,6 +21,8 @@ const (
 	KindInvalid
 	KindForbidden
 	KindUnauthorized
+	// KindPrecondition is a stale If-Match or version: 412.
+	KindPrecondition
 )
 
 // Sentinel errors for errors.Is; wrap them with %w.
@@ -130,6 +132,8 @@ func HTTPStatus(err error) int {
 		return http.StatusForbidden
 	case KindUnauthorized:
 		return http.StatusUnauthorized
+	case KindPrecondition:
+		return http.StatusPreconditionFailed
 	}
 	return http.StatusInternalServerError
 }

@@ -24,6 +24,7 @@ type Entry struct {
 	OrderID    *uuid.UUID
 	IP         string
 	UserAgent  string
+	RequestID  string
 	Metadata   json.RawMessage // a JSON object: old/new values and details
 	CreatedAt  time.Time
 }
@@ -34,6 +35,7 @@ type Filter struct {
 	EntityType string
 	EntityID   string
 	ActorID    *uuid.UUID
+	From, To   *time.Time // created_at range, [From, To)
 	// Before is the keyset cursor: only entries with a smaller id.
 	Before *uuid.UUID
 	Limit  int

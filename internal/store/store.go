@@ -17,6 +17,9 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -25,6 +28,9 @@ type Querier interface {
 	tenant.Store
 	account.Store
 	audit.Store
+	order.Store
+	event.Store
+	idempotency.Store
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.
@@ -65,8 +71,9 @@ type Store interface {
 	// configured: the sessions table, through scs's store for the engine.
 	SessionStore() scs.Store
 
-	// Purge deletes what has expired: sessions past their expiry, and
-	// single-use tokens used or expired for a week. The maintenance job
+	// Purge deletes what has expired: sessions past their expiry,
+	// single-use tokens used or expired for a week, and idempotency keys
+	// older than a day. The maintenance job
 	// calls it.
 	Purge(ctx context.Context, now time.Time) (int64, error)
 

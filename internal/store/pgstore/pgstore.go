@@ -28,6 +28,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -43,6 +44,7 @@ type dbtx interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
 // queries implements store.Querier on a pool or a transaction.
@@ -212,6 +214,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	}{
 		{`DELETE FROM sessions WHERE expiry < $1`, now},
 		{`DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1`, weekAgo},
+		{`DELETE FROM idempotency_keys WHERE created_at < $1`, now.Add(-idempotency.TTL)},
 	} {
 		tag, err := s.pool.Exec(ctx, q.sql, q.arg)
 		if err != nil {

@@ -31,6 +31,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -265,6 +266,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 		// scs's SQLite store keeps expiry as a julian day.
 		{`DELETE FROM sessions WHERE expiry < julianday($1)`, now.UTC().Format("2006-01-02 15:04:05.000")},
 		{`DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1`, weekAgo},
+		{`DELETE FROM idempotency_keys WHERE created_at < $1`, ts(now.Add(-idempotency.TTL))},
 	} {
 		res, err := s.rw.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {

@@ -36,6 +36,11 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, s) })
 	t.Run("SessionStore", func(t *testing.T) { t.Parallel(); testSessionStore(t, s) })
 	t.Run("Purge", func(t *testing.T) { t.Parallel(); testPurge(t, s) })
+	t.Run("Orders", func(t *testing.T) { t.Parallel(); testOrders(t, s) })
+	t.Run("OrderNumbers", func(t *testing.T) { t.Parallel(); testOrderNumbers(t, s) })
+	t.Run("OrderList", func(t *testing.T) { t.Parallel(); testOrderList(t, s) })
+	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, s) })
+	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 }

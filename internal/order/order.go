@@ -1,0 +1,186 @@
+// Package order holds orders and their items: the types, the status
+// machine, validation, the money arithmetic, and the store contract.
+//
+// Money is integer minor units of the order's ISO 4217 currency, never
+// floats. The rounding rule: each line's tax is
+// quantity × unit_price × tax_rate_bp / 10000, rounded half away from
+// zero to the minor unit; the order's tax is the sum of its lines' taxes;
+// the discount is an amount taken off after tax:
+// total = subtotal + tax − discount, and 0 ≤ discount ≤ subtotal + tax.
+package order
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+)
+
+// Status is where an order is in its life.
+type Status string
+
+const (
+	StatusPending    Status = "pending"
+	StatusProcessing Status = "processing"
+	StatusShipped    Status = "shipped"
+	StatusDelivered  Status = "delivered"
+	StatusCancelled  Status = "cancelled"
+)
+
+// transitions is the status machine: from each status, where it may go.
+var transitions = map[Status][]Status{
+	StatusPending:    {StatusProcessing, StatusCancelled},
+	StatusProcessing: {StatusShipped, StatusCancelled},
+	StatusShipped:    {StatusDelivered},
+}
+
+// Valid reports whether s is a status.
+func (s Status) Valid() bool {
+	switch s {
+	case StatusPending, StatusProcessing, StatusShipped, StatusDelivered, StatusCancelled:
+		return true
+	}
+	return false
+}
+
+// CanTransition reports whether the machine allows from → to.
+func CanTransition(from, to Status) bool {
+	for _, s := range transitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// Next lists where an order in status s may go.
+func Next(s Status) []Status { return transitions[s] }
+
+// Address is a postal address.
+type Address struct {
+	Name       string `json:"name,omitempty"`
+	Line1      string `json:"line1,omitempty"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"` // ISO 3166-1 alpha-2
+}
+
+// Item is one line of an order.
+type Item struct {
+	ID          uuid.UUID
+	Position    int
+	SKU         string
+	Name        string
+	Description string
+	Quantity    int64
+	UnitPrice   int64
+	TaxRateBP   int64
+	LineTotal   int64 // quantity × unit price, before tax
+	Metadata    json.RawMessage
+}
+
+// Order is a customer's order.
+type Order struct {
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	Number          int64
+	Status          Status
+	CustomerName    string
+	CustomerEmail   string
+	CustomerPhone   string
+	ShippingAddress *Address
+	BillingAddress  *Address
+	Currency        string
+	Subtotal        int64
+	Tax             int64
+	Discount        int64
+	Total           int64
+	Notes           string
+	ExternalRef     string
+	Metadata        json.RawMessage
+	CreatedBy       *uuid.UUID
+	// Version grows with every change; it is the ETag.
+	Version        int64
+	IdempotencyKey string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Items          []Item
+}
+
+// DisplayNumber is the human order number, e.g. ORD-000123.
+func (o Order) DisplayNumber() string { return FormatNumber(o.Number) }
+
+// FormatNumber formats an order number.
+func FormatNumber(n int64) string { return fmt.Sprintf("ORD-%06d", n) }
+
+// StatusChange is one step of an order's status history.
+type StatusChange struct {
+	ID        uuid.UUID
+	TenantID  uuid.UUID
+	OrderID   uuid.UUID
+	From      Status // "" for creation
+	To        Status
+	ActorID   *uuid.UUID
+	CreatedAt time.Time
+}
+
+// Sort orders a list.
+type Sort string
+
+const (
+	SortCreatedAt Sort = "created_at"
+	SortTotal     Sort = "total"
+)
+
+// Cursor is where a page of a list starts: after the order with these
+// sort values.
+type Cursor struct {
+	CreatedAt time.Time
+	Total     int64
+	ID        uuid.UUID
+}
+
+// ListParams selects a page of one tenant's orders.
+type ListParams struct {
+	TenantID      uuid.UUID
+	Status        Status
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	CustomerEmail string
+	Query         string // free text over number, customer and reference
+	Sort          Sort
+	Desc          bool
+	After         *Cursor
+	Limit         int
+}
+
+// Store is what orders need from persistence. Every method is scoped by
+// tenant: another tenant's ids are apperr.ErrNotFound.
+type Store interface {
+	// OrderNextNumber allocates the tenant's next order number; inside a
+	// transaction it holds the tenant's counter until commit, so numbers
+	// are unique under concurrent creates.
+	OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error)
+	// OrderCreate inserts the order with its items and version 1.
+	OrderCreate(ctx context.Context, o Order) error
+	OrderGet(ctx context.Context, tenantID, id uuid.UUID) (Order, error)
+	OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (Order, error)
+	// OrderUpdate saves every field and replaces the items, if the stored
+	// version is o.Version-1; otherwise apperr.ErrConflict (stale).
+	OrderUpdate(ctx context.Context, o Order) error
+	OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
+	// OrderList returns a page, with items.
+	OrderList(ctx context.Context, p ListParams) ([]Order, error)
+	OrderStatusChangeInsert(ctx context.Context, c StatusChange) error
+	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]StatusChange, error)
+}
+
+// ErrStale is the answer to an update whose version is not the stored
+// one: someone else changed the order first.
+var ErrStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the order was changed by someone else; fetch it again"}

@@ -1,0 +1,99 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/idempotency"
+)
+
+func (q *queries) EventInsert(ctx context.Context, e event.Event) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO events (id, tenant_id, type, entity_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.ID, e.TenantID, e.Type, e.EntityID, string(e.Data), e.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("EventInsert(%s): %w", e.Type, interpretError(err, "event"))
+	}
+	return nil
+}
+
+func (q *queries) EventListAfter(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]event.Event, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, tenant_id, type, entity_id, data, created_at FROM events
+		WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`, tenantID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("EventListAfter: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (event.Event, error) {
+		var e event.Event
+		var data []byte
+		err := r.Scan(&e.ID, &e.TenantID, &e.Type, &e.EntityID, &data, &e.CreatedAt)
+		e.Data = data
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("EventListAfter: %w", err)
+	}
+	return out, nil
+}
+
+const idemColumns = `tenant_id, key, request_hash, state, response_status, response_headers, response_body, locked_at, created_at`
+
+func scanIdem(row pgx.Row) (idempotency.Record, error) {
+	var r idempotency.Record
+	var state string
+	var headers []byte
+	err := row.Scan(&r.TenantID, &r.Key, &r.RequestHash, &state, &r.Status, &headers, &r.Body, &r.LockedAt, &r.CreatedAt)
+	r.Done = state == "done"
+	if err == nil && len(headers) > 0 {
+		err = json.Unmarshal(headers, &r.Headers)
+	}
+	return r, err
+}
+
+// IdempotencyBegin inserts the record, or takes over one that is expired
+// or stale, in one statement; a live record is returned untouched.
+func (q *queries) IdempotencyBegin(ctx context.Context, rec idempotency.Record, now time.Time) (idempotency.Record, bool, error) {
+	got, err := scanIdem(q.db.QueryRow(ctx, `
+		INSERT INTO idempotency_keys (tenant_id, key, request_hash, state, locked_at, created_at)
+		VALUES ($1, $2, $3, 'in_flight', $4, $4)
+		ON CONFLICT (tenant_id, key) DO UPDATE SET
+			request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = 0,
+			response_headers = '{}', response_body = NULL, locked_at = EXCLUDED.locked_at, created_at = EXCLUDED.created_at
+		WHERE idempotency_keys.created_at < $5 OR (idempotency_keys.state = 'in_flight' AND idempotency_keys.locked_at < $6)
+		RETURNING `+idemColumns,
+		rec.TenantID, rec.Key, rec.RequestHash, now, now.Add(-idempotency.TTL), now.Add(-idempotency.StaleAfter)))
+	if err == nil {
+		return got, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return idempotency.Record{}, false, fmt.Errorf("IdempotencyBegin: %w", interpretError(err, "idempotency key"))
+	}
+	got, err = scanIdem(q.db.QueryRow(ctx, `SELECT `+idemColumns+` FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, rec.TenantID, rec.Key))
+	if err != nil {
+		return idempotency.Record{}, false, fmt.Errorf("IdempotencyBegin: %w", interpretError(err, "idempotency key"))
+	}
+	return got, false, nil
+}
+
+func (q *queries) IdempotencyFinish(ctx context.Context, rec idempotency.Record) error {
+	headers, _ := json.Marshal(rec.Headers)
+	_, err := q.db.Exec(ctx, `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4, response_body = $5
+		WHERE tenant_id = $1 AND key = $2`, rec.TenantID, rec.Key, rec.Status, string(headers), rec.Body)
+	if err != nil {
+		return fmt.Errorf("IdempotencyFinish: %w", err)
+	}
+	return nil
+}
+
+func (q *queries) IdempotencyRelease(ctx context.Context, tenantID uuid.UUID, key string) error {
+	if _, err := q.db.Exec(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenantID, key); err != nil {
+		return fmt.Errorf("IdempotencyRelease: %w", err)
+	}
+	return nil
+}

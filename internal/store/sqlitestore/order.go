@@ -1,0 +1,265 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/store/sqlshared"
+)
+
+const orderColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
+	currency, subtotal, tax, discount, total, notes, external_ref, metadata, created_by, version, COALESCE(idempotency_key, ''), created_at, updated_at`
+
+func scanOrder(row scanner) (order.Order, error) {
+	var o order.Order
+	var ship, bill sql.NullString
+	var meta string
+	err := row.Scan(&o.ID, &o.TenantID, &o.Number, &o.Status, &o.CustomerName, &o.CustomerEmail, &o.CustomerPhone, &ship, &bill,
+		&o.Currency, &o.Subtotal, &o.Tax, &o.Discount, &o.Total, &o.Notes, &o.ExternalRef, &meta, &o.CreatedBy, &o.Version, &o.IdempotencyKey,
+		timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
+	if err != nil {
+		return o, err
+	}
+	return o, sqlshared.DecodeOrderJSON(&o, []byte(ship.String), []byte(bill.String), []byte(meta))
+}
+
+func (q *queries) OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+	var n int64
+	err := q.db.QueryRowContext(ctx, `UPDATE tenants SET order_seq = order_seq + 1 WHERE id = $1 RETURNING order_seq`, tenantID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("OrderNextNumber(%s): %w", tenantID, interpretError(err, "tenant"))
+	}
+	return n, nil
+}
+
+func (q *queries) OrderCreate(ctx context.Context, o order.Order) error {
+	ship, bill, meta := sqlshared.EncodeOrderJSON(o)
+	var key any
+	if o.IdempotencyKey != "" {
+		key = o.IdempotencyKey
+	}
+	_, err := q.db.ExecContext(ctx, `
+		INSERT INTO orders (id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
+			currency, subtotal, tax, discount, total, notes, external_ref, metadata, created_by, version, idempotency_key, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $21)`,
+		o.ID, o.TenantID, o.Number, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill,
+		o.Currency, o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.CreatedBy, key, ts(o.CreatedAt), ts(o.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("OrderCreate: %w", interpretError(err, "order"))
+	}
+	return q.insertItems(ctx, o)
+}
+
+// insertItems writes the items in one multi-row INSERT.
+func (q *queries) insertItems(ctx context.Context, o order.Order) error {
+	if len(o.Items) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO order_items (id, tenant_id, order_id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata) VALUES `)
+	args := make([]any, 0, len(o.Items)*12)
+	for i, it := range o.Items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for j := range 12 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(i*12+j+1))
+		}
+		b.WriteString(")")
+		args = append(args, it.ID, o.TenantID, o.ID, it.Position, it.SKU, it.Name, it.Description, it.Quantity, it.UnitPrice, it.TaxRateBP, it.LineTotal, string(sqlshared.NonEmptyObject(it.Metadata)))
+	}
+	if _, err := q.db.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("insert order items: %w", interpretError(err, "order item"))
+	}
+	return nil
+}
+
+func (q *queries) OrderGet(ctx context.Context, tenantID, id uuid.UUID) (order.Order, error) {
+	o, err := scanOrder(q.db.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if err != nil {
+		return order.Order{}, fmt.Errorf("OrderGet(%s): %w", id, interpretError(err, "order"))
+	}
+	os := []order.Order{o}
+	if err := q.loadItems(ctx, tenantID, os); err != nil {
+		return order.Order{}, err
+	}
+	return os[0], nil
+}
+
+func (q *queries) OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (order.Order, error) {
+	var id uuid.UUID
+	err := q.db.QueryRowContext(ctx, `SELECT id FROM orders WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, key).Scan(&id)
+	if err != nil {
+		return order.Order{}, fmt.Errorf("OrderGetByIdempotencyKey: %w", interpretError(err, "order"))
+	}
+	return q.OrderGet(ctx, tenantID, id)
+}
+
+func (q *queries) loadItems(ctx context.Context, tenantID uuid.UUID, os []order.Order) error {
+	if len(os) == 0 {
+		return nil
+	}
+	idx := make(map[uuid.UUID]int, len(os))
+	args := []any{tenantID}
+	ph := make([]string, len(os))
+	for i, o := range os {
+		idx[o.ID] = i
+		os[i].Items = []order.Item{}
+		args = append(args, o.ID)
+		ph[i] = "$" + strconv.Itoa(i+2)
+	}
+	rows, err := q.db.QueryContext(ctx, `
+		SELECT order_id, id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata
+		FROM order_items WHERE tenant_id = $1 AND order_id IN (`+strings.Join(ph, ", ")+`) ORDER BY order_id, position`, args...)
+	if err != nil {
+		return fmt.Errorf("load order items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oid uuid.UUID
+		var it order.Item
+		var meta string
+		if err := rows.Scan(&oid, &it.ID, &it.Position, &it.SKU, &it.Name, &it.Description, &it.Quantity, &it.UnitPrice, &it.TaxRateBP, &it.LineTotal, &meta); err != nil {
+			return fmt.Errorf("load order items: %w", err)
+		}
+		it.Metadata = sqlshared.NonEmptyObject([]byte(meta))
+		os[idx[oid]].Items = append(os[idx[oid]].Items, it)
+	}
+	return rows.Err()
+}
+
+func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
+	ship, bill, meta := sqlshared.EncodeOrderJSON(o)
+	res, err := q.db.ExecContext(ctx, `
+		UPDATE orders SET status = $3, customer_name = $4, customer_email = $5, customer_phone = $6, shipping_address = $7,
+			billing_address = $8, currency = $9, subtotal = $10, tax = $11, discount = $12, total = $13, notes = $14,
+			external_ref = $15, metadata = $16, version = $17, updated_at = $18
+		WHERE tenant_id = $1 AND id = $2 AND version = $17 - 1`,
+		o.TenantID, o.ID, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill, o.Currency,
+		o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.Version, ts(o.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("OrderUpdate(%s): %w", o.ID, interpretError(err, "order"))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("OrderUpdate(%s): %w", o.ID, q.missingOrStale(ctx, o.TenantID, o.ID))
+	}
+	if o.Items == nil {
+		return nil
+	}
+	if _, err := q.db.ExecContext(ctx, `DELETE FROM order_items WHERE tenant_id = $1 AND order_id = $2`, o.TenantID, o.ID); err != nil {
+		return fmt.Errorf("OrderUpdate(%s) items: %w", o.ID, err)
+	}
+	return q.insertItems(ctx, o)
+}
+
+func (q *queries) missingOrStale(ctx context.Context, tenantID, id uuid.UUID) error {
+	var one int
+	err := q.db.QueryRowContext(ctx, `SELECT 1 FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&one)
+	if err != nil {
+		return interpretError(err, "order")
+	}
+	return order.ErrStale
+}
+
+func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error {
+	res, err := q.db.ExecContext(ctx, `DELETE FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fmt.Errorf("OrderDelete(%s): %w", id, interpretError(err, "order"))
+	}
+	return nil
+}
+
+func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
+	where := []string{"tenant_id = $1"}
+	args := []any{p.TenantID}
+	add := func(cond string, vs ...any) {
+		for _, v := range vs {
+			args = append(args, v)
+			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
+		}
+		where = append(where, cond)
+	}
+	if p.Status != "" {
+		add("status = ?", p.Status)
+	}
+	if p.CreatedAfter != nil {
+		add("created_at >= ?", ts(*p.CreatedAfter))
+	}
+	if p.CreatedBefore != nil {
+		add("created_at < ?", ts(*p.CreatedBefore))
+	}
+	if p.CustomerEmail != "" {
+		add("lower(customer_email) = lower(?)", p.CustomerEmail)
+	}
+	if p.Query != "" {
+		// SQLite's LIKE ignores ASCII case, as ILIKE does.
+		like := "%" + sqlshared.EscapeLike(p.Query) + "%"
+		if n, ok := sqlshared.OrderNumberQuery(p.Query); ok {
+			add(`(number = ? OR customer_name LIKE ? ESCAPE '\' OR customer_email LIKE ? ESCAPE '\' OR external_ref LIKE ? ESCAPE '\')`, n, like, like, like)
+		} else {
+			add(`(customer_name LIKE ? ESCAPE '\' OR customer_email LIKE ? ESCAPE '\' OR external_ref LIKE ? ESCAPE '\')`, like, like, like)
+		}
+	}
+	col, dir, cmp := sqlshared.OrderSort(p)
+	if p.After != nil {
+		if p.Sort == order.SortTotal {
+			add("(total, id) "+cmp+" (?, ?)", p.After.Total, p.After.ID)
+		} else {
+			add("(created_at, id) "+cmp+" (?, ?)", ts(p.After.CreatedAt), p.After.ID)
+		}
+	}
+	rows, err := q.db.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY `+col+` `+dir+`, id `+dir+` LIMIT `+strconv.Itoa(p.Limit), args...)
+	if err != nil {
+		return nil, fmt.Errorf("OrderList: %w", err)
+	}
+	os, err := collect(rows, scanOrder)
+	if err != nil {
+		return nil, fmt.Errorf("OrderList: %w", err)
+	}
+	if err := q.loadItems(ctx, p.TenantID, os); err != nil {
+		return nil, err
+	}
+	return os, nil
+}
+
+func (q *queries) OrderStatusChangeInsert(ctx context.Context, c order.StatusChange) error {
+	_, err := q.db.ExecContext(ctx, `
+		INSERT INTO order_status_history (id, tenant_id, order_id, from_status, to_status, actor_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, c.TenantID, c.OrderID, c.From, c.To, c.ActorID, ts(c.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("OrderStatusChangeInsert: %w", interpretError(err, "status change"))
+	}
+	return nil
+}
+
+func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]order.StatusChange, error) {
+	rows, err := q.db.QueryContext(ctx, `
+		SELECT id, tenant_id, order_id, from_status, to_status, actor_id, created_at FROM order_status_history
+		WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, tenantID, orderID)
+	if err != nil {
+		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
+	}
+	out, err := collect(rows, func(r scanner) (order.StatusChange, error) {
+		var c order.StatusChange
+		err := r.Scan(&c.ID, &c.TenantID, &c.OrderID, &c.From, &c.To, &c.ActorID, timeCol{&c.CreatedAt})
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
+	}
+	return out, nil
+}

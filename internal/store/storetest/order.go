@@ -1,0 +1,304 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/store"
+)
+
+// newOrder builds a valid order for tenantID with number n, not stored.
+func newOrder(tenantID uuid.UUID, n int64, at time.Time) order.Order {
+	o := order.Order{ID: newID(), TenantID: tenantID, Number: n, Status: order.StatusPending,
+		CustomerName: fmt.Sprintf("Customer %d", n), CustomerEmail: fmt.Sprintf("c%d@example.com", n), Currency: "EUR",
+		ShippingAddress: &order.Address{Line1: "1 Main St", City: "Lyon", Country: "FR"},
+		Metadata:        json.RawMessage(`{"channel":"web"}`),
+		Items: []order.Item{
+			{ID: newID(), SKU: "W-1", Name: "Widget", Quantity: n%5 + 1, UnitPrice: 1000 + n, TaxRateBP: 2000},
+			{ID: newID(), Name: "Gadget", Quantity: 1, UnitPrice: 250, Metadata: json.RawMessage(`{"gift":true}`)},
+		},
+		Version: 1, CreatedAt: at, UpdatedAt: at}
+	order.Compute(&o)
+	return o
+}
+
+// createOrder allocates a number and stores an order in one transaction.
+func createOrder(t *testing.T, s store.Store, tenantID uuid.UUID, at time.Time) order.Order {
+	t.Helper()
+	ctx := context.Background()
+	var o order.Order
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.OrderNextNumber(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		o = newOrder(tenantID, n, at)
+		return tx.OrderCreate(ctx, o)
+	}))
+	return o
+}
+
+func testOrders(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	o := createOrder(t, s, a, now())
+	require.Equal(t, int64(1), o.Number, "numbers start at 1 per tenant")
+
+	got, err := s.OrderGet(ctx, a, o.ID)
+	require.NoError(t, err)
+	require.Equal(t, o.CustomerName, got.CustomerName)
+	require.Equal(t, o.Total, got.Total)
+	require.Equal(t, "Lyon", got.ShippingAddress.City)
+	require.Nil(t, got.BillingAddress)
+	require.JSONEq(t, `{"channel":"web"}`, string(got.Metadata))
+	require.Len(t, got.Items, 2)
+	require.Equal(t, "Widget", got.Items[0].Name)
+	require.Equal(t, 1, got.Items[0].Position)
+	require.JSONEq(t, `{"gift":true}`, string(got.Items[1].Metadata))
+	require.JSONEq(t, `{}`, string(got.Items[0].Metadata))
+	require.Equal(t, int64(1), got.Version)
+	require.True(t, o.CreatedAt.Equal(got.CreatedAt))
+
+	_, err = s.OrderGet(ctx, b, o.ID)
+	requireKind(t, err, apperr.ErrNotFound) // isolation
+
+	// Update with the right version replaces fields and items.
+	got.CustomerName = "Renamed"
+	got.Items = got.Items[:1]
+	got.Items[0].ID = newID()
+	order.Compute(&got)
+	got.Version = 2
+	got.UpdatedAt = now()
+	require.NoError(t, s.OrderUpdate(ctx, got))
+	again, err := s.OrderGet(ctx, a, o.ID)
+	require.NoError(t, err)
+	require.Equal(t, "Renamed", again.CustomerName)
+	require.Len(t, again.Items, 1)
+	require.Equal(t, int64(2), again.Version)
+
+	// A stale version is refused, and nothing changes.
+	stale := again
+	stale.CustomerName = "Lost update"
+	stale.Version = 2
+	err = s.OrderUpdate(ctx, stale)
+	require.True(t, errors.Is(err, order.ErrStale), "got %v", err)
+	cur, _ := s.OrderGet(ctx, a, o.ID)
+	require.Equal(t, "Renamed", cur.CustomerName)
+
+	other := again
+	other.TenantID, other.Version = b, 3
+	requireKind(t, s.OrderUpdate(ctx, other), apperr.ErrNotFound)
+	requireKind(t, s.OrderDelete(ctx, b, o.ID), apperr.ErrNotFound)
+
+	// Status history.
+	require.NoError(t, s.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: a, OrderID: o.ID, To: order.StatusPending, CreatedAt: now()}))
+	require.NoError(t, s.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: a, OrderID: o.ID, From: order.StatusPending, To: order.StatusProcessing, CreatedAt: now()}))
+	hist, err := s.OrderStatusHistory(ctx, a, o.ID)
+	require.NoError(t, err)
+	require.Len(t, hist, 2)
+	require.Equal(t, order.StatusProcessing, hist[1].To)
+	err = s.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: b, OrderID: o.ID, To: order.StatusPending, CreatedAt: now()})
+	requireKind(t, err, apperr.ErrInvalid) // the schema refuses a cross-tenant link
+
+	require.NoError(t, s.OrderDelete(ctx, a, o.ID))
+	_, err = s.OrderGet(ctx, a, o.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	hist, err = s.OrderStatusHistory(ctx, a, o.ID)
+	require.NoError(t, err)
+	require.Empty(t, hist, "history goes with the order")
+
+	// The idempotency key of a create is unique per tenant.
+	k := newOrder(a, 100, now())
+	k.IdempotencyKey = "key-1"
+	require.NoError(t, s.OrderCreate(ctx, k))
+	dup := newOrder(a, 101, now())
+	dup.IdempotencyKey = "key-1"
+	requireKind(t, s.OrderCreate(ctx, dup), apperr.ErrConflict)
+	inB := newOrder(b, 1, now())
+	inB.IdempotencyKey = "key-1"
+	require.NoError(t, s.OrderCreate(ctx, inB))
+	byKey, err := s.OrderGetByIdempotencyKey(ctx, a, "key-1")
+	require.NoError(t, err)
+	require.Equal(t, k.ID, byKey.ID)
+}
+
+// Concurrent creates never share an order number.
+func testOrderNumbers(t *testing.T, s store.Store) {
+	a, _ := seedTenantUser(t, s)
+	const n = 20
+	var wg sync.WaitGroup
+	nums := make(chan int64, n)
+	for range n {
+		wg.Go(func() {
+			o := createOrder(t, s, a, now())
+			nums <- o.Number
+		})
+	}
+	wg.Wait()
+	close(nums)
+	var got []int
+	for x := range nums {
+		got = append(got, int(x))
+	}
+	sort.Ints(got)
+	for i, x := range got {
+		require.Equal(t, i+1, x, "numbers are 1..%d without gaps or repeats: %v", n, got)
+	}
+}
+
+func testOrderList(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	base := now().Add(-time.Hour)
+	var all []order.Order
+	for i := range 7 {
+		all = append(all, createOrder(t, s, a, base.Add(time.Duration(i)*time.Minute)))
+	}
+	createOrder(t, s, b, base)
+	// Make one order processing and distinctive.
+	special := all[3]
+	special.Status, special.CustomerName, special.ExternalRef = order.StatusProcessing, "Zoë O'Brien", "PO-100%_x"
+	special.Version = 2
+	require.NoError(t, s.OrderUpdate(ctx, special))
+
+	page := func(p order.ListParams) []order.Order {
+		t.Helper()
+		p.TenantID = a
+		if p.Limit == 0 {
+			p.Limit = 100
+		}
+		os, err := s.OrderList(ctx, p)
+		require.NoError(t, err)
+		return os
+	}
+	ids := func(os []order.Order) []uuid.UUID {
+		out := make([]uuid.UUID, len(os))
+		for i, o := range os {
+			out[i] = o.ID
+		}
+		return out
+	}
+
+	require.Len(t, page(order.ListParams{}), 7, "another tenant's orders never show")
+	require.Len(t, page(order.ListParams{})[0].Items, 2, "lists carry items")
+
+	// Keyset pages, newest first, cover everything once.
+	var seen []uuid.UUID
+	var after *order.Cursor
+	for {
+		os := page(order.ListParams{Sort: order.SortCreatedAt, Desc: true, Limit: 3, After: after})
+		seen = append(seen, ids(os)...)
+		if len(os) < 3 {
+			break
+		}
+		last := os[len(os)-1]
+		after = &order.Cursor{CreatedAt: last.CreatedAt, Total: last.Total, ID: last.ID}
+	}
+	require.Len(t, seen, 7)
+	require.Equal(t, all[6].ID, seen[0])
+	require.Equal(t, all[0].ID, seen[6])
+
+	// By total, ascending, with a cursor.
+	byTotal := page(order.ListParams{Sort: order.SortTotal})
+	for i := 1; i < len(byTotal); i++ {
+		require.LessOrEqual(t, byTotal[i-1].Total, byTotal[i].Total)
+	}
+	c := byTotal[2]
+	rest := page(order.ListParams{Sort: order.SortTotal, After: &order.Cursor{Total: c.Total, ID: c.ID}})
+	require.Equal(t, ids(byTotal[3:]), ids(rest))
+
+	require.Equal(t, []uuid.UUID{special.ID}, ids(page(order.ListParams{Status: order.StatusProcessing})))
+	require.Equal(t, []uuid.UUID{special.ID}, ids(page(order.ListParams{Query: "zoë"})), "search ignores case") // é is not ASCII: only z/o folded
+	require.Equal(t, []uuid.UUID{special.ID}, ids(page(order.ListParams{Query: "100%_"})), "wildcards are literal")
+	require.Equal(t, []uuid.UUID{all[1].ID}, ids(page(order.ListParams{Query: order.FormatNumber(all[1].Number)})))
+	require.Equal(t, []uuid.UUID{all[2].ID}, ids(page(order.ListParams{CustomerEmail: all[2].CustomerEmail})))
+	after2 := base.Add(5 * time.Minute)
+	before := base.Add(6 * time.Minute)
+	require.Equal(t, []uuid.UUID{all[5].ID}, ids(page(order.ListParams{CreatedAfter: &after2, CreatedBefore: &before})))
+}
+
+func testEvents(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	var evs []event.Event
+	for i := range 3 {
+		e := event.Event{ID: newID(), TenantID: a, Type: event.OrderCreated, EntityID: fmt.Sprint(i), Data: json.RawMessage(`{"i":` + fmt.Sprint(i) + `}`), CreatedAt: now()}
+		require.NoError(t, s.EventInsert(ctx, e))
+		evs = append(evs, e)
+	}
+	require.NoError(t, s.EventInsert(ctx, event.Event{ID: newID(), TenantID: b, Type: event.OrderCreated, Data: json.RawMessage(`{}`), CreatedAt: now()}))
+	got, err := s.EventListAfter(ctx, a, uuid.Nil, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	require.JSONEq(t, `{"i":0}`, string(got[0].Data))
+	got, err = s.EventListAfter(ctx, a, evs[0].ID, 1)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, evs[1].ID, got[0].ID)
+}
+
+func testIdempotency(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	n := now()
+	rec := idempotency.Record{TenantID: a, Key: "k1", RequestHash: []byte("hash-1")}
+	got, fresh, err := s.IdempotencyBegin(ctx, rec, n)
+	require.NoError(t, err)
+	require.True(t, fresh)
+	require.False(t, got.Done)
+
+	got, fresh, err = s.IdempotencyBegin(ctx, rec, n.Add(time.Second))
+	require.NoError(t, err)
+	require.False(t, fresh, "a second begin sees the first, in flight")
+	require.False(t, got.Done)
+
+	_, fresh, err = s.IdempotencyBegin(ctx, idempotency.Record{TenantID: b, Key: "k1", RequestHash: []byte("x")}, n)
+	require.NoError(t, err)
+	require.True(t, fresh, "keys are per tenant")
+
+	rec.Done, rec.Status, rec.Headers, rec.Body = true, 201, map[string]string{"Location": "/x"}, []byte(`{"id":1}`)
+	require.NoError(t, s.IdempotencyFinish(ctx, rec))
+	got, fresh, err = s.IdempotencyBegin(ctx, rec, n.Add(2*time.Second))
+	require.NoError(t, err)
+	require.False(t, fresh)
+	require.True(t, got.Done)
+	require.Equal(t, 201, got.Status)
+	require.Equal(t, "/x", got.Headers["Location"])
+	require.Equal(t, `{"id":1}`, string(got.Body))
+	require.Equal(t, []byte("hash-1"), got.RequestHash)
+
+	// An in-flight request that died is taken over after StaleAfter.
+	dead := idempotency.Record{TenantID: a, Key: "k2", RequestHash: []byte("h")}
+	_, _, err = s.IdempotencyBegin(ctx, dead, n)
+	require.NoError(t, err)
+	_, fresh, err = s.IdempotencyBegin(ctx, dead, n.Add(idempotency.StaleAfter+time.Second))
+	require.NoError(t, err)
+	require.True(t, fresh)
+
+	// After the TTL a finished key is forgotten.
+	_, fresh, err = s.IdempotencyBegin(ctx, rec, n.Add(idempotency.TTL+time.Second))
+	require.NoError(t, err)
+	require.True(t, fresh)
+
+	require.NoError(t, s.IdempotencyRelease(ctx, a, "k2"))
+	_, fresh, err = s.IdempotencyBegin(ctx, dead, n)
+	require.NoError(t, err)
+	require.True(t, fresh, "a released key starts over")
+}
