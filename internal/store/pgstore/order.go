@@ -254,4 +254,3 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 	}
 	return out, nil
 }
-
