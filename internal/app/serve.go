@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/web"
 )
@@ -38,6 +39,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Checks:       svc.readinessChecks(),
 		Auth:         svc.auth,
+		Orders:       orders.New(svc.store, nil),
 		Store:        svc.store,
 		Sessions:     svc.sessionManager(),
 		Limits:       limits,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -62,7 +63,7 @@ func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p Principal, 
 	if err != nil {
 		return err
 	}
-	who := p.actorName()
+	who := p.ActorName()
 	if who == "" {
 		who = p.Email
 	}
@@ -202,7 +203,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m Meta) 
 		if err := tx.InvitationUpdate(ctx, inv); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, now, inv.TenantID, userPrincipal(u), m, "invitation.accepted", "invitation", inv.ID.String(), map[string]any{"email": inv.Email, "role": inv.Role})
+		if err := writeAudit(ctx, tx, now, inv.TenantID, userPrincipal(u), m, "invitation.accepted", "invitation", inv.ID.String(), map[string]any{"email": inv.Email, "role": inv.Role}); err != nil {
+			return err
+		}
+		return writeEvent(ctx, tx, now, inv.TenantID, event.MemberAdded, u.ID.String(), map[string]any{"user_id": u.ID, "email": u.Email, "role": inv.Role})
 	})
 	if err != nil {
 		return account.User{}, uuid.Nil, err

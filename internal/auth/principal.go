@@ -1,9 +1,14 @@
 package auth
 
 import (
+	"encoding/json"
+	"fmt"
+	"time"
+
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/audit"
 )
 
 // Principal is who is making a request: a logged-in user acting in their
@@ -32,8 +37,8 @@ func (p Principal) Can(a account.Action) bool {
 	return p.InTenant() && account.Can(p.Role, a)
 }
 
-// actorID is the id recorded in the audit log.
-func (p Principal) actorID() *uuid.UUID {
+// ActorID is the id recorded in the audit log: the user's or the key's.
+func (p Principal) ActorID() *uuid.UUID {
 	id := p.UserID
 	if p.IsAPIKey() {
 		id = p.APIKeyID
@@ -44,8 +49,8 @@ func (p Principal) actorID() *uuid.UUID {
 	return &id
 }
 
-// actorName is the name recorded in the audit log.
-func (p Principal) actorName() string {
+// ActorName is the name recorded in the audit log.
+func (p Principal) ActorName() string {
 	if p.IsAPIKey() {
 		return "API key " + p.APIKeyName
 	}
@@ -56,4 +61,23 @@ func (p Principal) actorName() string {
 type Meta struct {
 	IP        string
 	UserAgent string
+	RequestID string
+}
+
+// AuditEntry builds the audit entry of an action by p in tenantID.
+// details (old and new values, a snapshot) must marshal to a JSON object.
+func (p Principal) AuditEntry(m Meta, now time.Time, tenantID uuid.UUID, action, entityType, entityID string, details any) (audit.Entry, error) {
+	var meta json.RawMessage
+	if details != nil {
+		b, err := json.Marshal(details)
+		if err != nil {
+			return audit.Entry{}, fmt.Errorf("audit metadata: %w", err)
+		}
+		meta = b
+	}
+	return audit.Entry{
+		ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, ActorID: p.ActorID(), ActorName: p.ActorName(), ActorEmail: p.Email,
+		Action: action, EntityType: entityType, EntityID: entityID, IP: m.IP, UserAgent: m.UserAgent, RequestID: m.RequestID,
+		Metadata: meta, CreatedAt: now,
+	}, nil
 }

@@ -21,7 +21,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
@@ -82,19 +82,24 @@ func normalizeEmail(field, raw string) (string, error) {
 
 // writeAudit records an entry for tenantID inside tx.
 func writeAudit(ctx context.Context, tx store.Querier, now time.Time, tenantID uuid.UUID, p Principal, m Meta, action, entityType, entityID string, details map[string]any) error {
-	var meta json.RawMessage
+	var d any
 	if details != nil {
-		b, err := json.Marshal(details)
-		if err != nil {
-			return fmt.Errorf("audit metadata: %w", err)
-		}
-		meta = b
+		d = details
 	}
-	return tx.AuditInsert(ctx, audit.Entry{
-		ID: newID(), TenantID: tenantID, ActorID: p.actorID(), ActorName: p.actorName(), ActorEmail: p.Email,
-		Action: action, EntityType: entityType, EntityID: entityID, IP: m.IP, UserAgent: m.UserAgent,
-		Metadata: meta, CreatedAt: now,
-	})
+	e, err := p.AuditEntry(m, now, tenantID, action, entityType, entityID, d)
+	if err != nil {
+		return err
+	}
+	return tx.AuditInsert(ctx, e)
+}
+
+// writeEvent puts an event in the outbox inside tx.
+func writeEvent(ctx context.Context, tx store.Querier, now time.Time, tenantID uuid.UUID, typ, entityID string, data map[string]any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: tenantID, Type: typ, EntityID: entityID, Data: b, CreatedAt: now})
 }
 
 // sendEmail enqueues an e-mail inside tx: it goes out only if tx commits.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -204,7 +205,11 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 		if self {
 			act = "member.left"
 		}
-		return writeAudit(ctx, tx, s.clock(), p.TenantID, p, m, act, "membership", userID.String(), map[string]any{"role": cur.Role})
+		now := s.clock()
+		if err := writeAudit(ctx, tx, now, p.TenantID, p, m, act, "membership", userID.String(), map[string]any{"role": cur.Role}); err != nil {
+			return err
+		}
+		return writeEvent(ctx, tx, now, p.TenantID, event.MemberRemoved, userID.String(), map[string]any{"user_id": userID, "role": cur.Role})
 	})
 }
 

@@ -83,6 +83,7 @@ type auditJSON struct {
 	ActorEmail string     `json:"actor_email"`
 	IP         string     `json:"ip"`
 	UserAgent  string     `json:"user_agent"`
+	RequestID  string     `json:"request_id"`
 	Metadata   any        `json:"metadata"`
 	CreatedAt  time.Time  `json:"created_at"`
 }
@@ -93,7 +94,7 @@ func toAuditJSON(e audit.Entry) auditJSON {
 		meta = e.Metadata
 	}
 	return auditJSON{ID: e.ID, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID, ActorID: e.ActorID,
-		ActorName: e.ActorName, ActorEmail: e.ActorEmail, IP: e.IP, UserAgent: e.UserAgent, Metadata: meta, CreatedAt: e.CreatedAt}
+		ActorName: e.ActorName, ActorEmail: e.ActorEmail, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Metadata: meta, CreatedAt: e.CreatedAt}
 }
 
 // listJSON wraps a list: {"data": [...]}, with next_cursor when paged.

@@ -135,7 +135,7 @@ func (s *Server) meta(r *http.Request) auth.Meta {
 	if len(ua) > 512 {
 		ua = ua[:512]
 	}
-	return auth.Meta{IP: s.clientIP(r), UserAgent: ua}
+	return auth.Meta{IP: s.clientIP(r), UserAgent: ua, RequestID: RequestID(r.Context())}
 }
 
 // limit spends one request of each key's quota with l and answers 429

@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
@@ -164,7 +165,7 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	}
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Store: st, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime), Limits: lim,
+		Auth: svc, Orders: orders.New(st, nil), Store: st, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime), Limits: lim,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
@@ -207,6 +208,12 @@ type resp struct {
 
 func (c *client) do(method, path string, body any) resp {
 	c.a.t.Helper()
+	return c.doWith(method, path, body, nil)
+}
+
+// doWith sends extra headers too.
+func (c *client) doWith(method, path string, body any, headers map[string]string) resp {
+	c.a.t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -220,6 +227,9 @@ func (c *client) do(method, path string, body any) resp {
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	res, err := c.http.Do(req)
 	require.NoError(c.a.t, err)

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -24,7 +26,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decodeJSON reads the request body into dst. A malformed body is a
 // validation problem naming what is wrong, never a 500.
 func decodeJSON(r *http.Request, dst any) error {
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // *http.MaxBytesError: 413
+	}
+	// encoding/json would quietly turn bad UTF-8 into U+FFFD.
+	if !utf8.Valid(body) {
+		return apperr.Invalid("body", "must be valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var syn *json.SyntaxError

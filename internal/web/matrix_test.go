@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,6 +17,7 @@ type roleFixture struct {
 	actor    *client
 	actorID  string
 	victimID string
+	orderID  string // an order of the tenant, made by the owner
 }
 
 // joinAs makes a user and adds them to the owner's tenant with role,
@@ -56,6 +58,11 @@ var probes = []struct {
 		return f.actor.do("POST", "/api/v1/api-keys", map[string]any{"name": "probe", "role": "viewer"})
 	}},
 	{account.ActAuditRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/audit-log", nil) }},
+	{account.ActOrderRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/orders/"+f.orderID, nil) }},
+	{account.ActOrderWrite, func(f roleFixture) resp {
+		return f.actor.do("PATCH", "/api/v1/orders/"+f.orderID, map[string]any{"notes": "probe"})
+	}},
+	{account.ActOrderDelete, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/orders/"+f.orderID, nil) }},
 	{account.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
 }
 
@@ -63,7 +70,6 @@ var probes = []struct {
 // features (orders, storage, worker, webhooks). Each must move to probes
 // when its route lands; the test fails for an action in neither list.
 var noRouteYet = map[account.Action]bool{
-	account.ActOrderRead: true, account.ActOrderWrite: true, account.ActOrderDelete: true,
 	account.ActAttachmentWrite: true, account.ActExportCreate: true, account.ActInvoiceCreate: true,
 	account.ActWebhookRead: true, account.ActWebhookManage: true,
 }
@@ -89,7 +95,8 @@ func TestRoleMatrix(t *testing.T) {
 				a.joinAs(t, owner, account.RoleOwner)
 				actor, actorID := a.joinAs(t, owner, role)
 				_, victimID := a.joinAs(t, owner, account.RoleViewer)
-				f := roleFixture{owner: owner, actor: actor, actorID: actorID, victimID: victimID}
+				orderID := owner.do("POST", "/api/v1/orders", orderBody("Matrix M")).must(t, 201).str("id")
+				f := roleFixture{owner: owner, actor: actor, actorID: actorID, victimID: victimID, orderID: orderID}
 				for _, p := range probes {
 					r := p.try(f)
 					if account.Can(role, p.action) {
@@ -115,6 +122,7 @@ func TestIsolationMatrix(t *testing.T) {
 		invB := ownerB.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("invb"), "role": "viewer"}).must(t, 201).str("id")
 		keyBResp := ownerB.do("POST", "/api/v1/api-keys", map[string]any{"name": "b", "role": "viewer"}).must(t, 201)
 		keyBID, keyB := keyBResp.str("id"), keyBResp.str("key")
+		orderB := ownerB.do("POST", "/api/v1/orders", orderBody("Bee B")).must(t, 201).str("id")
 
 		routes := []struct{ method, path string }{
 			{"PATCH", "/api/v1/members/" + memberB},
@@ -124,12 +132,22 @@ func TestIsolationMatrix(t *testing.T) {
 			{"POST", "/api/v1/invitations/" + invB + "/resend"},
 			{"DELETE", "/api/v1/invitations/" + invB},
 			{"DELETE", "/api/v1/api-keys/" + keyBID},
+			{"GET", "/api/v1/orders/" + orderB},
+			{"GET", "/api/v1/orders/" + orderB + "/history"},
+			{"PATCH", "/api/v1/orders/" + orderB},
+			{"DELETE", "/api/v1/orders/" + orderB},
+			{"POST", "/api/v1/orders/" + orderB + "/transitions"},
 		}
 		for _, c := range []*client{ownerA, keyA} {
 			for _, rt := range routes {
 				var body any
-				if rt.method == "PATCH" {
+				switch {
+				case strings.Contains(rt.path, "/members/"):
 					body = map[string]any{"role": "viewer"}
+				case strings.HasSuffix(rt.path, "/transitions"):
+					body = map[string]any{"to": "cancelled"}
+				case rt.method == "PATCH":
+					body = map[string]any{"notes": "hijack"}
 				}
 				r := c.do(rt.method, rt.path, body)
 				require.Equal(t, 404, r.status, "%s %s: %s", rt.method, rt.path, r.raw)
@@ -162,10 +180,13 @@ func TestIsolationMatrix(t *testing.T) {
 		invs := ownerB.do("GET", "/api/v1/invitations", nil).must(t, 200).list()
 		require.Equal(t, "pending", invs[0]["status"])
 		a.withKey(keyB).do("GET", "/api/v1/me", nil).must(t, 200)
+		ob := ownerB.do("GET", "/api/v1/orders/"+orderB, nil).must(t, 200)
+		require.Equal(t, "pending", ob.str("status"))
+		require.Equal(t, "", ob.str("notes"))
 
 		// A's lists never show B's rows.
-		bIDs := map[string]bool{memberB: true, ownerBID: true, invB: true, keyBID: true, tenantB: true}
-		for _, path := range []string{"/api/v1/members", "/api/v1/invitations", "/api/v1/api-keys", "/api/v1/audit-log", "/api/v1/tenants"} {
+		bIDs := map[string]bool{memberB: true, ownerBID: true, invB: true, keyBID: true, tenantB: true, orderB: true}
+		for _, path := range []string{"/api/v1/members", "/api/v1/invitations", "/api/v1/api-keys", "/api/v1/audit-log", "/api/v1/tenants", "/api/v1/orders", "/api/v1/orders?q=Bee"} {
 			for _, c := range []*client{ownerA, keyA} {
 				r := c.do("GET", path, nil).must(t, 200)
 				for id := range bIDs {

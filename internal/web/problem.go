@@ -21,6 +21,19 @@ type Problem struct {
 	Errors    []apperr.FieldError `json:"errors,omitempty"`
 }
 
+// problemType is the stable type URI of an error kind.
+func problemType(kind string) string { return "https://ordo.dev/problems/" + kind }
+
+// kindTypes gives every apperr kind its stable problem type.
+var kindTypes = map[apperr.Kind]string{
+	apperr.KindNotFound:     "not-found",
+	apperr.KindConflict:     "conflict",
+	apperr.KindInvalid:      "validation",
+	apperr.KindForbidden:    "forbidden",
+	apperr.KindUnauthorized: "unauthorized",
+	apperr.KindPrecondition: "precondition-failed",
+}
+
 // writeProblem sends p as application/problem+json.
 func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	if p.Type == "" {
@@ -46,16 +59,17 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if e, ok := apperr.As(err); ok && status < 500 {
 		p.Detail = e.Msg
 		p.Errors = e.Fields
+		p.Type = problemType(kindTypes[e.Kind])
 		if e.Kind == apperr.KindInvalid {
-			p.Type = "https://ordo.dev/problems/validation"
 			p.Title = "Your request is not valid"
 		}
 	} else {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeProblem(w, r, Problem{Status: http.StatusRequestEntityTooLarge, Detail: "request body too large"})
+			writeProblem(w, r, Problem{Status: http.StatusRequestEntityTooLarge, Type: problemType("too-large"), Detail: "request body too large"})
 			return
 		}
+		p.Type = problemType("internal")
 		log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
 	}
 	writeProblem(w, r, p)

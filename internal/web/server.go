@@ -11,6 +11,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -34,6 +35,7 @@ type Options struct {
 	Checks []Check
 
 	Auth     *auth.Service
+	Orders   *orders.Service
 	Store    store.Store
 	Sessions *scs.SessionManager
 	Limits   Limits
@@ -49,6 +51,7 @@ type Server struct {
 	version    string
 	checks     []Check
 	auth       *auth.Service
+	orders     *orders.Service
 	store      store.Store
 	sessions   *scs.SessionManager
 	limits     Limits
@@ -64,12 +67,13 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, store: o.Store,
+	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var h http.Handler = mux
 	if s.auth != nil {
+		h = s.withIdempotency(h)
 		h = s.withPrincipal(h)
 		h = s.sessions.LoadAndSave(h)
 	}
@@ -182,6 +186,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/api-keys", s.handleAPIKeyCreate)
 	mux.HandleFunc("DELETE /api/v1/api-keys/{id}", s.handleAPIKeyRevoke)
 	mux.HandleFunc("GET /api/v1/audit-log", s.handleAuditList)
+
+	// Orders (api_order.go).
+	mux.HandleFunc("GET /api/v1/orders", s.handleOrderList)
+	mux.HandleFunc("POST /api/v1/orders", s.handleOrderCreate)
+	mux.HandleFunc("GET /api/v1/orders/{id}", s.handleOrderGet)
+	mux.HandleFunc("PATCH /api/v1/orders/{id}", s.handleOrderUpdate)
+	mux.HandleFunc("DELETE /api/v1/orders/{id}", s.handleOrderDelete)
+	mux.HandleFunc("POST /api/v1/orders/{id}/transitions", s.handleOrderTransition)
+	mux.HandleFunc("GET /api/v1/orders/{id}/history", s.handleOrderHistory)
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {

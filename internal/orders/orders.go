@@ -1,0 +1,354 @@
+// Package orders is the order service: create, read, list, update,
+// transition and delete orders, each change in one transaction with its
+// status history, its audit entry and its outbox event. The types, the
+// status machine and the money rules live in package order; permissions
+// come from account.Can through the principal.
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/store"
+)
+
+// Service implements the order operations.
+type Service struct {
+	store store.Store
+	now   func() time.Time
+}
+
+// New returns a Service; now may be nil for time.Now.
+func New(st store.Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, now: now}
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+func require(p auth.Principal, a account.Action) error {
+	if !p.InTenant() {
+		return apperr.NotFound("tenant")
+	}
+	if !p.Can(a) {
+		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+	}
+	return nil
+}
+
+// record writes the audit entry and the event of a change inside tx.
+func record(ctx context.Context, tx store.Tx, p auth.Principal, m auth.Meta, now time.Time, o order.Order, action, eventType string, details any) error {
+	e, err := p.AuditEntry(m, now, o.TenantID, action, "order", o.ID.String(), details)
+	if err != nil {
+		return err
+	}
+	e.OrderID = &o.ID
+	if eventType == event.OrderDeleted {
+		e.OrderID = nil // the order row is gone; the snapshot is in the metadata
+	}
+	if err := tx.AuditInsert(ctx, e); err != nil {
+		return err
+	}
+	data, err := json.Marshal(order.ToView(o))
+	if err != nil {
+		return err
+	}
+	return tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: o.TenantID, Type: eventType, EntityID: o.ID.String(), Data: data, CreatedAt: now})
+}
+
+// Create validates and stores a new order. With an idempotency key, a
+// second create with the same key (a retry after a crash, say) returns the
+// first order and replayed = true instead of making another.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, idemKey string, m auth.Meta) (o order.Order, replayed bool, err error) {
+	if err := require(p, account.ActOrderWrite); err != nil {
+		return order.Order{}, false, err
+	}
+	o = in
+	if err := order.Validate(&o); err != nil {
+		return order.Order{}, false, err
+	}
+	if idemKey != "" {
+		if prev, err := s.store.OrderGetByIdempotencyKey(ctx, p.TenantID, idemKey); err == nil {
+			return prev, true, nil
+		}
+	}
+	now := s.clock()
+	o.ID, o.TenantID, o.Status, o.Version, o.IdempotencyKey = newID(), p.TenantID, order.StatusPending, 1, idemKey
+	o.CreatedBy, o.CreatedAt, o.UpdatedAt = p.ActorID(), now, now
+	for i := range o.Items {
+		o.Items[i].ID = newID()
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.OrderNextNumber(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		o.Number = n
+		if err := tx.OrderCreate(ctx, o); err != nil {
+			return err
+		}
+		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, To: order.StatusPending, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
+			return err
+		}
+		return record(ctx, tx, p, m, now, o, "order.created", event.OrderCreated,
+			map[string]any{"number": o.DisplayNumber(), "total": o.Total, "currency": o.Currency})
+	})
+	if err != nil && idemKey != "" && errors.Is(err, apperr.ErrConflict) {
+		// A concurrent create with the same key won the race.
+		if prev, gerr := s.store.OrderGetByIdempotencyKey(ctx, p.TenantID, idemKey); gerr == nil {
+			return prev, true, nil
+		}
+	}
+	if err != nil {
+		return order.Order{}, false, err
+	}
+	return o, false, nil
+}
+
+// Get returns one order of the principal's tenant.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (order.Order, error) {
+	if err := require(p, account.ActOrderRead); err != nil {
+		return order.Order{}, err
+	}
+	return s.store.OrderGet(ctx, p.TenantID, id)
+}
+
+// History returns an order's status history.
+func (s *Service) History(ctx context.Context, p auth.Principal, id uuid.UUID) ([]order.StatusChange, error) {
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return nil, err
+	}
+	return s.store.OrderStatusHistory(ctx, p.TenantID, id)
+}
+
+// List returns a page and the cursor of the next page (nil at the end).
+func (s *Service) List(ctx context.Context, p auth.Principal, lp order.ListParams) ([]order.Order, *order.Cursor, error) {
+	if err := require(p, account.ActOrderRead); err != nil {
+		return nil, nil, err
+	}
+	lp.TenantID = p.TenantID
+	if lp.Limit < 1 || lp.Limit > 200 {
+		return nil, nil, apperr.Invalid("limit", "must be from 1 to 200")
+	}
+	if lp.Sort == "" {
+		lp.Sort = order.SortCreatedAt
+	}
+	want := lp.Limit
+	lp.Limit++ // one more tells whether there is a next page
+	os, err := s.store.OrderList(ctx, lp)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(os) <= want {
+		return os, nil, nil
+	}
+	os = os[:want]
+	last := os[want-1]
+	return os, &order.Cursor{CreatedAt: last.CreatedAt, Total: last.Total, ID: last.ID}, nil
+}
+
+// Patch is a partial update: nil fields stay as they are. Items, when
+// given, replace all items (only while the order is pending).
+type Patch struct {
+	CustomerName    *string
+	CustomerEmail   *string
+	CustomerPhone   *string
+	ShippingAddress **order.Address
+	BillingAddress  **order.Address
+	Currency        *string
+	Notes           *string
+	ExternalRef     *string
+	Metadata        *json.RawMessage
+	Discount        *int64
+	Items           *[]order.Item
+}
+
+// Update applies a patch. ifMatch, when given, must be the order's
+// current version (If-Match), or the update fails with 412.
+func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, patch Patch, ifMatch *int64, m auth.Meta) (order.Order, error) {
+	if err := require(p, account.ActOrderWrite); err != nil {
+		return order.Order{}, err
+	}
+	var o order.Order
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if o, err = tx.OrderGet(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != o.Version {
+			return order.ErrStale
+		}
+		before := order.ToView(o)
+		if patch.Items != nil && o.Status != order.StatusPending {
+			return apperr.Conflict("items can change only while the order is pending (it is %s)", o.Status)
+		}
+		apply(&o, patch)
+		if err := order.Validate(&o); err != nil {
+			return err
+		}
+		after := order.ToView(o)
+		changes := diff(before, after)
+		if len(changes) == 0 {
+			return nil // nothing changed: no new version, no entry
+		}
+		now := s.clock()
+		o.Version++
+		o.UpdatedAt = now
+		if patch.Items == nil {
+			o.Items = nil // keep the stored items as they are
+		}
+		if err := tx.OrderUpdate(ctx, o); err != nil {
+			return err
+		}
+		if o, err = tx.OrderGet(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		return record(ctx, tx, p, m, now, o, "order.updated", event.OrderUpdated, map[string]any{"changes": changes})
+	})
+	return o, err
+}
+
+func apply(o *order.Order, p Patch) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	set(&o.CustomerName, p.CustomerName)
+	set(&o.CustomerEmail, p.CustomerEmail)
+	set(&o.CustomerPhone, p.CustomerPhone)
+	set(&o.Currency, p.Currency)
+	set(&o.Notes, p.Notes)
+	set(&o.ExternalRef, p.ExternalRef)
+	if p.ShippingAddress != nil {
+		o.ShippingAddress = *p.ShippingAddress
+	}
+	if p.BillingAddress != nil {
+		o.BillingAddress = *p.BillingAddress
+	}
+	if p.Metadata != nil {
+		o.Metadata = *p.Metadata
+	}
+	if p.Discount != nil {
+		o.Discount = *p.Discount
+	}
+	if p.Items != nil {
+		o.Items = *p.Items
+		for i := range o.Items {
+			o.Items[i].ID = newID()
+		}
+	}
+}
+
+// diff lists the changed top-level fields with their old and new values.
+func diff(before, after order.View) map[string]any {
+	toMap := func(v order.View) map[string]json.RawMessage {
+		b, _ := json.Marshal(v)
+		var m map[string]json.RawMessage
+		_ = json.Unmarshal(b, &m)
+		return m
+	}
+	bm, am := toMap(before), toMap(after)
+	out := map[string]any{}
+	for k, nv := range am {
+		if k == "items" {
+			// Item ids change on every replacement; compare the content.
+			if !reflect.DeepEqual(itemContent(before.Items), itemContent(after.Items)) {
+				out[k] = map[string]any{"old": bm[k], "new": nv}
+			}
+			continue
+		}
+		if k == "updated_at" || k == "version" {
+			continue
+		}
+		if !jsonEqual(bm[k], nv) {
+			out[k] = map[string]any{"old": bm[k], "new": nv}
+		}
+	}
+	return out
+}
+
+func itemContent(items []order.ItemView) []order.ItemView {
+	out := make([]order.ItemView, len(items))
+	for i, it := range items {
+		it.ID = uuid.Nil
+		out[i] = it
+	}
+	return out
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	_ = json.Unmarshal(a, &x)
+	_ = json.Unmarshal(b, &y)
+	return reflect.DeepEqual(x, y)
+}
+
+// Transition moves an order along the status machine.
+func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID, to order.Status, ifMatch *int64, m auth.Meta) (order.Order, error) {
+	if err := require(p, account.ActOrderWrite); err != nil {
+		return order.Order{}, err
+	}
+	if !to.Valid() {
+		return order.Order{}, apperr.Invalid("to", "must be pending, processing, shipped, delivered or cancelled")
+	}
+	var o order.Order
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if o, err = tx.OrderGet(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if ifMatch != nil && *ifMatch != o.Version {
+			return order.ErrStale
+		}
+		from := o.Status
+		if !order.CanTransition(from, to) {
+			return apperr.Conflict("an order cannot go from %s to %s", from, to)
+		}
+		now := s.clock()
+		o.Status, o.Version, o.UpdatedAt = to, o.Version+1, now
+		items := o.Items
+		o.Items = nil
+		if err := tx.OrderUpdate(ctx, o); err != nil {
+			return err
+		}
+		o.Items = items
+		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, From: from, To: to, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
+			return err
+		}
+		return record(ctx, tx, p, m, now, o, "order.status_changed", event.OrderStatusChanged, map[string]any{"from": from, "to": to})
+	})
+	return o, err
+}
+
+// Delete removes an order; the audit entry keeps a snapshot of it.
+func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
+	if err := require(p, account.ActOrderDelete); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		o, err := tx.OrderGet(ctx, p.TenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.OrderDelete(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		return record(ctx, tx, p, m, s.clock(), o, "order.deleted", event.OrderDeleted, map[string]any{"snapshot": order.ToView(o)})
+	})
+}

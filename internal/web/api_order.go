@@ -1,0 +1,378 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/orders"
+)
+
+// orderItemInput is an item as clients send it: no ids, no totals.
+type orderItemInput struct {
+	SKU         string          `json:"sku"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Quantity    int64           `json:"quantity"`
+	UnitPrice   int64           `json:"unit_price"`
+	TaxRateBP   int64           `json:"tax_rate_bp"`
+	Metadata    json.RawMessage `json:"metadata,omitempty"`
+}
+
+// orderInput is the create body. Totals are computed by the server.
+type orderInput struct {
+	CustomerName    string           `json:"customer_name"`
+	CustomerEmail   string           `json:"customer_email"`
+	CustomerPhone   string           `json:"customer_phone"`
+	Currency        string           `json:"currency"`
+	ShippingAddress *order.Address   `json:"shipping_address,omitempty"`
+	BillingAddress  *order.Address   `json:"billing_address,omitempty"`
+	Notes           string           `json:"notes"`
+	ExternalRef     string           `json:"external_ref"`
+	Metadata        json.RawMessage  `json:"metadata,omitempty"`
+	Discount        int64            `json:"discount"`
+	Items           []orderItemInput `json:"items"`
+}
+
+func toItems(in []orderItemInput) []order.Item {
+	out := make([]order.Item, len(in))
+	for i, it := range in {
+		out[i] = order.Item{SKU: strings.TrimSpace(it.SKU), Name: strings.TrimSpace(it.Name), Description: it.Description,
+			Quantity: it.Quantity, UnitPrice: it.UnitPrice, TaxRateBP: it.TaxRateBP, Metadata: it.Metadata}
+	}
+	return out
+}
+
+// orderPatch is the PATCH body: every field optional; items replace all.
+type orderPatch struct {
+	CustomerName    *string           `json:"customer_name,omitempty"`
+	CustomerEmail   *string           `json:"customer_email,omitempty"`
+	CustomerPhone   *string           `json:"customer_phone,omitempty"`
+	Currency        *string           `json:"currency,omitempty"`
+	ShippingAddress *order.Address    `json:"shipping_address,omitempty"`
+	BillingAddress  *order.Address    `json:"billing_address,omitempty"`
+	Notes           *string           `json:"notes,omitempty"`
+	ExternalRef     *string           `json:"external_ref,omitempty"`
+	Metadata        *json.RawMessage  `json:"metadata,omitempty"`
+	Discount        *int64            `json:"discount,omitempty"`
+	Items           *[]orderItemInput `json:"items,omitempty"`
+}
+
+type transitionInput struct {
+	To order.Status `json:"to"`
+}
+
+// orderList is a page of orders.
+type orderList struct {
+	Data       []order.View `json:"data"`
+	NextCursor *string      `json:"next_cursor"`
+}
+
+// etag is the order's version as a strong entity tag.
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ifMatch reads If-Match: nil when absent or "*", else the version.
+func ifMatch(r *http.Request) (*int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
+	if err != nil {
+		// An entity tag we never issued cannot match.
+		return nil, order.ErrStale
+	}
+	return &v, nil
+}
+
+func (s *Server) writeOrder(w http.ResponseWriter, status int, o order.Order) {
+	w.Header().Set("ETag", etag(o.Version))
+	writeJSON(w, status, order.ToView(o))
+}
+
+func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	var in orderInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o := order.Order{CustomerName: strings.TrimSpace(in.CustomerName), CustomerEmail: strings.TrimSpace(in.CustomerEmail),
+		CustomerPhone: strings.TrimSpace(in.CustomerPhone), Currency: strings.TrimSpace(in.Currency), ShippingAddress: in.ShippingAddress,
+		BillingAddress: in.BillingAddress, Notes: in.Notes, ExternalRef: strings.TrimSpace(in.ExternalRef), Metadata: in.Metadata,
+		Discount: in.Discount, Items: toItems(in.Items)}
+	created, _, err := s.orders.Create(r.Context(), p, o, r.Header.Get("Idempotency-Key"), s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/orders/"+created.ID.String())
+	s.writeOrder(w, http.StatusCreated, created)
+}
+
+func (s *Server) handleOrderGet(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o, err := s.orders.Get(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(o.Version) {
+		w.Header().Set("ETag", etag(o.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	s.writeOrder(w, http.StatusOK, o)
+}
+
+func (s *Server) handleOrderHistory(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hist, err := s.orders.History(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type change struct {
+		From      order.Status `json:"from"`
+		To        order.Status `json:"to"`
+		ActorID   *uuid.UUID   `json:"actor_id"`
+		CreatedAt time.Time    `json:"created_at"`
+	}
+	out := make([]change, len(hist))
+	for i, h := range hist {
+		out[i] = change{From: h.From, To: h.To, ActorID: h.ActorID, CreatedAt: h.CreatedAt}
+	}
+	writeJSON(w, http.StatusOK, listJSON{Data: out})
+}
+
+func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in orderPatch
+	raw, err := decodeWithPresence(r, &in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	patch := orders.Patch{CustomerName: in.CustomerName, CustomerEmail: in.CustomerEmail, CustomerPhone: in.CustomerPhone,
+		Currency: in.Currency, Notes: in.Notes, ExternalRef: in.ExternalRef, Metadata: in.Metadata, Discount: in.Discount}
+	// An address given as null removes it; absent leaves it.
+	if _, ok := raw["shipping_address"]; ok {
+		patch.ShippingAddress = &in.ShippingAddress
+	}
+	if _, ok := raw["billing_address"]; ok {
+		patch.BillingAddress = &in.BillingAddress
+	}
+	if in.Items != nil {
+		items := toItems(*in.Items)
+		patch.Items = &items
+	}
+	o, err := s.orders.Update(r.Context(), p, id, patch, version, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeOrder(w, http.StatusOK, o)
+}
+
+// decodeWithPresence decodes a JSON object into dst and also returns its
+// raw fields, so that "absent" and "null" can be told apart.
+func decodeWithPresence(r *http.Request, dst any) (map[string]json.RawMessage, error) {
+	var buf bytes.Buffer
+	r.Body = readAndKeep(r.Body, &buf)
+	if err := decodeJSON(r, dst); err != nil {
+		return nil, err
+	}
+	var raw map[string]json.RawMessage
+	_ = json.Unmarshal(buf.Bytes(), &raw)
+	return raw, nil
+}
+
+func (s *Server) handleOrderTransition(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in transitionInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	version, err := ifMatch(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o, err := s.orders.Transition(r.Context(), p, id, in.To, version, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeOrder(w, http.StatusOK, o)
+}
+
+func (s *Server) handleOrderDelete(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.orders.Delete(r.Context(), p, id, s.meta(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// cursorJSON is the content of an opaque list cursor. The sort it was
+// made for is inside, so a cursor cannot be used with another sort.
+type cursorJSON struct {
+	Sort      order.Sort `json:"s"`
+	Desc      bool       `json:"d"`
+	CreatedAt time.Time  `json:"c"`
+	Total     int64      `json:"t"`
+	ID        uuid.UUID  `json:"i"`
+}
+
+func encodeCursor(lp order.ListParams, c *order.Cursor) *string {
+	if c == nil {
+		return nil
+	}
+	b, _ := json.Marshal(cursorJSON{Sort: lp.Sort, Desc: lp.Desc, CreatedAt: c.CreatedAt, Total: c.Total, ID: c.ID})
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return &s
+}
+
+// parseOrderList reads the list's query parameters.
+func parseOrderList(r *http.Request) (order.ListParams, error) {
+	q := r.URL.Query()
+	lp := order.ListParams{Limit: 50, Sort: order.SortCreatedAt, Desc: true}
+	var v apperr.Validation
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			v.Add("limit", "must be an integer from 1 to 200")
+		}
+		lp.Limit = n
+	}
+	switch q.Get("sort") {
+	case "", "created_at":
+	case "total":
+		lp.Sort = order.SortTotal
+	default:
+		v.Add("sort", "must be created_at or total")
+	}
+	switch q.Get("direction") {
+	case "", "desc":
+	case "asc":
+		lp.Desc = false
+	default:
+		v.Add("direction", "must be asc or desc")
+	}
+	if st := q.Get("status"); st != "" {
+		if !order.Status(st).Valid() {
+			v.Add("status", "must be pending, processing, shipped, delivered or cancelled")
+		}
+		lp.Status = order.Status(st)
+	}
+	for name, dst := range map[string]**time.Time{"created_after": &lp.CreatedAfter, "created_before": &lp.CreatedBefore} {
+		if s := q.Get(name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				v.Add(name, "must be an RFC 3339 time such as 2026-01-31T00:00:00Z")
+			}
+			*dst = &t
+		}
+	}
+	lp.CustomerEmail = q.Get("customer_email")
+	lp.Query = strings.TrimSpace(q.Get("q"))
+	if len(lp.Query) > 200 {
+		v.Add("q", "must be at most 200 characters")
+	}
+	if c := q.Get("cursor"); c != "" {
+		var cj cursorJSON
+		b, err := base64.RawURLEncoding.DecodeString(c)
+		if err == nil {
+			err = json.Unmarshal(b, &cj)
+		}
+		if err != nil || cj.ID == uuid.Nil {
+			v.Add("cursor", "is not a cursor from this API")
+		} else if cj.Sort != lp.Sort || cj.Desc != lp.Desc {
+			v.Add("cursor", "belongs to another sort order; start again without it")
+		} else {
+			lp.After = &order.Cursor{CreatedAt: cj.CreatedAt, Total: cj.Total, ID: cj.ID}
+		}
+	}
+	return lp, v.Err()
+}
+
+func (s *Server) handleOrderList(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	lp, err := parseOrderList(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	os, next, err := s.orders.List(r.Context(), p, lp)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := orderList{Data: make([]order.View, len(os)), NextCursor: encodeCursor(lp, next)}
+	for i, o := range os {
+		out.Data[i] = order.ToView(o)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
