@@ -226,7 +226,7 @@ func (s *Service) issueVerification(ctx context.Context, tx store.Tx, now time.T
 
 // ResendVerification e-mails a new verification link if the address is
 // not verified yet.
-func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) error {
+func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID, m Meta) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		u, err := tx.UserGetByID(ctx, userID)
 		if err != nil {
@@ -239,12 +239,15 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID) erro
 		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenVerifyEmail, now); err != nil {
 			return err
 		}
-		return s.issueVerification(ctx, tx, now, u)
+		if err := s.issueVerification(ctx, tx, now, u); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, u, m, "user.verification_sent", nil)
 	})
 }
 
 // VerifyEmail marks the address of the token's user verified.
-func (s *Service) VerifyEmail(ctx context.Context, token string) (account.User, error) {
+func (s *Service) VerifyEmail(ctx context.Context, token string, m Meta) (account.User, error) {
 	var u account.User
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		now := s.clock()
@@ -259,7 +262,10 @@ func (s *Service) VerifyEmail(ctx context.Context, token string) (account.User, 
 			return err
 		}
 		u.EmailVerifiedAt, u.UpdatedAt = &now, now
-		return tx.UserUpdate(ctx, u)
+		if err := tx.UserUpdate(ctx, u); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, u, m, "user.email_verified", nil)
 	})
 	return u, err
 }
@@ -285,23 +291,28 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (ac
 	return u, nil
 }
 
-// auditUser records a user-level event in every tenant the user belongs
-// to. It is best effort: a failure is logged, not returned, so that an
-// audit hiccup never locks people out.
-func (s *Service) auditUser(ctx context.Context, u account.User, m Meta, action string, details map[string]any) {
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		ms, err := tx.MembershipListByUser(ctx, u.ID)
-		if err != nil {
+// auditUserTx records a user-level change inside tx, once in every tenant
+// the user belongs to (their admins see it there).
+func (s *Service) auditUserTx(ctx context.Context, tx store.Tx, u account.User, m Meta, action string, details map[string]any) error {
+	ms, err := tx.MembershipListByUser(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	for _, mem := range ms {
+		if err := writeAudit(ctx, tx, now, mem.TenantID, userPrincipal(u), m, action, "user", u.ID.String(), details); err != nil {
 			return err
 		}
-		now := s.clock()
-		for _, mem := range ms {
-			if err := writeAudit(ctx, tx, now, mem.TenantID, userPrincipal(u), m, action, "user", u.ID.String(), details); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
+}
+
+// auditUser records a session event (log-in, log-out) in its own
+// transaction, best effort: a failure is logged, not returned, so that an
+// audit hiccup never locks people out. Changes to data use auditUserTx
+// inside their own transaction instead.
+func (s *Service) auditUser(ctx context.Context, u account.User, m Meta, action string, details map[string]any) {
+	err := s.store.InTx(ctx, func(tx store.Tx) error { return s.auditUserTx(ctx, tx, u, m, action, details) })
 	if err != nil {
 		s.log.WarnContext(ctx, "audit user event", "action", action, "user_id", u.ID, "err", err)
 	}
@@ -321,12 +332,15 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (in
 	if p.UserID == uuid.Nil {
 		return 0, apperr.Forbidden("only users have sessions")
 	}
-	epoch, err := s.store.UserBumpSessionEpoch(ctx, p.UserID, s.clock())
-	if err != nil {
-		return 0, err
-	}
-	s.auditUser(ctx, account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout_everywhere", nil)
-	return epoch, nil
+	var epoch int64
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, s.clock()); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout_everywhere", nil)
+	})
+	return epoch, err
 }
 
 // RequestPasswordReset e-mails a reset link if the address is registered.
@@ -346,9 +360,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenResetPassword, Hash: hash, ExpiresAt: now.Add(ResetPasswordTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		return sendEmail(ctx, tx, u.Email, "Reset your Ordo password",
+		if err := sendEmail(ctx, tx, u.Email, "Reset your Ordo password",
 			"Someone asked to reset the password of your Ordo account.\n\nOpen this link within one hour to choose a new password:\n\n"+
-				s.baseURL+"/reset-password?token="+tok+"\n\nIf it was not you, ignore this message; your password is unchanged.\n")
+				s.baseURL+"/reset-password?token="+tok+"\n\nIf it was not you, ignore this message; your password is unchanged.\n"); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, u, m, "auth.password_reset_requested", nil)
 	})
 }
 
@@ -385,13 +402,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenResetPassword, now); err != nil {
 			return err
 		}
-		u.SessionEpoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now)
-		return err
+		if u.SessionEpoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, u, m, "auth.password_reset", nil)
 	})
 	if err != nil {
 		return account.User{}, err
 	}
-	s.auditUser(ctx, u, m, "auth.password_reset", nil)
 	return u, nil
 }
 
@@ -418,19 +436,20 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		if err := tx.UserUpdate(ctx, u); err != nil {
 			return err
 		}
-		epoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now)
-		return err
+		if epoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, u, m, "auth.password_changed", nil)
 	})
 	if err != nil {
 		return 0, err
 	}
-	s.auditUser(ctx, u, m, "auth.password_changed", nil)
 	return epoch, nil
 }
 
 // RequestEmailChange e-mails a confirmation link to the new address; the
 // address changes only when it is opened.
-func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail, password string) error {
+func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail, password string, m Meta) error {
 	email, err := normalizeEmail("email", newEmail)
 	if err != nil {
 		return err
@@ -457,9 +476,12 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenChangeEmail, Hash: hash, Data: email, ExpiresAt: now.Add(ChangeEmailTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		return sendEmail(ctx, tx, email, "Confirm your new e-mail address for Ordo",
+		if err := sendEmail(ctx, tx, email, "Confirm your new e-mail address for Ordo",
 			"Open this link within one hour to make this your Ordo sign-in address:\n\n"+
-				s.baseURL+"/confirm-email?token="+tok+"\n\nIf you did not ask for this, ignore this message.\n")
+				s.baseURL+"/confirm-email?token="+tok+"\n\nIf you did not ask for this, ignore this message.\n"); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, u, m, "user.email_change_requested", map[string]any{"new": email})
 	})
 }
 
@@ -488,13 +510,15 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) 
 			}
 			return err
 		}
-		return sendEmail(ctx, tx, old, "Your Ordo e-mail address was changed",
-			"The sign-in address of your Ordo account was changed to "+u.Email+".\n\nIf this was not you, reset your password and contact your administrator.\n")
+		if err := sendEmail(ctx, tx, old, "Your Ordo e-mail address was changed",
+			"The sign-in address of your Ordo account was changed to "+u.Email+".\n\nIf this was not you, reset your password and contact your administrator.\n"); err != nil {
+			return err
+		}
+		return s.auditUserTx(ctx, tx, u, m, "user.email_changed", map[string]any{"old": old, "new": u.Email})
 	})
 	if err != nil {
 		return account.User{}, err
 	}
-	s.auditUser(ctx, u, m, "user.email_changed", map[string]any{"old": old, "new": u.Email})
 	return u, nil
 }
 

@@ -127,7 +127,7 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	u, err := s.auth.VerifyEmail(r.Context(), in.Token)
+	u, err := s.auth.VerifyEmail(r.Context(), in.Token, s.meta(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -143,7 +143,7 @@ func (s *Server) handleResendVerification(w http.ResponseWriter, r *http.Request
 	if !s.limit(w, r, s.limits.ResetPerAccount, "verify:acct:"+p.UserID.String()) {
 		return
 	}
-	if err := s.auth.ResendVerification(r.Context(), p.UserID); err != nil {
+	if err := s.auth.ResendVerification(r.Context(), p.UserID, s.meta(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -237,7 +237,7 @@ func (s *Server) handleEmailChangeRequest(w http.ResponseWriter, r *http.Request
 	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
 		return
 	}
-	if err := s.auth.RequestEmailChange(r.Context(), p, in.Email, in.Password); err != nil {
+	if err := s.auth.RequestEmailChange(r.Context(), p, in.Email, in.Password, s.meta(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}

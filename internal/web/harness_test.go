@@ -280,3 +280,11 @@ func (a *app) signup(t *testing.T, email string) (*client, string, string) {
 
 // uniqueEmail returns a fresh address.
 func uniqueEmail(tag string) string { return tag + "-" + uuid.NewString()[:8] + "@example.com" }
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

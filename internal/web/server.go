@@ -101,10 +101,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.HandleFunc("GET /api/v1/version", s.handleVersion)
 	mux.HandleFunc("/api/", s.handleAPINotFound)
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	if s.auth == nil {
+		mux.HandleFunc("GET /api/v1/version", s.handleVersion)
 		mux.HandleFunc("GET /{$}", s.handleHome)
 		return
 	}
@@ -150,51 +150,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/api-keys/{id}/revoke", s.requireLogin(s.uiAPIKeyRevoke))
 	mux.HandleFunc("GET /app/audit", s.requireLogin(s.uiAudit))
 
-	// Accounts (api_auth.go).
-	mux.HandleFunc("POST /api/v1/auth/signup", s.handleSignup)
-	mux.HandleFunc("POST /api/v1/auth/login", s.handleLogin)
-	mux.HandleFunc("POST /api/v1/auth/logout", s.handleLogout)
-	mux.HandleFunc("POST /api/v1/auth/logout-everywhere", s.handleLogoutEverywhere)
-	mux.HandleFunc("POST /api/v1/auth/verify-email", s.handleVerifyEmail)
-	mux.HandleFunc("POST /api/v1/auth/verify-email/resend", s.handleResendVerification)
-	mux.HandleFunc("POST /api/v1/auth/password-reset", s.handlePasswordResetRequest)
-	mux.HandleFunc("POST /api/v1/auth/password-reset/confirm", s.handlePasswordResetConfirm)
-	mux.HandleFunc("POST /api/v1/auth/password", s.handlePasswordChange)
-	mux.HandleFunc("POST /api/v1/auth/email", s.handleEmailChangeRequest)
-	mux.HandleFunc("POST /api/v1/auth/email/confirm", s.handleEmailChangeConfirm)
-	mux.HandleFunc("GET /api/v1/me", s.handleMe)
-
-	// Tenants and members (api_tenant.go).
-	mux.HandleFunc("GET /api/v1/tenants", s.handleTenantList)
-	mux.HandleFunc("POST /api/v1/tenants", s.handleTenantCreate)
-	mux.HandleFunc("POST /api/v1/tenants/{id}/switch", s.handleTenantSwitch)
-	mux.HandleFunc("GET /api/v1/tenant", s.handleTenantGet)
-	mux.HandleFunc("PATCH /api/v1/tenant", s.handleTenantRename)
-	mux.HandleFunc("GET /api/v1/members", s.handleMemberList)
-	mux.HandleFunc("PATCH /api/v1/members/{user_id}", s.handleMemberUpdate)
-	mux.HandleFunc("DELETE /api/v1/members/{user_id}", s.handleMemberRemove)
-
-	// Invitations (api_invitation.go).
-	mux.HandleFunc("GET /api/v1/invitations", s.handleInvitationList)
-	mux.HandleFunc("POST /api/v1/invitations", s.handleInvitationCreate)
-	mux.HandleFunc("POST /api/v1/invitations/{id}/resend", s.handleInvitationResend)
-	mux.HandleFunc("DELETE /api/v1/invitations/{id}", s.handleInvitationRevoke)
-	mux.HandleFunc("POST /api/v1/invitations/accept", s.handleInvitationAccept)
-
-	// API keys and the audit log (api_apikey.go).
-	mux.HandleFunc("GET /api/v1/api-keys", s.handleAPIKeyList)
-	mux.HandleFunc("POST /api/v1/api-keys", s.handleAPIKeyCreate)
-	mux.HandleFunc("DELETE /api/v1/api-keys/{id}", s.handleAPIKeyRevoke)
-	mux.HandleFunc("GET /api/v1/audit-log", s.handleAuditList)
-
-	// Orders (api_order.go).
-	mux.HandleFunc("GET /api/v1/orders", s.handleOrderList)
-	mux.HandleFunc("POST /api/v1/orders", s.handleOrderCreate)
-	mux.HandleFunc("GET /api/v1/orders/{id}", s.handleOrderGet)
-	mux.HandleFunc("PATCH /api/v1/orders/{id}", s.handleOrderUpdate)
-	mux.HandleFunc("DELETE /api/v1/orders/{id}", s.handleOrderDelete)
-	mux.HandleFunc("POST /api/v1/orders/{id}/transitions", s.handleOrderTransition)
-	mux.HandleFunc("GET /api/v1/orders/{id}/history", s.handleOrderHistory)
+	// The JSON API: every route is in apiRoutes (api_routes.go), which
+	// also feeds the OpenAPI document.
+	for _, rt := range apiRoutes() {
+		mux.HandleFunc(rt.method+" "+rt.path, rt.handler(s))
+	}
+	mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
+	mux.HandleFunc("GET /api/v1/docs", s.handleAPIDocs)
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {

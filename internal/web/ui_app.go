@@ -109,7 +109,7 @@ func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
 		return
 	}
-	if err := s.auth.RequestEmailChange(r.Context(), p, r.PostFormValue("email"), r.PostFormValue("password")); err != nil {
+	if err := s.auth.RequestEmailChange(r.Context(), p, r.PostFormValue("email"), r.PostFormValue("password"), s.meta(r)); err != nil {
 		v := s.accountView(r)
 		v.Form = formValues(r, "email")
 		s.formError(w, r, "account", v, err)
@@ -124,7 +124,7 @@ func (s *Server) uiResendVerification(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, r, s.limits.ResetPerAccount, "verify:acct:"+p.UserID.String()) {
 		return
 	}
-	s.uiDone(w, r, s.auth.ResendVerification(r.Context(), p.UserID), "A new confirmation link is on its way.", "/app/account")
+	s.uiDone(w, r, s.auth.ResendVerification(r.Context(), p.UserID, s.meta(r)), "A new confirmation link is on its way.", "/app/account")
 }
 
 func (s *Server) uiLogoutEverywhere(w http.ResponseWriter, r *http.Request) {

@@ -141,7 +141,7 @@ func (s *Server) uiVerifyForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
 	v := view{Title: "Confirm your e-mail", Data: verifyPage, Form: formValues(r, "token")}
-	if _, err := s.auth.VerifyEmail(r.Context(), r.PostFormValue("token")); err != nil {
+	if _, err := s.auth.VerifyEmail(r.Context(), r.PostFormValue("token"), s.meta(r)); err != nil {
 		s.formError(w, r, "token_confirm", v, err)
 		return
 	}

@@ -104,7 +104,11 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
+	// The first connection may switch the file to WAL, which SQLite does
+	// not wait for when another process holds a lock: open under the same
+	// file lock as migrations.
+	err = withFileLock(path, func() error { return db.PingContext(ctx) })
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -202,16 +206,22 @@ func (s *Store) MigrateUp(ctx context.Context) error { return s.withMigrationLoc
 func (s *Store) MigrateDown(ctx context.Context) error { return s.withMigrationLock(s.mig.Down, ctx) }
 
 func (s *Store) withMigrationLock(fn func(context.Context) error, ctx context.Context) error {
-	f, err := os.OpenFile(s.path+".migrate.lock", os.O_CREATE|os.O_RDWR, 0o600)
+	return withFileLock(s.path, func() error { return fn(ctx) })
+}
+
+// withFileLock runs fn holding an exclusive lock on a file beside the
+// database, shared by every Ordo process using it.
+func withFileLock(dbPath string, fn func() error) error {
+	f, err := os.OpenFile(dbPath+".lock", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return fmt.Errorf("migration lock: %w", err)
+		return fmt.Errorf("lock file: %w", err)
 	}
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("migration lock: %w", err)
+		return fmt.Errorf("lock file: %w", err)
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return fn(ctx)
+	return fn()
 }
 
 func (s *Store) MigrationStatus(ctx context.Context) ([]store.Migration, error) {

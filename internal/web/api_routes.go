@@ -1,0 +1,268 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/order"
+)
+
+// apiRoute is one JSON API route: the mux pattern, its handler, and what
+// the OpenAPI document and the audit test need to know about it.
+type apiRoute struct {
+	method, path string
+	handler      func(*Server) http.HandlerFunc
+	op           operation
+}
+
+// operation documents a route.
+type operation struct {
+	id, summary, tag string
+	// public routes need no authentication.
+	public bool
+	// req is a struct whose fields tagged path/query/header are parameters
+	// and whose json fields are the body; nil for none.
+	req any
+	// resp is the success body (nil for 204) and status its code.
+	resp   any
+	status int
+	// errs are the problem statuses the route may answer.
+	errs []int
+	// audit is the audit action one successful call writes; "" for reads
+	// and session-only changes (listed in noAudit).
+	audit string
+}
+
+// Request shapes, for the OpenAPI document. The handlers decode the same
+// body types.
+type (
+	idPath struct {
+		ID uuid.UUID `path:"id" description:"The object's id."`
+	}
+	userIDPath struct {
+		UserID uuid.UUID `path:"user_id" description:"The member's user id."`
+	}
+	idempotencyHeader struct {
+		IdempotencyKey string `header:"Idempotency-Key" description:"Makes a POST safe to retry: the first response is replayed for 24 h."`
+	}
+	ifMatchHeader struct {
+		IfMatch string `header:"If-Match" description:"The ETag of the version you edited; 412 if the order changed since."`
+	}
+	signupReq struct {
+		Email      string `json:"email" required:"true" format:"email"`
+		Password   string `json:"password" required:"true" minLength:"10"`
+		Name       string `json:"name"`
+		TenantName string `json:"tenant_name"`
+	}
+	loginReq struct {
+		Email    string `json:"email" required:"true"`
+		Password string `json:"password" required:"true"`
+	}
+	tokenReq struct {
+		Token string `json:"token" required:"true"`
+	}
+	emailReq struct {
+		Email string `json:"email" required:"true"`
+	}
+	resetConfirmReq struct {
+		Token    string `json:"token" required:"true"`
+		Password string `json:"password" required:"true" minLength:"10"`
+	}
+	passwordChangeReq struct {
+		CurrentPassword string `json:"current_password" required:"true"`
+		NewPassword     string `json:"new_password" required:"true" minLength:"10"`
+	}
+	emailChangeReq struct {
+		Email    string `json:"email" required:"true"`
+		Password string `json:"password" required:"true"`
+	}
+	nameReq struct {
+		Name string `json:"name" required:"true"`
+	}
+	roleReq struct {
+		userIDPath
+		Role account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+	}
+	inviteReq struct {
+		idempotencyHeader
+		Email string       `json:"email" required:"true"`
+		Role  account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+	}
+	acceptReq struct {
+		Token    string `json:"token" required:"true"`
+		Name     string `json:"name"`
+		Password string `json:"password" description:"Required when accepting as a new user."`
+	}
+	apiKeyReq struct {
+		idempotencyHeader
+		Name      string       `json:"name" required:"true"`
+		Role      account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+		ExpiresAt *time.Time   `json:"expires_at"`
+	}
+	auditListReq struct {
+		Action     string `query:"action"`
+		EntityType string `query:"entity_type"`
+		EntityID   string `query:"entity_id"`
+		ActorID    string `query:"actor_id" format:"uuid"`
+		From       string `query:"from" format:"date-time"`
+		To         string `query:"to" format:"date-time"`
+		Cursor     string `query:"cursor"`
+		Limit      int    `query:"limit" minimum:"1" maximum:"200"`
+	}
+	orderCreateReq struct {
+		idempotencyHeader
+		orderInput
+	}
+	orderListReq struct {
+		Limit         int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+		Cursor        string `query:"cursor" description:"next_cursor of the previous page."`
+		Sort          string `query:"sort" enum:"created_at,total" default:"created_at"`
+		Direction     string `query:"direction" enum:"asc,desc" default:"desc"`
+		Status        string `query:"status" enum:"pending,processing,shipped,delivered,cancelled"`
+		CreatedAfter  string `query:"created_after" format:"date-time"`
+		CreatedBefore string `query:"created_before" format:"date-time"`
+		CustomerEmail string `query:"customer_email"`
+		Q             string `query:"q" description:"Free text over number, customer and reference."`
+	}
+	orderUpdateReq struct {
+		idPath
+		ifMatchHeader
+		orderPatch
+	}
+	transitionReq struct {
+		idPath
+		ifMatchHeader
+		idempotencyHeader
+		To order.Status `json:"to" required:"true" enum:"pending,processing,shipped,delivered,cancelled"`
+	}
+)
+
+// Response shapes.
+type (
+	meJSON struct {
+		Principal map[string]any `json:"principal"`
+		Tenant    *tenantJSON    `json:"tenant"`
+		Role      *account.Role  `json:"role"`
+	}
+	signupJSON struct {
+		User   userJSON   `json:"user"`
+		Tenant tenantJSON `json:"tenant"`
+	}
+	userEnvelope struct {
+		User userJSON `json:"user"`
+	}
+	statusJSON struct {
+		Status string `json:"status"`
+	}
+	memberRoleJSON struct {
+		UserID uuid.UUID    `json:"user_id"`
+		Role   account.Role `json:"role"`
+	}
+	tenantList struct {
+		Data []tenantJSON `json:"data"`
+	}
+	memberList struct {
+		Data []memberJSON `json:"data"`
+	}
+	invitationList struct {
+		Data []invitationJSON `json:"data"`
+	}
+	apiKeyList struct {
+		Data []apiKeyJSON `json:"data"`
+	}
+	auditList struct {
+		Data       []auditJSON `json:"data"`
+		NextCursor string      `json:"next_cursor,omitempty"`
+	}
+	historyList struct {
+		Data []struct {
+			From      order.Status `json:"from"`
+			To        order.Status `json:"to"`
+			ActorID   *uuid.UUID   `json:"actor_id"`
+			CreatedAt time.Time    `json:"created_at"`
+		} `json:"data"`
+	}
+	versionJSON struct {
+		Version string `json:"version"`
+	}
+)
+
+var (
+	errsAuth   = []int{401, 403, 404, 413, 422, 429}
+	errsPublic = []int{413, 422, 429}
+)
+
+// apiRoutes is every route of the JSON API. Grep a path to find its
+// handler.
+func apiRoutes() []apiRoute {
+	h := func(f func(*Server, http.ResponseWriter, *http.Request)) func(*Server) http.HandlerFunc {
+		return func(s *Server) http.HandlerFunc { return func(w http.ResponseWriter, r *http.Request) { f(s, w, r) } }
+	}
+	return []apiRoute{
+		{"GET", "/api/v1/version", h((*Server).handleVersion), operation{id: "getVersion", summary: "Ordo's version", tag: "meta", public: true, resp: versionJSON{}, status: 200}},
+
+		{"POST", "/api/v1/auth/signup", h((*Server).handleSignup), operation{id: "signUp", summary: "Create a user, their first tenant and a session", tag: "auth", public: true, req: signupReq{}, resp: signupJSON{}, status: 201, errs: errsPublic, audit: "tenant.created"}},
+		{"POST", "/api/v1/auth/login", h((*Server).handleLogin), operation{id: "logIn", summary: "Log in and start a session", tag: "auth", public: true, req: loginReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 401), audit: "auth.login"}},
+		{"POST", "/api/v1/auth/logout", h((*Server).handleLogout), operation{id: "logOut", summary: "End this session", tag: "auth", public: true, status: 204, audit: "auth.logout"}},
+		{"POST", "/api/v1/auth/logout-everywhere", h((*Server).handleLogoutEverywhere), operation{id: "logOutEverywhere", summary: "End every session of the user", tag: "auth", status: 204, errs: errsAuth, audit: "auth.logout_everywhere"}},
+		{"POST", "/api/v1/auth/verify-email", h((*Server).handleVerifyEmail), operation{id: "verifyEmail", summary: "Confirm an e-mail address with the e-mailed token", tag: "auth", public: true, req: tokenReq{}, resp: userEnvelope{}, status: 200, errs: errsPublic, audit: "user.email_verified"}},
+		{"POST", "/api/v1/auth/verify-email/resend", h((*Server).handleResendVerification), operation{id: "resendVerification", summary: "E-mail a new confirmation link", tag: "auth", status: 202, errs: errsAuth, audit: "user.verification_sent"}},
+		{"POST", "/api/v1/auth/password-reset", h((*Server).handlePasswordResetRequest), operation{id: "requestPasswordReset", summary: "E-mail a password reset link (same answer for unknown addresses)", tag: "auth", public: true, req: emailReq{}, resp: statusJSON{}, status: 202, errs: errsPublic, audit: "auth.password_reset_requested"}},
+		{"POST", "/api/v1/auth/password-reset/confirm", h((*Server).handlePasswordResetConfirm), operation{id: "resetPassword", summary: "Set a new password with the e-mailed token; ends every session", tag: "auth", public: true, req: resetConfirmReq{}, status: 204, errs: errsPublic, audit: "auth.password_reset"}},
+		{"POST", "/api/v1/auth/password", h((*Server).handlePasswordChange), operation{id: "changePassword", summary: "Change the password; ends the other sessions", tag: "auth", req: passwordChangeReq{}, status: 204, errs: errsAuth, audit: "auth.password_changed"}},
+		{"POST", "/api/v1/auth/email", h((*Server).handleEmailChangeRequest), operation{id: "requestEmailChange", summary: "E-mail a confirmation link to a new address", tag: "auth", req: emailChangeReq{}, resp: statusJSON{}, status: 202, errs: errsAuth, audit: "user.email_change_requested"}},
+		{"POST", "/api/v1/auth/email/confirm", h((*Server).handleEmailChangeConfirm), operation{id: "confirmEmailChange", summary: "Switch to the new address with the e-mailed token", tag: "auth", public: true, req: tokenReq{}, resp: userEnvelope{}, status: 200, errs: errsPublic, audit: "user.email_changed"}},
+		{"GET", "/api/v1/me", h((*Server).handleMe), operation{id: "getMe", summary: "Who is asking: principal, tenant and role", tag: "auth", resp: meJSON{}, status: 200, errs: []int{401}}},
+
+		{"GET", "/api/v1/tenants", h((*Server).handleTenantList), operation{id: "listTenants", summary: "Tenants of the user (or the key's tenant)", tag: "tenants", resp: tenantList{}, status: 200, errs: errsAuth}},
+		{"POST", "/api/v1/tenants", h((*Server).handleTenantCreate), operation{id: "createTenant", summary: "Create a tenant owned by the user", tag: "tenants", req: struct {
+			idempotencyHeader
+			nameReq
+		}{}, resp: tenantJSON{}, status: 201, errs: errsAuth, audit: "tenant.created"}},
+		{"POST", "/api/v1/tenants/{id}/switch", h((*Server).handleTenantSwitch), operation{id: "switchTenant", summary: "Make another of the user's tenants current", tag: "tenants", req: idPath{}, resp: meJSON{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", resp: tenantJSON{}, status: 200, errs: errsAuth}},
+		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: nameReq{}, resp: tenantJSON{}, status: 200, errs: errsAuth, audit: "tenant.renamed"}},
+		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", resp: memberList{}, status: 200, errs: errsAuth}},
+		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409), audit: "member.role_changed"}},
+		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},
+
+		{"GET", "/api/v1/invitations", h((*Server).handleInvitationList), operation{id: "listInvitations", summary: "Invitations of the current tenant, with status", tag: "invitations", resp: invitationList{}, status: 200, errs: errsAuth}},
+		{"POST", "/api/v1/invitations", h((*Server).handleInvitationCreate), operation{id: "invite", summary: "Invite someone by e-mail", tag: "invitations", req: inviteReq{}, resp: invitationJSON{}, status: 201, errs: errsAuth, audit: "invitation.created"}},
+		{"POST", "/api/v1/invitations/{id}/resend", h((*Server).handleInvitationResend), operation{id: "resendInvitation", summary: "Send a fresh link; the old one stops working", tag: "invitations", req: idPath{}, resp: invitationJSON{}, status: 200, errs: append(errsAuth, 409), audit: "invitation.resent"}},
+		{"DELETE", "/api/v1/invitations/{id}", h((*Server).handleInvitationRevoke), operation{id: "revokeInvitation", summary: "Revoke an open invitation", tag: "invitations", req: idPath{}, status: 204, errs: append(errsAuth, 409), audit: "invitation.revoked"}},
+		{"POST", "/api/v1/invitations/accept", h((*Server).handleInvitationAccept), operation{id: "acceptInvitation", summary: "Accept as the logged-in user, or as a new user with a password", tag: "invitations", public: true, req: acceptReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 403, 409), audit: "invitation.accepted"}},
+
+		{"GET", "/api/v1/api-keys", h((*Server).handleAPIKeyList), operation{id: "listAPIKeys", summary: "API keys of the current tenant (never their secrets)", tag: "api-keys", resp: apiKeyList{}, status: 200, errs: errsAuth}},
+		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: errsAuth, audit: "api_key.created"}},
+		{"DELETE", "/api/v1/api-keys/{id}", h((*Server).handleAPIKeyRevoke), operation{id: "revokeAPIKey", summary: "Revoke a key at once", tag: "api-keys", req: idPath{}, status: 204, errs: errsAuth, audit: "api_key.revoked"}},
+		{"GET", "/api/v1/audit-log", h((*Server).handleAuditList), operation{id: "listAuditLog", summary: "The tenant's audit log, newest first", tag: "audit", req: auditListReq{}, resp: auditList{}, status: 200, errs: errsAuth}},
+
+		{"GET", "/api/v1/orders", h((*Server).handleOrderList), operation{id: "listOrders", summary: "A page of orders", tag: "orders", req: orderListReq{}, resp: orderList{}, status: 200, errs: errsAuth}},
+		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: order.View{}, status: 201, errs: append(errsAuth, 409), audit: "order.created"}},
+		{"GET", "/api/v1/orders/{id}", h((*Server).handleOrderGet), operation{id: "getOrder", summary: "One order, with its ETag", tag: "orders", req: idPath{}, resp: order.View{}, status: 200, errs: errsAuth}},
+		{"PATCH", "/api/v1/orders/{id}", h((*Server).handleOrderUpdate), operation{id: "updateOrder", summary: "Change an order (items only while pending)", tag: "orders", req: orderUpdateReq{}, resp: order.View{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.updated"}},
+		{"DELETE", "/api/v1/orders/{id}", h((*Server).handleOrderDelete), operation{id: "deleteOrder", summary: "Delete an order (owners and admins)", tag: "orders", req: idPath{}, status: 204, errs: errsAuth, audit: "order.deleted"}},
+		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: order.View{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed"}},
+		{"GET", "/api/v1/orders/{id}/history", h((*Server).handleOrderHistory), operation{id: "getOrderHistory", summary: "An order's status history", tag: "orders", req: idPath{}, resp: historyList{}, status: 200, errs: errsAuth}},
+	}
+}
+
+// RouteInfo describes an API route for tests and tools.
+type RouteInfo struct {
+	Method, Path string
+	// Audit is the audit action that one successful call writes; empty
+	// for reads and session switches.
+	Audit string
+}
+
+// Routes lists the API routes.
+func Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range apiRoutes() {
+		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Audit: rt.op.audit})
+	}
+	return out
+}

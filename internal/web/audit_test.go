@@ -1,0 +1,206 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/web"
+)
+
+// auditCall performs one successful call of a mutating route. It returns
+// the tenant whose audit log must have grown by exactly one entry, and a
+// function that makes the call (preparation happens before it).
+type auditCall func(t *testing.T, a *app) (tenantID string, call func() resp)
+
+// auditCalls has one entry per mutating route of the route table; the
+// test fails for a route that writes an audit entry but has no call here.
+var auditCalls = map[string]auditCall{
+	"POST /api/v1/auth/signup": func(t *testing.T, a *app) (string, func() resp) {
+		return "", func() resp {
+			return a.browser().do("POST", "/api/v1/auth/signup", map[string]any{"email": uniqueEmail("s"), "password": password})
+		}
+	},
+	"POST /api/v1/auth/login": func(t *testing.T, a *app) (string, func() resp) {
+		email := uniqueEmail("l")
+		_, _, tid := a.signup(t, email)
+		return tid, func() resp {
+			return a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password})
+		}
+	},
+	"POST /api/v1/auth/logout": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("lo"))
+		return tid, func() resp { return c.do("POST", "/api/v1/auth/logout", nil) }
+	},
+	"POST /api/v1/auth/logout-everywhere": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("le"))
+		return tid, func() resp { return c.do("POST", "/api/v1/auth/logout-everywhere", nil) }
+	},
+	"POST /api/v1/auth/verify-email": func(t *testing.T, a *app) (string, func() resp) {
+		email := uniqueEmail("v")
+		_, _, tid := a.signup(t, email)
+		tok := a.outbox.token(t, email, "Confirm your e-mail")
+		return tid, func() resp { return a.browser().do("POST", "/api/v1/auth/verify-email", map[string]any{"token": tok}) }
+	},
+	"POST /api/v1/auth/verify-email/resend": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("vr"))
+		return tid, func() resp { return c.do("POST", "/api/v1/auth/verify-email/resend", nil) }
+	},
+	"POST /api/v1/auth/password-reset": func(t *testing.T, a *app) (string, func() resp) {
+		email := uniqueEmail("pr")
+		_, _, tid := a.signup(t, email)
+		return tid, func() resp {
+			return a.browser().do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email})
+		}
+	},
+	"POST /api/v1/auth/password-reset/confirm": func(t *testing.T, a *app) (string, func() resp) {
+		email := uniqueEmail("prc")
+		_, _, tid := a.signup(t, email)
+		a.browser().do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email}).must(t, 202)
+		tok := a.outbox.token(t, email, "Reset your Ordo password")
+		return tid, func() resp {
+			return a.browser().do("POST", "/api/v1/auth/password-reset/confirm", map[string]any{"token": tok, "password": "another long password"})
+		}
+	},
+	"POST /api/v1/auth/password": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("pw"))
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password, "new_password": "another long password"})
+		}
+	},
+	"POST /api/v1/auth/email": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("em"))
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/auth/email", map[string]any{"email": uniqueEmail("new"), "password": password})
+		}
+	},
+	"POST /api/v1/auth/email/confirm": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("emc"))
+		next := uniqueEmail("next")
+		c.do("POST", "/api/v1/auth/email", map[string]any{"email": next, "password": password}).must(t, 202)
+		tok := a.outbox.token(t, next, "Confirm your new e-mail")
+		return tid, func() resp { return a.browser().do("POST", "/api/v1/auth/email/confirm", map[string]any{"token": tok}) }
+	},
+	"POST /api/v1/tenants": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, _ := a.signup(t, uniqueEmail("tc"))
+		return "", func() resp { return c.do("POST", "/api/v1/tenants", map[string]any{"name": "Second"}) }
+	},
+	"PATCH /api/v1/tenant": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("tr"))
+		return tid, func() resp { return c.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Renamed"}) }
+	},
+	"PATCH /api/v1/members/{user_id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("mr"))
+		_, uid := a.joinAs(t, c, account.RoleViewer)
+		return tid, func() resp { return c.do("PATCH", "/api/v1/members/"+uid, map[string]any{"role": "member"}) }
+	},
+	"DELETE /api/v1/members/{user_id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("md"))
+		_, uid := a.joinAs(t, c, account.RoleViewer)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/members/"+uid, nil) }
+	},
+	"POST /api/v1/invitations": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ic"))
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("g"), "role": "viewer"})
+		}
+	},
+	"POST /api/v1/invitations/{id}/resend": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ir"))
+		id := c.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("g"), "role": "viewer"}).must(t, 201).str("id")
+		return tid, func() resp { return c.do("POST", "/api/v1/invitations/"+id+"/resend", nil) }
+	},
+	"DELETE /api/v1/invitations/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("id"))
+		id := c.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("g"), "role": "viewer"}).must(t, 201).str("id")
+		return tid, func() resp { return c.do("DELETE", "/api/v1/invitations/"+id, nil) }
+	},
+	"POST /api/v1/invitations/accept": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ia"))
+		g := uniqueEmail("g")
+		c.do("POST", "/api/v1/invitations", map[string]any{"email": g, "role": "viewer"}).must(t, 201)
+		tok := a.outbox.token(t, g, "invited")
+		return tid, func() resp {
+			return a.browser().do("POST", "/api/v1/invitations/accept", map[string]any{"token": tok, "password": password})
+		}
+	},
+	"POST /api/v1/api-keys": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("kc"))
+		return tid, func() resp { return c.do("POST", "/api/v1/api-keys", map[string]any{"name": "k", "role": "viewer"}) }
+	},
+	"DELETE /api/v1/api-keys/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("kd"))
+		id := c.do("POST", "/api/v1/api-keys", map[string]any{"name": "k", "role": "viewer"}).must(t, 201).str("id")
+		return tid, func() resp { return c.do("DELETE", "/api/v1/api-keys/"+id, nil) }
+	},
+	"POST /api/v1/orders": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("oc"))
+		return tid, func() resp { return c.do("POST", "/api/v1/orders", orderBody("Audit A")) }
+	},
+	"PATCH /api/v1/orders/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ou"))
+		id := c.do("POST", "/api/v1/orders", orderBody("Audit A")).must(t, 201).str("id")
+		return tid, func() resp { return c.do("PATCH", "/api/v1/orders/"+id, map[string]any{"notes": "x"}) }
+	},
+	"DELETE /api/v1/orders/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("od"))
+		id := c.do("POST", "/api/v1/orders", orderBody("Audit A")).must(t, 201).str("id")
+		return tid, func() resp { return c.do("DELETE", "/api/v1/orders/"+id, nil) }
+	},
+	"POST /api/v1/orders/{id}/transitions": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ot"))
+		id := c.do("POST", "/api/v1/orders", orderBody("Audit A")).must(t, 201).str("id")
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/orders/"+id+"/transitions", map[string]any{"to": "processing"})
+		}
+	},
+}
+
+// TestEveryMutationAuditedOnce: each mutating route of the route table
+// writes exactly one audit entry, with the action the table names, in the
+// same transaction as its change.
+func TestEveryMutationAuditedOnce(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	ctx := context.Background()
+	count := func(tid uuid.UUID) []audit.Entry {
+		es, err := a.store.AuditList(ctx, tid, audit.Filter{Limit: 500})
+		require.NoError(t, err)
+		return es
+	}
+	for _, rt := range web.Routes() {
+		key := rt.Method + " " + rt.Path
+		if rt.Method == http.MethodGet {
+			require.Empty(t, rt.Audit, "%s reads; it must not declare an audit action", key)
+			continue
+		}
+		if rt.Audit == "" {
+			continue // a session switch, not a change of data
+		}
+		call, ok := auditCalls[key]
+		require.True(t, ok, "route %s writes %q but has no call in auditCalls", key, rt.Audit)
+		t.Run(key, func(t *testing.T) {
+			tid, do := call(t, a)
+			var before []audit.Entry
+			if tid != "" {
+				before = count(uuid.MustParse(tid))
+			}
+			r := do()
+			require.Less(t, r.status, 300, "%s failed: %s", key, r.raw)
+			if tid == "" { // the call made a new tenant
+				tid = r.str("tenant", "id")
+				if tid == "" {
+					tid = r.str("id")
+				}
+			}
+			after := count(uuid.MustParse(tid))
+			require.Equal(t, len(before)+1, len(after), "%s must write exactly one entry", key)
+			require.Equal(t, rt.Audit, after[0].Action)
+		})
+	}
+}

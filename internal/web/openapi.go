@@ -1,0 +1,138 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/swaggest/jsonschema-go"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi31"
+)
+
+// OpenAPI builds the OpenAPI 3.1 document of the JSON API from
+// apiRoutes: the routes, their parameter and body types, their success
+// and problem responses, and the two ways to authenticate.
+func OpenAPI(version string) ([]byte, error) {
+	r := openapi31.NewReflector()
+	// Inline schemas: a nullable object (billing_address: null) is then
+	// type [object, null], which every validator reads the same way.
+	r.JSONSchemaReflector().DefaultOptions = append(r.JSONSchemaReflector().DefaultOptions, jsonschema.InlineRefs)
+	r.Spec.Info.WithTitle("Ordo API").WithVersion(version).WithDescription(
+		"Ordo's JSON API. Authenticate with an API key as `Authorization: Bearer ordo_…`, " +
+			"or with the session cookie of a logged-in browser. Money is integer minor units of the `currency` beside it. " +
+			"Errors are RFC 9457 problems (`application/problem+json`) with a stable `type` and, for validation, " +
+			"`errors: [{field, detail}]`. Lists are keyset-paged: pass `next_cursor` back as `cursor`.")
+	r.Spec.SetHTTPBearerTokenSecurity("apiKey", "ordo API key", "An API key: `ordo_<prefix>_<secret>`.")
+	r.Spec.SetAPIKeySecurity("session", "ordo_session", openapi.InCookie, "The session cookie set by log-in.")
+	for _, rt := range apiRoutes() {
+		op := rt.op
+		oc, err := r.NewOperationContext(rt.method, rt.path)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", rt.method, rt.path, err)
+		}
+		oc.SetID(op.id)
+		oc.SetSummary(op.summary)
+		oc.SetTags(op.tag)
+		if !op.public {
+			oc.AddSecurity("apiKey")
+			oc.AddSecurity("session")
+		}
+		if op.req != nil {
+			oc.AddReqStructure(op.req)
+		}
+		oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status))
+		for _, st := range op.errs {
+			oc.AddRespStructure(Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType("application/problem+json"))
+		}
+		if err := r.AddOperation(oc); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", rt.method, rt.path, err)
+		}
+	}
+	return json.MarshalIndent(r.Spec, "", "  ")
+}
+
+var openAPIOnce = sync.OnceValues(func() ([]byte, error) { return OpenAPI("1") })
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	doc, err := openAPIOnce()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	_, _ = w.Write(doc)
+}
+
+// docOp is one operation on the reference page.
+type docOp struct {
+	Method, Path, Summary, ID string
+	Public                    bool
+	Params                    []docParam
+	Statuses                  []string
+}
+
+type docParam struct{ Name, In, Description string }
+
+// handleAPIDocs renders a readable reference from the OpenAPI document,
+// on the server: no script, so the strict CSP holds.
+func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
+	doc, err := openAPIOnce()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var spec struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Summary     string `json:"summary"`
+			Tags        []string
+			Security    []any `json:"security"`
+			Parameters  []struct {
+				Name, In, Description string
+			} `json:"parameters"`
+			Responses map[string]any `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &spec); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	groups := map[string][]docOp{}
+	for path, methods := range spec.Paths {
+		for method, op := range methods {
+			d := docOp{Method: strings.ToUpper(method), Path: path, Summary: op.Summary, ID: op.OperationID, Public: len(op.Security) == 0}
+			for _, p := range op.Parameters {
+				d.Params = append(d.Params, docParam{p.Name, p.In, p.Description})
+			}
+			for st := range op.Responses {
+				d.Statuses = append(d.Statuses, st)
+			}
+			sort.Strings(d.Statuses)
+			tag := "other"
+			if len(op.Tags) > 0 {
+				tag = op.Tags[0]
+			}
+			groups[tag] = append(groups[tag], d)
+		}
+	}
+	var tags []string
+	for t, ops := range groups {
+		tags = append(tags, t)
+		sort.Slice(ops, func(i, j int) bool { return ops[i].Path+ops[i].Method < ops[j].Path+ops[j].Method })
+	}
+	sort.Strings(tags)
+	type group struct {
+		Tag string
+		Ops []docOp
+	}
+	var data []group
+	for _, t := range tags {
+		data = append(data, group{t, groups[t]})
+	}
+	s.render(w, r, http.StatusOK, "apidocs", view{Title: "API reference", Data: data})
+}
