@@ -273,14 +273,34 @@ func TestVersionAndSeed(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "ordo ") {
 		t.Errorf("version: %d %q", code, out)
 	}
-	out, errOut, code := run(t, dir, nil, "seed")
-	if code != 0 || !strings.Contains(out, "created demo tenant") {
+	out, errOut, code := run(t, dir, nil, "seed", "-orders", "25")
+	if code != 0 || !strings.Contains(out, "created demo tenant") || !strings.Contains(out, "with 25 orders") {
 		t.Fatalf("seed: %d %q %q", code, out, errOut)
 	}
 	out, _, code = run(t, dir, nil, "seed")
 	if code != 0 || !strings.Contains(out, "already present") {
 		t.Errorf("second seed: %d %q", code, out)
 	}
+
+	// The seeded orders are there for the API.
+	key, _, _ := runIn(t, dir, nil, "", "apikeys", "create", "--tenant", "acme", "--role", "viewer")
+	port := freePort(t)
+	p := start(t, dir, []string{fmt.Sprintf("PORT=%d", port)})
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	req, _ := http.NewRequest("GET", base+"/api/v1/orders?limit=200", nil)
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(key))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct{ Data []map[string]any }
+	_ = json.NewDecoder(res.Body).Decode(&list)
+	res.Body.Close()
+	if res.StatusCode != 200 || len(list.Data) != 25 {
+		t.Errorf("seeded orders: status %d, %d orders", res.StatusCode, len(list.Data))
+	}
+	p.stop(t)
 }
 
 // runIn runs ordo with stdin.

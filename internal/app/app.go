@@ -32,7 +32,7 @@ Commands:
   migrate up         apply pending database migrations
   migrate down       roll back the most recent migration
   migrate status     list migrations and whether they are applied
-  seed               create demo data
+  seed [-orders N]    create demo data: tenant "acme", owner demo@example.com, N orders
   users create --email E [--name N]
                      create a user; the password is read from stdin or prompted
   tenants create --name N --owner E
@@ -103,6 +103,10 @@ func run(ctx context.Context, cmd string, args []string, cfg config.Config, stdo
 	fs.SetOutput(stderr)
 	port := fs.Int("port", cfg.Port, "HTTP port (overrides PORT)")
 	dataDir := fs.String("data-dir", cfg.DataDir, "data directory (overrides ORDO_DATA_DIR)")
+	var seedOrders *int
+	if cmd == "seed" {
+		seedOrders = fs.Int("orders", 300, "number of demo orders")
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -131,7 +135,7 @@ func run(ctx context.Context, cmd string, args []string, cfg config.Config, stdo
 		}
 		return migrate(ctx, cfg, log, rest[0], stdout)
 	case "seed":
-		return seed(ctx, cfg, log, stdout)
+		return seed(ctx, cfg, log, seedOrders, stdout, stderr)
 	case "config":
 		for _, kv := range cfg.Masked() {
 			fmt.Fprintf(stdout, "%s=%s\n", kv[0], kv[1])

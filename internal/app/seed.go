@@ -6,26 +6,33 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"os"
+	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/config"
-	"github.com/ordo/ordo/internal/store"
-	"github.com/ordo/ordo/internal/tenant"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/orders"
 )
 
 // Demo data made by `ordo seed`.
 const (
 	seedTenantSlug = "acme"
 	seedUserEmail  = "demo@example.com"
+	seedPassword   = "ordo-demo-password"
 )
 
-// seed creates a demo tenant with an owner. It is idempotent: a second run
+// seed creates a demo tenant with an owner who can log in, and realistic
+// orders spread over the last 30 days. It is idempotent: a second run
 // finds the tenant and changes nothing.
-func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+func seed(ctx context.Context, cfg config.Config, log *slog.Logger, n *int, stdout, stderr io.Writer) error {
+	if *n < 0 || *n > 1_000_000 {
+		return usageError{"-orders must be from 0 to 1000000"}
+	}
 	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, storeOnly: true})
 	if err != nil {
 		return err
@@ -38,7 +45,6 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wr
 	if !ok {
 		return errors.New("migrations are pending: run `ordo migrate up` first")
 	}
-
 	if _, err := svc.store.TenantGetBySlug(ctx, seedTenantSlug); err == nil {
 		fmt.Fprintf(stdout, "demo data already present (tenant %q)\n", seedTenantSlug)
 		return nil
@@ -46,25 +52,143 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Wr
 		return err
 	}
 
-	now := time.Now().UTC()
-	t := tenant.Tenant{ID: uuid.Must(uuid.NewV7()), Name: "Acme Inc.", Slug: seedTenantSlug, Plan: tenant.PlanPro, Status: tenant.StatusActive, CreatedAt: now, UpdatedAt: now}
-	err = svc.store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.TenantCreate(ctx, t); err != nil {
-			return err
-		}
-		u, err := tx.UserGetByEmail(ctx, seedUserEmail)
-		if errors.Is(err, apperr.ErrNotFound) {
-			u = account.User{ID: uuid.Must(uuid.NewV7()), Email: seedUserEmail, Name: "Demo Owner", EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
-			err = tx.UserCreate(ctx, u)
-		}
-		if err != nil {
-			return err
-		}
-		return tx.MembershipCreate(ctx, account.Membership{TenantID: t.ID, UserID: u.ID, Role: account.RoleOwner, CreatedAt: now, UpdatedAt: now})
-	})
+	hasher, err := auth.NewHasher(nil)
 	if err != nil {
-		return fmt.Errorf("seed: %w", err)
+		return err
 	}
-	fmt.Fprintf(stdout, "created demo tenant %q with owner %s\n", t.Slug, seedUserEmail)
+	as := auth.New(auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL})
+	u, err := svc.store.UserGetByEmail(ctx, seedUserEmail)
+	if errors.Is(err, apperr.ErrNotFound) {
+		u, err = as.CreateUser(ctx, seedUserEmail, seedPassword, "Demo Owner")
+	}
+	if err != nil {
+		return fmt.Errorf("seed user: %w", err)
+	}
+	t, err := as.CreateTenant(ctx, auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Acme Inc.", auth.Meta{UserAgent: "ordo seed"})
+	if err != nil {
+		return fmt.Errorf("seed tenant: %w", err)
+	}
+	if t.Slug != seedTenantSlug {
+		t.Slug = seedTenantSlug
+		if err := svc.store.TenantUpdate(ctx, t); err != nil {
+			return err
+		}
+	}
+
+	// Orders are made through the order service, with their audit entries
+	// and events, at times spread over the last 30 days.
+	rng := rand.New(rand.NewPCG(42, 7))
+	start := time.Now().Add(-30 * 24 * time.Hour)
+	var at time.Time
+	os := orders.New(svc.store, func() time.Time { return at })
+	p := auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name, TenantID: t.ID, Role: account.RoleOwner}
+	m := auth.Meta{UserAgent: "ordo seed"}
+	bar := newProgress(stderr, "orders", *n)
+	for i := range *n {
+		at = start.Add(time.Duration(float64(30*24*time.Hour) * float64(i) / float64(max(*n, 1))))
+		o, _, err := os.Create(ctx, p, demoOrder(rng), "", m)
+		if err != nil {
+			return fmt.Errorf("seed order %d: %w", i+1, err)
+		}
+		for _, to := range demoPath(rng, at) {
+			at = at.Add(time.Duration(rng.IntN(48)+1) * time.Hour)
+			if at.After(time.Now()) {
+				break
+			}
+			if o, err = os.Transition(ctx, p, o.ID, to, nil, m); err != nil {
+				return fmt.Errorf("seed order %d: %w", i+1, err)
+			}
+		}
+		bar.step()
+	}
+	bar.done()
+	fmt.Fprintf(stdout, "created demo tenant %q with %d orders; log in as %s / %s\n", seedTenantSlug, *n, seedUserEmail, seedPassword)
 	return nil
+}
+
+var (
+	firstNames = []string{"Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Radia", "Linus", "Frances", "John", "Hedy", "Tim", "Katherine", "Dennis"}
+	lastNames  = []string{"Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Hamilton", "Thompson", "Perlman", "Torvalds", "Allen", "McCarthy", "Lamarr", "Berners-Lee", "Johnson", "Ritchie"}
+	cities     = []struct{ city, country string }{{"Lyon", "FR"}, {"Berlin", "DE"}, {"Porto", "PT"}, {"Austin", "US"}, {"Leeds", "GB"}, {"Utrecht", "NL"}}
+	products   = []struct {
+		sku, name string
+		price     int64
+	}{{"MUG-01", "Ceramic mug", 1290}, {"TEE-M", "T-shirt, medium", 2490}, {"BAG-CN", "Canvas tote bag", 1850}, {"NB-A5", "A5 notebook", 990},
+		{"PEN-GEL", "Gel pen, pack of 3", 650}, {"LAMP-D", "Desk lamp", 4990}, {"KB-75", "Mechanical keyboard", 12900}, {"CBL-C", "USB-C cable", 1490}}
+	currencies = []string{"EUR", "EUR", "EUR", "USD", "GBP"}
+)
+
+func demoOrder(rng *rand.Rand) order.Order {
+	first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
+	c := cities[rng.IntN(len(cities))]
+	o := order.Order{
+		CustomerName:    first + " " + last,
+		CustomerEmail:   strings.ToLower(first+"."+strings.ReplaceAll(last, " ", "")) + "@example.com",
+		Currency:        currencies[rng.IntN(len(currencies))],
+		ShippingAddress: &order.Address{Name: first + " " + last, Line1: fmt.Sprintf("%d Market Street", rng.IntN(200)+1), City: c.city, Country: c.country},
+		ExternalRef:     fmt.Sprintf("PO-%05d", rng.IntN(100000)),
+	}
+	for range rng.IntN(4) + 1 {
+		pr := products[rng.IntN(len(products))]
+		o.Items = append(o.Items, order.Item{SKU: pr.sku, Name: pr.name, Quantity: int64(rng.IntN(3) + 1), UnitPrice: pr.price, TaxRateBP: 2000})
+	}
+	if rng.IntN(5) == 0 {
+		o.Discount = 500
+	}
+	return o
+}
+
+// demoPath picks how far an order has gone, older orders further.
+func demoPath(rng *rand.Rand, created time.Time) []order.Status {
+	age := time.Since(created)
+	switch r := rng.IntN(10); {
+	case r == 0:
+		return []order.Status{order.StatusCancelled}
+	case age > 7*24*time.Hour:
+		return []order.Status{order.StatusProcessing, order.StatusShipped, order.StatusDelivered}
+	case age > 2*24*time.Hour:
+		return []order.Status{order.StatusProcessing, order.StatusShipped}
+	case r < 5:
+		return []order.Status{order.StatusProcessing}
+	}
+	return nil
+}
+
+// progress draws a progress bar on a terminal, or a line per tenth.
+type progress struct {
+	w        io.Writer
+	what     string
+	n, i     int
+	terminal bool
+	last     int
+}
+
+func newProgress(w io.Writer, what string, n int) *progress {
+	p := &progress{w: w, what: what, n: n}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.terminal = true
+		}
+	}
+	return p
+}
+
+func (p *progress) step() {
+	p.i++
+	pct := 100 * p.i / max(p.n, 1)
+	if p.terminal {
+		done := pct * 30 / 100
+		fmt.Fprintf(p.w, "\r%s %s%s %3d%% (%d/%d)", p.what, strings.Repeat("█", done), strings.Repeat("░", 30-done), pct, p.i, p.n)
+		return
+	}
+	if pct/10 > p.last/10 {
+		fmt.Fprintf(p.w, "%s: %d%% (%d/%d)\n", p.what, pct, p.i, p.n)
+		p.last = pct
+	}
+}
+
+func (p *progress) done() {
+	if p.terminal {
+		fmt.Fprintln(p.w)
+	}
 }
