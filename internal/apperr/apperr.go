@@ -37,7 +37,7 @@ var (
 // FieldError names one invalid input field.
 type FieldError struct {
 	Field  string `json:"field"`
-	Detail string `json:"detail"`
+	Detail string `json:"message"`
 }
 
 // Error is an error of a known kind with a message that is safe to show

@@ -87,6 +87,22 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id"), Limit: 50}
 	var v apperr.Validation
+	if a := q.Get("actor_id"); a != "" {
+		id, err := uuid.Parse(a)
+		if err != nil {
+			v.Add("actor_id", "must be a user or API key id")
+		}
+		f.ActorID = &id
+	}
+	for name, dst := range map[string]**time.Time{"from": &f.From, "to": &f.To} {
+		if s := q.Get(name); s != "" {
+			t, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				v.Add(name, "must be an RFC 3339 time such as 2026-01-31T00:00:00Z")
+			}
+			*dst = &t
+		}
+	}
 	if c := q.Get("cursor"); c != "" {
 		id, err := uuid.Parse(c)
 		if err != nil {

@@ -25,7 +25,7 @@ func OpenAPI(version string) ([]byte, error) {
 		"Ordo's JSON API. Authenticate with an API key as `Authorization: Bearer ordo_…`, " +
 			"or with the session cookie of a logged-in browser. Money is integer minor units of the `currency` beside it. " +
 			"Errors are RFC 9457 problems (`application/problem+json`) with a stable `type` and, for validation, " +
-			"`errors: [{field, detail}]`. Lists are keyset-paged: pass `next_cursor` back as `cursor`.")
+			"`errors: [{field, message}]`. Lists are keyset-paged: pass `next_cursor` back as `cursor`.")
 	r.Spec.SetHTTPBearerTokenSecurity("apiKey", "ordo API key", "An API key: `ordo_<prefix>_<secret>`.")
 	r.Spec.SetAPIKeySecurity("session", "ordo_session", openapi.InCookie, "The session cookie set by log-in.")
 	for _, rt := range apiRoutes() {

@@ -242,3 +242,17 @@ func TestOrderBadInput(t *testing.T) {
 	require.Equal(t, 404, raw("GET", "/api/v1/orders/not-a-uuid", "").StatusCode)
 	require.Equal(t, 404, raw("PATCH", "/api/v1/orders/01234567-0000-7000-8000-000000000000", `{}`).StatusCode)
 }
+
+func TestAuditFilters(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, ownerID, _ := a.signup(t, uniqueEmail("af"))
+	id := owner.do("POST", "/api/v1/orders", orderBody("Filter F")).must(t, 201).str("id")
+	owner.do("POST", "/api/v1/orders/"+id+"/transitions", map[string]any{"to": "processing"}).must(t, 200)
+	require.Len(t, owner.do("GET", "/api/v1/audit-log?entity_type=order&entity_id="+id, nil).must(t, 200).list(), 2)
+	require.Len(t, owner.do("GET", "/api/v1/audit-log?action=order.status_changed&actor_id="+ownerID, nil).must(t, 200).list(), 1)
+	require.Empty(t, owner.do("GET", "/api/v1/audit-log?from=2999-01-01T00:00:00Z", nil).must(t, 200).list())
+	require.NotEmpty(t, owner.do("GET", "/api/v1/audit-log?to=2999-01-01T00:00:00Z", nil).must(t, 200).list())
+	owner.do("GET", "/api/v1/audit-log?from=yesterday", nil).must(t, 422)
+	owner.do("GET", "/api/v1/audit-log?actor_id=me", nil).must(t, 422)
+}
