@@ -8,12 +8,14 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -41,6 +43,12 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"roles": account.Roles,
+	"statuses": func() []order.Status {
+		return []order.Status{order.StatusPending, order.StatusProcessing, order.StatusShipped, order.StatusDelivered, order.StatusCancelled}
+	},
+	"money":     order.FormatMoney,
+	"bp":        func(bp int64) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) + "%" },
+	"hasPrefix": strings.HasPrefix,
 	// input describes a form field: name, label, type, autocomplete.
 	"input": func(name, label, typ, auto string, v view) inputData {
 		d := inputData{Name: name, Label: label, Type: typ, Auto: auto, Required: true, Err: v.Errors[name]}

@@ -149,6 +149,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/api-keys", s.requireLogin(s.uiAPIKeyCreate))
 	mux.HandleFunc("POST /app/api-keys/{id}/revoke", s.requireLogin(s.uiAPIKeyRevoke))
 	mux.HandleFunc("GET /app/audit", s.requireLogin(s.uiAudit))
+	mux.HandleFunc("GET /app/orders", s.requireLogin(s.uiOrders))
+	mux.HandleFunc("GET /app/orders/new", s.requireLogin(s.uiOrderNew))
+	mux.HandleFunc("POST /app/orders", s.requireLogin(s.uiOrderCreate))
+	mux.HandleFunc("GET /app/orders/{id}", s.requireLogin(s.uiOrder))
+	mux.HandleFunc("GET /app/orders/{id}/edit", s.requireLogin(s.uiOrderEdit))
+	mux.HandleFunc("POST /app/orders/{id}", s.requireLogin(s.uiOrderSave))
+	mux.HandleFunc("POST /app/orders/{id}/transition", s.requireLogin(s.uiOrderTransition))
+	mux.HandleFunc("POST /app/orders/{id}/delete", s.requireLogin(s.uiOrderDelete))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
 	// also feeds the OpenAPI document.

@@ -1,0 +1,263 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/orders"
+)
+
+// Order pages: list with filters and keyset paging, detail with status
+// actions, create and edit forms that work without JavaScript.
+
+type ordersPage struct {
+	Orders []order.Order
+	Next   string // query string of the next page, "" at the end
+}
+
+func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	q := r.URL.Query()
+	for _, k := range []string{"status", "q", "sort", "direction"} {
+		if q.Get(k) == "" {
+			q.Del(k)
+		}
+	}
+	r2 := *r
+	r2.URL = &url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+	v := view{Title: "Orders", Form: map[string]string{"status": q.Get("status"), "q": q.Get("q"), "sort": q.Get("sort"), "direction": q.Get("direction")}}
+	lp, err := parseOrderList(&r2)
+	if err != nil {
+		s.formError(w, r, "orders", v, err)
+		return
+	}
+	os, next, err := s.orders.List(r.Context(), p, lp)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	page := ordersPage{Orders: os}
+	if c := encodeCursor(lp, next); c != nil {
+		q.Set("cursor", *c)
+		page.Next = q.Encode()
+	}
+	v.Data = page
+	s.render(w, r, http.StatusOK, "orders", v)
+}
+
+type orderPage struct {
+	Order   order.Order
+	Next    []order.Status
+	History []order.StatusChange
+	Audit   []audit.Entry
+}
+
+func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	o, err := s.orders.Get(r.Context(), p, id)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	hist, err := s.orders.History(r.Context(), p, id)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	page := orderPage{Order: o, History: hist}
+	if p.Can(account.ActOrderWrite) {
+		page.Next = order.Next(o.Status)
+	}
+	if p.Can(account.ActAuditRead) {
+		page.Audit, _ = s.store.AuditList(r.Context(), p.TenantID, audit.Filter{EntityType: "order", EntityID: o.ID.String(), Limit: 50})
+	}
+	s.render(w, r, http.StatusOK, "order", view{Title: o.DisplayNumber(), Data: page})
+}
+
+// orderForm is the create/edit form: customer, address, and item rows.
+type orderForm struct {
+	ID       string
+	Editing  bool
+	Pending  bool
+	Currency []string
+	Rows     []itemRow
+}
+
+type itemRow struct {
+	Index                              int
+	SKU, Name, Quantity, Price, TaxPct string
+}
+
+const formRows = 6
+
+var formCurrencies = []string{"EUR", "USD", "GBP", "CHF", "SEK", "JPY", "CAD", "AUD"}
+
+func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) {
+	v := view{Title: "New order", Form: map[string]string{"currency": "EUR"}}
+	v.Data = orderForm{Pending: true, Currency: formCurrencies, Rows: blankRows(nil)}
+	s.render(w, r, http.StatusOK, "order_form", v)
+}
+
+func blankRows(rows []itemRow) []itemRow {
+	for len(rows) < formRows {
+		rows = append(rows, itemRow{Quantity: "1", TaxPct: "20"})
+	}
+	for i := range rows {
+		rows[i].Index = i
+	}
+	return rows
+}
+
+// readOrderForm turns the posted form into an order; money is entered in
+// major units ("12.50") and percentages ("20" or "5.5").
+func readOrderForm(r *http.Request) (order.Order, []itemRow, error) {
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	o := order.Order{CustomerName: f("customer_name"), CustomerEmail: f("customer_email"), CustomerPhone: f("customer_phone"),
+		Currency: f("currency"), Notes: r.PostFormValue("notes"), ExternalRef: f("external_ref")}
+	if f("ship_line1") != "" || f("ship_city") != "" {
+		o.ShippingAddress = &order.Address{Line1: f("ship_line1"), City: f("ship_city"), PostalCode: f("ship_postal_code"), Country: strings.ToUpper(f("ship_country"))}
+	}
+	var v apperr.Validation
+	var err error
+	if o.Discount, err = order.ParseMoney(f("discount"), o.Currency); err != nil {
+		v.Add("discount", err.Error())
+	}
+	var rows []itemRow
+	for i := range formRows {
+		p := "items." + strconv.Itoa(i) + "."
+		row := itemRow{SKU: f(p + "sku"), Name: f(p + "name"), Quantity: f(p + "quantity"), Price: f(p + "price"), TaxPct: f(p + "tax")}
+		rows = append(rows, row)
+		if row.Name == "" && row.SKU == "" && row.Price == "" {
+			continue
+		}
+		it := order.Item{SKU: row.SKU, Name: row.Name}
+		field := "items[" + strconv.Itoa(len(o.Items)) + "]."
+		if it.Quantity, err = strconv.ParseInt(row.Quantity, 10, 64); err != nil {
+			v.Add(field+"quantity", "must be a whole number")
+		}
+		if it.UnitPrice, err = order.ParseMoney(row.Price, o.Currency); err != nil {
+			v.Add(field+"unit_price", err.Error())
+		}
+		if row.TaxPct != "" {
+			pct, err := strconv.ParseFloat(row.TaxPct, 64)
+			if err != nil || pct < 0 || pct > 100 {
+				v.Add(field+"tax_rate_bp", "must be a percentage from 0 to 100")
+			}
+			it.TaxRateBP = int64(pct*100 + 0.5)
+		}
+		o.Items = append(o.Items, it)
+	}
+	return o, blankRows(rows), v.Err()
+}
+
+func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) {
+	o, rows, err := readOrderForm(r)
+	v := view{Title: "New order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country")}
+	v.Data = orderForm{Pending: true, Currency: formCurrencies, Rows: rows}
+	if err == nil {
+		o, _, err = s.orders.Create(r.Context(), mustPrincipal(r), o, "", s.meta(r))
+	}
+	if err != nil {
+		s.formError(w, r, "order_form", v, err)
+		return
+	}
+	s.flash(r, "Order "+o.DisplayNumber()+" created.")
+	redirect(w, r, "/app/orders/"+o.ID.String())
+}
+
+func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	id, err := pathID(r, "id", "order")
+	if err == nil && !p.Can(account.ActOrderWrite) {
+		err = apperr.Forbidden("your role (%s) may not edit orders", p.Role)
+	}
+	var o order.Order
+	if err == nil {
+		o, err = s.orders.Get(r.Context(), p, id)
+	}
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	form := map[string]string{"customer_name": o.CustomerName, "customer_email": o.CustomerEmail, "customer_phone": o.CustomerPhone,
+		"currency": o.Currency, "notes": o.Notes, "external_ref": o.ExternalRef, "version": strconv.FormatInt(o.Version, 10),
+		"discount": strings.TrimSuffix(order.FormatMoney(o.Discount, o.Currency), " "+o.Currency)}
+	if a := o.ShippingAddress; a != nil {
+		form["ship_line1"], form["ship_city"], form["ship_postal_code"], form["ship_country"] = a.Line1, a.City, a.PostalCode, a.Country
+	}
+	var rows []itemRow
+	for _, it := range o.Items {
+		rows = append(rows, itemRow{SKU: it.SKU, Name: it.Name, Quantity: strconv.FormatInt(it.Quantity, 10),
+			Price:  strings.ReplaceAll(strings.TrimSuffix(order.FormatMoney(it.UnitPrice, o.Currency), " "+o.Currency), ",", ""),
+			TaxPct: strconv.FormatFloat(float64(it.TaxRateBP)/100, 'f', -1, 64)})
+	}
+	v := view{Title: "Edit " + o.DisplayNumber(), Form: form,
+		Data: orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending, Currency: formCurrencies, Rows: blankRows(rows)}}
+	s.render(w, r, http.StatusOK, "order_form", v)
+}
+
+func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) {
+	p := mustPrincipal(r)
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	o, rows, err := readOrderForm(r)
+	v := view{Title: "Edit order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country", "version")}
+	pending := r.PostFormValue("pending") == "true"
+	v.Data = orderForm{ID: id.String(), Editing: true, Pending: pending, Currency: formCurrencies, Rows: rows}
+	if err != nil {
+		s.formError(w, r, "order_form", v, err)
+		return
+	}
+	patch := orders.Patch{CustomerName: &o.CustomerName, CustomerEmail: &o.CustomerEmail, CustomerPhone: &o.CustomerPhone,
+		Currency: &o.Currency, Notes: &o.Notes, ExternalRef: &o.ExternalRef, Discount: &o.Discount, ShippingAddress: &o.ShippingAddress}
+	if pending {
+		patch.Items = &o.Items
+	}
+	var version *int64
+	if n, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64); err == nil {
+		version = &n // the form carries the version it was made from
+	}
+	saved, err := s.orders.Update(r.Context(), p, id, patch, version, s.meta(r))
+	if err != nil {
+		if apperr.HTTPStatus(err) == http.StatusPreconditionFailed {
+			v.Error = "Someone changed this order while you were editing it. Open it again to see their changes."
+			s.render(w, r, http.StatusPreconditionFailed, "order_form", v)
+			return
+		}
+		s.formError(w, r, "order_form", v, err)
+		return
+	}
+	s.flash(r, "Order "+saved.DisplayNumber()+" saved.")
+	redirect(w, r, "/app/orders/"+id.String())
+}
+
+func (s *Server) uiOrderTransition(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "order")
+	to := order.Status(r.PostFormValue("to"))
+	if err == nil {
+		_, err = s.orders.Transition(r.Context(), mustPrincipal(r), id, to, nil, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Order is now "+string(to)+".", "/app/orders/"+r.PathValue("id"))
+}
+
+func (s *Server) uiOrderDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "order")
+	if err == nil {
+		err = s.orders.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Order deleted.", "/app/orders")
+}
