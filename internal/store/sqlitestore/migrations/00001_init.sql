@@ -91,9 +91,9 @@ CREATE TABLE orders (
     UNIQUE (tenant_id, id)
 ) STRICT;
 CREATE INDEX orders_tenant_id_idx ON orders (tenant_id, id);
-CREATE INDEX orders_tenant_status_idx ON orders (tenant_id, status, id);
+CREATE INDEX orders_tenant_status_idx ON orders (tenant_id, status, created_at, id);
 CREATE INDEX orders_tenant_total_idx ON orders (tenant_id, total, id);
-CREATE INDEX orders_tenant_email_idx ON orders (tenant_id, customer_email, id);
+CREATE INDEX orders_tenant_email_idx ON orders (tenant_id, lower(customer_email), created_at, id);
 
 CREATE TABLE order_items (
     id           TEXT PRIMARY KEY,
