@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
 const auditColumns = `id, tenant_id, actor_id, actor_name, actor_email, action, entity_type, entity_id, order_id, ip, user_agent, request_id, metadata, created_at`
@@ -30,39 +30,9 @@ func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 }
 
 func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error) {
-	where := []string{"tenant_id = $1"}
-	args := []any{tenantID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
-	if f.Action != "" {
-		add("action = ?", f.Action)
-	}
-	if f.EntityType != "" {
-		add("entity_type = ?", f.EntityType)
-	}
-	if f.EntityID != "" {
-		add("entity_id = ?", f.EntityID)
-	}
-	if f.ActorID != nil {
-		add("actor_id = ?", *f.ActorID)
-	}
-	if f.From != nil {
-		add("created_at >= ?", *f.From)
-	}
-	if f.To != nil {
-		add("created_at < ?", *f.To)
-	}
-	if f.Before != nil {
-		add("id < ?", *f.Before)
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	rows, err := q.db.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id DESC LIMIT `+strconv.Itoa(limit), args...)
+	w := sqlshared.AuditWhere(tenantID, f, dialect{})
+	rows, err := q.db.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+w.String()+
+		` ORDER BY id DESC LIMIT `+strconv.Itoa(sqlshared.AuditLimit(f)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("AuditList(%s): %w", tenantID, err)
 	}

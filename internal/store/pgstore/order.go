@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -173,47 +173,17 @@ func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	return nil
 }
 
+// dialect is PostgreSQL's side of the shared WHERE builders.
+type dialect struct{}
+
+func (dialect) Time(t time.Time) any { return t }
+
+func (dialect) ILike(col, ph string) string { return col + " ILIKE " + ph }
+
 func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
-	where := []string{"tenant_id = $1"}
-	args := []any{p.TenantID}
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
-	if p.Status != "" {
-		add("status = ?", p.Status)
-	}
-	if p.CreatedAfter != nil {
-		add("created_at >= ?", *p.CreatedAfter)
-	}
-	if p.CreatedBefore != nil {
-		add("created_at < ?", *p.CreatedBefore)
-	}
-	if p.CustomerEmail != "" {
-		add("lower(customer_email) = lower(?)", p.CustomerEmail)
-	}
-	if p.Query != "" {
-		like := "%" + sqlshared.EscapeLike(p.Query) + "%"
-		if n, ok := sqlshared.OrderNumberQuery(p.Query); ok {
-			add(`(number = ? OR customer_name ILIKE ? OR customer_email ILIKE ? OR external_ref ILIKE ?)`, n, like, like, like)
-		} else {
-			add(`(customer_name ILIKE ? OR customer_email ILIKE ? OR external_ref ILIKE ?)`, like, like, like)
-		}
-	}
-	col, dir, cmp := sqlshared.OrderSort(p)
-	if p.After != nil {
-		if p.Sort == order.SortTotal {
-			add("(total, id) "+cmp+" (?, ?)", p.After.Total, p.After.ID)
-		} else {
-			add("(created_at, id) "+cmp+" (?, ?)", p.After.CreatedAt, p.After.ID)
-		}
-	}
-	sql := `SELECT ` + orderColumns + ` FROM orders WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + col + ` ` + dir + `, id ` + dir + ` LIMIT ` + strconv.Itoa(p.Limit)
-	rows, err := q.db.Query(ctx, sql, args...)
+	w, orderBy := sqlshared.OrderWhere(p, dialect{})
+	rows, err := q.db.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+w.String()+
+		` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("OrderList: %w", err)
 	}

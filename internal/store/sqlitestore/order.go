@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -182,47 +183,18 @@ func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	return nil
 }
 
+// dialect is SQLite's side of the shared WHERE builders.
+type dialect struct{}
+
+func (dialect) Time(t time.Time) any { return ts(t) }
+
+// ILike: SQLite's LIKE ignores ASCII case, as ILIKE does.
+func (dialect) ILike(col, ph string) string { return col + " LIKE " + ph + ` ESCAPE '\'` }
+
 func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
-	where := []string{"tenant_id = $1"}
-	args := []any{p.TenantID}
-	add := func(cond string, vs ...any) {
-		for _, v := range vs {
-			args = append(args, v)
-			cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(args)), 1)
-		}
-		where = append(where, cond)
-	}
-	if p.Status != "" {
-		add("status = ?", p.Status)
-	}
-	if p.CreatedAfter != nil {
-		add("created_at >= ?", ts(*p.CreatedAfter))
-	}
-	if p.CreatedBefore != nil {
-		add("created_at < ?", ts(*p.CreatedBefore))
-	}
-	if p.CustomerEmail != "" {
-		add("lower(customer_email) = lower(?)", p.CustomerEmail)
-	}
-	if p.Query != "" {
-		// SQLite's LIKE ignores ASCII case, as ILIKE does.
-		like := "%" + sqlshared.EscapeLike(p.Query) + "%"
-		if n, ok := sqlshared.OrderNumberQuery(p.Query); ok {
-			add(`(number = ? OR customer_name LIKE ? ESCAPE '\' OR customer_email LIKE ? ESCAPE '\' OR external_ref LIKE ? ESCAPE '\')`, n, like, like, like)
-		} else {
-			add(`(customer_name LIKE ? ESCAPE '\' OR customer_email LIKE ? ESCAPE '\' OR external_ref LIKE ? ESCAPE '\')`, like, like, like)
-		}
-	}
-	col, dir, cmp := sqlshared.OrderSort(p)
-	if p.After != nil {
-		if p.Sort == order.SortTotal {
-			add("(total, id) "+cmp+" (?, ?)", p.After.Total, p.After.ID)
-		} else {
-			add("(created_at, id) "+cmp+" (?, ?)", ts(p.After.CreatedAt), p.After.ID)
-		}
-	}
-	rows, err := q.db.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY `+col+` `+dir+`, id `+dir+` LIMIT `+strconv.Itoa(p.Limit), args...)
+	w, orderBy := sqlshared.OrderWhere(p, dialect{})
+	rows, err := q.db.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+w.String()+
+		` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("OrderList: %w", err)
 	}

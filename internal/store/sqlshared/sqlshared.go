@@ -7,7 +7,11 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/order"
 )
 
@@ -78,4 +82,106 @@ func OrderSort(p order.ListParams) (col, dir, cmp string) {
 		return col, "DESC", "<"
 	}
 	return col, "ASC", ">"
+}
+
+// Dialect is what differs between the engines in the shared WHERE
+// builders: how a time is passed, and case-insensitive matching.
+type Dialect interface {
+	// Time converts a timestamp to the engine's column representation.
+	Time(t time.Time) any
+	// ILike matches col against a LIKE pattern (with \ as escape),
+	// ignoring case.
+	ILike(col, placeholder string) string
+}
+
+// Where builds a WHERE clause with numbered placeholders ($1, $2, …),
+// which both engines accept.
+type Where struct {
+	conds []string
+	Args  []any
+}
+
+// Add appends a condition; each ? in cond takes the next value.
+func (w *Where) Add(cond string, vs ...any) {
+	for _, v := range vs {
+		w.Args = append(w.Args, v)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.Args)), 1)
+	}
+	w.conds = append(w.conds, cond)
+}
+
+// String joins the conditions with AND.
+func (w *Where) String() string { return strings.Join(w.conds, " AND ") }
+
+// OrderWhere is the WHERE clause of an order list page, and the ORDER BY
+// that goes with it.
+func OrderWhere(p order.ListParams, d Dialect) (w *Where, orderBy string) {
+	w = &Where{}
+	w.Add("tenant_id = ?", p.TenantID)
+	if p.Status != "" {
+		w.Add("status = ?", p.Status)
+	}
+	if p.CreatedAfter != nil {
+		w.Add("created_at >= ?", d.Time(*p.CreatedAfter))
+	}
+	if p.CreatedBefore != nil {
+		w.Add("created_at < ?", d.Time(*p.CreatedBefore))
+	}
+	if p.CustomerEmail != "" {
+		w.Add("lower(customer_email) = lower(?)", p.CustomerEmail)
+	}
+	if p.Query != "" {
+		like := "%" + EscapeLike(p.Query) + "%"
+		text := d.ILike("customer_name", "?") + " OR " + d.ILike("customer_email", "?") + " OR " + d.ILike("external_ref", "?")
+		if n, ok := OrderNumberQuery(p.Query); ok {
+			w.Add("(number = ? OR "+text+")", n, like, like, like)
+		} else {
+			w.Add("("+text+")", like, like, like)
+		}
+	}
+	col, dir, cmp := OrderSort(p)
+	if p.After != nil {
+		if p.Sort == order.SortTotal {
+			w.Add("(total, id) "+cmp+" (?, ?)", p.After.Total, p.After.ID)
+		} else {
+			w.Add("(created_at, id) "+cmp+" (?, ?)", d.Time(p.After.CreatedAt), p.After.ID)
+		}
+	}
+	return w, col + " " + dir + ", id " + dir
+}
+
+// AuditWhere is the WHERE clause of an audit log page.
+func AuditWhere(tenantID uuid.UUID, f audit.Filter, d Dialect) *Where {
+	w := &Where{}
+	w.Add("tenant_id = ?", tenantID)
+	if f.Action != "" {
+		w.Add("action = ?", f.Action)
+	}
+	if f.EntityType != "" {
+		w.Add("entity_type = ?", f.EntityType)
+	}
+	if f.EntityID != "" {
+		w.Add("entity_id = ?", f.EntityID)
+	}
+	if f.ActorID != nil {
+		w.Add("actor_id = ?", *f.ActorID)
+	}
+	if f.From != nil {
+		w.Add("created_at >= ?", d.Time(*f.From))
+	}
+	if f.To != nil {
+		w.Add("created_at < ?", d.Time(*f.To))
+	}
+	if f.Before != nil {
+		w.Add("id < ?", *f.Before)
+	}
+	return w
+}
+
+// AuditLimit bounds an audit page.
+func AuditLimit(f audit.Filter) int {
+	if f.Limit <= 0 || f.Limit > 500 {
+		return 100
+	}
+	return f.Limit
 }
