@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -366,4 +367,74 @@ func TestOperatorCLI(t *testing.T) {
 		t.Errorf("a revoked key must be refused on the next request, got %d", got)
 	}
 	p.stop(t)
+}
+
+// Two serve processes share PostgreSQL and Redis: a write through one
+// reaches an event stream held open on the other within a second.
+func TestEventsAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := []string{
+		"DATABASE_URL=" + testkit.PostgresURL(t),
+		"REDIS_URL=" + testkit.RedisURL(t),
+		"ORDO_SECRET=" + strings.Repeat("s", 40),
+	}
+	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	runIn(t, dir, env, "a strong passphrase\n", "users", "create", "--email", "rt@example.com")
+	runIn(t, dir, env, "", "tenants", "create", "--name", "Realtime", "--owner", "rt@example.com")
+	key, errOut, _ := runIn(t, dir, env, "", "apikeys", "create", "--tenant", "realtime", "--role", "member")
+	key = strings.TrimSpace(key)
+	if !strings.HasPrefix(key, "ordo_") {
+		t.Fatalf("no key: %s", errOut)
+	}
+	var bases []string
+	for range 2 {
+		port := freePort(t)
+		start(t, dir, append(env, fmt.Sprintf("PORT=%d", port)))
+		base := fmt.Sprintf("http://127.0.0.1:%d", port)
+		waitStatus(t, base+"/readyz", 200, 10*time.Second)
+		bases = append(bases, base)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", bases[1]+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", err, res)
+	}
+	defer res.Body.Close()
+	got := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "event: ") {
+				got <- strings.TrimPrefix(sc.Text(), "event: ")
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond) // the stream is subscribed
+
+	body := `{"customer_name":"Rita","customer_email":"rita@example.com","currency":"EUR","items":[{"name":"Widget","quantity":1,"unit_price":100}]}`
+	post, _ := http.NewRequest("POST", bases[0]+"/api/v1/orders", strings.NewReader(body))
+	post.Header.Set("Authorization", "Bearer "+key)
+	post.Header.Set("Content-Type", "application/json")
+	sent := time.Now()
+	pres, err := http.DefaultClient.Do(post)
+	if err != nil || pres.StatusCode != 201 {
+		t.Fatalf("create order: %v %v", err, pres)
+	}
+	pres.Body.Close()
+	select {
+	case ev := <-got:
+		if ev != "order.created" {
+			t.Errorf("got event %q", ev)
+		}
+		t.Logf("event reached the other process after %s", time.Since(sent))
+	case <-time.After(time.Second):
+		t.Fatal("the event did not reach the other process within 1s")
+	}
 }

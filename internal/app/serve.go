@@ -41,6 +41,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Auth:         svc.auth,
 		Orders:       orders.New(svc.store, nil),
 		Store:        svc.store,
+		PubSub:       svc.pubsub,
 		Sessions:     svc.sessionManager(),
 		Limits:       limits,
 		TrustProxy:   cfg.TrustProxy,

@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/realtime"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
@@ -99,6 +100,8 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
+	// Committed events wake the event streams of every process.
+	svc.store = realtime.Notify(svc.store, svc.pubsub, log)
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

@@ -42,3 +42,16 @@ type Store interface {
 	// uuid.Nil), oldest first.
 	EventListAfter(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]Event, error)
 }
+
+// IDAt is the smallest event id of time t: events made at t or later sort
+// after it, so it is where a stream that starts "now" begins.
+func IDAt(t time.Time) uuid.UUID {
+	var u uuid.UUID
+	ms := uint64(t.UnixMilli())
+	for i := 0; i < 6; i++ {
+		u[i] = byte(ms >> (40 - 8*i))
+	}
+	u[6] = 0x70 // version 7
+	u[8] = 0x80 // RFC 4122 variant
+	return u
+}

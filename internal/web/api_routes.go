@@ -112,6 +112,9 @@ type (
 		Cursor     string `query:"cursor"`
 		Limit      int    `query:"limit" minimum:"1" maximum:"200"`
 	}
+	eventsReq struct {
+		LastEventID string `header:"Last-Event-ID" description:"Resume after this event id."`
+	}
 	orderCreateReq struct {
 		idempotencyHeader
 		orderInput
@@ -185,6 +188,9 @@ type (
 			CreatedAt time.Time    `json:"created_at"`
 		} `json:"data"`
 	}
+	// eventStream documents the text/event-stream body: lines of id,
+	// event (the type) and data (the entity as JSON).
+	eventStream string
 	versionJSON struct {
 		Version string `json:"version"`
 	}
@@ -246,6 +252,7 @@ func apiRoutes() []apiRoute {
 		{"PATCH", "/api/v1/orders/{id}", h((*Server).handleOrderUpdate), operation{id: "updateOrder", summary: "Change an order (items only while pending)", tag: "orders", req: orderUpdateReq{}, resp: order.View{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.updated"}},
 		{"DELETE", "/api/v1/orders/{id}", h((*Server).handleOrderDelete), operation{id: "deleteOrder", summary: "Delete an order (owners and admins)", tag: "orders", req: idPath{}, status: 204, errs: errsAuth, audit: "order.deleted"}},
 		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: order.View{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed"}},
+		{"GET", "/api/v1/events", h((*Server).handleEvents), operation{id: "streamEvents", summary: "Server-Sent Events of the tenant (order and member changes); resume with Last-Event-ID", tag: "events", req: eventsReq{}, resp: eventStream(""), status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/orders/{id}/history", h((*Server).handleOrderHistory), operation{id: "getOrderHistory", summary: "An order's status history", tag: "orders", req: idPath{}, resp: historyList{}, status: 200, errs: errsAuth}},
 	}
 }

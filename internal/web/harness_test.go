@@ -26,6 +26,8 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/orders"
+	"github.com/ordo/ordo/internal/pubsub"
+	"github.com/ordo/ordo/internal/realtime"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
@@ -134,6 +136,8 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	}
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
+	ps := pubsub.PubSub(pubsub.NewMemory())
+	st = realtime.Notify(st, ps, log)
 
 	var sessStore scs.Store = st.SessionStore()
 	if b.sessions == "redis" {
@@ -165,7 +169,7 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	}
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Orders: orders.New(st, nil), Store: st, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime), Limits: lim,
+		Auth: svc, Orders: orders.New(st, nil), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime), Limits: lim,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)

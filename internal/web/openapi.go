@@ -44,7 +44,11 @@ func OpenAPI(version string) ([]byte, error) {
 		if op.req != nil {
 			oc.AddReqStructure(op.req)
 		}
-		oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status))
+		if _, ok := op.resp.(eventStream); ok {
+			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status), openapi.WithContentType("text/event-stream"))
+		} else {
+			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status))
+		}
 		for _, st := range op.errs {
 			oc.AddRespStructure(Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType("application/problem+json"))
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/orders"
+	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -37,6 +38,8 @@ type Options struct {
 	Auth     *auth.Service
 	Orders   *orders.Service
 	Store    store.Store
+	// PubSub wakes event streams; nil means in-process.
+	PubSub pubsub.PubSub
 	Sessions *scs.SessionManager
 	Limits   Limits
 	// TrustProxy takes the client address from X-Forwarded-For.
@@ -53,6 +56,7 @@ type Server struct {
 	auth       *auth.Service
 	orders     *orders.Service
 	store      store.Store
+	pubsub     pubsub.PubSub
 	sessions   *scs.SessionManager
 	limits     Limits
 	trustProxy bool
@@ -68,7 +72,10 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
-		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps}
+		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub}
+	if s.pubsub == nil {
+		s.pubsub = pubsub.NewMemory()
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var h http.Handler = mux
