@@ -35,11 +35,11 @@ type Options struct {
 	// Checks are the dependencies /readyz reports on.
 	Checks []Check
 
-	Auth     *auth.Service
-	Orders   *orders.Service
-	Store    store.Store
+	Auth   *auth.Service
+	Orders *orders.Service
+	Store  store.Store
 	// PubSub wakes event streams; nil means in-process.
-	PubSub pubsub.PubSub
+	PubSub   pubsub.PubSub
 	Sessions *scs.SessionManager
 	Limits   Limits
 	// TrustProxy takes the client address from X-Forwarded-For.
