@@ -227,7 +227,7 @@ func (s *services) sessionManager() *scs.SessionManager {
 	if s.redis != nil {
 		st = goredisstore.NewWithPrefix(s.redis, "ordo:session:")
 	}
-	return web.NewSessionManager(st, strings.HasPrefix(s.cfg.BaseURL, "https://"), web.SessionIdleTimeout, web.SessionLifetime)
+	return web.NewSessionManager(st, strings.HasPrefix(s.cfg.BaseURL, "https://"), web.SessionIdleTimeout, web.SessionLifetime, s.log)
 }
 
 // limits are the rate limits of the sensitive endpoints.
@@ -248,6 +248,7 @@ func (s *services) limits() (web.Limits, error) {
 	add(&l.ResetPerAccount, 3, 15*time.Minute, 3)
 	add(&l.SignupPerIP, 10, time.Hour, 10)
 	add(&l.InvitationAccept, 20, time.Minute, 20)
+	add(&l.API, s.cfg.APIRatePerMinute, time.Minute, s.cfg.APIRateBurst)
 	return l, errors.Join(errs...)
 }
 

@@ -63,6 +63,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// Concurrency is the number of workers per job queue.
 	Concurrency map[string]int
+	// APIRatePerMinute and APIRateBurst limit API requests per client: per
+	// API key, per user, or per IP when anonymous.
+	APIRatePerMinute int
+	APIRateBurst     int
 
 	// baseURLDefaulted records that BaseURL was derived from Port.
 	baseURLDefaulted bool
@@ -150,12 +154,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	c := Config{
-		Port:            3000,
-		DataDir:         "./data",
-		LogLevel:        "info",
-		ShutdownTimeout: 25 * time.Second,
-		MaxBodyBytes:    1 << 20,
-		Concurrency:     map[string]int{},
+		Port:             3000,
+		DataDir:          "./data",
+		LogLevel:         "info",
+		ShutdownTimeout:  25 * time.Second,
+		MaxBodyBytes:     1 << 20,
+		Concurrency:      map[string]int{},
+		APIRatePerMinute: 600,
+		APIRateBurst:     100,
 	}
 	for k, v := range defaultConcurrency {
 		c.Concurrency[k] = v
@@ -305,6 +311,15 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.ShutdownTimeout = d
 	}
+	for name, dst := range map[string]*int{"ORDO_API_RATE_PER_MINUTE": &c.APIRatePerMinute, "ORDO_API_RATE_BURST": &c.APIRateBurst} {
+		if v := get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1_000_000 {
+				fail(name, "must be an integer between 1 and 1000000, got %q", v)
+			}
+			*dst = n
+		}
+	}
 	for _, q := range QueueNames() {
 		name := "ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY"
 		if v := get(name); v != "" {
@@ -405,6 +420,8 @@ func (c Config) Masked() [][2]string {
 		{"SMTP_URL", maskURL(c.SMTPURL)},
 		{"ORDO_MAIL_FROM", c.MailFrom},
 		{"ORDO_TRUST_PROXY", strconv.FormatBool(c.TrustProxy)},
+		{"ORDO_API_RATE_PER_MINUTE", strconv.Itoa(c.APIRatePerMinute)},
+		{"ORDO_API_RATE_BURST", strconv.Itoa(c.APIRateBurst)},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
 	}

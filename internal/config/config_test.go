@@ -86,6 +86,7 @@ func TestLoadErrors(t *testing.T) {
 		{"trust proxy", map[string]string{"ORDO_TRUST_PROXY": "sometimes"}, "ORDO_TRUST_PROXY"},
 		{"shutdown timeout", map[string]string{"ORDO_SHUTDOWN_TIMEOUT": "-1s"}, "ORDO_SHUTDOWN_TIMEOUT"},
 		{"concurrency", map[string]string{"ORDO_QUEUE_EMAIL_CONCURRENCY": "0"}, "ORDO_QUEUE_EMAIL_CONCURRENCY"},
+		{"api rate", map[string]string{"ORDO_API_RATE_PER_MINUTE": "fast"}, "ORDO_API_RATE_PER_MINUTE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

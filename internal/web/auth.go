@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -42,7 +43,7 @@ const (
 
 // NewSessionManager configures scs: HttpOnly, SameSite=Lax, Secure behind
 // https, with the idle and absolute timeouts (tests shorten them).
-func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duration) *scs.SessionManager {
+func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duration, log *slog.Logger) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = store
 	sm.Lifetime = lifetime
@@ -52,6 +53,13 @@ func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duratio
 	sm.Cookie.SameSite = http.SameSiteLaxMode
 	sm.Cookie.Secure = secure
 	sm.Cookie.Path = "/"
+	// When the session store is unreachable (Redis down), say so clearly
+	// instead of answering 500.
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		log.WarnContext(r.Context(), "session store unavailable", "err", err, "request_id", RequestID(r.Context()))
+		writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Type: problemType("sessions-unavailable"),
+			Detail: "your session cannot be loaded right now; please sign in again in a moment"})
+	}
 	return sm
 }
 
@@ -166,6 +174,28 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limi
 		}
 	}
 	return true
+}
+
+// withAPILimit applies the general API rate limit to /api/ requests, keyed
+// by API key, user, or IP for anonymous callers.
+func (s *Server) withAPILimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.limits.API == nil || !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		key := "api:ip:" + s.clientIP(r)
+		if p, ok := principalFrom(r.Context()); ok {
+			if p.IsAPIKey() {
+				key = "api:key:" + p.APIKeyID.String()
+			} else {
+				key = "api:user:" + p.UserID.String()
+			}
+		}
+		if s.limit(w, r, s.limits.API, key) {
+			next.ServeHTTP(w, r)
+		}
+	})
 }
 
 // withSecurityHeaders sets the headers every response carries.

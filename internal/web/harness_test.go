@@ -169,12 +169,28 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	}
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Orders: orders.New(st, nil), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime), Limits: lim,
+		Auth: svc, Orders: orders.New(st, nil), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 	})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &app{t: t, url: srv.URL, store: st, outbox: ob}
+}
+
+// newAppOnStore starts a second server on base's store and outbox, with
+// its own limits: for tests that need a setting only one server has.
+func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
+	t.Helper()
+	log := testkit.Logger(t)
+	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	require.NoError(t, err)
+	svc := auth.New(auth.Options{Store: base.store, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
+		Store: base.store, Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log), Limits: *limits})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox}
 }
 
 // memLimiter returns a limiter on an in-process store.

@@ -3,13 +3,20 @@ package web_test
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/testkit"
+	"github.com/ordo/ordo/internal/web"
 )
 
 func orderBody(customer string) map[string]any {
@@ -255,4 +262,51 @@ func TestAuditFilters(t *testing.T) {
 	require.NotEmpty(t, owner.do("GET", "/api/v1/audit-log?to=2999-01-01T00:00:00Z", nil).must(t, 200).list())
 	owner.do("GET", "/api/v1/audit-log?from=yesterday", nil).must(t, 422)
 	owner.do("GET", "/api/v1/audit-log?actor_id=me", nil).must(t, 422)
+}
+
+// The general API limit: the N+1th request gets 429 with the headers;
+// other keys, users and addresses are unaffected. In process and on Redis.
+func TestAPIRateLimit(t *testing.T) {
+	t.Parallel()
+	stores := map[string]func(t *testing.T) ratelimit.Store{
+		"memory": func(t *testing.T) ratelimit.Store {
+			st, err := ratelimit.NewMemoryStore(1000)
+			require.NoError(t, err)
+			return st
+		},
+		"redis": func(t *testing.T) ratelimit.Store {
+			opts, err := redis.ParseURL(testkit.RedisURL(t))
+			require.NoError(t, err)
+			c := redis.NewClient(opts)
+			t.Cleanup(func() { c.Close() })
+			st, err := ratelimit.NewRedisStore(c, "ordo-test:"+uuid.NewString()+":")
+			require.NoError(t, err)
+			return st
+		},
+	}
+	for name, mk := range stores {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			setup := newApp(t, backends[0], nil)
+			owner, _, _ := setup.signup(t, uniqueEmail("rl"))
+			k1 := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "a", "role": "viewer"}).must(t, 201).str("key")
+			k2 := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "b", "role": "viewer"}).must(t, 201).str("key")
+			// A second server on the same store with a tight limit.
+			lim, err := ratelimit.New(mk(t), ratelimit.Quota{Rate: 5, Per: time.Minute, Burst: 5})
+			require.NoError(t, err)
+			a := newAppOnStore(t, setup, &web.Limits{API: lim})
+			for i := range 5 {
+				r := a.withKey(k1).do("GET", "/api/v1/me", nil).must(t, 200)
+				require.Equal(t, strconv.Itoa(4-i), r.header.Get("RateLimit-Remaining"))
+			}
+			r := a.withKey(k1).do("GET", "/api/v1/me", nil).must(t, 429)
+			require.NotEmpty(t, r.header.Get("Retry-After"))
+			require.Equal(t, "5", r.header.Get("RateLimit-Limit"))
+			require.Equal(t, "0", r.header.Get("RateLimit-Remaining"))
+			require.NotEmpty(t, r.header.Get("RateLimit-Reset"))
+			require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
+			a.withKey(k2).do("GET", "/api/v1/me", nil).must(t, 200)    // another key
+			a.browser().do("GET", "/api/v1/version", nil).must(t, 200) // anonymous, by IP
+		})
+	}
 }

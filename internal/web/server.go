@@ -25,6 +25,9 @@ type Limits struct {
 	ResetPerAccount  *ratelimit.Limiter
 	SignupPerIP      *ratelimit.Limiter
 	InvitationAccept *ratelimit.Limiter
+	// API limits every /api/ request: per API key, per user, or per IP
+	// when anonymous.
+	API *ratelimit.Limiter
 }
 
 // Options configures a Server.
@@ -81,6 +84,7 @@ func New(o Options) (*Server, error) {
 	var h http.Handler = mux
 	if s.auth != nil {
 		h = s.withIdempotency(h)
+		h = s.withAPILimit(h)
 		h = s.withPrincipal(h)
 		h = s.sessions.LoadAndSave(h)
 	}
