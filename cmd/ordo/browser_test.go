@@ -1,0 +1,180 @@
+package main_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ordo/ordo/internal/testkit"
+)
+
+// browser starts a headless Chromium (Debian's package) for the test.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		testkit.Missing(t, "chromium not installed (apt-get install chromium)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil { // start the browser now
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// artifacts is where screenshots go: ORDO_TEST_ARTIFACTS, or a temporary
+// directory.
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("ORDO_TEST_ARTIFACTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	dir = filepath.Join(dir, t.Name())
+	_ = os.MkdirAll(dir, 0o755)
+	return dir
+}
+
+// shoot saves the page at desktop and phone width.
+func shoot(t *testing.T, ctx context.Context, dir, name string) {
+	t.Helper()
+	for _, vp := range []struct {
+		tag  string
+		w, h int64
+	}{{"desktop", 1280, 800}, {"phone", 375, 812}} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h)); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = os.WriteFile(filepath.Join(dir, name+"-"+vp.tag+".png"), png, 0o644)
+	}
+	_ = chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800))
+}
+
+// keepOnFailure saves the page and its HTML if the test fails.
+func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, "failure.png"), png, 0o644)
+		}
+		if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
+			_ = os.WriteFile(filepath.Join(dir, "failure.html"), []byte(html), 0o644)
+		}
+		t.Logf("failure screenshot and HTML in %s", dir)
+	})
+}
+
+// TestBrowser signs up, creates an order through the form, and watches
+// the orders list update live when an order arrives through the API.
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+
+	step("sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Ann Browser"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "ann@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Browser Co"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if !strings.Contains(text("main h1"), "Browser Co") {
+		t.Fatalf("dashboard shows %q", text("main h1"))
+	}
+	shoot(t, ctx, dir, "dashboard")
+
+	step("create an order through the form",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Form Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "form@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "12.50"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	if h := text("main h1"); !strings.Contains(h, "ORD-000001") {
+		t.Fatalf("order page shows %q", h)
+	}
+	shoot(t, ctx, dir, "order")
+
+	step("create an API key",
+		chromedp.Navigate(base+"/app/api-keys"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "live"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("new-key")),
+	)
+	key := strings.TrimSpace(text("#new-key"))
+
+	step("open the orders list", chromedp.Navigate(base+"/app/orders"), chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")))
+	shoot(t, ctx, dir, "orders")
+	time.Sleep(300 * time.Millisecond) // the page's event stream connects
+
+	body := `{"customer_name":"Live Customer","customer_email":"live@example.com","currency":"EUR","items":[{"name":"Gadget","quantity":2,"unit_price":700}]}`
+	req, _ := http.NewRequest("POST", base+"/api/v1/orders", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 201 {
+		t.Fatalf("create order through the API: %v %v", err, res)
+	}
+	res.Body.Close()
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		list, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-live]").innerText`))
+		if strings.Contains(list, "Live Customer") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the orders list did not update live within 5s; it shows:\n%s", list)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	shoot(t, ctx, dir, "orders-live")
+}
