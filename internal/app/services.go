@@ -217,7 +217,9 @@ func (s *services) readinessChecks() []web.Check {
 
 // jobRunner builds the River client that works every queue.
 func (s *services) jobRunner() (store.JobRunner, error) {
-	return s.store.JobRunner(jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store}, s.cfg.Concurrency))
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store}, s.cfg.Concurrency)
+	s.auth.RegisterWorkers(cfg.Workers)
+	return s.store.JobRunner(cfg)
 }
 
 // sessionManager keeps sessions in Redis when it is configured, in the

@@ -344,9 +344,21 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (in
 }
 
 // RequestPasswordReset e-mails a reset link if the address is registered.
-// It answers the same either way.
+// It only enqueues a job, the same single insert whether or not the
+// address exists, so neither the answer nor its timing tells; the job
+// (SendPasswordReset) does the rest.
 func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta) error {
 	email = strings.ToLower(strings.TrimSpace(email))
+	if len(email) > 254 {
+		return nil
+	}
+	_, err := s.store.JobInsert(ctx, PasswordResetArgs{Email: email, IP: m.IP, UserAgent: m.UserAgent, RequestID: m.RequestID}, nil)
+	return err
+}
+
+// SendPasswordReset creates a reset token and e-mails its link, if the
+// address is registered; the password-reset job calls it.
+func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		u, err := tx.UserGetByEmail(ctx, email)
 		if errors.Is(err, apperr.ErrNotFound) {

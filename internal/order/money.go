@@ -23,8 +23,10 @@ const (
 // lineTax is a line's tax, rounded half away from zero (amounts are never
 // negative here, so: half up).
 func lineTax(lineTotal, bp int64) int64 {
-	// lineTotal ≤ 1e15 and bp ≤ 1e4: the product fits in int64.
-	return (lineTotal*bp + 5_000) / 10_000
+	// lineTotal × bp can reach 1e19, past int64: split lineTotal so that
+	// no product exceeds 1e15. (q·10000 + r)·bp/10000 = q·bp + r·bp/10000.
+	q, r := lineTotal/10_000, lineTotal%10_000
+	return q*bp + (r*bp+5_000)/10_000
 }
 
 // Compute fills the line totals and the order's subtotal, tax and total.

@@ -26,6 +26,9 @@ func TestComputeRounding(t *testing.T) {
 		{"discount after tax", []Item{{Name: "A", Quantity: 1, UnitPrice: 1000, TaxRateBP: 1900}}, 190, 1000, 190, 1000},
 		{"zero price", []Item{{Name: "Free", Quantity: 2, UnitPrice: 0}}, 0, 0, 0, 0},
 		{"just below half", []Item{{Name: "B", Quantity: 1, UnitPrice: 4, TaxRateBP: 1249}}, 0, 4, 0, 4}, // 0.4996 → 0
+		// The largest line at 100 % tax: no overflow.
+		{"largest line", []Item{{Name: "Big", Quantity: 10_000, UnitPrice: MaxUnitPrice, TaxRateBP: MaxTaxRateBP}}, 0, MaxLineTotal, MaxLineTotal, 2 * MaxLineTotal},
+		{"split rounding", []Item{{Name: "C", Quantity: 1, UnitPrice: 12_345, TaxRateBP: 1_950}}, 0, 12_345, 2_407, 14_752}, // 2407.275 → 2407
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -82,12 +83,18 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, 
 	if err := order.Validate(&o); err != nil {
 		return order.Order{}, false, err
 	}
+	now := s.clock()
 	if idemKey != "" {
-		if prev, err := s.store.OrderGetByIdempotencyKey(ctx, p.TenantID, idemKey); err == nil {
+		prev, err := s.store.OrderGetByIdempotencyKey(ctx, p.TenantID, idemKey)
+		switch {
+		case err == nil && now.Sub(prev.CreatedAt) < idempotency.TTL:
 			return prev, true, nil
+		case err == nil:
+			// The key's day is over: it is free again, but it stays on
+			// the old order, so the new one does not record it.
+			idemKey = ""
 		}
 	}
-	now := s.clock()
 	o.ID, o.TenantID, o.Status, o.Version, o.IdempotencyKey = newID(), p.TenantID, order.StatusPending, 1, idemKey
 	o.CreatedBy, o.CreatedAt, o.UpdatedAt = p.ActorID(), now, now
 	for i := range o.Items {

@@ -153,6 +153,7 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	svc := auth.New(auth.Options{Store: st, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
 	ob := &outbox{}
 	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1})
+	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
 	runner, err := st.JobRunner(cfg)
 	require.NoError(t, err)

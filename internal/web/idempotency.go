@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"io"
 	"net/http"
@@ -52,8 +53,14 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		// The principal is part of the request: another key or user of the
+		// tenant reusing the key gets 422, never the first caller's response.
+		actor := p.UserID.String()
+		if p.IsAPIKey() {
+			actor = "key:" + p.APIKeyID.String()
+		}
 		h := sha256.New()
-		h.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+		h.Write([]byte(r.Method + " " + r.URL.Path + "\n" + actor + "\n"))
 		h.Write(body)
 		rec := idempotency.Record{TenantID: p.TenantID, Key: key, RequestHash: h.Sum(nil)}
 		got, fresh, err := s.store.IdempotencyBegin(r.Context(), rec, time.Now().UTC())
@@ -80,9 +87,12 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 			return
 		}
 		cap := &captureWriter{ResponseWriter: w}
+		st := &idemState{}
+		r = r.WithContext(context.WithValue(r.Context(), idemKey, st))
 		defer func() {
-			// Also on panic: never leave the key in flight.
-			if cap.status == 0 || cap.status >= 400 {
+			// Also on panic: never leave the key in flight. A response that
+			// holds a secret (a new API key) is never kept.
+			if cap.status == 0 || cap.status >= 400 || st.secret {
 				if err := s.store.IdempotencyRelease(r.Context(), rec.TenantID, key); err != nil {
 					s.log.WarnContext(r.Context(), "release idempotency key", "err", err)
 				}
@@ -101,6 +111,18 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(cap, r)
 	})
+}
+
+type idemState struct{ secret bool }
+
+const idemKey ctxKey = 200
+
+// secretResponse marks the response as one that must not be stored for
+// replay, because it holds a secret shown only once.
+func secretResponse(r *http.Request) {
+	if st, ok := r.Context().Value(idemKey).(*idemState); ok {
+		st.secret = true
+	}
 }
 
 // captureWriter passes a response through and keeps a copy.

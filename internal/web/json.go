@@ -30,9 +30,13 @@ func decodeJSON(r *http.Request, dst any) error {
 	if err != nil {
 		return err // *http.MaxBytesError: 413
 	}
-	// encoding/json would quietly turn bad UTF-8 into U+FFFD.
+	// encoding/json would quietly turn bad UTF-8 into U+FFFD; and no text
+	// column of PostgreSQL can hold NUL.
 	if !utf8.Valid(body) {
 		return apperr.Invalid("body", "must be valid UTF-8")
+	}
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		return apperr.Invalid("body", "must not contain NUL characters (\\u0000)")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

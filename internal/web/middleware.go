@@ -9,7 +9,11 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/ordo/ordo/internal/apperr"
 )
 
 type ctxKey int
@@ -120,6 +124,45 @@ func withBodyLimit(limit int64, next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withSaneInput refuses query strings, form fields and the headers Ordo
+// reads that are not valid UTF-8 or hold NUL: no database stores them, and
+// a client sending them gets a clear 422, not a 500.
+func withSaneInput(next http.Handler) http.Handler {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, vs := range r.URL.Query() {
+			for _, v := range vs {
+				if bad(k) || bad(v) {
+					writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Type: problemType("validation"),
+						Title: "Your request is not valid", Errors: []apperr.FieldError{{Field: k, Detail: "must be valid UTF-8 without NUL"}}})
+					return
+				}
+			}
+		}
+		for _, h := range []string{"Idempotency-Key", "If-Match", "Last-Event-ID", "X-Request-ID"} {
+			if v := r.Header.Get(h); bad(v) {
+				writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Type: problemType("validation"),
+					Title: "Your request is not valid", Errors: []apperr.FieldError{{Field: h, Detail: "must be valid UTF-8 without NUL"}}})
+				return
+			}
+		}
+		if r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			if err := r.ParseForm(); err == nil {
+				for k, vs := range r.PostForm {
+					for _, v := range vs {
+						if bad(v) {
+							writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Type: problemType("validation"),
+								Title: "Your request is not valid", Errors: []apperr.FieldError{{Field: k, Detail: "must be valid UTF-8 without NUL"}}})
+							return
+						}
+					}
+				}
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }

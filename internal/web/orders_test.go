@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -215,39 +216,56 @@ func TestOrderNumbersConcurrent(t *testing.T) {
 	})
 }
 
-// Whatever a client sends, the answer is a 4xx problem, never a 500.
+// Whatever a client sends, the answer is a 4xx problem, never a 500, on
+// every engine.
 func TestOrderBadInput(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, backends[0], nil)
-	owner, _, _ := a.signup(t, uniqueEmail("bad"))
-	raw := func(method, path, body string) *http.Response {
-		req, _ := http.NewRequest(method, a.url+path, bytes.NewBufferString(body))
-		req.Header.Set("Content-Type", "application/json")
-		res, err := owner.http.Do(req)
-		require.NoError(t, err)
-		res.Body.Close()
-		return res
-	}
-	cases := []struct{ body string }{
-		{`{"customer_name": 5}`},
-		{`{"unknown_field": 1}`},
-		{`[1,2,3]`},
-		{`{"customer_name": "A", "items": "many"}`},
-		{"{\"customer_name\": \"\xff\xfe\", \"customer_email\": \"a@b.c\", \"currency\": \"EUR\", \"items\": [{\"name\":\"x\",\"quantity\":1,\"unit_price\":1}]}"},
-		{`{"items": [{"quantity": 9223372036854775807, "unit_price": 9223372036854775807, "name": "x"}], "customer_name": "a", "customer_email": "a@b.c", "currency": "EUR"}`},
-		{`{"customer_name": "a", "customer_email": "a@b.c", "currency": "EUR", "items": [{"name": "x", "quantity": 1.5, "unit_price": 1}]}`},
-		{`not json`},
-		{``},
-	}
-	for _, c := range cases {
-		res := raw("POST", "/api/v1/orders", c.body)
-		require.Equal(t, 422, res.StatusCode, "body %q", c.body)
-		require.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
-	}
-	big := `{"notes": "` + strings.Repeat("x", 2<<20) + `"}`
-	require.Equal(t, 413, raw("POST", "/api/v1/orders", big).StatusCode)
-	require.Equal(t, 404, raw("GET", "/api/v1/orders/not-a-uuid", "").StatusCode)
-	require.Equal(t, 404, raw("PATCH", "/api/v1/orders/01234567-0000-7000-8000-000000000000", `{}`).StatusCode)
+	forEachBackend(t, func(t *testing.T, a *app) {
+		owner, _, _ := a.signup(t, uniqueEmail("bad"))
+		raw := func(method, path, body string, headers ...string) *http.Response {
+			req, _ := http.NewRequest(method, a.url+path, bytes.NewBufferString(body))
+			req.Header.Set("Content-Type", "application/json")
+			for i := 0; i+1 < len(headers); i += 2 {
+				req.Header.Set(headers[i], headers[i+1])
+			}
+			res, err := owner.http.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			return res
+		}
+		valid := `"customer_email": "a@b.c", "currency": "EUR", "items": [{"name":"x","quantity":1,"unit_price":1}]`
+		for _, body := range []string{
+			`{"customer_name": 5}`,
+			`{"unknown_field": 1}`,
+			`[1,2,3]`,
+			`{"customer_name": "A", "items": "many"}`,
+			"{\"customer_name\": \"\xff\xfe\", " + valid + "}",
+			`{"customer_name": "A\u0000nn", ` + valid + `}`,
+			`{"customer_name": "Ann", "metadata": {"a": "\u0000"}, ` + valid + `}`,
+			`{"items": [{"quantity": 9223372036854775807, "unit_price": 9223372036854775807, "name": "x"}], "customer_name": "a", "customer_email": "a@b.c", "currency": "EUR"}`,
+			`{"customer_name": "a", "customer_email": "a@b.c", "currency": "EUR", "items": [{"name": "x", "quantity": 1.5, "unit_price": 1}]}`,
+			`not json`,
+			``,
+		} {
+			res := raw("POST", "/api/v1/orders", body)
+			require.Equal(t, 422, res.StatusCode, "body %q", body)
+			require.Equal(t, "application/problem+json", res.Header.Get("Content-Type"))
+		}
+		for _, path := range []string{"/api/v1/orders?q=%00", "/api/v1/orders?customer_email=%ff", "/api/v1/audit-log?action=%00",
+			"/api/v1/audit-log?entity_id=%ff", "/app/orders?q=%ff", "/app/audit?action=%00"} {
+			require.Equal(t, 422, raw("GET", path, "").StatusCode, path)
+		}
+		require.Equal(t, 422, raw("PATCH", "/api/v1/tenant", `{"name":"x\u0000y"}`).StatusCode)
+		require.Equal(t, 422, raw("POST", "/api/v1/orders", `{}`, "Idempotency-Key", "\xff\xfe").StatusCode)
+		big := `{"notes": "` + strings.Repeat("x", 2<<20) + `"}`
+		require.Equal(t, 413, raw("POST", "/api/v1/orders", big).StatusCode)
+		require.Equal(t, 404, raw("GET", "/api/v1/orders/not-a-uuid", "").StatusCode)
+		require.Equal(t, 404, raw("PATCH", "/api/v1/orders/01234567-0000-7000-8000-000000000000", `{}`).StatusCode)
+		// The largest order the limits allow is computed without overflow.
+		huge := `{"customer_name": "Big", "customer_email": "b@b.c", "currency": "EUR", "items": [{"name": "x", "quantity": 10000, "unit_price": 100000000000, "tax_rate_bp": 10000}]}`
+		r := owner.do("POST", "/api/v1/orders", json.RawMessage(huge)).must(t, 201)
+		require.Equal(t, int64(2_000_000_000_000_000), num(r, "total"))
+	})
 }
 
 func TestAuditFilters(t *testing.T) {
@@ -309,4 +327,21 @@ func TestAPIRateLimit(t *testing.T) {
 			a.browser().do("GET", "/api/v1/version", nil).must(t, 200) // anonymous, by IP
 		})
 	}
+}
+
+// A reused key from another principal never replays the first response,
+// and responses holding a new API key are never stored.
+func TestIdempotencyPerPrincipal(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, _ := a.signup(t, uniqueEmail("ip"))
+	viewerKey := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "v", "role": "viewer"}).must(t, 201).str("key")
+	body := map[string]any{"name": "admin", "role": "admin"}
+	first := owner.doWith("POST", "/api/v1/api-keys", body, map[string]string{"Idempotency-Key": "k-123"}).must(t, 201)
+	stolen := a.withKey(viewerKey).doWith("POST", "/api/v1/api-keys", body, map[string]string{"Idempotency-Key": "k-123"})
+	require.NotEqual(t, 201, stolen.status)
+	require.NotContains(t, stolen.raw, first.str("key"))
+	again := owner.doWith("POST", "/api/v1/api-keys", body, map[string]string{"Idempotency-Key": "k-123"}).must(t, 201)
+	require.Empty(t, again.header.Get("Idempotent-Replayed"), "a secret response is not replayed")
+	require.NotEqual(t, first.str("key"), again.str("key"))
 }

@@ -88,9 +88,15 @@ func New(o Options) (*Server, error) {
 		h = s.withPrincipal(h)
 		h = s.sessions.LoadAndSave(h)
 	}
+	h = withSaneInput(h)
 	// Cookie-authenticated unsafe requests from another origin are refused
 	// (Sec-Fetch-Site / Origin checks); API clients send neither header.
-	h = http.NewCrossOriginProtection().Handler(h)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, Problem{Status: http.StatusForbidden, Type: problemType("cross-origin"),
+			Detail: "cross-origin requests with a session cookie are refused; use an API key"})
+	}))
+	h = cop.Handler(h)
 	h = withSecurityHeaders(o.HSTS, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
 	h = withRecover(o.Log, h)

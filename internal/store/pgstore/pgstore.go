@@ -200,6 +200,8 @@ func interpretError(err error, what string) error {
 			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " refers to something that does not exist"}
 		case "23514", "23502": // check_violation, not_null_violation
 			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has a value out of range"}
+		case "22021", "22P05", "22001": // bad encoding, NUL in text, too long
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has text the database cannot store"}
 		}
 	}
 	return err

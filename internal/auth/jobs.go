@@ -1,0 +1,39 @@
+package auth
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+)
+
+// PasswordResetArgs asks for a reset link for an address that may or may
+// not be registered. The request only enqueues it, so that a registered
+// and an unknown address look the same from outside.
+type PasswordResetArgs struct {
+	Email     string `json:"email"`
+	IP        string `json:"ip"`
+	UserAgent string `json:"user_agent"`
+	RequestID string `json:"request_id"`
+}
+
+func (PasswordResetArgs) Kind() string { return "password_reset_request" }
+
+func (PasswordResetArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "email", MaxAttempts: 5}
+}
+
+// PasswordResetWorker works PasswordResetArgs.
+type PasswordResetWorker struct {
+	river.WorkerDefaults[PasswordResetArgs]
+	Service *Service
+}
+
+func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
+	a := job.Args
+	return w.Service.SendPasswordReset(ctx, a.Email, Meta{IP: a.IP, UserAgent: a.UserAgent, RequestID: a.RequestID})
+}
+
+// RegisterWorkers adds the account jobs' workers.
+func (s *Service) RegisterWorkers(w *river.Workers) {
+	river.AddWorker(w, &PasswordResetWorker{Service: s})
+}
