@@ -210,6 +210,9 @@ func (s *Service) createTenant(ctx context.Context, tx store.Tx, now time.Time, 
 	if err := writeAudit(ctx, tx, now, t.ID, p, m, "tenant.created", "tenant", t.ID.String(), map[string]any{"name": t.Name, "slug": t.Slug}); err != nil {
 		return tenant.Tenant{}, err
 	}
+	if err := writeEvent(ctx, tx, now, t.ID, event.MemberAdded, owner.ID.String(), map[string]any{"user_id": owner.ID, "email": owner.Email, "role": account.RoleOwner}); err != nil {
+		return tenant.Tenant{}, err
+	}
 	return t, nil
 }
 

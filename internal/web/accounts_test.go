@@ -42,15 +42,25 @@ func TestSignupLoginLogout(t *testing.T) {
 		c.do("POST", "/api/v1/auth/logout", nil).must(t, 204)
 		c.do("GET", "/api/v1/me", nil).must(t, 401)
 
-		// Session fixation: the token before login is not the one after.
+		// Session fixation: an attacker plants their own live session token
+		// in the victim's browser; logging in must replace it.
+		attacker, _, _ := a.signup(t, uniqueEmail("attacker"))
+		planted := sessionCookie(t, attacker)
+		require.NotEmpty(t, planted)
 		c2 := a.browser()
+		u, _ := url.Parse(a.url)
+		c2.http.Jar.SetCookies(u, []*http.Cookie{{Name: "ordo_session", Value: planted, Path: "/"}})
 		c2.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "wrong password!"}).must(t, 401)
-		before := sessionCookie(t, c2)
 		c2.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
 		after := sessionCookie(t, c2)
 		require.NotEmpty(t, after)
-		require.NotEqual(t, before, after, "login must issue a new session token")
-		c2.do("GET", "/api/v1/me", nil).must(t, 200)
+		require.NotEqual(t, planted, after, "login must issue a new session token")
+		me2 := c2.do("GET", "/api/v1/me", nil).must(t, 200)
+		require.Equal(t, email, me2.str("principal", "email"))
+		// The planted token never carries the victim's login (scs even
+		// drops it when it renews the token).
+		attackerMe := attacker.do("GET", "/api/v1/me", nil)
+		require.NotEqual(t, email, attackerMe.str("principal", "email"))
 	})
 }
 

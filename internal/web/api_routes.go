@@ -32,8 +32,14 @@ type operation struct {
 	// errs are the problem statuses the route may answer.
 	errs []int
 	// audit is the audit action one successful call writes; "" for reads
-	// and session-only changes (listed in noAudit).
+	// and for the session-only changes listed in NoAudit.
 	audit string
+}
+
+// NoAudit lists the routes that change no data, only which tenant a
+// session works in, and so write no audit entry.
+var NoAudit = map[string]bool{
+	"POST /api/v1/tenants/{id}/switch": true,
 }
 
 // Request shapes, for the OpenAPI document. The handlers decode the same
@@ -119,6 +125,10 @@ type (
 		idempotencyHeader
 		orderInput
 	}
+	orderGetReq struct {
+		idPath
+		IfNoneMatch string `header:"If-None-Match" description:"An ETag you hold: 304 if the order is unchanged."`
+	}
 	orderListReq struct {
 		Limit         int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
 		Cursor        string `query:"cursor" description:"next_cursor of the previous page."`
@@ -191,6 +201,15 @@ type (
 	// eventStream documents the text/event-stream body: lines of id,
 	// event (the type) and data (the entity as JSON).
 	eventStream string
+	orderResp   struct {
+		ETag string `header:"ETag" description:"The order's version; send it back as If-Match."`
+		order.View
+	}
+	orderCreatedResp struct {
+		Location           string `header:"Location" description:"The new order's URL."`
+		IdempotentReplayed string `header:"Idempotent-Replayed" description:"true when this is a replay of an earlier response."`
+		orderResp
+	}
 	versionJSON struct {
 		Version string `json:"version"`
 	}
@@ -247,11 +266,11 @@ func apiRoutes() []apiRoute {
 		{"GET", "/api/v1/audit-log", h((*Server).handleAuditList), operation{id: "listAuditLog", summary: "The tenant's audit log, newest first", tag: "audit", req: auditListReq{}, resp: auditList{}, status: 200, errs: errsAuth}},
 
 		{"GET", "/api/v1/orders", h((*Server).handleOrderList), operation{id: "listOrders", summary: "A page of orders", tag: "orders", req: orderListReq{}, resp: orderList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: order.View{}, status: 201, errs: append(errsAuth, 409), audit: "order.created"}},
-		{"GET", "/api/v1/orders/{id}", h((*Server).handleOrderGet), operation{id: "getOrder", summary: "One order, with its ETag", tag: "orders", req: idPath{}, resp: order.View{}, status: 200, errs: errsAuth}},
-		{"PATCH", "/api/v1/orders/{id}", h((*Server).handleOrderUpdate), operation{id: "updateOrder", summary: "Change an order (items only while pending)", tag: "orders", req: orderUpdateReq{}, resp: order.View{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.updated"}},
+		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: orderCreatedResp{}, status: 201, errs: append(errsAuth, 409), audit: "order.created"}},
+		{"GET", "/api/v1/orders/{id}", h((*Server).handleOrderGet), operation{id: "getOrder", summary: "One order, with its ETag", tag: "orders", req: orderGetReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 304)}},
+		{"PATCH", "/api/v1/orders/{id}", h((*Server).handleOrderUpdate), operation{id: "updateOrder", summary: "Change an order (items only while pending)", tag: "orders", req: orderUpdateReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.updated"}},
 		{"DELETE", "/api/v1/orders/{id}", h((*Server).handleOrderDelete), operation{id: "deleteOrder", summary: "Delete an order (owners and admins)", tag: "orders", req: idPath{}, status: 204, errs: errsAuth, audit: "order.deleted"}},
-		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: order.View{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed"}},
+		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed"}},
 		{"GET", "/api/v1/events", h((*Server).handleEvents), operation{id: "streamEvents", summary: "Server-Sent Events of the tenant (order and member changes); resume with Last-Event-ID", tag: "events", req: eventsReq{}, resp: eventStream(""), status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/orders/{id}/history", h((*Server).handleOrderHistory), operation{id: "getOrderHistory", summary: "An order's status history", tag: "orders", req: idPath{}, resp: historyList{}, status: 200, errs: errsAuth}},
 	}

@@ -164,9 +164,16 @@ func TestIsolationMatrix(t *testing.T) {
 			"/app/invitations/" + invB + "/revoke",
 			"/app/api-keys/" + keyBID + "/revoke",
 			"/app/tenants/" + tenantB + "/switch",
+			"/app/orders/" + orderB,
+			"/app/orders/" + orderB + "/transition",
+			"/app/orders/" + orderB + "/delete",
 		} {
-			p := ownerA.post(t, path, url.Values{"role": {"viewer"}})
+			p := ownerA.post(t, path, url.Values{"role": {"viewer"}, "to": {"cancelled"}, "customer_name": {"x"}, "customer_email": {"x@y.z"},
+				"currency": {"EUR"}, "items.0.name": {"x"}, "items.0.quantity": {"1"}, "items.0.price": {"1"}, "version": {"1"}, "pending": {"true"}})
 			require.Equal(t, 404, p.status, "POST %s", path)
+		}
+		for _, path := range []string{"/app/orders/" + orderB, "/app/orders/" + orderB + "/edit"} {
+			require.Equal(t, 404, ownerA.get(t, path).status, "GET %s", path)
 		}
 
 		// Nothing in B changed.
@@ -194,7 +201,7 @@ func TestIsolationMatrix(t *testing.T) {
 				}
 			}
 		}
-		for _, path := range []string{"/app/members", "/app/api-keys", "/app/audit", "/app/tenants"} {
+		for _, path := range []string{"/app/members", "/app/api-keys", "/app/audit", "/app/tenants", "/app/orders", "/app/orders?q=Bee"} {
 			p := ownerA.get(t, path)
 			require.Equal(t, 200, p.status, path)
 			for id := range bIDs {

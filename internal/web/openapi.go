@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -49,7 +50,15 @@ func OpenAPI(version string) ([]byte, error) {
 		} else {
 			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status))
 		}
-		for _, st := range op.errs {
+		errs := op.errs
+		if rt.method == http.MethodPost && !op.public && !slices.Contains(errs, 409) {
+			errs = append(errs, 409) // an Idempotency-Key still in flight
+		}
+		for _, st := range errs {
+			if st == http.StatusNotModified {
+				oc.AddRespStructure(nil, openapi.WithHTTPStatus(st))
+				continue
+			}
 			oc.AddRespStructure(Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType("application/problem+json"))
 		}
 		if err := r.AddOperation(oc); err != nil {

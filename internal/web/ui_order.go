@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,8 +99,13 @@ type orderForm struct {
 type itemRow struct {
 	Index                              int
 	SKU, Name, Quantity, Price, TaxPct string
+	// Description and Metadata are not edited on the form but carried
+	// through it, so that saving keeps them.
+	Description, Metadata string
 }
 
+// formRows is the least number of item rows a form shows; an order with
+// more items shows them all, plus two empty rows.
 const formRows = 6
 
 var formCurrencies = []string{"EUR", "USD", "GBP", "CHF", "SEK", "JPY", "CAD", "AUD"}
@@ -110,7 +117,8 @@ func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) {
 }
 
 func blankRows(rows []itemRow) []itemRow {
-	for len(rows) < formRows {
+	want := max(formRows, len(rows)+2)
+	for len(rows) < want {
 		rows = append(rows, itemRow{Quantity: "1", TaxPct: "20"})
 	}
 	for i := range rows {
@@ -126,22 +134,29 @@ func readOrderForm(r *http.Request) (order.Order, []itemRow, error) {
 	o := order.Order{CustomerName: f("customer_name"), CustomerEmail: f("customer_email"), CustomerPhone: f("customer_phone"),
 		Currency: f("currency"), Notes: r.PostFormValue("notes"), ExternalRef: f("external_ref")}
 	if f("ship_line1") != "" || f("ship_city") != "" {
-		o.ShippingAddress = &order.Address{Line1: f("ship_line1"), City: f("ship_city"), PostalCode: f("ship_postal_code"), Country: strings.ToUpper(f("ship_country"))}
+		o.ShippingAddress = &order.Address{Name: f("ship_name"), Line1: f("ship_line1"), Line2: f("ship_line2"), City: f("ship_city"),
+			Region: f("ship_region"), PostalCode: f("ship_postal_code"), Country: strings.ToUpper(f("ship_country"))}
 	}
+	n, _ := strconv.Atoi(f("rows"))
+	n = min(max(n, formRows), order.MaxItems+2)
 	var v apperr.Validation
 	var err error
 	if o.Discount, err = order.ParseMoney(f("discount"), o.Currency); err != nil {
 		v.Add("discount", err.Error())
 	}
 	var rows []itemRow
-	for i := range formRows {
+	for i := range n {
 		p := "items." + strconv.Itoa(i) + "."
-		row := itemRow{SKU: f(p + "sku"), Name: f(p + "name"), Quantity: f(p + "quantity"), Price: f(p + "price"), TaxPct: f(p + "tax")}
+		row := itemRow{SKU: f(p + "sku"), Name: f(p + "name"), Quantity: f(p + "quantity"), Price: f(p + "price"), TaxPct: f(p + "tax"),
+			Description: r.PostFormValue(p + "description"), Metadata: f(p + "metadata")}
 		rows = append(rows, row)
 		if row.Name == "" && row.SKU == "" && row.Price == "" {
 			continue
 		}
-		it := order.Item{SKU: row.SKU, Name: row.Name}
+		it := order.Item{SKU: row.SKU, Name: row.Name, Description: row.Description}
+		if row.Metadata != "" {
+			it.Metadata = json.RawMessage(row.Metadata)
+		}
 		field := "items[" + strconv.Itoa(len(o.Items)) + "]."
 		if it.Quantity, err = strconv.ParseInt(row.Quantity, 10, 64); err != nil {
 			v.Add(field+"quantity", "must be a whole number")
@@ -195,15 +210,25 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
 		"discount": strings.TrimSuffix(order.FormatMoney(o.Discount, o.Currency), " "+o.Currency)}
 	if a := o.ShippingAddress; a != nil {
 		form["ship_line1"], form["ship_city"], form["ship_postal_code"], form["ship_country"] = a.Line1, a.City, a.PostalCode, a.Country
+		form["ship_name"], form["ship_line2"], form["ship_region"] = a.Name, a.Line2, a.Region
 	}
 	var rows []itemRow
 	for _, it := range o.Items {
+		meta := string(it.Metadata)
+		if meta == "{}" {
+			meta = ""
+		}
 		rows = append(rows, itemRow{SKU: it.SKU, Name: it.Name, Quantity: strconv.FormatInt(it.Quantity, 10),
-			Price:  strings.ReplaceAll(strings.TrimSuffix(order.FormatMoney(it.UnitPrice, o.Currency), " "+o.Currency), ",", ""),
-			TaxPct: strconv.FormatFloat(float64(it.TaxRateBP)/100, 'f', -1, 64)})
+			Price:       strings.ReplaceAll(strings.TrimSuffix(order.FormatMoney(it.UnitPrice, o.Currency), " "+o.Currency), ",", ""),
+			TaxPct:      strconv.FormatFloat(float64(it.TaxRateBP)/100, 'f', -1, 64),
+			Description: it.Description, Metadata: meta})
+	}
+	currencies := formCurrencies
+	if !slices.Contains(currencies, o.Currency) {
+		currencies = append([]string{o.Currency}, currencies...)
 	}
 	v := view{Title: "Edit " + o.DisplayNumber(), Form: form,
-		Data: orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending, Currency: formCurrencies, Rows: blankRows(rows)}}
+		Data: orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending, Currency: currencies, Rows: blankRows(rows)}}
 	s.render(w, r, http.StatusOK, "order_form", v)
 }
 
@@ -215,7 +240,7 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o, rows, err := readOrderForm(r)
-	v := view{Title: "Edit order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country", "version")}
+	v := view{Title: "Edit order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_name", "ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "version")}
 	pending := r.PostFormValue("pending") == "true"
 	v.Data = orderForm{ID: id.String(), Editing: true, Pending: pending, Currency: formCurrencies, Rows: rows}
 	if err != nil {

@@ -1,8 +1,10 @@
 package web_test
 
 import (
+	"html"
 	"net/url"
 	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -77,4 +79,45 @@ func TestUIOrders(t *testing.T) {
 			require.Equal(t, 404, owner.get(t, "/app/orders/"+id).status)
 		})
 	}
+}
+
+// Saving the edit form unchanged keeps everything the form does not show:
+// items beyond the default rows, descriptions, metadata, address lines.
+func TestUIOrderEditKeepsData(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, _ := a.signup(t, uniqueEmail("keep"))
+	body := orderBody("Keep K")
+	var items []any
+	for i := range 8 {
+		items = append(items, map[string]any{"name": "Item " + strconv.Itoa(i), "description": "desc " + strconv.Itoa(i),
+			"quantity": 1, "unit_price": 100, "metadata": map[string]any{"i": i}})
+	}
+	body["items"] = items
+	body["currency"] = "NOK"
+	body["shipping_address"] = map[string]any{"name": "Keep", "line1": "1 St", "line2": "Flat 2", "city": "Oslo", "region": "Oslo", "country": "NO"}
+	before := owner.do("POST", "/api/v1/orders", body).must(t, 201)
+	id := before.str("id")
+
+	edit := owner.get(t, "/app/orders/"+id+"/edit")
+	form := url.Values{}
+	for _, m := range regexp.MustCompile(`name="([^"]+)" (?:type="[^"]*" )?value="([^"]*)"`).FindAllStringSubmatch(edit.body, -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	form.Set("currency", "NOK")
+	form.Set("notes", "only the notes change")
+	require.Equal(t, 200, owner.post(t, "/app/orders/"+id, form).status)
+
+	after := owner.do("GET", "/api/v1/orders/"+id, nil).must(t, 200)
+	require.Equal(t, num(before, "total"), num(after, "total"))
+	require.Equal(t, "NOK", after.str("currency"))
+	require.Equal(t, "only the notes change", after.str("notes"))
+	got := after.body["items"].([]any)
+	require.Len(t, got, 8)
+	last := got[7].(map[string]any)
+	require.Equal(t, "desc 7", last["description"])
+	require.Equal(t, map[string]any{"i": float64(7)}, last["metadata"])
+	addr := after.body["shipping_address"].(map[string]any)
+	require.Equal(t, "Flat 2", addr["line2"])
+	require.Equal(t, "Oslo", addr["region"])
 }
