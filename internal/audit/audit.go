@@ -15,6 +15,7 @@ import (
 type Entry struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
+	ActorType  string     // "user", "api_key" or "system"
 	ActorID    *uuid.UUID // user or API key; nil for the system
 	ActorName  string
 	ActorEmail string

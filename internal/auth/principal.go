@@ -49,6 +49,17 @@ func (p Principal) ActorID() *uuid.UUID {
 	return &id
 }
 
+// ActorType is "user", "api_key", or "system" for the operator.
+func (p Principal) ActorType() string {
+	switch {
+	case p.IsAPIKey():
+		return "api_key"
+	case p.UserID != uuid.Nil:
+		return "user"
+	}
+	return "system"
+}
+
 // ActorName is the name recorded in the audit log.
 func (p Principal) ActorName() string {
 	if p.IsAPIKey() {
@@ -76,7 +87,7 @@ func (p Principal) AuditEntry(m Meta, now time.Time, tenantID uuid.UUID, action,
 		meta = b
 	}
 	return audit.Entry{
-		ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, ActorID: p.ActorID(), ActorName: p.ActorName(), ActorEmail: p.Email,
+		ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, ActorType: p.ActorType(), ActorID: p.ActorID(), ActorName: p.ActorName(), ActorEmail: p.Email,
 		Action: action, EntityType: entityType, EntityID: entityID, IP: m.IP, UserAgent: m.UserAgent, RequestID: m.RequestID,
 		Metadata: meta, CreatedAt: now,
 	}, nil

@@ -78,6 +78,7 @@ type auditJSON struct {
 	Action     string     `json:"action"`
 	EntityType string     `json:"entity_type"`
 	EntityID   string     `json:"entity_id"`
+	ActorType  string     `json:"actor_type"`
 	ActorID    *uuid.UUID `json:"actor_id"`
 	ActorName  string     `json:"actor_name"`
 	ActorEmail string     `json:"actor_email"`
@@ -93,7 +94,7 @@ func toAuditJSON(e audit.Entry) auditJSON {
 	if len(e.Metadata) > 0 {
 		meta = e.Metadata
 	}
-	return auditJSON{ID: e.ID, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID, ActorID: e.ActorID,
+	return auditJSON{ID: e.ID, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID, ActorType: e.ActorType, ActorID: e.ActorID,
 		ActorName: e.ActorName, ActorEmail: e.ActorEmail, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Metadata: meta, CreatedAt: e.CreatedAt}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -56,7 +57,7 @@ func decodeJSON(r *http.Request, dst any) error {
 			if field == "" {
 				field = "body"
 			}
-			return apperr.Invalid(field, "must be a "+typ.Type.String())
+			return apperr.Invalid(field, "must be "+jsonKind(typ.Type)+", not "+typ.Value)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 			return apperr.Invalid(name, "is not a known field")
@@ -77,4 +78,30 @@ func pathID(r *http.Request, name, what string) (uuid.UUID, error) {
 		return uuid.Nil, apperr.NotFound(what)
 	}
 	return id, nil
+}
+
+// jsonKind names what JSON a Go type expects, for error messages.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a JSON value"
+		}
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another type"
 }

@@ -97,6 +97,7 @@ func TestOrdersAPI(t *testing.T) {
 		snap := del[0]["metadata"].(map[string]any)["snapshot"].(map[string]any)
 		require.Equal(t, "ORD-000001", snap["number"])
 		require.NotEmpty(t, del[0]["request_id"])
+		require.Equal(t, "user", del[0]["actor_type"])
 
 		upd := owner.do("GET", "/api/v1/audit-log?action=order.updated", nil).must(t, 200).list()
 		require.Len(t, upd, 2)

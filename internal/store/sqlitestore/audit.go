@@ -11,7 +11,7 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
-const auditColumns = `id, tenant_id, actor_id, actor_name, actor_email, action, entity_type, entity_id, order_id, ip, user_agent, request_id, metadata, created_at`
+const auditColumns = `id, tenant_id, actor_id, actor_name, actor_email, action, entity_type, entity_id, order_id, ip, user_agent, request_id, actor_type, metadata, created_at`
 
 func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 	meta := e.Metadata
@@ -20,8 +20,8 @@ func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 	}
 	_, err := q.db.ExecContext(ctx, `
 		INSERT INTO audit_log (`+auditColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, string(meta), ts(e.CreatedAt))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, e.ActorType, string(meta), ts(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("AuditInsert(%s): %w", e.Action, interpretError(err, "audit entry"))
 	}
@@ -38,7 +38,7 @@ func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Fil
 	out, err := collect(rows, func(r scanner) (audit.Entry, error) {
 		var e audit.Entry
 		var meta string
-		err := r.Scan(&e.ID, &e.TenantID, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.OrderID, &e.IP, &e.UserAgent, &e.RequestID, &meta, timeCol{&e.CreatedAt})
+		err := r.Scan(&e.ID, &e.TenantID, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.OrderID, &e.IP, &e.UserAgent, &e.RequestID, &e.ActorType, &meta, timeCol{&e.CreatedAt})
 		e.Metadata = []byte(meta)
 		return e, err
 	})

@@ -208,7 +208,7 @@ func testAudit(t *testing.T, s store.Store) {
 	tenantB, _ := seedTenantUser(t, s)
 	var ids []uuid.UUID
 	for i, action := range []string{"auth.login", "member.role_changed", "auth.login"} {
-		e := audit.Entry{ID: newID(), TenantID: tenantA, ActorID: &actor.ID, ActorEmail: actor.Email, Action: action,
+		e := audit.Entry{ID: newID(), TenantID: tenantA, ActorType: "user", ActorID: &actor.ID, ActorEmail: actor.Email, Action: action, RequestID: "req-1",
 			EntityType: "user", EntityID: actor.ID.String(), IP: "192.0.2.1", UserAgent: "test",
 			Metadata: json.RawMessage(`{"n":` + string(rune('0'+i)) + `}`), CreatedAt: now()}
 		require.NoError(t, s.AuditInsert(ctx, e))
@@ -222,6 +222,8 @@ func testAudit(t *testing.T, s store.Store) {
 	require.Equal(t, ids[2], all[0].ID, "newest first")
 	require.JSONEq(t, `{"n":2}`, string(all[0].Metadata))
 	require.Equal(t, "192.0.2.1", all[0].IP)
+	require.Equal(t, "user", all[0].ActorType)
+	require.Equal(t, "req-1", all[0].RequestID)
 
 	logins, err := s.AuditList(ctx, tenantA, audit.Filter{Action: "auth.login"})
 	require.NoError(t, err)

@@ -12,6 +12,8 @@ CREATE UNIQUE INDEX orders_idempotency_idx ON orders (tenant_id, idempotency_key
 CREATE INDEX orders_tenant_created_idx ON orders (tenant_id, created_at, id);
 
 ALTER TABLE audit_log ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+-- Who acted: a user, an API key, or the operator/system.
+ALTER TABLE audit_log ADD COLUMN actor_type TEXT NOT NULL DEFAULT 'system';
 CREATE INDEX audit_log_tenant_action_idx ON audit_log (tenant_id, action, id);
 
 -- One row per Idempotency-Key and tenant, kept 24 hours.
@@ -32,6 +34,7 @@ CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
 -- +goose Down
 DROP TABLE idempotency_keys;
 DROP INDEX audit_log_tenant_action_idx;
+ALTER TABLE audit_log DROP COLUMN actor_type;
 ALTER TABLE audit_log DROP COLUMN request_id;
 DROP INDEX orders_tenant_created_idx;
 DROP INDEX orders_idempotency_idx;
