@@ -66,7 +66,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		return usageError{err.Error()}
 	}
 
-	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, storeOnly: true})
+	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, storeOnly: true, redis: true})
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,11 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 	if err != nil {
 		return err
 	}
-	as := auth.New(auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL})
+	ao := auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL}
+	if svc.redis != nil {
+		ao.Cache = svc.cache // so that revoking drops what the servers cache
+	}
+	as := auth.New(ao)
 
 	switch cmd + " " + sub {
 	case "users create":

@@ -54,6 +54,9 @@ type openOpts struct {
 	// storeOnly opens just the database: migrate and seed must not depend
 	// on Redis, S3 or SMTP being up.
 	storeOnly bool
+	// redis also opens Redis with storeOnly: operator commands that revoke
+	// access must drop what the servers cache.
+	redis bool
 }
 
 // openServices opens the adapters that cfg selects. In embedded mode it
@@ -90,6 +93,12 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.store = s
 	}
 	if o.storeOnly {
+		if o.redis {
+			if err := svc.openRedisRoles(); err != nil {
+				svc.close()
+				return nil, err
+			}
+		}
 		return svc, nil
 	}
 	if err := svc.openBlobs(ctx); err != nil {
@@ -118,7 +127,13 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
-	svc.auth = auth.New(auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL})
+	ao := auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL}
+	if svc.redis != nil {
+		// Only a shared cache: every process must see invalidations. In
+		// embedded mode the database is local and fast anyway.
+		ao.Cache = svc.cache
+	}
+	svc.auth = auth.New(ao)
 	return svc, nil
 }
 

@@ -74,11 +74,14 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID, m
 	if err := require(p, account.ActAPIKeyManage); err != nil {
 		return err
 	}
+	var prefix string
+	defer func() { s.forget(ctx, apiKeyCacheKey(prefix)) }()
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		k, err := tx.APIKeyGet(ctx, p.TenantID, id)
 		if err != nil {
 			return err
 		}
+		prefix = k.Prefix
 		now := s.clock()
 		if err := tx.APIKeyRevoke(ctx, p.TenantID, id, now); err != nil {
 			return err
@@ -94,7 +97,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (Principa
 	if !ok {
 		return Principal{}, apperr.ErrUnauthorized
 	}
-	k, err := s.store.APIKeyGetByPrefix(ctx, prefix)
+	k, err := s.apiKeyForAuth(ctx, prefix)
 	if err != nil {
 		if apperr.HTTPStatus(err) == 404 {
 			return Principal{}, apperr.ErrUnauthorized
@@ -109,6 +112,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (Principa
 		if err := s.store.APIKeyTouch(ctx, k.ID, now); err != nil {
 			s.log.WarnContext(ctx, "record API key use", "key_id", k.ID, "err", err)
 		}
+		s.forget(ctx, apiKeyCacheKey(prefix)) // the next read caches the new time
 	}
 	return Principal{APIKeyID: k.ID, APIKeyName: k.Name, TenantID: k.TenantID, Role: k.Role}, nil
 }

@@ -211,5 +211,6 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m Meta) 
 	if err != nil {
 		return account.User{}, uuid.Nil, err
 	}
+	s.forget(ctx, memberCacheKey(inv.TenantID, u.ID))
 	return u, inv.TenantID, nil
 }

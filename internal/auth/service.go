@@ -21,6 +21,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
@@ -41,6 +42,7 @@ var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized, Msg: "inval
 // Service implements the account operations.
 type Service struct {
 	store   store.Store
+	cache   cache.Cache // nil: no caching
 	hasher  *Hasher
 	log     *slog.Logger
 	baseURL string
@@ -49,7 +51,11 @@ type Service struct {
 
 // Options configures a Service.
 type Options struct {
-	Store   store.Store
+	Store store.Store
+	// Cache, when set, caches what authentication reads on every request.
+	// Use a cache every process shares (Redis), or none: invalidation must
+	// reach every process.
+	Cache   cache.Cache
 	Hasher  *Hasher
 	Log     *slog.Logger
 	BaseURL string           // for links in e-mails
@@ -62,7 +68,7 @@ func New(o Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: o.Store, hasher: o.Hasher, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
+	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
 }
 
 // clock returns the current time at the precision both engines keep.
@@ -336,6 +342,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (in
 		return 0, apperr.Forbidden("only users have sessions")
 	}
 	var epoch int64
+	defer s.forget(ctx, userCacheKey(p.UserID))
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, s.clock()); err != nil {
@@ -425,6 +432,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 	if err != nil {
 		return account.User{}, err
 	}
+	s.forget(ctx, userCacheKey(u.ID))
 	return u, nil
 }
 
@@ -459,6 +467,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 	if err != nil {
 		return 0, err
 	}
+	s.forget(ctx, userCacheKey(u.ID))
 	return epoch, nil
 }
 
@@ -534,6 +543,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) 
 	if err != nil {
 		return account.User{}, err
 	}
+	s.forget(ctx, userCacheKey(u.ID))
 	return u, nil
 }
 

@@ -67,6 +67,9 @@ func (s *Service) CreateTenant(ctx context.Context, p Principal, name string, m 
 		t, err = s.createTenant(ctx, tx, s.clock(), u, name, m)
 		return err
 	})
+	if err == nil {
+		s.forget(ctx, memberCacheKey(t.ID, p.UserID))
+	}
 	return t, err
 }
 
@@ -139,6 +142,7 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID,
 	if !role.Valid() {
 		return apperr.Invalid("role", "must be owner, admin, member or viewer")
 	}
+	defer s.forget(ctx, memberCacheKey(p.TenantID, userID))
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
 		if err != nil {
@@ -185,6 +189,7 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 	if err := require(p, action); err != nil {
 		return err
 	}
+	defer s.forget(ctx, memberCacheKey(p.TenantID, userID))
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
 		if err != nil {
@@ -217,25 +222,25 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 // the session epoch, acting in tenantID if they are (still) a member. A
 // stale epoch or a deleted user is apperr.ErrUnauthorized.
 func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID) (Principal, error) {
-	u, err := s.store.UserGetByID(ctx, userID)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.SessionEpoch != epoch) {
+	u, err := s.userForAuth(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Epoch != epoch) {
 		return Principal{}, apperr.ErrUnauthorized
 	}
 	if err != nil {
 		return Principal{}, err
 	}
-	p := userPrincipal(u)
+	p := Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
 	if tenantID == uuid.Nil {
 		return p, nil
 	}
-	mem, err := s.store.MembershipGet(ctx, tenantID, userID)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return p, nil // removed from the tenant: no access to it any more
-	}
+	role, err := s.roleFor(ctx, tenantID, userID)
 	if err != nil {
 		return Principal{}, err
 	}
-	p.TenantID, p.Role = tenantID, mem.Role
+	if role == "" {
+		return p, nil // removed from the tenant: no access to it any more
+	}
+	p.TenantID, p.Role = tenantID, role
 	return p, nil
 }
 

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/web"
 )
 
@@ -334,4 +336,32 @@ func TestSessionExpiry(t *testing.T) {
 			c.do("GET", "/api/v1/me", nil).must(t, 401)
 		})
 	}
+}
+
+// With the cache on, what authentication reads is served from Redis, and
+// removing a member or revoking a key still takes effect on the very next
+// request.
+func TestAuthCacheInvalidation(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[2], nil) // postgres+redis: the cache is on
+	require.NotNil(t, a.cache)
+	ctx := context.Background()
+	owner, _, tid := a.signup(t, uniqueEmail("cache"))
+	member, memberID := a.joinAs(t, owner, account.RoleMember)
+	member.do("GET", "/api/v1/members", nil).must(t, 200)
+	_, cachedRole, err := a.cache.Get(ctx, "auth:member:"+tid+":"+memberID)
+	require.NoError(t, err)
+	require.True(t, cachedRole, "the membership is served from the cache")
+	owner.do("DELETE", "/api/v1/members/"+memberID, nil).must(t, 204)
+	member.do("GET", "/api/v1/members", nil).must(t, 404)
+
+	r := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "c", "role": "viewer"}).must(t, 201)
+	key, id, prefix := r.str("key"), r.str("id"), r.str("prefix")
+	a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 200)
+	a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 200)
+	_, cachedKey, err := a.cache.Get(ctx, "auth:apikey:"+prefix)
+	require.NoError(t, err)
+	require.True(t, cachedKey, "the key is served from the cache")
+	owner.do("DELETE", "/api/v1/api-keys/"+id, nil).must(t, 204)
+	a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 401)
 }

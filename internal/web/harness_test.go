@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/orders"
@@ -111,6 +112,7 @@ type app struct {
 	url    string
 	store  store.Store
 	outbox *outbox
+	cache  cache.Cache // the auth cache; nil unless the backend has Redis
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -140,17 +142,22 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	st = realtime.Notify(st, ps, log)
 
 	var sessStore scs.Store = st.SessionStore()
+	var authCache cache.Cache
 	if b.sessions == "redis" {
+		// With Redis, sessions live there and authentication is cached
+		// there: every test on this backend runs with the cache on.
 		opts, err := redis.ParseURL(testkit.RedisURL(t))
 		require.NoError(t, err)
 		rc := redis.NewClient(opts)
 		t.Cleanup(func() { rc.Close() })
-		sessStore = goredisstore.NewWithPrefix(rc, "ordo-test:"+uuid.NewString()+":session:")
+		prefix := "ordo-test:" + uuid.NewString() + ":"
+		sessStore = goredisstore.NewWithPrefix(rc, prefix+"session:")
+		authCache = cache.NewRedis(rc, prefix+"cache:")
 	}
 
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: st, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
 	ob := &outbox{}
 	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1})
 	svc.RegisterWorkers(cfg.Workers)
@@ -175,7 +182,7 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
