@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -436,5 +437,148 @@ func TestEventsAcrossProcesses(t *testing.T) {
 		t.Logf("event reached the other process after %s", time.Since(sent))
 	case <-time.After(time.Second):
 		t.Fatal("the event did not reach the other process within 1s")
+	}
+}
+
+// redisServer runs a redis-server of the test's own on a free port, so
+// that the test may stop and start it.
+type redisServer struct {
+	port int
+	cmd  *exec.Cmd
+}
+
+func (r *redisServer) start(t *testing.T) {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		testkit.Missing(t, "redis-server not installed")
+	}
+	r.cmd = exec.Command(bin, "--port", fmt.Sprint(r.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := r.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redis-server did not start: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (r *redisServer) stop() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+	}
+}
+
+// Redis goes away and comes back while Ordo serves: API-key traffic keeps
+// working, sessions say "sign in again" instead of failing with 500,
+// /readyz tells the truth, and sessions, cache and pub/sub resume.
+func TestRedisOutage(t *testing.T) {
+	t.Parallel()
+	rs := &redisServer{port: freePort(t)}
+	rs.start(t)
+	t.Cleanup(rs.stop)
+	dir := t.TempDir()
+	env := []string{
+		"DATABASE_URL=" + testkit.PostgresURL(t),
+		fmt.Sprintf("REDIS_URL=redis://127.0.0.1:%d/0", rs.port),
+		"ORDO_SECRET=" + strings.Repeat("r", 40),
+	}
+	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	runIn(t, dir, env, "a strong passphrase\n", "users", "create", "--email", "ops@example.com")
+	runIn(t, dir, env, "", "tenants", "create", "--name", "Outage", "--owner", "ops@example.com")
+	key, _, _ := runIn(t, dir, env, "", "apikeys", "create", "--tenant", "outage", "--role", "member")
+	key = strings.TrimSpace(key)
+	port := freePort(t)
+	start(t, dir, append(env, fmt.Sprintf("PORT=%d", port)))
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	call := func(c *http.Client, method, path, body string, withKey bool) int {
+		t.Helper()
+		defer func(start time.Time) { t.Logf("%s %s took %s", method, path, time.Since(start)) }(time.Now())
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if withKey {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	login := `{"email":"ops@example.com","password":"a strong passphrase"}`
+	order := `{"customer_name":"Out","customer_email":"out@example.com","currency":"EUR","items":[{"name":"x","quantity":1,"unit_price":1}]}`
+	if got := call(browser, "POST", "/api/v1/auth/login", login, false); got != 200 {
+		t.Fatalf("login: %d", got)
+	}
+
+	rs.stop()
+	body := waitStatus(t, base+"/readyz", 503, 5*time.Second)
+	if fmt.Sprint(body["failed"]) != "[redis]" {
+		t.Errorf("readyz during the outage: %v", body)
+	}
+	if got := call(http.DefaultClient, "GET", "/api/v1/me", "", true); got != 200 {
+		t.Errorf("API key request during the outage: %d, want 200", got)
+	}
+	if got := call(http.DefaultClient, "POST", "/api/v1/orders", order, true); got != 201 {
+		t.Errorf("order during the outage: %d, want 201", got)
+	}
+	if got := call(browser, "GET", "/api/v1/me", "", false); got != 503 {
+		t.Errorf("session request during the outage: %d, want 503 (sign in again), not 500", got)
+	}
+
+	rs.start(t)
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	// Redis kept nothing: sessions start over, and work again.
+	if got := call(browser, "POST", "/api/v1/auth/login", login, false); got != 200 {
+		t.Errorf("login after the outage: %d", got)
+	}
+	if got := call(browser, "GET", "/api/v1/me", "", false); got != 200 {
+		t.Errorf("session after the outage: %d", got)
+	}
+
+	// Pub/sub resumed: an event stream hears a new order within a second,
+	// sooner than its 5 s poll.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("stream: %v %v", err, res)
+	}
+	defer res.Body.Close()
+	got := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "event: ") {
+				got <- sc.Text()
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if code := call(http.DefaultClient, "POST", "/api/v1/orders", order, true); code != 201 {
+		t.Fatalf("order after the outage: %d", code)
+	}
+	select {
+	case <-got:
+	case <-time.After(time.Second):
+		t.Error("no event within 1s after Redis came back")
 	}
 }

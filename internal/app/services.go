@@ -151,6 +151,14 @@ func (s *services) openRedisRoles() error {
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
+	// Fail fast when Redis is away: requests then bypass the cache and
+	// fail open on rate limits at once, instead of waiting on retries.
+	opts.MaxRetries = 1
+	opts.MinRetryBackoff, opts.MaxRetryBackoff = 8*time.Millisecond, 64*time.Millisecond
+	opts.DialTimeout = time.Second
+	opts.DialerRetries, opts.DialerRetryTimeout = 1, 10*time.Millisecond
+	opts.ReadTimeout, opts.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond
+	opts.PoolTimeout = time.Second
 	s.redis = redis.NewClient(opts)
 	s.cache = cache.NewRedis(s.redis, "ordo:cache:")
 	s.pubsub = pubsub.NewRedis(s.redis, "ordo:")
