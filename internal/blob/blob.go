@@ -38,6 +38,12 @@ type Store interface {
 	// Check reports whether the storage is reachable and usable, for
 	// readiness.
 	Check(ctx context.Context) error
+
+	// PresignPut lets a client upload one object of exactly size bytes and
+	// contentType to key, until ttl passes, without going through Ordo.
+	PresignPut(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (Upload, error)
+	// PresignGet lets a client download key until ttl passes.
+	PresignGet(ctx context.Context, key string, d Download, ttl time.Duration) (string, error)
 }
 
 // ValidKey rejects keys that could escape a directory on local disk or

@@ -19,7 +19,34 @@ import (
 // "a" and "a/b" can both exist. Writes go to a temporary file that is
 // renamed into place, so a reader never sees a partial object.
 type Disk struct {
-	root string
+	root   string
+	signer *Signer // nil: no presigned URLs
+}
+
+// WithSigner lets the store presign URLs that the app serves (GET and PUT
+// /blobs), as S3 would.
+func (d *Disk) WithSigner(s *Signer) *Disk { d.signer = s; return d }
+
+func (d *Disk) PresignPut(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (Upload, error) {
+	if err := ValidKey(key); err != nil {
+		return Upload{}, err
+	}
+	if d.signer == nil {
+		return Upload{}, errors.New("disk blob store: no URL signer")
+	}
+	exp := time.Now().Add(ttl).UTC().Truncate(time.Second)
+	return Upload{Method: "PUT", URL: d.signer.URL(OpPut, key, contentType, size, "", exp),
+		Headers: map[string]string{"Content-Type": contentType}, ExpiresAt: exp}, nil
+}
+
+func (d *Disk) PresignGet(ctx context.Context, key string, dl Download, ttl time.Duration) (string, error) {
+	if err := ValidKey(key); err != nil {
+		return "", err
+	}
+	if d.signer == nil {
+		return "", errors.New("disk blob store: no URL signer")
+	}
+	return d.signer.URL(OpGet, key, dl.ContentType, 0, contentDisposition(dl), time.Now().Add(ttl)), nil
 }
 
 var _ Store = (*Disk)(nil)

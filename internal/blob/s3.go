@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -29,6 +32,7 @@ type S3Config struct {
 // S3 stores objects in one bucket through aws-sdk-go-v2.
 type S3 struct {
 	client   *s3.Client
+	presign  *s3.PresignClient
 	uploader *transfermanager.Client
 	bucket   string
 }
@@ -60,7 +64,7 @@ func NewS3(ctx context.Context, c S3Config) (*S3, error) {
 	up := transfermanager.New(client, func(o *transfermanager.Options) {
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 	})
-	return &S3{client: client, uploader: up, bucket: c.Bucket}, nil
+	return &S3{client: client, presign: s3.NewPresignClient(client), uploader: up, bucket: c.Bucket}, nil
 }
 
 // Client exposes the S3 client, e.g. for presigning.
@@ -185,4 +189,41 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// PresignPut signs a PUT whose Content-Type and Content-Length are part of
+// the signature: S3 refuses any other type or size.
+func (s *S3) PresignPut(ctx context.Context, key, contentType string, size int64, ttl time.Duration) (Upload, error) {
+	if err := ValidKey(key); err != nil {
+		return Upload{}, err
+	}
+	req, err := s.presign.PresignPutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(key), ContentType: aws.String(contentType), ContentLength: aws.Int64(size),
+	}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return Upload{}, fmt.Errorf("presign put %q: %w", key, err)
+	}
+	h := map[string]string{}
+	for k, vs := range req.SignedHeader {
+		if len(vs) > 0 && !strings.EqualFold(k, "Host") {
+			h[http.CanonicalHeaderKey(k)] = vs[0]
+		}
+	}
+	h["Content-Type"] = contentType
+	h["Content-Length"] = strconv.FormatInt(size, 10)
+	return Upload{Method: req.Method, URL: req.URL, Headers: h, ExpiresAt: time.Now().Add(ttl).UTC().Truncate(time.Second)}, nil
+}
+
+func (s *S3) PresignGet(ctx context.Context, key string, d Download, ttl time.Duration) (string, error) {
+	if err := ValidKey(key); err != nil {
+		return "", err
+	}
+	req, err := s.presign.PresignGetObject(ctx, &s3.GetObjectInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(key),
+		ResponseContentDisposition: aws.String(contentDisposition(d)), ResponseContentType: aws.String(d.ContentType),
+	}, s3.WithPresignExpires(ttl))
+	if err != nil {
+		return "", fmt.Errorf("presign get %q: %w", key, err)
+	}
+	return req.URL, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
@@ -31,6 +32,7 @@ type Querier interface {
 	order.Store
 	event.Store
 	idempotency.Store
+	attachment.Store
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.

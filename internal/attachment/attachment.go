@@ -1,0 +1,106 @@
+// Package attachment holds files attached to a tenant's orders: the type,
+// the file-name rules and the store contract. The upload flow itself is
+// in package attachments; the bytes live in object storage (package blob).
+package attachment
+
+import (
+	"context"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Status is where an upload is.
+type Status string
+
+const (
+	StatusPending  Status = "pending"  // presigned, not yet confirmed
+	StatusUploaded Status = "uploaded" // checked and available
+	StatusFailed   Status = "failed"   // the upload did not match what was declared
+)
+
+// Attachment is one file of a tenant, optionally of an order.
+type Attachment struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	OrderID     *uuid.UUID
+	UploadedBy  *uuid.UUID
+	Filename    string // for display only; never part of a path
+	ContentType string
+	Size        int64
+	ObjectKey   string
+	Status      Status
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Store is what attachments need from persistence.
+type Store interface {
+	AttachmentCreate(ctx context.Context, a Attachment) error
+	AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (Attachment, error)
+	// AttachmentList lists a tenant's attachments, of one order if orderID
+	// is set, newest first.
+	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, limit int) ([]Attachment, error)
+	AttachmentSetStatus(ctx context.Context, tenantID, id uuid.UUID, s Status, now time.Time) error
+	AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error
+	// AttachmentListStale lists pending attachments of every tenant
+	// created before t, for housekeeping.
+	AttachmentListStale(ctx context.Context, before time.Time, limit int) ([]Attachment, error)
+}
+
+// MaxFilename is the longest kept file name, in bytes.
+const MaxFilename = 200
+
+// SanitizeFilename makes a client's file name safe to show and to put in
+// a Content-Disposition header: NFC-normalised, no directories, no
+// control or separator characters, no leading dots, at most MaxFilename
+// bytes with the extension kept. It never returns "".
+func SanitizeFilename(name string) string {
+	if !utf8.ValidString(name) {
+		name = strings.ToValidUTF8(name, "_")
+	}
+	name = norm.NFC.String(name)
+	// Only the last path element, whichever separator the client used.
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base("/" + name)
+	if name == "/" {
+		name = ""
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r == '\t':
+			b.WriteRune(' ')
+		case r == '/' || r == '\\' || r == ':' || r == '"' || r == '*' || r == '?' || r == '<' || r == '>' || r == '|':
+			b.WriteRune('_')
+		case unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError:
+			// dropped: control and invisible formatting characters (RTL overrides)
+		case unicode.IsSpace(r):
+			b.WriteRune(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name = strings.TrimLeft(strings.TrimSpace(b.String()), ".")
+	name = strings.TrimSpace(name)
+	if len(name) > MaxFilename {
+		ext := path.Ext(name)
+		if len(ext) > 20 || !utf8.ValidString(ext) {
+			ext = ""
+		}
+		stem := name[:MaxFilename-len(ext)]
+		for !utf8.ValidString(stem) {
+			stem = stem[:len(stem)-1]
+		}
+		name = stem + ext
+	}
+	if name == "" || name == "." || name == ".." {
+		return "file"
+	}
+	return name
+}

@@ -1,0 +1,89 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordo/ordo/internal/attachment"
+)
+
+const attachmentColumns = `id, tenant_id, order_id, uploaded_by, filename, content_type, size, object_key, status, created_at, updated_at`
+
+func scanAttachment(row pgx.Row) (attachment.Attachment, error) {
+	var a attachment.Attachment
+	err := row.Scan(&a.ID, &a.TenantID, &a.OrderID, &a.UploadedBy, &a.Filename, &a.ContentType, &a.Size, &a.ObjectKey, &a.Status, &a.CreatedAt, &a.UpdatedAt)
+	return a, err
+}
+
+func (q *queries) AttachmentCreate(ctx context.Context, a attachment.Attachment) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO attachments (`+attachmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.TenantID, a.OrderID, a.UploadedBy, a.Filename, a.ContentType, a.Size, a.ObjectKey, a.Status, a.CreatedAt, a.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("AttachmentCreate: %w", interpretError(err, "attachment"))
+	}
+	return nil
+}
+
+func (q *queries) AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (attachment.Attachment, error) {
+	a, err := scanAttachment(q.db.QueryRow(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if err != nil {
+		return a, fmt.Errorf("AttachmentGet(%s): %w", id, interpretError(err, "attachment"))
+	}
+	return a, nil
+}
+
+func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, limit int) ([]attachment.Attachment, error) {
+	sql := `SELECT ` + attachmentColumns + ` FROM attachments WHERE tenant_id = $1 AND status <> 'failed'`
+	args := []any{tenantID, limit}
+	if orderID != nil {
+		sql += ` AND order_id = $3`
+		args = append(args, *orderID)
+	}
+	rows, err := q.db.Query(ctx, sql+` ORDER BY id DESC LIMIT $2`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("AttachmentList: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (attachment.Attachment, error) { return scanAttachment(r) })
+	if err != nil {
+		return nil, fmt.Errorf("AttachmentList: %w", err)
+	}
+	return out, nil
+}
+
+func (q *queries) AttachmentSetStatus(ctx context.Context, tenantID, id uuid.UUID, s attachment.Status, now time.Time) error {
+	tag, err := q.db.Exec(ctx, `UPDATE attachments SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, tenantID, id, s, now)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("AttachmentSetStatus(%s): %w", id, interpretError(err, "attachment"))
+	}
+	return nil
+}
+
+func (q *queries) AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM attachments WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("AttachmentDelete(%s): %w", id, interpretError(err, "attachment"))
+	}
+	return nil
+}
+
+func (q *queries) AttachmentListStale(ctx context.Context, before time.Time, limit int) ([]attachment.Attachment, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE status IN ('pending', 'failed') AND created_at < $1 ORDER BY created_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("AttachmentListStale: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (attachment.Attachment, error) { return scanAttachment(r) })
+	if err != nil {
+		return nil, fmt.Errorf("AttachmentListStale: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/store"
+)
+
+func testAttachments(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, u := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	o := createOrder(t, s, a, now())
+	n := now()
+	mk := func(tenant, orderTenant bool, age time.Duration) attachment.Attachment {
+		id := newID()
+		at := attachment.Attachment{ID: id, TenantID: a, UploadedBy: &u.ID, Filename: "f.pdf", ContentType: "application/pdf", Size: 10,
+			ObjectKey: "tenants/" + a.String() + "/attachments/" + id.String(), Status: attachment.StatusPending, CreatedAt: n.Add(-age), UpdatedAt: n}
+		if orderTenant {
+			at.OrderID = &o.ID
+		}
+		return at
+	}
+	withOrder, loose, stale := mk(true, true, 0), mk(true, false, 0), mk(true, false, 25*time.Hour)
+	for _, at := range []attachment.Attachment{withOrder, loose, stale} {
+		require.NoError(t, s.AttachmentCreate(ctx, at))
+	}
+	got, err := s.AttachmentGet(ctx, a, withOrder.ID)
+	require.NoError(t, err)
+	require.Equal(t, o.ID, *got.OrderID)
+	require.Equal(t, attachment.StatusPending, got.Status)
+	_, err = s.AttachmentGet(ctx, b, withOrder.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+
+	list, err := s.AttachmentList(ctx, a, &o.ID, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	all, err := s.AttachmentList(ctx, a, nil, 10)
+	require.NoError(t, err)
+	require.Len(t, all, 3)
+	none, err := s.AttachmentList(ctx, b, nil, 10)
+	require.NoError(t, err)
+	require.Empty(t, none)
+
+	require.NoError(t, s.AttachmentSetStatus(ctx, a, withOrder.ID, attachment.StatusUploaded, n))
+	requireKind(t, s.AttachmentSetStatus(ctx, b, withOrder.ID, attachment.StatusFailed, n), apperr.ErrNotFound)
+
+	old, err := s.AttachmentListStale(ctx, n.Add(-24*time.Hour), 100)
+	require.NoError(t, err)
+	found := false
+	for _, x := range old {
+		found = found || x.ID == stale.ID
+		require.NotEqual(t, withOrder.ID, x.ID)
+	}
+	require.True(t, found, "a pending upload older than a day is stale")
+
+	requireKind(t, s.AttachmentDelete(ctx, b, loose.ID), apperr.ErrNotFound)
+	require.NoError(t, s.AttachmentDelete(ctx, a, loose.ID))
+	_, err = s.AttachmentGet(ctx, a, loose.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+}
