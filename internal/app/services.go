@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordo/ordo/internal/attachments"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
@@ -32,19 +33,21 @@ import (
 
 // services are the adapters one process uses, opened for its mode.
 type services struct {
-	cfg   config.Config
-	log   *slog.Logger
-	store store.Store
-	blobs blob.Store
-	redis *redis.Client // nil unless REDIS_URL is set
+	cfg    config.Config
+	log    *slog.Logger
+	store  store.Store
+	blobs  blob.Store
+	signer *blob.Signer  // set when blobs are on local disk
+	redis  *redis.Client // nil unless REDIS_URL is set
 
 	// In Redis when REDIS_URL is set, in process otherwise.
 	cache     cache.Cache
 	pubsub    pubsub.PubSub
 	rateStore ratelimit.Store
 
-	mail mail.Sender
-	auth *auth.Service
+	mail        mail.Sender
+	auth        *auth.Service
+	attachments *attachments.Service
 }
 
 // openOpts says what a command needs opened.
@@ -134,6 +137,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		ao.Cache = svc.cache
 	}
 	svc.auth = auth.New(ao)
+	svc.attachments = attachments.New(svc.store, svc.blobs, attachments.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
 	return svc, nil
 }
 
@@ -177,7 +181,10 @@ func (s *services) openBlobs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s.blobs = d
+		// The app serves local-disk uploads and downloads itself, through
+		// URLs signed with the secret, so clients use the S3 flow.
+		s.signer = blob.NewSigner(s.cfg.BaseURL, s.cfg.Secret)
+		s.blobs = d.WithSigner(s.signer)
 		return nil
 	}
 	c := s.cfg.S3
@@ -240,7 +247,7 @@ func (s *services) readinessChecks() []web.Check {
 
 // jobRunner builds the River client that works every queue.
 func (s *services) jobRunner() (store.JobRunner, error) {
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store}, s.cfg.Concurrency)
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Sweep: s.attachments.Sweep}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)
 	return s.store.JobRunner(cfg)
 }

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -43,4 +45,34 @@ func TestDiskNestedKeys(t *testing.T) {
 	}
 	_, err = s.Stat(ctx, "n.d")
 	require.True(t, errors.Is(err, apperr.ErrNotFound), "a prefix is not an object: %v", err)
+}
+
+func TestSignerRefusesTamperedAndExpired(t *testing.T) {
+	t.Parallel()
+	s := blob.NewSigner("http://ordo.test", "secret-secret-secret-secret-secret")
+	u := s.URL(blob.OpPut, "tenants/t/a", "application/pdf", 10, "", time.Now().Add(time.Minute))
+	q := mustQuery(t, u)
+	got, err := s.Verify(q)
+	require.NoError(t, err)
+	require.Equal(t, "tenants/t/a", got.Key)
+	require.EqualValues(t, 10, got.Size)
+
+	for _, k := range []string{"k", "ct", "n", "op", "e"} {
+		bad := mustQuery(t, u)
+		bad.Set(k, bad.Get(k)+"x")
+		_, err := s.Verify(bad)
+		require.ErrorIs(t, err, blob.ErrBadSignature, "changed %s", k)
+	}
+	expired := mustQuery(t, s.URL(blob.OpGet, "tenants/t/a", "application/pdf", 0, "", time.Now().Add(-time.Second)))
+	_, err = s.Verify(expired)
+	require.ErrorIs(t, err, blob.ErrBadSignature)
+	other := blob.NewSigner("http://ordo.test", "another-secret-another-secret-xx")
+	_, err = other.Verify(q)
+	require.ErrorIs(t, err, blob.ErrBadSignature)
+}
+
+func mustQuery(t *testing.T, raw string) url.Values {
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u.Query()
 }

@@ -67,6 +67,9 @@ type Config struct {
 	// API key, per user, or per IP when anonymous.
 	APIRatePerMinute int
 	APIRateBurst     int
+	// UploadMaxBytes and UploadTypes limit attachments.
+	UploadMaxBytes int64
+	UploadTypes    []string
 
 	// baseURLDefaulted records that BaseURL was derived from Port.
 	baseURLDefaulted bool
@@ -120,6 +123,12 @@ func QueueNames() []string {
 	return []string{"exports", "invoices", "email", "webhooks", "maintenance"}
 }
 
+// defaultUploadTypes are the attachment types allowed unless
+// ORDO_UPLOAD_TYPES says otherwise.
+const defaultUploadTypes = "image/*,application/pdf,text/plain,text/csv,application/zip,application/json," +
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet," +
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/msword,application/vnd.ms-excel"
+
 // Error is a configuration error: one variable and what is wrong with it.
 type Error struct {
 	Var string
@@ -162,6 +171,8 @@ func Load(getenv func(string) string) (Config, error) {
 		Concurrency:      map[string]int{},
 		APIRatePerMinute: 600,
 		APIRateBurst:     100,
+		UploadMaxBytes:   25 << 20,
+		UploadTypes:      strings.Split(defaultUploadTypes, ","),
 	}
 	for k, v := range defaultConcurrency {
 		c.Concurrency[k] = v
@@ -320,6 +331,24 @@ func Load(getenv func(string) string) (Config, error) {
 			*dst = n
 		}
 	}
+	if v := get("ORDO_UPLOAD_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 || n > 5<<30 {
+			fail("ORDO_UPLOAD_MAX_BYTES", "must be a number of bytes from 1 to 5368709120, got %q", v)
+		}
+		c.UploadMaxBytes = n
+	}
+	if v := get("ORDO_UPLOAD_TYPES"); v != "" {
+		c.UploadTypes = nil
+		for _, t := range strings.Split(v, ",") {
+			if t = strings.TrimSpace(t); t != "" {
+				if !strings.Contains(t, "/") {
+					fail("ORDO_UPLOAD_TYPES", "must be media types such as image/*,application/pdf, got %q", t)
+				}
+				c.UploadTypes = append(c.UploadTypes, t)
+			}
+		}
+	}
 	for _, q := range QueueNames() {
 		name := "ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY"
 		if v := get(name); v != "" {
@@ -422,6 +451,8 @@ func (c Config) Masked() [][2]string {
 		{"ORDO_TRUST_PROXY", strconv.FormatBool(c.TrustProxy)},
 		{"ORDO_API_RATE_PER_MINUTE", strconv.Itoa(c.APIRatePerMinute)},
 		{"ORDO_API_RATE_BURST", strconv.Itoa(c.APIRateBurst)},
+		{"ORDO_UPLOAD_MAX_BYTES", strconv.FormatInt(c.UploadMaxBytes, 10)},
+		{"ORDO_UPLOAD_TYPES", strings.Join(c.UploadTypes, ",")},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
 	}

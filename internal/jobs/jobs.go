@@ -8,6 +8,7 @@
 package jobs
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -30,6 +31,8 @@ type Deps struct {
 	Log   *slog.Logger
 	Mail  mail.Sender
 	Store Purger
+	// Sweep removes abandoned uploads; nil skips it.
+	Sweep func(ctx context.Context) (int, error)
 }
 
 // Workers registers every job kind's worker.
@@ -37,7 +40,7 @@ func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &NoopWorker{})
 	river.AddWorker(w, &EmailWorker{Sender: d.Mail})
-	river.AddWorker(w, &PurgeWorker{Store: d.Store, Log: d.Log})
+	river.AddWorker(w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
 	return w
 }
 

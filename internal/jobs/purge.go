@@ -28,6 +28,7 @@ func (PurgeArgs) InsertOpts() river.InsertOpts {
 type PurgeWorker struct {
 	river.WorkerDefaults[PurgeArgs]
 	Store Purger
+	Sweep func(ctx context.Context) (int, error) // abandoned uploads
 	Log   *slog.Logger
 }
 
@@ -37,5 +38,12 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 		return fmt.Errorf("purge expired: %w", err)
 	}
 	w.Log.InfoContext(ctx, "purged expired sessions and tokens", "rows", n)
+	if w.Sweep != nil {
+		n, err := w.Sweep(ctx)
+		if err != nil {
+			return fmt.Errorf("sweep abandoned uploads: %w", err)
+		}
+		w.Log.InfoContext(ctx, "removed abandoned uploads", "count", n)
+	}
 	return nil
 }

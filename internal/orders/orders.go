@@ -18,6 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/order"
@@ -27,6 +28,7 @@ import (
 // Service implements the order operations.
 type Service struct {
 	store store.Store
+	blobs blob.Store // where attachments' files are; nil: none to delete
 	now   func() time.Time
 }
 
@@ -37,6 +39,9 @@ func New(st store.Store, now func() time.Time) *Service {
 	}
 	return &Service{store: st, now: now}
 }
+
+// WithBlobs lets Delete remove the order's attachment files too.
+func (s *Service) WithBlobs(b blob.Store) *Service { s.blobs = b; return s }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -343,19 +348,39 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID
 	return o, err
 }
 
-// Delete removes an order; the audit entry keeps a snapshot of it.
+// Delete removes an order and its attachments; the audit entry keeps a
+// snapshot of the order. Attachment files go after the commit.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
 	if err := require(p, account.ActOrderDelete); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+	var keys []string
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		o, err := tx.OrderGet(ctx, p.TenantID, id)
 		if err != nil {
 			return err
 		}
+		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, 10_000)
+		if err != nil {
+			return err
+		}
+		for _, a := range atts {
+			if err := tx.AttachmentDelete(ctx, p.TenantID, a.ID); err != nil {
+				return err
+			}
+			keys = append(keys, a.ObjectKey)
+		}
 		if err := tx.OrderDelete(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		return record(ctx, tx, p, m, s.clock(), o, "order.deleted", event.OrderDeleted, map[string]any{"snapshot": order.ToView(o)})
+		return record(ctx, tx, p, m, s.clock(), o, "order.deleted", event.OrderDeleted, map[string]any{"snapshot": order.ToView(o), "attachments": len(atts)})
 	})
+	if err != nil || s.blobs == nil {
+		return err
+	}
+	for _, k := range keys {
+		// A failure leaves a file without a row: storage, not a leak.
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), k)
+	}
+	return nil
 }

@@ -210,6 +210,9 @@ type (
 		IdempotentReplayed string `header:"Idempotent-Replayed" description:"true when this is a replay of an earlier response."`
 		orderResp
 	}
+	attachmentList struct {
+		Data []attachmentJSON `json:"data"`
+	}
 	versionJSON struct {
 		Version string `json:"version"`
 	}
@@ -271,6 +274,16 @@ func apiRoutes() []apiRoute {
 		{"PATCH", "/api/v1/orders/{id}", h((*Server).handleOrderUpdate), operation{id: "updateOrder", summary: "Change an order (items only while pending)", tag: "orders", req: orderUpdateReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.updated"}},
 		{"DELETE", "/api/v1/orders/{id}", h((*Server).handleOrderDelete), operation{id: "deleteOrder", summary: "Delete an order (owners and admins)", tag: "orders", req: idPath{}, status: 204, errs: errsAuth, audit: "order.deleted"}},
 		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed"}},
+		{"POST", "/api/v1/uploads/presign", h((*Server).handlePresign), operation{id: "presignUpload", summary: "Record a pending attachment and sign an upload straight to storage (PUT with exactly the given headers)", tag: "attachments", req: struct {
+			idempotencyHeader
+			presignInput
+		}{}, resp: presignJSON{}, status: 201, errs: errsAuth, audit: "attachment.presigned"}},
+		{"POST", "/api/v1/attachments/{id}/complete", h((*Server).handleAttachmentComplete), operation{id: "completeUpload", summary: "Check the uploaded object and make the attachment available", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: append(errsAuth, 409), audit: "attachment.uploaded"}},
+		{"GET", "/api/v1/attachments", h((*Server).handleAttachmentList), operation{id: "listAttachments", summary: "Attachments, of one order with order_id", tag: "attachments", req: struct {
+			OrderID string `query:"order_id" format:"uuid"`
+		}{}, resp: attachmentList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/attachments/{id}", h((*Server).handleAttachmentGet), operation{id: "getAttachment", summary: "An attachment, with a short-lived download_url once uploaded", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: errsAuth}},
+		{"DELETE", "/api/v1/attachments/{id}", h((*Server).handleAttachmentDelete), operation{id: "deleteAttachment", summary: "Delete an attachment and its file", tag: "attachments", req: idPath{}, status: 204, errs: errsAuth, audit: "attachment.deleted"}},
 		{"GET", "/api/v1/events", h((*Server).handleEvents), operation{id: "streamEvents", summary: "Server-Sent Events of the tenant (order and member changes); resume with Last-Event-ID", tag: "events", req: eventsReq{}, resp: eventStream(""), status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/orders/{id}/history", h((*Server).handleOrderHistory), operation{id: "getOrderHistory", summary: "An order's status history", tag: "orders", req: idPath{}, resp: historyList{}, status: 200, errs: errsAuth}},
 	}

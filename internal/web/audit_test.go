@@ -139,6 +139,25 @@ var auditCalls = map[string]auditCall{
 		id := c.do("POST", "/api/v1/api-keys", map[string]any{"name": "k", "role": "viewer"}).must(t, 201).str("id")
 		return tid, func() resp { return c.do("DELETE", "/api/v1/api-keys/"+id, nil) }
 	},
+	"POST /api/v1/uploads/presign": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("up"))
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5})
+		}
+	},
+	"POST /api/v1/attachments/{id}/complete": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("uc"))
+		r := c.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5}).must(t, 201)
+		require.Equal(t, 200, upload(t, r.body["upload"].(map[string]any), []byte("hello"), nil))
+		id := r.body["attachment"].(map[string]any)["id"].(string)
+		return tid, func() resp { return c.do("POST", "/api/v1/attachments/"+id+"/complete", nil) }
+	},
+	"DELETE /api/v1/attachments/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ud"))
+		r := c.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5}).must(t, 201)
+		id := r.body["attachment"].(map[string]any)["id"].(string)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/attachments/"+id, nil) }
+	},
 	"POST /api/v1/orders": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("oc"))
 		return tid, func() resp { return c.do("POST", "/api/v1/orders", orderBody("Audit A")) }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -22,7 +23,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/attachments"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
@@ -113,6 +116,9 @@ type app struct {
 	store  store.Store
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
+	blobs  blob.Store
+	// attachments is the service, for housekeeping tests.
+	attachments *attachments.Service
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -122,6 +128,22 @@ func newApp(t *testing.T, b backend, limits *web.Limits) *app {
 
 // newAppWith starts the API with the given session timeouts.
 func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time.Duration) *app {
+	return newAppOpts(t, b, appOpts{limits: limits, idle: idle, lifetime: lifetime})
+}
+
+// appOpts are the less common settings of a test app.
+type appOpts struct {
+	limits         *web.Limits
+	idle, lifetime time.Duration
+	s3             bool // attachments on a versitygw S3 server instead of local disk
+}
+
+// newAppOpts starts the API.
+func newAppOpts(t *testing.T, b backend, o appOpts) *app {
+	limits, idle, lifetime := o.limits, o.idle, o.lifetime
+	if idle == 0 {
+		idle, lifetime = web.SessionIdleTimeout, web.SessionLifetime
+	}
 	t.Helper()
 	ctx := context.Background()
 	log := testkit.Logger(t)
@@ -175,14 +197,36 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 	if limits != nil {
 		lim = *limits
 	}
+	// Listen first: local-disk blob URLs are signed with the server's URL.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	base := "http://" + ln.Addr().String()
+	var blobs blob.Store
+	var signer *blob.Signer
+	if o.s3 {
+		srv := testkit.S3Server(t)
+		s3, err := blob.NewS3(ctx, blob.S3Config{Endpoint: srv.Endpoint, Region: "us-east-1", Bucket: "ordo-attachments",
+			AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, ForcePathStyle: true})
+		require.NoError(t, err)
+		require.NoError(t, s3.EnsureBucket(ctx))
+		blobs = s3
+	} else {
+		d, err := blob.NewDisk(t.TempDir())
+		require.NoError(t, err)
+		signer = blob.NewSigner(base, "test-secret-test-secret-test-secret")
+		blobs = d.WithSigner(signer)
+	}
+	atts := attachments.New(st, blobs, attachments.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Orders: orders.New(st, nil), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
+		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
+		Attachments: atts, Blobs: blobs, Signer: signer,
 	})
 	require.NoError(t, err)
-	srv := httptest.NewServer(h)
+	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

@@ -63,6 +63,9 @@ var probes = []struct {
 		return f.actor.do("PATCH", "/api/v1/orders/"+f.orderID, map[string]any{"notes": "probe"})
 	}},
 	{account.ActOrderDelete, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/orders/"+f.orderID, nil) }},
+	{account.ActAttachmentWrite, func(f roleFixture) resp {
+		return f.actor.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "p.pdf", "content_type": "application/pdf", "size": 10})
+	}},
 	{account.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
 }
 
@@ -70,7 +73,7 @@ var probes = []struct {
 // features (orders, storage, worker, webhooks). Each must move to probes
 // when its route lands; the test fails for an action in neither list.
 var noRouteYet = map[account.Action]bool{
-	account.ActAttachmentWrite: true, account.ActExportCreate: true, account.ActInvoiceCreate: true,
+	account.ActExportCreate: true, account.ActInvoiceCreate: true,
 	account.ActWebhookRead: true, account.ActWebhookManage: true,
 }
 
@@ -137,6 +140,7 @@ func TestIsolationMatrix(t *testing.T) {
 			{"PATCH", "/api/v1/orders/" + orderB},
 			{"DELETE", "/api/v1/orders/" + orderB},
 			{"POST", "/api/v1/orders/" + orderB + "/transitions"},
+			{"GET", "/api/v1/attachments?order_id=" + orderB},
 		}
 		for _, c := range []*client{ownerA, keyA} {
 			for _, rt := range routes {

@@ -10,7 +10,9 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 
+	"github.com/ordo/ordo/internal/attachments"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
@@ -44,7 +46,14 @@ type Options struct {
 	// PubSub wakes event streams; nil means in-process.
 	PubSub   pubsub.PubSub
 	Sessions *scs.SessionManager
-	Limits   Limits
+
+	Attachments *attachments.Service
+	// Blobs and Signer serve local-disk uploads and downloads through
+	// signed URLs; Signer is nil with S3.
+	Blobs  blob.Store
+	Signer *blob.Signer
+
+	Limits Limits
 	// TrustProxy takes the client address from X-Forwarded-For.
 	TrustProxy bool
 	// HSTS is set when Ordo is served over https.
@@ -53,18 +62,21 @@ type Options struct {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	log        *slog.Logger
-	version    string
-	checks     []Check
-	auth       *auth.Service
-	orders     *orders.Service
-	store      store.Store
-	pubsub     pubsub.PubSub
-	sessions   *scs.SessionManager
-	limits     Limits
-	trustProxy bool
-	pages      pages
-	handler    http.Handler
+	log         *slog.Logger
+	version     string
+	checks      []Check
+	auth        *auth.Service
+	orders      *orders.Service
+	store       store.Store
+	pubsub      pubsub.PubSub
+	attachments *attachments.Service
+	blobs       blob.Store
+	signer      *blob.Signer
+	sessions    *scs.SessionManager
+	limits      Limits
+	trustProxy  bool
+	pages       pages
+	handler     http.Handler
 }
 
 // New builds the server and its routes. It fails only if a template is
@@ -75,7 +87,8 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
-		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub}
+		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
+		attachments: o.Attachments, blobs: o.Blobs, signer: o.Signer}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}
@@ -179,6 +192,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// also feeds the OpenAPI document.
 	for _, rt := range apiRoutes() {
 		mux.HandleFunc(rt.method+" "+rt.path, rt.handler(s))
+	}
+	if s.signer != nil {
+		mux.HandleFunc("PUT /blobs", s.handleBlobPut)
+		mux.HandleFunc("GET /blobs", s.handleBlobGet)
 	}
 	mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
 	mux.HandleFunc("GET /api/v1/docs", s.handleAPIDocs)

@@ -1,0 +1,279 @@
+// Package attachments is the upload flow of the architecture document:
+// presign (check the role, record a pending attachment, sign an upload
+// limited to its key, type and size), the client uploads straight to
+// storage, complete (check the object, mark it uploaded, emit
+// attachment.uploaded), then presigned downloads and deletion.
+package attachments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/blob"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/store"
+)
+
+// Lifetimes of presigned URLs.
+const (
+	UploadTTL   = 15 * time.Minute
+	DownloadTTL = 5 * time.Minute
+	// StaleAfter is when a pending upload is given up and cleaned away.
+	StaleAfter = 24 * time.Hour
+)
+
+// Config limits uploads.
+type Config struct {
+	MaxSize int64
+	// AllowedTypes are media types ("application/pdf") or families
+	// ("image/*"); empty allows any.
+	AllowedTypes []string
+}
+
+// Service runs the flow.
+type Service struct {
+	store store.Store
+	blobs blob.Store
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns a Service.
+func New(st store.Store, blobs blob.Store, cfg Config, log *slog.Logger) *Service {
+	return &Service{store: st, blobs: blobs, cfg: cfg, log: log, now: time.Now}
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func require(p auth.Principal, a account.Action) error {
+	if !p.InTenant() {
+		return apperr.NotFound("tenant")
+	}
+	if !p.Can(a) {
+		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+	}
+	return nil
+}
+
+// PresignInput is what a client declares before uploading.
+type PresignInput struct {
+	Filename    string
+	ContentType string
+	Size        int64
+	OrderID     *uuid.UUID
+}
+
+func (s *Service) allowed(ct string) bool {
+	if len(s.cfg.AllowedTypes) == 0 {
+		return true
+	}
+	for _, a := range s.cfg.AllowedTypes {
+		if a == ct || (strings.HasSuffix(a, "/*") && strings.HasPrefix(ct, strings.TrimSuffix(a, "*"))) {
+			return true
+		}
+	}
+	return false
+}
+
+// Presign records a pending attachment and signs its upload. Nothing is
+// signed for a size or type that is not allowed.
+func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput, m auth.Meta) (attachment.Attachment, blob.Upload, error) {
+	if err := require(p, account.ActAttachmentWrite); err != nil {
+		return attachment.Attachment{}, blob.Upload{}, err
+	}
+	var v apperr.Validation
+	mt, _, err := mime.ParseMediaType(in.ContentType)
+	switch {
+	case err != nil || !strings.Contains(mt, "/"):
+		v.Add("content_type", "must be a media type such as application/pdf")
+	case !s.allowed(mt):
+		v.Add("content_type", "is not an allowed file type")
+	}
+	if in.Size < 1 || in.Size > s.cfg.MaxSize {
+		v.Add("size", fmt.Sprintf("must be from 1 to %d bytes", s.cfg.MaxSize))
+	}
+	if strings.TrimSpace(in.Filename) == "" {
+		v.Add("filename", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return attachment.Attachment{}, blob.Upload{}, err
+	}
+	if in.OrderID != nil {
+		if _, err := s.store.OrderGet(ctx, p.TenantID, *in.OrderID); err != nil {
+			if errors.Is(err, apperr.ErrNotFound) {
+				return attachment.Attachment{}, blob.Upload{}, apperr.Invalid("order_id", "is not an order of this tenant")
+			}
+			return attachment.Attachment{}, blob.Upload{}, err
+		}
+	}
+	now := s.clock()
+	id := uuid.Must(uuid.NewV7())
+	a := attachment.Attachment{ID: id, TenantID: p.TenantID, OrderID: in.OrderID, UploadedBy: p.ActorID(),
+		Filename: attachment.SanitizeFilename(in.Filename), ContentType: mt, Size: in.Size,
+		// The key comes from the tenant and a fresh id, never from the client.
+		ObjectKey: "tenants/" + p.TenantID.String() + "/attachments/" + id.String(),
+		Status:    attachment.StatusPending, CreatedAt: now, UpdatedAt: now}
+	up, err := s.blobs.PresignPut(ctx, a.ObjectKey, a.ContentType, a.Size, UploadTTL)
+	if err != nil {
+		return attachment.Attachment{}, blob.Upload{}, err
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AttachmentCreate(ctx, a); err != nil {
+			return err
+		}
+		e, err := p.AuditEntry(m, now, p.TenantID, "attachment.presigned", "attachment", id.String(), map[string]any{"filename": a.Filename, "size": a.Size, "content_type": a.ContentType})
+		if err != nil {
+			return err
+		}
+		e.OrderID = a.OrderID
+		return tx.AuditInsert(ctx, e)
+	})
+	if err != nil {
+		return attachment.Attachment{}, blob.Upload{}, err
+	}
+	return a, up, nil
+}
+
+// Complete checks the uploaded object against what was declared. A match
+// becomes uploaded (and attachment.uploaded); a mismatch deletes the
+// object and fails the attachment.
+func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) (attachment.Attachment, error) {
+	if err := require(p, account.ActAttachmentWrite); err != nil {
+		return attachment.Attachment{}, err
+	}
+	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
+	if err != nil {
+		return attachment.Attachment{}, err
+	}
+	switch a.Status {
+	case attachment.StatusUploaded:
+		return a, nil
+	case attachment.StatusFailed:
+		return a, apperr.Conflict("this upload failed; start a new one")
+	}
+	info, err := s.blobs.Stat(ctx, a.ObjectKey)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return a, apperr.Conflict("nothing was uploaded yet; send the file to the upload URL first")
+	}
+	if err != nil {
+		return a, err
+	}
+	gotType, _, _ := mime.ParseMediaType(info.ContentType)
+	now := s.clock()
+	if info.Size != a.Size || gotType != a.ContentType {
+		if err := s.blobs.Delete(ctx, a.ObjectKey); err != nil {
+			s.log.WarnContext(ctx, "delete mismatched upload", "key", a.ObjectKey, "err", err)
+		}
+		if err := s.store.AttachmentSetStatus(ctx, p.TenantID, id, attachment.StatusFailed, now); err != nil {
+			return a, err
+		}
+		return a, apperr.Invalid("file", fmt.Sprintf("the uploaded file (%d bytes, %s) is not what was declared (%d bytes, %s); it was discarded", info.Size, info.ContentType, a.Size, a.ContentType))
+	}
+	a.Status, a.UpdatedAt = attachment.StatusUploaded, now
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.AttachmentSetStatus(ctx, p.TenantID, id, attachment.StatusUploaded, now); err != nil {
+			return err
+		}
+		e, err := p.AuditEntry(m, now, p.TenantID, "attachment.uploaded", "attachment", id.String(), map[string]any{"filename": a.Filename, "size": a.Size})
+		if err != nil {
+			return err
+		}
+		e.OrderID = a.OrderID
+		if err := tx.AuditInsert(ctx, e); err != nil {
+			return err
+		}
+		data, _ := json.Marshal(map[string]any{"id": a.ID, "order_id": a.OrderID, "filename": a.Filename, "content_type": a.ContentType, "size": a.Size})
+		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Type: event.AttachmentUploaded, EntityID: id.String(), Data: data, CreatedAt: now})
+	})
+	return a, err
+}
+
+// Get returns an attachment and, once uploaded, a short-lived download URL.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (attachment.Attachment, string, error) {
+	if err := require(p, account.ActOrderRead); err != nil {
+		return attachment.Attachment{}, "", err
+	}
+	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
+	if err != nil || a.Status != attachment.StatusUploaded {
+		return a, "", err
+	}
+	inline := strings.HasPrefix(a.ContentType, "image/") || a.ContentType == "application/pdf"
+	u, err := s.blobs.PresignGet(ctx, a.ObjectKey, blob.Download{Filename: a.Filename, ContentType: a.ContentType, Inline: inline}, DownloadTTL)
+	return a, u, err
+}
+
+// List lists a tenant's attachments, of one order if orderID is set.
+func (s *Service) List(ctx context.Context, p auth.Principal, orderID *uuid.UUID) ([]attachment.Attachment, error) {
+	if err := require(p, account.ActOrderRead); err != nil {
+		return nil, err
+	}
+	if orderID != nil {
+		// Another tenant's order is not found, not an empty list.
+		if _, err := s.store.OrderGet(ctx, p.TenantID, *orderID); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.AttachmentList(ctx, p.TenantID, orderID, 500)
+}
+
+// Delete removes the row (with its audit entry) and then the object.
+func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
+	if err := require(p, account.ActAttachmentWrite); err != nil {
+		return err
+	}
+	var a attachment.Attachment
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if a, err = tx.AttachmentGet(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := tx.AttachmentDelete(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		e, err := p.AuditEntry(m, s.clock(), p.TenantID, "attachment.deleted", "attachment", id.String(), map[string]any{"filename": a.Filename})
+		if err != nil {
+			return err
+		}
+		return tx.AuditInsert(ctx, e)
+	})
+	if err != nil {
+		return err
+	}
+	// After the commit: a crash here leaves an object without a row, which
+	// costs storage but never shows a deleted file.
+	if err := s.blobs.Delete(ctx, a.ObjectKey); err != nil {
+		s.log.WarnContext(ctx, "delete attachment object", "key", a.ObjectKey, "err", err)
+	}
+	return nil
+}
+
+// Sweep deletes pending and failed uploads older than StaleAfter, with
+// their objects; the maintenance job calls it.
+func (s *Service) Sweep(ctx context.Context) (int, error) {
+	stale, err := s.store.AttachmentListStale(ctx, s.clock().Add(-StaleAfter), 500)
+	if err != nil {
+		return 0, err
+	}
+	for _, a := range stale {
+		if err := s.blobs.Delete(ctx, a.ObjectKey); err != nil {
+			return 0, err
+		}
+		if err := s.store.AttachmentDelete(ctx, a.TenantID, a.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return 0, err
+		}
+	}
+	return len(stale), nil
+}

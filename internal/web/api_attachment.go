@@ -1,0 +1,193 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/attachments"
+	"github.com/ordo/ordo/internal/blob"
+)
+
+type attachmentJSON struct {
+	ID          uuid.UUID         `json:"id"`
+	OrderID     *uuid.UUID        `json:"order_id"`
+	Filename    string            `json:"filename"`
+	ContentType string            `json:"content_type"`
+	Size        int64             `json:"size"`
+	Status      attachment.Status `json:"status"`
+	CreatedAt   time.Time         `json:"created_at"`
+	DownloadURL string            `json:"download_url,omitempty"`
+}
+
+func toAttachmentJSON(a attachment.Attachment) attachmentJSON {
+	return attachmentJSON{ID: a.ID, OrderID: a.OrderID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Status: a.Status, CreatedAt: a.CreatedAt}
+}
+
+type presignInput struct {
+	Filename    string     `json:"filename" required:"true"`
+	ContentType string     `json:"content_type" required:"true"`
+	Size        int64      `json:"size" required:"true" minimum:"1"`
+	OrderID     *uuid.UUID `json:"order_id"`
+}
+
+type uploadJSON struct {
+	blob.Upload
+	Fields map[string]string `json:"fields"`
+}
+
+type presignJSON struct {
+	Attachment attachmentJSON `json:"attachment"`
+	Upload     uploadJSON     `json:"upload"`
+}
+
+func (s *Server) handlePresign(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	var in presignInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, up, err := s.attachments.Presign(r.Context(), p, attachments.PresignInput{Filename: in.Filename, ContentType: in.ContentType, Size: in.Size, OrderID: in.OrderID}, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/attachments/"+a.ID.String())
+	writeJSON(w, http.StatusCreated, presignJSON{Attachment: toAttachmentJSON(a), Upload: uploadJSON{Upload: up, Fields: map[string]string{}}})
+}
+
+func (s *Server) handleAttachmentComplete(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "attachment")
+	if err == nil {
+		var a attachment.Attachment
+		if a, err = s.attachments.Complete(r.Context(), p, id, s.meta(r)); err == nil {
+			writeJSON(w, http.StatusOK, toAttachmentJSON(a))
+			return
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) handleAttachmentList(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	var orderID *uuid.UUID
+	if o := r.URL.Query().Get("order_id"); o != "" {
+		id, err := uuid.Parse(o)
+		if err != nil {
+			s.fail(w, r, apperr.Invalid("order_id", "must be an order id"))
+			return
+		}
+		orderID = &id
+	}
+	as, err := s.attachments.List(r.Context(), p, orderID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]attachmentJSON, len(as))
+	for i, a := range as {
+		out[i] = toAttachmentJSON(a)
+	}
+	writeJSON(w, http.StatusOK, listJSON{Data: out})
+}
+
+func (s *Server) handleAttachmentGet(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "attachment")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, url, err := s.attachments.Get(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := toAttachmentJSON(a)
+	out.DownloadURL = url
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleAttachmentDelete(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "attachment")
+	if err == nil {
+		err = s.attachments.Delete(r.Context(), p, id, s.meta(r))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleBlobPut receives a local-disk upload through a signed URL: the
+// signature binds the key, the content type, the size and the expiry, as
+// an S3 presigned PUT does.
+func (s *Server) handleBlobPut(w http.ResponseWriter, r *http.Request) {
+	sg, err := s.signer.Verify(r.URL.Query())
+	if err != nil || sg.Op != blob.OpPut {
+		writeProblem(w, r, Problem{Status: http.StatusForbidden, Type: problemType("bad-signature"), Detail: "the upload URL is invalid or has expired"})
+		return
+	}
+	if r.Header.Get("Content-Type") != sg.ContentType {
+		writeProblem(w, r, Problem{Status: http.StatusForbidden, Type: problemType("bad-signature"), Detail: "the Content-Type is not the one the URL was signed for"})
+		return
+	}
+	if r.ContentLength != sg.Size {
+		writeProblem(w, r, Problem{Status: http.StatusForbidden, Type: problemType("bad-signature"),
+			Detail: "the Content-Length must be " + strconv.FormatInt(sg.Size, 10) + ", as signed"})
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, sg.Size)
+	info, err := s.blobs.Put(r.Context(), sg.Key, body, sg.ContentType)
+	if err != nil || info.Size != sg.Size {
+		_ = s.blobs.Delete(r.Context(), sg.Key)
+		writeProblem(w, r, Problem{Status: http.StatusBadRequest, Detail: "the upload was not the signed size"})
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// handleBlobGet serves a local-disk download through a signed URL.
+func (s *Server) handleBlobGet(w http.ResponseWriter, r *http.Request) {
+	sg, err := s.signer.Verify(r.URL.Query())
+	if err != nil || sg.Op != blob.OpGet {
+		writeProblem(w, r, Problem{Status: http.StatusForbidden, Type: problemType("bad-signature"), Detail: "the download URL is invalid or has expired"})
+		return
+	}
+	rc, info, err := s.blobs.Open(r.Context(), sg.Key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", sg.ContentType)
+	w.Header().Set("Content-Disposition", sg.Disposition)
+	w.Header().Set("Content-Length", strconv.FormatInt(info.Size, 10))
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	_, _ = io.Copy(w, rc)
+}

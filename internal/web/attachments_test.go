@@ -1,0 +1,196 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/account"
+)
+
+// upload sends body to a presigned upload with exactly its headers,
+// overridden by extra.
+func upload(t *testing.T, up map[string]any, body []byte, extra map[string]string) int {
+	t.Helper()
+	req, err := http.NewRequest(up["method"].(string), up["url"].(string), bytes.NewReader(body))
+	require.NoError(t, err)
+	for k, v := range up["headers"].(map[string]any) {
+		req.Header.Set(k, v.(string))
+	}
+	for k, v := range extra {
+		req.Header.Set(k, v)
+	}
+	if cl, ok := extra["Content-Length"]; ok {
+		n, _ := strconv.ParseInt(cl, 10, 64)
+		req.ContentLength = n
+	} else {
+		req.ContentLength = int64(len(body))
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// The whole upload flow, against local disk and against a real S3 server.
+func TestAttachmentFlow(t *testing.T) {
+	t.Parallel()
+	for _, useS3 := range []bool{false, true} {
+		name := "disk"
+		if useS3 {
+			name = "s3"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := newAppOpts(t, backends[0], appOpts{s3: useS3})
+			owner, _, _ := a.signup(t, uniqueEmail("att"))
+			orderID := owner.do("POST", "/api/v1/orders", orderBody("Files F")).must(t, 201).str("id")
+			content := []byte("%PDF-1.4 pretend invoice " + strings.Repeat("x", 3000))
+
+			r := owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "../../Invoice 2026.pdf", "content_type": "application/pdf", "size": len(content), "order_id": orderID}).must(t, 201)
+			att := r.body["attachment"].(map[string]any)
+			up := r.body["upload"].(map[string]any)
+			id := att["id"].(string)
+			require.Equal(t, "Invoice 2026.pdf", att["filename"], "the name is sanitised")
+			require.Equal(t, "pending", att["status"])
+			require.Equal(t, "PUT", up["method"])
+
+			owner.do("POST", "/api/v1/attachments/"+id+"/complete", nil).must(t, 409) // nothing uploaded yet
+			require.Equal(t, 200, upload(t, up, content, nil), "the upload goes straight to storage")
+			done := owner.do("POST", "/api/v1/attachments/"+id+"/complete", nil).must(t, 200)
+			require.Equal(t, "uploaded", done.str("status"))
+
+			list := owner.do("GET", "/api/v1/attachments?order_id="+orderID, nil).must(t, 200).list()
+			require.Len(t, list, 1)
+			got := owner.do("GET", "/api/v1/attachments/"+id, nil).must(t, 200)
+			dl := got.str("download_url")
+			require.NotEmpty(t, dl)
+			res, err := http.Get(dl)
+			require.NoError(t, err)
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			require.Equal(t, 200, res.StatusCode)
+			require.Equal(t, content, body)
+			require.Contains(t, res.Header.Get("Content-Disposition"), "Invoice 2026.pdf")
+
+			// Another tenant's principal gets 404 for this attachment.
+			other, _, _ := a.signup(t, uniqueEmail("other"))
+			other.do("GET", "/api/v1/attachments/"+id, nil).must(t, 404)
+			other.do("POST", "/api/v1/attachments/"+id+"/complete", nil).must(t, 404)
+			other.do("DELETE", "/api/v1/attachments/"+id, nil).must(t, 404)
+			require.Empty(t, other.do("GET", "/api/v1/attachments", nil).must(t, 200).list())
+
+			// A viewer may read but not upload.
+			viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+			viewer.do("GET", "/api/v1/attachments/"+id, nil).must(t, 200)
+			viewer.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "x.pdf", "content_type": "application/pdf", "size": 10}).must(t, 403)
+
+			owner.do("DELETE", "/api/v1/attachments/"+id, nil).must(t, 204)
+			owner.do("GET", "/api/v1/attachments/"+id, nil).must(t, 404)
+			_, err = a.blobs.Stat(context.Background(), "tenants/x/"+id) // key shape check only
+			require.Error(t, err)
+
+			// Deleting an order deletes its attachments.
+			r = owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5, "order_id": orderID}).must(t, 201)
+			id2 := r.body["attachment"].(map[string]any)["id"].(string)
+			require.Equal(t, 200, upload(t, r.body["upload"].(map[string]any), []byte("hello"), nil))
+			owner.do("POST", "/api/v1/attachments/"+id2+"/complete", nil).must(t, 200)
+			owner.do("DELETE", "/api/v1/orders/"+orderID, nil).must(t, 204)
+			owner.do("GET", "/api/v1/attachments/"+id2, nil).must(t, 404)
+		})
+	}
+}
+
+func TestAttachmentRefusals(t *testing.T) {
+	t.Parallel()
+	for _, useS3 := range []bool{false, true} {
+		name := "disk"
+		if useS3 {
+			name = "s3"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			a := newAppOpts(t, backends[0], appOpts{s3: useS3})
+			owner, _, _ := a.signup(t, uniqueEmail("ref"))
+			presign := func(ct string, size int) resp {
+				return owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "f", "content_type": ct, "size": size})
+			}
+			presign("application/pdf", 2<<20).must(t, 422)       // over the 1 MiB limit: nothing is signed
+			presign("application/x-msdownload", 10).must(t, 422) // not an allowed type
+			presign("application/pdf", 0).must(t, 422)           // empty
+			owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "f", "content_type": "application/pdf", "size": 5, "order_id": "01234567-0000-7000-8000-000000000000"}).must(t, 422)
+
+			r := presign("application/pdf", 10).must(t, 201)
+			up := r.body["upload"].(map[string]any)
+			id := r.body["attachment"].(map[string]any)["id"].(string)
+			// Lying about the size or the type at upload is refused by storage.
+			require.NotEqual(t, 200, upload(t, up, bytes.Repeat([]byte("x"), 20), map[string]string{"Content-Length": "20"}))
+			require.NotEqual(t, 200, upload(t, up, bytes.Repeat([]byte("x"), 10), map[string]string{"Content-Type": "text/html"}))
+			if !useS3 {
+				// A tampered signature on a local-disk URL.
+				bad := map[string]any{"method": "PUT", "url": strings.Replace(up["url"].(string), "sig=", "sig=x", 1), "headers": up["headers"]}
+				require.Equal(t, 403, upload(t, bad, bytes.Repeat([]byte("x"), 10), nil))
+				// A signed download URL whose key was changed.
+				require.Equal(t, 403, upload(t, map[string]any{"method": "GET", "url": strings.Replace(up["url"].(string), "op=put", "op=get", 1), "headers": map[string]any{}}, nil, nil))
+			}
+			owner.do("POST", "/api/v1/attachments/"+id+"/complete", nil).must(t, 409) // nothing valid arrived
+
+			// HTML is always served as an attachment, never inline; a PNG
+			// may show inline.
+			for _, c := range []struct{ ct, want string }{{"text/html", "attachment"}, {"image/png", "inline"}} {
+				r = presign(c.ct, 4).must(t, 201)
+				aid := r.body["attachment"].(map[string]any)["id"].(string)
+				require.Equal(t, 200, upload(t, r.body["upload"].(map[string]any), []byte("<b>x"), nil))
+				owner.do("POST", "/api/v1/attachments/"+aid+"/complete", nil).must(t, 200)
+				res, err := http.Get(owner.do("GET", "/api/v1/attachments/"+aid, nil).must(t, 200).str("download_url"))
+				require.NoError(t, err)
+				res.Body.Close()
+				require.True(t, strings.HasPrefix(res.Header.Get("Content-Disposition"), c.want), "%s: %s", c.ct, res.Header.Get("Content-Disposition"))
+			}
+		})
+	}
+}
+
+// Pending uploads older than a day are swept away with their objects.
+func TestAttachmentSweep(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	ctx := context.Background()
+	owner, _, tid := a.signup(t, uniqueEmail("sweep"))
+	r := owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "old.txt", "content_type": "text/plain", "size": 5}).must(t, 201)
+	require.Equal(t, 200, upload(t, r.body["upload"].(map[string]any), []byte("hello"), nil))
+	id := uuid.MustParse(r.body["attachment"].(map[string]any)["id"].(string))
+	att, err := a.store.AttachmentGet(ctx, uuid.MustParse(tid), id)
+	require.NoError(t, err)
+
+	fresh := owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "new.txt", "content_type": "text/plain", "size": 5}).must(t, 201)
+	n, err := a.attachments.Sweep(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "young pending uploads stay")
+
+	// Age the first one past the limit.
+	old := att
+	old.ID = uuid.Must(uuid.NewV7())
+	old.CreatedAt = time.Now().Add(-25 * time.Hour).UTC().Truncate(time.Microsecond)
+	old.ObjectKey = att.ObjectKey + "-old"
+	_, err = a.blobs.Put(ctx, old.ObjectKey, strings.NewReader("stale"), "text/plain")
+	require.NoError(t, err)
+	require.NoError(t, a.store.AttachmentCreate(ctx, old))
+	n, err = a.attachments.Sweep(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	_, err = a.store.AttachmentGet(ctx, old.TenantID, old.ID)
+	require.Error(t, err)
+	_, err = a.blobs.Stat(ctx, old.ObjectKey)
+	require.Error(t, err, "the object went too")
+	owner.do("GET", "/api/v1/attachments/"+fresh.body["attachment"].(map[string]any)["id"].(string), nil).must(t, 200)
+}
