@@ -61,7 +61,7 @@ func shoot(t *testing.T, ctx context.Context, dir, name string) {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h)); err != nil {
 			t.Fatal(err)
 		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 		if !t.Failed() {
 			return
 		}
-		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(80)); err == nil {
+		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			_ = os.WriteFile(filepath.Join(dir, "failure.png"), png, 0o644)
 		}
 		if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
@@ -140,6 +140,19 @@ func TestBrowser(t *testing.T) {
 	)
 	if h := text("main h1"); !strings.Contains(h, "ORD-000001") {
 		t.Fatalf("order page shows %q", h)
+	}
+
+	// Upload a file straight to storage from the order page.
+	file := filepath.Join(t.TempDir(), "delivery-note.txt")
+	if err := os.WriteFile(file, []byte(strings.Repeat("signed by the customer\n", 200)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload an attachment",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/app/attachments/"]`)),
+	)
+	if link := text(`a[href^="/app/attachments/"]`); link != "delivery-note.txt" {
+		t.Errorf("attachment link shows %q", link)
 	}
 	shoot(t, ctx, dir, "order")
 

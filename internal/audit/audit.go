@@ -36,6 +36,7 @@ type Filter struct {
 	EntityType string
 	EntityID   string
 	ActorID    *uuid.UUID
+	OrderID    *uuid.UUID // entries about one order (its attachments too)
 	From, To   *time.Time // created_at range, [From, To)
 	// Before is the keyset cursor: only entries with a smaller id.
 	Before *uuid.UUID

@@ -49,6 +49,15 @@ var funcs = template.FuncMap{
 	"money":     order.FormatMoney,
 	"bp":        func(bp int64) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) + "%" },
 	"hasPrefix": strings.HasPrefix,
+	"bytes": func(n int64) string {
+		switch {
+		case n >= 1<<20:
+			return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+		case n >= 1<<10:
+			return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+		}
+		return strconv.FormatInt(n, 10) + " B"
+	},
 	// input describes a form field: name, label, type, autocomplete.
 	"input": func(name, label, typ, auto string, v view) inputData {
 		d := inputData{Name: name, Label: label, Type: typ, Auto: auto, Required: true, Err: v.Errors[name]}

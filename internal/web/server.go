@@ -187,6 +187,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/orders/{id}", s.requireLogin(s.uiOrderSave))
 	mux.HandleFunc("POST /app/orders/{id}/transition", s.requireLogin(s.uiOrderTransition))
 	mux.HandleFunc("POST /app/orders/{id}/delete", s.requireLogin(s.uiOrderDelete))
+	mux.HandleFunc("GET /app/attachments/{id}", s.requireLogin(s.uiAttachmentDownload))
+	mux.HandleFunc("POST /app/attachments/{id}/delete", s.requireLogin(s.uiAttachmentDelete))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
 	// also feeds the OpenAPI document.

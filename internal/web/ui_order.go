@@ -8,8 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/orders"
@@ -54,10 +57,11 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 }
 
 type orderPage struct {
-	Order   order.Order
-	Next    []order.Status
-	History []order.StatusChange
-	Audit   []audit.Entry
+	Order       order.Order
+	Next        []order.Status
+	History     []order.StatusChange
+	Audit       []audit.Entry
+	Attachments []attachment.Attachment
 }
 
 func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +86,10 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
 		page.Next = order.Next(o.Status)
 	}
 	if p.Can(account.ActAuditRead) {
-		page.Audit, _ = s.store.AuditList(r.Context(), p.TenantID, audit.Filter{EntityType: "order", EntityID: o.ID.String(), Limit: 50})
+		page.Audit, _ = s.store.AuditList(r.Context(), p.TenantID, audit.Filter{OrderID: &o.ID, Limit: 50})
+	}
+	if s.attachments != nil {
+		page.Attachments, _ = s.attachments.List(r.Context(), p, &o.ID)
 	}
 	s.render(w, r, http.StatusOK, "order", view{Title: o.DisplayNumber(), Data: page})
 }
@@ -285,4 +292,36 @@ func (s *Server) uiOrderDelete(w http.ResponseWriter, r *http.Request) {
 		err = s.orders.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
 	s.uiDone(w, r, err, "Order deleted.", "/app/orders")
+}
+
+// uiAttachmentDownload redirects to a fresh presigned download URL.
+func (s *Server) uiAttachmentDownload(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "attachment")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	_, u, err := s.attachments.Get(r.Context(), mustPrincipal(r), id)
+	if err == nil && u == "" {
+		err = apperr.NotFound("uploaded file")
+	}
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+func (s *Server) uiAttachmentDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "attachment")
+	if err == nil {
+		err = s.attachments.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	back := "/app/orders"
+	if o := r.PostFormValue("order_id"); o != "" {
+		if _, perr := uuid.Parse(o); perr == nil {
+			back = "/app/orders/" + o
+		}
+	}
+	s.uiDone(w, r, err, "Attachment deleted.", back)
 }

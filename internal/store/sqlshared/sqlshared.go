@@ -166,6 +166,9 @@ func AuditWhere(tenantID uuid.UUID, f audit.Filter, d Dialect) *Where {
 	if f.ActorID != nil {
 		w.Add("actor_id = ?", *f.ActorID)
 	}
+	if f.OrderID != nil {
+		w.Add("order_id = ?", *f.OrderID)
+	}
 	if f.From != nil {
 		w.Add("created_at >= ?", d.Time(*f.From))
 	}

@@ -38,3 +38,72 @@ document.addEventListener("submit", function (ev) {
     });
   });
 })();
+
+// Attachments: drag-and-drop (or choose) files on an order page; each goes
+// straight to storage through a presigned URL, with a real progress bar,
+// then is confirmed and the page refreshes.
+(function () {
+  var zone = document.querySelector("[data-upload-order]");
+  if (!zone) return;
+  var orderID = zone.getAttribute("data-upload-order");
+  var list = zone.querySelector(".uploads");
+  var input = zone.querySelector("input[type=file]");
+
+  function row(name) {
+    var div = document.createElement("div");
+    div.className = "upload-row";
+    var label = document.createElement("span");
+    label.textContent = name;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    div.appendChild(label);
+    div.appendChild(bar);
+    list.appendChild(div);
+    return { label: label, bar: bar };
+  }
+
+  function json(method, url, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) throw new Error((j.errors && j.errors[0] && j.errors[0].message) || j.detail || r.statusText);
+        return j;
+      });
+    });
+  }
+
+  function send(file) {
+    var ui = row(file.name);
+    var type = file.type || "application/octet-stream";
+    json("POST", "/api/v1/uploads/presign", { filename: file.name, content_type: type, size: file.size, order_id: orderID })
+      .then(function (p) {
+        return new Promise(function (resolve, reject) {
+          var xhr = new XMLHttpRequest();
+          xhr.open(p.upload.method, p.upload.url);
+          Object.keys(p.upload.headers).forEach(function (k) {
+            if (k.toLowerCase() !== "content-length" && k.toLowerCase() !== "host") xhr.setRequestHeader(k, p.upload.headers[k]);
+          });
+          xhr.upload.onprogress = function (e) { if (e.lengthComputable) ui.bar.value = Math.round(100 * e.loaded / e.total); };
+          xhr.onload = function () { xhr.status < 300 ? resolve(p) : reject(new Error("storage refused the upload (" + xhr.status + ")")); };
+          xhr.onerror = function () { reject(new Error("network error (check the bucket's CORS settings)")); };
+          xhr.send(file);
+        });
+      })
+      .then(function (p) { return json("POST", "/api/v1/attachments/" + p.attachment.id + "/complete"); })
+      .then(function () { ui.bar.value = 100; ui.label.textContent = file.name + " ✓"; setTimeout(function () { window.location.reload(); }, 300); })
+      .catch(function (err) { ui.label.textContent = file.name + ": " + err.message; ui.bar.remove(); });
+  }
+
+  input.addEventListener("change", function () { Array.prototype.forEach.call(input.files, send); input.value = ""; });
+  zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
+  zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
+  zone.addEventListener("drop", function (e) {
+    e.preventDefault();
+    zone.classList.remove("over");
+    Array.prototype.forEach.call(e.dataTransfer.files, send);
+  });
+})();
