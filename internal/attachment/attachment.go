@@ -48,6 +48,8 @@ type Store interface {
 	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, limit int) ([]Attachment, error)
 	AttachmentSetStatus(ctx context.Context, tenantID, id uuid.UUID, s Status, now time.Time) error
 	AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error
+	// AttachmentUsage counts a tenant's uploaded files and their bytes.
+	AttachmentUsage(ctx context.Context, tenantID uuid.UUID) (files, bytes int64, err error)
 	// AttachmentListStale lists pending attachments of every tenant
 	// created before t, for housekeeping.
 	AttachmentListStale(ctx context.Context, before time.Time, limit int) ([]Attachment, error)

@@ -194,3 +194,14 @@ func TestAttachmentSweep(t *testing.T) {
 	require.Error(t, err, "the object went too")
 	owner.do("GET", "/api/v1/attachments/"+fresh.body["attachment"].(map[string]any)["id"].(string), nil).must(t, 200)
 }
+
+func TestStorageUsageInSettings(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, _ := a.signup(t, uniqueEmail("usage"))
+	require.Contains(t, owner.get(t, "/app/settings").body, "0 files, 0 B")
+	r := owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 2048}).must(t, 201)
+	require.Equal(t, 200, upload(t, r.body["upload"].(map[string]any), bytes.Repeat([]byte("u"), 2048), nil))
+	owner.do("POST", "/api/v1/attachments/"+r.body["attachment"].(map[string]any)["id"].(string)+"/complete", nil).must(t, 200)
+	require.Contains(t, owner.get(t, "/app/settings").body, "1 files, 2.0 KiB")
+}

@@ -195,7 +195,13 @@ func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, apperr.Forbidden("your role (%s) may not change tenant settings", p.Role))
 		return
 	}
-	s.render(w, r, http.StatusOK, "settings", view{Title: "Settings", Form: map[string]string{"name": t.Name}})
+	files, bytes, err := s.store.AttachmentUsage(r.Context(), p.TenantID)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "settings", view{Title: "Settings", Form: map[string]string{"name": t.Name},
+		Data: map[string]int64{"files": files, "bytes": bytes}})
 }
 
 func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) {

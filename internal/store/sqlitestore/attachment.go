@@ -86,3 +86,12 @@ func (q *queries) AttachmentListStale(ctx context.Context, before time.Time, lim
 	}
 	return out, nil
 }
+
+func (q *queries) AttachmentUsage(ctx context.Context, tenantID uuid.UUID) (int64, int64, error) {
+	var files, bytes int64
+	err := q.db.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(size), 0) FROM attachments WHERE tenant_id = $1 AND status = 'uploaded'`, tenantID).Scan(&files, &bytes)
+	if err != nil {
+		return 0, 0, fmt.Errorf("AttachmentUsage: %w", err)
+	}
+	return files, bytes, nil
+}

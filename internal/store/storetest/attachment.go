@@ -49,6 +49,13 @@ func testAttachments(t *testing.T, s store.Store) {
 	require.Empty(t, none)
 
 	require.NoError(t, s.AttachmentSetStatus(ctx, a, withOrder.ID, attachment.StatusUploaded, n))
+	files, bytes, err := s.AttachmentUsage(ctx, a)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), files, "only uploaded files count")
+	require.Equal(t, int64(10), bytes)
+	files, _, err = s.AttachmentUsage(ctx, b)
+	require.NoError(t, err)
+	require.Zero(t, files)
 	requireKind(t, s.AttachmentSetStatus(ctx, b, withOrder.ID, attachment.StatusFailed, n), apperr.ErrNotFound)
 
 	old, err := s.AttachmentListStale(ctx, n.Add(-24*time.Hour), 100)
