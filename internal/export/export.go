@@ -1,0 +1,87 @@
+// Package export holds order exports: the type, the store contract, and
+// the file writers (CSV, XLSX) that stream orders to any io.Writer. The
+// job that runs an export is in package exports.
+package export
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/order"
+)
+
+// Format is an export's file type.
+type Format string
+
+const (
+	FormatCSV  Format = "csv"
+	FormatXLSX Format = "xlsx"
+)
+
+// ContentType is the format's media type.
+func (f Format) ContentType() string {
+	if f == FormatXLSX {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// Status is where an export is.
+type Status string
+
+const (
+	StatusQueued    Status = "queued"
+	StatusRunning   Status = "running"
+	StatusCompleted Status = "completed"
+	StatusFailed    Status = "failed"
+	StatusCancelled Status = "cancelled"
+	StatusExpired   Status = "expired"
+)
+
+// TTL is how long a finished export's file is kept.
+const TTL = 7 * 24 * time.Hour
+
+// Filters select the orders, as the order list does.
+type Filters struct {
+	Status        order.Status `json:"status,omitempty"`
+	CreatedAfter  *time.Time   `json:"created_after,omitempty"`
+	CreatedBefore *time.Time   `json:"created_before,omitempty"`
+	CustomerEmail string       `json:"customer_email,omitempty"`
+	Query         string       `json:"q,omitempty"`
+}
+
+// Export is one export of a tenant's orders.
+type Export struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	CreatedBy   *uuid.UUID
+	Format      Format
+	Filters     Filters
+	Status      Status
+	Done, Total int64 // orders written / to write
+	RowCount    int64 // rows in the file
+	ObjectKey   string
+	Size        int64
+	Error       string
+	ExpiresAt   *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CompletedAt *time.Time
+}
+
+// Store is what exports need from persistence.
+type Store interface {
+	ExportCreate(ctx context.Context, e Export) error
+	ExportGet(ctx context.Context, tenantID, id uuid.UUID) (Export, error)
+	// ExportList lists a tenant's exports, newest first.
+	ExportList(ctx context.Context, tenantID uuid.UUID, limit int) ([]Export, error)
+	// ExportUpdate saves status, progress, result and times.
+	ExportUpdate(ctx context.Context, e Export) error
+	// ExportListExpired lists completed exports of every tenant whose
+	// files expired before t.
+	ExportListExpired(ctx context.Context, before time.Time, limit int) ([]Export, error)
+	// OrderCount counts the orders a list would return, without paging.
+	OrderCount(ctx context.Context, p order.ListParams) (int64, error)
+}
