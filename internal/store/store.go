@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
@@ -33,6 +34,7 @@ type Querier interface {
 	event.Store
 	idempotency.Store
 	attachment.Store
+	export.Store
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.

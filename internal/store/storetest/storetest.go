@@ -42,6 +42,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, s) })
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, s) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, s) })
+	t.Run("Exports", func(t *testing.T) { t.Parallel(); testExports(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 }

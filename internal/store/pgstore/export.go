@@ -1,0 +1,92 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordo/ordo/internal/export"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/store/sqlshared"
+)
+
+const exportColumns = `id, tenant_id, created_by, format, filters, status, done, total, row_count, object_key, size, error, expires_at, created_at, updated_at, completed_at`
+
+func scanExport(row pgx.Row) (export.Export, error) {
+	var e export.Export
+	var filters []byte
+	err := row.Scan(&e.ID, &e.TenantID, &e.CreatedBy, &e.Format, &filters, &e.Status, &e.Done, &e.Total, &e.RowCount, &e.ObjectKey, &e.Size, &e.Error, &e.ExpiresAt, &e.CreatedAt, &e.UpdatedAt, &e.CompletedAt)
+	if err == nil {
+		err = json.Unmarshal(filters, &e.Filters)
+	}
+	return e, err
+}
+
+func (q *queries) ExportCreate(ctx context.Context, e export.Export) error {
+	filters, _ := json.Marshal(e.Filters)
+	_, err := q.db.Exec(ctx, `INSERT INTO exports (id, tenant_id, created_by, format, filters, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		e.ID, e.TenantID, e.CreatedBy, e.Format, string(filters), e.Status, e.CreatedAt, e.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("ExportCreate: %w", interpretError(err, "export"))
+	}
+	return nil
+}
+
+func (q *queries) ExportGet(ctx context.Context, tenantID, id uuid.UUID) (export.Export, error) {
+	e, err := scanExport(q.db.QueryRow(ctx, `SELECT `+exportColumns+` FROM exports WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if err != nil {
+		return e, fmt.Errorf("ExportGet(%s): %w", id, interpretError(err, "export"))
+	}
+	return e, nil
+}
+
+func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, limit int) ([]export.Export, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+exportColumns+` FROM exports WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2`, tenantID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("ExportList: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (export.Export, error) { return scanExport(r) })
+	if err != nil {
+		return nil, fmt.Errorf("ExportList: %w", err)
+	}
+	return out, nil
+}
+
+func (q *queries) ExportUpdate(ctx context.Context, e export.Export) error {
+	tag, err := q.db.Exec(ctx, `UPDATE exports SET status = $3, done = $4, total = $5, row_count = $6, object_key = $7, size = $8, error = $9,
+		expires_at = $10, updated_at = $11, completed_at = $12 WHERE tenant_id = $1 AND id = $2`,
+		e.TenantID, e.ID, e.Status, e.Done, e.Total, e.RowCount, e.ObjectKey, e.Size, e.Error, e.ExpiresAt, e.UpdatedAt, e.CompletedAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("ExportUpdate(%s): %w", e.ID, interpretError(err, "export"))
+	}
+	return nil
+}
+
+func (q *queries) ExportListExpired(ctx context.Context, before time.Time, limit int) ([]export.Export, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+exportColumns+` FROM exports WHERE status = 'completed' AND expires_at < $1 ORDER BY expires_at LIMIT $2`, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("ExportListExpired: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (export.Export, error) { return scanExport(r) })
+	if err != nil {
+		return nil, fmt.Errorf("ExportListExpired: %w", err)
+	}
+	return out, nil
+}
+
+func (q *queries) OrderCount(ctx context.Context, p order.ListParams) (int64, error) {
+	p.After = nil
+	w, _ := sqlshared.OrderWhere(p, dialect{})
+	var n int64
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE `+w.String(), w.Args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("OrderCount: %w", err)
+	}
+	return n, nil
+}
