@@ -41,6 +41,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Auth:         svc.auth,
 		Orders:       orders.New(svc.store, nil).WithBlobs(svc.blobs),
 		Attachments:  svc.attachments,
+		Exports:      svc.exports,
 		Blobs:        svc.blobs,
 		Signer:       svc.signer,
 		Store:        svc.store,

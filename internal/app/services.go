@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/exports"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/pubsub"
@@ -48,6 +49,7 @@ type services struct {
 	mail        mail.Sender
 	auth        *auth.Service
 	attachments *attachments.Service
+	exports     *exports.Service
 }
 
 // openOpts says what a command needs opened.
@@ -137,6 +139,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		ao.Cache = svc.cache
 	}
 	svc.auth = auth.New(ao)
+	svc.exports = exports.New(svc.store, svc.blobs, log)
 	svc.attachments = attachments.New(svc.store, svc.blobs, attachments.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
 	return svc, nil
 }
@@ -247,8 +250,17 @@ func (s *services) readinessChecks() []web.Check {
 
 // jobRunner builds the River client that works every queue.
 func (s *services) jobRunner() (store.JobRunner, error) {
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Sweep: s.attachments.Sweep}, s.cfg.Concurrency)
+	sweep := func(ctx context.Context) (int, error) {
+		n, err := s.attachments.Sweep(ctx)
+		if err != nil {
+			return n, err
+		}
+		m, err := s.exports.Expire(ctx)
+		return n + m, err
+	}
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Sweep: sweep}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)
+	s.exports.RegisterWorkers(cfg.Workers)
 	return s.store.JobRunner(cfg)
 }
 

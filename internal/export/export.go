@@ -77,6 +77,7 @@ type Store interface {
 	ExportGet(ctx context.Context, tenantID, id uuid.UUID) (Export, error)
 	// ExportList lists a tenant's exports, newest first.
 	ExportList(ctx context.Context, tenantID uuid.UUID, limit int) ([]Export, error)
+	ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	// ExportUpdate saves status, progress, result and times.
 	ExportUpdate(ctx context.Context, e Export) error
 	// ExportListExpired lists completed exports of every tenant whose

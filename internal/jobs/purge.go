@@ -28,7 +28,7 @@ func (PurgeArgs) InsertOpts() river.InsertOpts {
 type PurgeWorker struct {
 	river.WorkerDefaults[PurgeArgs]
 	Store Purger
-	Sweep func(ctx context.Context) (int, error) // abandoned uploads
+	Sweep func(ctx context.Context) (int, error) // abandoned uploads, expired exports
 	Log   *slog.Logger
 }
 
@@ -43,7 +43,7 @@ func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error
 		if err != nil {
 			return fmt.Errorf("sweep abandoned uploads: %w", err)
 		}
-		w.Log.InfoContext(ctx, "removed abandoned uploads", "count", n)
+		w.Log.InfoContext(ctx, "removed abandoned uploads and expired exports", "count", n)
 	}
 	return nil
 }

@@ -284,6 +284,16 @@ func apiRoutes() []apiRoute {
 		}{}, resp: attachmentList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/attachments/{id}", h((*Server).handleAttachmentGet), operation{id: "getAttachment", summary: "An attachment, with a short-lived download_url once uploaded", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/attachments/{id}", h((*Server).handleAttachmentDelete), operation{id: "deleteAttachment", summary: "Delete an attachment and its file", tag: "attachments", req: idPath{}, status: 204, errs: errsAuth, audit: "attachment.deleted"}},
+		{"POST", "/api/v1/orders/export", h((*Server).handleExportCreate), operation{id: "createExport", summary: "Export the orders a filter selects, as CSV or XLSX, in the background", tag: "exports", req: struct {
+			idempotencyHeader
+			exportInput
+		}{}, resp: struct {
+			Location string `header:"Location"`
+			exportJSON
+		}{}, status: 202, errs: errsAuth, audit: "export.created"}},
+		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "The tenant's exports", tag: "exports", resp: exportList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/exports/{id}", h((*Server).handleExportGet), operation{id: "getExport", summary: "An export's status and progress, with a download_url when completed", tag: "exports", req: idPath{}, resp: exportJSON{}, status: 200, errs: errsAuth}},
+		{"DELETE", "/api/v1/exports/{id}", h((*Server).handleExportDelete), operation{id: "deleteExport", summary: "Cancel a running export, or delete a finished one and its file", tag: "exports", req: idPath{}, status: 204, errs: errsAuth, audit: "export.deleted"}},
 		{"GET", "/api/v1/events", h((*Server).handleEvents), operation{id: "streamEvents", summary: "Server-Sent Events of the tenant (order and member changes); resume with Last-Event-ID", tag: "events", req: eventsReq{}, resp: eventStream(""), status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/orders/{id}/history", h((*Server).handleOrderHistory), operation{id: "getOrderHistory", summary: "An order's status history", tag: "orders", req: idPath{}, resp: historyList{}, status: 200, errs: errsAuth}},
 	}

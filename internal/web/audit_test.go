@@ -158,6 +158,16 @@ var auditCalls = map[string]auditCall{
 		id := r.body["attachment"].(map[string]any)["id"].(string)
 		return tid, func() resp { return c.do("DELETE", "/api/v1/attachments/"+id, nil) }
 	},
+	"POST /api/v1/orders/export": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ex"))
+		return tid, func() resp { return c.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}) }
+	},
+	"DELETE /api/v1/exports/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("exd"))
+		id := c.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202).str("id")
+		waitExport(t, c, id)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/exports/"+id, nil) }
+	},
 	"POST /api/v1/orders": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("oc"))
 		return tid, func() resp { return c.do("POST", "/api/v1/orders", orderBody("Audit A")) }

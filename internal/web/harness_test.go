@@ -27,6 +27,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
+	"github.com/ordo/ordo/internal/exports"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/orders"
@@ -181,22 +182,9 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	require.NoError(t, err)
 	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
 	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1})
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
-	runner, err := st.JobRunner(cfg)
-	require.NoError(t, err)
-	require.NoError(t, runner.Start(ctx))
-	t.Cleanup(func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = runner.Stop(sctx)
-	})
-
-	var lim web.Limits
-	if limits != nil {
-		lim = *limits
-	}
 	// Listen first: local-disk blob URLs are signed with the server's URL.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -216,11 +204,26 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		signer = blob.NewSigner(base, "test-secret-test-secret-test-secret")
 		blobs = d.WithSigner(signer)
 	}
+	exp := exports.New(st, blobs, log)
+	exp.RegisterWorkers(cfg.Workers)
+	runner, err := st.JobRunner(cfg)
+	require.NoError(t, err)
+	require.NoError(t, runner.Start(ctx))
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(sctx)
+	})
+
+	var lim web.Limits
+	if limits != nil {
+		lim = *limits
+	}
 	atts := attachments.New(st, blobs, attachments.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
-		Attachments: atts, Blobs: blobs, Signer: signer,
+		Attachments: atts, Exports: exp, Blobs: blobs, Signer: signer,
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}

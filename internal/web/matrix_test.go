@@ -66,6 +66,9 @@ var probes = []struct {
 	{account.ActAttachmentWrite, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "p.pdf", "content_type": "application/pdf", "size": 10})
 	}},
+	{account.ActExportCreate, func(f roleFixture) resp {
+		return f.actor.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"})
+	}},
 	{account.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
 }
 
@@ -73,8 +76,8 @@ var probes = []struct {
 // features (orders, storage, worker, webhooks). Each must move to probes
 // when its route lands; the test fails for an action in neither list.
 var noRouteYet = map[account.Action]bool{
-	account.ActExportCreate: true, account.ActInvoiceCreate: true,
-	account.ActWebhookRead: true, account.ActWebhookManage: true,
+	account.ActInvoiceCreate: true,
+	account.ActWebhookRead:   true, account.ActWebhookManage: true,
 }
 
 // TestRoleMatrix checks every role against every action of the permission
@@ -126,6 +129,7 @@ func TestIsolationMatrix(t *testing.T) {
 		keyBResp := ownerB.do("POST", "/api/v1/api-keys", map[string]any{"name": "b", "role": "viewer"}).must(t, 201)
 		keyBID, keyB := keyBResp.str("id"), keyBResp.str("key")
 		orderB := ownerB.do("POST", "/api/v1/orders", orderBody("Bee B")).must(t, 201).str("id")
+		exportB := ownerB.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202).str("id")
 
 		routes := []struct{ method, path string }{
 			{"PATCH", "/api/v1/members/" + memberB},
@@ -141,6 +145,8 @@ func TestIsolationMatrix(t *testing.T) {
 			{"DELETE", "/api/v1/orders/" + orderB},
 			{"POST", "/api/v1/orders/" + orderB + "/transitions"},
 			{"GET", "/api/v1/attachments?order_id=" + orderB},
+			{"GET", "/api/v1/exports/" + exportB},
+			{"DELETE", "/api/v1/exports/" + exportB},
 		}
 		for _, c := range []*client{ownerA, keyA} {
 			for _, rt := range routes {
@@ -196,8 +202,8 @@ func TestIsolationMatrix(t *testing.T) {
 		require.Equal(t, "", ob.str("notes"))
 
 		// A's lists never show B's rows.
-		bIDs := map[string]bool{memberB: true, ownerBID: true, invB: true, keyBID: true, tenantB: true, orderB: true}
-		for _, path := range []string{"/api/v1/members", "/api/v1/invitations", "/api/v1/api-keys", "/api/v1/audit-log", "/api/v1/tenants", "/api/v1/orders", "/api/v1/orders?q=Bee"} {
+		bIDs := map[string]bool{memberB: true, ownerBID: true, invB: true, keyBID: true, tenantB: true, orderB: true, exportB: true}
+		for _, path := range []string{"/api/v1/exports", "/api/v1/members", "/api/v1/invitations", "/api/v1/api-keys", "/api/v1/audit-log", "/api/v1/tenants", "/api/v1/orders", "/api/v1/orders?q=Bee"} {
 			for _, c := range []*client{ownerA, keyA} {
 				r := c.do("GET", path, nil).must(t, 200)
 				for id := range bIDs {

@@ -13,6 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/attachments"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
+	"github.com/ordo/ordo/internal/exports"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
@@ -48,6 +49,7 @@ type Options struct {
 	Sessions *scs.SessionManager
 
 	Attachments *attachments.Service
+	Exports     *exports.Service
 	// Blobs and Signer serve local-disk uploads and downloads through
 	// signed URLs; Signer is nil with S3.
 	Blobs  blob.Store
@@ -70,6 +72,7 @@ type Server struct {
 	store       store.Store
 	pubsub      pubsub.PubSub
 	attachments *attachments.Service
+	exports     *exports.Service
 	blobs       blob.Store
 	signer      *blob.Signer
 	sessions    *scs.SessionManager
@@ -88,7 +91,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
-		attachments: o.Attachments, blobs: o.Blobs, signer: o.Signer}
+		attachments: o.Attachments, exports: o.Exports, blobs: o.Blobs, signer: o.Signer}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}

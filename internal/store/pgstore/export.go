@@ -90,3 +90,10 @@ func (q *queries) OrderCount(ctx context.Context, p order.ListParams) (int64, er
 	}
 	return n, nil
 }
+
+func (q *queries) ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error {
+	if _, err := q.db.Exec(ctx, `DELETE FROM exports WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+		return fmt.Errorf("ExportDelete(%s): %w", id, err)
+	}
+	return nil
+}

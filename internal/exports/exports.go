@@ -1,0 +1,298 @@
+// Package exports runs order exports: the request records the export and
+// its job in one transaction; the job streams the orders in batches
+// through a file writer straight into object storage, keeping progress on
+// the export and in the events outbox.
+package exports
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/blob"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/export"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/store"
+)
+
+// Event types of export progress.
+const (
+	EventProgress = "export.progress"
+)
+
+// batchSize is how many orders are read, written and counted at a time.
+const batchSize = 500
+
+// DownloadTTL is the life of a download URL.
+const DownloadTTL = 5 * time.Minute
+
+// Service runs exports.
+type Service struct {
+	store store.Store
+	blobs blob.Store
+	log   *slog.Logger
+}
+
+// New returns a Service.
+func New(st store.Store, blobs blob.Store, log *slog.Logger) *Service {
+	return &Service{store: st, blobs: blobs, log: log}
+}
+
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Args is the export job.
+type Args struct {
+	ExportID uuid.UUID `json:"export_id"`
+	TenantID uuid.UUID `json:"tenant_id"`
+}
+
+func (Args) Kind() string { return "export" }
+
+func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "exports", MaxAttempts: 5} }
+
+type worker struct {
+	river.WorkerDefaults[Args]
+	s *Service
+}
+
+func (w *worker) Timeout(*river.Job[Args]) time.Duration { return time.Hour }
+
+func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	return w.s.Run(ctx, job.Args.TenantID, job.Args.ExportID)
+}
+
+// RegisterWorkers adds the export job's worker.
+func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+
+func require(p auth.Principal, a account.Action) error {
+	if !p.InTenant() {
+		return apperr.NotFound("tenant")
+	}
+	if !p.Can(a) {
+		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+	}
+	return nil
+}
+
+// Create records an export and its job in one transaction.
+func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format, filters export.Filters, m auth.Meta) (export.Export, error) {
+	if err := require(p, account.ActExportCreate); err != nil {
+		return export.Export{}, err
+	}
+	if f != export.FormatCSV && f != export.FormatXLSX {
+		return export.Export{}, apperr.Invalid("format", "must be csv or xlsx")
+	}
+	if filters.Status != "" && !filters.Status.Valid() {
+		return export.Export{}, apperr.Invalid("status", "must be pending, processing, shipped, delivered or cancelled")
+	}
+	n := now()
+	e := export.Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: f, Filters: filters,
+		Status: export.StatusQueued, CreatedAt: n, UpdatedAt: n}
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.ExportCreate(ctx, e); err != nil {
+			return err
+		}
+		if _, err := tx.JobInsert(ctx, Args{ExportID: e.ID, TenantID: e.TenantID}, nil); err != nil {
+			return err
+		}
+		ae, err := p.AuditEntry(m, n, p.TenantID, "export.created", "export", e.ID.String(), map[string]any{"format": f, "filters": filters})
+		if err != nil {
+			return err
+		}
+		return tx.AuditInsert(ctx, ae)
+	})
+	return e, err
+}
+
+// Get returns an export and, when completed, a download URL.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (export.Export, string, error) {
+	if err := require(p, account.ActOrderRead); err != nil {
+		return export.Export{}, "", err
+	}
+	e, err := s.store.ExportGet(ctx, p.TenantID, id)
+	if err != nil || e.Status != export.StatusCompleted {
+		return e, "", err
+	}
+	name := "orders-" + e.CreatedAt.Format("2006-01-02") + "." + string(e.Format)
+	u, err := s.blobs.PresignGet(ctx, e.ObjectKey, blob.Download{Filename: name, ContentType: e.Format.ContentType()}, DownloadTTL)
+	return e, u, err
+}
+
+// List lists the tenant's exports.
+func (s *Service) List(ctx context.Context, p auth.Principal) ([]export.Export, error) {
+	if err := require(p, account.ActOrderRead); err != nil {
+		return nil, err
+	}
+	return s.store.ExportList(ctx, p.TenantID, 100)
+}
+
+// Delete cancels a queued or running export, or deletes a finished one
+// with its file.
+func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
+	if err := require(p, account.ActExportCreate); err != nil {
+		return err
+	}
+	e, err := s.store.ExportGet(ctx, p.TenantID, id)
+	if err != nil {
+		return err
+	}
+	action := "export.deleted"
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if e.Status == export.StatusQueued || e.Status == export.StatusRunning {
+			// The job sees this at its next batch and stops.
+			action = "export.cancelled"
+			e.Status, e.UpdatedAt = export.StatusCancelled, now()
+			if err := tx.ExportUpdate(ctx, e); err != nil {
+				return err
+			}
+		} else if err := tx.ExportDelete(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		ae, err := p.AuditEntry(m, now(), p.TenantID, action, "export", id.String(), nil)
+		if err != nil {
+			return err
+		}
+		return tx.AuditInsert(ctx, ae)
+	})
+	if err == nil && action == "export.deleted" && e.ObjectKey != "" {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
+	}
+	return err
+}
+
+var errCancelled = errors.New("export cancelled")
+
+// progress saves the export and tells live views.
+func (s *Service) progress(ctx context.Context, e export.Export, typ string) error {
+	e.UpdatedAt = now()
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.ExportUpdate(ctx, e); err != nil {
+			return err
+		}
+		data, _ := json.Marshal(map[string]any{"id": e.ID, "status": e.Status, "progress": map[string]int64{"done": e.Done, "total": e.Total},
+			"row_count": e.RowCount, "size": e.Size, "error": e.Error})
+		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
+	})
+}
+
+// Run performs an export. It is safe to run again after a crash: the file
+// goes to the same key, replacing a partial one, and a finished or
+// cancelled export is left alone.
+func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
+	e, err := s.store.ExportGet(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if e.Status == export.StatusCompleted || e.Status == export.StatusCancelled || e.Status == export.StatusExpired {
+		return nil
+	}
+	lp := order.ListParams{TenantID: tenantID, Status: e.Filters.Status, CreatedAfter: e.Filters.CreatedAfter, CreatedBefore: e.Filters.CreatedBefore,
+		CustomerEmail: e.Filters.CustomerEmail, Query: e.Filters.Query, Sort: order.SortCreatedAt, Limit: batchSize}
+	total, err := s.store.OrderCount(ctx, lp)
+	if err != nil {
+		return err
+	}
+	e.Status, e.Done, e.Total, e.Error = export.StatusRunning, 0, total, ""
+	e.ObjectKey = "tenants/" + tenantID.String() + "/exports/" + id.String() + "." + string(e.Format)
+	if err := s.progress(ctx, e, EventProgress); err != nil {
+		return err
+	}
+
+	pr, pw := io.Pipe()
+	type result struct {
+		info blob.Info
+		err  error
+	}
+	uploaded := make(chan result, 1)
+	go func() {
+		info, err := s.blobs.Put(ctx, e.ObjectKey, pr, e.Format.ContentType())
+		pr.CloseWithError(err)
+		uploaded <- result{info, err}
+	}()
+	w, err := export.NewWriter(e.Format, pw)
+	if err == nil {
+		err = s.write(ctx, &e, lp, w)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	pw.CloseWithError(err)
+	res := <-uploaded
+	if err == nil {
+		err = res.err
+	}
+	if errors.Is(err, errCancelled) {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
+		return nil
+	}
+	if err != nil {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
+		e.Status, e.Error = export.StatusFailed, "the export could not be written; it will be retried"
+		if perr := s.progress(context.WithoutCancel(ctx), e, EventProgress); perr != nil {
+			s.log.WarnContext(ctx, "record export failure", "err", perr)
+		}
+		return fmt.Errorf("export %s: %w", id, err)
+	}
+	n := now()
+	exp := n.Add(export.TTL)
+	e.Status, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, w.Rows(), res.info.Size, &n, &exp
+	return s.progress(ctx, e, event.ExportCompleted)
+}
+
+// write streams the orders in keyset batches, saving progress after each
+// and stopping if the export was cancelled.
+func (s *Service) write(ctx context.Context, e *export.Export, lp order.ListParams, w export.Writer) error {
+	for {
+		os, err := s.store.OrderList(ctx, lp)
+		if err != nil {
+			return err
+		}
+		for _, o := range os {
+			if err := w.WriteOrder(o); err != nil {
+				return err
+			}
+		}
+		e.Done += int64(len(os))
+		if cur, err := s.store.ExportGet(ctx, e.TenantID, e.ID); err == nil && cur.Status == export.StatusCancelled {
+			return errCancelled
+		}
+		if len(os) < lp.Limit {
+			return nil
+		}
+		if err := s.progress(ctx, *e, EventProgress); err != nil {
+			return err
+		}
+		last := os[len(os)-1]
+		lp.After = &order.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	}
+}
+
+// Expire removes the files of exports past their TTL; the maintenance
+// job calls it.
+func (s *Service) Expire(ctx context.Context) (int, error) {
+	es, err := s.store.ExportListExpired(ctx, now(), 500)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range es {
+		if err := s.blobs.Delete(ctx, e.ObjectKey); err != nil {
+			return 0, err
+		}
+		e.Status, e.UpdatedAt = export.StatusExpired, now()
+		if err := s.store.ExportUpdate(ctx, e); err != nil {
+			return 0, err
+		}
+	}
+	return len(es), nil
+}

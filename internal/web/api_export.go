@@ -1,0 +1,114 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/export"
+	"github.com/ordo/ordo/internal/order"
+)
+
+type exportInput struct {
+	Format        export.Format `json:"format" required:"true" enum:"csv,xlsx"`
+	Status        order.Status  `json:"status,omitempty"`
+	CreatedAfter  *time.Time    `json:"created_after,omitempty"`
+	CreatedBefore *time.Time    `json:"created_before,omitempty"`
+	CustomerEmail string        `json:"customer_email,omitempty"`
+	Q             string        `json:"q,omitempty"`
+}
+
+type exportJSON struct {
+	ID          uuid.UUID        `json:"id"`
+	Format      export.Format    `json:"format"`
+	Status      export.Status    `json:"status"`
+	Progress    map[string]int64 `json:"progress"`
+	RowCount    int64            `json:"row_count"`
+	Size        int64            `json:"size"`
+	Error       string           `json:"error"`
+	DownloadURL string           `json:"download_url,omitempty"`
+	CreatedAt   time.Time        `json:"created_at"`
+	CompletedAt *time.Time       `json:"completed_at"`
+	ExpiresAt   *time.Time       `json:"expires_at"`
+}
+
+type exportList struct {
+	Data []exportJSON `json:"data"`
+}
+
+func toExportJSON(e export.Export, url string) exportJSON {
+	return exportJSON{ID: e.ID, Format: e.Format, Status: e.Status, Progress: map[string]int64{"done": e.Done, "total": e.Total},
+		RowCount: e.RowCount, Size: e.Size, Error: e.Error, DownloadURL: url, CreatedAt: e.CreatedAt, CompletedAt: e.CompletedAt, ExpiresAt: e.ExpiresAt}
+}
+
+func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	var in exportInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, err := s.exports.Create(r.Context(), p, in.Format, export.Filters{Status: in.Status, CreatedAfter: in.CreatedAfter,
+		CreatedBefore: in.CreatedBefore, CustomerEmail: in.CustomerEmail, Query: in.Q}, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/exports/"+e.ID.String())
+	writeJSON(w, http.StatusAccepted, toExportJSON(e, ""))
+}
+
+func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "export")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, url, err := s.exports.Get(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toExportJSON(e, url))
+}
+
+func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	es, err := s.exports.List(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := exportList{Data: make([]exportJSON, len(es))}
+	for i, e := range es {
+		out.Data[i] = toExportJSON(e, "")
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleExportDelete(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "export")
+	if err == nil {
+		err = s.exports.Delete(r.Context(), p, id, s.meta(r))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
