@@ -36,7 +36,11 @@ func browser(t *testing.T) context.Context {
 	if err := chromedp.Do(ctx); err != nil { // start the browser now
 		t.Fatalf("start chromium: %v", err)
 	}
-	return ctx
+	// Every later action shares one deadline: a stuck page fails the test
+	// with its screenshot instead of stalling the run.
+	tctx, cancelT := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancelT)
+	return tctx
 }
 
 // artifacts is where screenshots go: ORDO_TEST_ARTIFACTS, or a temporary
@@ -76,10 +80,12 @@ func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 		if !t.Failed() {
 			return
 		}
-		if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)); err == nil {
 			_ = os.WriteFile(filepath.Join(dir, "failure.png"), png, 0o644)
 		}
-		if html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
+		if html, err := chromedp.Run(sctx, chromedp.OuterHTML(chromedp.CSS("html"))); err == nil {
 			_ = os.WriteFile(filepath.Join(dir, "failure.html"), []byte(html), 0o644)
 		}
 		t.Logf("failure screenshot and HTML in %s", dir)

@@ -72,7 +72,11 @@ func start(t *testing.T, dir string, env []string, args ...string) *process {
 	go func() { _ = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-p.done
+		select {
+		case <-p.done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("ordo %v did not exit after SIGKILL", args)
+		}
 		if t.Failed() {
 			t.Logf("ordo %v stderr:\n%s", args, p.stderr)
 		}

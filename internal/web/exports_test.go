@@ -5,6 +5,8 @@ import (
 	"encoding/csv"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +106,18 @@ func TestExports(t *testing.T) {
 			require.Len(t, records, 1)
 		})
 	}
+}
+
+func TestUIExports(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, _ := a.signup(t, uniqueEmail("uiexp"))
+	owner.do("POST", "/api/v1/orders", orderBody("Page P")).must(t, 201)
+	require.Contains(t, owner.get(t, "/app/orders").body, `action="/app/exports"`)
+	p := owner.post(t, "/app/exports", url.Values{"format": {"xlsx"}, "q": {"page"}})
+	require.Equal(t, "/app/exports", p.url)
+	require.Contains(t, p.body, "Export started")
+	require.Eventually(t, func() bool { return strings.Contains(owner.get(t, "/app/exports").body, "/download") }, 10*time.Second, 50*time.Millisecond)
+	viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+	require.NotContains(t, viewer.get(t, "/app/orders").body, `action="/app/exports"`)
 }

@@ -190,6 +190,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/orders/{id}", s.requireLogin(s.uiOrderSave))
 	mux.HandleFunc("POST /app/orders/{id}/transition", s.requireLogin(s.uiOrderTransition))
 	mux.HandleFunc("POST /app/orders/{id}/delete", s.requireLogin(s.uiOrderDelete))
+	mux.HandleFunc("GET /app/exports", s.requireLogin(s.uiExports))
+	mux.HandleFunc("POST /app/exports", s.requireLogin(s.uiExportCreate))
+	mux.HandleFunc("GET /app/exports/{id}/download", s.requireLogin(s.uiExportDownload))
 	mux.HandleFunc("GET /app/attachments/{id}", s.requireLogin(s.uiAttachmentDownload))
 	mux.HandleFunc("POST /app/attachments/{id}/delete", s.requireLogin(s.uiAttachmentDelete))
 

@@ -5,9 +5,9 @@ document.addEventListener("submit", function (ev) {
   if (msg && !window.confirm(msg)) ev.preventDefault();
 });
 
-// Live updates: a page that marks a region with data-live="order" (the
-// orders list, an order) refreshes that region from the server when the
-// tenant's event stream reports an order change. Without JavaScript the
+// Live updates: a page that marks a region with data-live (the orders
+// list, an order, the exports) refreshes that region from the server when
+// the tenant's event stream reports one of its data-live-events. Without JavaScript the
 // page is the same, only not live.
 (function () {
   var region = document.querySelector("[data-live]");
@@ -30,7 +30,7 @@ document.addEventListener("submit", function (ev) {
     }, 150);
   }
   var es = new EventSource("/api/v1/events");
-  ["order.created", "order.updated", "order.status_changed", "order.deleted"].forEach(function (type) {
+  (region.getAttribute("data-live-events") || "").split(" ").filter(Boolean).forEach(function (type) {
     es.addEventListener(type, function (ev) {
       var only = region.getAttribute("data-live-id");
       if (only && ev.data.indexOf(only) < 0) return;
