@@ -160,6 +160,7 @@ func TestBrowser(t *testing.T) {
 	if link := text(`a[href^="/app/attachments/"]`); link != "delivery-note.txt" {
 		t.Errorf("attachment link shows %q", link)
 	}
+	time.Sleep(500 * time.Millisecond) // let the live refresh settle
 	shoot(t, ctx, dir, "order")
 
 	step("create an API key",

@@ -293,6 +293,7 @@ func (s *services) limits() (web.Limits, error) {
 	add(&l.SignupPerIP, 10, time.Hour, 10)
 	add(&l.InvitationAccept, 20, time.Minute, 20)
 	add(&l.API, s.cfg.APIRatePerMinute, time.Minute, s.cfg.APIRateBurst)
+	add(&l.ExportCreate, 20, time.Hour, 10)
 	return l, errors.Join(errs...)
 }
 

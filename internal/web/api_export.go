@@ -52,6 +52,13 @@ func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	who := p.UserID.String()
+	if p.IsAPIKey() {
+		who = p.APIKeyID.String()
+	}
+	if !s.limit(w, r, s.limits.ExportCreate, "export:"+who) {
+		return
+	}
 	e, err := s.exports.Create(r.Context(), p, in.Format, export.Filters{Status: in.Status, CreatedAfter: in.CreatedAfter,
 		CreatedBefore: in.CreatedBefore, CustomerEmail: in.CustomerEmail, Query: in.Q}, s.meta(r))
 	if err != nil {

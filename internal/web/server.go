@@ -28,6 +28,8 @@ type Limits struct {
 	ResetPerAccount  *ratelimit.Limiter
 	SignupPerIP      *ratelimit.Limiter
 	InvitationAccept *ratelimit.Limiter
+	// ExportCreate limits export starts per principal (they are costly).
+	ExportCreate *ratelimit.Limiter
 	// API limits every /api/ request: per API key, per user, or per IP
 	// when anonymous.
 	API *ratelimit.Limiter

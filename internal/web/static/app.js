@@ -29,6 +29,7 @@ document.addEventListener("submit", function (ev) {
         .catch(function () { pending = false; });
     }, 150);
   }
+  window.ordoRefresh = refresh;
   var es = new EventSource("/api/v1/events");
   (region.getAttribute("data-live-events") || "").split(" ").filter(Boolean).forEach(function (type) {
     es.addEventListener(type, function (ev) {
@@ -41,15 +42,12 @@ document.addEventListener("submit", function (ev) {
 
 // Attachments: drag-and-drop (or choose) files on an order page; each goes
 // straight to storage through a presigned URL, with a real progress bar,
-// then is confirmed and the page refreshes.
+// then is confirmed. Handlers are delegated from the document, because
+// live updates replace the drop zone's HTML.
 (function () {
-  var zone = document.querySelector("[data-upload-order]");
-  if (!zone) return;
-  var orderID = zone.getAttribute("data-upload-order");
-  var list = zone.querySelector(".uploads");
-  var input = zone.querySelector("input[type=file]");
+  function zoneOf(el) { return el && el.closest ? el.closest("[data-upload-order]") : null; }
 
-  function row(name) {
+  function row(zone, name) {
     var div = document.createElement("div");
     div.className = "upload-row";
     var label = document.createElement("span");
@@ -59,7 +57,7 @@ document.addEventListener("submit", function (ev) {
     bar.value = 0;
     div.appendChild(label);
     div.appendChild(bar);
-    list.appendChild(div);
+    zone.querySelector(".uploads").appendChild(div);
     return { label: label, bar: bar };
   }
 
@@ -76,10 +74,10 @@ document.addEventListener("submit", function (ev) {
     });
   }
 
-  function send(file) {
-    var ui = row(file.name);
+  function send(zone, file) {
+    var ui = row(zone, file.name);
     var type = file.type || "application/octet-stream";
-    json("POST", "/api/v1/uploads/presign", { filename: file.name, content_type: type, size: file.size, order_id: orderID })
+    json("POST", "/api/v1/uploads/presign", { filename: file.name, content_type: type, size: file.size, order_id: zone.getAttribute("data-upload-order") })
       .then(function (p) {
         return new Promise(function (resolve, reject) {
           var xhr = new XMLHttpRequest();
@@ -94,16 +92,35 @@ document.addEventListener("submit", function (ev) {
         });
       })
       .then(function (p) { return json("POST", "/api/v1/attachments/" + p.attachment.id + "/complete"); })
-      .then(function () { ui.bar.value = 100; ui.label.textContent = file.name + " ✓"; setTimeout(function () { window.location.reload(); }, 300); })
+      .then(function () {
+        ui.bar.value = 100;
+        ui.label.textContent = file.name + " ✓";
+        // Refresh the order's part of the page (the event stream does it
+        // too); reload only where live updates are unavailable.
+        if (window.ordoRefresh) window.ordoRefresh(); else window.location.reload();
+      })
       .catch(function (err) { ui.label.textContent = file.name + ": " + err.message; ui.bar.remove(); });
   }
 
-  input.addEventListener("change", function () { Array.prototype.forEach.call(input.files, send); input.value = ""; });
-  zone.addEventListener("dragover", function (e) { e.preventDefault(); zone.classList.add("over"); });
-  zone.addEventListener("dragleave", function () { zone.classList.remove("over"); });
-  zone.addEventListener("drop", function (e) {
+  document.addEventListener("change", function (e) {
+    var zone = zoneOf(e.target);
+    if (!zone || e.target.type !== "file") return;
+    Array.prototype.forEach.call(e.target.files, function (f) { send(zone, f); });
+    e.target.value = "";
+  });
+  document.addEventListener("dragover", function (e) {
+    var zone = zoneOf(e.target);
+    if (zone) { e.preventDefault(); zone.classList.add("over"); }
+  });
+  document.addEventListener("dragleave", function (e) {
+    var zone = zoneOf(e.target);
+    if (zone) zone.classList.remove("over");
+  });
+  document.addEventListener("drop", function (e) {
+    var zone = zoneOf(e.target);
+    if (!zone) return;
     e.preventDefault();
     zone.classList.remove("over");
-    Array.prototype.forEach.call(e.dataTransfer.files, send);
+    Array.prototype.forEach.call(e.dataTransfer.files, function (f) { send(zone, f); });
   });
 })();
