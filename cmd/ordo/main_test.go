@@ -157,9 +157,15 @@ func TestEmbeddedServe(t *testing.T) {
 			t.Errorf("%s not created: %v", f, err)
 		}
 	}
+	if _, errOut, code := run(t, dir, []string{fmt.Sprintf("PORT=%d", port)}, "healthcheck"); code != 0 {
+		t.Errorf("healthcheck of a running server: exit %d %s", code, errOut)
+	}
 	code, took := p.stop(t)
 	if code != 0 || took > 10*time.Second {
 		t.Errorf("SIGTERM: exit %d after %s, want 0 within 10s", code, took)
+	}
+	if _, _, code := run(t, dir, []string{fmt.Sprintf("PORT=%d", port)}, "healthcheck"); code != 1 {
+		t.Errorf("healthcheck of a stopped server: exit %d, want 1", code)
 	}
 	if !strings.Contains(p.stderr.String(), `"msg":"stopped"`) {
 		t.Errorf("no clean-stop log line:\n%s", p.stderr)

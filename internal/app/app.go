@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/ordo/ordo/internal/config"
 )
@@ -43,6 +45,7 @@ Commands:
                      revoke an API key at once
   config             print the configuration, secrets masked
   version            print the version
+  healthcheck        exit 0 if the local server's /healthz answers (for containers)
 
 Configuration comes from environment variables; see README.md.
 `
@@ -67,6 +70,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	case "version":
 		fmt.Fprintln(stdout, "ordo", Version())
 		return exitOK
+	case "healthcheck":
+		// For container HEALTHCHECKs in images without curl.
+		return healthcheck(getenv("PORT"), stderr)
 	}
 
 	cfg, err := config.Load(getenv)
@@ -187,4 +193,23 @@ func Version() string {
 		}
 	}
 	return "dev"
+}
+
+// healthcheck asks the local server's /healthz: exit 0 if it answers 200.
+func healthcheck(port string, stderr io.Writer) int {
+	if port == "" {
+		port = "3000"
+	}
+	c := &http.Client{Timeout: 3 * time.Second}
+	res, err := c.Get("http://127.0.0.1:" + port + "/healthz")
+	if err != nil {
+		fmt.Fprintln(stderr, "ordo: healthcheck:", err)
+		return exitFailure
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "ordo: healthcheck: status", res.StatusCode)
+		return exitFailure
+	}
+	return exitOK
 }
