@@ -18,16 +18,16 @@ func testAttachments(t *testing.T, s store.Store) {
 	b, _ := seedTenantUser(t, s)
 	o := createOrder(t, s, a, now())
 	n := now()
-	mk := func(tenant, orderTenant bool, age time.Duration) attachment.Attachment {
+	mk := func(withOrder bool, age time.Duration) attachment.Attachment {
 		id := newID()
 		at := attachment.Attachment{ID: id, TenantID: a, UploadedBy: &u.ID, Filename: "f.pdf", ContentType: "application/pdf", Size: 10,
 			ObjectKey: "tenants/" + a.String() + "/attachments/" + id.String(), Status: attachment.StatusPending, CreatedAt: n.Add(-age), UpdatedAt: n}
-		if orderTenant {
+		if withOrder {
 			at.OrderID = &o.ID
 		}
 		return at
 	}
-	withOrder, loose, stale := mk(true, true, 0), mk(true, false, 0), mk(true, false, 25*time.Hour)
+	withOrder, loose, stale := mk(true, 0), mk(false, 0), mk(false, 25*time.Hour)
 	for _, at := range []attachment.Attachment{withOrder, loose, stale} {
 		require.NoError(t, s.AttachmentCreate(ctx, at))
 	}
