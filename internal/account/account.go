@@ -57,6 +57,9 @@ type Store interface {
 	// UserCreate inserts u; a taken e-mail is apperr.ErrConflict.
 	UserCreate(ctx context.Context, u User) error
 	UserGetByID(ctx context.Context, id uuid.UUID) (User, error)
+	// UserListByIDs returns the users with these ids (missing ones are
+	// left out), in no particular order.
+	UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]User, error)
 	// UserGetByEmail looks the address up case-insensitively.
 	UserGetByEmail(ctx context.Context, email string) (User, error)
 	// UserUpdate saves e-mail, name, password hash, verification time and

@@ -255,16 +255,23 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID, m Me
 	})
 }
 
+// consumeToken uses up an e-mailed token; an unknown, used or expired one
+// is a validation error on the token field.
+func consumeToken(ctx context.Context, tx store.Tx, purpose account.TokenPurpose, token string, now time.Time) (account.Token, error) {
+	t, err := tx.TokenConsume(ctx, purpose, hashSecret(token), now)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return t, apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
+	}
+	return t, err
+}
+
 // VerifyEmail marks the address of the token's user verified.
 func (s *Service) VerifyEmail(ctx context.Context, token string, m Meta) (account.User, error) {
 	var u account.User
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		now := s.clock()
-		t, err := tx.TokenConsume(ctx, account.TokenVerifyEmail, hashSecret(token), now)
+		t, err := consumeToken(ctx, tx, account.TokenVerifyEmail, token, now)
 		if err != nil {
-			if errors.Is(err, apperr.ErrNotFound) {
-				return apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
-			}
 			return err
 		}
 		if u, err = tx.UserGetByID(ctx, t.UserID); err != nil {
@@ -397,11 +404,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 	var u account.User
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		now := s.clock()
-		t, err := tx.TokenConsume(ctx, account.TokenResetPassword, hashSecret(token), now)
+		t, err := consumeToken(ctx, tx, account.TokenResetPassword, token, now)
 		if err != nil {
-			if errors.Is(err, apperr.ErrNotFound) {
-				return apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
-			}
 			return err
 		}
 		if u, err = tx.UserGetByID(ctx, t.UserID); err != nil {
@@ -516,11 +520,8 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) 
 	var old string
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		now := s.clock()
-		t, err := tx.TokenConsume(ctx, account.TokenChangeEmail, hashSecret(token), now)
+		t, err := consumeToken(ctx, tx, account.TokenChangeEmail, token, now)
 		if err != nil {
-			if errors.Is(err, apperr.ErrNotFound) {
-				return apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
-			}
 			return err
 		}
 		if u, err = tx.UserGetByID(ctx, t.UserID); err != nil {

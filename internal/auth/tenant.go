@@ -122,13 +122,23 @@ func (s *Service) ListMembers(ctx context.Context, p Principal) ([]Member, error
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]uuid.UUID, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	users, err := s.store.UserListByIDs(ctx, ids) // one query, not one per member
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]account.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
 	out := make([]Member, 0, len(ms))
 	for _, m := range ms {
-		u, err := s.store.UserGetByID(ctx, m.UserID)
-		if err != nil {
-			return nil, err
+		if u, ok := byID[m.UserID]; ok {
+			out = append(out, Member{User: u, Membership: m})
 		}
-		out = append(out, Member{User: u, Membership: m})
 	}
 	return out, nil
 }

@@ -8,13 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
-
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
-	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/orders"
 )
@@ -293,72 +290,4 @@ func (s *Server) uiOrderDelete(w http.ResponseWriter, r *http.Request) {
 		err = s.orders.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
 	s.uiDone(w, r, err, "Order deleted.", "/app/orders")
-}
-
-// uiAttachmentDownload redirects to a fresh presigned download URL.
-func (s *Server) uiAttachmentDownload(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "attachment")
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	_, u, err := s.attachments.Get(r.Context(), mustPrincipal(r), id)
-	if err == nil && u == "" {
-		err = apperr.NotFound("uploaded file")
-	}
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, u, http.StatusSeeOther)
-}
-
-func (s *Server) uiAttachmentDelete(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "attachment")
-	if err == nil {
-		err = s.attachments.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
-	}
-	back := "/app/orders"
-	if o := r.PostFormValue("order_id"); o != "" {
-		if _, perr := uuid.Parse(o); perr == nil {
-			back = "/app/orders/" + o
-		}
-	}
-	s.uiDone(w, r, err, "Attachment deleted.", back)
-}
-
-type exportsPage struct {
-	Exports []export.Export
-}
-
-func (s *Server) uiExports(w http.ResponseWriter, r *http.Request) {
-	es, err := s.exports.List(r.Context(), mustPrincipal(r))
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "exports", view{Title: "Exports", Data: exportsPage{Exports: es}})
-}
-
-// uiExportCreate starts an export with the orders list's filters.
-func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) {
-	f := export.Filters{Status: order.Status(r.PostFormValue("status")), Query: strings.TrimSpace(r.PostFormValue("q"))}
-	_, err := s.exports.Create(r.Context(), mustPrincipal(r), export.Format(r.PostFormValue("format")), f, s.meta(r))
-	s.uiDone(w, r, err, "Export started; it appears below when ready.", "/app/exports")
-}
-
-func (s *Server) uiExportDownload(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "export")
-	var u string
-	if err == nil {
-		_, u, err = s.exports.Get(r.Context(), mustPrincipal(r), id)
-	}
-	if err == nil && u == "" {
-		err = apperr.NotFound("finished export")
-	}
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, u, http.StatusSeeOther)
 }

@@ -39,6 +39,18 @@ func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, 
 	return u, nil
 }
 
+func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("UserListByIDs: %w", err)
+	}
+	us, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.User, error) { return scanUser(r) })
+	if err != nil {
+		return nil, fmt.Errorf("UserListByIDs: %w", err)
+	}
+	return us, nil
+}
+
 func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.User, error) {
 	u, err := scanUser(q.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(email)))
 	if err != nil {

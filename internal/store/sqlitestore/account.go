@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,26 @@ func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, 
 		return account.User{}, fmt.Errorf("UserGetByID(%s): %w", id, interpretError(err, "user"))
 	}
 	return u, nil
+}
+
+func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
+	}
+	rows, err := q.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("UserListByIDs: %w", err)
+	}
+	us, err := collect(rows, scanUser)
+	if err != nil {
+		return nil, fmt.Errorf("UserListByIDs: %w", err)
+	}
+	return us, nil
 }
 
 func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.User, error) {
