@@ -42,6 +42,8 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Orders:       orders.New(svc.store, nil).WithBlobs(svc.blobs),
 		Attachments:  svc.attachments,
 		Exports:      svc.exports,
+		Invoices:     svc.invoices,
+		Webhooks:     svc.webhooks,
 		Blobs:        svc.blobs,
 		Signer:       svc.signer,
 		Store:        svc.store,

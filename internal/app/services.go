@@ -21,6 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/pubsub"
@@ -30,6 +31,7 @@ import (
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/web"
+	"github.com/ordo/ordo/internal/webhooks"
 )
 
 // services are the adapters one process uses, opened for its mode.
@@ -50,6 +52,8 @@ type services struct {
 	auth        *auth.Service
 	attachments *attachments.Service
 	exports     *exports.Service
+	invoices    *invoices.Service
+	webhooks    *webhooks.Service
 }
 
 // openOpts says what a command needs opened.
@@ -114,8 +118,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
-	// Committed events wake the event streams of every process.
-	svc.store = realtime.Notify(svc.store, svc.pubsub, log)
+	// Every event written is fanned out to webhook endpoints in its own
+	// transaction; committed events wake the event streams of every
+	// process.
+	svc.store = realtime.Notify(webhooks.Outbox(svc.store), svc.pubsub, log)
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -139,7 +145,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		ao.Cache = svc.cache
 	}
 	svc.auth = auth.New(ao)
-	svc.exports = exports.New(svc.store, svc.blobs, log)
+	svc.exports = exports.New(svc.store, svc.blobs, log, svc.cfg.BaseURL)
+	svc.invoices = invoices.New(svc.store, svc.blobs, log)
+	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Schedule: cfg.WebhookSchedule,
+		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL})
 	svc.attachments = attachments.New(svc.store, svc.blobs, attachments.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
 	return svc, nil
 }
@@ -258,9 +267,11 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		m, err := s.exports.Expire(ctx)
 		return n + m, err
 	}
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Sweep: sweep}, s.cfg.Concurrency)
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)
 	s.exports.RegisterWorkers(cfg.Workers)
+	s.invoices.RegisterWorkers(cfg.Workers)
+	s.webhooks.RegisterWorkers(cfg.Workers)
 	return s.store.JobRunner(cfg)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
+	ordomail "github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -67,9 +68,10 @@ func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p Principal, 
 	if who == "" {
 		who = p.Email
 	}
-	return sendEmail(ctx, tx, inv.Email, "You are invited to "+t.Name+" on Ordo",
-		who+" invited you to join "+t.Name+" on Ordo as "+string(inv.Role)+".\n\n"+
-			"Open this link within 7 days to accept:\n\n"+s.baseURL+"/invitations/accept?token="+tok+"\n")
+	return sendEmail(ctx, tx, ordomail.KindInvitation, inv.Email, ordomail.InviteData{
+		TenantName: t.Name, InviterName: who, Role: string(inv.Role),
+		URL: s.baseURL + "/invitations/accept?token=" + tok, ValidFor: InvitationTTL,
+	})
 }
 
 // ListInvitations lists the current tenant's invitations.

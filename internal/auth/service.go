@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	ordomail "github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -108,9 +109,15 @@ func writeEvent(ctx context.Context, tx store.Querier, now time.Time, tenantID u
 	return tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: tenantID, Type: typ, EntityID: entityID, Data: b, CreatedAt: now})
 }
 
-// sendEmail enqueues an e-mail inside tx: it goes out only if tx commits.
-func sendEmail(ctx context.Context, tx store.Querier, to, subject, text string) error {
-	_, err := tx.JobInsert(ctx, jobs.EmailArgs{To: []string{to}, Subject: subject, Text: text}, nil)
+// sendEmail renders the e-mail of the given kind from its templates
+// (data is the kind's data struct, such as ordomail.VerifyData) and
+// enqueues it inside tx: it goes out only if tx commits.
+func sendEmail(ctx context.Context, tx store.Querier, kind ordomail.Kind, to string, data any) error {
+	m, err := ordomail.Render(kind, []string{to}, data)
+	if err != nil {
+		return err
+	}
+	_, err = tx.JobInsert(ctx, jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil)
 	return err
 }
 
@@ -228,9 +235,9 @@ func (s *Service) issueVerification(ctx context.Context, tx store.Tx, now time.T
 	if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenVerifyEmail, Hash: hash, ExpiresAt: now.Add(VerifyEmailTTL), CreatedAt: now}); err != nil {
 		return err
 	}
-	return sendEmail(ctx, tx, u.Email, "Confirm your e-mail address for Ordo",
-		"Welcome to Ordo.\n\nConfirm your e-mail address by opening this link within 48 hours:\n\n"+
-			s.baseURL+"/verify-email?token="+tok+"\n\nIf you did not sign up, ignore this message.\n")
+	return sendEmail(ctx, tx, ordomail.KindVerifyEmail, u.Email, ordomail.VerifyData{
+		Name: u.Name, URL: s.baseURL + "/verify-email?token=" + tok, ValidFor: VerifyEmailTTL,
+	})
 }
 
 // ResendVerification e-mails a new verification link if the address is
@@ -389,9 +396,9 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) e
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenResetPassword, Hash: hash, ExpiresAt: now.Add(ResetPasswordTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := sendEmail(ctx, tx, u.Email, "Reset your Ordo password",
-			"Someone asked to reset the password of your Ordo account.\n\nOpen this link within one hour to choose a new password:\n\n"+
-				s.baseURL+"/reset-password?token="+tok+"\n\nIf it was not you, ignore this message; your password is unchanged.\n"); err != nil {
+		if err := sendEmail(ctx, tx, ordomail.KindPasswordReset, u.Email, ordomail.ResetData{
+			Name: u.Name, URL: s.baseURL + "/reset-password?token=" + tok, ValidFor: ResetPasswordTTL,
+		}); err != nil {
 			return err
 		}
 		return s.auditUserTx(ctx, tx, u, m, "auth.password_reset_requested", nil)
@@ -504,9 +511,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenChangeEmail, Hash: hash, Data: email, ExpiresAt: now.Add(ChangeEmailTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := sendEmail(ctx, tx, email, "Confirm your new e-mail address for Ordo",
-			"Open this link within one hour to make this your Ordo sign-in address:\n\n"+
-				s.baseURL+"/confirm-email?token="+tok+"\n\nIf you did not ask for this, ignore this message.\n"); err != nil {
+		if err := sendEmail(ctx, tx, ordomail.KindEmailChange, email, ordomail.EmailChangeData{
+			Name: u.Name, URL: s.baseURL + "/confirm-email?token=" + tok, ValidFor: ChangeEmailTTL,
+		}); err != nil {
 			return err
 		}
 		return s.auditUserTx(ctx, tx, u, m, "user.email_change_requested", map[string]any{"new": email})
@@ -535,8 +542,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) 
 			}
 			return err
 		}
-		if err := sendEmail(ctx, tx, old, "Your Ordo e-mail address was changed",
-			"The sign-in address of your Ordo account was changed to "+u.Email+".\n\nIf this was not you, reset your password and contact your administrator.\n"); err != nil {
+		if err := sendEmail(ctx, tx, ordomail.KindEmailChanged, old, ordomail.EmailChangedData{
+			Name: u.Name, NewEmail: u.Email, URL: s.baseURL + "/forgot-password",
+		}); err != nil {
 			return err
 		}
 		return s.auditUserTx(ctx, tx, u, m, "user.email_changed", map[string]any{"old": old, "new": u.Email})

@@ -20,6 +20,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // Mode says which storage backends Ordo runs on.
@@ -70,6 +72,16 @@ type Config struct {
 	// UploadMaxBytes and UploadTypes limit attachments.
 	UploadMaxBytes int64
 	UploadTypes    []string
+
+	// WebhookSchedule is the delays between webhook delivery attempts.
+	WebhookSchedule []time.Duration
+	// WebhooksAllowPrivate lets webhook endpoints use plain http and
+	// private or loopback addresses: for tests and local development only.
+	WebhooksAllowPrivate bool
+	// JobRescueAfter is how long a job may stay running before it is
+	// deemed abandoned by a crashed worker and run again. It must exceed
+	// the longest job timeout (exports: 1 h).
+	JobRescueAfter time.Duration
 
 	// baseURLDefaulted records that BaseURL was derived from Port.
 	baseURLDefaulted bool
@@ -173,6 +185,8 @@ func Load(getenv func(string) string) (Config, error) {
 		APIRateBurst:     100,
 		UploadMaxBytes:   25 << 20,
 		UploadTypes:      strings.Split(defaultUploadTypes, ","),
+		WebhookSchedule:  webhook.DefaultSchedule,
+		JobRescueAfter:   75 * time.Minute,
 	}
 	for k, v := range defaultConcurrency {
 		c.Concurrency[k] = v
@@ -255,6 +269,28 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.S3.Bucket != "" && (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
 		fail("S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
+	}
+
+	if v := get("ORDO_WEBHOOK_RETRY_SCHEDULE"); v != "" {
+		sched, err := webhook.ParseSchedule(v)
+		if err != nil {
+			fail("ORDO_WEBHOOK_RETRY_SCHEDULE", "%s", err)
+		}
+		c.WebhookSchedule = sched
+	}
+	if v := get("ORDO_WEBHOOKS_ALLOW_PRIVATE"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("ORDO_WEBHOOKS_ALLOW_PRIVATE", "must be true or false, got %q", v)
+		}
+		c.WebhooksAllowPrivate = b
+	}
+	if v := get("ORDO_JOB_RESCUE_AFTER"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			fail("ORDO_JOB_RESCUE_AFTER", "must be a duration of at least 1s such as 75m, got %q", v)
+		}
+		c.JobRescueAfter = d
 	}
 
 	if v := get("SMTP_URL"); v != "" {
@@ -453,6 +489,9 @@ func (c Config) Masked() [][2]string {
 		{"ORDO_API_RATE_BURST", strconv.Itoa(c.APIRateBurst)},
 		{"ORDO_UPLOAD_MAX_BYTES", strconv.FormatInt(c.UploadMaxBytes, 10)},
 		{"ORDO_UPLOAD_TYPES", strings.Join(c.UploadTypes, ",")},
+		{"ORDO_WEBHOOK_RETRY_SCHEDULE", scheduleString(c.WebhookSchedule)},
+		{"ORDO_WEBHOOKS_ALLOW_PRIVATE", strconv.FormatBool(c.WebhooksAllowPrivate)},
+		{"ORDO_JOB_RESCUE_AFTER", c.JobRescueAfter.String()},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
 	}
@@ -460,6 +499,14 @@ func (c Config) Masked() [][2]string {
 		out = append(out, [2]string{"ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY", strconv.Itoa(c.Concurrency[q])})
 	}
 	return out
+}
+
+func scheduleString(ds []time.Duration) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.String()
+	}
+	return strings.Join(out, ",")
 }
 
 // pgconnReason extracts pgconn's reason without echoing the URL, which may

@@ -41,6 +41,8 @@ type Store interface {
 	// EventListAfter lists a tenant's events after the given id (all if
 	// uuid.Nil), oldest first.
 	EventListAfter(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]Event, error)
+	// EventGet returns one of a tenant's events.
+	EventGet(ctx context.Context, tenantID, id uuid.UUID) (Event, error)
 }
 
 // IDAt is the smallest event id of time t: events made at t or later sort

@@ -30,6 +30,8 @@ func NewWriter(f Format, w io.Writer) (Writer, error) {
 		return newCSV(w), nil
 	case FormatXLSX:
 		return newXLSX(w)
+	case FormatPDF:
+		return NewPDFWriter(w, ReportHeader{})
 	}
 	return nil, fmt.Errorf("export: unknown format %q", f)
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -22,6 +23,8 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/export"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -39,14 +42,16 @@ const DownloadTTL = 5 * time.Minute
 
 // Service runs exports.
 type Service struct {
-	store store.Store
-	blobs blob.Store
-	log   *slog.Logger
+	store   store.Store
+	blobs   blob.Store
+	log     *slog.Logger
+	baseURL string
 }
 
-// New returns a Service.
-func New(st store.Store, blobs blob.Store, log *slog.Logger) *Service {
-	return &Service{store: st, blobs: blobs, log: log}
+// New returns a Service; baseURL is Ordo's public address, for the link
+// in the export-ready e-mail.
+func New(st store.Store, blobs blob.Store, log *slog.Logger, baseURL string) *Service {
+	return &Service{store: st, blobs: blobs, log: log, baseURL: strings.TrimRight(baseURL, "/")}
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
@@ -90,11 +95,21 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format,
 	if err := require(p, account.ActExportCreate); err != nil {
 		return export.Export{}, err
 	}
-	if f != export.FormatCSV && f != export.FormatXLSX {
-		return export.Export{}, apperr.Invalid("format", "must be csv or xlsx")
+	if f != export.FormatCSV && f != export.FormatXLSX && f != export.FormatPDF {
+		return export.Export{}, apperr.Invalid("format", "must be csv, xlsx or pdf")
 	}
 	if filters.Status != "" && !filters.Status.Valid() {
 		return export.Export{}, apperr.Invalid("status", "must be pending, processing, shipped, delivered or cancelled")
+	}
+	if f == export.FormatPDF {
+		// A PDF is laid out in memory; large sets belong in CSV or XLSX.
+		n, err := s.store.OrderCount(ctx, listParams(p.TenantID, filters))
+		if err != nil {
+			return export.Export{}, err
+		}
+		if n > export.PDFMaxOrders {
+			return export.Export{}, apperr.Invalid("format", fmt.Sprintf("a PDF export holds at most %d orders and these filters select %d: choose csv or xlsx, or narrow the filters", export.PDFMaxOrders, n))
+		}
 	}
 	n := now()
 	e := export.Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: f, Filters: filters,
@@ -173,17 +188,29 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 
 var errCancelled = errors.New("export cancelled")
 
-// progress saves the export and tells live views.
-func (s *Service) progress(ctx context.Context, e export.Export, typ string) error {
+// progress saves the export and tells live views; also, if given, runs
+// in the same transaction.
+func (s *Service) progress(ctx context.Context, e export.Export, typ string, also ...func(tx store.Tx) error) error {
 	e.UpdatedAt = now()
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		if err := tx.ExportUpdate(ctx, e); err != nil {
 			return err
 		}
+		for _, f := range also {
+			if err := f(tx); err != nil {
+				return err
+			}
+		}
 		data, _ := json.Marshal(map[string]any{"id": e.ID, "status": e.Status, "progress": map[string]int64{"done": e.Done, "total": e.Total},
 			"row_count": e.RowCount, "size": e.Size, "error": e.Error})
 		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
 	})
+}
+
+// listParams selects the orders of filters, in export order.
+func listParams(tenantID uuid.UUID, f export.Filters) order.ListParams {
+	return order.ListParams{TenantID: tenantID, Status: f.Status, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore,
+		CustomerEmail: f.CustomerEmail, Query: f.Query, Sort: order.SortCreatedAt, Limit: batchSize}
 }
 
 // Run performs an export. It is safe to run again after a crash: the file
@@ -197,8 +224,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if e.Status == export.StatusCompleted || e.Status == export.StatusCancelled || e.Status == export.StatusExpired {
 		return nil
 	}
-	lp := order.ListParams{TenantID: tenantID, Status: e.Filters.Status, CreatedAfter: e.Filters.CreatedAfter, CreatedBefore: e.Filters.CreatedBefore,
-		CustomerEmail: e.Filters.CustomerEmail, Query: e.Filters.Query, Sort: order.SortCreatedAt, Limit: batchSize}
+	lp := listParams(tenantID, e.Filters)
 	total, err := s.store.OrderCount(ctx, lp)
 	if err != nil {
 		return err
@@ -220,7 +246,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 		pr.CloseWithError(err)
 		uploaded <- result{info, err}
 	}()
-	w, err := export.NewWriter(e.Format, pw)
+	w, err := s.writer(ctx, e, pw)
 	if err == nil {
 		err = s.write(ctx, &e, lp, w)
 	}
@@ -247,7 +273,46 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	n := now()
 	exp := n.Add(export.TTL)
 	e.Status, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, w.Rows(), res.info.Size, &n, &exp
-	return s.progress(ctx, e, event.ExportCompleted)
+	return s.progress(ctx, e, event.ExportCompleted, func(tx store.Tx) error { return s.mailReady(ctx, tx, e) })
+}
+
+// writer opens the file writer of e's format on w.
+func (s *Service) writer(ctx context.Context, e export.Export, w io.Writer) (export.Writer, error) {
+	if e.Format != export.FormatPDF {
+		return export.NewWriter(e.Format, w)
+	}
+	t, err := s.store.TenantGetByID(ctx, e.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	return export.NewPDFWriter(w, export.ReportHeader{Tenant: t.Name, Filters: e.Filters, GeneratedAt: now()})
+}
+
+// mailReady tells the user who asked for an export that it is ready,
+// inside the transaction that completes it. Exports made with an API key
+// send nothing: the client polls or listens to events.
+func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) error {
+	if e.CreatedBy == nil {
+		return nil
+	}
+	u, err := tx.UserGetByID(ctx, *e.CreatedBy)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil // an API key's export, or a user since deleted
+	}
+	if err != nil {
+		return err
+	}
+	t, err := tx.TenantGetByID(ctx, e.TenantID)
+	if err != nil {
+		return err
+	}
+	m, err := mail.Render(mail.KindExportReady, []string{u.Email}, mail.ExportReadyData{TenantName: t.Name, Format: string(e.Format),
+		Rows: e.RowCount, URL: s.baseURL + "/app/exports"})
+	if err != nil {
+		return err
+	}
+	_, err = tx.JobInsert(ctx, jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil)
+	return err
 }
 
 // write streams the orders in keyset batches, saving progress after each

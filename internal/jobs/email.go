@@ -28,7 +28,9 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueEmail, MaxAttempts: 10}
 }
 
-// EmailWorker sends EmailArgs through the configured sender.
+// EmailWorker sends EmailArgs through the configured sender. A message
+// that is invalid or that the server refuses permanently (mail.IsPermanent)
+// is cancelled at once; other failures are retried.
 type EmailWorker struct {
 	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
@@ -43,7 +45,15 @@ func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 		return river.JobCancel(fmt.Errorf("invalid e-mail: %w", err))
 	}
 	if err := w.Sender.Send(ctx, m); err != nil {
-		return fmt.Errorf("send e-mail: %w", err)
+		err = fmt.Errorf("send e-mail: %w", err)
+		if mail.IsPermanent(err) {
+			// The server refused it for good (a 5xx reply, such as an
+			// unknown recipient): the same message would be refused again.
+			return river.JobCancel(err)
+		}
+		// Anything else (a timeout, a 4xx reply) is retried with River's
+		// backoff, up to MaxAttempts.
+		return err
 	}
 	return nil
 }

@@ -33,6 +33,9 @@ type Deps struct {
 	Store Purger
 	// Sweep removes abandoned uploads; nil skips it.
 	Sweep func(ctx context.Context) (int, error)
+	// RescueAfter is how long a job may run before it is taken to be
+	// abandoned by a crashed process; 0 for 75 minutes.
+	RescueAfter time.Duration
 }
 
 // Workers registers every job kind's worker.
@@ -51,6 +54,10 @@ func Config(d Deps, concurrency map[string]int) *river.Config {
 	for name, n := range concurrency {
 		queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
+	rescue := d.RescueAfter
+	if rescue == 0 {
+		rescue = 75 * time.Minute
+	}
 	return &river.Config{
 		Queues:  queues,
 		Workers: Workers(d),
@@ -58,8 +65,10 @@ func Config(d Deps, concurrency map[string]int) *river.Config {
 		// A job that outlives this is cancelled and retried; long exports
 		// set their own timeout.
 		JobTimeout: 5 * time.Minute,
-		// Jobs left running by a crashed process go back to the queue.
-		RescueStuckJobsAfter: 10 * time.Minute,
+		// Jobs left running by a crashed process go back to the queue. It
+		// must exceed the longest job timeout, or a live export would be
+		// run twice.
+		RescueStuckJobsAfter: rescue,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },

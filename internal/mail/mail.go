@@ -3,9 +3,10 @@
 // SMTP_URL, and Log, which only logs messages, for development in embedded
 // mode without SMTP_URL.
 //
-// This package is transport only. What an e-mail says (templates,
-// rendering), whom it goes to, and queueing and retries belong to the
-// callers, such as the e-mail jobs.
+// It also says what each e-mail says: Render fills a Message from the
+// embedded plain-text and HTML templates of one Kind. Whom an e-mail goes
+// to, and queueing and retries, belong to the callers, such as the e-mail
+// jobs; IsPermanent tells them which send errors no retry can fix.
 package mail
 
 import (
@@ -228,9 +229,48 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	ctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("send mail %q via %s: %w", m.Subject, s.Addr(), err)
+		err = fmt.Errorf("send mail %q via %s: %w", m.Subject, s.Addr(), err)
+		if code := permanentCode(err); code != 0 {
+			return &PermanentError{Code: code, Err: err}
+		}
+		return err
 	}
 	return nil
+}
+
+// PermanentError is a send error that retrying cannot fix: the server
+// refused the sender, a recipient or the message with a 5xx reply.
+type PermanentError struct {
+	Code int // the SMTP reply code, 500–599
+	Err  error
+}
+
+func (e *PermanentError) Error() string { return e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err, or an error it wraps, is a
+// PermanentError: sending the same message again would fail the same way.
+// Everything else (timeouts, refused connections, 4xx replies) may pass on
+// a later try.
+func IsPermanent(err error) bool {
+	var pe *PermanentError
+	return errors.As(err, &pe)
+}
+
+// permanentCode returns the 5xx reply code of a delivery error from
+// go-mail, or 0 if err is not one. go-mail marks 4xx replies as temporary
+// and records the reply code; errors it raises itself have code 0, and
+// failures while connecting or authenticating are not SendErrors, so
+// those stay retryable.
+func permanentCode(err error) int {
+	var se *gomail.SendError
+	if !errors.As(err, &se) || se.IsTemp() {
+		return 0
+	}
+	if code := se.ErrorCode(); code >= 500 && code <= 599 {
+		return code
+	}
+	return 0
 }
 
 // Log is a Sender for development: it sends nothing and logs each message

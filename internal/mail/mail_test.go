@@ -9,12 +9,14 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -216,6 +218,121 @@ func TestSMTPErrorsHidePassword(t *testing.T) {
 		}
 	})
 }
+
+// TestSMTPRejected checks how refusals are classified: a 5xx reply is
+// permanent, a 4xx reply and a connection failure are not.
+func TestSMTPRejected(t *testing.T) {
+	t.Parallel()
+	msg := func(to ...string) mail.Message {
+		return mail.Message{To: to, Subject: "Hello", Text: "Hi."}
+	}
+	t.Run("recipient refused with 550", func(t *testing.T) {
+		t.Parallel()
+		mp := testkit.MailpitServer(t, "--smtp-allowed-recipients", `@allowed\.example\.com$`)
+		s := newSMTP(t, mp.SMTPURL)
+		err := s.Send(context.Background(), msg("nobody@rejected.example.com"))
+		if err == nil {
+			t.Fatal("Send to a refused recipient succeeded")
+		}
+		t.Logf("error (expected): %v", err)
+		if !mail.IsPermanent(err) {
+			t.Errorf("IsPermanent(%v) = false, want true", err)
+		}
+		var pe *mail.PermanentError
+		if !errors.As(err, &pe) || pe.Code != 550 {
+			t.Errorf("error = %#v, want a PermanentError with code 550", err)
+		}
+		// Wrapped again, as callers do, it is still permanent.
+		if !mail.IsPermanent(fmt.Errorf("job: %w", err)) {
+			t.Error("IsPermanent is false for a wrapped permanent error")
+		}
+
+		// One refused recipient refuses the whole message.
+		err = s.Send(context.Background(), msg("ann@allowed.example.com", "nobody@rejected.example.com"))
+		if !mail.IsPermanent(err) {
+			t.Errorf("IsPermanent(%v) = false for a partly refused message, want true", err)
+		}
+		// The allowed address still works.
+		if err := s.Send(context.Background(), msg("ann@allowed.example.com")); err != nil {
+			t.Fatalf("Send to an allowed recipient: %v", err)
+		}
+		mp.WaitFor(t, "ann@allowed.example.com", 10*time.Second)
+		if n := len(mp.Messages(t)); n != 1 {
+			t.Errorf("mailpit holds %d messages, want 1", n)
+		}
+	})
+	t.Run("recipient refused with 451", func(t *testing.T) {
+		t.Parallel()
+		mp := testkit.MailpitServer(t, "--chaos-triggers", "Recipient:451:100")
+		err := newSMTP(t, mp.SMTPURL).Send(context.Background(), msg("ann@example.com"))
+		if err == nil {
+			t.Fatal("Send succeeded, want the 451 the chaos trigger gives")
+		}
+		t.Logf("error (expected): %v", err)
+		if !strings.Contains(err.Error(), "451") {
+			t.Errorf("error %q does not carry the 451", err)
+		}
+		if mail.IsPermanent(err) {
+			t.Errorf("IsPermanent(%v) = true for a 4xx reply, want false", err)
+		}
+	})
+	t.Run("nothing listening", func(t *testing.T) {
+		t.Parallel()
+		s := newSMTP(t, fmt.Sprintf("smtp://127.0.0.1:%d", testkit.FreePort(t)))
+		err := s.Send(context.Background(), msg("ann@example.com"))
+		if err == nil {
+			t.Fatal("Send succeeded with nothing listening")
+		}
+		if mail.IsPermanent(err) {
+			t.Errorf("IsPermanent(%v) = true for a connection failure, want false", err)
+		}
+	})
+}
+
+// TestSMTPSendRendered sends every kind of templated e-mail through a real
+// SMTP server and reads it back: subject, recipient, both parts, and the
+// link in each.
+func TestSMTPSendRendered(t *testing.T) {
+	t.Parallel()
+	mp := testkit.MailpitServer(t)
+	s := newSMTP(t, mp.SMTPURL)
+	for _, kind := range mail.Kinds() {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			to := string(kind) + "@example.com"
+			url := "http://localhost:3000/" + string(kind) + "?token=tok-" + string(kind)
+			m, err := mail.Render(kind, []string{to}, sample(kind, url, "Ann <Example>"))
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			if err := s.Send(context.Background(), m); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			got := mp.WaitFor(t, to, 10*time.Second)
+			if got.Subject != m.Subject {
+				t.Errorf("Subject = %q, want %q", got.Subject, m.Subject)
+			}
+			if !slices.Equal(got.To, []string{to}) {
+				t.Errorf("To = %q, want %q", got.To, to)
+			}
+			text, body := mp.Text(t, got.ID), mp.HTML(t, got.ID)
+			if text == "" || body == "" {
+				t.Fatalf("want both parts; text %d bytes, HTML %d bytes", len(text), len(body))
+			}
+			if links := linkRE.FindAllString(text, -1); !slices.Contains(links, url) {
+				t.Errorf("text links %q, want %s:\n%s", links, url, text)
+			}
+			if !strings.Contains(body, `href="`+url+`"`) {
+				t.Errorf("HTML has no link to %s:\n%s", url, body)
+			}
+			if !strings.Contains(body, "Ann &lt;Example&gt;") || strings.Contains(body, "Ann <Example>") {
+				t.Errorf("HTML does not escape the name:\n%s", body)
+			}
+		})
+	}
+}
+
+var linkRE = regexp.MustCompile(`https?://\S+`)
 
 func TestValidate(t *testing.T) {
 	t.Parallel()

@@ -21,6 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -342,6 +343,12 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID
 		o.Items = items
 		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, From: from, To: to, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
 			return err
+		}
+		if to == order.StatusShipped {
+			// Shipping an order invoices it.
+			if _, err := invoices.Enqueue(ctx, tx, o.TenantID, o.ID, now); err != nil {
+				return err
+			}
 		}
 		return record(ctx, tx, p, m, now, o, "order.status_changed", event.OrderStatusChanged, map[string]any{"from": from, "to": to})
 	})

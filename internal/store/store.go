@@ -21,8 +21,10 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // Querier is every domain query, usable on the store or inside a Tx.
@@ -35,6 +37,9 @@ type Querier interface {
 	idempotency.Store
 	attachment.Store
 	export.Store
+	invoice.Store
+	webhook.Store
+	tenant.SettingsStore
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.

@@ -168,6 +168,64 @@ var auditCalls = map[string]auditCall{
 		waitExport(t, c, id)
 		return tid, func() resp { return c.do("DELETE", "/api/v1/exports/"+id, nil) }
 	},
+	"PUT /api/v1/tenant/branding": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("br"))
+		return tid, func() resp { return c.do("PUT", "/api/v1/tenant/branding", map[string]any{"tax_id": "X1"}) }
+	},
+	"PUT /api/v1/tenant/logo": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("lg"))
+		return tid, func() resp { return c.do("PUT", "/api/v1/tenant/logo", pngLogo(t)) }
+	},
+	"DELETE /api/v1/tenant/logo": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("lgd"))
+		c.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/tenant/logo", nil) }
+	},
+	"POST /api/v1/orders/{id}/invoice": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("inv"))
+		id := c.do("POST", "/api/v1/orders", orderBody("Audit A")).must(t, 201).str("id")
+		return tid, func() resp { return c.do("POST", "/api/v1/orders/"+id+"/invoice", nil) }
+	},
+	"POST /api/v1/webhook-endpoints": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("wh"))
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"})
+		}
+	},
+	"PATCH /api/v1/webhook-endpoints/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, tid, id := newEndpoint(t, a, "http://127.0.0.1:9/hook")
+		return tid, func() resp {
+			return c.do("PATCH", "/api/v1/webhook-endpoints/"+id, map[string]any{"description": "renamed"})
+		}
+	},
+	"DELETE /api/v1/webhook-endpoints/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, tid, id := newEndpoint(t, a, "http://127.0.0.1:9/hook")
+		return tid, func() resp { return c.do("DELETE", "/api/v1/webhook-endpoints/"+id, nil) }
+	},
+	"POST /api/v1/webhook-endpoints/{id}/rotate-secret": func(t *testing.T, a *app) (string, func() resp) {
+		c, tid, id := newEndpoint(t, a, "http://127.0.0.1:9/hook")
+		return tid, func() resp { return c.do("POST", "/api/v1/webhook-endpoints/"+id+"/rotate-secret", nil) }
+	},
+	"POST /api/v1/webhook-endpoints/{id}/test": func(t *testing.T, a *app) (string, func() resp) {
+		c, tid, id := newEndpoint(t, a, "http://127.0.0.1:9/hook")
+		return tid, func() resp { return c.do("POST", "/api/v1/webhook-endpoints/"+id+"/test", nil) }
+	},
+	"POST /api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay": func(t *testing.T, a *app) (string, func() resp) {
+		c, tid, id := newEndpoint(t, a, "http://127.0.0.1:9/hook")
+		d := c.do("POST", "/api/v1/webhook-endpoints/"+id+"/test", nil).must(t, 202).str("id")
+		waitDelivery(t, c, id, d, "failed")
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/webhook-endpoints/"+id+"/deliveries/"+d+"/replay", nil)
+		}
+	},
+	"POST /api/v1/webhook-endpoints/{id}/replay": func(t *testing.T, a *app) (string, func() resp) {
+		c, tid, id := newEndpoint(t, a, "http://127.0.0.1:9/hook")
+		d := c.do("POST", "/api/v1/webhook-endpoints/"+id+"/test", nil).must(t, 202).str("id")
+		waitDelivery(t, c, id, d, "failed")
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/webhook-endpoints/"+id+"/replay", map[string]any{"since": "2020-01-01T00:00:00Z"})
+		}
+	},
 	"POST /api/v1/orders": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("oc"))
 		return tid, func() resp { return c.do("POST", "/api/v1/orders", orderBody("Audit A")) }

@@ -28,6 +28,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/orders"
@@ -39,6 +40,7 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
+	"github.com/ordo/ordo/internal/webhooks"
 )
 
 // backend is one way to run the API: a database engine and where
@@ -137,6 +139,8 @@ type appOpts struct {
 	limits         *web.Limits
 	idle, lifetime time.Duration
 	s3             bool // attachments on a versitygw S3 server instead of local disk
+	// strictWebhooks refuses private webhook targets, as production does.
+	strictWebhooks bool
 }
 
 // newAppOpts starts the API.
@@ -162,7 +166,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
 	ps := pubsub.PubSub(pubsub.NewMemory())
-	st = realtime.Notify(st, ps, log)
+	st = realtime.Notify(webhooks.Outbox(st), ps, log)
 
 	var sessStore scs.Store = st.SessionStore()
 	var authCache cache.Cache
@@ -182,7 +186,8 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	require.NoError(t, err)
 	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
 	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2})
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
+		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
 	// Listen first: local-disk blob URLs are signed with the server's URL.
@@ -204,8 +209,14 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		signer = blob.NewSigner(base, "test-secret-test-secret-test-secret")
 		blobs = d.WithSigner(signer)
 	}
-	exp := exports.New(st, blobs, log)
+	exp := exports.New(st, blobs, log, "http://ordo.test")
 	exp.RegisterWorkers(cfg.Workers)
+	inv := invoices.New(st, blobs, log)
+	inv.RegisterWorkers(cfg.Workers)
+	// Short retries so that tests see a whole schedule in seconds.
+	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
+		Schedule: []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, Timeout: 2 * time.Second})
+	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
 	require.NoError(t, err)
 	require.NoError(t, runner.Start(ctx))
@@ -223,7 +234,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
-		Attachments: atts, Exports: exp, Blobs: blobs, Signer: signer,
+		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer,
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
@@ -273,6 +284,12 @@ func (a *app) withKey(key string) *client {
 	return &client{a: a, http: &http.Client{}, bearer: key}
 }
 
+// rawBody is a request body sent as it is, not as JSON.
+type rawBody struct {
+	data        []byte
+	contentType string
+}
+
 // resp is a decoded response.
 type resp struct {
 	status int
@@ -290,15 +307,20 @@ func (c *client) do(method, path string, body any) resp {
 func (c *client) doWith(method, path string, body any, headers map[string]string) resp {
 	c.a.t.Helper()
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	ctype := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case rawBody: // sent as it is
+		rd, ctype = bytes.NewReader(b.data), b.contentType
+	default:
+		j, err := json.Marshal(body)
 		require.NoError(c.a.t, err)
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, c.a.url+path, rd)
 	require.NoError(c.a.t, err)
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", ctype)
 	}
 	if c.bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+c.bearer)

@@ -62,6 +62,7 @@ var probes = []struct {
 	{account.ActOrderWrite, func(f roleFixture) resp {
 		return f.actor.do("PATCH", "/api/v1/orders/"+f.orderID, map[string]any{"notes": "probe"})
 	}},
+	{account.ActInvoiceCreate, func(f roleFixture) resp { return f.actor.do("POST", "/api/v1/orders/"+f.orderID+"/invoice", nil) }},
 	{account.ActOrderDelete, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/orders/"+f.orderID, nil) }},
 	{account.ActAttachmentWrite, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "p.pdf", "content_type": "application/pdf", "size": 10})
@@ -69,16 +70,17 @@ var probes = []struct {
 	{account.ActExportCreate, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"})
 	}},
+	{account.ActWebhookRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/webhook-endpoints", nil) }},
+	{account.ActWebhookManage, func(f roleFixture) resp {
+		return f.actor.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"})
+	}},
 	{account.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
 }
 
 // noRouteYet lists actions of the table whose routes arrive with later
 // features (orders, storage, worker, webhooks). Each must move to probes
 // when its route lands; the test fails for an action in neither list.
-var noRouteYet = map[account.Action]bool{
-	account.ActInvoiceCreate: true,
-	account.ActWebhookRead:   true, account.ActWebhookManage: true,
-}
+var noRouteYet = map[account.Action]bool{}
 
 // TestRoleMatrix checks every role against every action of the permission
 // table, through the API, as a logged-in user.
@@ -130,6 +132,9 @@ func TestIsolationMatrix(t *testing.T) {
 		keyBID, keyB := keyBResp.str("id"), keyBResp.str("key")
 		orderB := ownerB.do("POST", "/api/v1/orders", orderBody("Bee B")).must(t, 201).str("id")
 		exportB := ownerB.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202).str("id")
+		ownerB.do("POST", "/api/v1/orders/"+orderB+"/invoice", nil).must(t, 202)
+		hookB := ownerB.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"}).must(t, 201).str("id")
+		deliveryB := ownerB.do("POST", "/api/v1/webhook-endpoints/"+hookB+"/test", nil).must(t, 202).str("id")
 
 		routes := []struct{ method, path string }{
 			{"PATCH", "/api/v1/members/" + memberB},
@@ -147,6 +152,16 @@ func TestIsolationMatrix(t *testing.T) {
 			{"GET", "/api/v1/attachments?order_id=" + orderB},
 			{"GET", "/api/v1/exports/" + exportB},
 			{"DELETE", "/api/v1/exports/" + exportB},
+			{"GET", "/api/v1/orders/" + orderB + "/invoice"},
+			{"POST", "/api/v1/orders/" + orderB + "/invoice"},
+			{"GET", "/api/v1/webhook-endpoints/" + hookB},
+			{"PATCH", "/api/v1/webhook-endpoints/" + hookB},
+			{"DELETE", "/api/v1/webhook-endpoints/" + hookB},
+			{"POST", "/api/v1/webhook-endpoints/" + hookB + "/rotate-secret"},
+			{"POST", "/api/v1/webhook-endpoints/" + hookB + "/test"},
+			{"GET", "/api/v1/webhook-endpoints/" + hookB + "/deliveries"},
+			{"POST", "/api/v1/webhook-endpoints/" + hookB + "/deliveries/" + deliveryB + "/replay"},
+			{"POST", "/api/v1/webhook-endpoints/" + hookB + "/replay"},
 		}
 		for _, c := range []*client{ownerA, keyA} {
 			for _, rt := range routes {
@@ -156,6 +171,10 @@ func TestIsolationMatrix(t *testing.T) {
 					body = map[string]any{"role": "viewer"}
 				case strings.HasSuffix(rt.path, "/transitions"):
 					body = map[string]any{"to": "cancelled"}
+				case strings.HasSuffix(rt.path, "/replay"):
+					body = map[string]any{"since": "2020-01-01T00:00:00Z"}
+				case strings.Contains(rt.path, "/webhook-endpoints/") && rt.method == "PATCH":
+					body = map[string]any{"description": "hijack"}
 				case rt.method == "PATCH":
 					body = map[string]any{"notes": "hijack"}
 				}

@@ -14,10 +14,12 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/webhooks"
 )
 
 // Limits are the rate limits of the sensitive endpoints; nil disables one.
@@ -52,6 +54,8 @@ type Options struct {
 
 	Attachments *attachments.Service
 	Exports     *exports.Service
+	Invoices    *invoices.Service
+	Webhooks    *webhooks.Service
 	// Blobs and Signer serve local-disk uploads and downloads through
 	// signed URLs; Signer is nil with S3.
 	Blobs  blob.Store
@@ -75,6 +79,8 @@ type Server struct {
 	pubsub      pubsub.PubSub
 	attachments *attachments.Service
 	exports     *exports.Service
+	invoices    *invoices.Service
+	webhooks    *webhooks.Service
 	blobs       blob.Store
 	signer      *blob.Signer
 	sessions    *scs.SessionManager
@@ -93,7 +99,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
-		attachments: o.Attachments, exports: o.Exports, blobs: o.Blobs, signer: o.Signer}
+		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}

@@ -129,6 +129,24 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	})
 }
 
+// atomic runs fn in q's transaction, or in a new one when q is the store
+// itself, so that a method of several statements is all or nothing either
+// way.
+func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
+	if q.tx != nil {
+		return fn(q)
+	}
+	db, ok := q.db.(interface {
+		Begin(ctx context.Context) (pgx.Tx, error)
+	})
+	if !ok {
+		return fmt.Errorf("cannot begin a transaction on %T", q.db)
+	}
+	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		return fn(&queries{db: tx, tx: tx, jobs: q.jobs})
+	})
+}
+
 func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
 	c, err := river.NewClient(riverpgxv5.New(s.pool), config)
 	if err != nil {

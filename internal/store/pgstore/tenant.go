@@ -2,7 +2,9 @@ package pgstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -55,6 +57,35 @@ func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
 	}
 	if err != nil {
 		return fmt.Errorf("TenantUpdate(%s): %w", t.ID, interpretError(err, "tenant"))
+	}
+	return nil
+}
+
+// TenantSettings reads the settings document; '{}' gives zero Settings.
+func (q *queries) TenantSettings(ctx context.Context, id uuid.UUID) (tenant.Settings, error) {
+	var raw []byte
+	var s tenant.Settings
+	err := q.db.QueryRow(ctx, `SELECT settings FROM tenants WHERE id = $1`, id).Scan(&raw)
+	if err == nil {
+		err = json.Unmarshal(raw, &s)
+	}
+	if err != nil {
+		return tenant.Settings{}, fmt.Errorf("TenantSettings(%s): %w", id, interpretError(err, "tenant"))
+	}
+	return s, nil
+}
+
+func (q *queries) TenantSettingsUpdate(ctx context.Context, id uuid.UUID, s tenant.Settings, now time.Time) error {
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("TenantSettingsUpdate(%s): %w", id, err)
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE tenants SET settings = $2, updated_at = $3 WHERE id = $1`, id, string(doc), now)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("TenantSettingsUpdate(%s): %w", id, interpretError(err, "tenant"))
 	}
 	return nil
 }

@@ -42,6 +42,18 @@ func (q *queries) EventListAfter(ctx context.Context, tenantID, after uuid.UUID,
 	return out, nil
 }
 
+func (q *queries) EventGet(ctx context.Context, tenantID, id uuid.UUID) (event.Event, error) {
+	var e event.Event
+	var data string
+	err := q.db.QueryRowContext(ctx, `SELECT id, tenant_id, type, entity_id, data, created_at FROM events WHERE tenant_id = $1 AND id = $2`, tenantID, id).
+		Scan(&e.ID, &e.TenantID, &e.Type, &e.EntityID, &data, timeCol{&e.CreatedAt})
+	if err != nil {
+		return event.Event{}, fmt.Errorf("EventGet(%s): %w", id, interpretError(err, "event"))
+	}
+	e.Data = json.RawMessage(data)
+	return e, nil
+}
+
 const idemColumns = `tenant_id, key, request_hash, state, response_status, response_headers, response_body, locked_at, created_at`
 
 func scanIdem(row scanner) (idempotency.Record, error) {

@@ -183,6 +183,40 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) (err error
 	return nil
 }
 
+// atomic runs fn in q's transaction, or in a new one when q is the store
+// itself, so that a method of several statements is all or nothing either
+// way. Transactions begin IMMEDIATE (see dsn): fn holds the write lock
+// from its first statement.
+func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) (err error) {
+	if q.tx != nil {
+		return fn(q)
+	}
+	db, ok := q.db.(*sql.DB)
+	if !ok {
+		return fmt.Errorf("cannot begin a transaction on %T", q.db)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(&queries{db: tx, tx: tx, jobs: q.jobs}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
 func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
 	if s.runnerDB == nil {
 		db, err := openDB(s.path, 1)

@@ -3,7 +3,9 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -87,4 +89,33 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// TenantSettings reads the settings document; '{}' gives zero Settings.
+func (q *queries) TenantSettings(ctx context.Context, id uuid.UUID) (tenant.Settings, error) {
+	var raw string
+	var s tenant.Settings
+	err := q.db.QueryRowContext(ctx, `SELECT settings FROM tenants WHERE id = $1`, id).Scan(&raw)
+	if err == nil {
+		err = json.Unmarshal([]byte(raw), &s)
+	}
+	if err != nil {
+		return tenant.Settings{}, fmt.Errorf("TenantSettings(%s): %w", id, interpretError(err, "tenant"))
+	}
+	return s, nil
+}
+
+func (q *queries) TenantSettingsUpdate(ctx context.Context, id uuid.UUID, s tenant.Settings, now time.Time) error {
+	doc, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("TenantSettingsUpdate(%s): %w", id, err)
+	}
+	res, err := q.db.ExecContext(ctx, `UPDATE tenants SET settings = $2, updated_at = $3 WHERE id = $1`, id, string(doc), ts(now))
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fmt.Errorf("TenantSettingsUpdate(%s): %w", id, interpretError(err, "tenant"))
+	}
+	return nil
 }

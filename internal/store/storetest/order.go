@@ -251,6 +251,19 @@ func testEvents(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	require.Equal(t, evs[1].ID, got[0].ID)
+
+	one, err := s.EventGet(ctx, a, evs[1].ID)
+	require.NoError(t, err)
+	require.Equal(t, evs[1].ID, one.ID)
+	require.Equal(t, a, one.TenantID)
+	require.Equal(t, event.OrderCreated, one.Type)
+	require.Equal(t, "1", one.EntityID)
+	require.JSONEq(t, `{"i":1}`, string(one.Data))
+	require.True(t, evs[1].CreatedAt.Equal(one.CreatedAt))
+	_, err = s.EventGet(ctx, b, evs[1].ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, err = s.EventGet(ctx, a, newID())
+	requireKind(t, err, apperr.ErrNotFound)
 }
 
 func testIdempotency(t *testing.T, s store.Store) {

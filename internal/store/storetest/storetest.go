@@ -43,6 +43,12 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, s) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, s) })
 	t.Run("Exports", func(t *testing.T) { t.Parallel(); testExports(t, s) })
+	t.Run("TenantSettings", func(t *testing.T) { t.Parallel(); testTenantSettings(t, s) })
+	t.Run("Invoices", func(t *testing.T) { t.Parallel(); testInvoices(t, s) })
+	t.Run("InvoiceNumbersConcurrent", func(t *testing.T) { t.Parallel(); testInvoiceNumbersConcurrent(t, s) })
+	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, s) })
+	t.Run("WebhookDeliveries", func(t *testing.T) { t.Parallel(); testWebhookDeliveries(t, s) })
+	t.Run("WebhookAttempts", func(t *testing.T) { t.Parallel(); testWebhookAttempts(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 }
@@ -125,6 +131,45 @@ func testTenant(t *testing.T, s store.Store) {
 
 	missing := NewTenant()
 	requireKind(t, s.TenantUpdate(ctx, missing), apperr.ErrNotFound)
+}
+
+func testTenantSettings(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tn, other := NewTenant(), NewTenant()
+	require.NoError(t, s.TenantCreate(ctx, tn))
+	require.NoError(t, s.TenantCreate(ctx, other))
+
+	got, err := s.TenantSettings(ctx, tn.ID)
+	require.NoError(t, err)
+	require.Equal(t, tenant.Settings{}, got, "never set: zero values")
+
+	want := tenant.Settings{Branding: tenant.Branding{Address: "1 Rue de la Paix\n75002 Paris", TaxID: "FR123", AccentColor: "#1f6feb",
+		Footer: "Merci ✓", LogoKey: "logos/" + tn.ID.String(), LogoType: "png"}}
+	at := now().Add(time.Minute)
+	require.NoError(t, s.TenantSettingsUpdate(ctx, tn.ID, want, at))
+	got, err = s.TenantSettings(ctx, tn.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	saved, err := s.TenantGetByID(ctx, tn.ID)
+	require.NoError(t, err)
+	require.True(t, at.Equal(saved.UpdatedAt))
+	require.Equal(t, tn.Name, saved.Name)
+
+	// Replaced, not merged.
+	want = tenant.Settings{Branding: tenant.Branding{Footer: "Only this"}}
+	require.NoError(t, s.TenantSettingsUpdate(ctx, tn.ID, want, at))
+	got, err = s.TenantSettings(ctx, tn.ID)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	got, err = s.TenantSettings(ctx, other.ID)
+	require.NoError(t, err)
+	require.Equal(t, tenant.Settings{}, got, "another tenant is untouched")
+
+	missing := uuid.Must(uuid.NewV7())
+	_, err = s.TenantSettings(ctx, missing)
+	requireKind(t, err, apperr.ErrNotFound)
+	requireKind(t, s.TenantSettingsUpdate(ctx, missing, want, at), apperr.ErrNotFound)
 }
 
 func requireTenant(t *testing.T, want, got tenant.Tenant) {

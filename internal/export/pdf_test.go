@@ -1,0 +1,198 @@
+package export
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/order"
+)
+
+// pdfText extracts a PDF's text with poppler's pdftotext, one form feed
+// after each page. Without pdftotext the test is skipped locally, but
+// fails in CI, where a silent skip would hide the whole suite.
+func pdfText(t testing.TB, pdf []byte) string {
+	t.Helper()
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext (poppler-utils) is required in CI")
+		}
+		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
+	}
+	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
+	cmd.Stdin = bytes.NewReader(pdf)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "pdftotext: %s", stderr.String())
+	require.Empty(t, stderr.String(), "pdftotext complained about the PDF")
+	return string(out)
+}
+
+func renderPDF(t testing.TB, h ReportHeader, orders []order.Order) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewPDFWriter(&buf, h)
+	require.NoError(t, err)
+	for _, o := range orders {
+		require.NoError(t, w.WriteOrder(o))
+	}
+	require.Equal(t, int64(len(orders)), w.Rows())
+	require.NoError(t, w.Close())
+	require.True(t, bytes.HasPrefix(buf.Bytes(), []byte("%PDF-")), "a PDF")
+	return buf.Bytes()
+}
+
+func reportHeader() ReportHeader {
+	after := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	return ReportHeader{
+		Tenant:      "Ακρόπολις Trading GmbH",
+		Filters:     Filters{Status: order.StatusPending, CreatedAfter: &after, Query: "Ψυχή"},
+		GeneratedAt: time.Date(2026, 11, 3, 8, 15, 0, 0, time.UTC),
+	}
+}
+
+func TestPDFWriter(t *testing.T) {
+	t.Parallel()
+	orders := fixture()
+	orders[0].CustomerName = "Ærøskøbing Ψυχή Дмитрий"
+	text := pdfText(t, renderPDF(t, reportHeader(), orders))
+	flat := strings.Join(strings.Fields(text), " ")
+	require.Equal(t, 1, strings.Count(text, "\f"), "one page")
+	for _, want := range []string{
+		"Ακρόπολις Trading GmbH",
+		`Status: Pending · Created on or after 2026-11-01 · Search: "Ψυχή"`,
+		"Generated 2026-11-03 08:15 UTC",
+		"Ærøskøbing Ψυχή Дмитрий",
+		"2026-11-02 10:30",
+		"Page 1 of 1",
+		"3 orders",
+	} {
+		require.Contains(t, flat, want)
+	}
+	for _, o := range orders {
+		require.Contains(t, flat, o.DisplayNumber())
+		require.Contains(t, flat, o.ExternalRef)
+		require.Contains(t, flat, order.FormatMoney(o.Total, o.Currency))
+	}
+	require.Contains(t, flat, "0 JPY", "the order without items has a row too")
+}
+
+func TestPDFWriterEmpty(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		data func(t *testing.T) []byte
+	}{
+		{"NewWriter, no header", func(t *testing.T) []byte { return render(t, FormatPDF, nil) }},
+		{"with header", func(t *testing.T) []byte { return renderPDF(t, reportHeader(), nil) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			text := pdfText(t, tt.data(t))
+			require.Equal(t, 1, strings.Count(text, "\f"), "one page")
+			require.Contains(t, text, "No orders match these filters.")
+			require.Contains(t, text, "Number", "the table header")
+			require.Contains(t, text, "Page 1 of 1")
+		})
+	}
+	text := pdfText(t, render(t, FormatPDF, nil))
+	require.Contains(t, text, "Filters: all orders")
+}
+
+func manyOrders(n int) []order.Order {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]order.Order, n)
+	for i := range out {
+		o := order.Order{Number: int64(i + 1), Status: order.StatusShipped, CustomerName: fmt.Sprintf("Customer %d Дмитрий", i+1),
+			CustomerEmail: "c@example.com", Currency: "EUR", ExternalRef: fmt.Sprintf("PO-%05d", i+1), CreatedAt: at.Add(time.Duration(i) * time.Hour),
+			Items: []order.Item{{Name: "Widget", Quantity: int64(i%5 + 1), UnitPrice: 1250, TaxRateBP: 2000}}}
+		order.Compute(&o)
+		out[i] = o
+	}
+	return out
+}
+
+func TestPDFWriterPages(t *testing.T) {
+	t.Parallel()
+	orders := manyOrders(300)
+	text := pdfText(t, renderPDF(t, reportHeader(), orders))
+	pages := strings.Split(strings.TrimSuffix(text, "\f"), "\f")
+	require.Greater(t, len(pages), 5)
+	require.Contains(t, text, "Page 2 of "+fmt.Sprint(len(pages)))
+	require.Contains(t, text, fmt.Sprintf("Page %d of %d", len(pages), len(pages)))
+	for i, p := range pages {
+		require.Contains(t, p, "Ακρόπολις Trading GmbH", "tenant on page %d", i+1)
+		require.Contains(t, p, "Created on or after 2026-11-01", "filters on page %d", i+1)
+		require.Contains(t, p, "Reference", "table header on page %d", i+1)
+	}
+	for _, o := range orders {
+		require.Equal(t, 1, strings.Count(text, o.ExternalRef), "%s printed once", o.ExternalRef)
+	}
+	require.Contains(t, pages[len(pages)-1], "300 orders")
+}
+
+func TestPDFWriterLimit(t *testing.T) {
+	t.Parallel()
+	w, err := NewPDFWriter(io.Discard, ReportHeader{})
+	require.NoError(t, err)
+	o := manyOrders(1)[0]
+	for range PDFMaxOrders {
+		require.NoError(t, w.WriteOrder(o))
+	}
+	require.ErrorIs(t, w.WriteOrder(o), ErrTooManyOrders)
+	require.Equal(t, int64(PDFMaxOrders), w.Rows())
+	require.NoError(t, w.Close())
+}
+
+func TestPDFWriterDeterministic(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, renderPDF(t, reportHeader(), fixture()), renderPDF(t, reportHeader(), fixture()))
+}
+
+func TestFilterSummary(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	noon := time.Date(2026, 11, 2, 13, 30, 0, 0, time.FixedZone("CET", 3600))
+	tests := []struct {
+		name string
+		f    Filters
+		want string
+	}{
+		{"none", Filters{}, "all orders"},
+		{"status", Filters{Status: order.StatusCancelled}, "Status: Cancelled"},
+		{"range", Filters{CreatedAfter: &day, CreatedBefore: &noon}, "Created on or after 2026-11-01 and before 2026-11-02 12:30 UTC"},
+		{"after", Filters{CreatedAfter: &noon}, "Created on or after 2026-11-02 12:30 UTC"},
+		{"before", Filters{CreatedBefore: &day}, "Created before 2026-11-01"},
+		{"customer and search", Filters{CustomerEmail: "a@b.c", Query: `bolt "M6"`}, `Customer e-mail: a@b.c · Search: "bolt \"M6\""`},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, filterSummary(tt.f), tt.name)
+	}
+}
+
+func BenchmarkPDFWriter(b *testing.B) {
+	orders := manyOrders(100)
+	h := reportHeader()
+	for b.Loop() {
+		w, err := NewPDFWriter(io.Discard, h)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, o := range orders {
+			if err := w.WriteOrder(o); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package invoices
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	_ "image/jpeg" // logo formats
+	_ "image/png"
+	"io"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// MaxLogoBytes is the largest logo accepted. Logos go through Ordo rather
+// than straight to storage: they are small, and must be checked to be an
+// image the PDF library can embed.
+const MaxLogoBytes = 512 << 10
+
+// Branding returns the tenant's invoice branding.
+func (s *Service) Branding(ctx context.Context, p auth.Principal) (tenant.Branding, error) {
+	if err := require(p, account.ActTenantRead); err != nil {
+		return tenant.Branding{}, err
+	}
+	st, err := s.store.TenantSettings(ctx, p.TenantID)
+	return st.Branding, err
+}
+
+// SetBranding saves the tenant's address, tax id, accent colour and
+// footer, keeping the logo.
+func (s *Service) SetBranding(ctx context.Context, p auth.Principal, b tenant.Branding, m auth.Meta) (tenant.Branding, error) {
+	if err := require(p, account.ActTenantUpdate); err != nil {
+		return b, err
+	}
+	if err := b.Normalize(); err != nil {
+		return b, err
+	}
+	var out tenant.Branding
+	err := s.updateSettings(ctx, p, m, func(cur *tenant.Branding) {
+		b.LogoKey, b.LogoType = cur.LogoKey, cur.LogoType
+		*cur = b
+		out = b
+	})
+	return out, err
+}
+
+// SetLogo stores a PNG or JPEG logo for the tenant's invoices.
+func (s *Service) SetLogo(ctx context.Context, p auth.Principal, r io.Reader, m auth.Meta) (tenant.Branding, error) {
+	if err := require(p, account.ActTenantUpdate); err != nil {
+		return tenant.Branding{}, err
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxLogoBytes+1))
+	if err != nil {
+		return tenant.Branding{}, fmt.Errorf("read logo: %w", err)
+	}
+	if len(data) > MaxLogoBytes {
+		return tenant.Branding{}, apperr.Invalid("logo", fmt.Sprintf("must be at most %d KiB", MaxLogoBytes>>10))
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || (format != "png" && format != "jpeg") {
+		return tenant.Branding{}, apperr.Invalid("logo", "must be a PNG or JPEG image")
+	}
+	if cfg.Width > 4096 || cfg.Height > 4096 {
+		return tenant.Branding{}, apperr.Invalid("logo", "must be at most 4096 pixels wide and high")
+	}
+	typ := map[string]string{"png": "png", "jpeg": "jpg"}[format]
+	// A new key per logo: invoices being rendered keep the old one.
+	key := fmt.Sprintf("tenants/%s/branding/logo-%s.%s", p.TenantID, uuid.Must(uuid.NewV7()), typ)
+	if _, err := s.blobs.Put(ctx, key, bytes.NewReader(data), "image/"+format); err != nil {
+		return tenant.Branding{}, fmt.Errorf("store logo: %w", err)
+	}
+	var out tenant.Branding
+	old := ""
+	err = s.updateSettings(ctx, p, m, func(cur *tenant.Branding) {
+		old = cur.LogoKey
+		cur.LogoKey, cur.LogoType = key, typ
+		out = *cur
+	})
+	if err != nil {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), key)
+		return out, err
+	}
+	if old != "" {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), old)
+	}
+	return out, nil
+}
+
+// DeleteLogo removes the tenant's logo.
+func (s *Service) DeleteLogo(ctx context.Context, p auth.Principal, m auth.Meta) (tenant.Branding, error) {
+	if err := require(p, account.ActTenantUpdate); err != nil {
+		return tenant.Branding{}, err
+	}
+	var out tenant.Branding
+	old := ""
+	err := s.updateSettings(ctx, p, m, func(cur *tenant.Branding) {
+		old = cur.LogoKey
+		cur.LogoKey, cur.LogoType = "", ""
+		out = *cur
+	})
+	if err == nil && old != "" {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), old)
+	}
+	return out, err
+}
+
+// updateSettings changes the branding with fn and audits it, in one
+// transaction.
+func (s *Service) updateSettings(ctx context.Context, p auth.Principal, m auth.Meta, fn func(b *tenant.Branding)) error {
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		st, err := tx.TenantSettings(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		fn(&st.Branding)
+		n := now()
+		if err := tx.TenantSettingsUpdate(ctx, p.TenantID, st, n); err != nil {
+			return err
+		}
+		b := st.Branding
+		ae, err := p.AuditEntry(m, n, p.TenantID, "tenant.branding_updated", "tenant", p.TenantID.String(),
+			map[string]any{"address": b.Address, "tax_id": b.TaxID, "accent_color": b.AccentColor, "footer": b.Footer, "logo": b.LogoKey != ""})
+		if err != nil {
+			return err
+		}
+		return tx.AuditInsert(ctx, ae)
+	})
+}

@@ -1,0 +1,253 @@
+// Package invoices generates orders' PDF invoices: a request (or an order
+// moving to shipped) marks the invoice pending and enqueues its job in one
+// transaction; the job renders the PDF with the tenant's branding, stores
+// it, and announces it in the events outbox.
+package invoices
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/blob"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/store"
+)
+
+// DownloadTTL is the life of a download URL.
+const DownloadTTL = 5 * time.Minute
+
+// maxLogoBytes bounds the logo read into memory for rendering.
+const maxLogoBytes = 2 << 20
+
+// Service generates and serves invoices.
+type Service struct {
+	store store.Store
+	blobs blob.Store
+	log   *slog.Logger
+}
+
+// New returns a Service.
+func New(st store.Store, blobs blob.Store, log *slog.Logger) *Service {
+	return &Service{store: st, blobs: blobs, log: log}
+}
+
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// Args is the invoice job. Generation ties it to one request: a job left
+// behind by a newer request does nothing.
+type Args struct {
+	TenantID   uuid.UUID `json:"tenant_id"`
+	OrderID    uuid.UUID `json:"order_id"`
+	Generation int       `json:"generation"`
+}
+
+func (Args) Kind() string { return "invoice" }
+
+func (Args) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "invoices", MaxAttempts: 10}
+}
+
+type worker struct {
+	river.WorkerDefaults[Args]
+	s *Service
+}
+
+func (w *worker) Timeout(*river.Job[Args]) time.Duration { return time.Minute }
+
+func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
+	err := w.s.Run(ctx, job.Args)
+	if err != nil && job.Attempt >= job.MaxAttempts {
+		// The last attempt: say so on the invoice instead of leaving it
+		// pending for ever.
+		w.s.fail(context.WithoutCancel(ctx), job.Args, err)
+	}
+	return err
+}
+
+// RegisterWorkers adds the invoice job's worker.
+func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+
+// Enqueue marks the order's invoice pending and enqueues its job inside
+// tx. The order service calls it when an order ships.
+func Enqueue(ctx context.Context, tx store.Querier, tenantID, orderID uuid.UUID, at time.Time) (invoice.Record, error) {
+	r, err := tx.InvoiceRequest(ctx, tenantID, orderID, at)
+	if err != nil {
+		return r, fmt.Errorf("request invoice: %w", err)
+	}
+	if _, err := tx.JobInsert(ctx, Args{TenantID: tenantID, OrderID: orderID, Generation: r.Generation}, nil); err != nil {
+		return r, fmt.Errorf("enqueue invoice: %w", err)
+	}
+	return r, nil
+}
+
+func require(p auth.Principal, a account.Action) error {
+	if !p.InTenant() {
+		return apperr.NotFound("tenant")
+	}
+	if !p.Can(a) {
+		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+	}
+	return nil
+}
+
+// Request generates, or regenerates, an order's invoice.
+func (s *Service) Request(ctx context.Context, p auth.Principal, orderID uuid.UUID, m auth.Meta) (invoice.Record, error) {
+	if err := require(p, account.ActInvoiceCreate); err != nil {
+		return invoice.Record{}, err
+	}
+	var r invoice.Record
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		// Reading the order first turns another tenant's id into a 404
+		// before anything is written.
+		if _, err := tx.OrderGet(ctx, p.TenantID, orderID); err != nil {
+			return err
+		}
+		n := now()
+		var err error
+		if r, err = Enqueue(ctx, tx, p.TenantID, orderID, n); err != nil {
+			return err
+		}
+		ae, err := p.AuditEntry(m, n, p.TenantID, "invoice.requested", "order", orderID.String(),
+			map[string]any{"number": r.Number, "generation": r.Generation})
+		if err != nil {
+			return err
+		}
+		ae.OrderID = &orderID
+		return tx.AuditInsert(ctx, ae)
+	})
+	return r, err
+}
+
+// Get returns an order's invoice and, when ready, a download URL.
+func (s *Service) Get(ctx context.Context, p auth.Principal, orderID uuid.UUID) (invoice.Record, string, error) {
+	if err := require(p, account.ActOrderRead); err != nil {
+		return invoice.Record{}, "", err
+	}
+	r, err := s.store.InvoiceGet(ctx, p.TenantID, orderID)
+	if err != nil || r.Status != invoice.StatusReady {
+		return r, "", err
+	}
+	u, err := s.blobs.PresignGet(ctx, r.ObjectKey, blob.Download{Filename: r.Number + ".pdf", ContentType: "application/pdf"}, DownloadTTL)
+	return r, u, err
+}
+
+// objectKey is where a generation of an invoice is kept. A retried job
+// writes the same key again, so a crash leaves no orphan behind.
+func objectKey(r invoice.Record) string {
+	return fmt.Sprintf("tenants/%s/invoices/%s/%s-%d.pdf", r.TenantID, r.OrderID, r.Number, r.Generation)
+}
+
+// Run renders and stores one generation of an invoice.
+func (s *Service) Run(ctx context.Context, a Args) error {
+	r, err := s.store.InvoiceGet(ctx, a.TenantID, a.OrderID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil // the order was deleted
+	}
+	if err != nil {
+		return err
+	}
+	if r.Generation != a.Generation || r.Status == invoice.StatusReady {
+		return nil // superseded by a newer request, or done already
+	}
+	pdf, err := s.render(ctx, r)
+	if err != nil {
+		return err
+	}
+	prev := r.ObjectKey
+	r.ObjectKey = objectKey(r)
+	info, err := s.blobs.Put(ctx, r.ObjectKey, bytes.NewReader(pdf), "application/pdf")
+	if err != nil {
+		return fmt.Errorf("store invoice %s: %w", r.Number, err)
+	}
+	n := now()
+	r.Status, r.Size, r.Error, r.GeneratedAt, r.UpdatedAt = invoice.StatusReady, info.Size, "", &n, n
+	saved := false
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if saved, err = tx.InvoiceUpdate(ctx, r); err != nil || !saved {
+			return err
+		}
+		data, _ := json.Marshal(map[string]any{"order_id": r.OrderID, "number": r.Number, "status": r.Status, "size": r.Size, "generated_at": n})
+		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: r.TenantID, Type: event.InvoiceGenerated,
+			EntityID: r.OrderID.String(), Data: data, CreatedAt: n})
+	})
+	if err != nil {
+		return fmt.Errorf("save invoice %s: %w", r.Number, err)
+	}
+	switch {
+	case !saved:
+		// A newer request came in while rendering; its job writes its own.
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), r.ObjectKey)
+	case prev != "" && prev != r.ObjectKey:
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), prev)
+	}
+	return nil
+}
+
+// fail marks the invoice failed after its job gave up.
+func (s *Service) fail(ctx context.Context, a Args, cause error) {
+	r, err := s.store.InvoiceGet(ctx, a.TenantID, a.OrderID)
+	if err != nil || r.Generation != a.Generation {
+		return
+	}
+	r.Status, r.Error, r.UpdatedAt = invoice.StatusFailed, "the invoice could not be generated; try again", now()
+	if _, err := s.store.InvoiceUpdate(ctx, r); err != nil {
+		s.log.WarnContext(ctx, "record invoice failure", "err", err, "cause", cause)
+	}
+}
+
+// render draws the invoice of r's order with the tenant's branding.
+func (s *Service) render(ctx context.Context, r invoice.Record) ([]byte, error) {
+	o, err := s.store.OrderGet(ctx, r.TenantID, r.OrderID)
+	if err != nil {
+		return nil, fmt.Errorf("invoice %s: %w", r.Number, err)
+	}
+	t, err := s.store.TenantGetByID(ctx, r.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("invoice %s: %w", r.Number, err)
+	}
+	st, err := s.store.TenantSettings(ctx, r.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("invoice %s: %w", r.Number, err)
+	}
+	b := st.Branding
+	inv := invoice.Invoice{Number: r.Number, IssuedAt: now(), Order: o, Branding: invoice.Branding{
+		Name: t.Name, Address: b.Address, TaxID: b.TaxID, Footer: b.Footer, AccentColor: b.AccentColor}}
+	if b.LogoKey != "" {
+		// A logo that cannot be read is left out rather than failing
+		// the invoice.
+		if logo, err := s.readLogo(ctx, b.LogoKey); err != nil {
+			s.log.WarnContext(ctx, "invoice logo unreadable", "tenant_id", r.TenantID, "err", err)
+		} else {
+			inv.Branding.Logo, inv.Branding.LogoType = logo, strings.ToLower(b.LogoType)
+		}
+	}
+	var buf bytes.Buffer
+	if err := invoice.Render(&buf, inv); err != nil {
+		return nil, fmt.Errorf("render invoice %s: %w", r.Number, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *Service) readLogo(ctx context.Context, key string) ([]byte, error) {
+	rc, _, err := s.blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, maxLogoBytes))
+}

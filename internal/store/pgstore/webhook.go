@@ -1,0 +1,254 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/store/sqlshared"
+	"github.com/ordo/ordo/internal/webhook"
+)
+
+const endpointColumns = `id, tenant_id, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at,
+	disabled_reason, failing_since, created_at, updated_at`
+
+func scanEndpoint(row pgx.Row) (webhook.Endpoint, error) {
+	var e webhook.Endpoint
+	var types []byte
+	err := row.Scan(&e.ID, &e.TenantID, &e.URL, &e.Description, &types, &e.Enabled, &e.Secret, &e.PreviousSecret, &e.PreviousSecretExpiresAt,
+		&e.DisabledReason, &e.FailingSince, &e.CreatedAt, &e.UpdatedAt)
+	if err == nil {
+		e.EventTypes, err = decodeEventTypes(types)
+	}
+	return e, err
+}
+
+// encodeEventTypes is the event_types column of types: a JSON array,
+// [] for all.
+func encodeEventTypes(types []string) string {
+	if len(types) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(types)
+	return string(b)
+}
+
+// decodeEventTypes reads the event_types column; [] is nil.
+func decodeEventTypes(b []byte) ([]string, error) {
+	var types []string
+	if err := json.Unmarshal(b, &types); err != nil {
+		return nil, fmt.Errorf("event_types: %w", err)
+	}
+	if len(types) == 0 {
+		return nil, nil
+	}
+	return types, nil
+}
+
+func (q *queries) WebhookEndpointCreate(ctx context.Context, e webhook.Endpoint) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		e.ID, e.TenantID, e.URL, e.Description, encodeEventTypes(e.EventTypes), e.Enabled, e.Secret, e.PreviousSecret, e.PreviousSecretExpiresAt,
+		e.DisabledReason, e.FailingSince, e.CreatedAt, e.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("WebhookEndpointCreate: %w", interpretError(err, "webhook endpoint"))
+	}
+	return nil
+}
+
+func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
+	e, err := scanEndpoint(q.db.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if err != nil {
+		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGet(%s): %w", id, interpretError(err, "webhook endpoint"))
+	}
+	return e, nil
+}
+
+// WebhookEndpointList orders by id, which is a UUIDv7: oldest first.
+func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]webhook.Endpoint, error) {
+	sql := `SELECT ` + endpointColumns + ` FROM webhook_endpoints WHERE tenant_id = $1`
+	if enabledOnly {
+		sql += ` AND enabled`
+	}
+	rows, err := q.db.Query(ctx, sql+` ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointList: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Endpoint, error) { return scanEndpoint(r) })
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointList: %w", err)
+	}
+	return out, nil
+}
+
+func (q *queries) WebhookEndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
+	tag, err := q.db.Exec(ctx, `
+		UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, enabled = $6, secret = $7, previous_secret = $8,
+			previous_secret_expires_at = $9, disabled_reason = $10, failing_since = $11, updated_at = $12
+		WHERE tenant_id = $1 AND id = $2`,
+		e.TenantID, e.ID, e.URL, e.Description, encodeEventTypes(e.EventTypes), e.Enabled, e.Secret, e.PreviousSecret,
+		e.PreviousSecretExpiresAt, e.DisabledReason, e.FailingSince, e.UpdatedAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("WebhookEndpointUpdate(%s): %w", e.ID, interpretError(err, "webhook endpoint"))
+	}
+	return nil
+}
+
+// WebhookEndpointDelete deletes the endpoint and, by cascade, its
+// deliveries and their attempts.
+func (q *queries) WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error {
+	tag, err := q.db.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("WebhookEndpointDelete(%s): %w", id, interpretError(err, "webhook endpoint"))
+	}
+	return nil
+}
+
+const deliveryColumns = `id, tenant_id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code,
+	last_error, last_response_body, created_at, updated_at, delivered_at`
+
+func scanDelivery(row pgx.Row) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	err := row.Scan(&d.ID, &d.TenantID, &d.EndpointID, &d.EventID, &d.EventType, &d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastStatusCode,
+		&d.LastError, &d.LastResponse, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt)
+	return d, err
+}
+
+// isForeignKeyViolation reports whether err is a foreign key violation: a
+// row refers to another that does not exist, or is another tenant's.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23503"
+}
+
+// WebhookDeliveryCreate inserts d. An endpoint or event that does not
+// exist, or is another tenant's, is apperr.ErrNotFound.
+func (q *queries) WebhookDeliveryCreate(ctx context.Context, d webhook.Delivery) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		d.ID, d.TenantID, d.EndpointID, d.EventID, d.EventType, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode,
+		d.LastError, d.LastResponse, d.CreatedAt, d.UpdatedAt, d.DeliveredAt)
+	if isForeignKeyViolation(err) {
+		err = apperr.NotFound("webhook endpoint or event")
+	}
+	if err != nil {
+		return fmt.Errorf("WebhookDeliveryCreate: %w", interpretError(err, "webhook delivery"))
+	}
+	return nil
+}
+
+func (q *queries) WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID) (webhook.Delivery, error) {
+	d, err := scanDelivery(q.db.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if err != nil {
+		return webhook.Delivery{}, fmt.Errorf("WebhookDeliveryGet(%s): %w", id, interpretError(err, "webhook delivery"))
+	}
+	return d, nil
+}
+
+func (q *queries) WebhookDeliveryUpdate(ctx context.Context, d webhook.Delivery) error {
+	tag, err := q.db.Exec(ctx, `
+		UPDATE webhook_deliveries SET status = $3, attempts = $4, next_attempt_at = $5, last_status_code = $6, last_error = $7,
+			last_response_body = $8, updated_at = $9, delivered_at = $10
+		WHERE tenant_id = $1 AND id = $2`,
+		d.TenantID, d.ID, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode, d.LastError, d.LastResponse, d.UpdatedAt, d.DeliveredAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("WebhookDeliveryUpdate(%s): %w", d.ID, interpretError(err, "webhook delivery"))
+	}
+	return nil
+}
+
+// deliveryLimit bounds a page of deliveries: 50 by default, 500 at most.
+func deliveryLimit(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 500:
+		return 500
+	}
+	return n
+}
+
+// WebhookDeliveryList lists an endpoint's deliveries, newest first.
+func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFilter) ([]webhook.Delivery, error) {
+	w := &sqlshared.Where{}
+	w.Add("tenant_id = ?", f.TenantID)
+	w.Add("endpoint_id = ?", f.EndpointID)
+	if f.EventType != "" {
+		w.Add("event_type = ?", f.EventType)
+	}
+	if f.Status != "" {
+		w.Add("status = ?", f.Status)
+	}
+	if f.Since != nil {
+		w.Add("created_at >= ?", dialect{}.Time(*f.Since))
+	}
+	if f.Before != nil {
+		w.Add("id < ?", *f.Before)
+	}
+	args := append(w.Args, deliveryLimit(f.Limit))
+	rows, err := q.db.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+w.String()+
+		fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Delivery, error) { return scanDelivery(r) })
+	if err != nil {
+		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
+	}
+	return out, nil
+}
+
+const attemptColumns = `id, tenant_id, delivery_id, number, status_code, latency_ms, response, error, created_at`
+
+// WebhookAttemptInsert stores a's latency in whole milliseconds. A
+// delivery that does not exist, or is another tenant's, is
+// apperr.ErrNotFound.
+func (q *queries) WebhookAttemptInsert(ctx context.Context, a webhook.Attempt) error {
+	_, err := q.db.Exec(ctx, `INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.ID, a.TenantID, a.DeliveryID, a.Number, a.StatusCode, a.Latency.Milliseconds(), a.Response, a.Error, a.CreatedAt)
+	if isForeignKeyViolation(err) {
+		err = apperr.NotFound("webhook delivery")
+	}
+	if err != nil {
+		return fmt.Errorf("WebhookAttemptInsert: %w", interpretError(err, "webhook attempt"))
+	}
+	return nil
+}
+
+func (q *queries) WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, deliveryIDs []uuid.UUID) ([]webhook.Attempt, error) {
+	if len(deliveryIDs) == 0 {
+		return []webhook.Attempt{}, nil
+	}
+	rows, err := q.db.Query(ctx, `SELECT `+attemptColumns+` FROM webhook_attempts
+		WHERE tenant_id = $1 AND delivery_id = ANY($2) ORDER BY delivery_id, number, id`, tenantID, deliveryIDs)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookAttemptList: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Attempt, error) {
+		var a webhook.Attempt
+		var ms int64
+		err := r.Scan(&a.ID, &a.TenantID, &a.DeliveryID, &a.Number, &a.StatusCode, &ms, &a.Response, &a.Error, &a.CreatedAt)
+		a.Latency = time.Duration(ms) * time.Millisecond
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("WebhookAttemptList: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,61 @@
+package tenant
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+)
+
+// Settings are a tenant's preferences, kept as one JSON document so that
+// adding one needs no migration.
+type Settings struct {
+	Branding Branding `json:"branding"`
+}
+
+// Branding is what the tenant's invoices show about the tenant.
+type Branding struct {
+	Address     string `json:"address,omitempty"`
+	TaxID       string `json:"tax_id,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"` // "#RRGGBB"
+	Footer      string `json:"footer,omitempty"`
+	// LogoKey is the object key of the uploaded logo, LogoType its image
+	// format ("png" or "jpg"); empty when there is none.
+	LogoKey  string `json:"logo_key,omitempty"`
+	LogoType string `json:"logo_type,omitempty"`
+}
+
+// SettingsStore is what tenant settings need from persistence.
+type SettingsStore interface {
+	// TenantSettings returns the tenant's settings (zero values if never
+	// set).
+	TenantSettings(ctx context.Context, id uuid.UUID) (Settings, error)
+	// TenantSettingsUpdate replaces the tenant's settings.
+	TenantSettingsUpdate(ctx context.Context, id uuid.UUID, s Settings, now time.Time) error
+}
+
+var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// Normalize trims b's fields and checks them, naming the field at fault.
+func (b *Branding) Normalize() error {
+	b.Address = strings.TrimSpace(b.Address)
+	b.TaxID = strings.TrimSpace(b.TaxID)
+	b.AccentColor = strings.TrimSpace(b.AccentColor)
+	b.Footer = strings.TrimSpace(b.Footer)
+	switch {
+	case len(b.Address) > 500:
+		return apperr.Invalid("address", "must be at most 500 characters")
+	case len(b.TaxID) > 64:
+		return apperr.Invalid("tax_id", "must be at most 64 characters")
+	case b.AccentColor != "" && !colorRE.MatchString(b.AccentColor):
+		return apperr.Invalid("accent_color", "must be a colour like #1f6feb")
+	case len(b.Footer) > 500:
+		return apperr.Invalid("footer", "must be at most 500 characters")
+	}
+	b.AccentColor = strings.ToLower(b.AccentColor)
+	return nil
+}

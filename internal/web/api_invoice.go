@@ -1,0 +1,132 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+type invoiceJSON struct {
+	Number      string         `json:"number"`
+	Status      invoice.Status `json:"status" enum:"pending,ready,failed"`
+	Error       string         `json:"error,omitempty"`
+	Size        int64          `json:"size"`
+	DownloadURL string         `json:"download_url,omitempty"`
+	GeneratedAt *time.Time     `json:"generated_at"`
+}
+
+func toInvoiceJSON(r invoice.Record, url string) invoiceJSON {
+	return invoiceJSON{Number: r.Number, Status: r.Status, Error: r.Error, Size: r.Size, DownloadURL: url, GeneratedAt: r.GeneratedAt}
+}
+
+// handleInvoiceCreate generates or regenerates an order's invoice in the
+// background.
+func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, err := s.invoices.Request(r.Context(), p, id, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/orders/"+id.String()+"/invoice")
+	writeJSON(w, http.StatusAccepted, toInvoiceJSON(rec, ""))
+}
+
+func (s *Server) handleInvoiceGet(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	id, err := pathID(r, "id", "order")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rec, url, err := s.invoices.Get(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toInvoiceJSON(rec, url))
+}
+
+type brandingJSON struct {
+	Address     string `json:"address" maxLength:"500"`
+	TaxID       string `json:"tax_id" maxLength:"64"`
+	AccentColor string `json:"accent_color" description:"A colour like #1f6feb; empty for the default." pattern:"^(#[0-9a-fA-F]{6})?$"`
+	Footer      string `json:"footer" maxLength:"500"`
+	// HasLogo is read-only: upload with PUT /api/v1/tenant/logo.
+	HasLogo bool `json:"has_logo"`
+}
+
+func toBrandingJSON(b tenant.Branding) brandingJSON {
+	return brandingJSON{Address: b.Address, TaxID: b.TaxID, AccentColor: b.AccentColor, Footer: b.Footer, HasLogo: b.LogoKey != ""}
+}
+
+func (s *Server) handleBrandingGet(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	b, err := s.invoices.Branding(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toBrandingJSON(b))
+}
+
+func (s *Server) handleBrandingPut(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	var in brandingJSON
+	if err := decodeJSON(r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.invoices.SetBranding(r.Context(), p, tenant.Branding{Address: in.Address, TaxID: in.TaxID, AccentColor: in.AccentColor, Footer: in.Footer}, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toBrandingJSON(b))
+}
+
+// handleLogoPut takes the logo as the raw request body (image/png or
+// image/jpeg).
+func (s *Server) handleLogoPut(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	b, err := s.invoices.SetLogo(r.Context(), p, r.Body, s.meta(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toBrandingJSON(b))
+}
+
+func (s *Server) handleLogoDelete(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.requirePrincipal(w, r)
+	if !ok {
+		return
+	}
+	if _, err := s.invoices.DeleteLogo(r.Context(), p, s.meta(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,124 @@
+package webhook
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Endpoint is a tenant's webhook receiver.
+type Endpoint struct {
+	ID          uuid.UUID
+	TenantID    uuid.UUID
+	URL         string
+	Description string
+	// EventTypes are the event types sent; empty means all.
+	EventTypes []string
+	Enabled    bool
+	Secret     string // whsec_...
+	// PreviousSecret keeps signing, next to Secret, until it expires, so
+	// that receivers can roll over without dropping deliveries.
+	PreviousSecret          string
+	PreviousSecretExpiresAt *time.Time
+	DisabledReason          string
+	// FailingSince is when deliveries to the endpoint started failing;
+	// nil while it succeeds.
+	FailingSince *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Subscribed reports whether events of type typ go to e.
+func (e Endpoint) Subscribed(typ string) bool {
+	return len(e.EventTypes) == 0 || slices.Contains(e.EventTypes, typ)
+}
+
+// Secrets are the secrets that sign a delivery at now: the current one and
+// the previous one until it expires.
+func (e Endpoint) Secrets(now time.Time) []string {
+	s := []string{e.Secret}
+	if e.PreviousSecret != "" && e.PreviousSecretExpiresAt != nil && now.Before(*e.PreviousSecretExpiresAt) {
+		s = append(s, e.PreviousSecret)
+	}
+	return s
+}
+
+// DeliveryStatus is where a delivery is.
+type DeliveryStatus string
+
+const (
+	DeliveryPending   DeliveryStatus = "pending" // not yet sent, or waiting to retry
+	DeliverySucceeded DeliveryStatus = "succeeded"
+	DeliveryFailed    DeliveryStatus = "failed" // retries exhausted or endpoint disabled
+)
+
+// Delivery is one event sent to one endpoint, over one or more attempts.
+type Delivery struct {
+	ID             uuid.UUID
+	TenantID       uuid.UUID
+	EndpointID     uuid.UUID
+	EventID        uuid.UUID // the webhook-id header: stable across retries
+	EventType      string
+	Status         DeliveryStatus
+	Attempts       int
+	NextAttemptAt  *time.Time
+	LastStatusCode int
+	LastError      string
+	LastResponse   string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+// Attempt is one HTTP request of a delivery.
+type Attempt struct {
+	ID         uuid.UUID
+	TenantID   uuid.UUID
+	DeliveryID uuid.UUID
+	Number     int // 1-based
+	StatusCode int // 0 when no response came
+	Latency    time.Duration
+	Response   string // the start of the response body
+	Error      string
+	CreatedAt  time.Time
+}
+
+// DeliveryFilter selects an endpoint's deliveries, newest first.
+type DeliveryFilter struct {
+	TenantID   uuid.UUID
+	EndpointID uuid.UUID
+	EventType  string         // "" for all
+	Status     DeliveryStatus // "" for all
+	Since      *time.Time     // created at or after
+	Before     *uuid.UUID     // keyset: ids below this one
+	Limit      int
+}
+
+// Store is what webhooks need from persistence. Every method is scoped by
+// tenant.
+type Store interface {
+	WebhookEndpointCreate(ctx context.Context, e Endpoint) error
+	WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID) (Endpoint, error)
+	// WebhookEndpointList lists a tenant's endpoints, oldest first;
+	// enabledOnly leaves out disabled ones.
+	WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]Endpoint, error)
+	// WebhookEndpointUpdate saves every mutable field of e.
+	WebhookEndpointUpdate(ctx context.Context, e Endpoint) error
+	WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error
+
+	// WebhookDeliveryCreate inserts d; a delivery of the same event to the
+	// same endpoint is apperr.ErrConflict.
+	WebhookDeliveryCreate(ctx context.Context, d Delivery) error
+	WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID) (Delivery, error)
+	// WebhookDeliveryUpdate saves status, attempts, next attempt, last
+	// status code, error and response, updated and delivered times.
+	WebhookDeliveryUpdate(ctx context.Context, d Delivery) error
+	WebhookDeliveryList(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+
+	WebhookAttemptInsert(ctx context.Context, a Attempt) error
+	// WebhookAttemptList lists the attempts of the given deliveries,
+	// by delivery and number.
+	WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, deliveryIDs []uuid.UUID) ([]Attempt, error)
+}

@@ -1,0 +1,244 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/webhook"
+)
+
+// DeliverArgs is the job of one delivery. The job makes one attempt and,
+// if it fails, snoozes itself until the next one is due, so the retry
+// schedule is Ordo's (and the receiver's Retry-After), not the queue's.
+type DeliverArgs struct {
+	TenantID   uuid.UUID `json:"tenant_id"`
+	DeliveryID uuid.UUID `json:"delivery_id"`
+	// Base is the number of attempts made before a replay; the schedule
+	// counts from it.
+	Base int `json:"base,omitempty"`
+}
+
+func (DeliverArgs) Kind() string { return "webhook_delivery" }
+
+// MaxAttempts counts only failures of Ordo itself (a database error), not
+// of the receiver, which snooze.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "webhooks", MaxAttempts: 10}
+}
+
+type deliverWorker struct {
+	river.WorkerDefaults[DeliverArgs]
+	s *Service
+}
+
+// Timeout leaves room for the attempt's own 10 s limit and the writes.
+func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return time.Minute }
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	return w.s.Deliver(ctx, job.Args)
+}
+
+// RegisterWorkers adds the delivery job's worker.
+func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &deliverWorker{s: s}) }
+
+// Deliver makes the next attempt of a delivery, records it, and decides
+// what follows: done, retry later (a snooze error), or give up.
+func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
+	d, err := s.store.WebhookDeliveryGet(ctx, a.TenantID, a.DeliveryID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil // its endpoint was deleted
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status != webhook.DeliveryPending {
+		return nil // a duplicate job, or already replayed and sent
+	}
+	ep, err := s.store.WebhookEndpointGet(ctx, a.TenantID, d.EndpointID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !ep.Enabled {
+		d.Status, d.LastError, d.NextAttemptAt, d.UpdatedAt = webhook.DeliveryFailed, "endpoint disabled", nil, now()
+		return s.store.WebhookDeliveryUpdate(ctx, d)
+	}
+	if !s.limiter.acquire(ep.ID) {
+		// Enough requests are already waiting on this endpoint here:
+		// let other tenants' deliveries use the worker meanwhile.
+		return river.JobSnooze(time.Second)
+	}
+	defer s.limiter.release(ep.ID)
+
+	ev, err := s.store.EventGet(ctx, a.TenantID, d.EventID)
+	if err != nil {
+		return err
+	}
+	body, err := webhook.Payload{Type: ev.Type, Timestamp: ev.CreatedAt, Data: ev.Data}.Marshal()
+	if err != nil {
+		return river.JobCancel(err)
+	}
+	start := now()
+	res := webhook.Send(ctx, s.client, webhook.Request{URL: ep.URL, ID: ev.ID.String(), Body: body, Secrets: ep.Secrets(start)}, start)
+	if ctx.Err() != nil {
+		// Shutting down mid-attempt: try again at once on restart; the
+		// receiver de-duplicates if it did get this one.
+		return river.JobSnooze(0)
+	}
+	return s.record(ctx, a, d, ep, res)
+}
+
+// record saves an attempt and its consequences in one transaction.
+func (s *Service) record(ctx context.Context, a DeliverArgs, d webhook.Delivery, ep webhook.Endpoint, res webhook.Result) error {
+	n := now()
+	d.Attempts++
+	d.LastStatusCode, d.LastError, d.LastResponse, d.UpdatedAt = res.StatusCode, res.Error, res.ResponseSnippet, n
+	if res.Error == "" && !res.OK() {
+		d.LastError = fmt.Sprintf("HTTP %d", res.StatusCode)
+	}
+	var snooze time.Duration
+	disable := ""
+	switch {
+	case res.OK():
+		d.Status, d.DeliveredAt, d.NextAttemptAt = webhook.DeliverySucceeded, &n, nil
+	case res.Gone:
+		d.Status, d.NextAttemptAt = webhook.DeliveryFailed, nil
+		disable = "the receiver answered 410 Gone"
+	default:
+		delay, ok := webhook.NextDelay(s.schedule, d.Attempts-a.Base, res.RetryAfter, jitterRand)
+		if ok {
+			next := n.Add(delay)
+			d.NextAttemptAt, snooze = &next, delay
+		} else {
+			d.Status, d.NextAttemptAt = webhook.DeliveryFailed, nil
+		}
+		if ep.FailingSince != nil && n.Sub(*ep.FailingSince) >= FailingLimit {
+			disable = "deliveries failed for 5 days"
+		}
+	}
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.WebhookAttemptInsert(ctx, webhook.Attempt{ID: newID(), TenantID: d.TenantID, DeliveryID: d.ID, Number: d.Attempts,
+			StatusCode: res.StatusCode, Latency: res.Latency, Response: res.ResponseSnippet, Error: d.LastError, CreatedAt: n}); err != nil {
+			return err
+		}
+		if disable != "" {
+			d.Status, d.NextAttemptAt = webhook.DeliveryFailed, nil
+			snooze = 0
+		}
+		if err := tx.WebhookDeliveryUpdate(ctx, d); err != nil {
+			return err
+		}
+		return s.endpointHealth(ctx, tx, ep, res.OK(), disable, n)
+	})
+	if err != nil {
+		return fmt.Errorf("record webhook attempt: %w", err)
+	}
+	if snooze > 0 {
+		return river.JobSnooze(snooze)
+	}
+	return nil
+}
+
+// endpointHealth tracks since when an endpoint fails, and disables it
+// (telling the tenant's owners) when reason is set.
+func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webhook.Endpoint, ok bool, reason string, at time.Time) error {
+	cur, err := tx.WebhookEndpointGet(ctx, ep.TenantID, ep.ID)
+	if err != nil {
+		return err
+	}
+	changed := false
+	switch {
+	case ok && cur.FailingSince != nil:
+		cur.FailingSince, changed = nil, true
+	case !ok && cur.FailingSince == nil:
+		cur.FailingSince, changed = &at, true
+	}
+	if reason != "" && cur.Enabled {
+		cur.Enabled, cur.DisabledReason, changed = false, reason, true
+		data := []byte(fmt.Sprintf(`{"endpoint_id":%q,"reason":%q}`, cur.ID, reason))
+		// Not in EventTypes: a disabled endpoint is news for people and
+		// live views, not for the endpoint itself.
+		if err := tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: cur.TenantID, Type: "webhook_endpoint.disabled",
+			EntityID: cur.ID.String(), Data: data, CreatedAt: at}); err != nil {
+			return err
+		}
+		if err := s.mailOwners(ctx, tx, cur, reason); err != nil {
+			return err
+		}
+	}
+	if !changed {
+		return nil
+	}
+	cur.UpdatedAt = at
+	return tx.WebhookEndpointUpdate(ctx, cur)
+}
+
+// Outbox wraps st so that every event written, in or out of a
+// transaction, is fanned out to the tenant's webhook endpoints in the same
+// transaction.
+func Outbox(st store.Store) store.Store { return &outbox{Store: st} }
+
+type outbox struct{ store.Store }
+
+func (o *outbox) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
+	return o.Store.InTx(ctx, func(tx store.Tx) error { return fn(&outboxTx{Tx: tx}) })
+}
+
+func (o *outbox) EventInsert(ctx context.Context, e event.Event) error {
+	return o.InTx(ctx, func(tx store.Tx) error { return tx.EventInsert(ctx, e) })
+}
+
+type outboxTx struct{ store.Tx }
+
+func (t *outboxTx) EventInsert(ctx context.Context, e event.Event) error {
+	if err := t.Tx.EventInsert(ctx, e); err != nil {
+		return err
+	}
+	return Fanout(ctx, t.Tx, e)
+}
+
+// mailOwners tells the tenant's owners, inside tx, that ep was disabled.
+func (s *Service) mailOwners(ctx context.Context, tx store.Querier, ep webhook.Endpoint, reason string) error {
+	t, err := tx.TenantGetByID(ctx, ep.TenantID)
+	if err != nil {
+		return err
+	}
+	ms, err := tx.MembershipListByTenant(ctx, ep.TenantID)
+	if err != nil {
+		return err
+	}
+	var owners []uuid.UUID
+	for _, m := range ms {
+		if m.Role == account.RoleOwner {
+			owners = append(owners, m.UserID)
+		}
+	}
+	us, err := tx.UserListByIDs(ctx, owners)
+	if err != nil {
+		return err
+	}
+	for _, u := range us {
+		m, err := mail.Render(mail.KindEndpointDisabled, []string{u.Email}, mail.EndpointDisabledData{TenantName: t.Name,
+			EndpointURL: ep.URL, Reason: reason, URL: s.baseURL + "/app/webhooks/" + ep.ID.String()})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.JobInsert(ctx, jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,483 @@
+// Package webhooks runs tenants' webhooks: endpoint management, the
+// fan-out of outbox events into deliveries (in the transaction that wrote
+// the event), and the delivery job with its retry schedule, attempt log,
+// replay and automatic disabling. Signing, SSRF protection and the HTTP
+// attempt itself are in package webhook.
+//
+// Delivery is at least once: a worker that dies after the receiver got a
+// request but before the attempt was recorded sends it again, with the
+// same webhook-id, which receivers use to de-duplicate.
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/webhook"
+)
+
+// EventTest is the type of the event "send test event" delivers.
+const EventTest = "webhook.test"
+
+// EventTypes are the event types an endpoint may subscribe to. Export
+// progress is for live views only and is not sent.
+var EventTypes = []string{
+	event.OrderCreated, event.OrderUpdated, event.OrderStatusChanged, event.OrderDeleted,
+	event.AttachmentUploaded, event.ExportCompleted, event.InvoiceGenerated,
+	event.MemberAdded, event.MemberRemoved,
+}
+
+// Deliverable reports whether events of type typ go to endpoints.
+func Deliverable(typ string) bool { return slices.Contains(EventTypes, typ) }
+
+const (
+	// maxEndpoints bounds a tenant's endpoints.
+	maxEndpoints = 50
+	// FailingLimit is how long an endpoint may fail before it is disabled.
+	FailingLimit = 5 * 24 * time.Hour
+	// rotationOverlap is how long a rotated-out secret keeps signing.
+	rotationOverlap = 24 * time.Hour
+	// perEndpoint bounds concurrent requests to one endpoint in one
+	// process, so that a slow receiver cannot hold every worker.
+	perEndpoint = 2
+)
+
+// Options configure a Service.
+type Options struct {
+	Store store.Store
+	Log   *slog.Logger
+	// Schedule is the delays between attempts; nil for the default.
+	Schedule []time.Duration
+	// AllowPrivate lets endpoints target private addresses and plain http
+	// (tests and local development).
+	AllowPrivate bool
+	// Timeout bounds one attempt, connect to response; 0 for 10 s.
+	Timeout time.Duration
+	// BaseURL is Ordo's public address, for links in e-mails.
+	BaseURL string
+}
+
+// Service manages endpoints and delivers webhooks.
+type Service struct {
+	store    store.Store
+	log      *slog.Logger
+	schedule []time.Duration
+	guard    webhook.Guard
+	client   *http.Client
+	baseURL  string
+	limiter  *limiter
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Schedule == nil {
+		o.Schedule = webhook.DefaultSchedule
+	}
+	if o.Timeout == 0 {
+		o.Timeout = webhook.DefaultTimeout
+	}
+	g := webhook.Guard{AllowPrivate: o.AllowPrivate}
+	return &Service{store: o.Store, log: o.Log, schedule: o.Schedule, guard: g, client: g.Client(o.Timeout), baseURL: strings.TrimRight(o.BaseURL, "/"),
+		limiter: &limiter{n: map[uuid.UUID]int{}}}
+}
+
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+func require(p auth.Principal, a account.Action) error {
+	if !p.InTenant() {
+		return apperr.NotFound("tenant")
+	}
+	if !p.Can(a) {
+		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+	}
+	return nil
+}
+
+func audit(ctx context.Context, tx store.Querier, p auth.Principal, m auth.Meta, at time.Time, action, entity string, id uuid.UUID, details map[string]any) error {
+	var d any
+	if details != nil {
+		d = details
+	}
+	ae, err := p.AuditEntry(m, at, p.TenantID, action, entity, id.String(), d)
+	if err != nil {
+		return err
+	}
+	return tx.AuditInsert(ctx, ae)
+}
+
+// Input is an endpoint as a client creates or edits it; nil fields of an
+// edit are left as they are.
+type Input struct {
+	URL         *string
+	Description *string
+	EventTypes  *[]string
+	Enabled     *bool
+}
+
+// apply checks in and sets it on e, naming the field at fault.
+func (s *Service) apply(ctx context.Context, e *webhook.Endpoint, in Input) error {
+	var v apperr.Validation
+	if in.URL != nil {
+		u := strings.TrimSpace(*in.URL)
+		if err := s.guard.CheckURL(ctx, u); err != nil {
+			var ue *webhook.URLError
+			if !errors.As(err, &ue) {
+				return fmt.Errorf("check webhook url: %w", err)
+			}
+			v.Add("url", ue.Reason)
+		}
+		e.URL = u
+	}
+	if in.Description != nil {
+		e.Description = strings.TrimSpace(*in.Description)
+		if len(e.Description) > 500 {
+			v.Add("description", "must be at most 500 characters")
+		}
+	}
+	if in.EventTypes != nil {
+		types := []string{}
+		for _, t := range *in.EventTypes {
+			if !Deliverable(t) {
+				v.Add("event_types", fmt.Sprintf("%q is not an event type; use one of %s", t, strings.Join(EventTypes, ", ")))
+				break
+			}
+			if !slices.Contains(types, t) {
+				types = append(types, t)
+			}
+		}
+		e.EventTypes = types
+	}
+	if in.Enabled != nil {
+		if *in.Enabled && !e.Enabled {
+			// Re-enabling starts afresh.
+			e.DisabledReason, e.FailingSince = "", nil
+		}
+		e.Enabled = *in.Enabled
+	}
+	return v.Err()
+}
+
+// Create adds an endpoint. The returned endpoint carries its secret, which
+// is shown only now and when rotated.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in Input, m auth.Meta) (webhook.Endpoint, error) {
+	if err := require(p, account.ActWebhookManage); err != nil {
+		return webhook.Endpoint{}, err
+	}
+	if in.URL == nil {
+		return webhook.Endpoint{}, apperr.Invalid("url", "is required")
+	}
+	n := now()
+	e := webhook.Endpoint{ID: newID(), TenantID: p.TenantID, Enabled: true, EventTypes: []string{}, CreatedAt: n, UpdatedAt: n}
+	in.Enabled = nil
+	if err := s.apply(ctx, &e, in); err != nil {
+		return e, err
+	}
+	var err error
+	if e.Secret, err = webhook.NewSecret(); err != nil {
+		return e, err
+	}
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		have, err := tx.WebhookEndpointList(ctx, p.TenantID, false)
+		if err != nil {
+			return err
+		}
+		if len(have) >= maxEndpoints {
+			return apperr.Conflict("a tenant may have at most %d webhook endpoints", maxEndpoints)
+		}
+		if err := tx.WebhookEndpointCreate(ctx, e); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, m, n, "webhook_endpoint.created", "webhook_endpoint", e.ID, map[string]any{"url": e.URL, "event_types": e.EventTypes})
+	})
+	return e, err
+}
+
+// Get returns an endpoint.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (webhook.Endpoint, error) {
+	if err := require(p, account.ActWebhookRead); err != nil {
+		return webhook.Endpoint{}, err
+	}
+	return s.store.WebhookEndpointGet(ctx, p.TenantID, id)
+}
+
+// List lists the tenant's endpoints.
+func (s *Service) List(ctx context.Context, p auth.Principal) ([]webhook.Endpoint, error) {
+	if err := require(p, account.ActWebhookRead); err != nil {
+		return nil, err
+	}
+	return s.store.WebhookEndpointList(ctx, p.TenantID, false)
+}
+
+// Update edits an endpoint.
+func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, in Input, m auth.Meta) (webhook.Endpoint, error) {
+	if err := require(p, account.ActWebhookManage); err != nil {
+		return webhook.Endpoint{}, err
+	}
+	var e webhook.Endpoint
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if e, err = tx.WebhookEndpointGet(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		if err := s.apply(ctx, &e, in); err != nil {
+			return err
+		}
+		e.UpdatedAt = now()
+		if err := tx.WebhookEndpointUpdate(ctx, e); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, m, e.UpdatedAt, "webhook_endpoint.updated", "webhook_endpoint", e.ID,
+			map[string]any{"url": e.URL, "event_types": e.EventTypes, "enabled": e.Enabled})
+	})
+	return e, err
+}
+
+// Delete removes an endpoint with its deliveries.
+func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
+	if err := require(p, account.ActWebhookManage); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.WebhookEndpointDelete(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, m, now(), "webhook_endpoint.deleted", "webhook_endpoint", id, nil)
+	})
+}
+
+// RotateSecret gives the endpoint a new secret; the old one keeps signing
+// alongside for 24 hours.
+func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) (webhook.Endpoint, error) {
+	if err := require(p, account.ActWebhookManage); err != nil {
+		return webhook.Endpoint{}, err
+	}
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		return webhook.Endpoint{}, err
+	}
+	var e webhook.Endpoint
+	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if e, err = tx.WebhookEndpointGet(ctx, p.TenantID, id); err != nil {
+			return err
+		}
+		n := now()
+		exp := n.Add(rotationOverlap)
+		e.PreviousSecret, e.PreviousSecretExpiresAt, e.Secret, e.UpdatedAt = e.Secret, &exp, secret, n
+		if err := tx.WebhookEndpointUpdate(ctx, e); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, m, n, "webhook_endpoint.secret_rotated", "webhook_endpoint", e.ID, nil)
+	})
+	return e, err
+}
+
+// DeliveryPage is a page of an endpoint's deliveries with their attempts.
+type DeliveryPage struct {
+	Deliveries []webhook.Delivery
+	Attempts   map[uuid.UUID][]webhook.Attempt
+	// Next is the keyset cursor of the next page; nil at the end.
+	Next *uuid.UUID
+}
+
+// Deliveries lists an endpoint's deliveries, newest first.
+func (s *Service) Deliveries(ctx context.Context, p auth.Principal, f webhook.DeliveryFilter) (DeliveryPage, error) {
+	if err := require(p, account.ActWebhookRead); err != nil {
+		return DeliveryPage{}, err
+	}
+	if _, err := s.store.WebhookEndpointGet(ctx, p.TenantID, f.EndpointID); err != nil {
+		return DeliveryPage{}, err
+	}
+	f.TenantID = p.TenantID
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	ds, err := s.store.WebhookDeliveryList(ctx, f)
+	if err != nil {
+		return DeliveryPage{}, err
+	}
+	page := DeliveryPage{Deliveries: ds, Attempts: map[uuid.UUID][]webhook.Attempt{}}
+	ids := make([]uuid.UUID, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	as, err := s.store.WebhookAttemptList(ctx, p.TenantID, ids)
+	if err != nil {
+		return DeliveryPage{}, err
+	}
+	for _, a := range as {
+		page.Attempts[a.DeliveryID] = append(page.Attempts[a.DeliveryID], a)
+	}
+	if len(ds) == f.Limit {
+		page.Next = &ds[len(ds)-1].ID
+	}
+	return page, nil
+}
+
+// requeue puts a delivery back to pending with a fresh retry schedule and
+// enqueues its job, inside tx.
+func requeue(ctx context.Context, tx store.Querier, d webhook.Delivery, at time.Time) (webhook.Delivery, error) {
+	d.Status, d.NextAttemptAt, d.UpdatedAt = webhook.DeliveryPending, &at, at
+	if err := tx.WebhookDeliveryUpdate(ctx, d); err != nil {
+		return d, err
+	}
+	_, err := tx.JobInsert(ctx, DeliverArgs{TenantID: d.TenantID, DeliveryID: d.ID, Base: d.Attempts}, nil)
+	return d, err
+}
+
+// Replay sends one delivery again, whatever its outcome was.
+func (s *Service) Replay(ctx context.Context, p auth.Principal, endpointID, deliveryID uuid.UUID, m auth.Meta) (webhook.Delivery, error) {
+	if err := require(p, account.ActWebhookManage); err != nil {
+		return webhook.Delivery{}, err
+	}
+	var d webhook.Delivery
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if d, err = tx.WebhookDeliveryGet(ctx, p.TenantID, deliveryID); err != nil {
+			return err
+		}
+		if d.EndpointID != endpointID {
+			return apperr.NotFound("webhook delivery")
+		}
+		if d.Status == webhook.DeliveryPending {
+			return apperr.Conflict("the delivery is already waiting to be sent")
+		}
+		n := now()
+		if d, err = requeue(ctx, tx, d, n); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, m, n, "webhook_delivery.replayed", "webhook_delivery", d.ID, map[string]any{"endpoint_id": endpointID})
+	})
+	return d, err
+}
+
+// ReplayFailed sends again every failed delivery of the endpoint created
+// since the given time, up to 1,000, and reports how many.
+func (s *Service) ReplayFailed(ctx context.Context, p auth.Principal, endpointID uuid.UUID, since time.Time, m auth.Meta) (int, error) {
+	if err := require(p, account.ActWebhookManage); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		if _, err := tx.WebhookEndpointGet(ctx, p.TenantID, endpointID); err != nil {
+			return err
+		}
+		ds, err := tx.WebhookDeliveryList(ctx, webhook.DeliveryFilter{TenantID: p.TenantID, EndpointID: endpointID,
+			Status: webhook.DeliveryFailed, Since: &since, Limit: 500})
+		if err != nil {
+			return err
+		}
+		at := now()
+		for _, d := range ds {
+			if _, err := requeue(ctx, tx, d, at); err != nil {
+				return err
+			}
+		}
+		n = len(ds)
+		return audit(ctx, tx, p, m, at, "webhook_delivery.replayed", "webhook_endpoint", endpointID, map[string]any{"since": since, "count": n})
+	})
+	return n, err
+}
+
+// SendTest delivers a webhook.test event to one endpoint.
+func (s *Service) SendTest(ctx context.Context, p auth.Principal, endpointID uuid.UUID, m auth.Meta) (webhook.Delivery, error) {
+	if err := require(p, account.ActWebhookManage); err != nil {
+		return webhook.Delivery{}, err
+	}
+	var d webhook.Delivery
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		ep, err := tx.WebhookEndpointGet(ctx, p.TenantID, endpointID)
+		if err != nil {
+			return err
+		}
+		n := now()
+		data, _ := json.Marshal(map[string]any{"endpoint_id": ep.ID, "message": "This is a test event from Ordo."})
+		ev := event.Event{ID: newID(), TenantID: p.TenantID, Type: EventTest, EntityID: ep.ID.String(), Data: data, CreatedAt: n}
+		if err := tx.EventInsert(ctx, ev); err != nil {
+			return err
+		}
+		if d, err = createDelivery(ctx, tx, ep, ev); err != nil {
+			return err
+		}
+		return audit(ctx, tx, p, m, n, "webhook_endpoint.tested", "webhook_endpoint", ep.ID, nil)
+	})
+	return d, err
+}
+
+// createDelivery records one delivery of ev to ep and enqueues its job.
+func createDelivery(ctx context.Context, tx store.Querier, ep webhook.Endpoint, ev event.Event) (webhook.Delivery, error) {
+	d := webhook.Delivery{ID: newID(), TenantID: ep.TenantID, EndpointID: ep.ID, EventID: ev.ID, EventType: ev.Type,
+		Status: webhook.DeliveryPending, NextAttemptAt: &ev.CreatedAt, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt}
+	if err := tx.WebhookDeliveryCreate(ctx, d); err != nil {
+		return d, err
+	}
+	_, err := tx.JobInsert(ctx, DeliverArgs{TenantID: d.TenantID, DeliveryID: d.ID}, nil)
+	return d, err
+}
+
+// Fanout creates a delivery of ev for each enabled endpoint of its tenant
+// that subscribes to its type, inside the transaction that wrote ev: a
+// delivery exists if and only if its event does.
+func Fanout(ctx context.Context, tx store.Querier, ev event.Event) error {
+	if !Deliverable(ev.Type) {
+		return nil
+	}
+	eps, err := tx.WebhookEndpointList(ctx, ev.TenantID, true)
+	if err != nil {
+		return fmt.Errorf("webhook fan-out: %w", err)
+	}
+	for _, ep := range eps {
+		if !ep.Subscribed(ev.Type) {
+			continue
+		}
+		if _, err := createDelivery(ctx, tx, ep, ev); err != nil {
+			return fmt.Errorf("webhook fan-out: %w", err)
+		}
+	}
+	return nil
+}
+
+// limiter bounds concurrent attempts per endpoint in this process.
+type limiter struct {
+	mu sync.Mutex
+	n  map[uuid.UUID]int
+}
+
+func (l *limiter) acquire(id uuid.UUID) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n[id] >= perEndpoint {
+		return false
+	}
+	l.n[id]++
+	return true
+}
+
+func (l *limiter) release(id uuid.UUID) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n[id]--; l.n[id] <= 0 {
+		delete(l.n, id)
+	}
+}
+
+// jitterRand is the source of retry jitter.
+func jitterRand() float64 { return rand.Float64() }
