@@ -11,7 +11,7 @@ import (
 )
 
 type exportInput struct {
-	Format        export.Format `json:"format" required:"true" enum:"csv,xlsx"`
+	Format        export.Format `json:"format" required:"true" enum:"csv,xlsx,pdf"`
 	Status        order.Status  `json:"status,omitempty"`
 	CreatedAfter  *time.Time    `json:"created_after,omitempty"`
 	CreatedBefore *time.Time    `json:"created_before,omitempty"`

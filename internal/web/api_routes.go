@@ -284,7 +284,7 @@ func apiRoutes() []apiRoute {
 		}{}, resp: attachmentList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/attachments/{id}", h((*Server).handleAttachmentGet), operation{id: "getAttachment", summary: "An attachment, with a short-lived download_url once uploaded", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/attachments/{id}", h((*Server).handleAttachmentDelete), operation{id: "deleteAttachment", summary: "Delete an attachment and its file", tag: "attachments", req: idPath{}, status: 204, errs: errsAuth, audit: "attachment.deleted"}},
-		{"POST", "/api/v1/orders/export", h((*Server).handleExportCreate), operation{id: "createExport", summary: "Export the orders a filter selects, as CSV or XLSX, in the background", tag: "exports", req: struct {
+		{"POST", "/api/v1/orders/export", h((*Server).handleExportCreate), operation{id: "createExport", summary: "Export the orders a filter selects, as CSV, XLSX or PDF (at most 5,000 orders), in the background", tag: "exports", req: struct {
 			idempotencyHeader
 			exportInput
 		}{}, resp: struct {

@@ -10,10 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/export"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/testkit"
 )
 
 // waitExport polls an export until it leaves queued/running.
@@ -120,4 +125,50 @@ func TestUIExports(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(owner.get(t, "/app/exports").body, "/download") }, 10*time.Second, 50*time.Millisecond)
 	viewer, _ := a.joinAs(t, owner, account.RoleViewer)
 	require.NotContains(t, viewer.get(t, "/app/orders").body, `action="/app/exports"`)
+}
+
+// A PDF export is a readable report; above 5,000 orders it is refused
+// with a 422 that points to CSV and XLSX.
+func TestPDFExport(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, tenantID := a.signup(t, uniqueEmail("pdf"))
+	owner.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Report Co"}).must(t, 200)
+	for _, n := range []string{"Alice A", "Zoë Ž"} {
+		owner.do("POST", "/api/v1/orders", orderBody(n)).must(t, 201)
+	}
+	r := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "pdf", "q": "zoë"}).must(t, 202)
+	done := waitExport(t, owner, r.str("id"))
+	require.Equal(t, "completed", done.str("status"), done.raw)
+	body, hdr := download(t, done.str("download_url"))
+	require.Contains(t, hdr.Get("Content-Disposition"), ".pdf")
+	text := strings.Join(strings.Fields(testkit.PDFText(t, body)), " ")
+	require.Contains(t, text, "Report Co")
+	require.Contains(t, text, "Zoë Ž")
+	require.NotContains(t, text, "Alice A", "the filter applies")
+	require.Contains(t, text, "zoë", "the filters are in the header")
+
+	// Past the cap.
+	ctx := t.Context()
+	tid := uuid.MustParse(tenantID)
+	require.NoError(t, a.store.InTx(ctx, func(tx store.Tx) error {
+		at := time.Now().UTC().Truncate(time.Microsecond)
+		for i := 0; i < export.PDFMaxOrders; i++ {
+			n, err := tx.OrderNextNumber(ctx, tid)
+			if err != nil {
+				return err
+			}
+			o := order.Order{ID: uuid.Must(uuid.NewV7()), TenantID: tid, Number: n, Status: order.StatusPending, CustomerName: "Bulk",
+				CustomerEmail: "bulk@example.com", Currency: "EUR", Version: 1, CreatedAt: at, UpdatedAt: at}
+			if err := tx.OrderCreate(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "pdf"})
+	require.Equal(t, 422, r.status, r.raw)
+	require.Contains(t, r.raw, "csv or xlsx")
+	// Narrowed by a filter it is fine again.
+	owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "pdf", "q": "alice"}).must(t, 202)
 }
