@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,7 +102,9 @@ func TestBrowser(t *testing.T) {
 	keepOnFailure(t, ctx, dir)
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
+	// Webhooks go to a receiver in this test on 127.0.0.1, retried quickly.
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+		"ORDO_WEBHOOKS_ALLOW_PRIVATE=true", "ORDO_WEBHOOK_RETRY_SCHEDULE=100ms,200ms"})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
 	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -163,6 +166,19 @@ func TestBrowser(t *testing.T) {
 	time.Sleep(500 * time.Millisecond) // let the live refresh settle
 	shoot(t, ctx, dir, "order")
 
+	// The invoice is generated in the background; its section updates
+	// live when it is ready.
+	step("generate the invoice",
+		chromedp.Click(chromedp.ID("invoice-generate")),
+		chromedp.WaitVisible(chromedp.ID("invoice-download")),
+	)
+	if link := text("#invoice-download"); link != "Download PDF" {
+		t.Errorf("invoice link shows %q", link)
+	}
+	shoot(t, ctx, dir, "order-invoice")
+	step("open the settings", chromedp.Navigate(base+"/app/settings"), chromedp.WaitVisible(chromedp.ID("branding")))
+	shoot(t, ctx, dir, "settings")
+
 	step("create an API key",
 		chromedp.Navigate(base+"/app/api-keys"),
 		chromedp.SendKeys(chromedp.ID("f-name"), "live"),
@@ -197,4 +213,53 @@ func TestBrowser(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	shoot(t, ctx, dir, "orders-live")
+
+	// Webhooks: add an endpoint, see its secret once, send a test event
+	// and see it delivered.
+	hits := make(chan string, 10)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case hits <- r.Header.Get("webhook-id"):
+		default:
+		}
+		_, _ = w.Write([]byte(`{"received":true}`))
+	}))
+	t.Cleanup(rcv.Close)
+	step("add a webhook endpoint",
+		chromedp.Navigate(base+"/app/webhooks"),
+		chromedp.SendKeys(chromedp.ID("f-url"), rcv.URL+"/hooks"),
+		chromedp.SendKeys(chromedp.ID("f-description"), "Browser receiver"),
+		chromedp.Click(chromedp.CSS(`input[value="order.created"]`)),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("new-secret")),
+	)
+	if secret := text("#new-secret"); !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("the new endpoint's secret shows %q", secret)
+	}
+	shoot(t, ctx, dir, "webhooks")
+	step("send a test event",
+		chromedp.Click(chromedp.CSS(`main table a[href^="/app/webhooks/"]`)),
+		chromedp.WaitVisible(chromedp.ID("send-test")),
+		chromedp.Click(chromedp.ID("send-test")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	select {
+	case <-hits:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the receiver got no test event within 5s")
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		step("reload the endpoint", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("send-test")))
+		ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector(".badge.delivery-succeeded")`))
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the delivery log shows no successful delivery within 5s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll("tr.attempts details").forEach(function (d) { d.open = true }); true`))
+	shoot(t, ctx, dir, "webhook")
 }

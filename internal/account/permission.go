@@ -31,6 +31,8 @@ const (
 
 	ActWebhookRead   Action = "webhook.read"
 	ActWebhookManage Action = "webhook.manage"
+
+	ActJobManage Action = "job.manage" // see and retry the tenant's failed background jobs
 )
 
 // permissions is THE permission table: for each action, the roles that
@@ -59,6 +61,8 @@ var permissions = map[Action][]Role{
 
 	ActWebhookRead:   {RoleOwner, RoleAdmin},
 	ActWebhookManage: {RoleOwner, RoleAdmin},
+
+	ActJobManage: {RoleOwner, RoleAdmin},
 }
 
 // Can reports whether role may perform action. Unknown actions and roles

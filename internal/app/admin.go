@@ -11,18 +11,21 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/term"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/store"
 )
 
-// Operator commands for scripts and first set-up: users, tenants and API
-// keys. They open only the database and act as the operator.
+// Operator commands for scripts and first set-up: users, tenants, API
+// keys, and failed background jobs. They open only the database and act as the operator.
 
 // adminIO is where the operator commands read and write.
 type adminIO struct {
@@ -56,6 +59,9 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		role = fs.String("role", "", "owner, admin, member or viewer (required)")
 		expires = fs.String("expires", "", "lifetime, e.g. 30d or 12h (default: no expiry)")
 	case "apikeys revoke":
+	case "jobs failed":
+		tenant = fs.String("tenant", "", "only this tenant's jobs (slug); default: every job")
+	case "jobs retry":
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd+" "+sub)}
 	}
@@ -148,6 +154,41 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return err
 		}
 		fmt.Fprintln(std.stderr, "revoked", prefix)
+	case "jobs failed":
+		var tid *uuid.UUID
+		if *tenant != "" {
+			t, err := svc.store.TenantGetBySlug(ctx, *tenant)
+			if err != nil {
+				return fmt.Errorf("tenant %s: %w", *tenant, err)
+			}
+			tid = &t.ID
+		}
+		js, err := svc.store.JobListFailed(ctx, tid, 500)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(std.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPT\tTENANT\tLAST ERROR")
+		for _, j := range js {
+			msg := ""
+			if n := len(j.Errors); n > 0 {
+				msg = strings.Join(strings.Fields(j.Errors[n-1].Error), " ")
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Kind, j.State, j.Attempt, j.MaxAttempts, store.JobTenant(j), msg)
+		}
+		return tw.Flush()
+	case "jobs retry":
+		if fs.NArg() != 1 {
+			return usageError{"jobs retry needs the job's id"}
+		}
+		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		if err != nil {
+			return usageError{"jobs retry: the id is a number"}
+		}
+		if _, err := svc.store.JobRetry(ctx, nil, id); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(std.stderr, "retrying job", id)
 	}
 	return nil
 }

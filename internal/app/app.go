@@ -43,6 +43,9 @@ Commands:
                      create an API key; prints only the key
   apikeys revoke PREFIX
                      revoke an API key at once
+  jobs failed [--tenant SLUG]
+                     list background jobs that failed, with their last error
+  jobs retry ID      run a failed job again now
   config             print the configuration, secrets masked
   version            print the version
   healthcheck        exit 0 if the local server's /healthz answers (for containers)
@@ -84,7 +87,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 
 	switch cmd {
-	case "users", "tenants", "apikeys":
+	case "users", "tenants", "apikeys", "jobs":
 		err = adminCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), adminIO{stdin, stdout, stderr})
 	default:
 		err = run(ctx, cmd, args, cfg, stdout, stderr)

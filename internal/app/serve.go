@@ -39,7 +39,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Checks:       svc.readinessChecks(),
 		Auth:         svc.auth,
-		Orders:       orders.New(svc.store, nil).WithBlobs(svc.blobs),
+		Orders:       orders.New(svc.store, nil).WithBlobs(svc.blobs).WithCache(svc.dashboardCache(), log),
 		Attachments:  svc.attachments,
 		Exports:      svc.exports,
 		Invoices:     svc.invoices,

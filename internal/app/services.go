@@ -145,7 +145,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		ao.Cache = svc.cache
 	}
 	svc.auth = auth.New(ao)
-	svc.exports = exports.New(svc.store, svc.blobs, log, svc.cfg.BaseURL)
+	svc.exports = exports.New(svc.store, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout)
 	svc.invoices = invoices.New(svc.store, svc.blobs, log)
 	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Schedule: cfg.WebhookSchedule,
 		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL})
@@ -180,6 +180,17 @@ func (s *services) openRedisRoles() error {
 	s.pubsub = pubsub.NewRedis(s.redis, "ordo:")
 	s.rateStore, err = ratelimit.NewRedisStore(s.redis, "ordo:rl:")
 	return err
+}
+
+// dashboardCache is where the order service caches dashboard numbers:
+// the shared cache with Redis, the in-process one in embedded mode (one
+// process), and none for several processes without Redis, which could
+// not see each other's invalidations.
+func (s *services) dashboardCache() cache.Cache {
+	if s.redis != nil || s.cfg.Mode() == config.ModeEmbedded {
+		return s.cache
+	}
+	return nil
 }
 
 // openBlobs opens S3 when S3_BUCKET is set, local disk otherwise.
@@ -265,7 +276,17 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 			return n, err
 		}
 		m, err := s.exports.Expire(ctx)
-		return n + m, err
+		if err != nil {
+			return n + m, err
+		}
+		// Local-disk writes cut short by a crash leave temporary files.
+		if d, ok := s.blobs.(interface {
+			SweepTemp(ctx context.Context, age time.Duration) (int, error)
+		}); ok {
+			k, err := d.SweepTemp(ctx, 6*time.Hour)
+			return n + m + k, err
+		}
+		return n + m, nil
 	}
 	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)

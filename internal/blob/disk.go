@@ -204,3 +204,29 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	}
 	return c.r.Read(p)
 }
+
+// SweepTemp removes temporary files older than age: the remains of
+// writes cut short by a crash. A write in progress keeps its file fresh
+// (it is being written), so a generous age never removes one.
+func (d *Disk) SweepTemp(ctx context.Context, age time.Duration) (int, error) {
+	dir := filepath.Join(d.root, "tmp")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("sweep blob temp files: %w", err)
+	}
+	cutoff := time.Now().Add(-age)
+	n := 0
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		fi, err := e.Info()
+		if err != nil || fi.ModTime().After(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			n++
+		}
+	}
+	return n, nil
+}

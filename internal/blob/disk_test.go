@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -75,4 +77,22 @@ func mustQuery(t *testing.T, raw string) url.Values {
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
 	return u.Query()
+}
+
+// Temporary files left by a crash are swept once old; fresh ones stay.
+func TestDiskSweepTemp(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	d, err := blob.NewDisk(root)
+	require.NoError(t, err)
+	old, fresh := filepath.Join(root, "tmp", "put-old"), filepath.Join(root, "tmp", "put-fresh")
+	require.NoError(t, os.WriteFile(old, []byte("partial"), 0o600))
+	require.NoError(t, os.WriteFile(fresh, []byte("partial"), 0o600))
+	past := time.Now().Add(-7 * time.Hour)
+	require.NoError(t, os.Chtimes(old, past, past))
+	n, err := d.SweepTemp(context.Background(), 6*time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.NoFileExists(t, old)
+	require.FileExists(t, fresh)
 }

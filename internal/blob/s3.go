@@ -91,6 +91,7 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType strin
 	if err := ValidKey(key); err != nil {
 		return Info{}, err
 	}
+	s.abortStale(ctx, key)
 	cr := &countingReader{r: r}
 	_, err := s.uploader.UploadObject(ctx, &transfermanager.UploadObjectInput{
 		Bucket:      aws.String(s.bucket),
@@ -102,6 +103,23 @@ func (s *S3) Put(ctx context.Context, key string, r io.Reader, contentType strin
 		return Info{}, fmt.Errorf("blob put %q: %w", key, err)
 	}
 	return Info{Key: key, Size: cr.n, ContentType: contentType}, nil
+}
+
+// abortStale aborts unfinished multipart uploads to key: the parts a
+// writer killed mid-upload left behind, which S3 keeps (and bills) until
+// aborted. A job that writes a key again after a crash so cleans up after
+// itself. Failing to list or abort only leaves them to the bucket's
+// lifecycle rule.
+func (s *S3) abortStale(ctx context.Context, key string) {
+	out, err := s.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(s.bucket), Prefix: aws.String(key)})
+	if err != nil {
+		return
+	}
+	for _, u := range out.Uploads {
+		if aws.ToString(u.Key) == key {
+			_, _ = s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: u.Key, UploadId: u.UploadId})
+		}
+	}
 }
 
 func (s *S3) Open(ctx context.Context, key string) (io.ReadCloser, Info, error) {

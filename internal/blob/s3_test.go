@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/blob"
@@ -79,4 +82,32 @@ func TestS3Presign(t *testing.T) {
 	cd := res.Header.Get("Content-Disposition")
 	require.True(t, strings.HasPrefix(cd, "attachment"), "HTML is never inline: %s", cd)
 	require.Contains(t, cd, "filename*=utf-8''r%C3%A9sum%C3%A9.html")
+}
+
+// Writing a key again aborts the multipart upload a killed writer left
+// unfinished there.
+func TestS3PutAbortsStaleUploads(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := testkit.S3Server(t)
+	s, err := blob.NewS3(ctx, blob.S3Config{
+		Endpoint: srv.Endpoint, Region: "us-east-1", Bucket: "ordo-stale",
+		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, ForcePathStyle: true,
+	})
+	require.NoError(t, err)
+	require.NoError(t, s.EnsureBucket(ctx))
+	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.Endpoint), UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, "")})
+	const key = "tenants/t/exports/e.csv"
+	_, err = c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("ordo-stale"), Key: aws.String(key)})
+	require.NoError(t, err)
+	_, err = c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("ordo-stale"), Key: aws.String(key + ".other")})
+	require.NoError(t, err)
+
+	_, err = s.Put(ctx, key, strings.NewReader("a,b\n"), "text/csv")
+	require.NoError(t, err)
+	out, err := c.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String("ordo-stale")})
+	require.NoError(t, err)
+	require.Len(t, out.Uploads, 1, "only the other key's upload is left")
+	require.Equal(t, key+".other", aws.ToString(out.Uploads[0].Key))
 }

@@ -79,9 +79,12 @@ type Config struct {
 	// private or loopback addresses: for tests and local development only.
 	WebhooksAllowPrivate bool
 	// JobRescueAfter is how long a job may stay running before it is
-	// deemed abandoned by a crashed worker and run again. It must exceed
-	// the longest job timeout (exports: 1 h).
+	// deemed abandoned by a crashed worker and run again; a job kind with
+	// a longer timeout (exports) waits for its timeout instead.
 	JobRescueAfter time.Duration
+	// ExportTimeout bounds one export job, and so how long a crashed
+	// worker's export waits before it is run again.
+	ExportTimeout time.Duration
 
 	// baseURLDefaulted records that BaseURL was derived from Port.
 	baseURLDefaulted bool
@@ -186,7 +189,8 @@ func Load(getenv func(string) string) (Config, error) {
 		UploadMaxBytes:   25 << 20,
 		UploadTypes:      strings.Split(defaultUploadTypes, ","),
 		WebhookSchedule:  webhook.DefaultSchedule,
-		JobRescueAfter:   75 * time.Minute,
+		JobRescueAfter:   10 * time.Minute,
+		ExportTimeout:    15 * time.Minute,
 	}
 	for k, v := range defaultConcurrency {
 		c.Concurrency[k] = v
@@ -288,9 +292,16 @@ func Load(getenv func(string) string) (Config, error) {
 	if v := get("ORDO_JOB_RESCUE_AFTER"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second {
-			fail("ORDO_JOB_RESCUE_AFTER", "must be a duration of at least 1s such as 75m, got %q", v)
+			fail("ORDO_JOB_RESCUE_AFTER", "must be a duration of at least 1s such as 10m, got %q", v)
 		}
 		c.JobRescueAfter = d
+	}
+	if v := get("ORDO_EXPORT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			fail("ORDO_EXPORT_TIMEOUT", "must be a duration of at least 1s such as 15m, got %q", v)
+		}
+		c.ExportTimeout = d
 	}
 
 	if v := get("SMTP_URL"); v != "" {
@@ -492,6 +503,7 @@ func (c Config) Masked() [][2]string {
 		{"ORDO_WEBHOOK_RETRY_SCHEDULE", scheduleString(c.WebhookSchedule)},
 		{"ORDO_WEBHOOKS_ALLOW_PRIVATE", strconv.FormatBool(c.WebhooksAllowPrivate)},
 		{"ORDO_JOB_RESCUE_AFTER", c.JobRescueAfter.String()},
+		{"ORDO_EXPORT_TIMEOUT", c.ExportTimeout.String()},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
 	}

@@ -46,13 +46,17 @@ type Service struct {
 	blobs   blob.Store
 	log     *slog.Logger
 	baseURL string
+	timeout time.Duration
 }
 
 // New returns a Service; baseURL is Ordo's public address, for the link
 // in the export-ready e-mail.
 func New(st store.Store, blobs blob.Store, log *slog.Logger, baseURL string) *Service {
-	return &Service{store: st, blobs: blobs, log: log, baseURL: strings.TrimRight(baseURL, "/")}
+	return &Service{store: st, blobs: blobs, log: log, baseURL: strings.TrimRight(baseURL, "/"), timeout: 15 * time.Minute}
 }
+
+// WithTimeout sets the longest an export may run (15 minutes by default).
+func (s *Service) WithTimeout(d time.Duration) *Service { s.timeout = d; return s }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
@@ -71,7 +75,7 @@ type worker struct {
 	s *Service
 }
 
-func (w *worker) Timeout(*river.Job[Args]) time.Duration { return time.Hour }
+func (w *worker) Timeout(*river.Job[Args]) time.Duration { return w.s.timeout }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	return w.s.Run(ctx, job.Args.TenantID, job.Args.ExportID)
@@ -311,7 +315,7 @@ func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) e
 	if err != nil {
 		return err
 	}
-	_, err = tx.JobInsert(ctx, jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil)
+	_, err = tx.JobInsert(ctx, jobs.EmailArgs{TenantID: &e.TenantID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil)
 	return err
 }
 

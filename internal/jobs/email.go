@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/mail"
@@ -16,10 +17,13 @@ import (
 // after the SMTP server accepted the message but before the job is marked
 // done sends it again.
 type EmailArgs struct {
-	To      []string `json:"to"`
-	Subject string   `json:"subject"`
-	Text    string   `json:"text"`
-	HTML    string   `json:"html,omitempty"`
+	// TenantID is the tenant the mail is about, if any: its owners and
+	// admins see the job if it fails.
+	TenantID *uuid.UUID `json:"tenant_id,omitempty"`
+	To       []string   `json:"to"`
+	Subject  string     `json:"subject"`
+	Text     string     `json:"text"`
+	HTML     string     `json:"html,omitempty"`
 }
 
 func (EmailArgs) Kind() string { return "email" }

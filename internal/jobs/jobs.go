@@ -34,7 +34,8 @@ type Deps struct {
 	// Sweep removes abandoned uploads; nil skips it.
 	Sweep func(ctx context.Context) (int, error)
 	// RescueAfter is how long a job may run before it is taken to be
-	// abandoned by a crashed process; 0 for 75 minutes.
+	// abandoned by a crashed process; 0 for 10 minutes. River waits
+	// longer for a job kind whose own timeout is longer.
 	RescueAfter time.Duration
 }
 
@@ -56,7 +57,7 @@ func Config(d Deps, concurrency map[string]int) *river.Config {
 	}
 	rescue := d.RescueAfter
 	if rescue == 0 {
-		rescue = 75 * time.Minute
+		rescue = 10 * time.Minute
 	}
 	return &river.Config{
 		Queues:  queues,
@@ -64,10 +65,10 @@ func Config(d Deps, concurrency map[string]int) *river.Config {
 		Logger:  d.Log,
 		// A job that outlives this is cancelled and retried; long exports
 		// set their own timeout.
-		JobTimeout: 5 * time.Minute,
-		// Jobs left running by a crashed process go back to the queue. It
-		// must exceed the longest job timeout, or a live export would be
-		// run twice.
+		JobTimeout: min(5*time.Minute, rescue),
+		// Jobs left running by a crashed process go back to the queue,
+		// once both this and their kind's timeout have passed (so a live
+		// export is never run twice).
 		RescueStuckJobsAfter: rescue,
 		PeriodicJobs: []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),

@@ -179,6 +179,10 @@ type Store interface {
 	OrderList(ctx context.Context, p ListParams) ([]Order, error)
 	OrderStatusChangeInsert(ctx context.Context, c StatusChange) error
 	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]StatusChange, error)
+	// OrderDailyStats counts the tenant's orders created at or after since
+	// and sums their totals, per UTC day and currency, leaving cancelled
+	// orders out; oldest day first, then by currency.
+	OrderDailyStats(ctx context.Context, tenantID uuid.UUID, since time.Time) ([]DayStat, error)
 }
 
 // ErrStale is the answer to an update whose version is not the stored

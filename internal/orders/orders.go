@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"reflect"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
+	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoices"
@@ -29,7 +31,9 @@ import (
 // Service implements the order operations.
 type Service struct {
 	store store.Store
-	blobs blob.Store // where attachments' files are; nil: none to delete
+	blobs blob.Store  // where attachments' files are; nil: none to delete
+	cache cache.Cache // dashboard aggregates; nil: no caching
+	log   *slog.Logger
 	now   func() time.Time
 }
 
@@ -38,11 +42,21 @@ func New(st store.Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, now: now}
+	return &Service{store: st, now: now, log: slog.New(slog.DiscardHandler)}
 }
 
 // WithBlobs lets Delete remove the order's attachment files too.
 func (s *Service) WithBlobs(b blob.Store) *Service { s.blobs = b; return s }
+
+// WithCache caches the dashboard's aggregates in c (nil: no caching);
+// cache failures are logged to log and never fail a request.
+func (s *Service) WithCache(c cache.Cache, log *slog.Logger) *Service {
+	s.cache = c
+	if log != nil {
+		s.log = log
+	}
+	return s
+}
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -130,6 +144,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, 
 	if err != nil {
 		return order.Order{}, false, err
 	}
+	s.forgetDashboard(ctx, p.TenantID)
 	return o, false, nil
 }
 
@@ -233,6 +248,9 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, pa
 		}
 		return record(ctx, tx, p, m, now, o, "order.updated", event.OrderUpdated, map[string]any{"changes": changes})
 	})
+	if err == nil {
+		s.forgetDashboard(ctx, p.TenantID)
+	}
 	return o, err
 }
 
@@ -352,6 +370,9 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID
 		}
 		return record(ctx, tx, p, m, now, o, "order.status_changed", event.OrderStatusChanged, map[string]any{"from": from, "to": to})
 	})
+	if err == nil {
+		s.forgetDashboard(ctx, p.TenantID)
+	}
 	return o, err
 }
 
@@ -382,8 +403,12 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 		}
 		return record(ctx, tx, p, m, s.clock(), o, "order.deleted", event.OrderDeleted, map[string]any{"snapshot": order.ToView(o), "attachments": len(atts)})
 	})
-	if err != nil || s.blobs == nil {
+	if err != nil {
 		return err
+	}
+	s.forgetDashboard(ctx, p.TenantID)
+	if s.blobs == nil {
+		return nil
 	}
 	for _, k := range keys {
 		// A failure leaves a file without a row: storage, not a leak.

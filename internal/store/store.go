@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -85,6 +86,13 @@ type Store interface {
 	// older than a day. The maintenance job
 	// calls it.
 	Purge(ctx context.Context, now time.Time) (int64, error)
+
+	// JobListFailed lists retryable and discarded jobs, newest first: a
+	// tenant's when tenantID is set, every one otherwise.
+	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error)
+	// JobRetry runs a failed job again now; with tenantID set, another
+	// tenant's job is apperr.ErrNotFound.
+	JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error)
 
 	// JobRunner returns a job queue client that works the queues in
 	// config; it is started and stopped by the caller.

@@ -181,6 +181,11 @@ var auditCalls = map[string]auditCall{
 		c.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
 		return tid, func() resp { return c.do("DELETE", "/api/v1/tenant/logo", nil) }
 	},
+	"POST /api/v1/jobs/{id}/retry": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("jr"))
+		id := failedJob(t, a, c, tid)
+		return tid, func() resp { return c.do("POST", "/api/v1/jobs/"+id+"/retry", nil) }
+	},
 	"POST /api/v1/orders/{id}/invoice": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("inv"))
 		id := c.do("POST", "/api/v1/orders", orderBody("Audit A")).must(t, 201).str("id")

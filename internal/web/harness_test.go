@@ -230,10 +230,16 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if limits != nil {
 		lim = *limits
 	}
+	// The dashboard cache is always on: in Redis with the auth cache, in
+	// process otherwise, as the app wires it.
+	var ordersCache cache.Cache = cache.NewMemory(1000)
+	if authCache != nil {
+		ordersCache = authCache
+	}
 	atts := attachments.New(st, blobs, attachments.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
+		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs).WithCache(ordersCache, log), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer,
 	})
 	require.NoError(t, err)

@@ -74,6 +74,7 @@ var probes = []struct {
 	{account.ActWebhookManage, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"})
 	}},
+	{account.ActJobManage, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/jobs/failed", nil) }},
 	{account.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
 }
 

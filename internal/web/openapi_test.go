@@ -68,6 +68,7 @@ func TestOpenAPI(t *testing.T) {
 	check("PATCH", "/api/v1/orders/"+id, map[string]any{"notes": "n"}, 200)
 	check("POST", "/api/v1/orders/"+id+"/transitions", map[string]any{"to": "processing"}, 200)
 	check("GET", "/api/v1/orders/"+id+"/history", nil, 200)
+	check("GET", "/api/v1/dashboard", nil, 200)
 	check("POST", "/api/v1/orders", map[string]any{"customer_name": "x"}, 422)
 	check("GET", "/api/v1/orders/01234567-0000-7000-8000-000000000000", nil, 404)
 	check("GET", "/api/v1/members", nil, 200)

@@ -178,7 +178,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/tenants", s.requireLogin(s.uiTenants))
 	mux.HandleFunc("POST /app/tenants", s.requireLogin(s.uiTenantCreate))
 	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.uiTenantSwitch))
-	mux.HandleFunc("GET /app/settings", s.requireLogin(s.uiSettings))
+	mux.HandleFunc("GET /app/settings", s.requireLogin(s.uiSettingsPage))
 	mux.HandleFunc("POST /app/settings", s.requireLogin(s.uiSettingsSave))
 	mux.HandleFunc("GET /app/members", s.requireLogin(s.uiMembers))
 	mux.HandleFunc("POST /app/members/{id}/role", s.requireLogin(s.uiMemberRole))
@@ -203,6 +203,21 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/exports/{id}/download", s.requireLogin(s.uiExportDownload))
 	mux.HandleFunc("GET /app/attachments/{id}", s.requireLogin(s.uiAttachmentDownload))
 	mux.HandleFunc("POST /app/attachments/{id}/delete", s.requireLogin(s.uiAttachmentDelete))
+	// Invoices and branding (ui_invoice.go), webhooks (ui_webhook.go).
+	mux.HandleFunc("POST /app/orders/{id}/invoice", s.requireLogin(s.uiInvoiceCreate))
+	mux.HandleFunc("GET /app/orders/{id}/invoice/download", s.requireLogin(s.uiInvoiceDownload))
+	mux.HandleFunc("POST /app/settings/branding", s.requireLogin(s.uiBrandingSave))
+	mux.HandleFunc("POST /app/settings/logo", s.requireLogin(s.uiLogoUpload))
+	mux.HandleFunc("POST /app/settings/logo/delete", s.requireLogin(s.uiLogoDelete))
+	mux.HandleFunc("GET /app/webhooks", s.requireLogin(s.uiWebhooks))
+	mux.HandleFunc("POST /app/webhooks", s.requireLogin(s.uiWebhookCreate))
+	mux.HandleFunc("GET /app/webhooks/{id}", s.requireLogin(s.uiWebhook))
+	mux.HandleFunc("POST /app/webhooks/{id}", s.requireLogin(s.uiWebhookSave))
+	mux.HandleFunc("POST /app/webhooks/{id}/test", s.requireLogin(s.uiWebhookTest))
+	mux.HandleFunc("POST /app/webhooks/{id}/rotate", s.requireLogin(s.uiWebhookRotate))
+	mux.HandleFunc("POST /app/webhooks/{id}/delete", s.requireLogin(s.uiWebhookDelete))
+	mux.HandleFunc("POST /app/webhooks/{id}/replay-failed", s.requireLogin(s.uiWebhookReplayFailed))
+	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.uiWebhookReplay))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
 	// also feeds the OpenAPI document.

@@ -69,10 +69,6 @@ func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash
 	redirect(w, r, to)
 }
 
-func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "dashboard", view{Title: "Dashboard"})
-}
-
 type accountPage struct{ Verified bool }
 
 func (s *Server) accountView(r *http.Request) view {

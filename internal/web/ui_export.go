@@ -14,18 +14,40 @@ type exportsPage struct {
 }
 
 func (s *Server) uiExports(w http.ResponseWriter, r *http.Request) {
+	s.renderExports(w, r, http.StatusOK, view{})
+}
+
+func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, v view) {
 	es, err := s.exports.List(r.Context(), mustPrincipal(r))
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "exports", view{Title: "Exports", Data: exportsPage{Exports: es}})
+	v.Title, v.Data = "Exports", exportsPage{Exports: es}
+	s.render(w, r, status, "exports", v)
 }
 
 // uiExportCreate starts an export with the orders list's filters.
 func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) {
 	f := export.Filters{Status: order.Status(r.PostFormValue("status")), Query: strings.TrimSpace(r.PostFormValue("q"))}
 	_, err := s.exports.Create(r.Context(), mustPrincipal(r), export.Format(r.PostFormValue("format")), f, s.meta(r))
+	// A refused export (a PDF of too many orders, say) is explained on
+	// the exports page, with the choices kept.
+	if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
+		v := view{Form: formValues(r, "status", "q", "format"), Errors: map[string]string{}}
+		var msgs []string
+		for _, fe := range e.Fields {
+			v.Errors[fe.Field] = fe.Detail
+			if strings.HasPrefix(fe.Detail, "must") {
+				msgs = append(msgs, fe.Field+" "+fe.Detail)
+			} else {
+				msgs = append(msgs, fe.Detail)
+			}
+		}
+		v.Error = "The export was not started: " + strings.Join(msgs, "; ") + "."
+		s.renderExports(w, r, apperr.HTTPStatus(err), v)
+		return
+	}
 	s.uiDone(w, r, err, "Export started; it appears below when ready.", "/app/exports")
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/orders"
 )
@@ -60,6 +62,8 @@ type orderPage struct {
 	History     []order.StatusChange
 	Audit       []audit.Entry
 	Attachments []attachment.Attachment
+	// Invoice is the order's invoice; nil when there is none.
+	Invoice *invoice.Record
 }
 
 func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
@@ -88,6 +92,15 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.attachments != nil {
 		page.Attachments, _ = s.attachments.List(r.Context(), p, &o.ID)
+	}
+	if s.invoices != nil {
+		switch rec, err := s.store.InvoiceGet(r.Context(), p.TenantID, o.ID); {
+		case err == nil:
+			page.Invoice = &rec
+		case !errors.Is(err, apperr.ErrNotFound):
+			s.uiError(w, r, err)
+			return
+		}
 	}
 	s.render(w, r, http.StatusOK, "order", view{Title: o.DisplayNumber(), Data: page})
 }

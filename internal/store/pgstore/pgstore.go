@@ -17,6 +17,7 @@ import (
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -145,6 +146,14 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		return fn(&queries{db: tx, tx: tx, jobs: q.jobs})
 	})
+}
+
+func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error) {
+	return store.ListFailedJobs(ctx, s.jobs, tenantID, limit)
+}
+
+func (s *Store) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
+	return store.RetryJob(ctx, s.jobs, tenantID, id)
 }
 
 func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {

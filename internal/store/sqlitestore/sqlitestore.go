@@ -22,6 +22,7 @@ import (
 
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -56,9 +57,11 @@ type queries struct {
 type Store struct {
 	queries
 	path string
-	rw   *sql.DB
-	log  *slog.Logger
-	mig  store.Migrations[*sql.Tx]
+	// workerLock is held by the process that works the jobs.
+	workerLock *os.File
+	rw         *sql.DB
+	log        *slog.Logger
+	mig        store.Migrations[*sql.Tx]
 
 	// runnerDB is River's own single connection, as its SQLite driver asks;
 	// opened on first use by JobRunner.
@@ -157,6 +160,9 @@ func (s *Store) Close() {
 	if s.runnerDB != nil {
 		s.runnerDB.Close()
 	}
+	if s.workerLock != nil {
+		s.workerLock.Close() // releases the lock
+	}
 	s.rw.Close()
 }
 
@@ -217,7 +223,38 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) (err er
 	return nil
 }
 
+func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error) {
+	return store.ListFailedJobs(ctx, s.jobs, tenantID, limit)
+}
+
+func (s *Store) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
+	return store.RetryJob(ctx, s.jobs, tenantID, id)
+}
+
+// JobRunner returns the one job runner of this database. SQLite serves one
+// machine, so one process works its jobs: it holds a lock file for its
+// life, and any job it finds running when it takes the lock was left so by
+// a process that died; those are made available again at once instead of
+// waiting for the stuck-job rescuer.
 func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
+	if s.workerLock == nil {
+		f, err := os.OpenFile(s.path+".worker.lock", os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("worker lock file: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("another ordo process already works the jobs of %s (embedded mode runs one worker)", s.path)
+		}
+		s.workerLock = f
+		res, err := s.rw.ExecContext(context.Background(), `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+		if err != nil {
+			return nil, fmt.Errorf("release jobs of a dead worker: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			s.log.Warn("released jobs left running by a process that stopped abruptly", "jobs", n)
+		}
+	}
 	if s.runnerDB == nil {
 		db, err := openDB(s.path, 1)
 		if err != nil {

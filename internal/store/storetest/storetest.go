@@ -39,6 +39,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Orders", func(t *testing.T) { t.Parallel(); testOrders(t, s) })
 	t.Run("OrderNumbers", func(t *testing.T) { t.Parallel(); testOrderNumbers(t, s) })
 	t.Run("OrderList", func(t *testing.T) { t.Parallel(); testOrderList(t, s) })
+	t.Run("OrderDailyStats", func(t *testing.T) { t.Parallel(); testOrderDailyStats(t, s) })
 	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, s) })
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, s) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, s) })
@@ -51,6 +52,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("WebhookAttempts", func(t *testing.T) { t.Parallel(); testWebhookAttempts(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
+	t.Run("FailedJobs", func(t *testing.T) { t.Parallel(); testFailedJobs(t, s) })
 }
 
 // now is a timestamp at the precision both engines keep (microseconds).

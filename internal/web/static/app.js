@@ -6,37 +6,69 @@ document.addEventListener("submit", function (ev) {
 });
 
 // Live updates: a page that marks a region with data-live (the orders
-// list, an order, the exports) refreshes that region from the server when
-// the tenant's event stream reports one of its data-live-events. Without JavaScript the
-// page is the same, only not live.
+// list, an order, its invoice, the exports) refreshes that region from the
+// server when the tenant's event stream reports one of its
+// data-live-events. Regions may nest: each is found again by its name
+// when refreshed, since refreshing an outer one replaces the inner one. A
+// region showing background work (an element with data-live-wait) is
+// refreshed once when the stream opens, in case the work finished before
+// the stream started. Without JavaScript the page is the same, only not
+// live.
 (function () {
-  var region = document.querySelector("[data-live]");
-  if (!region || !window.EventSource) return;
-  var pending = false;
-  function refresh() {
-    if (pending) return;
-    pending = true;
+  var regions = document.querySelectorAll("[data-live]");
+  if (!regions.length || !window.EventSource) return;
+  function find(root, name) { return root.querySelector('[data-live="' + name + '"]'); }
+  var pending = {};
+  function refresh(name) {
+    if (pending[name]) return;
+    pending[name] = true;
     setTimeout(function () {
       fetch(window.location.href, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
-          pending = false;
+          pending[name] = false;
           if (!html) return;
           var doc = new DOMParser().parseFromString(html, "text/html");
-          var fresh = doc.querySelector("[data-live]");
-          if (fresh) region.innerHTML = fresh.innerHTML;
+          var fresh = find(doc, name), here = find(document, name);
+          if (fresh && here) here.innerHTML = fresh.innerHTML;
         })
-        .catch(function () { pending = false; });
+        .catch(function () { pending[name] = false; });
     }, 150);
   }
-  window.ordoRefresh = refresh;
+  var first = regions[0].getAttribute("data-live");
+  window.ordoRefresh = function () { refresh(first); };
   var es = new EventSource("/api/v1/events");
-  (region.getAttribute("data-live-events") || "").split(" ").filter(Boolean).forEach(function (type) {
-    es.addEventListener(type, function (ev) {
-      var only = region.getAttribute("data-live-id");
-      if (only && ev.data.indexOf(only) < 0) return;
-      refresh();
+  Array.prototype.forEach.call(regions, function (region) {
+    var name = region.getAttribute("data-live");
+    (region.getAttribute("data-live-events") || "").split(" ").filter(Boolean).forEach(function (type) {
+      es.addEventListener(type, function (ev) {
+        var here = find(document, name);
+        var only = here && here.getAttribute("data-live-id");
+        if (!here || (only && ev.data.indexOf(only) < 0)) return;
+        refresh(name);
+      });
     });
+  });
+  es.addEventListener("open", function () {
+    Array.prototype.forEach.call(regions, function (region) {
+      var name = region.getAttribute("data-live");
+      var here = find(document, name);
+      if (here && here.querySelector("[data-live-wait]")) refresh(name);
+    });
+  });
+})();
+
+// Colour fields: a text field (the value sent, which works without
+// JavaScript) gets a colour picker kept in step with it.
+(function () {
+  var hex = /^#[0-9a-fA-F]{6}$/;
+  Array.prototype.forEach.call(document.querySelectorAll("[data-color-for]"), function (pick) {
+    var text = document.getElementById(pick.getAttribute("data-color-for"));
+    if (!text) return;
+    pick.value = hex.test(text.value) ? text.value.toLowerCase() : (pick.getAttribute("data-default") || "#000000");
+    pick.hidden = false;
+    pick.addEventListener("input", function () { text.value = pick.value; });
+    text.addEventListener("input", function () { if (hex.test(text.value)) pick.value = text.value.toLowerCase(); });
   });
 })();
 

@@ -1,0 +1,100 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/store"
+)
+
+type failingArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	Fail     bool      `json:"fail"`
+}
+
+func (failingArgs) Kind() string { return "storetest_failing" }
+
+func (failingArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: "storetest_failing", MaxAttempts: 1}
+}
+
+// Failed jobs are listed per tenant and can be retried; another tenant's
+// job is not found.
+func testFailedJobs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tenantA, tenantB := uuid.New(), uuid.New()
+	var retried = make(chan uuid.UUID, 4)
+	workers := river.NewWorkers()
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[failingArgs]) error {
+		if job.Attempt == 1 {
+			return errors.New("receiver exploded")
+		}
+		retried <- job.Args.TenantID
+		return nil
+	}))
+	a, err := s.JobInsert(ctx, failingArgs{TenantID: tenantA}, nil)
+	require.NoError(t, err)
+	b, err := s.JobInsert(ctx, failingArgs{TenantID: tenantB}, nil)
+	require.NoError(t, err)
+
+	runner, err := s.JobRunner(&river.Config{
+		Queues:            map[string]river.QueueConfig{"storetest_failing": {MaxWorkers: 2}},
+		Workers:           workers,
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	require.NoError(t, runner.Start(ctx))
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(stopCtx)
+	})
+
+	var listA []*rivertype.JobRow
+	require.Eventually(t, func() bool {
+		listA, err = s.JobListFailed(ctx, &tenantA, 10)
+		require.NoError(t, err)
+		return len(listA) == 1
+	}, 20*time.Second, 20*time.Millisecond)
+	require.Equal(t, a.Job.ID, listA[0].ID)
+	require.Equal(t, rivertype.JobStateDiscarded, listA[0].State)
+	require.Contains(t, listA[0].Errors[0].Error, "receiver exploded")
+	require.Equal(t, tenantA, store.JobTenant(listA[0]))
+	all, err := s.JobListFailed(ctx, nil, 100)
+	require.NoError(t, err)
+	ids := map[int64]bool{}
+	for _, j := range all {
+		ids[j.ID] = true
+	}
+	require.True(t, ids[a.Job.ID] && ids[b.Job.ID], "the operator's list holds every tenant's")
+
+	_, err = s.JobRetry(ctx, &tenantB, a.Job.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, err = s.JobRetry(ctx, &tenantA, 1<<40)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, err = s.JobRetry(ctx, &tenantA, a.Job.ID)
+	require.NoError(t, err)
+	select {
+	case got := <-retried:
+		require.Equal(t, tenantA, got)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the retried job did not run")
+	}
+	require.Eventually(t, func() bool {
+		listA, err = s.JobListFailed(ctx, &tenantA, 10)
+		require.NoError(t, err)
+		return len(listA) == 0
+	}, 10*time.Second, 20*time.Millisecond)
+	// A job that is not failed cannot be retried.
+	_, err = s.JobRetry(ctx, &tenantA, a.Job.ID)
+	requireKind(t, err, apperr.ErrConflict)
+}

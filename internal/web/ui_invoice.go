@@ -1,0 +1,150 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// Invoice pages: an order's invoice (generate, download) and the
+// tenant's invoice branding on the settings page.
+
+func (s *Server) uiInvoiceCreate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "order")
+	msg := ""
+	if err == nil {
+		rec, rerr := s.invoices.Request(r.Context(), mustPrincipal(r), id, s.meta(r))
+		err, msg = rerr, "Generating invoice "+rec.Number+"; it appears here when ready."
+	}
+	s.uiDone(w, r, err, msg, "/app/orders/"+r.PathValue("id"))
+}
+
+// uiInvoiceDownload redirects to a fresh presigned URL of the PDF.
+func (s *Server) uiInvoiceDownload(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "order")
+	var u string
+	if err == nil {
+		_, u, err = s.invoices.Get(r.Context(), mustPrincipal(r), id)
+	}
+	if err == nil && u == "" {
+		err = apperr.NotFound("generated invoice")
+	}
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// brandingFields are the branding form's fields.
+var brandingFields = []string{"address", "tax_id", "accent_color", "footer"}
+
+// settingsView is the settings page: the tenant's name, attachment usage
+// and invoice branding. Data is a map, as the page reads it by key.
+func (s *Server) settingsView(r *http.Request) (view, error) {
+	p := mustPrincipal(r)
+	t, err := s.auth.CurrentTenant(r.Context(), p)
+	if err != nil {
+		return view{}, err
+	}
+	if !p.Can(account.ActTenantUpdate) {
+		return view{}, apperr.Forbidden("your role (%s) may not change tenant settings", p.Role)
+	}
+	files, size, err := s.store.AttachmentUsage(r.Context(), p.TenantID)
+	if err != nil {
+		return view{}, err
+	}
+	b, err := s.invoices.Branding(r.Context(), p)
+	if err != nil {
+		return view{}, err
+	}
+	return view{Title: "Settings",
+		Form: map[string]string{"name": t.Name, "address": b.Address, "tax_id": b.TaxID, "accent_color": b.AccentColor, "footer": b.Footer},
+		Data: map[string]any{"files": files, "bytes": size, "branding": true, "logo": b.LogoKey != "", "logo_type": strings.ToUpper(b.LogoType)}}, nil
+}
+
+// uiSettingsPage shows the settings with the invoice branding; without an
+// invoice service it is the plain settings page.
+func (s *Server) uiSettingsPage(w http.ResponseWriter, r *http.Request) {
+	if s.invoices == nil {
+		s.uiSettings(w, r)
+		return
+	}
+	v, err := s.settingsView(r)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "settings", v)
+}
+
+// settingsFormError shows the settings page again with a form's field
+// errors and the values posted in fields.
+func (s *Server) settingsFormError(w http.ResponseWriter, r *http.Request, err error, fields ...string) {
+	v, verr := s.settingsView(r)
+	if verr != nil {
+		s.uiError(w, r, verr)
+		return
+	}
+	if !fieldErrors(&v, err) {
+		s.uiError(w, r, err)
+		return
+	}
+	for _, f := range fields {
+		v.Form[f] = r.PostFormValue(f)
+	}
+	s.render(w, r, apperr.HTTPStatus(err), "settings", v)
+}
+
+func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) {
+	f := func(k string) string { return r.PostFormValue(k) }
+	b := tenant.Branding{Address: f("address"), TaxID: f("tax_id"), AccentColor: f("accent_color"), Footer: f("footer")}
+	if _, err := s.invoices.SetBranding(r.Context(), mustPrincipal(r), b, s.meta(r)); err != nil {
+		s.settingsFormError(w, r, err, brandingFields...)
+		return
+	}
+	s.flash(r, "Invoice branding saved; new invoices use it.")
+	redirect(w, r, "/app/settings#branding")
+}
+
+// uiLogoUpload takes the logo from a multipart form. The request body
+// limit (MaxBodyBytes) is well above the logo's 512 KiB.
+func (s *Server) uiLogoUpload(w http.ResponseWriter, r *http.Request) {
+	tooBig := apperr.Invalid("logo", "must be at most 512 KiB")
+	if err := r.ParseMultipartForm(invoices.MaxLogoBytes + 64<<10); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.settingsFormError(w, r, tooBig)
+			return
+		}
+		s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	file, hdr, err := r.FormFile("logo")
+	if err != nil {
+		s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
+		return
+	}
+	defer file.Close()
+	if hdr.Size > invoices.MaxLogoBytes {
+		s.settingsFormError(w, r, tooBig)
+		return
+	}
+	if _, err := s.invoices.SetLogo(r.Context(), mustPrincipal(r), file, s.meta(r)); err != nil {
+		s.settingsFormError(w, r, err)
+		return
+	}
+	s.flash(r, "Logo uploaded; new invoices show it.")
+	redirect(w, r, "/app/settings#branding")
+}
+
+func (s *Server) uiLogoDelete(w http.ResponseWriter, r *http.Request) {
+	_, err := s.invoices.DeleteLogo(r.Context(), mustPrincipal(r), s.meta(r))
+	s.uiDone(w, r, err, "Logo removed; new invoices show the tenant name instead.", "/app/settings#branding")
+}

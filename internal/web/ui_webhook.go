@@ -1,0 +1,324 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/webhook"
+	"github.com/ordo/ordo/internal/webhooks"
+)
+
+// Webhook pages: the endpoint list with its create form, and an
+// endpoint's page with its edit form, actions and delivery log. Secrets
+// are shown once, on the response that made them, never from a session.
+
+type webhooksPage struct {
+	Endpoints  []webhook.Endpoint
+	EventTypes []string
+	// Checked are the event types ticked on the create form.
+	Checked map[string]bool
+	// Created is the endpoint just made, with its secret.
+	Created *webhook.Endpoint
+}
+
+// webhookPage is an endpoint with its delivery log.
+type webhookPage struct {
+	Endpoint   webhook.Endpoint
+	EventTypes []string
+	Checked    map[string]bool
+	// Secret is a freshly rotated secret, shown on this response only.
+	Secret     string
+	Deliveries []deliveryRow
+	// FilterTypes are the event types the log can be filtered by.
+	FilterTypes []string
+	Statuses    []webhook.DeliveryStatus
+	// Next is the query string of the page of older deliveries.
+	Next string
+	// Filtered is set when a filter is applied.
+	Filtered bool
+}
+
+type deliveryRow struct {
+	webhook.Delivery
+	Ago     string
+	Log     []attemptRow
+	CanSend bool // not pending, so it may be replayed
+}
+
+type attemptRow struct {
+	webhook.Attempt
+	At        string
+	LatencyMS int64
+}
+
+var deliveryStatuses = []webhook.DeliveryStatus{webhook.DeliveryPending, webhook.DeliverySucceeded, webhook.DeliveryFailed}
+
+// ago says how long ago t was, in words.
+func ago(t, now time.Time) string {
+	d := now.Sub(t)
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit + " ago"
+		}
+		return strconv.Itoa(n) + " " + unit + "s ago"
+	}
+	switch {
+	case d < 10*time.Second:
+		return "just now"
+	case d < time.Minute:
+		return plural(int(d/time.Second), "second")
+	case d < time.Hour:
+		return plural(int(d/time.Minute), "minute")
+	case d < 24*time.Hour:
+		return plural(int(d/time.Hour), "hour")
+	case d < 30*24*time.Hour:
+		return plural(int(d/(24*time.Hour)), "day")
+	}
+	return t.UTC().Format("2 Jan 2006")
+}
+
+// checked reads the event-type boxes of a posted form.
+func checked(r *http.Request) ([]string, map[string]bool) {
+	types := []string{}
+	m := map[string]bool{}
+	for _, t := range r.PostForm["event_types"] {
+		if t = strings.TrimSpace(t); t != "" && !m[t] {
+			types = append(types, t)
+			m[t] = true
+		}
+	}
+	return types, m
+}
+
+func fieldErrors(v *view, err error) bool {
+	e, ok := apperr.As(err)
+	if !ok || len(e.Fields) == 0 {
+		return false
+	}
+	v.Errors = map[string]string{}
+	for _, f := range e.Fields {
+		v.Errors[f.Field] = f.Detail
+	}
+	return true
+}
+
+func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, v view, page webhooksPage) {
+	es, err := s.webhooks.List(r.Context(), mustPrincipal(r))
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	page.Endpoints, page.EventTypes = es, webhooks.EventTypes
+	if page.Checked == nil {
+		page.Checked = map[string]bool{}
+	}
+	v.Title, v.Data = "Webhooks", page
+	s.render(w, r, status, "webhooks", v)
+}
+
+func (s *Server) uiWebhooks(w http.ResponseWriter, r *http.Request) {
+	s.renderWebhooks(w, r, http.StatusOK, view{}, webhooksPage{})
+}
+
+func (s *Server) uiWebhookCreate(w http.ResponseWriter, r *http.Request) {
+	u, desc := r.PostFormValue("url"), r.PostFormValue("description")
+	types, ticked := checked(r)
+	e, err := s.webhooks.Create(r.Context(), mustPrincipal(r), webhooks.Input{URL: &u, Description: &desc, EventTypes: &types}, s.meta(r))
+	if err != nil {
+		v := view{Form: formValues(r, "url", "description")}
+		if !fieldErrors(&v, err) {
+			s.uiError(w, r, err)
+			return
+		}
+		s.renderWebhooks(w, r, http.StatusUnprocessableEntity, v, webhooksPage{Checked: ticked})
+		return
+	}
+	// The secret is on this response only: the page is no-store, and
+	// neither the list nor the endpoint's page shows it again.
+	s.renderWebhooks(w, r, http.StatusCreated, view{Flash: "Endpoint added."}, webhooksPage{Created: &e})
+}
+
+// renderWebhook shows an endpoint's page: v carries the form and errors,
+// page the secret of a rotation.
+func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, v view, page webhookPage) {
+	p := mustPrincipal(r)
+	e, err := s.webhooks.Get(r.Context(), p, id)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := webhook.DeliveryFilter{EndpointID: id, EventType: q.Get("event_type"), Status: webhook.DeliveryStatus(q.Get("status")), Limit: 25}
+	if !slices.Contains(deliveryStatuses, f.Status) {
+		f.Status = ""
+	}
+	if c, err := uuid.Parse(q.Get("cursor")); err == nil {
+		f.Before = &c
+	}
+	dp, err := s.webhooks.Deliveries(r.Context(), p, f)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	now := time.Now()
+	for _, d := range dp.Deliveries {
+		row := deliveryRow{Delivery: d, Ago: ago(d.CreatedAt, now), CanSend: d.Status != webhook.DeliveryPending}
+		for _, a := range dp.Attempts[d.ID] {
+			row.Log = append(row.Log, attemptRow{Attempt: a, At: a.CreatedAt.UTC().Format("2 Jan 15:04:05 UTC"), LatencyMS: a.Latency.Milliseconds()})
+		}
+		page.Deliveries = append(page.Deliveries, row)
+	}
+	if dp.Next != nil {
+		nq := url.Values{"cursor": {dp.Next.String()}}
+		if f.EventType != "" {
+			nq.Set("event_type", f.EventType)
+		}
+		if f.Status != "" {
+			nq.Set("status", string(f.Status))
+		}
+		page.Next = nq.Encode()
+	}
+	page.Endpoint, page.EventTypes, page.Statuses = e, webhooks.EventTypes, deliveryStatuses
+	page.FilterTypes = append([]string{webhooks.EventTest}, webhooks.EventTypes...)
+	page.Filtered = f.EventType != "" || f.Status != "" || f.Before != nil
+	if page.Checked == nil {
+		page.Checked = map[string]bool{}
+		for _, t := range e.EventTypes {
+			page.Checked[t] = true
+		}
+	}
+	// The forms show what was posted, and the endpoint for the rest.
+	if v.Form == nil {
+		v.Form = map[string]string{}
+	}
+	enabled := ""
+	if e.Enabled {
+		enabled = "true"
+	}
+	for k, val := range map[string]string{"url": e.URL, "description": e.Description, "enabled": enabled,
+		"since": now.UTC().Add(-24 * time.Hour).Format("2006-01-02T15:04")} {
+		if _, ok := v.Form[k]; !ok {
+			v.Form[k] = val
+		}
+	}
+	v.Form["event_type"], v.Form["status"] = f.EventType, string(f.Status)
+	title := e.Description
+	if title == "" {
+		title = e.URL
+	}
+	v.Title, v.Data = "Webhook "+title, page
+	s.render(w, r, status, "webhook", v)
+}
+
+func (s *Server) uiWebhook(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "webhook endpoint")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.renderWebhook(w, r, http.StatusOK, id, view{}, webhookPage{})
+}
+
+func (s *Server) uiWebhookSave(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "webhook endpoint")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	u, desc := r.PostFormValue("url"), r.PostFormValue("description")
+	enabled := r.PostFormValue("enabled") == "true"
+	types, ticked := checked(r)
+	_, err = s.webhooks.Update(r.Context(), mustPrincipal(r), id, webhooks.Input{URL: &u, Description: &desc, EventTypes: &types, Enabled: &enabled}, s.meta(r))
+	if err != nil {
+		v := view{Form: formValues(r, "url", "description", "enabled")}
+		if !fieldErrors(&v, err) {
+			s.uiError(w, r, err)
+			return
+		}
+		s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{Checked: ticked})
+		return
+	}
+	s.uiDone(w, r, nil, "Endpoint saved.", "/app/webhooks/"+id.String())
+}
+
+func (s *Server) uiWebhookTest(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "webhook endpoint")
+	if err == nil {
+		_, err = s.webhooks.SendTest(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Test event queued; it appears in the delivery log below.", "/app/webhooks/"+r.PathValue("id"))
+}
+
+func (s *Server) uiWebhookRotate(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "webhook endpoint")
+	var e webhook.Endpoint
+	if err == nil {
+		e, err = s.webhooks.RotateSecret(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.renderWebhook(w, r, http.StatusOK, id, view{Flash: "Secret rotated."}, webhookPage{Secret: e.Secret})
+}
+
+func (s *Server) uiWebhookDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "webhook endpoint")
+	if err == nil {
+		err = s.webhooks.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Endpoint deleted; nothing more is sent to it.", "/app/webhooks")
+}
+
+func (s *Server) uiWebhookReplay(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "webhook endpoint")
+	var did uuid.UUID
+	if err == nil {
+		did, err = pathID(r, "delivery_id", "webhook delivery")
+	}
+	if err == nil {
+		_, err = s.webhooks.Replay(r.Context(), mustPrincipal(r), id, did, s.meta(r))
+	}
+	s.uiDone(w, r, err, "Delivery queued to be sent again.", "/app/webhooks/"+r.PathValue("id"))
+}
+
+// uiWebhookReplayFailed takes the time from a datetime-local field, read
+// as UTC like every time the pages show.
+func (s *Server) uiWebhookReplayFailed(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "webhook endpoint")
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	since, perr := time.Parse("2006-01-02T15:04", r.PostFormValue("since"))
+	if perr != nil {
+		if since, perr = time.Parse("2006-01-02T15:04:05", r.PostFormValue("since")); perr != nil {
+			err = apperr.Invalid("since", "must be a date and time such as 2026-01-31T09:00")
+		}
+	}
+	n := 0
+	if err == nil {
+		n, err = s.webhooks.ReplayFailed(r.Context(), mustPrincipal(r), id, since.UTC(), s.meta(r))
+	}
+	if err != nil {
+		v := view{Form: formValues(r, "since")}
+		if !fieldErrors(&v, err) {
+			s.uiError(w, r, err)
+			return
+		}
+		s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{})
+		return
+	}
+	msg := strconv.Itoa(n) + " failed deliveries queued to be sent again."
+	if n == 1 {
+		msg = "1 failed delivery queued to be sent again."
+	}
+	s.uiDone(w, r, nil, msg, "/app/webhooks/"+id.String())
+}
