@@ -9,9 +9,11 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -252,5 +254,85 @@ func TestKillMidExport(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// A worker killed while a webhook request is in flight: after the restart
+// the delivery is made again, with the same webhook-id, and recorded as
+// succeeded (at least once; the receiver de-duplicates by webhook-id).
+func TestKillMidDelivery(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	env := []string{fmt.Sprintf("PORT=%d", port), "ORDO_LOG_LEVEL=warn", "ORDO_WEBHOOKS_ALLOW_PRIVATE=true",
+		"ORDO_WEBHOOK_RETRY_SCHEDULE=200ms,400ms"}
+
+	var mu sync.Mutex
+	var ids []string
+	inFlight := make(chan struct{}, 1)
+	release := make(chan struct{})
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ids = append(ids, r.Header.Get("webhook-id"))
+		first := len(ids) == 1
+		mu.Unlock()
+		if first {
+			inFlight <- struct{}{}
+			<-release // the worker dies meanwhile
+		}
+	}))
+	t.Cleanup(rcv.Close)
+	t.Cleanup(func() { close(release) })
+
+	if _, errOut, code := run(t, dir, env, "seed", "-orders", "0"); code != 0 {
+		t.Fatalf("seed: %s", errOut)
+	}
+	out, errOut, code := run(t, dir, env, "apikeys", "create", "--tenant", "acme", "--role", "owner")
+	if code != 0 {
+		t.Fatalf("apikeys create: %s", errOut)
+	}
+	key := strings.TrimSpace(out)
+	srv := start(t, dir, env, "serve")
+	waitStatus(t, base+"/readyz", 200, 20*time.Second)
+	code, ep := api(t, "POST", base+"/api/v1/webhook-endpoints", key, map[string]any{"url": rcv.URL, "event_types": []string{"order.created"}})
+	if code != 201 {
+		t.Fatalf("create endpoint: %d %v", code, ep)
+	}
+	order := map[string]any{"customer_name": "Crash C", "customer_email": "c@example.com", "currency": "EUR",
+		"items": []map[string]any{{"name": "Widget", "quantity": 1, "unit_price": 1000}}}
+	if code, o := api(t, "POST", base+"/api/v1/orders", key, order); code != 201 {
+		t.Fatalf("create order: %d %v", code, o)
+	}
+	select {
+	case <-inFlight:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the delivery never reached the receiver")
+	}
+	srv.kill(t)
+	start(t, dir, env, "serve")
+	waitStatus(t, base+"/readyz", 200, 20*time.Second)
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, list := api(t, "GET", base+"/api/v1/webhook-endpoints/"+ep["id"].(string)+"/deliveries", key, nil)
+		data, _ := list["data"].([]any)
+		if len(data) == 1 && data[0].(map[string]any)["status"] == "succeeded" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the delivery did not succeed after the restart: %v", list)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) < 2 || ids[0] == "" {
+		t.Fatalf("want the delivery sent again after the crash, got webhook-ids %v", ids)
+	}
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("every attempt must carry the same webhook-id: %v", ids)
+		}
 	}
 }

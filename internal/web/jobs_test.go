@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -65,4 +66,25 @@ func TestFailedJobs(t *testing.T) {
 		r := owner.do("POST", "/api/v1/jobs/"+id+"/retry", nil).must(t, 200)
 		require.Equal(t, "available", r.str("state"))
 	})
+}
+
+// The jobs page lists failed jobs with their error and retries them.
+func TestUIJobs(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, tenantID := a.signup(t, uniqueEmail("uijobs"))
+	require.Contains(t, owner.get(t, "/app/jobs").body, "No failed jobs")
+	id := failedJob(t, a, owner, tenantID)
+	page := owner.get(t, "/app/jobs")
+	require.Contains(t, page.body, "test_orphan")
+	require.Contains(t, page.body, `href="/app/jobs"`, "owners have the nav link")
+	p := owner.post(t, "/app/jobs/"+id+"/retry", url.Values{})
+	require.Equal(t, "/app/jobs", p.url)
+	require.Contains(t, p.body, "runs again now")
+
+	member, _ := a.joinAs(t, owner, account.RoleMember)
+	require.Equal(t, 403, member.get(t, "/app/jobs").status)
+	require.NotContains(t, member.get(t, "/app/orders").body, `href="/app/jobs"`)
+	other, _, _ := a.signup(t, uniqueEmail("uijobs-other"))
+	require.Equal(t, 404, other.post(t, "/app/jobs/"+id+"/retry", url.Values{}).status)
 }

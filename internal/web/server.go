@@ -186,6 +186,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/invitations", s.requireLogin(s.uiInvite))
 	mux.HandleFunc("POST /app/invitations/{id}/resend", s.requireLogin(s.uiInvitationResend))
 	mux.HandleFunc("POST /app/invitations/{id}/revoke", s.requireLogin(s.uiInvitationRevoke))
+	mux.HandleFunc("GET /app/jobs", s.requireLogin(s.uiJobs))
+	mux.HandleFunc("POST /app/jobs/{id}/retry", s.requireLogin(s.uiJobRetry))
 	mux.HandleFunc("GET /app/api-keys", s.requireLogin(s.uiAPIKeys))
 	mux.HandleFunc("POST /app/api-keys", s.requireLogin(s.uiAPIKeyCreate))
 	mux.HandleFunc("POST /app/api-keys/{id}/revoke", s.requireLogin(s.uiAPIKeyRevoke))

@@ -277,3 +277,29 @@ func TestWebhookSSRF(t *testing.T) {
 		require.Equal(t, "url", errs[0].(map[string]any)["field"], r.raw)
 	}
 }
+
+// One slow endpoint cannot hold up other tenants' deliveries: requests to
+// one endpoint are bounded, so the queue's other workers stay free.
+func TestWebhookFairness(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(1800 * time.Millisecond) // under the harness's 2 s timeout
+	}))
+	t.Cleanup(slow.Close)
+	fast := newReceiver(t)
+
+	ownerA, _, _ := a.signup(t, uniqueEmail("slow"))
+	ownerA.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": slow.URL}).must(t, 201)
+	for range 8 {
+		ownerA.do("POST", "/api/v1/orders", orderBody("Slow S")).must(t, 201)
+	}
+	ownerB, _, _ := a.signup(t, uniqueEmail("fast"))
+	ownerB.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": fast.srv.URL}).must(t, 201)
+	time.Sleep(200 * time.Millisecond) // let the slow deliveries take the workers
+	sent := time.Now()
+	ownerB.do("POST", "/api/v1/orders", orderBody("Fast F")).must(t, 201)
+	require.Eventually(t, func() bool { return len(fast.got()) == 1 }, 10*time.Second, 10*time.Millisecond)
+	took := fast.got()[0].at.Sub(sent)
+	require.Less(t, took, time.Second, "tenant B's delivery waited %s behind tenant A's slow endpoint", took)
+}
