@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 )
 
@@ -205,7 +206,8 @@ func TestWebhookFailures(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		rcv := newReceiver(t, 500, 500, 500, 500)
-		owner, _, _ := a.signup(t, uniqueEmail("whf"))
+		ownerEmail := uniqueEmail("whf")
+		owner, _, _ := a.signup(t, ownerEmail)
 		epID := owner.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": rcv.srv.URL}).must(t, 201).str("id")
 		since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 		d := owner.do("POST", "/api/v1/webhook-endpoints/"+epID+"/test", nil).must(t, 202).str("id")
@@ -222,6 +224,13 @@ func TestWebhookFailures(t *testing.T) {
 		require.Nil(t, ep.body["failing_since"], "a success clears failing_since")
 
 		gone := newReceiver(t, 410)
+		// The owners hear about a disabled endpoint.
+		defer func() {
+			m := a.outbox.wait(t, ownerEmail, "webhook endpoint")
+			require.Contains(t, m.Text, gone.srv.URL)
+			require.Contains(t, m.Text, "410")
+			require.NotEmpty(t, m.HTML)
+		}()
 		epID2 := owner.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": gone.srv.URL}).must(t, 201).str("id")
 		d2 := owner.do("POST", "/api/v1/webhook-endpoints/"+epID2+"/test", nil).must(t, 202).str("id")
 		waitDelivery(t, owner, epID2, d2, "failed")
@@ -302,4 +311,27 @@ func TestWebhookFairness(t *testing.T) {
 	require.Eventually(t, func() bool { return len(fast.got()) == 1 }, 10*time.Second, 10*time.Millisecond)
 	took := fast.got()[0].at.Sub(sent)
 	require.Less(t, took, time.Second, "tenant B's delivery waited %s behind tenant A's slow endpoint", took)
+}
+
+// An endpoint that has failed for 5 days is disabled by its next failure.
+func TestWebhookFailingForDays(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	rcv := newReceiver(t, 500)
+	ownerEmail := uniqueEmail("days")
+	owner, _, tenantID := a.signup(t, ownerEmail)
+	epID := owner.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": rcv.srv.URL}).must(t, 201).str("id")
+	ep, err := a.store.WebhookEndpointGet(t.Context(), uuid.MustParse(tenantID), uuid.MustParse(epID))
+	require.NoError(t, err)
+	since := time.Now().Add(-5*24*time.Hour - time.Minute).UTC().Truncate(time.Microsecond)
+	ep.FailingSince = &since
+	require.NoError(t, a.store.WebhookEndpointUpdate(t.Context(), ep))
+
+	d := owner.do("POST", "/api/v1/webhook-endpoints/"+epID+"/test", nil).must(t, 202).str("id")
+	waitDelivery(t, owner, epID, d, "failed")
+	got := owner.do("GET", "/api/v1/webhook-endpoints/"+epID, nil).must(t, 200)
+	require.Equal(t, false, got.body["enabled"])
+	require.Contains(t, got.str("disabled_reason"), "5 days")
+	require.Len(t, rcv.got(), 1, "no retry once disabled")
+	a.outbox.wait(t, ownerEmail, "webhook endpoint")
 }
