@@ -3,6 +3,7 @@ package main_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/ordo/ordo/internal/testkit"
@@ -103,7 +106,7 @@ func TestBrowser(t *testing.T) {
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	// Webhooks go to a receiver in this test on 127.0.0.1, retried quickly.
-	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
 		"ORDO_WEBHOOKS_ALLOW_PRIVATE=true", "ORDO_WEBHOOK_RETRY_SCHEDULE=100ms,200ms"})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
@@ -150,6 +153,12 @@ func TestBrowser(t *testing.T) {
 	if h := text("main h1"); !strings.Contains(h, "ORD-000001") {
 		t.Fatalf("order page shows %q", h)
 	}
+
+	step("move the order along",
+		chromedp.Click(chromedp.CSS(`form[action$="/transition"] input[value="processing"] + button`)),
+		chromedp.WaitVisible(chromedp.CSS("h1 .badge.status-processing")),
+	)
+	orderURL, _ := chromedp.Run(ctx, chromedp.Location())
 
 	// Upload a file straight to storage from the order page.
 	file := filepath.Join(t.TempDir(), "delivery-note.txt")
@@ -262,4 +271,89 @@ func TestBrowser(t *testing.T) {
 	}
 	_, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll("tr.attempts details").forEach(function (d) { d.open = true }); true`))
 	shoot(t, ctx, dir, "webhook")
+
+	// Export the orders as CSV and download the file, with the browser's
+	// session.
+	step("export CSV",
+		chromedp.Navigate(base+"/app/orders"),
+		chromedp.SetValue(chromedp.ID("f-format"), "csv"),
+		chromedp.Click(chromedp.CSS(`form[action="/app/exports"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href$="/download"]`)),
+	)
+	shoot(t, ctx, dir, "exports")
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`a[href$="/download"]`), "href"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvText := string(fetchAsBrowser(t, ctx, base+href.Value))
+	if !strings.Contains(csvText, "Form Customer") || !strings.Contains(csvText, "Live Customer") {
+		t.Fatalf("the CSV download lacks the orders:\n%s", csvText)
+	}
+
+	// Invite a viewer, accept as them, and see they cannot edit.
+	viewer := "vera@example.com"
+	step("invite a viewer",
+		chromedp.Navigate(base+"/app/members"),
+		chromedp.SendKeys(chromedp.ID("f-email"), viewer),
+		chromedp.SetValue(chromedp.ID("f-role"), "viewer"),
+		chromedp.Click(chromedp.CSS(`form[action="/app/invitations"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	shoot(t, ctx, dir, "members")
+	// Without SMTP the invitation is written to the log, link included.
+	var accept string
+	for deadline := time.Now().Add(10 * time.Second); accept == ""; {
+		if i := strings.Index(srv.stderr.String(), "/invitations/accept?token="); i >= 0 {
+			rest := srv.stderr.String()[i:]
+			accept = base + rest[:strings.IndexAny(rest, "\\\" \n")]
+		} else if time.Now().After(deadline) {
+			t.Fatal("no invitation e-mail in the log within 10s")
+		} else {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	step("accept as the viewer",
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
+		chromedp.Navigate(accept),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Vera Viewer"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long viewer password"),
+		chromedp.Click(chromedp.CSS(`form[action="/invitations/accept"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("open the order as the viewer", chromedp.Navigate(orderURL), chromedp.WaitVisible(chromedp.CSS("[data-live=order]")))
+	shoot(t, ctx, dir, "order-viewer")
+	canEdit, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('a[href$="/edit"], form[action$="/transition"]')`))
+	if canEdit {
+		t.Fatal("a viewer is offered to edit the order")
+	}
+	step("try the edit form as the viewer", chromedp.Navigate(orderURL+"/edit"), chromedp.WaitVisible(chromedp.CSS("main")))
+	if h := text("main h1"); !strings.Contains(strings.ToLower(h), "not allowed") && !strings.Contains(strings.ToLower(h), "forbidden") {
+		t.Fatalf("the viewer's edit page shows %q", h)
+	}
+}
+
+// fetchAsBrowser GETs url with the browser's cookies, following redirects.
+func fetchAsBrowser(t *testing.T, ctx context.Context, url string) []byte {
+	t.Helper()
+	res0, err := chromedp.Run(ctx, chromedp.Action[network.GetCookiesResult](func(ctx context.Context, tg *chromedp.Target) (network.GetCookiesResult, error) {
+		return cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{})
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", url, nil)
+	for _, c := range res0.Cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, res.StatusCode, b)
+	}
+	return b
 }
