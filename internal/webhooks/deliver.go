@@ -42,8 +42,9 @@ type deliverWorker struct {
 	s *Service
 }
 
-// Timeout leaves room for the attempt's own 10 s limit and the writes.
-func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return time.Minute }
+// Timeout leaves room for the attempt's own 10 s limit and the writes. It
+// is also how soon a delivery of a worker that died is sent again.
+func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 20 * time.Second }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	return w.s.Deliver(ctx, job.Args)
@@ -74,7 +75,11 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	}
 	if !ep.Enabled {
 		d.Status, d.LastError, d.NextAttemptAt, d.UpdatedAt = webhook.DeliveryFailed, "endpoint disabled", nil, now()
-		return s.store.WebhookDeliveryUpdate(ctx, d)
+		if err := s.store.WebhookDeliveryUpdate(ctx, d); err != nil {
+			return err
+		}
+		s.observe(OutcomeEndpointDisabled, 0)
+		return nil
 	}
 	if !s.limiter.acquire(ep.ID) {
 		// Enough requests are already waiting on this endpoint here:
@@ -145,6 +150,16 @@ func (s *Service) record(ctx context.Context, a DeliverArgs, d webhook.Delivery,
 	})
 	if err != nil {
 		return fmt.Errorf("record webhook attempt: %w", err)
+	}
+	switch {
+	case res.OK():
+		s.observe(OutcomeSucceeded, res.Latency)
+	case disable != "":
+		s.observe(OutcomeEndpointDisabled, res.Latency)
+	case snooze > 0:
+		s.observe(OutcomeFailedAttempt, res.Latency)
+	default:
+		s.observe(OutcomeExhausted, res.Latency)
 	}
 	if snooze > 0 {
 		return river.JobSnooze(snooze)
