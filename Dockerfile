@@ -8,6 +8,10 @@ COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/ordo/ordo/internal/app.version=${VERSION}" -o /out/ordo ./cmd/ordo
 
+# Distroless: no pg_dump or pg_restore, which `ordo backup` and `ordo restore`
+# need in production (PostgreSQL). Run those, and a worker with
+# ORDO_BACKUP_NIGHTLY=true, from an image that adds postgresql-client of the
+# server's major version; see "Backups" in README.md.
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/ordo /usr/local/bin/ordo
 ENV PORT=3000 ORDO_DATA_DIR=/data

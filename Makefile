@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test lint build tools
+.PHONY: help run test lint build tools bench reliability fuzz
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -32,3 +32,27 @@ tools: .bin/versitygw .bin/mailpit ## install the servers that tests run (S3, SM
 
 test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
 	$(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+
+# Every fuzz target, found by name in the test files (go test fuzzes one
+# target per run). Seed corpora: <package>/testdata/fuzz/<FuzzName>/.
+FUZZTIME ?= 10s
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	@set -e; for dir in $$(grep -rl --include='*_test.go' '^func Fuzz' cmd internal | xargs -n1 dirname | sort -u); do \
+	  for name in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go | cut -c6- | sort -u); do \
+	    echo "fuzz $$name ./$$dir ($(FUZZTIME))"; \
+	    $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) ./$$dir; \
+	  done; \
+	done
+
+# `make bench BENCH_FLAGS="-orders 200000 -d 3s"` for a shorter run.
+BENCH_FLAGS ?= -engine all
+bench: ## seed 1M orders in a fresh database, measure Ordo against bare baselines, update BENCH.md
+	$(GO) run ./cmd/ordo bench $(BENCH_FLAGS) -json bench.json -md BENCH.md
+
+# The long form of the reliability suite (its short form runs in `make
+# test`): 20 worker kills per job kind, longer outages, figures appended to
+# reliability-report.md for RELIABILITY.md.
+reliability: tools ## run the reliability suite in its long form
+	ORDO_RELIABILITY=long ORDO_RELIABILITY_REPORT=$(CURDIR)/reliability-report.md \
+	  $(GO) test -count=1 -timeout 60m -run 'TestReliability' -v ./cmd/ordo/

@@ -98,8 +98,11 @@ func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 
 // TestBrowser signs up, creates an order through the form, and watches
 // the orders list update live when an order arrives through the API.
+//
+// It is not parallel: Go runs it before the parallel tests, alone in this
+// package, so that the heavy multi-process tests do not slow the browser
+// past its deadlines.
 func TestBrowser(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)

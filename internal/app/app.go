@@ -16,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ordo/ordo/internal/bench"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/telemetry"
 )
 
 // Exit statuses.
@@ -46,9 +48,15 @@ Commands:
   jobs failed [--tenant SLUG]
                      list background jobs that failed, with their last error
   jobs retry ID      run a failed job again now
+  backup             back up the database to object storage, then apply retention
+  backup list        list the complete backups
+  restore ID         restore a backup into an empty database (serve and worker stopped)
   config             print the configuration, secrets masked
   version            print the version
   healthcheck        exit 0 if the local server's /healthz answers (for containers)
+  bench [-orders N] [-engine postgres|sqlite|all] [-c 64] [-d 5s] [-json F] [-md BENCH.md]
+                     seed a benchmark database and measure Ordo against bare
+                     baselines (ordo bench -h lists every flag)
 
 Configuration comes from environment variables; see README.md.
 `
@@ -89,6 +97,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	switch cmd {
 	case "users", "tenants", "apikeys", "jobs":
 		err = adminCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), adminIO{stdin, stdout, stderr})
+	case "backup", "restore":
+		err = backupCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), stdout, stderr)
+	case "bench":
+		err = bench.Main(ctx, args, getenv, stdout, stderr, OpenForBench)
 	default:
 		err = run(ctx, cmd, args, cfg, stdout, stderr)
 	}
@@ -161,10 +173,11 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: lv}
 	if f, ok := w.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			return slog.New(slog.NewTextHandler(w, opts))
+			return slog.New(telemetry.LogHandler(slog.NewTextHandler(w, opts)))
 		}
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	// Lines logged in a traced request or job carry its trace_id.
+	return slog.New(telemetry.LogHandler(slog.NewJSONHandler(w, opts)))
 }
 
 // version is set at build time with -ldflags "-X github.com/ordo/ordo/internal/app.version=v1.2.3".

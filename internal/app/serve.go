@@ -23,7 +23,13 @@ import (
 // within the shutdown timeout, and returns nil.
 func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	embedded := cfg.Mode() == config.ModeEmbedded
-	svc, err := openServices(ctx, cfg, log, openOpts{migrate: embedded})
+	tel, stopTelemetry, err := startTelemetry(ctx, cfg, log, "serve")
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry()
+	m := newMetrics(cfg, log)
+	svc, err := openServices(ctx, cfg, log, openOpts{migrate: embedded, metrics: m, tel: tel})
 	if err != nil {
 		return err
 	}
@@ -52,6 +58,11 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Limits:       limits,
 		TrustProxy:   cfg.TrustProxy,
 		HSTS:         strings.HasPrefix(svc.cfg.BaseURL, "https://"),
+		Metrics:      m,
+		MetricsToken: cfg.MetricsToken,
+		// Both nil when off.
+		TracerProvider: tel.TracerProvider(),
+		ReportError:    reporter(tel),
 	})
 	if err != nil {
 		return err
@@ -70,6 +81,12 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
 	}
+	ms, err := serveMetrics(ctx, cfg.MetricsAddr, m, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer ms.close()
 
 	// In embedded mode this process is also the worker.
 	var runner store.JobRunner
@@ -79,6 +96,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			ln.Close()
 			return err
 		}
+		defer m.WatchJobs(runner)()
 		// Jobs are stopped by Stop below, not by ctx, so that running
 		// jobs get to finish.
 		if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
@@ -139,11 +157,24 @@ func stopJobs(ctx context.Context, runner store.JobRunner) error {
 // worker runs only the job workers until ctx ends, then lets running jobs
 // finish within the shutdown timeout. Several may share one database.
 func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded})
+	tel, stopTelemetry, err := startTelemetry(ctx, cfg, log, "worker")
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry()
+	m := newMetrics(cfg, log)
+	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, metrics: m, tel: tel})
 	if err != nil {
 		return err
 	}
 	defer svc.close()
+	// Up while waiting for migrations too: the runtime metrics show a
+	// worker that is alive but not working.
+	ms, err := serveMetrics(ctx, cfg.MetricsAddr, m, log)
+	if err != nil {
+		return err
+	}
+	defer ms.close()
 	if err := svc.waitForSchema(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -154,6 +185,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	defer m.WatchJobs(runner)()
 	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job workers: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,12 +25,14 @@ import (
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
+	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/web"
 	"github.com/ordo/ordo/internal/webhooks"
 )
@@ -42,6 +45,10 @@ type services struct {
 	blobs  blob.Store
 	signer *blob.Signer  // set when blobs are on local disk
 	redis  *redis.Client // nil unless REDIS_URL is set
+	// metrics is nil when metrics are off.
+	metrics *metrics.Metrics
+	// tel traces and reports errors; nil or off does nothing.
+	tel *telemetry.Telemetry
 
 	// In Redis when REDIS_URL is set, in process otherwise.
 	cache     cache.Cache
@@ -66,13 +73,18 @@ type openOpts struct {
 	// redis also opens Redis with storeOnly: operator commands that revoke
 	// access must drop what the servers cache.
 	redis bool
+	// metrics, when set, gets the store, Redis, webhook and export
+	// metrics.
+	metrics *metrics.Metrics
+	// tel, when set, instruments the database, jobs and webhooks.
+	tel *telemetry.Telemetry
 }
 
 // openServices opens the adapters that cfg selects. In embedded mode it
 // also makes the data directory, keeps the signing secret there and
 // applies migrations, so that a fresh checkout runs with no set-up.
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o openOpts) (*services, error) {
-	svc := &services{cfg: cfg, log: log}
+	svc := &services{cfg: cfg, log: log, metrics: o.metrics, tel: o.tel}
 	switch cfg.Mode() {
 	case config.ModeEmbedded:
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -95,7 +107,11 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		}
 		log.Info("embedded mode", "database", path)
 	case config.ModeProduction:
-		s, err := pgstore.Open(ctx, cfg.DatabaseURL, log)
+		var opts []pgstore.Option
+		if tp := o.tel.TracerProvider(); tp != nil {
+			opts = append(opts, pgstore.WithTracer(telemetry.PgxTracer(tp)))
+		}
+		s, err := pgstore.Open(ctx, cfg.DatabaseURL, log, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -109,6 +125,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 			}
 		}
 		return svc, nil
+	}
+	if err := svc.metrics.ObserveStore(svc.store, config.QueueNames()); err != nil {
+		svc.close()
+		return nil, err
 	}
 	if err := svc.openBlobs(ctx); err != nil {
 		svc.close()
@@ -146,9 +166,17 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 	}
 	svc.auth = auth.New(ao)
 	svc.exports = exports.New(svc.store, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout)
+	var hookObserver webhooks.Observer
+	if svc.metrics != nil {
+		svc.exports.WithObserver(svc.metrics.Exports())
+		hookObserver = svc.metrics.Webhooks()
+	}
 	svc.invoices = invoices.New(svc.store, svc.blobs, log)
 	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Schedule: cfg.WebhookSchedule,
-		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL})
+		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver,
+		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
+			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)
+		}})
 	svc.attachments = attachments.New(svc.store, svc.blobs, attachments.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
 	return svc, nil
 }
@@ -176,9 +204,12 @@ func (s *services) openRedisRoles() error {
 	opts.ReadTimeout, opts.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond
 	opts.PoolTimeout = time.Second
 	s.redis = redis.NewClient(opts)
-	s.cache = cache.NewRedis(s.redis, "ordo:cache:")
-	s.pubsub = pubsub.NewRedis(s.redis, "ordo:")
-	s.rateStore, err = ratelimit.NewRedisStore(s.redis, "ordo:rl:")
+	if s.metrics != nil {
+		s.redis.AddHook(s.metrics.RedisHook(redisRole))
+	}
+	s.cache = cache.NewRedis(s.redis, redisCachePrefix)
+	s.pubsub = pubsub.NewRedis(s.redis, redisPubSubPrefix)
+	s.rateStore, err = ratelimit.NewRedisStore(s.redis, redisRatelimitPrefix)
 	return err
 }
 
@@ -288,11 +319,17 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		}
 		return n + m, nil
 	}
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)
 	s.exports.RegisterWorkers(cfg.Workers)
 	s.invoices.RegisterWorkers(cfg.Workers)
 	s.webhooks.RegisterWorkers(cfg.Workers)
+	if err := s.addBackupJob(cfg); err != nil {
+		return nil, err
+	}
+	if mw := s.tel.JobMiddleware(); mw != nil {
+		cfg.Middleware = append(cfg.Middleware, mw)
+	}
 	return s.store.JobRunner(cfg)
 }
 
@@ -301,7 +338,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 func (s *services) sessionManager() *scs.SessionManager {
 	st := s.store.SessionStore()
 	if s.redis != nil {
-		st = goredisstore.NewWithPrefix(s.redis, "ordo:session:")
+		st = goredisstore.NewWithPrefix(s.redis, redisSessionPrefix)
 	}
 	return web.NewSessionManager(st, strings.HasPrefix(s.cfg.BaseURL, "https://"), web.SessionIdleTimeout, web.SessionLifetime, s.log)
 }

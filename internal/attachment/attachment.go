@@ -88,8 +88,8 @@ func SanitizeFilename(name string) string {
 			b.WriteRune(r)
 		}
 	}
-	name = strings.TrimLeft(strings.TrimSpace(b.String()), ".")
-	name = strings.TrimSpace(name)
+	// Dots and spaces may alternate (".  .x"): trim both together.
+	name = strings.TrimSpace(strings.TrimLeft(b.String(), ". "))
 	if len(name) > MaxFilename {
 		ext := path.Ext(name)
 		if len(ext) > 20 || !utf8.ValidString(ext) {

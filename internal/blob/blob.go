@@ -35,6 +35,10 @@ type Store interface {
 	Stat(ctx context.Context, key string) (Info, error)
 	// Delete removes the object; a missing key is not an error.
 	Delete(ctx context.Context, key string) error
+	// List describes every object whose key starts with prefix (a plain
+	// string prefix, not only whole segments), in key order. ContentType
+	// is not filled in. No match is an empty list, not an error.
+	List(ctx context.Context, prefix string) ([]Info, error)
 	// Check reports whether the storage is reachable and usable, for
 	// readiness.
 	Check(ctx context.Context) error

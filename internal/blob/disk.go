@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -160,6 +161,71 @@ func (d *Disk) Delete(ctx context.Context, key string) error {
 		}
 	}
 	return nil
+}
+
+// List walks the directory of prefix's complete segments and maps files
+// back to keys ("<seg>.d/…/<last>.o").
+func (d *Disk) List(ctx context.Context, prefix string) ([]Info, error) {
+	dir := filepath.Join(d.root, "objects")
+	var base []string // the whole segments of prefix
+	if i := strings.LastIndex(prefix, "/"); i >= 0 {
+		base = strings.Split(prefix[:i], "/")
+		for _, seg := range base {
+			if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "\\\x00") {
+				return nil, fmt.Errorf("blob list: bad prefix %q", prefix)
+			}
+			dir = filepath.Join(dir, seg+".d")
+		}
+	}
+	var out []Info
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if e.IsDir() {
+			if path != dir && !strings.HasSuffix(e.Name(), ".d") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(e.Name(), ".o") {
+			return nil // metadata, or a write in progress
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		segs := append([]string(nil), base...)
+		parts := strings.Split(filepath.ToSlash(rel), "/")
+		for _, p := range parts[:len(parts)-1] {
+			segs = append(segs, strings.TrimSuffix(p, ".d"))
+		}
+		segs = append(segs, strings.TrimSuffix(parts[len(parts)-1], ".o"))
+		key := strings.Join(segs, "/")
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, Info{Key: key, Size: fi.Size(), ModTime: fi.ModTime().UTC()})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob list %q: %w", prefix, err)
+	}
+	slices.SortFunc(out, func(a, b Info) int { return strings.Compare(a.Key, b.Key) })
+	return out, nil
 }
 
 // Check writes and removes a probe file: a full or read-only disk is not

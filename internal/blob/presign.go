@@ -73,9 +73,12 @@ const (
 
 func (s *Signer) mac(parts ...string) string {
 	m := hmac.New(sha256.New, s.secret)
+	// Each part is length-prefixed, so that no bytes can move from one
+	// part to the next (a NUL separator alone would let "a\x00b","" sign
+	// the same as "a","b\x00").
 	for _, p := range parts {
+		m.Write([]byte(strconv.Itoa(len(p)) + ":"))
 		m.Write([]byte(p))
-		m.Write([]byte{0})
 	}
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

@@ -162,6 +162,22 @@ func (s *S3) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// List pages through ListObjectsV2, which returns keys in order.
+func (s *S3) List(ctx context.Context, prefix string) ([]Info, error) {
+	var out []Info
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("blob list %q: %w", prefix, err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, Info{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), ModTime: aws.ToTime(o.LastModified)})
+		}
+	}
+	return out, nil
+}
+
 // Check asks for the bucket: the server answers and the bucket exists.
 func (s *S3) Check(ctx context.Context) error {
 	_, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)})

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -85,6 +86,25 @@ type Config struct {
 	// ExportTimeout bounds one export job, and so how long a crashed
 	// worker's export waits before it is run again.
 	ExportTimeout time.Duration
+	// BackupNightly runs `ordo backup` every night (at 03:00 UTC) as a
+	// maintenance job.
+	BackupNightly bool
+
+	// MetricsAddr, when set, serves Prometheus metrics at /metrics on a
+	// listener of its own (host:port, e.g. 127.0.0.1:9090 or :9090), for
+	// serve and worker alike.
+	MetricsAddr string
+	// MetricsToken, when set, also serves /metrics on the main port to
+	// requests with "Authorization: Bearer <token>".
+	MetricsToken string
+
+	// OTLPEndpoint (OTEL_EXPORTER_OTLP_ENDPOINT), when set, sends
+	// OpenTelemetry traces over OTLP/HTTP to this collector base URL.
+	OTLPEndpoint string
+	// SentryDSN, when set, reports unexpected errors and panics to Sentry.
+	SentryDSN string
+	// Env names the deployment (production, staging) in error reports.
+	Env string
 
 	// baseURLDefaulted records that BaseURL was derived from Port.
 	baseURLDefaulted bool
@@ -303,6 +323,44 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.ExportTimeout = d
 	}
+	if v := get("ORDO_BACKUP_NIGHTLY"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fail("ORDO_BACKUP_NIGHTLY", "must be true or false, got %q", v)
+		}
+		c.BackupNightly = b
+	}
+
+	if v := get("ORDO_METRICS_ADDR"); v != "" {
+		_, port, err := net.SplitHostPort(v)
+		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
+			fail("ORDO_METRICS_ADDR", "must be host:port or :port, such as 127.0.0.1:9090, got %q", v)
+		}
+		c.MetricsAddr = v
+	}
+	if v := get("ORDO_METRICS_TOKEN"); v != "" {
+		if len(v) < 16 {
+			fail("ORDO_METRICS_TOKEN", "must be at least 16 characters (try: openssl rand -hex 24)")
+		}
+		c.MetricsToken = v
+	}
+
+	if v := get("OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail("OTEL_EXPORTER_OTLP_ENDPOINT", "must be the collector's http:// or https:// base URL, such as http://otel-collector:4318, got %q", v)
+		}
+		c.OTLPEndpoint = v
+	}
+	if v := get("SENTRY_DSN"); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User == nil {
+			fail("SENTRY_DSN", "must be a Sentry DSN such as https://KEY@o1.ingest.sentry.io/PROJECT")
+		}
+		c.SentryDSN = v
+	}
+	c.Env = get("ORDO_ENV")
+	if c.Env == "" {
+		c.Env = "production"
+	}
 
 	if v := get("SMTP_URL"); v != "" {
 		u, err := url.Parse(v)
@@ -504,6 +562,12 @@ func (c Config) Masked() [][2]string {
 		{"ORDO_WEBHOOKS_ALLOW_PRIVATE", strconv.FormatBool(c.WebhooksAllowPrivate)},
 		{"ORDO_JOB_RESCUE_AFTER", c.JobRescueAfter.String()},
 		{"ORDO_EXPORT_TIMEOUT", c.ExportTimeout.String()},
+		{"ORDO_BACKUP_NIGHTLY", strconv.FormatBool(c.BackupNightly)},
+		{"ORDO_METRICS_ADDR", c.MetricsAddr},
+		{"ORDO_METRICS_TOKEN", mask(c.MetricsToken)},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", c.OTLPEndpoint},
+		{"SENTRY_DSN", mask(c.SentryDSN)},
+		{"ORDO_ENV", c.Env},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
 	}

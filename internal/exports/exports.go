@@ -47,6 +47,14 @@ type Service struct {
 	log     *slog.Logger
 	baseURL string
 	timeout time.Duration
+	// observer, if set, is told of every completed export (metrics).
+	observer Observer
+}
+
+// Observer is told of each completed export: its format, the orders
+// written and how long the export job took to write it.
+type Observer interface {
+	Completed(format string, rows int64, took time.Duration)
 }
 
 // New returns a Service; baseURL is Ordo's public address, for the link
@@ -57,6 +65,9 @@ func New(st store.Store, blobs blob.Store, log *slog.Logger, baseURL string) *Se
 
 // WithTimeout sets the longest an export may run (15 minutes by default).
 func (s *Service) WithTimeout(d time.Duration) *Service { s.timeout = d; return s }
+
+// WithObserver sets the observer told of completed exports; nil for none.
+func (s *Service) WithObserver(o Observer) *Service { s.observer = o; return s }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
@@ -228,6 +239,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if e.Status == export.StatusCompleted || e.Status == export.StatusCancelled || e.Status == export.StatusExpired {
 		return nil
 	}
+	start := time.Now()
 	lp := listParams(tenantID, e.Filters)
 	total, err := s.store.OrderCount(ctx, lp)
 	if err != nil {
@@ -277,7 +289,13 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	n := now()
 	exp := n.Add(export.TTL)
 	e.Status, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, w.Rows(), res.info.Size, &n, &exp
-	return s.progress(ctx, e, event.ExportCompleted, func(tx store.Tx) error { return s.mailReady(ctx, tx, e) })
+	if err := s.progress(ctx, e, event.ExportCompleted, func(tx store.Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
+		return err
+	}
+	if s.observer != nil {
+		s.observer.Completed(string(e.Format), e.RowCount, time.Since(start))
+	}
+	return nil
 }
 
 // writer opens the file writer of e's format on w.

@@ -66,7 +66,7 @@ type worker struct {
 	s *Service
 }
 
-func (w *worker) Timeout(*river.Job[Args]) time.Duration { return time.Minute }
+func (w *worker) Timeout(*river.Job[Args]) time.Duration { return 30 * time.Second }
 
 func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 	err := w.s.Run(ctx, job.Args)

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,6 +39,10 @@ func (EmailArgs) InsertOpts() river.InsertOpts {
 type EmailWorker struct {
 	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
+	// Effects, when set, records each sent message so that a job run
+	// again after a crash does not send it twice.
+	Effects Effects
+	Log     *slog.Logger
 }
 
 func (w *EmailWorker) Timeout(*river.Job[EmailArgs]) time.Duration { return 30 * time.Second }
@@ -47,6 +52,14 @@ func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 	if err := m.Validate(); err != nil {
 		// Retrying cannot fix a malformed message.
 		return river.JobCancel(fmt.Errorf("invalid e-mail: %w", err))
+	}
+	key := fmt.Sprintf("email:%d", job.ID)
+	if w.Effects != nil {
+		if done, err := w.Effects.EffectDone(ctx, key); err != nil {
+			return err
+		} else if done {
+			return nil // sent before a crash; the queue did not hear of it
+		}
 	}
 	if err := w.Sender.Send(ctx, m); err != nil {
 		err = fmt.Errorf("send e-mail: %w", err)
@@ -58,6 +71,12 @@ func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 		// Anything else (a timeout, a 4xx reply) is retried with River's
 		// backoff, up to MaxAttempts.
 		return err
+	}
+	if w.Effects != nil {
+		if err := w.Effects.EffectRecord(context.WithoutCancel(ctx), key, time.Now().UTC()); err != nil && w.Log != nil {
+			// The message is out: retrying would send it again.
+			w.Log.WarnContext(ctx, "record sent e-mail", "job_id", job.ID, "err", err)
+		}
 	}
 	return nil
 }

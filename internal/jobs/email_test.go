@@ -124,3 +124,37 @@ func TestEmailArgsInsertOpts(t *testing.T) {
 		t.Errorf("InsertOpts = %+v, want queue %s with 10 attempts", o, jobs.QueueEmail)
 	}
 }
+
+// memEffects is an in-memory effects ledger (a unit-test fake; the
+// stores' ledgers are in the conformance suite).
+type memEffects struct{ done map[string]bool }
+
+func (m *memEffects) EffectDone(_ context.Context, key string) (bool, error) { return m.done[key], nil }
+
+func (m *memEffects) EffectRecord(_ context.Context, key string, _ time.Time) error {
+	m.done[key] = true
+	return nil
+}
+
+// countingSender counts messages.
+type countingSender struct{ n int }
+
+func (c *countingSender) Send(context.Context, mail.Message) error { c.n++; return nil }
+
+// A job run again after its e-mail went out (a crash before the queue
+// recorded it) does not send it twice.
+func TestEmailWorkerSendsOnce(t *testing.T) {
+	t.Parallel()
+	s, fx := &countingSender{}, &memEffects{done: map[string]bool{}}
+	w := &jobs.EmailWorker{Sender: s, Effects: fx}
+	job := &river.Job[jobs.EmailArgs]{JobRow: &rivertype.JobRow{ID: 42, Attempt: 1},
+		Args: jobs.EmailArgs{To: []string{"a@example.com"}, Subject: "Hi", Text: "Hello"}}
+	for range 2 {
+		if err := w.Work(context.Background(), job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.n != 1 || !fx.done["email:42"] {
+		t.Fatalf("sent %d times; ledger %v", s.n, fx.done)
+	}
+}

@@ -31,6 +31,8 @@ type Deps struct {
 	Log   *slog.Logger
 	Mail  mail.Sender
 	Store Purger
+	// Effects records sent e-mails; nil records nothing.
+	Effects Effects
 	// Sweep removes abandoned uploads; nil skips it.
 	Sweep func(ctx context.Context) (int, error)
 	// RescueAfter is how long a job may run before it is taken to be
@@ -43,7 +45,7 @@ type Deps struct {
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &NoopWorker{})
-	river.AddWorker(w, &EmailWorker{Sender: d.Mail})
+	river.AddWorker(w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Log: d.Log})
 	river.AddWorker(w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
 	return w
 }
@@ -66,6 +68,11 @@ func Config(d Deps, concurrency map[string]int) *river.Config {
 		// A job that outlives this is cancelled and retried; long exports
 		// set their own timeout.
 		JobTimeout: min(5*time.Minute, rescue),
+		// River takes at most as many jobs as it has free workers per
+		// fetch, and fetches at most once per cooldown (100 ms by default),
+		// which caps a queue near 10 jobs/s per worker; a shorter cooldown
+		// lifts that cap and only costs queries while jobs are waiting.
+		FetchCooldown: 20 * time.Millisecond,
 		// Jobs left running by a crashed process go back to the queue,
 		// once both this and their kind's timeout have passed (so a live
 		// export is never run twice).

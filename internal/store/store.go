@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
@@ -41,6 +42,8 @@ type Querier interface {
 	invoice.Store
 	webhook.Store
 	tenant.SettingsStore
+
+	jobs.Effects
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.
@@ -97,6 +100,12 @@ type Store interface {
 	// JobRunner returns a job queue client that works the queues in
 	// config; it is started and stopped by the caller.
 	JobRunner(config *river.Config) (JobRunner, error)
+	// JobQueueDepth counts the jobs of every queue in each of
+	// JobQueueDepthStates; a queue and state with no jobs is left out.
+	JobQueueDepth(ctx context.Context) ([]JobQueueCount, error)
+
+	// PoolStats reports on the connection pool, for metrics.
+	PoolStats() PoolStats
 }
 
 // Migration is one line of `ordo migrate status`.
@@ -116,4 +125,8 @@ type JobRunner interface {
 	// StopAndCancel cancels running jobs (they are retried later) and
 	// waits for them to return.
 	StopAndCancel(ctx context.Context) error
+	// Subscribe delivers events of the given kinds (jobs completed,
+	// failed...) until the returned function is called or the runner
+	// stops; events are dropped when the channel is not drained.
+	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
 }

@@ -121,7 +121,7 @@ func (m Mailpit) Messages(t testing.TB) []MailpitMessage {
 			Subject string
 		}
 	}
-	m.get(t, "/api/v1/messages", &list)
+	m.get(t, "/api/v1/messages?limit=5000", &list)
 	msgs := make([]MailpitMessage, 0, len(list.Messages))
 	for _, lm := range list.Messages {
 		msg := MailpitMessage{ID: lm.ID, From: lm.From.Address, Subject: lm.Subject}

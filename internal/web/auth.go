@@ -158,6 +158,7 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limi
 		res, err := l.Allow(r.Context(), key)
 		if err != nil {
 			s.log.WarnContext(r.Context(), "rate limiter unavailable", "err", err)
+			s.metrics.RateLimitFailOpen()
 			continue
 		}
 		w.Header().Set("RateLimit-Limit", strconv.Itoa(res.Limit))

@@ -186,7 +186,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	require.NoError(t, err)
 	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
 	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond

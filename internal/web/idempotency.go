@@ -7,7 +7,10 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/idempotency"
@@ -63,7 +66,13 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 		h.Write([]byte(r.Method + " " + r.URL.Path + "\n" + actor + "\n"))
 		h.Write(body)
 		rec := idempotency.Record{TenantID: p.TenantID, Key: key, RequestHash: h.Sum(nil)}
-		got, fresh, err := s.store.IdempotencyBegin(r.Context(), rec, time.Now().UTC())
+		begun := time.Now().UTC()
+		got, fresh, err := s.store.IdempotencyBegin(r.Context(), rec, begun)
+		if err == nil && !fresh && !got.Done && bytes.Equal(got.RequestHash, rec.RequestHash) && s.settleNow(r.Context(), rec.TenantID, key) {
+			// This process ran the key before and could not yet release
+			// it or record its response; now it has: look again.
+			got, fresh, err = s.store.IdempotencyBegin(r.Context(), rec, begun)
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -93,9 +102,9 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 			// Also on panic: never leave the key in flight. A response that
 			// holds a secret (a new API key) is never kept.
 			if cap.status == 0 || cap.status >= 400 || st.secret {
-				if err := s.store.IdempotencyRelease(r.Context(), rec.TenantID, key); err != nil {
-					s.log.WarnContext(r.Context(), "release idempotency key", "err", err)
-				}
+				s.settleIdempotency(r.Context(), "release idempotency key", rec.TenantID, key, begun, func(ctx context.Context) error {
+					return s.store.IdempotencyRelease(ctx, rec.TenantID, key)
+				})
 				return
 			}
 			rec.Done, rec.Status, rec.Body = true, cap.status, cap.body.Bytes()
@@ -105,12 +114,93 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 					rec.Headers[k] = v
 				}
 			}
-			if err := s.store.IdempotencyFinish(r.Context(), rec); err != nil {
-				s.log.WarnContext(r.Context(), "store idempotent response", "err", err)
-			}
+			s.settleIdempotency(r.Context(), "store idempotent response", rec.TenantID, key, begun, func(ctx context.Context) error {
+				return s.store.IdempotencyFinish(ctx, rec)
+			})
 		}()
 		next.ServeHTTP(cap, r)
 	})
+}
+
+// settleIdempotency runs f, the write that releases a key or records its
+// response, even if the client has gone. When it fails (the database is
+// down for a moment) it is retried in the background, and at once when
+// the client retries the key here (settleNow). A key left in flight would
+// answer 409 to every retry of the client's until it is stale
+// (idempotency.StaleAfter), and a response left unrecorded would let a
+// retry after that run the request a second time. The retries stop well
+// before the key is stale, when another request may take it over.
+func (s *Server) settleIdempotency(ctx context.Context, what string, tenantID uuid.UUID, key string, begun time.Time, f func(context.Context) error) {
+	ctx = context.WithoutCancel(ctx)
+	err := f(ctx)
+	if err == nil {
+		return
+	}
+	s.log.WarnContext(ctx, what+"; retrying", "err", err)
+	pk := idemPendingKey{s, tenantID, key}
+	p := &idemPending{f: f, until: begun.Add(idempotency.StaleAfter / 2)}
+	idemPendings.Store(pk, p)
+	go func() {
+		defer idemPendings.CompareAndDelete(pk, p)
+		for wait := 50 * time.Millisecond; time.Now().Add(wait).Before(p.until); wait = min(2*wait, 200*time.Millisecond) {
+			time.Sleep(wait)
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err = p.try(c)
+			cancel()
+			if err == nil {
+				return
+			}
+		}
+		s.log.ErrorContext(ctx, what+": gave up; the key stays in flight until it is stale", "err", err, "stale_after", idempotency.StaleAfter)
+	}()
+}
+
+// settleNow runs the pending release or record of a key this process
+// could not settle yet, and reports whether it has been settled.
+func (s *Server) settleNow(ctx context.Context, tenantID uuid.UUID, key string) bool {
+	v, ok := idemPendings.Load(idemPendingKey{s, tenantID, key})
+	if !ok {
+		return false
+	}
+	p := v.(*idemPending)
+	if time.Now().After(p.until) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return p.try(ctx) == nil
+}
+
+// idemPendings holds the keys whose release or response record failed,
+// until the write succeeds or is given up.
+var idemPendings sync.Map // idemPendingKey → *idemPending
+
+type idemPendingKey struct {
+	s        *Server
+	tenantID uuid.UUID
+	key      string
+}
+
+// idemPending is a write that must happen once: never again after it
+// succeeded, when the key may already belong to a new request.
+type idemPending struct {
+	mu    sync.Mutex
+	done  bool
+	f     func(context.Context) error
+	until time.Time
+}
+
+func (p *idemPending) try(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return nil
+	}
+	if err := p.f(ctx); err != nil {
+		return err
+	}
+	p.done = true
+	return nil
 }
 
 type idemState struct{ secret bool }

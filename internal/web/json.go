@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -27,6 +28,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decodeJSON reads the request body into dst. A malformed body is a
 // validation problem naming what is wrong, never a 500.
 func decodeJSON(r *http.Request, dst any) error {
+	// A body labelled as something else is refused rather than guessed
+	// at; no label at all is taken as JSON, for hand-written curl calls.
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return apperr.Invalid("Content-Type", "must be application/json")
+		}
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err // *http.MaxBytesError: 413
@@ -71,10 +80,11 @@ func decodeJSON(r *http.Request, dst any) error {
 	return nil
 }
 
-// pathID parses a path parameter as an id; anything else is not found.
+// pathID parses a path parameter as an id; anything else, the nil id
+// included (no object has it), is not found.
 func pathID(r *http.Request, name, what string) (uuid.UUID, error) {
 	id, err := uuid.Parse(r.PathValue(name))
-	if err != nil {
+	if err != nil || id == uuid.Nil {
 		return uuid.Nil, apperr.NotFound(what)
 	}
 	return id, nil

@@ -71,7 +71,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // withAccessLog logs one line per request, after it is served.
-func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
+// The route is looked up on mux: the mux sets r.Pattern only on its own
+// copy of the request.
+func withAccessLog(log *slog.Logger, mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -87,7 +89,7 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 			slog.String("request_id", RequestID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
-			slog.String("route", r.Pattern),
+			slog.String("route", routeLabel(mux, r)),
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)),
@@ -110,10 +112,33 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 			}
 			log.ErrorContext(r.Context(), "panic serving request",
 				"request_id", RequestID(r.Context()), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			reportError(r.Context(), fmt.Errorf("panic serving %s %s: %v", r.Method, r.URL.Path, p))
 			writeProblem(w, r, Problem{Status: http.StatusInternalServerError, Detail: "an internal error occurred; quote the request id when reporting it"})
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+type reportKey struct{}
+
+// withErrorReport lets reportError reach report (Sentry) from anywhere in
+// the request; with report nil, reportError does nothing.
+func withErrorReport(report func(context.Context, error), next http.Handler) http.Handler {
+	if report == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), reportKey{}, report)))
+	})
+}
+
+// reportError reports an unexpected error (one answered with a 5xx, or a
+// panic) to the error reporter, if there is one. Call it where such an
+// error is logged.
+func reportError(ctx context.Context, err error) {
+	if report, ok := ctx.Value(reportKey{}).(func(context.Context, error)); ok {
+		report(ctx, err)
+	}
 }
 
 // withBodyLimit caps what a handler can read from a request body.

@@ -1,10 +1,17 @@
 package web
 
 import (
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ordo/ordo/internal/apperr"
 )
@@ -69,8 +76,39 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			writeProblem(w, r, Problem{Status: http.StatusRequestEntityTooLarge, Type: problemType("too-large"), Detail: "request body too large"})
 			return
 		}
+		if dependencyDown(err) {
+			// Not Ordo's fault nor the client's: say so, and when to retry.
+			log.WarnContext(r.Context(), "request failed: a dependency is unavailable", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+			w.Header().Set("Retry-After", "2")
+			writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Type: problemType("unavailable"),
+				Detail: "a service Ordo depends on is briefly unavailable; retry in a few seconds (with the same Idempotency-Key for a POST)"})
+			return
+		}
 		p.Type = problemType("internal")
 		log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+		reportError(r.Context(), err)
 	}
 	writeProblem(w, r, p)
+}
+
+// dependencyDown reports whether err means the database, Redis or object
+// storage could not be reached (refused, reset, shutting down), as
+// opposed to a bug.
+func dependencyDown(err error) bool {
+	var (
+		connErr *pgconn.ConnectError
+		pgErr   *pgconn.PgError
+		netErr  *net.OpError
+	)
+	switch {
+	case errors.As(err, &connErr), errors.As(err, &netErr),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08: connection exceptions; 57P01-57P03: the server is
+		// shutting down or starting.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return pgconn.SafeToRetry(err)
 }

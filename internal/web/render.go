@@ -137,6 +137,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "page", page, "err", err)
+		reportError(r.Context(), err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -152,6 +153,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 	e, ok := apperr.As(err)
 	if !ok {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+		reportError(r.Context(), err)
 		v.Error = "Something went wrong on our side. Please try again; quote request " + RequestID(r.Context()) + " if it persists."
 		s.render(w, r, http.StatusInternalServerError, page, v)
 		return

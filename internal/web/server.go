@@ -5,20 +5,24 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
 	"github.com/alexedwards/scs/v2"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ordo/ordo/internal/attachments"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/exports"
 	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/webhooks"
 )
 
@@ -66,6 +70,19 @@ type Options struct {
 	TrustProxy bool
 	// HSTS is set when Ordo is served over https.
 	HSTS bool
+
+	// Metrics counts requests and rate-limit failures; nil for none.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set with Metrics, serves /metrics on this
+	// handler to "Authorization: Bearer <MetricsToken>" (404 otherwise).
+	MetricsToken string
+
+	// TracerProvider, when set, traces every request but health checks
+	// and metrics scrapes, as a span named by its route; nil for none.
+	TracerProvider trace.TracerProvider
+	// ReportError, when set, is told of panics and of the unexpected
+	// errors answered with a 5xx (Sentry); nil for none.
+	ReportError func(ctx context.Context, err error)
 }
 
 // Server holds the dependencies of the handlers.
@@ -86,6 +103,7 @@ type Server struct {
 	sessions    *scs.SessionManager
 	limits      Limits
 	trustProxy  bool
+	metrics     *metrics.Metrics
 	pages       pages
 	handler     http.Handler
 }
@@ -99,7 +117,8 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
-		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer}
+		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
+		metrics: o.Metrics}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}
@@ -124,8 +143,13 @@ func New(o Options) (*Server, error) {
 	h = withSecurityHeaders(o.HSTS, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
 	h = withRecover(o.Log, h)
-	h = withAccessLog(o.Log, h)
+	h = withErrorReport(o.ReportError, h)
+	h = withAccessLog(o.Log, mux, h)
+	h = withMetrics(o.Metrics, mux, h)
 	h = withRequestID(h)
+	h = telemetry.HTTPHandler(o.TracerProvider, h, func(r *http.Request) string { return routeLabel(mux, r) },
+		"/healthz", "/readyz", "/metrics")
+	h = withMetricsEndpoint(o.Metrics, o.MetricsToken, h)
 	s.handler = h
 	return s, nil
 }

@@ -44,6 +44,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 		msg = e.Msg
 	} else {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+		reportError(r.Context(), err)
 	}
 	s.render(w, r, status, "error", view{Title: http.StatusText(status), Data: msg})
 }

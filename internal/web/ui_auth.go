@@ -71,9 +71,11 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, safeNext(r.URL.Query().Get("next")))
 }
 
-// safeNext keeps post-login redirects on this site.
+// safeNext keeps post-login redirects on this site. Browsers read a
+// backslash as a slash, so /\evil.example is //evil.example: refused.
 func safeNext(next string) string {
-	if u, err := url.Parse(next); err == nil && next != "" && u.Host == "" && u.Scheme == "" && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(next, "//") {
+	if u, err := url.Parse(next); err == nil && next != "" && u.Host == "" && u.Scheme == "" && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(next, "//") &&
+		!strings.Contains(next, "\\") {
 		return next
 	}
 	return "/app"

@@ -71,7 +71,28 @@ type Options struct {
 	Timeout time.Duration
 	// BaseURL is Ordo's public address, for links in e-mails.
 	BaseURL string
+	// Observer is told the outcome of every attempt (metrics); nil for
+	// none.
+	Observer Observer
+	// WrapTransport, when set, wraps the delivery client's transport
+	// (tracing); the SSRF checks stay in the transport it wraps.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
+
+// Observer is told the outcome of each delivery attempt once it is
+// recorded: one of the Outcome constants, and the attempt's latency (0
+// when no request was sent).
+type Observer interface {
+	Attempt(outcome string, latency time.Duration)
+}
+
+// Outcomes of a delivery attempt, as an Observer is told them.
+const (
+	OutcomeSucceeded        = "succeeded"
+	OutcomeFailedAttempt    = "failed_attempt"    // another attempt is scheduled
+	OutcomeExhausted        = "exhausted"         // the schedule is used up
+	OutcomeEndpointDisabled = "endpoint_disabled" // disabled before or by this attempt
+)
 
 // Service manages endpoints and delivers webhooks.
 type Service struct {
@@ -82,6 +103,7 @@ type Service struct {
 	client   *http.Client
 	baseURL  string
 	limiter  *limiter
+	observer Observer
 }
 
 // New returns a Service.
@@ -93,8 +115,19 @@ func New(o Options) *Service {
 		o.Timeout = webhook.DefaultTimeout
 	}
 	g := webhook.Guard{AllowPrivate: o.AllowPrivate}
-	return &Service{store: o.Store, log: o.Log, schedule: o.Schedule, guard: g, client: g.Client(o.Timeout), baseURL: strings.TrimRight(o.BaseURL, "/"),
-		limiter: &limiter{n: map[uuid.UUID]int{}}}
+	client := g.Client(o.Timeout)
+	if o.WrapTransport != nil {
+		client.Transport = o.WrapTransport(client.Transport)
+	}
+	return &Service{store: o.Store, log: o.Log, schedule: o.Schedule, guard: g, client: client, baseURL: strings.TrimRight(o.BaseURL, "/"),
+		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer}
+}
+
+// observe tells the observer, if any, of an attempt's outcome.
+func (s *Service) observe(outcome string, latency time.Duration) {
+	if s.observer != nil {
+		s.observer.Attempt(outcome, latency)
+	}
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }

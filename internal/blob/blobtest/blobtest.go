@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -86,6 +87,36 @@ func Exercise(t *testing.T, s blob.Store) {
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(data, got), "large object differs after a round trip")
 		require.NoError(t, s.Delete(ctx, key))
+	})
+
+	t.Run("List", func(t *testing.T) {
+		t.Parallel()
+		dir := prefix + "list/"
+		// (Not both "a" and "a/b": S3 allows it, versitygw's posix backend
+		// does not.)
+		sizes := map[string]int{"a/b": 1, "a/c": 2, "ab": 3, "b/c/d": 4, "z": 5}
+		for k, n := range sizes {
+			_, err := s.Put(ctx, dir+k, bytes.NewReader(make([]byte, n)), "application/octet-stream")
+			require.NoError(t, err)
+		}
+		keys := func(p string) []string {
+			infos, err := s.List(ctx, p)
+			require.NoError(t, err)
+			out := []string{}
+			for _, in := range infos {
+				require.EqualValues(t, sizes[strings.TrimPrefix(in.Key, dir)], in.Size, in.Key)
+				require.False(t, in.ModTime.IsZero(), in.Key)
+				out = append(out, strings.TrimPrefix(in.Key, dir))
+			}
+			return out
+		}
+		require.Equal(t, []string{"a/b", "a/c", "ab", "b/c/d", "z"}, keys(dir), "in key order")
+		require.Equal(t, []string{"a/b", "a/c", "ab"}, keys(dir+"a"), "a plain string prefix")
+		require.Equal(t, []string{"a/b", "a/c"}, keys(dir+"a/"))
+		require.Equal(t, []string{"b/c/d"}, keys(dir+"b/c"))
+		require.Equal(t, []string{}, keys(dir+"nothing/"), "no match is an empty list")
+		require.NoError(t, s.Delete(ctx, dir+"a/b"))
+		require.Equal(t, []string{"a/c", "ab", "b/c/d", "z"}, keys(dir))
 	})
 
 	t.Run("BadKeys", func(t *testing.T) {

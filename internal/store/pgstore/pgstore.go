@@ -19,6 +19,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -68,11 +69,28 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
+// Option adjusts the pool Open makes.
+type Option func(*pgxpool.Config)
+
+// WithTracer adds t to the tracers of every connection (tracing); a
+// tracer already configured keeps running too.
+func WithTracer(t pgx.QueryTracer) Option {
+	return func(c *pgxpool.Config) {
+		if c.ConnConfig.Tracer != nil {
+			t = multitracer.New(c.ConnConfig.Tracer, t)
+		}
+		c.ConnConfig.Tracer = t
+	}
+}
+
 // Open connects to the database at url. It does not migrate; see MigrateUp.
-func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	for _, o := range opts {
+		o(cfg)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -244,6 +262,8 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 		{`DELETE FROM sessions WHERE expiry < $1`, now},
 		{`DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1`, weekAgo},
 		{`DELETE FROM idempotency_keys WHERE created_at < $1`, now.Add(-idempotency.TTL)},
+		// Jobs are retried for a few days at most.
+		{`DELETE FROM job_effects WHERE done_at < $1`, weekAgo},
 	} {
 		tag, err := s.pool.Exec(ctx, q.sql, q.arg)
 		if err != nil {

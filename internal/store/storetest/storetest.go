@@ -53,6 +53,9 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 	t.Run("FailedJobs", func(t *testing.T) { t.Parallel(); testFailedJobs(t, s) })
+	t.Run("Effects", func(t *testing.T) { t.Parallel(); testEffects(t, s) })
+	t.Run("JobQueueDepth", func(t *testing.T) { t.Parallel(); testJobQueueDepth(t, s) })
+	t.Run("PoolStats", func(t *testing.T) { t.Parallel(); testPoolStats(t, s) })
 }
 
 // now is a timestamp at the precision both engines keep (microseconds).

@@ -1,0 +1,60 @@
+package backup
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ordo/ordo/internal/jobs"
+)
+
+// NightlyHour is the hour (UTC) at which the nightly backup is enqueued.
+const NightlyHour = 3
+
+// JobArgs runs one backup, as `ordo backup` does.
+type JobArgs struct{}
+
+func (JobArgs) Kind() string { return "backup" }
+
+func (JobArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueMaintenance, MaxAttempts: 3,
+		UniqueOpts: river.UniqueOpts{ByPeriod: 12 * time.Hour}}
+}
+
+type worker struct {
+	river.WorkerDefaults[JobArgs]
+	s *Service
+}
+
+// Timeout lets a large dump run for hours rather than the default
+// minutes; River's rescuer waits as long before running it again.
+func (w *worker) Timeout(*river.Job[JobArgs]) time.Duration { return 4 * time.Hour }
+
+func (w *worker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
+	_, err := w.s.Backup(ctx)
+	return err
+}
+
+// RegisterWorkers adds the backup job's worker.
+func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+
+// PeriodicJob enqueues a backup every night at NightlyHour UTC. River's
+// leader enqueues it, so one process backs up however many run.
+func PeriodicJob() *river.PeriodicJob {
+	return river.NewPeriodicJob(dailyAt{hour: NightlyHour},
+		func() (river.JobArgs, *river.InsertOpts) { return JobArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "backup_nightly"})
+}
+
+// dailyAt is a River schedule: every day at hour:00 UTC.
+type dailyAt struct{ hour int }
+
+func (d dailyAt) Next(t time.Time) time.Time {
+	t = t.UTC()
+	next := time.Date(t.Year(), t.Month(), t.Day(), d.hour, 0, 0, 0, time.UTC)
+	if !next.After(t) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
+}

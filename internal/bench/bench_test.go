@@ -1,0 +1,70 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/app"
+	"github.com/ordo/ordo/internal/bench"
+	"github.com/ordo/ordo/internal/testkit"
+)
+
+// TestHarness runs the whole harness at a tiny size, on PostgreSQL and
+// in embedded mode, to prove that it works; it measures nothing.
+func TestHarness(t *testing.T) {
+	t.Parallel()
+	dbURL := testkit.PostgresURL(t)
+	dir := t.TempDir()
+	jsonPath, mdPath := filepath.Join(dir, "bench.json"), filepath.Join(dir, "BENCH.md")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	var stdout, stderr bytes.Buffer
+	err := bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "2", "-orders", "200",
+		"-c", "4", "-d", "200ms", "-rounds", "1", "-jobs", "200", "-job-workers", "50", "-json", jsonPath, "-md", mdPath},
+		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
+	require.NoError(t, err, "stderr:\n%s", stderr.String())
+
+	raw, err := os.ReadFile(jsonPath)
+	require.NoError(t, err)
+	require.True(t, json.Valid(raw))
+	var rep bench.Report
+	require.NoError(t, json.Unmarshal(raw, &rep))
+
+	require.Len(t, rep.Seed, 2)
+	for _, s := range rep.Seed {
+		require.Equal(t, 200, s.Orders, s.Engine)
+		require.Equal(t, 600, s.Items, s.Engine)
+	}
+	require.Len(t, rep.API, 8, "4 endpoints × 2 engines")
+	for _, a := range rep.API {
+		require.Positive(t, a.Ordo.ReqPerSec, "%s %s: %s", a.Engine, a.Name, a.Ordo.FirstError)
+		require.Positive(t, a.Baseline.ReqPerSec, "%s %s baseline: %s", a.Engine, a.Name, a.Baseline.FirstError)
+		require.Zero(t, a.Ordo.Errors, "%s %s: %s", a.Engine, a.Name, a.Ordo.FirstError)
+		require.Zero(t, a.Baseline.Errors, "%s %s baseline: %s", a.Engine, a.Name, a.Baseline.FirstError)
+		require.Positive(t, a.Ratio)
+	}
+	require.Len(t, rep.Exports, 4)
+	for _, e := range rep.Exports {
+		require.Positive(t, e.RowsPerSec, "%s %s", e.Scope, e.Format)
+		require.Positive(t, e.CopyRowsPerSec, "%s %s", e.Scope, e.Format)
+	}
+	require.Len(t, rep.Jobs, 1)
+	require.Positive(t, rep.Jobs[0].JobsPerSec)
+	require.Len(t, rep.Invoices, 1)
+	require.Positive(t, rep.Invoices[0].PDFsPerSec)
+
+	md, err := os.ReadFile(mdPath)
+	require.NoError(t, err)
+	require.Contains(t, string(md), "# Benchmarks")
+	require.Contains(t, string(md), rep.Command)
+	require.True(t, strings.Contains(stdout.String(), "GET /api/v1/orders/{id}"), stdout.String())
+}

@@ -1,0 +1,88 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Main runs `ordo bench` with args (after the command name): it parses
+// the flags, runs, prints the table to stdout and progress to stderr, and
+// writes the JSON and BENCH.md files asked for.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, open OpenFunc) error {
+	o := DefaultOptions()
+	fs := flag.NewFlagSet("ordo bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	engine := fs.String("engine", "postgres", "database engine: postgres, sqlite or all")
+	fs.IntVar(&o.Orders, "orders", o.Orders, "orders to seed on PostgreSQL (3 items each)")
+	fs.IntVar(&o.SQLiteOrders, "sqlite-orders", 0, "orders to seed in embedded mode (0: as -orders)")
+	fs.IntVar(&o.Tenants, "tenants", o.Tenants, "tenants the orders are spread over")
+	fs.IntVar(&o.Concurrency, "c", o.Concurrency, "concurrent keep-alive API clients")
+	fs.DurationVar(&o.Duration, "d", o.Duration, "duration of each round of each side")
+	fs.IntVar(&o.Rounds, "rounds", o.Rounds, "alternating rounds per API endpoint (medians are reported)")
+	fs.StringVar(&o.DatabaseURL, "database-url", "", "PostgreSQL database to use as is (default: a fresh ordo_bench_<random> database, dropped at the end)")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the fresh benchmark database")
+	fs.StringVar(&o.RedisURL, "redis-url", "", "run Ordo with this Redis (cache, rate limits), as in production")
+	fs.IntVar(&o.Jobs, "jobs", o.Jobs, "no-op jobs to work")
+	fs.IntVar(&o.JobWorkers, "job-workers", o.JobWorkers, "workers on the queue of the no-op jobs")
+	skip := fs.String("skip", "", "comma-separated parts to skip: api, exports, jobs, invoices")
+	jsonPath := fs.String("json", "", "write the report as JSON to this file")
+	mdPath := fs.String("md", "", "write the report as Markdown to this file (make bench: BENCH.md)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: ordo bench [flags]\n\nSeeds a benchmark database and measures Ordo against bare baselines in one run.\n"+
+			"A fresh database is created on ORDO_BENCH_DATABASE_URL (default %s) unless -database-url is given.\n\nFlags:\n", DefaultAdminURL)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
+	}
+	switch *engine {
+	case "postgres", "sqlite":
+		o.Engines = []string{*engine}
+	case "all":
+		o.Engines = []string{"postgres", "sqlite"}
+	default:
+		return fmt.Errorf("bench: -engine must be postgres, sqlite or all, got %q", *engine)
+	}
+	for _, s := range strings.Split(*skip, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.Skip[s] = true
+		}
+	}
+	o.AdminURL = getenv("ORDO_BENCH_DATABASE_URL")
+	o.Command = strings.TrimSpace("ordo bench " + strings.Join(args, " "))
+	o.Progress = stderr
+	o.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+
+	rep, err := Run(ctx, o, open)
+	if rep != nil && (err == nil || len(rep.API)+len(rep.Exports) > 0) {
+		fmt.Fprintln(stdout)
+		rep.WriteTable(stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if *jsonPath != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonPath, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *mdPath != "" {
+		if err := os.WriteFile(*mdPath, []byte(rep.Markdown()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,253 @@
+package bench
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+)
+
+// Report is everything one run measured.
+type Report struct {
+	Date     string          `json:"date"`
+	Command  string          `json:"command"`
+	Machine  Machine         `json:"machine"`
+	Size     Size            `json:"size"`
+	Seed     []SeedResult    `json:"seed"`
+	API      []APIResult     `json:"api"`
+	Exports  []ExportResult  `json:"exports"`
+	Jobs     []JobsResult    `json:"jobs"`
+	Invoices []InvoiceResult `json:"invoices"`
+}
+
+// Size is the run's dataset and load.
+type Size struct {
+	Tenants      int    `json:"tenants"`
+	Orders       int    `json:"orders"`
+	SQLiteOrders int    `json:"sqlite_orders"`
+	Concurrency  int    `json:"concurrency"`
+	Duration     string `json:"duration_per_round"`
+	Rounds       int    `json:"rounds"`
+}
+
+// Machine is where the run happened.
+type Machine struct {
+	CPU        string `json:"cpu"`
+	Cores      int    `json:"cores"` // GOMAXPROCS
+	MemoryMiB  int    `json:"memory_mib"`
+	GoVersion  string `json:"go_version"`
+	OS         string `json:"os"`
+	Postgres   string `json:"postgres,omitempty"`
+	NumCPUHost int    `json:"num_cpu"`
+}
+
+// DescribeMachine reads the CPU model and memory from /proc.
+func DescribeMachine() Machine {
+	m := Machine{Cores: runtime.GOMAXPROCS(0), NumCPUHost: runtime.NumCPU(), GoVersion: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	if f, err := os.Open("/proc/meminfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			var kb int
+			if n, _ := fmt.Sscanf(sc.Text(), "MemTotal: %d kB", &kb); n == 1 {
+				m.MemoryMiB = kb / 1024
+				break
+			}
+		}
+		f.Close()
+	}
+	if m.CPU == "" {
+		m.CPU = "unknown"
+	}
+	return m
+}
+
+// WriteTable prints the report as aligned text tables.
+func (r *Report) WriteTable(w io.Writer) {
+	fmt.Fprintf(w, "machine: %s, %d cores, %d MiB, %s\n", r.Machine.CPU, r.Machine.Cores, r.Machine.MemoryMiB, r.Machine.GoVersion)
+	fmt.Fprintf(w, "size: %d tenants, %d orders (PostgreSQL), %d (SQLite); %d clients, %s × %d rounds per side\n\n",
+		r.Size.Tenants, r.Size.Orders, r.Size.SQLiteOrders, r.Size.Concurrency, r.Size.Duration, r.Size.Rounds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	if len(r.Seed) > 0 {
+		fmt.Fprintln(tw, "seed\torders\titems\tseconds\torders/s\t")
+		for _, s := range r.Seed {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f\t%.0f\t\n", s.Engine, s.Orders, s.Items, s.Seconds, s.OrdersPerSec)
+		}
+		fmt.Fprintln(tw, "\t\t\t\t\t")
+	}
+	if len(r.API) > 0 {
+		fmt.Fprintln(tw, "API\tengine\tOrdo req/s\tp50 ms\tp99 ms\terrors\tbase req/s\tp50 ms\tp99 ms\terrors\tratio\tp99 ratio\t")
+		for _, a := range r.API {
+			fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.2f\t%.2f\t%d\t%.0f\t%.2f\t%.2f\t%d\t%.2f\t%.2f\t\n", a.Name, a.Engine,
+				a.Ordo.ReqPerSec, a.Ordo.P50Ms, a.Ordo.P99Ms, a.Ordo.Errors, a.Baseline.ReqPerSec, a.Baseline.P50Ms, a.Baseline.P99Ms, a.Baseline.Errors, a.Ratio, a.P99Ratio)
+		}
+		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t")
+	}
+	if len(r.Exports) > 0 {
+		fmt.Fprintln(tw, "export\tformat\torders\trows\trows/s\torders/s\tpeak RSS MiB\tRSS delta MiB\tCOPY rows/s\tratio\t")
+		for _, e := range r.Exports {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%.2f\t\n", e.Scope, e.Format, e.Orders, e.Rows, e.RowsPerSec, e.OrdersPerSec, e.PeakRSSMiB, e.RSSDeltaMiB, e.CopyRowsPerSec, e.Ratio)
+		}
+		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t")
+	}
+	for _, j := range r.Jobs {
+		fmt.Fprintf(tw, "no-op jobs\t%d\tworkers %d\t%.0f jobs/s\t\n", j.Jobs, j.Workers, j.JobsPerSec)
+	}
+	for _, i := range r.Invoices {
+		fmt.Fprintf(tw, "invoice PDFs\t%d\tgoroutines %d\t%.0f PDFs/s\t\n", i.PDFs, i.Goroutines, i.PDFsPerSec)
+	}
+	tw.Flush()
+}
+
+// Markdown renders the report as BENCH.md.
+func (r *Report) Markdown() string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# Benchmarks\n\n")
+	p("Latest results of `ordo bench` (see README.md, \"Benchmarks\"). Written by the harness itself: do not edit by hand; run it again.\n\n")
+	p("- Date: %s\n", r.Date)
+	p("- Command: `%s`\n", r.Command)
+	p("- Machine: %s; %d cores used (GOMAXPROCS) of %d; %d MiB RAM; %s; %s\n", r.Machine.CPU, r.Machine.Cores, r.Machine.NumCPUHost, r.Machine.MemoryMiB, r.Machine.GoVersion, r.Machine.OS)
+	p("- Size: %d tenants, %d orders with 3 items each on PostgreSQL", r.Size.Tenants, r.Size.Orders)
+	if r.hasEngine("sqlite") {
+		p(", %d on SQLite", r.Size.SQLiteOrders)
+	}
+	p("; %d keep-alive clients over loopback; each side measured %d × %s, alternating, medians reported.\n\n", r.Size.Concurrency, r.Size.Rounds, r.Size.Duration)
+	p("The harness, Ordo and PostgreSQL share the machine, and the machine is shared with other work: absolute numbers move between runs, so read the ratios, which are taken side by side in the same run.\n\n")
+	if len(r.Seed) > 0 {
+		p("## Seeding\n\n| engine | orders | items | status history rows | seconds | orders/s |\n|---|--:|--:|--:|--:|--:|\n")
+		for _, s := range r.Seed {
+			p("| %s | %d | %d | %d | %.1f | %.0f |\n", s.Engine, s.Orders, s.Items, s.History, s.Seconds, s.OrdersPerSec)
+		}
+		p("\n")
+	}
+	if len(r.API) > 0 {
+		p("## API: Ordo against a bare handler\n\n")
+		p("Ordo is the real handler of `ordo serve` (API key auth, tenant resolution, rate limiting, idempotency, audit entry and event on create). ")
+		p("The baseline is a bare `net/http` handler in the same process doing the same SQL (pgx on PostgreSQL; the store's own queries on SQLite) and encoding/json, with no auth and no audit; for POST, a bare insert of the same rows in one transaction.\n\n")
+		p("| endpoint | engine | Ordo req/s | p50 ms | p99 ms | errors | baseline req/s | p50 ms | p99 ms | errors | ratio | p99 ratio |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, a := range r.API {
+			p("| `%s` | %s | %.0f | %.2f | %.2f | %d | %.0f | %.2f | %.2f | %d | **%.2f** | %.2f |\n", a.Name, a.Engine,
+				a.Ordo.ReqPerSec, a.Ordo.P50Ms, a.Ordo.P99Ms, a.Ordo.Errors, a.Baseline.ReqPerSec, a.Baseline.P50Ms, a.Baseline.P99Ms, a.Baseline.Errors, a.Ratio, a.P99Ratio)
+		}
+		if pg, sq := r.apiRate("postgres"), r.apiRate("sqlite"); pg > 0 && sq > 0 {
+			p("\nEmbedded mode, GET by id: %.0f%% of PostgreSQL mode's req/s (target ≥ 40%%).\n", 100*sq/pg)
+		}
+		p("\n")
+	}
+	if len(r.Exports) > 0 {
+		p("## Exports\n\nThrough Ordo's writer path (`export.NewWriter` fed by the store's `OrderList` in keyset batches of 500, as the export job does), to a byte counter. ")
+		p("Rows are file rows: one per item in CSV; one per order plus one per item in XLSX. Peak RSS is the whole harness process's VmHWM, reset before each export; the delta is over its RSS just before. ")
+		p("The baseline is PostgreSQL's `COPY (orders JOIN order_items) TO STDOUT` as CSV, read by the harness.\n\n")
+		p("| scope | format | orders | rows | rows/s | orders/s | peak RSS MiB | RSS delta MiB | COPY rows/s | ratio |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, e := range r.Exports {
+			p("| %s | %s | %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | **%.2f** |\n", e.Scope, e.Format, e.Orders, e.Rows, e.RowsPerSec, e.OrdersPerSec, e.PeakRSSMiB, e.RSSDeltaMiB, e.CopyRowsPerSec, e.Ratio)
+		}
+		p("\n")
+	}
+	if len(r.Jobs) > 0 || len(r.Invoices) > 0 {
+		p("## Jobs and invoices\n\n| what | count | setting | rate |\n|---|--:|---|--:|\n")
+		for _, j := range r.Jobs {
+			p("| no-op jobs through Ordo's worker (River, %s) | %d | %d workers on the queue | %.0f jobs/s |\n", j.Engine, j.Jobs, j.Workers, j.JobsPerSec)
+		}
+		for _, i := range r.Invoices {
+			p("| invoice PDFs, `invoice.Render` (avg %d bytes) | %d | %d goroutines | %.0f PDFs/s |\n", i.AvgBytes, i.PDFs, i.Goroutines, i.PDFsPerSec)
+		}
+		p("\n")
+		if len(r.Jobs) > 0 {
+			p("No-op jobs are bounded by River's fetching: each fetch takes at most the queue's free workers, and fetches are at least `FetchCooldown` (100 ms by default) apart, so W workers cap a queue near 10·W jobs/s. ")
+			p("The harness runs the no-op jobs' queue (`maintenance`) with `-job-workers` workers through `ORDO_QUEUE_MAINTENANCE_CONCURRENCY`; Ordo's default for that queue is 1, that is about 10 jobs/s.\n\n")
+		}
+	}
+	p("## Targets (issue 11)\n\n%s\n", r.targets())
+	return b.String()
+}
+
+func (r *Report) hasEngine(e string) bool {
+	for _, s := range r.Seed {
+		if s.Engine == e {
+			return true
+		}
+	}
+	return false
+}
+
+// apiRate is the GET-by-id req/s of Ordo on engine.
+func (r *Report) apiRate(engine string) float64 {
+	for _, a := range r.API {
+		if a.Engine == engine && strings.HasPrefix(a.Name, "GET /api/v1/orders/{id}") {
+			return a.Ordo.ReqPerSec
+		}
+	}
+	return 0
+}
+
+// targets checks the run against the issue's targets.
+func (r *Report) targets() string {
+	var b strings.Builder
+	b.WriteString("| target | measured | met |\n|---|---|---|\n")
+	row := func(what, got string, ok bool) {
+		m := "no"
+		if ok {
+			m = "yes"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", what, got, m)
+	}
+	for _, a := range r.API {
+		if a.Engine != "postgres" {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(a.Name, "GET /api/v1/orders/{id}"):
+			row("GET by id ≥ 60% of baseline req/s", fmt.Sprintf("%.0f%%", 100*a.Ratio), a.Ratio >= 0.6)
+			row("GET by id p99 ≤ 2× baseline p99", fmt.Sprintf("%.2f×", a.P99Ratio), a.P99Ratio <= 2)
+		case strings.HasPrefix(a.Name, "GET /api/v1/orders?"):
+			row(a.Name+" ≥ 60% of baseline", fmt.Sprintf("%.0f%%", 100*a.Ratio), a.Ratio >= 0.6)
+		case strings.HasPrefix(a.Name, "POST"):
+			row("create ≥ 50% of a bare insert", fmt.Sprintf("%.0f%%", 100*a.Ratio), a.Ratio >= 0.5)
+		}
+	}
+	for _, e := range r.Exports {
+		if e.Scope != "all orders" {
+			continue
+		}
+		switch e.Format {
+		case "csv":
+			row("CSV export ≥ 60% of COPY rows/s", fmt.Sprintf("%.0f%%", 100*e.Ratio), e.Ratio >= 0.6)
+			row("CSV export peak RSS ≤ 64 MiB", fmt.Sprintf("%.0f MiB (harness process)", e.PeakRSSMiB), e.PeakRSSMiB <= 64)
+		case "xlsx":
+			row("XLSX export ≥ 75,000 rows/s", fmt.Sprintf("%.0f rows/s", e.RowsPerSec), e.RowsPerSec >= 75_000)
+			row("XLSX export peak RSS ≤ 128 MiB", fmt.Sprintf("%.0f MiB (harness process)", e.PeakRSSMiB), e.PeakRSSMiB <= 128)
+		}
+	}
+	for _, j := range r.Jobs {
+		row("≥ 5,000 no-op jobs/s", fmt.Sprintf("%.0f jobs/s", j.JobsPerSec), j.JobsPerSec >= 5000)
+	}
+	for _, i := range r.Invoices {
+		row("≥ 200 PDFs/s", fmt.Sprintf("%.0f PDFs/s", i.PDFsPerSec), i.PDFsPerSec >= 200)
+	}
+	if pg, sq := r.apiRate("postgres"), r.apiRate("sqlite"); pg > 0 && sq > 0 {
+		row("embedded GET by id ≥ 40% of PostgreSQL mode", fmt.Sprintf("%.0f%%", 100*sq/pg), sq/pg >= 0.4)
+	}
+	for _, s := range r.Seed {
+		if s.Engine == "postgres" {
+			// 90 s for 1,000,000 orders on 2 cores, scaled to the run.
+			limit := 90 * float64(s.Orders) / 1_000_000
+			row("seed 1M orders < 90 s on 2 cores (scaled to this size)", fmt.Sprintf("%.1f s for %d (limit %.1f s)", s.Seconds, s.Orders, limit), s.Seconds < limit)
+		}
+	}
+	b.WriteString("\nPeak RSS here is the whole harness (the load generator and Ordo in one process), an upper bound of the worker's. The targets on idle RSS, start-up time and latency flat from 1k to 1M orders are not measured by the harness yet.\n")
+	return b.String()
+}

@@ -1,0 +1,50 @@
+package metrics
+
+import "time"
+
+// WebhookObserver records webhook delivery attempts; it satisfies
+// webhooks.Observer.
+type WebhookObserver struct{ m *Metrics }
+
+// Webhooks returns the observer to give the webhook service; nil when m
+// is nil.
+func (m *Metrics) Webhooks() *WebhookObserver {
+	if m == nil {
+		return nil
+	}
+	return &WebhookObserver{m}
+}
+
+// Attempt counts one attempt's outcome; latency is 0 when no request was
+// sent (the endpoint was disabled before the attempt).
+func (o *WebhookObserver) Attempt(outcome string, latency time.Duration) {
+	if o == nil {
+		return
+	}
+	o.m.webhookOutcomes.WithLabelValues(outcome).Inc()
+	if latency > 0 {
+		o.m.webhookLatency.Observe(latency.Seconds())
+	}
+}
+
+// ExportObserver records completed exports; it satisfies
+// exports.Observer.
+type ExportObserver struct{ m *Metrics }
+
+// Exports returns the observer to give the export service; nil when m is
+// nil.
+func (m *Metrics) Exports() *ExportObserver {
+	if m == nil {
+		return nil
+	}
+	return &ExportObserver{m}
+}
+
+// Completed counts the rows and time of a completed export.
+func (o *ExportObserver) Completed(format string, rows int64, took time.Duration) {
+	if o == nil {
+		return
+	}
+	o.m.exportRows.WithLabelValues(format).Add(float64(rows))
+	o.m.exportDuration.WithLabelValues(format).Observe(took.Seconds())
+}

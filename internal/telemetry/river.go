@@ -1,0 +1,102 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// JobMiddleware returns River worker middleware that runs each job
+// attempt in a consumer span named "job KIND" (with its kind, queue,
+// attempt and id), records its error or panic on the span, and reports
+// to t's error reporter the jobs that fail for the last time (River then
+// discards them). With neither tracing nor reporting on, it returns nil:
+// install nothing.
+func (t *Telemetry) JobMiddleware() rivertype.WorkerMiddleware {
+	tp := t.TracerProvider()
+	if tp == nil && !t.Reporting() {
+		return nil
+	}
+	m := &jobMiddleware{report: t.ReportError}
+	if tp != nil {
+		m.tracer = tracer(tp)
+	}
+	return m
+}
+
+type jobMiddleware struct {
+	river.MiddlewareDefaults
+	tracer trace.Tracer // nil: no spans
+	report func(context.Context, error)
+}
+
+// JobError is what a job that failed for the last time is reported as.
+type JobError struct {
+	Kind    string
+	ID      int64
+	Attempt int
+	Err     error
+}
+
+func (e *JobError) Error() string {
+	return fmt.Sprintf("job %s %d failed on its last attempt (%d): %v", e.Kind, e.ID, e.Attempt, e.Err)
+}
+
+func (e *JobError) Unwrap() error { return e.Err }
+
+func (m *jobMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) (err error) {
+	span := trace.SpanFromContext(ctx)
+	if m.tracer != nil {
+		ctx, span = m.tracer.Start(ctx, "job "+job.Kind, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
+			attribute.String("messaging.system", "river"),
+			attribute.String("messaging.operation.type", "process"),
+			attribute.String("messaging.destination.name", job.Queue),
+			attribute.String("job.kind", job.Kind),
+			attribute.String("job.queue", job.Queue),
+			attribute.Int("job.attempt", job.Attempt),
+			attribute.Int64("job.id", job.ID),
+		))
+	}
+	last := job.Attempt >= job.MaxAttempts
+	defer func() {
+		if p := recover(); p != nil {
+			// River recovers it and retries; note it, then let it go on.
+			perr := fmt.Errorf("panic: %v", p)
+			m.failed(ctx, span, job, last, perr)
+			span.End()
+			panic(p)
+		}
+		if err != nil {
+			m.failed(ctx, span, job, last, err)
+		}
+		span.End()
+	}()
+	return doInner(ctx)
+}
+
+// failed records err on the span and reports it when the job will not be
+// tried again. A snooze is not a failure; a cancellation is deliberate.
+func (m *jobMiddleware) failed(ctx context.Context, span trace.Span, job *rivertype.JobRow, last bool, err error) {
+	var snooze *rivertype.JobSnoozeError
+	if errors.As(err, &snooze) {
+		span.SetAttributes(attribute.Bool("job.snoozed", true))
+		return
+	}
+	span.RecordError(err)
+	span.SetStatus(codes.Error, err.Error())
+	var cancel *rivertype.JobCancelError
+	if errors.As(err, &cancel) {
+		span.SetAttributes(attribute.Bool("job.cancelled", true))
+		return
+	}
+	if last {
+		span.SetAttributes(attribute.Bool("job.discarded", true))
+		m.report(ctx, &JobError{Kind: job.Kind, ID: job.ID, Attempt: job.Attempt, Err: err})
+	}
+}
