@@ -38,11 +38,15 @@ func (b *balancer) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Body.Close()
 	}
 	var err error
-	for range 2 * len(b.backends) {
-		u := b.backends[int(b.next.Add(1))%len(b.backends)]
+	first := int(b.next.Add(1))
+	for i := range 2 * len(b.backends) {
+		u := b.backends[(first+i)%len(b.backends)]
 		out := r.Clone(r.Context())
 		out.URL.Scheme, out.URL.Host, out.Host = u.Scheme, u.Host, u.Host
 		out.Body = io.NopCloser(bytes.NewReader(body))
+		// Lets the transport resend on a keep-alive connection that the
+		// backend closed as it shut down.
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		var res *http.Response
 		if res, err = b.inner.RoundTrip(out); !errors.Is(err, syscall.ECONNREFUSED) {
 			return res, err

@@ -41,14 +41,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// freePort is a port for an ordo process; see testkit.FreePort for why it
+// stays free while the test restarts the process.
 func freePort(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return testkit.FreePort(t)
 }
 
 // process is a running ordo.

@@ -241,6 +241,13 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	}
 	start := time.Now()
 	lp := listParams(tenantID, e.Filters)
+	// The export holds the orders that existed when it was asked for:
+	// orders created while it runs would otherwise land in later batches
+	// and make the file disagree with its own count.
+	if lp.CreatedBefore == nil || lp.CreatedBefore.After(e.CreatedAt) {
+		asked := e.CreatedAt.Add(time.Microsecond)
+		lp.CreatedBefore = &asked
+	}
 	total, err := s.store.OrderCount(ctx, lp)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -58,14 +59,24 @@ func S3Server(t testing.TB) S3 {
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.
+//
+// The port is drawn from 20000-32767, below Linux's ephemeral range
+// (32768-60999) from which the kernel hands out port 0: a server that a
+// test stops and starts again on its port cannot lose it in between to a
+// listener or outgoing connection of a test running in parallel.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 1000 {
+		port := 20000 + rand.IntN(12768)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port in 20000-32767")
+	return 0
 }
 
 // findTool looks for a helper binary in the repository's .bin directory,
