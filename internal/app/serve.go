@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/web"
 )
 
@@ -35,35 +37,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer svc.close()
 
-	limits, err := svc.limits()
-	if err != nil {
-		return err
-	}
-	handler, err := web.New(web.Options{
-		Log:          log,
-		Version:      Version(),
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Checks:       svc.readinessChecks(),
-		Auth:         svc.auth,
-		Orders:       orders.New(svc.store, nil).WithBlobs(svc.blobs).WithCache(svc.dashboardCache(), log),
-		Attachments:  svc.attachments,
-		Exports:      svc.exports,
-		Invoices:     svc.invoices,
-		Webhooks:     svc.webhooks,
-		Blobs:        svc.blobs,
-		Signer:       svc.signer,
-		Store:        svc.store,
-		PubSub:       svc.pubsub,
-		Sessions:     svc.sessionManager(),
-		Limits:       limits,
-		TrustProxy:   cfg.TrustProxy,
-		HSTS:         strings.HasPrefix(svc.cfg.BaseURL, "https://"),
-		Metrics:      m,
-		MetricsToken: cfg.MetricsToken,
-		// Both nil when off.
-		TracerProvider: tel.TracerProvider(),
-		ReportError:    reporter(tel),
-	})
+	handler, err := svc.webHandler(m, tel)
 	if err != nil {
 		return err
 	}
@@ -199,4 +173,38 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// webHandler builds the web server on svc, with metrics and telemetry
+// when they are on (both may be nil).
+func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*web.Server, error) {
+	limits, err := svc.limits()
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Options{
+		Log:          svc.log,
+		Version:      Version(),
+		MaxBodyBytes: svc.cfg.MaxBodyBytes,
+		Checks:       svc.readinessChecks(),
+		Auth:         svc.auth,
+		Orders:       orders.New(svc.store, nil).WithBlobs(svc.blobs).WithCache(svc.dashboardCache(), svc.log),
+		Attachments:  svc.attachments,
+		Exports:      svc.exports,
+		Invoices:     svc.invoices,
+		Webhooks:     svc.webhooks,
+		Blobs:        svc.blobs,
+		Signer:       svc.signer,
+		Store:        svc.store,
+		PubSub:       svc.pubsub,
+		Sessions:     svc.sessionManager(),
+		Limits:       limits,
+		TrustProxy:   svc.cfg.TrustProxy,
+		HSTS:         strings.HasPrefix(svc.cfg.BaseURL, "https://"),
+		Metrics:      m,
+		MetricsToken: svc.cfg.MetricsToken,
+		// Both nil when off.
+		TracerProvider: tel.TracerProvider(),
+		ReportError:    reporter(tel),
+	})
 }
