@@ -58,16 +58,6 @@ func New(st store.Store, blobs blob.Store, cfg Config, log *slog.Logger) *Servic
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-func require(p auth.Principal, a account.Action) error {
-	if !p.InTenant() {
-		return apperr.NotFound("tenant")
-	}
-	if !p.Can(a) {
-		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
-	}
-	return nil
-}
-
 // PresignInput is what a client declares before uploading.
 type PresignInput struct {
 	Filename    string
@@ -91,7 +81,7 @@ func (s *Service) allowed(ct string) bool {
 // Presign records a pending attachment and signs its upload. Nothing is
 // signed for a size or type that is not allowed.
 func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput, m auth.Meta) (attachment.Attachment, blob.Upload, error) {
-	if err := require(p, account.ActAttachmentWrite); err != nil {
+	if err := p.Require(account.ActAttachmentWrite); err != nil {
 		return attachment.Attachment{}, blob.Upload{}, err
 	}
 	var v apperr.Validation
@@ -151,7 +141,7 @@ func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput
 // becomes uploaded (and attachment.uploaded); a mismatch deletes the
 // object and fails the attachment.
 func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) (attachment.Attachment, error) {
-	if err := require(p, account.ActAttachmentWrite); err != nil {
+	if err := p.Require(account.ActAttachmentWrite); err != nil {
 		return attachment.Attachment{}, err
 	}
 	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
@@ -203,7 +193,7 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 
 // Get returns an attachment and, once uploaded, a short-lived download URL.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (attachment.Attachment, string, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return attachment.Attachment{}, "", err
 	}
 	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
@@ -217,7 +207,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (atta
 
 // List lists a tenant's attachments, of one order if orderID is set.
 func (s *Service) List(ctx context.Context, p auth.Principal, orderID *uuid.UUID) ([]attachment.Attachment, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return nil, err
 	}
 	if orderID != nil {
@@ -231,7 +221,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal, orderID *uuid.UUID
 
 // Delete removes the row (with its audit entry) and then the object.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := require(p, account.ActAttachmentWrite); err != nil {
+	if err := p.Require(account.ActAttachmentWrite); err != nil {
 		return err
 	}
 	var a attachment.Attachment

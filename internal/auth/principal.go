@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 )
 
@@ -35,6 +36,19 @@ func (p Principal) InTenant() bool { return p.TenantID != uuid.Nil }
 // Can asks the permission table whether the principal may act.
 func (p Principal) Can(a account.Action) bool {
 	return p.InTenant() && account.Can(p.Role, a)
+}
+
+// Require is the permission check every tenant service starts with: not
+// found outside a tenant (another tenant's ids must look absent), forbidden
+// when the role may not perform a.
+func (p Principal) Require(a account.Action) error {
+	if !p.InTenant() {
+		return apperr.NotFound("tenant")
+	}
+	if !p.Can(a) {
+		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+	}
+	return nil
 }
 
 // ActorID is the id recorded in the audit log: the user's or the key's.

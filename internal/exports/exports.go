@@ -95,19 +95,9 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 // RegisterWorkers adds the export job's worker.
 func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
 
-func require(p auth.Principal, a account.Action) error {
-	if !p.InTenant() {
-		return apperr.NotFound("tenant")
-	}
-	if !p.Can(a) {
-		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
-	}
-	return nil
-}
-
 // Create records an export and its job in one transaction.
 func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format, filters export.Filters, m auth.Meta) (export.Export, error) {
-	if err := require(p, account.ActExportCreate); err != nil {
+	if err := p.Require(account.ActExportCreate); err != nil {
 		return export.Export{}, err
 	}
 	if f != export.FormatCSV && f != export.FormatXLSX && f != export.FormatPDF {
@@ -147,7 +137,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format,
 
 // Get returns an export and, when completed, a download URL.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (export.Export, string, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return export.Export{}, "", err
 	}
 	e, err := s.store.ExportGet(ctx, p.TenantID, id)
@@ -161,7 +151,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (expo
 
 // List lists the tenant's exports.
 func (s *Service) List(ctx context.Context, p auth.Principal) ([]export.Export, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return nil, err
 	}
 	return s.store.ExportList(ctx, p.TenantID, 100)
@@ -170,7 +160,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]export.Export, 
 // Delete cancels a queued or running export, or deletes a finished one
 // with its file.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := require(p, account.ActExportCreate); err != nil {
+	if err := p.Require(account.ActExportCreate); err != nil {
 		return err
 	}
 	e, err := s.store.ExportGet(ctx, p.TenantID, id)

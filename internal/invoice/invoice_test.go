@@ -10,8 +10,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,28 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/testkit"
 )
-
-// pdfText extracts a PDF's text with poppler's pdftotext, one form feed
-// after each page. Without pdftotext the test is skipped locally, but
-// fails in CI, where a silent skip would hide the whole suite.
-func pdfText(t testing.TB, pdf []byte) string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext (poppler-utils) is required in CI")
-		}
-		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
-	}
-	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "pdftotext: %s", stderr.String())
-	require.Empty(t, stderr.String(), "pdftotext complained about the PDF")
-	return string(out)
-}
 
 // pages counts the pages in pdftotext's output.
 func pages(text string) int { return strings.Count(text, "\f") }
@@ -249,7 +227,7 @@ func TestRender(t *testing.T) {
 			}
 			pdf := render(t, inv)
 			require.Equal(t, tt.wantLogo, bytes.Contains(pdf, []byte("/Subtype /Image")), "logo embedded")
-			text := pdfText(t, pdf)
+			text := testkit.PDFText(t, pdf)
 			flat := squash(text)
 			require.Equal(t, tt.wantPages, pages(text), "pages")
 			for _, w := range tt.want {
@@ -271,7 +249,7 @@ func TestRender(t *testing.T) {
 func TestRenderTableHeaderRepeats(t *testing.T) {
 	t.Parallel()
 	inv := fixture(120)
-	text := pdfText(t, render(t, inv))
+	text := testkit.PDFText(t, render(t, inv))
 	pageTexts := strings.Split(strings.TrimSuffix(text, "\f"), "\f")
 	require.Len(t, pageTexts, 7)
 	for i, pt := range pageTexts {

@@ -25,7 +25,7 @@ const MaxLogoBytes = 512 << 10
 
 // Branding returns the tenant's invoice branding.
 func (s *Service) Branding(ctx context.Context, p auth.Principal) (tenant.Branding, error) {
-	if err := require(p, account.ActTenantRead); err != nil {
+	if err := p.Require(account.ActTenantRead); err != nil {
 		return tenant.Branding{}, err
 	}
 	st, err := s.store.TenantSettings(ctx, p.TenantID)
@@ -35,7 +35,7 @@ func (s *Service) Branding(ctx context.Context, p auth.Principal) (tenant.Brandi
 // SetBranding saves the tenant's address, tax id, accent colour and
 // footer, keeping the logo.
 func (s *Service) SetBranding(ctx context.Context, p auth.Principal, b tenant.Branding, m auth.Meta) (tenant.Branding, error) {
-	if err := require(p, account.ActTenantUpdate); err != nil {
+	if err := p.Require(account.ActTenantUpdate); err != nil {
 		return b, err
 	}
 	if err := b.Normalize(); err != nil {
@@ -52,7 +52,7 @@ func (s *Service) SetBranding(ctx context.Context, p auth.Principal, b tenant.Br
 
 // SetLogo stores a PNG or JPEG logo for the tenant's invoices.
 func (s *Service) SetLogo(ctx context.Context, p auth.Principal, r io.Reader, m auth.Meta) (tenant.Branding, error) {
-	if err := require(p, account.ActTenantUpdate); err != nil {
+	if err := p.Require(account.ActTenantUpdate); err != nil {
 		return tenant.Branding{}, err
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxLogoBytes+1))
@@ -94,7 +94,7 @@ func (s *Service) SetLogo(ctx context.Context, p auth.Principal, r io.Reader, m 
 
 // DeleteLogo removes the tenant's logo.
 func (s *Service) DeleteLogo(ctx context.Context, p auth.Principal, m auth.Meta) (tenant.Branding, error) {
-	if err := require(p, account.ActTenantUpdate); err != nil {
+	if err := p.Require(account.ActTenantUpdate); err != nil {
 		return tenant.Branding{}, err
 	}
 	var out tenant.Branding

@@ -94,19 +94,9 @@ func Enqueue(ctx context.Context, tx store.Querier, tenantID, orderID uuid.UUID,
 	return r, nil
 }
 
-func require(p auth.Principal, a account.Action) error {
-	if !p.InTenant() {
-		return apperr.NotFound("tenant")
-	}
-	if !p.Can(a) {
-		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
-	}
-	return nil
-}
-
 // Request generates, or regenerates, an order's invoice.
 func (s *Service) Request(ctx context.Context, p auth.Principal, orderID uuid.UUID, m auth.Meta) (invoice.Record, error) {
-	if err := require(p, account.ActInvoiceCreate); err != nil {
+	if err := p.Require(account.ActInvoiceCreate); err != nil {
 		return invoice.Record{}, err
 	}
 	var r invoice.Record
@@ -134,7 +124,7 @@ func (s *Service) Request(ctx context.Context, p auth.Principal, orderID uuid.UU
 
 // Get returns an order's invoice and, when ready, a download URL.
 func (s *Service) Get(ctx context.Context, p auth.Principal, orderID uuid.UUID) (invoice.Record, string, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return invoice.Record{}, "", err
 	}
 	r, err := s.store.InvoiceGet(ctx, p.TenantID, orderID)

@@ -33,7 +33,7 @@ func dashboardKey(tenantID uuid.UUID, day time.Time) string {
 // last 7 and the last 30 days, the orders per day over 30 days, and the
 // newest orders. Cancelled orders are left out of every number.
 func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (order.Dashboard, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return order.Dashboard{}, err
 	}
 	stats, err := s.dashboardStats(ctx, p.TenantID, s.clock())

@@ -62,16 +62,6 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-func require(p auth.Principal, a account.Action) error {
-	if !p.InTenant() {
-		return apperr.NotFound("tenant")
-	}
-	if !p.Can(a) {
-		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
-	}
-	return nil
-}
-
 // record writes the audit entry and the event of a change inside tx.
 func record(ctx context.Context, tx store.Tx, p auth.Principal, m auth.Meta, now time.Time, o order.Order, action, eventType string, details any) error {
 	e, err := p.AuditEntry(m, now, o.TenantID, action, "order", o.ID.String(), details)
@@ -96,7 +86,7 @@ func record(ctx context.Context, tx store.Tx, p auth.Principal, m auth.Meta, now
 // second create with the same key (a retry after a crash, say) returns the
 // first order and replayed = true instead of making another.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, idemKey string, m auth.Meta) (o order.Order, replayed bool, err error) {
-	if err := require(p, account.ActOrderWrite); err != nil {
+	if err := p.Require(account.ActOrderWrite); err != nil {
 		return order.Order{}, false, err
 	}
 	o = in
@@ -150,7 +140,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, 
 
 // Get returns one order of the principal's tenant.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (order.Order, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return order.Order{}, err
 	}
 	return s.store.OrderGet(ctx, p.TenantID, id)
@@ -166,7 +156,7 @@ func (s *Service) History(ctx context.Context, p auth.Principal, id uuid.UUID) (
 
 // List returns a page and the cursor of the next page (nil at the end).
 func (s *Service) List(ctx context.Context, p auth.Principal, lp order.ListParams) ([]order.Order, *order.Cursor, error) {
-	if err := require(p, account.ActOrderRead); err != nil {
+	if err := p.Require(account.ActOrderRead); err != nil {
 		return nil, nil, err
 	}
 	lp.TenantID = p.TenantID
@@ -209,7 +199,7 @@ type Patch struct {
 // Update applies a patch. ifMatch, when given, must be the order's
 // current version (If-Match), or the update fails with 412.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, patch Patch, ifMatch *int64, m auth.Meta) (order.Order, error) {
-	if err := require(p, account.ActOrderWrite); err != nil {
+	if err := p.Require(account.ActOrderWrite); err != nil {
 		return order.Order{}, err
 	}
 	var o order.Order
@@ -332,7 +322,7 @@ func jsonEqual(a, b json.RawMessage) bool {
 
 // Transition moves an order along the status machine.
 func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID, to order.Status, ifMatch *int64, m auth.Meta) (order.Order, error) {
-	if err := require(p, account.ActOrderWrite); err != nil {
+	if err := p.Require(account.ActOrderWrite); err != nil {
 		return order.Order{}, err
 	}
 	if !to.Valid() {
@@ -379,7 +369,7 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID
 // Delete removes an order and its attachments; the audit entry keeps a
 // snapshot of the order. Attachment files go after the commit.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := require(p, account.ActOrderDelete); err != nil {
+	if err := p.Require(account.ActOrderDelete); err != nil {
 		return err
 	}
 	var keys []string

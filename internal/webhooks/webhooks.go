@@ -134,16 +134,6 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-func require(p auth.Principal, a account.Action) error {
-	if !p.InTenant() {
-		return apperr.NotFound("tenant")
-	}
-	if !p.Can(a) {
-		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
-	}
-	return nil
-}
-
 func audit(ctx context.Context, tx store.Querier, p auth.Principal, m auth.Meta, at time.Time, action, entity string, id uuid.UUID, details map[string]any) error {
 	var d any
 	if details != nil {
@@ -211,7 +201,7 @@ func (s *Service) apply(ctx context.Context, e *webhook.Endpoint, in Input) erro
 // Create adds an endpoint. The returned endpoint carries its secret, which
 // is shown only now and when rotated.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in Input, m auth.Meta) (webhook.Endpoint, error) {
-	if err := require(p, account.ActWebhookManage); err != nil {
+	if err := p.Require(account.ActWebhookManage); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	if in.URL == nil {
@@ -245,7 +235,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input, m auth
 
 // Get returns an endpoint.
 func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (webhook.Endpoint, error) {
-	if err := require(p, account.ActWebhookRead); err != nil {
+	if err := p.Require(account.ActWebhookRead); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	return s.store.WebhookEndpointGet(ctx, p.TenantID, id)
@@ -253,7 +243,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (webh
 
 // List lists the tenant's endpoints.
 func (s *Service) List(ctx context.Context, p auth.Principal) ([]webhook.Endpoint, error) {
-	if err := require(p, account.ActWebhookRead); err != nil {
+	if err := p.Require(account.ActWebhookRead); err != nil {
 		return nil, err
 	}
 	return s.store.WebhookEndpointList(ctx, p.TenantID, false)
@@ -261,7 +251,7 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]webhook.Endpoin
 
 // Update edits an endpoint.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, in Input, m auth.Meta) (webhook.Endpoint, error) {
-	if err := require(p, account.ActWebhookManage); err != nil {
+	if err := p.Require(account.ActWebhookManage); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	var e webhook.Endpoint
@@ -285,7 +275,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, in
 
 // Delete removes an endpoint with its deliveries.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := require(p, account.ActWebhookManage); err != nil {
+	if err := p.Require(account.ActWebhookManage); err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {
@@ -299,7 +289,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 // RotateSecret gives the endpoint a new secret; the old one keeps signing
 // alongside for 24 hours.
 func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) (webhook.Endpoint, error) {
-	if err := require(p, account.ActWebhookManage); err != nil {
+	if err := p.Require(account.ActWebhookManage); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	secret, err := webhook.NewSecret()
@@ -333,7 +323,7 @@ type DeliveryPage struct {
 
 // Deliveries lists an endpoint's deliveries, newest first.
 func (s *Service) Deliveries(ctx context.Context, p auth.Principal, f webhook.DeliveryFilter) (DeliveryPage, error) {
-	if err := require(p, account.ActWebhookRead); err != nil {
+	if err := p.Require(account.ActWebhookRead); err != nil {
 		return DeliveryPage{}, err
 	}
 	if _, err := s.store.WebhookEndpointGet(ctx, p.TenantID, f.EndpointID); err != nil {
@@ -378,7 +368,7 @@ func requeue(ctx context.Context, tx store.Querier, d webhook.Delivery, at time.
 
 // Replay sends one delivery again, whatever its outcome was.
 func (s *Service) Replay(ctx context.Context, p auth.Principal, endpointID, deliveryID uuid.UUID, m auth.Meta) (webhook.Delivery, error) {
-	if err := require(p, account.ActWebhookManage); err != nil {
+	if err := p.Require(account.ActWebhookManage); err != nil {
 		return webhook.Delivery{}, err
 	}
 	var d webhook.Delivery
@@ -405,7 +395,7 @@ func (s *Service) Replay(ctx context.Context, p auth.Principal, endpointID, deli
 // ReplayFailed sends again every failed delivery of the endpoint created
 // since the given time, up to 1,000, and reports how many.
 func (s *Service) ReplayFailed(ctx context.Context, p auth.Principal, endpointID uuid.UUID, since time.Time, m auth.Meta) (int, error) {
-	if err := require(p, account.ActWebhookManage); err != nil {
+	if err := p.Require(account.ActWebhookManage); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -432,7 +422,7 @@ func (s *Service) ReplayFailed(ctx context.Context, p auth.Principal, endpointID
 
 // SendTest delivers a webhook.test event to one endpoint.
 func (s *Service) SendTest(ctx context.Context, p auth.Principal, endpointID uuid.UUID, m auth.Meta) (webhook.Delivery, error) {
-	if err := require(p, account.ActWebhookManage); err != nil {
+	if err := p.Require(account.ActWebhookManage); err != nil {
 		return webhook.Delivery{}, err
 	}
 	var d webhook.Delivery
