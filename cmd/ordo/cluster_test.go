@@ -258,9 +258,24 @@ func TestCluster(t *testing.T) {
 	if lc.ok.Load() < 20 {
 		t.Fatalf("only %d orders were created; the load was too light to tell", lc.ok.Load())
 	}
-	if dups := hooks.waitAll(t, lc.orderIDs, 60*time.Second); dups != 0 {
-		t.Fatalf("%d webhook deliveries ran twice without any crash", dups)
+	// At least 1,000 jobs (a webhook delivery per order), each run once
+	// across the two workers.
+	var top sync.WaitGroup
+	for range 8 {
+		top.Go(func() {
+			for lc.ok.Load() < 1000 && lc.failures.Load() == 0 {
+				lc.createOrder()
+			}
+		})
 	}
+	top.Wait()
+	if lc.failures.Load() != 0 {
+		t.Fatalf("%d requests failed: %v", lc.failures.Load(), lc.errs[:min(len(lc.errs), 5)])
+	}
+	if dups := hooks.waitAll(t, lc.orderIDs, 90*time.Second); dups != 0 {
+		t.Fatalf("%d of %d webhook deliveries ran twice without any crash", dups, len(lc.orderIDs))
+	}
+	t.Logf("%d delivery jobs ran exactly once across the workers", len(lc.orderIDs))
 
 	// Phase 2: a worker killed mid-flight loses nothing.
 	phase1 := len(lc.orderIDs)
