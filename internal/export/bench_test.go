@@ -76,3 +76,29 @@ func BenchmarkCSVWriteOrder(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkXLSXWriteOrder is one order's rows (one on Orders, three on
+// Items), without the file's set-up and end.
+func BenchmarkXLSXWriteOrder(b *testing.B) {
+	b.Setenv("TMPDIR", b.TempDir())
+	os := benchOrders(100)
+	w, err := NewWriter(FormatXLSX, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		o := os[i%len(os)]
+		o.Number = int64(i + 1)
+		if err := w.WriteOrder(o); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(4*i)/b.Elapsed().Seconds(), "rows/s")
+	b.StopTimer()
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+}

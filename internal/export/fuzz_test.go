@@ -108,7 +108,8 @@ func isNumberCell(s string) bool {
 }
 
 // FuzzXLSXCells: whatever a customer field holds, the XLSX opens and the
-// cells read back as the text written, as text (never a formula).
+// cells read back as the text written, as text (never a formula), with
+// excelize and with the independent reader of xlsx_test.go.
 func FuzzXLSXCells(f *testing.F) {
 	for _, s := range []string{
 		"Zoë", `=HYPERLINK("http://evil","x")`, "<b>&amp;</b>", "]]>", "\x01\x08\x0b", "\ufffe\uffff", "_x0041_", "a\r\nb",
@@ -164,6 +165,15 @@ func FuzzXLSXCells(f *testing.F) {
 		for _, ref := range []string{"D2", "E2"} {
 			if fm, err := x.GetCellFormula("Orders", ref); err != nil || fm != "" {
 				t.Fatalf("%s has formula %q (%v)", ref, fm, err)
+			}
+		}
+		// The independent reader (archive/zip and encoding/xml) agrees.
+		ind := readXLSX(t, buf.Bytes())
+		for _, c := range []struct{ sheet, ref, want string }{
+			{"Orders", "D2", name}, {"Orders", "E2", email}, {"Items", "B2", item}, {"Items", "C2", item + "x"}, {"Items", "C3", name},
+		} {
+			if got := ind.cell(t, c.sheet, c.ref).text(t); got != xmlSafe(c.want) {
+				t.Fatalf("independent reader: %s!%s = %q, want %q", c.sheet, c.ref, got, xmlSafe(c.want))
 			}
 		}
 	})

@@ -106,6 +106,17 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format,
 	if filters.Status != "" && !filters.Status.Valid() {
 		return export.Export{}, apperr.Invalid("status", "must be pending, processing, shipped, delivered or cancelled")
 	}
+	if f == export.FormatXLSX {
+		// One row per order on the Orders sheet: more than a sheet holds
+		// is known now. (Items are counted as they are written.)
+		n, err := s.store.OrderCount(ctx, listParams(p.TenantID, filters))
+		if err != nil {
+			return export.Export{}, err
+		}
+		if n > export.XLSXMaxRows {
+			return export.Export{}, apperr.Invalid("format", fmt.Sprintf("an XLSX sheet holds at most %d rows and these filters select %d orders: choose csv, or narrow the filters", export.XLSXMaxRows, n))
+		}
+	}
 	if f == export.FormatPDF {
 		// A PDF is laid out in memory; large sets belong in CSV or XLSX.
 		n, err := s.store.OrderCount(ctx, listParams(p.TenantID, filters))
@@ -274,6 +285,12 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if errors.Is(err, errCancelled) {
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
 		return nil
+	}
+	if errors.Is(err, export.ErrTooManyRows) {
+		// Retrying cannot make it fit: fail for good, saying what to do.
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
+		e.Status, e.Error = export.StatusFailed, "more rows than a spreadsheet sheet holds (1,048,575): export as CSV, or narrow the filters"
+		return s.progress(context.WithoutCancel(ctx), e, EventProgress)
 	}
 	if err != nil {
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
