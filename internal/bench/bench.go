@@ -66,12 +66,15 @@ type Options struct {
 	AdminURL    string
 	RedisURL    string
 	Keep        bool
-	Skip        map[string]bool // "api", "exports", "jobs", "invoices"
+	Skip        map[string]bool // "api", "exports", "jobs", "invoices", "footprint"
 	Jobs        int
 	JobWorkers  int
-	Command     string // recorded in the report
-	Log         *slog.Logger
-	Progress    io.Writer // progress bars; nil for none
+	// OrdoBinary is the binary whose footprint is measured; empty for one
+	// built from source with CGO_ENABLED=0, or the running executable.
+	OrdoBinary string
+	Command    string // recorded in the report
+	Log        *slog.Logger
+	Progress   io.Writer // progress bars; nil for none
 }
 
 // DefaultOptions are the defaults: 1,000,000 orders, 64 clients.
@@ -110,6 +113,13 @@ func Run(ctx context.Context, o Options, open OpenFunc) (*Report, error) {
 		if err != nil {
 			return rep, err
 		}
+	}
+	if !o.Skip["footprint"] {
+		res, err := benchFootprint(ctx, o, o.OrdoBinary)
+		if err != nil {
+			return rep, fmt.Errorf("footprint: %w", err)
+		}
+		rep.Footprint = &res
 	}
 	return rep, nil
 }

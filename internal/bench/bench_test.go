@@ -29,7 +29,7 @@ func TestHarness(t *testing.T) {
 
 	var stdout, stderr bytes.Buffer
 	err := bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "2", "-orders", "200",
-		"-c", "4", "-d", "200ms", "-rounds", "1", "-jobs", "200", "-job-workers", "50", "-json", jsonPath, "-md", mdPath},
+		"-c", "4", "-d", "200ms", "-rounds", "1", "-jobs", "200", "-job-workers", "50", "-skip", "footprint", "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 

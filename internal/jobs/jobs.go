@@ -50,6 +50,16 @@ func Workers(d Deps) *river.Workers {
 	return w
 }
 
+// FetchCooldown is the least time between two fetches of jobs from one
+// queue. River takes at most as many jobs per fetch as the queue has free
+// workers, so a queue of W workers works at most W/FetchCooldown jobs/s:
+// River's default of 100 ms capped 100 workers near 1,000 no-op jobs/s;
+// 10 ms lifts that to about 10,000 (measured 8,400 with `ordo bench`, 5 ms
+// gave 10,000). A shorter cooldown costs fetch queries only while jobs
+// are waiting; an idle queue is woken by notifications and
+// FetchPollInterval as before.
+const FetchCooldown = 10 * time.Millisecond
+
 // Config returns the River configuration for a process that works jobs.
 // concurrency maps each queue name to its number of workers.
 func Config(d Deps, concurrency map[string]int) *river.Config {
@@ -67,12 +77,8 @@ func Config(d Deps, concurrency map[string]int) *river.Config {
 		Logger:  d.Log,
 		// A job that outlives this is cancelled and retried; long exports
 		// set their own timeout.
-		JobTimeout: min(5*time.Minute, rescue),
-		// River takes at most as many jobs as it has free workers per
-		// fetch, and fetches at most once per cooldown (100 ms by default),
-		// which caps a queue near 10 jobs/s per worker; a shorter cooldown
-		// lifts that cap and only costs queries while jobs are waiting.
-		FetchCooldown: 20 * time.Millisecond,
+		JobTimeout:    min(5*time.Minute, rescue),
+		FetchCooldown: FetchCooldown,
 		// Jobs left running by a crashed process go back to the queue,
 		// once both this and their kind's timeout have passed (so a live
 		// export is never run twice).
