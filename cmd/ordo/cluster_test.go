@@ -24,7 +24,9 @@ import (
 
 // balancer is a tiny round-robin reverse proxy, as a load balancer in
 // front of the serve processes: a refused connection (a server
-// restarting) is retried on the next server; nothing else is retried.
+// restarting) is retried on the next server, and so is a connection
+// closed without an answer when the request is safe to resend (it carries
+// an Idempotency-Key), as Envoy and Traefik retry idempotent requests.
 type balancer struct {
 	backends []*url.URL
 	next     atomic.Int64
@@ -48,7 +50,9 @@ func (b *balancer) RoundTrip(r *http.Request) (*http.Response, error) {
 		// backend closed as it shut down.
 		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		var res *http.Response
-		if res, err = b.inner.RoundTrip(out); !errors.Is(err, syscall.ECONNREFUSED) {
+		res, err = b.inner.RoundTrip(out)
+		closed := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+		if !errors.Is(err, syscall.ECONNREFUSED) && !(closed && r.Header.Get("Idempotency-Key") != "") {
 			return res, err
 		}
 	}
@@ -199,7 +203,7 @@ func TestCluster(t *testing.T) {
 		"ORDO_SECRET=" + strings.Repeat("c", 40), "ORDO_LOG_LEVEL=warn",
 		"ORDO_API_RATE_PER_MINUTE=1000000", "ORDO_API_RATE_BURST=100000",
 		"ORDO_WEBHOOKS_ALLOW_PRIVATE=true", "ORDO_WEBHOOK_RETRY_SCHEDULE=200ms,500ms,1s",
-		"ORDO_JOB_RESCUE_AFTER=2s",
+		"ORDO_JOB_RESCUE_AFTER=2s", "ORDO_SHUTDOWN_DRAIN=1s",
 	}
 	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
 		t.Fatalf("migrate: %s", errOut)

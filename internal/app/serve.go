@@ -90,6 +90,16 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	case <-ctx.Done():
 	}
 
+	// From now on every response closes its connection, so that clients
+	// open a new one (to another instance) instead of reusing one that
+	// Shutdown would close under them; /readyz fails during the drain so
+	// that the load balancer stops sending.
+	srv.SetKeepAlivesEnabled(false)
+	if cfg.ShutdownDrain > 0 && serveErr == nil {
+		svc.draining.Store(true)
+		log.Info("draining", "for", cfg.ShutdownDrain.String())
+		time.Sleep(cfg.ShutdownDrain)
+	}
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()

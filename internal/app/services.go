@@ -39,6 +39,9 @@ import (
 
 // services are the adapters one process uses, opened for its mode.
 type services struct {
+	// draining is set once serve has been told to stop: /readyz fails.
+	draining atomic.Bool
+
 	cfg    config.Config
 	log    *slog.Logger
 	store  store.Store
@@ -272,6 +275,12 @@ func (s *services) close() {
 func (s *services) readinessChecks() []web.Check {
 	var schemaCurrent atomic.Bool
 	checks := []web.Check{
+		{Name: "shutting-down", Func: func(context.Context) error {
+			if s.draining.Load() {
+				return errors.New("shutting down")
+			}
+			return nil
+		}},
 		{Name: "database", Func: s.store.Ping},
 		{Name: "migrations", Func: func(ctx context.Context) error {
 			// Once current, a running process's schema stays current:

@@ -61,6 +61,10 @@ type Config struct {
 	// ShutdownTimeout bounds graceful shutdown: in-flight requests and
 	// running jobs get this long to finish.
 	ShutdownTimeout time.Duration
+	// ShutdownDrain is how long a serve process keeps answering after
+	// SIGTERM, unready and closing connections after each response, so
+	// that a load balancer moves traffic away before it stops listening.
+	ShutdownDrain time.Duration
 	// MaxBodyBytes caps request bodies (uploads go straight to object
 	// storage, not through Ordo).
 	MaxBodyBytes int64
@@ -420,6 +424,13 @@ func Load(getenv func(string) string) (Config, error) {
 			fail("ORDO_LOG_LEVEL", "must be debug, info, warn or error, got %q", v)
 		}
 	}
+	if v := get("ORDO_SHUTDOWN_DRAIN"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > time.Minute {
+			fail("ORDO_SHUTDOWN_DRAIN", "must be a duration from 0s to 1m such as 5s, got %q", v)
+		}
+		c.ShutdownDrain = d
+	}
 	if v := get("ORDO_SHUTDOWN_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -570,6 +581,7 @@ func (c Config) Masked() [][2]string {
 		{"ORDO_ENV", c.Env},
 		{"ORDO_LOG_LEVEL", c.LogLevel},
 		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
+		{"ORDO_SHUTDOWN_DRAIN", c.ShutdownDrain.String()},
 	}
 	for _, q := range QueueNames() {
 		out = append(out, [2]string{"ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY", strconv.Itoa(c.Concurrency[q])})
