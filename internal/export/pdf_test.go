@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,28 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/testkit"
 )
-
-// pdfText extracts a PDF's text with poppler's pdftotext, one form feed
-// after each page. Without pdftotext the test is skipped locally, but
-// fails in CI, where a silent skip would hide the whole suite.
-func pdfText(t testing.TB, pdf []byte) string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pdftotext (poppler-utils) is required in CI")
-		}
-		t.Skip("pdftotext not installed (apt-get install poppler-utils)")
-	}
-	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	require.NoError(t, err, "pdftotext: %s", stderr.String())
-	require.Empty(t, stderr.String(), "pdftotext complained about the PDF")
-	return string(out)
-}
 
 func renderPDF(t testing.TB, h ReportHeader, orders []order.Order) []byte {
 	t.Helper()
@@ -63,7 +41,7 @@ func TestPDFWriter(t *testing.T) {
 	t.Parallel()
 	orders := fixture()
 	orders[0].CustomerName = "Ærøskøbing Ψυχή Дмитрий"
-	text := pdfText(t, renderPDF(t, reportHeader(), orders))
+	text := testkit.PDFText(t, renderPDF(t, reportHeader(), orders))
 	flat := strings.Join(strings.Fields(text), " ")
 	require.Equal(t, 1, strings.Count(text, "\f"), "one page")
 	for _, want := range []string{
@@ -96,14 +74,14 @@ func TestPDFWriterEmpty(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			text := pdfText(t, tt.data(t))
+			text := testkit.PDFText(t, tt.data(t))
 			require.Equal(t, 1, strings.Count(text, "\f"), "one page")
 			require.Contains(t, text, "No orders match these filters.")
 			require.Contains(t, text, "Number", "the table header")
 			require.Contains(t, text, "Page 1 of 1")
 		})
 	}
-	text := pdfText(t, render(t, FormatPDF, nil))
+	text := testkit.PDFText(t, render(t, FormatPDF, nil))
 	require.Contains(t, text, "Filters: all orders")
 }
 
@@ -123,7 +101,7 @@ func manyOrders(n int) []order.Order {
 func TestPDFWriterPages(t *testing.T) {
 	t.Parallel()
 	orders := manyOrders(300)
-	text := pdfText(t, renderPDF(t, reportHeader(), orders))
+	text := testkit.PDFText(t, renderPDF(t, reportHeader(), orders))
 	pages := strings.Split(strings.TrimSuffix(text, "\f"), "\f")
 	require.Greater(t, len(pages), 5)
 	require.Contains(t, text, "Page 2 of "+fmt.Sprint(len(pages)))
