@@ -88,8 +88,10 @@ func SanitizeFilename(name string) string {
 			b.WriteRune(r)
 		}
 	}
+	// Dropping a character can bring combining marks together, which NFC
+	// then reorders: normalise again so that a second pass changes nothing.
 	// Dots and spaces may alternate (".  .x"): trim both together.
-	name = strings.TrimSpace(strings.TrimLeft(b.String(), ". "))
+	name = strings.TrimSpace(strings.TrimLeft(norm.NFC.String(b.String()), ". "))
 	if len(name) > MaxFilename {
 		ext := path.Ext(name)
 		if len(ext) > 20 || !utf8.ValidString(ext) {
@@ -99,7 +101,8 @@ func SanitizeFilename(name string) string {
 		for !utf8.ValidString(stem) {
 			stem = stem[:len(stem)-1]
 		}
-		name = stem + ext
+		// The cut may end on a space, which a second pass would trim.
+		name = strings.TrimRight(stem, " ") + ext
 	}
 	if name == "" || name == "." || name == ".." {
 		return "file"
