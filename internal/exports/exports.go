@@ -106,25 +106,25 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format,
 	if filters.Status != "" && !filters.Status.Valid() {
 		return export.Export{}, apperr.Invalid("status", "must be pending, processing, shipped, delivered or cancelled")
 	}
-	if f == export.FormatXLSX {
-		// One row per order on the Orders sheet: more than a sheet holds
-		// is known now. (Items are counted as they are written.)
-		n, err := s.store.OrderCount(ctx, listParams(p.TenantID, filters))
-		if err != nil {
-			return export.Export{}, err
-		}
-		if n > export.XLSXMaxRows {
-			return export.Export{}, apperr.Invalid("format", fmt.Sprintf("an XLSX sheet holds at most %d rows and these filters select %d orders: choose csv, or narrow the filters", export.XLSXMaxRows, n))
-		}
+	// Formats with a size limit are checked against the count now, so
+	// that the user hears at once rather than from a failed export.
+	limits := map[export.Format]struct {
+		max  int64
+		hint string
+	}{
+		// One row per order on the Orders sheet (items are counted as
+		// they are written).
+		export.FormatXLSX: {export.XLSXMaxRows, "an XLSX sheet holds at most %d rows and these filters select %d orders: choose csv, or narrow the filters"},
+		// A PDF is laid out in memory.
+		export.FormatPDF: {export.PDFMaxOrders, "a PDF export holds at most %d orders and these filters select %d: choose csv or xlsx, or narrow the filters"},
 	}
-	if f == export.FormatPDF {
-		// A PDF is laid out in memory; large sets belong in CSV or XLSX.
+	if lim, ok := limits[f]; ok {
 		n, err := s.store.OrderCount(ctx, listParams(p.TenantID, filters))
 		if err != nil {
 			return export.Export{}, err
 		}
-		if n > export.PDFMaxOrders {
-			return export.Export{}, apperr.Invalid("format", fmt.Sprintf("a PDF export holds at most %d orders and these filters select %d: choose csv or xlsx, or narrow the filters", export.PDFMaxOrders, n))
+		if n > lim.max {
+			return export.Export{}, apperr.Invalid("format", fmt.Sprintf(lim.hint, lim.max, n))
 		}
 	}
 	n := now()

@@ -202,7 +202,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/tenants", s.requireLogin(s.uiTenants))
 	mux.HandleFunc("POST /app/tenants", s.requireLogin(s.uiTenantCreate))
 	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.uiTenantSwitch))
-	mux.HandleFunc("GET /app/settings", s.requireLogin(s.uiSettingsPage))
+	mux.HandleFunc("GET /app/settings", s.requireLogin(s.uiSettings))
 	mux.HandleFunc("POST /app/settings", s.requireLogin(s.uiSettingsSave))
 	mux.HandleFunc("GET /app/members", s.requireLogin(s.uiMembers))
 	mux.HandleFunc("POST /app/members/{id}/role", s.requireLogin(s.uiMemberRole))

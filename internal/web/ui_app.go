@@ -181,29 +181,9 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/app")
 }
 
-func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request) {
-	p := mustPrincipal(r)
-	t, err := s.auth.CurrentTenant(r.Context(), p)
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	if !p.Can(account.ActTenantUpdate) {
-		s.uiError(w, r, apperr.Forbidden("your role (%s) may not change tenant settings", p.Role))
-		return
-	}
-	files, bytes, err := s.store.AttachmentUsage(r.Context(), p.TenantID)
-	if err != nil {
-		s.uiError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "settings", view{Title: "Settings", Form: map[string]string{"name": t.Name},
-		Data: map[string]int64{"files": files, "bytes": bytes}})
-}
-
 func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.auth.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
-		s.formError(w, r, "settings", view{Title: "Settings", Form: formValues(r, "name")}, err)
+		s.settingsFormError(w, r, err, "name")
 		return
 	}
 	s.flash(r, "Saved.")

@@ -59,22 +59,22 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 	if err != nil {
 		return view{}, err
 	}
+	v := view{Title: "Settings", Form: map[string]string{"name": t.Name}, Data: map[string]any{"files": files, "bytes": size}}
+	if s.invoices == nil {
+		return v, nil // no invoices, no branding
+	}
 	b, err := s.invoices.Branding(r.Context(), p)
 	if err != nil {
 		return view{}, err
 	}
-	return view{Title: "Settings",
-		Form: map[string]string{"name": t.Name, "address": b.Address, "tax_id": b.TaxID, "accent_color": b.AccentColor, "footer": b.Footer},
-		Data: map[string]any{"files": files, "bytes": size, "branding": true, "logo": b.LogoKey != "", "logo_type": strings.ToUpper(b.LogoType)}}, nil
+	v.Form["address"], v.Form["tax_id"], v.Form["accent_color"], v.Form["footer"] = b.Address, b.TaxID, b.AccentColor, b.Footer
+	data := v.Data.(map[string]any)
+	data["branding"], data["logo"], data["logo_type"] = true, b.LogoKey != "", strings.ToUpper(b.LogoType)
+	return v, nil
 }
 
-// uiSettingsPage shows the settings with the invoice branding; without an
-// invoice service it is the plain settings page.
-func (s *Server) uiSettingsPage(w http.ResponseWriter, r *http.Request) {
-	if s.invoices == nil {
-		s.uiSettings(w, r)
-		return
-	}
+// uiSettings shows the settings page.
+func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request) {
 	v, err := s.settingsView(r)
 	if err != nil {
 		s.uiError(w, r, err)

@@ -45,19 +45,7 @@ func testFailedJobs(t *testing.T, s store.Store) {
 	b, err := s.JobInsert(ctx, failingArgs{TenantID: tenantB}, nil)
 	require.NoError(t, err)
 
-	runner, err := s.JobRunner(&river.Config{
-		Queues:            map[string]river.QueueConfig{"storetest_failing": {MaxWorkers: 2}},
-		Workers:           workers,
-		FetchCooldown:     20 * time.Millisecond,
-		FetchPollInterval: 50 * time.Millisecond,
-	})
-	require.NoError(t, err)
-	require.NoError(t, runner.Start(ctx))
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = runner.Stop(stopCtx)
-	})
+	startRunner(t, s, "storetest_failing", workers)
 
 	var listA []*rivertype.JobRow
 	require.Eventually(t, func() bool {
@@ -97,4 +85,22 @@ func testFailedJobs(t *testing.T, s store.Store) {
 	// A job that is not failed cannot be retried.
 	_, err = s.JobRetry(ctx, &tenantA, a.Job.ID)
 	requireKind(t, err, apperr.ErrConflict)
+}
+
+// startRunner works queue with workers until the test ends.
+func startRunner(t *testing.T, s store.Store, queue string, workers *river.Workers) {
+	t.Helper()
+	runner, err := s.JobRunner(&river.Config{
+		Queues:            map[string]river.QueueConfig{queue: {MaxWorkers: 2}},
+		Workers:           workers,
+		FetchCooldown:     20 * time.Millisecond,
+		FetchPollInterval: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	require.NoError(t, runner.Start(context.Background()))
+	t.Cleanup(func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = runner.Stop(stopCtx)
+	})
 }

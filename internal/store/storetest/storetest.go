@@ -360,19 +360,7 @@ func testJobs(t *testing.T, s store.Store) {
 	_, err = s.JobInsert(ctx, probeArgs{Token: plainToken}, nil)
 	require.NoError(t, err)
 
-	runner, err := s.JobRunner(&river.Config{
-		Queues:            map[string]river.QueueConfig{"storetest": {MaxWorkers: 2}},
-		Workers:           workers,
-		FetchCooldown:     20 * time.Millisecond,
-		FetchPollInterval: 50 * time.Millisecond,
-	})
-	require.NoError(t, err)
-	require.NoError(t, runner.Start(ctx))
-	t.Cleanup(func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = runner.Stop(stopCtx)
-	})
+	startRunner(t, s, "storetest", workers)
 
 	seen := map[string]int{}
 	deadline := time.After(20 * time.Second)
