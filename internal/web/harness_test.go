@@ -141,6 +141,8 @@ type appOpts struct {
 	s3             bool // attachments on a versitygw S3 server instead of local disk
 	// strictWebhooks refuses private webhook targets, as production does.
 	strictWebhooks bool
+	// webhookTimeout replaces the 2 s delivery timeout.
+	webhookTimeout time.Duration
 }
 
 // newAppOpts starts the API.
@@ -214,8 +216,12 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	inv := invoices.New(st, blobs, log)
 	inv.RegisterWorkers(cfg.Workers)
 	// Short retries so that tests see a whole schedule in seconds.
+	hookTimeout := 2 * time.Second
+	if o.webhookTimeout > 0 {
+		hookTimeout = o.webhookTimeout
+	}
 	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
-		Schedule: []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, Timeout: 2 * time.Second})
+		Schedule: []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
 	require.NoError(t, err)

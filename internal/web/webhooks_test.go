@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -288,14 +289,27 @@ func TestWebhookSSRF(t *testing.T) {
 }
 
 // One slow endpoint cannot hold up other tenants' deliveries: requests to
-// one endpoint are bounded, so the queue's other workers stay free.
+// one endpoint are bounded, so the queue's other workers stay free. The slow
+// endpoint holds every request until the fast one has been served, so the
+// test does not depend on timing: without the bound, tenant B's delivery
+// would wait behind tenant A's and never arrive.
 func TestWebhookFairness(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, backends[0], nil)
+	a := newAppOpts(t, backends[0], appOpts{webhookTimeout: 15 * time.Second})
+	release := make(chan struct{})
+	var started, finished atomic.Int32
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(1800 * time.Millisecond) // under the harness's 2 s timeout
+		started.Add(1)
+		defer finished.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
 	}))
 	t.Cleanup(slow.Close)
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // runs before slow.Close, which waits for handlers
 	fast := newReceiver(t)
 
 	ownerA, _, _ := a.signup(t, uniqueEmail("slow"))
@@ -305,12 +319,14 @@ func TestWebhookFairness(t *testing.T) {
 	}
 	ownerB, _, _ := a.signup(t, uniqueEmail("fast"))
 	ownerB.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": fast.srv.URL}).must(t, 201)
-	time.Sleep(200 * time.Millisecond) // let the slow deliveries take the workers
-	sent := time.Now()
+	// Let the slow deliveries take what workers they can.
+	require.Eventually(t, func() bool { return started.Load() >= 1 }, 10*time.Second, 10*time.Millisecond)
 	ownerB.do("POST", "/api/v1/orders", orderBody("Fast F")).must(t, 201)
-	require.Eventually(t, func() bool { return len(fast.got()) == 1 }, 10*time.Second, 10*time.Millisecond)
-	took := fast.got()[0].at.Sub(sent)
-	require.Less(t, took, time.Second, "tenant B's delivery waited %s behind tenant A's slow endpoint", took)
+	require.Eventually(t, func() bool { return len(fast.got()) == 1 }, 15*time.Second, 10*time.Millisecond,
+		"tenant B's delivery is stuck behind tenant A's slow endpoint")
+	require.Zero(t, finished.Load(), "a slow request ended before tenant B was served")
+	require.LessOrEqual(t, started.Load(), int32(2), "more than the per-endpoint limit of requests reached the slow endpoint at once")
+	unblock()
 }
 
 // An endpoint that has failed for 5 days is disabled by its next failure.
