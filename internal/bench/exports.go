@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ordo/ordo/internal/export"
+	"github.com/ordo/ordo/internal/exports"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -86,34 +87,19 @@ func resetPeakRSS() bool {
 }
 
 // ordoExport writes the orders of tenants with export.NewWriter, reading
-// them in keyset batches of 500 through the store, as the export job does.
+// them in keyset batches through exports.WriteOrders, as the export job does.
 func ordoExport(ctx context.Context, st store.Store, tenants []uuid.UUID, f export.Format) (orders, rows, size int64, err error) {
 	cw := &countWriter{}
 	w, err := export.NewWriter(f, cw)
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	const batch = 500
 	var items int64
+	count := orderCounter{Writer: w, orders: &orders, items: &items}
 	for _, t := range tenants {
-		lp := order.ListParams{TenantID: t, Sort: order.SortCreatedAt, Limit: batch}
-		for {
-			os, err := st.OrderList(ctx, lp)
-			if err != nil {
-				return 0, 0, 0, err
-			}
-			orders += int64(len(os))
-			for _, o := range os {
-				items += int64(len(o.Items))
-				if err := w.WriteOrder(o); err != nil {
-					return 0, 0, 0, err
-				}
-			}
-			if len(os) < batch {
-				break
-			}
-			last := os[len(os)-1]
-			lp.After = &order.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		lp := order.ListParams{TenantID: t, Sort: order.SortCreatedAt, Limit: exports.BatchSize}
+		if err := exports.WriteOrders(ctx, st, lp, count, nil); err != nil {
+			return 0, 0, 0, err
 		}
 	}
 	if err := w.Close(); err != nil {
@@ -124,6 +110,18 @@ func ordoExport(ctx context.Context, st store.Store, tenants []uuid.UUID, f expo
 		rows += items
 	}
 	return orders, rows, cw.n, nil
+}
+
+// orderCounter counts the orders and items written through it.
+type orderCounter struct {
+	export.Writer
+	orders, items *int64
+}
+
+func (c orderCounter) WriteOrder(o order.Order) error {
+	*c.orders++
+	*c.items += int64(len(o.Items))
+	return c.Writer.WriteOrder(o)
 }
 
 // copyExport reads COPY of the orders-with-items join as CSV.

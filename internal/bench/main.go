@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 )
 
@@ -34,6 +35,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	skip := fs.String("skip", "", "comma-separated parts to skip: api, exports, jobs, invoices, footprint")
 	jsonPath := fs.String("json", "", "write the report as JSON to this file")
 	mdPath := fs.String("md", "", "write the report as Markdown to this file (make bench: BENCH.md)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the harness process for the whole run (seeding included) to this file, for go tool pprof")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: ordo bench [flags]\n\nSeeds a benchmark database and measures Ordo against bare baselines in one run.\n"+
 			"A fresh database is created on ORDO_BENCH_DATABASE_URL (default %s) unless -database-url is given.\n\nFlags:\n", DefaultAdminURL)
@@ -63,6 +65,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	o.Progress = stderr
 	o.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := Run(ctx, o, open)
 	if rep != nil && (err == nil || len(rep.API)+len(rep.Exports) > 0) {
 		fmt.Fprintln(stdout)

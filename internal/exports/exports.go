@@ -34,8 +34,10 @@ const (
 	EventProgress = "export.progress"
 )
 
-// batchSize is how many orders are read, written and counted at a time.
-const batchSize = 500
+// BatchSize is how many orders are read with one query, written, and
+// counted as progress at a time: large enough that round trips do not
+// count, small enough that progress moves and a cancel is seen soon.
+const BatchSize = 5000
 
 // DownloadTTL is the life of a download URL.
 const DownloadTTL = 5 * time.Minute
@@ -226,7 +228,7 @@ func (s *Service) progress(ctx context.Context, e export.Export, typ string, als
 // listParams selects the orders of filters, in export order.
 func listParams(tenantID uuid.UUID, f export.Filters) order.ListParams {
 	return order.ListParams{TenantID: tenantID, Status: f.Status, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore,
-		CustomerEmail: f.CustomerEmail, Query: f.Query, Sort: order.SortCreatedAt, Limit: batchSize}
+		CustomerEmail: f.CustomerEmail, Query: f.Query, Sort: order.SortCreatedAt, Limit: BatchSize}
 }
 
 // Run performs an export. It is safe to run again after a crash: the file
@@ -354,28 +356,43 @@ func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) e
 // write streams the orders in keyset batches, saving progress after each
 // and stopping if the export was cancelled.
 func (s *Service) write(ctx context.Context, e *export.Export, lp order.ListParams, w export.Writer) error {
-	for {
-		os, err := s.store.OrderList(ctx, lp)
-		if err != nil {
-			return err
-		}
-		for _, o := range os {
-			if err := w.WriteOrder(o); err != nil {
-				return err
-			}
-		}
-		e.Done += int64(len(os))
+	return WriteOrders(ctx, s.store, lp, w, func(done int64) error {
+		e.Done = done
 		if cur, err := s.store.ExportGet(ctx, e.TenantID, e.ID); err == nil && cur.Status == export.StatusCancelled {
 			return errCancelled
 		}
-		if len(os) < lp.Limit {
-			return nil
-		}
-		if err := s.progress(ctx, *e, EventProgress); err != nil {
+		return s.progress(ctx, *e, EventProgress)
+	})
+}
+
+// WriteOrders writes the orders lp selects to w, reading them in keyset
+// batches of lp.Limit with order.Store.OrderScan, so that memory holds one
+// order whatever their number. After each batch it calls after (when not
+// nil) with the orders written so far; an error from it stops the export.
+// The export job and the benchmark harness share it.
+func WriteOrders(ctx context.Context, st order.Store, lp order.ListParams, w export.Writer, after func(done int64) error) error {
+	var done int64
+	for {
+		var n int
+		var last order.Order
+		err := st.OrderScan(ctx, lp, func(o order.Order) error {
+			n++
+			last = o
+			return w.WriteOrder(o)
+		})
+		if err != nil {
 			return err
 		}
-		last := os[len(os)-1]
-		lp.After = &order.Cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		done += int64(n)
+		if after != nil {
+			if err := after(done); err != nil {
+				return err
+			}
+		}
+		if n < lp.Limit {
+			return nil
+		}
+		lp.After = &order.Cursor{CreatedAt: last.CreatedAt, Total: last.Total, ID: last.ID}
 	}
 }
 

@@ -177,6 +177,11 @@ type Store interface {
 	OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	// OrderList returns a page, with items.
 	OrderList(ctx context.Context, p ListParams) ([]Order, error)
+	// OrderScan calls fn with each order of the page p selects, items
+	// included, in p's order, holding one order at a time: exports read
+	// large batches with it. An error from fn stops the scan and is
+	// returned as is.
+	OrderScan(ctx context.Context, p ListParams, fn func(Order) error) error
 	OrderStatusChangeInsert(ctx context.Context, c StatusChange) error
 	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]StatusChange, error)
 	// OrderDailyStats counts the tenant's orders created at or after since

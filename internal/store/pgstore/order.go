@@ -2,13 +2,13 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store/sqlshared"
@@ -55,22 +55,13 @@ func (q *queries) OrderCreate(ctx context.Context, o order.Order) error {
 	return q.insertItems(ctx, o)
 }
 
+// insertItems writes the items in one multi-row INSERT.
 func (q *queries) insertItems(ctx context.Context, o order.Order) error {
 	if len(o.Items) == 0 {
 		return nil
 	}
-	rows := make([][]any, len(o.Items))
-	for i, it := range o.Items {
-		meta := it.Metadata
-		if len(meta) == 0 {
-			meta = json.RawMessage("{}")
-		}
-		rows[i] = []any{it.ID, o.TenantID, o.ID, it.Position, it.SKU, it.Name, it.Description, it.Quantity, it.UnitPrice, it.TaxRateBP, it.LineTotal, string(meta)}
-	}
-	_, err := q.db.CopyFrom(ctx, pgx.Identifier{"order_items"},
-		[]string{"id", "tenant_id", "order_id", "position", "sku", "name", "description", "quantity", "unit_price", "tax_rate_bp", "line_total", "metadata"},
-		pgx.CopyFromRows(rows))
-	if err != nil {
+	query, args := sqlshared.InsertItems(o)
+	if _, err := q.db.Exec(ctx, query, args...); err != nil {
 		return fmt.Errorf("insert order items: %w", interpretError(err, "order item"))
 	}
 	return nil
@@ -223,4 +214,69 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
 	return out, nil
+}
+
+// OrderScan reads the orders and their items with one joined query and
+// hands them to fn one at a time as the rows arrive, so a batch of any
+// size costs one round trip and no more memory than one order.
+func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error {
+	w, orderBy := sqlshared.OrderWhere(p, dialect{})
+	col, dir, _ := sqlshared.OrderSort(p)
+	rows, err := q.db.Query(ctx, `SELECT o.*, i.id, COALESCE(i.position, 0), COALESCE(i.sku, ''), COALESCE(i.name, ''), COALESCE(i.description, ''),
+		COALESCE(i.quantity, 0), COALESCE(i.unit_price, 0), COALESCE(i.tax_rate_bp, 0), COALESCE(i.line_total, 0), i.metadata
+		FROM (SELECT `+orderColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
+		LEFT JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id
+		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, w.Args...)
+	if err != nil {
+		return fmt.Errorf("OrderScan: %w", err)
+	}
+	defer rows.Close()
+	var (
+		cur              order.Order
+		have             bool
+		ship, bill, meta []byte
+		itemID           pgtype.UUID // invalid for an order without items
+		item             order.Item
+		itemMeta         []byte
+	)
+	orderDest := []any{&cur.ID, &cur.TenantID, &cur.Number, &cur.Status, &cur.CustomerName, &cur.CustomerEmail, &cur.CustomerPhone, &ship, &bill,
+		&cur.Currency, &cur.Subtotal, &cur.Tax, &cur.Discount, &cur.Total, &cur.Notes, &cur.ExternalRef, &meta, &cur.CreatedBy, &cur.Version,
+		&cur.IdempotencyKey, &cur.CreatedAt, &cur.UpdatedAt}
+	itemDest := []any{&itemID, &item.Position, &item.SKU, &item.Name, &item.Description, &item.Quantity, &item.UnitPrice, &item.TaxRateBP,
+		&item.LineTotal, &itemMeta}
+	full := append(append([]any{}, orderDest...), itemDest...)
+	itemsOnly := append(make([]any, len(orderDest)), itemDest...)
+	for rows.Next() {
+		// The first column is the order's id: a new one starts a new order.
+		raw := rows.RawValues()[0]
+		if !have || len(raw) != 16 || uuid.UUID(raw) != cur.ID {
+			if have {
+				if err := fn(cur); err != nil {
+					return err
+				}
+			}
+			cur = order.Order{Items: []order.Item{}}
+			if err := rows.Scan(full...); err != nil {
+				return fmt.Errorf("OrderScan: %w", err)
+			}
+			if err := sqlshared.DecodeOrderJSON(&cur, ship, bill, meta); err != nil {
+				return fmt.Errorf("OrderScan: %w", err)
+			}
+			have = true
+		} else if err := rows.Scan(itemsOnly...); err != nil {
+			return fmt.Errorf("OrderScan: %w", err)
+		}
+		if !itemID.Valid {
+			continue
+		}
+		item.ID, item.Metadata = itemID.Bytes, sqlshared.NonEmptyObject(itemMeta)
+		cur.Items = append(cur.Items, item)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("OrderScan: %w", err)
+	}
+	if have {
+		return fn(cur)
+	}
+	return nil
 }

@@ -62,24 +62,8 @@ func (q *queries) insertItems(ctx context.Context, o order.Order) error {
 	if len(o.Items) == 0 {
 		return nil
 	}
-	var b strings.Builder
-	b.WriteString(`INSERT INTO order_items (id, tenant_id, order_id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata) VALUES `)
-	args := make([]any, 0, len(o.Items)*12)
-	for i, it := range o.Items {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(")
-		for j := range 12 {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("$" + strconv.Itoa(i*12+j+1))
-		}
-		b.WriteString(")")
-		args = append(args, it.ID, o.TenantID, o.ID, it.Position, it.SKU, it.Name, it.Description, it.Quantity, it.UnitPrice, it.TaxRateBP, it.LineTotal, string(sqlshared.NonEmptyObject(it.Metadata)))
-	}
-	if _, err := q.db.ExecContext(ctx, b.String(), args...); err != nil {
+	query, args := sqlshared.InsertItems(o)
+	if _, err := q.db.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("insert order items: %w", interpretError(err, "order item"))
 	}
 	return nil
@@ -234,4 +218,62 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
 	return out, nil
+}
+
+// OrderScan reads the orders and their items with one joined query and
+// hands them to fn one at a time, as the PostgreSQL store does.
+func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error {
+	w, orderBy := sqlshared.OrderWhere(p, dialect{})
+	col, dir, _ := sqlshared.OrderSort(p)
+	rows, err := q.db.QueryContext(ctx, `SELECT o.*, i.id, COALESCE(i.position, 0), COALESCE(i.sku, ''), COALESCE(i.name, ''),
+		COALESCE(i.description, ''), COALESCE(i.quantity, 0), COALESCE(i.unit_price, 0), COALESCE(i.tax_rate_bp, 0), COALESCE(i.line_total, 0),
+		COALESCE(i.metadata, '{}')
+		FROM (SELECT `+orderColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
+		LEFT JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id
+		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, w.Args...)
+	if err != nil {
+		return fmt.Errorf("OrderScan: %w", err)
+	}
+	defer rows.Close()
+	var (
+		cur, o     order.Order
+		have       bool
+		ship, bill sql.NullString
+		meta       string
+		itemID     uuid.NullUUID // invalid for an order without items
+		item       order.Item
+		itemMeta   string
+	)
+	dest := []any{&o.ID, &o.TenantID, &o.Number, &o.Status, &o.CustomerName, &o.CustomerEmail, &o.CustomerPhone, &ship, &bill,
+		&o.Currency, &o.Subtotal, &o.Tax, &o.Discount, &o.Total, &o.Notes, &o.ExternalRef, &meta, &o.CreatedBy, &o.Version, &o.IdempotencyKey,
+		timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt},
+		&itemID, &item.Position, &item.SKU, &item.Name, &item.Description, &item.Quantity, &item.UnitPrice, &item.TaxRateBP, &item.LineTotal, &itemMeta}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("OrderScan: %w", err)
+		}
+		if !have || o.ID != cur.ID {
+			if have {
+				if err := fn(cur); err != nil {
+					return err
+				}
+			}
+			cur, have = o, true
+			cur.Items = []order.Item{}
+			if err := sqlshared.DecodeOrderJSON(&cur, []byte(ship.String), []byte(bill.String), []byte(meta)); err != nil {
+				return fmt.Errorf("OrderScan: %w", err)
+			}
+		}
+		if itemID.Valid {
+			item.ID, item.Metadata = itemID.UUID, sqlshared.NonEmptyObject([]byte(itemMeta))
+			cur.Items = append(cur.Items, item)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("OrderScan: %w", err)
+	}
+	if have {
+		return fn(cur)
+	}
+	return nil
 }

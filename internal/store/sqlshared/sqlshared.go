@@ -15,6 +15,30 @@ import (
 	"github.com/ordo/ordo/internal/order"
 )
 
+// InsertItems is one multi-row INSERT of an order's items (at least one):
+// one round trip, where COPY takes three.
+func InsertItems(o order.Order) (query string, args []any) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO order_items (id, tenant_id, order_id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata) VALUES `)
+	args = make([]any, 0, len(o.Items)*12)
+	for i, it := range o.Items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for j := range 12 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(i*12+j+1))
+		}
+		b.WriteString(")")
+		args = append(args, it.ID, o.TenantID, o.ID, it.Position, it.SKU, it.Name, it.Description, it.Quantity, it.UnitPrice, it.TaxRateBP,
+			it.LineTotal, string(NonEmptyObject(it.Metadata)))
+	}
+	return b.String(), args
+}
+
 // EncodeOrderJSON encodes the JSON columns of an order; absent addresses
 // are NULL and absent metadata is {}.
 func EncodeOrderJSON(o order.Order) (ship, bill, meta any) {

@@ -315,3 +315,78 @@ func testIdempotency(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.True(t, fresh, "a released key starts over")
 }
+
+// OrderScan gives what OrderList gives, page for page, one order at a
+// time: items in position order, orders without items, filters, keyset
+// continuation, and never another tenant's orders.
+func testOrderScan(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	base := now().Add(-time.Hour)
+	var all []order.Order
+	for i := range 5 {
+		all = append(all, createOrder(t, s, a, base.Add(time.Duration(i)*time.Minute)))
+	}
+	// An order without items, between the others.
+	bare := newOrder(a, 99, base.Add(90*time.Second))
+	bare.Items = nil
+	require.NoError(t, s.OrderCreate(ctx, bare))
+	shipped := all[2]
+	shipped.Status, shipped.Version = order.StatusShipped, 2
+	require.NoError(t, s.OrderUpdate(ctx, shipped))
+	createOrder(t, s, b, base.Add(30*time.Second))
+
+	scan := func(p order.ListParams) []order.Order {
+		t.Helper()
+		var out []order.Order
+		require.NoError(t, s.OrderScan(ctx, p, func(o order.Order) error { out = append(out, o); return nil }))
+		return out
+	}
+	for name, p := range map[string]order.ListParams{
+		"oldest first":   {Sort: order.SortCreatedAt, Limit: 100},
+		"newest first":   {Sort: order.SortCreatedAt, Desc: true, Limit: 100},
+		"by total":       {Sort: order.SortTotal, Limit: 100},
+		"a short page":   {Sort: order.SortCreatedAt, Limit: 2},
+		"after a cursor": {Sort: order.SortCreatedAt, Limit: 3, After: &order.Cursor{CreatedAt: all[1].CreatedAt, ID: all[1].ID}},
+		"a status":       {Sort: order.SortCreatedAt, Status: order.StatusShipped, Limit: 100},
+		"nothing":        {Sort: order.SortCreatedAt, Status: order.StatusCancelled, Limit: 100},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p.TenantID = a
+			want, err := s.OrderList(ctx, p)
+			require.NoError(t, err)
+			got := scan(p)
+			require.Len(t, got, len(want))
+			for i := range want {
+				require.Equal(t, want[i].ID, got[i].ID)
+				require.Equal(t, want[i].Status, got[i].Status)
+				require.Equal(t, want[i].CustomerName, got[i].CustomerName)
+				require.True(t, want[i].CreatedAt.Equal(got[i].CreatedAt))
+				require.Equal(t, want[i].ShippingAddress, got[i].ShippingAddress)
+				require.JSONEq(t, string(want[i].Metadata), string(got[i].Metadata))
+				require.Len(t, got[i].Items, len(want[i].Items))
+				for j := range want[i].Items {
+					w, g := want[i].Items[j], got[i].Items[j]
+					require.JSONEq(t, string(w.Metadata), string(g.Metadata))
+					w.Metadata, g.Metadata = nil, nil
+					require.Equal(t, w, g)
+				}
+			}
+		})
+	}
+	got := scan(order.ListParams{TenantID: a, Sort: order.SortCreatedAt, Limit: 100})
+	require.Len(t, got, 6, "another tenant's orders never show")
+	require.Equal(t, bare.ID, got[2].ID)
+	require.NotNil(t, got[2].Items)
+	require.Empty(t, got[2].Items, "an order without items is there, with none")
+	require.Len(t, got[0].Items, 2)
+	require.Equal(t, []int{1, 2}, []int{got[0].Items[0].Position, got[0].Items[1].Position})
+
+	// An error from fn stops the scan and comes back as is.
+	stop := errors.New("stop")
+	n := 0
+	err := s.OrderScan(ctx, order.ListParams{TenantID: a, Sort: order.SortCreatedAt, Limit: 100}, func(order.Order) error { n++; return stop })
+	require.ErrorIs(t, err, stop)
+	require.Equal(t, 1, n)
+}
