@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -116,4 +117,18 @@ func TestXLSXReadBack(t *testing.T) {
 	require.NoError(t, err)
 	er, _ := empty.GetRows("Orders")
 	require.Len(t, er, 1, "an empty export has its header")
+}
+
+func TestAppendFixed(t *testing.T) {
+	for _, c := range []struct {
+		minor int64
+		scale int
+		want  string
+	}{
+		{1250, 2, "12.50"}, {5, 2, "0.05"}, {-5, 2, "-0.05"}, {0, 2, "0.00"}, {100, 2, "1.00"},
+		{-123456, 2, "-1234.56"}, {7, 0, "7"}, {-7, 0, "-7"}, {1234, 3, "1.234"}, {12, 3, "0.012"},
+		{math.MaxInt64, 2, "92233720368547758.07"}, {math.MinInt64, 2, "-92233720368547758.08"},
+	} {
+		require.Equal(t, c.want, string(appendFixed([]byte("x"), c.minor, c.scale))[1:], "%d, %d", c.minor, c.scale)
+	}
 }

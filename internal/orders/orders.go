@@ -94,41 +94,25 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, 
 		return order.Order{}, false, err
 	}
 	now := s.clock()
-	if idemKey != "" {
-		prev, err := s.store.OrderGetByIdempotencyKey(ctx, p.TenantID, idemKey)
-		switch {
-		case err == nil && now.Sub(prev.CreatedAt) < idempotency.TTL:
-			return prev, true, nil
-		case err == nil:
-			// The key's day is over: it is free again, but it stays on
-			// the old order, so the new one does not record it.
-			idemKey = ""
-		}
-	}
 	o.ID, o.TenantID, o.Status, o.Version, o.IdempotencyKey = newID(), p.TenantID, order.StatusPending, 1, idemKey
 	o.CreatedBy, o.CreatedAt, o.UpdatedAt = p.ActorID(), now, now
 	for i := range o.Items {
 		o.Items[i].ID = newID()
 	}
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		n, err := tx.OrderNextNumber(ctx, p.TenantID)
-		if err != nil {
-			return err
-		}
-		o.Number = n
-		if err := tx.OrderCreate(ctx, o); err != nil {
-			return err
-		}
-		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, To: order.StatusPending, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
-			return err
-		}
-		return record(ctx, tx, p, m, now, o, "order.created", event.OrderCreated,
-			map[string]any{"number": o.DisplayNumber(), "total": o.Total, "currency": o.Currency})
-	})
+	// The key is not looked up first: the unique index on it finds a
+	// repeat, which is rare, and the common create saves a round trip.
+	err = s.insert(ctx, p, m, now, &o)
 	if err != nil && idemKey != "" && errors.Is(err, apperr.ErrConflict) {
-		// A concurrent create with the same key won the race.
-		if prev, gerr := s.store.OrderGetByIdempotencyKey(ctx, p.TenantID, idemKey); gerr == nil {
+		prev, gerr := s.store.OrderGetByIdempotencyKey(ctx, p.TenantID, idemKey)
+		switch {
+		case gerr == nil && now.Sub(prev.CreatedAt) < idempotency.TTL:
+			// A retry, or a concurrent create with the same key that won.
 			return prev, true, nil
+		case gerr == nil:
+			// The key's day is over: it is free again, but it stays on
+			// the old order, so the new one does not record it.
+			o.IdempotencyKey = ""
+			err = s.insert(ctx, p, m, now, &o)
 		}
 	}
 	if err != nil {
@@ -136,6 +120,26 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, 
 	}
 	s.forgetDashboard(ctx, p.TenantID)
 	return o, false, nil
+}
+
+// insert stores a new order with its first status, audit entry and event
+// in one transaction, numbering it.
+func (s *Service) insert(ctx context.Context, p auth.Principal, m auth.Meta, now time.Time, o *order.Order) error {
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.OrderNextNumber(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		o.Number = n
+		if err := tx.OrderCreate(ctx, *o); err != nil {
+			return err
+		}
+		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, To: order.StatusPending, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
+			return err
+		}
+		return record(ctx, tx, p, m, now, *o, "order.created", event.OrderCreated,
+			map[string]any{"number": o.DisplayNumber(), "total": o.Total, "currency": o.Currency})
+	})
 }
 
 // Get returns one order of the principal's tenant.

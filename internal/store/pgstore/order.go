@@ -37,22 +37,27 @@ func (q *queries) OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int6
 	return n, nil
 }
 
+// OrderCreate inserts the order and its items with one statement: the
+// items' foreign key is checked at its end, when the order is there.
 func (q *queries) OrderCreate(ctx context.Context, o order.Order) error {
 	ship, bill, meta := sqlshared.EncodeOrderJSON(o)
 	var key any
 	if o.IdempotencyKey != "" {
 		key = o.IdempotencyKey
 	}
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO orders (id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
+	query := `INSERT INTO orders (id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
 			currency, subtotal, tax, discount, total, notes, external_ref, metadata, created_by, version, idempotency_key, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $21)`,
-		o.ID, o.TenantID, o.Number, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill,
-		o.Currency, o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.CreatedBy, key, o.CreatedAt, o.UpdatedAt)
-	if err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $21)`
+	args := []any{o.ID, o.TenantID, o.Number, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill,
+		o.Currency, o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.CreatedBy, key, o.CreatedAt, o.UpdatedAt}
+	if len(o.Items) > 0 {
+		items, itemArgs := sqlshared.InsertItems(o, len(args)+1)
+		query, args = "WITH o AS ("+query+") "+items, append(args, itemArgs...)
+	}
+	if _, err := q.db.Exec(ctx, query, args...); err != nil {
 		return fmt.Errorf("OrderCreate: %w", interpretError(err, "order"))
 	}
-	return q.insertItems(ctx, o)
+	return nil
 }
 
 // insertItems writes the items in one multi-row INSERT.
@@ -60,7 +65,7 @@ func (q *queries) insertItems(ctx context.Context, o order.Order) error {
 	if len(o.Items) == 0 {
 		return nil
 	}
-	query, args := sqlshared.InsertItems(o)
+	query, args := sqlshared.InsertItems(o, 1)
 	if _, err := q.db.Exec(ctx, query, args...); err != nil {
 		return fmt.Errorf("insert order items: %w", interpretError(err, "order item"))
 	}

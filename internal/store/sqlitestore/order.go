@@ -62,7 +62,7 @@ func (q *queries) insertItems(ctx context.Context, o order.Order) error {
 	if len(o.Items) == 0 {
 		return nil
 	}
-	query, args := sqlshared.InsertItems(o)
+	query, args := sqlshared.InsertItems(o, 1)
 	if _, err := q.db.ExecContext(ctx, query, args...); err != nil {
 		return fmt.Errorf("insert order items: %w", interpretError(err, "order item"))
 	}

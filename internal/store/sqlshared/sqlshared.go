@@ -16,8 +16,9 @@ import (
 )
 
 // InsertItems is one multi-row INSERT of an order's items (at least one):
-// one round trip, where COPY takes three.
-func InsertItems(o order.Order) (query string, args []any) {
+// one round trip, where COPY takes three. Its placeholders start at
+// $first, so that it can follow other statements' in one query.
+func InsertItems(o order.Order, first int) (query string, args []any) {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO order_items (id, tenant_id, order_id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata) VALUES `)
 	args = make([]any, 0, len(o.Items)*12)
@@ -30,7 +31,7 @@ func InsertItems(o order.Order) (query string, args []any) {
 			if j > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString("$" + strconv.Itoa(i*12+j+1))
+			b.WriteString("$" + strconv.Itoa(first+i*12+j))
 		}
 		b.WriteString(")")
 		args = append(args, it.ID, o.TenantID, o.ID, it.Position, it.SKU, it.Name, it.Description, it.Quantity, it.UnitPrice, it.TaxRateBP,
