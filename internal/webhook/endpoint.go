@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/event"
 )
 
 // Endpoint is a tenant's webhook receiver.
@@ -104,6 +106,10 @@ type Store interface {
 	// WebhookEndpointList lists a tenant's endpoints, oldest first;
 	// enabledOnly leaves out disabled ones.
 	WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]Endpoint, error)
+	// EventInsertForWebhooks writes an event (as EventInsert) and returns
+	// its tenant's enabled endpoints, with one round trip where the engine
+	// allows: every deliverable event needs both.
+	EventInsertForWebhooks(ctx context.Context, e event.Event) ([]Endpoint, error)
 	// WebhookEndpointUpdate saves every mutable field of e.
 	WebhookEndpointUpdate(ctx context.Context, e Endpoint) error
 	WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error

@@ -218,12 +218,7 @@ func (o *outbox) EventInsert(ctx context.Context, e event.Event) error {
 
 type outboxTx struct{ store.Tx }
 
-func (t *outboxTx) EventInsert(ctx context.Context, e event.Event) error {
-	if err := t.Tx.EventInsert(ctx, e); err != nil {
-		return err
-	}
-	return Fanout(ctx, t.Tx, e)
-}
+func (t *outboxTx) EventInsert(ctx context.Context, e event.Event) error { return Fanout(ctx, t.Tx, e) }
 
 // mailOwners tells the tenant's owners, inside tx, that ep was disabled.
 func (s *Service) mailOwners(ctx context.Context, tx store.Querier, ep webhook.Endpoint, reason string) error {

@@ -456,14 +456,14 @@ func createDelivery(ctx context.Context, tx store.Querier, ep webhook.Endpoint, 
 	return d, err
 }
 
-// Fanout creates a delivery of ev for each enabled endpoint of its tenant
-// that subscribes to its type, inside the transaction that wrote ev: a
-// delivery exists if and only if its event does.
+// Fanout writes ev and creates a delivery of it for each enabled endpoint
+// of its tenant that subscribes to its type, inside tx: a delivery exists
+// if and only if its event does.
 func Fanout(ctx context.Context, tx store.Querier, ev event.Event) error {
 	if !Deliverable(ev.Type) {
-		return nil
+		return tx.EventInsert(ctx, ev)
 	}
-	eps, err := tx.WebhookEndpointList(ctx, ev.TenantID, true)
+	eps, err := tx.EventInsertForWebhooks(ctx, ev)
 	if err != nil {
 		return fmt.Errorf("webhook fan-out: %w", err)
 	}

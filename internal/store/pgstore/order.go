@@ -221,6 +221,10 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 	return out, nil
 }
 
+// scanColumns are the order's columns but the JSON ones, for OrderScan.
+const scanColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone,
+	currency, subtotal, tax, discount, total, notes, external_ref, created_by, version, COALESCE(idempotency_key, ''), created_at, updated_at`
+
 // OrderScan reads the orders and their items with one joined query and
 // hands them to fn one at a time as the rows arrive, so a batch of any
 // size costs one round trip and no more memory than one order.
@@ -229,7 +233,7 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 	col, dir, _ := sqlshared.OrderSort(p)
 	rows, err := q.db.Query(ctx, `SELECT o.*, i.id, COALESCE(i.position, 0), COALESCE(i.sku, ''), COALESCE(i.name, ''), COALESCE(i.description, ''),
 		COALESCE(i.quantity, 0), COALESCE(i.unit_price, 0), COALESCE(i.tax_rate_bp, 0), COALESCE(i.line_total, 0), i.metadata
-		FROM (SELECT `+orderColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
+		FROM (SELECT `+scanColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
 		LEFT JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id
 		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, w.Args...)
 	if err != nil {
@@ -237,15 +241,14 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 	}
 	defer rows.Close()
 	var (
-		cur              order.Order
-		have             bool
-		ship, bill, meta []byte
-		itemID           pgtype.UUID // invalid for an order without items
-		item             order.Item
-		itemMeta         []byte
+		cur      order.Order
+		have     bool
+		itemID   pgtype.UUID // invalid for an order without items
+		item     order.Item
+		itemMeta []byte
 	)
-	orderDest := []any{&cur.ID, &cur.TenantID, &cur.Number, &cur.Status, &cur.CustomerName, &cur.CustomerEmail, &cur.CustomerPhone, &ship, &bill,
-		&cur.Currency, &cur.Subtotal, &cur.Tax, &cur.Discount, &cur.Total, &cur.Notes, &cur.ExternalRef, &meta, &cur.CreatedBy, &cur.Version,
+	orderDest := []any{&cur.ID, &cur.TenantID, &cur.Number, &cur.Status, &cur.CustomerName, &cur.CustomerEmail, &cur.CustomerPhone,
+		&cur.Currency, &cur.Subtotal, &cur.Tax, &cur.Discount, &cur.Total, &cur.Notes, &cur.ExternalRef, &cur.CreatedBy, &cur.Version,
 		&cur.IdempotencyKey, &cur.CreatedAt, &cur.UpdatedAt}
 	itemDest := []any{&itemID, &item.Position, &item.SKU, &item.Name, &item.Description, &item.Quantity, &item.UnitPrice, &item.TaxRateBP,
 		&item.LineTotal, &itemMeta}
@@ -262,9 +265,6 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 			}
 			cur = order.Order{Items: []order.Item{}}
 			if err := rows.Scan(full...); err != nil {
-				return fmt.Errorf("OrderScan: %w", err)
-			}
-			if err := sqlshared.DecodeOrderJSON(&cur, ship, bill, meta); err != nil {
 				return fmt.Errorf("OrderScan: %w", err)
 			}
 			have = true

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/store/sqlshared"
+	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -84,6 +85,20 @@ func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, e
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Endpoint, error) { return scanEndpoint(r) })
 	if err != nil {
 		return nil, fmt.Errorf("WebhookEndpointList: %w", err)
+	}
+	return out, nil
+}
+
+func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
+	rows, err := q.db.Query(ctx, `WITH ev AS (INSERT INTO events (id, tenant_id, type, entity_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6))
+		SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $2 AND enabled ORDER BY id`,
+		e.ID, e.TenantID, e.Type, e.EntityID, string(e.Data), e.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("EventInsertForWebhooks(%s): %w", e.Type, interpretError(err, "event"))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Endpoint, error) { return scanEndpoint(r) })
+	if err != nil {
+		return nil, fmt.Errorf("EventInsertForWebhooks(%s): %w", e.Type, interpretError(err, "event"))
 	}
 	return out, nil
 }

@@ -220,6 +220,10 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 	return out, nil
 }
 
+// scanColumns are the order's columns but the JSON ones, for OrderScan.
+const scanColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone,
+	currency, subtotal, tax, discount, total, notes, external_ref, created_by, version, COALESCE(idempotency_key, ''), created_at, updated_at`
+
 // OrderScan reads the orders and their items with one joined query and
 // hands them to fn one at a time, as the PostgreSQL store does.
 func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error {
@@ -228,7 +232,7 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 	rows, err := q.db.QueryContext(ctx, `SELECT o.*, i.id, COALESCE(i.position, 0), COALESCE(i.sku, ''), COALESCE(i.name, ''),
 		COALESCE(i.description, ''), COALESCE(i.quantity, 0), COALESCE(i.unit_price, 0), COALESCE(i.tax_rate_bp, 0), COALESCE(i.line_total, 0),
 		COALESCE(i.metadata, '{}')
-		FROM (SELECT `+orderColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
+		FROM (SELECT `+scanColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
 		LEFT JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id
 		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, w.Args...)
 	if err != nil {
@@ -236,16 +240,14 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 	}
 	defer rows.Close()
 	var (
-		cur, o     order.Order
-		have       bool
-		ship, bill sql.NullString
-		meta       string
-		itemID     uuid.NullUUID // invalid for an order without items
-		item       order.Item
-		itemMeta   string
+		cur, o   order.Order
+		have     bool
+		itemID   uuid.NullUUID // invalid for an order without items
+		item     order.Item
+		itemMeta string
 	)
-	dest := []any{&o.ID, &o.TenantID, &o.Number, &o.Status, &o.CustomerName, &o.CustomerEmail, &o.CustomerPhone, &ship, &bill,
-		&o.Currency, &o.Subtotal, &o.Tax, &o.Discount, &o.Total, &o.Notes, &o.ExternalRef, &meta, &o.CreatedBy, &o.Version, &o.IdempotencyKey,
+	dest := []any{&o.ID, &o.TenantID, &o.Number, &o.Status, &o.CustomerName, &o.CustomerEmail, &o.CustomerPhone,
+		&o.Currency, &o.Subtotal, &o.Tax, &o.Discount, &o.Total, &o.Notes, &o.ExternalRef, &o.CreatedBy, &o.Version, &o.IdempotencyKey,
 		timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt},
 		&itemID, &item.Position, &item.SKU, &item.Name, &item.Description, &item.Quantity, &item.UnitPrice, &item.TaxRateBP, &item.LineTotal, &itemMeta}
 	for rows.Next() {
@@ -260,9 +262,6 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 			}
 			cur, have = o, true
 			cur.Items = []order.Item{}
-			if err := sqlshared.DecodeOrderJSON(&cur, []byte(ship.String), []byte(bill.String), []byte(meta)); err != nil {
-				return fmt.Errorf("OrderScan: %w", err)
-			}
 		}
 		if itemID.Valid {
 			item.ID, item.Metadata = itemID.UUID, sqlshared.NonEmptyObject([]byte(itemMeta))

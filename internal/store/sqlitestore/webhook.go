@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/store/sqlshared"
+	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -88,6 +89,15 @@ func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, e
 		return nil, fmt.Errorf("WebhookEndpointList: %w", err)
 	}
 	return out, nil
+}
+
+// EventInsertForWebhooks is two statements here: SQLite has no
+// data-modifying WITH, and no round trips to save.
+func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
+	if err := q.EventInsert(ctx, e); err != nil {
+		return nil, err
+	}
+	return q.WebhookEndpointList(ctx, e.TenantID, true)
 }
 
 func (q *queries) WebhookEndpointUpdate(ctx context.Context, e webhook.Endpoint) error {

@@ -317,8 +317,9 @@ func testIdempotency(t *testing.T, s store.Store) {
 }
 
 // OrderScan gives what OrderList gives, page for page, one order at a
-// time: items in position order, orders without items, filters, keyset
-// continuation, and never another tenant's orders.
+// time and without the JSON columns: items in position order, orders
+// without items, filters, keyset continuation, and never another tenant's
+// orders.
 func testOrderScan(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a, _ := seedTenantUser(t, s)
@@ -363,8 +364,12 @@ func testOrderScan(t *testing.T, s store.Store) {
 				require.Equal(t, want[i].Status, got[i].Status)
 				require.Equal(t, want[i].CustomerName, got[i].CustomerName)
 				require.True(t, want[i].CreatedAt.Equal(got[i].CreatedAt))
-				require.Equal(t, want[i].ShippingAddress, got[i].ShippingAddress)
-				require.JSONEq(t, string(want[i].Metadata), string(got[i].Metadata))
+				require.Equal(t, want[i].Total, got[i].Total)
+				require.Equal(t, want[i].Version, got[i].Version)
+				// The JSON columns are not read.
+				require.NotNil(t, want[i].ShippingAddress)
+				require.Nil(t, got[i].ShippingAddress)
+				require.Empty(t, got[i].Metadata)
 				require.Len(t, got[i].Items, len(want[i].Items))
 				for j := range want[i].Items {
 					w, g := want[i].Items[j], got[i].Items[j]

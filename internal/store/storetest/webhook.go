@@ -333,3 +333,41 @@ func testWebhookAttempts(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Empty(t, got)
 }
+
+// EventInsertForWebhooks writes the event and returns its tenant's enabled
+// endpoints (all types; the caller filters), inside a transaction too.
+func testEventInsertForWebhooks(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	e := event.Event{ID: newID(), TenantID: a, Type: event.OrderCreated, EntityID: "x", Data: json.RawMessage(`{"id":"x"}`), CreatedAt: now()}
+	eps, err := s.EventInsertForWebhooks(ctx, e)
+	require.NoError(t, err)
+	require.Empty(t, eps, "no endpoints yet")
+
+	all := createEndpoint(t, s, a)
+	some := createEndpoint(t, s, a, "order.shipped")
+	off := createEndpoint(t, s, a)
+	off.Enabled = false
+	require.NoError(t, s.WebhookEndpointUpdate(ctx, off))
+	createEndpoint(t, s, b)
+
+	e2 := e
+	e2.ID = newID()
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		eps, err = tx.EventInsertForWebhooks(ctx, e2)
+		return err
+	}))
+	ids := []uuid.UUID{}
+	for _, ep := range eps {
+		ids = append(ids, ep.ID)
+	}
+	require.ElementsMatch(t, []uuid.UUID{all.ID, some.ID}, ids, "the tenant's enabled endpoints, no other's")
+
+	got, err := s.EventListAfter(ctx, a, uuid.Nil, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 2, "both events were written")
+	require.Equal(t, []uuid.UUID{e.ID, e2.ID}, []uuid.UUID{got[0].ID, got[1].ID})
+	_, err = s.EventInsertForWebhooks(ctx, e)
+	requireKind(t, err, apperr.ErrConflict)
+}
