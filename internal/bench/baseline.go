@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ordo/ordo/internal/order"
@@ -64,10 +65,10 @@ func pgScanOrder(row pgx.Row) (order.Order, error) {
 }
 
 func (b *pgBaseline) items(ctx context.Context, tenantID uuid.UUID, os []order.Order) error {
-	ids := make([]uuid.UUID, len(os))
+	ids := make([]pgtype.UUID, len(os)) // pgx's own type: no reflection
 	idx := make(map[uuid.UUID]int, len(os))
 	for i, o := range os {
-		ids[i], idx[o.ID] = o.ID, i
+		ids[i], idx[o.ID] = pgtype.UUID{Bytes: o.ID, Valid: true}, i
 		os[i].Items = []order.Item{}
 	}
 	rows, err := b.pool.Query(ctx, `

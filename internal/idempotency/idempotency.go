@@ -30,6 +30,11 @@ type Record struct {
 	Body        []byte
 	LockedAt    time.Time
 	CreatedAt   time.Time
+	// KeyedEffect says that the request's effect carries the key itself
+	// (an order stores the key it was created with), so a retry that finds
+	// no record still does not repeat it. Its record may then be saved
+	// without waiting for durability: a crash that loses it loses nothing.
+	KeyedEffect bool
 }
 
 // Store keeps the records.

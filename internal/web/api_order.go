@@ -113,7 +113,11 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
 		CustomerPhone: strings.TrimSpace(in.CustomerPhone), Currency: strings.TrimSpace(in.Currency), ShippingAddress: in.ShippingAddress,
 		BillingAddress: in.BillingAddress, Notes: in.Notes, ExternalRef: strings.TrimSpace(in.ExternalRef), Metadata: in.Metadata,
 		Discount: in.Discount, Items: toItems(in.Items)}
-	created, _, err := s.orders.Create(r.Context(), p, o, r.Header.Get("Idempotency-Key"), s.meta(r))
+	key := r.Header.Get("Idempotency-Key")
+	if key != "" {
+		keyedEffect(r) // the order keeps the key
+	}
+	created, _, err := s.orders.Create(r.Context(), p, o, key, s.meta(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -107,7 +107,7 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 				})
 				return
 			}
-			rec.Done, rec.Status, rec.Body = true, cap.status, cap.body.Bytes()
+			rec.Done, rec.Status, rec.Body, rec.KeyedEffect = true, cap.status, cap.body.Bytes(), st.keyedEffect
 			rec.Headers = map[string]string{}
 			for _, k := range replayHeaders {
 				if v := w.Header().Get(k); v != "" {
@@ -203,7 +203,7 @@ func (p *idemPending) try(ctx context.Context) error {
 	return nil
 }
 
-type idemState struct{ secret bool }
+type idemState struct{ secret, keyedEffect bool }
 
 const idemKey ctxKey = 200
 
@@ -212,6 +212,14 @@ const idemKey ctxKey = 200
 func secretResponse(r *http.Request) {
 	if st, ok := r.Context().Value(idemKey).(*idemState); ok {
 		st.secret = true
+	}
+}
+
+// keyedEffect marks the request's effect as carrying its Idempotency-Key
+// (see idempotency.Record.KeyedEffect).
+func keyedEffect(r *http.Request) {
+	if st, ok := r.Context().Value(idemKey).(*idemState); ok {
+		st.keyedEffect = true
 	}
 }
 

@@ -40,7 +40,7 @@ func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, 
 }
 
 func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1)`, ids)
+	rows, err := q.db.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1)`, uuidArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("UserListByIDs: %w", err)
 	}

@@ -106,7 +106,7 @@ func (q *queries) loadItems(ctx context.Context, tenantID uuid.UUID, os []order.
 	}
 	rows, err := q.db.Query(ctx, `
 		SELECT order_id, id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata
-		FROM order_items WHERE tenant_id = $1 AND order_id = ANY($2) ORDER BY order_id, position`, tenantID, ids)
+		FROM order_items WHERE tenant_id = $1 AND order_id = ANY($2) ORDER BY order_id, position`, tenantID, uuidArray(ids))
 	if err != nil {
 		return fmt.Errorf("load order items: %w", err)
 	}

@@ -105,7 +105,13 @@ func (q *queries) IdempotencyBegin(ctx context.Context, rec idempotency.Record, 
 
 func (q *queries) IdempotencyFinish(ctx context.Context, rec idempotency.Record) error {
 	headers, _ := json.Marshal(rec.Headers)
-	_, err := q.db.Exec(ctx, `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4, response_body = $5
+	with, from := "", ""
+	if rec.KeyedEffect && q.tx == nil {
+		// The effect keeps the key: no need to wait for the flush (see
+		// IdempotencyBegin).
+		with, from = `WITH async AS (SELECT set_config('synchronous_commit', 'off', true)) `, ` FROM async`
+	}
+	_, err := q.db.Exec(ctx, with+`UPDATE idempotency_keys SET state = 'done', response_status = $3, response_headers = $4, response_body = $5`+from+`
 		WHERE tenant_id = $1 AND key = $2`, rec.TenantID, rec.Key, rec.Status, string(headers), rec.Body)
 	if err != nil {
 		return fmt.Errorf("IdempotencyFinish: %w", err)

@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/multitracer"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
@@ -272,4 +273,15 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 		total += tag.RowsAffected()
 	}
 	return total, nil
+}
+
+// uuidArray passes ids as a uuid[] parameter in pgx's own type: a slice
+// of uuid.UUID goes through reflection and failed encode plans, which
+// showed as a tenth of the API's CPU time.
+func uuidArray(ids []uuid.UUID) []pgtype.UUID {
+	out := make([]pgtype.UUID, len(ids))
+	for i, id := range ids {
+		out[i] = pgtype.UUID{Bytes: id, Valid: true}
+	}
+	return out
 }

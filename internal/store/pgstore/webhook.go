@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -251,7 +251,7 @@ func (q *queries) WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, de
 		return []webhook.Attempt{}, nil
 	}
 	rows, err := q.db.Query(ctx, `SELECT `+attemptColumns+` FROM webhook_attempts
-		WHERE tenant_id = $1 AND delivery_id = ANY($2) ORDER BY delivery_id, number, id`, tenantID, deliveryIDs)
+		WHERE tenant_id = $1 AND delivery_id = ANY($2) ORDER BY delivery_id, number, id`, tenantID, uuidArray(deliveryIDs))
 	if err != nil {
 		return nil, fmt.Errorf("WebhookAttemptList: %w", err)
 	}

@@ -14,8 +14,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/webhook"
 )
 

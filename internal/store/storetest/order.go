@@ -314,6 +314,18 @@ func testIdempotency(t *testing.T, s store.Store) {
 	_, fresh, err = s.IdempotencyBegin(ctx, dead, n)
 	require.NoError(t, err)
 	require.True(t, fresh, "a released key starts over")
+
+	// A response whose effect keeps the key is stored the same way.
+	keyed := idempotency.Record{TenantID: a, Key: "k3", RequestHash: []byte("h3")}
+	_, _, err = s.IdempotencyBegin(ctx, keyed, n)
+	require.NoError(t, err)
+	keyed.Done, keyed.Status, keyed.Body, keyed.KeyedEffect = true, 201, []byte(`{"id":3}`), true
+	require.NoError(t, s.IdempotencyFinish(ctx, keyed))
+	got, fresh, err = s.IdempotencyBegin(ctx, keyed, n.Add(time.Second))
+	require.NoError(t, err)
+	require.False(t, fresh)
+	require.True(t, got.Done)
+	require.Equal(t, `{"id":3}`, string(got.Body))
 }
 
 // OrderScan gives what OrderList gives, page for page, one order at a
