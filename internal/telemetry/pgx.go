@@ -14,7 +14,7 @@ import (
 // maxStatement caps the SQL text recorded on a span.
 const maxStatement = 4096
 
-// PgxTracer returns a pgx tracer (pgx.QueryTracer and
+// PgxTracer returns a pgx tracer (pgx.QueryTracer, pgx.BatchTracer and
 // pgx.CopyFromTracer) that makes a client span per statement, with the SQL
 // text but never the argument values. Only statements run under a
 // sampled span (a request, a job) are traced: the job queue's own polling
@@ -29,6 +29,7 @@ type PgxQueryTracer struct{ tracer trace.Tracer }
 var (
 	_ pgx.QueryTracer    = (*PgxQueryTracer)(nil)
 	_ pgx.CopyFromTracer = (*PgxQueryTracer)(nil)
+	_ pgx.BatchTracer    = (*PgxQueryTracer)(nil)
 )
 
 func (t *PgxQueryTracer) start(ctx context.Context, conn *pgx.Conn, name string, attrs ...attribute.KeyValue) context.Context {
@@ -89,6 +90,35 @@ func (t *PgxQueryTracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn,
 // TraceCopyFromEnd implements pgx.CopyFromTracer.
 func (t *PgxQueryTracer) TraceCopyFromEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceCopyFromEndData) {
 	t.end(ctx, data.CommandTag.RowsAffected(), data.Err)
+}
+
+// TraceBatchStart implements pgx.BatchTracer: a batch (the statements a
+// transaction sends together) is a BATCH span with a child per statement.
+func (t *PgxQueryTracer) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx
+	}
+	n := 0
+	if data.Batch != nil {
+		n = data.Batch.Len()
+	}
+	return t.start(ctx, conn, "BATCH", attribute.String("db.operation.name", "BATCH"), attribute.Int("db.operation.batch.size", n))
+}
+
+// TraceBatchQuery implements pgx.BatchTracer: one child span per statement,
+// ending when its answer has been read.
+func (t *PgxQueryTracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return
+	}
+	op := operation(data.SQL)
+	ctx = t.start(ctx, conn, op, attribute.String("db.operation.name", op), attribute.String("db.query.text", truncate(data.SQL, maxStatement)))
+	t.end(ctx, data.CommandTag.RowsAffected(), data.Err)
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (t *PgxQueryTracer) TraceBatchEnd(ctx context.Context, _ *pgx.Conn, data pgx.TraceBatchEndData) {
+	t.end(ctx, -1, data.Err)
 }
 
 // operation is a statement's first keyword, upper-cased ("SELECT",

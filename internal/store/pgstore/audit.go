@@ -19,14 +19,10 @@ func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 	if len(meta) == 0 {
 		meta = []byte("{}")
 	}
-	_, err := q.db.Exec(ctx, `
+	return q.execLater(ctx, wrapErr("AuditInsert("+e.Action+")", "audit entry"), `
 		INSERT INTO audit_log (`+auditColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, e.ActorType, string(meta), e.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("AuditInsert(%s): %w", e.Action, interpretError(err, "audit entry"))
-	}
-	return nil
 }
 
 func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error) {

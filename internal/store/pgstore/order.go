@@ -54,10 +54,7 @@ func (q *queries) OrderCreate(ctx context.Context, o order.Order) error {
 		items, itemArgs := sqlshared.InsertItems(o, len(args)+1)
 		query, args = "WITH o AS ("+query+") "+items, append(args, itemArgs...)
 	}
-	if _, err := q.db.Exec(ctx, query, args...); err != nil {
-		return fmt.Errorf("OrderCreate: %w", interpretError(err, "order"))
-	}
-	return nil
+	return q.execLater(ctx, wrapErr("OrderCreate", "order"), query, args...)
 }
 
 // insertItems writes the items in one multi-row INSERT.
@@ -194,13 +191,9 @@ func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Or
 }
 
 func (q *queries) OrderStatusChangeInsert(ctx context.Context, c order.StatusChange) error {
-	_, err := q.db.Exec(ctx, `
+	return q.execLater(ctx, wrapErr("OrderStatusChangeInsert", "status change"), `
 		INSERT INTO order_status_history (id, tenant_id, order_id, from_status, to_status, actor_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, c.TenantID, c.OrderID, c.From, c.To, c.ActorID, c.CreatedAt)
-	if err != nil {
-		return fmt.Errorf("OrderStatusChangeInsert: %w", interpretError(err, "status change"))
-	}
-	return nil
 }
 
 func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]order.StatusChange, error) {

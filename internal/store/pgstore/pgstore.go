@@ -143,9 +143,15 @@ func (s *Store) SessionStore() scs.Store {
 	return s.sessions
 }
 
+// InTx runs fn in a transaction whose plain inserts are pipelined (see
+// pipeTx).
 func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		return fn(&queries{db: tx, tx: tx, jobs: s.jobs})
+		p := &pipeTx{Tx: tx}
+		if err := fn(&queries{db: p, tx: p, jobs: s.jobs}); err != nil {
+			return err
+		}
+		return p.flush(ctx)
 	})
 }
 

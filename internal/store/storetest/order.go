@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/order"
@@ -406,4 +407,74 @@ func testOrderScan(t *testing.T, s store.Store) {
 	err := s.OrderScan(ctx, order.ListParams{TenantID: a, Sort: order.SortCreatedAt, Limit: 100}, func(order.Order) error { n++; return stop })
 	require.ErrorIs(t, err, stop)
 	require.Equal(t, 1, n)
+}
+
+// Inside a transaction, writes are seen by the reads after them, whatever
+// an engine does to save round trips; a write that fails fails the
+// transaction with its error, and nothing of it is kept.
+func testTxOrdering(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, u := seedTenantUser(t, s)
+	var o order.Order
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.OrderNextNumber(ctx, a)
+		if err != nil {
+			return err
+		}
+		o = newOrder(a, n, now())
+		o.IdempotencyKey = "tx-key"
+		if err := tx.OrderCreate(ctx, o); err != nil {
+			return err
+		}
+		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: a, OrderID: o.ID, To: order.StatusPending, CreatedAt: now()}); err != nil {
+			return err
+		}
+		if err := tx.AuditInsert(ctx, audit.Entry{ID: newID(), TenantID: a, ActorType: "user", ActorID: &u.ID, Action: "order.created",
+			EntityType: "order", EntityID: o.ID.String(), OrderID: &o.ID, CreatedAt: now()}); err != nil {
+			return err
+		}
+		got, err := tx.OrderGet(ctx, a, o.ID)
+		require.NoError(t, err, "the order written just before is there")
+		require.Len(t, got.Items, 2)
+		hist, err := tx.OrderStatusHistory(ctx, a, o.ID)
+		require.NoError(t, err)
+		require.Len(t, hist, 1)
+		entries, err := tx.AuditList(ctx, a, audit.Filter{OrderID: &o.ID})
+		require.NoError(t, err)
+		require.Len(t, entries, 1)
+		// Writes with nothing read after them are kept too.
+		return tx.AuditInsert(ctx, audit.Entry{ID: newID(), TenantID: a, ActorType: "system", Action: "order.checked",
+			EntityType: "order", EntityID: o.ID.String(), OrderID: &o.ID, CreatedAt: now()})
+	}))
+	entries, err := s.AuditList(ctx, a, audit.Filter{OrderID: &o.ID})
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+
+	// A second order with the same key: the transaction fails with a
+	// conflict, whether the failing insert was the last write or not, and
+	// nothing it wrote is kept.
+	for _, more := range []bool{false, true} {
+		ev := event.Event{ID: newID(), TenantID: a, Type: event.OrderCreated, EntityID: "dup", Data: json.RawMessage(`{}`), CreatedAt: now()}
+		err := s.InTx(ctx, func(tx store.Tx) error {
+			dup := newOrder(a, 1000, now())
+			dup.IdempotencyKey = "tx-key"
+			if err := tx.OrderCreate(ctx, dup); err != nil {
+				return err
+			}
+			if !more {
+				return nil
+			}
+			if err := tx.EventInsert(ctx, ev); err != nil {
+				return err
+			}
+			_, err := tx.OrderGet(ctx, a, dup.ID)
+			return err
+		})
+		requireKind(t, err, apperr.ErrConflict)
+		evs, err := s.EventListAfter(ctx, a, uuid.Nil, 100)
+		require.NoError(t, err)
+		for _, e := range evs {
+			require.NotEqual(t, ev.ID, e.ID, "an event of the failed transaction was kept")
+		}
+	}
 }
