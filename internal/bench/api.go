@@ -274,3 +274,75 @@ func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backe
 	}
 	return out, nil
 }
+
+// FlatResult is the latency of one tenant's list pages, one client at a
+// time, for the check that it does not grow with the tenant's size.
+type FlatResult struct {
+	Engine       string  `json:"engine"`
+	Orders       int     `json:"tenant_orders"`
+	Requests     int     `json:"requests"`
+	FirstP50Ms   float64 `json:"first_page_p50_ms"`
+	FirstP99Ms   float64 `json:"first_page_p99_ms"`
+	CursorP50Ms  float64 `json:"cursor_page_p50_ms"`
+	CursorP99Ms  float64 `json:"cursor_page_p99_ms"`
+	Errors       int     `json:"errors"`
+	FirstError   string  `json:"first_error,omitempty"`
+	CursorOffset int     `json:"cursor_offset"` // orders before the cursor page
+}
+
+// flatRequests is how many requests of each page each tenant gets.
+const flatRequests = 300
+
+// benchFlatness measures GET /api/v1/orders?limit=50, first page and a
+// page from the middle of the list, for tenants of different sizes, with
+// one client so that only the query's own cost shows.
+func benchFlatness(ctx context.Context, engine string, ordo *Ordo, ds *dataset) ([]FlatResult, error) {
+	url, stop, err := serveLoopback(ordo.Handler)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	client := newClient(1)
+	defer client.CloseIdleConnections()
+	var out []FlatResult
+	for i, t := range ds.flat {
+		_, key, err := ordo.Auth.CreateAPIKey(ctx, auth.OperatorPrincipal(ds.tenants[t]), "ordo bench flatness", account.RoleAdmin, nil, auth.Meta{UserAgent: "ordo bench"})
+		if err != nil {
+			return out, fmt.Errorf("create API key: %w", err)
+		}
+		r := FlatResult{Engine: engine, Orders: ds.perTenant[t], Requests: flatRequests, CursorOffset: ds.perTenant[t] / 2}
+		measure := func(path string) (p50, p99 float64) {
+			var lat []time.Duration
+			for range flatRequests {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+path, nil)
+				req.Header.Set("Authorization", "Bearer "+key)
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode != http.StatusOK {
+						err = fmt.Errorf("%s: %s", path, res.Status)
+					}
+				}
+				if err != nil {
+					r.Errors++
+					if r.FirstError == "" {
+						r.FirstError = err.Error()
+					}
+					continue
+				}
+				lat = append(lat, time.Since(t0))
+			}
+			slices.Sort(lat)
+			return percentile(lat, 0.5), percentile(lat, 0.99)
+		}
+		r.FirstP50Ms, r.FirstP99Ms = measure("/api/v1/orders?limit=50")
+		r.CursorP50Ms, r.CursorP99Ms = measure("/api/v1/orders?limit=50&cursor=" + encodeBaseCursor(ds.flatMids[i]))
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}

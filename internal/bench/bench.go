@@ -247,6 +247,9 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 			return fmt.Errorf("API: %w", err)
 		}
 		rep.API = append(rep.API, res...)
+		if err := flatness(ctx, o, "postgres", ordo, ds, rep); err != nil {
+			return err
+		}
 	}
 	if !o.Skip["exports"] {
 		res, err := benchExports(ctx, o, ordo.Store, pg.pool, ds)
@@ -303,5 +306,18 @@ func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error
 		return fmt.Errorf("API (sqlite): %w", err)
 	}
 	rep.API = append(rep.API, res...)
+	return flatness(ctx, o, "sqlite", ordo, ds, rep)
+}
+
+// flatness runs benchFlatness and reports its progress.
+func flatness(ctx context.Context, o Options, engine string, ordo *Ordo, ds *dataset, rep *Report) error {
+	res, err := benchFlatness(ctx, engine, ordo, ds)
+	if err != nil {
+		return fmt.Errorf("list latency by tenant size (%s): %w", engine, err)
+	}
+	for _, f := range res {
+		fmt.Fprintf(o.Progress, "list latency %-8s tenant of %8d orders: first page p50 %.2f ms, cursor page p50 %.2f ms\n", engine, f.Orders, f.FirstP50Ms, f.CursorP50Ms)
+	}
+	rep.Flatness = append(rep.Flatness, res...)
 	return nil
 }

@@ -28,7 +28,7 @@ func TestHarness(t *testing.T) {
 	defer cancel()
 
 	var stdout, stderr bytes.Buffer
-	err := bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "2", "-orders", "200",
+	err := bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
 		"-c", "4", "-d", "200ms", "-rounds", "1", "-jobs", "200", "-job-workers", "50", "-skip", "footprint", "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
@@ -61,6 +61,12 @@ func TestHarness(t *testing.T) {
 	require.Positive(t, rep.Jobs[0].JobsPerSec)
 	require.Len(t, rep.Invoices, 1)
 	require.Positive(t, rep.Invoices[0].PDFsPerSec)
+	require.Len(t, rep.Flatness, 4, "the smallest and the first tenant, on both engines")
+	for _, f := range rep.Flatness {
+		require.Zero(t, f.Errors, "%s: %s", f.Engine, f.FirstError)
+		require.Positive(t, f.FirstP50Ms)
+		require.Positive(t, f.CursorP50Ms)
+	}
 
 	md, err := os.ReadFile(mdPath)
 	require.NoError(t, err)

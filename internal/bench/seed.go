@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,10 @@ type dataset struct {
 	// mid is the cursor of the middle of the first tenant's orders,
 	// newest first: a page deep in the list.
 	mid order.Cursor
+	// flat are the tenants whose list latency is compared, smallest
+	// first, with the middle cursor of each (see plan).
+	flat     []int
+	flatMids []order.Cursor
 }
 
 // Seeding's vocabulary: realistic values without per-row formatting.
@@ -134,12 +139,34 @@ type seedBatch struct {
 }
 
 // plan spreads orders evenly over tenants and cuts them into batches.
+// plan spreads the orders over the tenants and cuts them into batches.
+// The first tenant gets the average share (the API and one-tenant exports
+// use it). When the dataset is large enough, the rest are skewed so that
+// list latency can be compared across tenant sizes: the second tenant
+// holds half of all orders, the last smallTenant, and the others share
+// what is left; otherwise all get the same.
 func plan(tenants, orders, batch int) (perTenant []int, batches []seedBatch) {
 	perTenant = make([]int, tenants)
-	for i := range perTenant {
-		perTenant[i] = orders / tenants
-		if i < orders%tenants {
-			perTenant[i]++
+	avg := orders / tenants
+	if tenants >= 3 && avg >= 2*smallTenant {
+		perTenant[0], perTenant[1], perTenant[tenants-1] = avg, orders/2, smallTenant
+		rest := orders - avg - orders/2 - smallTenant
+		if others := tenants - 3; others == 0 {
+			perTenant[1] += rest
+		} else {
+			for i := range others {
+				perTenant[2+i] = rest / others
+				if i < rest%others {
+					perTenant[2+i]++
+				}
+			}
+		}
+	} else {
+		for i := range perTenant {
+			perTenant[i] = avg
+			if i < orders%tenants {
+				perTenant[i]++
+			}
 		}
 	}
 	for t, n := range perTenant {
@@ -148,6 +175,31 @@ func plan(tenants, orders, batch int) (perTenant []int, batches []seedBatch) {
 		}
 	}
 	return perTenant, batches
+}
+
+// smallTenant is the size of the smallest tenant of a skewed dataset.
+const smallTenant = 1000
+
+// flatTenants are the tenants whose list latency is compared: the
+// smallest, the first and the largest, smallest first, each once.
+func flatTenants(perTenant []int) []int {
+	small, big := 0, 0
+	for i, n := range perTenant {
+		if n < perTenant[small] {
+			small = i
+		}
+		if n > perTenant[big] {
+			big = i
+		}
+	}
+	out := []int{small}
+	for _, i := range []int{0, big} {
+		if !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	slices.SortFunc(out, func(a, b int) int { return perTenant[a] - perTenant[b] })
+	return out
 }
 
 func newTenants(n int, now time.Time) []uuid.UUID {
@@ -408,7 +460,8 @@ func (q sqliteQuerier) queryIDs(ctx context.Context, query string, args ...any) 
 }
 
 // loadSample picks the first tenant's order ids (up to 10,000) and the
-// cursor of the middle of its list.
+// cursor of the middle of the lists of the first tenant and of the
+// tenants of the flatness check.
 func loadSample(ctx context.Context, q querier, ds *dataset, p1, p2 string) error {
 	ids, _, err := q.queryIDs(ctx, `SELECT id, created_at FROM orders WHERE tenant_id = `+p1+` ORDER BY random() LIMIT 10000`, ds.tenants[0])
 	if err != nil {
@@ -418,15 +471,28 @@ func loadSample(ctx context.Context, q querier, ds *dataset, p1, p2 string) erro
 		return fmt.Errorf("sample orders: none")
 	}
 	ds.ids = ids
-	mid, ts, err := q.queryIDs(ctx, `SELECT id, created_at FROM orders WHERE tenant_id = `+p1+` ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET `+p2,
-		ds.tenants[0], ds.perTenant[0]/2)
-	if err != nil || len(mid) == 0 {
-		return fmt.Errorf("middle order: %v", err)
+	mid := func(t int) (order.Cursor, error) {
+		id, ts, err := q.queryIDs(ctx, `SELECT id, created_at FROM orders WHERE tenant_id = `+p1+` ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET `+p2,
+			ds.tenants[t], ds.perTenant[t]/2)
+		if err != nil || len(id) == 0 {
+			return order.Cursor{}, fmt.Errorf("middle order of tenant %d: %v", t, err)
+		}
+		at, err := time.Parse(time.RFC3339Nano, ts[0])
+		if err != nil {
+			return order.Cursor{}, fmt.Errorf("middle order time %q: %w", ts[0], err)
+		}
+		return order.Cursor{CreatedAt: at, ID: id[0]}, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, ts[0])
-	if err != nil {
-		return fmt.Errorf("middle order time %q: %w", ts[0], err)
+	if ds.mid, err = mid(0); err != nil {
+		return err
 	}
-	ds.mid = order.Cursor{CreatedAt: t, ID: mid[0]}
+	ds.flat = flatTenants(ds.perTenant)
+	for _, t := range ds.flat {
+		c, err := mid(t)
+		if err != nil {
+			return err
+		}
+		ds.flatMids = append(ds.flatMids, c)
+	}
 	return nil
 }
