@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -98,7 +99,13 @@ func ordoExport(ctx context.Context, st store.Store, tenants []uuid.UUID, f expo
 	count := orderCounter{Writer: w, orders: &orders, items: &items}
 	for _, t := range tenants {
 		lp := order.ListParams{TenantID: t, Sort: order.SortCreatedAt, Limit: exports.BatchSize}
-		if err := exports.WriteOrders(ctx, st, lp, count, nil); err != nil {
+		err := exports.WriteOrders(ctx, st, lp, count, nil)
+		if errors.Is(err, export.ErrTooManyRows) {
+			// A sheet is full (XLSX of a large dataset): the file holds
+			// the orders before it, which are what is measured.
+			break
+		}
+		if err != nil {
 			return 0, 0, 0, err
 		}
 	}
@@ -119,9 +126,12 @@ type orderCounter struct {
 }
 
 func (c orderCounter) WriteOrder(o order.Order) error {
+	if err := c.Writer.WriteOrder(o); err != nil {
+		return err
+	}
 	*c.orders++
 	*c.items += int64(len(o.Items))
-	return c.Writer.WriteOrder(o)
+	return nil
 }
 
 // copyExport reads COPY of the orders-with-items join as CSV.

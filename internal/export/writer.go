@@ -113,8 +113,8 @@ func (c *csvWriter) WriteOrder(o order.Order) error {
 		add(strconv.AppendInt(c.num, it.TaxRateBP, 10))
 		add(appendFixed(c.num, it.LineTotal, scale))
 	}
-	nums, at := string(c.num), 0
-	next := func() string { v := nums[at:c.ends[0]]; at, c.ends = c.ends[0], c.ends[1:]; return v }
+	nums, at, i := string(c.num), 0, 0
+	next := func() string { v := nums[at:c.ends[i]]; at = c.ends[i]; i++; return v }
 
 	row := append(c.row[:0], o.DisplayNumber(), string(o.Status), o.CreatedAt.UTC().Format(time.RFC3339), neutralise(o.CustomerName),
 		neutralise(o.CustomerEmail), neutralise(o.CustomerPhone), o.Currency, next(), next(), next(), next(), neutralise(o.ExternalRef))

@@ -114,13 +114,13 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
 		BillingAddress: in.BillingAddress, Notes: in.Notes, ExternalRef: strings.TrimSpace(in.ExternalRef), Metadata: in.Metadata,
 		Discount: in.Discount, Items: toItems(in.Items)}
 	key := r.Header.Get("Idempotency-Key")
-	if key != "" {
-		keyedEffect(r) // the order keeps the key
-	}
 	created, _, err := s.orders.Create(r.Context(), p, o, key, s.meta(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if key != "" && created.IdempotencyKey == key {
+		keyedEffect(r) // the order keeps the key (not when an expired one was reused)
 	}
 	w.Header().Set("Location", "/api/v1/orders/"+created.ID.String())
 	s.writeOrder(w, http.StatusCreated, created)

@@ -220,7 +220,14 @@ const scanColumns = `id, tenant_id, number, status, customer_name, customer_emai
 
 // OrderScan reads the orders and their items with one joined query and
 // hands them to fn one at a time as the rows arrive, so a batch of any
-// size costs one round trip and no more memory than one order.
+// size costs two round trips (describe, execute) and no more memory than
+// one order.
+//
+// It is planned for each batch's own arguments (an unnamed statement, not
+// pgx's cached one): PostgreSQL's generic plan, taken after five runs of
+// a prepared statement, does not know that a tenant is large and reads
+// all of its orders after the cursor to sort them, six times slower deep
+// in a large tenant's list.
 func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error {
 	w, orderBy := sqlshared.OrderWhere(p, dialect{})
 	col, dir, _ := sqlshared.OrderSort(p)
@@ -228,7 +235,7 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 		COALESCE(i.quantity, 0), COALESCE(i.unit_price, 0), COALESCE(i.tax_rate_bp, 0), COALESCE(i.line_total, 0), i.metadata
 		FROM (SELECT `+scanColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
 		LEFT JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id
-		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, w.Args...)
+		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, append([]any{pgx.QueryExecModeDescribeExec}, w.Args...)...)
 	if err != nil {
 		return fmt.Errorf("OrderScan: %w", err)
 	}

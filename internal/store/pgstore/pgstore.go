@@ -151,7 +151,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 		if err := fn(&queries{db: p, tx: p, jobs: s.jobs}); err != nil {
 			return err
 		}
-		return p.flush(ctx)
+		return p.flush(ctx) // and a batch failure fn let go
 	})
 }
 

@@ -24,6 +24,10 @@ import (
 type pipeTx struct {
 	pgx.Tx
 	held []heldExec
+	// err is the first failure of a batch: the held-back inserts in it
+	// may not have run, so the transaction must not commit, even if the
+	// caller let the error go.
+	err error
 }
 
 type heldExec struct {
@@ -55,20 +59,37 @@ func (p *pipeTx) send(b *pgx.Batch) int {
 }
 
 // results reads the answers of the n held-back statements at the head of
-// br, returning the first error as its method would.
+// br, returning the first error as its method would. An error of the batch
+// as a whole (one that pgx met before sending anything: an argument it
+// cannot encode, a connection still busy) is nobody's in particular.
 func (p *pipeTx) results(br pgx.BatchResults, n int) error {
 	held := p.held[:n]
 	p.held = p.held[n:]
 	for _, h := range held {
 		if _, err := br.Exec(); err != nil {
-			return h.wrap(err)
+			if errors.As(err, new(pgx.ErrPreprocessingBatch)) {
+				return p.fail(fmt.Errorf("pipelined statements: %w", err))
+			}
+			return p.fail(h.wrap(err))
 		}
 	}
 	return nil
 }
 
-// flush sends what is held back, if anything.
+// fail records the transaction's first batch failure and returns err.
+func (p *pipeTx) fail(err error) error {
+	if p.err == nil {
+		p.err = err
+	}
+	return err
+}
+
+// flush sends what is held back, if anything. After a failed batch it
+// answers that failure again.
 func (p *pipeTx) flush(ctx context.Context) error {
+	if p.err != nil {
+		return p.err
+	}
 	if len(p.held) == 0 {
 		return nil
 	}
@@ -76,7 +97,15 @@ func (p *pipeTx) flush(ctx context.Context) error {
 	n := p.send(b)
 	br := p.Tx.SendBatch(ctx, b)
 	err := p.results(br, n)
-	return errors.Join(err, closeBatch(br, err))
+	return p.failed(errors.Join(err, closeBatch(br, err)))
+}
+
+// failed records err, when there is one, as fail does.
+func (p *pipeTx) failed(err error) error {
+	if err != nil {
+		return p.fail(err)
+	}
+	return nil
 }
 
 // closeBatch closes br; its error only matters when none came before.
@@ -97,6 +126,9 @@ func (p *pipeTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 
 // Query sends what is held back and the query together.
 func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if p.err != nil {
+		return nil, p.err
+	}
 	if len(p.held) == 0 {
 		return p.Tx.Query(ctx, sql, args...)
 	}
@@ -111,6 +143,9 @@ func (p *pipeTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	rows, err := br.Query()
 	if err != nil {
 		_ = br.Close()
+		if errors.As(err, new(pgx.ErrPreprocessingBatch)) {
+			return nil, p.fail(fmt.Errorf("pipelined statements: %w", err))
+		}
 		return nil, err
 	}
 	return &batchRows{Rows: rows, br: br}, nil
