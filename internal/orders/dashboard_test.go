@@ -64,10 +64,17 @@ func (c *countingCache) Delete(ctx context.Context, keys ...string) error {
 type testBundle struct {
 	svc   *orders.Service
 	cache *countingCache
+	store *sqlitestore.Store
 	p     auth.Principal
 }
 
 func setup(t *testing.T, broken bool) testBundle {
+	t.Helper()
+	return setupAt(t, broken, func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) })
+}
+
+// setupAt is setup with the service's clock.
+func setupAt(t *testing.T, broken bool, now func() time.Time) testBundle {
 	t.Helper()
 	ctx := context.Background()
 	log := testkit.Logger(t)
@@ -79,8 +86,7 @@ func setup(t *testing.T, broken bool) testBundle {
 	require.NoError(t, st.TenantCreate(ctx, tn))
 	require.NoError(t, st.UserCreate(ctx, u))
 	c := &countingCache{Memory: cache.NewMemory(100), broken: broken}
-	now := func() time.Time { return time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC) }
-	return testBundle{svc: orders.New(st, now).WithCache(c, log), cache: c,
+	return testBundle{svc: orders.New(st, now).WithCache(c, log), cache: c, store: st,
 		p: auth.Principal{UserID: u.ID, TenantID: tn.ID, Role: account.RoleOwner}}
 }
 

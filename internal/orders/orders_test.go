@@ -2,19 +2,13 @@ package orders_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/auth"
-	"github.com/ordo/ordo/internal/orders"
-	"github.com/ordo/ordo/internal/store/sqlitestore"
-	"github.com/ordo/ordo/internal/store/storetest"
-	"github.com/ordo/ordo/internal/testkit"
 )
 
 // An order's idempotency key makes a repeat return the first order for a
@@ -22,17 +16,10 @@ import (
 func TestCreateIdempotencyKey(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "ordo.db"), testkit.Logger(t))
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
-	require.NoError(t, st.MigrateUp(ctx))
-	tn, u := storetest.NewTenant(), storetest.NewUser()
-	require.NoError(t, st.TenantCreate(ctx, tn))
-	require.NoError(t, st.UserCreate(ctx, u))
 	var mu sync.Mutex
 	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	svc := orders.New(st, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
-	p := auth.Principal{UserID: u.ID, TenantID: tn.ID, Role: account.RoleOwner}
+	b := setupAt(t, false, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
+	svc, p, st, tenantID := b.svc, b.p, b.store, b.p.TenantID
 
 	first, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", auth.Meta{})
 	require.NoError(t, err)
@@ -58,7 +45,7 @@ func TestCreateIdempotencyKey(t *testing.T) {
 	require.NotEqual(t, first.ID, later.ID)
 	require.Equal(t, int64(3), later.Number)
 	require.Empty(t, later.IdempotencyKey, "the key stays with the first order")
-	got, err := st.OrderGetByIdempotencyKey(ctx, tn.ID, "key-1")
+	got, err := st.OrderGetByIdempotencyKey(ctx, tenantID, "key-1")
 	require.NoError(t, err)
 	require.Equal(t, first.ID, got.ID)
 }
