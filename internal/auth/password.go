@@ -3,6 +3,7 @@ package auth
 import (
 	_ "embed"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
@@ -51,8 +52,10 @@ func CheckPassword(field, password, email string) error {
 type Hasher struct {
 	params *argon2id.Params
 	// dummy is a hash of nothing in particular, checked when a login names
-	// no user, so that both answers take about as long.
-	dummy string
+	// no user, so that both answers take about as long. It is made on
+	// first use: making it takes the 19 MiB argon2id works in, which an
+	// idle process would otherwise keep until the runtime returns it.
+	dummy func() (string, error)
 }
 
 // DefaultArgon2Params are OWASP's recommended argon2id settings
@@ -64,11 +67,9 @@ func NewHasher(params *argon2id.Params) (*Hasher, error) {
 	if params == nil {
 		params = DefaultArgon2Params
 	}
-	dummy, err := argon2id.CreateHash("ordo-dummy-password", params)
-	if err != nil {
-		return nil, err
-	}
-	return &Hasher{params: params, dummy: dummy}, nil
+	return &Hasher{params: params, dummy: sync.OnceValues(func() (string, error) {
+		return argon2id.CreateHash("ordo-dummy-password", params)
+	})}, nil
 }
 
 // Hash returns the encoded argon2id hash of password.
@@ -80,7 +81,9 @@ func (h *Hasher) Hash(password string) (string, error) {
 // has no password) never matches, but costs the same time.
 func (h *Hasher) Verify(password, hash string) bool {
 	if hash == "" {
-		_, _ = argon2id.ComparePasswordAndHash(password, h.dummy)
+		if dummy, err := h.dummy(); err == nil {
+			_, _ = argon2id.ComparePasswordAndHash(password, dummy)
+		}
 		return false
 	}
 	ok, err := argon2id.ComparePasswordAndHash(password, hash)
