@@ -101,8 +101,9 @@ func ordoExport(ctx context.Context, st store.Store, tenants []uuid.UUID, f expo
 		lp := order.ListParams{TenantID: t, Sort: order.SortCreatedAt, Limit: exports.BatchSize}
 		err := exports.WriteOrders(ctx, st, lp, count, nil)
 		if errors.Is(err, export.ErrTooManyRows) {
-			// A sheet is full (XLSX of a large dataset): the file holds
-			// the orders before it, which are what is measured.
+			// The Orders sheet is full (XLSX of more than 1,048,575
+			// orders): the file holds the orders before it, which are
+			// what is measured.
 			break
 		}
 		if err != nil {

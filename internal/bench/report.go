@@ -178,7 +178,7 @@ func (r *Report) Markdown() string {
 		p("## Exports\n\nThrough Ordo's export path (`exports.WriteOrders`, as the export job runs it: the store's `OrderScan` in keyset batches of %d orders, one joined query each, into `export.NewWriter`), to a byte counter. ", exports.BatchSize)
 		p("Rows are file rows: one per item in CSV; one per order plus one per item in XLSX. Peak RSS is the whole harness process's VmHWM, reset before each export; the delta is over its RSS just before. ")
 		p("The baseline is PostgreSQL's `COPY (orders JOIN order_items) TO STDOUT` as CSV, read by the harness. ")
-		p("An XLSX sheet holds 1,048,575 rows: where the items of all orders do not fit the Items sheet, the XLSX export stops at the order that does not fit (the export job refuses such an export and says to use CSV), and its rows and rate are those of the orders written.\n\n")
+		p("XLSX items go on in further sheets (Items 2, Items 3…) when one is full; more orders than the Orders sheet holds (1,048,575) would stop the XLSX export there, and its rows and rate would be those of the orders written.\n\n")
 		p("| scope | format | orders | rows | rows/s | orders/s | peak RSS MiB | RSS delta MiB | COPY rows/s | ratio |\n|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, e := range r.Exports {
 			p("| %s | %s | %d | %d | %.0f | %.0f | %.0f | %.0f | %.0f | **%.2f** |\n", e.Scope, e.Format, e.Orders, e.Rows, e.RowsPerSec, e.OrdersPerSec, e.PeakRSSMiB, e.RSSDeltaMiB, e.CopyRowsPerSec, e.Ratio)

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -19,15 +20,19 @@ import (
 // The XLSX writer writes SpreadsheetML (ECMA-376) itself, straight into a
 // zip stream, so that memory stays flat and rows are cheap:
 //
-//   - [Content_Types].xml, the relationships and xl/workbook.xml are fixed
-//     and written first.
 //   - xl/worksheets/sheet1.xml (Orders) is deflated into the zip as orders
 //     arrive.
 //   - xl/worksheets/sheet2.xml (Items) cannot be written at the same time
 //     (a zip holds one open entry), so its rows are deflated into a
-//     temporary file, which Close copies into the zip as is.
-//   - xl/styles.xml comes last: it holds one money format per currency,
+//     temporary file, which Close copies into the zip as is. When a sheet
+//     is full, the items go on in a new one ("Items 2", sheet3.xml, in a
+//     temporary file of its own), so that a million orders of a few items
+//     each still make one file; an order's items stay on one sheet.
+//   - xl/styles.xml comes next: it holds one money format per currency,
 //     and currencies are only known once every order has been seen.
+//   - [Content_Types].xml, the relationships and xl/workbook.xml come last,
+//     when the number of Items sheets is known (the parts of a package
+//     may be in any order).
 //
 // Text is written as inline strings (no shared strings table to keep in
 // memory), numbers as plain <v> values, dates as serial numbers.
@@ -58,15 +63,15 @@ const maxCellChars = 32767
 // Excel does not load rows beyond it.
 const maxSheetRows = 1 << 20
 
-// XLSXMaxRows is the most data rows (orders, or items) an XLSX export
-// holds: a sheet's rows less its header.
+// XLSXMaxRows is the most orders an XLSX export holds: a sheet's rows
+// less its header. (Items go on over as many sheets as they need.)
 const XLSXMaxRows = maxSheetRows - 1
 
 // ErrTooManyRows is returned by an XLSX writer's WriteOrder when the order
-// does not fit in the sheets (more than 1,048,575 orders or items). The
-// order is not written, and Close still finishes a valid file of the
-// orders before it.
-var ErrTooManyRows = errors.New("export: an XLSX sheet holds at most 1,048,575 rows; export as CSV")
+// does not fit in the Orders sheet (more than 1,048,575 orders). The order
+// is not written, and Close still finishes a valid file of the orders
+// before it.
+var ErrTooManyRows = errors.New("export: an XLSX sheet holds at most 1,048,575 orders; export as CSV")
 
 var (
 	ordersHead = sheetHead([]string{"14", "12", "18", "28", "30", "10", "14", "14", "14", "14"},
@@ -79,28 +84,50 @@ const sheetTail = `</sheetData></worksheet>`
 
 const xmlDecl = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"
 
-// The package parts that do not depend on the data.
-var xlsxFixedParts = []struct{ name, body string }{
-	{"[Content_Types].xml", xmlDecl + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-		`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
-		`<Default Extension="xml" ContentType="application/xml"/>` +
-		`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
-		`<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` +
-		`<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>` +
-		`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
-		`</Types>`},
-	{"_rels/.rels", xmlDecl + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
-		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>` +
-		`</Relationships>`},
-	{"xl/workbook.xml", xmlDecl + `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
-		`<bookViews><workbookView/></bookViews>` +
-		`<sheets><sheet name="Orders" sheetId="1" r:id="rId1"/><sheet name="Items" sheetId="2" r:id="rId2"/></sheets>` +
-		`</workbook>`},
-	{"xl/_rels/workbook.xml.rels", xmlDecl + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
-		`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>` +
-		`<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml"/>` +
-		`<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
-		`</Relationships>`},
+// packageParts are the parts that say what is in the package, for a
+// workbook of Orders and n ≥ 1 Items sheets (sheet1.xml, then sheet2.xml
+// and on).
+func packageParts(n int) []struct{ name, body string } {
+	const sheetType = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+	const relSheet = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+	var types, sheets, rels strings.Builder
+	for i := 1; i <= n+1; i++ {
+		id := strconv.Itoa(i)
+		types.WriteString(`<Override PartName="/xl/worksheets/sheet` + id + `.xml" ContentType="` + sheetType + `"/>`)
+		rels.WriteString(`<Relationship Id="rId` + id + `" Type="` + relSheet + `" Target="worksheets/sheet` + id + `.xml"/>`)
+		sheets.WriteString(`<sheet name="` + sheetName(i) + `" sheetId="` + id + `" r:id="rId` + id + `"/>`)
+	}
+	styles := strconv.Itoa(n + 2)
+	return []struct{ name, body string }{
+		{"[Content_Types].xml", xmlDecl + `<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+			`<Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
+			types.String() +
+			`<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
+			`</Types>`},
+		{"_rels/.rels", xmlDecl + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>` +
+			`</Relationships>`},
+		{"xl/workbook.xml", xmlDecl + `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">` +
+			`<bookViews><workbookView/></bookViews><sheets>` + sheets.String() + `</sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", xmlDecl + `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			rels.String() +
+			`<Relationship Id="rId` + styles + `" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>` +
+			`</Relationships>`},
+	}
+}
+
+// sheetName is the name of worksheet i (sheet<i>.xml): Orders, Items,
+// Items 2, Items 3…
+func sheetName(i int) string {
+	switch i {
+	case 1:
+		return "Orders"
+	case 2:
+		return "Items"
+	}
+	return "Items " + strconv.Itoa(i-1)
 }
 
 // sheetHead is a worksheet up to and including its bold header row: the
@@ -130,6 +157,7 @@ type xlsxWriter struct {
 	orders  sheetXML // into the zip
 	items   sheetXML // into spool, once there is an item
 	spool   *spool
+	full    []*spool // Items sheets finished before the current one
 	rows    int64
 	maxRows int64 // per sheet, header included: maxSheetRows but in tests
 	err     error // sticky: once set, the file is lost
@@ -162,11 +190,6 @@ func newXLSX(w io.Writer) (*xlsxWriter, error) {
 		fw.Reset(w)
 		return fw, nil
 	})
-	for _, p := range xlsxFixedParts {
-		if err := x.writePart(p.name, []byte(p.body)); err != nil {
-			return nil, err
-		}
-	}
 	sw, err := x.zw.CreateHeader(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate})
 	if err != nil {
 		return nil, err
@@ -210,12 +233,8 @@ func (x *xlsxWriter) WriteOrder(o order.Order) error {
 	if x.closed {
 		return errWriterClosed
 	}
-	items := x.items.row
-	if x.spool == nil {
-		items = 1
-	}
-	if x.orders.row >= x.maxRows || items+int64(len(o.Items)) > x.maxRows {
-		return ErrTooManyRows
+	if x.orders.row >= x.maxRows || 1+int64(len(o.Items)) > x.maxRows {
+		return ErrTooManyRows // (the second only with a tiny maxRows in tests)
 	}
 	if err := x.writeOrder(&o); err != nil {
 		x.fail(err)
@@ -247,6 +266,12 @@ func (x *xlsxWriter) writeOrder(o *order.Order) error {
 	}
 	if len(o.Items) == 0 {
 		return nil
+	}
+	if x.spool != nil && x.items.row+int64(len(o.Items)) > x.maxRows {
+		// This sheet is full: the order's items start the next one.
+		if err := x.endItems(); err != nil {
+			return err
+		}
 	}
 	if x.spool == nil {
 		if err := x.openSpool(); err != nil {
@@ -283,6 +308,18 @@ func (x *xlsxWriter) openSpool() error {
 	return nil
 }
 
+// endItems finishes the current Items sheet, keeping its temporary file
+// for Close.
+func (x *xlsxWriter) endItems() error {
+	x.items.buf = append(x.items.buf, sheetTail...)
+	if err := x.items.flush(); err != nil {
+		return err
+	}
+	x.full = append(x.full, x.spool)
+	x.spool = nil
+	return nil
+}
+
 func (x *xlsxWriter) Rows() int64 { return x.rows }
 
 // Close finishes the file. The temporary file is gone afterwards, whether
@@ -305,22 +342,29 @@ func (x *xlsxWriter) finish() error {
 	if err := x.orders.flush(); err != nil {
 		return err
 	}
-	if x.spool == nil {
+	if x.spool != nil {
+		if err := x.endItems(); err != nil {
+			return err
+		}
+	}
+	if len(x.full) == 0 {
 		body := append(append([]byte(nil), itemsHead...), sheetTail...)
 		if err := x.writePart("xl/worksheets/sheet2.xml", body); err != nil {
 			return err
 		}
-	} else {
-		x.items.buf = append(x.items.buf, sheetTail...)
-		if err := x.items.flush(); err != nil {
-			return err
-		}
-		if err := x.spool.copyTo(x.zw, "xl/worksheets/sheet2.xml"); err != nil {
+	}
+	for i, sp := range x.full {
+		if err := sp.copyTo(x.zw, "xl/worksheets/sheet"+strconv.Itoa(i+2)+".xml"); err != nil {
 			return err
 		}
 	}
 	if err := x.writePart("xl/styles.xml", x.styles()); err != nil {
 		return err
+	}
+	for _, p := range packageParts(max(1, len(x.full))) {
+		if err := x.writePart(p.name, []byte(p.body)); err != nil {
+			return err
+		}
 	}
 	return x.zw.Close()
 }
@@ -330,9 +374,15 @@ func (x *xlsxWriter) fail(err error) {
 	if err != nil && x.err == nil {
 		x.err = err
 	}
-	if (err != nil || x.closed) && x.spool != nil {
-		x.spool.remove()
-		x.spool = nil
+	if err != nil || x.closed {
+		if x.spool != nil {
+			x.spool.remove()
+			x.spool = nil
+		}
+		for _, sp := range x.full {
+			sp.remove()
+		}
+		x.full = nil
 	}
 }
 

@@ -431,28 +431,77 @@ func TestXLSXSpoolRemoved(t *testing.T) {
 	require.Error(t, w.Close())
 }
 
-// TestXLSXTooManyRows: an order that does not fit is refused, and the
-// file keeps the orders before it.
+// TestXLSXTooManyRows: items go on in a new sheet when one is full,
+// never splitting an order's items; an order that does not fit the Orders
+// sheet is refused, and the file keeps the orders before it.
 func TestXLSXTooManyRows(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	w, err := newXLSX(&buf)
 	require.NoError(t, err)
 	w.maxRows = 5                               // a header and four rows
-	orders := benchOrders(3)                    // 3 items each
-	require.NoError(t, w.WriteOrder(orders[0])) // items: rows 2-4
-	require.ErrorIs(t, w.WriteOrder(orders[1]), ErrTooManyRows, "items would need rows 5-7")
-	one := orders[1]
+	orders := benchOrders(4)                    // 3 items each
+	require.NoError(t, w.WriteOrder(orders[0])) // Items: rows 2-4
+	require.NoError(t, w.WriteOrder(orders[1]), "rows 5-7 do not fit: Items 2, rows 2-4")
+	one := orders[2]
 	one.Items = one.Items[:1]
-	require.NoError(t, w.WriteOrder(one), "one item still fits")
-	require.NoError(t, w.WriteOrder(fixture()[2]), "an order without items too")
-	require.NoError(t, w.WriteOrder(fixture()[2]))
-	require.ErrorIs(t, w.WriteOrder(fixture()[2]), ErrTooManyRows, "Orders is full")
+	require.NoError(t, w.WriteOrder(one), "Items 2, row 5")
+	require.NoError(t, w.WriteOrder(fixture()[2]), "an order without items fills Orders")
+	require.ErrorIs(t, w.WriteOrder(orders[3]), ErrTooManyRows, "Orders is full")
+	require.ErrorIs(t, w.WriteOrder(fixture()[2]), ErrTooManyRows)
+	big := orders[3]
+	big.Items = append(big.Items, big.Items...)
 	require.NoError(t, w.Close())
 	require.Equal(t, int64(4), w.Rows())
+
 	f := readXLSX(t, buf.Bytes())
+	require.Equal(t, []string{"Orders", "Items", "Items 2"}, f.order)
 	require.Len(t, f.sheets["Orders"].Rows, 5)
-	require.Len(t, f.sheets["Items"].Rows, 5)
+	require.Len(t, f.sheets["Items"].Rows, 4)
+	require.Len(t, f.sheets["Items 2"].Rows, 5)
+	require.Equal(t, "Order", f.cell(t, "Items 2", "A1").text(t), "every Items sheet has its header")
+	num := string(appendOrderNumber(nil, &orders[1]))
+	for _, ref := range []string{"A2", "A3", "A4"} {
+		require.Equal(t, num, f.cell(t, "Items 2", ref).text(t), "the second order's items are together")
+	}
+
+	// An order with more items than a sheet holds cannot be written.
+	w, err = newXLSX(io.Discard)
+	require.NoError(t, err)
+	w.maxRows = 5
+	require.ErrorIs(t, w.WriteOrder(big), ErrTooManyRows)
+	require.NoError(t, w.Close())
+}
+
+// The Items sheets of a large export, read back by excelize.
+func TestXLSXManyItemSheets(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	w, err := newXLSX(&buf)
+	require.NoError(t, err)
+	w.maxRows = 160 // 159 rows a sheet: 53 orders' items
+	orders := benchOrders(150)
+	for _, o := range orders {
+		require.NoError(t, w.WriteOrder(o))
+	}
+	require.NoError(t, w.Close())
+	x, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	defer x.Close()
+	// 450 items of 150 orders, 53 orders a sheet: 3 sheets of items.
+	names := x.GetSheetList()
+	require.Equal(t, []string{"Orders", "Items", "Items 2", "Items 3"}, names)
+	total := 0
+	for _, n := range names[1:] {
+		rows, err := x.GetRows(n)
+		require.NoError(t, err)
+		require.LessOrEqual(t, len(rows), 160)
+		total += len(rows) - 1
+	}
+	require.Equal(t, 450, total)
+	rows, err := x.GetRows("Orders")
+	require.NoError(t, err)
+	require.Len(t, rows, 151)
 }
 
 var errFull = io.ErrShortWrite

@@ -291,7 +291,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if errors.Is(err, export.ErrTooManyRows) {
 		// Retrying cannot make it fit: fail for good, saying what to do.
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
-		e.Status, e.Error = export.StatusFailed, "more rows than a spreadsheet sheet holds (1,048,575): export as CSV, or narrow the filters"
+		e.Status, e.Error = export.StatusFailed, "more orders than a spreadsheet sheet holds (1,048,575): export as CSV, or narrow the filters"
 		return s.progress(context.WithoutCancel(ctx), e, EventProgress)
 	}
 	if err != nil {
