@@ -97,7 +97,11 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 			return nil, err
 		}
 		path := filepath.Join(cfg.DataDir, "ordo.db")
-		s, err := sqlitestore.Open(ctx, path, log)
+		var opts []sqlitestore.Option
+		if mw := o.tel.JobInsertMiddleware(); mw != nil {
+			opts = append(opts, sqlitestore.WithJobMiddleware(mw))
+		}
+		s, err := sqlitestore.Open(ctx, path, log, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -113,6 +117,9 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		var opts []pgstore.Option
 		if tp := o.tel.TracerProvider(); tp != nil {
 			opts = append(opts, pgstore.WithTracer(telemetry.PgxTracer(tp)))
+		}
+		if mw := o.tel.JobInsertMiddleware(); mw != nil {
+			opts = append(opts, pgstore.WithJobMiddleware(mw))
 		}
 		s, err := pgstore.Open(ctx, cfg.DatabaseURL, log, opts...)
 		if err != nil {

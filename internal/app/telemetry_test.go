@@ -184,6 +184,14 @@ func TestTracing(t *testing.T) {
 	if job.Attrs["job.queue"] != "webhooks" || job.Attrs["job.attempt"] != "1" || job.Kind != tracepb.Span_SPAN_KIND_CONSUMER {
 		t.Errorf("job span %+v", job)
 	}
+	// The job's trace is its own, linked to the request that enqueued it.
+	var linked bool
+	for _, l := range job.Links {
+		linked = linked || l.TraceID == req.TraceID
+	}
+	if !linked || job.TraceID == req.TraceID {
+		t.Errorf("the job span (trace %s, links %+v) does not link to the request's trace %s", job.TraceID, job.Links, req.TraceID)
+	}
 	hook := find("webhook POST", "worker")
 	if hook.ParentID != job.SpanID || hook.TraceID != job.TraceID {
 		t.Errorf("the webhook span is not under the job span")

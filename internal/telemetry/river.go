@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -36,6 +38,56 @@ type jobMiddleware struct {
 	report func(context.Context, error)
 }
 
+// JobInsertMiddleware returns River insert middleware that records, in
+// each job's metadata, the trace context of the code that enqueued it (a
+// request, another job), so that the job's span links back to it. With
+// tracing off it returns nil: install nothing.
+func (t *Telemetry) JobInsertMiddleware() rivertype.JobInsertMiddleware {
+	if t.TracerProvider() == nil {
+		return nil
+	}
+	return &jobInsertMiddleware{}
+}
+
+type jobInsertMiddleware struct{ river.MiddlewareDefaults }
+
+// metadataTraceparent is the job metadata key of the enqueuer's W3C
+// traceparent.
+const metadataTraceparent = "traceparent"
+
+func (m *jobInsertMiddleware) InsertMany(ctx context.Context, params []*rivertype.JobInsertParams,
+	doInner func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
+	carrier := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, carrier)
+	if tp := carrier.Get(metadataTraceparent); tp != "" {
+		for _, p := range params {
+			meta := map[string]any{}
+			if len(p.Metadata) > 0 {
+				if err := json.Unmarshal(p.Metadata, &meta); err != nil {
+					continue // not an object: leave it alone
+				}
+			}
+			meta[metadataTraceparent] = tp
+			if b, err := json.Marshal(meta); err == nil {
+				p.Metadata = b
+			}
+		}
+	}
+	return doInner(ctx)
+}
+
+// enqueuer is the span context recorded in a job's metadata, if any.
+func enqueuer(metadata []byte) trace.SpanContext {
+	var meta struct {
+		Traceparent string `json:"traceparent"`
+	}
+	if len(metadata) == 0 || json.Unmarshal(metadata, &meta) != nil || meta.Traceparent == "" {
+		return trace.SpanContext{}
+	}
+	ctx := propagation.TraceContext{}.Extract(context.Background(), propagation.MapCarrier{metadataTraceparent: meta.Traceparent})
+	return trace.SpanContextFromContext(ctx)
+}
+
 // JobError is what a job that failed for the last time is reported as.
 type JobError struct {
 	Kind    string
@@ -53,7 +105,13 @@ func (e *JobError) Unwrap() error { return e.Err }
 func (m *jobMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) (err error) {
 	span := trace.SpanFromContext(ctx)
 	if m.tracer != nil {
-		ctx, span = m.tracer.Start(ctx, "job "+job.Kind, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithAttributes(
+		// A job's attempt is a trace of its own (retries may come a day
+		// later), linked to the request or job that enqueued it.
+		var links []trace.Link
+		if sc := enqueuer(job.Metadata); sc.IsValid() {
+			links = append(links, trace.Link{SpanContext: sc})
+		}
+		ctx, span = m.tracer.Start(ctx, "job "+job.Kind, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithLinks(links...), trace.WithAttributes(
 			attribute.String("messaging.system", "river"),
 			attribute.String("messaging.operation.type", "process"),
 			attribute.String("messaging.destination.name", job.Queue),

@@ -225,6 +225,57 @@ func TestJobMiddleware(t *testing.T) {
 	}
 }
 
+// A job inserted under a span records its trace context in its metadata
+// (keeping what was there), and the job's span links to it.
+func TestJobInsertMiddleware(t *testing.T) {
+	t.Parallel()
+	col := telemetrytest.NewCollector(t)
+	ctx := context.Background()
+	tel, err := telemetry.Setup(ctx, telemetry.Config{OTLPEndpoint: col.URL, Role: "serve"}, testkit.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ins := tel.JobInsertMiddleware()
+	params := []*rivertype.JobInsertParams{{Kind: "email", Metadata: []byte(`{"keep":1}`)}, {Kind: "email"}}
+	insert := func(ctx context.Context) ([]*rivertype.JobInsertResult, error) { return nil, nil }
+	if _, err := ins.InsertMany(ctx, params, insert); err != nil {
+		t.Fatal(err)
+	}
+	if string(params[0].Metadata) != `{"keep":1}` || params[1].Metadata != nil {
+		t.Errorf("without a span the metadata changed: %s, %s", params[0].Metadata, params[1].Metadata)
+	}
+	sctx, span := tel.TracerProvider().Tracer("test").Start(ctx, "request")
+	if _, err := ins.InsertMany(sctx, params, insert); err != nil {
+		t.Fatal(err)
+	}
+	span.End()
+	var meta map[string]any
+	if err := json.Unmarshal(params[0].Metadata, &meta); err != nil || meta["keep"] != float64(1) || meta["traceparent"] == nil {
+		t.Errorf("metadata %s", params[0].Metadata)
+	}
+	job := &rivertype.JobRow{ID: 1, Kind: "email", Queue: "email", Attempt: 1, MaxAttempts: 3, Metadata: params[1].Metadata}
+	if err := tel.JobMiddleware().Work(ctx, job, func(context.Context) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := tel.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := span.SpanContext()
+	for _, s := range col.Spans() {
+		if s.Name != "job email" {
+			continue
+		}
+		if len(s.Links) != 1 || s.Links[0].TraceID != want.TraceID().String() || s.Links[0].SpanID != want.SpanID().String() {
+			t.Errorf("job span links %+v, want the request span %s/%s", s.Links, want.TraceID(), want.SpanID())
+		}
+		if s.TraceID == want.TraceID().String() {
+			t.Error("the job span is in the request's trace")
+		}
+		return
+	}
+	t.Error("no job span")
+}
+
 // Off, Setup installs nothing, and the nil-safe methods do nothing.
 func TestSetupOff(t *testing.T) {
 	t.Parallel()
@@ -232,7 +283,7 @@ func TestSetupOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tel.TracerProvider() != nil || tel.Reporting() || tel.JobMiddleware() != nil {
+	if tel.TracerProvider() != nil || tel.Reporting() || tel.JobMiddleware() != nil || tel.JobInsertMiddleware() != nil {
 		t.Error("telemetry is on with an empty configuration")
 	}
 	tel.ReportError(context.Background(), errors.New("x"))

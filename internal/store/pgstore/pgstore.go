@@ -70,18 +70,30 @@ type Store struct {
 
 var _ store.Store = (*Store)(nil)
 
-// Option adjusts the pool Open makes.
-type Option func(*pgxpool.Config)
+// Option adjusts what Open makes.
+type Option func(*openOptions)
+
+type openOptions struct {
+	pool *pgxpool.Config
+	jobs []rivertype.Middleware // of the River client that inserts jobs
+}
 
 // WithTracer adds t to the tracers of every connection (tracing); a
 // tracer already configured keeps running too.
 func WithTracer(t pgx.QueryTracer) Option {
-	return func(c *pgxpool.Config) {
+	return func(o *openOptions) {
+		c := o.pool
 		if c.ConnConfig.Tracer != nil {
 			t = multitracer.New(c.ConnConfig.Tracer, t)
 		}
 		c.ConnConfig.Tracer = t
 	}
+}
+
+// WithJobMiddleware installs River middleware on the client through which
+// the store inserts jobs (tracing records the enqueuer's trace context).
+func WithJobMiddleware(mw ...rivertype.Middleware) Option {
+	return func(o *openOptions) { o.jobs = append(o.jobs, mw...) }
 }
 
 // Open connects to the database at url. It does not migrate; see MigrateUp.
@@ -90,8 +102,9 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 	if err != nil {
 		return nil, fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
+	oo := openOptions{pool: cfg}
 	for _, o := range opts {
-		o(cfg)
+		o(&oo)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -100,7 +113,7 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 	s := &Store{pool: pool, log: log}
 	// An insert-only River client: it never works jobs, it only lets store
 	// methods enqueue them, inside their transactions when there is one.
-	s.jobs, err = river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log})
+	s.jobs, err = river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log, Middleware: oo.jobs})
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("river insert client: %w", err)

@@ -100,9 +100,26 @@ func openDB(path string, maxConns int) (*sql.DB, error) {
 	return db, nil
 }
 
+// Option adjusts what Open makes.
+type Option func(*openOptions)
+
+type openOptions struct {
+	jobs []rivertype.Middleware // of the River client that inserts jobs
+}
+
+// WithJobMiddleware installs River middleware on the client through which
+// the store inserts jobs (tracing records the enqueuer's trace context).
+func WithJobMiddleware(mw ...rivertype.Middleware) Option {
+	return func(o *openOptions) { o.jobs = append(o.jobs, mw...) }
+}
+
 // Open opens (creating if needed) the database file at path. It does not
 // migrate; see MigrateUp.
-func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*Store, error) {
+	var oo openOptions
+	for _, o := range opts {
+		o(&oo)
+	}
 	db, err := openDB(path, 8)
 	if err != nil {
 		return nil, err
@@ -119,7 +136,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
 	s.db = db
 	// An insert-only River client: it never works jobs, it only lets store
 	// methods enqueue them, inside their transactions when there is one.
-	s.jobs, err = river.NewClient(riversqlite.New(db), &river.Config{Logger: log})
+	s.jobs, err = river.NewClient(riversqlite.New(db), &river.Config{Logger: log, Middleware: oo.jobs})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("river insert client: %w", err)

@@ -31,7 +31,11 @@ type Span struct {
 	Attrs    map[string]string
 	Resource map[string]string
 	Error    bool // status code error
+	Links    []Link
 }
+
+// Link is a span's link to another span.
+type Link struct{ TraceID, SpanID string }
 
 // Collector is an OTLP/HTTP collector accepting POST /v1/traces.
 type Collector struct {
@@ -86,7 +90,11 @@ func (c *Collector) add(req *coltracepb.ExportTraceServiceRequest) {
 		res := attrs(rs.GetResource().GetAttributes())
 		for _, ss := range rs.GetScopeSpans() {
 			for _, s := range ss.GetSpans() {
-				c.spans = append(c.spans, Span{
+				var links []Link
+				for _, l := range s.GetLinks() {
+					links = append(links, Link{TraceID: hex.EncodeToString(l.GetTraceId()), SpanID: hex.EncodeToString(l.GetSpanId())})
+				}
+				c.spans = append(c.spans, Span{Links: links,
 					Name: s.GetName(), Kind: s.GetKind(),
 					TraceID: hex.EncodeToString(s.GetTraceId()), SpanID: hex.EncodeToString(s.GetSpanId()),
 					ParentID: hex.EncodeToString(s.GetParentSpanId()),
