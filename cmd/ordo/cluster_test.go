@@ -205,17 +205,7 @@ func TestCluster(t *testing.T) {
 		"ORDO_WEBHOOKS_ALLOW_PRIVATE=true", "ORDO_WEBHOOK_RETRY_SCHEDULE=200ms,500ms,1s",
 		"ORDO_JOB_RESCUE_AFTER=2s", "ORDO_SHUTDOWN_DRAIN=1s",
 	}
-	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
-		t.Fatalf("migrate: %s", errOut)
-	}
-	if _, errOut, code := run(t, dir, env, "seed", "-orders", "0"); code != 0 {
-		t.Fatalf("seed: %s", errOut)
-	}
-	out, errOut, code := run(t, dir, env, "apikeys", "create", "--tenant", "acme", "--role", "owner")
-	if code != 0 {
-		t.Fatalf("apikeys: %s", errOut)
-	}
-	key := strings.TrimSpace(out)
+	key := seededKey(t, dir, env, 0)
 
 	type server struct {
 		p    *process

@@ -104,18 +104,8 @@ func TestKillMidExport(t *testing.T) {
 					"ORDO_JOB_RESCUE_AFTER=2s", "ORDO_EXPORT_TIMEOUT=8s")
 				s3c = s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.Endpoint), UsePathStyle: true,
 					Credentials: credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, "")})
-				if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
-					t.Fatalf("migrate up: %s", errOut)
-				}
 			}
-			if _, errOut, code := run(t, dir, env, "seed", "-orders", fmt.Sprint(orders)); code != 0 {
-				t.Fatalf("seed: %s", errOut)
-			}
-			out, errOut, code := run(t, dir, env, "apikeys", "create", "--tenant", "acme", "--role", "owner")
-			if code != 0 {
-				t.Fatalf("apikeys create: %s", errOut)
-			}
-			key := strings.TrimSpace(out)
+			key := seededKey(t, dir, env, orders)
 
 			web := start(t, dir, env, "serve")
 			worker := web // embedded: serve works the jobs
@@ -281,14 +271,7 @@ func TestKillMidDelivery(t *testing.T) {
 	t.Cleanup(rcv.Close)
 	t.Cleanup(func() { close(release) })
 
-	if _, errOut, code := run(t, dir, env, "seed", "-orders", "0"); code != 0 {
-		t.Fatalf("seed: %s", errOut)
-	}
-	out, errOut, code := run(t, dir, env, "apikeys", "create", "--tenant", "acme", "--role", "owner")
-	if code != 0 {
-		t.Fatalf("apikeys create: %s", errOut)
-	}
-	key := strings.TrimSpace(out)
+	key := seededKey(t, dir, env, 0)
 	srv := start(t, dir, env, "serve")
 	waitStatus(t, base+"/readyz", 200, 20*time.Second)
 	code, ep := api(t, "POST", base+"/api/v1/webhook-endpoints", key, map[string]any{"url": rcv.URL, "event_types": []string{"order.created"}})

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -323,6 +324,23 @@ func runIn(t *testing.T, dir string, env []string, stdin string, args ...string)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	_ = cmd.Run()
 	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+}
+
+// seededKey migrates the database env points to, seeds the demo tenant
+// "acme" with orders orders, and returns an owner API key of it.
+func seededKey(t *testing.T, dir string, env []string, orders int) string {
+	t.Helper()
+	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate up: %s", errOut)
+	}
+	if _, errOut, code := run(t, dir, env, "seed", "-orders", strconv.Itoa(orders)); code != 0 {
+		t.Fatalf("seed: %s", errOut)
+	}
+	out, errOut, code := run(t, dir, env, "apikeys", "create", "--tenant", "acme", "--role", "owner")
+	if code != 0 {
+		t.Fatalf("apikeys create: %s", errOut)
+	}
+	return strings.TrimSpace(out)
 }
 
 // The operator CLI sets up a user, a tenant and a key that the API takes.

@@ -93,17 +93,7 @@ func TestReliabilityCrashes(t *testing.T) {
 		// A dead worker's jobs are rescued after their kind's timeout.
 		"ORDO_JOB_RESCUE_AFTER=1s", "ORDO_EXPORT_TIMEOUT=6s",
 	}
-	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
-		t.Fatalf("migrate: %s", errOut)
-	}
-	if _, errOut, code := run(t, dir, env, "seed", "-orders", "4000"); code != 0 {
-		t.Fatalf("seed: %s", errOut)
-	}
-	out, errOut, code := run(t, dir, env, "apikeys", "create", "--tenant", "acme", "--role", "owner")
-	if code != 0 {
-		t.Fatalf("apikeys: %s", errOut)
-	}
-	key := strings.TrimSpace(out)
+	key := seededKey(t, dir, env, 4000)
 	start(t, dir, env, "serve")
 	waitStatus(t, base+"/readyz", 200, 20*time.Second)
 	worker := start(t, dir, env, "worker")

@@ -360,23 +360,14 @@ func TestReliabilityDependencies(t *testing.T) {
 		"ORDO_API_RATE_PER_MINUTE=1000000", "ORDO_API_RATE_BURST=1000000",
 		fmt.Sprintf("PORT=%d", port),
 	}
-	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
-		t.Fatalf("migrate up: %s", errOut)
-	}
-	if _, errOut, code := run(t, dir, env, "seed", "-orders", "0"); code != 0 {
-		t.Fatalf("seed: %s", errOut)
-	}
-	out, errOut, code := run(t, dir, env, "apikeys", "create", "--tenant", "acme", "--role", "owner")
-	if code != 0 {
-		t.Fatalf("apikeys create: %s", errOut)
-	}
+	key := seededKey(t, dir, env, 0)
 	serve := start(t, dir, env, "serve")
 	worker := start(t, dir, env, "worker")
 	waitStatus(t, base+"/readyz", 200, 20*time.Second)
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
-	load := &relLoad{base: base, key: strings.TrimSpace(out), client: &http.Client{Timeout: 10 * time.Second, Transport: tr}, attempts: cfg.attempts}
+	load := &relLoad{base: base, key: key, client: &http.Client{Timeout: 10 * time.Second, Transport: tr}, attempts: cfg.attempts}
 
 	// Orders an export will select: the export is made while S3 is down.
 	const exportEmail = "export@example.com"
