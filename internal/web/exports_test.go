@@ -10,14 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/export"
-	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/testkit"
 )
 
@@ -149,23 +146,7 @@ func TestPDFExport(t *testing.T) {
 	require.Contains(t, text, "zoë", "the filters are in the header")
 
 	// Past the cap.
-	ctx := t.Context()
-	tid := uuid.MustParse(tenantID)
-	require.NoError(t, a.store.InTx(ctx, func(tx store.Tx) error {
-		at := time.Now().UTC().Truncate(time.Microsecond)
-		for i := 0; i < export.PDFMaxOrders; i++ {
-			n, err := tx.OrderNextNumber(ctx, tid)
-			if err != nil {
-				return err
-			}
-			o := order.Order{ID: uuid.Must(uuid.NewV7()), TenantID: tid, Number: n, Status: order.StatusPending, CustomerName: "Bulk",
-				CustomerEmail: "bulk@example.com", Currency: "EUR", Version: 1, CreatedAt: at, UpdatedAt: at}
-			if err := tx.OrderCreate(ctx, o); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	a.bulkOrders(t, tenantID, export.PDFMaxOrders)
 	r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "pdf"})
 	require.Equal(t, 422, r.status, r.raw)
 	require.Contains(t, r.raw, "csv or xlsx")

@@ -31,6 +31,7 @@ import (
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
@@ -396,4 +397,27 @@ func mustJSON(v any) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// bulkOrders stores n pending orders without items in the tenant, in one
+// transaction, faster than the API would.
+func (a *app) bulkOrders(t *testing.T, tenantID string, n int) {
+	t.Helper()
+	ctx := t.Context()
+	tid := uuid.MustParse(tenantID)
+	require.NoError(t, a.store.InTx(ctx, func(tx store.Tx) error {
+		at := time.Now().UTC().Truncate(time.Microsecond)
+		for range n {
+			num, err := tx.OrderNextNumber(ctx, tid)
+			if err != nil {
+				return err
+			}
+			o := order.Order{ID: uuid.Must(uuid.NewV7()), TenantID: tid, Number: num, Status: order.StatusPending, CustomerName: "Bulk",
+				CustomerEmail: "bulk@example.com", Currency: "EUR", Version: 1, CreatedAt: at, UpdatedAt: at}
+			if err := tx.OrderCreate(ctx, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/color"
 	"image/png"
@@ -14,13 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/export"
-	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/store"
 )
 
 // postFile submits a multipart form with one file, as a same-origin
@@ -185,23 +181,7 @@ func TestUIExportPDF(t *testing.T) {
 	require.Equal(t, 422, p.status)
 	require.Contains(t, p.body, "The export was not started: format must be csv, xlsx or pdf.")
 
-	ctx := context.Background()
-	tid := uuid.MustParse(tenantID)
-	require.NoError(t, a.store.InTx(ctx, func(tx store.Tx) error {
-		at := time.Now().UTC().Truncate(time.Microsecond)
-		for range export.PDFMaxOrders + 1 {
-			n, err := tx.OrderNextNumber(ctx, tid)
-			if err != nil {
-				return err
-			}
-			o := order.Order{ID: uuid.Must(uuid.NewV7()), TenantID: tid, Number: n, Status: order.StatusPending, CustomerName: "Bulk",
-				CustomerEmail: "bulk@example.com", Currency: "EUR", Version: 1, CreatedAt: at, UpdatedAt: at}
-			if err := tx.OrderCreate(ctx, o); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	a.bulkOrders(t, tenantID, export.PDFMaxOrders+1)
 	p = owner.post(t, "/app/exports", url.Values{"format": {"pdf"}, "status": {"pending"}})
 	require.Equal(t, 422, p.status)
 	require.Contains(t, p.body, "The export was not started: a PDF export holds at most 5000 orders")
