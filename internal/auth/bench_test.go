@@ -73,10 +73,9 @@ func newAuthFixture(b *testing.B, st store.Store, c cache.Cache) authFixture {
 	return authFixture{svc: svc, user: u, tenant: auth.OperatorPrincipal(t.ID), key: key}
 }
 
-// BenchmarkAuthenticateAPIKey is the API's auth and tenant resolution:
-// an API key in, a principal of its tenant out; with and without the
+// benchAuth runs body on a fixture of each store, with and without the
 // shared cache (Redis in production, in memory here).
-func BenchmarkAuthenticateAPIKey(b *testing.B) {
+func benchAuth(b *testing.B, body func(b *testing.B, f authFixture)) {
 	for _, st := range benchStores {
 		for _, cached := range []bool{false, true} {
 			name := st.name
@@ -88,42 +87,36 @@ func BenchmarkAuthenticateAPIKey(b *testing.B) {
 				if cached {
 					c = cache.NewMemory(1000)
 				}
-				f := newAuthFixture(b, st.open(b), c)
-				ctx := context.Background()
-				for b.Loop() {
-					p, err := f.svc.AuthenticateAPIKey(ctx, f.key)
-					if err != nil || p.TenantID != f.tenant.TenantID {
-						b.Fatal(p, err)
-					}
-				}
+				body(b, newAuthFixture(b, st.open(b), c))
 			})
 		}
 	}
 }
 
+// BenchmarkAuthenticateAPIKey is the API's auth and tenant resolution:
+// an API key in, a principal of its tenant out.
+func BenchmarkAuthenticateAPIKey(b *testing.B) {
+	benchAuth(b, func(b *testing.B, f authFixture) {
+		ctx := context.Background()
+		for b.Loop() {
+			p, err := f.svc.AuthenticateAPIKey(ctx, f.key)
+			if err != nil || p.TenantID != f.tenant.TenantID {
+				b.Fatal(p, err)
+			}
+		}
+	})
+}
+
 // BenchmarkResolve is a session's auth and tenant resolution: the user,
 // checked against the session epoch, and their role in the tenant.
 func BenchmarkResolve(b *testing.B) {
-	for _, st := range benchStores {
-		for _, cached := range []bool{false, true} {
-			name := st.name
-			if cached {
-				name += "+cache"
+	benchAuth(b, func(b *testing.B, f authFixture) {
+		ctx := context.Background()
+		for b.Loop() {
+			p, err := f.svc.Resolve(ctx, f.user.ID, f.user.SessionEpoch, f.tenant.TenantID)
+			if err != nil || p.Role != account.RoleOwner {
+				b.Fatal(p, err)
 			}
-			b.Run(name, func(b *testing.B) {
-				var c cache.Cache
-				if cached {
-					c = cache.NewMemory(1000)
-				}
-				f := newAuthFixture(b, st.open(b), c)
-				ctx := context.Background()
-				for b.Loop() {
-					p, err := f.svc.Resolve(ctx, f.user.ID, f.user.SessionEpoch, f.tenant.TenantID)
-					if err != nil || p.Role != account.RoleOwner {
-						b.Fatal(p, err)
-					}
-				}
-			})
 		}
-	}
+	})
 }
