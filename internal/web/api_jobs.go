@@ -49,26 +49,15 @@ func toJobJSON(j *rivertype.JobRow) jobJSON {
 	return out
 }
 
-// jobsAllowed checks that p may manage the tenant's jobs.
-func jobsAllowed(p auth.Principal) error {
-	if !p.InTenant() {
-		return apperr.NotFound("tenant")
-	}
-	if !p.Can(account.ActJobManage) {
-		return apperr.Forbidden("your role (%s) may not see background jobs", p.Role)
-	}
-	return nil
-}
-
 func (s *Server) failedJobs(r *http.Request, p auth.Principal) ([]*rivertype.JobRow, error) {
-	if err := jobsAllowed(p); err != nil {
+	if err := p.Require(account.ActJobManage); err != nil {
 		return nil, err
 	}
 	return s.store.JobListFailed(r.Context(), &p.TenantID, 100)
 }
 
 func (s *Server) retryJob(r *http.Request, p auth.Principal, raw string) (*rivertype.JobRow, error) {
-	if err := jobsAllowed(p); err != nil {
+	if err := p.Require(account.ActJobManage); err != nil {
 		return nil, err
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -112,30 +113,26 @@ func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/app/settings#branding")
 }
 
-// uiLogoUpload takes the logo from a multipart form. The request body
-// limit (MaxBodyBytes) is well above the logo's 512 KiB.
+// uiLogoUpload takes the logo from a multipart form; SetLogo checks its
+// size and type. The request body limit (MaxBodyBytes) is well above the
+// logo's.
 func (s *Server) uiLogoUpload(w http.ResponseWriter, r *http.Request) {
-	tooBig := apperr.Invalid("logo", "must be at most 512 KiB")
 	if err := r.ParseMultipartForm(invoices.MaxLogoBytes + 64<<10); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.settingsFormError(w, r, tooBig)
+			s.settingsFormError(w, r, apperr.Invalid("logo", fmt.Sprintf("must be at most %d KiB", invoices.MaxLogoBytes>>10)))
 			return
 		}
 		s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
-	file, hdr, err := r.FormFile("logo")
+	file, _, err := r.FormFile("logo")
 	if err != nil {
 		s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
 		return
 	}
 	defer file.Close()
-	if hdr.Size > invoices.MaxLogoBytes {
-		s.settingsFormError(w, r, tooBig)
-		return
-	}
 	if _, err := s.invoices.SetLogo(r.Context(), mustPrincipal(r), file, s.meta(r)); err != nil {
 		s.settingsFormError(w, r, err)
 		return
