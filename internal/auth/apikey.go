@@ -19,7 +19,7 @@ const apiKeyTouchEvery = time.Minute
 // CreateAPIKey makes a key for the current tenant with a role no stronger
 // than the creator's. The full key is returned once and never stored.
 func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, role account.Role, expiresAt *time.Time, m Meta) (account.APIKey, string, error) {
-	if err := require(p, account.ActAPIKeyManage); err != nil {
+	if err := p.Require(account.ActAPIKeyManage); err != nil {
 		return account.APIKey{}, "", err
 	}
 	var v apperr.Validation
@@ -63,7 +63,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, ro
 
 // ListAPIKeys lists the current tenant's keys (never their secrets).
 func (s *Service) ListAPIKeys(ctx context.Context, p Principal) ([]account.APIKey, error) {
-	if err := require(p, account.ActAPIKeyRead); err != nil {
+	if err := p.Require(account.ActAPIKeyRead); err != nil {
 		return nil, err
 	}
 	return s.store.APIKeyListByTenant(ctx, p.TenantID)
@@ -71,7 +71,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, p Principal) ([]account.APIKe
 
 // RevokeAPIKey stops a key at once: the next request with it fails.
 func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID, m Meta) error {
-	if err := require(p, account.ActAPIKeyManage); err != nil {
+	if err := p.Require(account.ActAPIKeyManage); err != nil {
 		return err
 	}
 	var prefix string

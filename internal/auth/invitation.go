@@ -17,7 +17,7 @@ import (
 // Invite e-mails someone an invitation to the current tenant. Only owners
 // may invite owners.
 func (s *Service) Invite(ctx context.Context, p Principal, email string, role account.Role, m Meta) (account.Invitation, error) {
-	if err := require(p, account.ActInviteManage); err != nil {
+	if err := p.Require(account.ActInviteManage); err != nil {
 		return account.Invitation{}, err
 	}
 	email, err := normalizeEmail("email", email)
@@ -76,7 +76,7 @@ func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p Principal, 
 
 // ListInvitations lists the current tenant's invitations.
 func (s *Service) ListInvitations(ctx context.Context, p Principal) ([]account.Invitation, error) {
-	if err := require(p, account.ActInviteManage); err != nil {
+	if err := p.Require(account.ActInviteManage); err != nil {
 		return nil, err
 	}
 	return s.store.InvitationListByTenant(ctx, p.TenantID)
@@ -85,7 +85,7 @@ func (s *Service) ListInvitations(ctx context.Context, p Principal) ([]account.I
 // ResendInvitation e-mails a fresh link (the old one stops working) and
 // restarts the 7 days.
 func (s *Service) ResendInvitation(ctx context.Context, p Principal, id uuid.UUID, m Meta) (account.Invitation, error) {
-	if err := require(p, account.ActInviteManage); err != nil {
+	if err := p.Require(account.ActInviteManage); err != nil {
 		return account.Invitation{}, err
 	}
 	var inv account.Invitation
@@ -113,7 +113,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p Principal, id uuid.UUI
 
 // RevokeInvitation stops an open invitation from being accepted.
 func (s *Service) RevokeInvitation(ctx context.Context, p Principal, id uuid.UUID, m Meta) error {
-	if err := require(p, account.ActInviteManage); err != nil {
+	if err := p.Require(account.ActInviteManage); err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {

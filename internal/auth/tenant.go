@@ -14,18 +14,6 @@ import (
 	"github.com/ordo/ordo/internal/tenant"
 )
 
-// require returns Forbidden unless the principal may act. A principal
-// outside any tenant gets NotFound: there is nothing for them to see.
-func require(p Principal, a account.Action) error {
-	if !p.InTenant() {
-		return apperr.NotFound("tenant")
-	}
-	if !account.Can(p.Role, a) {
-		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
-	}
-	return nil
-}
-
 // TenantRole is a tenant with the user's role in it.
 type TenantRole struct {
 	Tenant tenant.Tenant
@@ -75,7 +63,7 @@ func (s *Service) CreateTenant(ctx context.Context, p Principal, name string, m 
 
 // CurrentTenant returns the principal's tenant.
 func (s *Service) CurrentTenant(ctx context.Context, p Principal) (tenant.Tenant, error) {
-	if err := require(p, account.ActTenantRead); err != nil {
+	if err := p.Require(account.ActTenantRead); err != nil {
 		return tenant.Tenant{}, err
 	}
 	return s.store.TenantGetByID(ctx, p.TenantID)
@@ -83,7 +71,7 @@ func (s *Service) CurrentTenant(ctx context.Context, p Principal) (tenant.Tenant
 
 // RenameTenant changes the current tenant's name.
 func (s *Service) RenameTenant(ctx context.Context, p Principal, name string, m Meta) (tenant.Tenant, error) {
-	if err := require(p, account.ActTenantUpdate); err != nil {
+	if err := p.Require(account.ActTenantUpdate); err != nil {
 		return tenant.Tenant{}, err
 	}
 	name = strings.TrimSpace(name)
@@ -115,7 +103,7 @@ type Member struct {
 
 // ListMembers lists the current tenant's members.
 func (s *Service) ListMembers(ctx context.Context, p Principal) ([]Member, error) {
-	if err := require(p, account.ActMemberRead); err != nil {
+	if err := p.Require(account.ActMemberRead); err != nil {
 		return nil, err
 	}
 	ms, err := s.store.MembershipListByTenant(ctx, p.TenantID)
@@ -146,7 +134,7 @@ func (s *Service) ListMembers(ctx context.Context, p Principal) ([]Member, error
 // ChangeRole sets a member's role. Only owners make or unmake owners, and
 // the last owner cannot be demoted.
 func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID, role account.Role, m Meta) error {
-	if err := require(p, account.ActMemberManage); err != nil {
+	if err := p.Require(account.ActMemberManage); err != nil {
 		return err
 	}
 	if !role.Valid() {
@@ -196,7 +184,7 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 	if self {
 		action = account.ActTenantLeave
 	}
-	if err := require(p, action); err != nil {
+	if err := p.Require(action); err != nil {
 		return err
 	}
 	defer s.forget(ctx, memberCacheKey(p.TenantID, userID))
