@@ -353,13 +353,16 @@ func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) e
 	return err
 }
 
-// write streams the orders in keyset batches, saving progress after each
-// and stopping if the export was cancelled.
+// write streams the orders in keyset batches, stopping if the export was
+// cancelled and saving progress after each batch but the last.
 func (s *Service) write(ctx context.Context, e *export.Export, lp order.ListParams, w export.Writer) error {
 	return WriteOrders(ctx, s.store, lp, w, func(done int64) error {
 		e.Done = done
 		if cur, err := s.store.ExportGet(ctx, e.TenantID, e.ID); err == nil && cur.Status == export.StatusCancelled {
 			return errCancelled
+		}
+		if done >= e.Total {
+			return nil // the completion that follows says it
 		}
 		return s.progress(ctx, *e, EventProgress)
 	})

@@ -42,8 +42,9 @@ type deliverWorker struct {
 	s *Service
 }
 
-// Timeout leaves room for the attempt's own 10 s limit and the writes. It
-// is also how soon a delivery of a worker that died is sent again.
+// Timeout leaves room for the attempt's own 10 s limit and the writes. A
+// delivery whose worker died is sent again once both this and the queue's
+// rescue delay (ORDO_JOB_RESCUE_AFTER, 10 minutes by default) have passed.
 func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 20 * time.Second }
 
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
