@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/store"
 )
@@ -30,16 +31,8 @@ func (s *Store) JobQueueDepth(ctx context.Context) ([]store.JobQueueCount, error
 	if err != nil {
 		return nil, fmt.Errorf("count queued jobs: %w", err)
 	}
-	defer rows.Close()
-	var out []store.JobQueueCount
-	for rows.Next() {
-		var c store.JobQueueCount
-		if err := rows.Scan(&c.Queue, &c.State, &c.Count); err != nil {
-			return nil, fmt.Errorf("count queued jobs: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[store.JobQueueCount])
+	if err != nil {
 		return nil, fmt.Errorf("count queued jobs: %w", err)
 	}
 	return out, nil

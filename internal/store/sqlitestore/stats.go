@@ -3,6 +3,8 @@ package sqlitestore
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/ordo/ordo/internal/store"
 )
@@ -27,21 +29,21 @@ func (s *Store) PoolStats() store.PoolStats {
 // JobQueueDepth reads river_job directly: River's own API lists jobs, it
 // does not count them.
 func (s *Store) JobQueueDepth(ctx context.Context) ([]store.JobQueueCount, error) {
+	args := make([]any, len(store.JobQueueDepthStates))
+	ph := make([]string, len(args))
+	for i, st := range store.JobQueueDepthStates {
+		args[i], ph[i] = st, "$"+strconv.Itoa(i+1)
+	}
 	rows, err := s.rw.QueryContext(ctx, `SELECT queue, state, count(*) FROM river_job
-		WHERE state IN ('available', 'scheduled', 'retryable', 'running') GROUP BY queue, state ORDER BY queue, state`)
+		WHERE state IN (`+strings.Join(ph, ", ")+`) GROUP BY queue, state ORDER BY queue, state`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count queued jobs: %w", err)
 	}
-	defer rows.Close()
-	var out []store.JobQueueCount
-	for rows.Next() {
+	out, err := collect(rows, func(r scanner) (store.JobQueueCount, error) {
 		var c store.JobQueueCount
-		if err := rows.Scan(&c.Queue, &c.State, &c.Count); err != nil {
-			return nil, fmt.Errorf("count queued jobs: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return c, r.Scan(&c.Queue, &c.State, &c.Count)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("count queued jobs: %w", err)
 	}
 	return out, nil
