@@ -137,11 +137,11 @@ func (s *Server) settleIdempotency(ctx context.Context, what string, tenantID uu
 		return
 	}
 	s.log.WarnContext(ctx, what+"; retrying", "err", err)
-	pk := idemPendingKey{s, tenantID, key}
+	pk := idemPendingKey{tenantID, key}
 	p := &idemPending{f: f, until: begun.Add(idempotency.StaleAfter / 2)}
-	idemPendings.Store(pk, p)
+	s.idemPendings.Store(pk, p)
 	go func() {
-		defer idemPendings.CompareAndDelete(pk, p)
+		defer s.idemPendings.CompareAndDelete(pk, p)
 		for wait := 50 * time.Millisecond; time.Now().Add(wait).Before(p.until); wait = min(2*wait, 200*time.Millisecond) {
 			time.Sleep(wait)
 			c, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -158,7 +158,7 @@ func (s *Server) settleIdempotency(ctx context.Context, what string, tenantID uu
 // settleNow runs the pending release or record of a key this process
 // could not settle yet, and reports whether it has been settled.
 func (s *Server) settleNow(ctx context.Context, tenantID uuid.UUID, key string) bool {
-	v, ok := idemPendings.Load(idemPendingKey{s, tenantID, key})
+	v, ok := s.idemPendings.Load(idemPendingKey{tenantID, key})
 	if !ok {
 		return false
 	}
@@ -171,12 +171,7 @@ func (s *Server) settleNow(ctx context.Context, tenantID uuid.UUID, key string) 
 	return p.try(ctx) == nil
 }
 
-// idemPendings holds the keys whose release or response record failed,
-// until the write succeeds or is given up.
-var idemPendings sync.Map // idemPendingKey → *idemPending
-
 type idemPendingKey struct {
-	s        *Server
 	tenantID uuid.UUID
 	key      string
 }

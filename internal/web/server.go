@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync"
 
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
@@ -87,25 +88,29 @@ type Options struct {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	log         *slog.Logger
-	version     string
-	checks      []Check
-	auth        *auth.Service
-	orders      *orders.Service
-	store       store.Store
-	pubsub      pubsub.PubSub
-	attachments *attachments.Service
-	exports     *exports.Service
-	invoices    *invoices.Service
-	webhooks    *webhooks.Service
-	blobs       blob.Store
-	signer      *blob.Signer
-	sessions    *scs.SessionManager
-	limits      Limits
-	trustProxy  bool
-	metrics     *metrics.Metrics
-	pages       pages
-	handler     http.Handler
+	// idemPendings holds the idempotency keys whose release or response
+	// record failed, until the write succeeds or is given up
+	// (idemPendingKey → *idemPending).
+	idemPendings sync.Map
+	log          *slog.Logger
+	version      string
+	checks       []Check
+	auth         *auth.Service
+	orders       *orders.Service
+	store        store.Store
+	pubsub       pubsub.PubSub
+	attachments  *attachments.Service
+	exports      *exports.Service
+	invoices     *invoices.Service
+	webhooks     *webhooks.Service
+	blobs        blob.Store
+	signer       *blob.Signer
+	sessions     *scs.SessionManager
+	limits       Limits
+	trustProxy   bool
+	metrics      *metrics.Metrics
+	pages        pages
+	handler      http.Handler
 }
 
 // New builds the server and its routes. It fails only if a template is
