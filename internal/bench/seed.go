@@ -361,7 +361,7 @@ func seedPostgres(ctx context.Context, pool *pgxpool.Pool, tenants, orders int, 
 	}
 	el := time.Since(start).Seconds()
 	sr := SeedResult{Engine: "postgres", Tenants: tenants, Orders: orders, Items: int(items.Load()), History: int(hists.Load()), Seconds: el, OrdersPerSec: float64(orders) / el}
-	if err := loadSample(ctx, pgQuerier{pool}, ds, "$1", "$2"); err != nil {
+	if err := loadSample(ctx, pgQuerier{pool}, ds); err != nil {
 		return sr, nil, err
 	}
 	return sr, ds, nil
@@ -462,8 +462,8 @@ func (q sqliteQuerier) queryIDs(ctx context.Context, query string, args ...any) 
 // loadSample picks the first tenant's order ids (up to 10,000) and the
 // cursor of the middle of the lists of the first tenant and of the
 // tenants of the flatness check.
-func loadSample(ctx context.Context, q querier, ds *dataset, p1, p2 string) error {
-	ids, _, err := q.queryIDs(ctx, `SELECT id, created_at FROM orders WHERE tenant_id = `+p1+` ORDER BY random() LIMIT 10000`, ds.tenants[0])
+func loadSample(ctx context.Context, q querier, ds *dataset) error {
+	ids, _, err := q.queryIDs(ctx, `SELECT id, created_at FROM orders WHERE tenant_id = $1 ORDER BY random() LIMIT 10000`, ds.tenants[0])
 	if err != nil {
 		return fmt.Errorf("sample orders: %w", err)
 	}
@@ -472,7 +472,7 @@ func loadSample(ctx context.Context, q querier, ds *dataset, p1, p2 string) erro
 	}
 	ds.ids = ids
 	mid := func(t int) (order.Cursor, error) {
-		id, ts, err := q.queryIDs(ctx, `SELECT id, created_at FROM orders WHERE tenant_id = `+p1+` ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET `+p2,
+		id, ts, err := q.queryIDs(ctx, `SELECT id, created_at FROM orders WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $2`,
 			ds.tenants[t], ds.perTenant[t]/2)
 		if err != nil || len(id) == 0 {
 			return order.Cursor{}, fmt.Errorf("middle order of tenant %d: %v", t, err)

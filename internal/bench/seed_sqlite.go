@@ -120,7 +120,7 @@ func seedSQLite(ctx context.Context, db *sql.DB, tenants, orders int, progress i
 	}
 	el := time.Since(start).Seconds()
 	sr := SeedResult{Engine: "sqlite", Tenants: tenants, Orders: orders, Items: items, History: hists, Seconds: el, OrdersPerSec: float64(orders) / el}
-	if err := loadSample(ctx, sqliteQuerier{db}, ds, "?", "?"); err != nil {
+	if err := loadSample(ctx, sqliteQuerier{db}, ds); err != nil {
 		return sr, nil, err
 	}
 	return sr, ds, nil

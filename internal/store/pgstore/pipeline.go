@@ -97,12 +97,7 @@ func (p *pipeTx) flush(ctx context.Context) error {
 	n := p.send(b)
 	br := p.Tx.SendBatch(ctx, b)
 	err := p.results(br, n)
-	return p.failed(errors.Join(err, closeBatch(br, err)))
-}
-
-// failed records err, when there is one, as fail does.
-func (p *pipeTx) failed(err error) error {
-	if err != nil {
+	if err = errors.Join(err, closeBatch(br, err)); err != nil {
 		return p.fail(err)
 	}
 	return nil
