@@ -326,6 +326,25 @@ func runIn(t *testing.T, dir string, env []string, stdin string, args ...string)
 	return out.String(), errb.String(), cmd.ProcessState.ExitCode()
 }
 
+// tenantKey migrates the database env points to, creates a user and a
+// tenant of theirs named name through the operator commands, and returns
+// an API key of the tenant with role.
+func tenantKey(t *testing.T, dir string, env []string, name, role string) string {
+	t.Helper()
+	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	email := strings.ToLower(name) + "@example.com"
+	runIn(t, dir, env, "a strong passphrase\n", "users", "create", "--email", email)
+	runIn(t, dir, env, "", "tenants", "create", "--name", name, "--owner", email)
+	key, errOut, _ := runIn(t, dir, env, "", "apikeys", "create", "--tenant", strings.ToLower(name), "--role", role)
+	key = strings.TrimSpace(key)
+	if !strings.HasPrefix(key, "ordo_") {
+		t.Fatalf("no key: %s", errOut)
+	}
+	return key
+}
+
 // seededKey migrates the database env points to, seeds the demo tenant
 // "acme" with orders orders, and returns an owner API key of it.
 func seededKey(t *testing.T, dir string, env []string, orders int) string {
@@ -405,16 +424,7 @@ func TestEventsAcrossProcesses(t *testing.T) {
 		"REDIS_URL=" + testkit.RedisURL(t),
 		"ORDO_SECRET=" + strings.Repeat("s", 40),
 	}
-	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
-		t.Fatalf("migrate: %s", errOut)
-	}
-	runIn(t, dir, env, "a strong passphrase\n", "users", "create", "--email", "rt@example.com")
-	runIn(t, dir, env, "", "tenants", "create", "--name", "Realtime", "--owner", "rt@example.com")
-	key, errOut, _ := runIn(t, dir, env, "", "apikeys", "create", "--tenant", "realtime", "--role", "member")
-	key = strings.TrimSpace(key)
-	if !strings.HasPrefix(key, "ordo_") {
-		t.Fatalf("no key: %s", errOut)
-	}
+	key := tenantKey(t, dir, env, "Realtime", "member")
 	var bases []string
 	for range 2 {
 		port := freePort(t)
@@ -517,13 +527,7 @@ func TestRedisOutage(t *testing.T) {
 		fmt.Sprintf("REDIS_URL=redis://127.0.0.1:%d/0", rs.port),
 		"ORDO_SECRET=" + strings.Repeat("r", 40),
 	}
-	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
-		t.Fatalf("migrate: %s", errOut)
-	}
-	runIn(t, dir, env, "a strong passphrase\n", "users", "create", "--email", "ops@example.com")
-	runIn(t, dir, env, "", "tenants", "create", "--name", "Outage", "--owner", "ops@example.com")
-	key, _, _ := runIn(t, dir, env, "", "apikeys", "create", "--tenant", "outage", "--role", "member")
-	key = strings.TrimSpace(key)
+	key := tenantKey(t, dir, env, "Outage", "member")
 	port := freePort(t)
 	start(t, dir, append(env, fmt.Sprintf("PORT=%d", port)))
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -546,7 +550,7 @@ func TestRedisOutage(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode
 	}
-	login := `{"email":"ops@example.com","password":"a strong passphrase"}`
+	login := `{"email":"outage@example.com","password":"a strong passphrase"}`
 	order := `{"customer_name":"Out","customer_email":"out@example.com","currency":"EUR","items":[{"name":"x","quantity":1,"unit_price":1}]}`
 	if got := call(browser, "POST", "/api/v1/auth/login", login, false); got != 200 {
 		t.Fatalf("login: %d", got)

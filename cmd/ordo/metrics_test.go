@@ -153,16 +153,7 @@ func TestMetricsProduction(t *testing.T) {
 		"REDIS_URL=" + testkit.RedisURL(t),
 		"ORDO_SECRET=" + strings.Repeat("p", 40),
 	}
-	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
-		t.Fatalf("migrate: %s", errOut)
-	}
-	runIn(t, dir, env, "a strong passphrase\n", "users", "create", "--email", "metrics@example.com")
-	runIn(t, dir, env, "", "tenants", "create", "--name", "Metrics", "--owner", "metrics@example.com")
-	key, errOut, _ := runIn(t, dir, env, "", "apikeys", "create", "--tenant", "metrics", "--role", "admin")
-	key = strings.TrimSpace(key)
-	if !strings.HasPrefix(key, "ordo_") {
-		t.Fatalf("no key: %s", errOut)
-	}
+	key := tenantKey(t, dir, env, "Metrics", "admin")
 
 	port, sport, wport := freePort(t), freePort(t), freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
