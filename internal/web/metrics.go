@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -9,11 +10,28 @@ import (
 	"github.com/ordo/ordo/internal/metrics"
 )
 
-// withMetrics counts and times every request by its route pattern, found
-// up front with mux so that requests a middleware answers (a 429, a 413)
-// are labelled with their route too. Raw paths never become labels: a
-// request no route matches is "unmatched".
-func withMetrics(m *metrics.Metrics, mux *http.ServeMux, next http.Handler) http.Handler {
+// routeKey holds the request's route pattern (see withRoute).
+const routeKey ctxKey = 300
+
+// withRoute finds the route pattern mux routes a request to, once, up
+// front (so that requests a middleware answers, a 429 or a 413, have their
+// route too), for the access log, the metrics and the trace span to read
+// with routeOf.
+func withRoute(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), routeKey, routeLabel(mux, r))))
+	})
+}
+
+// routeOf is the route pattern withRoute found for r ("" for none).
+func routeOf(r *http.Request) string {
+	route, _ := r.Context().Value(routeKey).(string)
+	return route
+}
+
+// withMetrics counts and times every request by its route pattern. Raw
+// paths never become labels: a request no route matches is "unmatched".
+func withMetrics(m *metrics.Metrics, next http.Handler) http.Handler {
 	if m == nil {
 		return next
 	}
@@ -25,7 +43,7 @@ func withMetrics(m *metrics.Metrics, mux *http.ServeMux, next http.Handler) http
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
-			done(routeLabel(mux, r), rec.status)
+			done(routeOf(r), rec.status)
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -73,7 +73,7 @@ func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter 
 // withAccessLog logs one line per request, after it is served.
 // The route is looked up on mux: the mux sets r.Pattern only on its own
 // copy of the request.
-func withAccessLog(log *slog.Logger, mux *http.ServeMux, next http.Handler) http.Handler {
+func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
@@ -89,7 +89,7 @@ func withAccessLog(log *slog.Logger, mux *http.ServeMux, next http.Handler) http
 			slog.String("request_id", RequestID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
-			slog.String("route", routeLabel(mux, r)),
+			slog.String("route", routeOf(r)),
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
 			slog.Duration("duration", time.Since(start)),

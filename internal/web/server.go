@@ -149,11 +149,11 @@ func New(o Options) (*Server, error) {
 	h = withBodyLimit(o.MaxBodyBytes, h)
 	h = withRecover(o.Log, h)
 	h = withErrorReport(o.ReportError, h)
-	h = withAccessLog(o.Log, mux, h)
-	h = withMetrics(o.Metrics, mux, h)
+	h = withAccessLog(o.Log, h)
+	h = withMetrics(o.Metrics, h)
 	h = withRequestID(h)
-	h = telemetry.HTTPHandler(o.TracerProvider, h, func(r *http.Request) string { return routeLabel(mux, r) },
-		"/healthz", "/readyz", "/metrics")
+	h = telemetry.HTTPHandler(o.TracerProvider, h, routeOf, "/healthz", "/readyz", "/metrics")
+	h = withRoute(mux, h)
 	h = withMetricsEndpoint(o.Metrics, o.MetricsToken, h)
 	s.handler = h
 	return s, nil
