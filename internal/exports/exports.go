@@ -34,6 +34,18 @@ const (
 	EventProgress = "export.progress"
 )
 
+// sizeLimits are the formats that hold a bounded number of orders.
+var sizeLimits = map[export.Format]struct {
+	max  int64
+	hint string
+}{
+	// One row per order on the Orders sheet (items go on over as many
+	// sheets as they need).
+	export.FormatXLSX: {export.XLSXMaxRows, "an XLSX sheet holds at most %d orders and these filters select %d: choose csv, or narrow the filters"},
+	// A PDF is laid out in memory.
+	export.FormatPDF: {export.PDFMaxOrders, "a PDF export holds at most %d orders and these filters select %d: choose csv or xlsx, or narrow the filters"},
+}
+
 // BatchSize is how many orders are read with one query, written, and
 // counted as progress at a time: large enough that round trips do not
 // count, small enough that progress moves and a cancel is seen soon.
@@ -110,17 +122,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format,
 	}
 	// Formats with a size limit are checked against the count now, so
 	// that the user hears at once rather than from a failed export.
-	limits := map[export.Format]struct {
-		max  int64
-		hint string
-	}{
-		// One row per order on the Orders sheet (items are counted as
-		// they are written).
-		export.FormatXLSX: {export.XLSXMaxRows, "an XLSX sheet holds at most %d rows and these filters select %d orders: choose csv, or narrow the filters"},
-		// A PDF is laid out in memory.
-		export.FormatPDF: {export.PDFMaxOrders, "a PDF export holds at most %d orders and these filters select %d: choose csv or xlsx, or narrow the filters"},
-	}
-	if lim, ok := limits[f]; ok {
+	if lim, ok := sizeLimits[f]; ok {
 		n, err := s.store.OrderCount(ctx, listParams(p.TenantID, filters))
 		if err != nil {
 			return export.Export{}, err
@@ -291,7 +293,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if errors.Is(err, export.ErrTooManyRows) {
 		// Retrying cannot make it fit: fail for good, saying what to do.
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
-		e.Status, e.Error = export.StatusFailed, "more orders than a spreadsheet sheet holds (1,048,575): export as CSV, or narrow the filters"
+		e.Status, e.Error = export.StatusFailed, fmt.Sprintf("more orders than a spreadsheet sheet holds (%d): export as CSV, or narrow the filters", export.XLSXMaxRows)
 		return s.progress(context.WithoutCancel(ctx), e, EventProgress)
 	}
 	if err != nil {

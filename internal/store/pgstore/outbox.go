@@ -14,9 +14,15 @@ import (
 	"github.com/ordo/ordo/internal/idempotency"
 )
 
+// eventInsert writes an event; its arguments are eventArgs.
+const eventInsert = `INSERT INTO events (id, tenant_id, type, entity_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`
+
+func eventArgs(e event.Event) []any {
+	return []any{e.ID, e.TenantID, e.Type, e.EntityID, string(e.Data), e.CreatedAt}
+}
+
 func (q *queries) EventInsert(ctx context.Context, e event.Event) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO events (id, tenant_id, type, entity_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.ID, e.TenantID, e.Type, e.EntityID, string(e.Data), e.CreatedAt)
+	_, err := q.db.Exec(ctx, eventInsert, eventArgs(e)...)
 	if err != nil {
 		return fmt.Errorf("EventInsert(%s): %w", e.Type, interpretError(err, "event"))
 	}

@@ -90,9 +90,8 @@ func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, e
 }
 
 func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
-	rows, err := q.db.Query(ctx, `WITH ev AS (INSERT INTO events (id, tenant_id, type, entity_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6))
-		SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $2 AND enabled ORDER BY id`,
-		e.ID, e.TenantID, e.Type, e.EntityID, string(e.Data), e.CreatedAt)
+	rows, err := q.db.Query(ctx, `WITH ev AS (`+eventInsert+`)
+		SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $2 AND enabled ORDER BY id`, eventArgs(e)...)
 	if err != nil {
 		return nil, fmt.Errorf("EventInsertForWebhooks(%s): %w", e.Type, interpretError(err, "event"))
 	}
