@@ -117,7 +117,7 @@ func sendEmail(ctx context.Context, tx store.Querier, kind ordomail.Kind, to str
 	if err != nil {
 		return err
 	}
-	_, err = tx.JobInsert(ctx, jobs.EmailArgs{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil)
+	_, err = tx.JobInsert(ctx, jobs.Email(m, nil), nil)
 	return err
 }
 

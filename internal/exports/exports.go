@@ -351,7 +351,7 @@ func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) e
 	if err != nil {
 		return err
 	}
-	_, err = tx.JobInsert(ctx, jobs.EmailArgs{TenantID: &e.TenantID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil)
+	_, err = tx.JobInsert(ctx, jobs.Email(m, &e.TenantID), nil)
 	return err
 }
 

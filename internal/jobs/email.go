@@ -29,6 +29,12 @@ type EmailArgs struct {
 
 func (EmailArgs) Kind() string { return "email" }
 
+// Email is the job that sends m; tenantID is the tenant it is about, if
+// any.
+func Email(m mail.Message, tenantID *uuid.UUID) EmailArgs {
+	return EmailArgs{TenantID: tenantID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
+}
+
 func (EmailArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: QueueEmail, MaxAttempts: 10}
 }

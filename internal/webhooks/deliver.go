@@ -247,7 +247,7 @@ func (s *Service) mailOwners(ctx context.Context, tx store.Querier, ep webhook.E
 		if err != nil {
 			return err
 		}
-		if _, err := tx.JobInsert(ctx, jobs.EmailArgs{TenantID: &ep.TenantID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil); err != nil {
+		if _, err := tx.JobInsert(ctx, jobs.Email(m, &ep.TenantID), nil); err != nil {
 			return err
 		}
 	}
