@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/cache"
 )
 
 // What every request reads (the user's session epoch, their membership,
@@ -26,42 +26,14 @@ func memberCacheKey(tenantID, userID uuid.UUID) string {
 
 func apiKeyCacheKey(prefix string) string { return "auth:apikey:" + prefix }
 
-// cached reads key into dst, or loads, stores and returns it.
+// cached reads key through the shared cache.
 func cached[T any](ctx context.Context, s *Service, key string, load func() (T, error)) (T, error) {
-	if s.cache != nil {
-		if b, ok, err := s.cache.Get(ctx, key); err == nil && ok {
-			var v T
-			if json.Unmarshal(b, &v) == nil {
-				return v, nil
-			}
-		} else if err != nil {
-			s.log.WarnContext(ctx, "cache unavailable; reading the database", "err", err)
-		}
-	}
-	v, err := load()
-	if err != nil {
-		return v, err
-	}
-	if s.cache != nil {
-		if b, err := json.Marshal(v); err == nil {
-			if err := s.cache.Set(ctx, key, b, cacheTTL); err != nil {
-				s.log.WarnContext(ctx, "cache unavailable", "err", err)
-			}
-		}
-	}
-	return v, nil
+	return cache.ReadThrough(ctx, s.cache, s.log, key, cacheTTL, nil, load)
 }
 
 // forget drops keys after a change committed.
 func (s *Service) forget(ctx context.Context, keys ...string) {
-	if s.cache == nil || len(keys) == 0 {
-		return
-	}
-	if err := s.cache.Delete(context.WithoutCancel(ctx), keys...); err != nil {
-		// The entries expire by themselves; until then a stale one could
-		// be served, so say so loudly.
-		s.log.ErrorContext(ctx, "cache invalidation failed; entries expire within the TTL", "keys", keys, "err", err)
-	}
+	cache.Forget(ctx, s.cache, s.log, keys...)
 }
 
 // cachedUser is the part of a user that authentication needs.

@@ -2,20 +2,21 @@ package orders
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/order"
 )
 
 // The dashboard's aggregates (the per-currency totals and the daily
-// series) are cached read-through, per tenant and UTC day, for
-// dashboardTTL; every committed order change of this service drops them
-// (forgetDashboard), so a change shows at once. The recent orders are
+// series) are cached read-through, per tenant, for dashboardTTL; an entry
+// of another UTC day than the reader's is not used. Every committed order
+// change of this service drops them (forgetDashboard), so a change shows
+// at once. The recent orders are
 // not cached: they are one short indexed read, and caching them would
 // copy whole orders into the cache. Writes that bypass this service
 // (`ordo seed`, another release) show within the TTL.
@@ -25,9 +26,7 @@ const (
 	RecentOrders = 10
 )
 
-func dashboardKey(tenantID uuid.UUID, day time.Time) string {
-	return "orders:dashboard:" + tenantID.String() + ":" + day.Format(time.DateOnly)
-}
+func dashboardKey(tenantID uuid.UUID) string { return "orders:dashboard:" + tenantID.String() }
 
 // Dashboard returns the tenant's order totals per currency for today, the
 // last 7 and the last 30 days, the orders per day over 30 days, and the
@@ -50,45 +49,22 @@ func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (order.Dashbo
 // dashboardStats reads the aggregates through the cache. A cache error
 // is logged and the aggregates are computed from the database.
 func (s *Service) dashboardStats(ctx context.Context, tenantID uuid.UUID, now time.Time) (order.DashboardStats, error) {
-	key := dashboardKey(tenantID, order.Today(now))
-	if s.cache != nil {
-		b, ok, err := s.cache.Get(ctx, key)
-		switch {
-		case err != nil:
-			s.log.WarnContext(ctx, "cache unavailable; computing the dashboard", "err", err)
-		case ok:
-			var st order.DashboardStats
-			if err := json.Unmarshal(b, &st); err == nil && len(st.Daily) == order.DashboardDays {
-				return st, nil
+	today := order.Today(now)
+	return cache.ReadThrough(ctx, s.cache, s.log, dashboardKey(tenantID), dashboardTTL,
+		func(st order.DashboardStats) bool {
+			return len(st.Daily) == order.DashboardDays && st.Daily[len(st.Daily)-1].Day.Equal(today)
+		},
+		func() (order.DashboardStats, error) {
+			rows, err := s.store.OrderDailyStats(ctx, tenantID, order.DashboardSince(now))
+			if err != nil {
+				return order.DashboardStats{}, err
 			}
-		}
-	}
-	rows, err := s.store.OrderDailyStats(ctx, tenantID, order.DashboardSince(now))
-	if err != nil {
-		return order.DashboardStats{}, err
-	}
-	st := order.SummarizeDays(rows, now)
-	if s.cache != nil {
-		if b, err := json.Marshal(st); err == nil {
-			if err := s.cache.Set(ctx, key, b, dashboardTTL); err != nil {
-				s.log.WarnContext(ctx, "cache unavailable", "err", err)
-			}
-		}
-	}
-	return st, nil
+			return order.SummarizeDays(rows, now), nil
+		})
 }
 
 // forgetDashboard drops the tenant's cached aggregates after an order
-// change committed. It drops yesterday's and tomorrow's too, so that
-// processes whose clocks disagree around midnight see the change.
+// change committed.
 func (s *Service) forgetDashboard(ctx context.Context, tenantID uuid.UUID) {
-	if s.cache == nil {
-		return
-	}
-	today := order.Today(s.clock())
-	keys := []string{dashboardKey(tenantID, today.AddDate(0, 0, -1)), dashboardKey(tenantID, today), dashboardKey(tenantID, today.AddDate(0, 0, 1))}
-	if err := s.cache.Delete(context.WithoutCancel(ctx), keys...); err != nil {
-		// The change is committed; the old numbers expire within the TTL.
-		s.log.WarnContext(ctx, "cache invalidation failed; the dashboard may lag until its entries expire", "keys", keys, "err", err)
-	}
+	cache.Forget(ctx, s.cache, s.log, dashboardKey(tenantID))
 }

@@ -181,3 +181,26 @@ func TestDashboardNoCache(t *testing.T) {
 	require.Len(t, d.Currencies, 1)
 	require.Zero(t, b.cache.deletes+b.cache.hits, "the cache is not used")
 }
+
+// A cached dashboard of yesterday is not served after midnight.
+func TestDashboardCacheNewDay(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var mu sync.Mutex
+	at := time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)
+	b := setupAt(t, false, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
+	_, _, err := b.svc.Create(ctx, b.p, newOrder("EUR"), "", auth.Meta{})
+	require.NoError(t, err)
+	d, err := b.svc.Dashboard(ctx, b.p)
+	require.NoError(t, err)
+	require.Equal(t, "2026-11-26", d.Daily[order.DashboardDays-1].Day.Format(time.DateOnly))
+	require.Equal(t, int64(1), d.Currencies[0].Today.Orders)
+
+	mu.Lock()
+	at = at.Add(2 * time.Minute)
+	mu.Unlock()
+	d, err = b.svc.Dashboard(ctx, b.p)
+	require.NoError(t, err)
+	require.Equal(t, "2026-11-27", d.Daily[order.DashboardDays-1].Day.Format(time.DateOnly), "a new day, not the cached one")
+	require.Zero(t, d.Currencies[0].Today.Orders, "yesterday's order is not today's")
+}
