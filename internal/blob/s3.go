@@ -85,6 +85,21 @@ func options(c S3Config, endpoint string) func(o *s3.Options) {
 	}
 }
 
+// BrowserOrigin is the scheme and host of the URLs presigned for browsers
+// (the public endpoint, the endpoint, or the bucket's AWS host), for the
+// pages' CSP connect-src. Presigning is offline: nothing is contacted.
+func (s *S3) BrowserOrigin(ctx context.Context) (string, error) {
+	u, err := s.PresignGet(ctx, "origin-probe", Download{Filename: "x", ContentType: "application/octet-stream"}, time.Minute)
+	if err != nil {
+		return "", err
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("presigned URL %q: %w", u, err)
+	}
+	return pu.Scheme + "://" + pu.Host, nil
+}
+
 // Client exposes the S3 client, e.g. for presigning.
 func (s *S3) Client() *s3.Client { return s.client }
 
