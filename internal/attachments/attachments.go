@@ -36,17 +36,6 @@ const (
 	StaleAfter = UploadTTL + 15*time.Minute
 )
 
-// uploadPrefix holds the objects that presigned upload URLs write. An
-// attachment's upload URL is signed for UploadKey, never for the key that
-// is served: Complete copies the checked object to ObjectKey, inside the
-// storage, and deletes the upload. A URL used again after complete (or
-// after a delete) so cannot change what users download; what it writes
-// is tracked by no pending row, and Sweep removes it.
-const uploadPrefix = "uploads/"
-
-// UploadKey is where an attachment's upload URL writes.
-func UploadKey(a attachment.Attachment) string { return uploadPrefix + a.ObjectKey }
-
 // ErrUploadNotExpected answers a signed upload to a key whose attachment
 // is no longer pending (completed, failed or deleted).
 var ErrUploadNotExpected = apperr.Conflict("this upload URL is no longer usable: the upload was completed, failed or deleted; start a new one")
@@ -54,8 +43,8 @@ var ErrUploadNotExpected = apperr.Conflict("this upload URL is no longer usable:
 // parseUploadKey returns the tenant and attachment of an upload key
 // ("uploads/tenants/{tenant}/attachments/{id}").
 func parseUploadKey(key string) (tenantID, id uuid.UUID, ok bool) {
-	parts := strings.Split(strings.TrimPrefix(key, uploadPrefix), "/")
-	if !strings.HasPrefix(key, uploadPrefix) || len(parts) != 4 || parts[0] != "tenants" || parts[2] != "attachments" {
+	parts := strings.Split(strings.TrimPrefix(key, attachment.UploadPrefix), "/")
+	if !strings.HasPrefix(key, attachment.UploadPrefix) || len(parts) != 4 || parts[0] != "tenants" || parts[2] != "attachments" {
 		return uuid.Nil, uuid.Nil, false
 	}
 	t, err1 := uuid.Parse(parts[1])
@@ -73,7 +62,7 @@ func (s *Service) AcceptUpload(ctx context.Context, key string) error {
 		return ErrUploadNotExpected
 	}
 	a, err := s.store.AttachmentGet(ctx, tid, id)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (a.Status != attachment.StatusPending || UploadKey(a) != key)) {
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (a.Status != attachment.StatusPending || a.UploadKey() != key)) {
 		return ErrUploadNotExpected
 	}
 	return err
@@ -161,7 +150,7 @@ func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput
 		// The key comes from the tenant and a fresh id, never from the client.
 		ObjectKey: "tenants/" + p.TenantID.String() + "/attachments/" + id.String(),
 		Status:    attachment.StatusPending, CreatedAt: now, UpdatedAt: now}
-	up, err := s.blobs.PresignPut(ctx, UploadKey(a), a.ContentType, a.Size, UploadTTL)
+	up, err := s.blobs.PresignPut(ctx, a.UploadKey(), a.ContentType, a.Size, UploadTTL)
 	if err != nil {
 		return attachment.Attachment{}, blob.Upload{}, err
 	}
@@ -201,7 +190,7 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 	case attachment.StatusFailed:
 		return a, apperr.Conflict("this upload failed; start a new one")
 	}
-	info, err := s.blobs.Copy(ctx, UploadKey(a), a.ObjectKey)
+	info, err := s.blobs.Copy(ctx, a.UploadKey(), a.ObjectKey)
 	if errors.Is(err, apperr.ErrNotFound) {
 		// A concurrent Complete may have taken the upload already.
 		if again, gerr := s.store.AttachmentGet(ctx, p.TenantID, id); gerr == nil && again.Status == attachment.StatusUploaded {
@@ -212,9 +201,9 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 	if err != nil {
 		return a, err
 	}
-	if err := s.blobs.Delete(ctx, UploadKey(a)); err != nil {
+	if err := s.blobs.Delete(ctx, a.UploadKey()); err != nil {
 		// Left for Sweep, which removes uploads no pending row tracks.
-		s.log.WarnContext(ctx, "delete completed upload", "key", UploadKey(a), "err", err)
+		s.log.WarnContext(ctx, "delete completed upload", "key", a.UploadKey(), "err", err)
 	}
 	gotType, _, _ := mime.ParseMediaType(info.ContentType)
 	now := s.clock()
@@ -300,7 +289,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 	// After the commit: a crash here leaves an object without a row, which
 	// costs storage but never shows a deleted file. A pending upload's
 	// object is under its upload key.
-	for _, key := range []string{a.ObjectKey, UploadKey(a)} {
+	for _, key := range []string{a.ObjectKey, a.UploadKey()} {
 		if err := s.blobs.Delete(ctx, key); err != nil {
 			s.log.WarnContext(ctx, "delete attachment object", "key", key, "err", err)
 		}
@@ -319,7 +308,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, a := range stale {
-		for _, key := range []string{a.ObjectKey, UploadKey(a)} {
+		for _, key := range []string{a.ObjectKey, a.UploadKey()} {
 			if err := s.blobs.Delete(ctx, key); err != nil {
 				return 0, err
 			}
@@ -329,7 +318,7 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		}
 	}
 	n := len(stale)
-	uploads, err := s.blobs.List(ctx, uploadPrefix)
+	uploads, err := s.blobs.List(ctx, attachment.UploadPrefix)
 	if err != nil {
 		return n, err
 	}
