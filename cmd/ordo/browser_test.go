@@ -448,3 +448,75 @@ func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
 		t.Errorf("the refusal reads %q", msg)
 	}
 }
+
+// TestBrowserUploadStorageUnreachable: with S3 whose public address
+// browsers cannot reach (a misconfigured S3_PUBLIC_ENDPOINT), the upload
+// fails with a message naming the address and the setting, and the page
+// deletes the pending attachment it created, so no row is left behind.
+func TestBrowserUploadStorageUnreachable(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	s3 := testkit.S3Server(t)
+	port, dead := freePort(t), freePort(t) // nothing listens on dead
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+		"S3_ENDPOINT=" + s3.Endpoint, fmt.Sprintf("S3_PUBLIC_ENDPOINT=http://127.0.0.1:%d", dead), "S3_BUCKET=ordo-unreachable",
+		"S3_ACCESS_KEY_ID=" + s3.AccessKey, "S3_SECRET_ACCESS_KEY=" + s3.SecretKey, "S3_FORCE_PATH_STYLE=true", "S3_CREATE_BUCKET=true"})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	step("sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Una Reach"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "una@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Unreachable Co"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("create an order",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Reach Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "reach@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "3.00"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	file := filepath.Join(t.TempDir(), "note.txt")
+	if err := os.WriteFile(file, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload to unreachable storage",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(".upload-error")),
+	)
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".upload-error")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("could not reach the file storage at http://127.0.0.1:%d", dead); !strings.Contains(msg, want) || !strings.Contains(msg, "S3_PUBLIC_ENDPOINT") {
+		t.Errorf("the failure reads %q; want it to name %q and S3_PUBLIC_ENDPOINT", msg, want)
+	}
+	// The page deletes the pending attachment (asynchronously, after
+	// showing the error): wait for the list to be empty.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list := string(fetchAsBrowser(t, ctx, base+"/api/v1/attachments"))
+		if strings.Contains(list, `"data":[]`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the failed upload's pending attachment is still listed: %s", list)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
