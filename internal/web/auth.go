@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -138,6 +139,30 @@ func (s *Server) clientIP(r *http.Request) string {
 	return host
 }
 
+// browserURL makes a signed local-disk URL ("/blobs?…", relative to Ordo's
+// origin) absolute for an API response, on the origin the request came
+// to: a client that reached Ordo at 127.0.0.1 while ORDO_BASE_URL says
+// localhost gets URLs it can use (and a page there stays same-origin).
+// A request to ORDO_BASE_URL's host gets ORDO_BASE_URL, scheme included,
+// so that TLS ended at a proxy still gives https. Absolute URLs (S3) are
+// returned as they are.
+func (s *Server) browserURL(r *http.Request, u string) string {
+	if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
+		return u
+	}
+	if base, err := url.Parse(s.baseURL); err == nil && (r.Host == "" || strings.EqualFold(base.Host, r.Host)) && base.Host != "" {
+		return base.Scheme + "://" + base.Host + u
+	}
+	if r.Host == "" {
+		return u
+	}
+	scheme := "http"
+	if r.TLS != nil || (s.trustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + u
+}
+
 func (s *Server) meta(r *http.Request) auth.Meta {
 	ua := r.UserAgent()
 	if len(ua) > 512 {
@@ -199,11 +224,15 @@ func (s *Server) withAPILimit(next http.Handler) http.Handler {
 	})
 }
 
-// withSecurityHeaders sets the headers every response carries.
-func withSecurityHeaders(hsts bool, next http.Handler) http.Handler {
+// withSecurityHeaders sets the headers every response carries. Pages may
+// connect to Ordo itself and to storageOrigins (the S3 server browsers
+// upload to); local-disk uploads are same-origin.
+func withSecurityHeaders(hsts bool, storageOrigins []string, next http.Handler) http.Handler {
+	connect := strings.Join(append([]string{"'self'"}, storageOrigins...), " ")
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src " + connect + "; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY")

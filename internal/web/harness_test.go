@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -144,6 +145,9 @@ type appOpts struct {
 	strictWebhooks bool
 	// webhookTimeout replaces the 2 s delivery timeout.
 	webhookTimeout time.Duration
+	// baseHost, when set, names ORDO_BASE_URL's host instead of the
+	// 127.0.0.1 the tests connect to (same port), e.g. "localhost".
+	baseHost string
 }
 
 // newAppOpts starts the API.
@@ -193,10 +197,13 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
-	// Listen first: local-disk blob URLs are signed with the server's URL.
+	// Listen first: ORDO_BASE_URL names the server's port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
+	if o.baseHost != "" {
+		base = "http://" + o.baseHost + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
 	var blobs blob.Store
 	var signer *blob.Signer
 	if o.s3 {
@@ -209,7 +216,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	} else {
 		d, err := blob.NewDisk(t.TempDir())
 		require.NoError(t, err)
-		signer = blob.NewSigner(base, "test-secret-test-secret-test-secret")
+		signer = blob.NewSigner("test-secret-test-secret-test-secret")
 		blobs = d.WithSigner(signer)
 	}
 	exp := exports.New(st, blobs, log, "http://ordo.test")
@@ -247,7 +254,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs).WithCache(ordersCache, log), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
-		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer,
+		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
@@ -339,6 +346,9 @@ func (c *client) doWith(method, path string, body any, headers map[string]string
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 	for k, v := range headers {
+		if k == "Host" { // the client sends req.Host, not a Host header
+			req.Host = v
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := c.http.Do(req)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/alexedwards/scs/v2"
@@ -65,6 +66,13 @@ type Options struct {
 	// signed URLs; Signer is nil with S3.
 	Blobs  blob.Store
 	Signer *blob.Signer
+	// BaseURL is ORDO_BASE_URL: the origin of the signed local-disk URLs
+	// in API responses to requests that came to that host.
+	BaseURL string
+	// StorageOrigins are the origins browsers upload to besides Ordo's own
+	// (the S3 server's public origin), allowed by the pages' CSP
+	// connect-src.
+	StorageOrigins []string
 
 	Limits Limits
 	// TrustProxy takes the client address from X-Forwarded-For.
@@ -105,6 +113,7 @@ type Server struct {
 	webhooks     *webhooks.Service
 	blobs        blob.Store
 	signer       *blob.Signer
+	baseURL      string
 	sessions     *scs.SessionManager
 	limits       Limits
 	trustProxy   bool
@@ -123,7 +132,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
-		metrics: o.Metrics}
+		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}
@@ -145,7 +154,7 @@ func New(o Options) (*Server, error) {
 			Detail: "cross-origin requests with a session cookie are refused; use an API key"})
 	}))
 	h = cop.Handler(h)
-	h = withSecurityHeaders(o.HSTS, h)
+	h = withSecurityHeaders(o.HSTS, o.StorageOrigins, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
 	h = withRecover(o.Log, h)
 	h = withErrorReport(o.ReportError, h)
