@@ -123,6 +123,9 @@ type app struct {
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
+	// idempotencyRows reads every stored idempotency record, headers and
+	// body, as text, straight from the database.
+	idempotencyRows func(t *testing.T) []string
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -156,15 +159,42 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	ctx := context.Background()
 	log := testkit.Logger(t)
 	var st store.Store
+	var idemRows func(t *testing.T) []string
 	switch b.engine {
 	case "sqlite":
 		s, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "ordo.db"), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.DB().QueryContext(t.Context(), `SELECT response_headers || ' ' || coalesce(CAST(response_body AS TEXT), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	case "postgres":
 		s, err := pgstore.Open(ctx, testkit.PostgresURL(t), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.Pool().Query(t.Context(), `SELECT response_headers::text || ' ' || coalesce(convert_from(response_body, 'UTF8'), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	}
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
@@ -253,7 +283,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts, idempotencyRows: idemRows}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

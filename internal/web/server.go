@@ -131,7 +131,6 @@ func New(o Options) (*Server, error) {
 	s.routes(mux)
 	var h http.Handler = mux
 	if s.auth != nil {
-		h = s.withIdempotency(h)
 		h = s.withAPILimit(h)
 		h = s.withPrincipal(h)
 		h = s.sessions.LoadAndSave(h)
@@ -251,9 +250,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.uiWebhookReplay))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
-	// also feeds the OpenAPI document.
+	// also feeds the OpenAPI document. Its POST routes take an
+	// Idempotency-Key, checked against the route's permission first.
 	for _, rt := range apiRoutes() {
-		mux.HandleFunc(rt.method+" "+rt.path, rt.handler(s))
+		h := rt.handler(s)
+		if rt.method == http.MethodPost && !rt.op.public {
+			h = s.withIdempotency(rt.op.action, h)
+		}
+		mux.HandleFunc(rt.method+" "+rt.path, h)
 	}
 	if s.signer != nil {
 		mux.HandleFunc("PUT /blobs", s.handleBlobPut)
