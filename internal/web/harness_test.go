@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -147,6 +148,8 @@ type appOpts struct {
 	strictWebhooks bool
 	// webhookTimeout replaces the 2 s delivery timeout.
 	webhookTimeout time.Duration
+	// log replaces the test log, for tests that read what is logged.
+	log *slog.Logger
 }
 
 // newAppOpts starts the API.
@@ -158,6 +161,9 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	t.Helper()
 	ctx := context.Background()
 	log := testkit.Logger(t)
+	if o.log != nil {
+		log = o.log
+	}
 	var st store.Store
 	var idemRows func(t *testing.T) []string
 	switch b.engine {

@@ -120,7 +120,11 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
+	// Every line logged during a request carries its request id, tenant
+	// and user or API key id (telemetry.LogHandler), whatever handler the
+	// caller gave.
+	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		metrics: o.Metrics}
@@ -146,9 +150,9 @@ func New(o Options) (*Server, error) {
 	h = cop.Handler(h)
 	h = withSecurityHeaders(o.HSTS, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
-	h = withRecover(o.Log, h)
+	h = withRecover(log, h)
 	h = withErrorReport(o.ReportError, h)
-	h = withAccessLog(o.Log, h)
+	h = withAccessLog(log, h)
 	h = withMetrics(o.Metrics, h)
 	h = withRequestID(h)
 	h = telemetry.HTTPHandler(o.TracerProvider, h, routeOf, "/healthz", "/readyz", "/metrics")
