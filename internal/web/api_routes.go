@@ -59,7 +59,7 @@ type (
 		UserID uuid.UUID `path:"user_id" description:"The member's user id."`
 	}
 	idempotencyHeader struct {
-		IdempotencyKey string `header:"Idempotency-Key" description:"Makes a POST safe to retry: the first response is replayed for 24 h."`
+		IdempotencyKey string `header:"Idempotency-Key" description:"Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again."`
 	}
 	ifMatchHeader struct {
 		IfMatch string `header:"If-Match" description:"The ETag of the version you edited; 412 if the order changed since."`
@@ -271,7 +271,7 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/invitations/accept", h((*Server).handleInvitationAccept), operation{id: "acceptInvitation", summary: "Accept as the logged-in user, or as a new user with a password", tag: "invitations", public: true, req: acceptReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 403, 409), audit: "invitation.accepted"}},
 
 		{"GET", "/api/v1/api-keys", h((*Server).handleAPIKeyList), operation{id: "listAPIKeys", summary: "API keys of the current tenant (never their secrets)", tag: "api-keys", resp: apiKeyList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: errsAuth, audit: "api_key.created", action: account.ActAPIKeyManage}},
+		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: append(errsAuth, 409), audit: "api_key.created", action: account.ActAPIKeyManage}},
 		{"DELETE", "/api/v1/api-keys/{id}", h((*Server).handleAPIKeyRevoke), operation{id: "revokeAPIKey", summary: "Revoke a key at once", tag: "api-keys", req: idPath{}, status: 204, errs: errsAuth, audit: "api_key.revoked"}},
 		{"GET", "/api/v1/audit-log", h((*Server).handleAuditList), operation{id: "listAuditLog", summary: "The tenant's audit log, newest first", tag: "audit", req: auditListReq{}, resp: auditList{}, status: 200, errs: errsAuth}},
 
@@ -304,7 +304,10 @@ func apiRoutes() []apiRoute {
 		{"DELETE", "/api/v1/tenant/logo", h((*Server).handleLogoDelete), operation{id: "deleteLogo", summary: "Remove the invoice logo", tag: "invoices", status: 204, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"POST", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceCreate), operation{id: "createInvoice", summary: "Generate (or regenerate) the order's PDF invoice in the background; shipping an order does it too", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 202, errs: errsAuth, audit: "invoice.requested", action: account.ActInvoiceCreate}},
 		{"GET", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceGet), operation{id: "getInvoice", summary: "The order's invoice, with a download_url once ready; 404 before one was requested", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/webhook-endpoints", h((*Server).handleEndpointCreate), operation{id: "createWebhookEndpoint", summary: "Add a webhook endpoint; the answer holds its signing secret, shown only now", tag: "webhooks", req: endpointInput{}, resp: endpointJSON{}, status: 201, errs: errsAuth, audit: "webhook_endpoint.created", action: account.ActWebhookManage}},
+		{"POST", "/api/v1/webhook-endpoints", h((*Server).handleEndpointCreate), operation{id: "createWebhookEndpoint", summary: "Add a webhook endpoint; the answer holds its signing secret, shown only now", tag: "webhooks", req: struct {
+			idempotencyHeader
+			endpointInput
+		}{}, resp: endpointJSON{}, status: 201, errs: append(errsAuth, 409), audit: "webhook_endpoint.created", action: account.ActWebhookManage}},
 		{"GET", "/api/v1/webhook-endpoints", h((*Server).handleEndpointList), operation{id: "listWebhookEndpoints", summary: "The tenant's webhook endpoints, and the event types they may subscribe to", tag: "webhooks", resp: endpointList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointGet), operation{id: "getWebhookEndpoint", summary: "One webhook endpoint", tag: "webhooks", req: idPath{}, resp: endpointJSON{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointUpdate), operation{id: "updateWebhookEndpoint", summary: "Edit a webhook endpoint, or enable or disable it", tag: "webhooks", req: struct {
@@ -312,7 +315,10 @@ func apiRoutes() []apiRoute {
 			endpointInput
 		}{}, resp: endpointJSON{}, status: 200, errs: errsAuth, audit: "webhook_endpoint.updated"}},
 		{"DELETE", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointDelete), operation{id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint and its delivery log", tag: "webhooks", req: idPath{}, status: 204, errs: errsAuth, audit: "webhook_endpoint.deleted"}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", h((*Server).handleEndpointRotate), operation{id: "rotateWebhookSecret", summary: "Give the endpoint a new secret; the old one keeps signing too for 24 hours", tag: "webhooks", req: idPath{}, resp: endpointJSON{}, status: 200, errs: errsAuth, audit: "webhook_endpoint.secret_rotated", action: account.ActWebhookManage}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", h((*Server).handleEndpointRotate), operation{id: "rotateWebhookSecret", summary: "Give the endpoint a new secret; the old one keeps signing too for 24 hours", tag: "webhooks", req: struct {
+			idPath
+			idempotencyHeader
+		}{}, resp: endpointJSON{}, status: 200, errs: append(errsAuth, 409), audit: "webhook_endpoint.secret_rotated", action: account.ActWebhookManage}},
 		{"POST", "/api/v1/webhook-endpoints/{id}/test", h((*Server).handleEndpointTest), operation{id: "testWebhookEndpoint", summary: "Send a webhook.test event to the endpoint", tag: "webhooks", req: idPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_endpoint.tested", action: account.ActWebhookManage}},
 		{"GET", "/api/v1/webhook-endpoints/{id}/deliveries", h((*Server).handleDeliveryList), operation{id: "listWebhookDeliveries", summary: "The endpoint's deliveries with every attempt, newest first", tag: "webhooks", req: deliveryListReq{}, resp: deliveryList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", h((*Server).handleDeliveryReplay), operation{id: "replayWebhookDelivery", summary: "Send one delivery again", tag: "webhooks", req: replayPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: account.ActWebhookManage}},
