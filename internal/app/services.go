@@ -92,7 +92,9 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 	svc := &services{cfg: cfg, log: log, metrics: o.metrics, tel: o.tel}
 	switch cfg.Mode() {
 	case config.ModeEmbedded:
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		// 0700, as EnsureSecret makes it: the database, the secret and
+		// the local blobs are the owner's only.
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		if err := config.EnsureSecret(&svc.cfg); err != nil {

@@ -50,7 +50,6 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	out := toAPIKeyJSON(k)
 	out.Key = full
-	secretResponse(r)
 	writeJSON(w, http.StatusCreated, out)
 }
 

@@ -69,6 +69,10 @@ type apiKeyJSON struct {
 	Key string `json:"key,omitempty"`
 }
 
+// holdsSecret makes the creation response, which holds the key, one that
+// is never stored for an idempotent replay.
+func (k apiKeyJSON) holdsSecret() bool { return k.Key != "" }
+
 func toAPIKeyJSON(k account.APIKey) apiKeyJSON {
 	return apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: k.Role, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt}
 }

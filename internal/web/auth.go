@@ -17,6 +17,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/telemetry"
 )
 
 // Session keys.
@@ -56,8 +57,9 @@ func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duratio
 	sm.Cookie.Path = "/"
 	// When the session store is unreachable (Redis down), say so clearly
 	// instead of answering 500.
+	log = slog.New(telemetry.LogHandler(log.Handler())) // adds the request id
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		log.WarnContext(r.Context(), "session store unavailable", "err", err, "request_id", RequestID(r.Context()))
+		log.WarnContext(r.Context(), "session store unavailable", "err", err)
 		writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Type: problemType("sessions-unavailable"),
 			Detail: "your session cannot be loaded right now; please sign in again in a moment"})
 	}
@@ -84,6 +86,7 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 				s.fail(w, r, err)
 				return
 			}
+			telemetry.SetLogPrincipal(ctx, p.TenantID, p.UserID, p.APIKeyID)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey, p)))
 			return
 		}
@@ -98,6 +101,7 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 				s.fail(w, r, err)
 				return
 			default:
+				telemetry.SetLogPrincipal(ctx, p.TenantID, p.UserID, p.APIKeyID)
 				ctx = context.WithValue(ctx, principalKey, p)
 			}
 		}
@@ -111,6 +115,8 @@ func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, e
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
+	// The rest of the request's log lines are the new session's.
+	telemetry.SetLogPrincipal(ctx, tenantID, userID, uuid.Nil)
 	s.sessions.Put(ctx, sessUserID, userID.String())
 	s.sessions.Put(ctx, sessEpoch, epoch)
 	if tenantID != uuid.Nil {

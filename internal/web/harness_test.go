@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -124,6 +125,9 @@ type app struct {
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
+	// idempotencyRows reads every stored idempotency record, headers and
+	// body, as text, straight from the database.
+	idempotencyRows func(t *testing.T) []string
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -148,6 +152,8 @@ type appOpts struct {
 	// baseHost, when set, names ORDO_BASE_URL's host instead of the
 	// 127.0.0.1 the tests connect to (same port), e.g. "localhost".
 	baseHost string
+	// log replaces the test log, for tests that read what is logged.
+	log *slog.Logger
 }
 
 // newAppOpts starts the API.
@@ -159,16 +165,46 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	t.Helper()
 	ctx := context.Background()
 	log := testkit.Logger(t)
+	if o.log != nil {
+		log = o.log
+	}
 	var st store.Store
+	var idemRows func(t *testing.T) []string
 	switch b.engine {
 	case "sqlite":
 		s, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "ordo.db"), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.DB().QueryContext(t.Context(), `SELECT response_headers || ' ' || coalesce(CAST(response_body AS TEXT), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	case "postgres":
 		s, err := pgstore.Open(ctx, testkit.PostgresURL(t), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.Pool().Query(t.Context(), `SELECT response_headers::text || ' ' || coalesce(convert_from(response_body, 'UTF8'), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	}
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
@@ -260,7 +296,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts, idempotencyRows: idemRows}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

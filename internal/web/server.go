@@ -129,7 +129,11 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
+	// Every line logged during a request carries its request id, tenant
+	// and user or API key id (telemetry.LogHandler), whatever handler the
+	// caller gave.
+	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
@@ -140,7 +144,6 @@ func New(o Options) (*Server, error) {
 	s.routes(mux)
 	var h http.Handler = mux
 	if s.auth != nil {
-		h = s.withIdempotency(h)
 		h = s.withAPILimit(h)
 		h = s.withPrincipal(h)
 		h = s.sessions.LoadAndSave(h)
@@ -156,9 +159,9 @@ func New(o Options) (*Server, error) {
 	h = cop.Handler(h)
 	h = withSecurityHeaders(o.HSTS, o.StorageOrigins, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
-	h = withRecover(o.Log, h)
+	h = withRecover(log, h)
 	h = withErrorReport(o.ReportError, h)
-	h = withAccessLog(o.Log, h)
+	h = withAccessLog(log, h)
 	h = withMetrics(o.Metrics, h)
 	h = withRequestID(h)
 	h = telemetry.HTTPHandler(o.TracerProvider, h, routeOf, "/healthz", "/readyz", "/metrics")
@@ -260,9 +263,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.uiWebhookReplay))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
-	// also feeds the OpenAPI document.
+	// also feeds the OpenAPI document. Its POST routes take an
+	// Idempotency-Key, checked against the route's permission first.
 	for _, rt := range apiRoutes() {
-		mux.HandleFunc(rt.method+" "+rt.path, rt.handler(s))
+		h := rt.handler(s)
+		if rt.method == http.MethodPost && !rt.op.public {
+			h = s.withIdempotency(rt.op.action, h)
+		}
+		mux.HandleFunc(rt.method+" "+rt.path, h)
 	}
 	if s.signer != nil {
 		mux.HandleFunc("PUT /blobs", s.handleBlobPut)
