@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/language"
@@ -53,17 +52,12 @@ type Locale struct {
 // English is the locale used when a request names none.
 var English = Locale{Tag: "en", Decimal: '.', Group: ','}
 
-var locales sync.Map // tag string → Locale
-
 // LocaleFor returns the number conventions of tag per CLDR, with Latin
-// digits whatever the locale's own numbering system.
+// digits whatever the locale's own numbering system. It formats a number
+// to find them: callers that need it per request cache the answer.
 func LocaleFor(tag language.Tag) Locale {
-	key := tag.String()
-	if l, ok := locales.Load(key); ok {
-		return l.(Locale)
-	}
 	l := English
-	l.Tag = key
+	l.Tag = tag.String()
 	latn, err := tag.SetTypeForKey("nu", "latn")
 	if err != nil {
 		latn = tag
@@ -81,7 +75,6 @@ func LocaleFor(tag language.Tag) Locale {
 	if len(seps) >= 2 && seps[0] != seps[len(seps)-1] {
 		l.Group, l.Decimal = seps[0], seps[len(seps)-1]
 	}
-	locales.Store(key, l)
 	return l
 }
 
@@ -106,6 +99,28 @@ func FormatAmount(minor int64, code string, l Locale) string {
 		s = strings.Replace(s, ".", string(l.Decimal), 1)
 	}
 	return s
+}
+
+// FormatMoneyIn is FormatMoney with the locale's separators: 123450 EUR
+// is "1,234.50 EUR" in en, "1.234,50 EUR" in de, "1’234.50 EUR" in de-CH.
+func FormatMoneyIn(minor int64, code string, l Locale) string {
+	s := FormatMoney(minor, code)
+	if l.Decimal == 0 || l.Decimal == '.' && l.Group == ',' {
+		return s
+	}
+	num, cur, _ := strings.Cut(s, " ")
+	var b strings.Builder
+	for _, r := range num {
+		switch r {
+		case ',':
+			b.WriteRune(l.Group)
+		case '.':
+			b.WriteRune(l.Decimal)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String() + " " + cur
 }
 
 // ErrAmountEmpty is ParseAmount's error for blank input, so that a
