@@ -192,6 +192,10 @@ func TestUIOrderLocaleAmounts(t *testing.T) {
 	require.Contains(t, p.body, "25,00 EUR", "total of 2 × 12,50")
 	require.NotContains(t, p.body, "1,250.00")
 	require.Contains(t, owner.getLang(t, "/app/orders/"+id, en).body, "25.00 EUR")
+	require.Contains(t, owner.getLang(t, "/app/orders", de).body, "25,00 EUR")
+	dash := owner.getLang(t, "/app", de).body
+	require.Contains(t, dash, `<span class="stat-value">25,00 EUR</span>`, "the revenue cards too")
+	require.NotContains(t, dash, "25.00 EUR")
 
 	// The edit form shows the price the German way, and saving it
 	// unchanged keeps it.
