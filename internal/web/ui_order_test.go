@@ -237,3 +237,28 @@ func TestUIOrderLocaleAmounts(t *testing.T) {
 		require.Equal(t, tt.want, unitPrice(orderLinkRE.FindStringSubmatch(p.url)[1]), "%s %q", tt.cur, tt.price)
 	}
 }
+
+// Issue 16 (12): the API takes every ISO 4217 currency in integer minor
+// units of it, and shows amounts with that currency's decimals; anything
+// else is a problem+json naming the currency field.
+func TestAPIOrderCurrencies(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, _ := a.signup(t, uniqueEmail("cur"))
+	for code, shown := range map[string]string{"PLN": "12.50 PLN", "CHF": "12.50 CHF", "SEK": "12.50 SEK", "JPY": "1,250 JPY", "KWD": "1.250 KWD", "VES": "12.50 VES"} {
+		body := orderBody("Cur " + code)
+		body["currency"], body["discount"] = code, 0
+		body["items"] = []any{map[string]any{"name": "One", "quantity": 1, "unit_price": 1250}}
+		o := owner.do("POST", "/api/v1/orders", body).must(t, 201)
+		require.Equal(t, code, o.str("currency"))
+		require.Equal(t, int64(1250), num(o, "total"), "integer minor units, as sent")
+		require.Contains(t, owner.get(t, "/app/orders/"+o.str("id")).body, shown)
+	}
+	for _, code := range []string{"XAU", "XXX", "ABC", "eur", "DEM", ""} {
+		body := orderBody("Bad " + code)
+		body["currency"] = code
+		r := owner.do("POST", "/api/v1/orders", body).must(t, 422)
+		require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
+		require.Contains(t, r.raw, `"field":"currency"`, code)
+	}
+}
