@@ -520,3 +520,105 @@ func TestBrowserUploadStorageUnreachable(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// setLanguage makes the browser send Accept-Language: lang, as one whose
+// user chose that language would.
+func setLanguage(lang string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
+		return chromedp.Void{}, err
+	}
+}
+
+// TestBrowserLocaleAmount is issue 16 (2) through the UI: a German user
+// types the price "12,50" and the order is 12,50 EUR, not 1.250,00; an
+// English user typing the same sees a field error on the form instead of
+// an order for a hundred times the price. Not parallel, like TestBrowser.
+func TestBrowserLocaleAmount(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+
+	step("sign up in German",
+		setLanguage("de-DE,de;q=0.9,en;q=0.5"),
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Dora Deutsch"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "dora@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Łódź Trading"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("open the order form", chromedp.Navigate(base+"/app/orders/new"), chromedp.WaitVisible(chromedp.ID("amount-hint")))
+	if hint := text("#amount-hint"); !strings.Contains(hint, "1.234,56") {
+		t.Fatalf("the form's hint for a German user is %q", hint)
+	}
+	step("create an order typing 12,50",
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Form Kunde"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "kunde@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "12,50"),
+		chromedp.SetValue(chromedp.ID("i0t"), "0"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	shoot(t, ctx, dir, "order-de")
+	total := text("main table tr:last-child td:last-child strong")
+	if total != "12,50 EUR" {
+		t.Fatalf("the order's total shows %q, want 12,50 EUR", total)
+	}
+	if page := text("main"); strings.Contains(page, "1.250,00") || strings.Contains(page, "1,250.00") {
+		t.Fatalf("the order shows a hundred times the price:\n%s", page)
+	}
+	orderURL, _ := chromedp.Run(ctx, chromedp.Location())
+	step("open the edit form", chromedp.Navigate(orderURL+"/edit"), chromedp.WaitVisible(chromedp.ID("i0p")))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("i0p"))); v != "12,50" {
+		t.Fatalf("the edit form shows the price as %q, want 12,50", v)
+	}
+	// The same order in English shows English separators.
+	step("view in English", setLanguage("en-US,en;q=0.9"), chromedp.Navigate(orderURL), chromedp.WaitVisible(chromedp.CSS("[data-live=order]")))
+	if total := text("main table tr:last-child td:last-child strong"); total != "12.50 EUR" {
+		t.Fatalf("in English the total shows %q, want 12.50 EUR", total)
+	}
+
+	step("type 12,50 as an English user",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Form Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "customer@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "12,50"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".field-error")),
+	)
+	shoot(t, ctx, dir, "order-en-refused")
+	if e := text(".field-error"); !strings.Contains(e, "items[0].unit_price") || !strings.Contains(e, "1,234.56") {
+		t.Fatalf("the field error says %q", e)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("i0p"))); v != "12,50" {
+		t.Fatalf("the refused form keeps the price as %q", v)
+	}
+}
