@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
@@ -215,7 +216,14 @@ func (s *Server) sessionAlive(ctx context.Context, c streamCred) (bool, error) {
 	if c.session == "" {
 		return false, nil
 	}
-	b, found, err := s.sessions.Store.Find(c.session)
+	var b []byte
+	var found bool
+	var err error
+	if cs, ok := s.sessions.Store.(scs.CtxStore); ok {
+		b, found, err = cs.FindCtx(ctx, c.session) // goredisstore needs the context
+	} else {
+		b, found, err = s.sessions.Store.Find(c.session)
+	}
 	if err != nil || !found {
 		return false, err
 	}

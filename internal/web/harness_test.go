@@ -120,6 +120,7 @@ type app struct {
 	store  store.Store
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
+	auth   *auth.Service
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
@@ -144,6 +145,8 @@ type appOpts struct {
 	strictWebhooks bool
 	// webhookTimeout replaces the 2 s delivery timeout.
 	webhookTimeout time.Duration
+	// eventRecheck and eventLifetime replace the event stream's defaults.
+	eventRecheck, eventLifetime time.Duration
 }
 
 // newAppOpts starts the API.
@@ -248,12 +251,13 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs).WithCache(ordersCache, log), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer,
+		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
