@@ -88,6 +88,36 @@ func TestEventStreamEndsWhenQuietKeyRevoked(t *testing.T) {
 	requireEnds(t, stream, "revoked key, no events")
 }
 
+func TestEventStreamEndsAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	// Another process serves the stream and caches the key and the
+	// membership in Redis: the change made here must reach it.
+	a := newApp(t, backends[2], nil) // postgres+redis
+	require.NotNil(t, a.cache)
+	peer := newPeer(t, a)
+	owner, _, _ := a.signup(t, uniqueEmail("peer"))
+	admin, adminID := a.joinAs(t, owner, account.RoleAdmin)
+	r := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "o", "role": "viewer"}).must(t, 201)
+	hers := admin.do("POST", "/api/v1/api-keys", map[string]any{"name": "a", "role": "viewer"}).must(t, 201).str("key")
+	for _, k := range []string{r.str("key"), hers} {
+		peer.withKey(k).do("GET", "/api/v1/me", nil).must(t, 200) // now cached in Redis
+	}
+	revoked, stop1 := openStream(t, peer.url, r.str("key"), "")
+	defer stop1()
+	removed, stop2 := openStream(t, peer.url, hers, "")
+	defer stop2()
+	id := owner.do("POST", "/api/v1/orders", orderBody("Both See")).must(t, 201).str("id")
+	requireOrderEvent(t, revoked, id)
+	requireOrderEvent(t, removed, id)
+
+	owner.do("DELETE", "/api/v1/api-keys/"+r.str("id"), nil).must(t, 204)
+	owner.do("DELETE", "/api/v1/members/"+adminID, nil).must(t, 204)
+	requireEnds(t, revoked, "key revoked on another process")
+	requireEnds(t, removed, "creator removed on another process")
+	peer.withKey(r.str("key")).do("GET", "/api/v1/me", nil).must(t, 401)
+	peer.withKey(hers).do("GET", "/api/v1/me", nil).must(t, 401)
+}
+
 func TestEventStreamEndsWhenMemberRemoved(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {

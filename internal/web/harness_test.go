@@ -276,6 +276,23 @@ func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox}
 }
 
+// newPeer starts a second server process on base's store and auth cache
+// (Redis on that backend) but with its own auth service and in-process
+// pub/sub: what another `ordo serve` behind the same load balancer sees.
+func newPeer(t *testing.T, base *app) *app {
+	t.Helper()
+	log := testkit.Logger(t)
+	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	require.NoError(t, err)
+	svc := auth.New(auth.Options{Store: base.store, Cache: base.cache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
+		Store: base.store, PubSub: pubsub.NewMemory(), Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log)})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox, cache: base.cache, auth: svc}
+}
+
 // memLimiter returns a limiter on an in-process store.
 func memLimiter(t *testing.T, rate int, per time.Duration, burst int) *ratelimit.Limiter {
 	st, err := ratelimit.NewMemoryStore(1000)
