@@ -286,3 +286,24 @@ func testPurge(t *testing.T, s store.Store) {
 	_, err = s.TokenConsume(ctx, account.TokenVerifyEmail, fresh.Hash, n)
 	require.NoError(t, err, "a fresh token survives")
 }
+
+// CheckAPIKeyGoesWithCreator checks that deleting a user deletes the API
+// keys they created, rather than leaving keys without a creator: those
+// read as an operator's keys, which act for nobody and keep their role.
+// The store has no user deletion, so each engine passes its own SQL.
+func CheckAPIKeyGoesWithCreator(t *testing.T, s store.Store, deleteUser func(ctx context.Context, id uuid.UUID) error) {
+	ctx := context.Background()
+	tenantID, creator := seedTenantUser(t, s)
+	k := account.APIKey{ID: newID(), TenantID: tenantID, CreatedBy: &creator.ID, Name: "hers", Prefix: "c" + newID().String()[24:],
+		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+	require.NoError(t, s.APIKeyCreate(ctx, k))
+	op := account.APIKey{ID: newID(), TenantID: tenantID, Name: "operator", Prefix: "o" + newID().String()[24:],
+		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+	require.NoError(t, s.APIKeyCreate(ctx, op))
+
+	require.NoError(t, deleteUser(ctx, creator.ID))
+	_, err := s.APIKeyGetByPrefix(ctx, k.Prefix)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, err = s.APIKeyGetByPrefix(ctx, op.Prefix)
+	require.NoError(t, err, "a key without a creator is not touched")
+}
