@@ -360,3 +360,163 @@ func fetchAsBrowser(t *testing.T, ctx context.Context, url string) []byte {
 	}
 	return b
 }
+
+// TestBrowserUploadFromAnotherOrigin opens the app at http://127.0.0.1
+// while ORDO_BASE_URL says http://localhost (same port) and uploads a file
+// on an order page: local-disk upload URLs are same-origin, so the upload
+// works wherever the page was served from, and the file is listed and
+// downloads. A refused file says what failed and leaves nothing pending.
+func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ORDO_BASE_URL=http://localhost:%d", port)})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	step("sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Olga Origin"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "olga@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Origin Co"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("create an order",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Origin Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "origin@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "3.00"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, base+"/") {
+		t.Fatalf("the page left %s: %s", base, loc)
+	}
+
+	content := strings.Repeat("proof of delivery\n", 100)
+	file := filepath.Join(t.TempDir(), "proof.txt")
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload an attachment at 127.0.0.1",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/app/attachments/"]`)),
+	)
+	if link := text(`a[href^="/app/attachments/"]`); link != "proof.txt" {
+		t.Errorf("attachment link shows %q", link)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a[href^="/app/attachments/"]').href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The download is a redirect to a same-origin signed URL.
+	if got := string(fetchAsBrowser(t, ctx, href)); got != content {
+		t.Errorf("downloaded %d bytes, want the %d uploaded", len(got), len(content))
+	}
+	shoot(t, ctx, dir, "order-upload")
+
+	// A type the server refuses: the page says what failed and why.
+	bad := filepath.Join(t.TempDir(), "page.xhtml")
+	if err := os.WriteFile(bad, []byte("<html/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload a refused file",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{bad}),
+		chromedp.WaitVisible(chromedp.CSS(".upload-error")),
+	)
+	if msg := text(".upload-error"); !strings.Contains(msg, "page.xhtml: 422") || !strings.Contains(msg, "content_type is not an allowed file type") {
+		t.Errorf("the refusal reads %q", msg)
+	}
+}
+
+// TestBrowserUploadStorageUnreachable: with S3 whose public address
+// browsers cannot reach (a misconfigured S3_PUBLIC_ENDPOINT), the upload
+// fails with a message naming the address and the setting, and the page
+// deletes the pending attachment it created, so no row is left behind.
+func TestBrowserUploadStorageUnreachable(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	s3 := testkit.S3Server(t)
+	port, dead := freePort(t), freePort(t) // nothing listens on dead
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+		"S3_ENDPOINT=" + s3.Endpoint, fmt.Sprintf("S3_PUBLIC_ENDPOINT=http://127.0.0.1:%d", dead), "S3_BUCKET=ordo-unreachable",
+		"S3_ACCESS_KEY_ID=" + s3.AccessKey, "S3_SECRET_ACCESS_KEY=" + s3.SecretKey, "S3_FORCE_PATH_STYLE=true", "S3_CREATE_BUCKET=true"})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	step("sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Una Reach"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "una@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Unreachable Co"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("create an order",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Reach Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "reach@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "3.00"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	file := filepath.Join(t.TempDir(), "note.txt")
+	if err := os.WriteFile(file, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload to unreachable storage",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(".upload-error")),
+	)
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".upload-error")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("could not reach the file storage at http://127.0.0.1:%d", dead); !strings.Contains(msg, want) || !strings.Contains(msg, "S3_PUBLIC_ENDPOINT") {
+		t.Errorf("the failure reads %q; want it to name %q and S3_PUBLIC_ENDPOINT", msg, want)
+	}
+	// The page deletes the pending attachment (asynchronously, after
+	// showing the error): wait for the list to be empty.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list := string(fetchAsBrowser(t, ctx, base+"/api/v1/attachments"))
+		if strings.Contains(list, `"data":[]`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the failed upload's pending attachment is still listed: %s", list)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -142,6 +142,11 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID,
 	}
 	defer s.forget(ctx, memberCacheKey(p.TenantID, userID))
 	return s.store.InTx(ctx, func(tx store.Tx) error {
+		// Two owners demoting each other at once must not both pass the
+		// last-owner check.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
 		if err != nil {
 			return err
@@ -165,6 +170,8 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID,
 	})
 }
 
+// lastOwnerCheck refuses to take away the tenant's last owner; the
+// transaction must hold MembershipLock, or the count may be stale.
 func lastOwnerCheck(ctx context.Context, tx store.Tx, tenantID uuid.UUID, what string) error {
 	n, err := tx.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
 	if err != nil {
@@ -193,6 +200,11 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 	defer func() { s.forget(ctx, append(keys, memberCacheKey(p.TenantID, userID))...) }()
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		keys = nil // a retried transaction starts afresh
+		// Two owners removing each other at once must not both pass the
+		// last-owner check.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
 		if err != nil {
 			return err

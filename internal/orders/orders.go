@@ -390,7 +390,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 			if err := tx.AttachmentDelete(ctx, p.TenantID, a.ID); err != nil {
 				return err
 			}
-			keys = append(keys, a.ObjectKey)
+			keys = append(keys, a.ObjectKey, a.UploadKey()) // a pending one's file is at its upload key
 		}
 		if err := tx.OrderDelete(ctx, p.TenantID, id); err != nil {
 			return err

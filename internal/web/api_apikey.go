@@ -57,7 +57,6 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out.Key = full
-	secretResponse(r)
 	writeJSON(w, http.StatusCreated, out)
 }
 

@@ -82,6 +82,10 @@ type apiKeyCreatorJSON struct {
 	Member bool `json:"member"`
 }
 
+// holdsSecret makes the creation response, which holds the key, one that
+// is never stored for an idempotent replay.
+func (k apiKeyJSON) holdsSecret() bool { return k.Key != "" }
+
 func toAPIKeyJSON(k account.APIKey) apiKeyJSON {
 	out := apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: k.Role, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt}
 	if k.CreatedBy != nil {

@@ -39,6 +39,10 @@ type endpointList struct {
 	EventTypes []string       `json:"event_types" description:"Every event type an endpoint may subscribe to."`
 }
 
+// holdsSecret makes the create and rotate responses, which hold the
+// signing secret, ones that are never stored for an idempotent replay.
+func (e endpointJSON) holdsSecret() bool { return e.Secret != "" }
+
 func toEndpointJSON(e webhook.Endpoint, withSecret bool) endpointJSON {
 	out := endpointJSON{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: e.EventTypes, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, FailingSince: e.FailingSince, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}

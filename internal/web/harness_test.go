@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -124,6 +126,9 @@ type app struct {
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
+	// idempotencyRows reads every stored idempotency record, headers and
+	// body, as text, straight from the database.
+	idempotencyRows func(t *testing.T) []string
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -147,6 +152,11 @@ type appOpts struct {
 	webhookTimeout time.Duration
 	// eventRecheck and eventLifetime replace the event stream's defaults.
 	eventRecheck, eventLifetime time.Duration
+	// baseHost, when set, names ORDO_BASE_URL's host instead of the
+	// 127.0.0.1 the tests connect to (same port), e.g. "localhost".
+	baseHost string
+	// log replaces the test log, for tests that read what is logged.
+	log *slog.Logger
 }
 
 // newAppOpts starts the API.
@@ -158,16 +168,46 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	t.Helper()
 	ctx := context.Background()
 	log := testkit.Logger(t)
+	if o.log != nil {
+		log = o.log
+	}
 	var st store.Store
+	var idemRows func(t *testing.T) []string
 	switch b.engine {
 	case "sqlite":
 		s, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "ordo.db"), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.DB().QueryContext(t.Context(), `SELECT response_headers || ' ' || coalesce(CAST(response_body AS TEXT), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	case "postgres":
 		s, err := pgstore.Open(ctx, testkit.PostgresURL(t), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.Pool().Query(t.Context(), `SELECT response_headers::text || ' ' || coalesce(convert_from(response_body, 'UTF8'), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	}
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
@@ -196,10 +236,13 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
-	// Listen first: local-disk blob URLs are signed with the server's URL.
+	// Listen first: ORDO_BASE_URL names the server's port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
+	if o.baseHost != "" {
+		base = "http://" + o.baseHost + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
 	var blobs blob.Store
 	var signer *blob.Signer
 	if o.s3 {
@@ -212,7 +255,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	} else {
 		d, err := blob.NewDisk(t.TempDir())
 		require.NoError(t, err)
-		signer = blob.NewSigner(base, "test-secret-test-secret-test-secret")
+		signer = blob.NewSigner("test-secret-test-secret-test-secret")
 		blobs = d.WithSigner(signer)
 	}
 	exp := exports.New(st, blobs, log, "http://ordo.test")
@@ -250,14 +293,14 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs).WithCache(ordersCache, log), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
-		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer,
+		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
@@ -360,6 +403,9 @@ func (c *client) doWith(method, path string, body any, headers map[string]string
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 	for k, v := range headers {
+		if k == "Host" { // the client sends req.Host, not a Host header
+			req.Host = v
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := c.http.Do(req)

@@ -152,7 +152,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, v view, err error) {
 	e, ok := apperr.As(err)
 	if !ok {
-		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
 		v.Error = "Something went wrong on our side. Please try again; quote request " + RequestID(r.Context()) + " if it persists."
 		s.render(w, r, http.StatusInternalServerError, page, v)

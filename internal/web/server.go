@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,6 +73,13 @@ type Options struct {
 	// signed URLs; Signer is nil with S3.
 	Blobs  blob.Store
 	Signer *blob.Signer
+	// BaseURL is ORDO_BASE_URL: the origin of the signed local-disk URLs
+	// in API responses to requests that came to that host.
+	BaseURL string
+	// StorageOrigins are the origins browsers upload to besides Ordo's own
+	// (the S3 server's public origin), allowed by the pages' CSP
+	// connect-src.
+	StorageOrigins []string
 
 	Limits Limits
 	// TrustProxy takes the client address from X-Forwarded-For.
@@ -112,6 +120,7 @@ type Server struct {
 	webhooks     *webhooks.Service
 	blobs        blob.Store
 	signer       *blob.Signer
+	baseURL      string
 	sessions     *scs.SessionManager
 	limits       Limits
 	trustProxy   bool
@@ -130,10 +139,14 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
+	// Every line logged during a request carries its request id, tenant
+	// and user or API key id (telemetry.LogHandler), whatever handler the
+	// caller gave.
+	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
-		metrics: o.Metrics}
+		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}
@@ -148,7 +161,6 @@ func New(o Options) (*Server, error) {
 	s.routes(mux)
 	var h http.Handler = mux
 	if s.auth != nil {
-		h = s.withIdempotency(h)
 		h = s.withAPILimit(h)
 		h = s.withPrincipal(h)
 		h = s.sessions.LoadAndSave(h)
@@ -162,11 +174,11 @@ func New(o Options) (*Server, error) {
 			Detail: "cross-origin requests with a session cookie are refused; use an API key"})
 	}))
 	h = cop.Handler(h)
-	h = withSecurityHeaders(o.HSTS, h)
+	h = withSecurityHeaders(o.HSTS, o.StorageOrigins, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
-	h = withRecover(o.Log, h)
+	h = withRecover(log, h)
 	h = withErrorReport(o.ReportError, h)
-	h = withAccessLog(o.Log, h)
+	h = withAccessLog(log, h)
 	h = withMetrics(o.Metrics, h)
 	h = withRequestID(h)
 	h = telemetry.HTTPHandler(o.TracerProvider, h, routeOf, "/healthz", "/readyz", "/metrics")
@@ -268,9 +280,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.uiWebhookReplay))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
-	// also feeds the OpenAPI document.
+	// also feeds the OpenAPI document. Its POST routes take an
+	// Idempotency-Key, checked against the route's permission first.
 	for _, rt := range apiRoutes() {
-		mux.HandleFunc(rt.method+" "+rt.path, rt.handler(s))
+		h := rt.handler(s)
+		if rt.method == http.MethodPost && !rt.op.public {
+			h = s.withIdempotency(rt.op.action, h)
+		}
+		mux.HandleFunc(rt.method+" "+rt.path, h)
 	}
 	if s.signer != nil {
 		mux.HandleFunc("PUT /blobs", s.handleBlobPut)

@@ -43,7 +43,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 	if e, ok := apperr.As(err); ok && status < 500 {
 		msg = e.Msg
 	} else {
-		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
 	}
 	s.render(w, r, status, "error", view{Title: http.StatusText(status), Data: msg})
