@@ -24,7 +24,7 @@ func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apiKeyJSON, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, toAPIKeyJSON(k))
+		out = append(out, toAPIKeyInfoJSON(k))
 	}
 	writeJSON(w, http.StatusOK, listJSON{Data: out})
 }
@@ -49,6 +49,13 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := toAPIKeyJSON(k)
+	if out.CreatedBy != nil {
+		// Only the creator's own name is at hand; the list has the rest.
+		out.CreatedBy.Member = true
+		if k.CreatedBy != nil && *k.CreatedBy == p.UserID {
+			out.CreatedBy.Name, out.CreatedBy.Email = p.Name, p.Email
+		}
+	}
 	out.Key = full
 	writeJSON(w, http.StatusCreated, out)
 }

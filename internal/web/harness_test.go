@@ -122,6 +122,7 @@ type app struct {
 	store  store.Store
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
+	auth   *auth.Service
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
@@ -149,6 +150,8 @@ type appOpts struct {
 	strictWebhooks bool
 	// webhookTimeout replaces the 2 s delivery timeout.
 	webhookTimeout time.Duration
+	// eventRecheck and eventLifetime replace the event stream's defaults.
+	eventRecheck, eventLifetime time.Duration
 	// baseHost, when set, names ORDO_BASE_URL's host instead of the
 	// 127.0.0.1 the tests connect to (same port), e.g. "localhost".
 	baseHost string
@@ -291,12 +294,13 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs).WithCache(ordersCache, log), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
+		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts, idempotencyRows: idemRows}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
@@ -313,6 +317,23 @@ func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox}
+}
+
+// newPeer starts a second server process on base's store and auth cache
+// (Redis on that backend) but with its own auth service and in-process
+// pub/sub: what another `ordo serve` behind the same load balancer sees.
+func newPeer(t *testing.T, base *app) *app {
+	t.Helper()
+	log := testkit.Logger(t)
+	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	require.NoError(t, err)
+	svc := auth.New(auth.Options{Store: base.store, Cache: base.cache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
+		Store: base.store, PubSub: pubsub.NewMemory(), Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log)})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox, cache: base.cache, auth: svc}
 }
 
 // memLimiter returns a limiter on an in-process store.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
@@ -57,6 +58,12 @@ type Options struct {
 	// PubSub wakes event streams; nil means in-process.
 	PubSub   pubsub.PubSub
 	Sessions *scs.SessionManager
+
+	// EventRecheck is how often an open event stream re-authenticates
+	// its caller (0: DefaultEventRecheck); EventMaxLifetime is how long a
+	// stream lasts before the client must reconnect (0:
+	// DefaultEventMaxLifetime).
+	EventRecheck, EventMaxLifetime time.Duration
 
 	Attachments *attachments.Service
 	Exports     *exports.Service
@@ -120,6 +127,9 @@ type Server struct {
 	metrics      *metrics.Metrics
 	pages        pages
 	handler      http.Handler
+
+	// eventRecheck and eventMaxLifetime pace the event stream's checks.
+	eventRecheck, eventMaxLifetime time.Duration
 }
 
 // New builds the server and its routes. It fails only if a template is
@@ -139,6 +149,13 @@ func New(o Options) (*Server, error) {
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
+	}
+	s.eventRecheck, s.eventMaxLifetime = o.EventRecheck, o.EventMaxLifetime
+	if s.eventRecheck <= 0 {
+		s.eventRecheck = DefaultEventRecheck
+	}
+	if s.eventMaxLifetime <= 0 {
+		s.eventMaxLifetime = DefaultEventMaxLifetime
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)

@@ -275,7 +275,7 @@ func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 type apiKeysPage struct {
-	Keys   []account.APIKey
+	Keys   []auth.APIKeyInfo
 	NewKey string
 }
 

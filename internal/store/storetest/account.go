@@ -290,6 +290,27 @@ func testPurge(t *testing.T, s store.Store) {
 	require.NoError(t, err, "a fresh token survives")
 }
 
+// CheckAPIKeyGoesWithCreator checks that deleting a user deletes the API
+// keys they created, rather than leaving keys without a creator: those
+// read as an operator's keys, which act for nobody and keep their role.
+// The store has no user deletion, so each engine passes its own SQL.
+func CheckAPIKeyGoesWithCreator(t *testing.T, s store.Store, deleteUser func(ctx context.Context, id uuid.UUID) error) {
+	ctx := context.Background()
+	tenantID, creator := seedTenantUser(t, s)
+	k := account.APIKey{ID: newID(), TenantID: tenantID, CreatedBy: &creator.ID, Name: "hers", Prefix: "c" + newID().String()[24:],
+		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+	require.NoError(t, s.APIKeyCreate(ctx, k))
+	op := account.APIKey{ID: newID(), TenantID: tenantID, Name: "operator", Prefix: "o" + newID().String()[24:],
+		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+	require.NoError(t, s.APIKeyCreate(ctx, op))
+
+	require.NoError(t, deleteUser(ctx, creator.ID))
+	_, err := s.APIKeyGetByPrefix(ctx, k.Prefix)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, err = s.APIKeyGetByPrefix(ctx, op.Prefix)
+	require.NoError(t, err, "a key without a creator is not touched")
+}
+
 // testLastOwnerConcurrent: two owners demoting or removing each other at
 // the same moment, many times over, always leave the tenant an owner; the
 // one that comes second is told it would remove the last owner. The rule
