@@ -90,7 +90,7 @@ var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
 // waiting up to 10 s for it.
 func (o *outbox) wait(t *testing.T, addr, subject string) mail.Message {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		o.mu.Lock()
 		for i := len(o.msgs) - 1; i >= 0; i-- {
@@ -102,7 +102,7 @@ func (o *outbox) wait(t *testing.T, addr, subject string) mail.Message {
 		o.mu.Unlock()
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no e-mail to %s about %q within 10s", addr, subject)
+	t.Fatalf("no e-mail to %s about %q within 30s", addr, subject)
 	return mail.Message{}
 }
 
