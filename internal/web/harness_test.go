@@ -87,7 +87,7 @@ func (o *outbox) Send(ctx context.Context, m mail.Message) error {
 var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
 
 // wait returns the newest e-mail to addr whose subject contains subject,
-// waiting up to 10 s for it.
+// waiting up to 30 s for it.
 func (o *outbox) wait(t *testing.T, addr, subject string) mail.Message {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
