@@ -115,7 +115,7 @@ type (
 		ActorID    string `query:"actor_id" format:"uuid"`
 		From       string `query:"from" format:"date-time"`
 		To         string `query:"to" format:"date-time"`
-		Cursor     string `query:"cursor"`
+		Cursor     string `query:"cursor" description:"next_cursor (older entries) or prev_cursor (newer entries) of another page."`
 		Limit      int    `query:"limit" minimum:"1" maximum:"200"`
 	}
 	eventsReq struct {
@@ -131,7 +131,7 @@ type (
 	}
 	orderListReq struct {
 		Limit         int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-		Cursor        string `query:"cursor" description:"next_cursor of the previous page."`
+		Cursor        string `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
 		Sort          string `query:"sort" enum:"created_at,total" default:"created_at"`
 		Direction     string `query:"direction" enum:"asc,desc" default:"desc"`
 		Status        string `query:"status" enum:"pending,processing,shipped,delivered,cancelled"`
@@ -189,6 +189,7 @@ type (
 	auditList struct {
 		Data       []auditJSON `json:"data"`
 		NextCursor string      `json:"next_cursor,omitempty"`
+		PrevCursor string      `json:"prev_cursor,omitempty"`
 	}
 	historyList struct {
 		Data []struct {
