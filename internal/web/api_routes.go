@@ -120,6 +120,8 @@ type (
 	}
 	eventsReq struct {
 		LastEventID string `header:"Last-Event-ID" description:"Resume after this event id."`
+		// EventSource cannot send headers on its first connection.
+		LastEventIDQuery string `query:"last_event_id" description:"Last-Event-ID, for clients that cannot send it as a header."`
 	}
 	orderCreateReq struct {
 		idempotencyHeader

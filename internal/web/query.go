@@ -1,8 +1,13 @@
 package web
 
 import (
+	"net/http"
+	"net/url"
 	"reflect"
+	"slices"
 	"strings"
+
+	"github.com/ordo/ordo/internal/apperr"
 )
 
 // queryParams lists the query parameters of a request shape: the query
@@ -33,4 +38,72 @@ func queryParams(req any) []string {
 	}
 	walk(reflect.TypeOf(req))
 	return out
+}
+
+// pagingWords are the parameters of offset paging, which the API does not
+// have: their problem says to use cursor.
+var pagingWords = map[string]bool{"page": true, "pageSize": true, "page_size": true, "per_page": true, "offset": true}
+
+// withKnownQuery refuses, with a 422 that names each of them, the query
+// parameters a route does not document (op.req's query tags): ignoring
+// them gave ?page=2 the first page, silently, while unknown JSON fields
+// were already refused. A request without credentials to a route that
+// needs them is left to the handler, so it still gets its 401.
+func (s *Server) withKnownQuery(op operation, next http.Handler) http.Handler {
+	known := map[string]bool{}
+	for _, name := range queryParams(op.req) {
+		known[name] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RawQuery == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, ok := principalFrom(r.Context()); !ok && !op.public {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity, Type: problemType("validation"),
+				Detail: "the query string is not valid URL encoding"})
+			return
+		}
+		var unknown []string
+		for name := range q {
+			if !known[name] {
+				unknown = append(unknown, name)
+			}
+		}
+		if len(unknown) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		slices.Sort(unknown)
+		var v apperr.Validation
+		for _, name := range unknown {
+			switch {
+			case pagingWords[name] && known["cursor"]:
+				v.Add(name, "is not a parameter of this list: lists are keyset-paged; pass next_cursor (or prev_cursor) as cursor, and limit for the page size")
+			case pagingWords[name]:
+				v.Add(name, "is not a parameter of this endpoint, which is not paged")
+			default:
+				v.Add(name, "is not a parameter of this endpoint"+knownList(known))
+			}
+		}
+		s.fail(w, r, v.Err())
+	})
+}
+
+// knownList is ": it takes a, b" or "; it takes none".
+func knownList(known map[string]bool) string {
+	if len(known) == 0 {
+		return "; it takes no query parameters"
+	}
+	names := make([]string, 0, len(known))
+	for k := range known {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return "; it takes " + strings.Join(names, ", ")
 }
