@@ -261,4 +261,14 @@ func TestUIDeliveriesPaging(t *testing.T) {
 	}
 	walkPages(t, owner, "/app/webhooks/"+ep.ID.String()+"?event_type="+event.OrderCreated+"&status=failed", deliveryRowRE,
 		url.Values{"event_type": {event.OrderCreated}, "status": {"failed"}}, want)
+
+	// The API gives prev_cursor too.
+	list := "/api/v1/webhook-endpoints/" + ep.ID.String() + "/deliveries?event_type=" + event.OrderCreated + "&limit=20"
+	r := owner.do("GET", list, nil).must(t, 200)
+	require.Nil(t, r.body["prev_cursor"])
+	r = owner.do("GET", list+"&cursor="+r.str("next_cursor"), nil).must(t, 200)
+	r = owner.do("GET", list+"&cursor="+r.str("prev_cursor"), nil).must(t, 200)
+	require.Equal(t, want[0], r.list()[0]["event_id"], "back on the first page")
+	require.Len(t, r.list(), 20)
+	require.Nil(t, r.body["prev_cursor"])
 }
