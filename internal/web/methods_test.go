@@ -130,6 +130,8 @@ func TestUnknownQueryParameters(t *testing.T) {
 		require.Len(t, p.Errors, 1, r.raw)
 		require.Equal(t, name, p.Errors[0].Field)
 		require.Contains(t, p.Errors[0].Message, "cursor", "the hint says how to page")
+		require.Equal(t, "unknown query parameter: "+name, p.Detail)
+		require.Equal(t, "https://ordo.dev/problems/validation", p.Type)
 	}
 	p := decodeProblem(t, owner.do("GET", "/api/v1/orders?colour=red&limit=5&Status=x", nil).must(t, 422).raw)
 	require.Equal(t, []string{"Status", "colour"}, []string{p.Errors[0].Field, p.Errors[1].Field}, "each unknown one named; names are case-sensitive")

@@ -80,18 +80,18 @@ func (s *Server) withKnownQuery(op operation, next http.Handler) http.Handler {
 			return
 		}
 		slices.Sort(unknown)
-		var v apperr.Validation
+		e := &apperr.Error{Kind: apperr.KindInvalid, Msg: "unknown query parameter: " + strings.Join(unknown, ", ")}
 		for _, name := range unknown {
+			fe := apperr.FieldError{Field: name, Detail: "is not a parameter of this endpoint" + knownList(known)}
 			switch {
 			case pagingWords[name] && known["cursor"]:
-				v.Add(name, "is not a parameter of this list: lists are keyset-paged; pass next_cursor (or prev_cursor) as cursor, and limit for the page size")
+				fe.Detail = "is not a parameter of this list: lists are keyset-paged; pass next_cursor (or prev_cursor) as cursor, and limit for the page size"
 			case pagingWords[name]:
-				v.Add(name, "is not a parameter of this endpoint, which is not paged")
-			default:
-				v.Add(name, "is not a parameter of this endpoint"+knownList(known))
+				fe.Detail = "is not a parameter of this endpoint, which is not paged"
 			}
+			e.Fields = append(e.Fields, fe)
 		}
-		s.fail(w, r, v.Err())
+		s.fail(w, r, e)
 	})
 }
 
