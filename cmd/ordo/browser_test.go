@@ -2,13 +2,17 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -621,4 +625,241 @@ func TestBrowserLocaleAmount(t *testing.T) {
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("i0p"))); v != "12,50" {
 		t.Fatalf("the refused form keeps the price as %q", v)
 	}
+}
+
+// TestBrowserOrdersPaging seeds 180 orders, filters the list by status
+// and a search in the form, clicks "Next page" to the last page and
+// "Previous page" back to the first (issue 16, defect 1: the Next link
+// had its whole query string escaped into one parameter, so it led back
+// to page 1 with the filters lost and a longer URL on every click). Every
+// row shown must match the filters, every matching order must show
+// exactly once, and the URL must stay short.
+//
+// Not parallel, as TestBrowser.
+func TestBrowserOrdersPaging(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	// The seeding below is 315 API calls in a few seconds.
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+		"ORDO_API_RATE_PER_MINUTE=100000", "ORDO_API_RATE_BURST=10000"})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	// Seed through the API: a user, an API key, and the orders.
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	call := func(c *http.Client, key, method, path, body string, want int) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		if res.StatusCode != want {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
+		}
+		var out map[string]any
+		_ = json.Unmarshal(raw, &out)
+		return out
+	}
+	const email, pw = "pat@example.com", "a long paging password"
+	call(hc, "", "POST", "/api/v1/auth/signup", `{"email":"`+email+`","password":"`+pw+`","name":"Pat Pager","tenant_name":"Paging Co"}`, 201)
+	key, _ := call(hc, "", "POST", "/api/v1/api-keys", `{"name":"seed","role":"owner"}`, 201)["key"].(string)
+
+	// 180 orders, oldest first: every 4th stays pending, the others are
+	// processing; every 5th is Alan's, the others Grace's. Processing
+	// orders of Grace: 108, so three pages of 50, 50 and 8.
+	var want []string // newest first, as the list shows them
+	for i := range 180 {
+		name := fmt.Sprintf("Grace Hopper %03d", i)
+		if i%5 == 4 {
+			name = fmt.Sprintf("Alan Turing %03d", i)
+		}
+		o := call(http.DefaultClient, key, "POST", "/api/v1/orders",
+			`{"customer_name":"`+name+`","customer_email":"c`+fmt.Sprint(i)+`@example.com","currency":"EUR","items":[{"name":"Widget","quantity":1,"unit_price":`+fmt.Sprint(100+i)+`}]}`, 201)
+		id, _ := o["id"].(string)
+		if i%4 != 3 {
+			call(http.DefaultClient, key, "POST", "/api/v1/orders/"+id+"/transitions", `{"to":"processing"}`, 200)
+			if i%5 != 4 {
+				want = append([]string{id}, want...)
+			}
+		}
+	}
+	if len(want) != 108 {
+		t.Fatalf("seeded %d matching orders, want 108", len(want))
+	}
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	step("log in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.ID("f-email"), email),
+		chromedp.SendKeys(chromedp.ID("f-password"), pw),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	)
+	// Logged in once the dashboard is there (the login page has a nav too).
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		in, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/app" && document.readyState === "complete"`))
+		if in {
+			break
+		}
+		if time.Now().After(deadline) {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("not on the dashboard 15s after logging in: %s", loc)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	step("filter the orders in the form",
+		chromedp.Navigate(base+"/app/orders"),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")),
+		chromedp.SetValue(chromedp.ID("f-status"), "processing"),
+		chromedp.SendKeys(chromedp.ID("f-q"), "grace"),
+	)
+
+	type row struct{ ID, Status, Customer string }
+	// clickAndWait clicks sel and waits for the new page: the marker set
+	// on the old page is gone and the list is there.
+	clickAndWait := func(what, sel string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__oldPage = true`)); err != nil {
+			t.Fatalf("%s: mark the page: %v", what, err)
+		}
+		step(what, chromedp.Click(chromedp.CSS(sel)))
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			loaded, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.__oldPage && document.readyState === "complete" && !!document.querySelector("[data-live=orders]")`))
+			if loaded {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no new page within 15s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	page := func() ([]row, string) {
+		t.Helper()
+		js := `JSON.stringify(Array.from(document.querySelectorAll("[data-live=orders] tbody tr")).map(function (tr) {
+			return {ID: tr.querySelector("a").getAttribute("href").split("/").pop(), Status: tr.querySelector(".badge").textContent.trim(), Customer: tr.cells[1].textContent};
+		}))`
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []row
+		if err := json.Unmarshal([]byte(raw), &rows); err != nil {
+			t.Fatal(err)
+		}
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		u, err := url.Parse(loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := u.Query(); q.Get("status") != "processing" || q.Get("q") != "grace" {
+			t.Fatalf("the page's URL lost the filters: %s", loc)
+		}
+		if len(loc) > 300 {
+			t.Fatalf("the page's URL grows: %d characters: %s", len(loc), loc)
+		}
+		for _, r := range rows {
+			if r.Status != "processing" || !strings.Contains(r.Customer, "Grace Hopper") {
+				t.Fatalf("a row does not match the filters on %s: %+v", loc, r)
+			}
+		}
+		return rows, loc
+	}
+	// link finds the link that reads text and marks it for a click: the
+	// links are found as a user finds them, by what they say.
+	link := func(text string) string {
+		t.Helper()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
+			document.querySelectorAll("[data-test-link]").forEach(function (a) { a.removeAttribute("data-test-link") });
+			var a = Array.from(document.querySelectorAll("main a")).find(function (a) { return a.textContent.indexOf(`+strconv.Quote(text)+`) >= 0 });
+			if (a) { a.setAttribute("data-test-link", ""); }
+			return !!a;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return ""
+		}
+		return "[data-test-link]"
+	}
+	ids := func(rows []row) []string {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = r.ID
+		}
+		return out
+	}
+
+	clickAndWait("apply the filters", `form[role=search] button[type=submit]`)
+	var forward [][]string
+	for n := 1; ; n++ {
+		rows, loc := page()
+		forward = append(forward, ids(rows))
+		if n == 1 && link("Previous page") != "" {
+			t.Fatalf("the first page offers a previous page: %s", loc)
+		}
+		next := link("Next page")
+		if next == "" {
+			break
+		}
+		if n > 5 {
+			t.Fatalf("more than 5 pages of 108 orders at 50 a page: %s", loc)
+		}
+		clickAndWait(fmt.Sprintf("next page from page %d", n), next)
+	}
+	shoot(t, ctx, dir, "orders-last-page")
+	var seen []string
+	for _, p := range forward {
+		seen = append(seen, p...)
+	}
+	if len(forward) != 3 || strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Fatalf("Next walked %d pages of %v rows; want every matching order once, newest first, on 3 pages (got %d rows, want %d)",
+			len(forward), pageSizes(forward), len(seen), len(want))
+	}
+
+	// And back with "Previous page" to page 1, through the same pages.
+	for n := len(forward) - 1; n >= 1; n-- {
+		prev := link("Previous page")
+		if prev == "" {
+			t.Fatalf("page %d offers no previous page", n+1)
+		}
+		clickAndWait(fmt.Sprintf("previous page to page %d", n), prev)
+		rows, loc := page()
+		if strings.Join(ids(rows), ",") != strings.Join(forward[n-1], ",") {
+			t.Fatalf("Previous to page %d (%s) shows other orders than Next did", n, loc)
+		}
+	}
+	if link("Previous page") != "" {
+		t.Fatal("back on page 1, a previous page is still offered")
+	}
+	if link("Next page") == "" {
+		t.Fatal("back on page 1, no next page is offered")
+	}
+	shoot(t, ctx, dir, "orders-first-page")
+}
+
+func pageSizes(pages [][]string) []int {
+	out := make([]int, len(pages))
+	for i, p := range pages {
+		out[i] = len(p)
+	}
+	return out
 }

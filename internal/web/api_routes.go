@@ -122,11 +122,13 @@ type (
 		ActorID    string `query:"actor_id" format:"uuid"`
 		From       string `query:"from" format:"date-time"`
 		To         string `query:"to" format:"date-time"`
-		Cursor     string `query:"cursor"`
+		Cursor     string `query:"cursor" description:"next_cursor (older entries) or prev_cursor (newer entries) of another page."`
 		Limit      int    `query:"limit" minimum:"1" maximum:"200"`
 	}
 	eventsReq struct {
 		LastEventID string `header:"Last-Event-ID" description:"Resume after this event id."`
+		// EventSource cannot send headers on its first connection.
+		LastEventIDQuery string `query:"last_event_id" description:"Last-Event-ID, for clients that cannot send it as a header."`
 	}
 	orderCreateReq struct {
 		idempotencyHeader
@@ -138,7 +140,7 @@ type (
 	}
 	orderListReq struct {
 		Limit         int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-		Cursor        string `query:"cursor" description:"next_cursor of the previous page."`
+		Cursor        string `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
 		Sort          string `query:"sort" enum:"created_at,total" default:"created_at"`
 		Direction     string `query:"direction" enum:"asc,desc" default:"desc"`
 		Status        string `query:"status" enum:"pending,processing,shipped,delivered,cancelled"`
@@ -196,6 +198,7 @@ type (
 	auditList struct {
 		Data       []auditJSON `json:"data"`
 		NextCursor string      `json:"next_cursor,omitempty"`
+		PrevCursor string      `json:"prev_cursor,omitempty"`
 	}
 	historyList struct {
 		Data []struct {

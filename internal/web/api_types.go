@@ -130,8 +130,10 @@ func toAuditJSON(e audit.Entry) auditJSON {
 		ActorName: e.ActorName, ActorEmail: e.ActorEmail, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Metadata: meta, CreatedAt: e.CreatedAt}
 }
 
-// listJSON wraps a list: {"data": [...]}, with next_cursor when paged.
+// listJSON wraps a list: {"data": [...]}, with next_cursor and
+// prev_cursor when paged.
 type listJSON struct {
 	Data       any    `json:"data"`
 	NextCursor string `json:"next_cursor,omitempty"`
+	PrevCursor string `json:"prev_cursor,omitempty"`
 }

@@ -159,7 +159,7 @@ func New(o Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	var h http.Handler = mux
+	var h http.Handler = s.withMethodCheck(mux)
 	if s.auth != nil {
 		h = s.withAPILimit(h)
 		h = s.withPrincipal(h)
@@ -200,7 +200,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.HandleFunc("/api/", s.handleAPINotFound)
+	mux.HandleFunc(apiCatchAll, s.handleAPINotFound)
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	if s.auth == nil {
 		mux.HandleFunc("GET /api/v1/version", s.handleVersion)
@@ -287,7 +287,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		if rt.method == http.MethodPost && !rt.op.public {
 			h = s.withIdempotency(rt.op.action, h)
 		}
-		mux.HandleFunc(rt.method+" "+rt.path, h)
+		mux.Handle(rt.method+" "+rt.path, s.withKnownQuery(rt.op, h))
 	}
 	if s.signer != nil {
 		mux.HandleFunc("PUT /blobs", s.handleBlobPut)
@@ -299,6 +299,56 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"version": s.version})
+}
+
+// apiCatchAll is the pattern of handleAPINotFound.
+const apiCatchAll = "/api/"
+
+// routeMethods are the methods withMethodCheck tries a path with.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// withMethodCheck answers a request to a path that has routes, but none
+// for its method, with 405, an Allow header and an error in the path's
+// format (a problem under /api/, a page elsewhere). The mux would answer
+// 405 itself, in plain text, but the apiCatchAll pattern has no method
+// and matches any, so that PUT /api/v1/orders/{id} was a 404.
+func (s *Server) withMethodCheck(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" || pattern == apiCatchAll {
+			if allow := allowedMethods(mux, r); len(allow) > 0 {
+				s.methodNotAllowed(w, r, allow)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// allowedMethods lists the methods the mux routes r's path for, besides
+// the catch-all.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range routeMethods {
+		if m == r.Method {
+			continue
+		}
+		r2 := r.WithContext(r.Context()) // a shallow copy to probe the mux with
+		r2.Method = m
+		if _, pattern := mux.Handler(r2); pattern != "" && pattern != apiCatchAll {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	detail := r.Method + " is not allowed here; use " + strings.Join(allow, ", ")
+	if strings.HasPrefix(r.URL.Path, apiCatchAll) {
+		writeProblem(w, r, Problem{Status: http.StatusMethodNotAllowed, Type: problemType("method-not-allowed"), Detail: detail})
+		return
+	}
+	s.render(w, r, http.StatusMethodNotAllowed, "error", view{Title: http.StatusText(http.StatusMethodNotAllowed), Data: detail})
 }
 
 // handleAPINotFound answers unknown API paths with a problem, not HTML.

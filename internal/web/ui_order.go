@@ -23,16 +23,20 @@ import (
 
 type ordersPage struct {
 	Orders []order.Order
-	Next   string // query string of the next page, "" at the end
+	// Pager links the pages after and before this one, with the filters.
+	Pager pager
 }
 
+// uiOrders lists orders with the API's filters and keyset paging. A
+// parameter the list does not know is ignored here, unlike on the API: a
+// bookmarked or shared page URL with junk in it (utm_source, an old
+// page=2) should still show the orders, and the pager carries only the
+// known parameters on.
 func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
-	q := r.URL.Query()
-	for _, k := range []string{"status", "q", "sort", "direction"} {
-		if q.Get(k) == "" {
-			q.Del(k)
-		}
+	q := keepParams(r.URL.Query(), queryParams(orderListReq{})...)
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		q.Set("cursor", c)
 	}
 	r2 := *r
 	r2.URL = &url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
@@ -42,18 +46,24 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "orders", v, err)
 		return
 	}
-	os, next, err := s.orders.List(r.Context(), p, lp)
+	os, cs, err := s.orders.List(r.Context(), p, lp)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
 	page := ordersPage{Orders: os}
-	if c := encodeCursor(lp, next); c != nil {
-		q.Set("cursor", *c)
-		page.Next = q.Encode()
-	}
+	next, prev := encodeCursor(lp, cs.Next, false), encodeCursor(lp, cs.Prev, true)
+	page.Pager = newPager(r.URL.Path, keepParams(q, queryParams(orderListReq{})...), deref(next), deref(prev))
 	v.Data = page
 	s.render(w, r, http.StatusOK, "orders", v)
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 type orderPage struct {

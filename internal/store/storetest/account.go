@@ -236,6 +236,18 @@ func testAudit(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, page, 1)
 	require.Equal(t, ids[1], page[0].ID)
+	// The previous page: the entries just above a cursor, newest first.
+	prev, err := s.AuditList(ctx, tenantA, audit.Filter{After: &ids[0], Limit: 1})
+	require.NoError(t, err)
+	require.Equal(t, []uuid.UUID{ids[1]}, []uuid.UUID{prev[0].ID}, "the entry just above the cursor, not the newest")
+	prev, err = s.AuditList(ctx, tenantA, audit.Filter{After: &ids[0], Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, prev, 2)
+	require.Equal(t, ids[2], prev[0].ID, "newest first")
+	prev, err = s.AuditList(ctx, tenantA, audit.Filter{After: &ids[0], Action: "auth.login", Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, prev, 1, "with a filter")
+	require.Equal(t, ids[2], prev[0].ID)
 
 	none, err := s.AuditList(ctx, tenantB, audit.Filter{ActorID: &actor.ID})
 	require.NoError(t, err)
