@@ -68,7 +68,7 @@ type Service struct {
 // Observer is told of each completed export: its format, the orders
 // written and how long the export job took to write it.
 type Observer interface {
-	Completed(format string, rows int64, took time.Duration)
+	Completed(format string, orders int64, took time.Duration)
 }
 
 // New returns a Service; baseURL is Ordo's public address, for the link
@@ -222,7 +222,7 @@ func (s *Service) progress(ctx context.Context, e export.Export, typ string, als
 			}
 		}
 		data, _ := json.Marshal(map[string]any{"id": e.ID, "status": e.Status, "progress": map[string]int64{"done": e.Done, "total": e.Total},
-			"row_count": e.RowCount, "size": e.Size, "error": e.Error})
+			"order_count": e.OrderCount, "row_count": e.RowCount, "size": e.Size, "error": e.Error})
 		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
 	})
 }
@@ -306,12 +306,13 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	}
 	n := now()
 	exp := n.Add(export.TTL)
-	e.Status, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, w.Rows(), res.info.Size, &n, &exp
+	// Orders and file rows are two numbers: a CSV has a row per item.
+	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, e.Done, w.Rows(), res.info.Size, &n, &exp
 	if err := s.progress(ctx, e, event.ExportCompleted, func(tx store.Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
 		return err
 	}
 	if s.observer != nil {
-		s.observer.Completed(string(e.Format), e.RowCount, time.Since(start))
+		s.observer.Completed(string(e.Format), e.OrderCount, time.Since(start))
 	}
 	return nil
 }
@@ -347,7 +348,7 @@ func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) e
 		return err
 	}
 	m, err := mail.Render(mail.KindExportReady, []string{u.Email}, mail.ExportReadyData{TenantName: t.Name, Format: string(e.Format),
-		Rows: e.RowCount, URL: s.baseURL + "/app/exports"})
+		Orders: e.OrderCount, Rows: e.RowCount, URL: s.baseURL + "/app/exports"})
 	if err != nil {
 		return err
 	}
