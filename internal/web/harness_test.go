@@ -144,6 +144,8 @@ type appOpts struct {
 	strictWebhooks bool
 	// webhookTimeout replaces the 2 s delivery timeout.
 	webhookTimeout time.Duration
+	// webhookSchedule replaces the 100, 200, 300 ms retry schedule.
+	webhookSchedule []time.Duration
 }
 
 // newAppOpts starts the API.
@@ -221,8 +223,12 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.webhookTimeout > 0 {
 		hookTimeout = o.webhookTimeout
 	}
+	schedule := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}
+	if o.webhookSchedule != nil {
+		schedule = o.webhookSchedule
+	}
 	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
-		Schedule: []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, Timeout: hookTimeout})
+		Schedule: schedule, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
 	require.NoError(t, err)
