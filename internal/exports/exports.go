@@ -191,8 +191,14 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 			if err := tx.ExportUpdate(ctx, e); err != nil {
 				return err
 			}
-		} else if err := tx.ExportDelete(ctx, p.TenantID, id); err != nil {
-			return err
+		} else {
+			if err := tx.ExportDelete(ctx, p.TenantID, id); err != nil {
+				return err
+			}
+			// The file goes with the row, whatever happens after the commit.
+			if err := jobs.DeleteBlobs(ctx, tx, p.TenantID, e.ObjectKey); err != nil {
+				return err
+			}
 		}
 		ae, err := p.AuditEntry(m, now(), p.TenantID, action, "export", id.String(), nil)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,6 +125,23 @@ type app struct {
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
+	// deleteFailures is how many of the next blob deletes fail.
+	deleteFailures *atomic.Int32
+}
+
+// flakyDeletes fails the next fail deletes: what a process that dies right
+// after a commit leaves undone.
+type flakyDeletes struct {
+	blob.Store
+	fail atomic.Int32
+}
+
+func (f *flakyDeletes) Delete(ctx context.Context, key string) error {
+	if f.fail.Add(-1) >= 0 {
+		return errors.New("flakyDeletes: the process died")
+	}
+	f.fail.Store(0)
+	return f.Store.Delete(ctx, key)
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -214,6 +233,11 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		signer = blob.NewSigner(base, "test-secret-test-secret-test-secret")
 		blobs = d.WithSigner(signer)
 	}
+	// Deletes can be made to fail, as a process dying after a commit
+	// would leave them undone.
+	flaky := &flakyDeletes{Store: blobs}
+	blobs = flaky
+	jobs.AddBlobDeleteWorker(cfg.Workers, blobs, log)
 	exp := exports.New(st, blobs, log, "http://ordo.test")
 	exp.RegisterWorkers(cfg.Workers)
 	inv := invoices.New(st, blobs, log)
@@ -259,7 +283,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts, deleteFailures: &flaky.fail}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

@@ -48,6 +48,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Exports", func(t *testing.T) { t.Parallel(); testExports(t, s) })
 	t.Run("TenantSettings", func(t *testing.T) { t.Parallel(); testTenantSettings(t, s) })
 	t.Run("Invoices", func(t *testing.T) { t.Parallel(); testInvoices(t, s) })
+	t.Run("InvoicedOrderKept", func(t *testing.T) { t.Parallel(); testInvoicedOrderKept(t, s) })
 	t.Run("InvoiceNumbersConcurrent", func(t *testing.T) { t.Parallel(); testInvoiceNumbersConcurrent(t, s) })
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, s) })
 	t.Run("EventInsertForWebhooks", func(t *testing.T) { t.Parallel(); testEventInsertForWebhooks(t, s) })
