@@ -247,6 +247,14 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
+	if e.Status == export.StatusCancelled && e.ObjectKey != "" {
+		// Cancelled while running, and that run died before removing its
+		// partial file: remove it now, or nothing ever would.
+		if err := s.blobs.Delete(ctx, e.ObjectKey); err != nil {
+			return fmt.Errorf("remove cancelled export %s: %w", id, err)
+		}
+		return nil
+	}
 	if e.Status == export.StatusCompleted || e.Status == export.StatusCancelled || e.Status == export.StatusExpired {
 		return nil
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
 )
 
@@ -195,4 +197,27 @@ func TestNoOrphanedObjects(t *testing.T) {
 			require.Contains(t, keys[1], "/invoices/")
 		})
 	}
+}
+
+// An export cancelled while running whose run died before removing its
+// partial file: the job, run again, removes it instead of leaving it.
+func TestCancelledExportRunRemovesItsFile(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, tid := a.signup(t, uniqueEmail("cancelled"))
+	tenantID := uuid.MustParse(tid)
+	ctx := context.Background()
+	n := time.Now().UTC().Truncate(time.Microsecond)
+	e := export.Export{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Format: export.FormatCSV, Status: export.StatusQueued, CreatedAt: n, UpdatedAt: n}
+	require.NoError(t, a.store.ExportCreate(ctx, e))
+	e.Status, e.ObjectKey = export.StatusCancelled, "tenants/"+tid+"/exports/"+e.ID.String()+".csv"
+	require.NoError(t, a.store.ExportUpdate(ctx, e))
+	_, err := a.blobs.Put(ctx, e.ObjectKey, strings.NewReader("order_number\n"), "text/csv")
+	require.NoError(t, err)
+
+	require.NoError(t, a.exports.Run(ctx, tenantID, e.ID))
+	_, err = a.blobs.Stat(ctx, e.ObjectKey)
+	require.ErrorIs(t, err, apperr.ErrNotFound, "the partial file is gone")
+	require.Equal(t, "cancelled", owner.do("GET", "/api/v1/exports/"+e.ID.String(), nil).must(t, 200).str("status"))
+	requireNoOrphans(t, a, tid, "running a cancelled export again")
 }

@@ -125,6 +125,8 @@ type app struct {
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
+	// exports is the service, to run an export's job by hand.
+	exports *exports.Service
 	// deleteFailures is how many of the next blob deletes fail.
 	deleteFailures *atomic.Int32
 }
@@ -283,7 +285,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts, deleteFailures: &flaky.fail}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts, exports: exp, deleteFailures: &flaky.fail}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
