@@ -47,7 +47,8 @@ Commands:
   apikeys revoke PREFIX
                      revoke an API key at once
   jobs failed [--tenant SLUG]
-                     list background jobs that failed, with their last error
+                     list background jobs that failed, with their last error;
+                     with --tenant, also its failing webhook deliveries
   jobs retry ID      run a failed job again now
   backup             back up the database to object storage, then apply retention
   backup list        list the complete backups
