@@ -111,7 +111,13 @@ type Store interface {
 	// MembershipListByUser lists the tenants a user belongs to, oldest first.
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]Membership, error)
 	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role Role, now time.Time) error
-	MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID) error
+	// MembershipDelete ends a membership and records its removal at now,
+	// which MembershipRemovedAt then reports.
+	MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID, now time.Time) error
+	// MembershipRemovedAt is when the user's membership of the tenant was
+	// last deleted; apperr.ErrNotFound if it never was. It says nothing of
+	// whether they are a member again since.
+	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
 	// MembershipCountByRole counts a tenant's members with role, e.g. to
 	// keep the last owner from leaving.
 	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role Role) (int, error)

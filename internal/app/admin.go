@@ -22,6 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // Operator commands for scripts and first set-up: users, tenants, API
@@ -176,7 +177,16 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Kind, j.State, j.Attempt, j.MaxAttempts, store.JobTenant(j), msg)
 		}
-		return tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		// Webhook deliveries retry on their own schedule, outside the
+		// job queue: they are kept per tenant.
+		if tid == nil {
+			fmt.Fprintln(std.stderr, "webhook deliveries retry outside the job queue: add --tenant SLUG to list a tenant's failing ones")
+			return nil
+		}
+		return printFailingDeliveries(ctx, svc.store, *tid, std.stdout)
 	case "jobs retry":
 		if fs.NArg() != 1 {
 			return usageError{"jobs retry needs the job's id"}
@@ -235,4 +245,36 @@ func parseLifetime(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("want a lifetime such as 30d or 12h, got %q", s)
 	}
 	return d, nil
+}
+
+// printFailingDeliveries lists the tenant's webhook deliveries that are
+// retrying or gave up, as the failed-jobs page does.
+func printFailingDeliveries(ctx context.Context, st store.Store, tenantID uuid.UUID, w io.Writer) error {
+	ds, err := st.WebhookDeliveryListFailing(ctx, tenantID, 500)
+	if err != nil || len(ds) == 0 {
+		return err
+	}
+	eps, err := st.WebhookEndpointList(ctx, tenantID, false)
+	if err != nil {
+		return err
+	}
+	urls := make(map[uuid.UUID]string, len(eps))
+	for _, e := range eps {
+		urls[e.ID] = e.URL
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WEBHOOK DELIVERY\tEVENT\tSTATE\tATTEMPTS\tENDPOINT\tNEXT ATTEMPT\tLAST ERROR")
+	for _, d := range ds {
+		state, next := "retrying", "-"
+		if d.Status == webhook.DeliveryFailed {
+			state = "failed"
+		}
+		if d.NextAttemptAt != nil {
+			next = d.NextAttemptAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.EventType, state, d.Attempts, urls[d.EndpointID], next,
+			strings.Join(strings.Fields(d.LastError), " "))
+	}
+	return tw.Flush()
 }

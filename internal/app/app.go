@@ -32,7 +32,8 @@ const usage = `Usage: ordo [command]
 
 Commands:
   serve              run the web server (default; embedded mode also runs the worker)
-  worker             run only the background job workers
+  worker [-port N]   run only the background job workers; with -port, serve
+                     /healthz, /readyz and /metrics on port N
   migrate up         apply pending database migrations
   migrate down       roll back the most recent migration
   migrate status     list migrations and whether they are applied
@@ -46,7 +47,8 @@ Commands:
   apikeys revoke PREFIX
                      revoke an API key at once
   jobs failed [--tenant SLUG]
-                     list background jobs that failed, with their last error
+                     list background jobs that failed, with their last error;
+                     with --tenant, also its failing webhook deliveries
   jobs retry ID      run a failed job again now
   backup             back up the database to object storage, then apply retention
   backup list        list the complete backups
@@ -139,6 +141,15 @@ func run(ctx context.Context, cmd string, args []string, cfg config.Config, stdo
 	}
 	cfg.SetPort(*port)
 	cfg.DataDir = *dataDir
+	// The worker listens only when told to on its command line: PORT is
+	// usually shared with serve (one .env), and a worker on serve's port
+	// of the same host would keep one of them from starting.
+	workerPort := 0
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "port" {
+			workerPort = *port
+		}
+	})
 	rest := fs.Args()
 	if cmd != "migrate" && len(rest) > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q (flags go after the command: ordo %s -port N)", rest[0], cmd)}
@@ -149,7 +160,7 @@ func run(ctx context.Context, cmd string, args []string, cfg config.Config, stdo
 	case "serve":
 		return serve(ctx, cfg, log)
 	case "worker":
-		return worker(ctx, cfg, log)
+		return worker(ctx, cfg, log, workerPort)
 	case "migrate":
 		if len(rest) != 1 {
 			return usageError{"migrate needs one of: up, down, status"}

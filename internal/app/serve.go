@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordo/ordo/internal/config"
@@ -139,14 +140,20 @@ func stopJobs(ctx context.Context, runner store.JobRunner) error {
 }
 
 // worker runs only the job workers until ctx ends, then lets running jobs
-// finish within the shutdown timeout. Several may share one database.
-func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// finish within the shutdown timeout. Several may share one database. With
+// port (`ordo worker -port N`) it also serves /healthz, /readyz and
+// /metrics there, so that an orchestrator can probe and scrape it.
+func worker(ctx context.Context, cfg config.Config, log *slog.Logger, port int) error {
 	tel, stopTelemetry, err := startTelemetry(ctx, cfg, log, "worker")
 	if err != nil {
 		return err
 	}
 	defer stopTelemetry()
 	m := newMetrics(cfg, log)
+	if m == nil && port != 0 {
+		// The health port serves /metrics too.
+		m = metrics.New(log)
+	}
 	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, metrics: m, tel: tel})
 	if err != nil {
 		return err
@@ -159,6 +166,19 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer ms.close()
+	// Ready once its dependencies are and its job workers have started.
+	var working atomic.Bool
+	checks := append(svc.readinessChecks(), web.Check{Name: "jobs", Func: func(context.Context) error {
+		if !working.Load() {
+			return errors.New("job workers not started")
+		}
+		return nil
+	}})
+	hs, err := serveWorkerHealth(ctx, port, web.HealthHandler(log, checks, m, cfg.MetricsToken), log)
+	if err != nil {
+		return err
+	}
+	defer hs.close()
 	if err := svc.waitForSchema(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
@@ -173,8 +193,11 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := runner.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job workers: %w", err)
 	}
+	working.Store(true)
 	log.Info("ordo worker running", "mode", cfg.Mode(), "version", Version(), "queues", cfg.Concurrency)
 	<-ctx.Done()
+	// /readyz fails from now on; /healthz answers until the jobs have stopped.
+	svc.draining.Store(true)
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
@@ -183,6 +206,34 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveWorkerHealth serves h on port (all interfaces), or nothing when
+// port is 0; it fails at once, naming the port, when it cannot listen.
+func serveWorkerHealth(ctx context.Context, port int, h http.Handler, log *slog.Logger) (*metricsServer, error) {
+	if port == 0 {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("-port: listen on port %d: %w", port, err)
+	}
+	hs := &metricsServer{done: make(chan struct{}), srv: &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}}
+	go func() {
+		defer close(hs.done)
+		if err := hs.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("worker health server stopped", "err", err)
+		}
+	}()
+	log.Info("serving worker health", "addr", ln.Addr().String(), "paths", "/healthz /readyz /metrics")
+	return hs, nil
 }
 
 // webHandler builds the web server on svc, with metrics and telemetry

@@ -350,6 +350,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 	}
 	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)
+	jobs.AddBlobDeleteWorker(cfg.Workers, s.blobs, s.log)
 	s.exports.RegisterWorkers(cfg.Workers)
 	s.invoices.RegisterWorkers(cfg.Workers)
 	s.webhooks.RegisterWorkers(cfg.Workers)

@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -264,6 +265,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal, orderID *uuid.UUID
 }
 
 // Delete removes the row (with its audit entry) and then the object.
+// The object's deletion is also enqueued with the row's, so that no crash
+// leaves it behind.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
 	if err := p.Require(account.ActAttachmentWrite); err != nil {
 		return err
@@ -277,6 +280,10 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 		if err := tx.AttachmentDelete(ctx, p.TenantID, id); err != nil {
 			return err
 		}
+		// The object goes with the row, whatever happens after the commit.
+		if err := jobs.DeleteBlobs(ctx, tx, p.TenantID, a.ObjectKey, a.UploadKey()); err != nil {
+			return err
+		}
 		e, err := p.AuditEntry(m, s.clock(), p.TenantID, "attachment.deleted", "attachment", id.String(), map[string]any{"filename": a.Filename})
 		if err != nil {
 			return err
@@ -286,9 +293,9 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 	if err != nil {
 		return err
 	}
-	// After the commit: a crash here leaves an object without a row, which
-	// costs storage but never shows a deleted file. A pending upload's
-	// object is under its upload key.
+	// At once after the commit, so that the file is gone when the request
+	// returns; should this fail or the process die first, the job above
+	// deletes it. A pending upload's object is under its upload key.
 	for _, key := range []string{a.ObjectKey, a.UploadKey()} {
 		if err := s.blobs.Delete(ctx, key); err != nil {
 			s.log.WarnContext(ctx, "delete attachment object", "key", key, "err", err)

@@ -198,14 +198,14 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (Principa
 	var by uuid.UUID
 	if k.CreatedBy != nil {
 		by = *k.CreatedBy
-		cr, err := s.roleFor(ctx, k.TenantID, by)
+		cm, err := s.membershipFor(ctx, k.TenantID, by)
 		if err != nil {
 			return Principal{}, err
 		}
-		if cr == "" {
+		if cm.Role == "" {
 			return Principal{}, apperr.ErrUnauthorized
 		}
-		role = role.Weaker(cr)
+		role = role.Weaker(cm.Role)
 	}
 	if ok, err := s.tenantActive(ctx, k.TenantID); err != nil {
 		return Principal{}, err

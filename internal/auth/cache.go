@@ -22,7 +22,9 @@ const cacheTTL = 5 * time.Minute
 func userCacheKey(id uuid.UUID) string { return "auth:user:" + id.String() }
 
 func memberCacheKey(tenantID, userID uuid.UUID) string {
-	return "auth:member:" + tenantID.String() + ":" + userID.String()
+	// "membership", not "member": the entry became a cachedMembership;
+	// entries of the old shape under the old key are never read.
+	return "auth:membership:" + tenantID.String() + ":" + userID.String()
 }
 
 func apiKeyCacheKey(prefix string) string { return "auth:apikey:" + prefix }
@@ -54,14 +56,29 @@ func (s *Service) userForAuth(ctx context.Context, id uuid.UUID) (cachedUser, er
 	})
 }
 
-// roleFor returns the user's role in the tenant, or "" if not a member.
-func (s *Service) roleFor(ctx context.Context, tenantID, userID uuid.UUID) (account.Role, error) {
-	return cached(ctx, s, memberCacheKey(tenantID, userID), func() (account.Role, error) {
+// cachedMembership is what authentication needs of a user's standing in a
+// tenant: their role, or none, and then whether they were removed from it.
+type cachedMembership struct {
+	Role    account.Role `json:"role,omitempty"`
+	Removed bool         `json:"removed,omitempty"`
+}
+
+// membershipFor returns the user's role in the tenant ("" if not a
+// member) and, for a non-member, whether they once were and were removed.
+func (s *Service) membershipFor(ctx context.Context, tenantID, userID uuid.UUID) (cachedMembership, error) {
+	return cached(ctx, s, memberCacheKey(tenantID, userID), func() (cachedMembership, error) {
 		m, err := s.store.MembershipGet(ctx, tenantID, userID)
-		if errors.Is(err, apperr.ErrNotFound) {
-			return "", nil
+		if err == nil {
+			return cachedMembership{Role: m.Role}, nil
 		}
-		return m.Role, err
+		if !errors.Is(err, apperr.ErrNotFound) {
+			return cachedMembership{}, err
+		}
+		_, err = s.store.MembershipRemovedAt(ctx, tenantID, userID)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return cachedMembership{}, nil
+		}
+		return cachedMembership{Removed: err == nil}, err
 	})
 }
 

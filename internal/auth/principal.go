@@ -30,6 +30,10 @@ type Principal struct {
 	// TenantID is zero for a user who belongs to no tenant (any more).
 	TenantID uuid.UUID
 	Role     account.Role
+	// RemovedFrom is the tenant the session names when the user has been
+	// removed from it (TenantID is then zero): requests for it answer 403
+	// "no longer a member", not the 404 of a tenant they never belonged to.
+	RemovedFrom uuid.UUID
 }
 
 // IsAPIKey reports whether the principal is an API key.
@@ -45,15 +49,28 @@ func (p Principal) Can(a account.Action) bool {
 
 // Require is the permission check every tenant service starts with: not
 // found outside a tenant (another tenant's ids must look absent), forbidden
-// when the role may not perform a.
+// when the role may not perform a or the user was removed from the tenant.
 func (p Principal) Require(a account.Action) error {
 	if !p.InTenant() {
-		return apperr.NotFound("tenant")
+		return p.NoTenant()
 	}
 	if !p.Can(a) {
 		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
 	}
 	return nil
+}
+
+// ErrNoLongerMember is the answer to a user removed from the tenant they
+// ask for.
+var ErrNoLongerMember = apperr.Forbidden("you are no longer a member of this tenant; ask one of its owners to invite you again, or switch to another tenant")
+
+// NoTenant is the error for a principal outside any tenant: 403 for one
+// removed from the tenant their session names, else 404.
+func (p Principal) NoTenant() error {
+	if p.RemovedFrom != uuid.Nil {
+		return ErrNoLongerMember
+	}
+	return apperr.NotFound("tenant")
 }
 
 // ActorID is the id recorded in the audit log: the user's or the key's.

@@ -217,7 +217,7 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 				return err
 			}
 		}
-		if err := tx.MembershipDelete(ctx, p.TenantID, userID); err != nil {
+		if err := tx.MembershipDelete(ctx, p.TenantID, userID, s.clock()); err != nil {
 			return err
 		}
 		act := "member.removed"
@@ -250,19 +250,24 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 	if tenantID == uuid.Nil {
 		return p, nil
 	}
-	role, err := s.roleFor(ctx, tenantID, userID)
+	m, err := s.membershipFor(ctx, tenantID, userID)
 	if err != nil {
 		return Principal{}, err
 	}
-	if role == "" {
-		return p, nil // removed from the tenant: no access to it any more
+	if m.Role == "" {
+		// Not (or no longer) a member: no access to the tenant. One who
+		// was removed is told so; anyone else learns nothing about it.
+		if m.Removed {
+			p.RemovedFrom = tenantID
+		}
+		return p, nil
 	}
 	if ok, err := s.tenantActive(ctx, tenantID); err != nil {
 		return Principal{}, err
 	} else if !ok {
 		return p, nil // suspended: nobody acts in it until it is reactivated
 	}
-	p.TenantID, p.Role = tenantID, role
+	p.TenantID, p.Role = tenantID, m.Role
 	return p, nil
 }
 

@@ -113,10 +113,7 @@ func ordoExport(ctx context.Context, st store.Store, tenants []uuid.UUID, f expo
 	if err := w.Close(); err != nil {
 		return 0, 0, 0, err
 	}
-	rows = w.Rows()
-	if f == export.FormatXLSX {
-		rows += items
-	}
+	rows = w.Rows() // XLSX: the Orders and Items sheets' rows
 	return orders, rows, cw.n, nil
 }
 

@@ -72,7 +72,13 @@ type Export struct {
 	Filters     Filters
 	Status      Status
 	Done, Total int64 // orders written / to write
-	RowCount    int64 // rows in the file
+	// OrderCount is the orders a completed export holds.
+	OrderCount int64
+	// RowCount is the data rows of a completed export's file, headers
+	// excluded, across all its sheets (Writer.Rows): for CSV one per item
+	// (one for an order without items); for XLSX one per order on Orders
+	// plus one per item on the Items sheets; for PDF one per order.
+	RowCount    int64
 	ObjectKey   string
 	Size        int64
 	Error       string

@@ -15,7 +15,10 @@ import (
 // with their number.
 type Writer interface {
 	WriteOrder(o order.Order) error
-	// Rows reports the data rows written so far.
+	// Rows reports the data rows written so far, headers excluded, across
+	// every sheet of the file: what a reader of the file counts (CSV: one
+	// per item, or one for an order without items; XLSX: one per order on
+	// Orders and one per item on the Items sheets; PDF: one per order).
 	Rows() int64
 	// Close finishes the file.
 	Close() error

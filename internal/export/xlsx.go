@@ -240,7 +240,7 @@ func (x *xlsxWriter) WriteOrder(o order.Order) error {
 		x.fail(err)
 		return err
 	}
-	x.rows++
+	x.rows += 1 + int64(len(o.Items)) // its row on Orders, and its items'
 	return nil
 }
 

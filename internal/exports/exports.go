@@ -68,7 +68,7 @@ type Service struct {
 // Observer is told of each completed export: its format, the orders
 // written and how long the export job took to write it.
 type Observer interface {
-	Completed(format string, rows int64, took time.Duration)
+	Completed(format string, orders int64, took time.Duration)
 }
 
 // New returns a Service; baseURL is Ordo's public address, for the link
@@ -191,8 +191,14 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 			if err := tx.ExportUpdate(ctx, e); err != nil {
 				return err
 			}
-		} else if err := tx.ExportDelete(ctx, p.TenantID, id); err != nil {
-			return err
+		} else {
+			if err := tx.ExportDelete(ctx, p.TenantID, id); err != nil {
+				return err
+			}
+			// The file goes with the row, whatever happens after the commit.
+			if err := jobs.DeleteBlobs(ctx, tx, p.TenantID, e.ObjectKey); err != nil {
+				return err
+			}
 		}
 		ae, err := p.AuditEntry(m, now(), p.TenantID, action, "export", id.String(), nil)
 		if err != nil {
@@ -222,7 +228,7 @@ func (s *Service) progress(ctx context.Context, e export.Export, typ string, als
 			}
 		}
 		data, _ := json.Marshal(map[string]any{"id": e.ID, "status": e.Status, "progress": map[string]int64{"done": e.Done, "total": e.Total},
-			"row_count": e.RowCount, "size": e.Size, "error": e.Error})
+			"order_count": e.OrderCount, "row_count": e.RowCount, "size": e.Size, "error": e.Error})
 		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
 	})
 }
@@ -240,6 +246,14 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	e, err := s.store.ExportGet(ctx, tenantID, id)
 	if err != nil {
 		return err
+	}
+	if e.Status == export.StatusCancelled && e.ObjectKey != "" {
+		// Cancelled while running, and that run died before removing its
+		// partial file: remove it now, or nothing ever would.
+		if err := s.blobs.Delete(ctx, e.ObjectKey); err != nil {
+			return fmt.Errorf("remove cancelled export %s: %w", id, err)
+		}
+		return nil
 	}
 	if e.Status == export.StatusCompleted || e.Status == export.StatusCancelled || e.Status == export.StatusExpired {
 		return nil
@@ -306,12 +320,13 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	}
 	n := now()
 	exp := n.Add(export.TTL)
-	e.Status, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, w.Rows(), res.info.Size, &n, &exp
+	// Orders and file rows are two numbers: a CSV has a row per item.
+	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, e.Done, w.Rows(), res.info.Size, &n, &exp
 	if err := s.progress(ctx, e, event.ExportCompleted, func(tx store.Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
 		return err
 	}
 	if s.observer != nil {
-		s.observer.Completed(string(e.Format), e.RowCount, time.Since(start))
+		s.observer.Completed(string(e.Format), e.OrderCount, time.Since(start))
 	}
 	return nil
 }
@@ -347,7 +362,7 @@ func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) e
 		return err
 	}
 	m, err := mail.Render(mail.KindExportReady, []string{u.Email}, mail.ExportReadyData{TenantName: t.Name, Format: string(e.Format),
-		Rows: e.RowCount, URL: s.baseURL + "/app/exports"})
+		Orders: e.OrderCount, Rows: e.RowCount, URL: s.baseURL + "/app/exports"})
 	if err != nil {
 		return err
 	}

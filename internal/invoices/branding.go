@@ -14,6 +14,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -118,7 +119,15 @@ func (s *Service) updateSettings(ctx context.Context, p auth.Principal, m auth.M
 		if err != nil {
 			return err
 		}
+		prev := st.Branding.LogoKey
 		fn(&st.Branding)
+		// A replaced or removed logo's object goes with this commit,
+		// whatever happens after it.
+		if prev != "" && prev != st.Branding.LogoKey {
+			if err := jobs.DeleteBlobs(ctx, tx, p.TenantID, prev); err != nil {
+				return err
+			}
+		}
 		n := now()
 		if err := tx.TenantSettingsUpdate(ctx, p.TenantID, st, n); err != nil {
 			return err

@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -151,7 +152,16 @@ func (s *Service) Run(ctx context.Context, a Args) error {
 		return err
 	}
 	if r.Generation != a.Generation || r.Status == invoice.StatusReady {
-		return nil // superseded by a newer request, or done already
+		// Superseded by a newer request, or done already. An attempt of
+		// this generation that died between storing its PDF and saving
+		// the record left the PDF at its key: remove it unless it is the
+		// record's.
+		if mine := objectKey(invoice.Record{TenantID: r.TenantID, OrderID: r.OrderID, Number: r.Number, Generation: a.Generation}); mine != r.ObjectKey {
+			if err := s.blobs.Delete(ctx, mine); err != nil {
+				return fmt.Errorf("remove superseded invoice %s: %w", mine, err)
+			}
+		}
+		return nil
 	}
 	pdf, err := s.render(ctx, r)
 	if err != nil {
@@ -170,6 +180,13 @@ func (s *Service) Run(ctx context.Context, a Args) error {
 		var err error
 		if saved, err = tx.InvoiceUpdate(ctx, r); err != nil || !saved {
 			return err
+		}
+		// The regenerated invoice replaces the previous PDF: it goes with
+		// this commit, whatever happens after it.
+		if prev != "" && prev != r.ObjectKey {
+			if err := jobs.DeleteBlobs(ctx, tx, r.TenantID, prev); err != nil {
+				return err
+			}
 		}
 		data, _ := json.Marshal(map[string]any{"order_id": r.OrderID, "number": r.Number, "status": r.Status, "size": r.Size, "generated_at": n})
 		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: r.TenantID, Type: event.InvoiceGenerated,

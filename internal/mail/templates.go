@@ -82,7 +82,8 @@ type EmailChangedData struct {
 type ExportReadyData struct {
 	TenantName string
 	Format     string // "csv", "xlsx"; shown upper-cased
-	Rows       int64
+	Orders     int64  // the orders in the file
+	Rows       int64  // the file's data rows (a CSV has one per item)
 	URL        string // the exports page
 }
 
@@ -143,6 +144,7 @@ func parseTemplates() map[Kind]kindTemplates {
 	funcs := map[string]any{
 		"duration": duration,
 		"rows":     rows,
+		"orders":   orders,
 		"upper":    strings.ToUpper,
 		"button":   func(url, label string) button { return button{URL: url, Label: label} },
 	}
@@ -226,6 +228,8 @@ func duration(d time.Duration) string {
 
 // rows says how many rows there are: "1 row", "12,345 rows".
 func rows(n int64) string { return plural(n, "row", "rows") }
+
+func orders(n int64) string { return plural(n, "order", "orders") }
 
 func plural(n int64, one, many string) string {
 	if n == 1 {

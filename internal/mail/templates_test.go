@@ -27,7 +27,7 @@ func sample(kind mail.Kind, url, name string) any {
 	case mail.KindEmailChanged:
 		return mail.EmailChangedData{Name: name, NewEmail: "new@example.com", URL: url}
 	case mail.KindExportReady:
-		return mail.ExportReadyData{TenantName: name, Format: "csv", Rows: 12345, URL: url}
+		return mail.ExportReadyData{TenantName: name, Format: "csv", Orders: 1234, Rows: 12345, URL: url}
 	case mail.KindEndpointDisabled:
 		return mail.EndpointDisabledData{TenantName: name, EndpointURL: "https://hooks.example.com/ordo", Reason: name, URL: url}
 	}
@@ -157,8 +157,8 @@ func TestRenderDetails(t *testing.T) {
 		{"invite", mail.KindInvitation, mail.InviteData{TenantName: "Acme", InviterName: "Bob", Role: "viewer", URL: "u", ValidFor: 7 * 24 * time.Hour},
 			[]string{"Bob", "Acme", "viewer", "within 7 days"}},
 		{"changed", mail.KindEmailChanged, mail.EmailChangedData{NewEmail: "new@example.com", URL: "u"}, []string{"new@example.com"}},
-		{"export one row", mail.KindExportReady, mail.ExportReadyData{TenantName: "Acme", Format: "csv", Rows: 1, URL: "u"}, []string{"CSV", "1 row."}},
-		{"export many rows", mail.KindExportReady, mail.ExportReadyData{TenantName: "Acme", Format: "csv", Rows: 1234567, URL: "u"}, []string{"1,234,567 rows"}},
+		{"export one row", mail.KindExportReady, mail.ExportReadyData{TenantName: "Acme", Format: "csv", Orders: 1, Rows: 1, URL: "u"}, []string{"CSV", "1 order (1 row in the file)."}},
+		{"export many rows", mail.KindExportReady, mail.ExportReadyData{TenantName: "Acme", Format: "csv", Orders: 5, Rows: 1234567, URL: "u"}, []string{"5 orders (1,234,567 rows in the file)"}},
 		{"endpoint", mail.KindEndpointDisabled, mail.EndpointDisabledData{TenantName: "Acme", EndpointURL: "https://hooks.example.com/in", Reason: "410 Gone", URL: "u"},
 			[]string{"https://hooks.example.com/in", "410 Gone"}},
 	}
@@ -223,7 +223,7 @@ func TestRenderUnsafeURL(t *testing.T) {
 
 func ExampleRender() {
 	m, err := mail.Render(mail.KindExportReady, []string{"ann@example.com"}, mail.ExportReadyData{
-		TenantName: "Acme", Format: "csv", Rows: 1200, URL: "https://ordo.example.com/app/exports",
+		TenantName: "Acme", Format: "csv", Orders: 500, Rows: 1200, URL: "https://ordo.example.com/app/exports",
 	})
 	if err != nil {
 		panic(err)
@@ -232,7 +232,7 @@ func ExampleRender() {
 	fmt.Print(m.Text)
 	// Output:
 	// Your CSV export from Acme is ready
-	// Your CSV export from Acme is ready: 1,200 rows.
+	// Your CSV export from Acme is ready: 500 orders (1,200 rows in the file).
 	//
 	// Download it from the exports page:
 	//

@@ -40,11 +40,13 @@ func (m *Metrics) Exports() *ExportObserver {
 	return &ExportObserver{m}
 }
 
-// Completed counts the rows and time of a completed export.
-func (o *ExportObserver) Completed(format string, rows int64, took time.Duration) {
+// Completed counts the orders and time of a completed export (the metric
+// keeps its name, ordo_export_rows_total: it has always been documented
+// as orders, whatever the file's rows).
+func (o *ExportObserver) Completed(format string, orders int64, took time.Duration) {
 	if o == nil {
 		return
 	}
-	o.m.exportRows.WithLabelValues(format).Add(float64(rows))
+	o.m.exportRows.WithLabelValues(format).Add(float64(orders))
 	o.m.exportDuration.WithLabelValues(format).Observe(took.Seconds())
 }

@@ -179,6 +179,9 @@ type Store interface {
 	// OrderUpdate saves every field and replaces the items, if the stored
 	// version is o.Version-1; otherwise apperr.ErrConflict (stale).
 	OrderUpdate(ctx context.Context, o Order) error
+	// OrderDelete deletes the order; one that has an invoice is refused
+	// with ErrInvoiced (in the same statement, so that an invoice created
+	// meanwhile cannot slip by).
 	OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	// OrderList returns a page, with items.
 	OrderList(ctx context.Context, p ListParams) ([]Order, error)
@@ -196,6 +199,11 @@ type Store interface {
 	// orders out; oldest day first, then by currency.
 	OrderDailyStats(ctx context.Context, tenantID uuid.UUID, since time.Time) ([]DayStat, error)
 }
+
+// ErrInvoiced refuses to delete an order that has an invoice: an issued
+// invoice (its number taken from the tenant's sequence) is an accounting
+// record that must stay with its order.
+var ErrInvoiced = apperr.Conflict("an invoiced order cannot be deleted: cancel it instead")
 
 // ErrStale is the answer to an update whose version is not the stored
 // one: someone else changed the order first.

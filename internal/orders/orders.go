@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -401,7 +402,10 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID
 }
 
 // Delete removes an order and its attachments; the audit entry keeps a
-// snapshot of the order. Attachment files go after the commit.
+// snapshot of the order. An invoiced order is an accounting record and is
+// never deleted (409: cancel it instead). Attachment files go at once
+// after the commit, and by a job enqueued in the same transaction should
+// this process die first.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
 	if err := p.Require(account.ActOrderDelete); err != nil {
 		return err
@@ -410,6 +414,15 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		o, err := tx.OrderGet(ctx, p.TenantID, id)
 		if err != nil {
+			return err
+		}
+		// The store refuses too (so that an invoice requested meanwhile
+		// cannot slip by); this says which invoice.
+		inv, err := tx.InvoiceGet(ctx, p.TenantID, id)
+		if err == nil {
+			return apperr.Conflict("order %s has invoice %s; an invoiced order cannot be deleted: cancel it instead", o.DisplayNumber(), inv.Number)
+		}
+		if !errors.Is(err, apperr.ErrNotFound) {
 			return err
 		}
 		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, 10_000)
@@ -425,6 +438,9 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 		if err := tx.OrderDelete(ctx, p.TenantID, id); err != nil {
 			return err
 		}
+		if err := jobs.DeleteBlobs(ctx, tx, p.TenantID, keys...); err != nil {
+			return err
+		}
 		return record(ctx, tx, p, m, s.clock(), o, "order.deleted", event.OrderDeleted, map[string]any{"snapshot": order.ToView(o), "attachments": len(atts)})
 	})
 	if err != nil {
@@ -435,7 +451,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 		return nil
 	}
 	for _, k := range keys {
-		// A failure leaves a file without a row: storage, not a leak.
+		// A failure is retried by the job enqueued with the delete.
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), k)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
@@ -223,7 +224,7 @@ func TestInvitationsAndMembers(t *testing.T) {
 
 		// Removing a member ends their access at once.
 		owner.do("DELETE", "/api/v1/members/"+guestID, nil).must(t, 204)
-		g.do("GET", "/api/v1/members", nil).must(t, 404)
+		g.do("GET", "/api/v1/members", nil).must(t, 403)
 		me = g.do("GET", "/api/v1/me", nil).must(t, 200)
 		require.Nil(t, me.body["tenant"])
 
@@ -349,11 +350,11 @@ func TestAuthCacheInvalidation(t *testing.T) {
 	owner, _, tid := a.signup(t, uniqueEmail("cache"))
 	member, memberID := a.joinAs(t, owner, account.RoleMember)
 	member.do("GET", "/api/v1/members", nil).must(t, 200)
-	_, cachedRole, err := a.cache.Get(ctx, "auth:member:"+tid+":"+memberID)
+	_, cachedRole, err := a.cache.Get(ctx, "auth:membership:"+tid+":"+memberID)
 	require.NoError(t, err)
 	require.True(t, cachedRole, "the membership is served from the cache")
 	owner.do("DELETE", "/api/v1/members/"+memberID, nil).must(t, 204)
-	member.do("GET", "/api/v1/members", nil).must(t, 404)
+	member.do("GET", "/api/v1/members", nil).must(t, 403)
 
 	r := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "c", "role": "viewer"}).must(t, 201)
 	key, id, prefix := r.str("key"), r.str("id"), r.str("prefix")
@@ -364,4 +365,59 @@ func TestAuthCacheInvalidation(t *testing.T) {
 	require.True(t, cachedKey, "the key is served from the cache")
 	owner.do("DELETE", "/api/v1/api-keys/"+id, nil).must(t, 204)
 	a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 401)
+}
+
+// A member who was removed (or left) is told so on the tenant's routes:
+// 403 "no longer a member", on the API and on the pages, where someone who
+// never belonged to the tenant still gets the 404 of a tenant that does not
+// exist. Joining again restores access.
+func TestRemovedMemberIsToldSo(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, a *app) {
+		owner, _, tid := a.signup(t, uniqueEmail("rm-owner"))
+		member, memberID := a.joinAs(t, owner, account.RoleMember)
+		leaver, leaverID := a.joinAs(t, owner, account.RoleViewer)
+		member.do("GET", "/api/v1/orders", nil).must(t, 200)
+
+		owner.do("DELETE", "/api/v1/members/"+memberID, nil).must(t, 204)
+		leaver.do("DELETE", "/api/v1/members/"+leaverID, nil).must(t, 204)
+		for _, c := range []*client{member, leaver} {
+			for _, path := range []string{"/api/v1/orders", "/api/v1/members", "/api/v1/tenant", "/api/v1/audit-log", "/api/v1/events"} {
+				r := c.do("GET", path, nil).must(t, 403)
+				require.Equal(t, "application/problem+json", r.header.Get("Content-Type"), path)
+				require.Contains(t, r.str("detail"), "no longer a member", path)
+			}
+			c.do("POST", "/api/v1/orders", map[string]any{"customer_name": "X", "currency": "EUR",
+				"items": []any{map[string]any{"name": "A", "quantity": 1, "unit_price": 100}}}).must(t, 403)
+			// Switching back to it: the same answer.
+			r := c.do("POST", "/api/v1/tenants/"+tid+"/switch", nil).must(t, 403)
+			require.Contains(t, r.str("detail"), "no longer a member")
+			// The pages: a 403 page that says so.
+			for _, path := range []string{"/app", "/app/orders"} {
+				r = c.do("GET", path, nil)
+				require.Equal(t, 403, r.status, path)
+				require.Contains(t, r.raw, "no longer a member", path)
+			}
+		}
+
+		// Someone who never belonged to the tenant: 404, as for one that
+		// does not exist.
+		stranger, _, _ := a.signup(t, uniqueEmail("rm-stranger"))
+		r := stranger.do("POST", "/api/v1/tenants/"+tid+"/switch", nil).must(t, 404)
+		require.NotContains(t, r.raw, "member")
+		stranger.do("POST", "/api/v1/tenants/"+uuid.NewString()+"/switch", nil).must(t, 404)
+
+		// Invited again, the removed member is a member again.
+		email := member.do("GET", "/api/v1/me", nil).must(t, 200).str("principal", "email")
+		used := a.outbox.token(t, email, "invited")
+		owner.do("POST", "/api/v1/invitations", map[string]any{"email": email, "role": "viewer"}).must(t, 201)
+		var tok string
+		require.Eventually(t, func() bool {
+			tok = a.outbox.token(t, email, "invited")
+			return tok != used
+		}, 10*time.Second, 20*time.Millisecond, "the second invitation is sent")
+		member.do("POST", "/api/v1/invitations/accept", map[string]any{"token": tok}).must(t, 200)
+		member.do("POST", "/api/v1/tenants/"+tid+"/switch", nil).must(t, 200)
+		member.do("GET", "/api/v1/orders", nil).must(t, 200)
+	})
 }

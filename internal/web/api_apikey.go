@@ -85,7 +85,7 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 	}
 	if !p.Can(account.ActAuditRead) {
 		if !p.InTenant() {
-			s.fail(w, r, apperr.NotFound("tenant"))
+			s.fail(w, r, p.NoTenant())
 		} else {
 			s.fail(w, r, apperr.Forbidden("your role (%s) may not read the audit log", p.Role))
 		}

@@ -64,7 +64,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !p.InTenant() {
-		s.fail(w, r, apperr.NotFound("tenant"))
+		s.fail(w, r, p.NoTenant())
 		return
 	}
 	if !p.Can(account.ActOrderRead) {

@@ -20,17 +20,23 @@ type exportInput struct {
 }
 
 type exportJSON struct {
-	ID          uuid.UUID        `json:"id"`
-	Format      export.Format    `json:"format"`
-	Status      export.Status    `json:"status"`
-	Progress    map[string]int64 `json:"progress"`
-	RowCount    int64            `json:"row_count"`
-	Size        int64            `json:"size"`
-	Error       string           `json:"error"`
-	DownloadURL string           `json:"download_url,omitempty"`
-	CreatedAt   time.Time        `json:"created_at"`
-	CompletedAt *time.Time       `json:"completed_at"`
-	ExpiresAt   *time.Time       `json:"expires_at"`
+	ID       uuid.UUID        `json:"id"`
+	Format   export.Format    `json:"format"`
+	Status   export.Status    `json:"status"`
+	Progress map[string]int64 `json:"progress"`
+	// OrderCount is the orders a completed export holds (0 until then).
+	OrderCount int64 `json:"order_count"`
+	// RowCount is the data rows of a completed export's file, headers
+	// excluded, across all its sheets (0 until then): for CSV one per item
+	// (one for an order without items), for XLSX one per order on Orders
+	// plus one per item on the Items sheets, for PDF one per order.
+	RowCount    int64      `json:"row_count"`
+	Size        int64      `json:"size"`
+	Error       string     `json:"error"`
+	DownloadURL string     `json:"download_url,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	ExpiresAt   *time.Time `json:"expires_at"`
 }
 
 type exportList struct {
@@ -39,7 +45,7 @@ type exportList struct {
 
 func toExportJSON(e export.Export, url string) exportJSON {
 	return exportJSON{ID: e.ID, Format: e.Format, Status: e.Status, Progress: map[string]int64{"done": e.Done, "total": e.Total},
-		RowCount: e.RowCount, Size: e.Size, Error: e.Error, DownloadURL: url, CreatedAt: e.CreatedAt, CompletedAt: e.CompletedAt, ExpiresAt: e.ExpiresAt}
+		OrderCount: e.OrderCount, RowCount: e.RowCount, Size: e.Size, Error: e.Error, DownloadURL: url, CreatedAt: e.CreatedAt, CompletedAt: e.CompletedAt, ExpiresAt: e.ExpiresAt}
 }
 
 func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) {

@@ -5,11 +5,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // The failed-jobs view lets a tenant's owners and admins see what went
@@ -34,6 +36,26 @@ type jobJSON struct {
 
 type jobList struct {
 	Data []jobJSON `json:"data"`
+	// Webhook deliveries retry on a schedule of their own, outside the
+	// job queue's retries, so they are listed apart.
+	WebhookDeliveries []failedDeliveryJSON `json:"webhook_deliveries" description:"Webhook deliveries that failed: retrying on their own schedule, or given up."`
+}
+
+// failedDeliveryJSON is a webhook delivery that is retrying or gave up.
+type failedDeliveryJSON struct {
+	ID             uuid.UUID  `json:"id"`
+	EndpointID     uuid.UUID  `json:"endpoint_id"`
+	EndpointURL    string     `json:"endpoint_url"`
+	EventType      string     `json:"event_type"`
+	EventID        uuid.UUID  `json:"event_id"`
+	State          string     `json:"state" enum:"retrying,failed" description:"retrying: another attempt is due at next_attempt_at; failed: given up (replay it from the endpoint)."`
+	Attempts       int        `json:"attempts"`
+	LastStatusCode int        `json:"last_status_code" description:"The last attempt's HTTP status, 0 when no response came."`
+	LastError      string     `json:"last_error"`
+	NextAttemptAt  *time.Time `json:"next_attempt_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	EndpointAPI    string     `json:"endpoint_api_url" description:"The endpoint, with its delivery log and replay."`
+	EndpointPage   string     `json:"endpoint_page_url" description:"The endpoint's page in the app."`
 }
 
 type jobIDPath struct {
@@ -49,11 +71,47 @@ func toJobJSON(j *rivertype.JobRow) jobJSON {
 	return out
 }
 
-func (s *Server) failedJobs(r *http.Request, p auth.Principal) ([]*rivertype.JobRow, error) {
+// failedJobs lists the tenant's jobs that failed (retrying or discarded by
+// the queue) and its webhook deliveries that failed (retrying on their own
+// schedule, or given up): everything background work left undone.
+func (s *Server) failedJobs(r *http.Request, p auth.Principal) (jobList, error) {
 	if err := p.Require(account.ActJobManage); err != nil {
-		return nil, err
+		return jobList{}, err
 	}
-	return s.store.JobListFailed(r.Context(), &p.TenantID, 100)
+	js, err := s.store.JobListFailed(r.Context(), &p.TenantID, 100)
+	if err != nil {
+		return jobList{}, err
+	}
+	ds, err := s.store.WebhookDeliveryListFailing(r.Context(), p.TenantID, 100)
+	if err != nil {
+		return jobList{}, err
+	}
+	out := jobList{Data: make([]jobJSON, len(js)), WebhookDeliveries: make([]failedDeliveryJSON, len(ds))}
+	for i, j := range js {
+		out.Data[i] = toJobJSON(j)
+	}
+	if len(ds) == 0 {
+		return out, nil
+	}
+	eps, err := s.store.WebhookEndpointList(r.Context(), p.TenantID, false)
+	if err != nil {
+		return jobList{}, err
+	}
+	urls := make(map[uuid.UUID]string, len(eps))
+	for _, e := range eps {
+		urls[e.ID] = e.URL
+	}
+	for i, d := range ds {
+		state := "retrying"
+		if d.Status == webhook.DeliveryFailed {
+			state = "failed"
+		}
+		out.WebhookDeliveries[i] = failedDeliveryJSON{ID: d.ID, EndpointID: d.EndpointID, EndpointURL: urls[d.EndpointID], EventType: d.EventType,
+			EventID: d.EventID, State: state, Attempts: d.Attempts, LastStatusCode: d.LastStatusCode, LastError: d.LastError,
+			NextAttemptAt: d.NextAttemptAt, UpdatedAt: d.UpdatedAt,
+			EndpointAPI: "/api/v1/webhook-endpoints/" + d.EndpointID.String(), EndpointPage: "/app/webhooks/" + d.EndpointID.String()}
+	}
+	return out, nil
 }
 
 func (s *Server) retryJob(r *http.Request, p auth.Principal, raw string) (*rivertype.JobRow, error) {
@@ -80,14 +138,10 @@ func (s *Server) handleJobsFailed(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	js, err := s.failedJobs(r, p)
+	out, err := s.failedJobs(r, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	out := jobList{Data: make([]jobJSON, len(js))}
-	for i, j := range js {
-		out.Data[i] = toJobJSON(j)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

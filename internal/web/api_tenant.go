@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/ordo/ordo/internal/account"
-	"github.com/ordo/ordo/internal/apperr"
 )
 
 func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) {
@@ -73,7 +72,7 @@ func (s *Server) handleTenantSwitch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if np.TenantID != id {
-		s.fail(w, r, apperr.NotFound("tenant"))
+		s.fail(w, r, np.NoTenant())
 		return
 	}
 	if err := s.startSession(r.Context(), p.UserID, id, epoch); err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -152,4 +153,61 @@ func TestPDFExport(t *testing.T) {
 	require.Contains(t, r.raw, "csv or xlsx")
 	// Narrowed by a filter it is fine again.
 	owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "pdf", "q": "alice"}).must(t, 202)
+}
+
+// An export reports the orders it holds and the rows of its file as two
+// numbers (a CSV has a row per item), in the API, on the page and in the
+// e-mail: 5 orders of 9 items make a CSV of 9 rows, an XLSX of 5 + 9 rows
+// (Orders, Items) and a PDF of 5.
+func TestExportOrderAndRowCounts(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	email := uniqueEmail("counts")
+	owner, _, _ := a.signup(t, email)
+	for i, items := range []int{1, 2, 3, 2, 1} {
+		body := orderBody("Count " + string(rune('A'+i)))
+		var its []any
+		for j := range items {
+			its = append(its, map[string]any{"name": "Item " + string(rune('a'+j)), "quantity": 1, "unit_price": 100})
+		}
+		body["items"] = its
+		owner.do("POST", "/api/v1/orders", body).must(t, 201)
+	}
+	for _, tc := range []struct {
+		format string
+		rows   int
+	}{{"csv", 9}, {"xlsx", 5 + 9}, {"pdf", 5}} {
+		r := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": tc.format}).must(t, 202)
+		done := waitExport(t, owner, r.str("id"))
+		require.Equal(t, "completed", done.str("status"), done.raw)
+		require.Equal(t, float64(5), done.body["order_count"], "%s: %s", tc.format, done.raw)
+		require.Equal(t, float64(tc.rows), done.body["row_count"], "%s: %s", tc.format, done.raw)
+
+		// row_count is what a reader of the file counts.
+		body, _ := download(t, done.str("download_url"))
+		switch tc.format {
+		case "csv":
+			records, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+			require.NoError(t, err)
+			require.Len(t, records, 1+tc.rows, "a header and the data rows")
+		case "xlsx":
+			f, err := excelize.OpenReader(bytes.NewReader(body))
+			require.NoError(t, err)
+			orders, err := f.GetRows("Orders")
+			require.NoError(t, err)
+			items, err := f.GetRows("Items")
+			require.NoError(t, err)
+			require.Equal(t, tc.rows, len(orders)-1+len(items)-1, "the data rows of both sheets")
+		case "pdf":
+			require.Contains(t, strings.Join(strings.Fields(testkit.PDFText(t, body)), " "), "5 orders")
+		}
+
+		m := a.outbox.wait(t, email, "Your "+strings.ToUpper(tc.format)+" export")
+		want := "5 orders (" + strconv.Itoa(tc.rows) + " rows in the file)"
+		require.Contains(t, m.Text, want)
+		require.Contains(t, m.HTML, want)
+	}
+	page := owner.get(t, "/app/exports").body
+	require.Contains(t, page, "<th>Orders</th><th>Rows in file</th>")
+	require.Contains(t, page, "<td>5</td>\n<td>9</td>", "the CSV export's counts")
 }

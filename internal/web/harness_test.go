@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,6 +131,25 @@ type app struct {
 	// idempotencyRows reads every stored idempotency record, headers and
 	// body, as text, straight from the database.
 	idempotencyRows func(t *testing.T) []string
+	// exports is the service, to run an export's job by hand.
+	exports *exports.Service
+	// deleteFailures is how many of the next blob deletes fail.
+	deleteFailures *atomic.Int32
+}
+
+// flakyDeletes fails the next fail deletes: what a process that dies right
+// after a commit leaves undone.
+type flakyDeletes struct {
+	blob.Store
+	fail atomic.Int32
+}
+
+func (f *flakyDeletes) Delete(ctx context.Context, key string) error {
+	if f.fail.Add(-1) >= 0 {
+		return errors.New("flakyDeletes: the process died")
+	}
+	f.fail.Store(0)
+	return f.Store.Delete(ctx, key)
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -157,6 +178,8 @@ type appOpts struct {
 	baseHost string
 	// log replaces the test log, for tests that read what is logged.
 	log *slog.Logger
+	// webhookSchedule replaces the 100, 200, 300 ms retry schedule.
+	webhookSchedule []time.Duration
 }
 
 // newAppOpts starts the API.
@@ -258,6 +281,11 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		signer = blob.NewSigner("test-secret-test-secret-test-secret")
 		blobs = d.WithSigner(signer)
 	}
+	// Deletes can be made to fail, as a process dying after a commit
+	// would leave them undone.
+	flaky := &flakyDeletes{Store: blobs}
+	blobs = flaky
+	jobs.AddBlobDeleteWorker(cfg.Workers, blobs, log)
 	exp := exports.New(st, blobs, log, "http://ordo.test")
 	exp.RegisterWorkers(cfg.Workers)
 	inv := invoices.New(st, blobs, log)
@@ -267,8 +295,12 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.webhookTimeout > 0 {
 		hookTimeout = o.webhookTimeout
 	}
+	schedule := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}
+	if o.webhookSchedule != nil {
+		schedule = o.webhookSchedule
+	}
 	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
-		Schedule: []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, Timeout: hookTimeout})
+		Schedule: schedule, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
 	require.NoError(t, err)
@@ -300,7 +332,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows}
+	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

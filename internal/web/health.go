@@ -3,9 +3,12 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/ordo/ordo/internal/metrics"
 )
 
 // Check is one dependency that readiness depends on.
@@ -66,4 +69,25 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "failed": failed, "checks": results})
+}
+
+// HealthHandler is the whole HTTP surface of a process that has no web
+// server of its own (`ordo worker -port N`): GET /healthz, GET /readyz with
+// checks, and GET /metrics when m is not nil (with token, only to scrapers
+// that send it, as on the main port; without, to anyone, as on
+// ORDO_METRICS_ADDR: the port is the worker's own, never published).
+// Anything else is a 404.
+func HealthHandler(log *slog.Logger, checks []Check, m *metrics.Metrics, token string) http.Handler {
+	s := &Server{log: log, checks: checks}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	if m == nil {
+		return mux
+	}
+	if token != "" {
+		return withMetricsEndpoint(m, token, mux)
+	}
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }

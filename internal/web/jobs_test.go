@@ -88,3 +88,68 @@ func TestUIJobs(t *testing.T) {
 	other, _, _ := a.signup(t, uniqueEmail("uijobs-other"))
 	require.Equal(t, 404, other.post(t, "/app/jobs/"+id+"/retry", url.Values{}).status)
 }
+
+// Webhook deliveries retry on their own schedule, outside the job queue's
+// retries: the failed-jobs API and page still show one that is retrying
+// (with its attempts, last error and next attempt) and one that gave up,
+// each linking to its endpoint; other tenants see neither.
+func TestFailedJobsShowWebhookDeliveries(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			// The next attempt is an hour away: the delivery stays retrying.
+			a := newAppOpts(t, b, appOpts{webhookSchedule: []time.Duration{time.Hour}})
+			owner, _, _ := a.signup(t, uniqueEmail("jobs-hooks"))
+			require.Contains(t, owner.get(t, "/app/jobs").body, "No failed jobs")
+
+			failing := newReceiver(t, 500)
+			gone := newReceiver(t, 410) // gives up at once (and disables the endpoint)
+			ep1 := owner.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": failing.srv.URL}).must(t, 201).str("id")
+			ep2 := owner.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": gone.srv.URL}).must(t, 201).str("id")
+			d1 := owner.do("POST", "/api/v1/webhook-endpoints/"+ep1+"/test", nil).must(t, 202).str("id")
+			d2 := owner.do("POST", "/api/v1/webhook-endpoints/"+ep2+"/test", nil).must(t, 202).str("id")
+			waitDelivery(t, owner, ep2, d2, "failed")
+
+			var byID map[string]map[string]any
+			require.Eventually(t, func() bool {
+				r := owner.do("GET", "/api/v1/jobs/failed", nil).must(t, 200)
+				ds, _ := r.body["webhook_deliveries"].([]any)
+				byID = map[string]map[string]any{}
+				for _, d := range ds {
+					m := d.(map[string]any)
+					byID[m["id"].(string)] = m
+				}
+				return byID[d1] != nil && byID[d2] != nil
+			}, 20*time.Second, 20*time.Millisecond, "both deliveries are listed: %v", byID)
+			retrying := byID[d1]
+			require.Equal(t, "retrying", retrying["state"])
+			require.Equal(t, float64(1), retrying["attempts"])
+			require.Equal(t, "HTTP 500", retrying["last_error"])
+			require.Equal(t, float64(500), retrying["last_status_code"])
+			next, err := time.Parse(time.RFC3339Nano, retrying["next_attempt_at"].(string))
+			require.NoError(t, err)
+			require.True(t, next.After(time.Now().Add(30*time.Minute)), "next attempt %s", next)
+			require.Equal(t, failing.srv.URL, retrying["endpoint_url"])
+			require.Equal(t, "/app/webhooks/"+ep1, retrying["endpoint_page_url"])
+			require.Equal(t, "/api/v1/webhook-endpoints/"+ep1, retrying["endpoint_api_url"])
+			gaveUp := byID[d2]
+			require.Equal(t, "failed", gaveUp["state"])
+			require.Nil(t, gaveUp["next_attempt_at"])
+			require.Equal(t, float64(410), gaveUp["last_status_code"])
+
+			page := owner.get(t, "/app/jobs").body
+			require.NotContains(t, page, "No failed jobs")
+			require.Contains(t, page, `<a href="/app/webhooks/`+ep1+`">`)
+			require.Contains(t, page, `<a href="/app/webhooks/`+ep2+`">`)
+			require.Contains(t, page, "HTTP 500")
+			require.Contains(t, page, "retrying")
+			require.Contains(t, page, "gave up")
+
+			other, _, _ := a.signup(t, uniqueEmail("jobs-hooks-other"))
+			r := other.do("GET", "/api/v1/jobs/failed", nil).must(t, 200)
+			require.Empty(t, r.body["webhook_deliveries"])
+			require.Contains(t, other.get(t, "/app/jobs").body, "No failed jobs")
+		})
+	}
+}

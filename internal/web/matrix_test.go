@@ -18,6 +18,9 @@ type roleFixture struct {
 	actorID  string
 	victimID string
 	orderID  string // an order of the tenant, made by the owner
+	// deletable is another, never invoiced: an invoiced order cannot be
+	// deleted, and the invoice probe invoices orderID.
+	deletable string
 }
 
 // joinAs makes a user and adds them to the owner's tenant with role,
@@ -63,7 +66,7 @@ var probes = []struct {
 		return f.actor.do("PATCH", "/api/v1/orders/"+f.orderID, map[string]any{"notes": "probe"})
 	}},
 	{account.ActInvoiceCreate, func(f roleFixture) resp { return f.actor.do("POST", "/api/v1/orders/"+f.orderID+"/invoice", nil) }},
-	{account.ActOrderDelete, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/orders/"+f.orderID, nil) }},
+	{account.ActOrderDelete, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/orders/"+f.deletable, nil) }},
 	{account.ActAttachmentWrite, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "p.pdf", "content_type": "application/pdf", "size": 10})
 	}},
@@ -105,7 +108,8 @@ func TestRoleMatrix(t *testing.T) {
 				actor, actorID := a.joinAs(t, owner, role)
 				_, victimID := a.joinAs(t, owner, account.RoleViewer)
 				orderID := owner.do("POST", "/api/v1/orders", orderBody("Matrix M")).must(t, 201).str("id")
-				f := roleFixture{owner: owner, actor: actor, actorID: actorID, victimID: victimID, orderID: orderID}
+				deletable := owner.do("POST", "/api/v1/orders", orderBody("Matrix D")).must(t, 201).str("id")
+				f := roleFixture{owner: owner, actor: actor, actorID: actorID, victimID: victimID, orderID: orderID, deletable: deletable}
 				for _, p := range probes {
 					r := p.try(f)
 					if account.Can(role, p.action) {

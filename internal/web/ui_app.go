@@ -167,7 +167,7 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) {
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
 	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id)
 	if err == nil && np.TenantID != id {
-		err = apperr.NotFound("tenant")
+		err = np.NoTenant()
 	}
 	if err == nil {
 		err = s.startSession(r.Context(), p.UserID, id, epoch)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/order"
 )
 
@@ -42,6 +44,10 @@ func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
 	v := view{Title: "Dashboard", Locale: requestLocale(r)}
+	if p.RemovedFrom != uuid.Nil {
+		s.uiError(w, r, p.NoTenant())
+		return
+	}
 	if p.InTenant() {
 		d, err := s.orders.Dashboard(r.Context(), p)
 		if err != nil {

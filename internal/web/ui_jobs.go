@@ -6,16 +6,13 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// uiJobs lists the tenant's failed background jobs with a retry button.
+// uiJobs lists the tenant's failed background jobs with a retry button,
+// and its failing webhook deliveries with a link to their endpoint.
 func (s *Server) uiJobs(w http.ResponseWriter, r *http.Request) {
-	js, err := s.failedJobs(r, mustPrincipal(r))
+	out, err := s.failedJobs(r, mustPrincipal(r))
 	if err != nil {
 		s.uiError(w, r, err)
 		return
-	}
-	out := make([]jobJSON, len(js))
-	for i, j := range js {
-		out[i] = toJobJSON(j)
 	}
 	s.render(w, r, http.StatusOK, "jobs", view{Title: "Failed jobs", Data: out})
 }

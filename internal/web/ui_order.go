@@ -338,5 +338,10 @@ func (s *Server) uiOrderDelete(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = s.orders.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
+	if errors.Is(err, apperr.ErrConflict) {
+		// An invoiced order: back to it, with the reason and what to do.
+		s.uiDone(w, r, err, "", "/app/orders/"+id.String())
+		return
+	}
 	s.uiDone(w, r, err, "Order deleted.", "/app/orders")
 }

@@ -125,6 +125,10 @@ type Store interface {
 	// status code, error and response, updated and delivered times.
 	WebhookDeliveryUpdate(ctx context.Context, d Delivery) error
 	WebhookDeliveryList(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
+	// WebhookDeliveryListFailing lists a tenant's deliveries, to any of its
+	// endpoints, that failed: retrying (pending after a failed attempt) or
+	// given up (failed); the most recently changed first.
+	WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.UUID, limit int) ([]Delivery, error)
 
 	WebhookAttemptInsert(ctx context.Context, a Attempt) error
 	// WebhookAttemptList lists the attempts of the given deliveries,

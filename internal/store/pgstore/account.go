@@ -147,8 +147,15 @@ func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uui
 	return nil
 }
 
-func (q *queries) MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+func (q *queries) MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID, now time.Time) error {
+	// One statement: the removal is recorded with the delete, in or out of
+	// a transaction.
+	tag, err := q.db.Exec(ctx, `
+		WITH d AS (DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2 RETURNING tenant_id, user_id)
+		INSERT INTO membership_removals (tenant_id, user_id, removed_at)
+		SELECT tenant_id, user_id, $3 FROM d
+		ON CONFLICT (tenant_id, user_id) DO UPDATE SET removed_at = EXCLUDED.removed_at`,
+		tenantID, userID, now)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -169,6 +176,15 @@ func (q *queries) MembershipLock(ctx context.Context, tenantID uuid.UUID) error 
 		return fmt.Errorf("MembershipLock(%s): %w", tenantID, interpretError(err, "tenant"))
 	}
 	return nil
+}
+
+func (q *queries) MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error) {
+	var at time.Time
+	err := q.db.QueryRow(ctx, `SELECT removed_at FROM membership_removals WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("MembershipRemovedAt(%s, %s): %w", tenantID, userID, interpretError(err, "membership removal"))
+	}
+	return at, nil
 }
 
 func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role account.Role) (int, error) {

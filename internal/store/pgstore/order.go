@@ -157,9 +157,22 @@ func (q *queries) missingOrStale(ctx context.Context, tenantID, id uuid.UUID) er
 }
 
 func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	// The guard says why nothing was deleted; the foreign key from
+	// invoices (no cascade) catches an invoice committed while this runs.
+	tag, err := q.db.Exec(ctx, `DELETE FROM orders WHERE tenant_id = $1 AND id = $2
+		AND NOT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id)
 	if err == nil && tag.RowsAffected() == 0 {
-		err = pgx.ErrNoRows
+		var invoiced bool
+		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id).Scan(&invoiced)
+		if err == nil {
+			err = pgx.ErrNoRows
+			if invoiced {
+				err = order.ErrInvoiced
+			}
+		}
+	}
+	if isForeignKeyViolation(err) {
+		err = order.ErrInvoiced
 	}
 	if err != nil {
 		return fmt.Errorf("OrderDelete(%s): %w", id, interpretError(err, "order"))

@@ -235,6 +235,23 @@ func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFil
 	return out, nil
 }
 
+// failingDeliveries is the condition of WebhookDeliveryListFailing, the
+// same as the partial index webhook_deliveries_failing_idx's.
+const failingDeliveries = `(status = 'failed' OR (status = 'pending' AND attempts > 0))`
+
+func (q *queries) WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.UUID, limit int) ([]webhook.Delivery, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND `+failingDeliveries+`
+		ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID, deliveryLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("WebhookDeliveryListFailing: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Delivery, error) { return scanDelivery(r) })
+	if err != nil {
+		return nil, fmt.Errorf("WebhookDeliveryListFailing: %w", err)
+	}
+	return out, nil
+}
+
 const attemptColumns = `id, tenant_id, delivery_id, number, status_code, latency_ms, response, error, created_at`
 
 // WebhookAttemptInsert stores a's latency in whole milliseconds. A

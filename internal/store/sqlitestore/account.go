@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -155,8 +156,19 @@ func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uui
 	return nil
 }
 
-func (q *queries) MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID) error {
-	res, err := q.db.ExecContext(ctx, `DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+func (q *queries) MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID, now time.Time) error {
+	// The insert reads the membership the delete then removes: both or
+	// neither, in or out of a transaction (SQLite runs one writer at a time,
+	// and the insert happens only while the membership still exists).
+	_, err := q.db.ExecContext(ctx, `
+		INSERT INTO membership_removals (tenant_id, user_id, removed_at)
+		SELECT tenant_id, user_id, $3 FROM memberships WHERE tenant_id = $1 AND user_id = $2
+		ON CONFLICT (tenant_id, user_id) DO UPDATE SET removed_at = excluded.removed_at`,
+		tenantID, userID, ts(now))
+	var res sql.Result
+	if err == nil {
+		res, err = q.db.ExecContext(ctx, `DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+	}
 	if err == nil {
 		err = oneRow(res)
 	}
@@ -175,6 +187,15 @@ func (q *queries) MembershipLock(ctx context.Context, tenantID uuid.UUID) error 
 		return fmt.Errorf("MembershipLock(%s): %w", tenantID, interpretError(err, "tenant"))
 	}
 	return nil
+}
+
+func (q *queries) MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error) {
+	var at time.Time
+	err := q.db.QueryRowContext(ctx, `SELECT removed_at FROM membership_removals WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID).Scan(timeCol{&at})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("MembershipRemovedAt(%s, %s): %w", tenantID, userID, interpretError(err, "membership removal"))
+	}
+	return at, nil
 }
 
 func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role account.Role) (int, error) {

@@ -13,12 +13,12 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
-const exportColumns = `id, tenant_id, created_by, format, filters, status, done, total, row_count, object_key, size, error, expires_at, created_at, updated_at, completed_at`
+const exportColumns = `id, tenant_id, created_by, format, filters, status, done, total, order_count, row_count, object_key, size, error, expires_at, created_at, updated_at, completed_at`
 
 func scanExport(row scanner) (export.Export, error) {
 	var e export.Export
 	var filters string
-	err := row.Scan(&e.ID, &e.TenantID, &e.CreatedBy, &e.Format, &filters, &e.Status, &e.Done, &e.Total, &e.RowCount, &e.ObjectKey, &e.Size, &e.Error,
+	err := row.Scan(&e.ID, &e.TenantID, &e.CreatedBy, &e.Format, &filters, &e.Status, &e.Done, &e.Total, &e.OrderCount, &e.RowCount, &e.ObjectKey, &e.Size, &e.Error,
 		nullTimeCol{&e.ExpiresAt}, timeCol{&e.CreatedAt}, timeCol{&e.UpdatedAt}, nullTimeCol{&e.CompletedAt})
 	if err == nil {
 		err = json.Unmarshal([]byte(filters), &e.Filters)
@@ -58,8 +58,8 @@ func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, limit int)
 
 func (q *queries) ExportUpdate(ctx context.Context, e export.Export) error {
 	res, err := q.db.ExecContext(ctx, `UPDATE exports SET status = $3, done = $4, total = $5, row_count = $6, object_key = $7, size = $8, error = $9,
-		expires_at = $10, updated_at = $11, completed_at = $12 WHERE tenant_id = $1 AND id = $2`,
-		e.TenantID, e.ID, e.Status, e.Done, e.Total, e.RowCount, e.ObjectKey, e.Size, e.Error, tsPtr(e.ExpiresAt), ts(e.UpdatedAt), tsPtr(e.CompletedAt))
+		expires_at = $10, updated_at = $11, completed_at = $12, order_count = $13 WHERE tenant_id = $1 AND id = $2`,
+		e.TenantID, e.ID, e.Status, e.Done, e.Total, e.RowCount, e.ObjectKey, e.Size, e.Error, tsPtr(e.ExpiresAt), ts(e.UpdatedAt), tsPtr(e.CompletedAt), e.OrderCount)
 	if err == nil {
 		err = oneRow(res)
 	}

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -158,9 +159,21 @@ func (q *queries) missingOrStale(ctx context.Context, tenantID, id uuid.UUID) er
 }
 
 func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error {
-	res, err := q.db.ExecContext(ctx, `DELETE FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	// One statement, and SQLite has one writer at a time: no invoice can
+	// be created between the check and the delete. (The trigger
+	// orders_keep_invoiced refuses any other delete of an invoiced order.)
+	res, err := q.db.ExecContext(ctx, `DELETE FROM orders WHERE tenant_id = $1 AND id = $2
+		AND NOT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id)
 	if err == nil {
 		err = oneRow(res)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		var invoiced bool
+		if qerr := q.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id).Scan(&invoiced); qerr != nil {
+			err = qerr
+		} else if invoiced {
+			err = order.ErrInvoiced
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("OrderDelete(%s): %w", id, interpretError(err, "order"))

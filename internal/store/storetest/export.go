@@ -31,10 +31,11 @@ func testExports(t *testing.T, s store.Store) {
 	requireKind(t, err, apperr.ErrNotFound)
 
 	exp := n.Add(-time.Minute)
-	got.Status, got.Done, got.Total, got.RowCount, got.Size, got.ObjectKey, got.ExpiresAt, got.CompletedAt = export.StatusCompleted, 3, 3, 5, 99, "k", &exp, &n
+	got.Status, got.Done, got.Total, got.OrderCount, got.RowCount, got.Size, got.ObjectKey, got.ExpiresAt, got.CompletedAt = export.StatusCompleted, 3, 3, 3, 5, 99, "k", &exp, &n
 	require.NoError(t, s.ExportUpdate(ctx, got))
 	again, err := s.ExportGet(ctx, a, e.ID)
 	require.NoError(t, err)
+	require.Equal(t, int64(3), again.OrderCount, "orders and file rows are kept apart")
 	require.Equal(t, int64(5), again.RowCount)
 	require.True(t, exp.Equal(*again.ExpiresAt))
 	other := got

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -156,4 +157,31 @@ func testInvoiceNumbersConcurrent(t *testing.T, s store.Store) {
 	for i, got := range numbers {
 		require.Equal(t, fmt.Sprintf("INV-%06d", i+1), got)
 	}
+}
+
+// An order that has an invoice is never deleted: OrderDelete refuses with
+// order.ErrInvoiced, in or out of a transaction, and the order and its
+// invoice stay. An order without one is deleted as before.
+func testInvoicedOrderKept(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	n := now()
+	invoiced, plain := createOrder(t, s, a, n), createOrder(t, s, a, n)
+	r, err := s.InvoiceRequest(ctx, a, invoiced.ID, n)
+	require.NoError(t, err)
+
+	err = s.OrderDelete(ctx, a, invoiced.ID)
+	require.ErrorIs(t, err, order.ErrInvoiced)
+	requireKind(t, err, apperr.ErrConflict)
+	// In a transaction too, as the order service deletes.
+	err = s.InTx(ctx, func(tx store.Tx) error { return tx.OrderDelete(ctx, a, invoiced.ID) })
+	require.ErrorIs(t, err, order.ErrInvoiced)
+	_, err = s.OrderGet(ctx, a, invoiced.ID)
+	require.NoError(t, err, "the invoiced order stays")
+	got, err := s.InvoiceGet(ctx, a, invoiced.ID)
+	require.NoError(t, err, "and so does its invoice")
+	require.Equal(t, r.Number, got.Number)
+
+	require.NoError(t, s.OrderDelete(ctx, a, plain.ID))
+	requireKind(t, s.OrderDelete(ctx, a, plain.ID), apperr.ErrNotFound)
 }

@@ -49,11 +49,13 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Exports", func(t *testing.T) { t.Parallel(); testExports(t, s) })
 	t.Run("TenantSettings", func(t *testing.T) { t.Parallel(); testTenantSettings(t, s) })
 	t.Run("Invoices", func(t *testing.T) { t.Parallel(); testInvoices(t, s) })
+	t.Run("InvoicedOrderKept", func(t *testing.T) { t.Parallel(); testInvoicedOrderKept(t, s) })
 	t.Run("InvoiceNumbersConcurrent", func(t *testing.T) { t.Parallel(); testInvoiceNumbersConcurrent(t, s) })
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, s) })
 	t.Run("EventInsertForWebhooks", func(t *testing.T) { t.Parallel(); testEventInsertForWebhooks(t, s) })
 	t.Run("WebhookDeliveries", func(t *testing.T) { t.Parallel(); testWebhookDeliveries(t, s) })
 	t.Run("WebhookAttempts", func(t *testing.T) { t.Parallel(); testWebhookAttempts(t, s) })
+	t.Run("WebhookDeliveriesFailing", func(t *testing.T) { t.Parallel(); testWebhookDeliveriesFailing(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 	t.Run("FailedJobs", func(t *testing.T) { t.Parallel(); testFailedJobs(t, s) })
@@ -284,13 +286,35 @@ func testMembership(t *testing.T, s store.Store) {
 
 	requireKind(t, s.MembershipUpdateRole(ctx, b.ID, owner.ID, account.RoleAdmin, n), apperr.ErrNotFound)
 
-	require.NoError(t, s.MembershipDelete(ctx, a.ID, member.ID))
-	requireKind(t, s.MembershipDelete(ctx, a.ID, member.ID), apperr.ErrNotFound)
+	// Never removed: no removal on record.
+	_, err = s.MembershipRemovedAt(ctx, a.ID, member.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+
+	removed := n.Add(2 * time.Minute)
+	require.NoError(t, s.MembershipDelete(ctx, a.ID, member.ID, removed))
+	requireKind(t, s.MembershipDelete(ctx, a.ID, member.ID, removed.Add(time.Minute)), apperr.ErrNotFound)
 	_, err = s.MembershipGet(ctx, a.ID, member.ID)
 	requireKind(t, err, apperr.ErrNotFound)
-	// The membership in B is untouched.
+	// The removal is on record, at the time of the delete that removed
+	// something (not of the one that found nothing).
+	at, err := s.MembershipRemovedAt(ctx, a.ID, member.ID)
+	require.NoError(t, err)
+	require.True(t, removed.Equal(at), "removed at %s, want %s", at, removed)
+	// The membership in B is untouched, and was never removed.
 	_, err = s.MembershipGet(ctx, b.ID, member.ID)
 	require.NoError(t, err)
+	_, err = s.MembershipRemovedAt(ctx, b.ID, member.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	// Nor was the owner of A, who never was in B.
+	_, err = s.MembershipRemovedAt(ctx, b.ID, owner.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+
+	// Back, then removed again: the later removal is on record.
+	add(a, member, account.RoleViewer, n.Add(3*time.Minute))
+	require.NoError(t, s.MembershipDelete(ctx, a.ID, member.ID, n.Add(4*time.Minute)))
+	at, err = s.MembershipRemovedAt(ctx, a.ID, member.ID)
+	require.NoError(t, err)
+	require.True(t, n.Add(4*time.Minute).Equal(at), "removed again at %s", at)
 }
 
 func testTx(t *testing.T, s store.Store) {

@@ -376,3 +376,42 @@ func testEventInsertForWebhooks(t *testing.T, s store.Store) {
 	_, err = s.EventInsertForWebhooks(ctx, e)
 	requireKind(t, err, apperr.ErrConflict)
 }
+
+// The failing deliveries of a tenant, across its endpoints: those retrying
+// (pending after an attempt) and those given up, the most recently changed
+// first; not those succeeded or not yet tried, nor another tenant's.
+func testWebhookDeliveriesFailing(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	ep1, ep2, epb := createEndpoint(t, s, a), createEndpoint(t, s, a), createEndpoint(t, s, b)
+	n := now()
+	mk := func(tenant uuid.UUID, ep webhook.Endpoint, st webhook.DeliveryStatus, attempts int, updated time.Duration) webhook.Delivery {
+		t.Helper()
+		ev := createEvent(t, s, tenant, event.OrderCreated)
+		d := webhook.Delivery{ID: newID(), TenantID: tenant, EndpointID: ep.ID, EventID: ev.ID, EventType: ev.Type, Status: st,
+			CreatedAt: n, UpdatedAt: n}
+		require.NoError(t, s.WebhookDeliveryCreate(ctx, d))
+		d.Attempts, d.UpdatedAt, d.LastError = attempts, n.Add(updated), "HTTP 500"
+		require.NoError(t, s.WebhookDeliveryUpdate(ctx, d))
+		return d
+	}
+	retrying := mk(a, ep1, webhook.DeliveryPending, 2, 2*time.Minute)
+	gaveUp := mk(a, ep2, webhook.DeliveryFailed, 8, time.Minute)
+	mk(a, ep1, webhook.DeliveryPending, 0, 3*time.Minute)   // not tried yet
+	mk(a, ep1, webhook.DeliverySucceeded, 1, 4*time.Minute) // went through
+	mk(b, epb, webhook.DeliveryFailed, 8, 5*time.Minute)    // another tenant's
+
+	got, err := s.WebhookDeliveryListFailing(ctx, a, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, retrying.ID, got[0].ID, "the most recently changed first")
+	require.Equal(t, 2, got[0].Attempts)
+	require.Equal(t, "HTTP 500", got[0].LastError)
+	require.Equal(t, gaveUp.ID, got[1].ID)
+	require.Equal(t, webhook.DeliveryFailed, got[1].Status)
+
+	got, err = s.WebhookDeliveryListFailing(ctx, a, 1)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+}
