@@ -372,7 +372,9 @@ func (s *services) limits() (web.Limits, error) {
 		*dst = lim
 	}
 	add(&l.LoginPerIP, 20, time.Minute, 20)
-	add(&l.LoginPerAccount, 10, 15*time.Minute, 10)
+	add(&l.LoginFailuresPerClientAccount, 5, 15*time.Minute, 5)
+	add(&l.LoginFailuresPerClient, 50, 15*time.Minute, 50)
+	add(&l.LoginFailuresPerAccount, 10, 15*time.Minute, 10)
 	add(&l.ResetPerIP, 10, time.Minute, 10)
 	add(&l.ResetPerAccount, 3, 15*time.Minute, 3)
 	add(&l.SignupPerIP, 10, time.Hour, 10)

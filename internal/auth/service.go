@@ -40,6 +40,26 @@ const (
 // ErrBadCredentials is the one answer to a failed login, whatever failed.
 var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized, Msg: "invalid e-mail or password"}
 
+// wrongPasswordError is the answer to a wrong current password (a
+// password or e-mail change): a validation error on the field, which
+// IsWrongPassword tells apart from the others.
+type wrongPasswordError struct{ err error }
+
+func (e *wrongPasswordError) Error() string { return e.err.Error() }
+func (e *wrongPasswordError) Unwrap() error { return e.err }
+
+func wrongPassword(field string) error {
+	return &wrongPasswordError{apperr.Invalid(field, "is not your current password")}
+}
+
+// IsWrongPassword reports whether err is a failed password check: a
+// failed log-in, or a wrong current password. The web layer counts these
+// against the rate limits of password guessing, and nothing else.
+func IsWrongPassword(err error) bool {
+	var w *wrongPasswordError
+	return errors.As(err, &w) || errors.Is(err, ErrBadCredentials)
+}
+
 // Service implements the account operations.
 type Service struct {
 	store   store.Store
@@ -455,7 +475,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return 0, err
 	}
 	if !s.hasher.Verify(current, u.PasswordHash) {
-		return 0, apperr.Invalid("current_password", "is not your current password")
+		return 0, wrongPassword("current_password")
 	}
 	if err := CheckPassword("new_password", next, u.Email); err != nil {
 		return 0, err
@@ -494,7 +514,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 		return err
 	}
 	if !s.hasher.Verify(password, u.PasswordHash) {
-		return apperr.Invalid("password", "is not your current password")
+		return wrongPassword("password")
 	}
 	if email == u.Email {
 		return apperr.Invalid("email", "is already your address")

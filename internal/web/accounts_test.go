@@ -8,9 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
 )
 
@@ -271,22 +275,155 @@ func TestLoginAudited(t *testing.T) {
 	require.Len(t, owner.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list(), 1)
 }
 
+// limiterStores runs fn with an in-process and a Redis rate-limit store.
+func limiterStores(t *testing.T, fn func(t *testing.T, st ratelimit.Store)) {
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		st, err := ratelimit.NewMemoryStore(1000)
+		require.NoError(t, err)
+		fn(t, st)
+	})
+	t.Run("redis", func(t *testing.T) {
+		t.Parallel()
+		opts, err := redis.ParseURL(testkit.RedisURL(t))
+		require.NoError(t, err)
+		c := redis.NewClient(opts)
+		t.Cleanup(func() { c.Close() })
+		st, err := ratelimit.NewRedisStore(c, "ordo-test:"+uuid.NewString()+":")
+		require.NoError(t, err)
+		fn(t, st)
+	})
+}
+
+// loginLimits are the failure limits with small numbers, on st.
+func loginLimits(t *testing.T, st ratelimit.Store, perClientAccount, perClient, perAccount int) *web.Limits {
+	mk := func(n int) *ratelimit.Limiter {
+		l, err := ratelimit.New(st, ratelimit.Quota{Rate: n, Per: time.Hour, Burst: n})
+		require.NoError(t, err)
+		return l
+	}
+	return &web.Limits{LoginPerIP: mk(1000), LoginFailuresPerClientAccount: mk(perClientAccount),
+		LoginFailuresPerClient: mk(perClient), LoginFailuresPerAccount: mk(perAccount)}
+}
+
+func login(c *client, email, pw string) resp {
+	return c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": pw})
+}
+
+// TestLoginRateLimited: a client that keeps failing for an account is
+// refused for it (with the right password too), and only for it.
 func TestLoginRateLimited(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, backends[0], &web.Limits{LoginPerAccount: memLimiter(t, 3, time.Hour, 3), LoginPerIP: memLimiter(t, 100, time.Minute, 100)})
-	email := uniqueEmail("limited")
-	a.signup(t, email)
-	for range 3 {
-		a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "wrong password!"}).must(t, 401)
-	}
-	r := a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 429)
-	require.NotEmpty(t, r.header.Get("Retry-After"))
-	require.Equal(t, "0", r.header.Get("RateLimit-Remaining"))
-	require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
-	// Another account from the same address is not affected.
-	other := uniqueEmail("other")
-	a.signup(t, other)
-	a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": other, "password": password}).must(t, 200)
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 3, 100, 100))
+		email := uniqueEmail("limited")
+		a.signup(t, email)
+		c := a.browserFrom("127.0.0.2")
+		for range 3 {
+			login(c, email, "wrong password!").must(t, 401)
+		}
+		r := login(c, email, password).must(t, 429)
+		require.NotEmpty(t, r.header.Get("Retry-After"))
+		require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
+		// Another account from the same address is not affected.
+		other := uniqueEmail("other")
+		a.signup(t, other)
+		login(c, other, password).must(t, 200)
+		// Successes spend nothing.
+		for range 5 {
+			login(a.browserFrom("127.0.0.3"), other, password).must(t, 200)
+		}
+	})
+}
+
+// TestLoginNotLockedOutByOthers is finding 3 of issue 17: failures for
+// an account from other addresses must not refuse its owner's right
+// password, at log-in or at a password or e-mail change; the attacker is
+// refused, and once the account has many failures, each attacking
+// address gets one guess at most.
+func TestLoginNotLockedOutByOthers(t *testing.T) {
+	t.Parallel()
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 5, 8, 10))
+		email := uniqueEmail("victim")
+		owner, _, _ := a.signup(t, email)
+
+		// One attacking address: refused for the account after 5, even
+		// with the right password.
+		attacker := a.browserFrom("127.0.0.2")
+		for range 5 {
+			login(attacker, email, "wrong password!").must(t, 401)
+		}
+		r := login(attacker, email, "wrong password!").must(t, 429)
+		require.NotEmpty(t, r.header.Get("Retry-After"))
+		login(attacker, email, password).must(t, 429)
+
+		// The victim, elsewhere, logs in at once, through the API and the
+		// page.
+		login(a.browserFrom("127.0.0.9"), email, password).must(t, 200)
+		p := a.browserFrom("127.0.0.9").post(t, "/login", url.Values{"email": {email}, "password": {password}})
+		require.Equal(t, "/app", p.url)
+
+		// A second address spends the account-wide limit (10 failures).
+		second := a.browserFrom("127.0.0.3")
+		for range 5 {
+			login(second, email, "wrong password!").must(t, 401)
+		}
+		// Now an address that has not been failing still gets its try...
+		third := a.browserFrom("127.0.0.4")
+		login(third, email, "wrong password!").must(t, 401)
+		// ...but one that has failed recently for the account does not.
+		r = login(third, email, "wrong password!").must(t, 429)
+		require.NotEmpty(t, r.header.Get("Retry-After"))
+		login(third, email, password).must(t, 429)
+
+		// The owner still logs in, and changes password and e-mail with
+		// the right current password, from a clean address.
+		victim := a.browserFrom("127.0.0.9")
+		login(victim, email, password).must(t, 200)
+		victim.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password, "new_password": "new passphrase here"}).must(t, 204)
+		victim.do("POST", "/api/v1/auth/email", map[string]any{"email": uniqueEmail("next"), "password": "new passphrase here"}).must(t, 202)
+		// The session from 127.0.0.1 ended with the password change.
+		owner.do("GET", "/api/v1/me", nil).must(t, 401)
+	})
+}
+
+// TestPasswordChecksShareLimits: a wrong current password at a password
+// or e-mail change counts as a failure of that client for the account,
+// and the right one spends nothing.
+func TestPasswordChecksShareLimits(t *testing.T) {
+	t.Parallel()
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 3, 100, 100))
+		email := uniqueEmail("thief")
+		c, _, _ := a.signup(t, email)
+		for range 3 {
+			c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password + "!", "new_password": "new passphrase here"}).must(t, 422)
+		}
+		c.do("POST", "/api/v1/auth/email", map[string]any{"email": uniqueEmail("x"), "password": password}).must(t, 429)
+		c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password, "new_password": "new passphrase here"}).must(t, 429)
+		login(a.browser(), email, password).must(t, 429) // the same client, the same account
+		// Another client is not refused.
+		login(a.browserFrom("127.0.0.5"), email, password).must(t, 200)
+	})
+}
+
+// TestLoginSprayLimited: a client failing across many accounts is
+// refused for every account.
+func TestLoginSprayLimited(t *testing.T) {
+	t.Parallel()
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 100, 4, 100))
+		email := uniqueEmail("sprayed")
+		a.signup(t, email)
+		c := a.browserFrom("127.0.0.6")
+		for range 4 {
+			login(c, uniqueEmail("nobody"), "wrong password!").must(t, 401)
+		}
+		login(c, uniqueEmail("nobody"), "wrong password!").must(t, 429)
+		login(c, email, password).must(t, 429)
+		login(a.browserFrom("127.0.0.7"), email, password).must(t, 200)
+	})
 }
 
 func TestCrossOriginAndHeaders(t *testing.T) {

@@ -69,12 +69,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
-	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) ||
-		!s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+email) {
+	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) || !s.passwordCheckAllowed(w, r, email) {
 		return
 	}
 	u, err := s.auth.Login(r.Context(), email, in.Password, s.meta(r))
 	if err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, email)
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -205,11 +207,14 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return
 	}
 	epoch, err := s.auth.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword, s.meta(r))
 	if err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, p.Email)
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -234,10 +239,13 @@ func (s *Server) handleEmailChangeRequest(w http.ResponseWriter, r *http.Request
 		s.fail(w, r, err)
 		return
 	}
-	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return
 	}
 	if err := s.auth.RequestEmailChange(r.Context(), p, in.Email, in.Password, s.meta(r)); err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, p.Email)
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -293,6 +293,18 @@ func (a *app) browser() *client {
 	return &client{a: a, http: &http.Client{Jar: jar}}
 }
 
+// browserFrom is a browser whose connections come from ip, a loopback
+// address other than 127.0.0.1 (all of 127/8 is local on Linux): the
+// server sees it as another client without trusting any header.
+func (a *app) browserFrom(ip string) *client {
+	c := a.browser()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	tr := &http.Transport{DialContext: d.DialContext}
+	a.t.Cleanup(tr.CloseIdleConnections)
+	c.http.Transport = tr
+	return c
+}
+
 func (a *app) withKey(key string) *client {
 	return &client{a: a, http: &http.Client{}, bearer: key}
 }

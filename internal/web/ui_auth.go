@@ -51,12 +51,14 @@ func (s *Server) uiLoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	v := view{Title: "Log in", Form: formValues(r, "email")}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
-	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) ||
-		!s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+email) {
+	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) || !s.passwordCheckAllowed(w, r, email) {
 		return
 	}
 	u, err := s.auth.Login(r.Context(), email, r.PostFormValue("password"), s.meta(r))
 	if err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, email)
+		}
 		s.formError(w, r, "login", v, err)
 		return
 	}
