@@ -183,8 +183,8 @@ func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, after time.Dura
 // first and a space (in neither an address nor an e-mail address)
 // separates it from the account.
 func failClientAccountKey(ip, account string) string { return "pwfail:ca:" + ip + " " + account }
-func failClientKey(ip string) string                  { return "pwfail:c:" + ip }
-func failAccountKey(account string) string            { return "pwfail:a:" + account }
+func failClientKey(ip string) string                 { return "pwfail:c:" + ip }
+func failAccountKey(account string) string           { return "pwfail:a:" + account }
 
 // passwordCheckAllowed decides, before a password is checked for account
 // (the normalised e-mail address), whether this client may try, and
