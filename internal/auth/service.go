@@ -282,6 +282,20 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID, m Me
 	})
 }
 
+// endOpenLinks uses up every open password-reset and e-mail-change link
+// of the user. Those links act on the account, so whenever its
+// credentials or address change (a new password, a confirmed new
+// address, a reset, "log out everywhere") a link sent before must not
+// outlive them: it may sit in an old mailbox, or have been taken.
+func endOpenLinks(ctx context.Context, tx store.Tx, userID uuid.UUID, now time.Time) error {
+	for _, purpose := range []account.TokenPurpose{account.TokenResetPassword, account.TokenChangeEmail} {
+		if err := tx.TokenInvalidate(ctx, userID, purpose, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // consumeToken uses up an e-mailed token; an unknown, used or expired one
 // is a validation error on the token field.
 func consumeToken(ctx context.Context, tx store.Tx, purpose account.TokenPurpose, token string, now time.Time) (account.Token, error) {
@@ -379,7 +393,11 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (in
 	defer s.forget(ctx, userCacheKey(p.UserID))
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, s.clock()); err != nil {
+		now := s.clock()
+		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, now); err != nil {
+			return err
+		}
+		if err := endOpenLinks(ctx, tx, p.UserID, now); err != nil {
 			return err
 		}
 		return s.auditUserTx(ctx, tx, account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout_everywhere", nil)
@@ -426,7 +444,8 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) e
 }
 
 // ResetPassword sets a new password with an e-mailed token, ends every
-// session of the user, and uses up their other reset links.
+// session of the user, and uses up their other reset and e-mail-change
+// links.
 func (s *Service) ResetPassword(ctx context.Context, token, password string, m Meta) (account.User, error) {
 	var u account.User
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -452,7 +471,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 		if err := tx.UserUpdate(ctx, u); err != nil {
 			return err
 		}
-		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenResetPassword, now); err != nil {
+		if err := endOpenLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		if u.SessionEpoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now); err != nil {
@@ -467,8 +486,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 	return u, nil
 }
 
-// ChangePassword replaces the password after checking the current one and
-// ends the user's other sessions; it returns the new session epoch.
+// ChangePassword replaces the password after checking the current one,
+// ends the user's other sessions and uses up their open reset and
+// e-mail-change links; it returns the new session epoch.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, m Meta) (int64, error) {
 	u, err := s.store.UserGetByID(ctx, p.UserID)
 	if err != nil {
@@ -491,6 +511,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 			return err
 		}
 		if epoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now); err != nil {
+			return err
+		}
+		if err := endOpenLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		return s.auditUserTx(ctx, tx, u, m, "auth.password_changed", nil)
@@ -541,7 +564,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 }
 
 // ConfirmEmailChange switches the user to the address the token was sent
-// to, and tells the old address.
+// to, uses up the user's other open reset and e-mail-change links (a
+// reset link sent to the old address must not take the account back),
+// and tells the old address.
 func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) (account.User, error) {
 	var u account.User
 	var old string
@@ -560,6 +585,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) 
 			if errors.Is(err, apperr.ErrConflict) {
 				return apperr.Invalid("email", "is used by another account")
 			}
+			return err
+		}
+		if err := endOpenLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		if err := sendEmail(ctx, tx, ordomail.KindEmailChanged, old, ordomail.EmailChangedData{

@@ -502,3 +502,62 @@ func TestAuthCacheInvalidation(t *testing.T) {
 	owner.do("DELETE", "/api/v1/api-keys/"+id, nil).must(t, 204)
 	a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 401)
 }
+
+// TestCredentialChangesEndOpenLinks is finding 4 of issue 17: a password
+// change, a confirmed e-mail change, "log out everywhere" and a reset each
+// use up every open reset and e-mail-change link of the user.
+func TestCredentialChangesEndOpenLinks(t *testing.T) {
+	t.Parallel()
+	const newPassword = "a brand new passphrase"
+	actions := []struct {
+		name string
+		// act changes the user's credentials with their session c; it may
+		// use up one of the links itself, and returns the links it left
+		// open that must have stopped working.
+		act func(t *testing.T, a *app, c *client, email, reset, change string) (deadReset, deadChange string)
+	}{
+		{"password change", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password, "new_password": newPassword}).must(t, 204)
+			return reset, change
+		}},
+		{"log out everywhere", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			c.do("POST", "/api/v1/auth/logout-everywhere", nil).must(t, 204)
+			return reset, change
+		}},
+		{"reset", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			a.browser().do("POST", "/api/v1/auth/password-reset/confirm", map[string]any{"token": reset, "password": newPassword}).must(t, 204)
+			return "", change
+		}},
+		{"e-mail change", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			// The confirmed change itself uses one e-mail-change link; a
+			// reset link sent to the old address must die with it.
+			a.browser().do("POST", "/api/v1/auth/email/confirm", map[string]any{"token": change}).must(t, 200)
+			return reset, ""
+		}},
+	}
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, b, nil)
+			for _, ac := range actions {
+				email := uniqueEmail("links")
+				c, _, _ := a.signup(t, email)
+				a.browser().do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email}).must(t, 202)
+				reset := a.outbox.token(t, email, "Reset your Ordo password")
+				next := uniqueEmail("moved")
+				c.do("POST", "/api/v1/auth/email", map[string]any{"email": next, "password": password}).must(t, 202)
+				change := a.outbox.token(t, next, "Confirm your new e-mail")
+
+				deadReset, deadChange := ac.act(t, a, c, email, reset, change)
+				if deadReset != "" {
+					r := a.browser().do("POST", "/api/v1/auth/password-reset/confirm", map[string]any{"token": deadReset, "password": "the attacker's passphrase"})
+					require.Equal(t, 422, r.status, "%s: the reset link still works: %s", ac.name, r.raw)
+				}
+				if deadChange != "" {
+					r := a.browser().do("POST", "/api/v1/auth/email/confirm", map[string]any{"token": deadChange})
+					require.Equal(t, 422, r.status, "%s: the e-mail-change link still works: %s", ac.name, r.raw)
+				}
+			}
+		})
+	}
+}
