@@ -47,6 +47,7 @@ type services struct {
 	store  store.Store
 	blobs  blob.Store
 	signer *blob.Signer  // set when blobs are on local disk
+	sealer *jobs.Sealer  // seals e-mail bodies in job arguments
 	redis  *redis.Client // nil unless REDIS_URL is set
 	// metrics is nil when metrics are off.
 	metrics *metrics.Metrics
@@ -127,6 +128,14 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		}
 		svc.store = s
 	}
+	// The secret is known by now in either mode (EnsureSecret, or the
+	// configuration's check).
+	sealer, err := jobs.NewSealer(svc.cfg.Secret)
+	if err != nil {
+		svc.close()
+		return nil, fmt.Errorf("ORDO_SECRET: %w", err)
+	}
+	svc.sealer = sealer
 	if o.storeOnly {
 		if o.redis {
 			if err := svc.openRedisRoles(); err != nil {
@@ -168,7 +177,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
-	ao := auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL}
+	ao := auth.Options{Store: svc.store, Hasher: hasher, Sealer: svc.sealer, Log: log, BaseURL: svc.cfg.BaseURL}
 	if svc.redis != nil {
 		// Only a shared cache: every process must see invalidations. In
 		// embedded mode the database is local and fast anyway.
@@ -335,7 +344,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		}
 		return n + m, nil
 	}
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sealer: s.sealer, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)
 	s.exports.RegisterWorkers(cfg.Workers)
 	s.invoices.RegisterWorkers(cfg.Workers)

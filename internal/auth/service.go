@@ -65,6 +65,7 @@ type Service struct {
 	store   store.Store
 	cache   cache.Cache // nil: no caching
 	hasher  *Hasher
+	sealer  *jobs.Sealer
 	log     *slog.Logger
 	baseURL string
 	now     func() time.Time
@@ -76,8 +77,12 @@ type Options struct {
 	// Cache, when set, caches what authentication reads on every request.
 	// Use a cache every process shares (Redis), or none: invalidation must
 	// reach every process.
-	Cache   cache.Cache
-	Hasher  *Hasher
+	Cache  cache.Cache
+	Hasher *Hasher
+	// Sealer seals the bodies of the e-mails, which carry one-time
+	// links, in their job arguments. Without it no e-mail is sent (the
+	// operation fails): links must never sit readable in the database.
+	Sealer  *jobs.Sealer
 	Log     *slog.Logger
 	BaseURL string           // for links in e-mails
 	Now     func() time.Time // nil: time.Now
@@ -89,7 +94,7 @@ func New(o Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
+	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, sealer: o.Sealer, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
 }
 
 // clock returns the current time at the precision both engines keep.
@@ -131,13 +136,20 @@ func writeEvent(ctx context.Context, tx store.Querier, now time.Time, tenantID u
 
 // sendEmail renders the e-mail of the given kind from its templates
 // (data is the kind's data struct, such as ordomail.VerifyData) and
-// enqueues it inside tx: it goes out only if tx commits.
-func sendEmail(ctx context.Context, tx store.Querier, kind ordomail.Kind, to string, data any) error {
+// enqueues it inside tx, its body sealed: it goes out only if tx commits.
+func (s *Service) sendEmail(ctx context.Context, tx store.Querier, kind ordomail.Kind, to string, data any) error {
+	if s.sealer == nil {
+		return errors.New("auth: no sealer for e-mails (auth.Options.Sealer)")
+	}
 	m, err := ordomail.Render(kind, []string{to}, data)
 	if err != nil {
 		return err
 	}
-	_, err = tx.JobInsert(ctx, jobs.Email(m, nil), nil)
+	args, err := s.sealer.Email(m, nil)
+	if err != nil {
+		return fmt.Errorf("seal e-mail: %w", err)
+	}
+	_, err = tx.JobInsert(ctx, args, nil)
 	return err
 }
 
@@ -255,7 +267,7 @@ func (s *Service) issueVerification(ctx context.Context, tx store.Tx, now time.T
 	if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenVerifyEmail, Hash: hash, ExpiresAt: now.Add(VerifyEmailTTL), CreatedAt: now}); err != nil {
 		return err
 	}
-	return sendEmail(ctx, tx, ordomail.KindVerifyEmail, u.Email, ordomail.VerifyData{
+	return s.sendEmail(ctx, tx, ordomail.KindVerifyEmail, u.Email, ordomail.VerifyData{
 		Name: u.Name, URL: s.baseURL + "/verify-email?token=" + tok, ValidFor: VerifyEmailTTL,
 	})
 }
@@ -434,7 +446,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) e
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenResetPassword, Hash: hash, ExpiresAt: now.Add(ResetPasswordTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := sendEmail(ctx, tx, ordomail.KindPasswordReset, u.Email, ordomail.ResetData{
+		if err := s.sendEmail(ctx, tx, ordomail.KindPasswordReset, u.Email, ordomail.ResetData{
 			Name: u.Name, URL: s.baseURL + "/reset-password?token=" + tok, ValidFor: ResetPasswordTTL,
 		}); err != nil {
 			return err
@@ -554,7 +566,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenChangeEmail, Hash: hash, Data: email, ExpiresAt: now.Add(ChangeEmailTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := sendEmail(ctx, tx, ordomail.KindEmailChange, email, ordomail.EmailChangeData{
+		if err := s.sendEmail(ctx, tx, ordomail.KindEmailChange, email, ordomail.EmailChangeData{
 			Name: u.Name, URL: s.baseURL + "/confirm-email?token=" + tok, ValidFor: ChangeEmailTTL,
 		}); err != nil {
 			return err
@@ -590,7 +602,7 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) 
 		if err := endOpenLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
-		if err := sendEmail(ctx, tx, ordomail.KindEmailChanged, old, ordomail.EmailChangedData{
+		if err := s.sendEmail(ctx, tx, ordomail.KindEmailChanged, old, ordomail.EmailChangedData{
 			Name: u.Name, NewEmail: u.Email, URL: s.baseURL + "/forgot-password",
 		}); err != nil {
 			return err

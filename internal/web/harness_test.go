@@ -187,9 +187,10 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	sealer := testSealer(t)
+	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
 	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
@@ -263,13 +264,21 @@ func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 	log := testkit.Logger(t)
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: base.store, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	svc := auth.New(auth.Options{Store: base.store, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
 	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
 		Store: base.store, Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log), Limits: *limits})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox}
+}
+
+// testSealer seals e-mail bodies with the tests' one secret, so that any
+// test server's jobs open what another enqueued.
+func testSealer(t testing.TB) *jobs.Sealer {
+	s, err := jobs.NewSealer("test-secret-for-sealing-e-mails-in-job-args")
+	require.NoError(t, err)
+	return s
 }
 
 // memLimiter returns a limiter on an in-process store.
