@@ -45,7 +45,8 @@ const (
 // https, with the idle and absolute timeouts (tests shorten them).
 func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duration, log *slog.Logger) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = store
+	// The store sees hashes of the tokens, never the cookies themselves.
+	sm.Store = hashSessionTokens(store)
 	sm.Lifetime = lifetime
 	sm.IdleTimeout = idle
 	sm.Cookie.Name = "ordo_session"

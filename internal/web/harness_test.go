@@ -118,6 +118,9 @@ type app struct {
 	t      *testing.T
 	url    string
 	store  store.Store
+	// engine is the store under the wrappers, for tests that read its
+	// tables directly.
+	engine store.Store
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
 	blobs  blob.Store
@@ -168,6 +171,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	}
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
+	engine := st
 	ps := pubsub.PubSub(pubsub.NewMemory())
 	st = realtime.Notify(webhooks.Outbox(st), ps, log)
 
@@ -254,7 +258,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
