@@ -115,9 +115,9 @@ func (o *outbox) token(t *testing.T, addr, subject string) string {
 
 // app is a running Ordo API over a real store, with its job runner.
 type app struct {
-	t      *testing.T
-	url    string
-	store  store.Store
+	t     *testing.T
+	url   string
+	store store.Store
 	// engine is the store under the wrappers, for tests that read its
 	// tables directly.
 	engine store.Store
