@@ -38,7 +38,8 @@ const (
 )
 
 // ErrBadCredentials is the one answer to a failed login, whatever failed.
-var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized, Msg: "invalid e-mail or password"}
+var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized,
+	Msg: "invalid e-mail or password, or the address is not confirmed yet (open the link we e-mailed you, or reset your password)"}
 
 // wrongPasswordError is the answer to a wrong current password (a
 // password or e-mail change): a validation error on the field, which
@@ -165,8 +166,18 @@ type SignUpInput struct {
 	TenantName string // default: "<name>'s team"
 }
 
+// errSignUpRace is a sign-up that lost a race for its address to another.
+var errSignUpRace = errors.New("the address was registered meanwhile")
+
 // SignUp creates a user, their first tenant and an owner membership, and
-// e-mails a verification link.
+// e-mails a verification link. The user can log in once the address is
+// confirmed (Login).
+//
+// For an address that is registered already it changes nothing and
+// e-mails that address instead (KindAccountExists), and answers the same:
+// neither the answer nor the work done before it tells whether an address
+// has an account. The returned user and tenant are therefore not for the
+// caller to show; only the error is.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.User, tenant.Tenant, error) {
 	var v apperr.Validation
 	email, err := normalizeEmail("email", in.Email)
@@ -194,6 +205,8 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.U
 	if err := v.Err(); err != nil {
 		return account.User{}, tenant.Tenant{}, err
 	}
+	// Hashed whether or not the address is free, so that both take the
+	// same time.
 	hash, err := s.hasher.Hash(in.Password)
 	if err != nil {
 		return account.User{}, tenant.Tenant{}, fmt.Errorf("hash password: %w", err)
@@ -202,9 +215,17 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.U
 	u := account.User{ID: newID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	var t tenant.Tenant
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if have, err := tx.UserGetByEmail(ctx, email); err == nil {
+			return s.tellAccountExists(ctx, tx, have)
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
 		if err := tx.UserCreate(ctx, u); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
-				return apperr.Invalid("email", "is already registered; log in or reset your password")
+				// Registered since the look-up: the other sign-up sent
+				// its own mail. (A conflict ends a PostgreSQL
+				// transaction, so nothing more can be done in this one.)
+				return errSignUpRace
 			}
 			return err
 		}
@@ -215,10 +236,19 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.U
 		}
 		return s.issueVerification(ctx, tx, now, u)
 	})
+	if errors.Is(err, errSignUpRace) {
+		return account.User{}, tenant.Tenant{}, nil
+	}
 	if err != nil {
 		return account.User{}, tenant.Tenant{}, err
 	}
 	return u, t, nil
+}
+
+// tellAccountExists e-mails the owner of an address that someone tried to
+// use it for a new account, instead of saying so to whoever tried.
+func (s *Service) tellAccountExists(ctx context.Context, tx store.Tx, u account.User) error {
+	return s.sendEmail(ctx, tx, ordomail.KindAccountExists, u.Email, ordomail.AccountExistsData{Name: u.Name, URL: s.baseURL + "/forgot-password"})
 }
 
 // createTenant makes a tenant with a unique slug and its owner.
@@ -350,7 +380,11 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (ac
 		return account.User{}, err
 	}
 	ok := s.hasher.Verify(password, u.PasswordHash) // u is zero if not found: a dummy check
-	if err != nil || !ok || len(password) > MaxPasswordLen {
+	// An address not confirmed yet cannot log in, with the same answer:
+	// otherwise signing up with an address and then logging in with the
+	// password just chosen would tell whether the address had an account
+	// before (SignUp answers the same either way).
+	if err != nil || !ok || len(password) > MaxPasswordLen || u.EmailVerifiedAt == nil {
 		if u.ID != uuid.Nil {
 			s.auditUser(ctx, u, m, "auth.login_failed", nil)
 		}
@@ -554,10 +588,14 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 	if email == u.Email {
 		return apperr.Invalid("email", "is already your address")
 	}
-	if _, err := s.store.UserGetByEmail(ctx, email); err == nil {
-		return apperr.Invalid("email", "is used by another account")
-	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {
+		if have, err := tx.UserGetByEmail(ctx, email); err == nil {
+			// The same answer as for a free address, so that an account
+			// cannot probe which addresses have one; the owner is told.
+			return s.tellAccountExists(ctx, tx, have)
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
 		now := s.clock()
 		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenChangeEmail, now); err != nil {
 			return err

@@ -33,17 +33,22 @@ func TestSignupLoginLogout(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		email := uniqueEmail("ann")
-		c, uid, tid := a.signup(t, email)
-		me := c.do("GET", "/api/v1/me", nil).must(t, 200)
-		require.Equal(t, uid, me.str("principal", "id"))
-		require.Equal(t, tid, me.str("tenant", "id"))
-		require.Equal(t, "owner", me.str("role"))
+		c := a.browser()
+		c.do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": password, "name": "Ann"}).must(t, 202)
+		c.do("GET", "/api/v1/me", nil).must(t, 401) // no session before the address is confirmed
+		c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 401)
 
 		// The e-mailed link verifies the address.
 		tok := a.outbox.token(t, email, "Confirm your e-mail")
 		v := a.browser().do("POST", "/api/v1/auth/verify-email", map[string]any{"token": tok}).must(t, 200)
 		require.NotEmpty(t, v.str("user", "email_verified_at"))
 		a.browser().do("POST", "/api/v1/auth/verify-email", map[string]any{"token": tok}).must(t, 422) // single use
+
+		me := c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
+		require.Equal(t, v.str("user", "id"), me.str("principal", "id"))
+		require.NotEmpty(t, me.str("tenant", "id"))
+		require.Equal(t, "owner", me.str("role"))
+		require.Equal(t, me.str("tenant", "id"), c.do("GET", "/api/v1/me", nil).must(t, 200).str("tenant", "id"))
 
 		c.do("POST", "/api/v1/auth/logout", nil).must(t, 204)
 		c.do("GET", "/api/v1/me", nil).must(t, 401)
@@ -82,7 +87,6 @@ func TestSignupValidation(t *testing.T) {
 		{map[string]any{"email": "not-an-address", "password": password}, "email"},
 		{map[string]any{"email": uniqueEmail("x"), "password": "short"}, "password"},
 		{map[string]any{"email": uniqueEmail("x"), "password": "password123"}, "password"}, // common
-		{map[string]any{"email": email, "password": password}, "email"},                    // taken
 		{map[string]any{"email": uniqueEmail("x"), "password": password, "extra": 1}, "extra"},
 		{map[string]any{"email": 42, "password": password}, "email"},
 	}
@@ -272,7 +276,7 @@ func TestLoginAudited(t *testing.T) {
 	entries := owner.do("GET", "/api/v1/audit-log?action=auth.login_failed", nil).must(t, 200).list()
 	require.Len(t, entries, 1)
 	require.Equal(t, "127.0.0.1", entries[0]["ip"])
-	require.Len(t, owner.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list(), 1)
+	require.Len(t, owner.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list(), 2, "signup's and this one")
 }
 
 // limiterStores runs fn with an in-process and a Redis rate-limit store.
@@ -558,6 +562,89 @@ func TestCredentialChangesEndOpenLinks(t *testing.T) {
 					require.Equal(t, 422, r.status, "%s: the e-mail-change link still works: %s", ac.name, r.raw)
 				}
 			}
+		})
+	}
+}
+
+// waitCount waits up to 10 s for n e-mails to addr whose subject contains
+// subject.
+func (o *outbox) waitCount(t *testing.T, addr, subject string, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		got := 0
+		for _, m := range o.msgs {
+			if m.To[0] == addr && strings.Contains(m.Subject, subject) {
+				got++
+			}
+		}
+		return got >= n
+	}, 10*time.Second, 20*time.Millisecond, "%d e-mails to %s about %q", n, addr, subject)
+}
+
+// TestSignupDoesNotTellRegisteredAddresses is finding 8 of issue 17: a
+// sign-up with a registered address is answered exactly as one with a
+// new address, through the API and the pages, changes nothing, and the
+// registered address is e-mailed instead. Logging in with the password
+// just chosen does not tell either, since an unconfirmed address cannot
+// log in. An e-mail change to a registered address is answered like one
+// to a free address too.
+func TestSignupDoesNotTellRegisteredAddresses(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, b, nil)
+			taken := uniqueEmail("taken")
+			owner, _, _ := a.signup(t, taken)
+			const chosen = "the attacker's chosen password"
+
+			signup := func(email string) resp {
+				return a.browser().do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": chosen, "name": "X"})
+			}
+			fresh := uniqueEmail("fresh")
+			rNew, rTaken := signup(fresh), signup(taken)
+			require.Equal(t, 202, rNew.status, rNew.raw)
+			require.Equal(t, rNew.status, rTaken.status)
+			require.Equal(t, rNew.raw, rTaken.raw)
+			require.Equal(t, rNew.header.Get("Content-Type"), rTaken.header.Get("Content-Type"))
+			require.Equal(t, rNew.header.Values("Set-Cookie"), rTaken.header.Values("Set-Cookie"))
+
+			// The owner is told; the account is unchanged.
+			m := a.outbox.wait(t, taken, "Someone tried to sign up")
+			require.Contains(t, m.Text, "http://ordo.test/forgot-password")
+			login(a.browser(), taken, password).must(t, 200)
+			owner.do("GET", "/api/v1/me", nil).must(t, 200)
+
+			// Logging in with the chosen password answers the same.
+			lNew, lTaken := login(a.browser(), fresh, chosen), login(a.browser(), taken, chosen)
+			require.Equal(t, 401, lNew.status)
+			require.Equal(t, lNew.status, lTaken.status)
+			require.Equal(t, lNew.body["detail"], lTaken.body["detail"])
+
+			// The pages: the same redirect and page, but for the address.
+			page := func(email string) page {
+				return a.browser().post(t, "/signup", url.Values{"email": {email}, "password": {chosen}, "name": {"X"}, "tenant_name": {"T"}})
+			}
+			fresh2 := uniqueEmail("fresh2")
+			pNew, pTaken := page(fresh2), page(taken)
+			require.Equal(t, "/login", pNew.url)
+			require.Equal(t, pNew.url, pTaken.url)
+			require.Equal(t, pNew.status, pTaken.status)
+			require.Contains(t, pNew.body, fresh2)
+			require.Equal(t, strings.ReplaceAll(pNew.body, fresh2, "ADDRESS"), strings.ReplaceAll(pTaken.body, taken, "ADDRESS"))
+			a.outbox.waitCount(t, taken, "Someone tried to sign up", 2)
+
+			// An e-mail change to a registered address is answered like
+			// one to a free address, and the owner of that address is told.
+			other, _, _ := a.signup(t, uniqueEmail("other"))
+			cFree := other.do("POST", "/api/v1/auth/email", map[string]any{"email": uniqueEmail("free"), "password": password})
+			cTaken := other.do("POST", "/api/v1/auth/email", map[string]any{"email": taken, "password": password})
+			require.Equal(t, 202, cFree.status, cFree.raw)
+			require.Equal(t, cFree.raw, cTaken.raw)
+			a.outbox.waitCount(t, taken, "Someone tried to sign up", 3)
+			require.NotEqual(t, taken, other.do("GET", "/api/v1/me", nil).must(t, 200).str("principal", "email"))
 		})
 	}
 }

@@ -47,17 +47,18 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	u, t, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: in.Email, Password: in.Password, Name: in.Name, TenantName: in.TenantName}, s.meta(r))
-	if err != nil {
+	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: in.Email, Password: in.Password, Name: in.Name, TenantName: in.TenantName}, s.meta(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.startSession(r.Context(), u.ID, t.ID, u.SessionEpoch); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u), "tenant": toTenantJSON(t, "owner")})
+	// The same answer whether or not the address was registered (a
+	// registered one is e-mailed instead), and no session: the user logs
+	// in once the address is confirmed.
+	writeJSON(w, http.StatusAccepted, signupAccepted)
 }
+
+// signupAccepted is the one answer to a valid sign-up.
+var signupAccepted = map[string]string{"status": "check your e-mail: we sent a link to confirm the address; log in once it is confirmed"}
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var in struct {

@@ -404,13 +404,34 @@ func (r resp) list() []map[string]any {
 
 const password = "a long enough password"
 
-// signup makes a user with their own tenant and returns their browser,
-// user id and tenant id.
+// signup makes a user with their own tenant, confirms the address and
+// logs in, and returns their browser, user id and tenant id.
 func (a *app) signup(t *testing.T, email string) (*client, string, string) {
 	t.Helper()
+	a.signupUnconfirmed(t, email)
+	tok := a.outbox.token(t, email, "Confirm your e-mail")
+	a.browser().do("POST", "/api/v1/auth/verify-email", map[string]any{"token": tok}).must(t, 200)
 	c := a.browser()
-	r := c.do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": password, "name": "N " + email}).must(t, 201)
-	return c, r.str("user", "id"), r.str("tenant", "id")
+	me := c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
+	return c, me.str("principal", "id"), me.str("tenant", "id")
+}
+
+// signupUnconfirmed signs up without confirming the address (which the
+// user must do before logging in).
+func (a *app) signupUnconfirmed(t *testing.T, email string) {
+	t.Helper()
+	a.browser().do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": password, "name": "N " + email}).must(t, 202)
+}
+
+// tenantOf returns the id of the (first) tenant of the user with email.
+func (a *app) tenantOf(t *testing.T, email string) string {
+	t.Helper()
+	u, err := a.store.UserGetByEmail(t.Context(), email)
+	require.NoError(t, err)
+	ms, err := a.store.MembershipListByUser(t.Context(), u.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, ms)
+	return ms[0].TenantID.String()
 }
 
 // uniqueEmail returns a fresh address.

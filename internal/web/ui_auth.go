@@ -30,18 +30,17 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, r, s.limits.SignupPerIP, "signup:ip:"+s.clientIP(r)) {
 		return
 	}
-	u, t, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: r.PostFormValue("email"), Password: r.PostFormValue("password"),
-		Name: r.PostFormValue("name"), TenantName: r.PostFormValue("tenant_name")}, s.meta(r))
-	if err != nil {
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: email, Password: r.PostFormValue("password"),
+		Name: r.PostFormValue("name"), TenantName: r.PostFormValue("tenant_name")}, s.meta(r)); err != nil {
 		s.formError(w, r, "signup", v, err)
 		return
 	}
-	if err := s.startSession(r.Context(), u.ID, t.ID, u.SessionEpoch); err != nil {
-		s.formError(w, r, "signup", v, err)
-		return
-	}
-	s.flash(r, "Welcome to Ordo. We sent a link to "+u.Email+" to confirm your address.")
-	redirect(w, r, "/app")
+	// The same page whether or not the address was registered (a
+	// registered one is e-mailed instead); the user logs in once the
+	// address is confirmed.
+	s.flash(r, "Check your e-mail: we sent a link to "+email+" to confirm your address. Log in once it is confirmed.")
+	redirect(w, r, "/login")
 }
 
 func (s *Server) uiLoginForm(w http.ResponseWriter, r *http.Request) {
