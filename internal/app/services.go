@@ -191,7 +191,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		hookObserver = svc.metrics.Webhooks()
 	}
 	svc.invoices = invoices.New(svc.store, svc.blobs, log)
-	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Schedule: cfg.WebhookSchedule,
+	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Sealer: svc.sealer, Schedule: cfg.WebhookSchedule,
 		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)

@@ -6,18 +6,22 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/mail"
 )
 
-// Sealer encrypts the bodies of e-mails in their job arguments, with a key
-// derived from ORDO_SECRET (AES-256-GCM). The arguments of a job stay in
-// the database, and in its backups, after the job is done; the bodies of
+// Sealer encrypts secrets that must be kept in the database, with a key
+// derived from ORDO_SECRET (AES-256-GCM): the bodies of e-mails in their
+// job arguments (Email), and other values that must be read back, such as
+// webhook signing secrets (SealText). The arguments of a job stay in the
+// database, and in its backups, after the job is done; the bodies of
 // sign-up, reset, e-mail-change and invitation mails carry one-time links
 // that take over an account, so they must not be readable there. The
 // secret is not in the database, so neither a database read nor a backup
@@ -106,4 +110,41 @@ func sealAD(to []string, subject string) []byte {
 		Subject string   `json:"subject"`
 	}{to, subject})
 	return ad
+}
+
+// sealedTextPrefix starts a value sealed by SealText; a value without it
+// was stored before sealing began, and is read as it is.
+const sealedTextPrefix = "sealed:v1:"
+
+// SealText seals plain for storage in a text column. what names the value
+// (such as "webhook secret <endpoint id>"): a sealed value opens only as
+// what it was sealed as, so it cannot be copied to another row.
+func (s *Sealer) SealText(plain, what string) (string, error) {
+	nonce := make([]byte, s.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("jobs: nonce: %w", err)
+	}
+	return sealedTextPrefix + base64.RawURLEncoding.EncodeToString(s.aead.Seal(nonce, nonce, []byte(plain), []byte(what))), nil
+}
+
+// OpenText returns what SealText sealed as what; a value that was never
+// sealed is returned as it is.
+func (s *Sealer) OpenText(v, what string) (string, error) {
+	rest, sealed := strings.CutPrefix(v, sealedTextPrefix)
+	if !sealed {
+		return v, nil
+	}
+	if s == nil {
+		return "", errors.New("the value is sealed and this process has no key to open it")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil || len(b) < s.aead.NonceSize() {
+		return "", errors.New("the sealed value is damaged")
+	}
+	n := s.aead.NonceSize()
+	plain, err := s.aead.Open(nil, b[:n], b[n:], []byte(what))
+	if err != nil {
+		return "", fmt.Errorf("open the sealed %s (was ORDO_SECRET changed?): %w", what, err)
+	}
+	return string(plain), nil
 }

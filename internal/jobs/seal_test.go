@@ -89,3 +89,34 @@ func TestNewSealerNeedsASecret(t *testing.T) {
 		t.Fatal("an empty secret must be refused")
 	}
 }
+
+// TestSealText: a sealed value opens only as what it was sealed as; a
+// value stored before sealing began reads as it is.
+func TestSealText(t *testing.T) {
+	t.Parallel()
+	s, err := jobs.NewSealer("the-first-secret-of-at-least-32-chars")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"
+	sealed, err := s.SealText(secret, "webhook secret A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(sealed, secret) || strings.Contains(sealed, "c2VjcmV0") {
+		t.Fatalf("sealed value shows the secret: %s", sealed)
+	}
+	if got, err := s.OpenText(sealed, "webhook secret A"); err != nil || got != secret {
+		t.Fatalf("OpenText = %q, %v", got, err)
+	}
+	if _, err := s.OpenText(sealed, "webhook secret B"); err == nil {
+		t.Fatal("a value sealed for A opened as B")
+	}
+	var none *jobs.Sealer
+	if _, err := none.OpenText(sealed, "webhook secret A"); err == nil {
+		t.Fatal("opened without a key")
+	}
+	if got, err := s.OpenText(secret, "webhook secret A"); err != nil || got != secret {
+		t.Fatalf("a value never sealed: %q, %v", got, err)
+	}
+}

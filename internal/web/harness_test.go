@@ -226,7 +226,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.webhookTimeout > 0 {
 		hookTimeout = o.webhookTimeout
 	}
-	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
+	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, Sealer: sealer, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
 		Schedule: []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond}, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
