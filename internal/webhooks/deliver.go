@@ -98,7 +98,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 		return river.JobCancel(err)
 	}
 	start := now()
-	secrets, err := s.signingSecrets(ep, start)
+	secrets, err := s.signingSecrets(ctx, ep, start)
 	if err != nil {
 		return err
 	}

@@ -139,14 +139,21 @@ func (s *Service) sealSecret(id uuid.UUID, secret string) (string, error) {
 }
 
 // signingSecrets returns the secrets that sign a delivery to ep at now,
-// opened.
-func (s *Service) signingSecrets(ep webhook.Endpoint, now time.Time) ([]string, error) {
-	out := ep.Secrets(now)
-	for i, v := range out {
-		var err error
-		if out[i], err = s.sealer.OpenText(v, "webhook secret "+ep.ID.String()); err != nil {
+// opened. A previous secret that does not open (sealed under an
+// ORDO_SECRET since changed, then rotated away) is left out, so that
+// rotating is the way out of a changed ORDO_SECRET.
+func (s *Service) signingSecrets(ctx context.Context, ep webhook.Endpoint, now time.Time) ([]string, error) {
+	var out []string
+	for i, v := range ep.Secrets(now) {
+		plain, err := s.sealer.OpenText(v, "webhook secret "+ep.ID.String())
+		if err != nil && i > 0 {
+			s.log.WarnContext(ctx, "webhook: previous secret does not open; signing with the current one only", "endpoint_id", ep.ID, "err", err)
+			continue
+		}
+		if err != nil {
 			return nil, fmt.Errorf("webhook endpoint %s: %w", ep.ID, err)
 		}
+		out = append(out, plain)
 	}
 	return out, nil
 }
