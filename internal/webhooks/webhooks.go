@@ -147,7 +147,9 @@ func (s *Service) signingSecrets(ctx context.Context, ep webhook.Endpoint, now t
 	for i, v := range ep.Secrets(now) {
 		plain, err := s.sealer.OpenText(v, "webhook secret "+ep.ID.String())
 		if err != nil && i > 0 {
-			s.log.WarnContext(ctx, "webhook: previous secret does not open; signing with the current one only", "endpoint_id", ep.ID, "err", err)
+			if s.log != nil {
+				s.log.WarnContext(ctx, "webhook: previous secret does not open; signing with the current one only", "endpoint_id", ep.ID, "err", err)
+			}
 			continue
 		}
 		if err != nil {
