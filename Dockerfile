@@ -1,6 +1,7 @@
-# Ordo: one static binary in a small, non-root image.
-# Build:  docker build -t ordo .
-FROM golang:1.26-bookworm AS build
+# Ordo: one static binary.
+#   docker build -t ordo .                          the default (last) target, `runtime`
+#   docker build --target backup -t ordo-backup .   with pg_dump and pg_restore
+FROM golang:1.26.8-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -8,11 +9,24 @@ COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/ordo/ordo/internal/app.version=${VERSION}" -o /out/ordo ./cmd/ordo
 
-# Distroless: no pg_dump or pg_restore, which `ordo backup` and `ordo restore`
-# need in production (PostgreSQL). Run those, and a worker with
-# ORDO_BACKUP_NIGHTLY=true, from an image that adds postgresql-client of the
-# server's major version; see "Backups" in README.md.
-FROM gcr.io/distroless/static-debian12:nonroot
+# `backup`: the same binary on the PostgreSQL image whose major version the
+# server runs (keep it in step with the postgres service in
+# docker-compose.yml), for `ordo backup`, `ordo restore` and a worker with
+# ORDO_BACKUP_NIGHTLY=true, which need pg_dump and pg_restore of the
+# server's major version or newer. Non-root, as the runtime image.
+FROM postgres:16.11-alpine AS backup
+COPY --from=build /out/ordo /usr/local/bin/ordo
+RUN mkdir -p /data && chown postgres:postgres /data
+ENV PORT=3000 ORDO_DATA_DIR=/data
+WORKDIR /data
+USER postgres
+EXPOSE 3000
+ENTRYPOINT ["/usr/local/bin/ordo"]
+CMD ["worker"]
+
+# `runtime` (the default): distroless, non-root, only the ordo binary; no
+# pg_dump, so `ordo backup` on PostgreSQL runs from the `backup` target.
+FROM gcr.io/distroless/static-debian12:nonroot AS runtime
 COPY --from=build /out/ordo /usr/local/bin/ordo
 ENV PORT=3000 ORDO_DATA_DIR=/data
 WORKDIR /data

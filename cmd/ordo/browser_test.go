@@ -2,14 +2,18 @@ package main_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -383,4 +387,503 @@ func fetchAsBrowser(t *testing.T, ctx context.Context, url string) []byte {
 		t.Fatalf("GET %s: %d %s", url, res.StatusCode, b)
 	}
 	return b
+}
+
+// TestBrowserUploadFromAnotherOrigin opens the app at http://127.0.0.1
+// while ORDO_BASE_URL says http://localhost (same port) and uploads a file
+// on an order page: local-disk upload URLs are same-origin, so the upload
+// works wherever the page was served from, and the file is listed and
+// downloads. A refused file says what failed and leaves nothing pending.
+func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ORDO_BASE_URL=http://localhost:%d", port)})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	step("sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Olga Origin"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "olga@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Origin Co"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("create an order",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Origin Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "origin@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "3.00"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, base+"/") {
+		t.Fatalf("the page left %s: %s", base, loc)
+	}
+
+	content := strings.Repeat("proof of delivery\n", 100)
+	file := filepath.Join(t.TempDir(), "proof.txt")
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload an attachment at 127.0.0.1",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/app/attachments/"]`)),
+	)
+	if link := text(`a[href^="/app/attachments/"]`); link != "proof.txt" {
+		t.Errorf("attachment link shows %q", link)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a[href^="/app/attachments/"]').href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The download is a redirect to a same-origin signed URL.
+	if got := string(fetchAsBrowser(t, ctx, href)); got != content {
+		t.Errorf("downloaded %d bytes, want the %d uploaded", len(got), len(content))
+	}
+	shoot(t, ctx, dir, "order-upload")
+
+	// A type the server refuses: the page says what failed and why.
+	bad := filepath.Join(t.TempDir(), "page.xhtml")
+	if err := os.WriteFile(bad, []byte("<html/>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload a refused file",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{bad}),
+		chromedp.WaitVisible(chromedp.CSS(".upload-error")),
+	)
+	if msg := text(".upload-error"); !strings.Contains(msg, "page.xhtml: 422") || !strings.Contains(msg, "content_type is not an allowed file type") {
+		t.Errorf("the refusal reads %q", msg)
+	}
+}
+
+// TestBrowserUploadStorageUnreachable: with S3 whose public address
+// browsers cannot reach (a misconfigured S3_PUBLIC_ENDPOINT), the upload
+// fails with a message naming the address and the setting, and the page
+// deletes the pending attachment it created, so no row is left behind.
+func TestBrowserUploadStorageUnreachable(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	s3 := testkit.S3Server(t)
+	port, dead := freePort(t), freePort(t) // nothing listens on dead
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+		"S3_ENDPOINT=" + s3.Endpoint, fmt.Sprintf("S3_PUBLIC_ENDPOINT=http://127.0.0.1:%d", dead), "S3_BUCKET=ordo-unreachable",
+		"S3_ACCESS_KEY_ID=" + s3.AccessKey, "S3_SECRET_ACCESS_KEY=" + s3.SecretKey, "S3_FORCE_PATH_STYLE=true", "S3_CREATE_BUCKET=true"})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	step("sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Una Reach"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "una@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Unreachable Co"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("create an order",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Reach Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "reach@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "3.00"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	file := filepath.Join(t.TempDir(), "note.txt")
+	if err := os.WriteFile(file, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step("upload to unreachable storage",
+		chromedp.SetUploadFiles(chromedp.ID("f-file"), []string{file}),
+		chromedp.WaitVisible(chromedp.CSS(".upload-error")),
+	)
+	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".upload-error")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("could not reach the file storage at http://127.0.0.1:%d", dead); !strings.Contains(msg, want) || !strings.Contains(msg, "S3_PUBLIC_ENDPOINT") {
+		t.Errorf("the failure reads %q; want it to name %q and S3_PUBLIC_ENDPOINT", msg, want)
+	}
+	// The page deletes the pending attachment (asynchronously, after
+	// showing the error): wait for the list to be empty.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		list := string(fetchAsBrowser(t, ctx, base+"/api/v1/attachments"))
+		if strings.Contains(list, `"data":[]`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the failed upload's pending attachment is still listed: %s", list)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// setLanguage makes the browser send Accept-Language: lang, as one whose
+// user chose that language would.
+func setLanguage(lang string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return chromedp.Void{}, err
+		}
+		_, err := cdp.Call(ctx, tg, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}})
+		return chromedp.Void{}, err
+	}
+}
+
+// TestBrowserLocaleAmount is issue 16 (2) through the UI: a German user
+// types the price "12,50" and the order is 12,50 EUR, not 1.250,00; an
+// English user typing the same sees a field error on the form instead of
+// an order for a hundred times the price. Not parallel, like TestBrowser.
+func TestBrowserLocaleAmount(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+
+	step("sign up in German",
+		setLanguage("de-DE,de;q=0.9,en;q=0.5"),
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Dora Deutsch"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "dora@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Łódź Trading"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("open the order form", chromedp.Navigate(base+"/app/orders/new"), chromedp.WaitVisible(chromedp.ID("amount-hint")))
+	if hint := text("#amount-hint"); !strings.Contains(hint, "1.234,56") {
+		t.Fatalf("the form's hint for a German user is %q", hint)
+	}
+	step("create an order typing 12,50",
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Form Kunde"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "kunde@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "12,50"),
+		chromedp.SetValue(chromedp.ID("i0t"), "0"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	)
+	shoot(t, ctx, dir, "order-de")
+	total := text("main table tr:last-child td:last-child strong")
+	if total != "12,50 EUR" {
+		t.Fatalf("the order's total shows %q, want 12,50 EUR", total)
+	}
+	if page := text("main"); strings.Contains(page, "1.250,00") || strings.Contains(page, "1,250.00") {
+		t.Fatalf("the order shows a hundred times the price:\n%s", page)
+	}
+	orderURL, _ := chromedp.Run(ctx, chromedp.Location())
+	step("open the edit form", chromedp.Navigate(orderURL+"/edit"), chromedp.WaitVisible(chromedp.ID("i0p")))
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("i0p"))); v != "12,50" {
+		t.Fatalf("the edit form shows the price as %q, want 12,50", v)
+	}
+	// The same order in English shows English separators.
+	step("view in English", setLanguage("en-US,en;q=0.9"), chromedp.Navigate(orderURL), chromedp.WaitVisible(chromedp.CSS("[data-live=order]")))
+	if total := text("main table tr:last-child td:last-child strong"); total != "12.50 EUR" {
+		t.Fatalf("in English the total shows %q, want 12.50 EUR", total)
+	}
+
+	step("type 12,50 as an English user",
+		chromedp.Navigate(base+"/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Form Customer"),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), "customer@example.com"),
+		chromedp.SendKeys(chromedp.ID("i0n"), "Widget"),
+		chromedp.SendKeys(chromedp.ID("i0p"), "12,50"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".field-error")),
+	)
+	shoot(t, ctx, dir, "order-en-refused")
+	if e := text(".field-error"); !strings.Contains(e, "items[0].unit_price") || !strings.Contains(e, "1,234.56") {
+		t.Fatalf("the field error says %q", e)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("i0p"))); v != "12,50" {
+		t.Fatalf("the refused form keeps the price as %q", v)
+	}
+}
+
+// TestBrowserOrdersPaging seeds 180 orders, filters the list by status
+// and a search in the form, clicks "Next page" to the last page and
+// "Previous page" back to the first (issue 16, defect 1: the Next link
+// had its whole query string escaped into one parameter, so it led back
+// to page 1 with the filters lost and a longer URL on every click). Every
+// row shown must match the filters, every matching order must show
+// exactly once, and the URL must stay short.
+//
+// Not parallel, as TestBrowser.
+func TestBrowserOrdersPaging(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	// The seeding below is 315 API calls in a few seconds.
+	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+		"ORDO_API_RATE_PER_MINUTE=100000", "ORDO_API_RATE_BURST=10000"})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	// Seed through the API: a user, an API key, and the orders.
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar}
+	call := func(c *http.Client, key, method, path, body string, want int) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		if res.StatusCode != want {
+			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
+		}
+		var out map[string]any
+		_ = json.Unmarshal(raw, &out)
+		return out
+	}
+	const email, pw = "pat@example.com", "a long paging password"
+	call(hc, "", "POST", "/api/v1/auth/signup", `{"email":"`+email+`","password":"`+pw+`","name":"Pat Pager","tenant_name":"Paging Co"}`, 201)
+	key, _ := call(hc, "", "POST", "/api/v1/api-keys", `{"name":"seed","role":"owner"}`, 201)["key"].(string)
+
+	// 180 orders, oldest first: every 4th stays pending, the others are
+	// processing; every 5th is Alan's, the others Grace's. Processing
+	// orders of Grace: 108, so three pages of 50, 50 and 8.
+	var want []string // newest first, as the list shows them
+	for i := range 180 {
+		name := fmt.Sprintf("Grace Hopper %03d", i)
+		if i%5 == 4 {
+			name = fmt.Sprintf("Alan Turing %03d", i)
+		}
+		o := call(http.DefaultClient, key, "POST", "/api/v1/orders",
+			`{"customer_name":"`+name+`","customer_email":"c`+fmt.Sprint(i)+`@example.com","currency":"EUR","items":[{"name":"Widget","quantity":1,"unit_price":`+fmt.Sprint(100+i)+`}]}`, 201)
+		id, _ := o["id"].(string)
+		if i%4 != 3 {
+			call(http.DefaultClient, key, "POST", "/api/v1/orders/"+id+"/transitions", `{"to":"processing"}`, 200)
+			if i%5 != 4 {
+				want = append([]string{id}, want...)
+			}
+		}
+	}
+	if len(want) != 108 {
+		t.Fatalf("seeded %d matching orders, want 108", len(want))
+	}
+
+	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	step("log in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.ID("f-email"), email),
+		chromedp.SendKeys(chromedp.ID("f-password"), pw),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	)
+	// Logged in once the dashboard is there (the login page has a nav too).
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		in, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/app" && document.readyState === "complete"`))
+		if in {
+			break
+		}
+		if time.Now().After(deadline) {
+			loc, _ := chromedp.Run(ctx, chromedp.Location())
+			t.Fatalf("not on the dashboard 15s after logging in: %s", loc)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	step("filter the orders in the form",
+		chromedp.Navigate(base+"/app/orders"),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")),
+		chromedp.SetValue(chromedp.ID("f-status"), "processing"),
+		chromedp.SendKeys(chromedp.ID("f-q"), "grace"),
+	)
+
+	type row struct{ ID, Status, Customer string }
+	// clickAndWait clicks sel and waits for the new page: the marker set
+	// on the old page is gone and the list is there.
+	clickAndWait := func(what, sel string) {
+		t.Helper()
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__oldPage = true`)); err != nil {
+			t.Fatalf("%s: mark the page: %v", what, err)
+		}
+		step(what, chromedp.Click(chromedp.CSS(sel)))
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			loaded, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.__oldPage && document.readyState === "complete" && !!document.querySelector("[data-live=orders]")`))
+			if loaded {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no new page within 15s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	page := func() ([]row, string) {
+		t.Helper()
+		js := `JSON.stringify(Array.from(document.querySelectorAll("[data-live=orders] tbody tr")).map(function (tr) {
+			return {ID: tr.querySelector("a").getAttribute("href").split("/").pop(), Status: tr.querySelector(".badge").textContent.trim(), Customer: tr.cells[1].textContent};
+		}))`
+		raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []row
+		if err := json.Unmarshal([]byte(raw), &rows); err != nil {
+			t.Fatal(err)
+		}
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		u, err := url.Parse(loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := u.Query(); q.Get("status") != "processing" || q.Get("q") != "grace" {
+			t.Fatalf("the page's URL lost the filters: %s", loc)
+		}
+		if len(loc) > 300 {
+			t.Fatalf("the page's URL grows: %d characters: %s", len(loc), loc)
+		}
+		for _, r := range rows {
+			if r.Status != "processing" || !strings.Contains(r.Customer, "Grace Hopper") {
+				t.Fatalf("a row does not match the filters on %s: %+v", loc, r)
+			}
+		}
+		return rows, loc
+	}
+	// link finds the link that reads text and marks it for a click: the
+	// links are found as a user finds them, by what they say.
+	link := func(text string) string {
+		t.Helper()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
+			document.querySelectorAll("[data-test-link]").forEach(function (a) { a.removeAttribute("data-test-link") });
+			var a = Array.from(document.querySelectorAll("main a")).find(function (a) { return a.textContent.indexOf(`+strconv.Quote(text)+`) >= 0 });
+			if (a) { a.setAttribute("data-test-link", ""); }
+			return !!a;
+		})()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return ""
+		}
+		return "[data-test-link]"
+	}
+	ids := func(rows []row) []string {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = r.ID
+		}
+		return out
+	}
+
+	clickAndWait("apply the filters", `form[role=search] button[type=submit]`)
+	var forward [][]string
+	for n := 1; ; n++ {
+		rows, loc := page()
+		forward = append(forward, ids(rows))
+		if n == 1 && link("Previous page") != "" {
+			t.Fatalf("the first page offers a previous page: %s", loc)
+		}
+		next := link("Next page")
+		if next == "" {
+			break
+		}
+		if n > 5 {
+			t.Fatalf("more than 5 pages of 108 orders at 50 a page: %s", loc)
+		}
+		clickAndWait(fmt.Sprintf("next page from page %d", n), next)
+	}
+	shoot(t, ctx, dir, "orders-last-page")
+	var seen []string
+	for _, p := range forward {
+		seen = append(seen, p...)
+	}
+	if len(forward) != 3 || strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Fatalf("Next walked %d pages of %v rows; want every matching order once, newest first, on 3 pages (got %d rows, want %d)",
+			len(forward), pageSizes(forward), len(seen), len(want))
+	}
+
+	// And back with "Previous page" to page 1, through the same pages.
+	for n := len(forward) - 1; n >= 1; n-- {
+		prev := link("Previous page")
+		if prev == "" {
+			t.Fatalf("page %d offers no previous page", n+1)
+		}
+		clickAndWait(fmt.Sprintf("previous page to page %d", n), prev)
+		rows, loc := page()
+		if strings.Join(ids(rows), ",") != strings.Join(forward[n-1], ",") {
+			t.Fatalf("Previous to page %d (%s) shows other orders than Next did", n, loc)
+		}
+	}
+	if link("Previous page") != "" {
+		t.Fatal("back on page 1, a previous page is still offered")
+	}
+	if link("Next page") == "" {
+		t.Fatal("back on page 1, no next page is offered")
+	}
+	shoot(t, ctx, dir, "orders-first-page")
+}
+
+func pageSizes(pages [][]string) []int {
+	out := make([]int, len(pages))
+	for i, p := range pages {
+		out[i] = len(p)
+	}
+	return out
 }

@@ -182,6 +182,9 @@ func TestProductionServe(t *testing.T) {
 	env := []string{
 		"DATABASE_URL=" + dbURL,
 		"S3_ENDPOINT=" + s3.Endpoint,
+		// Where browsers would reach the S3 server: URLs are signed for it
+		// (presigning is offline), Ordo's own calls go to S3_ENDPOINT.
+		"S3_PUBLIC_ENDPOINT=https://s3.ordo.test",
 		"S3_BUCKET=ordo-e2e",
 		"S3_ACCESS_KEY_ID=" + s3.AccessKey,
 		"S3_SECRET_ACCESS_KEY=" + s3.SecretKey,
@@ -206,6 +209,15 @@ func TestProductionServe(t *testing.T) {
 	body = waitStatus(t, base+"/readyz", 200, 5*time.Second)
 	if checks, _ := body["checks"].(map[string]any); checks["redis"] == nil || checks["storage"] == nil {
 		t.Errorf("readyz should check the configured Redis and S3: %v", body)
+	}
+	// Pages may upload to the S3 server's public address.
+	if res, err := http.Get(base + "/healthz"); err != nil {
+		t.Error(err)
+	} else {
+		res.Body.Close()
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "connect-src 'self' https://s3.ordo.test;") {
+			t.Errorf("CSP does not let pages upload to S3_PUBLIC_ENDPOINT: %s", csp)
+		}
 	}
 
 	out, errOut, code = run(t, dir, env, "migrate", "status")

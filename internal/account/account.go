@@ -115,6 +115,12 @@ type Store interface {
 	// MembershipCountByRole counts a tenant's members with role, e.g. to
 	// keep the last owner from leaving.
 	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role Role) (int, error)
+	// MembershipLock, first in a transaction, makes the transactions
+	// that change the tenant's memberships run one after the other until
+	// it ends, so that a check over the members (the last owner) still
+	// holds when the change it guards commits. A missing tenant is
+	// apperr.ErrNotFound.
+	MembershipLock(ctx context.Context, tenantID uuid.UUID) error
 }
 
 // TokenPurpose says what a single-use token is for.

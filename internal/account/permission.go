@@ -107,3 +107,12 @@ func (r Role) rank() int {
 // AtLeast reports whether r is as powerful as other, e.g. so that nobody
 // mints an API key more powerful than themselves.
 func (r Role) AtLeast(other Role) bool { return r.rank() >= other.rank() }
+
+// Weaker returns the less powerful of r and other: what an API key may do
+// is bounded by both its own role and its creator's current one.
+func (r Role) Weaker(other Role) Role {
+	if r.rank() <= other.rank() {
+		return r
+	}
+	return other
+}

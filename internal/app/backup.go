@@ -69,7 +69,9 @@ func backupCommand(ctx context.Context, cmd string, args []string, cfg config.Co
 
 	svc := &services{cfg: cfg, log: log}
 	if cfg.Mode() == config.ModeEmbedded {
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		// 0700, as EnsureSecret makes it: the database, the secret and
+		// the local blobs are the owner's only.
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return fmt.Errorf("create data directory: %w", err)
 		}
 		// The local-disk blob store signs URLs with it.

@@ -42,13 +42,15 @@ type services struct {
 	// draining is set once serve has been told to stop: /readyz fails.
 	draining atomic.Bool
 
-	cfg    config.Config
-	log    *slog.Logger
-	store  store.Store
-	blobs  blob.Store
-	signer *blob.Signer  // set when blobs are on local disk
-	sealer *jobs.Sealer  // seals e-mail bodies in job arguments
-	redis  *redis.Client // nil unless REDIS_URL is set
+	cfg   config.Config
+	log   *slog.Logger
+	store store.Store
+	blobs blob.Store
+	// storageOrigins are where browsers upload to besides Ordo (S3).
+	storageOrigins []string
+	signer         *blob.Signer  // set when blobs are on local disk
+	sealer         *jobs.Sealer  // seals e-mail bodies and webhook secrets
+	redis          *redis.Client // nil unless REDIS_URL is set
 	// metrics is nil when metrics are off.
 	metrics *metrics.Metrics
 	// tel traces and reports errors; nil or off does nothing.
@@ -91,7 +93,9 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 	svc := &services{cfg: cfg, log: log, metrics: o.metrics, tel: o.tel}
 	switch cfg.Mode() {
 	case config.ModeEmbedded:
-		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		// 0700, as EnsureSecret makes it: the database, the secret and
+		// the local blobs are the owner's only.
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		if err := config.EnsureSecret(&svc.cfg); err != nil {
@@ -256,7 +260,7 @@ func (s *services) openBlobs(ctx context.Context) error {
 		}
 		// The app serves local-disk uploads and downloads itself, through
 		// URLs signed with the secret, so clients use the S3 flow.
-		s.signer = blob.NewSigner(s.cfg.BaseURL, s.cfg.Secret)
+		s.signer = blob.NewSigner(s.cfg.Secret)
 		s.blobs = d.WithSigner(s.signer)
 		return nil
 	}
@@ -264,10 +268,19 @@ func (s *services) openBlobs(ctx context.Context) error {
 	b, err := blob.NewS3(ctx, blob.S3Config{
 		Endpoint: c.Endpoint, Region: c.Region, Bucket: c.Bucket,
 		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, ForcePathStyle: c.ForcePathStyle,
+		PublicEndpoint: c.PublicEndpoint,
 	})
 	if err != nil {
 		return err
 	}
+	for _, w := range s.cfg.Warnings() {
+		s.log.Warn(w)
+	}
+	origin, err := b.BrowserOrigin(ctx)
+	if err != nil {
+		return fmt.Errorf("S3_PUBLIC_ENDPOINT: %w", err)
+	}
+	s.storageOrigins = []string{origin}
 	if c.CreateBucket {
 		if err := b.EnsureBucket(ctx); err != nil {
 			return fmt.Errorf("S3_CREATE_BUCKET: %w", err)

@@ -39,6 +39,17 @@ type Attachment struct {
 	UpdatedAt   time.Time
 }
 
+// UploadPrefix holds the objects that presigned upload URLs write. An
+// attachment's upload URL is signed for UploadKey, never for ObjectKey,
+// the key that is served: completing the upload copies the checked object
+// to ObjectKey inside the storage and deletes the upload. A URL used again
+// after complete (or after a delete) so cannot change what users
+// download, and what it writes is tracked by no pending row and swept.
+const UploadPrefix = "uploads/"
+
+// UploadKey is where an attachment's upload URL writes.
+func (a Attachment) UploadKey() string { return UploadPrefix + a.ObjectKey }
+
 // Store is what attachments need from persistence.
 type Store interface {
 	AttachmentCreate(ctx context.Context, a Attachment) error

@@ -30,9 +30,43 @@ import (
 const (
 	UploadTTL   = 15 * time.Minute
 	DownloadTTL = 5 * time.Minute
-	// StaleAfter is when a pending upload is given up and cleaned away.
-	StaleAfter = 24 * time.Hour
+	// StaleAfter is when a pending upload is given up and cleaned away:
+	// its upload URL has expired, and a client completes right after its
+	// upload, so nothing can still arrive for it.
+	StaleAfter = UploadTTL + 15*time.Minute
 )
+
+// ErrUploadNotExpected answers a signed upload to a key whose attachment
+// is no longer pending (completed, failed or deleted).
+var ErrUploadNotExpected = apperr.Conflict("this upload URL is no longer usable: the upload was completed, failed or deleted; start a new one")
+
+// parseUploadKey returns the tenant and attachment of an upload key
+// ("uploads/tenants/{tenant}/attachments/{id}").
+func parseUploadKey(key string) (tenantID, id uuid.UUID, ok bool) {
+	parts := strings.Split(strings.TrimPrefix(key, attachment.UploadPrefix), "/")
+	if !strings.HasPrefix(key, attachment.UploadPrefix) || len(parts) != 4 || parts[0] != "tenants" || parts[2] != "attachments" {
+		return uuid.Nil, uuid.Nil, false
+	}
+	t, err1 := uuid.Parse(parts[1])
+	i, err2 := uuid.Parse(parts[3])
+	return t, i, err1 == nil && err2 == nil
+}
+
+// AcceptUpload says whether a signed local-disk upload to key may be
+// written: only while its attachment is pending. Ordo serves those
+// uploads itself, so it refuses them after complete or delete rather than
+// leave the object for Sweep.
+func (s *Service) AcceptUpload(ctx context.Context, key string) error {
+	tid, id, ok := parseUploadKey(key)
+	if !ok {
+		return ErrUploadNotExpected
+	}
+	a, err := s.store.AttachmentGet(ctx, tid, id)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (a.Status != attachment.StatusPending || a.UploadKey() != key)) {
+		return ErrUploadNotExpected
+	}
+	return err
+}
 
 // Config limits uploads.
 type Config struct {
@@ -116,7 +150,7 @@ func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput
 		// The key comes from the tenant and a fresh id, never from the client.
 		ObjectKey: "tenants/" + p.TenantID.String() + "/attachments/" + id.String(),
 		Status:    attachment.StatusPending, CreatedAt: now, UpdatedAt: now}
-	up, err := s.blobs.PresignPut(ctx, a.ObjectKey, a.ContentType, a.Size, UploadTTL)
+	up, err := s.blobs.PresignPut(ctx, a.UploadKey(), a.ContentType, a.Size, UploadTTL)
 	if err != nil {
 		return attachment.Attachment{}, blob.Upload{}, err
 	}
@@ -137,9 +171,11 @@ func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput
 	return a, up, nil
 }
 
-// Complete checks the uploaded object against what was declared. A match
-// becomes uploaded (and attachment.uploaded); a mismatch deletes the
-// object and fails the attachment.
+// Complete copies the uploaded object to the attachment's served key and
+// checks the copy against what was declared. A match becomes uploaded
+// (and attachment.uploaded); a mismatch deletes it and fails the
+// attachment. The upload itself is deleted either way: the served object
+// is one no upload URL can write.
 func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) (attachment.Attachment, error) {
 	if err := p.Require(account.ActAttachmentWrite); err != nil {
 		return attachment.Attachment{}, err
@@ -154,12 +190,20 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 	case attachment.StatusFailed:
 		return a, apperr.Conflict("this upload failed; start a new one")
 	}
-	info, err := s.blobs.Stat(ctx, a.ObjectKey)
+	info, err := s.blobs.Copy(ctx, a.UploadKey(), a.ObjectKey)
 	if errors.Is(err, apperr.ErrNotFound) {
+		// A concurrent Complete may have taken the upload already.
+		if again, gerr := s.store.AttachmentGet(ctx, p.TenantID, id); gerr == nil && again.Status == attachment.StatusUploaded {
+			return again, nil
+		}
 		return a, apperr.Conflict("nothing was uploaded yet; send the file to the upload URL first")
 	}
 	if err != nil {
 		return a, err
+	}
+	if err := s.blobs.Delete(ctx, a.UploadKey()); err != nil {
+		// Left for Sweep, which removes uploads no pending row tracks.
+		s.log.WarnContext(ctx, "delete completed upload", "key", a.UploadKey(), "err", err)
 	}
 	gotType, _, _ := mime.ParseMediaType(info.ContentType)
 	now := s.clock()
@@ -243,27 +287,54 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 		return err
 	}
 	// After the commit: a crash here leaves an object without a row, which
-	// costs storage but never shows a deleted file.
-	if err := s.blobs.Delete(ctx, a.ObjectKey); err != nil {
-		s.log.WarnContext(ctx, "delete attachment object", "key", a.ObjectKey, "err", err)
+	// costs storage but never shows a deleted file. A pending upload's
+	// object is under its upload key.
+	for _, key := range []string{a.ObjectKey, a.UploadKey()} {
+		if err := s.blobs.Delete(ctx, key); err != nil {
+			s.log.WarnContext(ctx, "delete attachment object", "key", key, "err", err)
+		}
 	}
 	return nil
 }
 
 // Sweep deletes pending and failed uploads older than StaleAfter, with
-// their objects; the maintenance job calls it.
+// their objects, and every object under an upload key whose attachment is
+// not pending: what an upload URL wrote after its attachment was
+// completed or deleted (or a failed upload's leftovers). The maintenance
+// job calls it hourly, so no such object outlives the next run.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	stale, err := s.store.AttachmentListStale(ctx, s.clock().Add(-StaleAfter), 500)
 	if err != nil {
 		return 0, err
 	}
 	for _, a := range stale {
-		if err := s.blobs.Delete(ctx, a.ObjectKey); err != nil {
-			return 0, err
+		for _, key := range []string{a.ObjectKey, a.UploadKey()} {
+			if err := s.blobs.Delete(ctx, key); err != nil {
+				return 0, err
+			}
 		}
 		if err := s.store.AttachmentDelete(ctx, a.TenantID, a.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return 0, err
 		}
 	}
-	return len(stale), nil
+	n := len(stale)
+	uploads, err := s.blobs.List(ctx, attachment.UploadPrefix)
+	if err != nil {
+		return n, err
+	}
+	for _, o := range uploads {
+		err := s.AcceptUpload(ctx, o.Key)
+		if err == nil {
+			continue // pending: its upload URL is live, or Complete is due
+		}
+		if !errors.Is(err, ErrUploadNotExpected) {
+			return n, err
+		}
+		if err := s.blobs.Delete(ctx, o.Key); err != nil {
+			return n, err
+		}
+		s.log.InfoContext(ctx, "removed an upload no pending attachment tracks", "key", o.Key)
+		n++
+	}
+	return n, nil
 }

@@ -40,7 +40,10 @@ type Filter struct {
 	From, To   *time.Time // created_at range, [From, To)
 	// Before is the keyset cursor: only entries with a smaller id.
 	Before *uuid.UUID
-	Limit  int
+	// After is the cursor of the previous page: only entries with a
+	// larger id, the Limit oldest of them, still listed newest first.
+	After *uuid.UUID
+	Limit int
 }
 
 // Store is what the audit log needs from persistence.

@@ -40,9 +40,15 @@ func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, ro
 		return account.APIKey{}, "", err
 	}
 	full, prefix, hash := newAPIKey()
+	// The new key acts for the member behind the request: the user, or
+	// the creator of the key making it, so that a key cannot mint a key
+	// that outlives its own creator. Only the operator's keys have none.
 	var by *uuid.UUID
-	if p.UserID != uuid.Nil {
+	switch {
+	case p.UserID != uuid.Nil:
 		by = &p.UserID
+	case p.APIKeyCreatedBy != uuid.Nil:
+		by = &p.APIKeyCreatedBy
 	}
 	if expiresAt != nil {
 		e := expiresAt.UTC().Truncate(time.Microsecond)
@@ -61,12 +67,89 @@ func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, ro
 	return k, full, nil
 }
 
-// ListAPIKeys lists the current tenant's keys (never their secrets).
-func (s *Service) ListAPIKeys(ctx context.Context, p Principal) ([]account.APIKey, error) {
+// APIKeyInfo is a key with the member it acts for.
+type APIKeyInfo struct {
+	account.APIKey
+	// Creator is the user the key acts for; nil for a key an operator
+	// made at the command line (or whose creator's account is gone).
+	Creator *account.User
+	// CreatorIsMember is false once the creator has left the tenant: the
+	// key was revoked with their membership.
+	CreatorIsMember bool
+}
+
+// ListAPIKeys lists the current tenant's keys (never their secrets), each
+// with its creator.
+func (s *Service) ListAPIKeys(ctx context.Context, p Principal) ([]APIKeyInfo, error) {
 	if err := p.Require(account.ActAPIKeyRead); err != nil {
 		return nil, err
 	}
-	return s.store.APIKeyListByTenant(ctx, p.TenantID)
+	keys, err := s.store.APIKeyListByTenant(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	var ids []uuid.UUID
+	seen := map[uuid.UUID]bool{}
+	for _, k := range keys {
+		if k.CreatedBy != nil && !seen[*k.CreatedBy] {
+			seen[*k.CreatedBy] = true
+			ids = append(ids, *k.CreatedBy)
+		}
+	}
+	users := map[uuid.UUID]account.User{}
+	members := map[uuid.UUID]bool{}
+	if len(ids) > 0 {
+		us, err := s.store.UserListByIDs(ctx, ids) // one query, not one per key
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range us {
+			users[u.ID] = u
+		}
+		ms, err := s.store.MembershipListByTenant(ctx, p.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			members[m.UserID] = true
+		}
+	}
+	out := make([]APIKeyInfo, len(keys))
+	for i, k := range keys {
+		out[i] = APIKeyInfo{APIKey: k}
+		if k.CreatedBy != nil {
+			if u, ok := users[*k.CreatedBy]; ok {
+				out[i].Creator = &u
+			}
+			out[i].CreatorIsMember = members[*k.CreatedBy]
+		}
+	}
+	return out, nil
+}
+
+// revokeKeysOf revokes, inside tx, every active key of the tenant that
+// acts for userID (who is leaving it), and returns their cache keys to
+// forget once tx commits.
+func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, now time.Time, p Principal, m Meta, tenantID, userID uuid.UUID) ([]string, error) {
+	keys, err := tx.APIKeyListByTenant(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var forget []string
+	for _, k := range keys {
+		if k.CreatedBy == nil || *k.CreatedBy != userID || k.RevokedAt != nil {
+			continue
+		}
+		if err := tx.APIKeyRevoke(ctx, tenantID, k.ID, now); err != nil {
+			return nil, err
+		}
+		if err := writeAudit(ctx, tx, now, tenantID, p, m, "api_key.revoked", "api_key", k.ID.String(),
+			map[string]any{"name": k.Name, "prefix": k.Prefix, "reason": "creator left the tenant"}); err != nil {
+			return nil, err
+		}
+		forget = append(forget, apiKeyCacheKey(k.Prefix))
+	}
+	return forget, nil
 }
 
 // RevokeAPIKey stops a key at once: the next request with it fails.
@@ -108,11 +191,32 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (Principa
 	if !secretMatches(secret, k.SecretHash) || !k.Active(now) {
 		return Principal{}, apperr.ErrUnauthorized
 	}
+	// A key acts for its creator: not at all once they have left the
+	// tenant, and never with more than their current role. (Removing a
+	// member also revokes their keys; this holds even if that failed.)
+	role := k.Role
+	var by uuid.UUID
+	if k.CreatedBy != nil {
+		by = *k.CreatedBy
+		cr, err := s.roleFor(ctx, k.TenantID, by)
+		if err != nil {
+			return Principal{}, err
+		}
+		if cr == "" {
+			return Principal{}, apperr.ErrUnauthorized
+		}
+		role = role.Weaker(cr)
+	}
+	if ok, err := s.tenantActive(ctx, k.TenantID); err != nil {
+		return Principal{}, err
+	} else if !ok {
+		return Principal{}, apperr.ErrUnauthorized
+	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {
 		if err := s.store.APIKeyTouch(ctx, k.ID, now); err != nil {
 			s.log.WarnContext(ctx, "record API key use", "key_id", k.ID, "err", err)
 		}
 		s.forget(ctx, apiKeyCacheKey(prefix)) // the next read caches the new time
 	}
-	return Principal{APIKeyID: k.ID, APIKeyName: k.Name, TenantID: k.TenantID, Role: k.Role}, nil
+	return Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, TenantID: k.TenantID, Role: role}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/cache"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 // What every request reads (the user's session epoch, their membership,
@@ -25,6 +26,8 @@ func memberCacheKey(tenantID, userID uuid.UUID) string {
 }
 
 func apiKeyCacheKey(prefix string) string { return "auth:apikey:" + prefix }
+
+func tenantCacheKey(id uuid.UUID) string { return "auth:tenant:" + id.String() }
 
 // cached reads key through the shared cache.
 func cached[T any](ctx context.Context, s *Service, key string, load func() (T, error)) (T, error) {
@@ -60,6 +63,19 @@ func (s *Service) roleFor(ctx context.Context, tenantID, userID uuid.UUID) (acco
 		}
 		return m.Role, err
 	})
+}
+
+// tenantActive reports whether the tenant may be used: a suspended (or
+// deleted) tenant's users and keys lose access to it at once.
+func (s *Service) tenantActive(ctx context.Context, id uuid.UUID) (bool, error) {
+	st, err := cached(ctx, s, tenantCacheKey(id), func() (tenant.Status, error) {
+		t, err := s.store.TenantGetByID(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return tenant.StatusDeleted, nil
+		}
+		return t.Status, err
+	})
+	return st == tenant.StatusActive, err
 }
 
 func (s *Service) apiKeyForAuth(ctx context.Context, prefix string) (account.APIKey, error) {

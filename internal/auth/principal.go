@@ -21,6 +21,11 @@ type Principal struct {
 
 	APIKeyID   uuid.UUID // zero for users
 	APIKeyName string
+	// APIKeyCreatedBy is the member an API key acts for: it works only
+	// while they are a member, and never with more than their current
+	// role. Zero for users and for keys an operator made at the command
+	// line, which keep their own role.
+	APIKeyCreatedBy uuid.UUID
 
 	// TenantID is zero for a user who belongs to no tenant (any more).
 	TenantID uuid.UUID

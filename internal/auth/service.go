@@ -256,7 +256,8 @@ func (s *Service) createTenant(ctx context.Context, tx store.Tx, now time.Time, 
 	t := tenant.Tenant{ID: newID(), Name: name, Plan: tenant.PlanFree, Status: tenant.StatusActive, CreatedAt: now, UpdatedAt: now}
 	base := tenant.Slugify(name)
 	if len(base) > 40 {
-		base = base[:40]
+		// Room for the suffix below; a cut may end on a hyphen.
+		base = strings.TrimRight(base[:40], "-")
 	}
 	// Try the plain slug, then with a random suffix. A conflict would
 	// abort a PostgreSQL transaction, so check before inserting; the

@@ -142,6 +142,11 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID,
 	}
 	defer s.forget(ctx, memberCacheKey(p.TenantID, userID))
 	return s.store.InTx(ctx, func(tx store.Tx) error {
+		// Two owners demoting each other at once must not both pass the
+		// last-owner check.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
 		if err != nil {
 			return err
@@ -165,6 +170,8 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID,
 	})
 }
 
+// lastOwnerCheck refuses to take away the tenant's last owner; the
+// transaction must hold MembershipLock, or the count may be stale.
 func lastOwnerCheck(ctx context.Context, tx store.Tx, tenantID uuid.UUID, what string) error {
 	n, err := tx.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
 	if err != nil {
@@ -187,8 +194,17 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 	if err := p.Require(action); err != nil {
 		return err
 	}
-	defer s.forget(ctx, memberCacheKey(p.TenantID, userID))
+	// The member's API keys are revoked with the membership (owners'
+	// too: a key must not outlive the person answerable for it).
+	var keys []string
+	defer func() { s.forget(ctx, append(keys, memberCacheKey(p.TenantID, userID))...) }()
 	return s.store.InTx(ctx, func(tx store.Tx) error {
+		keys = nil // a retried transaction starts afresh
+		// Two owners removing each other at once must not both pass the
+		// last-owner check.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
 		if err != nil {
 			return err
@@ -209,6 +225,9 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 			act = "member.left"
 		}
 		now := s.clock()
+		if keys, err = s.revokeKeysOf(ctx, tx, now, p, m, p.TenantID, userID); err != nil {
+			return err
+		}
 		if err := writeAudit(ctx, tx, now, p.TenantID, p, m, act, "membership", userID.String(), map[string]any{"role": cur.Role}); err != nil {
 			return err
 		}
@@ -238,6 +257,11 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 	if role == "" {
 		return p, nil // removed from the tenant: no access to it any more
 	}
+	if ok, err := s.tenantActive(ctx, tenantID); err != nil {
+		return Principal{}, err
+	} else if !ok {
+		return p, nil // suspended: nobody acts in it until it is reactivated
+	}
 	p.TenantID, p.Role = tenantID, role
 	return p, nil
 }
@@ -249,4 +273,32 @@ func (s *Service) DefaultTenant(ctx context.Context, userID uuid.UUID) (uuid.UUI
 		return uuid.Nil, err
 	}
 	return ms[0].TenantID, nil
+}
+
+// SetTenantStatus suspends a tenant (or reactivates it) for an operator:
+// while it is not active, its members act in no tenant and its API keys
+// fail, from the next request on, and open event streams close.
+func (s *Service) SetTenantStatus(ctx context.Context, tenantID uuid.UUID, status tenant.Status) error {
+	switch status {
+	case tenant.StatusActive, tenant.StatusSuspended:
+	default:
+		return apperr.Invalid("status", "must be active or suspended")
+	}
+	defer s.forget(ctx, tenantCacheKey(tenantID))
+	return s.store.InTx(ctx, func(tx store.Tx) error {
+		t, err := tx.TenantGetByID(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		if t.Status == status {
+			return nil
+		}
+		old, now := t.Status, s.clock()
+		t.Status, t.UpdatedAt = status, now
+		if err := tx.TenantUpdate(ctx, t); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, now, tenantID, OperatorPrincipal(tenantID), Meta{}, "tenant.status_changed", "tenant", tenantID.String(),
+			map[string]any{"old": old, "new": status})
+	})
 }

@@ -23,9 +23,10 @@ func hashSecret(tok string) []byte {
 	return h[:]
 }
 
-// API keys read "ordo_<prefix>_<secret>": the prefix identifies the key
+// APIKeyScheme starts every API key. API keys read
+// "ordo_<prefix>_<secret>": the prefix identifies the key
 // (shown in lists), the secret proves it.
-const apiKeyScheme = "ordo_"
+const APIKeyScheme = "ordo_"
 
 // newAPIKey returns the full key, its prefix and the hash of its secret.
 func newAPIKey() (full, prefix string, hash []byte) {
@@ -33,12 +34,12 @@ func newAPIKey() (full, prefix string, hash []byte) {
 	_, _ = rand.Read(p)
 	prefix = hex.EncodeToString(p)
 	secret, hash := newSecret()
-	return apiKeyScheme + prefix + "_" + secret, prefix, hash
+	return APIKeyScheme + prefix + "_" + secret, prefix, hash
 }
 
 // parseAPIKey splits a full key; ok is false if it is not shaped like one.
 func parseAPIKey(full string) (prefix, secret string, ok bool) {
-	rest, found := strings.CutPrefix(full, apiKeyScheme)
+	rest, found := strings.CutPrefix(full, APIKeyScheme)
 	if !found {
 		return "", "", false
 	}

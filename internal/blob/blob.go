@@ -1,6 +1,6 @@
 // Package blob is Ordo's object storage: uploaded files, generated
 // exports, PDF invoices and backups. Store has two implementations: S3
-// (any S3-compatible server: MinIO, AWS, R2, versitygw) and local disk
+// (any S3-compatible server: AWS, R2, versitygw, MinIO) and local disk
 // under the data directory for embedded mode.
 //
 // Everything streams: no implementation holds a whole object in memory.
@@ -33,6 +33,10 @@ type Store interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, Info, error)
 	// Stat describes the object; a missing key is apperr.ErrNotFound.
 	Stat(ctx context.Context, key string) (Info, error)
+	// Copy makes dst a copy of src (content and content type), replacing
+	// any object at dst, inside the storage (no bytes through Ordo with
+	// S3); a missing src is apperr.ErrNotFound. It returns dst's Info.
+	Copy(ctx context.Context, src, dst string) (Info, error)
 	// Delete removes the object; a missing key is not an error.
 	Delete(ctx context.Context, key string) error
 	// List describes every object whose key starts with prefix (a plain

@@ -151,6 +151,18 @@ func (d *Disk) Stat(ctx context.Context, key string) (Info, error) {
 	return info, nil
 }
 
+func (d *Disk) Copy(ctx context.Context, src, dst string) (Info, error) {
+	if err := ValidKey(dst); err != nil {
+		return Info{}, err
+	}
+	rc, info, err := d.Open(ctx, src)
+	if err != nil {
+		return Info{}, err
+	}
+	defer rc.Close()
+	return d.Put(ctx, dst, rc, info.ContentType)
+}
+
 func (d *Disk) Delete(ctx context.Context, key string) error {
 	if err := ValidKey(key); err != nil {
 		return err

@@ -51,7 +51,7 @@ func TestDiskNestedKeys(t *testing.T) {
 
 func TestSignerRefusesTamperedAndExpired(t *testing.T) {
 	t.Parallel()
-	s := blob.NewSigner("http://ordo.test", "secret-secret-secret-secret-secret")
+	s := blob.NewSigner("secret-secret-secret-secret-secret")
 	u := s.URL(blob.OpPut, "tenants/t/a", "application/pdf", 10, "", time.Now().Add(time.Minute))
 	q := mustQuery(t, u)
 	got, err := s.Verify(q)
@@ -68,7 +68,7 @@ func TestSignerRefusesTamperedAndExpired(t *testing.T) {
 	expired := mustQuery(t, s.URL(blob.OpGet, "tenants/t/a", "application/pdf", 0, "", time.Now().Add(-time.Second)))
 	_, err = s.Verify(expired)
 	require.ErrorIs(t, err, blob.ErrBadSignature)
-	other := blob.NewSigner("http://ordo.test", "another-secret-another-secret-xx")
+	other := blob.NewSigner("another-secret-another-secret-xx")
 	_, err = other.Verify(q)
 	require.ErrorIs(t, err, blob.ErrBadSignature)
 }
@@ -95,4 +95,26 @@ func TestDiskSweepTemp(t *testing.T) {
 	require.Equal(t, 1, n)
 	require.NoFileExists(t, old)
 	require.FileExists(t, fresh)
+}
+
+// Local-disk URLs are paths on the app's own origin: they work whichever
+// address the page was opened at (ORDO_BASE_URL, 127.0.0.1, a LAN name),
+// and a browser upload through one is same-origin.
+func TestDiskPresignedURLsAreSameOrigin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, err := blob.NewDisk(t.TempDir())
+	require.NoError(t, err)
+	d.WithSigner(blob.NewSigner("secret-secret-secret-secret-secret"))
+	up, err := d.PresignPut(ctx, "tenants/t/a", "text/plain", 5, time.Minute)
+	require.NoError(t, err)
+	get, err := d.PresignGet(ctx, "tenants/t/a", blob.Download{Filename: "a.txt", ContentType: "text/plain"}, time.Minute)
+	require.NoError(t, err)
+	for _, raw := range []string{up.URL, get} {
+		u, err := url.Parse(raw)
+		require.NoError(t, err)
+		require.Empty(t, u.Scheme, raw)
+		require.Empty(t, u.Host, raw)
+		require.Equal(t, "/blobs", u.Path, raw)
+	}
 }

@@ -54,15 +54,20 @@ func activeType(ct string) bool {
 // Signer makes and checks the HMAC-signed URLs through which the app
 // serves local-disk uploads and downloads, so that clients use the same
 // flow as with S3.
+//
+// The URLs are paths ("/blobs?…") without scheme or host: the app that
+// signs them also serves them, so they work on whichever address the
+// client reached it (ORDO_BASE_URL, 127.0.0.1, a LAN name), and a browser
+// upload is always same-origin. Callers that hand a URL to a client that
+// needs an absolute one resolve it against the request's own origin.
 type Signer struct {
-	base   string // e.g. http://localhost:3000
 	secret []byte
 	now    func() time.Time
 }
 
-// NewSigner signs URLs under base with secret.
-func NewSigner(base, secret string) *Signer {
-	return &Signer{base: base, secret: []byte("ordo-blob-url:" + secret), now: time.Now}
+// NewSigner signs URLs with secret.
+func NewSigner(secret string) *Signer {
+	return &Signer{secret: []byte("ordo-blob-url:" + secret), now: time.Now}
 }
 
 // The signed parameters of a blob URL.
@@ -84,13 +89,14 @@ func (s *Signer) mac(parts ...string) string {
 }
 
 // URL signs an operation on key, valid until exp. For a put, ct and size
-// bind the upload; for a get, ct and cd are the response headers.
+// bind the upload; for a get, ct and cd are the response headers. The URL
+// is a path with a query, relative to the app's origin.
 func (s *Signer) URL(op, key, ct string, size int64, cd string, exp time.Time) string {
 	e := strconv.FormatInt(exp.Unix(), 10)
 	n := strconv.FormatInt(size, 10)
 	q := url.Values{"op": {op}, "k": {key}, "ct": {ct}, "n": {n}, "cd": {cd}, "e": {e}}
 	q.Set("sig", s.mac(op, key, ct, n, cd, e))
-	return s.base + "/blobs?" + q.Encode()
+	return "/blobs?" + q.Encode()
 }
 
 // Signed is a verified blob URL.

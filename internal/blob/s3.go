@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -27,6 +28,12 @@ type S3Config struct {
 	AccessKeyID     string // empty for the SDK's default credential chain
 	SecretAccessKey string
 	ForcePathStyle  bool
+	// PublicEndpoint, when set, is the address of the same server as
+	// browsers reach it (e.g. https://s3.example.com, while Endpoint is
+	// http://versitygw:7070 on an internal network): every presigned URL
+	// is signed for it, since the host is part of the signature. Ordo's
+	// own calls still go to Endpoint.
+	PublicEndpoint string
 }
 
 // S3 stores objects in one bucket through aws-sdk-go-v2.
@@ -51,20 +58,46 @@ func NewS3(ctx context.Context, c S3Config) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("s3 config: %w", err)
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if c.Endpoint != "" {
-			o.BaseEndpoint = aws.String(c.Endpoint)
+	client := s3.NewFromConfig(cfg, options(c, c.Endpoint))
+	up := transfermanager.New(client, func(o *transfermanager.Options) {
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+	})
+	// Presigning is computed offline, so a client for an address this
+	// process cannot reach itself is fine.
+	signing := client
+	if c.PublicEndpoint != "" {
+		signing = s3.NewFromConfig(cfg, options(c, c.PublicEndpoint))
+	}
+	return &S3{client: client, presign: s3.NewPresignClient(signing), uploader: up, bucket: c.Bucket}, nil
+}
+
+// options configures a client of the bucket at endpoint (empty: AWS).
+func options(c S3Config, endpoint string) func(o *s3.Options) {
+	return func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 		}
 		o.UsePathStyle = c.ForcePathStyle
 		// Many S3-compatible servers do not take the SDK's default
 		// trailing checksums; send them only where the API requires.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-	})
-	up := transfermanager.New(client, func(o *transfermanager.Options) {
-		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
-	})
-	return &S3{client: client, presign: s3.NewPresignClient(client), uploader: up, bucket: c.Bucket}, nil
+	}
+}
+
+// BrowserOrigin is the scheme and host of the URLs presigned for browsers
+// (the public endpoint, the endpoint, or the bucket's AWS host), for the
+// pages' CSP connect-src. Presigning is offline: nothing is contacted.
+func (s *S3) BrowserOrigin(ctx context.Context) (string, error) {
+	u, err := s.PresignGet(ctx, "origin-probe", Download{Filename: "x", ContentType: "application/octet-stream"}, time.Minute)
+	if err != nil {
+		return "", err
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("presigned URL %q: %w", u, err)
+	}
+	return pu.Scheme + "://" + pu.Host, nil
 }
 
 // Client exposes the S3 client, e.g. for presigning.
@@ -149,6 +182,38 @@ func (s *S3) Stat(ctx context.Context, key string) (Info, error) {
 		return Info{}, fmt.Errorf("blob stat %q: %w", key, err)
 	}
 	return Info{Key: key, Size: aws.ToInt64(out.ContentLength), ContentType: aws.ToString(out.ContentType), ModTime: aws.ToTime(out.LastModified)}, nil
+}
+
+// Copy is a server-side CopyObject (objects up to 5 GiB, above Ordo's
+// largest upload); the content type is copied with the object.
+func (s *S3) Copy(ctx context.Context, src, dst string) (Info, error) {
+	if err := ValidKey(src); err != nil {
+		return Info{}, err
+	}
+	if err := ValidKey(dst); err != nil {
+		return Info{}, err
+	}
+	_, err := s.client.CopyObject(ctx, &s3.CopyObjectInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(dst),
+		CopySource: aws.String(s.bucket + "/" + escapePath(src)),
+	})
+	if err != nil {
+		if isNotFound(err) {
+			return Info{}, notFound(src)
+		}
+		return Info{}, fmt.Errorf("blob copy %q to %q: %w", src, dst, err)
+	}
+	return s.Stat(ctx, dst)
+}
+
+// escapePath URL-encodes each segment of a key, keeping the slashes, as
+// CopySource wants.
+func escapePath(key string) string {
+	segs := strings.Split(key, "/")
+	for i, seg := range segs {
+		segs[i] = url.PathEscape(seg)
+	}
+	return strings.Join(segs, "/")
 }
 
 func (s *S3) Delete(ctx context.Context, key string) error {

@@ -2,8 +2,13 @@ package blob_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,4 +115,62 @@ func TestS3PutAbortsStaleUploads(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, out.Uploads, 1, "only the other key's upload is left")
 	require.Equal(t, key+".other", aws.ToString(out.Uploads[0].Key))
+}
+
+// With a public endpoint (S3_PUBLIC_ENDPOINT), presigned URLs are signed
+// for the address browsers use, while Ordo's own calls still go to the
+// internal endpoint. The "public" address here is a proxy that forwards
+// with the Host header it received, as Traefik does: the signed URLs work
+// through it, and Ordo's own calls never touch it.
+func TestS3PresignUsesPublicEndpoint(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := testkit.S3Server(t)
+	internal, err := url.Parse(srv.Endpoint)
+	require.NoError(t, err)
+	var proxied atomic.Int64
+	rp := httputil.NewSingleHostReverseProxy(internal)
+	public := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proxied.Add(1)
+		rp.ServeHTTP(w, r) // keeps r.Host: the host the URL was signed for
+	}))
+	t.Cleanup(public.Close)
+	publicURL, _ := url.Parse(public.URL)
+	require.NotEqual(t, internal.Host, publicURL.Host)
+
+	s, err := blob.NewS3(ctx, blob.S3Config{Endpoint: srv.Endpoint, PublicEndpoint: public.URL, Region: "us-east-1", Bucket: "ordo-public",
+		AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, ForcePathStyle: true})
+	require.NoError(t, err)
+	require.NoError(t, s.EnsureBucket(ctx))
+	_, err = s.Put(ctx, "p/server", strings.NewReader("by ordo"), "text/plain")
+	require.NoError(t, err)
+	require.Zero(t, proxied.Load(), "Ordo's own calls go to S3_ENDPOINT")
+
+	up, err := s.PresignPut(ctx, "p/browser", "text/plain", 5, time.Minute)
+	require.NoError(t, err)
+	u, err := url.Parse(up.URL)
+	require.NoError(t, err)
+	require.Equal(t, publicURL.Host, u.Host, "the upload URL carries the public host")
+	req, _ := http.NewRequest(up.Method, up.URL, strings.NewReader("hello"))
+	for k, v := range up.Headers {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, 200, res.StatusCode, "the signature holds for the public host")
+
+	for _, key := range []string{"p/browser", "p/server"} {
+		dl, err := s.PresignGet(ctx, key, blob.Download{Filename: "a.txt", ContentType: "text/plain"}, time.Minute)
+		require.NoError(t, err)
+		u, err := url.Parse(dl)
+		require.NoError(t, err)
+		require.Equal(t, publicURL.Host, u.Host, "the download URL carries the public host")
+		res, err := http.Get(dl)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, 200, res.StatusCode, "%s: %s", key, b)
+	}
+	require.Positive(t, proxied.Load())
 }

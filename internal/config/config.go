@@ -126,7 +126,13 @@ func (c *Config) SetPort(port int) {
 // S3 is the object-storage configuration; empty Endpoint and Bucket mean
 // local disk under the data directory.
 type S3 struct {
-	Endpoint        string
+	Endpoint string
+	// PublicEndpoint is the address at which browsers reach the same S3
+	// server (S3_PUBLIC_ENDPOINT), when it differs from Endpoint, which
+	// Ordo itself uses (e.g. http://versitygw:7070 on a compose network):
+	// every URL handed to a browser (uploads, downloads, exports,
+	// invoices) is signed for it.
+	PublicEndpoint  string
 	Bucket          string
 	Region          string
 	AccessKeyID     string
@@ -138,6 +144,34 @@ type S3 struct {
 
 // Enabled reports whether S3 storage is configured.
 func (s S3) Enabled() bool { return s.Bucket != "" }
+
+// BrowserEndpoint is the S3 address in the URLs handed to browsers:
+// PublicEndpoint, or Endpoint when that is unset (empty for AWS).
+func (s S3) BrowserEndpoint() string {
+	if s.PublicEndpoint != "" {
+		return s.PublicEndpoint
+	}
+	return s.Endpoint
+}
+
+// Warnings lists settings that are valid but probably wrong, for the
+// start-up log: each names the variable to look at.
+func (c Config) Warnings() []string {
+	var out []string
+	if c.S3.Enabled() && c.S3.PublicEndpoint == "" && c.S3.Endpoint != "" {
+		if u, err := url.Parse(c.S3.Endpoint); err == nil && internalHost(u.Hostname()) {
+			out = append(out, fmt.Sprintf("S3_PUBLIC_ENDPOINT is unset, so upload and download URLs are signed for S3_ENDPOINT (%s), a host name that browsers outside this network cannot resolve: set S3_PUBLIC_ENDPOINT to the address at which browsers reach the S3 server", c.S3.Endpoint))
+		}
+	}
+	return out
+}
+
+// internalHost reports a single-label host name such as "minio" or
+// "versitygw": a container or LAN name, not one browsers can resolve.
+// localhost and IP addresses are not.
+func internalHost(h string) bool {
+	return h != "" && h != "localhost" && !strings.Contains(h, ".") && !strings.Contains(h, ":")
+}
 
 // Mode reports the storage mode chosen by the configuration.
 func (c Config) Mode() Mode {
@@ -265,6 +299,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 	c.S3 = S3{
 		Endpoint:        get("S3_ENDPOINT"),
+		PublicEndpoint:  strings.TrimRight(get("S3_PUBLIC_ENDPOINT"), "/"),
 		Bucket:          get("S3_BUCKET"),
 		Region:          get("S3_REGION"),
 		AccessKeyID:     get("S3_ACCESS_KEY_ID"),
@@ -292,8 +327,15 @@ func Load(getenv func(string) string) (Config, error) {
 			fail("S3_ENDPOINT", "must be an http:// or https:// URL, got %q", c.S3.Endpoint)
 		}
 	}
-	if c.S3.Bucket == "" && (c.S3.Endpoint != "" || c.S3.AccessKeyID != "") {
-		fail("S3_BUCKET", "is required when S3_ENDPOINT or S3_ACCESS_KEY_ID is set")
+	if c.S3.PublicEndpoint != "" {
+		// A path would be part of the signature, and a proxy that strips
+		// it would make every URL's signature wrong.
+		if u, err := url.Parse(c.S3.PublicEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+			fail("S3_PUBLIC_ENDPOINT", "must be the http:// or https:// origin at which browsers reach the S3 server, such as https://s3.example.com (no path), got %q", c.S3.PublicEndpoint)
+		}
+	}
+	if c.S3.Bucket == "" && (c.S3.Endpoint != "" || c.S3.PublicEndpoint != "" || c.S3.AccessKeyID != "") {
+		fail("S3_BUCKET", "is required when S3_ENDPOINT, S3_PUBLIC_ENDPOINT or S3_ACCESS_KEY_ID is set")
 	}
 	if c.S3.Bucket != "" && (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
 		fail("S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
@@ -556,6 +598,7 @@ func (c Config) Masked() [][2]string {
 		{"DATABASE_URL", maskURL(c.DatabaseURL)},
 		{"REDIS_URL", maskURL(c.RedisURL)},
 		{"S3_ENDPOINT", c.S3.Endpoint},
+		{"S3_PUBLIC_ENDPOINT", c.S3.PublicEndpoint},
 		{"S3_BUCKET", c.S3.Bucket},
 		{"S3_REGION", c.S3.Region},
 		{"S3_ACCESS_KEY_ID", c.S3.AccessKeyID},

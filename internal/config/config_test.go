@@ -57,6 +57,47 @@ func TestLoadProduction(t *testing.T) {
 	}
 }
 
+// S3_PUBLIC_ENDPOINT is what browsers get; without it, an S3_ENDPOINT
+// that only a container network resolves is warned about by name.
+func TestS3PublicEndpoint(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"S3_ENDPOINT": "http://versitygw:7070", "S3_BUCKET": "ordo"}
+	c, err := Load(env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "S3_PUBLIC_ENDPOINT ") {
+		t.Errorf("an internal S3_ENDPOINT without S3_PUBLIC_ENDPOINT: warnings %q", w)
+	}
+	if got := c.S3.BrowserEndpoint(); got != "http://versitygw:7070" {
+		t.Errorf("browser endpoint without a public one: %q", got)
+	}
+	base["S3_PUBLIC_ENDPOINT"] = "https://s3.example.com/"
+	c, err = Load(env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.S3.PublicEndpoint != "https://s3.example.com" || c.S3.BrowserEndpoint() != "https://s3.example.com" || len(c.Warnings()) != 0 {
+		t.Errorf("public endpoint %q, browser endpoint %q, warnings %q", c.S3.PublicEndpoint, c.S3.BrowserEndpoint(), c.Warnings())
+	}
+	found := false
+	for _, kv := range c.Masked() {
+		found = found || kv == [2]string{"S3_PUBLIC_ENDPOINT", "https://s3.example.com"}
+	}
+	if !found {
+		t.Error("`ordo config` does not show S3_PUBLIC_ENDPOINT")
+	}
+	for _, ep := range []string{"http://localhost:9000", "http://127.0.0.1:9000", "https://s3.eu-west-1.amazonaws.com"} {
+		c, err := Load(env(map[string]string{"S3_ENDPOINT": ep, "S3_BUCKET": "ordo"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := c.Warnings(); len(w) != 0 {
+			t.Errorf("%s: unexpected warnings %q", ep, w)
+		}
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	secret := strings.Repeat("x", 32)
@@ -77,6 +118,9 @@ func TestLoadErrors(t *testing.T) {
 		{"redis db", map[string]string{"REDIS_URL": "redis://r:6379/abc"}, "REDIS_URL"},
 		{"s3 bucket missing", map[string]string{"S3_ENDPOINT": "http://minio:9000"}, "S3_BUCKET"},
 		{"s3 endpoint", map[string]string{"S3_ENDPOINT": "minio:9000", "S3_BUCKET": "b"}, "S3_ENDPOINT"},
+		{"s3 public endpoint scheme", map[string]string{"S3_PUBLIC_ENDPOINT": "s3.example.com", "S3_BUCKET": "b"}, "S3_PUBLIC_ENDPOINT"},
+		{"s3 public endpoint path", map[string]string{"S3_PUBLIC_ENDPOINT": "https://example.com/s3", "S3_BUCKET": "b"}, "S3_PUBLIC_ENDPOINT"},
+		{"s3 public endpoint without bucket", map[string]string{"S3_PUBLIC_ENDPOINT": "https://s3.example.com"}, "S3_BUCKET"},
 		{"s3 half credentials", map[string]string{"S3_BUCKET": "b", "S3_ACCESS_KEY_ID": "k"}, "S3_SECRET_ACCESS_KEY"},
 		{"path style", map[string]string{"S3_FORCE_PATH_STYLE": "maybe"}, "S3_FORCE_PATH_STYLE"},
 		{"smtp scheme", map[string]string{"SMTP_URL": "mail.example.com"}, "SMTP_URL"},

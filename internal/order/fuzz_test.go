@@ -4,40 +4,65 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+
+	"golang.org/x/text/language"
 )
 
-// FuzzParseMoney: an amount that parses is never negative, is exactly the
-// decimal the client wrote scaled to minor units, and survives a round
-// trip through FormatMoney.
-func FuzzParseMoney(f *testing.F) {
-	for _, s := range [][2]string{
-		{"12.5", "EUR"}, {"1,234.56", "USD"}, {"1000", "JPY"}, {"0.001", "KWD"}, {"-1", "EUR"}, {"-0", "EUR"},
-		{"+.5", "EUR"}, {".", "EUR"}, {"1e3", "EUR"}, {"9223372036854775807", "JPY"}, {"92233720368547758.08", "EUR"},
-		{" 12.50 ", "eur"}, {"1.2.3", "EUR"}, {"١٢٣", "EUR"}, {"0x10", "EUR"}, {"1_000", "EUR"}, {"12.345", "XXX"},
+// FuzzParseAmount: an amount that parses, in any of a few locales, is
+// never negative, is exactly the decimal the person wrote (grouping
+// separators dropped, the decimal mark read as a point) scaled to minor
+// units, and survives a round trip through FormatAmount.
+func FuzzParseAmount(f *testing.F) {
+	for _, s := range [][3]string{
+		{"12.5", "EUR", "en"}, {"1,234.56", "USD", "en"}, {"1000", "JPY", "de"}, {"0.001", "KWD", "en"}, {"-1", "EUR", "en"}, {"-0", "EUR", "de"},
+		{"+.5", "EUR", "en"}, {".", "EUR", "fr"}, {"1e3", "EUR", "en"}, {"9223372036854775807", "JPY", "en"}, {"92233720368547758.08", "EUR", "en"},
+		{" 12,50 ", "eur", "de"}, {"1.2.3", "EUR", "de"}, {"١٢٣", "EUR", "ar"}, {"0x10", "EUR", "en"}, {"1_000", "EUR", "en"}, {"12.345", "XXX", "en"},
+		{"1\u202f234,50", "EUR", "fr"}, {"1’234.50", "CHF", "de-CH"}, {"12,50", "CHF", "de-CH"}, {"1.000", "JPY", "fr"},
 	} {
-		f.Add(s[0], s[1])
+		f.Add(s[0], s[1], s[2])
 	}
-	f.Fuzz(func(t *testing.T, s, code string) {
-		n, err := ParseMoney(s, code)
+	f.Fuzz(func(t *testing.T, s, code, tag string) {
+		lt, err := language.Parse(tag)
+		if err != nil {
+			lt = language.English
+		}
+		l := LocaleFor(lt)
+		n, err := ParseAmount(s, code, l)
 		if err != nil {
 			return
 		}
 		if n < 0 {
-			t.Fatalf("ParseMoney(%q, %q) = %d, negative", s, code, n)
+			t.Fatalf("ParseAmount(%q, %q, %s) = %d, negative", s, code, tag, n)
 		}
-		// The exact decimal value, scaled, is n.
-		clean := strings.ReplaceAll(strings.TrimSpace(s), ",", "")
-		if r, ok := new(big.Rat).SetString(clean); ok && clean != "" {
-			want := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(Scale(code))), nil)))
-			if !want.IsInt() || want.Num().Cmp(big.NewInt(n)) != 0 {
-				t.Fatalf("ParseMoney(%q, %q) = %d, want %s", s, code, n, want.RatString())
+		// The exact decimal value, scaled, is n: keep the digits and the
+		// one separator read as the decimal mark, which is the locale's
+		// or, where the locale does not use it, the other of "." and ",".
+		other := '.'
+		if l.Decimal == '.' {
+			other = ','
+		}
+		var clean strings.Builder
+		for _, r := range strings.TrimSpace(s) {
+			switch {
+			case r >= '0' && r <= '9':
+				clean.WriteRune(r)
+			case r == l.Decimal || r == other && r != l.Group:
+				clean.WriteByte('.')
 			}
 		}
-		// What FormatMoney shows parses back to the same amount.
-		shown := strings.TrimSuffix(FormatMoney(n, code), " "+code)
-		back, err := ParseMoney(shown, code)
+		r, ok := new(big.Rat).SetString(clean.String())
+		if !ok {
+			t.Fatalf("ParseAmount(%q, %q, %s) = %d, but %q is no number", s, code, tag, n, clean.String())
+		}
+		want := new(big.Rat).Mul(r, new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(Scale(code))), nil)))
+		if !want.IsInt() || want.Num().Cmp(big.NewInt(n)) != 0 {
+			t.Fatalf("ParseAmount(%q, %q, %s) = %d, want %s", s, code, tag, n, want.RatString())
+		}
+		// What the edit form shows parses back to the same amount.
+		shown := FormatAmount(n, code, l)
+		back, err := ParseAmount(shown, code, l)
 		if err != nil || back != n {
-			t.Fatalf("ParseMoney(FormatMoney(%d, %q) = %q) = %d, %v", n, code, shown, back, err)
+			t.Fatalf("ParseAmount(FormatAmount(%d, %q, %s) = %q) = %d, %v", n, code, tag, shown, back, err)
 		}
 	})
 }

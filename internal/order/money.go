@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"golang.org/x/text/currency"
-
 	"github.com/ordo/ordo/internal/apperr"
 )
 
@@ -66,8 +64,8 @@ func Validate(o *Order) error {
 	text("customer_phone", o.CustomerPhone, 50, false)
 	text("notes", o.Notes, 5000, false)
 	text("external_ref", o.ExternalRef, 200, false)
-	if u, err := currency.ParseISO(o.Currency); err != nil || u.String() != o.Currency {
-		v.Add("currency", "must be an ISO 4217 code in capitals, such as EUR or USD")
+	if !KnownCurrency(o.Currency) {
+		v.Add("currency", "must be an ISO 4217 currency code in capitals, such as EUR, USD or JPY")
 	}
 	checkMetadata(&v, "metadata", o.Metadata)
 	for name, a := range map[string]*Address{"shipping_address": o.ShippingAddress, "billing_address": o.BillingAddress} {

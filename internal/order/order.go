@@ -138,8 +138,8 @@ const (
 	SortTotal     Sort = "total"
 )
 
-// Cursor is where a page of a list starts: after the order with these
-// sort values.
+// Cursor is where a page of a list starts: after (or, as
+// ListParams.Before, before) the order with these sort values.
 type Cursor struct {
 	CreatedAt time.Time
 	Total     int64
@@ -157,7 +157,12 @@ type ListParams struct {
 	Sort          Sort
 	Desc          bool
 	After         *Cursor
-	Limit         int
+	// Before selects the page that ends just before this cursor (the
+	// previous page), still in the list's order: the store reads it in
+	// the opposite order from the cursor and reverses it. At most one of
+	// After and Before is set; OrderList only (exports never page back).
+	Before *Cursor
+	Limit  int
 }
 
 // Store is what orders need from persistence. Every method is scoped by

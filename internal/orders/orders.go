@@ -158,30 +158,60 @@ func (s *Service) History(ctx context.Context, p auth.Principal, id uuid.UUID) (
 	return s.store.OrderStatusHistory(ctx, p.TenantID, id)
 }
 
-// List returns a page and the cursor of the next page (nil at the end).
-func (s *Service) List(ctx context.Context, p auth.Principal, lp order.ListParams) ([]order.Order, *order.Cursor, error) {
+// Cursors are the keys of the pages around a page of a list: Next starts
+// the page after it (ListParams.After), Prev ends the page before it
+// (ListParams.Before); nil when there is no such page.
+type Cursors struct {
+	Next, Prev *order.Cursor
+}
+
+// List returns a page and the cursors of the pages after and before it.
+func (s *Service) List(ctx context.Context, p auth.Principal, lp order.ListParams) ([]order.Order, Cursors, error) {
 	if err := p.Require(account.ActOrderRead); err != nil {
-		return nil, nil, err
+		return nil, Cursors{}, err
 	}
 	lp.TenantID = p.TenantID
 	if lp.Limit < 1 || lp.Limit > 200 {
-		return nil, nil, apperr.Invalid("limit", "must be from 1 to 200")
+		return nil, Cursors{}, apperr.Invalid("limit", "must be from 1 to 200")
 	}
 	if lp.Sort == "" {
 		lp.Sort = order.SortCreatedAt
 	}
 	want := lp.Limit
-	lp.Limit++ // one more tells whether there is a next page
+	lp.Limit++ // one more tells whether there is a page beyond
 	os, err := s.store.OrderList(ctx, lp)
 	if err != nil {
-		return nil, nil, err
+		return nil, Cursors{}, err
 	}
-	if len(os) <= want {
-		return os, nil, nil
+	key := func(o order.Order) *order.Cursor {
+		return &order.Cursor{CreatedAt: o.CreatedAt, Total: o.Total, ID: o.ID}
 	}
-	os = os[:want]
-	last := os[want-1]
-	return os, &order.Cursor{CreatedAt: last.CreatedAt, Total: last.Total, ID: last.ID}, nil
+	var c Cursors
+	if lp.Before != nil {
+		// Read backwards: the extra row is the first one, before the page.
+		if len(os) == 0 {
+			// Nothing before the cursor any more (those orders were
+			// deleted): show the first page rather than an empty one.
+			lp.Before, lp.Limit = nil, want
+			return s.List(ctx, p, lp)
+		}
+		if len(os) > want {
+			os = os[1:]
+			c.Prev = key(os[0])
+		}
+		// The cursor's own row follows this page.
+		c.Next = key(os[len(os)-1])
+		return os, c, nil
+	}
+	if len(os) > want {
+		os = os[:want]
+		c.Next = key(os[want-1])
+	}
+	if lp.After != nil && len(os) > 0 {
+		// A page reached from a cursor has the cursor's row before it.
+		c.Prev = key(os[0])
+	}
+	return os, c, nil
 }
 
 // Patch is a partial update: nil fields stay as they are. Items, when
@@ -390,7 +420,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 			if err := tx.AttachmentDelete(ctx, p.TenantID, a.ID); err != nil {
 				return err
 			}
-			keys = append(keys, a.ObjectKey)
+			keys = append(keys, a.ObjectKey, a.UploadKey()) // a pending one's file is at its upload key
 		}
 		if err := tx.OrderDelete(ctx, p.TenantID, id); err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -293,5 +294,51 @@ func TestSetupOff(t *testing.T) {
 	var none *telemetry.Telemetry
 	if none.TracerProvider() != nil || none.Shutdown(context.Background()) != nil {
 		t.Error("a nil Telemetry must do nothing")
+	}
+}
+
+// Every line logged during a request carries its id, and once
+// authenticated its tenant and user or API key, also through a handler
+// wrapped with attributes and from contexts derived from the request's.
+func TestLogHandlerRequestFields(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	log := slog.New(telemetry.LogHandler(telemetry.LogHandler(slog.NewJSONHandler(&buf, nil)))).With("component", "test")
+	ctx := telemetry.WithRequestLog(context.Background(), "req-1")
+	log.InfoContext(ctx, "anonymous")
+	tenantID, userID, keyID := uuid.New(), uuid.New(), uuid.New()
+	telemetry.SetLogPrincipal(ctx, tenantID, userID, uuid.Nil)
+	type k struct{}
+	log.InfoContext(context.WithValue(ctx, k{}, 1), "user")
+	telemetry.SetLogPrincipal(ctx, tenantID, uuid.Nil, keyID)
+	log.WarnContext(ctx, "key")
+	log.InfoContext(context.Background(), "outside")
+
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		lines = append(lines, m)
+	}
+	if len(lines) != 4 {
+		t.Fatalf("got %d lines:\n%s", len(lines), buf.String())
+	}
+	want := []map[string]any{
+		{"request_id": "req-1"},
+		{"request_id": "req-1", "tenant_id": tenantID.String(), "user_id": userID.String()},
+		{"request_id": "req-1", "tenant_id": tenantID.String(), "api_key_id": keyID.String()},
+		{},
+	}
+	for i, w := range want {
+		for _, key := range []string{"request_id", "tenant_id", "user_id", "api_key_id"} {
+			if got, ok := lines[i][key]; w[key] != got || (w[key] == nil && ok) {
+				t.Errorf("line %d (%s): %s = %v, want %v", i, lines[i]["msg"], key, got, w[key])
+			}
+		}
+		if lines[i]["component"] != "test" {
+			t.Errorf("line %d lost its attributes: %v", i, lines[i])
+		}
 	}
 }

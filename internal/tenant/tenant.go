@@ -61,30 +61,6 @@ var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$`)
 // digits and inner hyphens.
 func ValidSlug(s string) bool { return slugRE.MatchString(s) }
 
-// Slugify derives a slug candidate from a display name.
-func Slugify(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			b.WriteRune(r)
-			dash = false
-		case !dash && b.Len() > 0:
-			b.WriteByte('-')
-			dash = true
-		}
-		if b.Len() >= 48 {
-			break
-		}
-	}
-	s := strings.Trim(b.String(), "-")
-	if s == "" {
-		s = "tenant"
-	}
-	return s
-}
-
 // Validate checks the fields a client can set.
 func (t Tenant) Validate() error {
 	var v apperr.Validation

@@ -24,7 +24,7 @@ func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apiKeyJSON, 0, len(keys))
 	for _, k := range keys {
-		out = append(out, toAPIKeyJSON(k))
+		out = append(out, toAPIKeyInfoJSON(k))
 	}
 	writeJSON(w, http.StatusOK, listJSON{Data: out})
 }
@@ -49,8 +49,14 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := toAPIKeyJSON(k)
+	if out.CreatedBy != nil {
+		// Only the creator's own name is at hand; the list has the rest.
+		out.CreatedBy.Member = true
+		if k.CreatedBy != nil && *k.CreatedBy == p.UserID {
+			out.CreatedBy.Name, out.CreatedBy.Email = p.Name, p.Email
+		}
+	}
 	out.Key = full
-	secretResponse(r)
 	writeJSON(w, http.StatusCreated, out)
 }
 
@@ -105,11 +111,10 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if c := q.Get("cursor"); c != "" {
-		id, err := uuid.Parse(c)
-		if err != nil {
+		var ok bool
+		if f.Before, f.After, ok = parseIDCursor(c); !ok {
 			v.Add("cursor", "is not a cursor from this API")
 		}
-		f.Before = &id
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -122,17 +127,14 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	entries, err := s.store.AuditList(r.Context(), p.TenantID, f)
+	entries, next, prev, err := s.auditPage(r.Context(), p.TenantID, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := listJSON{Data: make([]auditJSON, 0, len(entries))}
+	out := listJSON{Data: make([]auditJSON, 0, len(entries)), NextCursor: next, PrevCursor: prev}
 	for _, e := range entries {
 		out.Data = append(out.Data.([]auditJSON), toAuditJSON(e))
-	}
-	if len(entries) == f.Limit {
-		out.NextCursor = entries[len(entries)-1].ID.String()
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -61,6 +61,7 @@ func (s *Server) handlePresign(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	up.URL = s.browserURL(r, up.URL)
 	w.Header().Set("Location", "/api/v1/attachments/"+a.ID.String())
 	writeJSON(w, http.StatusCreated, presignJSON{Attachment: toAttachmentJSON(a), Upload: uploadJSON{Upload: up, Fields: map[string]string{}}})
 }
@@ -123,7 +124,7 @@ func (s *Server) handleAttachmentGet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := toAttachmentJSON(a)
-	out.DownloadURL = url
+	out.DownloadURL = s.browserURL(r, url)
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -160,6 +161,14 @@ func (s *Server) handleBlobPut(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, Problem{Status: http.StatusForbidden, Type: problemType("bad-signature"),
 			Detail: "the Content-Length must be " + strconv.FormatInt(sg.Size, 10) + ", as signed"})
 		return
+	}
+	// Only a pending attachment's upload may be written: after complete or
+	// delete the URL is spent, even before it expires.
+	if s.attachments != nil {
+		if err := s.attachments.AcceptUpload(r.Context(), sg.Key); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	body := http.MaxBytesReader(w, r.Body, sg.Size)
 	info, err := s.blobs.Put(r.Context(), sg.Key, body, sg.ContentType)

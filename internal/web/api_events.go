@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
@@ -20,6 +23,18 @@ const (
 	eventPoll      = 5 * time.Second  // read the outbox even without a notification
 	eventHeartbeat = 15 * time.Second // keep proxies from closing an idle stream
 	eventBatch     = 200
+
+	// DefaultEventRecheck is how often an open stream re-authenticates its
+	// caller even when no event comes: a revoked key, a removed member, an
+	// ended session or a suspended tenant has its stream closed within
+	// this (plus one read), well inside the 5 s the security policy
+	// allows. (Events themselves are never sent without a fresh check.)
+	DefaultEventRecheck = 2 * time.Second
+	// DefaultEventMaxLifetime is how long one stream lasts; then the
+	// client reconnects with Last-Event-ID and misses nothing.
+	DefaultEventMaxLifetime = 15 * time.Minute
+	// eventReconnect is the retry: hint sent when a stream ends by age.
+	eventReconnect = time.Second
 )
 
 // eventAction is the permission an event type needs: nobody sees an
@@ -37,6 +52,12 @@ func eventAction(typ string) account.Action {
 // event's id is its outbox id, so a client that reconnects with
 // Last-Event-ID (or ?last_event_id=) gets everything it missed that the
 // outbox still holds.
+//
+// Access is not decided once: every eventRecheck the stream
+// re-authenticates its caller as a new request would, and ends without
+// sending anything more when that fails or the caller may no longer read
+// events. After eventMaxLifetime it ends anyway, telling the client where
+// to resume.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.requirePrincipal(w, r)
 	if !ok {
@@ -63,6 +84,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		after = id
 	}
+	cred := s.streamCredOf(r, p)
 	ctx := r.Context()
 	wake, cancel, err := s.pubsub.Subscribe(ctx, realtime.Channel(p.TenantID))
 	if err != nil {
@@ -87,9 +109,21 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	defer poll.Stop()
 	beat := time.NewTicker(eventHeartbeat)
 	defer beat.Stop()
+	recheck := time.NewTicker(s.eventRecheck)
+	defer recheck.Stop()
+	expire := time.NewTimer(s.eventMaxLifetime)
+	defer expire.Stop()
+	// Every batch of events is written under a principal checked just
+	// before it (through the auth cache, which each change invalidates),
+	// so that nothing is sent after a revocation has committed; the
+	// ticker ends a quiet stream too.
+	authorize := func() bool {
+		p, ok = s.recheckStream(ctx, cred, p)
+		return ok
+	}
 	for {
 		var err error
-		if after, err = s.sendEvents(w, r, p, after); err != nil {
+		if after, err = s.sendEvents(w, r, &p, after, authorize); err != nil {
 			return
 		}
 		if err := rc.Flush(); err != nil {
@@ -103,6 +137,17 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 				wake = nil // subscription ended; keep polling
 			}
 		case <-poll.C:
+		case <-recheck.C:
+			if !authorize() {
+				return
+			}
+		case <-expire.C:
+			// An event without data sets the client's last event id
+			// without being dispatched, so that even a stream that sent
+			// nothing resumes where it stopped.
+			fmt.Fprintf(w, "id: %s\nretry: %d\n\n", after, eventReconnect.Milliseconds())
+			_ = rc.Flush()
+			return
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return
@@ -111,17 +156,106 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// streamCred is what a stream was authenticated with, to authenticate it
+// again: an API key, or a session.
+type streamCred struct {
+	apiKey string
+	// session is the session token; userID, tenantID and epoch are what
+	// the session held at connect.
+	session          string
+	userID, tenantID uuid.UUID
+	epoch            int64
+}
+
+func (s *Server) streamCredOf(r *http.Request, p auth.Principal) streamCred {
+	if p.IsAPIKey() {
+		_, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		return streamCred{apiKey: strings.TrimSpace(key)}
+	}
+	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
+	return streamCred{session: s.sessions.Token(r.Context()), userID: p.UserID, tenantID: p.TenantID, epoch: epoch}
+}
+
+// recheckStream authenticates a stream's caller again, through the same
+// code as withPrincipal (whose cache every change invalidates), and
+// returns their current principal; ok is false when the stream must end:
+// the key is revoked or its creator gone, the session ended (logout,
+// expiry, log out everywhere), the member was removed, the tenant is
+// suspended, or the role may no longer read events. An error ends the
+// stream too: the client reconnects, and is let in only if still allowed.
+func (s *Server) recheckStream(ctx context.Context, c streamCred, was auth.Principal) (auth.Principal, bool) {
+	var p auth.Principal
+	var err error
+	if c.apiKey != "" {
+		p, err = s.auth.AuthenticateAPIKey(ctx, c.apiKey)
+	} else {
+		var alive bool
+		if alive, err = s.sessionAlive(ctx, c); err == nil && !alive {
+			err = apperr.ErrUnauthorized
+		}
+		if err == nil {
+			p, err = s.auth.Resolve(ctx, c.userID, c.epoch, c.tenantID)
+		}
+	}
+	switch {
+	case err != nil:
+		if !errors.Is(err, apperr.ErrUnauthorized) && ctx.Err() == nil {
+			s.log.WarnContext(ctx, "event stream: re-authentication failed; closing", "err", err)
+		}
+		return p, false
+	case p.TenantID != was.TenantID || !p.Can(account.ActOrderRead):
+		return p, false
+	}
+	return p, true
+}
+
+// sessionAlive reports whether the session a stream was opened with still
+// exists, has not expired, and still holds the same user, tenant and epoch
+// (logging out destroys it; switching tenants changes it).
+func (s *Server) sessionAlive(ctx context.Context, c streamCred) (bool, error) {
+	if c.session == "" {
+		return false, nil
+	}
+	var b []byte
+	var found bool
+	var err error
+	if cs, ok := s.sessions.Store.(scs.CtxStore); ok {
+		b, found, err = cs.FindCtx(ctx, c.session) // goredisstore needs the context
+	} else {
+		b, found, err = s.sessions.Store.Find(c.session)
+	}
+	if err != nil || !found {
+		return false, err
+	}
+	deadline, values, err := s.sessions.Codec.Decode(b)
+	if err != nil {
+		return false, fmt.Errorf("decode session: %w", err)
+	}
+	epoch, _ := values[sessEpoch].(int64)
+	return time.Now().Before(deadline) && values[sessUserID] == c.userID.String() &&
+		values[sessTenantID] == c.tenantID.String() && epoch == c.epoch, nil
+}
+
+// errStreamRevoked ends a stream whose caller lost access.
+var errStreamRevoked = errors.New("event stream: access revoked")
+
 // sendEvents writes every event after the given id that the principal
-// may see, and returns the id to continue after.
-func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request, p auth.Principal, after uuid.UUID) (uuid.UUID, error) {
+// may see, and returns the id to continue after. Before writing a batch it
+// asks authorize, which re-resolves *p; when that fails it writes nothing
+// and returns errStreamRevoked.
+func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal, after uuid.UUID, authorize func() bool) (uuid.UUID, error) {
 	for {
 		evs, err := s.store.EventListAfter(r.Context(), p.TenantID, after, eventBatch)
 		if err != nil {
 			s.log.WarnContext(r.Context(), "read events", "err", err)
 			return after, nil // try again at the next wake-up or poll
 		}
+		if len(evs) > 0 && !authorize() {
+			return after, errStreamRevoked
+		}
 		for _, e := range evs {
 			after = e.ID
+			// The current role decides, event by event.
 			if !p.Can(eventAction(e.Type)) {
 				continue
 			}

@@ -84,7 +84,7 @@ func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toExportJSON(e, url))
+	writeJSON(w, http.StatusOK, toExportJSON(e, s.browserURL(r, url)))
 }
 
 func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) {

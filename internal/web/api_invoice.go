@@ -57,7 +57,7 @@ func (s *Server) handleInvoiceGet(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toInvoiceJSON(rec, url))
+	writeJSON(w, http.StatusOK, toInvoiceJSON(rec, s.browserURL(r, url)))
 }
 
 type brandingJSON struct {

@@ -74,6 +74,9 @@ type transitionInput struct {
 type orderList struct {
 	Data       []order.View `json:"data"`
 	NextCursor *string      `json:"next_cursor"`
+	// PrevCursor is the cursor of the page before this one, null on the
+	// first page.
+	PrevCursor *string `json:"prev_cursor"`
 }
 
 // etag is the order's version as a strong entity tag.
@@ -285,13 +288,17 @@ type cursorJSON struct {
 	CreatedAt time.Time  `json:"c"`
 	Total     int64      `json:"t"`
 	ID        uuid.UUID  `json:"i"`
+	// Back marks a prev_cursor: the page ends before this key.
+	Back bool `json:"b,omitempty"`
 }
 
-func encodeCursor(lp order.ListParams, c *order.Cursor) *string {
+// encodeCursor makes the cursor of the page after c, or with back of the
+// page before it.
+func encodeCursor(lp order.ListParams, c *order.Cursor, back bool) *string {
 	if c == nil {
 		return nil
 	}
-	b, _ := json.Marshal(cursorJSON{Sort: lp.Sort, Desc: lp.Desc, CreatedAt: c.CreatedAt, Total: c.Total, ID: c.ID})
+	b, _ := json.Marshal(cursorJSON{Sort: lp.Sort, Desc: lp.Desc, CreatedAt: c.CreatedAt, Total: c.Total, ID: c.ID, Back: back})
 	s := base64.RawURLEncoding.EncodeToString(b)
 	return &s
 }
@@ -352,6 +359,8 @@ func parseOrderList(r *http.Request) (order.ListParams, error) {
 			v.Add("cursor", "is not a cursor from this API")
 		} else if cj.Sort != lp.Sort || cj.Desc != lp.Desc {
 			v.Add("cursor", "belongs to another sort order; start again without it")
+		} else if cj.Back {
+			lp.Before = &order.Cursor{CreatedAt: cj.CreatedAt, Total: cj.Total, ID: cj.ID}
 		} else {
 			lp.After = &order.Cursor{CreatedAt: cj.CreatedAt, Total: cj.Total, ID: cj.ID}
 		}
@@ -369,12 +378,12 @@ func (s *Server) handleOrderList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	os, next, err := s.orders.List(r.Context(), p, lp)
+	os, cs, err := s.orders.List(r.Context(), p, lp)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	out := orderList{Data: make([]order.View, len(os)), NextCursor: encodeCursor(lp, next)}
+	out := orderList{Data: make([]order.View, len(os)), NextCursor: encodeCursor(lp, cs.Next, false), PrevCursor: encodeCursor(lp, cs.Prev, true)}
 	for i, o := range os {
 		out.Data[i] = order.ToView(o)
 	}

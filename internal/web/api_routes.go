@@ -34,6 +34,13 @@ type operation struct {
 	// audit is the audit action one successful call writes; "" for reads
 	// and for the session-only changes listed in NoAudit.
 	audit string
+	// action is the permission the route needs in the tenant, the one its
+	// service requires first. It is checked again before an idempotent
+	// replay (withIdempotency). "" for routes of the user rather than the
+	// tenant (the account, creating and switching tenants), which need
+	// only authentication; every other POST route must name one
+	// (TestPostRoutesNamePermission).
+	action account.Action
 }
 
 // NoAudit lists the routes that change no data, only which tenant a
@@ -52,7 +59,7 @@ type (
 		UserID uuid.UUID `path:"user_id" description:"The member's user id."`
 	}
 	idempotencyHeader struct {
-		IdempotencyKey string `header:"Idempotency-Key" description:"Makes a POST safe to retry: the first response is replayed for 24 h."`
+		IdempotencyKey string `header:"Idempotency-Key" description:"Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again."`
 	}
 	ifMatchHeader struct {
 		IfMatch string `header:"If-Match" description:"The ETag of the version you edited; 412 if the order changed since."`
@@ -115,11 +122,13 @@ type (
 		ActorID    string `query:"actor_id" format:"uuid"`
 		From       string `query:"from" format:"date-time"`
 		To         string `query:"to" format:"date-time"`
-		Cursor     string `query:"cursor"`
+		Cursor     string `query:"cursor" description:"next_cursor (older entries) or prev_cursor (newer entries) of another page."`
 		Limit      int    `query:"limit" minimum:"1" maximum:"200"`
 	}
 	eventsReq struct {
 		LastEventID string `header:"Last-Event-ID" description:"Resume after this event id."`
+		// EventSource cannot send headers on its first connection.
+		LastEventIDQuery string `query:"last_event_id" description:"Last-Event-ID, for clients that cannot send it as a header."`
 	}
 	orderCreateReq struct {
 		idempotencyHeader
@@ -131,7 +140,7 @@ type (
 	}
 	orderListReq struct {
 		Limit         int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-		Cursor        string `query:"cursor" description:"next_cursor of the previous page."`
+		Cursor        string `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
 		Sort          string `query:"sort" enum:"created_at,total" default:"created_at"`
 		Direction     string `query:"direction" enum:"asc,desc" default:"desc"`
 		Status        string `query:"status" enum:"pending,processing,shipped,delivered,cancelled"`
@@ -185,6 +194,7 @@ type (
 	auditList struct {
 		Data       []auditJSON `json:"data"`
 		NextCursor string      `json:"next_cursor,omitempty"`
+		PrevCursor string      `json:"prev_cursor,omitempty"`
 	}
 	historyList struct {
 		Data []struct {
@@ -254,27 +264,27 @@ func apiRoutes() []apiRoute {
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},
 
 		{"GET", "/api/v1/invitations", h((*Server).handleInvitationList), operation{id: "listInvitations", summary: "Invitations of the current tenant, with status", tag: "invitations", resp: invitationList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/invitations", h((*Server).handleInvitationCreate), operation{id: "invite", summary: "Invite someone by e-mail", tag: "invitations", req: inviteReq{}, resp: invitationJSON{}, status: 201, errs: errsAuth, audit: "invitation.created"}},
-		{"POST", "/api/v1/invitations/{id}/resend", h((*Server).handleInvitationResend), operation{id: "resendInvitation", summary: "Send a fresh link; the old one stops working", tag: "invitations", req: idPath{}, resp: invitationJSON{}, status: 200, errs: append(errsAuth, 409), audit: "invitation.resent"}},
+		{"POST", "/api/v1/invitations", h((*Server).handleInvitationCreate), operation{id: "invite", summary: "Invite someone by e-mail", tag: "invitations", req: inviteReq{}, resp: invitationJSON{}, status: 201, errs: errsAuth, audit: "invitation.created", action: account.ActInviteManage}},
+		{"POST", "/api/v1/invitations/{id}/resend", h((*Server).handleInvitationResend), operation{id: "resendInvitation", summary: "Send a fresh link; the old one stops working", tag: "invitations", req: idPath{}, resp: invitationJSON{}, status: 200, errs: append(errsAuth, 409), audit: "invitation.resent", action: account.ActInviteManage}},
 		{"DELETE", "/api/v1/invitations/{id}", h((*Server).handleInvitationRevoke), operation{id: "revokeInvitation", summary: "Revoke an open invitation", tag: "invitations", req: idPath{}, status: 204, errs: append(errsAuth, 409), audit: "invitation.revoked"}},
 		{"POST", "/api/v1/invitations/accept", h((*Server).handleInvitationAccept), operation{id: "acceptInvitation", summary: "Accept as the logged-in user, or as a new user with a password", tag: "invitations", public: true, req: acceptReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 403, 409), audit: "invitation.accepted"}},
 
 		{"GET", "/api/v1/api-keys", h((*Server).handleAPIKeyList), operation{id: "listAPIKeys", summary: "API keys of the current tenant (never their secrets)", tag: "api-keys", resp: apiKeyList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: errsAuth, audit: "api_key.created"}},
+		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: append(errsAuth, 409), audit: "api_key.created", action: account.ActAPIKeyManage}},
 		{"DELETE", "/api/v1/api-keys/{id}", h((*Server).handleAPIKeyRevoke), operation{id: "revokeAPIKey", summary: "Revoke a key at once", tag: "api-keys", req: idPath{}, status: 204, errs: errsAuth, audit: "api_key.revoked"}},
 		{"GET", "/api/v1/audit-log", h((*Server).handleAuditList), operation{id: "listAuditLog", summary: "The tenant's audit log, newest first", tag: "audit", req: auditListReq{}, resp: auditList{}, status: 200, errs: errsAuth}},
 
 		{"GET", "/api/v1/orders", h((*Server).handleOrderList), operation{id: "listOrders", summary: "A page of orders", tag: "orders", req: orderListReq{}, resp: orderList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: orderCreatedResp{}, status: 201, errs: append(errsAuth, 409), audit: "order.created"}},
+		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: orderCreatedResp{}, status: 201, errs: append(errsAuth, 409), audit: "order.created", action: account.ActOrderWrite}},
 		{"GET", "/api/v1/orders/{id}", h((*Server).handleOrderGet), operation{id: "getOrder", summary: "One order, with its ETag", tag: "orders", req: orderGetReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PATCH", "/api/v1/orders/{id}", h((*Server).handleOrderUpdate), operation{id: "updateOrder", summary: "Change an order (items only while pending)", tag: "orders", req: orderUpdateReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.updated"}},
 		{"DELETE", "/api/v1/orders/{id}", h((*Server).handleOrderDelete), operation{id: "deleteOrder", summary: "Delete an order (owners and admins)", tag: "orders", req: idPath{}, status: 204, errs: errsAuth, audit: "order.deleted"}},
-		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed"}},
+		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed", action: account.ActOrderWrite}},
 		{"POST", "/api/v1/uploads/presign", h((*Server).handlePresign), operation{id: "presignUpload", summary: "Record a pending attachment and sign an upload straight to storage (PUT with exactly the given headers)", tag: "attachments", req: struct {
 			idempotencyHeader
 			presignInput
-		}{}, resp: presignJSON{}, status: 201, errs: errsAuth, audit: "attachment.presigned"}},
-		{"POST", "/api/v1/attachments/{id}/complete", h((*Server).handleAttachmentComplete), operation{id: "completeUpload", summary: "Check the uploaded object and make the attachment available", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: append(errsAuth, 409), audit: "attachment.uploaded"}},
+		}{}, resp: presignJSON{}, status: 201, errs: errsAuth, audit: "attachment.presigned", action: account.ActAttachmentWrite}},
+		{"POST", "/api/v1/attachments/{id}/complete", h((*Server).handleAttachmentComplete), operation{id: "completeUpload", summary: "Check the uploaded object and make the attachment available", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: append(errsAuth, 409), audit: "attachment.uploaded", action: account.ActAttachmentWrite}},
 		{"GET", "/api/v1/attachments", h((*Server).handleAttachmentList), operation{id: "listAttachments", summary: "Attachments, of one order with order_id", tag: "attachments", req: struct {
 			OrderID string `query:"order_id" format:"uuid"`
 		}{}, resp: attachmentList{}, status: 200, errs: errsAuth}},
@@ -286,14 +296,17 @@ func apiRoutes() []apiRoute {
 		}{}, resp: struct {
 			Location string `header:"Location"`
 			exportJSON
-		}{}, status: 202, errs: errsAuth, audit: "export.created"}},
+		}{}, status: 202, errs: errsAuth, audit: "export.created", action: account.ActExportCreate}},
 		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth}},
 		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingJSON{}, resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"PUT", "/api/v1/tenant/logo", h((*Server).handleLogoPut), operation{id: "setLogo", summary: "Upload the invoice logo as the request body: a PNG or JPEG of at most 512 KiB", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"DELETE", "/api/v1/tenant/logo", h((*Server).handleLogoDelete), operation{id: "deleteLogo", summary: "Remove the invoice logo", tag: "invoices", status: 204, errs: errsAuth, audit: "tenant.branding_updated"}},
-		{"POST", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceCreate), operation{id: "createInvoice", summary: "Generate (or regenerate) the order's PDF invoice in the background; shipping an order does it too", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 202, errs: errsAuth, audit: "invoice.requested"}},
+		{"POST", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceCreate), operation{id: "createInvoice", summary: "Generate (or regenerate) the order's PDF invoice in the background; shipping an order does it too", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 202, errs: errsAuth, audit: "invoice.requested", action: account.ActInvoiceCreate}},
 		{"GET", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceGet), operation{id: "getInvoice", summary: "The order's invoice, with a download_url once ready; 404 before one was requested", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/webhook-endpoints", h((*Server).handleEndpointCreate), operation{id: "createWebhookEndpoint", summary: "Add a webhook endpoint; the answer holds its signing secret, shown only now", tag: "webhooks", req: endpointInput{}, resp: endpointJSON{}, status: 201, errs: errsAuth, audit: "webhook_endpoint.created"}},
+		{"POST", "/api/v1/webhook-endpoints", h((*Server).handleEndpointCreate), operation{id: "createWebhookEndpoint", summary: "Add a webhook endpoint; the answer holds its signing secret, shown only now", tag: "webhooks", req: struct {
+			idempotencyHeader
+			endpointInput
+		}{}, resp: endpointJSON{}, status: 201, errs: append(errsAuth, 409), audit: "webhook_endpoint.created", action: account.ActWebhookManage}},
 		{"GET", "/api/v1/webhook-endpoints", h((*Server).handleEndpointList), operation{id: "listWebhookEndpoints", summary: "The tenant's webhook endpoints, and the event types they may subscribe to", tag: "webhooks", resp: endpointList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointGet), operation{id: "getWebhookEndpoint", summary: "One webhook endpoint", tag: "webhooks", req: idPath{}, resp: endpointJSON{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointUpdate), operation{id: "updateWebhookEndpoint", summary: "Edit a webhook endpoint, or enable or disable it", tag: "webhooks", req: struct {
@@ -301,13 +314,16 @@ func apiRoutes() []apiRoute {
 			endpointInput
 		}{}, resp: endpointJSON{}, status: 200, errs: errsAuth, audit: "webhook_endpoint.updated"}},
 		{"DELETE", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointDelete), operation{id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint and its delivery log", tag: "webhooks", req: idPath{}, status: 204, errs: errsAuth, audit: "webhook_endpoint.deleted"}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", h((*Server).handleEndpointRotate), operation{id: "rotateWebhookSecret", summary: "Give the endpoint a new secret; the old one keeps signing too for 24 hours", tag: "webhooks", req: idPath{}, resp: endpointJSON{}, status: 200, errs: errsAuth, audit: "webhook_endpoint.secret_rotated"}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/test", h((*Server).handleEndpointTest), operation{id: "testWebhookEndpoint", summary: "Send a webhook.test event to the endpoint", tag: "webhooks", req: idPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_endpoint.tested"}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", h((*Server).handleEndpointRotate), operation{id: "rotateWebhookSecret", summary: "Give the endpoint a new secret; the old one keeps signing too for 24 hours", tag: "webhooks", req: struct {
+			idPath
+			idempotencyHeader
+		}{}, resp: endpointJSON{}, status: 200, errs: append(errsAuth, 409), audit: "webhook_endpoint.secret_rotated", action: account.ActWebhookManage}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/test", h((*Server).handleEndpointTest), operation{id: "testWebhookEndpoint", summary: "Send a webhook.test event to the endpoint", tag: "webhooks", req: idPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_endpoint.tested", action: account.ActWebhookManage}},
 		{"GET", "/api/v1/webhook-endpoints/{id}/deliveries", h((*Server).handleDeliveryList), operation{id: "listWebhookDeliveries", summary: "The endpoint's deliveries with every attempt, newest first", tag: "webhooks", req: deliveryListReq{}, resp: deliveryList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", h((*Server).handleDeliveryReplay), operation{id: "replayWebhookDelivery", summary: "Send one delivery again", tag: "webhooks", req: replayPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed"}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/replay", h((*Server).handleReplayFailed), operation{id: "replayFailedWebhookDeliveries", summary: "Send again every failed delivery since a time", tag: "webhooks", req: replayFailedReq{}, resp: replayFailedJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed"}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", h((*Server).handleDeliveryReplay), operation{id: "replayWebhookDelivery", summary: "Send one delivery again", tag: "webhooks", req: replayPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: account.ActWebhookManage}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/replay", h((*Server).handleReplayFailed), operation{id: "replayFailedWebhookDeliveries", summary: "Send again every failed delivery since a time", tag: "webhooks", req: replayFailedReq{}, resp: replayFailedJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: account.ActWebhookManage}},
 		{"GET", "/api/v1/jobs/failed", h((*Server).handleJobsFailed), operation{id: "listFailedJobs", summary: "The tenant's background jobs that failed (waiting to retry, or given up), with their last error", tag: "jobs", resp: jobList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/jobs/{id}/retry", h((*Server).handleJobRetry), operation{id: "retryJob", summary: "Run a failed job again now", tag: "jobs", req: jobIDPath{}, resp: jobJSON{}, status: 200, errs: errsAuth, audit: "job.retried"}},
+		{"POST", "/api/v1/jobs/{id}/retry", h((*Server).handleJobRetry), operation{id: "retryJob", summary: "Run a failed job again now", tag: "jobs", req: jobIDPath{}, resp: jobJSON{}, status: 200, errs: errsAuth, audit: "job.retried", action: account.ActJobManage}},
 		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "The tenant's exports", tag: "exports", resp: exportList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/exports/{id}", h((*Server).handleExportGet), operation{id: "getExport", summary: "An export's status and progress, with a download_url when completed", tag: "exports", req: idPath{}, resp: exportJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/exports/{id}", h((*Server).handleExportDelete), operation{id: "deleteExport", summary: "Cancel a running export, or delete a finished one and its file", tag: "exports", req: idPath{}, status: 204, errs: errsAuth, audit: "export.deleted"}},
@@ -323,13 +339,18 @@ type RouteInfo struct {
 	// Audit is the audit action that one successful call writes; empty
 	// for reads and session switches.
 	Audit string
+	// Public routes need no authentication.
+	Public bool
+	// Action is the permission the route needs in the tenant; empty for
+	// public routes and routes of the user.
+	Action account.Action
 }
 
 // Routes lists the API routes.
 func Routes() []RouteInfo {
 	var out []RouteInfo
 	for _, rt := range apiRoutes() {
-		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Audit: rt.op.audit})
+		out = append(out, RouteInfo{Method: rt.method, Path: rt.path, Audit: rt.op.audit, Public: rt.op.public, Action: rt.op.action})
 	}
 	return out
 }

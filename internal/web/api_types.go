@@ -7,6 +7,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -65,12 +66,43 @@ type apiKeyJSON struct {
 	ExpiresAt  *time.Time   `json:"expires_at"`
 	RevokedAt  *time.Time   `json:"revoked_at"`
 	CreatedAt  time.Time    `json:"created_at"`
+	// CreatedBy is the member the key acts for (it stops working when they
+	// leave, and never has more than their current role); null for a key
+	// an operator made at the command line.
+	CreatedBy *apiKeyCreatorJSON `json:"created_by"`
 	// Key is the full secret key, present only in the creation response.
 	Key string `json:"key,omitempty"`
 }
 
+type apiKeyCreatorJSON struct {
+	ID    uuid.UUID `json:"id"`
+	Name  string    `json:"name"`
+	Email string    `json:"email"`
+	// Member is false once the creator has left the tenant.
+	Member bool `json:"member"`
+}
+
+// holdsSecret makes the creation response, which holds the key, one that
+// is never stored for an idempotent replay.
+func (k apiKeyJSON) holdsSecret() bool { return k.Key != "" }
+
 func toAPIKeyJSON(k account.APIKey) apiKeyJSON {
-	return apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: k.Role, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt}
+	out := apiKeyJSON{ID: k.ID, Name: k.Name, Prefix: k.Prefix, Role: k.Role, LastUsedAt: k.LastUsedAt, ExpiresAt: k.ExpiresAt, RevokedAt: k.RevokedAt, CreatedAt: k.CreatedAt}
+	if k.CreatedBy != nil {
+		out.CreatedBy = &apiKeyCreatorJSON{ID: *k.CreatedBy}
+	}
+	return out
+}
+
+func toAPIKeyInfoJSON(k auth.APIKeyInfo) apiKeyJSON {
+	out := toAPIKeyJSON(k.APIKey)
+	if out.CreatedBy != nil {
+		out.CreatedBy.Member = k.CreatorIsMember
+		if k.Creator != nil {
+			out.CreatedBy.Name, out.CreatedBy.Email = k.Creator.Name, k.Creator.Email
+		}
+	}
+	return out
 }
 
 type auditJSON struct {
@@ -98,8 +130,10 @@ func toAuditJSON(e audit.Entry) auditJSON {
 		ActorName: e.ActorName, ActorEmail: e.ActorEmail, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Metadata: meta, CreatedAt: e.CreatedAt}
 }
 
-// listJSON wraps a list: {"data": [...]}, with next_cursor when paged.
+// listJSON wraps a list: {"data": [...]}, with next_cursor and
+// prev_cursor when paged.
 type listJSON struct {
 	Data       any    `json:"data"`
 	NextCursor string `json:"next_cursor,omitempty"`
+	PrevCursor string `json:"prev_cursor,omitempty"`
 }

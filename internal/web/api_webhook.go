@@ -39,6 +39,10 @@ type endpointList struct {
 	EventTypes []string       `json:"event_types" description:"Every event type an endpoint may subscribe to."`
 }
 
+// holdsSecret makes the create and rotate responses, which hold the
+// signing secret, ones that are never stored for an idempotent replay.
+func (e endpointJSON) holdsSecret() bool { return e.Secret != "" }
+
 func toEndpointJSON(e webhook.Endpoint, withSecret bool) endpointJSON {
 	out := endpointJSON{ID: e.ID, URL: e.URL, Description: e.Description, EventTypes: e.EventTypes, Enabled: e.Enabled,
 		DisabledReason: e.DisabledReason, FailingSince: e.FailingSince, CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt}
@@ -76,6 +80,8 @@ type deliveryJSON struct {
 type deliveryList struct {
 	Data       []deliveryJSON `json:"data"`
 	NextCursor *string        `json:"next_cursor"`
+	// PrevCursor is the cursor of the newer page, null on the first.
+	PrevCursor *string `json:"prev_cursor"`
 }
 
 type deliveryListReq struct {
@@ -83,7 +89,7 @@ type deliveryListReq struct {
 	EventType string `query:"event_type"`
 	Status    string `query:"status" enum:"pending,succeeded,failed"`
 	Since     string `query:"since" format:"date-time"`
-	Cursor    string `query:"cursor"`
+	Cursor    string `query:"cursor" description:"next_cursor (older deliveries) or prev_cursor (newer deliveries) of another page."`
 	Limit     int    `query:"limit" minimum:"1" maximum:"200"`
 }
 
@@ -266,11 +272,10 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) {
 		f.Since = &t
 	}
 	if c := q.Get("cursor"); c != "" {
-		cid, err := uuid.Parse(c)
-		if err != nil {
+		var ok bool
+		if f.Before, f.After, ok = parseIDCursor(c); !ok {
 			v.Add("cursor", "is not a cursor from this API")
 		}
-		f.Before = &cid
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
@@ -293,8 +298,12 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) {
 		out.Data[i] = toDeliveryJSON(d, page.Attempts[d.ID])
 	}
 	if page.Next != nil {
-		c := page.Next.String()
+		c := olderCursor(*page.Next)
 		out.NextCursor = &c
+	}
+	if page.Prev != nil {
+		c := newerCursor(*page.Prev)
+		out.PrevCursor = &c
 	}
 	writeJSON(w, http.StatusOK, out)
 }

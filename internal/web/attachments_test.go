@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/attachments"
 )
 
 // upload sends body to a presigned upload with exactly its headers,
@@ -209,4 +211,145 @@ func TestStorageUsageInSettings(t *testing.T) {
 	require.Equal(t, 200, upload(t, r.body["upload"].(map[string]any), bytes.Repeat([]byte("u"), 2048), nil))
 	owner.do("POST", "/api/v1/attachments/"+r.body["attachment"].(map[string]any)["id"].(string)+"/complete", nil).must(t, 200)
 	require.Contains(t, owner.get(t, "/app/settings").body, "1 files, 2.0 KiB")
+}
+
+// Opened at another address than ORDO_BASE_URL (127.0.0.1 while the base
+// URL says localhost), local-disk uploads and downloads use the address
+// the client came to, so a page there uploads same-origin; a client of
+// ORDO_BASE_URL's host still gets ORDO_BASE_URL.
+func TestAttachmentUploadFromAnotherOrigin(t *testing.T) {
+	t.Parallel()
+	a := newAppOpts(t, backends[0], appOpts{baseHost: "localhost"})
+	here, err := url.Parse(a.url)
+	require.NoError(t, err)
+	owner, _, _ := a.signup(t, uniqueEmail("origin"))
+	r := owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5}).must(t, 201)
+	up := r.body["upload"].(map[string]any)
+	u, err := url.Parse(up["url"].(string))
+	require.NoError(t, err)
+	require.Equal(t, here.Host, u.Host, "the upload URL is on the address the request came to, not ORDO_BASE_URL's")
+	require.Equal(t, 200, upload(t, up, []byte("hello"), nil))
+	id := r.body["attachment"].(map[string]any)["id"].(string)
+	owner.do("POST", "/api/v1/attachments/"+id+"/complete", nil).must(t, 200)
+	dl := owner.do("GET", "/api/v1/attachments/"+id, nil).must(t, 200).str("download_url")
+	u, err = url.Parse(dl)
+	require.NoError(t, err)
+	require.Equal(t, here.Host, u.Host)
+	body, _ := download(t, dl)
+	require.Equal(t, "hello", string(body))
+
+	key := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "ci", "role": "member"}).must(t, 201).str("key")
+	atBase := a.withKey(key).doWith("GET", "/api/v1/attachments/"+id, nil, map[string]string{"Host": "localhost:" + here.Port()}).must(t, 200).str("download_url")
+	require.True(t, strings.HasPrefix(atBase, "http://localhost:"+here.Port()+"/blobs?"), atBase)
+}
+
+// A signed upload URL is spent once its attachment is completed or
+// deleted: using it again cannot change the downloaded file, and leaves
+// no object that no attachment tracks once the sweep has run. Local disk
+// refuses the PUT outright; S3 cannot, so the upload key is never the
+// served key, and the sweep removes what lands there.
+func TestAttachmentUploadURLCannotBeReused(t *testing.T) {
+	t.Parallel()
+	for _, useS3 := range []bool{false, true} {
+		name := "disk"
+		if useS3 {
+			name = "s3"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			a := newAppOpts(t, backends[0], appOpts{s3: useS3})
+			owner, _, _ := a.signup(t, uniqueEmail("reuse"))
+			r := owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5}).must(t, 201)
+			up := r.body["upload"].(map[string]any)
+			id := r.body["attachment"].(map[string]any)["id"].(string)
+			require.Equal(t, 200, upload(t, up, []byte("hello"), nil))
+			owner.do("POST", "/api/v1/attachments/"+id+"/complete", nil).must(t, 200)
+
+			leftovers := func() []string {
+				t.Helper()
+				var keys []string
+				for _, prefix := range []string{"uploads/", "tenants/"} {
+					infos, err := a.blobs.List(ctx, prefix)
+					require.NoError(t, err)
+					for _, i := range infos {
+						keys = append(keys, i.Key)
+					}
+				}
+				return keys
+			}
+			downloaded := func() string {
+				t.Helper()
+				b, _ := download(t, owner.do("GET", "/api/v1/attachments/"+id, nil).must(t, 200).str("download_url"))
+				return string(b)
+			}
+
+			// The same URL, other bytes of the same size and type.
+			code := upload(t, up, []byte("EVIL!"), nil)
+			if !useS3 {
+				require.Equal(t, 409, code, "local disk refuses an upload URL after complete")
+			}
+			require.Equal(t, "hello", downloaded(), "the completed file is fixed")
+			_, err := a.attachments.Sweep(ctx)
+			require.NoError(t, err)
+			require.Equal(t, "hello", downloaded())
+			require.Len(t, leftovers(), 1, "only the served object is left: %v", leftovers())
+
+			// After a delete, the URL cannot bring an object back for good.
+			owner.do("DELETE", "/api/v1/attachments/"+id, nil).must(t, 204)
+			code = upload(t, up, []byte("again"), nil)
+			if !useS3 {
+				require.Equal(t, 409, code, "local disk refuses an upload URL after delete")
+			}
+			_, err = a.attachments.Sweep(ctx)
+			require.NoError(t, err)
+			require.Empty(t, leftovers(), "no object outlives the sweep without an attachment")
+		})
+	}
+}
+
+// A failed upload does not leave its pending attachment behind: the page
+// deletes it at once (see app.js), and the sweep removes the pending rows
+// that nobody deleted once their upload URL has expired.
+func TestAttachmentFailedUploadLeavesNoPendingRow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	a := newApp(t, backends[0], nil)
+	owner, _, tid := a.signup(t, uniqueEmail("failed"))
+	presign := func() (string, map[string]any) {
+		r := owner.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 5}).must(t, 201)
+		return r.body["attachment"].(map[string]any)["id"].(string), r.body["upload"].(map[string]any)
+	}
+	// The client's cancel: DELETE on the pending attachment.
+	id, up := presign()
+	require.NotEqual(t, 200, upload(t, up, []byte("hello"), map[string]string{"Content-Type": "text/html"}))
+	owner.do("DELETE", "/api/v1/attachments/"+id, nil).must(t, 204)
+	require.Equal(t, 409, upload(t, up, []byte("hello"), nil), "a cancelled upload's URL is spent")
+	require.Empty(t, owner.do("GET", "/api/v1/attachments", nil).must(t, 200).list())
+
+	// Nobody cancelled: swept once its upload URL has expired.
+	id, up = presign()
+	require.Equal(t, 200, upload(t, up, []byte("hello"), nil))
+	stored, err := a.store.AttachmentGet(ctx, uuid.MustParse(tid), uuid.MustParse(id))
+	require.NoError(t, err)
+	n, err := a.attachments.Sweep(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "a live upload stays")
+	old := stored
+	old.ID = uuid.Must(uuid.NewV7())
+	old.ObjectKey = "tenants/" + tid + "/attachments/" + old.ID.String()
+	old.CreatedAt = time.Now().Add(-attachments.StaleAfter - time.Minute).UTC().Truncate(time.Microsecond)
+	require.Greater(t, attachments.StaleAfter, attachments.UploadTTL, "an upload URL expires before its row is swept")
+	require.Less(t, attachments.StaleAfter, 2*time.Hour, "a pending row is not kept for long")
+	require.NoError(t, a.store.AttachmentCreate(ctx, old))
+	_, err = a.blobs.Put(ctx, old.UploadKey(), strings.NewReader("hello"), "text/plain")
+	require.NoError(t, err)
+	n, err = a.attachments.Sweep(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	_, err = a.store.AttachmentGet(ctx, old.TenantID, old.ID)
+	require.ErrorIs(t, err, apperr.ErrNotFound)
+	_, err = a.blobs.Stat(ctx, old.UploadKey())
+	require.ErrorIs(t, err, apperr.ErrNotFound, "its upload went too")
+	owner.do("GET", "/api/v1/attachments/"+id, nil).must(t, 200)
 }

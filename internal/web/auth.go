@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/telemetry"
 )
 
 // Session keys.
@@ -56,8 +58,9 @@ func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duratio
 	sm.Cookie.Path = "/"
 	// When the session store is unreachable (Redis down), say so clearly
 	// instead of answering 500.
+	log = slog.New(telemetry.LogHandler(log.Handler())) // adds the request id
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		log.WarnContext(r.Context(), "session store unavailable", "err", err, "request_id", RequestID(r.Context()))
+		log.WarnContext(r.Context(), "session store unavailable", "err", err)
 		writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Type: problemType("sessions-unavailable"),
 			Detail: "your session cannot be loaded right now; please sign in again in a moment"})
 	}
@@ -84,6 +87,7 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 				s.fail(w, r, err)
 				return
 			}
+			telemetry.SetLogPrincipal(ctx, p.TenantID, p.UserID, p.APIKeyID)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey, p)))
 			return
 		}
@@ -98,6 +102,7 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 				s.fail(w, r, err)
 				return
 			default:
+				telemetry.SetLogPrincipal(ctx, p.TenantID, p.UserID, p.APIKeyID)
 				ctx = context.WithValue(ctx, principalKey, p)
 			}
 		}
@@ -111,6 +116,8 @@ func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, e
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
+	// The rest of the request's log lines are the new session's.
+	telemetry.SetLogPrincipal(ctx, tenantID, userID, uuid.Nil)
 	s.sessions.Put(ctx, sessUserID, userID.String())
 	s.sessions.Put(ctx, sessEpoch, epoch)
 	if tenantID != uuid.Nil {
@@ -137,6 +144,30 @@ func (s *Server) clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// browserURL makes a signed local-disk URL ("/blobs?…", relative to Ordo's
+// origin) absolute for an API response, on the origin the request came
+// to: a client that reached Ordo at 127.0.0.1 while ORDO_BASE_URL says
+// localhost gets URLs it can use (and a page there stays same-origin).
+// A request to ORDO_BASE_URL's host gets ORDO_BASE_URL, scheme included,
+// so that TLS ended at a proxy still gives https. Absolute URLs (S3) are
+// returned as they are.
+func (s *Server) browserURL(r *http.Request, u string) string {
+	if !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
+		return u
+	}
+	if base, err := url.Parse(s.baseURL); err == nil && (r.Host == "" || strings.EqualFold(base.Host, r.Host)) && base.Host != "" {
+		return base.Scheme + "://" + base.Host + u
+	}
+	if r.Host == "" {
+		return u
+	}
+	scheme := "http"
+	if r.TLS != nil || (s.trustProxy && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + u
 }
 
 func (s *Server) meta(r *http.Request) auth.Meta {
@@ -280,11 +311,15 @@ func (s *Server) withAPILimit(next http.Handler) http.Handler {
 	})
 }
 
-// withSecurityHeaders sets the headers every response carries.
-func withSecurityHeaders(hsts bool, next http.Handler) http.Handler {
+// withSecurityHeaders sets the headers every response carries. Pages may
+// connect to Ordo itself and to storageOrigins (the S3 server browsers
+// upload to); local-disk uploads are same-origin.
+func withSecurityHeaders(hsts bool, storageOrigins []string, next http.Handler) http.Handler {
+	connect := strings.Join(append([]string{"'self'"}, storageOrigins...), " ")
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src " + connect + "; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		h.Set("X-Frame-Options", "DENY")

@@ -17,13 +17,29 @@ type sseEvent struct{ id, typ, data string }
 
 func openStream(t *testing.T, url, key, lastID string) (<-chan sseEvent, func()) {
 	t.Helper()
+	return openStreamWith(t, http.DefaultClient, url, key, lastID)
+}
+
+// openStreamAs opens the stream as c: with its API key or its session.
+func openStreamAs(t *testing.T, c *client, lastID string) (<-chan sseEvent, func()) {
+	t.Helper()
+	return openStreamWith(t, c.http, c.a.url, c.bearer, lastID)
+}
+
+// openStreamWith opens the stream through hc, with the key unless it is
+// empty. Events without a type (only an id) are delivered too: the
+// server's last word before it ends a stream by age.
+func openStreamWith(t *testing.T, hc *http.Client, url, key, lastID string) (<-chan sseEvent, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", url+"/api/v1/events", nil)
-	req.Header.Set("Authorization", "Bearer "+key)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := hc.Do(req)
 	require.NoError(t, err)
 	require.Equal(t, 200, res.StatusCode)
 	require.Equal(t, "text/event-stream", res.Header.Get("Content-Type"))
@@ -37,7 +53,7 @@ func openStream(t *testing.T, url, key, lastID string) (<-chan sseEvent, func())
 			line := sc.Text()
 			switch {
 			case line == "":
-				if ev.typ != "" {
+				if ev.typ != "" || ev.id != "" {
 					out <- ev
 				}
 				ev = sseEvent{}

@@ -107,7 +107,7 @@ func (readCloser) Close() error { return nil }
 // accepts re-encodes to itself.
 func FuzzOrderListQuery(f *testing.F) {
 	c := encodeCursor(order.ListParams{Sort: order.SortTotal, Desc: false},
-		&order.Cursor{CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Total: 1999, ID: uuid.MustParse("01900000-0000-7000-8000-000000000001")})
+		&order.Cursor{CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Total: 1999, ID: uuid.MustParse("01900000-0000-7000-8000-000000000001")}, false)
 	for _, s := range []string{
 		"", "limit=50&sort=total&direction=asc&cursor=" + *c, "limit=0", "limit=201", "limit=-1", "limit=1e2", "limit=99999999999999999999",
 		"sort=TOTAL", "direction=up", "status=pending", "status=Pending", "created_after=2026-01-31T00:00:00Z", "created_after=2026-13-01T00:00:00Z",
@@ -136,7 +136,7 @@ func FuzzOrderListQuery(f *testing.F) {
 			t.Fatalf("cursor with a nil id accepted: %q", raw)
 		}
 		// The cursor re-encodes to one that decodes the same.
-		again := encodeCursor(lp, lp.After)
+		again := encodeCursor(lp, lp.After, false)
 		q := r.URL.Query()
 		q.Set("cursor", *again)
 		lp2, err := parseOrderList(&http.Request{URL: &url.URL{RawQuery: q.Encode()}})
@@ -175,7 +175,7 @@ func FuzzCursor(f *testing.F) {
 			q.Set("direction", "asc")
 		}
 		at := time.Unix(0, nanos).UTC()
-		c := encodeCursor(lp, &order.Cursor{CreatedAt: at, Total: total, ID: uid})
+		c := encodeCursor(lp, &order.Cursor{CreatedAt: at, Total: total, ID: uid}, false)
 		if c == nil || *c == "" {
 			t.Fatal("no cursor")
 		}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -85,10 +87,10 @@ func (o *outbox) Send(ctx context.Context, m mail.Message) error {
 var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
 
 // wait returns the newest e-mail to addr whose subject contains subject,
-// waiting up to 10 s for it.
+// waiting up to 30 s for it.
 func (o *outbox) wait(t *testing.T, addr, subject string) mail.Message {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		o.mu.Lock()
 		for i := len(o.msgs) - 1; i >= 0; i-- {
@@ -100,7 +102,7 @@ func (o *outbox) wait(t *testing.T, addr, subject string) mail.Message {
 		o.mu.Unlock()
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no e-mail to %s about %q within 10s", addr, subject)
+	t.Fatalf("no e-mail to %s about %q within 30s", addr, subject)
 	return mail.Message{}
 }
 
@@ -123,9 +125,13 @@ type app struct {
 	engine store.Store
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
+	auth   *auth.Service
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachments.Service
+	// idempotencyRows reads every stored idempotency record, headers and
+	// body, as text, straight from the database.
+	idempotencyRows func(t *testing.T) []string
 }
 
 // newApp starts the API. limits may be nil for no rate limits.
@@ -147,6 +153,13 @@ type appOpts struct {
 	strictWebhooks bool
 	// webhookTimeout replaces the 2 s delivery timeout.
 	webhookTimeout time.Duration
+	// eventRecheck and eventLifetime replace the event stream's defaults.
+	eventRecheck, eventLifetime time.Duration
+	// baseHost, when set, names ORDO_BASE_URL's host instead of the
+	// 127.0.0.1 the tests connect to (same port), e.g. "localhost".
+	baseHost string
+	// log replaces the test log, for tests that read what is logged.
+	log *slog.Logger
 }
 
 // newAppOpts starts the API.
@@ -158,16 +171,46 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	t.Helper()
 	ctx := context.Background()
 	log := testkit.Logger(t)
+	if o.log != nil {
+		log = o.log
+	}
 	var st store.Store
+	var idemRows func(t *testing.T) []string
 	switch b.engine {
 	case "sqlite":
 		s, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "ordo.db"), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.DB().QueryContext(t.Context(), `SELECT response_headers || ' ' || coalesce(CAST(response_body AS TEXT), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	case "postgres":
 		s, err := pgstore.Open(ctx, testkit.PostgresURL(t), log)
 		require.NoError(t, err)
 		st = s
+		idemRows = func(t *testing.T) []string {
+			rows, err := s.Pool().Query(t.Context(), `SELECT response_headers::text || ' ' || coalesce(convert_from(response_body, 'UTF8'), '') FROM idempotency_keys`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var v string
+				require.NoError(t, rows.Scan(&v))
+				out = append(out, v)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
 	}
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
@@ -198,10 +241,13 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
-	// Listen first: local-disk blob URLs are signed with the server's URL.
+	// Listen first: ORDO_BASE_URL names the server's port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	base := "http://" + ln.Addr().String()
+	if o.baseHost != "" {
+		base = "http://" + o.baseHost + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	}
 	var blobs blob.Store
 	var signer *blob.Signer
 	if o.s3 {
@@ -214,7 +260,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	} else {
 		d, err := blob.NewDisk(t.TempDir())
 		require.NoError(t, err)
-		signer = blob.NewSigner(base, "test-secret-test-secret-test-secret")
+		signer = blob.NewSigner("test-secret-test-secret-test-secret")
 		blobs = d.WithSigner(signer)
 	}
 	exp := exports.New(st, blobs, log, "http://ordo.test")
@@ -252,13 +298,14 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs).WithCache(ordersCache, log), Store: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
-		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer,
+		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
+		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, blobs: blobs, attachments: atts}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
@@ -283,6 +330,23 @@ func testSealer(t testing.TB) *jobs.Sealer {
 	s, err := jobs.NewSealer("test-secret-for-sealing-e-mails-in-job-args")
 	require.NoError(t, err)
 	return s
+}
+
+// newPeer starts a second server process on base's store and auth cache
+// (Redis on that backend) but with its own auth service and in-process
+// pub/sub: what another `ordo serve` behind the same load balancer sees.
+func newPeer(t *testing.T, base *app) *app {
+	t.Helper()
+	log := testkit.Logger(t)
+	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	require.NoError(t, err)
+	svc := auth.New(auth.Options{Store: base.store, Cache: base.cache, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
+		Store: base.store, PubSub: pubsub.NewMemory(), Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log)})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox, cache: base.cache, auth: svc}
 }
 
 // memLimiter returns a limiter on an in-process store.
@@ -364,6 +428,9 @@ func (c *client) doWith(method, path string, body any, headers map[string]string
 		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 	for k, v := range headers {
+		if k == "Host" { // the client sends req.Host, not a Host header
+			req.Host = v
+		}
 		req.Header.Set(k, v)
 	}
 	res, err := c.http.Do(req)

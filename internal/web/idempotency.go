@@ -6,14 +6,16 @@ import (
 	"crypto/sha256"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // readAndKeep returns a body that reads rc and copies what it reads to buf.
@@ -27,24 +29,47 @@ func readAndKeep(rc io.ReadCloser, buf *bytes.Buffer) io.ReadCloser {
 // replayHeaders are the response headers kept with an idempotent response.
 var replayHeaders = []string{"Content-Type", "Location", "ETag"}
 
-// withIdempotency gives every POST under /api/ with an Idempotency-Key
-// header Stripe's semantics, per tenant: the first response is kept for 24
-// hours and replayed to retries with the same body; another body with the
-// same key is 422; a retry while the first is running is 409. As with
+// withheldHeader marks, in a stored record only (it is never sent), a
+// response that held a secret: its body was not kept, and a replay is
+// answered with a problem saying the request succeeded (see withIdempotency).
+const withheldHeader = "Ordo-Secret-Withheld"
+
+// withIdempotency gives a POST route of the API, with an Idempotency-Key
+// header, Stripe's semantics, per tenant: the first response is kept for
+// 24 hours and replayed to retries with the same body; another body with
+// the same key is 422; a retry while the first is running is 409. As with
 // Stripe, only requests that succeed are kept: a failed one (4xx or 5xx)
 // forgets the key, so that a corrected retry runs.
-func (s *Server) withIdempotency(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//
+// It wraps each route's handler (see routes), after authentication, and
+// checks the route's permission (action, from the route table) before it
+// looks the key up: a stored response is only ever answered to a principal
+// that may still perform the operation, so a user demoted since (or a key
+// whose role was lowered) gets 403, never the response again. A response
+// holding a secret (a new API key, a webhook signing secret) is never
+// stored: its record keeps only that the request succeeded, and a replay
+// is answered 409 (idempotency-secret-withheld) with the object's Location,
+// so a retry neither repeats the operation nor shows the secret again.
+func (s *Server) withIdempotency(action account.Action, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
-		if r.Method != http.MethodPost || key == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+		if r.Method != http.MethodPost || key == "" {
 			next.ServeHTTP(w, r)
 			return
 		}
 		p, ok := principalFrom(r.Context())
 		if !ok || !p.InTenant() {
-			// Keys are per tenant; sign-up and login have none.
+			// Keys are per tenant; a user outside any tenant has none.
 			next.ServeHTTP(w, r)
 			return
+		}
+		if action != "" {
+			// The same check the route's service starts with, made before
+			// the lookup so that no stored response skips it.
+			if err := p.Require(action); err != nil {
+				s.fail(w, r, err)
+				return
+			}
 		}
 		if len(key) > 255 {
 			s.fail(w, r, apperr.Invalid("Idempotency-Key", "must be at most 255 characters"))
@@ -85,6 +110,14 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 			case !got.Done:
 				writeProblem(w, r, Problem{Status: http.StatusConflict, Type: problemType("idempotency-in-flight"),
 					Detail: "a request with this Idempotency-Key is still in progress; retry later"})
+			case got.Headers[withheldHeader] != "":
+				if loc := got.Headers["Location"]; loc != "" {
+					w.Header().Set("Location", loc)
+				}
+				w.Header().Set("Idempotent-Replayed", "true")
+				writeProblem(w, r, Problem{Status: http.StatusConflict, Type: problemType("idempotency-secret-withheld"),
+					Detail: "the request with this Idempotency-Key succeeded, but its response held a secret that is shown only once and was not kept; " +
+						"list the objects to find it, and rotate or replace the secret if you lost it"})
 			default:
 				for k, v := range got.Headers {
 					w.Header().Set(k, v)
@@ -99,9 +132,8 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 		st := &idemState{}
 		r = r.WithContext(context.WithValue(r.Context(), idemKey, st))
 		defer func() {
-			// Also on panic: never leave the key in flight. A response that
-			// holds a secret (a new API key) is never kept.
-			if cap.status == 0 || cap.status >= 400 || st.secret {
+			// Also on panic: never leave the key in flight.
+			if cap.status == 0 || cap.status >= 400 {
 				s.settleIdempotency(r.Context(), "release idempotency key", rec.TenantID, key, begun, func(ctx context.Context) error {
 					return s.store.IdempotencyRelease(ctx, rec.TenantID, key)
 				})
@@ -114,12 +146,24 @@ func (s *Server) withIdempotency(next http.Handler) http.Handler {
 					rec.Headers[k] = v
 				}
 			}
+			if cap.secret || looksSecret(rec.Body) {
+				if !cap.secret {
+					// A response type that holds a secret must say so
+					// (secretHolder); this catch keeps it out of the store.
+					s.log.ErrorContext(r.Context(), "an undeclared secret in a response kept it from the idempotency store", "route", routeOf(r))
+				}
+				rec.Body = nil
+				rec.Headers = map[string]string{withheldHeader: "true"}
+				if v := w.Header().Get("Location"); v != "" {
+					rec.Headers["Location"] = v
+				}
+			}
 			s.settleIdempotency(r.Context(), "store idempotent response", rec.TenantID, key, begun, func(ctx context.Context) error {
 				return s.store.IdempotencyFinish(ctx, rec)
 			})
 		}()
 		next.ServeHTTP(cap, r)
-	})
+	}
 }
 
 // settleIdempotency runs f, the write that releases a key or records its
@@ -198,16 +242,42 @@ func (p *idemPending) try(ctx context.Context) error {
 	return nil
 }
 
-type idemState struct{ secret, keyedEffect bool }
+type idemState struct{ keyedEffect bool }
 
 const idemKey ctxKey = 200
 
-// secretResponse marks the response as one that must not be stored for
-// replay, because it holds a secret shown only once.
-func secretResponse(r *http.Request) {
-	if st, ok := r.Context().Value(idemKey).(*idemState); ok {
-		st.secret = true
+// secretHolder is a response body that may hold a secret shown only once
+// (a new API key, a webhook signing secret). writeJSON asks it, and a body
+// that holds one is never stored for replay.
+type secretHolder interface{ holdsSecret() bool }
+
+// markSecret marks the response being written to w as one that holds a
+// secret, so that withIdempotency does not keep it.
+func markSecret(w http.ResponseWriter) {
+	for {
+		if c, ok := w.(*captureWriter); ok {
+			c.secret = true
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
+}
+
+// secretMarks are the secrets Ordo hands out as the JSON fields that carry
+// them: a body holding one is withheld even if its type forgot to say so.
+var secretMarks = [][]byte{[]byte(`"secret":"` + webhook.SecretPrefix), []byte(`"key":"` + auth.APIKeyScheme)}
+
+func looksSecret(body []byte) bool {
+	for _, m := range secretMarks {
+		if bytes.Contains(body, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // keyedEffect marks the request's effect as carrying its Idempotency-Key
@@ -223,6 +293,8 @@ type captureWriter struct {
 	http.ResponseWriter
 	status int
 	body   bytes.Buffer
+	// secret is set by markSecret: the body must not be stored.
+	secret bool
 }
 
 func (c *captureWriter) WriteHeader(code int) {

@@ -19,6 +19,9 @@ import (
 
 // writeJSON sends v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	if sh, ok := v.(secretHolder); ok && sh.holdsSecret() {
+		markSecret(w)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)

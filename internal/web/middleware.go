@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/telemetry"
 )
 
 type ctxKey int
@@ -40,7 +41,8 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		ctx := telemetry.WithRequestLog(context.WithValue(r.Context(), requestIDKey, id), id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -70,7 +72,9 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach Flush and deadlines (SSE).
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// withAccessLog logs one line per request, after it is served.
+// withAccessLog logs one line per request, after it is served; log's
+// handler (telemetry.LogHandler) adds the request id, and the tenant and
+// user or API key once withPrincipal has set them.
 // The route is looked up on mux: the mux sets r.Pattern only on its own
 // copy of the request.
 func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
@@ -86,7 +90,6 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 			level = slog.LevelError
 		}
 		log.LogAttrs(r.Context(), level, "http request",
-			slog.String("request_id", RequestID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.String("route", routeOf(r)),
@@ -111,7 +114,7 @@ func withRecover(log *slog.Logger, next http.Handler) http.Handler {
 				panic(p)
 			}
 			log.ErrorContext(r.Context(), "panic serving request",
-				"request_id", RequestID(r.Context()), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			reportError(r.Context(), fmt.Errorf("panic serving %s %s: %v", r.Method, r.URL.Path, p))
 			writeProblem(w, r, Problem{Status: http.StatusInternalServerError, Detail: "an internal error occurred; quote the request id when reporting it"})
 		}()

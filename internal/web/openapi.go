@@ -26,7 +26,8 @@ func OpenAPI(version string) ([]byte, error) {
 		"Ordo's JSON API. Authenticate with an API key as `Authorization: Bearer ordo_…`, " +
 			"or with the session cookie of a logged-in browser. Money is integer minor units of the `currency` beside it. " +
 			"Errors are RFC 9457 problems (`application/problem+json`) with a stable `type` and, for validation, " +
-			"`errors: [{field, message}]`. Lists are keyset-paged: pass `next_cursor` back as `cursor`.")
+			"`errors: [{field, message}]`. Lists are keyset-paged: pass `next_cursor` (or `prev_cursor`, for the page before) back as `cursor`. " +
+			"A query parameter an operation does not list is refused with 422, the parameter named in `errors`.")
 	r.Spec.SetHTTPBearerTokenSecurity("apiKey", "ordo API key", "An API key: `ordo_<prefix>_<secret>`.")
 	r.Spec.SetAPIKeySecurity("session", "ordo_session", openapi.InCookie, "The session cookie set by log-in.")
 	for _, rt := range apiRoutes() {
@@ -50,9 +51,12 @@ func OpenAPI(version string) ([]byte, error) {
 		} else {
 			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status))
 		}
-		errs := op.errs
+		errs := slices.Clone(op.errs)
 		if rt.method == http.MethodPost && !op.public && !slices.Contains(errs, 409) {
 			errs = append(errs, 409) // an Idempotency-Key still in flight
+		}
+		if !slices.Contains(errs, http.StatusUnprocessableEntity) {
+			errs = append(errs, http.StatusUnprocessableEntity) // an unknown query parameter (withKnownQuery)
 		}
 		for _, st := range errs {
 			if st == http.StatusNotModified {

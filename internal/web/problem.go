@@ -78,14 +78,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		}
 		if dependencyDown(err) {
 			// Not Ordo's fault nor the client's: say so, and when to retry.
-			log.WarnContext(r.Context(), "request failed: a dependency is unavailable", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+			log.WarnContext(r.Context(), "request failed: a dependency is unavailable", "err", err, "path", r.URL.Path)
 			w.Header().Set("Retry-After", "2")
 			writeProblem(w, r, Problem{Status: http.StatusServiceUnavailable, Type: problemType("unavailable"),
 				Detail: "a service Ordo depends on is briefly unavailable; retry in a few seconds (with the same Idempotency-Key for a POST)"})
 			return
 		}
 		p.Type = problemType("internal")
-		log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()), "path", r.URL.Path)
+		log.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
 		reportError(r.Context(), err)
 	}
 	writeProblem(w, r, p)

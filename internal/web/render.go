@@ -46,7 +46,8 @@ var funcs = template.FuncMap{
 	"statuses": func() []order.Status {
 		return []order.Status{order.StatusPending, order.StatusProcessing, order.StatusShipped, order.StatusDelivered, order.StatusCancelled}
 	},
-	"money":     order.FormatMoney,
+	// money shows an amount with the viewer's separators: {{money $.Locale .Total .Currency}}.
+	"money":     func(l order.Locale, minor int64, code string) string { return order.FormatMoneyIn(minor, code, l) },
 	"bp":        func(bp int64) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) + "%" },
 	"hasPrefix": strings.HasPrefix,
 	"bytes": func(n int64) string {
@@ -111,6 +112,9 @@ type view struct {
 	Error  string
 	// Data is the page's own content.
 	Data any
+	// Locale is how the viewer writes numbers (from Accept-Language):
+	// amounts are shown and read by it.
+	Locale order.Locale
 }
 
 // render writes a page. It renders into a buffer first, so a template
@@ -120,6 +124,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if !ok {
 		s.fail(w, r, fmt.Errorf("no page %q", page))
 		return
+	}
+	if v.Locale.Decimal == 0 {
+		v.Locale = requestLocale(r)
 	}
 	if p, ok := principalFrom(r.Context()); ok {
 		v.Principal = &p
@@ -152,7 +159,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, v view, err error) {
 	e, ok := apperr.As(err)
 	if !ok {
-		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
 		v.Error = "Something went wrong on our side. Please try again; quote request " + RequestID(r.Context()) + " if it persists."
 		s.render(w, r, http.StatusInternalServerError, page, v)

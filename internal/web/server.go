@@ -8,7 +8,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
@@ -77,6 +79,12 @@ type Options struct {
 	PubSub   pubsub.PubSub
 	Sessions *scs.SessionManager
 
+	// EventRecheck is how often an open event stream re-authenticates
+	// its caller (0: DefaultEventRecheck); EventMaxLifetime is how long a
+	// stream lasts before the client must reconnect (0:
+	// DefaultEventMaxLifetime).
+	EventRecheck, EventMaxLifetime time.Duration
+
 	Attachments *attachments.Service
 	Exports     *exports.Service
 	Invoices    *invoices.Service
@@ -85,6 +93,13 @@ type Options struct {
 	// signed URLs; Signer is nil with S3.
 	Blobs  blob.Store
 	Signer *blob.Signer
+	// BaseURL is ORDO_BASE_URL: the origin of the signed local-disk URLs
+	// in API responses to requests that came to that host.
+	BaseURL string
+	// StorageOrigins are the origins browsers upload to besides Ordo's own
+	// (the S3 server's public origin), allowed by the pages' CSP
+	// connect-src.
+	StorageOrigins []string
 
 	Limits Limits
 	// TrustProxy takes the client address from X-Forwarded-For.
@@ -125,12 +140,16 @@ type Server struct {
 	webhooks     *webhooks.Service
 	blobs        blob.Store
 	signer       *blob.Signer
+	baseURL      string
 	sessions     *scs.SessionManager
 	limits       Limits
 	trustProxy   bool
 	metrics      *metrics.Metrics
 	pages        pages
 	handler      http.Handler
+
+	// eventRecheck and eventMaxLifetime pace the event stream's checks.
+	eventRecheck, eventMaxLifetime time.Duration
 }
 
 // New builds the server and its routes. It fails only if a template is
@@ -140,18 +159,28 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: o.Log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
+	// Every line logged during a request carries its request id, tenant
+	// and user or API key id (telemetry.LogHandler), whatever handler the
+	// caller gave.
+	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
-		metrics: o.Metrics}
+		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}
+	s.eventRecheck, s.eventMaxLifetime = o.EventRecheck, o.EventMaxLifetime
+	if s.eventRecheck <= 0 {
+		s.eventRecheck = DefaultEventRecheck
+	}
+	if s.eventMaxLifetime <= 0 {
+		s.eventMaxLifetime = DefaultEventMaxLifetime
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	var h http.Handler = mux
+	var h http.Handler = s.withMethodCheck(mux)
 	if s.auth != nil {
-		h = s.withIdempotency(h)
 		h = s.withAPILimit(h)
 		h = s.withPrincipal(h)
 		h = s.sessions.LoadAndSave(h)
@@ -165,11 +194,11 @@ func New(o Options) (*Server, error) {
 			Detail: "cross-origin requests with a session cookie are refused; use an API key"})
 	}))
 	h = cop.Handler(h)
-	h = withSecurityHeaders(o.HSTS, h)
+	h = withSecurityHeaders(o.HSTS, o.StorageOrigins, h)
 	h = withBodyLimit(o.MaxBodyBytes, h)
-	h = withRecover(o.Log, h)
+	h = withRecover(log, h)
 	h = withErrorReport(o.ReportError, h)
-	h = withAccessLog(o.Log, h)
+	h = withAccessLog(log, h)
 	h = withMetrics(o.Metrics, h)
 	h = withRequestID(h)
 	h = telemetry.HTTPHandler(o.TracerProvider, h, routeOf, "/healthz", "/readyz", "/metrics")
@@ -191,7 +220,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.HandleFunc("/api/", s.handleAPINotFound)
+	mux.HandleFunc(apiCatchAll, s.handleAPINotFound)
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	if s.auth == nil {
 		mux.HandleFunc("GET /api/v1/version", s.handleVersion)
@@ -271,9 +300,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.uiWebhookReplay))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
-	// also feeds the OpenAPI document.
+	// also feeds the OpenAPI document. Its POST routes take an
+	// Idempotency-Key, checked against the route's permission first.
 	for _, rt := range apiRoutes() {
-		mux.HandleFunc(rt.method+" "+rt.path, rt.handler(s))
+		h := rt.handler(s)
+		if rt.method == http.MethodPost && !rt.op.public {
+			h = s.withIdempotency(rt.op.action, h)
+		}
+		mux.Handle(rt.method+" "+rt.path, s.withKnownQuery(rt.op, h))
 	}
 	if s.signer != nil {
 		mux.HandleFunc("PUT /blobs", s.handleBlobPut)
@@ -285,6 +319,56 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"version": s.version})
+}
+
+// apiCatchAll is the pattern of handleAPINotFound.
+const apiCatchAll = "/api/"
+
+// routeMethods are the methods withMethodCheck tries a path with.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// withMethodCheck answers a request to a path that has routes, but none
+// for its method, with 405, an Allow header and an error in the path's
+// format (a problem under /api/, a page elsewhere). The mux would answer
+// 405 itself, in plain text, but the apiCatchAll pattern has no method
+// and matches any, so that PUT /api/v1/orders/{id} was a 404.
+func (s *Server) withMethodCheck(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" || pattern == apiCatchAll {
+			if allow := allowedMethods(mux, r); len(allow) > 0 {
+				s.methodNotAllowed(w, r, allow)
+				return
+			}
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// allowedMethods lists the methods the mux routes r's path for, besides
+// the catch-all.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range routeMethods {
+		if m == r.Method {
+			continue
+		}
+		r2 := r.WithContext(r.Context()) // a shallow copy to probe the mux with
+		r2.Method = m
+		if _, pattern := mux.Handler(r2); pattern != "" && pattern != apiCatchAll {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	detail := r.Method + " is not allowed here; use " + strings.Join(allow, ", ")
+	if strings.HasPrefix(r.URL.Path, apiCatchAll) {
+		writeProblem(w, r, Problem{Status: http.StatusMethodNotAllowed, Type: problemType("method-not-allowed"), Detail: detail})
+		return
+	}
+	s.render(w, r, http.StatusMethodNotAllowed, "error", view{Title: http.StatusText(http.StatusMethodNotAllowed), Data: detail})
 }
 
 // handleAPINotFound answers unknown API paths with a problem, not HTML.

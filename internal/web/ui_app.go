@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
@@ -43,7 +41,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 	if e, ok := apperr.As(err); ok && status < 500 {
 		msg = e.Msg
 	} else {
-		s.log.ErrorContext(r.Context(), "request failed", "err", err, "request_id", RequestID(r.Context()))
+		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
 	}
 	s.render(w, r, status, "error", view{Title: http.StatusText(status), Data: msg})
@@ -281,7 +279,7 @@ func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 type apiKeysPage struct {
-	Keys   []account.APIKey
+	Keys   []auth.APIKeyInfo
 	NewKey string
 }
 
@@ -340,7 +338,7 @@ func (s *Server) uiAPIKeyRevoke(w http.ResponseWriter, r *http.Request) {
 
 type auditPage struct {
 	Entries []audit.Entry
-	Next    string
+	Pager   pager
 }
 
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
@@ -349,19 +347,16 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, apperr.Forbidden("your role (%s) may not read the audit log", p.Role))
 		return
 	}
+	// Unknown parameters and a broken cursor are ignored: the page
+	// still shows (see uiOrders).
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), Limit: 50}
-	if c, err := uuid.Parse(q.Get("cursor")); err == nil {
-		f.Before = &c
-	}
-	entries, err := s.store.AuditList(r.Context(), p.TenantID, f)
+	f.Before, f.After, _ = parseIDCursor(q.Get("cursor"))
+	entries, next, prev, err := s.auditPage(r.Context(), p.TenantID, f)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	page := auditPage{Entries: entries}
-	if len(entries) == f.Limit {
-		page.Next = entries[len(entries)-1].ID.String()
-	}
+	page := auditPage{Entries: entries, Pager: newPager(r.URL.Path, keepParams(q, "action", "entity_type"), next, prev)}
 	s.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Data: page, Form: map[string]string{"action": f.Action, "entity_type": f.EntityType}})
 }

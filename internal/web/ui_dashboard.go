@@ -28,11 +28,11 @@ type statPeriod struct {
 	Orders  string // "3 orders"
 }
 
-func newStatCards(cs []order.CurrencyStats) []statCard {
+func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 	out := make([]statCard, len(cs))
 	for i, c := range cs {
 		p := func(label string, t order.Totals) statPeriod {
-			return statPeriod{Label: label, Revenue: order.FormatMoney(t.Revenue, c.Currency), Orders: plural(t.Orders, "order")}
+			return statPeriod{Label: label, Revenue: order.FormatMoneyIn(t.Revenue, c.Currency, l), Orders: plural(t.Orders, "order")}
 		}
 		out[i] = statCard{Currency: c.Currency, Periods: []statPeriod{p("Today", c.Today), p("Last 7 days", c.Last7Days), p("Last 30 days", c.Last30Days)}}
 	}
@@ -41,14 +41,14 @@ func newStatCards(cs []order.CurrencyStats) []statCard {
 
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
-	v := view{Title: "Dashboard"}
+	v := view{Title: "Dashboard", Locale: requestLocale(r)}
 	if p.InTenant() {
 		d, err := s.orders.Dashboard(r.Context(), p)
 		if err != nil {
 			s.uiError(w, r, err)
 			return
 		}
-		v.Data = dashboardPage{Cards: newStatCards(d.Currencies), Chart: newBarChart(d.Daily), Recent: d.Recent}
+		v.Data = dashboardPage{Cards: newStatCards(d.Currencies, v.Locale), Chart: newBarChart(d.Daily), Recent: d.Recent}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", v)
 }

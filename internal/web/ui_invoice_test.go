@@ -93,7 +93,9 @@ func TestUIInvoice(t *testing.T) {
 
 	code, loc := owner.location(t, "/app/orders/"+id+"/invoice/download")
 	require.Equal(t, 303, code)
-	pdf, hdr := download(t, loc)
+	// A local-disk URL is a path on the page's own origin.
+	require.True(t, strings.HasPrefix(loc, "/blobs?"), loc)
+	pdf, hdr := download(t, a.url+loc)
 	require.True(t, bytes.HasPrefix(pdf, []byte("%PDF-")))
 	require.Contains(t, hdr.Get("Content-Disposition"), "INV-000001.pdf")
 

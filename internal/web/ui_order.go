@@ -23,16 +23,20 @@ import (
 
 type ordersPage struct {
 	Orders []order.Order
-	Next   string // query string of the next page, "" at the end
+	// Pager links the pages after and before this one, with the filters.
+	Pager pager
 }
 
+// uiOrders lists orders with the API's filters and keyset paging. A
+// parameter the list does not know is ignored here, unlike on the API: a
+// bookmarked or shared page URL with junk in it (utm_source, an old
+// page=2) should still show the orders, and the pager carries only the
+// known parameters on.
 func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
-	q := r.URL.Query()
-	for _, k := range []string{"status", "q", "sort", "direction"} {
-		if q.Get(k) == "" {
-			q.Del(k)
-		}
+	q := keepParams(r.URL.Query(), queryParams(orderListReq{})...)
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		q.Set("cursor", c)
 	}
 	r2 := *r
 	r2.URL = &url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
@@ -42,18 +46,24 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "orders", v, err)
 		return
 	}
-	os, next, err := s.orders.List(r.Context(), p, lp)
+	os, cs, err := s.orders.List(r.Context(), p, lp)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
 	page := ordersPage{Orders: os}
-	if c := encodeCursor(lp, next); c != nil {
-		q.Set("cursor", *c)
-		page.Next = q.Encode()
-	}
+	next, prev := encodeCursor(lp, cs.Next, false), encodeCursor(lp, cs.Prev, true)
+	page.Pager = newPager(r.URL.Path, keepParams(q, queryParams(orderListReq{})...), deref(next), deref(prev))
 	v.Data = page
 	s.render(w, r, http.StatusOK, "orders", v)
+}
+
+// deref is *p, or "" for nil.
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 type orderPage struct {
@@ -112,6 +122,20 @@ type orderForm struct {
 	Pending  bool
 	Currency []string
 	Rows     []itemRow
+	// AmountHint shows how to write an amount in the viewer's locale
+	// ("1.234,56"); AmountPlaceholder is an empty amount ("0,00").
+	AmountHint, AmountPlaceholder string
+}
+
+// newOrderForm fills the hints from the viewer's locale and the form's
+// currency.
+func newOrderForm(l order.Locale, code string, f orderForm) orderForm {
+	f.AmountHint = l.Example(order.Scale(code))
+	f.AmountPlaceholder = order.FormatAmount(0, code, l)
+	if f.Currency == nil {
+		f.Currency = order.Currencies()
+	}
+	return f
 }
 
 type itemRow struct {
@@ -126,12 +150,21 @@ type itemRow struct {
 // more items shows them all, plus two empty rows.
 const formRows = 6
 
-var formCurrencies = []string{"EUR", "USD", "GBP", "CHF", "SEK", "JPY", "CAD", "AUD"}
-
 func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) {
-	v := view{Title: "New order", Form: map[string]string{"currency": "EUR"}}
-	v.Data = orderForm{Pending: true, Currency: formCurrencies, Rows: blankRows(nil)}
+	v := view{Title: "New order", Form: map[string]string{"currency": "EUR"}, Locale: requestLocale(r)}
+	v.Data = newOrderForm(v.Locale, "EUR", orderForm{Pending: true, Rows: blankRows(nil)})
 	s.render(w, r, http.StatusOK, "order_form", v)
+}
+
+// formCurrencies are the currencies the form offers: every active ISO
+// 4217 code, and the order's own first when it is not one (a code ISO
+// has withdrawn since), so that editing keeps it.
+func formCurrencies(current string) []string {
+	all := order.Currencies()
+	if current == "" || slices.Contains(all, current) {
+		return all
+	}
+	return append([]string{current}, all...)
 }
 
 func blankRows(rows []itemRow) []itemRow {
@@ -146,8 +179,9 @@ func blankRows(rows []itemRow) []itemRow {
 }
 
 // readOrderForm turns the posted form into an order; money is entered in
-// major units ("12.50") and percentages ("20" or "5.5").
-func readOrderForm(r *http.Request) (order.Order, []itemRow, error) {
+// major units as the person's locale writes them ("12.50" in en, "12,50"
+// in de: order.ParseAmount) and percentages ("20" or "5.5").
+func readOrderForm(r *http.Request, l order.Locale) (order.Order, []itemRow, error) {
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	o := order.Order{CustomerName: f("customer_name"), CustomerEmail: f("customer_email"), CustomerPhone: f("customer_phone"),
 		Currency: f("currency"), Notes: r.PostFormValue("notes"), ExternalRef: f("external_ref")}
@@ -159,7 +193,8 @@ func readOrderForm(r *http.Request) (order.Order, []itemRow, error) {
 	n = min(max(n, formRows), order.MaxItems+2)
 	var v apperr.Validation
 	var err error
-	if o.Discount, err = order.ParseMoney(f("discount"), o.Currency); err != nil {
+	// The discount is optional: empty is none.
+	if o.Discount, err = order.ParseAmount(f("discount"), o.Currency, l); err != nil && !errors.Is(err, order.ErrAmountEmpty) {
 		v.Add("discount", err.Error())
 	}
 	var rows []itemRow
@@ -179,7 +214,7 @@ func readOrderForm(r *http.Request) (order.Order, []itemRow, error) {
 		if it.Quantity, err = strconv.ParseInt(row.Quantity, 10, 64); err != nil {
 			v.Add(field+"quantity", "must be a whole number")
 		}
-		if it.UnitPrice, err = order.ParseMoney(row.Price, o.Currency); err != nil {
+		if it.UnitPrice, err = order.ParseAmount(row.Price, o.Currency, l); err != nil {
 			v.Add(field+"unit_price", err.Error())
 		}
 		if row.TaxPct != "" {
@@ -195,9 +230,10 @@ func readOrderForm(r *http.Request) (order.Order, []itemRow, error) {
 }
 
 func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) {
-	o, rows, err := readOrderForm(r)
-	v := view{Title: "New order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country")}
-	v.Data = orderForm{Pending: true, Currency: formCurrencies, Rows: rows}
+	l := requestLocale(r)
+	o, rows, err := readOrderForm(r, l)
+	v := view{Title: "New order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country"), Locale: l}
+	v.Data = newOrderForm(l, o.Currency, orderForm{Pending: true, Currency: formCurrencies(o.Currency), Rows: rows})
 	if err == nil {
 		o, _, err = s.orders.Create(r.Context(), mustPrincipal(r), o, "", s.meta(r))
 	}
@@ -223,9 +259,12 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
+	// Amounts are shown as the viewer types them, so that saving the form
+	// unchanged reads them back unchanged.
+	l := requestLocale(r)
 	form := map[string]string{"customer_name": o.CustomerName, "customer_email": o.CustomerEmail, "customer_phone": o.CustomerPhone,
 		"currency": o.Currency, "notes": o.Notes, "external_ref": o.ExternalRef, "version": strconv.FormatInt(o.Version, 10),
-		"discount": strings.TrimSuffix(order.FormatMoney(o.Discount, o.Currency), " "+o.Currency)}
+		"discount": order.FormatAmount(o.Discount, o.Currency, l)}
 	if a := o.ShippingAddress; a != nil {
 		form["ship_line1"], form["ship_city"], form["ship_postal_code"], form["ship_country"] = a.Line1, a.City, a.PostalCode, a.Country
 		form["ship_name"], form["ship_line2"], form["ship_region"] = a.Name, a.Line2, a.Region
@@ -237,16 +276,12 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
 			meta = ""
 		}
 		rows = append(rows, itemRow{SKU: it.SKU, Name: it.Name, Quantity: strconv.FormatInt(it.Quantity, 10),
-			Price:       strings.ReplaceAll(strings.TrimSuffix(order.FormatMoney(it.UnitPrice, o.Currency), " "+o.Currency), ",", ""),
+			Price:       order.FormatAmount(it.UnitPrice, o.Currency, l),
 			TaxPct:      strconv.FormatFloat(float64(it.TaxRateBP)/100, 'f', -1, 64),
 			Description: it.Description, Metadata: meta})
 	}
-	currencies := formCurrencies
-	if !slices.Contains(currencies, o.Currency) {
-		currencies = append([]string{o.Currency}, currencies...)
-	}
-	v := view{Title: "Edit " + o.DisplayNumber(), Form: form,
-		Data: orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending, Currency: currencies, Rows: blankRows(rows)}}
+	v := view{Title: "Edit " + o.DisplayNumber(), Form: form, Locale: l,
+		Data: newOrderForm(l, o.Currency, orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending, Currency: formCurrencies(o.Currency), Rows: blankRows(rows)})}
 	s.render(w, r, http.StatusOK, "order_form", v)
 }
 
@@ -257,10 +292,11 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	o, rows, err := readOrderForm(r)
-	v := view{Title: "Edit order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_name", "ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "version")}
+	l := requestLocale(r)
+	o, rows, err := readOrderForm(r, l)
+	v := view{Title: "Edit order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_name", "ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "version"), Locale: l}
 	pending := r.PostFormValue("pending") == "true"
-	v.Data = orderForm{ID: id.String(), Editing: true, Pending: pending, Currency: formCurrencies, Rows: rows}
+	v.Data = newOrderForm(l, o.Currency, orderForm{ID: id.String(), Editing: true, Pending: pending, Currency: formCurrencies(o.Currency), Rows: rows})
 	if err != nil {
 		s.formError(w, r, "order_form", v, err)
 		return

@@ -39,8 +39,8 @@ type webhookPage struct {
 	// FilterTypes are the event types the log can be filtered by.
 	FilterTypes []string
 	Statuses    []webhook.DeliveryStatus
-	// Next is the query string of the page of older deliveries.
-	Next string
+	// Pager links the pages of older and newer deliveries.
+	Pager pager
 	// Filtered is set when a filter is applied.
 	Filtered bool
 }
@@ -159,9 +159,7 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status in
 	if !slices.Contains(deliveryStatuses, f.Status) {
 		f.Status = ""
 	}
-	if c, err := uuid.Parse(q.Get("cursor")); err == nil {
-		f.Before = &c
-	}
+	f.Before, f.After, _ = parseIDCursor(q.Get("cursor")) // a broken one shows the newest page
 	dp, err := s.webhooks.Deliveries(r.Context(), p, f)
 	if err != nil {
 		s.uiError(w, r, err)
@@ -175,19 +173,17 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status in
 		}
 		page.Deliveries = append(page.Deliveries, row)
 	}
+	var next, prev string
 	if dp.Next != nil {
-		nq := url.Values{"cursor": {dp.Next.String()}}
-		if f.EventType != "" {
-			nq.Set("event_type", f.EventType)
-		}
-		if f.Status != "" {
-			nq.Set("status", string(f.Status))
-		}
-		page.Next = nq.Encode()
+		next = olderCursor(*dp.Next)
 	}
+	if dp.Prev != nil {
+		prev = newerCursor(*dp.Prev)
+	}
+	page.Pager = newPager(r.URL.Path, keepParams(url.Values{"event_type": {f.EventType}, "status": {string(f.Status)}}, "event_type", "status"), next, prev)
 	page.Endpoint, page.EventTypes, page.Statuses = e, webhooks.EventTypes, deliveryStatuses
 	page.FilterTypes = append([]string{webhooks.EventTest}, webhooks.EventTypes...)
-	page.Filtered = f.EventType != "" || f.Status != "" || f.Before != nil
+	page.Filtered = f.EventType != "" || f.Status != "" || f.Before != nil || f.After != nil
 	if page.Checked == nil {
 		page.Checked = map[string]bool{}
 		for _, t := range e.EventTypes {

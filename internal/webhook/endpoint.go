@@ -95,7 +95,10 @@ type DeliveryFilter struct {
 	Status     DeliveryStatus // "" for all
 	Since      *time.Time     // created at or after
 	Before     *uuid.UUID     // keyset: ids below this one
-	Limit      int
+	// After is the cursor of the previous page: the Limit deliveries
+	// just above this id, still listed newest first.
+	After *uuid.UUID
+	Limit int
 }
 
 // Store is what webhooks need from persistence. Every method is scoped by

@@ -366,8 +366,12 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, id uuid.UU
 type DeliveryPage struct {
 	Deliveries []webhook.Delivery
 	Attempts   map[uuid.UUID][]webhook.Attempt
-	// Next is the keyset cursor of the next page; nil at the end.
+	// Next is the keyset cursor of the next (older) page, for
+	// DeliveryFilter.Before; nil at the end.
 	Next *uuid.UUID
+	// Prev is the keyset cursor of the previous (newer) page, for
+	// DeliveryFilter.After; nil on the first page.
+	Prev *uuid.UUID
 }
 
 // Deliveries lists an endpoint's deliveries, newest first.
@@ -382,11 +386,37 @@ func (s *Service) Deliveries(ctx context.Context, p auth.Principal, f webhook.De
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
+	want := f.Limit
+	f.Limit++ // one more tells whether there is a page beyond
 	ds, err := s.store.WebhookDeliveryList(ctx, f)
 	if err != nil {
 		return DeliveryPage{}, err
 	}
-	page := DeliveryPage{Deliveries: ds, Attempts: map[uuid.UUID][]webhook.Attempt{}}
+	if f.After != nil && len(ds) == 0 {
+		// Nothing newer than the cursor: show the newest page.
+		f.After, f.Limit = nil, want
+		return s.Deliveries(ctx, p, f)
+	}
+	page := DeliveryPage{Attempts: map[uuid.UUID][]webhook.Attempt{}}
+	more := len(ds) > want
+	switch {
+	case f.After != nil:
+		// Read upwards from the cursor: the extra row is the newest.
+		if more {
+			ds = ds[1:]
+			page.Prev = &ds[0].ID
+		}
+		page.Next = &ds[len(ds)-1].ID // the cursor's own delivery is older
+	default:
+		if more {
+			ds = ds[:want]
+			page.Next = &ds[want-1].ID
+		}
+		if f.Before != nil && len(ds) > 0 {
+			page.Prev = &ds[0].ID
+		}
+	}
+	page.Deliveries = ds
 	ids := make([]uuid.UUID, len(ds))
 	for i, d := range ds {
 		ids[i] = d.ID
@@ -397,9 +427,6 @@ func (s *Service) Deliveries(ctx context.Context, p auth.Principal, f webhook.De
 	}
 	for _, a := range as {
 		page.Attempts[a.DeliveryID] = append(page.Attempts[a.DeliveryID], a)
-	}
-	if len(ds) == f.Limit {
-		page.Next = &ds[len(ds)-1].ID
 	}
 	return page, nil
 }

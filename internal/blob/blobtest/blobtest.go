@@ -61,6 +61,29 @@ func Exercise(t *testing.T, s blob.Store) {
 		require.NoError(t, s.Delete(ctx, key), "deleting a missing object is not an error")
 	})
 
+	t.Run("Copy", func(t *testing.T) {
+		t.Parallel()
+		src, dst := prefix+"copy/src", prefix+"copy/dst é"
+		_, err := s.Copy(ctx, src, dst)
+		require.True(t, errors.Is(err, apperr.ErrNotFound), "copy of a missing object: %v", err)
+		_, err = s.Put(ctx, src, strings.NewReader("first"), "application/pdf")
+		require.NoError(t, err)
+		info, err := s.Copy(ctx, src, dst)
+		require.NoError(t, err)
+		require.EqualValues(t, 5, info.Size)
+		require.Equal(t, "application/pdf", info.ContentType)
+		// The copy is an object of its own: replacing or deleting the
+		// source leaves it as it was.
+		_, err = s.Put(ctx, src, strings.NewReader("other"), "application/pdf")
+		require.NoError(t, err)
+		require.NoError(t, s.Delete(ctx, src))
+		rc, _, err := s.Open(ctx, dst)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		require.Equal(t, "first", string(b))
+	})
+
 	t.Run("Missing", func(t *testing.T) {
 		t.Parallel()
 		_, _, err := s.Open(ctx, prefix+"nope")

@@ -158,6 +158,19 @@ func (q *queries) MembershipDelete(ctx context.Context, tenantID, userID uuid.UU
 	return nil
 }
 
+// MembershipLock locks the tenant's row: under READ COMMITTED two
+// transactions would otherwise each count the owners before the other's
+// change and both demote one of two owners. NO KEY UPDATE serialises the
+// membership changes but not the inserts whose foreign key points at the
+// tenant (orders, audit entries), which take only KEY SHARE.
+func (q *queries) MembershipLock(ctx context.Context, tenantID uuid.UUID) error {
+	var id uuid.UUID
+	if err := q.db.QueryRow(ctx, `SELECT id FROM tenants WHERE id = $1 FOR NO KEY UPDATE`, tenantID).Scan(&id); err != nil {
+		return fmt.Errorf("MembershipLock(%s): %w", tenantID, interpretError(err, "tenant"))
+	}
+	return nil
+}
+
 func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role account.Role) (int, error) {
 	var n int
 	err := q.db.QueryRow(ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2`, tenantID, role).Scan(&n)

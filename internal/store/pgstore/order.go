@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -183,6 +184,9 @@ func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Or
 	os, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (order.Order, error) { return scanOrder(r) })
 	if err != nil {
 		return nil, fmt.Errorf("OrderList: %w", err)
+	}
+	if p.Before != nil {
+		slices.Reverse(os) // read backwards from the cursor
 	}
 	if err := q.loadItems(ctx, p.TenantID, os); err != nil {
 		return nil, err

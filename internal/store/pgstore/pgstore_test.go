@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sync/errgroup"
 
@@ -77,4 +78,17 @@ func TestMigrateDownUp(t *testing.T) {
 	current, err = s.SchemaCurrent(ctx)
 	require.NoError(t, err)
 	require.True(t, current)
+}
+
+func TestAPIKeyGoesWithCreator(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := pgstore.Open(ctx, testkit.PostgresURL(t), testkit.Logger(t))
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	require.NoError(t, s.MigrateUp(ctx))
+	storetest.CheckAPIKeyGoesWithCreator(t, s, func(ctx context.Context, id uuid.UUID) error {
+		_, err := s.Pool().Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+		return err
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -215,15 +216,21 @@ func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFil
 	if f.Before != nil {
 		w.Add("id < ?", *f.Before)
 	}
+	if f.After != nil {
+		w.Add("id > ?", *f.After)
+	}
 	args := append(w.Args, deliveryLimit(f.Limit))
 	rows, err := q.db.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+w.String()+
-		fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+		fmt.Sprintf(` ORDER BY id `+sqlshared.IDDirection(f.After)+` LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Delivery, error) { return scanDelivery(r) })
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
+	}
+	if f.After != nil {
+		slices.Reverse(out) // read upwards from the cursor; newest first again
 	}
 	return out, nil
 }

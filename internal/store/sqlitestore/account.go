@@ -166,6 +166,17 @@ func (q *queries) MembershipDelete(ctx context.Context, tenantID, userID uuid.UU
 	return nil
 }
 
+// MembershipLock only checks the tenant: write transactions begin
+// IMMEDIATE (see dsn), so a transaction holds the database's write lock
+// from its start and the others wait for it to end.
+func (q *queries) MembershipLock(ctx context.Context, tenantID uuid.UUID) error {
+	var id string
+	if err := q.db.QueryRowContext(ctx, `SELECT id FROM tenants WHERE id = $1`, tenantID).Scan(&id); err != nil {
+		return fmt.Errorf("MembershipLock(%s): %w", tenantID, interpretError(err, "tenant"))
+	}
+	return nil
+}
+
 func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role account.Role) (int, error) {
 	var n int
 	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2`, tenantID, role).Scan(&n)

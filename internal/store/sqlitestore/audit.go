@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -31,7 +32,7 @@ func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error) {
 	w := sqlshared.AuditWhere(tenantID, f, dialect{})
 	rows, err := q.db.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+w.String()+
-		` ORDER BY id DESC LIMIT `+strconv.Itoa(sqlshared.AuditLimit(f)), w.Args...)
+		` ORDER BY id `+sqlshared.IDDirection(f.After)+` LIMIT `+strconv.Itoa(sqlshared.AuditLimit(f)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("AuditList(%s): %w", tenantID, err)
 	}
@@ -44,6 +45,9 @@ func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Fil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("AuditList(%s): %w", tenantID, err)
+	}
+	if f.After != nil {
+		slices.Reverse(out) // read upwards from the cursor; newest first again
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -185,6 +186,9 @@ func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Or
 	os, err := collect(rows, scanOrder)
 	if err != nil {
 		return nil, fmt.Errorf("OrderList: %w", err)
+	}
+	if p.Before != nil {
+		slices.Reverse(os) // read backwards from the cursor
 	}
 	if err := q.loadItems(ctx, p.TenantID, os); err != nil {
 		return nil, err

@@ -120,6 +120,9 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	for _, o := range opts {
 		o(&oo)
 	}
+	if err := makePrivate(path, log); err != nil {
+		return nil, err
+	}
 	db, err := openDB(path, 8)
 	if err != nil {
 		return nil, err
@@ -157,6 +160,39 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 	}
 	s.mig = store.Migrations[*sql.Tx]{Ordo: ordo, River: rm}
 	return s, nil
+}
+
+// makePrivate creates the database file 0600 if it is missing, and makes
+// it and its -wal and -shm files 0600 if an older version or another tool
+// left them readable by others: they hold every tenant's data, password
+// hashes and sessions, like the secret file beside them. SQLite creates
+// -wal and -shm with the database file's mode, so a new database stays
+// private. The process umask is left alone: it is shared with the rest of
+// the process.
+func makePrivate(path string, log *slog.Logger) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+			log.Warn("database file was open to other users; made it 0600", "path", p, "mode", fmt.Sprintf("%#o", perm))
+		}
+	}
+	return nil
 }
 
 // DB exposes the database for tests and benchmarks.

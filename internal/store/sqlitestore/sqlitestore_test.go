@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/store/sqlitestore"
@@ -76,4 +77,14 @@ func TestMigrateUpConcurrently(t *testing.T) {
 	for range 4 {
 		require.NoError(t, <-errs)
 	}
+}
+
+func TestAPIKeyGoesWithCreator(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	require.NoError(t, s.MigrateUp(context.Background()))
+	storetest.CheckAPIKeyGoesWithCreator(t, s, func(ctx context.Context, id uuid.UUID) error {
+		_, err := s.DB().ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id)
+		return err
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -213,15 +214,21 @@ func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFil
 	if f.Before != nil {
 		w.Add("id < ?", *f.Before)
 	}
+	if f.After != nil {
+		w.Add("id > ?", *f.After)
+	}
 	args := append(w.Args, deliveryLimit(f.Limit))
 	rows, err := q.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+w.String()+
-		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
+		` ORDER BY id `+sqlshared.IDDirection(f.After)+` LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
 	}
 	out, err := collect(rows, scanDelivery)
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
+	}
+	if f.After != nil {
+		slices.Reverse(out) // read upwards from the cursor; newest first again
 	}
 	return out, nil
 }

@@ -97,13 +97,15 @@ func OrderNumberQuery(q string) (int64, bool) {
 }
 
 // OrderSort returns the sort column, direction, and the keyset comparison
-// that continues after a cursor.
+// that continues after a cursor. With p.Before the direction and the
+// comparison are the opposite ones: the page before a cursor is read
+// backwards from it, and OrderList reverses the rows.
 func OrderSort(p order.ListParams) (col, dir, cmp string) {
 	col = "created_at"
 	if p.Sort == order.SortTotal {
 		col = "total"
 	}
-	if p.Desc {
+	if p.Desc != (p.Before != nil) {
 		return col, "DESC", "<"
 	}
 	return col, "ASC", ">"
@@ -165,11 +167,15 @@ func OrderWhere(p order.ListParams, d Dialect) (w *Where, orderBy string) {
 		}
 	}
 	col, dir, cmp := OrderSort(p)
-	if p.After != nil {
+	key := p.After
+	if p.Before != nil {
+		key = p.Before
+	}
+	if key != nil {
 		if p.Sort == order.SortTotal {
-			w.Add("(total, id) "+cmp+" (?, ?)", p.After.Total, p.After.ID)
+			w.Add("(total, id) "+cmp+" (?, ?)", key.Total, key.ID)
 		} else {
-			w.Add("(created_at, id) "+cmp+" (?, ?)", d.Time(p.After.CreatedAt), p.After.ID)
+			w.Add("(created_at, id) "+cmp+" (?, ?)", d.Time(key.CreatedAt), key.ID)
 		}
 	}
 	return w, col + " " + dir + ", id " + dir
@@ -203,7 +209,20 @@ func AuditWhere(tenantID uuid.UUID, f audit.Filter, d Dialect) *Where {
 	if f.Before != nil {
 		w.Add("id < ?", *f.Before)
 	}
+	if f.After != nil {
+		w.Add("id > ?", *f.After)
+	}
 	return w
+}
+
+// IDDirection is the ORDER BY direction of a newest-first list keyed by
+// id (audit log, webhook deliveries): ascending when reading the page
+// after a cursor (the newer entries), which the store then reverses.
+func IDDirection(after *uuid.UUID) string {
+	if after != nil {
+		return "ASC"
+	}
+	return "DESC"
 }
 
 // AuditLimit bounds an audit page.

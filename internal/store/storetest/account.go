@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -233,6 +236,18 @@ func testAudit(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Len(t, page, 1)
 	require.Equal(t, ids[1], page[0].ID)
+	// The previous page: the entries just above a cursor, newest first.
+	prev, err := s.AuditList(ctx, tenantA, audit.Filter{After: &ids[0], Limit: 1})
+	require.NoError(t, err)
+	require.Equal(t, []uuid.UUID{ids[1]}, []uuid.UUID{prev[0].ID}, "the entry just above the cursor, not the newest")
+	prev, err = s.AuditList(ctx, tenantA, audit.Filter{After: &ids[0], Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, prev, 2)
+	require.Equal(t, ids[2], prev[0].ID, "newest first")
+	prev, err = s.AuditList(ctx, tenantA, audit.Filter{After: &ids[0], Action: "auth.login", Limit: 5})
+	require.NoError(t, err)
+	require.Len(t, prev, 1, "with a filter")
+	require.Equal(t, ids[2], prev[0].ID)
 
 	none, err := s.AuditList(ctx, tenantB, audit.Filter{ActorID: &actor.ID})
 	require.NoError(t, err)
@@ -285,4 +300,93 @@ func testPurge(t *testing.T, s store.Store) {
 	require.True(t, found, "a live session survives")
 	_, err = s.TokenConsume(ctx, account.TokenVerifyEmail, fresh.Hash, n)
 	require.NoError(t, err, "a fresh token survives")
+}
+
+// CheckAPIKeyGoesWithCreator checks that deleting a user deletes the API
+// keys they created, rather than leaving keys without a creator: those
+// read as an operator's keys, which act for nobody and keep their role.
+// The store has no user deletion, so each engine passes its own SQL.
+func CheckAPIKeyGoesWithCreator(t *testing.T, s store.Store, deleteUser func(ctx context.Context, id uuid.UUID) error) {
+	ctx := context.Background()
+	tenantID, creator := seedTenantUser(t, s)
+	k := account.APIKey{ID: newID(), TenantID: tenantID, CreatedBy: &creator.ID, Name: "hers", Prefix: "c" + newID().String()[24:],
+		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+	require.NoError(t, s.APIKeyCreate(ctx, k))
+	op := account.APIKey{ID: newID(), TenantID: tenantID, Name: "operator", Prefix: "o" + newID().String()[24:],
+		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+	require.NoError(t, s.APIKeyCreate(ctx, op))
+
+	require.NoError(t, deleteUser(ctx, creator.ID))
+	_, err := s.APIKeyGetByPrefix(ctx, k.Prefix)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, err = s.APIKeyGetByPrefix(ctx, op.Prefix)
+	require.NoError(t, err, "a key without a creator is not touched")
+}
+
+// testLastOwnerConcurrent: two owners demoting or removing each other at
+// the same moment, many times over, always leave the tenant an owner; the
+// one that comes second is told it would remove the last owner. The rule
+// is auth's; it holds only if MembershipLock serialises the two.
+func testLastOwnerConcurrent(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	svc := auth.New(auth.Options{Store: s})
+	tenantID, a := seedTenantUser(t, s)
+	b := NewUser()
+	require.NoError(t, s.UserCreate(ctx, b))
+	at := now()
+	for _, u := range []account.User{a, b} {
+		require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: account.RoleOwner, CreatedAt: at, UpdatedAt: at}))
+	}
+	as := func(u account.User) auth.Principal {
+		return auth.Principal{UserID: u.ID, Email: u.Email, TenantID: tenantID, Role: account.RoleOwner}
+	}
+	demote := func(by, who account.User) error {
+		return svc.ChangeRole(ctx, as(by), who.ID, account.RoleAdmin, auth.Meta{})
+	}
+	remove := func(by, who account.User) error { return svc.RemoveMember(ctx, as(by), who.ID, auth.Meta{}) }
+	variants := []struct {
+		name   string
+		ab, ba func(by, who account.User) error
+	}{{"demote each other", demote, demote}, {"remove each other", remove, remove}, {"demote and remove", demote, remove}}
+
+	for i := range 30 {
+		v := variants[i%len(variants)]
+		start := make(chan struct{})
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); <-start; errs[0] = v.ab(a, b) }()
+		go func() { defer wg.Done(); <-start; errs[1] = v.ba(b, a) }()
+		close(start)
+		wg.Wait()
+
+		owners, err := s.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
+		require.NoError(t, err)
+		require.Equal(t, 1, owners, "round %d (%s): %v", i, v.name, errs)
+		ok, conflict := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, apperr.ErrConflict):
+				conflict++
+			default:
+				t.Fatalf("round %d (%s): %v", i, v.name, err)
+			}
+		}
+		require.Equal(t, [2]int{1, 1}, [2]int{ok, conflict}, "round %d (%s): one wins, the other is refused: %v", i, v.name, errs)
+
+		// Make both owners again for the next round.
+		for _, u := range []account.User{a, b} {
+			m, err := s.MembershipGet(ctx, tenantID, u.ID)
+			switch {
+			case errors.Is(err, apperr.ErrNotFound):
+				require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: account.RoleOwner, CreatedAt: at, UpdatedAt: at}))
+			case err != nil:
+				t.Fatal(err)
+			case m.Role != account.RoleOwner:
+				require.NoError(t, s.MembershipUpdateRole(ctx, tenantID, u.ID, account.RoleOwner, at))
+			}
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -213,6 +214,47 @@ func testOrderList(t *testing.T, s store.Store) {
 	require.Len(t, seen, 7)
 	require.Equal(t, all[6].ID, seen[0])
 	require.Equal(t, all[0].ID, seen[6])
+
+	// Back again with Before, from past the last page: each page is the
+	// one just before the cursor, in the list's order, and the walk
+	// covers everything once, for both sorts and directions.
+	for _, lp := range []order.ListParams{
+		{Sort: order.SortCreatedAt, Desc: true},
+		{Sort: order.SortCreatedAt},
+		{Sort: order.SortTotal, Desc: true},
+		{Sort: order.SortTotal},
+	} {
+		full := page(lp)
+		require.Len(t, full, 7)
+		var back []uuid.UUID
+		lp.Limit = 3
+		last := full[len(full)-1]
+		// The cursor of the last row is the key of the "page after the end".
+		before := &order.Cursor{CreatedAt: last.CreatedAt, Total: last.Total, ID: last.ID}
+		back = append(back, last.ID)
+		for range len(full) { // bounded: a store that ignores Before must fail, not loop
+			lp.Before = before
+			os := page(lp)
+			back = append(ids(os), back...)
+			if len(os) < 3 {
+				break
+			}
+			first := os[0]
+			before = &order.Cursor{CreatedAt: first.CreatedAt, Total: first.Total, ID: first.ID}
+		}
+		require.Equal(t, ids(full), back, "sort %s desc %v", lp.Sort, lp.Desc)
+		// The page before the 5th row is rows 2..4, in order.
+		lp.Before = &order.Cursor{CreatedAt: full[4].CreatedAt, Total: full[4].Total, ID: full[4].ID}
+		require.Equal(t, ids(full[1:4]), ids(page(lp)), "sort %s desc %v", lp.Sort, lp.Desc)
+		// And with a filter: only the special order is processing.
+		lp.Status = order.StatusProcessing
+		lp.Before = &order.Cursor{CreatedAt: full[6].CreatedAt, Total: full[6].Total, ID: full[6].ID}
+		want := []uuid.UUID{}
+		if special.ID != full[6].ID && slices.Index(ids(full), special.ID) < 6 {
+			want = []uuid.UUID{special.ID}
+		}
+		require.Equal(t, want, append([]uuid.UUID{}, ids(page(lp))...), "sort %s desc %v", lp.Sort, lp.Desc)
+	}
 
 	// By total, ascending, with a cursor.
 	byTotal := page(order.ListParams{Sort: order.SortTotal})

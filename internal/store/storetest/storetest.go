@@ -29,6 +29,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Tenant", func(t *testing.T) { t.Parallel(); testTenant(t, s) })
 	t.Run("User", func(t *testing.T) { t.Parallel(); testUser(t, s) })
 	t.Run("Membership", func(t *testing.T) { t.Parallel(); testMembership(t, s) })
+	t.Run("LastOwnerConcurrent", func(t *testing.T) { t.Parallel(); testLastOwnerConcurrent(t, s) })
 	t.Run("UserUpdate", func(t *testing.T) { t.Parallel(); testUserUpdate(t, s) })
 	t.Run("Tokens", func(t *testing.T) { t.Parallel(); testTokens(t, s) })
 	t.Run("Invitations", func(t *testing.T) { t.Parallel(); testInvitations(t, s) })

@@ -255,6 +255,11 @@ func testWebhookDeliveries(t *testing.T, s store.Store) {
 	require.Equal(t, ids(3, 2), list(webhook.DeliveryFilter{Limit: 2}))
 	require.Equal(t, ids(1, 0), list(webhook.DeliveryFilter{Limit: 2, Before: &ds[2].ID}), "the next page")
 	require.Empty(t, list(webhook.DeliveryFilter{Before: &ds[0].ID}))
+	// The previous page: the deliveries just above a cursor, newest first.
+	require.Equal(t, ids(3, 2), list(webhook.DeliveryFilter{Limit: 2, After: &ds[1].ID}), "the previous page")
+	require.Equal(t, ids(2, 1), list(webhook.DeliveryFilter{Limit: 2, After: &ds[0].ID}), "the page just above the cursor, not the newest")
+	require.Equal(t, ids(3), list(webhook.DeliveryFilter{Limit: 2, After: &ds[2].ID, Status: webhook.DeliveryPending}), "with a filter")
+	require.Empty(t, list(webhook.DeliveryFilter{After: &ds[3].ID}))
 	require.Equal(t, []uuid.UUID{toQuiet.ID}, list(webhook.DeliveryFilter{EndpointID: quiet.ID}))
 	require.Empty(t, list(webhook.DeliveryFilter{TenantID: b}), "another tenant's endpoint")
 

@@ -93,45 +93,85 @@ document.addEventListener("submit", function (ev) {
     return { label: label, bar: bar };
   }
 
+  // problemText makes a readable line of a failed response: an RFC 9457
+  // problem's detail (Ordo, local-disk uploads), an S3 error's Message, or
+  // the status line.
+  function problemText(status, statusText, body) {
+    var msg = "";
+    try {
+      var j = JSON.parse(body);
+      var fe = j.errors && j.errors[0];
+      msg = fe ? (fe.field ? fe.field + " " : "") + fe.message : (j.detail || "");
+    } catch (e) {
+      var m = /<Message>([^<]*)<\/Message>/.exec(body || "");
+      if (m) msg = m[1];
+    }
+    return status + " " + (statusText || "") + (msg ? ": " + msg : "");
+  }
+
   function json(method, url, body) {
     return fetch(url, {
       method: method, credentials: "same-origin",
       headers: { "Content-Type": "application/json" },
       body: body ? JSON.stringify(body) : undefined
     }).then(function (r) {
-      return r.json().then(function (j) {
-        if (!r.ok) throw new Error((j.errors && j.errors[0] && j.errors[0].message) || j.detail || r.statusText);
-        return j;
+      return r.text().then(function (t) {
+        if (!r.ok) throw new Error(problemText(r.status, r.statusText, t));
+        return t ? JSON.parse(t) : {};
       });
+    });
+  }
+
+  // put sends the file to the presigned URL. A network error is named by
+  // where it went: with local-disk storage the URL is on this page's own
+  // origin; with S3 it is the S3 server's public address, which browsers
+  // must be able to reach and whose CORS must allow this page.
+  function put(p, file, ui) {
+    return new Promise(function (resolve, reject) {
+      var target = new URL(p.upload.url, window.location.href);
+      var xhr = new XMLHttpRequest();
+      xhr.open(p.upload.method, target.href);
+      Object.keys(p.upload.headers).forEach(function (k) {
+        if (k.toLowerCase() !== "content-length" && k.toLowerCase() !== "host") xhr.setRequestHeader(k, p.upload.headers[k]);
+      });
+      xhr.upload.onprogress = function (e) { if (e.lengthComputable) ui.bar.value = Math.round(100 * e.loaded / e.total); };
+      xhr.onload = function () {
+        if (xhr.status < 300) resolve(p);
+        else reject(new Error("upload refused: " + problemText(xhr.status, xhr.statusText, xhr.responseText)));
+      };
+      xhr.onerror = function () {
+        if (target.origin === window.location.origin) reject(new Error("network error while uploading; try again"));
+        else reject(new Error("could not reach the file storage at " + target.origin +
+          " (S3_PUBLIC_ENDPOINT must be an address browsers can reach, and the bucket's CORS must allow " + window.location.origin + ")"));
+      };
+      xhr.send(file);
     });
   }
 
   function send(zone, file) {
     var ui = row(zone, file.name);
     var type = file.type || "application/octet-stream";
+    var pending = null; // the attachment presigned for this file
     json("POST", "/api/v1/uploads/presign", { filename: file.name, content_type: type, size: file.size, order_id: zone.getAttribute("data-upload-order") })
-      .then(function (p) {
-        return new Promise(function (resolve, reject) {
-          var xhr = new XMLHttpRequest();
-          xhr.open(p.upload.method, p.upload.url);
-          Object.keys(p.upload.headers).forEach(function (k) {
-            if (k.toLowerCase() !== "content-length" && k.toLowerCase() !== "host") xhr.setRequestHeader(k, p.upload.headers[k]);
-          });
-          xhr.upload.onprogress = function (e) { if (e.lengthComputable) ui.bar.value = Math.round(100 * e.loaded / e.total); };
-          xhr.onload = function () { xhr.status < 300 ? resolve(p) : reject(new Error("storage refused the upload (" + xhr.status + ")")); };
-          xhr.onerror = function () { reject(new Error("network error (check the bucket's CORS settings)")); };
-          xhr.send(file);
-        });
-      })
+      .then(function (p) { pending = p.attachment.id; return put(p, file, ui); })
       .then(function (p) { return json("POST", "/api/v1/attachments/" + p.attachment.id + "/complete"); })
       .then(function () {
+        pending = null;
         ui.bar.value = 100;
         ui.label.textContent = file.name + " ✓";
         // Refresh the order's part of the page (the event stream does it
         // too); reload only where live updates are unavailable.
         if (window.ordoRefresh) window.ordoRefresh(); else window.location.reload();
       })
-      .catch(function (err) { ui.label.textContent = file.name + ": " + err.message; ui.bar.remove(); });
+      .catch(function (err) {
+        ui.label.textContent = file.name + ": " + err.message;
+        ui.label.className = "upload-error";
+        ui.label.setAttribute("role", "alert");
+        ui.bar.remove();
+        // Do not leave the pending attachment behind (the server sweeps
+        // it later otherwise); its upload URL is spent with it.
+        if (pending) json("DELETE", "/api/v1/attachments/" + pending).catch(function () {});
+      });
   }
 
   document.addEventListener("change", function (e) {
