@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,6 +107,8 @@ func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 // It is not parallel: Go runs it before the parallel tests, alone in this
 // package, so that the heavy multi-process tests do not slow the browser
 // past its deadlines.
+var verifyLinkRE = regexp.MustCompile(`verify-email\?token=([A-Za-z0-9_-]+)`)
+
 func TestBrowser(t *testing.T) {
 	ctx := browser(t)
 	dir := artifacts(t)
@@ -142,6 +145,27 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Browser Co"),
 		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	// The address is confirmed with the e-mailed link, which the server
+	// logs (no SMTP_URL), before the first log-in.
+	var link []string
+	for deadline := time.Now().Add(15 * time.Second); link == nil; time.Sleep(50 * time.Millisecond) {
+		link = verifyLinkRE.FindStringSubmatch(srv.stderr.String())
+		if link == nil && time.Now().After(deadline) {
+			t.Fatal("no verification e-mail logged")
+		}
+	}
+	step("confirm the address",
+		chromedp.Navigate(base+"/verify-email?token="+link[1]),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("log in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "ann@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-live="dashboard"]`)),
 	)
 	if !strings.Contains(text("main h1"), "Browser Co") {
 		t.Fatalf("dashboard shows %q", text("main h1"))

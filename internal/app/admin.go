@@ -82,7 +82,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 	if err != nil {
 		return err
 	}
-	ao := auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL}
+	ao := auth.Options{Store: svc.store, Hasher: hasher, Sealer: svc.sealer, Log: log, BaseURL: svc.cfg.BaseURL}
 	if svc.redis != nil {
 		ao.Cache = svc.cache // so that revoking drops what the servers cache
 	}

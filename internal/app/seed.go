@@ -57,7 +57,7 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, n *int, stdo
 	if err != nil {
 		return err
 	}
-	as := auth.New(auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL})
+	as := auth.New(auth.Options{Store: svc.store, Hasher: hasher, Sealer: svc.sealer, Log: log, BaseURL: svc.cfg.BaseURL})
 	u, err := svc.store.UserGetByEmail(ctx, seedUserEmail)
 	if errors.Is(err, apperr.ErrNotFound) {
 		u, err = as.CreateUser(ctx, seedUserEmail, seedPassword, "Demo Owner")

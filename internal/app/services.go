@@ -49,6 +49,7 @@ type services struct {
 	// storageOrigins are where browsers upload to besides Ordo (S3).
 	storageOrigins []string
 	signer         *blob.Signer  // set when blobs are on local disk
+	sealer         *jobs.Sealer  // seals e-mail bodies and webhook secrets
 	redis          *redis.Client // nil unless REDIS_URL is set
 	// metrics is nil when metrics are off.
 	metrics *metrics.Metrics
@@ -131,6 +132,14 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		}
 		svc.store = s
 	}
+	// The secret is known by now in either mode (EnsureSecret, or the
+	// configuration's check).
+	sealer, err := jobs.NewSealer(svc.cfg.Secret)
+	if err != nil {
+		svc.close()
+		return nil, fmt.Errorf("ORDO_SECRET: %w", err)
+	}
+	svc.sealer = sealer
 	if o.storeOnly {
 		if o.redis {
 			if err := svc.openRedisRoles(); err != nil {
@@ -172,7 +181,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
-	ao := auth.Options{Store: svc.store, Hasher: hasher, Log: log, BaseURL: svc.cfg.BaseURL}
+	ao := auth.Options{Store: svc.store, Hasher: hasher, Sealer: svc.sealer, Log: log, BaseURL: svc.cfg.BaseURL}
 	if svc.redis != nil {
 		// Only a shared cache: every process must see invalidations. In
 		// embedded mode the database is local and fast anyway.
@@ -186,7 +195,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		hookObserver = svc.metrics.Webhooks()
 	}
 	svc.invoices = invoices.New(svc.store, svc.blobs, log)
-	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Schedule: cfg.WebhookSchedule,
+	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Sealer: svc.sealer, Schedule: cfg.WebhookSchedule,
 		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)
@@ -348,7 +357,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		}
 		return n + m, nil
 	}
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sealer: s.sealer, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.auth.RegisterWorkers(cfg.Workers)
 	jobs.AddBlobDeleteWorker(cfg.Workers, s.blobs, s.log)
 	s.exports.RegisterWorkers(cfg.Workers)
@@ -386,7 +395,9 @@ func (s *services) limits() (web.Limits, error) {
 		*dst = lim
 	}
 	add(&l.LoginPerIP, 20, time.Minute, 20)
-	add(&l.LoginPerAccount, 10, 15*time.Minute, 10)
+	add(&l.LoginFailuresPerClientAccount, 5, 15*time.Minute, 5)
+	add(&l.LoginFailuresPerClient, 50, 15*time.Minute, 50)
+	add(&l.LoginFailuresPerAccount, 10, 15*time.Minute, 10)
 	add(&l.ResetPerIP, 10, time.Minute, 10)
 	add(&l.ResetPerAccount, 3, 15*time.Minute, 3)
 	add(&l.SignupPerIP, 10, time.Hour, 10)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +24,8 @@ import (
 // send a collector (a stub) the spans of a request with its SQL, of the
 // webhook job it causes and of the delivery; the receiver gets the
 // trace's traceparent, and the request's log lines carry its trace_id.
+var verifyLinkRE = regexp.MustCompile(`verify-email\?token=([A-Za-z0-9_-]+)`)
+
 func TestTracing(t *testing.T) {
 	t.Parallel()
 	dbURL := testkit.PostgresURL(t)
@@ -106,7 +109,18 @@ func TestTracing(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	do("POST", "/api/v1/auth/signup", map[string]any{"email": "trace@example.com", "password": "a long enough password", "name": "T"}, 201)
+	do("POST", "/api/v1/auth/signup", map[string]any{"email": "trace@example.com", "password": "a long enough password", "name": "T"}, 202)
+	// The address is confirmed with the link the worker logs (no SMTP),
+	// then the user logs in.
+	var link []string
+	for deadline := time.Now().Add(15 * time.Second); link == nil; time.Sleep(50 * time.Millisecond) {
+		link = verifyLinkRE.FindStringSubmatch(workerLog.String())
+		if link == nil && time.Now().After(deadline) {
+			t.Fatal("no verification e-mail logged")
+		}
+	}
+	do("POST", "/api/v1/auth/verify-email", map[string]any{"token": link[1]}, 200)
+	do("POST", "/api/v1/auth/login", map[string]any{"email": "trace@example.com", "password": "a long enough password"}, 200)
 	do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": receiver.URL}, 201)
 	do("POST", "/api/v1/orders", map[string]any{
 		"customer_name": "Tracy", "customer_email": "tracy@example.com", "currency": "EUR",

@@ -68,7 +68,7 @@ func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p Principal, 
 	if who == "" {
 		who = p.Email
 	}
-	return sendEmail(ctx, tx, ordomail.KindInvitation, inv.Email, ordomail.InviteData{
+	return s.sendEmail(ctx, tx, ordomail.KindInvitation, inv.Email, ordomail.InviteData{
 		TenantName: t.Name, InviterName: who, Role: string(inv.Role),
 		URL: s.baseURL + "/invitations/accept?token=" + tok, ValidFor: InvitationTTL,
 	})

@@ -38,13 +38,35 @@ const (
 )
 
 // ErrBadCredentials is the one answer to a failed login, whatever failed.
-var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized, Msg: "invalid e-mail or password"}
+var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized,
+	Msg: "invalid e-mail or password, or the address is not confirmed yet (open the link we e-mailed you, or reset your password)"}
+
+// wrongPasswordError is the answer to a wrong current password (a
+// password or e-mail change): a validation error on the field, which
+// IsWrongPassword tells apart from the others.
+type wrongPasswordError struct{ err error }
+
+func (e *wrongPasswordError) Error() string { return e.err.Error() }
+func (e *wrongPasswordError) Unwrap() error { return e.err }
+
+func wrongPassword(field string) error {
+	return &wrongPasswordError{apperr.Invalid(field, "is not your current password")}
+}
+
+// IsWrongPassword reports whether err is a failed password check: a
+// failed log-in, or a wrong current password. The web layer counts these
+// against the rate limits of password guessing, and nothing else.
+func IsWrongPassword(err error) bool {
+	var w *wrongPasswordError
+	return errors.As(err, &w) || errors.Is(err, ErrBadCredentials)
+}
 
 // Service implements the account operations.
 type Service struct {
 	store   store.Store
 	cache   cache.Cache // nil: no caching
 	hasher  *Hasher
+	sealer  *jobs.Sealer
 	log     *slog.Logger
 	baseURL string
 	now     func() time.Time
@@ -56,8 +78,12 @@ type Options struct {
 	// Cache, when set, caches what authentication reads on every request.
 	// Use a cache every process shares (Redis), or none: invalidation must
 	// reach every process.
-	Cache   cache.Cache
-	Hasher  *Hasher
+	Cache  cache.Cache
+	Hasher *Hasher
+	// Sealer seals the bodies of the e-mails, which carry one-time
+	// links, in their job arguments. Without it no e-mail is sent (the
+	// operation fails): links must never sit readable in the database.
+	Sealer  *jobs.Sealer
 	Log     *slog.Logger
 	BaseURL string           // for links in e-mails
 	Now     func() time.Time // nil: time.Now
@@ -69,7 +95,7 @@ func New(o Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
+	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, sealer: o.Sealer, log: o.Log, baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
 }
 
 // clock returns the current time at the precision both engines keep.
@@ -111,13 +137,20 @@ func writeEvent(ctx context.Context, tx store.Querier, now time.Time, tenantID u
 
 // sendEmail renders the e-mail of the given kind from its templates
 // (data is the kind's data struct, such as ordomail.VerifyData) and
-// enqueues it inside tx: it goes out only if tx commits.
-func sendEmail(ctx context.Context, tx store.Querier, kind ordomail.Kind, to string, data any) error {
+// enqueues it inside tx, its body sealed: it goes out only if tx commits.
+func (s *Service) sendEmail(ctx context.Context, tx store.Querier, kind ordomail.Kind, to string, data any) error {
+	if s.sealer == nil {
+		return errors.New("auth: no sealer for e-mails (auth.Options.Sealer)")
+	}
 	m, err := ordomail.Render(kind, []string{to}, data)
 	if err != nil {
 		return err
 	}
-	_, err = tx.JobInsert(ctx, jobs.Email(m, nil), nil)
+	args, err := s.sealer.Email(m, nil)
+	if err != nil {
+		return fmt.Errorf("seal e-mail: %w", err)
+	}
+	_, err = tx.JobInsert(ctx, args, nil)
 	return err
 }
 
@@ -133,8 +166,18 @@ type SignUpInput struct {
 	TenantName string // default: "<name>'s team"
 }
 
+// errSignUpRace is a sign-up that lost a race for its address to another.
+var errSignUpRace = errors.New("the address was registered meanwhile")
+
 // SignUp creates a user, their first tenant and an owner membership, and
-// e-mails a verification link.
+// e-mails a verification link. The user can log in once the address is
+// confirmed (Login).
+//
+// For an address that is registered already it changes nothing and
+// e-mails that address instead (KindAccountExists), and answers the same:
+// neither the answer nor the work done before it tells whether an address
+// has an account. The returned user and tenant are therefore not for the
+// caller to show; only the error is.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.User, tenant.Tenant, error) {
 	var v apperr.Validation
 	email, err := normalizeEmail("email", in.Email)
@@ -162,6 +205,8 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.U
 	if err := v.Err(); err != nil {
 		return account.User{}, tenant.Tenant{}, err
 	}
+	// Hashed whether or not the address is free, so that both take the
+	// same time.
 	hash, err := s.hasher.Hash(in.Password)
 	if err != nil {
 		return account.User{}, tenant.Tenant{}, fmt.Errorf("hash password: %w", err)
@@ -170,9 +215,17 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.U
 	u := account.User{ID: newID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	var t tenant.Tenant
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
+		if have, err := tx.UserGetByEmail(ctx, email); err == nil {
+			return s.tellAccountExists(ctx, tx, have)
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
 		if err := tx.UserCreate(ctx, u); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
-				return apperr.Invalid("email", "is already registered; log in or reset your password")
+				// Registered since the look-up: the other sign-up sent
+				// its own mail. (A conflict ends a PostgreSQL
+				// transaction, so nothing more can be done in this one.)
+				return errSignUpRace
 			}
 			return err
 		}
@@ -183,10 +236,19 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.U
 		}
 		return s.issueVerification(ctx, tx, now, u)
 	})
+	if errors.Is(err, errSignUpRace) {
+		return account.User{}, tenant.Tenant{}, nil
+	}
 	if err != nil {
 		return account.User{}, tenant.Tenant{}, err
 	}
 	return u, t, nil
+}
+
+// tellAccountExists e-mails the owner of an address that someone tried to
+// use it for a new account, instead of saying so to whoever tried.
+func (s *Service) tellAccountExists(ctx context.Context, tx store.Tx, u account.User) error {
+	return s.sendEmail(ctx, tx, ordomail.KindAccountExists, u.Email, ordomail.AccountExistsData{Name: u.Name, URL: s.baseURL + "/forgot-password"})
 }
 
 // createTenant makes a tenant with a unique slug and its owner.
@@ -236,7 +298,7 @@ func (s *Service) issueVerification(ctx context.Context, tx store.Tx, now time.T
 	if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenVerifyEmail, Hash: hash, ExpiresAt: now.Add(VerifyEmailTTL), CreatedAt: now}); err != nil {
 		return err
 	}
-	return sendEmail(ctx, tx, ordomail.KindVerifyEmail, u.Email, ordomail.VerifyData{
+	return s.sendEmail(ctx, tx, ordomail.KindVerifyEmail, u.Email, ordomail.VerifyData{
 		Name: u.Name, URL: s.baseURL + "/verify-email?token=" + tok, ValidFor: VerifyEmailTTL,
 	})
 }
@@ -261,6 +323,20 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID, m Me
 		}
 		return s.auditUserTx(ctx, tx, u, m, "user.verification_sent", nil)
 	})
+}
+
+// endOpenLinks uses up every open password-reset and e-mail-change link
+// of the user. Those links act on the account, so whenever its
+// credentials or address change (a new password, a confirmed new
+// address, a reset, "log out everywhere") a link sent before must not
+// outlive them: it may sit in an old mailbox, or have been taken.
+func endOpenLinks(ctx context.Context, tx store.Tx, userID uuid.UUID, now time.Time) error {
+	for _, purpose := range []account.TokenPurpose{account.TokenResetPassword, account.TokenChangeEmail} {
+		if err := tx.TokenInvalidate(ctx, userID, purpose, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // consumeToken uses up an e-mailed token; an unknown, used or expired one
@@ -305,7 +381,11 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (ac
 		return account.User{}, err
 	}
 	ok := s.hasher.Verify(password, u.PasswordHash) // u is zero if not found: a dummy check
-	if err != nil || !ok || len(password) > MaxPasswordLen {
+	// An address not confirmed yet cannot log in, with the same answer:
+	// otherwise signing up with an address and then logging in with the
+	// password just chosen would tell whether the address had an account
+	// before (SignUp answers the same either way).
+	if err != nil || !ok || len(password) > MaxPasswordLen || u.EmailVerifiedAt == nil {
 		if u.ID != uuid.Nil {
 			s.auditUser(ctx, u, m, "auth.login_failed", nil)
 		}
@@ -360,7 +440,11 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (in
 	defer s.forget(ctx, userCacheKey(p.UserID))
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
-		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, s.clock()); err != nil {
+		now := s.clock()
+		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, now); err != nil {
+			return err
+		}
+		if err := endOpenLinks(ctx, tx, p.UserID, now); err != nil {
 			return err
 		}
 		return s.auditUserTx(ctx, tx, account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout_everywhere", nil)
@@ -397,7 +481,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) e
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenResetPassword, Hash: hash, ExpiresAt: now.Add(ResetPasswordTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := sendEmail(ctx, tx, ordomail.KindPasswordReset, u.Email, ordomail.ResetData{
+		if err := s.sendEmail(ctx, tx, ordomail.KindPasswordReset, u.Email, ordomail.ResetData{
 			Name: u.Name, URL: s.baseURL + "/reset-password?token=" + tok, ValidFor: ResetPasswordTTL,
 		}); err != nil {
 			return err
@@ -407,7 +491,8 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) e
 }
 
 // ResetPassword sets a new password with an e-mailed token, ends every
-// session of the user, and uses up their other reset links.
+// session of the user, and uses up their other reset and e-mail-change
+// links.
 func (s *Service) ResetPassword(ctx context.Context, token, password string, m Meta) (account.User, error) {
 	var u account.User
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -433,7 +518,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 		if err := tx.UserUpdate(ctx, u); err != nil {
 			return err
 		}
-		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenResetPassword, now); err != nil {
+		if err := endOpenLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		if u.SessionEpoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now); err != nil {
@@ -448,15 +533,16 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 	return u, nil
 }
 
-// ChangePassword replaces the password after checking the current one and
-// ends the user's other sessions; it returns the new session epoch.
+// ChangePassword replaces the password after checking the current one,
+// ends the user's other sessions and uses up their open reset and
+// e-mail-change links; it returns the new session epoch.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, m Meta) (int64, error) {
 	u, err := s.store.UserGetByID(ctx, p.UserID)
 	if err != nil {
 		return 0, err
 	}
 	if !s.hasher.Verify(current, u.PasswordHash) {
-		return 0, apperr.Invalid("current_password", "is not your current password")
+		return 0, wrongPassword("current_password")
 	}
 	if err := CheckPassword("new_password", next, u.Email); err != nil {
 		return 0, err
@@ -472,6 +558,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 			return err
 		}
 		if epoch, err = tx.UserBumpSessionEpoch(ctx, u.ID, now); err != nil {
+			return err
+		}
+		if err := endOpenLinks(ctx, tx, u.ID, now); err != nil {
 			return err
 		}
 		return s.auditUserTx(ctx, tx, u, m, "auth.password_changed", nil)
@@ -495,15 +584,19 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 		return err
 	}
 	if !s.hasher.Verify(password, u.PasswordHash) {
-		return apperr.Invalid("password", "is not your current password")
+		return wrongPassword("password")
 	}
 	if email == u.Email {
 		return apperr.Invalid("email", "is already your address")
 	}
-	if _, err := s.store.UserGetByEmail(ctx, email); err == nil {
-		return apperr.Invalid("email", "is used by another account")
-	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {
+		if have, err := tx.UserGetByEmail(ctx, email); err == nil {
+			// The same answer as for a free address, so that an account
+			// cannot probe which addresses have one; the owner is told.
+			return s.tellAccountExists(ctx, tx, have)
+		} else if !errors.Is(err, apperr.ErrNotFound) {
+			return err
+		}
 		now := s.clock()
 		if err := tx.TokenInvalidate(ctx, u.ID, account.TokenChangeEmail, now); err != nil {
 			return err
@@ -512,7 +605,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 		if err := tx.TokenCreate(ctx, account.Token{ID: newID(), UserID: u.ID, Purpose: account.TokenChangeEmail, Hash: hash, Data: email, ExpiresAt: now.Add(ChangeEmailTTL), CreatedAt: now}); err != nil {
 			return err
 		}
-		if err := sendEmail(ctx, tx, ordomail.KindEmailChange, email, ordomail.EmailChangeData{
+		if err := s.sendEmail(ctx, tx, ordomail.KindEmailChange, email, ordomail.EmailChangeData{
 			Name: u.Name, URL: s.baseURL + "/confirm-email?token=" + tok, ValidFor: ChangeEmailTTL,
 		}); err != nil {
 			return err
@@ -522,7 +615,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 }
 
 // ConfirmEmailChange switches the user to the address the token was sent
-// to, and tells the old address.
+// to, uses up the user's other open reset and e-mail-change links (a
+// reset link sent to the old address must not take the account back),
+// and tells the old address.
 func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) (account.User, error) {
 	var u account.User
 	var old string
@@ -543,7 +638,10 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) 
 			}
 			return err
 		}
-		if err := sendEmail(ctx, tx, ordomail.KindEmailChanged, old, ordomail.EmailChangedData{
+		if err := endOpenLinks(ctx, tx, u.ID, now); err != nil {
+			return err
+		}
+		if err := s.sendEmail(ctx, tx, ordomail.KindEmailChanged, old, ordomail.EmailChangedData{
 			Name: u.Name, NewEmail: u.Email, URL: s.baseURL + "/forgot-password",
 		}); err != nil {
 			return err

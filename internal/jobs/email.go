@@ -25,12 +25,16 @@ type EmailArgs struct {
 	Subject  string     `json:"subject"`
 	Text     string     `json:"text"`
 	HTML     string     `json:"html,omitempty"`
+	// Sealed is the body (text and HTML) encrypted by a Sealer, when it
+	// carries a secret; Text and HTML are then empty.
+	Sealed []byte `json:"sealed,omitempty"`
 }
 
 func (EmailArgs) Kind() string { return "email" }
 
 // Email is the job that sends m; tenantID is the tenant it is about, if
-// any.
+// any. The body is stored as it is: a message that carries a secret (a
+// link with a token) must use Sealer.Email instead.
 func Email(m mail.Message, tenantID *uuid.UUID) EmailArgs {
 	return EmailArgs{TenantID: tenantID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
 }
@@ -48,13 +52,20 @@ type EmailWorker struct {
 	// Effects, when set, records each sent message so that a job run
 	// again after a crash does not send it twice.
 	Effects Effects
-	Log     *slog.Logger
+	// Sealer opens sealed bodies; nil opens none.
+	Sealer *Sealer
+	Log    *slog.Logger
 }
 
 func (w *EmailWorker) Timeout(*river.Job[EmailArgs]) time.Duration { return 30 * time.Second }
 
 func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
-	m := mail.Message{To: job.Args.To, Subject: job.Args.Subject, Text: job.Args.Text, HTML: job.Args.HTML}
+	m, err := w.Sealer.open(job.Args)
+	if err != nil {
+		// Retrying cannot open it: the key is not the one it was sealed
+		// with.
+		return river.JobCancel(fmt.Errorf("e-mail: %w", err))
+	}
 	if err := m.Validate(); err != nil {
 		// Retrying cannot fix a malformed message.
 		return river.JobCancel(fmt.Errorf("invalid e-mail: %w", err))

@@ -33,6 +33,8 @@ type Deps struct {
 	Store Purger
 	// Effects records sent e-mails; nil records nothing.
 	Effects Effects
+	// Sealer opens the sealed bodies of e-mails (Sealer.Email).
+	Sealer *Sealer
 	// Sweep removes abandoned uploads; nil skips it.
 	Sweep func(ctx context.Context) (int, error)
 	// RescueAfter is how long a job may run before it is taken to be
@@ -45,7 +47,7 @@ type Deps struct {
 func Workers(d Deps) *river.Workers {
 	w := river.NewWorkers()
 	river.AddWorker(w, &NoopWorker{})
-	river.AddWorker(w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Log: d.Log})
+	river.AddWorker(w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log})
 	river.AddWorker(w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
 	return w
 }

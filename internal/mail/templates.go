@@ -33,11 +33,16 @@ const (
 	// KindEndpointDisabled says a webhook endpoint was disabled;
 	// EndpointDisabledData.
 	KindEndpointDisabled Kind = "endpoint_disabled"
+	// KindAccountExists tells the owner of an address that someone tried
+	// to use it for a new account (a sign-up, or an e-mail change of
+	// another account), which is answered as if it were free;
+	// AccountExistsData.
+	KindAccountExists Kind = "account_exists"
 )
 
 // Kinds lists every kind, in a stable order.
 func Kinds() []Kind {
-	return []Kind{KindVerifyEmail, KindPasswordReset, KindInvitation, KindEmailChange, KindEmailChanged, KindExportReady, KindEndpointDisabled}
+	return []Kind{KindVerifyEmail, KindPasswordReset, KindInvitation, KindEmailChange, KindEmailChanged, KindExportReady, KindEndpointDisabled, KindAccountExists}
 }
 
 // VerifyData is the data of KindVerifyEmail.
@@ -103,6 +108,14 @@ func (d EmailChangedData) link() string     { return d.URL }
 func (d ExportReadyData) link() string      { return d.URL }
 func (d EndpointDisabledData) link() string { return d.URL }
 
+// AccountExistsData is the data of KindAccountExists.
+type AccountExistsData struct {
+	Name string // the account's user's name; may be empty
+	URL  string // the page to ask for a password reset
+}
+
+func (d AccountExistsData) link() string { return d.URL }
+
 // dataCheckers checks, per kind, that Render got that kind's data struct
 // (or a non-nil pointer to it) and returns it with its link.
 var dataCheckers = map[Kind]func(any) (any, string, bool){
@@ -113,6 +126,7 @@ var dataCheckers = map[Kind]func(any) (any, string, bool){
 	KindEmailChanged:     checkData[EmailChangedData],
 	KindExportReady:      checkData[ExportReadyData],
 	KindEndpointDisabled: checkData[EndpointDisabledData],
+	KindAccountExists:    checkData[AccountExistsData],
 }
 
 func checkData[T interface{ link() string }](data any) (any, string, bool) {

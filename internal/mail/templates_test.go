@@ -28,6 +28,8 @@ func sample(kind mail.Kind, url, name string) any {
 		return mail.EmailChangedData{Name: name, NewEmail: "new@example.com", URL: url}
 	case mail.KindExportReady:
 		return mail.ExportReadyData{TenantName: name, Format: "csv", Orders: 1234, Rows: 12345, URL: url}
+	case mail.KindAccountExists:
+		return mail.AccountExistsData{Name: name, URL: url}
 	case mail.KindEndpointDisabled:
 		return mail.EndpointDisabledData{TenantName: name, EndpointURL: "https://hooks.example.com/ordo", Reason: name, URL: url}
 	}
@@ -126,6 +128,7 @@ func TestRenderSubject(t *testing.T) {
 		{mail.KindEmailChanged, mail.EmailChangedData{URL: "u"}, "Your Ordo e-mail address was changed"},
 		{mail.KindExportReady, mail.ExportReadyData{TenantName: "Acme", Format: "xlsx", URL: "u"}, "Your XLSX export from Acme is ready"},
 		{mail.KindEndpointDisabled, mail.EndpointDisabledData{TenantName: "Acme", URL: "u"}, "A webhook endpoint of Acme was disabled"},
+		{mail.KindAccountExists, mail.AccountExistsData{URL: "u"}, "Someone tried to sign up to Ordo with your address"},
 		// A line break in user content cannot end the header.
 		{mail.KindInvitation, mail.InviteData{TenantName: "Acme\r\nBcc: evil@example.com", URL: "u"}, "You are invited to Acme Bcc: evil@example.com on Ordo"},
 	}

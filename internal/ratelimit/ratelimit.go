@@ -75,3 +75,22 @@ func (l *Limiter) Allow(ctx context.Context, key string) (Result, error) {
 	}
 	return Result{Allowed: !limited, Limit: r.Limit, Remaining: r.Remaining, RetryAfter: r.RetryAfter, ResetAfter: r.ResetAfter}, nil
 }
+
+// Peek reports whether key could spend one more request, spending none:
+// for limits that count only some outcomes (failed password checks), which
+// are checked before the attempt and spent with Allow after it fails.
+// ResetAfter is positive while anything spent has not drained yet, so
+// Used tells whether key has spent anything recently.
+func (l *Limiter) Peek(ctx context.Context, key string) (Result, error) {
+	// throttled treats a quantity of 0 as a look: nothing is added, and
+	// RetryAfter is set (not -1) only if one more would be limited.
+	_, r, err := l.gcra.RateLimitCtx(ctx, key, 0)
+	if err != nil {
+		return Result{}, fmt.Errorf("ratelimit %q: %w", key, err)
+	}
+	return Result{Allowed: r.RetryAfter < 0, Limit: r.Limit, Remaining: r.Remaining, RetryAfter: max(r.RetryAfter, 0), ResetAfter: r.ResetAfter}, nil
+}
+
+// Used reports whether the key this result is about has spent any of its
+// quota that has not drained yet.
+func (r Result) Used() bool { return r.ResetAfter > 0 }

@@ -36,10 +36,46 @@ func exercise(t *testing.T, st Store) {
 	require.NoError(t, err)
 	require.True(t, other.Allowed, "keys are independent")
 
+	peekExercise(t, st)
+
 	time.Sleep(r.RetryAfter + 20*time.Millisecond)
 	r, err = l.Allow(ctx, key)
 	require.NoError(t, err)
 	require.True(t, r.Allowed, "allowed again after RetryAfter")
+}
+
+// peekExercise checks that Peek looks without spending. The quota drains
+// slowly, so that a loaded machine cannot change the outcome.
+func peekExercise(t *testing.T, st Store) {
+	ctx := context.Background()
+	l, err := New(st, Quota{Rate: 3, Per: time.Hour, Burst: 3})
+	require.NoError(t, err)
+	key := "p-" + uuid.NewString()
+	r, err := l.Peek(ctx, key)
+	require.NoError(t, err)
+	require.True(t, r.Allowed)
+	require.False(t, r.Used(), "a fresh key has spent nothing")
+	require.Equal(t, 3, r.Remaining)
+	for range 5 {
+		r, err = l.Peek(ctx, key)
+		require.NoError(t, err)
+		require.True(t, r.Allowed, "peeking spends nothing")
+	}
+	_, err = l.Allow(ctx, key)
+	require.NoError(t, err)
+	r, err = l.Peek(ctx, key)
+	require.NoError(t, err)
+	require.True(t, r.Allowed)
+	require.True(t, r.Used(), "one spent")
+	require.Equal(t, 2, r.Remaining)
+	for range 2 {
+		_, err = l.Allow(ctx, key)
+		require.NoError(t, err)
+	}
+	r, err = l.Peek(ctx, key)
+	require.NoError(t, err)
+	require.False(t, r.Allowed, "the burst is spent")
+	require.Positive(t, r.RetryAfter)
 }
 
 func TestMemory(t *testing.T) {

@@ -9,9 +9,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
 )
 
@@ -30,17 +33,22 @@ func TestSignupLoginLogout(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		email := uniqueEmail("ann")
-		c, uid, tid := a.signup(t, email)
-		me := c.do("GET", "/api/v1/me", nil).must(t, 200)
-		require.Equal(t, uid, me.str("principal", "id"))
-		require.Equal(t, tid, me.str("tenant", "id"))
-		require.Equal(t, "owner", me.str("role"))
+		c := a.browser()
+		c.do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": password, "name": "Ann"}).must(t, 202)
+		c.do("GET", "/api/v1/me", nil).must(t, 401) // no session before the address is confirmed
+		c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 401)
 
 		// The e-mailed link verifies the address.
 		tok := a.outbox.token(t, email, "Confirm your e-mail")
 		v := a.browser().do("POST", "/api/v1/auth/verify-email", map[string]any{"token": tok}).must(t, 200)
 		require.NotEmpty(t, v.str("user", "email_verified_at"))
 		a.browser().do("POST", "/api/v1/auth/verify-email", map[string]any{"token": tok}).must(t, 422) // single use
+
+		me := c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
+		require.Equal(t, v.str("user", "id"), me.str("principal", "id"))
+		require.NotEmpty(t, me.str("tenant", "id"))
+		require.Equal(t, "owner", me.str("role"))
+		require.Equal(t, me.str("tenant", "id"), c.do("GET", "/api/v1/me", nil).must(t, 200).str("tenant", "id"))
 
 		c.do("POST", "/api/v1/auth/logout", nil).must(t, 204)
 		c.do("GET", "/api/v1/me", nil).must(t, 401)
@@ -79,7 +87,6 @@ func TestSignupValidation(t *testing.T) {
 		{map[string]any{"email": "not-an-address", "password": password}, "email"},
 		{map[string]any{"email": uniqueEmail("x"), "password": "short"}, "password"},
 		{map[string]any{"email": uniqueEmail("x"), "password": "password123"}, "password"}, // common
-		{map[string]any{"email": email, "password": password}, "email"},                    // taken
 		{map[string]any{"email": uniqueEmail("x"), "password": password, "extra": 1}, "extra"},
 		{map[string]any{"email": 42, "password": password}, "email"},
 	}
@@ -269,25 +276,158 @@ func TestLoginAudited(t *testing.T) {
 	entries := owner.do("GET", "/api/v1/audit-log?action=auth.login_failed", nil).must(t, 200).list()
 	require.Len(t, entries, 1)
 	require.Equal(t, "127.0.0.1", entries[0]["ip"])
-	require.Len(t, owner.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list(), 1)
+	require.Len(t, owner.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list(), 2, "signup's and this one")
 }
 
+// limiterStores runs fn with an in-process and a Redis rate-limit store.
+func limiterStores(t *testing.T, fn func(t *testing.T, st ratelimit.Store)) {
+	t.Run("memory", func(t *testing.T) {
+		t.Parallel()
+		st, err := ratelimit.NewMemoryStore(1000)
+		require.NoError(t, err)
+		fn(t, st)
+	})
+	t.Run("redis", func(t *testing.T) {
+		t.Parallel()
+		opts, err := redis.ParseURL(testkit.RedisURL(t))
+		require.NoError(t, err)
+		c := redis.NewClient(opts)
+		t.Cleanup(func() { c.Close() })
+		st, err := ratelimit.NewRedisStore(c, "ordo-test:"+uuid.NewString()+":")
+		require.NoError(t, err)
+		fn(t, st)
+	})
+}
+
+// loginLimits are the failure limits with small numbers, on st.
+func loginLimits(t *testing.T, st ratelimit.Store, perClientAccount, perClient, perAccount int) *web.Limits {
+	mk := func(n int) *ratelimit.Limiter {
+		l, err := ratelimit.New(st, ratelimit.Quota{Rate: n, Per: time.Hour, Burst: n})
+		require.NoError(t, err)
+		return l
+	}
+	return &web.Limits{LoginPerIP: mk(1000), LoginFailuresPerClientAccount: mk(perClientAccount),
+		LoginFailuresPerClient: mk(perClient), LoginFailuresPerAccount: mk(perAccount)}
+}
+
+func login(c *client, email, pw string) resp {
+	return c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": pw})
+}
+
+// TestLoginRateLimited: a client that keeps failing for an account is
+// refused for it (with the right password too), and only for it.
 func TestLoginRateLimited(t *testing.T) {
 	t.Parallel()
-	a := newApp(t, backends[0], &web.Limits{LoginPerAccount: memLimiter(t, 3, time.Hour, 3), LoginPerIP: memLimiter(t, 100, time.Minute, 100)})
-	email := uniqueEmail("limited")
-	a.signup(t, email)
-	for range 3 {
-		a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": "wrong password!"}).must(t, 401)
-	}
-	r := a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 429)
-	require.NotEmpty(t, r.header.Get("Retry-After"))
-	require.Equal(t, "0", r.header.Get("RateLimit-Remaining"))
-	require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
-	// Another account from the same address is not affected.
-	other := uniqueEmail("other")
-	a.signup(t, other)
-	a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": other, "password": password}).must(t, 200)
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 3, 100, 100))
+		email := uniqueEmail("limited")
+		a.signup(t, email)
+		c := a.browserFrom("127.0.0.2")
+		for range 3 {
+			login(c, email, "wrong password!").must(t, 401)
+		}
+		r := login(c, email, password).must(t, 429)
+		require.NotEmpty(t, r.header.Get("Retry-After"))
+		require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
+		// Another account from the same address is not affected.
+		other := uniqueEmail("other")
+		a.signup(t, other)
+		login(c, other, password).must(t, 200)
+		// Successes spend nothing.
+		for range 5 {
+			login(a.browserFrom("127.0.0.3"), other, password).must(t, 200)
+		}
+	})
+}
+
+// TestLoginNotLockedOutByOthers is finding 3 of issue 17: failures for
+// an account from other addresses must not refuse its owner's right
+// password, at log-in or at a password or e-mail change; the attacker is
+// refused, and once the account has many failures, each attacking
+// address gets one guess at most.
+func TestLoginNotLockedOutByOthers(t *testing.T) {
+	t.Parallel()
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 5, 8, 10))
+		email := uniqueEmail("victim")
+		owner, _, _ := a.signup(t, email)
+
+		// One attacking address: refused for the account after 5, even
+		// with the right password.
+		attacker := a.browserFrom("127.0.0.2")
+		for range 5 {
+			login(attacker, email, "wrong password!").must(t, 401)
+		}
+		r := login(attacker, email, "wrong password!").must(t, 429)
+		require.NotEmpty(t, r.header.Get("Retry-After"))
+		login(attacker, email, password).must(t, 429)
+
+		// The victim, elsewhere, logs in at once, through the API and the
+		// page.
+		login(a.browserFrom("127.0.0.9"), email, password).must(t, 200)
+		p := a.browserFrom("127.0.0.9").post(t, "/login", url.Values{"email": {email}, "password": {password}})
+		require.Equal(t, "/app", p.url)
+
+		// A second address spends the account-wide limit (10 failures).
+		second := a.browserFrom("127.0.0.3")
+		for range 5 {
+			login(second, email, "wrong password!").must(t, 401)
+		}
+		// Now an address that has not been failing still gets its try...
+		third := a.browserFrom("127.0.0.4")
+		login(third, email, "wrong password!").must(t, 401)
+		// ...but one that has failed recently for the account does not.
+		r = login(third, email, "wrong password!").must(t, 429)
+		require.NotEmpty(t, r.header.Get("Retry-After"))
+		login(third, email, password).must(t, 429)
+
+		// The owner still logs in, and changes password and e-mail with
+		// the right current password, from a clean address.
+		victim := a.browserFrom("127.0.0.9")
+		login(victim, email, password).must(t, 200)
+		victim.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password, "new_password": "new passphrase here"}).must(t, 204)
+		victim.do("POST", "/api/v1/auth/email", map[string]any{"email": uniqueEmail("next"), "password": "new passphrase here"}).must(t, 202)
+		// The session from 127.0.0.1 ended with the password change.
+		owner.do("GET", "/api/v1/me", nil).must(t, 401)
+	})
+}
+
+// TestPasswordChecksShareLimits: a wrong current password at a password
+// or e-mail change counts as a failure of that client for the account,
+// and the right one spends nothing.
+func TestPasswordChecksShareLimits(t *testing.T) {
+	t.Parallel()
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 3, 100, 100))
+		email := uniqueEmail("thief")
+		c, _, _ := a.signup(t, email)
+		for range 3 {
+			c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password + "!", "new_password": "new passphrase here"}).must(t, 422)
+		}
+		c.do("POST", "/api/v1/auth/email", map[string]any{"email": uniqueEmail("x"), "password": password}).must(t, 429)
+		c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password, "new_password": "new passphrase here"}).must(t, 429)
+		login(a.browser(), email, password).must(t, 429) // the same client, the same account
+		// Another client is not refused.
+		login(a.browserFrom("127.0.0.5"), email, password).must(t, 200)
+	})
+}
+
+// TestLoginSprayLimited: a client failing across many accounts is
+// refused for every account.
+func TestLoginSprayLimited(t *testing.T) {
+	t.Parallel()
+	limiterStores(t, func(t *testing.T, st ratelimit.Store) {
+		a := newApp(t, backends[0], loginLimits(t, st, 100, 4, 100))
+		email := uniqueEmail("sprayed")
+		a.signup(t, email)
+		c := a.browserFrom("127.0.0.6")
+		for range 4 {
+			login(c, uniqueEmail("nobody"), "wrong password!").must(t, 401)
+		}
+		login(c, uniqueEmail("nobody"), "wrong password!").must(t, 429)
+		login(c, email, password).must(t, 429)
+		login(a.browserFrom("127.0.0.7"), email, password).must(t, 200)
+	})
 }
 
 func TestCrossOriginAndHeaders(t *testing.T) {
@@ -420,4 +560,146 @@ func TestRemovedMemberIsToldSo(t *testing.T) {
 		member.do("POST", "/api/v1/tenants/"+tid+"/switch", nil).must(t, 200)
 		member.do("GET", "/api/v1/orders", nil).must(t, 200)
 	})
+}
+
+// TestCredentialChangesEndOpenLinks is finding 4 of issue 17: a password
+// change, a confirmed e-mail change, "log out everywhere" and a reset each
+// use up every open reset and e-mail-change link of the user.
+func TestCredentialChangesEndOpenLinks(t *testing.T) {
+	t.Parallel()
+	const newPassword = "a brand new passphrase"
+	actions := []struct {
+		name string
+		// act changes the user's credentials with their session c; it may
+		// use up one of the links itself, and returns the links it left
+		// open that must have stopped working.
+		act func(t *testing.T, a *app, c *client, email, reset, change string) (deadReset, deadChange string)
+	}{
+		{"password change", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": password, "new_password": newPassword}).must(t, 204)
+			return reset, change
+		}},
+		{"log out everywhere", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			c.do("POST", "/api/v1/auth/logout-everywhere", nil).must(t, 204)
+			return reset, change
+		}},
+		{"reset", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			a.browser().do("POST", "/api/v1/auth/password-reset/confirm", map[string]any{"token": reset, "password": newPassword}).must(t, 204)
+			return "", change
+		}},
+		{"e-mail change", func(t *testing.T, a *app, c *client, email, reset, change string) (string, string) {
+			// The confirmed change itself uses one e-mail-change link; a
+			// reset link sent to the old address must die with it.
+			a.browser().do("POST", "/api/v1/auth/email/confirm", map[string]any{"token": change}).must(t, 200)
+			return reset, ""
+		}},
+	}
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, b, nil)
+			for _, ac := range actions {
+				email := uniqueEmail("links")
+				c, _, _ := a.signup(t, email)
+				a.browser().do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email}).must(t, 202)
+				reset := a.outbox.token(t, email, "Reset your Ordo password")
+				next := uniqueEmail("moved")
+				c.do("POST", "/api/v1/auth/email", map[string]any{"email": next, "password": password}).must(t, 202)
+				change := a.outbox.token(t, next, "Confirm your new e-mail")
+
+				deadReset, deadChange := ac.act(t, a, c, email, reset, change)
+				if deadReset != "" {
+					r := a.browser().do("POST", "/api/v1/auth/password-reset/confirm", map[string]any{"token": deadReset, "password": "the attacker's passphrase"})
+					require.Equal(t, 422, r.status, "%s: the reset link still works: %s", ac.name, r.raw)
+				}
+				if deadChange != "" {
+					r := a.browser().do("POST", "/api/v1/auth/email/confirm", map[string]any{"token": deadChange})
+					require.Equal(t, 422, r.status, "%s: the e-mail-change link still works: %s", ac.name, r.raw)
+				}
+			}
+		})
+	}
+}
+
+// waitCount waits up to 10 s for n e-mails to addr whose subject contains
+// subject.
+func (o *outbox) waitCount(t *testing.T, addr, subject string, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		got := 0
+		for _, m := range o.msgs {
+			if m.To[0] == addr && strings.Contains(m.Subject, subject) {
+				got++
+			}
+		}
+		return got >= n
+	}, 10*time.Second, 20*time.Millisecond, "%d e-mails to %s about %q", n, addr, subject)
+}
+
+// TestSignupDoesNotTellRegisteredAddresses is finding 8 of issue 17: a
+// sign-up with a registered address is answered exactly as one with a
+// new address, through the API and the pages, changes nothing, and the
+// registered address is e-mailed instead. Logging in with the password
+// just chosen does not tell either, since an unconfirmed address cannot
+// log in. An e-mail change to a registered address is answered like one
+// to a free address too.
+func TestSignupDoesNotTellRegisteredAddresses(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, b, nil)
+			taken := uniqueEmail("taken")
+			owner, _, _ := a.signup(t, taken)
+			const chosen = "the attacker's chosen password"
+
+			signup := func(email string) resp {
+				return a.browser().do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": chosen, "name": "X"})
+			}
+			fresh := uniqueEmail("fresh")
+			rNew, rTaken := signup(fresh), signup(taken)
+			require.Equal(t, 202, rNew.status, rNew.raw)
+			require.Equal(t, rNew.status, rTaken.status)
+			require.Equal(t, rNew.raw, rTaken.raw)
+			require.Equal(t, rNew.header.Get("Content-Type"), rTaken.header.Get("Content-Type"))
+			require.Equal(t, rNew.header.Values("Set-Cookie"), rTaken.header.Values("Set-Cookie"))
+
+			// The owner is told; the account is unchanged.
+			m := a.outbox.wait(t, taken, "Someone tried to sign up")
+			require.Contains(t, m.Text, "http://ordo.test/forgot-password")
+			login(a.browser(), taken, password).must(t, 200)
+			owner.do("GET", "/api/v1/me", nil).must(t, 200)
+
+			// Logging in with the chosen password answers the same.
+			lNew, lTaken := login(a.browser(), fresh, chosen), login(a.browser(), taken, chosen)
+			require.Equal(t, 401, lNew.status)
+			require.Equal(t, lNew.status, lTaken.status)
+			require.Equal(t, lNew.body["detail"], lTaken.body["detail"])
+
+			// The pages: the same redirect and page, but for the address.
+			page := func(email string) page {
+				return a.browser().post(t, "/signup", url.Values{"email": {email}, "password": {chosen}, "name": {"X"}, "tenant_name": {"T"}})
+			}
+			fresh2 := uniqueEmail("fresh2")
+			pNew, pTaken := page(fresh2), page(taken)
+			require.Equal(t, "/login", pNew.url)
+			require.Equal(t, pNew.url, pTaken.url)
+			require.Equal(t, pNew.status, pTaken.status)
+			require.Contains(t, pNew.body, fresh2)
+			require.Equal(t, strings.ReplaceAll(pNew.body, fresh2, "ADDRESS"), strings.ReplaceAll(pTaken.body, taken, "ADDRESS"))
+			a.outbox.waitCount(t, taken, "Someone tried to sign up", 2)
+
+			// An e-mail change to a registered address is answered like
+			// one to a free address, and the owner of that address is told.
+			other, _, _ := a.signup(t, uniqueEmail("other"))
+			cFree := other.do("POST", "/api/v1/auth/email", map[string]any{"email": uniqueEmail("free"), "password": password})
+			cTaken := other.do("POST", "/api/v1/auth/email", map[string]any{"email": taken, "password": password})
+			require.Equal(t, 202, cFree.status, cFree.raw)
+			require.Equal(t, cFree.raw, cTaken.raw)
+			a.outbox.waitCount(t, taken, "Someone tried to sign up", 3)
+			require.NotEqual(t, taken, other.do("GET", "/api/v1/me", nil).must(t, 200).str("principal", "email"))
+		})
+	}
 }

@@ -47,17 +47,18 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	u, t, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: in.Email, Password: in.Password, Name: in.Name, TenantName: in.TenantName}, s.meta(r))
-	if err != nil {
+	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: in.Email, Password: in.Password, Name: in.Name, TenantName: in.TenantName}, s.meta(r)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.startSession(r.Context(), u.ID, t.ID, u.SessionEpoch); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u), "tenant": toTenantJSON(t, "owner")})
+	// The same answer whether or not the address was registered (a
+	// registered one is e-mailed instead), and no session: the user logs
+	// in once the address is confirmed.
+	writeJSON(w, http.StatusAccepted, signupAccepted)
 }
+
+// signupAccepted is the one answer to a valid sign-up.
+var signupAccepted = map[string]string{"status": "check your e-mail: we sent a link to confirm the address; log in once it is confirmed"}
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -69,12 +70,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(in.Email))
-	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) ||
-		!s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+email) {
+	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) || !s.passwordCheckAllowed(w, r, email) {
 		return
 	}
 	u, err := s.auth.Login(r.Context(), email, in.Password, s.meta(r))
 	if err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, email)
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -205,11 +208,14 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return
 	}
 	epoch, err := s.auth.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword, s.meta(r))
 	if err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, p.Email)
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -234,10 +240,13 @@ func (s *Server) handleEmailChangeRequest(w http.ResponseWriter, r *http.Request
 		s.fail(w, r, err)
 		return
 	}
-	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return
 	}
 	if err := s.auth.RequestEmailChange(r.Context(), p, in.Email, in.Password, s.meta(r)); err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, p.Email)
+		}
 		s.fail(w, r, err)
 		return
 	}

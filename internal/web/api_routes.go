@@ -169,10 +169,6 @@ type (
 		Tenant    *tenantJSON    `json:"tenant"`
 		Role      *account.Role  `json:"role"`
 	}
-	signupJSON struct {
-		User   userJSON   `json:"user"`
-		Tenant tenantJSON `json:"tenant"`
-	}
 	userEnvelope struct {
 		User userJSON `json:"user"`
 	}
@@ -242,7 +238,7 @@ func apiRoutes() []apiRoute {
 	return []apiRoute{
 		{"GET", "/api/v1/version", h((*Server).handleVersion), operation{id: "getVersion", summary: "Ordo's version", tag: "meta", public: true, resp: versionJSON{}, status: 200}},
 
-		{"POST", "/api/v1/auth/signup", h((*Server).handleSignup), operation{id: "signUp", summary: "Create a user, their first tenant and a session", tag: "auth", public: true, req: signupReq{}, resp: signupJSON{}, status: 201, errs: errsPublic, audit: "tenant.created"}},
+		{"POST", "/api/v1/auth/signup", h((*Server).handleSignup), operation{id: "signUp", summary: "Create a user and their first tenant, and e-mail a confirmation link; log in once the address is confirmed (the same answer for a registered address, which is e-mailed instead)", tag: "auth", public: true, req: signupReq{}, resp: statusJSON{}, status: 202, errs: errsPublic, audit: "tenant.created"}},
 		{"POST", "/api/v1/auth/login", h((*Server).handleLogin), operation{id: "logIn", summary: "Log in and start a session", tag: "auth", public: true, req: loginReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 401), audit: "auth.login"}},
 		{"POST", "/api/v1/auth/logout", h((*Server).handleLogout), operation{id: "logOut", summary: "End this session", tag: "auth", public: true, status: 204, audit: "auth.logout"}},
 		{"POST", "/api/v1/auth/logout-everywhere", h((*Server).handleLogoutEverywhere), operation{id: "logOutEverywhere", summary: "End every session of the user", tag: "auth", status: 204, errs: errsAuth, audit: "auth.logout_everywhere"}},

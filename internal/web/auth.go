@@ -47,7 +47,8 @@ const (
 // https, with the idle and absolute timeouts (tests shorten them).
 func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duration, log *slog.Logger) *scs.SessionManager {
 	sm := scs.New()
-	sm.Store = store
+	// The store sees hashes of the tokens, never the cookies themselves.
+	sm.Store = hashSessionTokens(store)
 	sm.Lifetime = lifetime
 	sm.IdleTimeout = idle
 	sm.Cookie.Name = "ordo_session"
@@ -196,16 +197,96 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limi
 		w.Header().Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
 		w.Header().Set("RateLimit-Reset", strconv.Itoa(int(res.ResetAfter.Seconds()+0.999)))
 		if !res.Allowed {
-			retry := int(res.RetryAfter.Seconds() + 0.999)
-			if retry < 1 {
-				retry = 1
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(retry))
-			writeProblem(w, r, Problem{Status: http.StatusTooManyRequests, Detail: "too many attempts; try again in " + strconv.Itoa(retry) + " seconds"})
+			s.tooMany(w, r, res.RetryAfter)
 			return false
 		}
 	}
 	return true
+}
+
+// tooMany answers 429 with Retry-After.
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, after time.Duration) {
+	retry := max(int(after.Seconds()+0.999), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(retry))
+	writeProblem(w, r, Problem{Status: http.StatusTooManyRequests, Detail: "too many attempts; try again in " + strconv.Itoa(retry) + " seconds"})
+}
+
+// Keys of the password-check failure limits. The client address comes
+// first and a space (in neither an address nor an e-mail address)
+// separates it from the account.
+func failClientAccountKey(ip, account string) string { return "pwfail:ca:" + ip + " " + account }
+func failClientKey(ip string) string                 { return "pwfail:c:" + ip }
+func failAccountKey(account string) string           { return "pwfail:a:" + account }
+
+// passwordCheckAllowed decides, before a password is checked for account
+// (the normalised e-mail address), whether this client may try, and
+// answers 429 with Retry-After if not. It spends nothing: only failures
+// count (passwordCheckFailed), so a correct password never uses up
+// anyone's attempts, and failures from elsewhere never refuse a client
+// that has not been failing itself:
+//
+//   - a client with too many recent failures for this account, or across
+//     accounts, is refused;
+//   - once the account has too many recent failures from everywhere, a
+//     client that has failed for it recently is refused too, however few
+//     its failures; a clean client may still try.
+//
+// Concurrent attempts may each pass before any failure is counted; the
+// per-client attempt limit (LoginPerIP, spent up front) bounds that. A
+// limiter error is logged and the check allowed, as with limit.
+func (s *Server) passwordCheckAllowed(w http.ResponseWriter, r *http.Request, account string) bool {
+	ctx, ip := r.Context(), s.clientIP(r)
+	peek := func(l *ratelimit.Limiter, key string) (ratelimit.Result, bool) {
+		if l == nil {
+			return ratelimit.Result{Allowed: true}, false
+		}
+		res, err := l.Peek(ctx, key)
+		if err != nil {
+			s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
+			s.metrics.RateLimitFailOpen()
+			return ratelimit.Result{Allowed: true}, false
+		}
+		return res, true
+	}
+	ca, caKnown := peek(s.limits.LoginFailuresPerClientAccount, failClientAccountKey(ip, account))
+	if !ca.Allowed {
+		s.tooMany(w, r, ca.RetryAfter)
+		return false
+	}
+	if c, _ := peek(s.limits.LoginFailuresPerClient, failClientKey(ip)); !c.Allowed {
+		s.tooMany(w, r, c.RetryAfter)
+		return false
+	}
+	if a, _ := peek(s.limits.LoginFailuresPerAccount, failAccountKey(account)); !a.Allowed && caKnown && ca.Used() {
+		// Refused until this client's own failures for the account have
+		// drained.
+		s.tooMany(w, r, ca.ResetAfter)
+		return false
+	}
+	return true
+}
+
+// passwordCheckFailed counts a failed password check of this client for
+// account against the three failure limits.
+func (s *Server) passwordCheckFailed(r *http.Request, account string) {
+	// The failure counts even if the client has gone.
+	ctx, ip := context.WithoutCancel(r.Context()), s.clientIP(r)
+	for _, c := range []struct {
+		l   *ratelimit.Limiter
+		key string
+	}{
+		{s.limits.LoginFailuresPerClientAccount, failClientAccountKey(ip, account)},
+		{s.limits.LoginFailuresPerClient, failClientKey(ip)},
+		{s.limits.LoginFailuresPerAccount, failAccountKey(account)},
+	} {
+		if c.l == nil {
+			continue
+		}
+		if _, err := c.l.Allow(ctx, c.key); err != nil {
+			s.log.WarnContext(ctx, "rate limiter unavailable", "err", err)
+			s.metrics.RateLimitFailOpen()
+		}
+	}
 }
 
 // withAPILimit applies the general API rate limit to /api/ requests, keyed

@@ -36,7 +36,7 @@ func fuzzServer(f *testing.F) (url, key string) {
 	require.NoError(f, st.MigrateUp(ctx))
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(f, err)
-	svc := auth.New(auth.Options{Store: st, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	svc := auth.New(auth.Options{Store: st, Hasher: hasher, Sealer: testSealer(f), Log: log, BaseURL: "http://ordo.test"})
 	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(st, nil), Store: st,
 		Sessions: web.NewSessionManager(st.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(f, err)
@@ -54,7 +54,14 @@ func fuzzServer(f *testing.F) (url, key string) {
 		require.Less(f, res.StatusCode, 300, "%s: %v", path, out)
 		return out
 	}
-	post("/api/v1/auth/signup", map[string]any{"email": uniqueEmail("fuzz"), "password": password})
+	// No job runner works the confirmation e-mail here: the user is made
+	// confirmed, as an operator would.
+	email := uniqueEmail("fuzz")
+	u, err := svc.CreateUser(ctx, email, password, "Fuzz")
+	require.NoError(f, err)
+	_, err = svc.CreateTenant(ctx, auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Fuzz", auth.Meta{})
+	require.NoError(f, err)
+	post("/api/v1/auth/login", map[string]any{"email": email, "password": password})
 	return srv.URL, post("/api/v1/api-keys", map[string]any{"name": "fuzz", "role": "owner"})["key"].(string)
 }
 

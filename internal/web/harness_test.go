@@ -119,9 +119,12 @@ func (o *outbox) token(t *testing.T, addr, subject string) string {
 
 // app is a running Ordo API over a real store, with its job runner.
 type app struct {
-	t      *testing.T
-	url    string
-	store  store.Store
+	t     *testing.T
+	url   string
+	store store.Store
+	// engine is the store under the wrappers, for tests that read its
+	// tables directly.
+	engine store.Store
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
 	auth   *auth.Service
@@ -234,6 +237,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	}
 	t.Cleanup(st.Close)
 	require.NoError(t, st.MigrateUp(ctx))
+	engine := st
 	ps := pubsub.PubSub(pubsub.NewMemory())
 	st = realtime.Notify(webhooks.Outbox(st), ps, log)
 
@@ -253,9 +257,10 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	sealer := testSealer(t)
+	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
 	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
 	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
@@ -299,7 +304,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.webhookSchedule != nil {
 		schedule = o.webhookSchedule
 	}
-	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
+	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, Sealer: sealer, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
 		Schedule: schedule, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
@@ -332,7 +337,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
@@ -342,13 +347,21 @@ func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 	log := testkit.Logger(t)
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: base.store, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	svc := auth.New(auth.Options{Store: base.store, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
 	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
 		Store: base.store, Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log), Limits: *limits})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox}
+}
+
+// testSealer seals e-mail bodies with the tests' one secret, so that any
+// test server's jobs open what another enqueued.
+func testSealer(t testing.TB) *jobs.Sealer {
+	s, err := jobs.NewSealer("test-secret-for-sealing-e-mails-in-job-args")
+	require.NoError(t, err)
+	return s
 }
 
 // newPeer starts a second server process on base's store and auth cache
@@ -359,7 +372,7 @@ func newPeer(t *testing.T, base *app) *app {
 	log := testkit.Logger(t)
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: base.store, Cache: base.cache, Hasher: hasher, Log: log, BaseURL: "http://ordo.test"})
+	svc := auth.New(auth.Options{Store: base.store, Cache: base.cache, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
 	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
 		Store: base.store, PubSub: pubsub.NewMemory(), Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(t, err)
@@ -387,6 +400,18 @@ type client struct {
 func (a *app) browser() *client {
 	jar, _ := cookiejar.New(nil)
 	return &client{a: a, http: &http.Client{Jar: jar}}
+}
+
+// browserFrom is a browser whose connections come from ip, a loopback
+// address other than 127.0.0.1 (all of 127/8 is local on Linux): the
+// server sees it as another client without trusting any header.
+func (a *app) browserFrom(ip string) *client {
+	c := a.browser()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 10 * time.Second}
+	tr := &http.Transport{DialContext: d.DialContext}
+	a.t.Cleanup(tr.CloseIdleConnections)
+	c.http.Transport = tr
+	return c
 }
 
 func (a *app) withKey(key string) *client {
@@ -478,13 +503,34 @@ func (r resp) list() []map[string]any {
 
 const password = "a long enough password"
 
-// signup makes a user with their own tenant and returns their browser,
-// user id and tenant id.
+// signup makes a user with their own tenant, confirms the address and
+// logs in, and returns their browser, user id and tenant id.
 func (a *app) signup(t *testing.T, email string) (*client, string, string) {
 	t.Helper()
+	a.signupUnconfirmed(t, email)
+	tok := a.outbox.token(t, email, "Confirm your e-mail")
+	a.browser().do("POST", "/api/v1/auth/verify-email", map[string]any{"token": tok}).must(t, 200)
 	c := a.browser()
-	r := c.do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": password, "name": "N " + email}).must(t, 201)
-	return c, r.str("user", "id"), r.str("tenant", "id")
+	me := c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
+	return c, me.str("principal", "id"), me.str("tenant", "id")
+}
+
+// signupUnconfirmed signs up without confirming the address (which the
+// user must do before logging in).
+func (a *app) signupUnconfirmed(t *testing.T, email string) {
+	t.Helper()
+	a.browser().do("POST", "/api/v1/auth/signup", map[string]any{"email": email, "password": password, "name": "N " + email}).must(t, 202)
+}
+
+// tenantOf returns the id of the (first) tenant of the user with email.
+func (a *app) tenantOf(t *testing.T, email string) string {
+	t.Helper()
+	u, err := a.store.UserGetByEmail(t.Context(), email)
+	require.NoError(t, err)
+	ms, err := a.store.MembershipListByUser(t.Context(), u.ID)
+	require.NoError(t, err)
+	require.NotEmpty(t, ms)
+	return ms[0].TenantID.String()
 }
 
 // uniqueEmail returns a fresh address.

@@ -31,8 +31,28 @@ import (
 
 // Limits are the rate limits of the sensitive endpoints; nil disables one.
 type Limits struct {
-	LoginPerIP       *ratelimit.Limiter
-	LoginPerAccount  *ratelimit.Limiter
+	// LoginPerIP limits every log-in attempt of a client address.
+	LoginPerIP *ratelimit.Limiter
+	// Password checks (log-in, and the current password that a password
+	// or e-mail change asks for) are limited by their failures only, so
+	// that no one can spend another person's attempts (see
+	// passwordCheckAllowed):
+	//
+	// LoginFailuresPerClientAccount counts one client's failures for one
+	// account: a client that keeps failing for an account is refused
+	// for it.
+	LoginFailuresPerClientAccount *ratelimit.Limiter
+	// LoginFailuresPerClient counts a client's failures across accounts
+	// (password spraying).
+	LoginFailuresPerClient *ratelimit.Limiter
+	// LoginFailuresPerAccount counts an account's failures from every
+	// client. Once it is spent, only clients with no recent failure for
+	// the account may try (a client that has not been failing, such as
+	// the owner with the right password, is never refused by it), so an
+	// attacker spread over many addresses gets one guess from each.
+	// It needs LoginFailuresPerClientAccount to tell clients apart.
+	LoginFailuresPerAccount *ratelimit.Limiter
+
 	ResetPerIP       *ratelimit.Limiter
 	ResetPerAccount  *ratelimit.Limiter
 	SignupPerIP      *ratelimit.Limiter

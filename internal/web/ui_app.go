@@ -84,10 +84,13 @@ func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
-	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return
 	}
 	epoch, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), s.meta(r))
+	if auth.IsWrongPassword(err) {
+		s.passwordCheckFailed(r, p.Email)
+	}
 	if err == nil {
 		err = s.startSession(r.Context(), p.UserID, p.TenantID, epoch)
 	}
@@ -101,10 +104,13 @@ func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
-	if !s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+p.Email) {
+	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return
 	}
 	if err := s.auth.RequestEmailChange(r.Context(), p, r.PostFormValue("email"), r.PostFormValue("password"), s.meta(r)); err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, p.Email)
+		}
 		v := s.accountView(r)
 		v.Form = formValues(r, "email")
 		s.formError(w, r, "account", v, err)

@@ -30,18 +30,17 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, r, s.limits.SignupPerIP, "signup:ip:"+s.clientIP(r)) {
 		return
 	}
-	u, t, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: r.PostFormValue("email"), Password: r.PostFormValue("password"),
-		Name: r.PostFormValue("name"), TenantName: r.PostFormValue("tenant_name")}, s.meta(r))
-	if err != nil {
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: email, Password: r.PostFormValue("password"),
+		Name: r.PostFormValue("name"), TenantName: r.PostFormValue("tenant_name")}, s.meta(r)); err != nil {
 		s.formError(w, r, "signup", v, err)
 		return
 	}
-	if err := s.startSession(r.Context(), u.ID, t.ID, u.SessionEpoch); err != nil {
-		s.formError(w, r, "signup", v, err)
-		return
-	}
-	s.flash(r, "Welcome to Ordo. We sent a link to "+u.Email+" to confirm your address.")
-	redirect(w, r, "/app")
+	// The same page whether or not the address was registered (a
+	// registered one is e-mailed instead); the user logs in once the
+	// address is confirmed.
+	s.flash(r, "Check your e-mail: we sent a link to "+email+" to confirm your address. Log in once it is confirmed.")
+	redirect(w, r, "/login")
 }
 
 func (s *Server) uiLoginForm(w http.ResponseWriter, r *http.Request) {
@@ -51,12 +50,14 @@ func (s *Server) uiLoginForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	v := view{Title: "Log in", Form: formValues(r, "email")}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
-	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) ||
-		!s.limit(w, r, s.limits.LoginPerAccount, "login:acct:"+email) {
+	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) || !s.passwordCheckAllowed(w, r, email) {
 		return
 	}
 	u, err := s.auth.Login(r.Context(), email, r.PostFormValue("password"), s.meta(r))
 	if err != nil {
+		if auth.IsWrongPassword(err) {
+			s.passwordCheckFailed(r, email)
+		}
 		s.formError(w, r, "login", v, err)
 		return
 	}

@@ -63,8 +63,8 @@ func TestUIAccounts(t *testing.T) {
 			require.Contains(t, p.body, `id="e-password"`)
 			require.Contains(t, p.body, `value="`+email+`"`)
 			p = owner.post(t, "/signup", url.Values{"name": {"Ann"}, "email": {email}, "password": {password}, "tenant_name": {"Acme <Corp>"}})
-			require.Equal(t, "/app", p.url)
-			require.Contains(t, p.body, "Acme &lt;Corp&gt;", "user content is escaped")
+			require.Equal(t, "/login", p.url, "log in once the address is confirmed")
+			require.Contains(t, p.body, "Check your e-mail")
 
 			// The verification link shows a button; posting it verifies.
 			tok := a.outbox.token(t, email, "Confirm your e-mail")
@@ -73,6 +73,9 @@ func TestUIAccounts(t *testing.T) {
 			require.Contains(t, p.body, `action="/verify-email"`)
 			p = anon.post(t, "/verify-email", url.Values{"token": {tok}})
 			require.Equal(t, 200, p.status)
+			p = owner.post(t, "/login", url.Values{"email": {email}, "password": {password}})
+			require.Equal(t, "/app", p.url)
+			require.Contains(t, p.body, "Acme &lt;Corp&gt;", "user content is escaped")
 			require.Contains(t, owner.get(t, "/app/account").body, "verified")
 
 			// Invite a viewer; the invitation is listed with its status.

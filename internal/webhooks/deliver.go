@@ -98,7 +98,11 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 		return river.JobCancel(err)
 	}
 	start := now()
-	res := webhook.Send(ctx, s.client, webhook.Request{URL: ep.URL, ID: ev.ID.String(), Body: body, Secrets: ep.Secrets(start)}, start)
+	secrets, err := s.signingSecrets(ctx, ep, start)
+	if err != nil {
+		return err
+	}
+	res := webhook.Send(ctx, s.client, webhook.Request{URL: ep.URL, ID: ev.ID.String(), Body: body, Secrets: secrets}, start)
 	if ctx.Err() != nil {
 		// Shutting down mid-attempt: try again at once on restart; the
 		// receiver de-duplicates if it did get this one.

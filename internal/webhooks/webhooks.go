@@ -28,6 +28,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -77,6 +78,11 @@ type Options struct {
 	// WrapTransport, when set, wraps the delivery client's transport
 	// (tracing); the SSRF checks stay in the transport it wraps.
 	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// Sealer seals the endpoints' signing secrets in the database, so
+	// that a database read or a backup cannot forge deliveries; nil
+	// stores them as they are (tests). Secrets stored before are read as
+	// they are.
+	Sealer *jobs.Sealer
 }
 
 // Observer is told the outcome of each delivery attempt once it is
@@ -104,6 +110,7 @@ type Service struct {
 	baseURL  string
 	limiter  *limiter
 	observer Observer
+	sealer   *jobs.Sealer
 }
 
 // New returns a Service.
@@ -120,7 +127,37 @@ func New(o Options) *Service {
 		client.Transport = o.WrapTransport(client.Transport)
 	}
 	return &Service{store: o.Store, log: o.Log, schedule: o.Schedule, guard: g, client: client, baseURL: strings.TrimRight(o.BaseURL, "/"),
-		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer}
+		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer, sealer: o.Sealer}
+}
+
+// sealSecret returns the form of an endpoint's signing secret to store.
+func (s *Service) sealSecret(id uuid.UUID, secret string) (string, error) {
+	if s.sealer == nil {
+		return secret, nil
+	}
+	return s.sealer.SealText(secret, "webhook secret "+id.String())
+}
+
+// signingSecrets returns the secrets that sign a delivery to ep at now,
+// opened. A previous secret that does not open (sealed under an
+// ORDO_SECRET since changed, then rotated away) is left out, so that
+// rotating is the way out of a changed ORDO_SECRET.
+func (s *Service) signingSecrets(ctx context.Context, ep webhook.Endpoint, now time.Time) ([]string, error) {
+	var out []string
+	for i, v := range ep.Secrets(now) {
+		plain, err := s.sealer.OpenText(v, "webhook secret "+ep.ID.String())
+		if err != nil && i > 0 {
+			if s.log != nil {
+				s.log.WarnContext(ctx, "webhook: previous secret does not open; signing with the current one only", "endpoint_id", ep.ID, "err", err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("webhook endpoint %s: %w", ep.ID, err)
+		}
+		out = append(out, plain)
+	}
+	return out, nil
 }
 
 // observe tells the observer, if any, of an attempt's outcome.
@@ -213,10 +250,15 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input, m auth
 	if err := s.apply(ctx, &e, in); err != nil {
 		return e, err
 	}
-	var err error
-	if e.Secret, err = webhook.NewSecret(); err != nil {
+	secret, err := webhook.NewSecret()
+	if err != nil {
 		return e, err
 	}
+	stored := e
+	if stored.Secret, err = s.sealSecret(e.ID, secret); err != nil {
+		return e, err
+	}
+	e.Secret = secret // for the answer only
 	err = s.store.InTx(ctx, func(tx store.Tx) error {
 		have, err := tx.WebhookEndpointList(ctx, p.TenantID, false)
 		if err != nil {
@@ -225,7 +267,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input, m auth
 		if len(have) >= maxEndpoints {
 			return apperr.Conflict("a tenant may have at most %d webhook endpoints", maxEndpoints)
 		}
-		if err := tx.WebhookEndpointCreate(ctx, e); err != nil {
+		if err := tx.WebhookEndpointCreate(ctx, stored); err != nil {
 			return err
 		}
 		return audit(ctx, tx, p, m, n, "webhook_endpoint.created", "webhook_endpoint", e.ID, map[string]any{"url": e.URL, "event_types": e.EventTypes})
@@ -304,12 +346,19 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, id uuid.UU
 		}
 		n := now()
 		exp := n.Add(rotationOverlap)
-		e.PreviousSecret, e.PreviousSecretExpiresAt, e.Secret, e.UpdatedAt = e.Secret, &exp, secret, n
+		sealed, err := s.sealSecret(e.ID, secret)
+		if err != nil {
+			return err
+		}
+		// The old secret moves as it is stored (sealed, or not yet).
+		e.PreviousSecret, e.PreviousSecretExpiresAt, e.Secret, e.UpdatedAt = e.Secret, &exp, sealed, n
 		if err := tx.WebhookEndpointUpdate(ctx, e); err != nil {
 			return err
 		}
 		return audit(ctx, tx, p, m, n, "webhook_endpoint.secret_rotated", "webhook_endpoint", e.ID, nil)
 	})
+	// The answer carries the new secret, shown only now.
+	e.Secret = secret
 	return e, err
 }
 
