@@ -263,6 +263,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Sessions:       svc.sessionManager(),
 		Limits:         limits,
 		TrustProxy:     svc.cfg.TrustProxy,
+		MailLogged:     svc.cfg.SMTPURL == "",
 		HSTS:           strings.HasPrefix(svc.cfg.BaseURL, "https://"),
 		Metrics:        m,
 		MetricsToken:   svc.cfg.MetricsToken,

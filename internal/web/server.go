@@ -84,6 +84,11 @@ type Options struct {
 	// stream lasts before the client must reconnect (0:
 	// DefaultEventMaxLifetime).
 	EventRecheck, EventMaxLifetime time.Duration
+	// MailLogged says that e-mails are written to the server's log, not
+	// sent (embedded mode without SMTP_URL): pages that promise an e-mail
+	// say where to find it, since the first user of a fresh install must
+	// confirm their address before they can log in.
+	MailLogged bool
 
 	Attachments *attachments.Service
 	Exports     *exports.Service
@@ -150,6 +155,7 @@ type Server struct {
 
 	// eventRecheck and eventMaxLifetime pace the event stream's checks.
 	eventRecheck, eventMaxLifetime time.Duration
+	mailLogged                     bool
 }
 
 // New builds the server and its routes. It fails only if a template is
@@ -171,6 +177,7 @@ func New(o Options) (*Server, error) {
 		s.pubsub = pubsub.NewMemory()
 	}
 	s.eventRecheck, s.eventMaxLifetime = o.EventRecheck, o.EventMaxLifetime
+	s.mailLogged = o.MailLogged
 	if s.eventRecheck <= 0 {
 		s.eventRecheck = DefaultEventRecheck
 	}

@@ -39,8 +39,17 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request) {
 	// The same page whether or not the address was registered (a
 	// registered one is e-mailed instead); the user logs in once the
 	// address is confirmed.
-	s.flash(r, "Check your e-mail: we sent a link to "+email+" to confirm your address. Log in once it is confirmed.")
+	s.flash(r, "Check your e-mail: we sent a link to "+email+" to confirm your address. Log in once it is confirmed."+s.mailWhere())
 	redirect(w, r, "/login")
+}
+
+// mailWhere tells, when no mail server is set up, where the e-mail went.
+// It says the same for every address, so it reveals nothing about them.
+func (s *Server) mailWhere() string {
+	if !s.mailLogged {
+		return ""
+	}
+	return " (No mail server is set up (SMTP_URL), so the e-mail, link included, is written to the server's log.)"
 }
 
 func (s *Server) uiLoginForm(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +115,7 @@ func (s *Server) uiForgot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Data = true // the same page whether or not the address is registered
+	v.Form["mail_where"] = s.mailWhere()
 	s.render(w, r, http.StatusOK, "forgot", v)
 }
 
