@@ -1,0 +1,194 @@
+package store_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ordo/ordo/internal/store"
+)
+
+// notInSuite lists the store methods the conformance suite does not call,
+// each with where it is exercised instead. TestConformanceCoverage
+// fails on a method missing from the suite and not listed here, and on an
+// entry here that the suite has since started to call (so the list never
+// goes stale).
+var notInSuite = map[string]string{
+	"Close": "each engine's TestConformance closes the store in t.Cleanup; the suite shares one open store between its subtests",
+	"MigrateDown": "rolling back under the suite's parallel subtests would break them; each engine's TestMigrateDownUp rolls back and migrates again on its own database",
+}
+
+// storeInterfaces are the types whose values the suite calls the store
+// through; a method call on an expression of another type is not counted.
+var storeInterfaces = []string{"Store", "Tx", "Querier"}
+
+// TestConformanceCoverage fails when a method of store.Store (its
+// own and every domain Store interface that store.Querier embeds) is not
+// called by internal/store/storetest, the suite both engines run: a method
+// the suite never calls can differ between PostgreSQL and SQLite unseen.
+//
+// It reads the suite's source rather than recording calls at run time, so
+// it is deterministic and needs no database: a call counts when its
+// receiver is a variable or parameter declared as store.Store, store.Tx or
+// store.Querier (the suite's s and tx), or when the method is taken as a
+// value from one.
+func TestConformanceCoverage(t *testing.T) {
+	called := suiteCalls(t, "storetest")
+
+	st := reflect.TypeFor[store.Store]()
+	var missing []string
+	methods := map[string]bool{}
+	for i := range st.NumMethod() {
+		name := st.Method(i).Name
+		methods[name] = true
+		if called[name] == 0 && notInSuite[name] == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("store methods the conformance suite (internal/store/storetest) never calls: %s\n"+
+			"add a case that calls each on both engines, or list it in notInSuite with where it is tested instead",
+			strings.Join(missing, ", "))
+	}
+	for name := range notInSuite {
+		if !methods[name] {
+			t.Errorf("notInSuite lists %s, which is not a store method any more", name)
+		} else if called[name] > 0 {
+			t.Errorf("notInSuite lists %s, but the suite calls it %d times: remove it from the list", name, called[name])
+		}
+	}
+
+	// The analysis itself must see the suite: the most used methods are
+	// called many times.
+	if called["TenantCreate"] < 5 || called["InTx"] < 2 {
+		t.Fatalf("suite analysis found too few calls (TenantCreate %d, InTx %d): does it still recognise the store's variables?",
+			called["TenantCreate"], called["InTx"])
+	}
+}
+
+// suiteCalls counts, per method name, the selector expressions x.Method in
+// the non-test Go files of dir whose x is declared with one of the store
+// interface types.
+func suiteCalls(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	called := map[string]int{}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		// Object resolution (on by default) binds each use of a name to
+		// its declaration, which is what tells s the store from others.
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatalf("parse %s: %v", path, err)
+		}
+		storeAlias := importName(f, "github.com/ordo/ordo/internal/store")
+		if storeAlias == "" {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			sel, ok := n.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && declaredAsStore(id, storeAlias) {
+				called[sel.Sel.Name]++
+			}
+			return true
+		})
+	}
+	if len(called) == 0 {
+		t.Fatalf("no store calls found in %s", dir)
+	}
+	return called
+}
+
+// importName is the name file f refers to the package at path by, "" if f
+// does not import it.
+func importName(f *ast.File, path string) string {
+	for _, imp := range f.Imports {
+		if strings.Trim(imp.Path.Value, `"`) != path {
+			continue
+		}
+		if imp.Name != nil {
+			return imp.Name.Name
+		}
+		return path[strings.LastIndex(path, "/")+1:]
+	}
+	return ""
+}
+
+// declaredAsStore reports whether id refers to a variable, parameter or
+// field declared with type alias.Store, alias.Tx or alias.Querier.
+func declaredAsStore(id *ast.Ident, alias string) bool {
+	if id.Obj == nil || id.Obj.Kind != ast.Var {
+		return false
+	}
+	var typ ast.Expr
+	switch d := id.Obj.Decl.(type) {
+	case *ast.Field:
+		typ = d.Type
+	case *ast.ValueSpec:
+		typ = d.Type
+	default:
+		return false
+	}
+	sel, ok := typ.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && pkg.Name == alias && slices.Contains(storeInterfaces, sel.Sel.Name)
+}
+
+// TestConformanceCoverageAnalysis checks the analysis on a small source: only calls
+// through values declared as store interfaces count.
+func TestConformanceCoverageAnalysis(t *testing.T) {
+	dir := t.TempDir()
+	src := `package x
+
+import (
+	"context"
+
+	st "github.com/ordo/ordo/internal/store"
+)
+
+type other struct{}
+
+func (other) ExportDelete() {}
+
+func f(ctx context.Context, s st.Store, o other) {
+	s.UserListByIDs(ctx, nil, nil)
+	_ = s.InTx(ctx, func(tx st.Tx) error { tx.TenantCreate(ctx, nil); return nil })
+	var q st.Querier = s
+	get := q.ExportGet
+	_ = get
+	o.ExportDelete()
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := suiteCalls(t, dir)
+	var names []string
+	for n := range got {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	want := []string{"ExportGet", "InTx", "TenantCreate", "UserListByIDs"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("calls found: %v, want %v (ExportDelete is on another type)", names, want)
+	}
+}
