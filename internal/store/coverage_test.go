@@ -21,7 +21,7 @@ import (
 // entry here that the suite has since started to call (so the list never
 // goes stale).
 var notInSuite = map[string]string{
-	"Close": "each engine's TestConformance closes the store in t.Cleanup; the suite shares one open store between its subtests",
+	"Close":       "each engine's TestConformance closes the store in t.Cleanup; the suite shares one open store between its subtests",
 	"MigrateDown": "rolling back under the suite's parallel subtests would break them; each engine's TestMigrateDownUp rolls back and migrates again on its own database",
 }
 
