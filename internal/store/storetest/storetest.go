@@ -5,6 +5,10 @@
 // The suite shares one migrated store between its subtests; each subtest
 // makes its own tenants and users with fresh ids, so they run in parallel
 // and never see each other's rows.
+//
+// Every method of store.Store is called here (store's
+// TestConformanceCoverage fails otherwise), and store's TestSchemaParity
+// checks that the engines' migrations make the same schema.
 package storetest
 
 import (
