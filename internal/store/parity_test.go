@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -33,6 +34,11 @@ var allowedSchemaDifferences = map[string]schemaDifference{
 	"column sessions.expiry": {
 		Postgres: "TEXT NOT NULL", SQLite: "REAL NOT NULL", // PostgreSQL's is timestamptz, TEXT by pgToSQLite
 		Why: "the session stores of scs (pgxstore, sqlite3store) own this column's type: sqlite3store writes and compares a julian day number",
+	},
+	"checks orders": {
+		Postgres: "currency ~ '^[A-Z]{3}$' | status in 'pending', 'processing', 'shipped', 'delivered', 'cancelled'",
+		SQLite:   "length currency = 3 and currency glob '[A-Z][A-Z][A-Z]' | status in 'pending', 'processing', 'shipped', 'delivered', 'cancelled'",
+		Why:      "SQLite has no regular expressions without an extension: length and GLOB accept the same three capital letters",
 	},
 	"foreign key attachments -> orders": {
 		Postgres: "(tenant_id, order_id) -> orders (tenant_id, id) ON DELETE SET NULL (order_id)", SQLite: "(order_id) -> orders (id) ON DELETE SET NULL",
@@ -64,8 +70,8 @@ var pgToSQLite = map[string]string{
 // database and compares Ordo's schema in them: the same tables, columns
 // of the same type (through pgToSQLite), nullability and default, primary keys,
 // indexes (columns or expressions, uniqueness, partial predicate, and the
-// name of every index a migration names), and foreign keys with their
-// ON DELETE / ON UPDATE actions. The job queue's tables are River's, which
+// name of every index a migration names), foreign keys with their
+// ON DELETE / ON UPDATE actions, and CHECK constraints. The job queue's tables are River's, which
 // River migrates and tests for each engine: only their names are compared.
 func TestSchemaParity(t *testing.T) {
 	t.Parallel()
@@ -165,6 +171,7 @@ func isMigrationTable(name string) bool { return name == "ordo_schema_migrations
 //	index N                     → for an index a migration names
 //	unique T (cols)             → for a UNIQUE constraint's index
 //	foreign key T -> U          → columns, target columns and actions
+//	checks T                    → its CHECK expressions
 //
 // Column types are SQLite's declared types, PostgreSQL's mapped through
 // pgToSQLite (unmapped ones keep their name, and so differ).
@@ -286,6 +293,29 @@ func pgSchema(ctx context.Context, t *testing.T, db *pgxpool.Pool) map[string]st
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
+
+	checks := map[string][]string{}
+	rows, err = db.Query(ctx, `
+		SELECT c.conrelid::regclass::text, pg_get_constraintdef(c.oid, true)
+		FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+		WHERE c.contype = 'c' AND n.nspname = current_schema()`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var table, def string
+		if err := rows.Scan(&table, &def); err != nil {
+			t.Fatal(err)
+		}
+		if skip(table) {
+			continue
+		}
+		checks[table] = append(checks[table], pgCheck(def))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	addChecks(facts, checks)
 	return facts
 }
 
@@ -310,6 +340,7 @@ func sqliteSchema(ctx context.Context, t *testing.T, db *sql.DB) map[string]stri
 	}
 	rows.Close()
 
+	checks := map[string][]string{}
 	for _, tb := range tables {
 		if isMigrationTable(tb.name) {
 			continue
@@ -450,7 +481,9 @@ func sqliteSchema(ctx context.Context, t *testing.T, db *sql.DB) map[string]stri
 		for _, f := range fks {
 			addForeignKey(facts, tb.name, f.from, f.target, f.to, f.onDelete, f.onUpdate)
 		}
+		checks[tb.name] = sqliteChecks(t, tb.sql)
 	}
+	addChecks(facts, checks)
 	return facts
 }
 
@@ -494,13 +527,69 @@ func addForeignKey(facts map[string]string, table string, cols []string, target 
 	facts[subject] = desc
 }
 
+// addChecks records each table's CHECK constraints, as one sorted list:
+// the engines name them differently, or not at all.
+func addChecks(facts map[string]string, checks map[string][]string) {
+	for table, cs := range checks {
+		if len(cs) == 0 {
+			continue
+		}
+		for i, c := range cs {
+			cs[i] = normaliseSQL(c)
+		}
+		sort.Strings(cs)
+		facts["checks "+table] = strings.Join(cs, " | ")
+	}
+}
+
+var (
+	pgCast  = regexp.MustCompile(`::[a-z][a-z ]*(\[\])?`)
+	pgInAny = regexp.MustCompile(`= ANY \(ARRAY\[(.*?)\]\)`)
+)
+
+// pgCheck writes a PostgreSQL CHECK as its SQLite twin reads: without
+// casts, x = ANY (ARRAY[...]) as x IN (...).
+func pgCheck(def string) string {
+	def = strings.TrimPrefix(def, "CHECK ")
+	def = pgCast.ReplaceAllString(def, "")
+	return pgInAny.ReplaceAllString(def, "IN ($1)")
+}
+
+// sqliteChecks lists the CHECK expressions in SQLite's stored CREATE TABLE
+// text, which keeps the migration's comments.
+func sqliteChecks(t *testing.T, text string) []string {
+	t.Helper()
+	text = regexp.MustCompile(`--[^\n]*`).ReplaceAllString(text, "")
+	var out []string
+	for _, loc := range regexp.MustCompile(`(?i)\bCHECK\s*\(`).FindAllStringIndex(text, -1) {
+		depth, quoted := 1, false
+		i := loc[1]
+		for ; i < len(text) && depth > 0; i++ {
+			switch c := text[i]; {
+			case c == '\'':
+				quoted = !quoted
+			case quoted:
+			case c == '(':
+				depth++
+			case c == ')':
+				depth--
+			}
+		}
+		if depth != 0 {
+			t.Fatalf("cannot read CHECK in: %s", text)
+		}
+		out = append(out, strings.TrimSpace(text[loc[1]:i-1]))
+	}
+	return out
+}
+
 // pgDefault writes a PostgreSQL column default as SQLite's twin reads:
 // without casts ('{}'::jsonb is '{}'), booleans as 1 and 0.
 func pgDefault(def string) string {
 	if def == "" {
 		return ""
 	}
-	def = regexp.MustCompile(`::[a-z][a-z ]*(\[\])?`).ReplaceAllString(def, "")
+	def = pgCast.ReplaceAllString(def, "")
 	switch def {
 	case "true":
 		def = "1"
@@ -520,11 +609,27 @@ func nullability(nullable bool) string {
 }
 
 // normaliseSQL makes an index expression or predicate comparable across
-// the engines: lower case, without quotes or parentheses, one space
-// between words, for the two engines print them differently.
+// the engines: lower case but for string literals, without identifier
+// quotes or parentheses, one space between words, for the two engines
+// print them differently.
 func normaliseSQL(s string) string {
-	s = strings.NewReplacer(`"`, "", "(", " ", ")", " ").Replace(strings.ToLower(s))
-	return strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	quoted := false
+	for _, r := range s {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case quoted:
+		case r == '"':
+			continue
+		case r == '(' || r == ')':
+			r = ' '
+		default:
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // parseCreateIndex splits SQLite's stored CREATE INDEX text into its key
