@@ -669,3 +669,35 @@ func parseCreateIndex(t *testing.T, text string) (keys []string, where string) {
 	}
 	return keys, where
 }
+
+// TestMigrationFilesParity fails when the engines' migration folders do
+// not hold the same versions under the same names: a schema change is a
+// migration in both, so that `ordo migrate status` reads the same on
+// either engine and TestSchemaParity compares like with like.
+func TestMigrationFilesParity(t *testing.T) {
+	names := func(dir string) []string {
+		t.Helper()
+		files, err := filepath.Glob(filepath.Join(dir, "migrations", "*.sql"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(files) == 0 {
+			t.Fatalf("no migrations in %s", dir)
+		}
+		for i, f := range files {
+			files[i] = filepath.Base(f)
+		}
+		return files
+	}
+	pg, lite := names("pgstore"), names("sqlitestore")
+	for _, f := range pg {
+		if !slices.Contains(lite, f) {
+			t.Errorf("pgstore/migrations/%s has no twin in sqlitestore/migrations", f)
+		}
+	}
+	for _, f := range lite {
+		if !slices.Contains(pg, f) {
+			t.Errorf("sqlitestore/migrations/%s has no twin in pgstore/migrations", f)
+		}
+	}
+}
