@@ -38,6 +38,96 @@ func seedTenantUser(t *testing.T, s store.Store) (uuid.UUID, account.User) {
 	return tn.ID, u
 }
 
+func testUserListByIDs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b, c := NewUser(), NewUser(), NewUser()
+	at := now().Add(-time.Hour)
+	b.EmailVerifiedAt = &at
+	for _, u := range []account.User{a, b, c} {
+		require.NoError(t, s.UserCreate(ctx, u))
+	}
+
+	// A missing id is left out and a repeated one listed once.
+	got, err := s.UserListByIDs(ctx, []uuid.UUID{b.ID, newID(), a.ID, b.ID})
+	require.NoError(t, err)
+	byID := map[uuid.UUID]account.User{}
+	for _, u := range got {
+		byID[u.ID] = u
+	}
+	require.Len(t, got, 2, "users listed: %v", got)
+	require.Len(t, byID, 2)
+	for _, want := range []account.User{a, b} {
+		u, ok := byID[want.ID]
+		require.Truef(t, ok, "user %s not listed", want.ID)
+		// Every column is read, as UserGetByID reads it.
+		one, err := s.UserGetByID(ctx, want.ID)
+		require.NoError(t, err)
+		require.Equal(t, one, u)
+		require.Equal(t, want.Email, u.Email)
+		require.True(t, want.CreatedAt.Equal(u.CreatedAt))
+	}
+	require.NotNil(t, byID[b.ID].EmailVerifiedAt)
+	require.True(t, at.Equal(*byID[b.ID].EmailVerifiedAt))
+	require.Nil(t, byID[a.ID].EmailVerifiedAt)
+
+	got, err = s.UserListByIDs(ctx, []uuid.UUID{newID()})
+	require.NoError(t, err)
+	require.Empty(t, got)
+	got, err = s.UserListByIDs(ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, got)
+
+	// Inside a transaction it sees the transaction's own users.
+	d := NewUser()
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UserCreate(ctx, d); err != nil {
+			return err
+		}
+		got, err := tx.UserListByIDs(ctx, []uuid.UUID{d.ID, c.ID})
+		if err != nil {
+			return err
+		}
+		require.Len(t, got, 2)
+		return nil
+	}))
+}
+
+// testMembershipLock checks the lock's contract that does not depend on
+// timing: it takes an existing tenant inside and outside a transaction,
+// and a missing tenant is not found. That it serialises the transactions
+// changing a tenant's members is LastOwnerConcurrent's subject.
+func testMembershipLock(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tenantID, u := seedTenantUser(t, s)
+	at := now()
+	require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: account.RoleOwner, CreatedAt: at, UpdatedAt: at}))
+
+	require.NoError(t, s.MembershipLock(ctx, tenantID))
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.MembershipLock(ctx, tenantID); err != nil {
+			return err
+		}
+		// Taking it again in the same transaction does not deadlock.
+		if err := tx.MembershipLock(ctx, tenantID); err != nil {
+			return err
+		}
+		n, err := tx.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
+		if err != nil {
+			return err
+		}
+		require.Equal(t, 1, n)
+		return tx.MembershipUpdateRole(ctx, tenantID, u.ID, account.RoleAdmin, at)
+	}))
+	m, err := s.MembershipGet(ctx, tenantID, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, account.RoleAdmin, m.Role, "the change made under the lock committed")
+
+	missing := newID()
+	requireKind(t, s.MembershipLock(ctx, missing), apperr.ErrNotFound)
+	err = s.InTx(ctx, func(tx store.Tx) error { return tx.MembershipLock(ctx, missing) })
+	requireKind(t, err, apperr.ErrNotFound)
+}
+
 func testUserUpdate(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	u := NewUser()

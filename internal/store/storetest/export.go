@@ -63,4 +63,20 @@ func testExports(t *testing.T, s store.Store) {
 	c, err = s.OrderCount(ctx, order.ListParams{TenantID: a, Status: order.StatusShipped})
 	require.NoError(t, err)
 	require.Zero(t, c)
+
+	// Deleting through another tenant leaves the export alone; deleting
+	// what is already gone is not an error.
+	require.NoError(t, s.ExportDelete(ctx, b, e.ID))
+	_, err = s.ExportGet(ctx, a, e.ID)
+	require.NoError(t, err, "another tenant's delete removed the export")
+	keep := export.Export{ID: newID(), TenantID: a, Format: export.FormatPDF, Status: export.StatusQueued, CreatedAt: n, UpdatedAt: n}
+	require.NoError(t, s.ExportCreate(ctx, keep))
+	require.NoError(t, s.ExportDelete(ctx, a, e.ID))
+	_, err = s.ExportGet(ctx, a, e.ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	require.NoError(t, s.ExportDelete(ctx, a, e.ID))
+	list, err = s.ExportList(ctx, a, 10)
+	require.NoError(t, err)
+	require.Len(t, list, 1, "only the deleted export is gone")
+	require.Equal(t, keep.ID, list[0].ID)
 }

@@ -5,6 +5,10 @@
 // The suite shares one migrated store between its subtests; each subtest
 // makes its own tenants and users with fresh ids, so they run in parallel
 // and never see each other's rows.
+//
+// Every method of store.Store is called here (store's
+// TestConformanceCoverage fails otherwise), and store's TestSchemaParity
+// checks that the engines' migrations make the same schema.
 package storetest
 
 import (
@@ -28,7 +32,9 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Migrations", func(t *testing.T) { testMigrations(t, s) })
 	t.Run("Tenant", func(t *testing.T) { t.Parallel(); testTenant(t, s) })
 	t.Run("User", func(t *testing.T) { t.Parallel(); testUser(t, s) })
+	t.Run("UserListByIDs", func(t *testing.T) { t.Parallel(); testUserListByIDs(t, s) })
 	t.Run("Membership", func(t *testing.T) { t.Parallel(); testMembership(t, s) })
+	t.Run("MembershipLock", func(t *testing.T) { t.Parallel(); testMembershipLock(t, s) })
 	t.Run("LastOwnerConcurrent", func(t *testing.T) { t.Parallel(); testLastOwnerConcurrent(t, s) })
 	t.Run("UserUpdate", func(t *testing.T) { t.Parallel(); testUserUpdate(t, s) })
 	t.Run("Tokens", func(t *testing.T) { t.Parallel(); testTokens(t, s) })
@@ -89,6 +95,7 @@ func requireKind(t *testing.T, err error, want *apperr.Error) {
 
 func testMigrations(t *testing.T, s store.Store) {
 	ctx := context.Background()
+	require.Contains(t, []string{"postgres", "sqlite"}, s.Engine())
 	// Applying again is a no-op, not an error.
 	require.NoError(t, s.MigrateUp(ctx))
 	current, err := s.SchemaCurrent(ctx)
