@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 
+	"github.com/ordo/ordo/internal/fpdf"
 	"github.com/ordo/ordo/internal/order"
 )
 

@@ -23,7 +23,7 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 
-	"github.com/ordo/ordo/internal/invoice/internal/fpdf"
+	"github.com/ordo/ordo/internal/fpdf"
 	"github.com/ordo/ordo/internal/order"
 )
 
