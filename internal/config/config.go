@@ -2,7 +2,8 @@
 //
 // Load is pure: it reads only through the getenv function it is given, so it
 // can be tested without touching the process environment. Every variable is
-// documented in the README with its default; keep the two in step.
+// an entry in fields (fields.go), from which the README's configuration
+// table and .env.example's comments are generated.
 package config
 
 import (

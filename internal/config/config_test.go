@@ -204,30 +204,3 @@ func TestSetPortMovesDefaultBaseURL(t *testing.T) {
 		t.Errorf("an explicit base URL must stay: %q", c.BaseURL)
 	}
 }
-
-// Every variable Ordo reads is documented in the README's table and
-// listed in .env.example.
-func TestEveryVariableDocumented(t *testing.T) {
-	t.Parallel()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	example, err := os.ReadFile("../../.env.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := Load(env(nil))
-	for _, kv := range c.Masked() {
-		name := kv[0]
-		if name == "mode" {
-			continue
-		}
-		if !strings.Contains(string(readme), "| `"+name+"` |") {
-			t.Errorf("%s is not in the README's configuration table", name)
-		}
-		if !strings.Contains(string(example), name+"=") {
-			t.Errorf("%s is not in .env.example", name)
-		}
-	}
-}
