@@ -18,8 +18,9 @@ import (
 
 // A field is one environment variable: how Load reads it into a Config,
 // how `ordo config` shows it, and its row in the README's configuration
-// table, which TestREADMEConfigurationTable keeps in step with this one
-// (run it with -update to rewrite the README's rows from it).
+// table and entry in .env.example. The TestEveryVariableDocumented tests
+// check those two files against fields; to add a variable, add its field
+// and run: go test ./internal/config -run Documented -update
 type field struct {
 	Env string
 	// Default is the value Load parses when the variable is unset, empty
