@@ -2,7 +2,8 @@
 //
 // Load is pure: it reads only through the getenv function it is given, so it
 // can be tested without touching the process environment. Every variable is
-// documented in the README with its default; keep the two in step.
+// an entry in fields (fields.go), from which the README's configuration
+// table and .env.example's comments are generated.
 package config
 
 import (
@@ -10,19 +11,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/redis/go-redis/v9"
-
-	"github.com/ordo/ordo/internal/webhook"
 )
 
 // Mode says which storage backends Ordo runs on.
@@ -213,127 +206,87 @@ func (e *Error) Error() string { return e.Var + ": " + e.Msg }
 // Load reads the configuration through getenv and validates every value.
 // It does not touch the file system; see EnsureSecret for the one piece of
 // configuration that embedded mode keeps on disk.
+//
+// Each variable is read, defaulted and validated by its entry in fields;
+// the defaults and rules that involve several variables are in finish.
 func Load(getenv func(string) string) (Config, error) {
+	// MaxBodyBytes is not configurable.
+	c := Config{MaxBodyBytes: 1 << 20, Concurrency: map[string]int{}}
 	var errs []error
-	get := func(name string) string {
-		v := strings.TrimSpace(getenv(name))
-		if v != "" {
-			return v
-		}
-		// NAME_FILE lets secrets come from mounted files (Docker, Kubernetes).
-		if f := strings.TrimSpace(getenv(name + "_FILE")); f != "" {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				errs = append(errs, &Error{name + "_FILE", fmt.Sprintf("cannot read %q: %v", f, errors.Unwrap(err))})
-				return ""
-			}
-			return strings.TrimSpace(string(b))
-		}
-		return ""
-	}
-	fail := func(name, format string, args ...any) {
-		errs = append(errs, &Error{name, fmt.Sprintf(format, args...)})
-	}
-
-	c := Config{
-		Port:             3000,
-		DataDir:          "./data",
-		LogLevel:         "info",
-		ShutdownTimeout:  25 * time.Second,
-		MaxBodyBytes:     1 << 20,
-		Concurrency:      map[string]int{},
-		APIRatePerMinute: 600,
-		APIRateBurst:     100,
-		UploadMaxBytes:   25 << 20,
-		UploadTypes:      strings.Split(defaultUploadTypes, ","),
-		WebhookSchedule:  webhook.DefaultSchedule,
-		JobRescueAfter:   10 * time.Minute,
-		ExportTimeout:    15 * time.Minute,
-	}
-	for k, v := range defaultConcurrency {
-		c.Concurrency[k] = v
-	}
-
-	if v := get("PORT"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 1 || p > 65535 {
-			fail("PORT", "must be a port number between 1 and 65535, got %q", v)
-		}
-		c.Port = p
-	}
-	if v := get("ORDO_DATA_DIR"); v != "" {
-		c.DataDir = v
-	}
-	if v := get("DATABASE_URL"); v != "" {
-		u, err := url.Parse(v)
-		switch {
-		case err != nil:
-			fail("DATABASE_URL", "is not a URL")
-		case u.Scheme != "postgres" && u.Scheme != "postgresql":
-			fail("DATABASE_URL", "must be a postgres:// URL (leave it unset for the embedded SQLite database), got scheme %q", u.Scheme)
-		case u.Host == "" && u.Query().Get("host") == "":
-			fail("DATABASE_URL", "has no host")
-		default:
-			if _, err := pgconn.ParseConfig(v); err != nil {
-				fail("DATABASE_URL", "is not a valid PostgreSQL connection URL: %s", pgconnReason(err))
-			}
-		}
-		c.DatabaseURL = v
-	}
-	if v := get("REDIS_URL"); v != "" {
-		u, err := url.Parse(v)
-		switch {
-		case err != nil:
-			fail("REDIS_URL", "is not a URL")
-		case u.Scheme != "redis" && u.Scheme != "rediss":
-			fail("REDIS_URL", "must be a redis:// or rediss:// URL, got scheme %q", u.Scheme)
-		case u.Host == "":
-			fail("REDIS_URL", "has no host")
-		default:
-			if _, err := redis.ParseURL(v); err != nil {
-				fail("REDIS_URL", "is not a valid Redis URL: %s", strings.TrimPrefix(err.Error(), "redis: "))
-			}
-		}
-		c.RedisURL = v
-	}
-
-	c.S3 = S3{
-		Endpoint:        get("S3_ENDPOINT"),
-		PublicEndpoint:  strings.TrimRight(get("S3_PUBLIC_ENDPOINT"), "/"),
-		Bucket:          get("S3_BUCKET"),
-		Region:          get("S3_REGION"),
-		AccessKeyID:     get("S3_ACCESS_KEY_ID"),
-		SecretAccessKey: get("S3_SECRET_ACCESS_KEY"),
-	}
-	if c.S3.Region == "" {
-		c.S3.Region = "us-east-1"
-	}
-	if v := get("S3_FORCE_PATH_STYLE"); v != "" {
-		b, err := strconv.ParseBool(v)
+	failed := map[string]bool{}
+	for _, f := range fields {
+		v, err := lookup(getenv, f.Env)
 		if err != nil {
-			fail("S3_FORCE_PATH_STYLE", "must be true or false, got %q", v)
+			errs = append(errs, err)
+			failed[f.Env] = true
 		}
-		c.S3.ForcePathStyle = b
-	}
-	if v := get("S3_CREATE_BUCKET"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fail("S3_CREATE_BUCKET", "must be true or false, got %q", v)
+		if v == "" {
+			v = f.Default
 		}
-		c.S3.CreateBucket = b
-	}
-	if c.S3.Endpoint != "" {
-		if u, err := url.Parse(c.S3.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			fail("S3_ENDPOINT", "must be an http:// or https:// URL, got %q", c.S3.Endpoint)
+		if v == "" {
+			continue
 		}
-	}
-	if c.S3.PublicEndpoint != "" {
-		// A path would be part of the signature, and a proxy that strips
-		// it would make every URL's signature wrong.
-		if u, err := url.Parse(c.S3.PublicEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
-			fail("S3_PUBLIC_ENDPOINT", "must be the http:// or https:// origin at which browsers reach the S3 server, such as https://s3.example.com (no path), got %q", c.S3.PublicEndpoint)
+		if err := f.val.set(&c, v); err != nil {
+			failed[f.Env] = true
+			for _, e := range unjoin(err) {
+				errs = append(errs, &Error{f.Env, e.Error()})
+			}
 		}
 	}
+	errs = append(errs, c.finish(failed)...)
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// lookup reads the variable name, trimmed; when it is unset, NAME_FILE
+// names a file to read it from, so that secrets can come from mounted
+// files (Docker, Kubernetes).
+func lookup(getenv func(string) string, name string) (string, error) {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v, nil
+	}
+	f := strings.TrimSpace(getenv(name + "_FILE"))
+	if f == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return "", &Error{name + "_FILE", fmt.Sprintf("cannot read %q: %v", f, errors.Unwrap(err))}
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// unjoin splits an errors.Join error into its errors.
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// finish fills the defaults that derive from other variables and checks
+// the rules that involve several; failed holds the variables already
+// reported, so that one mistake gives one line.
+func (c *Config) finish(failed map[string]bool) []error {
+	var errs []error
+	fail := func(name, msg string) { errs = append(errs, &Error{name, msg}) }
+
+	if c.BaseURL == "" {
+		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
+		c.baseURLDefaulted = true
+	}
+	if c.MailFrom == "" {
+		host := "localhost"
+		if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
+		c.MailFrom = "Ordo <no-reply@" + host + ">"
+	}
+
+	// S3 is all or nothing: a bucket, and both keys or neither (the SDK's
+	// default chain).
 	if c.S3.Bucket == "" && (c.S3.Endpoint != "" || c.S3.PublicEndpoint != "" || c.S3.AccessKeyID != "") {
 		fail("S3_BUCKET", "is required when S3_ENDPOINT, S3_PUBLIC_ENDPOINT or S3_ACCESS_KEY_ID is set")
 	}
@@ -341,187 +294,12 @@ func Load(getenv func(string) string) (Config, error) {
 		fail("S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
 	}
 
-	if v := get("ORDO_WEBHOOK_RETRY_SCHEDULE"); v != "" {
-		sched, err := webhook.ParseSchedule(v)
-		if err != nil {
-			fail("ORDO_WEBHOOK_RETRY_SCHEDULE", "%s", err)
-		}
-		c.WebhookSchedule = sched
-	}
-	if v := get("ORDO_WEBHOOKS_ALLOW_PRIVATE"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fail("ORDO_WEBHOOKS_ALLOW_PRIVATE", "must be true or false, got %q", v)
-		}
-		c.WebhooksAllowPrivate = b
-	}
-	if v := get("ORDO_JOB_RESCUE_AFTER"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			fail("ORDO_JOB_RESCUE_AFTER", "must be a duration of at least 1s such as 10m, got %q", v)
-		}
-		c.JobRescueAfter = d
-	}
-	if v := get("ORDO_EXPORT_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			fail("ORDO_EXPORT_TIMEOUT", "must be a duration of at least 1s such as 15m, got %q", v)
-		}
-		c.ExportTimeout = d
-	}
-	if v := get("ORDO_BACKUP_NIGHTLY"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fail("ORDO_BACKUP_NIGHTLY", "must be true or false, got %q", v)
-		}
-		c.BackupNightly = b
-	}
-
-	if v := get("ORDO_METRICS_ADDR"); v != "" {
-		_, port, err := net.SplitHostPort(v)
-		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
-			fail("ORDO_METRICS_ADDR", "must be host:port or :port, such as 127.0.0.1:9090, got %q", v)
-		}
-		c.MetricsAddr = v
-	}
-	if v := get("ORDO_METRICS_TOKEN"); v != "" {
-		if len(v) < 16 {
-			fail("ORDO_METRICS_TOKEN", "must be at least 16 characters (try: openssl rand -hex 24)")
-		}
-		c.MetricsToken = v
-	}
-
-	if v := get("OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			fail("OTEL_EXPORTER_OTLP_ENDPOINT", "must be the collector's http:// or https:// base URL, such as http://otel-collector:4318, got %q", v)
-		}
-		c.OTLPEndpoint = v
-	}
-	if v := get("SENTRY_DSN"); v != "" {
-		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User == nil {
-			fail("SENTRY_DSN", "must be a Sentry DSN such as https://KEY@o1.ingest.sentry.io/PROJECT")
-		}
-		c.SentryDSN = v
-	}
-	c.Env = get("ORDO_ENV")
-	if c.Env == "" {
-		c.Env = "production"
-	}
-
-	if v := get("SMTP_URL"); v != "" {
-		u, err := url.Parse(v)
-		switch {
-		case err != nil:
-			fail("SMTP_URL", "is not a URL")
-		case u.Scheme != "smtp" && u.Scheme != "smtps":
-			fail("SMTP_URL", "must be an smtp:// or smtps:// URL, got scheme %q", u.Scheme)
-		case u.Host == "":
-			fail("SMTP_URL", "has no host")
-		}
-		c.SMTPURL = v
-	}
-
-	c.MailFrom = get("ORDO_MAIL_FROM")
-	if v := get("ORDO_TRUST_PROXY"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fail("ORDO_TRUST_PROXY", "must be true or false, got %q", v)
-		}
-		c.TrustProxy = b
-	}
-
-	c.BaseURL = get("ORDO_BASE_URL")
-	if c.BaseURL == "" {
-		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
-		c.baseURLDefaulted = true
-	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		fail("ORDO_BASE_URL", "must be an absolute http:// or https:// URL, got %q", c.BaseURL)
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if c.MailFrom == "" {
-		host := "localhost"
-		if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
-			host = u.Hostname()
-		}
-		c.MailFrom = "Ordo <no-reply@" + host + ">"
-	} else if _, err := mail.ParseAddress(c.MailFrom); err != nil {
-		fail("ORDO_MAIL_FROM", "must be an e-mail address such as \"Ordo <no-reply@example.com>\", got %q", c.MailFrom)
-	}
-
-	c.Secret = get("ORDO_SECRET")
-	switch {
-	case c.Secret != "" && len(c.Secret) < 32:
-		fail("ORDO_SECRET", "must be at least 32 characters (try: openssl rand -base64 48)")
-	case c.Secret == "" && c.Mode() == ModeProduction && len(errs) == 0:
-		// Only once DATABASE_URL itself is fine, so that one mistake
-		// gives one line.
+	// Only once DATABASE_URL itself is fine, so that a bad DATABASE_URL
+	// gives one line.
+	if c.Secret == "" && c.Mode() == ModeProduction && !failed["DATABASE_URL"] && !failed["ORDO_SECRET"] {
 		fail("ORDO_SECRET", "is required when DATABASE_URL is set (try: openssl rand -base64 48)")
 	}
-
-	if v := get("ORDO_LOG_LEVEL"); v != "" {
-		switch strings.ToLower(v) {
-		case "debug", "info", "warn", "error":
-			c.LogLevel = strings.ToLower(v)
-		default:
-			fail("ORDO_LOG_LEVEL", "must be debug, info, warn or error, got %q", v)
-		}
-	}
-	if v := get("ORDO_SHUTDOWN_DRAIN"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || d > time.Minute {
-			fail("ORDO_SHUTDOWN_DRAIN", "must be a duration from 0s to 1m such as 5s, got %q", v)
-		}
-		c.ShutdownDrain = d
-	}
-	if v := get("ORDO_SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			fail("ORDO_SHUTDOWN_TIMEOUT", "must be a positive duration such as 25s, got %q", v)
-		}
-		c.ShutdownTimeout = d
-	}
-	for name, dst := range map[string]*int{"ORDO_API_RATE_PER_MINUTE": &c.APIRatePerMinute, "ORDO_API_RATE_BURST": &c.APIRateBurst} {
-		if v := get(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1_000_000 {
-				fail(name, "must be an integer between 1 and 1000000, got %q", v)
-			}
-			*dst = n
-		}
-	}
-	if v := get("ORDO_UPLOAD_MAX_BYTES"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 || n > 5<<30 {
-			fail("ORDO_UPLOAD_MAX_BYTES", "must be a number of bytes from 1 to 5368709120, got %q", v)
-		}
-		c.UploadMaxBytes = n
-	}
-	if v := get("ORDO_UPLOAD_TYPES"); v != "" {
-		c.UploadTypes = nil
-		for _, t := range strings.Split(v, ",") {
-			if t = strings.TrimSpace(t); t != "" {
-				if !strings.Contains(t, "/") {
-					fail("ORDO_UPLOAD_TYPES", "must be media types such as image/*,application/pdf, got %q", t)
-				}
-				c.UploadTypes = append(c.UploadTypes, t)
-			}
-		}
-	}
-	for _, q := range QueueNames() {
-		name := "ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY"
-		if v := get(name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 1000 {
-				fail(name, "must be an integer between 1 and 1000, got %q", v)
-			}
-			c.Concurrency[q] = n
-		}
-	}
-
-	if len(errs) > 0 {
-		return Config{}, errors.Join(errs...)
-	}
-	return c, nil
+	return errs
 }
 
 // EnsureSecret fills c.Secret in embedded mode: it reads the secret kept in
@@ -573,84 +351,9 @@ func EnsureSecret(c *Config) error {
 // Masked returns the configuration as name=value lines with secrets and
 // passwords hidden, for `ordo config` and the start-up log.
 func (c Config) Masked() [][2]string {
-	mask := func(s string) string {
-		if s == "" {
-			return ""
-		}
-		return "********"
-	}
-	maskURL := func(s string) string {
-		u, err := url.Parse(s)
-		if err != nil || u.User == nil {
-			return s
-		}
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-		return u.String()
-	}
-	out := [][2]string{
-		{"mode", string(c.Mode())},
-		{"PORT", strconv.Itoa(c.Port)},
-		{"ORDO_DATA_DIR", c.DataDir},
-		{"ORDO_BASE_URL", c.BaseURL},
-		{"ORDO_SECRET", mask(c.Secret)},
-		{"DATABASE_URL", maskURL(c.DatabaseURL)},
-		{"REDIS_URL", maskURL(c.RedisURL)},
-		{"S3_ENDPOINT", c.S3.Endpoint},
-		{"S3_PUBLIC_ENDPOINT", c.S3.PublicEndpoint},
-		{"S3_BUCKET", c.S3.Bucket},
-		{"S3_REGION", c.S3.Region},
-		{"S3_ACCESS_KEY_ID", c.S3.AccessKeyID},
-		{"S3_SECRET_ACCESS_KEY", mask(c.S3.SecretAccessKey)},
-		{"S3_FORCE_PATH_STYLE", strconv.FormatBool(c.S3.ForcePathStyle)},
-		{"S3_CREATE_BUCKET", strconv.FormatBool(c.S3.CreateBucket)},
-		{"SMTP_URL", maskURL(c.SMTPURL)},
-		{"ORDO_MAIL_FROM", c.MailFrom},
-		{"ORDO_TRUST_PROXY", strconv.FormatBool(c.TrustProxy)},
-		{"ORDO_API_RATE_PER_MINUTE", strconv.Itoa(c.APIRatePerMinute)},
-		{"ORDO_API_RATE_BURST", strconv.Itoa(c.APIRateBurst)},
-		{"ORDO_UPLOAD_MAX_BYTES", strconv.FormatInt(c.UploadMaxBytes, 10)},
-		{"ORDO_UPLOAD_TYPES", strings.Join(c.UploadTypes, ",")},
-		{"ORDO_WEBHOOK_RETRY_SCHEDULE", scheduleString(c.WebhookSchedule)},
-		{"ORDO_WEBHOOKS_ALLOW_PRIVATE", strconv.FormatBool(c.WebhooksAllowPrivate)},
-		{"ORDO_JOB_RESCUE_AFTER", c.JobRescueAfter.String()},
-		{"ORDO_EXPORT_TIMEOUT", c.ExportTimeout.String()},
-		{"ORDO_BACKUP_NIGHTLY", strconv.FormatBool(c.BackupNightly)},
-		{"ORDO_METRICS_ADDR", c.MetricsAddr},
-		{"ORDO_METRICS_TOKEN", mask(c.MetricsToken)},
-		{"OTEL_EXPORTER_OTLP_ENDPOINT", c.OTLPEndpoint},
-		{"SENTRY_DSN", mask(c.SentryDSN)},
-		{"ORDO_ENV", c.Env},
-		{"ORDO_LOG_LEVEL", c.LogLevel},
-		{"ORDO_SHUTDOWN_TIMEOUT", c.ShutdownTimeout.String()},
-		{"ORDO_SHUTDOWN_DRAIN", c.ShutdownDrain.String()},
-	}
-	for _, q := range QueueNames() {
-		out = append(out, [2]string{"ORDO_QUEUE_" + strings.ToUpper(q) + "_CONCURRENCY", strconv.Itoa(c.Concurrency[q])})
+	out := [][2]string{{"mode", string(c.Mode())}}
+	for _, f := range fields {
+		out = append(out, [2]string{f.Env, f.Mask.apply(f.val.get(&c))})
 	}
 	return out
-}
-
-func scheduleString(ds []time.Duration) string {
-	out := make([]string, len(ds))
-	for i, d := range ds {
-		out[i] = d.String()
-	}
-	return strings.Join(out, ",")
-}
-
-// pgconnReason extracts pgconn's reason without echoing the URL, which may
-// hold a password.
-func pgconnReason(err error) string {
-	var pe *pgconn.ParseConfigError
-	if !errors.As(err, &pe) {
-		return "cannot parse it"
-	}
-	// The message reads "cannot parse `<redacted url>`: <reason>".
-	msg := pe.Error()
-	if i := strings.LastIndex(msg, "`: "); i >= 0 {
-		return msg[i+3:]
-	}
-	return "cannot parse it"
 }
