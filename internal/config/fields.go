@@ -95,7 +95,7 @@ var fields = append([]field{
 			}
 			return strings.TrimRight(v, "/"), nil
 		}}},
-	{Env: "ORDO_SECRET", DefaultDoc: "generated into `$ORDO_DATA_DIR/secret` on first embedded run", Doc: "signing key (32+ characters); **required** when `DATABASE_URL` is set", Mask: secret,
+	{Env: "ORDO_SECRET", DefaultDoc: "generated into `$ORDO_DATA_DIR/secret` on first embedded run", Doc: "signing and sealing key (32+ characters); **required** when `DATABASE_URL` is set. It also seals e-mail bodies in queued jobs and webhook signing secrets in the database: after changing it, rotate every webhook endpoint's secret", Mask: secret,
 		val: text{func(c *Config) *string { return &c.Secret }, minLen(32, "openssl rand -base64 48")}},
 	{Env: "DATABASE_URL", DefaultDoc: "unset: embedded SQLite", Doc: "`postgres://user:pass@host:5432/db` selects production mode", Mask: password,
 		val: text{func(c *Config) *string { return &c.DatabaseURL }, checkDatabaseURL}},
