@@ -208,7 +208,12 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limi
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, after time.Duration) {
 	retry := max(int(after.Seconds()+0.999), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(retry))
-	writeProblem(w, r, Problem{Status: http.StatusTooManyRequests, Detail: "too many attempts; try again in " + strconv.Itoa(retry) + " seconds"})
+	unit := " seconds"
+	if retry == 1 {
+		unit = " second"
+	}
+	writeProblem(w, r, Problem{Status: http.StatusTooManyRequests, Type: problemType("rate-limited"),
+		Detail: "too many attempts; try again in " + strconv.Itoa(retry) + unit})
 }
 
 // Keys of the password-check failure limits. The client address comes
