@@ -107,7 +107,35 @@ func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 // It is not parallel: Go runs it before the parallel tests, alone in this
 // package, so that the heavy multi-process tests do not slow the browser
 // past its deadlines.
-var verifyLinkRE = regexp.MustCompile(`verify-email\?token=([A-Za-z0-9_-]+)`)
+// verifyToken waits for the confirmation e-mail the server logged for email
+// (without SMTP_URL e-mails go to the log) and returns its token.
+func verifyToken(t *testing.T, p *process, email string) string {
+	t.Helper()
+	re := regexp.MustCompile(`"to":"` + regexp.QuoteMeta(email) + `"[^\n]*?verify-email\?token=([A-Za-z0-9_-]+)`)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if m := re.FindStringSubmatch(p.stderr.String()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no confirmation e-mail to %s logged", email)
+		}
+	}
+}
+
+// confirmAndLogIn confirms an address with its e-mailed token and logs in,
+// as a new user does after signing up.
+func confirmAndLogIn(base, token, email, password string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/verify-email?token=" + token),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+		chromedp.Navigate(base + "/login"),
+		chromedp.SendKeys(chromedp.ID("f-email"), email),
+		chromedp.SendKeys(chromedp.ID("f-password"), password),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(`[data-live="dashboard"]`)),
+	}
+}
 
 func TestBrowser(t *testing.T) {
 	ctx := browser(t)
@@ -148,25 +176,7 @@ func TestBrowser(t *testing.T) {
 	)
 	// The address is confirmed with the e-mailed link, which the server
 	// logs (no SMTP_URL), before the first log-in.
-	var link []string
-	for deadline := time.Now().Add(15 * time.Second); link == nil; time.Sleep(50 * time.Millisecond) {
-		link = verifyLinkRE.FindStringSubmatch(srv.stderr.String())
-		if link == nil && time.Now().After(deadline) {
-			t.Fatal("no verification e-mail logged")
-		}
-	}
-	step("confirm the address",
-		chromedp.Navigate(base+"/verify-email?token="+link[1]),
-		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
-	)
-	step("log in",
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(chromedp.ID("f-email"), "ann@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
-		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(`[data-live="dashboard"]`)),
-	)
+	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "ann@example.com"), "ann@example.com", "a long browser password")...)
 	if !strings.Contains(text("main h1"), "Browser Co") {
 		t.Fatalf("dashboard shows %q", text("main h1"))
 	}
@@ -400,7 +410,7 @@ func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
 	keepOnFailure(t, ctx, dir)
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ORDO_BASE_URL=http://localhost:%d", port)})
+	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ORDO_BASE_URL=http://localhost:%d", port)})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
 	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -428,6 +438,7 @@ func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
 		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
+	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "olga@example.com"), "olga@example.com", "a long browser password")...)
 	step("create an order",
 		chromedp.Navigate(base+"/app/orders/new"),
 		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Origin Customer"),
@@ -488,7 +499,7 @@ func TestBrowserUploadStorageUnreachable(t *testing.T) {
 	s3 := testkit.S3Server(t)
 	port, dead := freePort(t), freePort(t) // nothing listens on dead
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
 		"S3_ENDPOINT=" + s3.Endpoint, fmt.Sprintf("S3_PUBLIC_ENDPOINT=http://127.0.0.1:%d", dead), "S3_BUCKET=ordo-unreachable",
 		"S3_ACCESS_KEY_ID=" + s3.AccessKey, "S3_SECRET_ACCESS_KEY=" + s3.SecretKey, "S3_FORCE_PATH_STYLE=true", "S3_CREATE_BUCKET=true"})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
@@ -510,6 +521,7 @@ func TestBrowserUploadStorageUnreachable(t *testing.T) {
 		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
+	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "una@example.com"), "una@example.com", "a long browser password")...)
 	step("create an order",
 		chromedp.Navigate(base+"/app/orders/new"),
 		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Reach Customer"),
@@ -571,7 +583,7 @@ func TestBrowserLocaleAmount(t *testing.T) {
 	keepOnFailure(t, ctx, dir)
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
+	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
 	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -601,6 +613,7 @@ func TestBrowserLocaleAmount(t *testing.T) {
 		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
+	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "dora@example.com"), "dora@example.com", "a long browser password")...)
 	step("open the order form", chromedp.Navigate(base+"/app/orders/new"), chromedp.WaitVisible(chromedp.ID("amount-hint")))
 	if hint := text("#amount-hint"); !strings.Contains(hint, "1.234,56") {
 		t.Fatalf("the form's hint for a German user is %q", hint)
@@ -667,7 +680,7 @@ func TestBrowserOrdersPaging(t *testing.T) {
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	// The seeding below is 315 API calls in a few seconds.
-	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
+	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
 		"ORDO_API_RATE_PER_MINUTE=100000", "ORDO_API_RATE_BURST=10000"})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
@@ -695,7 +708,9 @@ func TestBrowserOrdersPaging(t *testing.T) {
 		return out
 	}
 	const email, pw = "pat@example.com", "a long paging password"
-	call(hc, "", "POST", "/api/v1/auth/signup", `{"email":"`+email+`","password":"`+pw+`","name":"Pat Pager","tenant_name":"Paging Co"}`, 201)
+	call(hc, "", "POST", "/api/v1/auth/signup", `{"email":"`+email+`","password":"`+pw+`","name":"Pat Pager","tenant_name":"Paging Co"}`, 202)
+	call(hc, "", "POST", "/api/v1/auth/verify-email", `{"token":"`+verifyToken(t, srv, email)+`"}`, 200)
+	call(hc, "", "POST", "/api/v1/auth/login", `{"email":"`+email+`","password":"`+pw+`"}`, 200)
 	key, _ := call(hc, "", "POST", "/api/v1/api-keys", `{"name":"seed","role":"owner"}`, 201)["key"].(string)
 
 	// 180 orders, oldest first: every 4th stays pending, the others are
