@@ -44,8 +44,17 @@ func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, log *slo
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	ms := startSideServer(ctx, ln, mux, log, "metrics server")
+	log.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	return ms, nil
+}
+
+// startSideServer serves h on ln in the background: the small servers
+// beside the main one (metrics, a worker's health), with the same
+// timeouts. what names it in the log should it stop on its own.
+func startSideServer(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, what string) *metricsServer {
 	ms := &metricsServer{done: make(chan struct{}), srv: &http.Server{
-		Handler:           mux,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -55,11 +64,10 @@ func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, log *slo
 	go func() {
 		defer close(ms.done)
 		if err := ms.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics server stopped", "err", err)
+			log.Error(what+" stopped", "err", err)
 		}
 	}()
-	log.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
-	return ms, nil
+	return ms
 }
 
 // close stops the metrics server; scrapes in flight get a moment to end.

@@ -218,20 +218,7 @@ func serveWorkerHealth(ctx context.Context, port int, h http.Handler, log *slog.
 	if err != nil {
 		return nil, fmt.Errorf("-port: listen on port %d: %w", port, err)
 	}
-	hs := &metricsServer{done: make(chan struct{}), srv: &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}}
-	go func() {
-		defer close(hs.done)
-		if err := hs.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("worker health server stopped", "err", err)
-		}
-	}()
+	hs := startSideServer(ctx, ln, h, log, "worker health server")
 	log.Info("serving worker health", "addr", ln.Addr().String(), "paths", "/healthz /readyz /metrics")
 	return hs, nil
 }
