@@ -107,6 +107,44 @@ func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 // It is not parallel: Go runs it before the parallel tests, alone in this
 // package, so that the heavy multi-process tests do not slow the browser
 // past its deadlines.
+// stepper runs a named group of browser actions, failing the test with
+// the name if they do not complete within 15 s.
+func stepper(t *testing.T, ctx context.Context) func(what string, steps ...chromedp.Action[chromedp.Void]) {
+	return func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+}
+
+// texter reads the text of the first element a CSS selector finds.
+func texter(t *testing.T, ctx context.Context) func(sel string) string {
+	return func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+}
+
+// signUp fills in and sends the sign-up form, as a new user does.
+func signUp(base, name, email, password, tenantName string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), name),
+		chromedp.SendKeys(chromedp.ID("f-email"), email),
+		chromedp.SendKeys(chromedp.ID("f-password"), password),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), tenantName),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	}
+}
+
 // verifyToken waits for the confirmation e-mail the server logged for email
 // (without SMTP_URL e-mails go to the log) and returns its token.
 func verifyToken(t *testing.T, p *process, email string) string {
@@ -148,32 +186,10 @@ func TestBrowser(t *testing.T) {
 		"ORDO_WEBHOOKS_ALLOW_PRIVATE=true", "ORDO_WEBHOOK_RETRY_SCHEDULE=100ms,200ms"})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	step := stepper(t, ctx)
+	text := texter(t, ctx)
 
-	step("sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.SendKeys(chromedp.ID("f-name"), "Ann Browser"),
-		chromedp.SendKeys(chromedp.ID("f-email"), "ann@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
-		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Browser Co"),
-		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
-	)
+	step("sign up", signUp(base, "Ann Browser", "ann@example.com", "a long browser password", "Browser Co")...)
 	// The address is confirmed with the e-mailed link, which the server
 	// logs (no SMTP_URL), before the first log-in.
 	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "ann@example.com"), "ann@example.com", "a long browser password")...)
@@ -413,31 +429,9 @@ func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
 	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ORDO_BASE_URL=http://localhost:%d", port)})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
-	step("sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.SendKeys(chromedp.ID("f-name"), "Olga Origin"),
-		chromedp.SendKeys(chromedp.ID("f-email"), "olga@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
-		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Origin Co"),
-		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
-	)
+	step := stepper(t, ctx)
+	text := texter(t, ctx)
+	step("sign up", signUp(base, "Olga Origin", "olga@example.com", "a long browser password", "Origin Co")...)
 	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "olga@example.com"), "olga@example.com", "a long browser password")...)
 	step("create an order",
 		chromedp.Navigate(base+"/app/orders/new"),
@@ -504,23 +498,8 @@ func TestBrowserUploadStorageUnreachable(t *testing.T) {
 		"S3_ACCESS_KEY_ID=" + s3.AccessKey, "S3_SECRET_ACCESS_KEY=" + s3.SecretKey, "S3_FORCE_PATH_STYLE=true", "S3_CREATE_BUCKET=true"})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	step("sign up",
-		chromedp.Navigate(base+"/signup"),
-		chromedp.SendKeys(chromedp.ID("f-name"), "Una Reach"),
-		chromedp.SendKeys(chromedp.ID("f-email"), "una@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
-		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Unreachable Co"),
-		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS(".flash")),
-	)
+	step := stepper(t, ctx)
+	step("sign up", signUp(base, "Una Reach", "una@example.com", "a long browser password", "Unreachable Co")...)
 	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "una@example.com"), "una@example.com", "a long browser password")...)
 	step("create an order",
 		chromedp.Navigate(base+"/app/orders/new"),
@@ -586,22 +565,8 @@ func TestBrowserLocaleAmount(t *testing.T) {
 	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
 	waitStatus(t, base+"/readyz", 200, 10*time.Second)
 
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return s
-	}
+	step := stepper(t, ctx)
+	text := texter(t, ctx)
 
 	step("sign up in German",
 		setLanguage("de-DE,de;q=0.9,en;q=0.5"),
@@ -736,14 +701,7 @@ func TestBrowserOrdersPaging(t *testing.T) {
 		t.Fatalf("seeded %d matching orders, want 108", len(want))
 	}
 
-	step := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	step := stepper(t, ctx)
 	step("log in",
 		chromedp.Navigate(base+"/login"),
 		chromedp.SendKeys(chromedp.ID("f-email"), email),
