@@ -97,106 +97,98 @@ func attach(t *testing.T, c *client, orderID string) string {
 // process died): the deletion was enqueued in the same transaction.
 func TestNoOrphanedObjects(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		b    backend
-		s3   bool
-	}{{"sqlite+disk", backends[0], false}, {"postgres+s3", backends[1], true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			a := newAppOpts(t, tc.b, appOpts{s3: tc.s3})
-			owner, _, tid := a.signup(t, uniqueEmail("orphans"))
-			owner.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
+	forEachStorage(t, func(t *testing.T, a *app, s3 bool) {
+		owner, _, tid := a.signup(t, uniqueEmail("orphans"))
+		owner.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
 
-			// An invoiced order with an attachment.
-			invoiced := owner.do("POST", "/api/v1/orders", orderBody("Invoiced I")).must(t, 201).str("id")
-			attach(t, owner, invoiced)
-			owner.do("POST", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 202)
-			first := waitInvoice(t, owner, invoiced)
-			require.Equal(t, "ready", first.str("status"), first.raw)
-			requireNoOrphans(t, a, tid, "setting up")
+		// An invoiced order with an attachment.
+		invoiced := owner.do("POST", "/api/v1/orders", orderBody("Invoiced I")).must(t, 201).str("id")
+		attach(t, owner, invoiced)
+		owner.do("POST", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 202)
+		first := waitInvoice(t, owner, invoiced)
+		require.Equal(t, "ready", first.str("status"), first.raw)
+		requireNoOrphans(t, a, tid, "setting up")
 
-			// Regenerating writes a new PDF; the old one goes.
-			dieAfterCommit(a, 1)
-			owner.do("POST", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 202)
-			require.Eventually(t, func() bool {
-				r := owner.do("GET", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 200)
-				return r.str("status") == "ready" && r.str("generated_at") != first.str("generated_at")
-			}, 20*time.Second, 20*time.Millisecond)
-			requireNoOrphans(t, a, tid, "regenerating an invoice")
+		// Regenerating writes a new PDF; the old one goes.
+		dieAfterCommit(a, 1)
+		owner.do("POST", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 202)
+		require.Eventually(t, func() bool {
+			r := owner.do("GET", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 200)
+			return r.str("status") == "ready" && r.str("generated_at") != first.str("generated_at")
+		}, 20*time.Second, 20*time.Millisecond)
+		requireNoOrphans(t, a, tid, "regenerating an invoice")
 
-			// Deleting the invoiced order: 409, nothing lost.
-			r := owner.do("DELETE", "/api/v1/orders/"+invoiced, nil).must(t, 409)
-			require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
-			require.Contains(t, r.str("detail"), "cancel it instead")
-			require.Contains(t, r.str("detail"), "INV-000001")
-			owner.do("GET", "/api/v1/orders/"+invoiced, nil).must(t, 200)
-			inv := owner.do("GET", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 200)
-			require.Equal(t, "INV-000001", inv.str("number"))
-			pdf, _ := download(t, inv.str("download_url"))
-			require.NotEmpty(t, pdf, "the PDF is still there")
-			require.Len(t, owner.do("GET", "/api/v1/attachments?order_id="+invoiced, nil).must(t, 200).list(), 1, "and so is its attachment")
-			// The page refuses too, back on the order with the reason.
-			p := owner.post(t, "/app/orders/"+invoiced+"/delete", url.Values{})
-			require.Equal(t, "/app/orders/"+invoiced, p.url)
-			require.Contains(t, p.body, "cancel it instead")
-			owner.do("GET", "/api/v1/orders/"+invoiced, nil).must(t, 200)
-			// Cancelling is the way out, and keeps the invoice.
-			owner.do("POST", "/api/v1/orders/"+invoiced+"/transitions", map[string]any{"to": "cancelled"}).must(t, 200)
-			owner.do("GET", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 200)
-			requireNoOrphans(t, a, tid, "refusing to delete an invoiced order")
+		// Deleting the invoiced order: 409, nothing lost.
+		r := owner.do("DELETE", "/api/v1/orders/"+invoiced, nil).must(t, 409)
+		require.Equal(t, "application/problem+json", r.header.Get("Content-Type"))
+		require.Contains(t, r.str("detail"), "cancel it instead")
+		require.Contains(t, r.str("detail"), "INV-000001")
+		owner.do("GET", "/api/v1/orders/"+invoiced, nil).must(t, 200)
+		inv := owner.do("GET", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 200)
+		require.Equal(t, "INV-000001", inv.str("number"))
+		pdf, _ := download(t, inv.str("download_url"))
+		require.NotEmpty(t, pdf, "the PDF is still there")
+		require.Len(t, owner.do("GET", "/api/v1/attachments?order_id="+invoiced, nil).must(t, 200).list(), 1, "and so is its attachment")
+		// The page refuses too, back on the order with the reason.
+		p := owner.post(t, "/app/orders/"+invoiced+"/delete", url.Values{})
+		require.Equal(t, "/app/orders/"+invoiced, p.url)
+		require.Contains(t, p.body, "cancel it instead")
+		owner.do("GET", "/api/v1/orders/"+invoiced, nil).must(t, 200)
+		// Cancelling is the way out, and keeps the invoice.
+		owner.do("POST", "/api/v1/orders/"+invoiced+"/transitions", map[string]any{"to": "cancelled"}).must(t, 200)
+		owner.do("GET", "/api/v1/orders/"+invoiced+"/invoice", nil).must(t, 200)
+		requireNoOrphans(t, a, tid, "refusing to delete an invoiced order")
 
-			// An order without an invoice goes, with its attachments' files.
-			plain := owner.do("POST", "/api/v1/orders", orderBody("Plain P")).must(t, 201).str("id")
-			attach(t, owner, plain)
-			attach(t, owner, plain)
-			dieAfterCommit(a, 2)
-			owner.do("DELETE", "/api/v1/orders/"+plain, nil).must(t, 204)
-			requireNoOrphans(t, a, tid, "deleting an order (API)")
-			viaPage := owner.do("POST", "/api/v1/orders", orderBody("Page P")).must(t, 201).str("id")
-			attach(t, owner, viaPage)
-			dieAfterCommit(a, 1)
-			p = owner.post(t, "/app/orders/"+viaPage+"/delete", url.Values{})
-			require.Equal(t, "/app/orders", p.url)
-			owner.do("GET", "/api/v1/orders/"+viaPage, nil).must(t, 404)
-			requireNoOrphans(t, a, tid, "deleting an order (page)")
+		// An order without an invoice goes, with its attachments' files.
+		plain := owner.do("POST", "/api/v1/orders", orderBody("Plain P")).must(t, 201).str("id")
+		attach(t, owner, plain)
+		attach(t, owner, plain)
+		dieAfterCommit(a, 2)
+		owner.do("DELETE", "/api/v1/orders/"+plain, nil).must(t, 204)
+		requireNoOrphans(t, a, tid, "deleting an order (API)")
+		viaPage := owner.do("POST", "/api/v1/orders", orderBody("Page P")).must(t, 201).str("id")
+		attach(t, owner, viaPage)
+		dieAfterCommit(a, 1)
+		p = owner.post(t, "/app/orders/"+viaPage+"/delete", url.Values{})
+		require.Equal(t, "/app/orders", p.url)
+		owner.do("GET", "/api/v1/orders/"+viaPage, nil).must(t, 404)
+		requireNoOrphans(t, a, tid, "deleting an order (page)")
 
-			// An attachment.
-			other := owner.do("POST", "/api/v1/orders", orderBody("Other O")).must(t, 201).str("id")
-			att := attach(t, owner, other)
-			dieAfterCommit(a, 1)
-			owner.do("DELETE", "/api/v1/attachments/"+att, nil).must(t, 204)
-			requireNoOrphans(t, a, tid, "deleting an attachment")
+		// An attachment.
+		other := owner.do("POST", "/api/v1/orders", orderBody("Other O")).must(t, 201).str("id")
+		att := attach(t, owner, other)
+		dieAfterCommit(a, 1)
+		owner.do("DELETE", "/api/v1/attachments/"+att, nil).must(t, 204)
+		requireNoOrphans(t, a, tid, "deleting an attachment")
 
-			// An export.
-			e := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202).str("id")
-			require.Equal(t, "completed", waitExport(t, owner, e).str("status"))
-			dieAfterCommit(a, 1)
-			owner.do("DELETE", "/api/v1/exports/"+e, nil).must(t, 204)
-			requireNoOrphans(t, a, tid, "deleting an export")
+		// An export.
+		e := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202).str("id")
+		require.Equal(t, "completed", waitExport(t, owner, e).str("status"))
+		dieAfterCommit(a, 1)
+		owner.do("DELETE", "/api/v1/exports/"+e, nil).must(t, 204)
+		requireNoOrphans(t, a, tid, "deleting an export")
 
-			// The logo, replaced and removed.
-			dieAfterCommit(a, 1)
-			owner.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
-			requireNoOrphans(t, a, tid, "replacing the logo")
-			dieAfterCommit(a, 1)
-			owner.do("DELETE", "/api/v1/tenant/logo", nil).must(t, 204)
-			requireNoOrphans(t, a, tid, "removing the logo")
+		// The logo, replaced and removed.
+		dieAfterCommit(a, 1)
+		owner.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
+		requireNoOrphans(t, a, tid, "replacing the logo")
+		dieAfterCommit(a, 1)
+		owner.do("DELETE", "/api/v1/tenant/logo", nil).must(t, 204)
+		requireNoOrphans(t, a, tid, "removing the logo")
 
-			// What is left is what the rows name: the invoice and the
-			// invoiced order's attachment.
-			objs, err := a.blobs.List(context.Background(), "tenants/"+tid+"/")
-			require.NoError(t, err)
-			var keys []string
-			for _, o := range objs {
-				keys = append(keys, o.Key)
-			}
-			sort.Strings(keys)
-			require.Len(t, keys, 2, "%v", keys)
-			require.Contains(t, keys[0], "/attachments/")
-			require.Contains(t, keys[1], "/invoices/")
-		})
-	}
+		// What is left is what the rows name: the invoice and the
+		// invoiced order's attachment.
+		objs, err := a.blobs.List(context.Background(), "tenants/"+tid+"/")
+		require.NoError(t, err)
+		var keys []string
+		for _, o := range objs {
+			keys = append(keys, o.Key)
+		}
+		sort.Strings(keys)
+		require.Len(t, keys, 2, "%v", keys)
+		require.Contains(t, keys[0], "/attachments/")
+		require.Contains(t, keys[1], "/invoices/")
+	})
 }
 
 // An export cancelled while running whose run died before removing its

@@ -50,65 +50,57 @@ func download(t *testing.T, url string) ([]byte, http.Header) {
 // downloaded through presigned URLs.
 func TestExports(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		b    backend
-		s3   bool
-	}{{"sqlite+disk", backends[0], false}, {"postgres+s3", backends[1], true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			a := newAppOpts(t, tc.b, appOpts{s3: tc.s3})
-			owner, _, _ := a.signup(t, uniqueEmail("exp"))
-			for _, n := range []string{"Alice A", "Bob B", "Zoë Ž"} {
-				owner.do("POST", "/api/v1/orders", orderBody(n)).must(t, 201)
-			}
-			r := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"})
-			require.Equal(t, 202, r.status, r.raw)
-			require.Equal(t, "/api/v1/exports/"+r.str("id"), r.header.Get("Location"))
-			done := waitExport(t, owner, r.str("id"))
-			require.Equal(t, "completed", done.str("status"), done.raw)
-			require.Equal(t, map[string]any{"done": float64(3), "total": float64(3)}, done.body["progress"])
-			body, hdr := download(t, done.str("download_url"))
-			require.Contains(t, hdr.Get("Content-Disposition"), ".csv")
-			records, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
-			require.NoError(t, err)
-			require.Len(t, records, 1+3*2, "a header and one row per item")
-			require.Equal(t, "order_number", records[0][0])
-			require.Equal(t, float64(6), done.body["row_count"])
+	forEachStorage(t, func(t *testing.T, a *app, s3 bool) {
+		owner, _, _ := a.signup(t, uniqueEmail("exp"))
+		for _, n := range []string{"Alice A", "Bob B", "Zoë Ž"} {
+			owner.do("POST", "/api/v1/orders", orderBody(n)).must(t, 201)
+		}
+		r := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"})
+		require.Equal(t, 202, r.status, r.raw)
+		require.Equal(t, "/api/v1/exports/"+r.str("id"), r.header.Get("Location"))
+		done := waitExport(t, owner, r.str("id"))
+		require.Equal(t, "completed", done.str("status"), done.raw)
+		require.Equal(t, map[string]any{"done": float64(3), "total": float64(3)}, done.body["progress"])
+		body, hdr := download(t, done.str("download_url"))
+		require.Contains(t, hdr.Get("Content-Disposition"), ".csv")
+		records, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+		require.NoError(t, err)
+		require.Len(t, records, 1+3*2, "a header and one row per item")
+		require.Equal(t, "order_number", records[0][0])
+		require.Equal(t, float64(6), done.body["row_count"])
 
-			// XLSX with a filter.
-			r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "xlsx", "q": "zoë"}).must(t, 202)
-			done = waitExport(t, owner, r.str("id"))
-			require.Equal(t, "completed", done.str("status"), done.raw)
-			body, _ = download(t, done.str("download_url"))
-			f, err := excelize.OpenReader(bytes.NewReader(body))
-			require.NoError(t, err)
-			rows, err := f.GetRows("Orders")
-			require.NoError(t, err)
-			require.Len(t, rows, 2)
-			require.Equal(t, "Zoë Ž", rows[1][3])
+		// XLSX with a filter.
+		r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "xlsx", "q": "zoë"}).must(t, 202)
+		done = waitExport(t, owner, r.str("id"))
+		require.Equal(t, "completed", done.str("status"), done.raw)
+		body, _ = download(t, done.str("download_url"))
+		f, err := excelize.OpenReader(bytes.NewReader(body))
+		require.NoError(t, err)
+		rows, err := f.GetRows("Orders")
+		require.NoError(t, err)
+		require.Len(t, rows, 2)
+		require.Equal(t, "Zoë Ž", rows[1][3])
 
-			list := owner.do("GET", "/api/v1/exports", nil).must(t, 200).list()
-			require.Len(t, list, 2)
-			owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "docx"}).must(t, 422)
-			viewer, _ := a.joinAs(t, owner, account.RoleViewer)
-			viewer.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 403)
-			other, _, _ := a.signup(t, uniqueEmail("other"))
-			other.do("GET", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
-			other.do("DELETE", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
+		list := owner.do("GET", "/api/v1/exports", nil).must(t, 200).list()
+		require.Len(t, list, 2)
+		owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "docx"}).must(t, 422)
+		viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+		viewer.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 403)
+		other, _, _ := a.signup(t, uniqueEmail("other"))
+		other.do("GET", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
+		other.do("DELETE", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
 
-			owner.do("DELETE", "/api/v1/exports/"+r.str("id"), nil).must(t, 204)
-			owner.do("GET", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
+		owner.do("DELETE", "/api/v1/exports/"+r.str("id"), nil).must(t, 204)
+		owner.do("GET", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
 
-			// An empty export still has its header.
-			r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv", "status": "delivered"}).must(t, 202)
-			done = waitExport(t, owner, r.str("id"))
-			body, _ = download(t, done.str("download_url"))
-			records, err = csv.NewReader(bytes.NewReader(body)).ReadAll()
-			require.NoError(t, err)
-			require.Len(t, records, 1)
-		})
-	}
+		// An empty export still has its header.
+		r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv", "status": "delivered"}).must(t, 202)
+		done = waitExport(t, owner, r.str("id"))
+		body, _ = download(t, done.str("download_url"))
+		records, err = csv.NewReader(bytes.NewReader(body)).ReadAll()
+		require.NoError(t, err)
+		require.Len(t, records, 1)
+	})
 }
 
 func TestUIExports(t *testing.T) {

@@ -72,6 +72,21 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, a *app)) {
 	}
 }
 
+// forEachStorage runs fn on SQLite with local-disk blobs and on PostgreSQL
+// with S3 (versitygw), in parallel: the two ends of the storage matrix.
+func forEachStorage(t *testing.T, fn func(t *testing.T, a *app, s3 bool)) {
+	for _, tc := range []struct {
+		name string
+		b    backend
+		s3   bool
+	}{{"sqlite+disk", backends[0], false}, {"postgres+s3", backends[1], true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fn(t, newAppOpts(t, tc.b, appOpts{s3: tc.s3}), tc.s3)
+		})
+	}
+}
+
 // outbox captures e-mails. The e-mail jobs run for real through River;
 // only the SMTP hop is replaced (package mail tests it against mailpit).
 type outbox struct {

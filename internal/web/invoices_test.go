@@ -32,66 +32,58 @@ func waitInvoice(t *testing.T, c *client, orderID string) resp {
 // from local disk and S3.
 func TestInvoices(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		b    backend
-		s3   bool
-	}{{"sqlite+disk", backends[0], false}, {"postgres+s3", backends[1], true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			a := newAppOpts(t, tc.b, appOpts{s3: tc.s3})
-			owner, _, tenantID := a.signup(t, uniqueEmail("inv"))
-			owner.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Müller & Söhne"}).must(t, 200)
-			body := orderBody("Ærøskøbing Ψυχή Дмитрий")
-			o := owner.do("POST", "/api/v1/orders", body).must(t, 201)
-			id := o.str("id")
+	forEachStorage(t, func(t *testing.T, a *app, s3 bool) {
+		owner, _, tenantID := a.signup(t, uniqueEmail("inv"))
+		owner.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Müller & Söhne"}).must(t, 200)
+		body := orderBody("Ærøskøbing Ψυχή Дмитрий")
+		o := owner.do("POST", "/api/v1/orders", body).must(t, 201)
+		id := o.str("id")
 
-			owner.do("GET", "/api/v1/orders/"+id+"/invoice", nil).must(t, 404)
-			r := owner.do("POST", "/api/v1/orders/"+id+"/invoice", nil).must(t, 202)
-			require.Equal(t, "INV-000001", r.str("number"))
-			inv := waitInvoice(t, owner, id)
-			require.Equal(t, "ready", inv.str("status"), inv.raw)
-			pdf, hdr := download(t, inv.str("download_url"))
-			require.Contains(t, hdr.Get("Content-Disposition"), "INV-000001.pdf")
-			text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), " ")
-			for _, want := range []string{"INV-000001", "Ærøskøbing Ψυχή Дмитрий", "Müller & Söhne"} {
-				require.Contains(t, text, want)
-			}
-			for _, it := range o.body["items"].([]any) {
-				require.Contains(t, text, it.(map[string]any)["name"].(string))
-			}
-			total := order.FormatMoney(num(o, "total"), o.str("currency"))
-			require.Contains(t, text, strings.Fields(total)[0], "the total, formatted")
+		owner.do("GET", "/api/v1/orders/"+id+"/invoice", nil).must(t, 404)
+		r := owner.do("POST", "/api/v1/orders/"+id+"/invoice", nil).must(t, 202)
+		require.Equal(t, "INV-000001", r.str("number"))
+		inv := waitInvoice(t, owner, id)
+		require.Equal(t, "ready", inv.str("status"), inv.raw)
+		pdf, hdr := download(t, inv.str("download_url"))
+		require.Contains(t, hdr.Get("Content-Disposition"), "INV-000001.pdf")
+		text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), " ")
+		for _, want := range []string{"INV-000001", "Ærøskøbing Ψυχή Дмитрий", "Müller & Söhne"} {
+			require.Contains(t, text, want)
+		}
+		for _, it := range o.body["items"].([]any) {
+			require.Contains(t, text, it.(map[string]any)["name"].(string))
+		}
+		total := order.FormatMoney(num(o, "total"), o.str("currency"))
+		require.Contains(t, text, strings.Fields(total)[0], "the total, formatted")
 
-			// Shipping regenerates it, keeping the number.
-			for _, to := range []string{"processing", "shipped"} {
-				owner.do("POST", "/api/v1/orders/"+id+"/transitions", map[string]any{"to": to}).must(t, 200)
-			}
-			require.Eventually(t, func() bool {
-				r := owner.do("GET", "/api/v1/orders/"+id+"/invoice", nil).must(t, 200)
-				return r.str("status") == "ready" && r.str("generated_at") != inv.str("generated_at")
-			}, 20*time.Second, 20*time.Millisecond)
-			require.Equal(t, "INV-000001", owner.do("GET", "/api/v1/orders/"+id+"/invoice", nil).must(t, 200).str("number"))
+		// Shipping regenerates it, keeping the number.
+		for _, to := range []string{"processing", "shipped"} {
+			owner.do("POST", "/api/v1/orders/"+id+"/transitions", map[string]any{"to": to}).must(t, 200)
+		}
+		require.Eventually(t, func() bool {
+			r := owner.do("GET", "/api/v1/orders/"+id+"/invoice", nil).must(t, 200)
+			return r.str("status") == "ready" && r.str("generated_at") != inv.str("generated_at")
+		}, 20*time.Second, 20*time.Millisecond)
+		require.Equal(t, "INV-000001", owner.do("GET", "/api/v1/orders/"+id+"/invoice", nil).must(t, 200).str("number"))
 
-			// Another order ships without a request and gets the next number.
-			id2 := owner.do("POST", "/api/v1/orders", orderBody("Second S")).must(t, 201).str("id")
-			for _, to := range []string{"processing", "shipped"} {
-				owner.do("POST", "/api/v1/orders/"+id2+"/transitions", map[string]any{"to": to}).must(t, 200)
-			}
-			require.Equal(t, "INV-000002", waitInvoice(t, owner, id2).str("number"))
+		// Another order ships without a request and gets the next number.
+		id2 := owner.do("POST", "/api/v1/orders", orderBody("Second S")).must(t, 201).str("id")
+		for _, to := range []string{"processing", "shipped"} {
+			owner.do("POST", "/api/v1/orders/"+id2+"/transitions", map[string]any{"to": to}).must(t, 200)
+		}
+		require.Equal(t, "INV-000002", waitInvoice(t, owner, id2).str("number"))
 
-			// The invoice is announced on the events stream's outbox.
-			evs, err := a.store.EventListAfter(t.Context(), uuid.MustParse(tenantID), uuid.Nil, 1000)
-			require.NoError(t, err)
-			n := 0
-			for _, e := range evs {
-				if e.Type == "invoice.generated" {
-					n++
-				}
+		// The invoice is announced on the events stream's outbox.
+		evs, err := a.store.EventListAfter(t.Context(), uuid.MustParse(tenantID), uuid.Nil, 1000)
+		require.NoError(t, err)
+		n := 0
+		for _, e := range evs {
+			if e.Type == "invoice.generated" {
+				n++
 			}
-			require.GreaterOrEqual(t, n, 3)
-		})
-	}
+		}
+		require.GreaterOrEqual(t, n, 3)
+	})
 }
 
 // pngLogo is a small PNG image.
