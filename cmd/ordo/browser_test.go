@@ -103,6 +103,7 @@ func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 // package, so that the heavy multi-process tests do not slow the browser
 // past its deadlines.
 func TestBrowser(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)
@@ -367,6 +368,7 @@ func fetchAsBrowser(t *testing.T, ctx context.Context, url string) []byte {
 // works wherever the page was served from, and the file is listed and
 // downloads. A refused file says what failed and leaves nothing pending.
 func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)
@@ -454,6 +456,7 @@ func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
 // fails with a message naming the address and the setting, and the page
 // deletes the pending attachment it created, so no row is left behind.
 func TestBrowserUploadStorageUnreachable(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)
@@ -538,6 +541,7 @@ func setLanguage(lang string) chromedp.Action[chromedp.Void] {
 // English user typing the same sees a field error on the form instead of
 // an order for a hundred times the price. Not parallel, like TestBrowser.
 func TestBrowserLocaleAmount(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)

@@ -193,6 +193,7 @@ func (h *hookCounter) waitAll(t *testing.T, orderIDs []string, within time.Durat
 // make (a webhook delivery each) run exactly once across the workers; and
 // a worker killed with SIGKILL mid-flight loses nothing.
 func TestCluster(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	s3 := testkit.S3Server(t)

@@ -34,6 +34,16 @@ func Missing(t testing.TB, format string, args ...any) {
 	t.Skipf("skipping: %s (set CI=true to make this a failure)", msg)
 }
 
+// SkipShort skips a test under `go test -short`: the developer's fast loop
+// leaves out the suites that start processes, browsers or servers or that
+// take minutes. `make test` and CI never pass -short, so they still run.
+func SkipShort(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("skipped with -short (%s); `make test` runs it", why)
+	}
+}
+
 // Logger returns a logger that writes through t.Log, at debug level when
 // ORDO_TEST_DEBUG is set and at warn level otherwise.
 func Logger(t testing.TB) *slog.Logger {
