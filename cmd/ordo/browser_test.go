@@ -200,9 +200,10 @@ func TestBrowser(t *testing.T) {
 	)
 	key := strings.TrimSpace(text("#new-key"))
 
-	step("open the orders list", chromedp.Navigate(base+"/app/orders"), chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")))
+	step("open the orders list", chromedp.Navigate(base+"/app/orders"), chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")),
+		// app.js marks <html> once the page's event stream is connected.
+		chromedp.WaitReady(chromedp.CSS("html[data-live-open]")))
 	shoot(t, ctx, dir, "orders")
-	time.Sleep(300 * time.Millisecond) // the page's event stream connects
 
 	body := `{"customer_name":"Live Customer","customer_email":"live@example.com","currency":"EUR","items":[{"name":"Gadget","quantity":2,"unit_price":700}]}`
 	req, _ := http.NewRequest("POST", base+"/api/v1/orders", strings.NewReader(body))
