@@ -34,9 +34,9 @@ test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
 	$(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=5000x
 
-# The developer's loop: -short leaves out the suites that start ordo
-# processes, browsers or servers of their own (testkit.SkipShort); `make
-# test` and CI run everything.
+# The developer's loop: -short leaves out the suites that run the ordo
+# binary or a browser (testkit.SkipShort); `make test` and CI run
+# everything.
 test-short: ## the fast loop: every test but the process-level suites
 	$(GO) test -short -count=1 ./...
 

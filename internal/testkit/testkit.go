@@ -37,7 +37,7 @@ func Missing(t testing.TB, format string, args ...any) {
 }
 
 // SkipShort skips a test under `go test -short`: the developer's fast loop
-// leaves out the suites that start processes, browsers or servers or that
+// leaves out the suites that run the ordo binary or a browser, or that
 // take minutes. `make test` and CI never pass -short, so they still run.
 func SkipShort(t testing.TB, why string) {
 	t.Helper()
