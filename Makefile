@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test lint build tools bench reliability fuzz
+.PHONY: help run test test-short lint build tools bench reliability fuzz
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -33,6 +33,12 @@ tools: .bin/versitygw .bin/mailpit ## install the servers that tests run (S3, SM
 test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
 	$(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=5000x
+
+# The developer's loop: -short leaves out the suites that run the ordo
+# binary or a browser (testkit.SkipShort); `make test` and CI run
+# everything.
+test-short: ## the fast loop: every test but the process-level suites
+	$(GO) test -short -count=1 ./...
 
 # Every fuzz target, found by name in the test files (go test fuzzes one
 # target per run). Seed corpora: <package>/testdata/fuzz/<FuzzName>/.

@@ -32,6 +32,7 @@ func backupID(t *testing.T, dir string, env []string) string {
 // server or a database with data, wipe the database (not the blobs),
 // restore, and serve the same orders again.
 func TestBackupRestoreEmbedded(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	if out, errOut, code := run(t, dir, nil, "seed", "-orders", "25"); code != 0 {
@@ -80,6 +81,7 @@ func TestBackupRestoreEmbedded(t *testing.T) {
 
 // Production mode: pg_dump into S3, restore into a new database.
 func TestBackupRestoreProduction(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	s3 := testkit.S3Server(t)

@@ -176,6 +176,7 @@ func confirmAndLogIn(base, token, email, password string) []chromedp.Action[chro
 }
 
 func TestBrowser(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)
@@ -253,9 +254,10 @@ func TestBrowser(t *testing.T) {
 	)
 	key := strings.TrimSpace(text("#new-key"))
 
-	step("open the orders list", chromedp.Navigate(base+"/app/orders"), chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")))
+	step("open the orders list", chromedp.Navigate(base+"/app/orders"), chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")),
+		// app.js marks <html> once the page's event stream is connected.
+		chromedp.WaitReady(chromedp.CSS("html[data-live-open]")))
 	shoot(t, ctx, dir, "orders")
-	time.Sleep(300 * time.Millisecond) // the page's event stream connects
 
 	body := `{"customer_name":"Live Customer","customer_email":"live@example.com","currency":"EUR","items":[{"name":"Gadget","quantity":2,"unit_price":700}]}`
 	req, _ := http.NewRequest("POST", base+"/api/v1/orders", strings.NewReader(body))
@@ -421,6 +423,7 @@ func fetchAsBrowser(t *testing.T, ctx context.Context, url string) []byte {
 // works wherever the page was served from, and the file is listed and
 // downloads. A refused file says what failed and leaves nothing pending.
 func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)
@@ -487,6 +490,7 @@ func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
 // fails with a message naming the address and the setting, and the page
 // deletes the pending attachment it created, so no row is left behind.
 func TestBrowserUploadStorageUnreachable(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)
@@ -557,6 +561,7 @@ func setLanguage(lang string) chromedp.Action[chromedp.Void] {
 // English user typing the same sees a field error on the form instead of
 // an order for a hundred times the price. Not parallel, like TestBrowser.
 func TestBrowserLocaleAmount(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)

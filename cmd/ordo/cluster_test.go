@@ -129,6 +129,21 @@ func (c *loadClient) run(n int, stop <-chan struct{}) *sync.WaitGroup {
 	return &wg
 }
 
+// waitCreated waits until the load has created n more orders, or has
+// failed a request (which the caller reports): a sleep would let a busy
+// machine create too few orders to tell anything.
+func (c *loadClient) waitCreated(t *testing.T, n int64) {
+	t.Helper()
+	want := c.ok.Load() + n
+	deadline := time.Now().Add(60 * time.Second)
+	for c.ok.Load() < want && c.failures.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the load created %d of %d orders within 60s", n-(want-c.ok.Load()), n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // hookCounter is a webhook receiver counting deliveries by webhook-id and
 // order id.
 type hookCounter struct {
@@ -193,6 +208,7 @@ func (h *hookCounter) waitAll(t *testing.T, orderIDs []string, within time.Durat
 // make (a webhook delivery each) run exactly once across the workers; and
 // a worker killed with SIGKILL mid-flight loses nothing.
 func TestCluster(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	s3 := testkit.S3Server(t)
@@ -233,16 +249,16 @@ func TestCluster(t *testing.T) {
 	lc := &loadClient{base: newBalancer(t, bases), key: key}
 	stop := make(chan struct{})
 	wg := lc.run(8, stop)
-	time.Sleep(time.Second)
+	lc.waitCreated(t, 20)
 	for i, s := range servers {
 		if code, took := s.p.stop(t); code != 0 {
 			t.Fatalf("serve %d: exit %d after %s", i, code, took)
 		}
 		s.p = start(t, dir, append(env, fmt.Sprintf("PORT=%d", s.port)), "serve")
 		waitStatus(t, bases[i]+"/readyz", 200, 20*time.Second)
-		time.Sleep(500 * time.Millisecond)
+		lc.waitCreated(t, 10) // the balancer sends the restarted server its share
 	}
-	time.Sleep(time.Second)
+	lc.waitCreated(t, 20)
 	close(stop)
 	wg.Wait()
 	t.Logf("rolling restart: %d orders created, %d failed requests", lc.ok.Load(), lc.failures.Load())
@@ -275,9 +291,9 @@ func TestCluster(t *testing.T) {
 	phase1 := len(lc.orderIDs)
 	stop = make(chan struct{})
 	wg = lc.run(8, stop)
-	time.Sleep(700 * time.Millisecond)
+	lc.waitCreated(t, 20) // deliveries are in flight when the worker dies
 	workers[0].kill(t)
-	time.Sleep(700 * time.Millisecond)
+	lc.waitCreated(t, 20)
 	close(stop)
 	wg.Wait()
 	workers[0] = start(t, dir, env, "worker")

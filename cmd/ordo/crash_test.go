@@ -83,6 +83,7 @@ func (p *process) kill(t *testing.T) {
 // On SQLite (embedded serve, which is its own worker) with local disk, and
 // on PostgreSQL with a separate worker and S3.
 func TestKillMidExport(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	const orders = 20000
 	for _, mode := range []string{"sqlite", "postgres+s3"} {
@@ -247,6 +248,7 @@ func TestKillMidExport(t *testing.T) {
 // the delivery is made again, with the same webhook-id, and recorded as
 // succeeded (at least once; the receiver de-duplicates by webhook-id).
 func TestKillMidDelivery(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -28,6 +29,12 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		// Every test here starts the binary and skips with -short; the
+		// fast loop need not wait for the build.
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "ordo-bin")
 	if err != nil {
 		panic(err)
@@ -139,6 +146,7 @@ func run(t *testing.T, dir string, env []string, args ...string) (string, string
 
 // The zero-configuration promise: no variables, a fresh directory.
 func TestEmbeddedServe(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -173,6 +181,7 @@ func TestEmbeddedServe(t *testing.T) {
 // Production mode: an empty PostgreSQL database is not ready until
 // `ordo migrate up` has run; then it is, and status lists the migrations.
 func TestProductionServe(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -261,6 +270,7 @@ func TestProductionServe(t *testing.T) {
 }
 
 func TestBadConfigurationExits2(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	tests := []struct {
 		env  []string
@@ -289,6 +299,7 @@ func TestBadConfigurationExits2(t *testing.T) {
 }
 
 func TestVersionAndSeed(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	out, _, code := run(t, dir, nil, "version")
@@ -376,6 +387,7 @@ func seededKey(t *testing.T, dir string, env []string, orders int) string {
 
 // The operator CLI sets up a user, a tenant and a key that the API takes.
 func TestOperatorCLI(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -429,6 +441,7 @@ func TestOperatorCLI(t *testing.T) {
 // Two serve processes share PostgreSQL and Redis: a write through one
 // reaches an event stream held open on the other within a second.
 func TestEventsAcrossProcesses(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	env := []string{
@@ -464,7 +477,8 @@ func TestEventsAcrossProcesses(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(200 * time.Millisecond) // the stream is subscribed
+	// No wait for the subscription: the server subscribes before it
+	// answers 200 (handleEvents), and reads from an id taken before that.
 
 	body := `{"customer_name":"Rita","customer_email":"rita@example.com","currency":"EUR","items":[{"name":"Widget","quantity":1,"unit_price":100}]}`
 	post, _ := http.NewRequest("POST", bases[0]+"/api/v1/orders", strings.NewReader(body))
@@ -529,6 +543,7 @@ func (r *redisServer) stop() {
 // working, sessions say "sign in again" instead of failing with 500,
 // /readyz tells the truth, and sessions, cache and pub/sub resume.
 func TestRedisOutage(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	rs := &redisServer{port: freePort(t)}
 	rs.start(t)

@@ -68,6 +68,7 @@ func get(t *testing.T, url string) {
 // exposition on the metrics port, labelled by route pattern, never by raw
 // path; on the main port only with the token.
 func TestMetricsEmbedded(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port, mport := freePort(t), freePort(t)
@@ -132,6 +133,7 @@ func TestMetricsEmbedded(t *testing.T) {
 
 // Without ORDO_METRICS_TOKEN the main port has no /metrics.
 func TestMetricsOffByDefault(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -146,6 +148,7 @@ func TestMetricsOffByDefault(t *testing.T) {
 // Production mode: serve and worker each serve their metrics; the worker
 // reports the export it ran, PostgreSQL's pool and the queues.
 func TestMetricsProduction(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	env := []string{

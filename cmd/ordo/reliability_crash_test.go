@@ -51,6 +51,7 @@ func reportFigures(t *testing.T, section string) {
 // webhook-id, and that no job is left running. Duplicates (at least once,
 // by design for e-mail and webhooks) are counted and reported.
 func TestReliabilityCrashes(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	rounds, seed := 3, uint64(20261126)
 	if reliabilityLong() {

@@ -341,6 +341,7 @@ func relWaitReady(t *testing.T, base string, within time.Duration) time.Time {
 // must), and checks that no acknowledged order was lost and none was
 // created twice.
 func TestReliabilityDependencies(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	cfg := relConfigFromEnv()
 	pg := testkit.StartPostgres(t)

@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/testkit"
 )
@@ -31,7 +32,7 @@ var benchStores = []struct {
 		return s
 	}},
 	{"postgres", func(b *testing.B) store.Store {
-		s, err := pgstore.Open(context.Background(), testkit.PostgresURL(b), testkit.Logger(b))
+		s, err := pgstore.Open(context.Background(), pgtest.URL(b), testkit.Logger(b))
 		if err != nil {
 			b.Fatal(err)
 		}

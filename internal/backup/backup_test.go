@@ -28,6 +28,7 @@ import (
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/testkit"
 )
@@ -163,7 +164,7 @@ func postgresCase() engineCase {
 	c.name = "postgres"
 	c.setup = func(t *testing.T) (*Service, blob.Store, map[string]string, map[string]int64) {
 		ctx := context.Background()
-		url := testkit.PostgresURL(t)
+		url := pgtest.URL(t)
 		srv := testkit.S3Server(t)
 		blobs, err := blob.NewS3(ctx, blob.S3Config{Endpoint: srv.Endpoint, Region: "us-east-1", Bucket: "ordo-backup",
 			AccessKeyID: srv.AccessKey, SecretAccessKey: srv.SecretKey, ForcePathStyle: true})
@@ -284,7 +285,7 @@ func TestPostgresRestoreIntoMigrated(t *testing.T) {
 	res, err := src.Backup(ctx)
 	require.NoError(t, err)
 
-	url := testkit.PostgresURL(t)
+	url := pgtest.URL(t)
 	st, err := pgstore.Open(ctx, url, testkit.Logger(t))
 	require.NoError(t, err)
 	require.NoError(t, st.MigrateUp(ctx))

@@ -20,6 +20,7 @@ import (
 // TestHarness runs the whole harness at a tiny size, on PostgreSQL and
 // in embedded mode, to prove that it works; it measures nothing.
 func TestHarness(t *testing.T) {
+	testkit.SkipShort(t, "runs the whole benchmark harness on both engines")
 	t.Parallel()
 	dbURL := testkit.PostgresURL(t)
 	dir := t.TempDir()

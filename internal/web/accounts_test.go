@@ -460,20 +460,26 @@ func TestSessionExpiry(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			idle := newAppWith(t, b, nil, time.Second, time.Hour)
+			// The sessions last seconds, with a second's margin either side
+			// for a loaded machine: signing up and a request may be slow.
+			idle := newAppWith(t, b, nil, 2*time.Second, time.Hour)
 			c, _, _ := idle.signup(t, uniqueEmail("idle"))
 			c.do("GET", "/api/v1/me", nil).must(t, 200)
-			time.Sleep(1500 * time.Millisecond)
+			time.Sleep(3 * time.Second)
 			c.do("GET", "/api/v1/me", nil).must(t, 401)
 
-			abs := newAppWith(t, b, nil, time.Hour, 2*time.Second)
+			const lifetime = 3 * time.Second
+			abs := newAppWith(t, b, nil, time.Hour, lifetime)
+			// The session is created between these two instants, so it
+			// ends between them plus its lifetime.
+			before := time.Now()
 			c, _, _ = abs.signup(t, uniqueEmail("abs"))
-			deadline := time.Now().Add(2 * time.Second)
-			for time.Now().Before(deadline.Add(-300 * time.Millisecond)) {
+			after := time.Now()
+			for first := true; first || time.Now().Before(before.Add(lifetime-time.Second)); first = false {
 				c.do("GET", "/api/v1/me", nil).must(t, 200) // activity does not extend it
 				time.Sleep(300 * time.Millisecond)
 			}
-			time.Sleep(time.Until(deadline) + 500*time.Millisecond)
+			time.Sleep(time.Until(after.Add(lifetime + 500*time.Millisecond)))
 			c.do("GET", "/api/v1/me", nil).must(t, 401)
 		})
 	}

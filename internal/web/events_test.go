@@ -69,6 +69,12 @@ func openStreamWith(t *testing.T, hc *http.Client, url, key, lastID string) (<-c
 	return out, cancel
 }
 
+// eventWait bounds the wait for an event that must come. It is generous
+// because a loaded machine running -race can take over a second; that
+// events come at once, not at the next poll, is TestEventsAcrossProcesses'
+// (cmd/ordo) to prove.
+const eventWait = 10 * time.Second
+
 func next(t *testing.T, ch <-chan sseEvent, within time.Duration) sseEvent {
 	t.Helper()
 	select {
@@ -90,13 +96,13 @@ func TestEventStream(t *testing.T) {
 		defer stop()
 
 		id := owner.do("POST", "/api/v1/orders", orderBody("Live L")).must(t, 201).str("id")
-		ev := next(t, stream, time.Second)
+		ev := next(t, stream, eventWait)
 		require.Equal(t, "order.created", ev.typ)
 		require.Contains(t, ev.data, id)
 		first := ev.id
 
 		owner.do("POST", "/api/v1/orders/"+id+"/transitions", map[string]any{"to": "processing"}).must(t, 200)
-		ev = next(t, stream, time.Second)
+		ev = next(t, stream, eventWait)
 		require.Equal(t, "order.status_changed", ev.typ)
 		var data map[string]any
 		require.NoError(t, json.Unmarshal([]byte(ev.data), &data))
@@ -107,8 +113,8 @@ func TestEventStream(t *testing.T) {
 		owner.do("PATCH", "/api/v1/orders/"+id, map[string]any{"notes": "while away"}).must(t, 200)
 		again, stop2 := openStream(t, a.url, key, first)
 		defer stop2()
-		require.Equal(t, "order.status_changed", next(t, again, time.Second).typ)
-		require.Equal(t, "order.updated", next(t, again, time.Second).typ)
+		require.Equal(t, "order.status_changed", next(t, again, eventWait).typ)
+		require.Equal(t, "order.updated", next(t, again, eventWait).typ)
 
 		// Another tenant's events never show.
 		other, _, _ := a.signup(t, uniqueEmail("other"))

@@ -42,6 +42,7 @@ import (
 	"github.com/ordo/ordo/internal/realtime"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
@@ -233,7 +234,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 			return out
 		}
 	case "postgres":
-		s, err := pgstore.Open(ctx, testkit.PostgresURL(t), log)
+		s, err := pgstore.Open(ctx, pgtest.URL(t), log)
 		require.NoError(t, err)
 		st = s
 		idemRows = func(t *testing.T) []string {

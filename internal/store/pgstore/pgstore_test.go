@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/storetest"
 	"github.com/ordo/ordo/internal/testkit"
 )
@@ -16,7 +17,7 @@ import (
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := pgstore.Open(ctx, testkit.PostgresURL(t), testkit.Logger(t))
+	s, err := pgstore.Open(ctx, pgtest.URL(t), testkit.Logger(t))
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	require.NoError(t, s.MigrateUp(ctx))
@@ -83,7 +84,7 @@ func TestMigrateDownUp(t *testing.T) {
 func TestAPIKeyGoesWithCreator(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := pgstore.Open(ctx, testkit.PostgresURL(t), testkit.Logger(t))
+	s, err := pgstore.Open(ctx, pgtest.URL(t), testkit.Logger(t))
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	require.NoError(t, s.MigrateUp(ctx))

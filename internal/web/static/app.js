@@ -49,7 +49,11 @@ document.addEventListener("submit", function (ev) {
       });
     });
   });
+  // data-live-open on <html> says the stream is connected (tests wait
+  // for it before they cause an event).
+  es.addEventListener("error", function () { document.documentElement.removeAttribute("data-live-open"); });
   es.addEventListener("open", function () {
+    document.documentElement.setAttribute("data-live-open", "");
     Array.prototype.forEach.call(regions, function (region) {
       var name = region.getAttribute("data-live");
       var here = find(document, name);

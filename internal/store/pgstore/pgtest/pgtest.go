@@ -1,0 +1,38 @@
+// Package pgtest gives a test a PostgreSQL database that already has
+// Ordo's schema: a clone of a template migrated once (see
+// testkit.PostgresTemplateURL), which is much faster than migrating a
+// fresh database per test. Tests of migrating itself use
+// testkit.PostgresURL, which gives an empty database.
+package pgtest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/testkit"
+)
+
+// URL creates a database with Ordo's current schema for this test and
+// returns its URL; the database is dropped when the test ends.
+func URL(t testing.TB) string {
+	t.Helper()
+	hash, err := pgstore.SchemaHash()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testkit.PostgresTemplateURL(t, "ordo_tmpl_"+hash[:16], migrate)
+}
+
+func migrate(ctx context.Context, url string) error {
+	s, err := pgstore.Open(ctx, url, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	// Close ends every connection to the template: PostgreSQL refuses to
+	// clone a database that has other sessions.
+	defer s.Close()
+	return s.MigrateUp(ctx)
+}
