@@ -644,6 +644,7 @@ func TestBrowserLocaleAmount(t *testing.T) {
 //
 // Not parallel, as TestBrowser.
 func TestBrowserOrdersPaging(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	ctx := browser(t)
 	dir := artifacts(t)
 	keepOnFailure(t, ctx, dir)

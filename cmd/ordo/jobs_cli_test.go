@@ -9,12 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ordo/ordo/internal/testkit"
 )
 
 // `ordo jobs failed --tenant SLUG` lists the tenant's failing webhook
 // deliveries too: they retry outside the job queue, so the queue's failed
 // jobs alone would say that everything went through.
 func TestJobsFailedListsWebhookDeliveries(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusInternalServerError)

@@ -6,11 +6,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ordo/ordo/internal/testkit"
 )
 
 // `ordo worker -port N` serves its health and metrics on N: /healthz
 // while alive, /readyz once its jobs run, /metrics with the job metrics.
 func TestWorkerPortServesHealthAndMetrics(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -37,6 +40,7 @@ func TestWorkerPortServesHealthAndMetrics(t *testing.T) {
 // Without -port the worker listens nowhere, even with PORT set (serve's
 // port, often in the same environment).
 func TestWorkerWithoutPortFlagDoesNotListen(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -60,6 +64,7 @@ func TestWorkerWithoutPortFlagDoesNotListen(t *testing.T) {
 // A -port that cannot be listened on is a clear failure at start, not a
 // worker that silently serves nothing.
 func TestWorkerPortInUseFails(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
