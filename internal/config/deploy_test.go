@@ -19,6 +19,8 @@ type composeFile struct {
 		Environment map[string]string `yaml:"environment"`
 		Labels      []string          `yaml:"labels"`
 		DependsOn   map[string]any    `yaml:"depends_on"`
+		Command     []string          `yaml:"command"`
+		Healthcheck map[string]any    `yaml:"healthcheck"`
 	} `yaml:"services"`
 }
 
@@ -172,4 +174,22 @@ func hasLabel(labels []string, want string) bool {
 		}
 	}
 	return false
+}
+
+// The worker has a health check: `ordo worker -port N` serves /healthz,
+// which `ordo healthcheck` asks on PORT (3000 in the images), so the
+// compose worker listens on that port and is checked with it.
+func TestComposeWorkerHealth(t *testing.T) {
+	t.Parallel()
+	c := readCompose(t, "../../docker-compose.yml")
+	worker := c.Services["worker"]
+	if strings.Join(worker.Command, " ") != "worker -port 3000" {
+		t.Fatalf("the worker's command is %q: without `-port 3000` it serves no /healthz for `ordo healthcheck`", worker.Command)
+	}
+	if d, _ := worker.Healthcheck["disable"].(bool); d || worker.Healthcheck["test"] == nil {
+		t.Fatalf("the worker has no health check: %v", worker.Healthcheck)
+	}
+	if len(worker.Ports) > 0 || len(worker.Labels) > 0 {
+		t.Fatal("the worker's health port must stay on the internal network (no ports, no Traefik labels)")
+	}
 }
