@@ -582,3 +582,10 @@ func (a *app) bulkOrders(t *testing.T, tenantID string, n int) {
 		return nil
 	}))
 }
+
+// apiKeySecret is the secret part of a full API key, "ordo_<12 hex>_<secret>".
+// (The secret is base64url and may itself hold an underscore.)
+func apiKeySecret(full string) string {
+	_, rest, _ := strings.Cut(strings.TrimPrefix(full, auth.APIKeyScheme), "_")
+	return rest
+}
