@@ -245,7 +245,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Signer:         svc.signer,
 		BaseURL:        svc.cfg.BaseURL,
 		StorageOrigins: svc.storageOrigins,
-		Store:          svc.store,
+		Idempotency:    svc.store,
 		PubSub:         svc.pubsub,
 		Sessions:       svc.sessionManager(),
 		Limits:         limits,

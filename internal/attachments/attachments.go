@@ -264,6 +264,15 @@ func (s *Service) List(ctx context.Context, p auth.Principal, orderID *uuid.UUID
 	return s.store.AttachmentList(ctx, p.TenantID, orderID, 500)
 }
 
+// Usage counts the tenant's attachments and their bytes, for the settings
+// page; it needs the right to change the tenant's settings.
+func (s *Service) Usage(ctx context.Context, p auth.Principal) (files, size int64, err error) {
+	if err := p.Require(account.ActTenantUpdate); err != nil {
+		return 0, 0, err
+	}
+	return s.store.AttachmentUsage(ctx, p.TenantID)
+}
+
 // Delete removes the row (with its audit entry) and then the object.
 // The object's deletion is also enqueued with the row's, so that no crash
 // leaves it behind.

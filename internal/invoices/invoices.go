@@ -125,15 +125,21 @@ func (s *Service) Request(ctx context.Context, p auth.Principal, orderID uuid.UU
 
 // Get returns an order's invoice and, when ready, a download URL.
 func (s *Service) Get(ctx context.Context, p auth.Principal, orderID uuid.UUID) (invoice.Record, string, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
-		return invoice.Record{}, "", err
-	}
-	r, err := s.store.InvoiceGet(ctx, p.TenantID, orderID)
+	r, err := s.Record(ctx, p, orderID)
 	if err != nil || r.Status != invoice.StatusReady {
 		return r, "", err
 	}
 	u, err := s.blobs.PresignGet(ctx, r.ObjectKey, blob.Download{Filename: r.Number + ".pdf", ContentType: "application/pdf"}, DownloadTTL)
 	return r, u, err
+}
+
+// Record returns an order's invoice without a download URL: what the
+// order's page shows of it.
+func (s *Service) Record(ctx context.Context, p auth.Principal, orderID uuid.UUID) (invoice.Record, error) {
+	if err := p.Require(account.ActOrderRead); err != nil {
+		return invoice.Record{}, err
+	}
+	return s.store.InvoiceGet(ctx, p.TenantID, orderID)
 }
 
 // objectKey is where a generation of an invoice is kept. A retried job

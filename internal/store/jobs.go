@@ -33,10 +33,17 @@ func ListFailedJobs[TTx any](ctx context.Context, c *river.Client[TTx], tenantID
 	return res.Jobs, nil
 }
 
-// RetryJob makes a failed job run again now. With tenantID set, a job of
-// another tenant is not found.
-func RetryJob[TTx any](ctx context.Context, c *river.Client[TTx], tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
-	j, err := c.JobGet(ctx, id)
+// RetryJob makes a failed job run again now, inside tx when it is set
+// (the zero TTx otherwise). With tenantID set, a job of another tenant is
+// not found.
+func RetryJob[TTx comparable](ctx context.Context, c *river.Client[TTx], tx TTx, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
+	var none TTx
+	get, retry := c.JobGet, c.JobRetry
+	if tx != none {
+		get = func(ctx context.Context, id int64) (*rivertype.JobRow, error) { return c.JobGetTx(ctx, tx, id) }
+		retry = func(ctx context.Context, id int64) (*rivertype.JobRow, error) { return c.JobRetryTx(ctx, tx, id) }
+	}
+	j, err := get(ctx, id)
 	if errors.Is(err, river.ErrNotFound) {
 		return nil, apperr.NotFound("job")
 	}
@@ -49,7 +56,7 @@ func RetryJob[TTx any](ctx context.Context, c *river.Client[TTx], tenantID *uuid
 	if j.State != rivertype.JobStateRetryable && j.State != rivertype.JobStateDiscarded {
 		return nil, apperr.Conflict("job %d is %s; only failed jobs can be retried", id, j.State)
 	}
-	j, err = c.JobRetry(ctx, id)
+	j, err = retry(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("retry job %d: %w", id, err)
 	}

@@ -48,6 +48,10 @@ type Querier interface {
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.
 	JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// JobRetry runs a failed job again now; with tenantID set, another
+	// tenant's job is apperr.ErrNotFound. Inside a Tx the retry commits
+	// with the transaction (and its audit entry).
+	JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error)
 }
 
 // Tx is a Querier bound to one database transaction.
@@ -93,9 +97,6 @@ type Store interface {
 	// JobListFailed lists retryable and discarded jobs, newest first: a
 	// tenant's when tenantID is set, every one otherwise.
 	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error)
-	// JobRetry runs a failed job again now; with tenantID set, another
-	// tenant's job is apperr.ErrNotFound.
-	JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error)
 
 	// JobRunner returns a job queue client that works the queues in
 	// config; it is started and stopped by the caller.

@@ -127,7 +127,7 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	entries, next, prev, err := s.auditPage(r.Context(), p.TenantID, f)
+	entries, next, prev, err := s.auditPage(r.Context(), p, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -280,7 +280,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		out["principal"] = map[string]any{"type": "user", "id": p.UserID, "email": p.Email, "name": p.Name}
 	}
 	if p.InTenant() {
-		t, err := s.store.TenantGetByID(r.Context(), p.TenantID)
+		t, err := s.auth.CurrentTenant(r.Context(), p)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -245,7 +245,7 @@ var errStreamRevoked = errors.New("event stream: access revoked")
 // and returns errStreamRevoked.
 func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal, after uuid.UUID, authorize func() bool) (uuid.UUID, error) {
 	for {
-		evs, err := s.store.EventListAfter(r.Context(), p.TenantID, after, eventBatch)
+		evs, err := s.auth.EventsAfter(r.Context(), *p, after, eventBatch)
 		if err != nil {
 			s.log.WarnContext(r.Context(), "read events", "err", err)
 			return after, nil // try again at the next wake-up or poll

@@ -75,31 +75,22 @@ func toJobJSON(j *rivertype.JobRow) jobJSON {
 // the queue) and its webhook deliveries that failed (retrying on their own
 // schedule, or given up): everything background work left undone.
 func (s *Server) failedJobs(r *http.Request, p auth.Principal) (jobList, error) {
-	if err := p.Require(account.ActJobManage); err != nil {
-		return jobList{}, err
-	}
-	js, err := s.store.JobListFailed(r.Context(), &p.TenantID, 100)
+	js, err := s.auth.FailedJobs(r.Context(), p, 100)
 	if err != nil {
 		return jobList{}, err
 	}
-	ds, err := s.store.WebhookDeliveryListFailing(r.Context(), p.TenantID, 100)
-	if err != nil {
-		return jobList{}, err
+	var (
+		ds   []webhook.Delivery
+		urls map[uuid.UUID]string
+	)
+	if s.webhooks != nil {
+		if ds, urls, err = s.webhooks.FailingDeliveries(r.Context(), p, 100); err != nil {
+			return jobList{}, err
+		}
 	}
 	out := jobList{Data: make([]jobJSON, len(js)), WebhookDeliveries: make([]failedDeliveryJSON, len(ds))}
 	for i, j := range js {
 		out.Data[i] = toJobJSON(j)
-	}
-	if len(ds) == 0 {
-		return out, nil
-	}
-	eps, err := s.store.WebhookEndpointList(r.Context(), p.TenantID, false)
-	if err != nil {
-		return jobList{}, err
-	}
-	urls := make(map[uuid.UUID]string, len(eps))
-	for _, e := range eps {
-		urls[e.ID] = e.URL
 	}
 	for i, d := range ds {
 		state := "retrying"
@@ -122,15 +113,8 @@ func (s *Server) retryJob(r *http.Request, p auth.Principal, raw string) (*river
 	if err != nil || id <= 0 {
 		return nil, apperr.NotFound("job")
 	}
-	j, err := s.store.JobRetry(r.Context(), &p.TenantID, id)
-	if err != nil {
-		return nil, err
-	}
-	ae, err := p.AuditEntry(s.meta(r), time.Now().UTC().Truncate(time.Microsecond), p.TenantID, "job.retried", "job", raw, map[string]any{"kind": j.Kind})
-	if err == nil {
-		err = s.store.AuditInsert(r.Context(), ae)
-	}
-	return j, err
+	// The retry and its audit entry commit together.
+	return s.auth.RetryJob(r.Context(), p, id, s.meta(r))
 }
 
 func (s *Server) handleJobsFailed(w http.ResponseWriter, r *http.Request) {

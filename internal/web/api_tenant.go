@@ -13,7 +13,7 @@ func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) {
 	}
 	if p.IsAPIKey() {
 		// A key belongs to exactly one tenant.
-		t, err := s.store.TenantGetByID(r.Context(), p.TenantID)
+		t, err := s.auth.CurrentTenant(r.Context(), p)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -92,11 +92,11 @@ func (s *Server) withIdempotency(action account.Action, next http.HandlerFunc) h
 		h.Write(body)
 		rec := idempotency.Record{TenantID: p.TenantID, Key: key, RequestHash: h.Sum(nil)}
 		begun := time.Now().UTC()
-		got, fresh, err := s.store.IdempotencyBegin(r.Context(), rec, begun)
+		got, fresh, err := s.idempotency.IdempotencyBegin(r.Context(), rec, begun)
 		if err == nil && !fresh && !got.Done && bytes.Equal(got.RequestHash, rec.RequestHash) && s.settleNow(r.Context(), rec.TenantID, key) {
 			// This process ran the key before and could not yet release
 			// it or record its response; now it has: look again.
-			got, fresh, err = s.store.IdempotencyBegin(r.Context(), rec, begun)
+			got, fresh, err = s.idempotency.IdempotencyBegin(r.Context(), rec, begun)
 		}
 		if err != nil {
 			s.fail(w, r, err)
@@ -135,7 +135,7 @@ func (s *Server) withIdempotency(action account.Action, next http.HandlerFunc) h
 			// Also on panic: never leave the key in flight.
 			if cap.status == 0 || cap.status >= 400 {
 				s.settleIdempotency(r.Context(), "release idempotency key", rec.TenantID, key, begun, func(ctx context.Context) error {
-					return s.store.IdempotencyRelease(ctx, rec.TenantID, key)
+					return s.idempotency.IdempotencyRelease(ctx, rec.TenantID, key)
 				})
 				return
 			}
@@ -159,7 +159,7 @@ func (s *Server) withIdempotency(action account.Action, next http.HandlerFunc) h
 				}
 			}
 			s.settleIdempotency(r.Context(), "store idempotent response", rec.TenantID, key, begun, func(ctx context.Context) error {
-				return s.store.IdempotencyFinish(ctx, rec)
+				return s.idempotency.IdempotencyFinish(ctx, rec)
 			})
 		}()
 		next.ServeHTTP(cap, r)

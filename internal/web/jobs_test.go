@@ -153,3 +153,24 @@ func TestFailedJobsShowWebhookDeliveries(t *testing.T) {
 		})
 	}
 }
+
+// A retry through the API is in the audit log, written by the service in
+// the retry's own transaction (auth.TestRetryJobAuditsInTheSameTransaction
+// shows the rollback); a refused retry writes nothing.
+func TestJobRetryIsAudited(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, a *app) {
+		owner, _, tenantID := a.signup(t, uniqueEmail("jobs-audit"))
+		id := failedJob(t, a, owner, tenantID)
+		member, _ := a.joinAs(t, owner, account.RoleMember)
+		member.do("POST", "/api/v1/jobs/"+id+"/retry", nil).must(t, 403)
+		require.Empty(t, owner.do("GET", "/api/v1/audit-log?action=job.retried", nil).must(t, 200).list())
+
+		owner.do("POST", "/api/v1/jobs/"+id+"/retry", nil).must(t, 200)
+		entries := owner.do("GET", "/api/v1/audit-log?action=job.retried", nil).must(t, 200).list()
+		require.Len(t, entries, 1)
+		require.Equal(t, "job", entries[0]["entity_type"])
+		require.Equal(t, id, entries[0]["entity_id"])
+		require.Equal(t, map[string]any{"kind": "test_orphan"}, entries[0]["metadata"])
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/auth"
 )
 
 // Paging of the UI's lists. Every paged page (orders, audit log, webhook
@@ -113,17 +114,17 @@ func idPage[T any](rows []T, id func(T) uuid.UUID, want int, before, after *uuid
 
 // auditPage reads a page of the audit log selected by f (Before or After,
 // Limit) with the cursors of the pages around it.
-func (s *Server) auditPage(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, string, string, error) {
+func (s *Server) auditPage(ctx context.Context, p auth.Principal, f audit.Filter) ([]audit.Entry, string, string, error) {
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a page beyond
-	rows, err := s.store.AuditList(ctx, tenantID, f)
+	rows, err := s.auth.AuditLog(ctx, p, f)
 	if err != nil {
 		return nil, "", "", err
 	}
 	if f.After != nil && len(rows) == 0 {
 		// Nothing newer than the cursor: show the newest page.
 		f.After, f.Limit = nil, want
-		return s.auditPage(ctx, tenantID, f)
+		return s.auditPage(ctx, p, f)
 	}
 	page, next, prev := idPage(rows, func(e audit.Entry) uuid.UUID { return e.ID }, want, f.Before, f.After)
 	return page, next, prev, nil

@@ -19,12 +19,12 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
-	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/webhooks"
 )
@@ -74,7 +74,9 @@ type Options struct {
 
 	Auth   *auth.Service
 	Orders *orders.Service
-	Store  store.Store
+	// Idempotency keeps the Idempotency-Key records of the API's unsafe
+	// requests.
+	Idempotency idempotency.Store
 	// PubSub wakes event streams; nil means in-process.
 	PubSub   pubsub.PubSub
 	Sessions *scs.SessionManager
@@ -137,7 +139,7 @@ type Server struct {
 	checks       []Check
 	auth         *auth.Service
 	orders       *orders.Service
-	store        store.Store
+	idempotency  idempotency.Store
 	pubsub       pubsub.PubSub
 	attachments  *attachments.Service
 	exports      *exports.Service
@@ -169,7 +171,7 @@ func New(o Options) (*Server, error) {
 	// and user or API key id (telemetry.LogHandler), whatever handler the
 	// caller gave.
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
-	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, store: o.Store,
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, idempotency: o.Idempotency,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}

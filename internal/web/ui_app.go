@@ -72,7 +72,7 @@ type accountPage struct{ Verified bool }
 
 func (s *Server) accountView(r *http.Request) view {
 	v := view{Title: "Your account"}
-	if u, err := s.store.UserGetByID(r.Context(), mustPrincipal(r).UserID); err == nil {
+	if u, err := s.auth.CurrentUser(r.Context(), mustPrincipal(r)); err == nil {
 		v.Data = accountPage{Verified: u.EmailVerifiedAt != nil}
 	}
 	return v
@@ -352,7 +352,7 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), Limit: 50}
 	f.Before, f.After, _ = parseIDCursor(q.Get("cursor"))
-	entries, next, prev, err := s.auditPage(r.Context(), p.TenantID, f)
+	entries, next, prev, err := s.auditPage(r.Context(), p, f)
 	if err != nil {
 		s.uiError(w, r, err)
 		return

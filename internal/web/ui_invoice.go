@@ -56,9 +56,12 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 	if !p.Can(account.ActTenantUpdate) {
 		return view{}, apperr.Forbidden("your role (%s) may not change tenant settings", p.Role)
 	}
-	files, size, err := s.store.AttachmentUsage(r.Context(), p.TenantID)
-	if err != nil {
-		return view{}, err
+	var files, size int64
+	if s.attachments != nil {
+		files, size, err = s.attachments.Usage(r.Context(), p)
+		if err != nil {
+			return view{}, err
+		}
 	}
 	v := view{Title: "Settings", Form: map[string]string{"name": t.Name}, Data: map[string]any{"files": files, "bytes": size}}
 	if s.invoices == nil {

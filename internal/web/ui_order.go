@@ -98,13 +98,13 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
 		page.Next = order.Next(o.Status)
 	}
 	if p.Can(account.ActAuditRead) {
-		page.Audit, _ = s.store.AuditList(r.Context(), p.TenantID, audit.Filter{OrderID: &o.ID, Limit: 50})
+		page.Audit, _ = s.auth.AuditLog(r.Context(), p, audit.Filter{OrderID: &o.ID, Limit: 50})
 	}
 	if s.attachments != nil {
 		page.Attachments, _ = s.attachments.List(r.Context(), p, &o.ID)
 	}
 	if s.invoices != nil {
-		switch rec, err := s.store.InvoiceGet(r.Context(), p.TenantID, o.ID); {
+		switch rec, err := s.invoices.Record(r.Context(), p, o.ID); {
 		case err == nil:
 			page.Invoice = &rec
 		case !errors.Is(err, apperr.ErrNotFound):

@@ -291,6 +291,29 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]webhook.Endpoin
 	return s.store.WebhookEndpointList(ctx, p.TenantID, false)
 }
 
+// FailingDeliveries lists the tenant's deliveries that failed (retrying on
+// their own schedule, or given up), newest first, with the URL of each
+// one's endpoint: background work left undone, which whoever may manage
+// the tenant's jobs sees.
+func (s *Service) FailingDeliveries(ctx context.Context, p auth.Principal, limit int) ([]webhook.Delivery, map[uuid.UUID]string, error) {
+	if err := p.Require(account.ActJobManage); err != nil {
+		return nil, nil, err
+	}
+	ds, err := s.store.WebhookDeliveryListFailing(ctx, p.TenantID, limit)
+	if err != nil || len(ds) == 0 {
+		return ds, nil, err
+	}
+	eps, err := s.store.WebhookEndpointList(ctx, p.TenantID, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	urls := make(map[uuid.UUID]string, len(eps))
+	for _, e := range eps {
+		urls[e.ID] = e.URL
+	}
+	return ds, urls, nil
+}
+
 // Update edits an endpoint.
 func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, in Input, m auth.Meta) (webhook.Endpoint, error) {
 	if err := p.Require(account.ActWebhookManage); err != nil {

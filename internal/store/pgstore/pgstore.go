@@ -190,8 +190,8 @@ func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit in
 	return store.ListFailedJobs(ctx, s.jobs, tenantID, limit)
 }
 
-func (s *Store) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
-	return store.RetryJob(ctx, s.jobs, tenantID, id)
+func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
+	return store.RetryJob(ctx, q.jobs, q.tx, tenantID, id)
 }
 
 func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {

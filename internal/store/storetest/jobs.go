@@ -69,6 +69,20 @@ func testFailedJobs(t *testing.T, s store.Store) {
 	requireKind(t, err, apperr.ErrNotFound)
 	_, err = s.JobRetry(ctx, &tenantA, 1<<40)
 	requireKind(t, err, apperr.ErrNotFound)
+	// Inside a transaction the retry commits with it: one rolled back
+	// (its audit entry failed, say) leaves the job failed.
+	errRollback := errors.New("roll back")
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		j, err := tx.JobRetry(ctx, &tenantA, a.Job.ID)
+		require.NoError(t, err)
+		require.Equal(t, rivertype.JobStateAvailable, j.State)
+		return errRollback
+	})
+	require.ErrorIs(t, err, errRollback)
+	listA, err = s.JobListFailed(ctx, &tenantA, 10)
+	require.NoError(t, err)
+	require.Len(t, listA, 1, "the rolled-back retry left the job failed")
+	require.Equal(t, rivertype.JobStateDiscarded, listA[0].State)
 	_, err = s.JobRetry(ctx, &tenantA, a.Job.ID)
 	require.NoError(t, err)
 	select {

@@ -1,0 +1,70 @@
+package auth
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/store"
+)
+
+// CurrentUser returns the principal's user (account.User{} and not found
+// for an API key).
+func (s *Service) CurrentUser(ctx context.Context, p Principal) (account.User, error) {
+	return s.store.UserGetByID(ctx, p.UserID)
+}
+
+// AuditLog lists the entries of the principal's tenant that f selects,
+// newest first. Both the API and the page read the log through it.
+func (s *Service) AuditLog(ctx context.Context, p Principal, f audit.Filter) ([]audit.Entry, error) {
+	if err := p.Require(account.ActAuditRead); err != nil {
+		return nil, err
+	}
+	return s.store.AuditList(ctx, p.TenantID, f)
+}
+
+// EventsAfter lists the events of the principal's tenant after the given
+// id (all if uuid.Nil), oldest first. Which of them the principal may see
+// is the caller's to decide, event by event, with the principal's current
+// role.
+func (s *Service) EventsAfter(ctx context.Context, p Principal, after uuid.UUID, limit int) ([]event.Event, error) {
+	if !p.InTenant() {
+		return nil, p.NoTenant()
+	}
+	return s.store.EventListAfter(ctx, p.TenantID, after, limit)
+}
+
+// FailedJobs lists the tenant's background jobs that failed (retrying or
+// discarded by the queue), newest first.
+func (s *Service) FailedJobs(ctx context.Context, p Principal, limit int) ([]*rivertype.JobRow, error) {
+	if err := p.Require(account.ActJobManage); err != nil {
+		return nil, err
+	}
+	return s.store.JobListFailed(ctx, &p.TenantID, limit)
+}
+
+// RetryJob runs one of the tenant's failed jobs again now and records
+// that in the audit log, in one transaction: the retry is never left
+// unaudited, and an audit entry never names a retry that did not happen.
+func (s *Service) RetryJob(ctx context.Context, p Principal, id int64, m Meta) (*rivertype.JobRow, error) {
+	if err := p.Require(account.ActJobManage); err != nil {
+		return nil, err
+	}
+	var j *rivertype.JobRow
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		if j, err = tx.JobRetry(ctx, &p.TenantID, id); err != nil {
+			return err
+		}
+		return writeAudit(ctx, tx, s.clock(), p.TenantID, p, m, "job.retried", "job", strconv.FormatInt(id, 10), map[string]any{"kind": j.Kind})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
