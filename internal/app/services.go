@@ -367,7 +367,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		return nil, err
 	}
 	if mw := s.tel.JobMiddleware(); mw != nil {
-		cfg.Middleware = append(cfg.Middleware, mw)
+		cfg.Use(mw)
 	}
 	return s.store.JobRunner(cfg)
 }

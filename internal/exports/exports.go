@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
@@ -93,21 +92,20 @@ type Args struct {
 
 func (Args) Kind() string { return "export" }
 
-func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "exports", MaxAttempts: 5} }
+func (Args) InsertOpts() jobs.Opts { return jobs.Opts{Queue: jobs.QueueExports, MaxAttempts: 5} }
 
 type worker struct {
-	river.WorkerDefaults[Args]
 	s *Service
 }
 
-func (w *worker) Timeout(*river.Job[Args]) time.Duration { return w.s.timeout }
+func (w *worker) Timeout(*jobs.Job[Args]) time.Duration { return w.s.timeout }
 
-func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
+func (w *worker) Work(ctx context.Context, job *jobs.Job[Args]) error {
 	return w.s.Run(ctx, job.Args.TenantID, job.Args.ExportID)
 }
 
 // RegisterWorkers adds the export job's worker.
-func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &worker{s: s}) }
 
 // Create records an export and its job in one transaction.
 func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format, filters export.Filters, m auth.Meta) (export.Export, error) {

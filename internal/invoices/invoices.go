@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
@@ -58,18 +57,17 @@ type Args struct {
 
 func (Args) Kind() string { return "invoice" }
 
-func (Args) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "invoices", MaxAttempts: 10}
+func (Args) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: jobs.QueueInvoices, MaxAttempts: 10}
 }
 
 type worker struct {
-	river.WorkerDefaults[Args]
 	s *Service
 }
 
-func (w *worker) Timeout(*river.Job[Args]) time.Duration { return 30 * time.Second }
+func (w *worker) Timeout(*jobs.Job[Args]) time.Duration { return 30 * time.Second }
 
-func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
+func (w *worker) Work(ctx context.Context, job *jobs.Job[Args]) error {
 	err := w.s.Run(ctx, job.Args)
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		// The last attempt: say so on the invoice instead of leaving it
@@ -80,7 +78,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 }
 
 // RegisterWorkers adds the invoice job's worker.
-func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &worker{s: s}) }
 
 // Enqueue marks the order's invoice pending and enqueues its job inside
 // tx. The order service calls it when an order ships.

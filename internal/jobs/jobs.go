@@ -2,7 +2,7 @@
 // River configuration that works them: one queue per job family, each
 // with the concurrency the configuration gives it.
 //
-// Jobs are enqueued through store.Querier.JobInsert, inside the
+// Jobs are enqueued through store.Querier.JobInsert (an Inserter), inside the
 // transaction that creates the data they belong to, so that a job exists
 // if and only if its data does.
 package jobs
@@ -11,8 +11,6 @@ import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/mail"
 )
@@ -43,12 +41,12 @@ type Deps struct {
 	RescueAfter time.Duration
 }
 
-// Workers registers every job kind's worker.
-func Workers(d Deps) *river.Workers {
-	w := river.NewWorkers()
-	river.AddWorker(w, &NoopWorker{})
-	river.AddWorker(w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log})
-	river.AddWorker(w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
+// baseWorkers registers the workers of this package's job kinds.
+func baseWorkers(d Deps) *Workers {
+	w := NewWorkers()
+	Register[NoopArgs](w, &NoopWorker{})
+	Register[EmailArgs](w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log})
+	Register[PurgeArgs](w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
 	return w
 }
 
@@ -62,33 +60,23 @@ func Workers(d Deps) *river.Workers {
 // FetchPollInterval as before.
 const FetchCooldown = 10 * time.Millisecond
 
-// Config returns the River configuration for a process that works jobs.
+// Config returns the configuration of a process that works jobs.
 // concurrency maps each queue name to its number of workers.
-func Config(d Deps, concurrency map[string]int) *river.Config {
-	queues := make(map[string]river.QueueConfig, len(concurrency))
-	for name, n := range concurrency {
-		queues[name] = river.QueueConfig{MaxWorkers: n}
-	}
+func Config(d Deps, concurrency map[string]int) *RunConfig {
+	c := NewRunConfig(concurrency, d.Log)
+	c.Workers = baseWorkers(d)
 	rescue := d.RescueAfter
 	if rescue == 0 {
 		rescue = 10 * time.Minute
 	}
-	return &river.Config{
-		Queues:  queues,
-		Workers: Workers(d),
-		Logger:  d.Log,
-		// A job that outlives this is cancelled and retried; long exports
-		// set their own timeout.
-		JobTimeout:    min(5*time.Minute, rescue),
-		FetchCooldown: FetchCooldown,
-		// Jobs left running by a crashed process go back to the queue,
-		// once both this and their kind's timeout have passed (so a live
-		// export is never run twice).
-		RescueStuckJobsAfter: rescue,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-		},
-	}
+	// A job that outlives this is cancelled and retried; long exports
+	// set their own timeout.
+	c.cfg.JobTimeout = min(5*time.Minute, rescue)
+	c.cfg.FetchCooldown = FetchCooldown
+	// Jobs left running by a crashed process go back to the queue,
+	// once both this and their kind's timeout have passed (so a live
+	// export is never run twice).
+	c.cfg.RescueStuckJobsAfter = rescue
+	c.AddPeriodic(Periodic{Schedule: Every(time.Hour), RunOnStart: true, Args: func() Args { return PurgeArgs{} }})
+	return c
 }

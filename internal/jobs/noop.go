@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 
-	"github.com/riverqueue/river"
 )
 
 // NoopArgs is a job that does nothing: it measures the queue itself (the
@@ -12,11 +11,10 @@ type NoopArgs struct{}
 
 func (NoopArgs) Kind() string { return "noop" }
 
-func (NoopArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueMaintenance} }
+func (NoopArgs) InsertOpts() Opts { return Opts{Queue: QueueMaintenance} }
 
 // NoopWorker works NoopArgs.
 type NoopWorker struct {
-	river.WorkerDefaults[NoopArgs]
 }
 
-func (*NoopWorker) Work(ctx context.Context, job *river.Job[NoopArgs]) error { return nil }
+func (*NoopWorker) Work(ctx context.Context, job *Job[NoopArgs]) error { return nil }

@@ -14,7 +14,6 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
@@ -47,7 +46,7 @@ type Querier interface {
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.
-	JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobInsert(ctx context.Context, args jobs.Args, opts *jobs.Opts) (*jobs.Inserted, error)
 }
 
 // Tx is a Querier bound to one database transaction.
@@ -92,14 +91,14 @@ type Store interface {
 
 	// JobListFailed lists retryable and discarded jobs, newest first: a
 	// tenant's when tenantID is set, every one otherwise.
-	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error)
+	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error)
 	// JobRetry runs a failed job again now; with tenantID set, another
 	// tenant's job is apperr.ErrNotFound.
-	JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error)
+	JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*jobs.Row, error)
 
 	// JobRunner returns a job queue client that works the queues in
 	// config; it is started and stopped by the caller.
-	JobRunner(config *river.Config) (JobRunner, error)
+	JobRunner(config *jobs.RunConfig) (JobRunner, error)
 	// JobQueueDepth counts the jobs of every queue in each of
 	// JobQueueDepthStates; a queue and state with no jobs is left out.
 	JobQueueDepth(ctx context.Context) ([]JobQueueCount, error)

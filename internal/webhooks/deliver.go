@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
@@ -33,26 +32,25 @@ func (DeliverArgs) Kind() string { return "webhook_delivery" }
 
 // MaxAttempts counts only failures of Ordo itself (a database error), not
 // of the receiver, which snooze.
-func (DeliverArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "webhooks", MaxAttempts: 10}
+func (DeliverArgs) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: jobs.QueueWebhooks, MaxAttempts: 10}
 }
 
 type deliverWorker struct {
-	river.WorkerDefaults[DeliverArgs]
 	s *Service
 }
 
 // Timeout leaves room for the attempt's own 10 s limit and the writes. A
 // delivery whose worker died is sent again once both this and the queue's
 // rescue delay (ORDO_JOB_RESCUE_AFTER, 10 minutes by default) have passed.
-func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 20 * time.Second }
+func (w *deliverWorker) Timeout(*jobs.Job[DeliverArgs]) time.Duration { return 20 * time.Second }
 
-func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+func (w *deliverWorker) Work(ctx context.Context, job *jobs.Job[DeliverArgs]) error {
 	return w.s.Deliver(ctx, job.Args)
 }
 
 // RegisterWorkers adds the delivery job's worker.
-func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &deliverWorker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[DeliverArgs](ws, &deliverWorker{s: s}) }
 
 // Deliver makes the next attempt of a delivery, records it, and decides
 // what follows: done, retry later (a snooze error), or give up.
@@ -85,7 +83,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	if !s.limiter.acquire(ep.ID) {
 		// Enough requests are already waiting on this endpoint here:
 		// let other tenants' deliveries use the worker meanwhile.
-		return river.JobSnooze(time.Second)
+		return jobs.Snooze(time.Second)
 	}
 	defer s.limiter.release(ep.ID)
 
@@ -95,7 +93,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	}
 	body, err := webhook.Payload{Type: ev.Type, Timestamp: ev.CreatedAt, Data: ev.Data}.Marshal()
 	if err != nil {
-		return river.JobCancel(err)
+		return jobs.Cancel(err)
 	}
 	start := now()
 	secrets, err := s.signingSecrets(ctx, ep, start)
@@ -106,7 +104,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	if ctx.Err() != nil {
 		// Shutting down mid-attempt: try again at once on restart; the
 		// receiver de-duplicates if it did get this one.
-		return river.JobSnooze(0)
+		return jobs.Snooze(0)
 	}
 	return s.record(ctx, a, d, ep, res)
 }
@@ -167,7 +165,7 @@ func (s *Service) record(ctx context.Context, a DeliverArgs, d webhook.Delivery,
 		s.observe(OutcomeExhausted, res.Latency)
 	}
 	if snooze > 0 {
-		return river.JobSnooze(snooze)
+		return jobs.Snooze(snooze)
 	}
 	return nil
 }

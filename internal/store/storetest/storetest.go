@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -367,13 +367,13 @@ type probeArgs struct {
 
 func (probeArgs) Kind() string { return "storetest_probe" }
 
-func (probeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "storetest"} }
+func (probeArgs) InsertOpts() jobs.Opts { return jobs.Opts{Queue: "storetest"} }
 
 func testJobs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	ran := make(chan string, 16)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[probeArgs]) error {
+	workers := jobs.NewWorkers()
+	jobs.Register(workers, jobs.WorkFunc[probeArgs](func(ctx context.Context, job *jobs.Job[probeArgs]) error {
 		ran <- job.Args.Token
 		return nil
 	}))
