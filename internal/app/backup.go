@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-
 	"github.com/ordo/ordo/internal/backup"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/jobs"

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-
 )
 
 // NoopArgs is a job that does nothing: it measures the queue itself (the

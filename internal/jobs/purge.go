@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
 )
 
 // Purger deletes expired sessions and tokens; store.Store implements it.

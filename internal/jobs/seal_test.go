@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 )

@@ -50,7 +50,9 @@ func (w *deliverWorker) Work(ctx context.Context, job *jobs.Job[DeliverArgs]) er
 }
 
 // RegisterWorkers adds the delivery job's worker.
-func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[DeliverArgs](ws, &deliverWorker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) {
+	jobs.Register[DeliverArgs](ws, &deliverWorker{s: s})
+}
 
 // Deliver makes the next attempt of a delivery, records it, and decides
 // what follows: done, retry later (a snooze error), or give up.
