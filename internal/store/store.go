@@ -13,7 +13,6 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
@@ -116,7 +115,7 @@ type Migration struct {
 	AppliedAt time.Time
 }
 
-// JobRunner works job queues until stopped. *river.Client satisfies it.
+// JobRunner works job queues until stopped. River's client satisfies it.
 type JobRunner interface {
 	Start(ctx context.Context) error
 	// Stop waits for running jobs to finish, bounded by ctx.
@@ -127,5 +126,5 @@ type JobRunner interface {
 	// Subscribe delivers events of the given kinds (jobs completed,
 	// failed...) until the returned function is called or the runner
 	// stops; events are dropped when the channel is not drained.
-	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+	jobs.Subscriber
 }
