@@ -161,10 +161,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
-	// Every event written is fanned out to webhook endpoints in its own
-	// transaction; committed events wake the event streams of every
-	// process.
-	svc.store = realtime.Notify(webhooks.Outbox(svc.store), svc.pubsub, log)
+	// Committed events wake the event streams of every process. (Their
+	// webhook fan-out is outbox.Emit, which services call in the
+	// transaction that writes them.)
+	svc.store = realtime.Notify(svc.store, svc.pubsub, log)
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {

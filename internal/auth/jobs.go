@@ -16,7 +16,7 @@ type PasswordResetArgs struct {
 	RequestID string `json:"request_id"`
 }
 
-func (PasswordResetArgs) Kind() string { return "password_reset_request" }
+func (PasswordResetArgs) Kind() string { return jobs.KindPasswordReset }
 
 func (PasswordResetArgs) InsertOpts() jobs.Opts {
 	return jobs.Opts{Queue: jobs.QueueEmail, MaxAttempts: 5}

@@ -13,7 +13,7 @@ const NightlyHour = 3
 // JobArgs runs one backup, as `ordo backup` does.
 type JobArgs struct{}
 
-func (JobArgs) Kind() string { return "backup" }
+func (JobArgs) Kind() string { return jobs.KindBackup }
 
 func (JobArgs) InsertOpts() jobs.Opts {
 	return jobs.Opts{Queue: jobs.QueueMaintenance, MaxAttempts: 3,

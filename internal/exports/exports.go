@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -90,7 +91,7 @@ type Args struct {
 	TenantID uuid.UUID `json:"tenant_id"`
 }
 
-func (Args) Kind() string { return "export" }
+func (Args) Kind() string { return jobs.KindExport }
 
 func (Args) InsertOpts() jobs.Opts { return jobs.Opts{Queue: jobs.QueueExports, MaxAttempts: 5} }
 
@@ -227,7 +228,7 @@ func (s *Service) progress(ctx context.Context, e export.Export, typ string, als
 		}
 		data, _ := json.Marshal(map[string]any{"id": e.ID, "status": e.Status, "progress": map[string]int64{"done": e.Done, "total": e.Total},
 			"order_count": e.OrderCount, "row_count": e.RowCount, "size": e.Size, "error": e.Error})
-		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
+		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
 	})
 }
 

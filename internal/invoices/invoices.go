@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -55,7 +56,7 @@ type Args struct {
 	Generation int       `json:"generation"`
 }
 
-func (Args) Kind() string { return "invoice" }
+func (Args) Kind() string { return jobs.KindInvoice }
 
 func (Args) InsertOpts() jobs.Opts {
 	return jobs.Opts{Queue: jobs.QueueInvoices, MaxAttempts: 10}
@@ -187,7 +188,7 @@ func (s *Service) Run(ctx context.Context, a Args) error {
 			}
 		}
 		data, _ := json.Marshal(map[string]any{"order_id": r.OrderID, "number": r.Number, "status": r.Status, "size": r.Size, "generated_at": n})
-		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: r.TenantID, Type: event.InvoiceGenerated,
+		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: r.TenantID, Type: event.InvoiceGenerated,
 			EntityID: r.OrderID.String(), Data: data, CreatedAt: n})
 	})
 	if err != nil {

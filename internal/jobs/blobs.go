@@ -28,7 +28,7 @@ type BlobDeleteArgs struct {
 	Keys     []string  `json:"keys"`
 }
 
-func (BlobDeleteArgs) Kind() string { return "blob_delete" }
+func (BlobDeleteArgs) Kind() string { return KindBlobDelete }
 
 func (BlobDeleteArgs) InsertOpts() Opts {
 	return Opts{Queue: QueueMaintenance, MaxAttempts: 25}

@@ -29,7 +29,7 @@ type EmailArgs struct {
 	Sealed []byte `json:"sealed,omitempty"`
 }
 
-func (EmailArgs) Kind() string { return "email" }
+func (EmailArgs) Kind() string { return KindEmail }
 
 // Email is the job that sends m; tenantID is the tenant it is about, if
 // any. The body is stored as it is: a message that carries a secret (a

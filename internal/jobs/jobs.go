@@ -24,6 +24,20 @@ const (
 	QueueMaintenance = "maintenance"
 )
 
+// Job kinds, one per Args type. Jobs already queued carry their kind, so
+// a kind is never renamed.
+const (
+	KindNoop            = "noop"
+	KindEmail           = "email"
+	KindBlobDelete      = "blob_delete"
+	KindPurge           = "purge_expired"
+	KindPasswordReset   = "password_reset_request"
+	KindInvoice         = "invoice"
+	KindExport          = "export"
+	KindWebhookDelivery = "webhook_delivery"
+	KindBackup          = "backup"
+)
+
 // Deps are what job workers need; it grows with the job kinds.
 type Deps struct {
 	Log   *slog.Logger

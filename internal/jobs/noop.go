@@ -8,7 +8,7 @@ import (
 // benchmark's jobs/s) and lets operators check that workers are alive.
 type NoopArgs struct{}
 
-func (NoopArgs) Kind() string { return "noop" }
+func (NoopArgs) Kind() string { return KindNoop }
 
 func (NoopArgs) InsertOpts() Opts { return Opts{Queue: QueueMaintenance} }
 

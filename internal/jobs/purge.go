@@ -16,7 +16,7 @@ type Purger interface {
 // process does it however many run.
 type PurgeArgs struct{}
 
-func (PurgeArgs) Kind() string { return "purge_expired" }
+func (PurgeArgs) Kind() string { return KindPurge }
 
 func (PurgeArgs) InsertOpts() Opts {
 	return Opts{Queue: QueueMaintenance, UniquePeriod: time.Hour}

@@ -254,7 +254,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	require.NoError(t, st.MigrateUp(ctx))
 	engine := st
 	ps := pubsub.PubSub(pubsub.NewMemory())
-	st = realtime.Notify(webhooks.Outbox(st), ps, log)
+	st = realtime.Notify(st, ps, log)
 
 	var sessStore scs.Store = st.SessionStore()
 	var authCache cache.Cache

@@ -13,28 +13,13 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
-// DeliverArgs is the job of one delivery. The job makes one attempt and,
-// if it fails, snoozes itself until the next one is due, so the retry
-// schedule is Ordo's (and the receiver's Retry-After), not the queue's.
-type DeliverArgs struct {
-	TenantID   uuid.UUID `json:"tenant_id"`
-	DeliveryID uuid.UUID `json:"delivery_id"`
-	// Base is the number of attempts made before a replay; the schedule
-	// counts from it.
-	Base int `json:"base,omitempty"`
-}
-
-func (DeliverArgs) Kind() string { return "webhook_delivery" }
-
-// MaxAttempts counts only failures of Ordo itself (a database error), not
-// of the receiver, which snooze.
-func (DeliverArgs) InsertOpts() jobs.Opts {
-	return jobs.Opts{Queue: jobs.QueueWebhooks, MaxAttempts: 10}
-}
+// DeliverArgs is the job of one delivery; see outbox.DeliverArgs.
+type DeliverArgs = outbox.DeliverArgs
 
 type deliverWorker struct {
 	s *Service
@@ -191,7 +176,7 @@ func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webho
 		data := []byte(fmt.Sprintf(`{"endpoint_id":%q,"reason":%q}`, cur.ID, reason))
 		// Not in EventTypes: a disabled endpoint is news for people and
 		// live views, not for the endpoint itself.
-		if err := tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: cur.TenantID, Type: "webhook_endpoint.disabled",
+		if err := outbox.Emit(ctx, tx, event.Event{ID: newID(), TenantID: cur.TenantID, Type: "webhook_endpoint.disabled",
 			EntityID: cur.ID.String(), Data: data, CreatedAt: at}); err != nil {
 			return err
 		}
@@ -205,25 +190,6 @@ func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webho
 	cur.UpdatedAt = at
 	return tx.WebhookEndpointUpdate(ctx, cur)
 }
-
-// Outbox wraps st so that every event written, in or out of a
-// transaction, is fanned out to the tenant's webhook endpoints in the same
-// transaction.
-func Outbox(st store.Store) store.Store { return &outbox{Store: st} }
-
-type outbox struct{ store.Store }
-
-func (o *outbox) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	return o.Store.InTx(ctx, func(tx store.Tx) error { return fn(&outboxTx{Tx: tx}) })
-}
-
-func (o *outbox) EventInsert(ctx context.Context, e event.Event) error {
-	return o.InTx(ctx, func(tx store.Tx) error { return tx.EventInsert(ctx, e) })
-}
-
-type outboxTx struct{ store.Tx }
-
-func (t *outboxTx) EventInsert(ctx context.Context, e event.Event) error { return Fanout(ctx, t.Tx, e) }
 
 // mailOwners tells the tenant's owners, inside tx, that ep was disabled.
 func (s *Service) mailOwners(ctx context.Context, tx store.Querier, ep webhook.Endpoint, reason string) error {
