@@ -59,6 +59,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("InvoiceNumbersConcurrent", func(t *testing.T) { t.Parallel(); testInvoiceNumbersConcurrent(t, s) })
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, s) })
 	t.Run("EventInsertForWebhooks", func(t *testing.T) { t.Parallel(); testEventInsertForWebhooks(t, s) })
+	t.Run("OutboxEmit", func(t *testing.T) { t.Parallel(); testOutboxEmit(t, s) })
 	t.Run("WebhookDeliveries", func(t *testing.T) { t.Parallel(); testWebhookDeliveries(t, s) })
 	t.Run("WebhookAttempts", func(t *testing.T) { t.Parallel(); testWebhookAttempts(t, s) })
 	t.Run("WebhookDeliveriesFailing", func(t *testing.T) { t.Parallel(); testWebhookDeliveriesFailing(t, s) })
