@@ -1,10 +1,12 @@
-// Package jobs holds Ordo's background jobs, one file per kind, and the
-// River configuration that works them: one queue per job family, each
-// with the concurrency the configuration gives it.
+// Package jobs is Ordo's one jobs seam: the queue names and job kinds,
+// the types services enqueue and work jobs through (Args, Opts, Inserter,
+// Job, Worker, Workers, RunConfig; seam.go), the River implementation of
+// them, and the jobs of no other domain, one file per kind. River is
+// imported only here and by the store engines, which hold River's clients.
 //
-// Jobs are enqueued through store.Querier.JobInsert (an Inserter), inside the
-// transaction that creates the data they belong to, so that a job exists
-// if and only if its data does.
+// Jobs are enqueued through store.Querier.JobInsert (an Inserter), inside
+// the transaction that creates the data they belong to, so that a job
+// exists if and only if its data does.
 package jobs
 
 import (
