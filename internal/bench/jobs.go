@@ -14,6 +14,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/pgstore"
 )
 
 // JobsResult is no-op jobs worked through Ordo's worker.
@@ -30,13 +31,6 @@ type JobsResult struct {
 // (every queue, as `ordo worker`) and times until all are completed.
 func benchJobs(ctx context.Context, o Options, ordo *Ordo, pool *pgxpool.Pool) (JobsResult, error) {
 	res := JobsResult{Engine: "postgres", Jobs: o.Jobs, Workers: o.JobWorkers}
-	// The PostgreSQL store inserts in bulk.
-	ins, ok := ordo.Store.(interface {
-		JobInsertMany(ctx context.Context, args []jobs.Args) error
-	})
-	if !ok {
-		return res, fmt.Errorf("the %T store cannot insert jobs in bulk", ordo.Store)
-	}
 	t0 := time.Now()
 	for done := 0; done < o.Jobs; done += 5000 {
 		n := min(5000, o.Jobs-done)
@@ -44,7 +38,7 @@ func benchJobs(ctx context.Context, o Options, ordo *Ordo, pool *pgxpool.Pool) (
 		for i := range as {
 			as[i] = jobs.NoopArgs{}
 		}
-		if err := ins.JobInsertMany(ctx, as); err != nil {
+		if err := pgstore.InsertJobs(ctx, pool, as); err != nil {
 			return res, fmt.Errorf("enqueue no-op jobs: %w", err)
 		}
 	}

@@ -79,9 +79,8 @@ func TestConformanceCoverage(t *testing.T) {
 // engineOnly lists the exported methods an engine has beyond store.Store,
 // which the suite cannot call through the interface.
 var engineOnly = map[string]string{
-	"pgstore.Pool":          "the pgx pool, for tests and benchmarks that need raw SQL",
-	"sqlitestore.DB":        "the database handle, for tests and benchmarks that need raw SQL",
-	"pgstore.JobInsertMany": "bulk job insert for `ordo bench` (PostgreSQL only), which fills queues faster than one insert at a time",
+	"pgstore.Pool":   "the pgx pool, for tests and benchmarks that need raw SQL",
+	"sqlitestore.DB": "the database handle, for tests and benchmarks that need raw SQL",
 }
 
 // TestConformanceCoverageEngineMethods fails when an engine has an

@@ -235,14 +235,19 @@ func (s *Store) withMigrationLock(ctx context.Context, fn func(context.Context) 
 	return fn(ctx)
 }
 
-// JobInsertMany enqueues many jobs at once, outside any transaction: for
-// `ordo bench`, which fills queues faster than one insert at a time.
-func (s *Store) JobInsertMany(ctx context.Context, args []jobs.Args) error {
+// InsertJobs enqueues many jobs at once into the database of pool,
+// outside any transaction: for `ordo bench`, which fills queues faster
+// than one insert at a time.
+func InsertJobs(ctx context.Context, pool *pgxpool.Pool, args []jobs.Args) error {
+	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return fmt.Errorf("river insert client: %w", err)
+	}
 	ps := make([]river.InsertManyParams, len(args))
 	for i, a := range args {
 		ps[i].Args, ps[i].InsertOpts = jobs.RiverInsert(a, nil)
 	}
-	if _, err := s.jobs.InsertMany(ctx, ps); err != nil {
+	if _, err := c.InsertMany(ctx, ps); err != nil {
 		return fmt.Errorf("insert %d jobs: %w", len(args), err)
 	}
 	return nil
