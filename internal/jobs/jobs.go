@@ -26,6 +26,38 @@ const (
 	QueueMaintenance = "maintenance"
 )
 
+// queues are the queues in a stable order, each with its default number
+// of workers (ORDO_QUEUE_<NAME>_CONCURRENCY overrides it).
+var queues = []struct {
+	name    string
+	workers int
+}{
+	{QueueExports, 2},
+	{QueueInvoices, 4},
+	{QueueEmail, 4},
+	{QueueWebhooks, 8},
+	{QueueMaintenance, 1},
+}
+
+// QueueNames returns the job queue names in a stable order.
+func QueueNames() []string {
+	names := make([]string, len(queues))
+	for i, q := range queues {
+		names[i] = q.name
+	}
+	return names
+}
+
+// DefaultConcurrency maps each queue name to its default number of
+// workers.
+func DefaultConcurrency() map[string]int {
+	m := make(map[string]int, len(queues))
+	for _, q := range queues {
+		m[q.name] = q.workers
+	}
+	return m
+}
+
 // Job kinds, one per Args type. Jobs already queued carry their kind, so
 // a kind is never renamed.
 const (
