@@ -175,7 +175,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			if n := len(j.Errors); n > 0 {
 				msg = strings.Join(strings.Fields(j.Errors[n-1].Error), " ")
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Kind, j.State, j.Attempt, j.MaxAttempts, store.JobTenant(j), msg)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\t%s\n", j.ID, j.Kind, j.State, j.Attempt, j.MaxAttempts, j.Tenant(), msg)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

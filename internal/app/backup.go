@@ -11,10 +11,9 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/riverqueue/river"
-
 	"github.com/ordo/ordo/internal/backup"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/jobs"
 )
 
 // backupService backs up the database cfg selects into s.blobs.
@@ -30,14 +29,14 @@ func (s *services) backupService() (*backup.Service, error) {
 
 // addBackupJob registers the backup job's worker, and schedules it
 // nightly when ORDO_BACKUP_NIGHTLY is set.
-func (s *services) addBackupJob(cfg *river.Config) error {
+func (s *services) addBackupJob(cfg *jobs.RunConfig) error {
 	b, err := s.backupService()
 	if err != nil {
 		return err
 	}
 	b.RegisterWorkers(cfg.Workers)
 	if s.cfg.BackupNightly {
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, backup.PeriodicJob())
+		cfg.AddPeriodic(backup.PeriodicJob())
 	}
 	return nil
 }

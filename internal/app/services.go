@@ -103,7 +103,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		}
 		path := filepath.Join(cfg.DataDir, "ordo.db")
 		var opts []sqlitestore.Option
-		if mw := o.tel.JobInsertMiddleware(); mw != nil {
+		if mw := jobs.InsertTelemetry(o.tel); mw != nil {
 			opts = append(opts, sqlitestore.WithJobMiddleware(mw))
 		}
 		s, err := sqlitestore.Open(ctx, path, log, opts...)
@@ -123,7 +123,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		if tp := o.tel.TracerProvider(); tp != nil {
 			opts = append(opts, pgstore.WithTracer(telemetry.PgxTracer(tp)))
 		}
-		if mw := o.tel.JobInsertMiddleware(); mw != nil {
+		if mw := jobs.InsertTelemetry(o.tel); mw != nil {
 			opts = append(opts, pgstore.WithJobMiddleware(mw))
 		}
 		s, err := pgstore.Open(ctx, cfg.DatabaseURL, log, opts...)
@@ -161,10 +161,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
-	// Every event written is fanned out to webhook endpoints in its own
-	// transaction; committed events wake the event streams of every
-	// process.
-	svc.store = realtime.Notify(webhooks.Outbox(svc.store), svc.pubsub, log)
+	// Committed events wake the event streams of every process. (Their
+	// webhook fan-out is outbox.Emit, which services call in the
+	// transaction that writes them.)
+	svc.store = realtime.Notify(svc.store, svc.pubsub, log)
 	if cfg.SMTPURL != "" {
 		m, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom)
 		if err != nil {
@@ -366,8 +366,8 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 	if err := s.addBackupJob(cfg); err != nil {
 		return nil, err
 	}
-	if mw := s.tel.JobMiddleware(); mw != nil {
-		cfg.Middleware = append(cfg.Middleware, mw)
+	if mw := jobs.WorkTelemetry(s.tel); mw != nil {
+		cfg.Use(mw)
 	}
 	return s.store.JobRunner(cfg)
 }

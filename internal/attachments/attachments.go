@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -231,7 +232,7 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 			return err
 		}
 		data, _ := json.Marshal(map[string]any{"id": a.ID, "order_id": a.OrderID, "filename": a.Filename, "content_type": a.ContentType, "size": a.Size})
-		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Type: event.AttachmentUploaded, EntityID: id.String(), Data: data, CreatedAt: now})
+		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Type: event.AttachmentUploaded, EntityID: id.String(), Data: data, CreatedAt: now})
 	})
 	return a, err
 }

@@ -5,11 +5,11 @@ import (
 	"strconv"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -41,7 +41,7 @@ func (s *Service) EventsAfter(ctx context.Context, p Principal, after uuid.UUID,
 
 // FailedJobs lists the tenant's background jobs that failed (retrying or
 // discarded by the queue), newest first.
-func (s *Service) FailedJobs(ctx context.Context, p Principal, limit int) ([]*rivertype.JobRow, error) {
+func (s *Service) FailedJobs(ctx context.Context, p Principal, limit int) ([]*jobs.Row, error) {
 	if err := p.Require(account.ActJobManage); err != nil {
 		return nil, err
 	}
@@ -51,11 +51,11 @@ func (s *Service) FailedJobs(ctx context.Context, p Principal, limit int) ([]*ri
 // RetryJob runs one of the tenant's failed jobs again now and records
 // that in the audit log, in one transaction: the retry is never left
 // unaudited, and an audit entry never names a retry that did not happen.
-func (s *Service) RetryJob(ctx context.Context, p Principal, id int64, m Meta) (*rivertype.JobRow, error) {
+func (s *Service) RetryJob(ctx context.Context, p Principal, id int64, m Meta) (*jobs.Row, error) {
 	if err := p.Require(account.ActJobManage); err != nil {
 		return nil, err
 	}
-	var j *rivertype.JobRow
+	var j *jobs.Row
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		var err error
 		if j, err = tx.JobRetry(ctx, &p.TenantID, id); err != nil {

@@ -6,12 +6,12 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -39,9 +39,9 @@ type retryTx struct {
 	failAudit error
 }
 
-func (tx *retryTx) JobRetry(_ context.Context, _ *uuid.UUID, id int64) (*rivertype.JobRow, error) {
+func (tx *retryTx) JobRetry(_ context.Context, _ *uuid.UUID, id int64) (*jobs.Row, error) {
 	tx.retried = append(tx.retried, id)
-	return &rivertype.JobRow{ID: id, Kind: "test_kind", State: rivertype.JobStateAvailable}, nil
+	return &jobs.Row{ID: id, Kind: "test_kind", State: jobs.StateAvailable}, nil
 }
 
 func (tx *retryTx) AuditInsert(_ context.Context, e audit.Entry) error {

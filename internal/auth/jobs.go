@@ -3,7 +3,7 @@ package auth
 import (
 	"context"
 
-	"github.com/riverqueue/river"
+	"github.com/ordo/ordo/internal/jobs"
 )
 
 // PasswordResetArgs asks for a reset link for an address that may or may
@@ -16,24 +16,23 @@ type PasswordResetArgs struct {
 	RequestID string `json:"request_id"`
 }
 
-func (PasswordResetArgs) Kind() string { return "password_reset_request" }
+func (PasswordResetArgs) Kind() string { return jobs.KindPasswordReset }
 
-func (PasswordResetArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "email", MaxAttempts: 5}
+func (PasswordResetArgs) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: jobs.QueueEmail, MaxAttempts: 5}
 }
 
 // PasswordResetWorker works PasswordResetArgs.
 type PasswordResetWorker struct {
-	river.WorkerDefaults[PasswordResetArgs]
 	Service *Service
 }
 
-func (w *PasswordResetWorker) Work(ctx context.Context, job *river.Job[PasswordResetArgs]) error {
+func (w *PasswordResetWorker) Work(ctx context.Context, job *jobs.Job[PasswordResetArgs]) error {
 	a := job.Args
 	return w.Service.SendPasswordReset(ctx, a.Email, Meta{IP: a.IP, UserAgent: a.UserAgent, RequestID: a.RequestID})
 }
 
 // RegisterWorkers adds the account jobs' workers.
-func (s *Service) RegisterWorkers(w *river.Workers) {
-	river.AddWorker(w, &PasswordResetWorker{Service: s})
+func (s *Service) RegisterWorkers(w *jobs.Workers) {
+	jobs.Register[PasswordResetArgs](w, &PasswordResetWorker{Service: s})
 }

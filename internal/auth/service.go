@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	ordomail "github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -132,7 +133,7 @@ func writeEvent(ctx context.Context, tx store.Querier, now time.Time, tenantID u
 	if err != nil {
 		return err
 	}
-	return tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: tenantID, Type: typ, EntityID: entityID, Data: b, CreatedAt: now})
+	return outbox.Emit(ctx, tx, event.Event{ID: newID(), TenantID: tenantID, Type: typ, EntityID: entityID, Data: b, CreatedAt: now})
 }
 
 // sendEmail renders the e-mail of the given kind from its templates

@@ -16,7 +16,6 @@ import (
 	"github.com/alexedwards/argon2id"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
@@ -455,10 +454,10 @@ func TestJob(t *testing.T) {
 	require.NoError(t, err)
 
 	require.Equal(t, jobs.QueueMaintenance, JobArgs{}.InsertOpts().Queue)
-	ws := river.NewWorkers()
+	ws := jobs.NewWorkers()
 	svc.RegisterWorkers(ws)
-	require.NotNil(t, PeriodicJob())
-	require.NoError(t, (&worker{s: svc}).Work(ctx, &river.Job[JobArgs]{}))
+	require.NotNil(t, PeriodicJob().Schedule)
+	require.NoError(t, (&worker{s: svc}).Work(ctx, &jobs.Job[JobArgs]{}))
 	list, err := svc.List(ctx)
 	require.NoError(t, err)
 	require.Len(t, list, 1)

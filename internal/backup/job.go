@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/ordo/ordo/internal/jobs"
 )
 
@@ -15,36 +13,34 @@ const NightlyHour = 3
 // JobArgs runs one backup, as `ordo backup` does.
 type JobArgs struct{}
 
-func (JobArgs) Kind() string { return "backup" }
+func (JobArgs) Kind() string { return jobs.KindBackup }
 
-func (JobArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueMaintenance, MaxAttempts: 3,
-		UniqueOpts: river.UniqueOpts{ByPeriod: 12 * time.Hour}}
+func (JobArgs) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: jobs.QueueMaintenance, MaxAttempts: 3,
+		UniquePeriod: 12 * time.Hour}
 }
 
 type worker struct {
-	river.WorkerDefaults[JobArgs]
 	s *Service
 }
 
 // Timeout lets a large dump run for hours rather than the default
 // minutes; River's rescuer waits as long before running it again.
-func (w *worker) Timeout(*river.Job[JobArgs]) time.Duration { return 4 * time.Hour }
+func (w *worker) Timeout(*jobs.Job[JobArgs]) time.Duration { return 4 * time.Hour }
 
-func (w *worker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
+func (w *worker) Work(ctx context.Context, job *jobs.Job[JobArgs]) error {
 	_, err := w.s.Backup(ctx)
 	return err
 }
 
 // RegisterWorkers adds the backup job's worker.
-func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[JobArgs](ws, &worker{s: s}) }
 
 // PeriodicJob enqueues a backup every night at NightlyHour UTC. River's
 // leader enqueues it, so one process backs up however many run.
-func PeriodicJob() *river.PeriodicJob {
-	return river.NewPeriodicJob(dailyAt{hour: NightlyHour},
-		func() (river.JobArgs, *river.InsertOpts) { return JobArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "backup_nightly"})
+func PeriodicJob() jobs.Periodic {
+	return jobs.Periodic{ID: "backup_nightly", Schedule: dailyAt{hour: NightlyHour},
+		Args: func() jobs.Args { return JobArgs{} }}
 }
 
 // dailyAt is a River schedule: every day at hour:00 UTC.

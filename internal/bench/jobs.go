@@ -8,15 +8,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/pgstore"
 )
 
 // JobsResult is no-op jobs worked through Ordo's worker.
@@ -33,18 +31,14 @@ type JobsResult struct {
 // (every queue, as `ordo worker`) and times until all are completed.
 func benchJobs(ctx context.Context, o Options, ordo *Ordo, pool *pgxpool.Pool) (JobsResult, error) {
 	res := JobsResult{Engine: "postgres", Jobs: o.Jobs, Workers: o.JobWorkers}
-	ins, err := river.NewClient[pgx.Tx](riverpgxv5.New(pool), &river.Config{})
-	if err != nil {
-		return res, err
-	}
 	t0 := time.Now()
 	for done := 0; done < o.Jobs; done += 5000 {
 		n := min(5000, o.Jobs-done)
-		ps := make([]river.InsertManyParams, n)
-		for i := range ps {
-			ps[i] = river.InsertManyParams{Args: jobs.NoopArgs{}}
+		as := make([]jobs.Args, n)
+		for i := range as {
+			as[i] = jobs.NoopArgs{}
 		}
-		if _, err := ins.InsertMany(ctx, ps); err != nil {
+		if err := pgstore.InsertJobs(ctx, pool, as); err != nil {
 			return res, fmt.Errorf("enqueue no-op jobs: %w", err)
 		}
 	}

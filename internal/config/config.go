@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ordo/ordo/internal/jobs"
 )
 
 // Mode says which storage backends Ordo runs on.
@@ -176,18 +178,11 @@ func (c Config) Mode() Mode {
 
 // defaultConcurrency lists the job queues, one per job family, with their
 // default worker counts. ORDO_QUEUE_<NAME>_CONCURRENCY overrides each.
-var defaultConcurrency = map[string]int{
-	"exports":     2,
-	"invoices":    4,
-	"email":       4,
-	"webhooks":    8,
-	"maintenance": 1,
-}
+// Package jobs names them.
+var defaultConcurrency = jobs.DefaultConcurrency()
 
 // QueueNames returns the job queue names in a stable order.
-func QueueNames() []string {
-	return []string{"exports", "invoices", "email", "webhooks", "maintenance"}
-}
+func QueueNames() []string { return jobs.QueueNames() }
 
 // defaultUploadTypes are the attachment types allowed unless
 // ORDO_UPLOAD_TYPES says otherwise.

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
@@ -26,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -91,23 +91,22 @@ type Args struct {
 	TenantID uuid.UUID `json:"tenant_id"`
 }
 
-func (Args) Kind() string { return "export" }
+func (Args) Kind() string { return jobs.KindExport }
 
-func (Args) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "exports", MaxAttempts: 5} }
+func (Args) InsertOpts() jobs.Opts { return jobs.Opts{Queue: jobs.QueueExports, MaxAttempts: 5} }
 
 type worker struct {
-	river.WorkerDefaults[Args]
 	s *Service
 }
 
-func (w *worker) Timeout(*river.Job[Args]) time.Duration { return w.s.timeout }
+func (w *worker) Timeout(*jobs.Job[Args]) time.Duration { return w.s.timeout }
 
-func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
+func (w *worker) Work(ctx context.Context, job *jobs.Job[Args]) error {
 	return w.s.Run(ctx, job.Args.TenantID, job.Args.ExportID)
 }
 
 // RegisterWorkers adds the export job's worker.
-func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &worker{s: s}) }
 
 // Create records an export and its job in one transaction.
 func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format, filters export.Filters, m auth.Meta) (export.Export, error) {
@@ -229,7 +228,7 @@ func (s *Service) progress(ctx context.Context, e export.Export, typ string, als
 		}
 		data, _ := json.Marshal(map[string]any{"id": e.ID, "status": e.Status, "progress": map[string]int64{"done": e.Done, "total": e.Total},
 			"order_count": e.OrderCount, "row_count": e.RowCount, "size": e.Size, "error": e.Error})
-		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
+		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
 	})
 }
 

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
@@ -25,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -56,20 +56,19 @@ type Args struct {
 	Generation int       `json:"generation"`
 }
 
-func (Args) Kind() string { return "invoice" }
+func (Args) Kind() string { return jobs.KindInvoice }
 
-func (Args) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "invoices", MaxAttempts: 10}
+func (Args) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: jobs.QueueInvoices, MaxAttempts: 10}
 }
 
 type worker struct {
-	river.WorkerDefaults[Args]
 	s *Service
 }
 
-func (w *worker) Timeout(*river.Job[Args]) time.Duration { return 30 * time.Second }
+func (w *worker) Timeout(*jobs.Job[Args]) time.Duration { return 30 * time.Second }
 
-func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
+func (w *worker) Work(ctx context.Context, job *jobs.Job[Args]) error {
 	err := w.s.Run(ctx, job.Args)
 	if err != nil && job.Attempt >= job.MaxAttempts {
 		// The last attempt: say so on the invoice instead of leaving it
@@ -80,7 +79,7 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 }
 
 // RegisterWorkers adds the invoice job's worker.
-func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &worker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &worker{s: s}) }
 
 // Enqueue marks the order's invoice pending and enqueues its job inside
 // tx. The order service calls it when an order ships.
@@ -195,7 +194,7 @@ func (s *Service) Run(ctx context.Context, a Args) error {
 			}
 		}
 		data, _ := json.Marshal(map[string]any{"order_id": r.OrderID, "number": r.Number, "status": r.Status, "size": r.Size, "generated_at": n})
-		return tx.EventInsert(ctx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: r.TenantID, Type: event.InvoiceGenerated,
+		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: r.TenantID, Type: event.InvoiceGenerated,
 			EntityID: r.OrderID.String(), Data: data, CreatedAt: n})
 	})
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 	"log/slog"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // BlobDeleter removes objects; blob.Store implements it.
@@ -30,20 +28,15 @@ type BlobDeleteArgs struct {
 	Keys     []string  `json:"keys"`
 }
 
-func (BlobDeleteArgs) Kind() string { return "blob_delete" }
+func (BlobDeleteArgs) Kind() string { return KindBlobDelete }
 
-func (BlobDeleteArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, MaxAttempts: 25}
-}
-
-// Querier is where a job is enqueued; store.Querier implements it.
-type Querier interface {
-	JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+func (BlobDeleteArgs) InsertOpts() Opts {
+	return Opts{Queue: QueueMaintenance, MaxAttempts: 25}
 }
 
 // DeleteBlobs enqueues, in tx, the deletion of the tenant's objects at
 // keys (empty keys are skipped; no keys, no job).
-func DeleteBlobs(ctx context.Context, tx Querier, tenantID uuid.UUID, keys ...string) error {
+func DeleteBlobs(ctx context.Context, tx Inserter, tenantID uuid.UUID, keys ...string) error {
 	var ks []string
 	for _, k := range keys {
 		if k != "" {
@@ -61,17 +54,16 @@ func DeleteBlobs(ctx context.Context, tx Querier, tenantID uuid.UUID, keys ...st
 
 // BlobDeleteWorker works BlobDeleteArgs.
 type BlobDeleteWorker struct {
-	river.WorkerDefaults[BlobDeleteArgs]
 	Blobs BlobDeleter
 	Log   *slog.Logger
 }
 
 // AddBlobDeleteWorker registers the worker that deletes objects in b.
-func AddBlobDeleteWorker(ws *river.Workers, b BlobDeleter, log *slog.Logger) {
-	river.AddWorker(ws, &BlobDeleteWorker{Blobs: b, Log: log})
+func AddBlobDeleteWorker(ws *Workers, b BlobDeleter, log *slog.Logger) {
+	Register[BlobDeleteArgs](ws, &BlobDeleteWorker{Blobs: b, Log: log})
 }
 
-func (w *BlobDeleteWorker) Work(ctx context.Context, job *river.Job[BlobDeleteArgs]) error {
+func (w *BlobDeleteWorker) Work(ctx context.Context, job *Job[BlobDeleteArgs]) error {
 	for _, k := range job.Args.Keys {
 		if err := w.Blobs.Delete(ctx, k); err != nil {
 			return fmt.Errorf("delete object %s: %w", k, err)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/mail"
 )
@@ -30,7 +29,7 @@ type EmailArgs struct {
 	Sealed []byte `json:"sealed,omitempty"`
 }
 
-func (EmailArgs) Kind() string { return "email" }
+func (EmailArgs) Kind() string { return KindEmail }
 
 // Email is the job that sends m; tenantID is the tenant it is about, if
 // any. The body is stored as it is: a message that carries a secret (a
@@ -39,15 +38,14 @@ func Email(m mail.Message, tenantID *uuid.UUID) EmailArgs {
 	return EmailArgs{TenantID: tenantID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
 }
 
-func (EmailArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEmail, MaxAttempts: 10}
+func (EmailArgs) InsertOpts() Opts {
+	return Opts{Queue: QueueEmail, MaxAttempts: 10}
 }
 
 // EmailWorker sends EmailArgs through the configured sender. A message
 // that is invalid or that the server refuses permanently (mail.IsPermanent)
 // is cancelled at once; other failures are retried.
 type EmailWorker struct {
-	river.WorkerDefaults[EmailArgs]
 	Sender mail.Sender
 	// Effects, when set, records each sent message so that a job run
 	// again after a crash does not send it twice.
@@ -57,18 +55,18 @@ type EmailWorker struct {
 	Log    *slog.Logger
 }
 
-func (w *EmailWorker) Timeout(*river.Job[EmailArgs]) time.Duration { return 30 * time.Second }
+func (w *EmailWorker) Timeout(*Job[EmailArgs]) time.Duration { return 30 * time.Second }
 
-func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error {
+func (w *EmailWorker) Work(ctx context.Context, job *Job[EmailArgs]) error {
 	m, err := w.Sealer.open(job.Args)
 	if err != nil {
 		// Retrying cannot open it: the key is not the one it was sealed
 		// with.
-		return river.JobCancel(fmt.Errorf("e-mail: %w", err))
+		return Cancel(fmt.Errorf("e-mail: %w", err))
 	}
 	if err := m.Validate(); err != nil {
 		// Retrying cannot fix a malformed message.
-		return river.JobCancel(fmt.Errorf("invalid e-mail: %w", err))
+		return Cancel(fmt.Errorf("invalid e-mail: %w", err))
 	}
 	key := fmt.Sprintf("email:%d", job.ID)
 	if w.Effects != nil {
@@ -83,7 +81,7 @@ func (w *EmailWorker) Work(ctx context.Context, job *river.Job[EmailArgs]) error
 		if mail.IsPermanent(err) {
 			// The server refused it for good (a 5xx reply, such as an
 			// unknown recipient): the same message would be refused again.
-			return river.JobCancel(err)
+			return Cancel(err)
 		}
 		// Anything else (a timeout, a 4xx reply) is retried with River's
 		// backoff, up to MaxAttempts.

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/jobs"
@@ -30,7 +29,7 @@ func work(t *testing.T, s mail.Sender, args jobs.EmailArgs) error {
 		t.Fatal(err)
 	}
 	w := &jobs.EmailWorker{Sender: s}
-	return w.Work(context.Background(), &river.Job[jobs.EmailArgs]{JobRow: &rivertype.JobRow{ID: 1, Attempt: 1}, Args: stored})
+	return w.Work(context.Background(), &jobs.Job[jobs.EmailArgs]{ID: 1, Attempt: 1, Args: stored})
 }
 
 func isCancel(err error) bool {
@@ -147,7 +146,7 @@ func TestEmailWorkerSendsOnce(t *testing.T) {
 	t.Parallel()
 	s, fx := &countingSender{}, &memEffects{done: map[string]bool{}}
 	w := &jobs.EmailWorker{Sender: s, Effects: fx}
-	job := &river.Job[jobs.EmailArgs]{JobRow: &rivertype.JobRow{ID: 42, Attempt: 1},
+	job := &jobs.Job[jobs.EmailArgs]{ID: 42, Attempt: 1,
 		Args: jobs.EmailArgs{To: []string{"a@example.com"}, Subject: "Hi", Text: "Hello"}}
 	for range 2 {
 		if err := w.Work(context.Background(), job); err != nil {

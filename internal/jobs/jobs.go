@@ -1,18 +1,18 @@
-// Package jobs holds Ordo's background jobs, one file per kind, and the
-// River configuration that works them: one queue per job family, each
-// with the concurrency the configuration gives it.
+// Package jobs is Ordo's one jobs seam: the queue names and job kinds,
+// the types services enqueue and work jobs through (Args, Opts, Inserter,
+// Job, Worker, Workers, RunConfig; seam.go), the River implementation of
+// them, and the jobs of no other domain, one file per kind. River is
+// imported only here and by the store engines, which hold River's clients.
 //
-// Jobs are enqueued through store.Querier.JobInsert, inside the
-// transaction that creates the data they belong to, so that a job exists
-// if and only if its data does.
+// Jobs are enqueued through store.Querier.JobInsert (an Inserter), inside
+// the transaction that creates the data they belong to, so that a job
+// exists if and only if its data does.
 package jobs
 
 import (
 	"context"
 	"log/slog"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/mail"
 )
@@ -24,6 +24,52 @@ const (
 	QueueEmail       = "email"
 	QueueWebhooks    = "webhooks"
 	QueueMaintenance = "maintenance"
+)
+
+// queues are the queues in a stable order, each with its default number
+// of workers (ORDO_QUEUE_<NAME>_CONCURRENCY overrides it).
+var queues = []struct {
+	name    string
+	workers int
+}{
+	{QueueExports, 2},
+	{QueueInvoices, 4},
+	{QueueEmail, 4},
+	{QueueWebhooks, 8},
+	{QueueMaintenance, 1},
+}
+
+// QueueNames returns the job queue names in a stable order.
+func QueueNames() []string {
+	names := make([]string, len(queues))
+	for i, q := range queues {
+		names[i] = q.name
+	}
+	return names
+}
+
+// DefaultConcurrency maps each queue name to its default number of
+// workers.
+func DefaultConcurrency() map[string]int {
+	m := make(map[string]int, len(queues))
+	for _, q := range queues {
+		m[q.name] = q.workers
+	}
+	return m
+}
+
+// Job kinds, one per Args type. Jobs already queued carry their kind, so
+// a kind is never renamed.
+const (
+	KindNoop            = "noop"
+	KindEmail           = "email"
+	KindBlobDelete      = "blob_delete"
+	KindPurge           = "purge_expired"
+	KindPasswordReset   = "password_reset_request"
+	KindInvoice         = "invoice"
+	KindExport          = "export"
+	KindWebhookDelivery = "webhook_delivery"
+	KindBackup          = "backup"
 )
 
 // Deps are what job workers need; it grows with the job kinds.
@@ -43,12 +89,12 @@ type Deps struct {
 	RescueAfter time.Duration
 }
 
-// Workers registers every job kind's worker.
-func Workers(d Deps) *river.Workers {
-	w := river.NewWorkers()
-	river.AddWorker(w, &NoopWorker{})
-	river.AddWorker(w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log})
-	river.AddWorker(w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
+// baseWorkers registers the workers of this package's job kinds.
+func baseWorkers(d Deps) *Workers {
+	w := NewWorkers()
+	Register[NoopArgs](w, &NoopWorker{})
+	Register[EmailArgs](w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log})
+	Register[PurgeArgs](w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
 	return w
 }
 
@@ -62,33 +108,23 @@ func Workers(d Deps) *river.Workers {
 // FetchPollInterval as before.
 const FetchCooldown = 10 * time.Millisecond
 
-// Config returns the River configuration for a process that works jobs.
+// Config returns the configuration of a process that works jobs.
 // concurrency maps each queue name to its number of workers.
-func Config(d Deps, concurrency map[string]int) *river.Config {
-	queues := make(map[string]river.QueueConfig, len(concurrency))
-	for name, n := range concurrency {
-		queues[name] = river.QueueConfig{MaxWorkers: n}
-	}
+func Config(d Deps, concurrency map[string]int) *RunConfig {
+	c := NewRunConfig(concurrency, d.Log)
+	c.Workers = baseWorkers(d)
 	rescue := d.RescueAfter
 	if rescue == 0 {
 		rescue = 10 * time.Minute
 	}
-	return &river.Config{
-		Queues:  queues,
-		Workers: Workers(d),
-		Logger:  d.Log,
-		// A job that outlives this is cancelled and retried; long exports
-		// set their own timeout.
-		JobTimeout:    min(5*time.Minute, rescue),
-		FetchCooldown: FetchCooldown,
-		// Jobs left running by a crashed process go back to the queue,
-		// once both this and their kind's timeout have passed (so a live
-		// export is never run twice).
-		RescueStuckJobsAfter: rescue,
-		PeriodicJobs: []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
-				func() (river.JobArgs, *river.InsertOpts) { return PurgeArgs{}, nil },
-				&river.PeriodicJobOpts{RunOnStart: true}),
-		},
-	}
+	// A job that outlives this is cancelled and retried; long exports
+	// set their own timeout.
+	c.cfg.JobTimeout = min(5*time.Minute, rescue)
+	c.cfg.FetchCooldown = FetchCooldown
+	// Jobs left running by a crashed process go back to the queue,
+	// once both this and their kind's timeout have passed (so a live
+	// export is never run twice).
+	c.cfg.RescueStuckJobsAfter = rescue
+	c.AddPeriodic(Periodic{Schedule: Every(time.Hour), RunOnStart: true, Args: func() Args { return PurgeArgs{} }})
+	return c
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/riverqueue/river"
 )
 
 // Purger deletes expired sessions and tokens; store.Store implements it.
@@ -18,21 +16,20 @@ type Purger interface {
 // process does it however many run.
 type PurgeArgs struct{}
 
-func (PurgeArgs) Kind() string { return "purge_expired" }
+func (PurgeArgs) Kind() string { return KindPurge }
 
-func (PurgeArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueMaintenance, UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+func (PurgeArgs) InsertOpts() Opts {
+	return Opts{Queue: QueueMaintenance, UniquePeriod: time.Hour}
 }
 
 // PurgeWorker works PurgeArgs.
 type PurgeWorker struct {
-	river.WorkerDefaults[PurgeArgs]
 	Store Purger
 	Sweep func(ctx context.Context) (int, error) // abandoned uploads, expired exports
 	Log   *slog.Logger
 }
 
-func (w *PurgeWorker) Work(ctx context.Context, job *river.Job[PurgeArgs]) error {
+func (w *PurgeWorker) Work(ctx context.Context, job *Job[PurgeArgs]) error {
 	n, err := w.Store.Purge(ctx, time.Now())
 	if err != nil {
 		return fmt.Errorf("purge expired: %w", err)

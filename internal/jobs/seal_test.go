@@ -7,9 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 )
@@ -53,7 +50,7 @@ func TestSealedEmail(t *testing.T) {
 	run := func(sealer *jobs.Sealer) (*captured, error) {
 		c := &captured{}
 		w := &jobs.EmailWorker{Sender: c, Sealer: sealer}
-		return c, w.Work(context.Background(), &river.Job[jobs.EmailArgs]{JobRow: &rivertype.JobRow{ID: 1, Attempt: 1}, Args: back})
+		return c, w.Work(context.Background(), &jobs.Job[jobs.EmailArgs]{ID: 1, Attempt: 1, Args: back})
 	}
 
 	c, err := run(s)

@@ -26,6 +26,7 @@ import (
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -80,7 +81,7 @@ func record(ctx context.Context, tx store.Tx, p auth.Principal, m auth.Meta, now
 	if err != nil {
 		return err
 	}
-	return tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: o.TenantID, Type: eventType, EntityID: o.ID.String(), Data: data, CreatedAt: now})
+	return outbox.Emit(ctx, tx, event.Event{ID: newID(), TenantID: o.TenantID, Type: eventType, EntityID: o.ID.String(), Data: data, CreatedAt: now})
 }
 
 // Create validates and stores a new order. With an idempotency key, a

@@ -17,6 +17,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // Channel is the pub/sub channel of a tenant's event notifications.
@@ -64,6 +65,15 @@ func (n *notifying) EventInsert(ctx context.Context, e event.Event) error {
 	return nil
 }
 
+func (n *notifying) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
+	eps, err := n.Store.EventInsertForWebhooks(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	n.publish(ctx, map[uuid.UUID]bool{e.TenantID: true})
+	return eps, nil
+}
+
 type notifyingTx struct {
 	store.Tx
 	mu      sync.Mutex
@@ -74,11 +84,27 @@ func (t *notifyingTx) EventInsert(ctx context.Context, e event.Event) error {
 	if err := t.Tx.EventInsert(ctx, e); err != nil {
 		return err
 	}
+	t.wrote(e)
+	return nil
+}
+
+// EventInsertForWebhooks writes an event too (outbox.Emit's way for
+// deliverable ones).
+func (t *notifyingTx) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
+	eps, err := t.Tx.EventInsertForWebhooks(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	t.wrote(e)
+	return eps, nil
+}
+
+// wrote notes e's tenant, to notify once the transaction commits.
+func (t *notifyingTx) wrote(e event.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.tenants == nil {
 		t.tenants = map[uuid.UUID]bool{}
 	}
 	t.tenants[e.TenantID] = true
-	return nil
 }

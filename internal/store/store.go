@@ -13,8 +13,6 @@ import (
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
@@ -47,11 +45,11 @@ type Querier interface {
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
 	// visible to workers only if the transaction commits.
-	JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobInsert(ctx context.Context, args jobs.Args, opts *jobs.Opts) (*jobs.Inserted, error)
 	// JobRetry runs a failed job again now; with tenantID set, another
 	// tenant's job is apperr.ErrNotFound. Inside a Tx the retry commits
 	// with the transaction (and its audit entry).
-	JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error)
+	JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*jobs.Row, error)
 }
 
 // Tx is a Querier bound to one database transaction.
@@ -96,11 +94,11 @@ type Store interface {
 
 	// JobListFailed lists retryable and discarded jobs, newest first: a
 	// tenant's when tenantID is set, every one otherwise.
-	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error)
+	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error)
 
 	// JobRunner returns a job queue client that works the queues in
 	// config; it is started and stopped by the caller.
-	JobRunner(config *river.Config) (JobRunner, error)
+	JobRunner(config *jobs.RunConfig) (JobRunner, error)
 	// JobQueueDepth counts the jobs of every queue in each of
 	// JobQueueDepthStates; a queue and state with no jobs is left out.
 	JobQueueDepth(ctx context.Context) ([]JobQueueCount, error)
@@ -118,7 +116,7 @@ type Migration struct {
 	AppliedAt time.Time
 }
 
-// JobRunner works job queues until stopped. *river.Client satisfies it.
+// JobRunner works job queues until stopped. River's client satisfies it.
 type JobRunner interface {
 	Start(ctx context.Context) error
 	// Stop waits for running jobs to finish, bounded by ctx.
@@ -129,5 +127,5 @@ type JobRunner interface {
 	// Subscribe delivers events of the given kinds (jobs completed,
 	// failed...) until the returned function is called or the runner
 	// stops; events are dropped when the channel is not drained.
-	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+	jobs.Subscriber
 }

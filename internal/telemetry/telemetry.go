@@ -149,7 +149,10 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// TracerName names Ordo's tracer (the instrumentation scope of its spans).
+const TracerName = "github.com/ordo/ordo"
+
 // tracer is Ordo's tracer from tp.
 func tracer(tp trace.TracerProvider) trace.Tracer {
-	return tp.Tracer("github.com/ordo/ordo")
+	return tp.Tracer(TracerName)
 }

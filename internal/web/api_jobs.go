@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -62,7 +62,7 @@ type jobIDPath struct {
 	ID int64 `path:"id" description:"The job's id."`
 }
 
-func toJobJSON(j *rivertype.JobRow) jobJSON {
+func toJobJSON(j *jobs.Row) jobJSON {
 	out := jobJSON{ID: j.ID, Kind: j.Kind, Queue: j.Queue, State: string(j.State), Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
 		CreatedAt: j.CreatedAt, AttemptedAt: j.AttemptedAt, FinalizedAt: j.FinalizedAt, ScheduledAt: j.ScheduledAt}
 	if n := len(j.Errors); n > 0 {
@@ -105,7 +105,7 @@ func (s *Server) failedJobs(r *http.Request, p auth.Principal) (jobList, error) 
 	return out, nil
 }
 
-func (s *Server) retryJob(r *http.Request, p auth.Principal, raw string) (*rivertype.JobRow, error) {
+func (s *Server) retryJob(r *http.Request, p auth.Principal, raw string) (*jobs.Row, error) {
 	if err := p.Require(account.ActJobManage); err != nil {
 		return nil, err
 	}

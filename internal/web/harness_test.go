@@ -255,7 +255,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	require.NoError(t, st.MigrateUp(ctx))
 	engine := st
 	ps := pubsub.PubSub(pubsub.NewMemory())
-	st = realtime.Notify(webhooks.Outbox(st), ps, log)
+	st = realtime.Notify(st, ps, log)
 
 	var sessStore scs.Store = st.SessionStore()
 	var authCache cache.Cache
@@ -279,7 +279,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	svc.RegisterWorkers(cfg.Workers)
-	cfg.FetchCooldown, cfg.FetchPollInterval = 10*time.Millisecond, 30*time.Millisecond
+	cfg.SetFetch(10*time.Millisecond, 30*time.Millisecond)
 	// Listen first: ORDO_BASE_URL names the server's port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

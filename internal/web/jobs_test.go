@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/jobs"
 )
 
 // orphanArgs is a job kind no worker knows: it fails at once, which is
@@ -21,8 +21,8 @@ type orphanArgs struct {
 
 func (orphanArgs) Kind() string { return "test_orphan" }
 
-func (orphanArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "maintenance", MaxAttempts: 1}
+func (orphanArgs) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: jobs.QueueMaintenance, MaxAttempts: 1}
 }
 
 // failedJob makes a job of the tenant that fails for good, and returns
@@ -31,7 +31,7 @@ func failedJob(t *testing.T, a *app, c *client, tenantID string) string {
 	t.Helper()
 	res, err := a.store.JobInsert(t.Context(), orphanArgs{TenantID: uuid.MustParse(tenantID)}, nil)
 	require.NoError(t, err)
-	id := strconv.FormatInt(res.Job.ID, 10)
+	id := strconv.FormatInt(res.ID, 10)
 	require.Eventually(t, func() bool {
 		for _, j := range c.do("GET", "/api/v1/jobs/failed", nil).must(t, 200).list() {
 			if strconv.FormatFloat(j["id"].(float64), 'f', -1, 64) == id {

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-
-	"github.com/riverqueue/river/rivertype"
 )
 
 // uiJobs lists the tenant's failed background jobs with a retry button,
@@ -18,7 +16,6 @@ func (s *Server) uiJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiJobRetry(w http.ResponseWriter, r *http.Request) {
-	var j *rivertype.JobRow
 	j, err := s.retryJob(r, mustPrincipal(r), r.PathValue("id"))
 	msg := ""
 	if err == nil {

@@ -7,52 +7,37 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
-// DeliverArgs is the job of one delivery. The job makes one attempt and,
-// if it fails, snoozes itself until the next one is due, so the retry
-// schedule is Ordo's (and the receiver's Retry-After), not the queue's.
-type DeliverArgs struct {
-	TenantID   uuid.UUID `json:"tenant_id"`
-	DeliveryID uuid.UUID `json:"delivery_id"`
-	// Base is the number of attempts made before a replay; the schedule
-	// counts from it.
-	Base int `json:"base,omitempty"`
-}
-
-func (DeliverArgs) Kind() string { return "webhook_delivery" }
-
-// MaxAttempts counts only failures of Ordo itself (a database error), not
-// of the receiver, which snooze.
-func (DeliverArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "webhooks", MaxAttempts: 10}
-}
+// DeliverArgs is the job of one delivery; see outbox.DeliverArgs.
+type DeliverArgs = outbox.DeliverArgs
 
 type deliverWorker struct {
-	river.WorkerDefaults[DeliverArgs]
 	s *Service
 }
 
 // Timeout leaves room for the attempt's own 10 s limit and the writes. A
 // delivery whose worker died is sent again once both this and the queue's
 // rescue delay (ORDO_JOB_RESCUE_AFTER, 10 minutes by default) have passed.
-func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration { return 20 * time.Second }
+func (w *deliverWorker) Timeout(*jobs.Job[DeliverArgs]) time.Duration { return 20 * time.Second }
 
-func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+func (w *deliverWorker) Work(ctx context.Context, job *jobs.Job[DeliverArgs]) error {
 	return w.s.Deliver(ctx, job.Args)
 }
 
 // RegisterWorkers adds the delivery job's worker.
-func (s *Service) RegisterWorkers(ws *river.Workers) { river.AddWorker(ws, &deliverWorker{s: s}) }
+func (s *Service) RegisterWorkers(ws *jobs.Workers) {
+	jobs.Register[DeliverArgs](ws, &deliverWorker{s: s})
+}
 
 // Deliver makes the next attempt of a delivery, records it, and decides
 // what follows: done, retry later (a snooze error), or give up.
@@ -85,7 +70,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	if !s.limiter.acquire(ep.ID) {
 		// Enough requests are already waiting on this endpoint here:
 		// let other tenants' deliveries use the worker meanwhile.
-		return river.JobSnooze(time.Second)
+		return jobs.Snooze(time.Second)
 	}
 	defer s.limiter.release(ep.ID)
 
@@ -95,7 +80,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	}
 	body, err := webhook.Payload{Type: ev.Type, Timestamp: ev.CreatedAt, Data: ev.Data}.Marshal()
 	if err != nil {
-		return river.JobCancel(err)
+		return jobs.Cancel(err)
 	}
 	start := now()
 	secrets, err := s.signingSecrets(ctx, ep, start)
@@ -106,7 +91,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	if ctx.Err() != nil {
 		// Shutting down mid-attempt: try again at once on restart; the
 		// receiver de-duplicates if it did get this one.
-		return river.JobSnooze(0)
+		return jobs.Snooze(0)
 	}
 	return s.record(ctx, a, d, ep, res)
 }
@@ -167,7 +152,7 @@ func (s *Service) record(ctx context.Context, a DeliverArgs, d webhook.Delivery,
 		s.observe(OutcomeExhausted, res.Latency)
 	}
 	if snooze > 0 {
-		return river.JobSnooze(snooze)
+		return jobs.Snooze(snooze)
 	}
 	return nil
 }
@@ -191,7 +176,7 @@ func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webho
 		data := []byte(fmt.Sprintf(`{"endpoint_id":%q,"reason":%q}`, cur.ID, reason))
 		// Not in EventTypes: a disabled endpoint is news for people and
 		// live views, not for the endpoint itself.
-		if err := tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: cur.TenantID, Type: "webhook_endpoint.disabled",
+		if err := outbox.Emit(ctx, tx, event.Event{ID: newID(), TenantID: cur.TenantID, Type: "webhook_endpoint.disabled",
 			EntityID: cur.ID.String(), Data: data, CreatedAt: at}); err != nil {
 			return err
 		}
@@ -205,25 +190,6 @@ func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webho
 	cur.UpdatedAt = at
 	return tx.WebhookEndpointUpdate(ctx, cur)
 }
-
-// Outbox wraps st so that every event written, in or out of a
-// transaction, is fanned out to the tenant's webhook endpoints in the same
-// transaction.
-func Outbox(st store.Store) store.Store { return &outbox{Store: st} }
-
-type outbox struct{ store.Store }
-
-func (o *outbox) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
-	return o.Store.InTx(ctx, func(tx store.Tx) error { return fn(&outboxTx{Tx: tx}) })
-}
-
-func (o *outbox) EventInsert(ctx context.Context, e event.Event) error {
-	return o.InTx(ctx, func(tx store.Tx) error { return tx.EventInsert(ctx, e) })
-}
-
-type outboxTx struct{ store.Tx }
-
-func (t *outboxTx) EventInsert(ctx context.Context, e event.Event) error { return Fanout(ctx, t.Tx, e) }
 
 // mailOwners tells the tenant's owners, inside tx, that ep was disabled.
 func (s *Service) mailOwners(ctx context.Context, tx store.Querier, ep webhook.Endpoint, reason string) error {

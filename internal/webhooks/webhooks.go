@@ -29,6 +29,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -38,14 +39,10 @@ const EventTest = "webhook.test"
 
 // EventTypes are the event types an endpoint may subscribe to. Export
 // progress is for live views only and is not sent.
-var EventTypes = []string{
-	event.OrderCreated, event.OrderUpdated, event.OrderStatusChanged, event.OrderDeleted,
-	event.AttachmentUploaded, event.ExportCompleted, event.InvoiceGenerated,
-	event.MemberAdded, event.MemberRemoved,
-}
+var EventTypes = outbox.WebhookEventTypes
 
 // Deliverable reports whether events of type typ go to endpoints.
-func Deliverable(typ string) bool { return slices.Contains(EventTypes, typ) }
+func Deliverable(typ string) bool { return outbox.Deliverable(typ) }
 
 const (
 	// maxEndpoints bounds a tenant's endpoints.
@@ -533,48 +530,16 @@ func (s *Service) SendTest(ctx context.Context, p auth.Principal, endpointID uui
 		n := now()
 		data, _ := json.Marshal(map[string]any{"endpoint_id": ep.ID, "message": "This is a test event from Ordo."})
 		ev := event.Event{ID: newID(), TenantID: p.TenantID, Type: EventTest, EntityID: ep.ID.String(), Data: data, CreatedAt: n}
-		if err := tx.EventInsert(ctx, ev); err != nil {
+		// Not deliverable: written, and delivered to this endpoint only.
+		if err := outbox.Emit(ctx, tx, ev); err != nil {
 			return err
 		}
-		if d, err = createDelivery(ctx, tx, ep, ev); err != nil {
+		if d, err = outbox.CreateDelivery(ctx, tx, ep, ev); err != nil {
 			return err
 		}
 		return audit(ctx, tx, p, m, n, "webhook_endpoint.tested", "webhook_endpoint", ep.ID, nil)
 	})
 	return d, err
-}
-
-// createDelivery records one delivery of ev to ep and enqueues its job.
-func createDelivery(ctx context.Context, tx store.Querier, ep webhook.Endpoint, ev event.Event) (webhook.Delivery, error) {
-	d := webhook.Delivery{ID: newID(), TenantID: ep.TenantID, EndpointID: ep.ID, EventID: ev.ID, EventType: ev.Type,
-		Status: webhook.DeliveryPending, NextAttemptAt: &ev.CreatedAt, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt}
-	if err := tx.WebhookDeliveryCreate(ctx, d); err != nil {
-		return d, err
-	}
-	_, err := tx.JobInsert(ctx, DeliverArgs{TenantID: d.TenantID, DeliveryID: d.ID}, nil)
-	return d, err
-}
-
-// Fanout writes ev and creates a delivery of it for each enabled endpoint
-// of its tenant that subscribes to its type, inside tx: a delivery exists
-// if and only if its event does.
-func Fanout(ctx context.Context, tx store.Querier, ev event.Event) error {
-	if !Deliverable(ev.Type) {
-		return tx.EventInsert(ctx, ev)
-	}
-	eps, err := tx.EventInsertForWebhooks(ctx, ev)
-	if err != nil {
-		return fmt.Errorf("webhook fan-out: %w", err)
-	}
-	for _, ep := range eps {
-		if !ep.Subscribed(ev.Type) {
-			continue
-		}
-		if _, err := createDelivery(ctx, tx, ep, ev); err != nil {
-			return fmt.Errorf("webhook fan-out: %w", err)
-		}
-	}
-	return nil
 }
 
 // limiter bounds concurrent attempts per endpoint in this process.

@@ -32,6 +32,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -186,16 +187,16 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	})
 }
 
-func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error) {
-	return store.ListFailedJobs(ctx, s.jobs, tenantID, limit)
+func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error) {
+	return jobs.ListFailed(ctx, s.jobs, tenantID, limit)
 }
 
-func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
-	return store.RetryJob(ctx, q.jobs, q.tx, tenantID, id)
+func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*jobs.Row, error) {
+	return jobs.RetryFailed(ctx, q.jobs, q.tx, tenantID, id)
 }
 
-func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
-	c, err := river.NewClient(riverpgxv5.New(s.pool), config)
+func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
+	c, err := river.NewClient(riverpgxv5.New(s.pool), rc.River())
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
@@ -234,7 +235,26 @@ func (s *Store) withMigrationLock(ctx context.Context, fn func(context.Context) 
 	return fn(ctx)
 }
 
-func (q *queries) JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+// InsertJobs enqueues many jobs at once into the database of pool,
+// outside any transaction: for `ordo bench`, which fills queues faster
+// than one insert at a time.
+func InsertJobs(ctx context.Context, pool *pgxpool.Pool, args []jobs.Args) error {
+	c, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return fmt.Errorf("river insert client: %w", err)
+	}
+	ps := make([]river.InsertManyParams, len(args))
+	for i, a := range args {
+		ps[i].Args, ps[i].InsertOpts = jobs.RiverInsert(a, nil)
+	}
+	if _, err := c.InsertMany(ctx, ps); err != nil {
+		return fmt.Errorf("insert %d jobs: %w", len(args), err)
+	}
+	return nil
+}
+
+func (q *queries) JobInsert(ctx context.Context, a jobs.Args, o *jobs.Opts) (*jobs.Inserted, error) {
+	args, opts := jobs.RiverInsert(a, o)
 	var (
 		res *rivertype.JobInsertResult
 		err error
@@ -247,7 +267,7 @@ func (q *queries) JobInsert(ctx context.Context, args river.JobArgs, opts *river
 	if err != nil {
 		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
 	}
-	return res, nil
+	return jobs.RiverInserted(res), nil
 }
 
 // interpretError maps driver errors to apperr kinds; what names the

@@ -33,6 +33,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -276,12 +277,12 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) (err er
 	return nil
 }
 
-func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*rivertype.JobRow, error) {
-	return store.ListFailedJobs(ctx, s.jobs, tenantID, limit)
+func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error) {
+	return jobs.ListFailed(ctx, s.jobs, tenantID, limit)
 }
 
-func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*rivertype.JobRow, error) {
-	return store.RetryJob(ctx, q.jobs, q.tx, tenantID, id)
+func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*jobs.Row, error) {
+	return jobs.RetryFailed(ctx, q.jobs, q.tx, tenantID, id)
 }
 
 // JobRunner returns the one job runner of this database. SQLite serves one
@@ -289,7 +290,7 @@ func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (
 // life, and any job it finds running when it takes the lock was left so by
 // a process that died; those are made available again at once instead of
 // waiting for the stuck-job rescuer.
-func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
+func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
 	if s.workerLock == nil {
 		f, err := os.OpenFile(s.path+".worker.lock", os.O_CREATE|os.O_RDWR, 0o600)
 		if err != nil {
@@ -315,7 +316,7 @@ func (s *Store) JobRunner(config *river.Config) (store.JobRunner, error) {
 		}
 		s.runnerDB = db
 	}
-	c, err := river.NewClient(riversqlite.New(s.runnerDB), config)
+	c, err := river.NewClient(riversqlite.New(s.runnerDB), rc.River())
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
@@ -354,7 +355,8 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]store.Migration, error) 
 
 func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) { return s.mig.Current(ctx) }
 
-func (q *queries) JobInsert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+func (q *queries) JobInsert(ctx context.Context, a jobs.Args, o *jobs.Opts) (*jobs.Inserted, error) {
+	args, opts := jobs.RiverInsert(a, o)
 	var (
 		res *rivertype.JobInsertResult
 		err error
@@ -367,7 +369,7 @@ func (q *queries) JobInsert(ctx context.Context, args river.JobArgs, opts *river
 	if err != nil {
 		return nil, fmt.Errorf("insert %s job: %w", args.Kind(), err)
 	}
-	return res, nil
+	return jobs.RiverInserted(res), nil
 }
 
 // interpretError maps driver errors to apperr kinds; what names the

@@ -7,11 +7,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -22,8 +21,8 @@ type failingArgs struct {
 
 func (failingArgs) Kind() string { return "storetest_failing" }
 
-func (failingArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: "storetest_failing", MaxAttempts: 1}
+func (failingArgs) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: "storetest_failing", MaxAttempts: 1}
 }
 
 // Failed jobs are listed per tenant and can be retried; another tenant's
@@ -32,8 +31,8 @@ func testFailedJobs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	tenantA, tenantB := uuid.New(), uuid.New()
 	var retried = make(chan uuid.UUID, 4)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[failingArgs]) error {
+	workers := jobs.NewWorkers()
+	jobs.Register(workers, jobs.WorkFunc[failingArgs](func(ctx context.Context, job *jobs.Job[failingArgs]) error {
 		if job.Attempt == 1 {
 			return errors.New("receiver exploded")
 		}
@@ -47,25 +46,25 @@ func testFailedJobs(t *testing.T, s store.Store) {
 
 	startRunner(t, s, "storetest_failing", workers)
 
-	var listA []*rivertype.JobRow
+	var listA []*jobs.Row
 	require.Eventually(t, func() bool {
 		listA, err = s.JobListFailed(ctx, &tenantA, 10)
 		require.NoError(t, err)
 		return len(listA) == 1
 	}, 20*time.Second, 20*time.Millisecond)
-	require.Equal(t, a.Job.ID, listA[0].ID)
-	require.Equal(t, rivertype.JobStateDiscarded, listA[0].State)
+	require.Equal(t, a.ID, listA[0].ID)
+	require.Equal(t, jobs.StateDiscarded, listA[0].State)
 	require.Contains(t, listA[0].Errors[0].Error, "receiver exploded")
-	require.Equal(t, tenantA, store.JobTenant(listA[0]))
+	require.Equal(t, tenantA, listA[0].Tenant())
 	all, err := s.JobListFailed(ctx, nil, 100)
 	require.NoError(t, err)
 	ids := map[int64]bool{}
 	for _, j := range all {
 		ids[j.ID] = true
 	}
-	require.True(t, ids[a.Job.ID] && ids[b.Job.ID], "the operator's list holds every tenant's")
+	require.True(t, ids[a.ID] && ids[b.ID], "the operator's list holds every tenant's")
 
-	_, err = s.JobRetry(ctx, &tenantB, a.Job.ID)
+	_, err = s.JobRetry(ctx, &tenantB, a.ID)
 	requireKind(t, err, apperr.ErrNotFound)
 	_, err = s.JobRetry(ctx, &tenantA, 1<<40)
 	requireKind(t, err, apperr.ErrNotFound)
@@ -73,17 +72,17 @@ func testFailedJobs(t *testing.T, s store.Store) {
 	// (its audit entry failed, say) leaves the job failed.
 	errRollback := errors.New("roll back")
 	err = s.InTx(ctx, func(tx store.Tx) error {
-		j, err := tx.JobRetry(ctx, &tenantA, a.Job.ID)
+		j, err := tx.JobRetry(ctx, &tenantA, a.ID)
 		require.NoError(t, err)
-		require.Equal(t, rivertype.JobStateAvailable, j.State)
+		require.Equal(t, jobs.StateAvailable, j.State)
 		return errRollback
 	})
 	require.ErrorIs(t, err, errRollback)
 	listA, err = s.JobListFailed(ctx, &tenantA, 10)
 	require.NoError(t, err)
 	require.Len(t, listA, 1, "the rolled-back retry left the job failed")
-	require.Equal(t, rivertype.JobStateDiscarded, listA[0].State)
-	_, err = s.JobRetry(ctx, &tenantA, a.Job.ID)
+	require.Equal(t, jobs.StateDiscarded, listA[0].State)
+	_, err = s.JobRetry(ctx, &tenantA, a.ID)
 	require.NoError(t, err)
 	select {
 	case got := <-retried:
@@ -97,19 +96,17 @@ func testFailedJobs(t *testing.T, s store.Store) {
 		return len(listA) == 0
 	}, 10*time.Second, 20*time.Millisecond)
 	// A job that is not failed cannot be retried.
-	_, err = s.JobRetry(ctx, &tenantA, a.Job.ID)
+	_, err = s.JobRetry(ctx, &tenantA, a.ID)
 	requireKind(t, err, apperr.ErrConflict)
 }
 
 // startRunner works queue with workers until the test ends.
-func startRunner(t *testing.T, s store.Store, queue string, workers *river.Workers) {
+func startRunner(t *testing.T, s store.Store, queue string, workers *jobs.Workers) {
 	t.Helper()
-	runner, err := s.JobRunner(&river.Config{
-		Queues:            map[string]river.QueueConfig{queue: {MaxWorkers: 2}},
-		Workers:           workers,
-		FetchCooldown:     20 * time.Millisecond,
-		FetchPollInterval: 50 * time.Millisecond,
-	})
+	rc := jobs.NewRunConfig(map[string]int{queue: 2}, nil)
+	rc.Workers = workers
+	rc.SetFetch(20*time.Millisecond, 50*time.Millisecond)
+	runner, err := s.JobRunner(rc)
 	require.NoError(t, err)
 	require.NoError(t, runner.Start(context.Background()))
 	t.Cleanup(func() {

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -24,10 +24,10 @@ func testJobQueueDepth(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	queue := "storetest_depth_" + uuid.NewString()[:8]
 	for range 3 {
-		_, err := s.JobInsert(ctx, depthArgs{Token: uuid.NewString()}, &river.InsertOpts{Queue: queue})
+		_, err := s.JobInsert(ctx, depthArgs{Token: uuid.NewString()}, &jobs.Opts{Queue: queue})
 		require.NoError(t, err)
 	}
-	_, err := s.JobInsert(ctx, depthArgs{Token: uuid.NewString()}, &river.InsertOpts{Queue: queue, ScheduledAt: time.Now().Add(time.Hour)})
+	_, err := s.JobInsert(ctx, depthArgs{Token: uuid.NewString()}, &jobs.Opts{Queue: queue, ScheduledAt: time.Now().Add(time.Hour)})
 	require.NoError(t, err)
 
 	counts, err := s.JobQueueDepth(ctx)

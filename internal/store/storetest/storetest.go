@@ -18,11 +18,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -66,6 +66,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("InvoiceNumbersConcurrent", func(t *testing.T) { t.Parallel(); testInvoiceNumbersConcurrent(t, s) })
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, s) })
 	t.Run("EventInsertForWebhooks", func(t *testing.T) { t.Parallel(); testEventInsertForWebhooks(t, s) })
+	t.Run("OutboxEmit", func(t *testing.T) { t.Parallel(); testOutboxEmit(t, s) })
 	t.Run("WebhookDeliveries", func(t *testing.T) { t.Parallel(); testWebhookDeliveries(t, s) })
 	t.Run("WebhookAttempts", func(t *testing.T) { t.Parallel(); testWebhookAttempts(t, s) })
 	t.Run("WebhookDeliveriesFailing", func(t *testing.T) { t.Parallel(); testWebhookDeliveriesFailing(t, s) })
@@ -373,13 +374,13 @@ type probeArgs struct {
 
 func (probeArgs) Kind() string { return "storetest_probe" }
 
-func (probeArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: "storetest"} }
+func (probeArgs) InsertOpts() jobs.Opts { return jobs.Opts{Queue: "storetest"} }
 
 func testJobs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	ran := make(chan string, 16)
-	workers := river.NewWorkers()
-	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[probeArgs]) error {
+	workers := jobs.NewWorkers()
+	jobs.Register(workers, jobs.WorkFunc[probeArgs](func(ctx context.Context, job *jobs.Job[probeArgs]) error {
 		ran <- job.Args.Token
 		return nil
 	}))

@@ -1,4 +1,8 @@
-package telemetry
+package jobs
+
+// River middleware that traces jobs and reports their last failures. It
+// lives with the jobs seam, not in telemetry, because it is River glue:
+// telemetry gives the tracer and the error reporter, and knows no River.
 
 import (
 	"context"
@@ -12,22 +16,24 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/ordo/ordo/internal/telemetry"
 )
 
-// JobMiddleware returns River worker middleware that runs each job
+// WorkTelemetry returns River worker middleware that runs each job
 // attempt in a consumer span named "job KIND" (with its kind, queue,
 // attempt and id), records its error or panic on the span, and reports
 // to t's error reporter the jobs that fail for the last time (River then
 // discards them). With neither tracing nor reporting on, it returns nil:
 // install nothing.
-func (t *Telemetry) JobMiddleware() rivertype.WorkerMiddleware {
+func WorkTelemetry(t *telemetry.Telemetry) rivertype.WorkerMiddleware {
 	tp := t.TracerProvider()
 	if tp == nil && !t.Reporting() {
 		return nil
 	}
 	m := &jobMiddleware{report: t.ReportError}
 	if tp != nil {
-		m.tracer = tracer(tp)
+		m.tracer = tp.Tracer(telemetry.TracerName)
 	}
 	return m
 }
@@ -38,11 +44,11 @@ type jobMiddleware struct {
 	report func(context.Context, error)
 }
 
-// JobInsertMiddleware returns River insert middleware that records, in
+// InsertTelemetry returns River insert middleware that records, in
 // each job's metadata, the trace context of the code that enqueued it (a
 // request, another job), so that the job's span links back to it. With
 // tracing off it returns nil: install nothing.
-func (t *Telemetry) JobInsertMiddleware() rivertype.JobInsertMiddleware {
+func InsertTelemetry(t *telemetry.Telemetry) rivertype.JobInsertMiddleware {
 	if t.TracerProvider() == nil {
 		return nil
 	}
@@ -88,19 +94,19 @@ func enqueuer(metadata []byte) trace.SpanContext {
 	return trace.SpanContextFromContext(ctx)
 }
 
-// JobError is what a job that failed for the last time is reported as.
-type JobError struct {
+// LastFailure is what a job that failed for the last time is reported as.
+type LastFailure struct {
 	Kind    string
 	ID      int64
 	Attempt int
 	Err     error
 }
 
-func (e *JobError) Error() string {
+func (e *LastFailure) Error() string {
 	return fmt.Sprintf("job %s %d failed on its last attempt (%d): %v", e.Kind, e.ID, e.Attempt, e.Err)
 }
 
-func (e *JobError) Unwrap() error { return e.Err }
+func (e *LastFailure) Unwrap() error { return e.Err }
 
 func (m *jobMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) (err error) {
 	span := trace.SpanFromContext(ctx)
@@ -155,6 +161,6 @@ func (m *jobMiddleware) failed(ctx context.Context, span trace.Span, job *rivert
 	}
 	if last {
 		span.SetAttributes(attribute.Bool("job.discarded", true))
-		m.report(ctx, &JobError{Kind: job.Kind, ID: job.ID, Attempt: job.Attempt, Err: err})
+		m.report(ctx, &LastFailure{Kind: job.Kind, ID: job.ID, Attempt: job.Attempt, Err: err})
 	}
 }
