@@ -58,7 +58,10 @@ type queries struct {
 type Store struct {
 	queries
 	path string
-	// workerLock is held by the process that works the jobs.
+	// workerLock is held by the process that works the jobs; runnerMu
+	// guards it and runnerDB, which JobRunner opens on first use (two
+	// runners of one Store, as tests make, must not both try to lock).
+	runnerMu   sync.Mutex
 	workerLock *os.File
 	rw         *sql.DB
 	log        *slog.Logger
@@ -291,6 +294,8 @@ func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (
 // a process that died; those are made available again at once instead of
 // waiting for the stuck-job rescuer.
 func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
+	s.runnerMu.Lock()
+	defer s.runnerMu.Unlock()
 	if s.workerLock == nil {
 		f, err := os.OpenFile(s.path+".worker.lock", os.O_CREATE|os.O_RDWR, 0o600)
 		if err != nil {
