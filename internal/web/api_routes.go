@@ -198,7 +198,7 @@ type (
 	}
 	historyList struct {
 		Data []struct {
-			From      order.Status `json:"from"`
+			From      order.Status `json:"from" emptyEnum:"true" description:"Empty on the entry of the order's creation."`
 			To        order.Status `json:"to"`
 			ActorID   *uuid.UUID   `json:"actor_id"`
 			CreatedAt time.Time    `json:"created_at"`
