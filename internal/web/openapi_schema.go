@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"reflect"
 	"slices"
@@ -74,6 +75,9 @@ func schemaRules() map[string]map[string]map[string]any {
 		"quantity":    {"minimum": 1, "maximum": order.MaxQuantity},
 		"unit_price":  {"minimum": 0, "maximum": order.MaxUnitPrice},
 		"tax_rate_bp": {"minimum": 0, "maximum": order.MaxTaxRateBP},
+		"sku":         {"maxLength": 100},
+		"name":        {"maxLength": 300, "minLength": 1},
+		"description": {"maxLength": 2000},
 	}
 	address := map[string]map[string]any{
 		"name": {"maxLength": 200}, "line1": {"maxLength": 200}, "line2": {"maxLength": 200},
@@ -196,7 +200,6 @@ type problemResponse struct {
 }
 
 var problemResponses = map[int]problemResponse{
-	http.StatusBadRequest:            {"BadRequest", "The request is malformed.", nil},
 	http.StatusUnauthorized:          {"Unauthorized", "No valid API key or session.", nil},
 	http.StatusForbidden:             {"Forbidden", "The principal's role does not allow this.", nil},
 	http.StatusNotFound:              {"NotFound", "No such object in this tenant (another tenant's ids are not found either).", nil},
@@ -253,6 +256,10 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 		_ = st
 	}
 	comps["responses"] = responses
+	doc["servers"] = []any{map[string]any{"url": "/", "description": "The Ordo server that serves this document."}}
+	info := doc["info"].(map[string]any)
+	info["contact"] = map[string]any{"name": "Ordo", "url": "https://ordo.dev"}
+	tags := map[string]bool{}
 
 	paths := doc["paths"].(map[string]any)
 	for _, path := range sortedKeys(paths) {
@@ -261,6 +268,12 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 			op := item[method].(map[string]any)
 			id, _ := op["operationId"].(string)
 			opName := upperFirst(id)
+			if _, ok := op["description"]; !ok {
+				op["description"] = op["summary"]
+			}
+			for _, t := range op["tags"].([]any) {
+				tags[t.(string)] = true
+			}
 			resps := op["responses"].(map[string]any)
 			for _, st := range problems[id] {
 				pr, ok := problemResponses[st]
@@ -300,6 +313,11 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 			}
 		}
 	}
+	var tagList []any
+	for _, t := range slices.Sorted(maps.Keys(tags)) {
+		tagList = append(tagList, map[string]any{"name": t})
+	}
+	doc["tags"] = tagList
 	logo := paths["/api/v1/tenant/logo"].(map[string]any)["put"].(map[string]any)
 	logo["requestBody"] = map[string]any{
 		"required":    true,
