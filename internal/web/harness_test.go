@@ -484,6 +484,7 @@ func (c *client) doWith(method, path string, body any, headers map[string]string
 	require.NoError(c.a.t, err)
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	checkResponse(c.a.t, req, res.StatusCode, res.Header, raw)
 	out := resp{status: res.StatusCode, header: res.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &out.body)
 	return out

@@ -100,6 +100,8 @@ func schemaRules() map[string]map[string]map[string]any {
 		"CreateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}},
 		"UpdateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}},
 		"WebhookEndpoint":              {"event_types": events["items."]},
+		"WebhookDelivery":              {"event_type": {"enum": append(eventTypes(), webhooks.EventTest)}},
+		"Tenant":                       {"plan": {"enum": enumValues[reflect.TypeFor[tenant.Plan]()]}},
 		"WebhookEndpointList":          {"event_types": events["items."]},
 	}
 }
