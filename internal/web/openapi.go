@@ -36,7 +36,8 @@ func OpenAPI(version string) ([]byte, error) {
 			"or with the session cookie of a logged-in browser. Money is integer minor units of the `currency` beside it. " +
 			"Errors are RFC 9457 problems (`application/problem+json`) with a stable `type` and, for validation, " +
 			"`errors: [{field, message}]`. Lists are keyset-paged: pass `next_cursor` (or `prev_cursor`, for the page before) back as `cursor`. " +
-			"A query parameter an operation does not list is refused with 422, the parameter named in `errors`. " +
+			"A query parameter an operation does not list is refused with 422, the parameter named in `errors`; " +
+			"a method a path does not list, with 405 and an `Allow` header naming the ones it does. " +
 			"Rate-limited responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; 429 and 503 carry `Retry-After`.")
 	r.Spec.SetHTTPBearerTokenSecurity("apiKey", "ordo API key", "An API key: `ordo_<prefix>_<secret>`.")
 	r.Spec.SetAPIKeySecurity("session", "ordo_session", openapi.InCookie, "The session cookie set by log-in.")

@@ -43,7 +43,8 @@ var docRouter = sync.OnceValues(func() (routers.Router, error) {
 // (client.doWith) goes through it, so the document cannot drift from
 // what the handlers answer. Requests are not validated: tests send
 // invalid ones on purpose. Paths the document does not have (the UI,
-// unknown API paths) and methods it does not list (405) are skipped.
+// unknown API paths) and methods it does not list (405, with Allow) are
+// skipped.
 func checkResponse(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
 	t.Helper()
 	if !strings.HasPrefix(req.URL.Path, "/api/v1/") {
@@ -55,8 +56,10 @@ func checkResponse(t testing.TB, req *http.Request, status int, header http.Head
 		return
 	}
 	route, params, err := router.FindRoute(req)
-	if err != nil {
-		return // not an operation of the document
+	// The legacy router may match /orders to /orders/{id} with an empty
+	// id: the segments must match one for one.
+	if err != nil || strings.Count(route.Path, "/") != strings.Count(req.URL.Path, "/") {
+		return // not an operation of the document (a 405, an unknown path)
 	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
