@@ -115,6 +115,11 @@ func TestOpenAPIDocument(t *testing.T) {
 	require.NotNil(t, getOrder.Value("304"))
 	require.NotNil(t, doc.Paths.Find("/api/v1/orders/{id}").Patch.Responses.Value("412"))
 
+	// Branding is read with every field and written with any.
+	require.Contains(t, doc.Components.Schemas["Branding"].Value.Required, "has_logo")
+	require.Empty(t, doc.Components.Schemas["BrandingInput"].Value.Required)
+	require.Equal(t, "#/components/schemas/BrandingInput", doc.Paths.Find("/api/v1/tenant/branding").Put.RequestBody.Value.Content.Get("application/json").Schema.Ref)
+
 	// The logo is uploaded as the image itself.
 	logo := doc.Paths.Find("/api/v1/tenant/logo").Put.RequestBody.Value
 	require.True(t, logo.Required)
@@ -240,6 +245,21 @@ func TestOpenAPILimits(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, checked, 12, "the limits are in the document")
+
+	// A required field left out is refused by both.
+	for _, target := range []struct{ schema, prefix string }{{"OrderCreateRequest", ""}, {"OrderItemInput", "items[0]."}} {
+		req := doc.Components.Schemas[target.schema].Value.Required
+		require.NotEmpty(t, req, target.schema)
+		for _, prop := range req {
+			b := orderBody("Required R")
+			if target.prefix == "" {
+				delete(b, prop)
+			} else {
+				delete(b["items"].([]any)[0].(map[string]any), prop)
+			}
+			try(target.prefix+prop+" missing", target.prefix+prop, b, false)
+		}
+	}
 }
 
 // TestOpenAPISpectral lints the document with Spectral's oas ruleset

@@ -106,6 +106,13 @@ func schemaRules() map[string]map[string]map[string]any {
 	}
 }
 
+// requiredFields are the fields of request bodies that order.Validate
+// refuses to miss (TestOpenAPILimits sends each body without each).
+var requiredFields = map[string][]string{
+	"OrderCreateRequest": {"customer_name", "customer_email", "currency", "items"},
+	"OrderItemInput":     {"name", "quantity"},
+}
+
 // schemaNames renames the component schemas whose Go names would read
 // badly to an integrator.
 var schemaNames = map[string]string{
@@ -328,6 +335,17 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 			"image/png":  map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/png"}},
 			"image/jpeg": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/jpeg"}},
 		},
+	}
+	for name, req := range requiredFields {
+		s, ok := schemas[name].(map[string]any)
+		if !ok {
+			return fmt.Errorf("requiredFields: no schema %s", name)
+		}
+		var list []any
+		for _, f := range req {
+			list = append(list, f)
+		}
+		s["required"] = list
 	}
 	for name, props := range schemaRules() {
 		s, ok := schemas[name].(map[string]any)
