@@ -37,15 +37,17 @@ var docRouter = sync.OnceValues(func() (routers.Router, error) {
 	return legacy.NewRouter(doc)
 })
 
-// checkResponse validates one response of the API tests against the
-// OpenAPI document: its status must be documented for the operation, and
-// its headers and body must match. Every request the harness sends
+// checkAgainstDoc validates one exchange of the API tests against the
+// OpenAPI document. The response's status must be documented for the
+// operation, and its headers and body must match. A request the server
+// accepted (2xx) must be valid by the document too: a document stricter
+// than the server would keep a generated client from what the API
+// allows (requests the server refuses are not checked: tests send
+// invalid ones on purpose). Every request the harness sends
 // (client.doWith) goes through it, so the document cannot drift from
-// what the handlers answer. Requests are not validated: tests send
-// invalid ones on purpose. Paths the document does not have (the UI,
-// unknown API paths) and methods it does not list (405, with Allow) are
-// skipped.
-func checkResponse(t testing.TB, req *http.Request, status int, header http.Header, body []byte) {
+// the handlers. Paths the document does not have (the UI, unknown API
+// paths) and methods it does not list (405, with Allow) are skipped.
+func checkAgainstDoc(t testing.TB, req *http.Request, reqBody []byte, status int, header http.Header, body []byte) {
 	t.Helper()
 	if !strings.HasPrefix(req.URL.Path, "/api/v1/") {
 		return
@@ -68,6 +70,18 @@ func checkResponse(t testing.TB, req *http.Request, status int, header http.Head
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}}
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
 		t.Errorf("%s %s: the %d response does not match the OpenAPI document: %v\nbody: %.500s", req.Method, req.URL.Path, status, err, body)
+	}
+	if status < 200 || status > 299 {
+		return
+	}
+	sent := req.Clone(context.Background())
+	sent.Body = io.NopCloser(bytes.NewReader(reqBody))
+	if reqBody == nil {
+		sent.Body = http.NoBody
+	}
+	in.Request = sent
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+		t.Errorf("%s %s: the server accepted (%d) a request the OpenAPI document refuses: %v\nrequest body: %.500s", req.Method, req.URL.Path, status, err, reqBody)
 	}
 }
 
@@ -105,7 +119,7 @@ func TestCheckResponseCatchesDrift(t *testing.T) {
 		{"bad enum", get("/api/v1/tenant"), 200, `{"id":"01234567-0000-7000-8000-000000000000","name":"n","slug":"s","plan":"gold","created_at":"2026-01-01T00:00:00Z"}`, true},
 	} {
 		rec := &errorRecorder{TB: t}
-		checkResponse(rec, c.req, c.status, jsonHdr, []byte(c.body))
+		checkAgainstDoc(rec, c.req, nil, c.status, jsonHdr, []byte(c.body))
 		if c.bad {
 			require.NotEmpty(t, rec.errs, c.name)
 		} else {
