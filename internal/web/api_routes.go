@@ -97,12 +97,12 @@ type (
 	}
 	roleReq struct {
 		userIDPath
-		Role account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+		Role account.Role `json:"role" required:"true"`
 	}
 	inviteReq struct {
 		idempotencyHeader
 		Email string       `json:"email" required:"true"`
-		Role  account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+		Role  account.Role `json:"role" required:"true"`
 	}
 	acceptReq struct {
 		Token    string `json:"token" required:"true"`
@@ -112,7 +112,7 @@ type (
 	apiKeyReq struct {
 		idempotencyHeader
 		Name      string       `json:"name" required:"true"`
-		Role      account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+		Role      account.Role `json:"role" required:"true"`
 		ExpiresAt *time.Time   `json:"expires_at"`
 	}
 	auditListReq struct {
@@ -139,15 +139,15 @@ type (
 		IfNoneMatch string `header:"If-None-Match" description:"An ETag you hold: 304 if the order is unchanged."`
 	}
 	orderListReq struct {
-		Limit         int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-		Cursor        string `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
-		Sort          string `query:"sort" enum:"created_at,total" default:"created_at"`
-		Direction     string `query:"direction" enum:"asc,desc" default:"desc"`
-		Status        string `query:"status" enum:"pending,processing,shipped,delivered,cancelled"`
-		CreatedAfter  string `query:"created_after" format:"date-time"`
-		CreatedBefore string `query:"created_before" format:"date-time"`
-		CustomerEmail string `query:"customer_email"`
-		Q             string `query:"q" description:"Free text over number, customer and reference."`
+		Limit         int          `query:"limit" minimum:"1" maximum:"200" default:"50"`
+		Cursor        string       `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
+		Sort          string       `query:"sort" enum:"created_at,total" default:"created_at"`
+		Direction     string       `query:"direction" enum:"asc,desc" default:"desc"`
+		Status        order.Status `query:"status"`
+		CreatedAfter  string       `query:"created_after" format:"date-time"`
+		CreatedBefore string       `query:"created_before" format:"date-time"`
+		CustomerEmail string       `query:"customer_email"`
+		Q             string       `query:"q" description:"Free text over number, customer and reference."`
 	}
 	orderUpdateReq struct {
 		idPath
@@ -158,7 +158,7 @@ type (
 		idPath
 		ifMatchHeader
 		idempotencyHeader
-		To order.Status `json:"to" required:"true" enum:"pending,processing,shipped,delivered,cancelled"`
+		To order.Status `json:"to" required:"true"`
 	}
 )
 
