@@ -66,7 +66,7 @@ type (
 	}
 	signupReq struct {
 		Email      string `json:"email" required:"true" format:"email"`
-		Password   string `json:"password" required:"true" minLength:"10"`
+		Password   string `json:"password" required:"true"`
 		Name       string `json:"name"`
 		TenantName string `json:"tenant_name"`
 	}
@@ -82,11 +82,11 @@ type (
 	}
 	resetConfirmReq struct {
 		Token    string `json:"token" required:"true"`
-		Password string `json:"password" required:"true" minLength:"10"`
+		Password string `json:"password" required:"true"`
 	}
 	passwordChangeReq struct {
 		CurrentPassword string `json:"current_password" required:"true"`
-		NewPassword     string `json:"new_password" required:"true" minLength:"10"`
+		NewPassword     string `json:"new_password" required:"true"`
 	}
 	emailChangeReq struct {
 		Email    string `json:"email" required:"true"`

@@ -17,8 +17,10 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
@@ -91,14 +93,21 @@ func schemaRules() map[string]map[string]map[string]any {
 			patch[k] = v
 		}
 	}
+	password := map[string]any{"minLength": auth.MinPasswordLen, "maxLength": auth.MaxPasswordLen,
+		"description": fmt.Sprintf("At least %d characters and at most %d bytes; not a common password nor the e-mail address.", auth.MinPasswordLen, auth.MaxPasswordLen)}
+	// auth.Service.SignUp and webhooks count bytes: maxLength (characters)
+	// is the bound for ASCII, and never refuses what the server takes.
 	return map[string]map[string]map[string]any{
+		"SignupRequest":                {"password": password, "name": {"maxLength": 200}, "tenant_name": {"maxLength": 200}},
+		"ResetConfirmRequest":          {"password": password},
+		"PasswordChangeRequest":        {"new_password": password},
 		"OrderCreateRequest":           orderText,
 		"OrderUpdateRequest":           patch,
 		"OrderItemInput":               item,
 		"Address":                      address,
 		"PresignUploadRequest":         {"filename": {"minLength": 1}},
-		"CreateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}},
-		"UpdateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}},
+		"CreateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}, "description": {"maxLength": 500}},
+		"UpdateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}, "description": {"maxLength": 500}},
 		"WebhookEndpoint":              {"event_types": events["items."]},
 		"WebhookDelivery":              {"event_type": {"enum": append(eventTypes(), webhooks.EventTest)}},
 		"Tenant":                       {"plan": {"enum": enumValues[reflect.TypeFor[tenant.Plan]()]}},
@@ -330,7 +339,7 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 	logo := paths["/api/v1/tenant/logo"].(map[string]any)["put"].(map[string]any)
 	logo["requestBody"] = map[string]any{
 		"required":    true,
-		"description": "The logo image itself, PNG or JPEG, at most 512 KiB and " + strconv.Itoa(invoice.MaxLogoPixels) + " pixels.",
+		"description": fmt.Sprintf("The logo image itself, PNG or JPEG, at most %d KiB and %d pixels.", invoices.MaxLogoBytes>>10, invoice.MaxLogoPixels),
 		"content": map[string]any{
 			"image/png":  map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/png"}},
 			"image/jpeg": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/jpeg"}},
