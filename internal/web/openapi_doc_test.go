@@ -156,6 +156,14 @@ func TestOpenAPILimits(t *testing.T) {
 	key := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "limits", "role": "owner"}).must(t, 201).str("key")
 	c := a.withKey(key)
 
+	docAcceptsAt := func(path string, body map[string]any) error {
+		req, _ := http.NewRequest("POST", a.url+path, bytes.NewReader(mustJSON(body)))
+		req.Header.Set("Content-Type", "application/json")
+		route, params, err := router.FindRoute(req)
+		require.NoError(t, err)
+		return openapi3filter.ValidateRequest(context.Background(), &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}})
+	}
 	docAccepts := func(body map[string]any) error {
 		req, _ := http.NewRequest("POST", a.url+"/api/v1/orders", bytes.NewReader(mustJSON(body)))
 		req.Header.Set("Content-Type", "application/json")
@@ -245,6 +253,43 @@ func TestOpenAPILimits(t *testing.T) {
 		}
 	}
 	require.GreaterOrEqual(t, checked, 12, "the limits are in the document")
+
+	// The sign-up limits (auth.CheckPassword, auth.Service.SignUp), the
+	// same way: at the limit accepted by both, past it refused by both.
+	signup := func(field string, v string) map[string]any {
+		// tenant_name given: its default, name + "'s team", would pass
+		// 200 characters before the name does.
+		b := map[string]any{"email": uniqueEmail("limit"), "password": "Zq8#kLm2Vx-limits", "name": "N", "tenant_name": "T"}
+		b[field] = v
+		return b
+	}
+	su := doc.Components.Schemas["SignupRequest"].Value.Properties
+	for _, c := range []struct {
+		field, value string
+		ok           bool
+	}{
+		{"name", strings.Repeat("n", int(*su["name"].Value.MaxLength)), true},
+		{"name", strings.Repeat("n", int(*su["name"].Value.MaxLength)+1), false},
+		{"tenant_name", strings.Repeat("t", int(*su["tenant_name"].Value.MaxLength)), true},
+		{"tenant_name", strings.Repeat("t", int(*su["tenant_name"].Value.MaxLength)+1), false},
+		{"password", "Zq8#kLm2Vx" + strings.Repeat("p", int(su["password"].Value.MinLength)-10), true},
+		{"password", "Zq8#kLm2V"[:int(su["password"].Value.MinLength)-1], false},
+		{"password", strings.Repeat("Zq8#", int(*su["password"].Value.MaxLength)/4), true},
+		{"password", strings.Repeat("Zq8#", int(*su["password"].Value.MaxLength)/4) + "x", false},
+	} {
+		body := signup(c.field, c.value)
+		r := a.browser().do("POST", "/api/v1/auth/signup", body)
+		docErr := docAcceptsAt("/api/v1/auth/signup", body)
+		what := fmt.Sprintf("sign-up %s of %d characters", c.field, len(c.value))
+		if c.ok {
+			require.Equal(t, 202, r.status, "%s: the server accepts it: %s", what, r.raw)
+			require.NoError(t, docErr, "%s: the document accepts it", what)
+			continue
+		}
+		require.Equal(t, 422, r.status, "%s: the server refuses it", what)
+		require.Contains(t, r.raw, `"field":"`+c.field+`"`, what)
+		require.Error(t, docErr, "%s: the document refuses it", what)
+	}
 
 	// A required field left out is refused by both.
 	for _, target := range []struct{ schema, prefix string }{{"OrderCreateRequest", ""}, {"OrderItemInput", "items[0]."}} {
