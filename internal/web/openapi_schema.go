@@ -16,6 +16,7 @@ import (
 	"github.com/swaggest/openapi-go"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/export"
@@ -408,6 +409,18 @@ func problemSchema() (map[string]any, error) {
 		req = append(req, n)
 	}
 	out["required"] = req
+	props := out["properties"].(map[string]any)
+	typ := props["type"].(map[string]any)
+	typ["format"] = "uri"
+	typ["description"] = "A stable URI of the kind of problem, such as https://ordo.dev/problems/validation; about:blank when only the status says it."
+	st := props["status"].(map[string]any)
+	st["minimum"], st["maximum"] = 400, 599
+	items := props["errors"].(map[string]any)["items"].(map[string]any)
+	var itemReq []any
+	for _, n := range alwaysPresent(reflect.TypeFor[apperr.FieldError]()) {
+		itemReq = append(itemReq, n)
+	}
+	items["required"] = itemReq
 	return out, nil
 }
 
