@@ -132,6 +132,12 @@ type docOp struct {
 
 type docParam struct{ Name, In, Description string }
 
+// docParamJSON is a parameter of the document, or a $ref to a shared one.
+type docParamJSON struct {
+	Ref                   string `json:"$ref"`
+	Name, In, Description string
+}
+
 // handleAPIDocs renders a readable reference from the OpenAPI document,
 // on the server: no script, so the strict CSP holds.
 func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
@@ -145,12 +151,13 @@ func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
 			OperationID string `json:"operationId"`
 			Summary     string `json:"summary"`
 			Tags        []string
-			Security    []any `json:"security"`
-			Parameters  []struct {
-				Name, In, Description string
-			} `json:"parameters"`
-			Responses map[string]any `json:"responses"`
+			Security    []any          `json:"security"`
+			Parameters  []docParamJSON `json:"parameters"`
+			Responses   map[string]any `json:"responses"`
 		} `json:"paths"`
+		Components struct {
+			Parameters map[string]docParamJSON `json:"parameters"`
+		} `json:"components"`
 	}
 	if err := json.Unmarshal(doc, &spec); err != nil {
 		s.fail(w, r, err)
@@ -161,6 +168,9 @@ func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
 		for method, op := range methods {
 			d := docOp{Method: strings.ToUpper(method), Path: path, Summary: op.Summary, ID: op.OperationID, Public: len(op.Security) == 0}
 			for _, p := range op.Parameters {
+				if name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
+					p = spec.Components.Parameters[name] // a parameter many operations share
+				}
 				d.Params = append(d.Params, docParam{p.Name, p.In, p.Description})
 			}
 			for st := range op.Responses {

@@ -379,6 +379,7 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 			}
 		}
 	}
+	shareParameters(doc, comps)
 	problem, err := problemSchema()
 	if err != nil {
 		return err
@@ -469,6 +470,67 @@ func fixNullableRefs(v any) {
 		for _, x := range v {
 			fixNullableRefs(x)
 		}
+	}
+}
+
+// shareParameters moves the header and path parameters that several
+// operations declare alike (Idempotency-Key, If-Match, the id in the
+// path) to components.parameters, each operation pointing to it, and
+// drops the copy of a parameter's description from its schema.
+func shareParameters(doc, comps map[string]any) {
+	type use struct {
+		body  string
+		count int
+	}
+	uses := map[string]*use{} // component name → the first variant
+	name := func(p map[string]any) string {
+		var b strings.Builder
+		for _, part := range strings.FieldsFunc(p["name"].(string), func(r rune) bool { return r == '-' || r == '_' }) {
+			b.WriteString(upperFirst(part))
+		}
+		if p["in"] == "path" {
+			b.WriteString("Path")
+		}
+		return b.String()
+	}
+	var all []map[string]any
+	paths := doc["paths"].(map[string]any)
+	for _, path := range sortedKeys(paths) {
+		item := paths[path].(map[string]any)
+		for _, method := range sortedKeys(item) {
+			params, _ := item[method].(map[string]any)["parameters"].([]any)
+			for _, x := range params {
+				p := x.(map[string]any)
+				if sc, ok := p["schema"].(map[string]any); ok && sc["description"] == p["description"] {
+					delete(sc, "description")
+				}
+				if p["in"] != "header" && p["in"] != "path" {
+					continue
+				}
+				all = append(all, p)
+				b, _ := json.Marshal(p)
+				n := name(p)
+				if u, ok := uses[n]; !ok {
+					uses[n] = &use{body: string(b), count: 1}
+				} else if u.body == string(b) {
+					u.count++
+				}
+			}
+		}
+	}
+	shared := map[string]any{}
+	for _, p := range all {
+		n := name(p)
+		b, _ := json.Marshal(p)
+		if u := uses[n]; u.count < 2 || u.body != string(b) {
+			continue
+		}
+		shared[n] = maps.Clone(p)
+		clear(p)
+		p["$ref"] = "#/components/parameters/" + n
+	}
+	if len(shared) > 0 {
+		comps["parameters"] = shared
 	}
 }
 

@@ -88,4 +88,5 @@ func TestOpenAPI(t *testing.T) {
 	require.Equal(t, 200, page.status)
 	require.Contains(t, page.body, "createOrder")
 	require.Contains(t, page.body, "/api/v1/orders/{id}/transitions")
+	require.Contains(t, page.body, "Idempotency-Key", "shared parameters are shown too")
 }
