@@ -66,7 +66,7 @@ type (
 	}
 	signupReq struct {
 		Email      string `json:"email" required:"true" format:"email"`
-		Password   string `json:"password" required:"true" minLength:"10"`
+		Password   string `json:"password" required:"true"`
 		Name       string `json:"name"`
 		TenantName string `json:"tenant_name"`
 	}
@@ -82,11 +82,11 @@ type (
 	}
 	resetConfirmReq struct {
 		Token    string `json:"token" required:"true"`
-		Password string `json:"password" required:"true" minLength:"10"`
+		Password string `json:"password" required:"true"`
 	}
 	passwordChangeReq struct {
 		CurrentPassword string `json:"current_password" required:"true"`
-		NewPassword     string `json:"new_password" required:"true" minLength:"10"`
+		NewPassword     string `json:"new_password" required:"true"`
 	}
 	emailChangeReq struct {
 		Email    string `json:"email" required:"true"`
@@ -97,12 +97,12 @@ type (
 	}
 	roleReq struct {
 		userIDPath
-		Role account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+		Role account.Role `json:"role" required:"true"`
 	}
 	inviteReq struct {
 		idempotencyHeader
 		Email string       `json:"email" required:"true"`
-		Role  account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+		Role  account.Role `json:"role" required:"true"`
 	}
 	acceptReq struct {
 		Token    string `json:"token" required:"true"`
@@ -112,7 +112,7 @@ type (
 	apiKeyReq struct {
 		idempotencyHeader
 		Name      string       `json:"name" required:"true"`
-		Role      account.Role `json:"role" required:"true" enum:"owner,admin,member,viewer"`
+		Role      account.Role `json:"role" required:"true"`
 		ExpiresAt *time.Time   `json:"expires_at"`
 	}
 	auditListReq struct {
@@ -139,15 +139,15 @@ type (
 		IfNoneMatch string `header:"If-None-Match" description:"An ETag you hold: 304 if the order is unchanged."`
 	}
 	orderListReq struct {
-		Limit         int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-		Cursor        string `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
-		Sort          string `query:"sort" enum:"created_at,total" default:"created_at"`
-		Direction     string `query:"direction" enum:"asc,desc" default:"desc"`
-		Status        string `query:"status" enum:"pending,processing,shipped,delivered,cancelled"`
-		CreatedAfter  string `query:"created_after" format:"date-time"`
-		CreatedBefore string `query:"created_before" format:"date-time"`
-		CustomerEmail string `query:"customer_email"`
-		Q             string `query:"q" description:"Free text over number, customer and reference."`
+		Limit         int          `query:"limit" minimum:"1" maximum:"200" default:"50"`
+		Cursor        string       `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
+		Sort          string       `query:"sort" enum:"created_at,total" default:"created_at"`
+		Direction     string       `query:"direction" enum:"asc,desc" default:"desc"`
+		Status        order.Status `query:"status"`
+		CreatedAfter  string       `query:"created_after" format:"date-time"`
+		CreatedBefore string       `query:"created_before" format:"date-time"`
+		CustomerEmail string       `query:"customer_email"`
+		Q             string       `query:"q" description:"Free text over number, customer and reference."`
 	}
 	orderUpdateReq struct {
 		idPath
@@ -158,7 +158,7 @@ type (
 		idPath
 		ifMatchHeader
 		idempotencyHeader
-		To order.Status `json:"to" required:"true" enum:"pending,processing,shipped,delivered,cancelled"`
+		To order.Status `json:"to" required:"true"`
 	}
 )
 
@@ -198,7 +198,7 @@ type (
 	}
 	historyList struct {
 		Data []struct {
-			From      order.Status `json:"from"`
+			From      order.Status `json:"from" emptyEnum:"true" description:"Empty on the entry of the order's creation."`
 			To        order.Status `json:"to"`
 			ActorID   *uuid.UUID   `json:"actor_id"`
 			CreatedAt time.Time    `json:"created_at"`
@@ -298,7 +298,7 @@ func apiRoutes() []apiRoute {
 			exportJSON
 		}{}, status: 202, errs: errsAuth, audit: "export.created", action: account.ActExportCreate}},
 		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth}},
-		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingJSON{}, resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
+		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingInput{}, resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"PUT", "/api/v1/tenant/logo", h((*Server).handleLogoPut), operation{id: "setLogo", summary: "Upload the invoice logo as the request body: a PNG or JPEG of at most 512 KiB", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"DELETE", "/api/v1/tenant/logo", h((*Server).handleLogoDelete), operation{id: "deleteLogo", summary: "Remove the invoice logo", tag: "invoices", status: 204, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"POST", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceCreate), operation{id: "createInvoice", summary: "Generate (or regenerate) the order's PDF invoice in the background; shipping an order does it too", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 202, errs: errsAuth, audit: "invoice.requested", action: account.ActInvoiceCreate}},

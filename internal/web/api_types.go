@@ -137,3 +137,9 @@ type listJSON struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 	PrevCursor string `json:"prev_cursor,omitempty"`
 }
+
+// brandingInput is brandingJSON as the body of PUT /api/v1/tenant/branding:
+// the same fields and limits, but a schema of its own in the OpenAPI
+// document, where no field is required (the response's are) and
+// has_logo is ignored.
+type brandingInput brandingJSON

@@ -457,15 +457,16 @@ func (c *client) do(method, path string, body any) resp {
 func (c *client) doWith(method, path string, body any, headers map[string]string) resp {
 	c.a.t.Helper()
 	var rd io.Reader
+	var sent []byte
 	ctype := "application/json"
 	switch b := body.(type) {
 	case nil:
 	case rawBody: // sent as it is
-		rd, ctype = bytes.NewReader(b.data), b.contentType
+		rd, ctype, sent = bytes.NewReader(b.data), b.contentType, b.data
 	default:
 		j, err := json.Marshal(body)
 		require.NoError(c.a.t, err)
-		rd = bytes.NewReader(j)
+		rd, sent = bytes.NewReader(j), j
 	}
 	req, err := http.NewRequest(method, c.a.url+path, rd)
 	require.NoError(c.a.t, err)
@@ -485,6 +486,7 @@ func (c *client) doWith(method, path string, body any, headers map[string]string
 	require.NoError(c.a.t, err)
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	checkAgainstDoc(c.a.t, req, sent, res.StatusCode, res.Header, raw)
 	out := resp{status: res.StatusCode, header: res.Header, raw: string(raw)}
 	_ = json.Unmarshal(raw, &out.body)
 	return out

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/uuid"
 	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi31"
@@ -19,17 +20,28 @@ import (
 // and problem responses, and the two ways to authenticate.
 func OpenAPI(version string) ([]byte, error) {
 	r := openapi31.NewReflector()
-	// Inline schemas: a nullable object (billing_address: null) is then
-	// type [object, null], which every validator reads the same way.
-	r.JSONSchemaReflector().DefaultOptions = append(r.JSONSchemaReflector().DefaultOptions, jsonschema.InlineRefs)
+	jr := r.JSONSchemaReflector()
+	// Named component schemas, one per Go type (schemaName), with the
+	// enums, limits and required fields of schemaRules. A nullable
+	// reference (tenant: null) is anyOf [null, $ref].
+	jr.DefaultOptions = append(jr.DefaultOptions,
+		func(rc *jsonschema.ReflectContext) { rc.EnvelopNullability = true },
+		jsonschema.InterceptDefName(schemaName),
+		jsonschema.InterceptSchema(interceptSchema),
+		jsonschema.InterceptProp(interceptProp),
+	)
+	jr.InlineDefinition(uuid.UUID{})
 	r.Spec.Info.WithTitle("Ordo API").WithVersion(version).WithDescription(
 		"Ordo's JSON API. Authenticate with an API key as `Authorization: Bearer ordo_…`, " +
 			"or with the session cookie of a logged-in browser. Money is integer minor units of the `currency` beside it. " +
 			"Errors are RFC 9457 problems (`application/problem+json`) with a stable `type` and, for validation, " +
 			"`errors: [{field, message}]`. Lists are keyset-paged: pass `next_cursor` (or `prev_cursor`, for the page before) back as `cursor`. " +
-			"A query parameter an operation does not list is refused with 422, the parameter named in `errors`.")
+			"A query parameter an operation does not list is refused with 422, the parameter named in `errors`; " +
+			"a method a path does not list, with 405 and an `Allow` header naming the ones it does. " +
+			"Rate-limited responses carry `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`; 429 and 503 carry `Retry-After`.")
 	r.Spec.SetHTTPBearerTokenSecurity("apiKey", "ordo API key", "An API key: `ordo_<prefix>_<secret>`.")
 	r.Spec.SetAPIKeySecurity("session", "ordo_session", openapi.InCookie, "The session cookie set by log-in.")
+	problems := map[string][]int{} // operation id → its problem statuses
 	for _, rt := range apiRoutes() {
 		op := rt.op
 		oc, err := r.NewOperationContext(rt.method, rt.path)
@@ -51,25 +63,50 @@ func OpenAPI(version string) ([]byte, error) {
 		} else {
 			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status))
 		}
-		errs := slices.Clone(op.errs)
-		if rt.method == http.MethodPost && !op.public && !slices.Contains(errs, 409) {
-			errs = append(errs, 409) // an Idempotency-Key still in flight
+		if slices.Contains(op.errs, http.StatusNotModified) {
+			oc.AddRespStructure(nil, openapi.WithHTTPStatus(http.StatusNotModified))
 		}
-		if !slices.Contains(errs, http.StatusUnprocessableEntity) {
-			errs = append(errs, http.StatusUnprocessableEntity) // an unknown query parameter (withKnownQuery)
-		}
-		for _, st := range errs {
-			if st == http.StatusNotModified {
-				oc.AddRespStructure(nil, openapi.WithHTTPStatus(st))
-				continue
-			}
-			oc.AddRespStructure(Problem{}, openapi.WithHTTPStatus(st), openapi.WithContentType("application/problem+json"))
-		}
+		problems[op.id] = problemStatuses(rt)
 		if err := r.AddOperation(oc); err != nil {
 			return nil, fmt.Errorf("%s %s: %w", rt.method, rt.path, err)
 		}
 	}
-	return json.MarshalIndent(r.Spec, "", "  ")
+	raw, err := json.Marshal(r.Spec)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	if err := finishDocument(doc, problems); err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(doc, "", "  ")
+}
+
+// problemStatuses are the problem statuses rt may answer: the ones its
+// operation lists and those every route of its kind may give.
+func problemStatuses(rt apiRoute) []int {
+	var out []int
+	for _, st := range rt.op.errs {
+		if st != http.StatusNotModified {
+			out = append(out, st)
+		}
+	}
+	if rt.method == http.MethodPost && !rt.op.public {
+		out = append(out, http.StatusConflict) // an Idempotency-Key still in flight
+	}
+	if rt.op.public {
+		out = append(out, http.StatusTooManyRequests)
+	} else {
+		out = append(out, http.StatusUnauthorized, http.StatusTooManyRequests)
+	}
+	// An unknown query parameter (withKnownQuery); a dependency down
+	// (writeError, the session store); an unexpected failure.
+	out = append(out, http.StatusUnprocessableEntity, http.StatusServiceUnavailable, http.StatusInternalServerError)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 var openAPIOnce = sync.OnceValues(func() ([]byte, error) { return OpenAPI("1") })
@@ -95,6 +132,12 @@ type docOp struct {
 
 type docParam struct{ Name, In, Description string }
 
+// docParamJSON is a parameter of the document, or a $ref to a shared one.
+type docParamJSON struct {
+	Ref                   string `json:"$ref"`
+	Name, In, Description string
+}
+
 // handleAPIDocs renders a readable reference from the OpenAPI document,
 // on the server: no script, so the strict CSP holds.
 func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
@@ -108,12 +151,13 @@ func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
 			OperationID string `json:"operationId"`
 			Summary     string `json:"summary"`
 			Tags        []string
-			Security    []any `json:"security"`
-			Parameters  []struct {
-				Name, In, Description string
-			} `json:"parameters"`
-			Responses map[string]any `json:"responses"`
+			Security    []any          `json:"security"`
+			Parameters  []docParamJSON `json:"parameters"`
+			Responses   map[string]any `json:"responses"`
 		} `json:"paths"`
+		Components struct {
+			Parameters map[string]docParamJSON `json:"parameters"`
+		} `json:"components"`
 	}
 	if err := json.Unmarshal(doc, &spec); err != nil {
 		s.fail(w, r, err)
@@ -124,6 +168,9 @@ func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
 		for method, op := range methods {
 			d := docOp{Method: strings.ToUpper(method), Path: path, Summary: op.Summary, ID: op.OperationID, Public: len(op.Security) == 0}
 			for _, p := range op.Parameters {
+				if name, ok := strings.CutPrefix(p.Ref, "#/components/parameters/"); ok {
+					p = spec.Components.Parameters[name] // a parameter many operations share
+				}
 				d.Params = append(d.Params, docParam{p.Name, p.In, p.Description})
 			}
 			for st := range op.Responses {

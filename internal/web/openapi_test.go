@@ -55,7 +55,13 @@ func TestOpenAPI(t *testing.T) {
 		require.NoError(t, err, "%s %s is in the document", method, path)
 		in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
 			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-		require.NoError(t, openapi3filter.ValidateRequest(context.Background(), in), "%s %s request", method, path)
+		if want < 300 {
+			require.NoError(t, openapi3filter.ValidateRequest(context.Background(), in), "%s %s request", method, path)
+		} else if body != nil {
+			// The document states the required fields: it refuses what
+			// the server refuses.
+			require.Error(t, openapi3filter.ValidateRequest(context.Background(), in), "%s %s request", method, path)
+		}
 		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: r.status, Header: r.header,
 			Body:    io.NopCloser(bytes.NewReader([]byte(r.raw))),
 			Options: &openapi3filter.Options{IncludeResponseStatus: true}} // an undocumented status fails
@@ -82,4 +88,5 @@ func TestOpenAPI(t *testing.T) {
 	require.Equal(t, 200, page.status)
 	require.Contains(t, page.body, "createOrder")
 	require.Contains(t, page.body, "/api/v1/orders/{id}/transitions")
+	require.Contains(t, page.body, "Idempotency-Key", "shared parameters are shown too")
 }
