@@ -98,6 +98,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 3000\n\n")
+	// From here the response has begun: the stream ends by returning nil,
+	// with nothing more to tell a client that may have gone.
 	if err := rc.Flush(); err != nil {
 		return nil
 	}

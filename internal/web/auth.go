@@ -180,7 +180,8 @@ func (s *Server) meta(r *http.Request) auth.Meta {
 
 // limit spends one request of each key's quota with l and answers 429
 // with Retry-After when any is exhausted. It returns false if it answered.
-// It is allow for handlers that write their own errors.
+// It is allow for the pages and middleware, which answer for themselves;
+// API handlers return allow's error instead.
 func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, keys ...string) bool {
 	if err := s.allow(w, r, l, keys...); err != nil {
 		s.fail(w, r, err)
