@@ -12,27 +12,27 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 )
 
-func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	keys, err := s.auth.ListAPIKeys(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]apiKeyJSON, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, toAPIKeyInfoJSON(k))
 	}
 	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	return nil
 }
 
-func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	var in struct {
 		Name      string       `json:"name"`
@@ -40,13 +40,11 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		ExpiresAt *time.Time   `json:"expires_at"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	k, full, err := s.auth.CreateAPIKey(r.Context(), p, in.Name, in.Role, in.ExpiresAt, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := toAPIKeyJSON(k)
 	if out.CreatedBy != nil {
@@ -58,38 +56,36 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Key = full
 	writeJSON(w, http.StatusCreated, out)
+	return nil
 }
 
-func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "API key")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.auth.RevokeAPIKey(r.Context(), p, id, s.meta(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // handleAuditList pages through the tenant's audit log, newest first.
-func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	if !p.Can(account.ActAuditRead) {
 		if !p.InTenant() {
-			s.fail(w, r, p.NoTenant())
-		} else {
-			s.fail(w, r, apperr.Forbidden("your role (%s) may not read the audit log", p.Role))
+			return p.NoTenant()
 		}
-		return
+		return apperr.Forbidden("your role (%s) may not read the audit log", p.Role)
 	}
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id"), Limit: 50}
@@ -124,17 +120,16 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	if err := v.Err(); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	entries, next, prev, err := s.auditPage(r.Context(), p, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := listJSON{Data: make([]auditJSON, 0, len(entries)), NextCursor: next, PrevCursor: prev}
 	for _, e := range entries {
 		out.Data = append(out.Data.([]auditJSON), toAuditJSON(e))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }

@@ -52,15 +52,15 @@ func toDashboardJSON(d order.Dashboard) dashboardJSON {
 	return out
 }
 
-func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	d, err := s.orders.Dashboard(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toDashboardJSON(d))
+	return nil
 }

@@ -58,18 +58,16 @@ func eventAction(typ string) account.Action {
 // sending anything more when that fails or the caller may no longer read
 // events. After eventMaxLifetime it ends anyway, telling the client where
 // to resume.
-func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	if !p.InTenant() {
-		s.fail(w, r, p.NoTenant())
-		return
+		return p.NoTenant()
 	}
 	if !p.Can(account.ActOrderRead) {
-		s.fail(w, r, apperr.Forbidden("your role (%s) may not read events", p.Role))
-		return
+		return apperr.Forbidden("your role (%s) may not read events", p.Role)
 	}
 	after := event.IDAt(time.Now().Add(-time.Millisecond))
 	last := r.Header.Get("Last-Event-ID")
@@ -79,8 +77,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	if last != "" {
 		id, err := uuid.Parse(last)
 		if err != nil {
-			s.fail(w, r, apperr.Invalid("Last-Event-ID", "is not an event id from this stream"))
-			return
+			return apperr.Invalid("Last-Event-ID", "is not an event id from this stream")
 		}
 		after = id
 	}
@@ -101,8 +98,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 3000\n\n")
+	// From here the response has begun: the stream ends by returning nil,
+	// with nothing more to tell a client that may have gone.
 	if err := rc.Flush(); err != nil {
-		return
+		return nil
 	}
 
 	poll := time.NewTicker(eventPoll)
@@ -118,20 +117,21 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	// so that nothing is sent after a revocation has committed; the
 	// ticker ends a quiet stream too.
 	authorize := func() bool {
+		var ok bool
 		p, ok = s.recheckStream(ctx, cred, p)
 		return ok
 	}
 	for {
 		var err error
 		if after, err = s.sendEvents(w, r, &p, after, authorize); err != nil {
-			return
+			return nil
 		}
 		if err := rc.Flush(); err != nil {
-			return
+			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case _, ok := <-wake:
 			if !ok {
 				wake = nil // subscription ended; keep polling
@@ -139,7 +139,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		case <-poll.C:
 		case <-recheck.C:
 			if !authorize() {
-				return
+				return nil
 			}
 		case <-expire.C:
 			// An event without data sets the client's last event id
@@ -147,10 +147,10 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			// nothing resumes where it stopped.
 			fmt.Fprintf(w, "id: %s\nretry: %d\n\n", after, eventReconnect.Milliseconds())
 			_ = rc.Flush()
-			return
+			return nil
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
-				return
+				return nil
 			}
 		}
 	}

@@ -48,80 +48,78 @@ func toExportJSON(e export.Export, url string) exportJSON {
 		OrderCount: e.OrderCount, RowCount: e.RowCount, Size: e.Size, Error: e.Error, DownloadURL: url, CreatedAt: e.CreatedAt, CompletedAt: e.CompletedAt, ExpiresAt: e.ExpiresAt}
 }
 
-func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	var in exportInput
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	who := p.UserID.String()
 	if p.IsAPIKey() {
 		who = p.APIKeyID.String()
 	}
-	if !s.limit(w, r, s.limits.ExportCreate, "export:"+who) {
-		return
+	if err := s.allow(w, r, s.limits.ExportCreate, "export:"+who); err != nil {
+		return err
 	}
 	e, err := s.exports.Create(r.Context(), p, in.Format, export.Filters{Status: in.Status, CreatedAfter: in.CreatedAfter,
 		CreatedBefore: in.CreatedBefore, CustomerEmail: in.CustomerEmail, Query: in.Q}, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/exports/"+e.ID.String())
 	writeJSON(w, http.StatusAccepted, toExportJSON(e, ""))
+	return nil
 }
 
-func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "export")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	e, url, err := s.exports.Get(r.Context(), p, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toExportJSON(e, s.browserURL(r, url)))
+	return nil
 }
 
-func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	es, err := s.exports.List(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := exportList{Data: make([]exportJSON, len(es))}
 	for i, e := range es {
 		out.Data[i] = toExportJSON(e, "")
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) handleExportDelete(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleExportDelete(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "export")
 	if err == nil {
 		err = s.exports.Delete(r.Context(), p, id, s.meta(r))
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -8,15 +8,14 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 )
 
-func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	invs, err := s.auth.ListInvitations(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	now := time.Now()
 	out := make([]invitationJSON, 0, len(invs))
@@ -24,79 +23,76 @@ func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) {
 		out = append(out, toInvitationJSON(i, now))
 	}
 	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	return nil
 }
 
-func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	var in struct {
 		Email string       `json:"email"`
 		Role  account.Role `json:"role"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	inv, err := s.auth.Invite(r.Context(), p, in.Email, in.Role, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, toInvitationJSON(inv, time.Now()))
+	return nil
 }
 
-func (s *Server) handleInvitationResend(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleInvitationResend(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "invitation")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	inv, err := s.auth.ResendInvitation(r.Context(), p, id, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toInvitationJSON(inv, time.Now()))
+	return nil
 }
 
-func (s *Server) handleInvitationRevoke(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleInvitationRevoke(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "invitation")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.auth.RevokeInvitation(r.Context(), p, id, s.meta(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // handleInvitationAccept accepts as the logged-in user, or creates the
 // invited user with the given password; either way the session moves to
 // the invitation's tenant.
-func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Token    string `json:"token"`
 		Name     string `json:"name"`
 		Password string `json:"password"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	if !s.limit(w, r, s.limits.InvitationAccept, "accept:ip:"+s.clientIP(r)) {
-		return
+	if err := s.allow(w, r, s.limits.InvitationAccept, "accept:ip:"+s.clientIP(r)); err != nil {
+		return err
 	}
 	acc := auth.AcceptInput{Token: in.Token, Name: in.Name, Password: in.Password}
 	if p, ok := principalFrom(r.Context()); ok && !p.IsAPIKey() {
@@ -104,12 +100,10 @@ func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) 
 	}
 	u, tenantID, err := s.auth.AcceptInvitation(r.Context(), acc, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.startSession(r.Context(), u.ID, tenantID, u.SessionEpoch); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.writeMe(w, r, u.ID, tenantID, u.SessionEpoch)
+	return s.writeMe(w, r, u.ID, tenantID, u.SessionEpoch)
 }

@@ -23,41 +23,39 @@ func toInvoiceJSON(r invoice.Record, url string) invoiceJSON {
 
 // handleInvoiceCreate generates or regenerates an order's invoice in the
 // background.
-func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleInvoiceCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rec, err := s.invoices.Request(r.Context(), p, id, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/orders/"+id.String()+"/invoice")
 	writeJSON(w, http.StatusAccepted, toInvoiceJSON(rec, ""))
+	return nil
 }
 
-func (s *Server) handleInvoiceGet(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleInvoiceGet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	rec, url, err := s.invoices.Get(r.Context(), p, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toInvoiceJSON(rec, s.browserURL(r, url)))
+	return nil
 }
 
 type brandingJSON struct {
@@ -73,60 +71,59 @@ func toBrandingJSON(b tenant.Branding) brandingJSON {
 	return brandingJSON{Address: b.Address, TaxID: b.TaxID, AccentColor: b.AccentColor, Footer: b.Footer, HasLogo: b.LogoKey != ""}
 }
 
-func (s *Server) handleBrandingGet(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleBrandingGet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	b, err := s.invoices.Branding(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toBrandingJSON(b))
+	return nil
 }
 
-func (s *Server) handleBrandingPut(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleBrandingPut(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	var in brandingJSON
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := s.invoices.SetBranding(r.Context(), p, tenant.Branding{Address: in.Address, TaxID: in.TaxID, AccentColor: in.AccentColor, Footer: in.Footer}, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toBrandingJSON(b))
+	return nil
 }
 
 // handleLogoPut takes the logo as the raw request body (image/png or
 // image/jpeg).
-func (s *Server) handleLogoPut(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleLogoPut(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	b, err := s.invoices.SetLogo(r.Context(), p, r.Body, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toBrandingJSON(b))
+	return nil
 }
 
-func (s *Server) handleLogoDelete(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleLogoDelete(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	if _, err := s.invoices.DeleteLogo(r.Context(), p, s.meta(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -117,28 +117,28 @@ func (s *Server) retryJob(r *http.Request, p auth.Principal, raw string) (*jobs.
 	return s.auth.RetryJob(r.Context(), p, id, s.meta(r))
 }
 
-func (s *Server) handleJobsFailed(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleJobsFailed(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	out, err := s.failedJobs(r, p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) handleJobRetry(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleJobRetry(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	j, err := s.retryJob(r, p, r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toJobJSON(j))
+	return nil
 }

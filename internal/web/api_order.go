@@ -102,15 +102,14 @@ func (s *Server) writeOrder(w http.ResponseWriter, status int, o order.Order) {
 	writeJSON(w, status, order.ToView(o))
 }
 
-func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	var in orderInput
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	o := order.Order{CustomerName: strings.TrimSpace(in.CustomerName), CustomerEmail: strings.TrimSpace(in.CustomerEmail),
 		CustomerPhone: strings.TrimSpace(in.CustomerPhone), Currency: strings.TrimSpace(in.Currency), ShippingAddress: in.ShippingAddress,
@@ -119,53 +118,50 @@ func (s *Server) handleOrderCreate(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	created, _, err := s.orders.Create(r.Context(), p, o, key, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if key != "" && created.IdempotencyKey == key {
 		keyedEffect(r) // the order keeps the key (not when an expired one was reused)
 	}
 	w.Header().Set("Location", "/api/v1/orders/"+created.ID.String())
 	s.writeOrder(w, http.StatusCreated, created)
+	return nil
 }
 
-func (s *Server) handleOrderGet(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleOrderGet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	o, err := s.orders.Get(r.Context(), p, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(o.Version) {
 		w.Header().Set("ETag", etag(o.Version))
 		w.WriteHeader(http.StatusNotModified)
-		return
+		return nil
 	}
 	s.writeOrder(w, http.StatusOK, o)
+	return nil
 }
 
-func (s *Server) handleOrderHistory(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleOrderHistory(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	hist, err := s.orders.History(r.Context(), p, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	type change struct {
 		From      order.Status `json:"from"`
@@ -178,28 +174,26 @@ func (s *Server) handleOrderHistory(w http.ResponseWriter, r *http.Request) {
 		out[i] = change{From: h.From, To: h.To, ActorID: h.ActorID, CreatedAt: h.CreatedAt}
 	}
 	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	return nil
 }
 
-func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var in orderPatch
 	raw, err := decodeWithPresence(r, &in)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	version, err := ifMatch(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	patch := orders.Patch{CustomerName: in.CustomerName, CustomerEmail: in.CustomerEmail, CustomerPhone: in.CustomerPhone,
 		Currency: in.Currency, Notes: in.Notes, ExternalRef: in.ExternalRef, Metadata: in.Metadata, Discount: in.Discount}
@@ -216,10 +210,10 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	o, err := s.orders.Update(r.Context(), p, id, patch, version, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.writeOrder(w, http.StatusOK, o)
+	return nil
 }
 
 // decodeWithPresence decodes a JSON object into dst and also returns its
@@ -235,49 +229,45 @@ func decodeWithPresence(r *http.Request, dst any) (map[string]json.RawMessage, e
 	return raw, nil
 }
 
-func (s *Server) handleOrderTransition(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleOrderTransition(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var in transitionInput
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	version, err := ifMatch(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	o, err := s.orders.Transition(r.Context(), p, id, in.To, version, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.writeOrder(w, http.StatusOK, o)
+	return nil
 }
 
-func (s *Server) handleOrderDelete(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleOrderDelete(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.orders.Delete(r.Context(), p, id, s.meta(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // cursorJSON is the content of an opaque list cursor. The sort it was
@@ -368,24 +358,23 @@ func parseOrderList(r *http.Request) (order.ListParams, error) {
 	return lp, v.Err()
 }
 
-func (s *Server) handleOrderList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleOrderList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	lp, err := parseOrderList(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	os, cs, err := s.orders.List(r.Context(), p, lp)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := orderList{Data: make([]order.View, len(os)), NextCursor: encodeCursor(lp, cs.Next, false), PrevCursor: encodeCursor(lp, cs.Prev, true)}
 	for i, o := range os {
 		out.Data[i] = order.ToView(o)
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }

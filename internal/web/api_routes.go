@@ -232,8 +232,12 @@ var (
 // apiRoutes is every route of the JSON API. Grep a path to find its
 // handler.
 func apiRoutes() []apiRoute {
-	h := func(f func(*Server, http.ResponseWriter, *http.Request)) func(*Server) http.HandlerFunc {
-		return func(s *Server) http.HandlerFunc { return func(w http.ResponseWriter, r *http.Request) { f(s, w, r) } }
+	// h binds a handler to its Server through the adapter (Server.api),
+	// which answers a returned error as a problem.
+	h := func(f func(*Server, http.ResponseWriter, *http.Request) error) func(*Server) http.HandlerFunc {
+		return func(s *Server) http.HandlerFunc {
+			return s.api(func(w http.ResponseWriter, r *http.Request) error { return f(s, w, r) })
+		}
 	}
 	return []apiRoute{
 		{"GET", "/api/v1/version", h((*Server).handleVersion), operation{id: "getVersion", summary: "Ordo's version", tag: "meta", public: true, resp: versionJSON{}, status: 200}},

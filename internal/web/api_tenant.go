@@ -6,177 +6,166 @@ import (
 	"github.com/ordo/ordo/internal/account"
 )
 
-func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	if p.IsAPIKey() {
 		// A key belongs to exactly one tenant.
 		t, err := s.auth.CurrentTenant(r.Context(), p)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, listJSON{Data: []tenantJSON{toTenantJSON(t, p.Role)}})
-		return
+		return nil
 	}
 	trs, err := s.auth.ListTenants(r.Context(), p.UserID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]tenantJSON, 0, len(trs))
 	for _, tr := range trs {
 		out = append(out, toTenantJSON(tr.Tenant, tr.Role))
 	}
 	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	return nil
 }
 
-func (s *Server) handleTenantCreate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requireUser(w, r)
-	if !ok {
-		return
+func (s *Server) handleTenantCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.user(r)
+	if err != nil {
+		return err
 	}
 	var in struct {
 		Name string `json:"name"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := s.auth.CreateTenant(r.Context(), p, in.Name, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, toTenantJSON(t, account.RoleOwner))
+	return nil
 }
 
 // handleTenantSwitch makes another of the user's tenants the current one,
 // on a fresh session token (a privilege change).
-func (s *Server) handleTenantSwitch(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requireUser(w, r)
-	if !ok {
-		return
+func (s *Server) handleTenantSwitch(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.user(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "tenant")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
 	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if np.TenantID != id {
-		s.fail(w, r, np.NoTenant())
-		return
+		return np.NoTenant()
 	}
 	if err := s.startSession(r.Context(), p.UserID, id, epoch); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.handleMe(w, r.WithContext(withPrincipalValue(r.Context(), np)))
+	return s.handleMe(w, r.WithContext(withPrincipalValue(r.Context(), np)))
 }
 
 // handleTenantGet returns the current tenant.
-func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	t, err := s.auth.CurrentTenant(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toTenantJSON(t, p.Role))
+	return nil
 }
 
-func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	var in struct {
 		Name string `json:"name"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	t, err := s.auth.RenameTenant(r.Context(), p, in.Name, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toTenantJSON(t, p.Role))
+	return nil
 }
 
-func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	ms, err := s.auth.ListMembers(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := make([]memberJSON, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, memberJSON{User: toUserJSON(m.User), Role: m.Membership.Role, JoinedAt: m.Membership.CreatedAt})
 	}
 	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	return nil
 }
 
-func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "user_id", "membership")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var in struct {
 		Role account.Role `json:"role"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.auth.ChangeRole(r.Context(), p, id, in.Role, s.meta(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	// Changing one's own role is a privilege change: renew the token.
 	if id == p.UserID {
 		if err := s.sessions.RenewToken(r.Context()); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"user_id": id, "role": in.Role})
+	return nil
 }
 
-func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "user_id", "membership")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.auth.RemoveMember(r.Context(), p, id, s.meta(r)); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

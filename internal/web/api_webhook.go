@@ -117,144 +117,137 @@ func toDeliveryJSON(d webhook.Delivery, as []webhook.Attempt) deliveryJSON {
 	return out
 }
 
-func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	var in endpointInput
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	e, err := s.webhooks.Create(r.Context(), p, webhooks.Input{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes}, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Location", "/api/v1/webhook-endpoints/"+e.ID.String())
 	writeJSON(w, http.StatusCreated, toEndpointJSON(e, true))
+	return nil
 }
 
-func (s *Server) handleEndpointList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEndpointList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	es, err := s.webhooks.List(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := endpointList{Data: make([]endpointJSON, len(es)), EventTypes: webhooks.EventTypes}
 	for i, e := range es {
 		out.Data[i] = toEndpointJSON(e, false)
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) handleEndpointGet(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEndpointGet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	e, err := s.webhooks.Get(r.Context(), p, id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toEndpointJSON(e, false))
+	return nil
 }
 
-func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var in endpointInput
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	e, err := s.webhooks.Update(r.Context(), p, id, webhooks.Input(in), s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toEndpointJSON(e, false))
+	return nil
 }
 
-func (s *Server) handleEndpointDelete(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEndpointDelete(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err == nil {
 		err = s.webhooks.Delete(r.Context(), p, id, s.meta(r))
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) handleEndpointRotate(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEndpointRotate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	e, err := s.webhooks.RotateSecret(r.Context(), p, id, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toEndpointJSON(e, true))
+	return nil
 }
 
-func (s *Server) handleEndpointTest(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleEndpointTest(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d, err := s.webhooks.SendTest(r.Context(), p, id, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, toDeliveryJSON(d, nil))
+	return nil
 }
 
-func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	f := webhook.DeliveryFilter{EndpointID: id, EventType: q.Get("event_type"), Status: webhook.DeliveryStatus(q.Get("status"))}
@@ -285,13 +278,11 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) {
 		f.Limit = n
 	}
 	if err := v.Err(); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	page, err := s.webhooks.Deliveries(r.Context(), p, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	out := deliveryList{Data: make([]deliveryJSON, len(page.Deliveries))}
 	for i, d := range page.Deliveries {
@@ -306,56 +297,52 @@ func (s *Server) handleDeliveryList(w http.ResponseWriter, r *http.Request) {
 		out.PrevCursor = &c
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
-func (s *Server) handleDeliveryReplay(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleDeliveryReplay(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	did, err := pathID(r, "delivery_id", "webhook delivery")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d, err := s.webhooks.Replay(r.Context(), p, id, did, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, toDeliveryJSON(d, nil))
+	return nil
 }
 
-func (s *Server) handleReplayFailed(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.requirePrincipal(w, r)
-	if !ok {
-		return
+func (s *Server) handleReplayFailed(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
 	}
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var in struct {
 		Since *time.Time `json:"since"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if in.Since == nil {
-		s.fail(w, r, apperr.Invalid("since", "is required"))
-		return
+		return apperr.Invalid("since", "is required")
 	}
 	n, err := s.webhooks.ReplayFailed(r.Context(), p, id, *in.Since, s.meta(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusAccepted, replayFailedJSON{Replayed: n})
+	return nil
 }

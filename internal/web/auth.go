@@ -180,11 +180,23 @@ func (s *Server) meta(r *http.Request) auth.Meta {
 
 // limit spends one request of each key's quota with l and answers 429
 // with Retry-After when any is exhausted. It returns false if it answered.
-// A limiter error is logged and the request allowed: a Redis outage must
-// not lock everyone out.
+// It is allow for the pages and middleware, which answer for themselves;
+// API handlers return allow's error instead.
 func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, keys ...string) bool {
+	if err := s.allow(w, r, l, keys...); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// allow spends one request of each key's quota with l, sets the
+// RateLimit-* headers, and returns a *rateLimitedError (429 with
+// Retry-After) when any is exhausted. A limiter error is logged and the
+// request allowed: a Redis outage must not lock everyone out.
+func (s *Server) allow(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter, keys ...string) error {
 	if l == nil {
-		return true
+		return nil
 	}
 	for _, key := range keys {
 		res, err := l.Allow(r.Context(), key)
@@ -197,15 +209,20 @@ func (s *Server) limit(w http.ResponseWriter, r *http.Request, l *ratelimit.Limi
 		w.Header().Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
 		w.Header().Set("RateLimit-Reset", strconv.Itoa(int(res.ResetAfter.Seconds()+0.999)))
 		if !res.Allowed {
-			s.tooMany(w, r, res.RetryAfter)
-			return false
+			return &rateLimitedError{after: res.RetryAfter}
 		}
 	}
-	return true
+	return nil
 }
 
-// tooMany answers 429 with Retry-After.
-func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, after time.Duration) {
+// rateLimitedError refuses a request until after has passed; writeError
+// answers it 429 with Retry-After (writeTooMany).
+type rateLimitedError struct{ after time.Duration }
+
+func (e *rateLimitedError) Error() string { return "rate limited: retry after " + e.after.String() }
+
+// writeTooMany answers 429 with Retry-After.
+func writeTooMany(w http.ResponseWriter, r *http.Request, after time.Duration) {
 	retry := max(int(after.Seconds()+0.999), 1)
 	w.Header().Set("Retry-After", strconv.Itoa(retry))
 	unit := " seconds"
@@ -240,6 +257,16 @@ func failAccountKey(account string) string           { return "pwfail:a:" + acco
 // per-client attempt limit (LoginPerIP, spent up front) bounds that. A
 // limiter error is logged and the check allowed, as with limit.
 func (s *Server) passwordCheckAllowed(w http.ResponseWriter, r *http.Request, account string) bool {
+	if err := s.passwordCheck(r, account); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// passwordCheck is passwordCheckAllowed for handlers that return their
+// errors: a refusal is a *rateLimitedError.
+func (s *Server) passwordCheck(r *http.Request, account string) error {
 	ctx, ip := r.Context(), s.clientIP(r)
 	peek := func(l *ratelimit.Limiter, key string) (ratelimit.Result, bool) {
 		if l == nil {
@@ -255,20 +282,17 @@ func (s *Server) passwordCheckAllowed(w http.ResponseWriter, r *http.Request, ac
 	}
 	ca, caKnown := peek(s.limits.LoginFailuresPerClientAccount, failClientAccountKey(ip, account))
 	if !ca.Allowed {
-		s.tooMany(w, r, ca.RetryAfter)
-		return false
+		return &rateLimitedError{after: ca.RetryAfter}
 	}
 	if c, _ := peek(s.limits.LoginFailuresPerClient, failClientKey(ip)); !c.Allowed {
-		s.tooMany(w, r, c.RetryAfter)
-		return false
+		return &rateLimitedError{after: c.RetryAfter}
 	}
 	if a, _ := peek(s.limits.LoginFailuresPerAccount, failAccountKey(account)); !a.Allowed && caKnown && ca.Used() {
 		// Refused until this client's own failures for the account have
 		// drained.
-		s.tooMany(w, r, ca.ResetAfter)
-		return false
+		return &rateLimitedError{after: ca.ResetAfter}
 	}
-	return true
+	return nil
 }
 
 // passwordCheckFailed counts a failed password check of this client for

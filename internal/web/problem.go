@@ -61,6 +61,11 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 // client-safe message; anything else is logged and answered with a
 // generic 500 that never shows internal text.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var rl *rateLimitedError
+	if errors.As(err, &rl) {
+		writeTooMany(w, r, rl.after)
+		return
+	}
 	status := apperr.HTTPStatus(err)
 	p := Problem{Status: status}
 	if e, ok := apperr.As(err); ok && status < 500 {

@@ -225,6 +225,20 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, s.log, err)
 }
 
+// apiHandler is a JSON API handler that returns its error rather than
+// writing it: one that has written its response returns nil.
+type apiHandler func(w http.ResponseWriter, r *http.Request) error
+
+// api adapts h to net/http: an error h returns is answered as a problem
+// (fail). Every route of apiRoutes goes through it.
+func (s *Server) api(h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
 // routes lists every route in one place: grep a URL to find its handler.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
@@ -232,7 +246,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc(apiCatchAll, s.handleAPINotFound)
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	if s.auth == nil {
-		mux.HandleFunc("GET /api/v1/version", s.handleVersion)
+		mux.HandleFunc("GET /api/v1/version", s.api(s.handleVersion))
 		mux.HandleFunc("GET /{$}", s.handleHome)
 		return
 	}
@@ -319,15 +333,16 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle(rt.method+" "+rt.path, s.withKnownQuery(rt.op, h))
 	}
 	if s.signer != nil {
-		mux.HandleFunc("PUT /blobs", s.handleBlobPut)
-		mux.HandleFunc("GET /blobs", s.handleBlobGet)
+		mux.HandleFunc("PUT /blobs", s.api(s.handleBlobPut))
+		mux.HandleFunc("GET /blobs", s.api(s.handleBlobGet))
 	}
 	mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
 	mux.HandleFunc("GET /api/v1/docs", s.handleAPIDocs)
 }
 
-func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, map[string]string{"version": s.version})
+	return nil
 }
 
 // apiCatchAll is the pattern of handleAPINotFound.
