@@ -192,10 +192,12 @@ func readOrderForm(r *http.Request, l order.Locale) (order.Order, []itemRow, err
 	n, _ := strconv.Atoi(f("rows"))
 	n = min(max(n, formRows), order.MaxItems+2)
 	var v apperr.Validation
+	bad := map[string]bool{} // fields the form could not read
+	add := func(field, detail string) { v.Add(field, detail); bad[field] = true }
 	var err error
 	// The discount is optional: empty is none.
 	if o.Discount, err = order.ParseAmount(f("discount"), o.Currency, l); err != nil && !errors.Is(err, order.ErrAmountEmpty) {
-		v.Add("discount", err.Error())
+		add("discount", err.Error())
 	}
 	var rows []itemRow
 	for i := range n {
@@ -212,19 +214,33 @@ func readOrderForm(r *http.Request, l order.Locale) (order.Order, []itemRow, err
 		}
 		field := "items[" + strconv.Itoa(len(o.Items)) + "]."
 		if it.Quantity, err = strconv.ParseInt(row.Quantity, 10, 64); err != nil {
-			v.Add(field+"quantity", "must be a whole number")
+			add(field+"quantity", "must be a whole number")
 		}
 		if it.UnitPrice, err = order.ParseAmount(row.Price, o.Currency, l); err != nil {
-			v.Add(field+"unit_price", err.Error())
+			add(field+"unit_price", err.Error())
 		}
 		if row.TaxPct != "" {
 			pct, err := strconv.ParseFloat(row.TaxPct, 64)
 			if err != nil || pct < 0 || pct > 100 {
-				v.Add(field+"tax_rate_bp", "must be a percentage from 0 to 100")
+				add(field+"tax_rate_bp", "must be a percentage from 0 to 100")
 			}
 			it.TaxRateBP = int64(pct*100 + 0.5)
 		}
 		o.Items = append(o.Items, it)
+	}
+	if len(bad) > 0 {
+		// Show every mistake at once: the order's own rules too (a missing
+		// name, a bad e-mail), on what the form could read, instead of
+		// one round of corrections per kind of mistake.
+		c := o
+		c.Items = slices.Clone(o.Items)
+		if e, ok := apperr.As(order.Validate(&c)); ok {
+			for _, fe := range e.Fields {
+				if !bad[fe.Field] {
+					v.Add(fe.Field, fe.Detail)
+				}
+			}
+		}
 	}
 	return o, blankRows(rows), v.Err()
 }

@@ -222,6 +222,18 @@ func TestUIOrderLocaleAmounts(t *testing.T) {
 		require.Contains(t, html.UnescapeString(p.body), tt.msg, "%s %q", tt.lang, tt.price)
 		require.Contains(t, p.body, `value="Widget"`, "the form keeps what was typed")
 	}
+	// Several mistakes at once are all shown at once: the amount the form
+	// could not read, and the order's own rules on the rest.
+	many := orderForm("EUR", "12,505")
+	many.Set("customer_name", "")
+	many.Set("customer_email", "not-an-email")
+	p = owner.postLang(t, "/app/orders", de, many)
+	require.Equal(t, 422, p.status)
+	body := html.UnescapeString(p.body)
+	require.Contains(t, body, "has more than 2 decimals")
+	for _, f := range []string{"customer_name", "customer_email"} {
+		require.Contains(t, body, `id="e-`+f+`"`, "every mistake is named at its field")
+	}
 	list := owner.do("GET", "/api/v1/orders", nil).must(t, 200)
 	require.Len(t, list.body["data"].([]any), 1, "no refused order was stored")
 
