@@ -358,7 +358,8 @@ var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 // and matches any, so that PUT /api/v1/orders/{id} was a 404.
 func (s *Server) withMethodCheck(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern == "" || pattern == apiCatchAll {
+		// withRoute (outermost) has already looked the route up once.
+		if rt := routeOf(r); rt == "" || rt == apiCatchAll {
 			if allow := allowedMethods(mux, r); len(allow) > 0 {
 				s.methodNotAllowed(w, r, allow)
 				return

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,6 +28,10 @@ type ordersPage struct {
 	Pager pager
 }
 
+// orderListParams are the orders list's query parameters, as the API
+// route declares them (read once: it takes reflection).
+var orderListParams = queryParams(orderListReq{})
+
 // uiOrders lists orders with the API's filters and keyset paging. A
 // parameter the list does not know is ignored here, unlike on the API: a
 // bookmarked or shared page URL with junk in it (utm_source, an old
@@ -34,7 +39,9 @@ type ordersPage struct {
 // known parameters on.
 func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
-	q := keepParams(r.URL.Query(), queryParams(orderListReq{})...)
+	filters := keepParams(r.URL.Query(), orderListParams...)
+	q := url.Values{}
+	maps.Copy(q, filters)
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		q.Set("cursor", c)
 	}
@@ -53,7 +60,7 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 	}
 	page := ordersPage{Orders: os}
 	next, prev := encodeCursor(lp, cs.Next, false), encodeCursor(lp, cs.Prev, true)
-	page.Pager = newPager(r.URL.Path, keepParams(q, queryParams(orderListReq{})...), deref(next), deref(prev))
+	page.Pager = newPager(r.URL.Path, filters, deref(next), deref(prev))
 	v.Data = page
 	s.render(w, r, http.StatusOK, "orders", v)
 }
