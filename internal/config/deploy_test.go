@@ -177,14 +177,14 @@ func hasLabel(labels []string, want string) bool {
 }
 
 // The worker has a health check: `ordo worker -port N` serves /healthz,
-// which `ordo healthcheck` asks on PORT (3000 in the images), so the
-// compose worker listens on that port and is checked with it.
+// which `ordo healthcheck` asks on PORT (3000 in the images, or .env's), so
+// the compose worker listens on that same port and is checked with it.
 func TestComposeWorkerHealth(t *testing.T) {
 	t.Parallel()
 	c := readCompose(t, "../../docker-compose.yml")
 	worker := c.Services["worker"]
-	if strings.Join(worker.Command, " ") != "worker -port 3000" {
-		t.Fatalf("the worker's command is %q: without `-port 3000` it serves no /healthz for `ordo healthcheck`", worker.Command)
+	if strings.Join(worker.Command, " ") != "worker -port ${PORT:-3000}" {
+		t.Fatalf("the worker's command is %q: without `-port ${PORT:-3000}` it serves no /healthz where `ordo healthcheck` asks (PORT)", worker.Command)
 	}
 	if d, _ := worker.Healthcheck["disable"].(bool); d || worker.Healthcheck["test"] == nil {
 		t.Fatalf("the worker has no health check: %v", worker.Healthcheck)
