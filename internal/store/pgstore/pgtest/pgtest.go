@@ -9,6 +9,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 
 	"github.com/ordo/ordo/internal/store/pgstore"
@@ -17,9 +18,13 @@ import (
 
 // URL creates a database with Ordo's current schema for this test and
 // returns its URL; the database is dropped when the test ends.
+
+// schemaHash hashes the migrations once per test binary, not per database.
+var schemaHash = sync.OnceValues(pgstore.SchemaHash)
+
 func URL(t testing.TB) string {
 	t.Helper()
-	hash, err := pgstore.SchemaHash()
+	hash, err := schemaHash()
 	if err != nil {
 		t.Fatal(err)
 	}
