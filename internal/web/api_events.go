@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
@@ -216,24 +215,21 @@ func (s *Server) sessionAlive(ctx context.Context, c streamCred) (bool, error) {
 	if c.session == "" {
 		return false, nil
 	}
-	var b []byte
-	var found bool
-	var err error
-	if cs, ok := s.sessions.Store.(scs.CtxStore); ok {
-		b, found, err = cs.FindCtx(ctx, c.session) // goredisstore needs the context
-	} else {
-		b, found, err = s.sessions.Store.Find(c.session)
-	}
-	if err != nil || !found {
-		return false, err
-	}
-	deadline, values, err := s.sessions.Codec.Decode(b)
+	// A fresh context: Load does nothing on one that holds a session
+	// already, as the stream's request does. scs finds the session as any
+	// request would (hashed token, expiry, codec); a gone or expired one
+	// comes back empty.
+	lctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	lctx, err := s.sessions.Load(lctx, c.session)
 	if err != nil {
-		return false, fmt.Errorf("decode session: %w", err)
+		return false, fmt.Errorf("load session: %w", err)
 	}
-	epoch, _ := values[sessEpoch].(int64)
-	return time.Now().Before(deadline) && values[sessUserID] == c.userID.String() &&
-		values[sessTenantID] == c.tenantID.String() && epoch == c.epoch, nil
+	epoch, _ := s.sessions.Get(lctx, sessEpoch).(int64)
+	return time.Now().Before(s.sessions.Deadline(lctx)) && s.sessions.GetString(lctx, sessUserID) == c.userID.String() &&
+		s.sessions.GetString(lctx, sessTenantID) == c.tenantID.String() && epoch == c.epoch, nil
 }
 
 // errStreamRevoked ends a stream whose caller lost access.

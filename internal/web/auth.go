@@ -47,8 +47,11 @@ const (
 // https, with the idle and absolute timeouts (tests shorten them).
 func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duration, log *slog.Logger) *scs.SessionManager {
 	sm := scs.New()
-	// The store sees hashes of the tokens, never the cookies themselves.
-	sm.Store = hashSessionTokens(store)
+	// The store keeps the SHA-256 of each token, never the cookie itself:
+	// anyone reading the sessions table, Redis or a backup gets nothing
+	// they could present.
+	sm.Store = store
+	sm.HashTokenInStore = true
 	sm.Lifetime = lifetime
 	sm.IdleTimeout = idle
 	sm.Cookie.Name = "ordo_session"
