@@ -609,6 +609,12 @@ func TestCredentialChangesEndOpenLinks(t *testing.T) {
 				c, _, _ := a.signup(t, email)
 				a.browser().do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email}).must(t, 202)
 				reset := a.outbox.token(t, email, "Reset your Ordo password")
+				// A second open reset link: every action, a reset with the
+				// first link included, must end it too.
+				a.browser().do("POST", "/api/v1/auth/password-reset", map[string]any{"email": email}).must(t, 202)
+				a.outbox.waitCount(t, email, "Reset your Ordo password", 2)
+				otherReset := a.outbox.token(t, email, "Reset your Ordo password")
+				require.NotEqual(t, reset, otherReset)
 				next := uniqueEmail("moved")
 				c.do("POST", "/api/v1/auth/email", map[string]any{"email": next, "password": password}).must(t, 202)
 				change := a.outbox.token(t, next, "Confirm your new e-mail")
@@ -622,6 +628,8 @@ func TestCredentialChangesEndOpenLinks(t *testing.T) {
 					r := a.browser().do("POST", "/api/v1/auth/email/confirm", map[string]any{"token": deadChange})
 					require.Equal(t, 422, r.status, "%s: the e-mail-change link still works: %s", ac.name, r.raw)
 				}
+				r := a.browser().do("POST", "/api/v1/auth/password-reset/confirm", map[string]any{"token": otherReset, "password": "the attacker's passphrase"})
+				require.Equal(t, 422, r.status, "%s: the other open reset link still works: %s", ac.name, r.raw)
 			}
 		})
 	}
