@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"time"
 
@@ -140,11 +141,7 @@ func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, now time.Time, 
 		if k.CreatedBy == nil || *k.CreatedBy != userID || k.RevokedAt != nil {
 			continue
 		}
-		if err := tx.APIKeyRevoke(ctx, tenantID, k.ID, now); err != nil {
-			return nil, err
-		}
-		if err := writeAudit(ctx, tx, now, tenantID, p, m, "api_key.revoked", "api_key", k.ID.String(),
-			map[string]any{"name": k.Name, "prefix": k.Prefix, "reason": "creator left the tenant"}); err != nil {
+		if err := revokeKey(ctx, tx, now, p, m, k, map[string]any{"reason": "creator left the tenant"}); err != nil {
 			return nil, err
 		}
 		forget = append(forget, apiKeyCacheKey(k.Prefix))
@@ -165,12 +162,19 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID, m
 			return err
 		}
 		prefix = k.Prefix
-		now := s.clock()
-		if err := tx.APIKeyRevoke(ctx, p.TenantID, id, now); err != nil {
-			return err
-		}
-		return writeAudit(ctx, tx, now, p.TenantID, p, m, "api_key.revoked", "api_key", id.String(), map[string]any{"name": k.Name, "prefix": k.Prefix})
+		return revokeKey(ctx, tx, s.clock(), p, m, k, nil)
 	})
+}
+
+// revokeKey revokes k inside tx with its audit entry; extra adds to the
+// entry's metadata (why, when it is not the principal's own choice).
+func revokeKey(ctx context.Context, tx store.Tx, now time.Time, p Principal, m Meta, k account.APIKey, extra map[string]any) error {
+	if err := tx.APIKeyRevoke(ctx, k.TenantID, k.ID, now); err != nil {
+		return err
+	}
+	meta := map[string]any{"name": k.Name, "prefix": k.Prefix}
+	maps.Copy(meta, extra)
+	return writeAudit(ctx, tx, now, k.TenantID, p, m, "api_key.revoked", "api_key", k.ID.String(), meta)
 }
 
 // AuthenticateAPIKey turns a bearer key into a principal; any failure is
