@@ -1,6 +1,6 @@
-// Package account holds users, memberships and roles, and the store
-// contract for them. The permission table that decides what each role may
-// do lives here too, so that the UI and the API ask the same question.
+// Package account holds users, their memberships, tokens, invitations and
+// API keys, and the store contract for them. Roles and the permission
+// table live in package access.
 package account
 
 import (
@@ -8,26 +8,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/access"
 )
-
-// Role is a member's role within one tenant.
-type Role string
-
-const (
-	RoleOwner  Role = "owner"
-	RoleAdmin  Role = "admin"
-	RoleMember Role = "member"
-	RoleViewer Role = "viewer"
-)
-
-// Valid reports whether r is one of the four roles.
-func (r Role) Valid() bool {
-	switch r {
-	case RoleOwner, RoleAdmin, RoleMember, RoleViewer:
-		return true
-	}
-	return false
-}
 
 // User is a person who can log in. Email is stored lower-cased.
 type User struct {
@@ -47,7 +30,7 @@ type User struct {
 type Membership struct {
 	TenantID  uuid.UUID
 	UserID    uuid.UUID
-	Role      Role
+	Role      access.Role
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -110,7 +93,7 @@ type Store interface {
 	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]Membership, error)
 	// MembershipListByUser lists the tenants a user belongs to, oldest first.
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]Membership, error)
-	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role Role, now time.Time) error
+	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error
 	// MembershipDelete ends a membership and records its removal at now,
 	// which MembershipRemovedAt then reports.
 	MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID, now time.Time) error
@@ -120,7 +103,7 @@ type Store interface {
 	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
 	// MembershipCountByRole counts a tenant's members with role, e.g. to
 	// keep the last owner from leaving.
-	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role Role) (int, error)
+	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role access.Role) (int, error)
 	// MembershipLock, first in a transaction, makes the transactions
 	// that change the tenant's memberships run one after the other until
 	// it ends, so that a check over the members (the last owner) still
@@ -155,7 +138,7 @@ type Invitation struct {
 	ID         uuid.UUID
 	TenantID   uuid.UUID
 	Email      string
-	Role       Role
+	Role       access.Role
 	Hash       []byte
 	InvitedBy  *uuid.UUID
 	ExpiresAt  time.Time
@@ -198,7 +181,7 @@ type APIKey struct {
 	Name       string
 	Prefix     string
 	SecretHash []byte
-	Role       Role
+	Role       access.Role
 	LastUsedAt *time.Time
 	ExpiresAt  *time.Time
 	RevokedAt  *time.Time

@@ -17,7 +17,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/term"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/config"
@@ -110,7 +110,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("owner %s: %w", *owner, err)
 		}
-		t, err := as.CreateTenant(ctx, auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, *name, auth.Meta{UserAgent: "ordo cli"})
+		t, err := as.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, *name, access.Meta{UserAgent: "ordo cli"})
 		if err != nil {
 			return describe(err)
 		}
@@ -135,7 +135,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("tenant %s: %w", *tenant, err)
 		}
-		_, key, err := as.CreateAPIKey(ctx, auth.OperatorPrincipal(t.ID), *name, account.Role(*role), exp, auth.Meta{UserAgent: "ordo cli"})
+		_, key, err := as.CreateAPIKey(ctx, auth.OperatorPrincipal(t.ID), *name, access.Role(*role), exp, access.Meta{UserAgent: "ordo cli"})
 		if err != nil {
 			return describe(err)
 		}
@@ -151,7 +151,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("API key %s: %w", prefix, err)
 		}
-		if err := as.RevokeAPIKey(ctx, auth.OperatorPrincipal(k.TenantID), k.ID, auth.Meta{UserAgent: "ordo cli"}); err != nil {
+		if err := as.RevokeAPIKey(ctx, auth.OperatorPrincipal(k.TenantID), k.ID, access.Meta{UserAgent: "ordo cli"}); err != nil {
 			return err
 		}
 		fmt.Fprintln(std.stderr, "revoked", prefix)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/config"
@@ -65,7 +66,7 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, n *int, stdo
 	if err != nil {
 		return fmt.Errorf("seed user: %w", err)
 	}
-	t, err := as.CreateTenant(ctx, auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Acme Inc.", auth.Meta{UserAgent: "ordo seed"})
+	t, err := as.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Acme Inc.", access.Meta{UserAgent: "ordo seed"})
 	if err != nil {
 		return fmt.Errorf("seed tenant: %w", err)
 	}

@@ -17,10 +17,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
@@ -116,8 +115,8 @@ func (s *Service) allowed(ct string) bool {
 
 // Presign records a pending attachment and signs its upload. Nothing is
 // signed for a size or type that is not allowed.
-func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput, m auth.Meta) (attachment.Attachment, blob.Upload, error) {
-	if err := p.Require(account.ActAttachmentWrite); err != nil {
+func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInput, m access.Meta) (attachment.Attachment, blob.Upload, error) {
+	if err := p.Require(access.ActAttachmentWrite); err != nil {
 		return attachment.Attachment{}, blob.Upload{}, err
 	}
 	var v apperr.Validation
@@ -178,8 +177,8 @@ func (s *Service) Presign(ctx context.Context, p auth.Principal, in PresignInput
 // (and attachment.uploaded); a mismatch deletes it and fails the
 // attachment. The upload itself is deleted either way: the served object
 // is one no upload URL can write.
-func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) (attachment.Attachment, error) {
-	if err := p.Require(account.ActAttachmentWrite); err != nil {
+func (s *Service) Complete(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) (attachment.Attachment, error) {
+	if err := p.Require(access.ActAttachmentWrite); err != nil {
 		return attachment.Attachment{}, err
 	}
 	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
@@ -238,8 +237,8 @@ func (s *Service) Complete(ctx context.Context, p auth.Principal, id uuid.UUID, 
 }
 
 // Get returns an attachment and, once uploaded, a short-lived download URL.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (attachment.Attachment, string, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (attachment.Attachment, string, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return attachment.Attachment{}, "", err
 	}
 	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
@@ -252,8 +251,8 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (atta
 }
 
 // List lists a tenant's attachments, of one order if orderID is set.
-func (s *Service) List(ctx context.Context, p auth.Principal, orderID *uuid.UUID) ([]attachment.Attachment, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) List(ctx context.Context, p access.Principal, orderID *uuid.UUID) ([]attachment.Attachment, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return nil, err
 	}
 	if orderID != nil {
@@ -267,8 +266,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal, orderID *uuid.UUID
 
 // Usage counts the tenant's attachments and their bytes, for the settings
 // page; it needs the right to change the tenant's settings.
-func (s *Service) Usage(ctx context.Context, p auth.Principal) (files, size int64, err error) {
-	if err := p.Require(account.ActTenantUpdate); err != nil {
+func (s *Service) Usage(ctx context.Context, p access.Principal) (files, size int64, err error) {
+	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return 0, 0, err
 	}
 	return s.store.AttachmentUsage(ctx, p.TenantID)
@@ -277,8 +276,8 @@ func (s *Service) Usage(ctx context.Context, p auth.Principal) (files, size int6
 // Delete removes the row (with its audit entry) and then the object.
 // The object's deletion is also enqueued with the row's, so that no crash
 // leaves it behind.
-func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := p.Require(account.ActAttachmentWrite); err != nil {
+func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) error {
+	if err := p.Require(access.ActAttachmentWrite); err != nil {
 		return err
 	}
 	var a attachment.Attachment

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
@@ -15,14 +16,14 @@ import (
 
 // CurrentUser returns the principal's user (account.User{} and not found
 // for an API key).
-func (s *Service) CurrentUser(ctx context.Context, p Principal) (account.User, error) {
+func (s *Service) CurrentUser(ctx context.Context, p access.Principal) (account.User, error) {
 	return s.store.UserGetByID(ctx, p.UserID)
 }
 
 // AuditLog lists the entries of the principal's tenant that f selects,
 // newest first. Both the API and the page read the log through it.
-func (s *Service) AuditLog(ctx context.Context, p Principal, f audit.Filter) ([]audit.Entry, error) {
-	if err := p.Require(account.ActAuditRead); err != nil {
+func (s *Service) AuditLog(ctx context.Context, p access.Principal, f audit.Filter) ([]audit.Entry, error) {
+	if err := p.Require(access.ActAuditRead); err != nil {
 		return nil, err
 	}
 	return s.store.AuditList(ctx, p.TenantID, f)
@@ -32,7 +33,7 @@ func (s *Service) AuditLog(ctx context.Context, p Principal, f audit.Filter) ([]
 // id (all if uuid.Nil), oldest first. Which of them the principal may see
 // is the caller's to decide, event by event, with the principal's current
 // role.
-func (s *Service) EventsAfter(ctx context.Context, p Principal, after uuid.UUID, limit int) ([]event.Event, error) {
+func (s *Service) EventsAfter(ctx context.Context, p access.Principal, after uuid.UUID, limit int) ([]event.Event, error) {
 	if !p.InTenant() {
 		return nil, p.NoTenant()
 	}
@@ -41,8 +42,8 @@ func (s *Service) EventsAfter(ctx context.Context, p Principal, after uuid.UUID,
 
 // FailedJobs lists the tenant's background jobs that failed (retrying or
 // discarded by the queue), newest first.
-func (s *Service) FailedJobs(ctx context.Context, p Principal, limit int) ([]*jobs.Row, error) {
-	if err := p.Require(account.ActJobManage); err != nil {
+func (s *Service) FailedJobs(ctx context.Context, p access.Principal, limit int) ([]*jobs.Row, error) {
+	if err := p.Require(access.ActJobManage); err != nil {
 		return nil, err
 	}
 	return s.store.JobListFailed(ctx, &p.TenantID, limit)
@@ -51,8 +52,8 @@ func (s *Service) FailedJobs(ctx context.Context, p Principal, limit int) ([]*jo
 // RetryJob runs one of the tenant's failed jobs again now and records
 // that in the audit log, in one transaction: the retry is never left
 // unaudited, and an audit entry never names a retry that did not happen.
-func (s *Service) RetryJob(ctx context.Context, p Principal, id int64, m Meta) (*jobs.Row, error) {
-	if err := p.Require(account.ActJobManage); err != nil {
+func (s *Service) RetryJob(ctx context.Context, p access.Principal, id int64, m access.Meta) (*jobs.Row, error) {
+	if err := p.Require(access.ActJobManage); err != nil {
 		return nil, err
 	}
 	var j *jobs.Row

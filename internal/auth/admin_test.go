@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/jobs"
@@ -60,11 +60,11 @@ func (tx *retryTx) AuditInsert(_ context.Context, e audit.Entry) error {
 func TestRetryJobAuditsInTheSameTransaction(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	p := auth.Principal{UserID: uuid.New(), Email: "o@example.com", TenantID: uuid.New(), Role: account.RoleOwner}
+	p := access.Principal{UserID: uuid.New(), Email: "o@example.com", TenantID: uuid.New(), Role: access.RoleOwner}
 
 	st := &retryStore{tx: &retryTx{}}
 	svc := auth.New(auth.Options{Store: st})
-	j, err := svc.RetryJob(ctx, p, 42, auth.Meta{RequestID: "req-1"})
+	j, err := svc.RetryJob(ctx, p, 42, access.Meta{RequestID: "req-1"})
 	require.NoError(t, err)
 	require.Equal(t, int64(42), j.ID)
 	require.False(t, st.rolledBack)
@@ -81,15 +81,15 @@ func TestRetryJobAuditsInTheSameTransaction(t *testing.T) {
 	boom := errors.New("audit insert failed")
 	st = &retryStore{tx: &retryTx{failAudit: boom}}
 	svc = auth.New(auth.Options{Store: st})
-	_, err = svc.RetryJob(ctx, p, 42, auth.Meta{})
+	_, err = svc.RetryJob(ctx, p, 42, access.Meta{})
 	require.ErrorIs(t, err, boom)
 	require.True(t, st.rolledBack, "a retry whose audit entry failed is rolled back")
 
 	// A member may not retry; nothing is touched.
 	st = &retryStore{tx: &retryTx{}}
 	svc = auth.New(auth.Options{Store: st})
-	p.Role = account.RoleMember
-	_, err = svc.RetryJob(ctx, p, 42, auth.Meta{})
+	p.Role = access.RoleMember
+	_, err = svc.RetryJob(ctx, p, 42, access.Meta{})
 	require.Error(t, err)
 	require.Empty(t, st.tx.retried)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/store"
@@ -19,8 +20,8 @@ const apiKeyTouchEvery = time.Minute
 
 // CreateAPIKey makes a key for the current tenant with a role no stronger
 // than the creator's. The full key is returned once and never stored.
-func (s *Service) CreateAPIKey(ctx context.Context, p Principal, name string, role account.Role, expiresAt *time.Time, m Meta) (account.APIKey, string, error) {
-	if err := p.Require(account.ActAPIKeyManage); err != nil {
+func (s *Service) CreateAPIKey(ctx context.Context, p access.Principal, name string, role access.Role, expiresAt *time.Time, m access.Meta) (account.APIKey, string, error) {
+	if err := p.Require(access.ActAPIKeyManage); err != nil {
 		return account.APIKey{}, "", err
 	}
 	var v apperr.Validation
@@ -81,8 +82,8 @@ type APIKeyInfo struct {
 
 // ListAPIKeys lists the current tenant's keys (never their secrets), each
 // with its creator.
-func (s *Service) ListAPIKeys(ctx context.Context, p Principal) ([]APIKeyInfo, error) {
-	if err := p.Require(account.ActAPIKeyRead); err != nil {
+func (s *Service) ListAPIKeys(ctx context.Context, p access.Principal) ([]APIKeyInfo, error) {
+	if err := p.Require(access.ActAPIKeyRead); err != nil {
 		return nil, err
 	}
 	keys, err := s.store.APIKeyListByTenant(ctx, p.TenantID)
@@ -131,7 +132,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, p Principal) ([]APIKeyInfo, e
 // revokeKeysOf revokes, inside tx, every active key of the tenant that
 // acts for userID (who is leaving it), and returns their cache keys to
 // forget once tx commits.
-func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, now time.Time, p Principal, m Meta, tenantID, userID uuid.UUID) ([]string, error) {
+func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, now time.Time, p access.Principal, m access.Meta, tenantID, userID uuid.UUID) ([]string, error) {
 	keys, err := tx.APIKeyListByTenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
@@ -150,8 +151,8 @@ func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, now time.Time, 
 }
 
 // RevokeAPIKey stops a key at once: the next request with it fails.
-func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID, m Meta) error {
-	if err := p.Require(account.ActAPIKeyManage); err != nil {
+func (s *Service) RevokeAPIKey(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) error {
+	if err := p.Require(access.ActAPIKeyManage); err != nil {
 		return err
 	}
 	var prefix string
@@ -168,7 +169,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID, m
 
 // revokeKey revokes k inside tx with its audit entry; extra adds to the
 // entry's metadata (why, when it is not the principal's own choice).
-func revokeKey(ctx context.Context, tx store.Tx, now time.Time, p Principal, m Meta, k account.APIKey, extra map[string]any) error {
+func revokeKey(ctx context.Context, tx store.Tx, now time.Time, p access.Principal, m access.Meta, k account.APIKey, extra map[string]any) error {
 	if err := tx.APIKeyRevoke(ctx, k.TenantID, k.ID, now); err != nil {
 		return err
 	}
@@ -179,21 +180,21 @@ func revokeKey(ctx context.Context, tx store.Tx, now time.Time, p Principal, m M
 
 // AuthenticateAPIKey turns a bearer key into a principal; any failure is
 // apperr.ErrUnauthorized.
-func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (Principal, error) {
+func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (access.Principal, error) {
 	prefix, secret, ok := parseAPIKey(full)
 	if !ok {
-		return Principal{}, apperr.ErrUnauthorized
+		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	k, err := s.apiKeyForAuth(ctx, prefix)
 	if err != nil {
 		if apperr.HTTPStatus(err) == 404 {
-			return Principal{}, apperr.ErrUnauthorized
+			return access.Principal{}, apperr.ErrUnauthorized
 		}
-		return Principal{}, err
+		return access.Principal{}, err
 	}
 	now := s.clock()
 	if !secretMatches(secret, k.SecretHash) || !k.Active(now) {
-		return Principal{}, apperr.ErrUnauthorized
+		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	// A key acts for its creator: not at all once they have left the
 	// tenant, and never with more than their current role. (Removing a
@@ -204,17 +205,17 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (Principa
 		by = *k.CreatedBy
 		cm, err := s.membershipFor(ctx, k.TenantID, by)
 		if err != nil {
-			return Principal{}, err
+			return access.Principal{}, err
 		}
 		if cm.Role == "" {
-			return Principal{}, apperr.ErrUnauthorized
+			return access.Principal{}, apperr.ErrUnauthorized
 		}
 		role = role.Weaker(cm.Role)
 	}
 	if ok, err := s.tenantActive(ctx, k.TenantID); err != nil {
-		return Principal{}, err
+		return access.Principal{}, err
 	} else if !ok {
-		return Principal{}, apperr.ErrUnauthorized
+		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {
 		if err := s.store.APIKeyTouch(ctx, k.ID, now); err != nil {
@@ -222,5 +223,5 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (Principa
 		}
 		s.forget(ctx, apiKeyCacheKey(prefix)) // the next read caches the new time
 	}
-	return Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, TenantID: k.TenantID, Role: role}, nil
+	return access.Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, TenantID: k.TenantID, Role: role}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/cache"
@@ -48,7 +49,7 @@ var benchStores = []struct {
 type authFixture struct {
 	svc    *auth.Service
 	user   account.User
-	tenant auth.Principal
+	tenant access.Principal
 	key    string
 }
 
@@ -63,11 +64,11 @@ func newAuthFixture(b *testing.B, st store.Store, c cache.Cache) authFixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	t, err := svc.CreateTenant(ctx, auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Bench", auth.Meta{})
+	t, err := svc.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Bench", access.Meta{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, key, err := svc.CreateAPIKey(ctx, auth.OperatorPrincipal(t.ID), "bench", account.RoleAdmin, nil, auth.Meta{})
+	_, key, err := svc.CreateAPIKey(ctx, auth.OperatorPrincipal(t.ID), "bench", access.RoleAdmin, nil, access.Meta{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func BenchmarkResolve(b *testing.B) {
 		ctx := context.Background()
 		for b.Loop() {
 			p, err := f.svc.Resolve(ctx, f.user.ID, f.user.SessionEpoch, f.tenant.TenantID)
-			if err != nil || p.Role != account.RoleOwner {
+			if err != nil || p.Role != access.RoleOwner {
 				b.Fatal(p, err)
 			}
 		}

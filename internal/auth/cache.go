@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/cache"
@@ -59,8 +60,8 @@ func (s *Service) userForAuth(ctx context.Context, id uuid.UUID) (cachedUser, er
 // cachedMembership is what authentication needs of a user's standing in a
 // tenant: their role, or none, and then whether they were removed from it.
 type cachedMembership struct {
-	Role    account.Role `json:"role,omitempty"`
-	Removed bool         `json:"removed,omitempty"`
+	Role    access.Role `json:"role,omitempty"`
+	Removed bool        `json:"removed,omitempty"`
 }
 
 // membershipFor returns the user's role in the tenant ("" if not a

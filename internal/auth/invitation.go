@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
@@ -16,8 +17,8 @@ import (
 
 // Invite e-mails someone an invitation to the current tenant. Only owners
 // may invite owners.
-func (s *Service) Invite(ctx context.Context, p Principal, email string, role account.Role, m Meta) (account.Invitation, error) {
-	if err := p.Require(account.ActInviteManage); err != nil {
+func (s *Service) Invite(ctx context.Context, p access.Principal, email string, role access.Role, m access.Meta) (account.Invitation, error) {
+	if err := p.Require(access.ActInviteManage); err != nil {
 		return account.Invitation{}, err
 	}
 	email, err := normalizeEmail("email", email)
@@ -27,7 +28,7 @@ func (s *Service) Invite(ctx context.Context, p Principal, email string, role ac
 	if !role.Valid() {
 		return account.Invitation{}, apperr.Invalid("role", "must be owner, admin, member or viewer")
 	}
-	if role == account.RoleOwner && !p.Can(account.ActOwnerManage) {
+	if role == access.RoleOwner && !p.Can(access.ActOwnerManage) {
 		return account.Invitation{}, apperr.Forbidden("only owners may invite owners")
 	}
 	var inv account.Invitation
@@ -59,7 +60,7 @@ func (s *Service) Invite(ctx context.Context, p Principal, email string, role ac
 	return inv, err
 }
 
-func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p Principal, inv account.Invitation, tok string) error {
+func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p access.Principal, inv account.Invitation, tok string) error {
 	t, err := tx.TenantGetByID(ctx, inv.TenantID)
 	if err != nil {
 		return err
@@ -75,8 +76,8 @@ func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p Principal, 
 }
 
 // ListInvitations lists the current tenant's invitations.
-func (s *Service) ListInvitations(ctx context.Context, p Principal) ([]account.Invitation, error) {
-	if err := p.Require(account.ActInviteManage); err != nil {
+func (s *Service) ListInvitations(ctx context.Context, p access.Principal) ([]account.Invitation, error) {
+	if err := p.Require(access.ActInviteManage); err != nil {
 		return nil, err
 	}
 	return s.store.InvitationListByTenant(ctx, p.TenantID)
@@ -84,8 +85,8 @@ func (s *Service) ListInvitations(ctx context.Context, p Principal) ([]account.I
 
 // ResendInvitation e-mails a fresh link (the old one stops working) and
 // restarts the 7 days.
-func (s *Service) ResendInvitation(ctx context.Context, p Principal, id uuid.UUID, m Meta) (account.Invitation, error) {
-	if err := p.Require(account.ActInviteManage); err != nil {
+func (s *Service) ResendInvitation(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) (account.Invitation, error) {
+	if err := p.Require(access.ActInviteManage); err != nil {
 		return account.Invitation{}, err
 	}
 	var inv account.Invitation
@@ -112,8 +113,8 @@ func (s *Service) ResendInvitation(ctx context.Context, p Principal, id uuid.UUI
 }
 
 // RevokeInvitation stops an open invitation from being accepted.
-func (s *Service) RevokeInvitation(ctx context.Context, p Principal, id uuid.UUID, m Meta) error {
-	if err := p.Require(account.ActInviteManage); err != nil {
+func (s *Service) RevokeInvitation(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) error {
+	if err := p.Require(access.ActInviteManage); err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {
@@ -148,7 +149,7 @@ type AcceptInput struct {
 
 // AcceptInvitation adds the user to the invitation's tenant and returns
 // the user and the tenant id.
-func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m Meta) (account.User, uuid.UUID, error) {
+func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access.Meta) (account.User, uuid.UUID, error) {
 	var u account.User
 	var inv account.Invitation
 	var hash string

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/jobs"
 )
 
@@ -29,7 +30,7 @@ type PasswordResetWorker struct {
 
 func (w *PasswordResetWorker) Work(ctx context.Context, job *jobs.Job[PasswordResetArgs]) error {
 	a := job.Args
-	return w.Service.SendPasswordReset(ctx, a.Email, Meta{IP: a.IP, UserAgent: a.UserAgent, RequestID: a.RequestID})
+	return w.Service.SendPasswordReset(ctx, a.Email, access.Meta{IP: a.IP, UserAgent: a.UserAgent, RequestID: a.RequestID})
 }
 
 // RegisterWorkers adds the account jobs' workers.

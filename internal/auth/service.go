@@ -1,7 +1,7 @@
 // Package auth is identity and access: sign-up and login, e-mail
 // verification, password reset and change, tenants and memberships,
 // invitations and API keys, with the audit entries they leave. It decides
-// with account.Can, the one permission table, and persists through
+// with access.Can, the one permission table, and persists through
 // store.Store, one transaction per operation.
 //
 // It knows nothing about HTTP; sessions and cookies live in package web.
@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/cache"
@@ -115,7 +116,7 @@ func normalizeEmail(field, raw string) (string, error) {
 }
 
 // writeAudit records an entry for tenantID inside tx.
-func writeAudit(ctx context.Context, tx store.Querier, now time.Time, tenantID uuid.UUID, p Principal, m Meta, action, entityType, entityID string, details map[string]any) error {
+func writeAudit(ctx context.Context, tx store.Querier, now time.Time, tenantID uuid.UUID, p access.Principal, m access.Meta, action, entityType, entityID string, details map[string]any) error {
 	var d any
 	if details != nil {
 		d = details
@@ -155,8 +156,8 @@ func (s *Service) sendEmail(ctx context.Context, tx store.Querier, kind ordomail
 	return err
 }
 
-func userPrincipal(u account.User) Principal {
-	return Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
+func userPrincipal(u account.User) access.Principal {
+	return access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
 }
 
 // SignUpInput is what a new user gives.
@@ -179,7 +180,7 @@ var errSignUpRace = errors.New("the address was registered meanwhile")
 // neither the answer nor the work done before it tells whether an address
 // has an account. The returned user and tenant are therefore not for the
 // caller to show; only the error is.
-func (s *Service) SignUp(ctx context.Context, in SignUpInput, m Meta) (account.User, tenant.Tenant, error) {
+func (s *Service) SignUp(ctx context.Context, in SignUpInput, m access.Meta) (account.User, tenant.Tenant, error) {
 	var v apperr.Validation
 	email, err := normalizeEmail("email", in.Email)
 	if err != nil {
@@ -253,7 +254,7 @@ func (s *Service) tellAccountExists(ctx context.Context, tx store.Tx, u account.
 }
 
 // createTenant makes a tenant with a unique slug and its owner.
-func (s *Service) createTenant(ctx context.Context, tx store.Tx, now time.Time, owner account.User, name string, m Meta) (tenant.Tenant, error) {
+func (s *Service) createTenant(ctx context.Context, tx store.Tx, now time.Time, owner account.User, name string, m access.Meta) (tenant.Tenant, error) {
 	t := tenant.Tenant{ID: newID(), Name: name, Plan: tenant.PlanFree, Status: tenant.StatusActive, CreatedAt: now, UpdatedAt: now}
 	base := tenant.Slugify(name)
 	if len(base) > 40 {
@@ -280,14 +281,14 @@ func (s *Service) createTenant(ctx context.Context, tx store.Tx, now time.Time, 
 	if err := tx.TenantCreate(ctx, t); err != nil {
 		return tenant.Tenant{}, err
 	}
-	if err := tx.MembershipCreate(ctx, account.Membership{TenantID: t.ID, UserID: owner.ID, Role: account.RoleOwner, CreatedAt: now, UpdatedAt: now}); err != nil {
+	if err := tx.MembershipCreate(ctx, account.Membership{TenantID: t.ID, UserID: owner.ID, Role: access.RoleOwner, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return tenant.Tenant{}, err
 	}
 	p := userPrincipal(owner)
 	if err := writeAudit(ctx, tx, now, t.ID, p, m, "tenant.created", "tenant", t.ID.String(), map[string]any{"name": t.Name, "slug": t.Slug}); err != nil {
 		return tenant.Tenant{}, err
 	}
-	if err := writeEvent(ctx, tx, now, t.ID, event.MemberAdded, owner.ID.String(), map[string]any{"user_id": owner.ID, "email": owner.Email, "role": account.RoleOwner}); err != nil {
+	if err := writeEvent(ctx, tx, now, t.ID, event.MemberAdded, owner.ID.String(), map[string]any{"user_id": owner.ID, "email": owner.Email, "role": access.RoleOwner}); err != nil {
 		return tenant.Tenant{}, err
 	}
 	return t, nil
@@ -306,7 +307,7 @@ func (s *Service) issueVerification(ctx context.Context, tx store.Tx, now time.T
 
 // ResendVerification e-mails a new verification link if the address is
 // not verified yet.
-func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID, m Meta) error {
+func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID, m access.Meta) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		u, err := tx.UserGetByID(ctx, userID)
 		if err != nil {
@@ -351,7 +352,7 @@ func consumeToken(ctx context.Context, tx store.Tx, purpose account.TokenPurpose
 }
 
 // VerifyEmail marks the address of the token's user verified.
-func (s *Service) VerifyEmail(ctx context.Context, token string, m Meta) (account.User, error) {
+func (s *Service) VerifyEmail(ctx context.Context, token string, m access.Meta) (account.User, error) {
 	var u account.User
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		now := s.clock()
@@ -375,7 +376,7 @@ func (s *Service) VerifyEmail(ctx context.Context, token string, m Meta) (accoun
 // ErrBadCredentials, after about the same work, so that the answer does not
 // tell whether the address is registered. Failures of a known user are
 // audited in their tenants.
-func (s *Service) Login(ctx context.Context, email, password string, m Meta) (account.User, error) {
+func (s *Service) Login(ctx context.Context, email, password string, m access.Meta) (account.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	u, err := s.store.UserGetByEmail(ctx, email)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
@@ -398,7 +399,7 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (ac
 
 // auditUserTx records a user-level change inside tx, once in every tenant
 // the user belongs to (their admins see it there).
-func (s *Service) auditUserTx(ctx context.Context, tx store.Tx, u account.User, m Meta, action string, details map[string]any) error {
+func (s *Service) auditUserTx(ctx context.Context, tx store.Tx, u account.User, m access.Meta, action string, details map[string]any) error {
 	ms, err := tx.MembershipListByUser(ctx, u.ID)
 	if err != nil {
 		return err
@@ -416,7 +417,7 @@ func (s *Service) auditUserTx(ctx context.Context, tx store.Tx, u account.User, 
 // transaction, best effort: a failure is logged, not returned, so that an
 // audit hiccup never locks people out. Changes to data use auditUserTx
 // inside their own transaction instead.
-func (s *Service) auditUser(ctx context.Context, u account.User, m Meta, action string, details map[string]any) {
+func (s *Service) auditUser(ctx context.Context, u account.User, m access.Meta, action string, details map[string]any) {
 	err := s.store.InTx(ctx, func(tx store.Tx) error { return s.auditUserTx(ctx, tx, u, m, action, details) })
 	if err != nil {
 		s.log.WarnContext(ctx, "audit user event", "action", action, "user_id", u.ID, "err", err)
@@ -424,7 +425,7 @@ func (s *Service) auditUser(ctx context.Context, u account.User, m Meta, action 
 }
 
 // Logout records a logout; the caller destroys the session.
-func (s *Service) Logout(ctx context.Context, p Principal, m Meta) {
+func (s *Service) Logout(ctx context.Context, p access.Principal, m access.Meta) {
 	if p.UserID == uuid.Nil {
 		return
 	}
@@ -433,7 +434,7 @@ func (s *Service) Logout(ctx context.Context, p Principal, m Meta) {
 
 // LogoutEverywhere ends every session of the user at once and returns the
 // new session epoch (the caller may keep the current session on it).
-func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (int64, error) {
+func (s *Service) LogoutEverywhere(ctx context.Context, p access.Principal, m access.Meta) (int64, error) {
 	if p.UserID == uuid.Nil {
 		return 0, apperr.Forbidden("only users have sessions")
 	}
@@ -457,7 +458,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p Principal, m Meta) (in
 // It only enqueues a job, the same single insert whether or not the
 // address exists, so neither the answer nor its timing tells; the job
 // (SendPasswordReset) does the rest.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta) error {
+func (s *Service) RequestPasswordReset(ctx context.Context, email string, m access.Meta) error {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(email) > 254 {
 		return nil
@@ -468,7 +469,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, m Meta
 
 // SendPasswordReset creates a reset token and e-mails its link, if the
 // address is registered; the password-reset job calls it.
-func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) error {
+func (s *Service) SendPasswordReset(ctx context.Context, email string, m access.Meta) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		u, err := tx.UserGetByEmail(ctx, email)
 		if errors.Is(err, apperr.ErrNotFound) {
@@ -494,7 +495,7 @@ func (s *Service) SendPasswordReset(ctx context.Context, email string, m Meta) e
 // ResetPassword sets a new password with an e-mailed token, ends every
 // session of the user, and uses up their other reset and e-mail-change
 // links.
-func (s *Service) ResetPassword(ctx context.Context, token, password string, m Meta) (account.User, error) {
+func (s *Service) ResetPassword(ctx context.Context, token, password string, m access.Meta) (account.User, error) {
 	var u account.User
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
 		now := s.clock()
@@ -537,7 +538,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string, m M
 // ChangePassword replaces the password after checking the current one,
 // ends the user's other sessions and uses up their open reset and
 // e-mail-change links; it returns the new session epoch.
-func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string, m Meta) (int64, error) {
+func (s *Service) ChangePassword(ctx context.Context, p access.Principal, current, next string, m access.Meta) (int64, error) {
 	u, err := s.store.UserGetByID(ctx, p.UserID)
 	if err != nil {
 		return 0, err
@@ -575,7 +576,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 
 // RequestEmailChange e-mails a confirmation link to the new address; the
 // address changes only when it is opened.
-func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail, password string, m Meta) error {
+func (s *Service) RequestEmailChange(ctx context.Context, p access.Principal, newEmail, password string, m access.Meta) error {
 	email, err := normalizeEmail("email", newEmail)
 	if err != nil {
 		return err
@@ -619,7 +620,7 @@ func (s *Service) RequestEmailChange(ctx context.Context, p Principal, newEmail,
 // to, uses up the user's other open reset and e-mail-change links (a
 // reset link sent to the old address must not take the account back),
 // and tells the old address.
-func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m Meta) (account.User, error) {
+func (s *Service) ConfirmEmailChange(ctx context.Context, token string, m access.Meta) (account.User, error) {
 	var u account.User
 	var old string
 	err := s.store.InTx(ctx, func(tx store.Tx) error {
@@ -683,6 +684,6 @@ func (s *Service) CreateUser(ctx context.Context, email, password, name string) 
 
 // OperatorPrincipal is the operator at the command line, acting as an
 // owner of tenantID. Audit entries show it as "operator (CLI)".
-func OperatorPrincipal(tenantID uuid.UUID) Principal {
-	return Principal{TenantID: tenantID, Role: account.RoleOwner, Name: "operator (CLI)"}
+func OperatorPrincipal(tenantID uuid.UUID) access.Principal {
+	return access.Principal{TenantID: tenantID, Role: access.RoleOwner, Name: "operator (CLI)"}
 }

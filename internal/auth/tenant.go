@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
@@ -17,7 +18,7 @@ import (
 // TenantRole is a tenant with the user's role in it.
 type TenantRole struct {
 	Tenant tenant.Tenant
-	Role   account.Role
+	Role   access.Role
 }
 
 // ListTenants lists the tenants the user belongs to.
@@ -38,7 +39,7 @@ func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID) ([]TenantRo
 }
 
 // CreateTenant makes a new tenant owned by the user.
-func (s *Service) CreateTenant(ctx context.Context, p Principal, name string, m Meta) (tenant.Tenant, error) {
+func (s *Service) CreateTenant(ctx context.Context, p access.Principal, name string, m access.Meta) (tenant.Tenant, error) {
 	if p.UserID == uuid.Nil {
 		return tenant.Tenant{}, apperr.Forbidden("only users can create tenants")
 	}
@@ -62,16 +63,16 @@ func (s *Service) CreateTenant(ctx context.Context, p Principal, name string, m 
 }
 
 // CurrentTenant returns the principal's tenant.
-func (s *Service) CurrentTenant(ctx context.Context, p Principal) (tenant.Tenant, error) {
-	if err := p.Require(account.ActTenantRead); err != nil {
+func (s *Service) CurrentTenant(ctx context.Context, p access.Principal) (tenant.Tenant, error) {
+	if err := p.Require(access.ActTenantRead); err != nil {
 		return tenant.Tenant{}, err
 	}
 	return s.store.TenantGetByID(ctx, p.TenantID)
 }
 
 // RenameTenant changes the current tenant's name.
-func (s *Service) RenameTenant(ctx context.Context, p Principal, name string, m Meta) (tenant.Tenant, error) {
-	if err := p.Require(account.ActTenantUpdate); err != nil {
+func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name string, m access.Meta) (tenant.Tenant, error) {
+	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return tenant.Tenant{}, err
 	}
 	name = strings.TrimSpace(name)
@@ -102,8 +103,8 @@ type Member struct {
 }
 
 // ListMembers lists the current tenant's members.
-func (s *Service) ListMembers(ctx context.Context, p Principal) ([]Member, error) {
-	if err := p.Require(account.ActMemberRead); err != nil {
+func (s *Service) ListMembers(ctx context.Context, p access.Principal) ([]Member, error) {
+	if err := p.Require(access.ActMemberRead); err != nil {
 		return nil, err
 	}
 	ms, err := s.store.MembershipListByTenant(ctx, p.TenantID)
@@ -133,8 +134,8 @@ func (s *Service) ListMembers(ctx context.Context, p Principal) ([]Member, error
 
 // ChangeRole sets a member's role. Only owners make or unmake owners, and
 // the last owner cannot be demoted.
-func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID, role account.Role, m Meta) error {
-	if err := p.Require(account.ActMemberManage); err != nil {
+func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, m access.Meta) error {
+	if err := p.Require(access.ActMemberManage); err != nil {
 		return err
 	}
 	if !role.Valid() {
@@ -154,10 +155,10 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID,
 		if cur.Role == role {
 			return nil
 		}
-		if (cur.Role == account.RoleOwner || role == account.RoleOwner) && !p.Can(account.ActOwnerManage) {
+		if (cur.Role == access.RoleOwner || role == access.RoleOwner) && !p.Can(access.ActOwnerManage) {
 			return apperr.Forbidden("only owners may make or unmake owners")
 		}
-		if cur.Role == account.RoleOwner {
+		if cur.Role == access.RoleOwner {
 			if err := lastOwnerCheck(ctx, tx, p.TenantID, "demoted"); err != nil {
 				return err
 			}
@@ -173,7 +174,7 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, userID uuid.UUID,
 // lastOwnerCheck refuses to take away the tenant's last owner; the
 // transaction must hold MembershipLock, or the count may be stale.
 func lastOwnerCheck(ctx context.Context, tx store.Tx, tenantID uuid.UUID, what string) error {
-	n, err := tx.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
+	n, err := tx.MembershipCountByRole(ctx, tenantID, access.RoleOwner)
 	if err != nil {
 		return err
 	}
@@ -185,11 +186,11 @@ func lastOwnerCheck(ctx context.Context, tx store.Tx, tenantID uuid.UUID, what s
 
 // RemoveMember ends a member's access at once. Members may remove
 // themselves (leave); the last owner can do neither.
-func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUID, m Meta) error {
+func (s *Service) RemoveMember(ctx context.Context, p access.Principal, userID uuid.UUID, m access.Meta) error {
 	self := userID == p.UserID
-	action := account.ActMemberManage
+	action := access.ActMemberManage
 	if self {
-		action = account.ActTenantLeave
+		action = access.ActTenantLeave
 	}
 	if err := p.Require(action); err != nil {
 		return err
@@ -209,8 +210,8 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 		if err != nil {
 			return err
 		}
-		if cur.Role == account.RoleOwner {
-			if !self && !p.Can(account.ActOwnerManage) {
+		if cur.Role == access.RoleOwner {
+			if !self && !p.Can(access.ActOwnerManage) {
 				return apperr.Forbidden("only owners may remove owners")
 			}
 			if err := lastOwnerCheck(ctx, tx, p.TenantID, "removed"); err != nil {
@@ -238,21 +239,21 @@ func (s *Service) RemoveMember(ctx context.Context, p Principal, userID uuid.UUI
 // Resolve builds the principal of a session: the user, checked against
 // the session epoch, acting in tenantID if they are (still) a member. A
 // stale epoch or a deleted user is apperr.ErrUnauthorized.
-func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID) (Principal, error) {
+func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID) (access.Principal, error) {
 	u, err := s.userForAuth(ctx, userID)
 	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Epoch != epoch) {
-		return Principal{}, apperr.ErrUnauthorized
+		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	if err != nil {
-		return Principal{}, err
+		return access.Principal{}, err
 	}
-	p := Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
+	p := access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
 	if tenantID == uuid.Nil {
 		return p, nil
 	}
 	m, err := s.membershipFor(ctx, tenantID, userID)
 	if err != nil {
-		return Principal{}, err
+		return access.Principal{}, err
 	}
 	if m.Role == "" {
 		// Not (or no longer) a member: no access to the tenant. One who
@@ -263,7 +264,7 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 		return p, nil
 	}
 	if ok, err := s.tenantActive(ctx, tenantID); err != nil {
-		return Principal{}, err
+		return access.Principal{}, err
 	} else if !ok {
 		return p, nil // suspended: nobody acts in it until it is reactivated
 	}
@@ -303,7 +304,7 @@ func (s *Service) SetTenantStatus(ctx context.Context, tenantID uuid.UUID, statu
 		if err := tx.TenantUpdate(ctx, t); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, now, tenantID, OperatorPrincipal(tenantID), Meta{}, "tenant.status_changed", "tenant", tenantID.String(),
+		return writeAudit(ctx, tx, now, tenantID, OperatorPrincipal(tenantID), access.Meta{}, "tenant.status_changed", "tenant", tenantID.String(),
 			map[string]any{"old": old, "new": status})
 	})
 }

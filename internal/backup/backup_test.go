@@ -18,7 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
@@ -85,16 +85,16 @@ func fixture(t *testing.T, st store.Store, blobs blob.Store) map[string]int64 {
 	for i := range 2 {
 		u, err := as.CreateUser(ctx, fmt.Sprintf("owner%d@example.com", i), "a long enough password 123", fmt.Sprintf("Owner %d", i))
 		require.NoError(t, err)
-		p := auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
-		tn, err := as.CreateTenant(ctx, p, fmt.Sprintf("Tenant %d", i), auth.Meta{})
+		p := access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
+		tn, err := as.CreateTenant(ctx, p, fmt.Sprintf("Tenant %d", i), access.Meta{})
 		require.NoError(t, err)
-		p.TenantID, p.Role = tn.ID, account.RoleOwner
+		p.TenantID, p.Role = tn.ID, access.RoleOwner
 		for j := range 5 {
 			o, _, err := ords.Create(ctx, p, order.Order{
 				CustomerName: "Ada Lovelace", CustomerEmail: "ada@example.com", Currency: "EUR",
 				Items: []order.Item{{SKU: "MUG", Name: "Mug", Quantity: int64(j + 1), UnitPrice: 1290, TaxRateBP: 2000},
 					{SKU: "PEN", Name: "Pen", Quantity: 2, UnitPrice: 650, TaxRateBP: 2000}},
-			}, "", auth.Meta{})
+			}, "", access.Meta{})
 			require.NoError(t, err)
 			for k := range 2 {
 				id := uuid.Must(uuid.NewV7())

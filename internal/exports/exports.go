@@ -16,9 +16,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/export"
@@ -109,8 +108,8 @@ func (w *worker) Work(ctx context.Context, job *jobs.Job[Args]) error {
 func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &worker{s: s}) }
 
 // Create records an export and its job in one transaction.
-func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format, filters export.Filters, m auth.Meta) (export.Export, error) {
-	if err := p.Require(account.ActExportCreate); err != nil {
+func (s *Service) Create(ctx context.Context, p access.Principal, f export.Format, filters export.Filters, m access.Meta) (export.Export, error) {
+	if err := p.Require(access.ActExportCreate); err != nil {
 		return export.Export{}, err
 	}
 	if f != export.FormatCSV && f != export.FormatXLSX && f != export.FormatPDF {
@@ -150,8 +149,8 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, f export.Format,
 }
 
 // Get returns an export and, when completed, a download URL.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (export.Export, string, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (export.Export, string, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return export.Export{}, "", err
 	}
 	e, err := s.store.ExportGet(ctx, p.TenantID, id)
@@ -164,8 +163,8 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (expo
 }
 
 // List lists the tenant's exports.
-func (s *Service) List(ctx context.Context, p auth.Principal) ([]export.Export, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) List(ctx context.Context, p access.Principal) ([]export.Export, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return nil, err
 	}
 	return s.store.ExportList(ctx, p.TenantID, 100)
@@ -173,8 +172,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]export.Export, 
 
 // Delete cancels a queued or running export, or deletes a finished one
 // with its file.
-func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := p.Require(account.ActExportCreate); err != nil {
+func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) error {
+	if err := p.Require(access.ActExportCreate); err != nil {
 		return err
 	}
 	e, err := s.store.ExportGet(ctx, p.TenantID, id)

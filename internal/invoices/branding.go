@@ -11,9 +11,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
@@ -25,8 +24,8 @@ import (
 const MaxLogoBytes = 512 << 10
 
 // Branding returns the tenant's invoice branding.
-func (s *Service) Branding(ctx context.Context, p auth.Principal) (tenant.Branding, error) {
-	if err := p.Require(account.ActTenantRead); err != nil {
+func (s *Service) Branding(ctx context.Context, p access.Principal) (tenant.Branding, error) {
+	if err := p.Require(access.ActTenantRead); err != nil {
 		return tenant.Branding{}, err
 	}
 	st, err := s.store.TenantSettings(ctx, p.TenantID)
@@ -35,8 +34,8 @@ func (s *Service) Branding(ctx context.Context, p auth.Principal) (tenant.Brandi
 
 // SetBranding saves the tenant's address, tax id, accent colour and
 // footer, keeping the logo.
-func (s *Service) SetBranding(ctx context.Context, p auth.Principal, b tenant.Branding, m auth.Meta) (tenant.Branding, error) {
-	if err := p.Require(account.ActTenantUpdate); err != nil {
+func (s *Service) SetBranding(ctx context.Context, p access.Principal, b tenant.Branding, m access.Meta) (tenant.Branding, error) {
+	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return b, err
 	}
 	if err := b.Normalize(); err != nil {
@@ -52,8 +51,8 @@ func (s *Service) SetBranding(ctx context.Context, p auth.Principal, b tenant.Br
 }
 
 // SetLogo stores a PNG or JPEG logo for the tenant's invoices.
-func (s *Service) SetLogo(ctx context.Context, p auth.Principal, r io.Reader, m auth.Meta) (tenant.Branding, error) {
-	if err := p.Require(account.ActTenantUpdate); err != nil {
+func (s *Service) SetLogo(ctx context.Context, p access.Principal, r io.Reader, m access.Meta) (tenant.Branding, error) {
+	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return tenant.Branding{}, err
 	}
 	data, err := io.ReadAll(io.LimitReader(r, MaxLogoBytes+1))
@@ -94,8 +93,8 @@ func (s *Service) SetLogo(ctx context.Context, p auth.Principal, r io.Reader, m 
 }
 
 // DeleteLogo removes the tenant's logo.
-func (s *Service) DeleteLogo(ctx context.Context, p auth.Principal, m auth.Meta) (tenant.Branding, error) {
-	if err := p.Require(account.ActTenantUpdate); err != nil {
+func (s *Service) DeleteLogo(ctx context.Context, p access.Principal, m access.Meta) (tenant.Branding, error) {
+	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return tenant.Branding{}, err
 	}
 	var out tenant.Branding
@@ -113,7 +112,7 @@ func (s *Service) DeleteLogo(ctx context.Context, p auth.Principal, m auth.Meta)
 
 // updateSettings changes the branding with fn and audits it, in one
 // transaction.
-func (s *Service) updateSettings(ctx context.Context, p auth.Principal, m auth.Meta, fn func(b *tenant.Branding)) error {
+func (s *Service) updateSettings(ctx context.Context, p access.Principal, m access.Meta, fn func(b *tenant.Branding)) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		st, err := tx.TenantSettings(ctx, p.TenantID)
 		if err != nil {

@@ -17,9 +17,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/invoice"
@@ -95,8 +94,8 @@ func Enqueue(ctx context.Context, tx store.Querier, tenantID, orderID uuid.UUID,
 }
 
 // Request generates, or regenerates, an order's invoice.
-func (s *Service) Request(ctx context.Context, p auth.Principal, orderID uuid.UUID, m auth.Meta) (invoice.Record, error) {
-	if err := p.Require(account.ActInvoiceCreate); err != nil {
+func (s *Service) Request(ctx context.Context, p access.Principal, orderID uuid.UUID, m access.Meta) (invoice.Record, error) {
+	if err := p.Require(access.ActInvoiceCreate); err != nil {
 		return invoice.Record{}, err
 	}
 	var r invoice.Record
@@ -123,7 +122,7 @@ func (s *Service) Request(ctx context.Context, p auth.Principal, orderID uuid.UU
 }
 
 // Get returns an order's invoice and, when ready, a download URL.
-func (s *Service) Get(ctx context.Context, p auth.Principal, orderID uuid.UUID) (invoice.Record, string, error) {
+func (s *Service) Get(ctx context.Context, p access.Principal, orderID uuid.UUID) (invoice.Record, string, error) {
 	r, err := s.Record(ctx, p, orderID)
 	if err != nil || r.Status != invoice.StatusReady {
 		return r, "", err
@@ -134,8 +133,8 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, orderID uuid.UUID) 
 
 // Record returns an order's invoice without a download URL: what the
 // order's page shows of it.
-func (s *Service) Record(ctx context.Context, p auth.Principal, orderID uuid.UUID) (invoice.Record, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) Record(ctx context.Context, p access.Principal, orderID uuid.UUID) (invoice.Record, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return invoice.Record{}, err
 	}
 	return s.store.InvoiceGet(ctx, p.TenantID, orderID)

@@ -6,8 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
-	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/order"
 )
@@ -31,8 +30,8 @@ func dashboardKey(tenantID uuid.UUID) string { return "orders:dashboard:" + tena
 // Dashboard returns the tenant's order totals per currency for today, the
 // last 7 and the last 30 days, the orders per day over 30 days, and the
 // newest orders. Cancelled orders are left out of every number.
-func (s *Service) Dashboard(ctx context.Context, p auth.Principal) (order.Dashboard, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) Dashboard(ctx context.Context, p access.Principal) (order.Dashboard, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return order.Dashboard{}, err
 	}
 	stats, err := s.dashboardStats(ctx, p.TenantID, s.clock())

@@ -10,8 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
-	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/orders"
@@ -65,7 +64,7 @@ type testBundle struct {
 	svc   *orders.Service
 	cache *countingCache
 	store *sqlitestore.Store
-	p     auth.Principal
+	p     access.Principal
 }
 
 func setup(t *testing.T, broken bool) testBundle {
@@ -87,7 +86,7 @@ func setupAt(t *testing.T, broken bool, now func() time.Time) testBundle {
 	require.NoError(t, st.UserCreate(ctx, u))
 	c := &countingCache{Memory: cache.NewMemory(100), broken: broken}
 	return testBundle{svc: orders.New(st, now).WithCache(c, log), cache: c, store: st,
-		p: auth.Principal{UserID: u.ID, TenantID: tn.ID, Role: account.RoleOwner}}
+		p: access.Principal{UserID: u.ID, TenantID: tn.ID, Role: access.RoleOwner}}
 }
 
 func newOrder(currency string) order.Order {
@@ -117,7 +116,7 @@ func TestDashboardCache(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, b.cache.hits, "the second read comes from the cache")
 
-	o, _, err := b.svc.Create(ctx, b.p, newOrder("EUR"), "", auth.Meta{})
+	o, _, err := b.svc.Create(ctx, b.p, newOrder("EUR"), "", access.Meta{})
 	require.NoError(t, err)
 	d, err = b.svc.Dashboard(ctx, b.p)
 	require.NoError(t, err)
@@ -125,35 +124,35 @@ func TestDashboardCache(t *testing.T) {
 	require.Len(t, d.Recent, 1)
 
 	disc := int64(500)
-	_, err = b.svc.Update(ctx, b.p, o.ID, orders.Patch{Discount: &disc}, nil, auth.Meta{})
+	_, err = b.svc.Update(ctx, b.p, o.ID, orders.Patch{Discount: &disc}, nil, access.Meta{})
 	require.NoError(t, err)
 	d, err = b.svc.Dashboard(ctx, b.p)
 	require.NoError(t, err)
 	require.Equal(t, order.Totals{Orders: 1, Revenue: 1500}, eur(d).Last7Days, "so does an update")
 
-	_, err = b.svc.Transition(ctx, b.p, o.ID, order.StatusCancelled, nil, auth.Meta{})
+	_, err = b.svc.Transition(ctx, b.p, o.ID, order.StatusCancelled, nil, access.Meta{})
 	require.NoError(t, err)
 	d, err = b.svc.Dashboard(ctx, b.p)
 	require.NoError(t, err)
 	require.Empty(t, d.Currencies, "so does a transition; cancelled orders count nowhere")
 	require.Len(t, d.Recent, 1, "but are among the recent orders")
 
-	require.NoError(t, b.svc.Delete(ctx, b.p, o.ID, auth.Meta{}))
+	require.NoError(t, b.svc.Delete(ctx, b.p, o.ID, access.Meta{}))
 	d, err = b.svc.Dashboard(ctx, b.p)
 	require.NoError(t, err)
 	require.Empty(t, d.Recent, "so does a delete")
 	require.Equal(t, 4, b.cache.deletes)
 
 	// A failed write invalidates nothing.
-	_, _, err = b.svc.Create(ctx, b.p, order.Order{}, "", auth.Meta{})
+	_, _, err = b.svc.Create(ctx, b.p, order.Order{}, "", access.Meta{})
 	require.Error(t, err)
 	require.Equal(t, 4, b.cache.deletes)
 
 	viewer := b.p
-	viewer.Role = account.RoleViewer
+	viewer.Role = access.RoleViewer
 	_, err = b.svc.Dashboard(ctx, viewer)
 	require.NoError(t, err, "viewers may read the dashboard")
-	_, err = b.svc.Dashboard(ctx, auth.Principal{UserID: b.p.UserID})
+	_, err = b.svc.Dashboard(ctx, access.Principal{UserID: b.p.UserID})
 	require.Error(t, err, "outside a tenant there is none")
 }
 
@@ -161,7 +160,7 @@ func TestDashboardCacheDown(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	b := setup(t, true)
-	_, _, err := b.svc.Create(ctx, b.p, newOrder("JPY"), "", auth.Meta{})
+	_, _, err := b.svc.Create(ctx, b.p, newOrder("JPY"), "", access.Meta{})
 	require.NoError(t, err, "a broken cache does not fail writes")
 	d, err := b.svc.Dashboard(ctx, b.p)
 	require.NoError(t, err, "nor reads")
@@ -174,7 +173,7 @@ func TestDashboardNoCache(t *testing.T) {
 	ctx := context.Background()
 	b := setup(t, false)
 	svc := b.svc.WithCache(nil, nil) // back to no caching
-	_, _, err := svc.Create(ctx, b.p, newOrder("EUR"), "", auth.Meta{})
+	_, _, err := svc.Create(ctx, b.p, newOrder("EUR"), "", access.Meta{})
 	require.NoError(t, err)
 	d, err := svc.Dashboard(ctx, b.p)
 	require.NoError(t, err)
@@ -189,7 +188,7 @@ func TestDashboardCacheNewDay(t *testing.T) {
 	var mu sync.Mutex
 	at := time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)
 	b := setupAt(t, false, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
-	_, _, err := b.svc.Create(ctx, b.p, newOrder("EUR"), "", auth.Meta{})
+	_, _, err := b.svc.Create(ctx, b.p, newOrder("EUR"), "", access.Meta{})
 	require.NoError(t, err)
 	d, err := b.svc.Dashboard(ctx, b.p)
 	require.NoError(t, err)

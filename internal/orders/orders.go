@@ -2,7 +2,7 @@
 // transition and delete orders, each change in one transaction with its
 // status history, its audit entry and its outbox event. The types, the
 // status machine and the money rules live in package order; permissions
-// come from account.Can through the principal.
+// come from access.Can through the principal.
 package orders
 
 import (
@@ -16,9 +16,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/event"
@@ -65,7 +64,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
 // record writes the audit entry and the event of a change inside tx.
-func record(ctx context.Context, tx store.Tx, p auth.Principal, m auth.Meta, now time.Time, o order.Order, action, eventType string, details any) error {
+func record(ctx context.Context, tx store.Tx, p access.Principal, m access.Meta, now time.Time, o order.Order, action, eventType string, details any) error {
 	e, err := p.AuditEntry(m, now, o.TenantID, action, "order", o.ID.String(), details)
 	if err != nil {
 		return err
@@ -87,8 +86,8 @@ func record(ctx context.Context, tx store.Tx, p auth.Principal, m auth.Meta, now
 // Create validates and stores a new order. With an idempotency key, a
 // second create with the same key (a retry after a crash, say) returns the
 // first order and replayed = true instead of making another.
-func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, idemKey string, m auth.Meta) (o order.Order, replayed bool, err error) {
-	if err := p.Require(account.ActOrderWrite); err != nil {
+func (s *Service) Create(ctx context.Context, p access.Principal, in order.Order, idemKey string, m access.Meta) (o order.Order, replayed bool, err error) {
+	if err := p.Require(access.ActOrderWrite); err != nil {
 		return order.Order{}, false, err
 	}
 	o = in
@@ -126,7 +125,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in order.Order, 
 
 // insert stores a new order with its first status, audit entry and event
 // in one transaction, numbering it.
-func (s *Service) insert(ctx context.Context, p auth.Principal, m auth.Meta, now time.Time, o *order.Order) error {
+func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta, now time.Time, o *order.Order) error {
 	return s.store.InTx(ctx, func(tx store.Tx) error {
 		n, err := tx.OrderNextNumber(ctx, p.TenantID)
 		if err != nil {
@@ -145,15 +144,15 @@ func (s *Service) insert(ctx context.Context, p auth.Principal, m auth.Meta, now
 }
 
 // Get returns one order of the principal's tenant.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (order.Order, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (order.Order, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return order.Order{}, err
 	}
 	return s.store.OrderGet(ctx, p.TenantID, id)
 }
 
 // History returns an order's status history.
-func (s *Service) History(ctx context.Context, p auth.Principal, id uuid.UUID) ([]order.StatusChange, error) {
+func (s *Service) History(ctx context.Context, p access.Principal, id uuid.UUID) ([]order.StatusChange, error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
 		return nil, err
 	}
@@ -168,8 +167,8 @@ type Cursors struct {
 }
 
 // List returns a page and the cursors of the pages after and before it.
-func (s *Service) List(ctx context.Context, p auth.Principal, lp order.ListParams) ([]order.Order, Cursors, error) {
-	if err := p.Require(account.ActOrderRead); err != nil {
+func (s *Service) List(ctx context.Context, p access.Principal, lp order.ListParams) ([]order.Order, Cursors, error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
 		return nil, Cursors{}, err
 	}
 	lp.TenantID = p.TenantID
@@ -234,8 +233,8 @@ type Patch struct {
 
 // Update applies a patch. ifMatch, when given, must be the order's
 // current version (If-Match), or the update fails with 412.
-func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, patch Patch, ifMatch *int64, m auth.Meta) (order.Order, error) {
-	if err := p.Require(account.ActOrderWrite); err != nil {
+func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, patch Patch, ifMatch *int64, m access.Meta) (order.Order, error) {
+	if err := p.Require(access.ActOrderWrite); err != nil {
 		return order.Order{}, err
 	}
 	var o order.Order
@@ -357,8 +356,8 @@ func jsonEqual(a, b json.RawMessage) bool {
 }
 
 // Transition moves an order along the status machine.
-func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID, to order.Status, ifMatch *int64, m auth.Meta) (order.Order, error) {
-	if err := p.Require(account.ActOrderWrite); err != nil {
+func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UUID, to order.Status, ifMatch *int64, m access.Meta) (order.Order, error) {
+	if err := p.Require(access.ActOrderWrite); err != nil {
 		return order.Order{}, err
 	}
 	if !to.Valid() {
@@ -407,8 +406,8 @@ func (s *Service) Transition(ctx context.Context, p auth.Principal, id uuid.UUID
 // never deleted (409: cancel it instead). Attachment files go at once
 // after the commit, and by a job enqueued in the same transaction should
 // this process die first.
-func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := p.Require(account.ActOrderDelete); err != nil {
+func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) error {
+	if err := p.Require(access.ActOrderDelete); err != nil {
 		return err
 	}
 	var keys []string

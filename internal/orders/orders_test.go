@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/access"
 )
 
 // An order's idempotency key makes a repeat return the first order for a
@@ -21,17 +21,17 @@ func TestCreateIdempotencyKey(t *testing.T) {
 	b := setupAt(t, false, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
 	svc, p, st, tenantID := b.svc, b.p, b.store, b.p.TenantID
 
-	first, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", auth.Meta{})
+	first, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", access.Meta{})
 	require.NoError(t, err)
 	require.False(t, replayed)
 	require.Equal(t, int64(1), first.Number)
 
-	again, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", auth.Meta{})
+	again, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", access.Meta{})
 	require.NoError(t, err)
 	require.True(t, replayed)
 	require.Equal(t, first.ID, again.ID)
 
-	other, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-2", auth.Meta{})
+	other, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-2", access.Meta{})
 	require.NoError(t, err)
 	require.False(t, replayed)
 	require.Equal(t, int64(2), other.Number, "the repeat used no number")
@@ -39,7 +39,7 @@ func TestCreateIdempotencyKey(t *testing.T) {
 	mu.Lock()
 	at = at.Add(25 * time.Hour)
 	mu.Unlock()
-	later, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", auth.Meta{})
+	later, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", access.Meta{})
 	require.NoError(t, err)
 	require.False(t, replayed, "a day later the key is free again")
 	require.NotEqual(t, first.ID, later.ID)

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -100,7 +100,7 @@ func TestEventStreamEndsAcrossProcesses(t *testing.T) {
 	require.NotNil(t, a.cache)
 	peer := newPeer(t, a)
 	owner, _, _ := a.signup(t, uniqueEmail("peer"))
-	admin, adminID := a.joinAs(t, owner, account.RoleAdmin)
+	admin, adminID := a.joinAs(t, owner, access.RoleAdmin)
 	r := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "o", "role": "viewer"}).must(t, 201)
 	hers := admin.do("POST", "/api/v1/api-keys", map[string]any{"name": "a", "role": "viewer"}).must(t, 201).str("key")
 	for _, k := range []string{r.str("key"), hers} {
@@ -126,7 +126,7 @@ func TestEventStreamEndsWhenMemberRemoved(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		owner, _, _ := a.signup(t, uniqueEmail("rm"))
-		admin, adminID := a.joinAs(t, owner, account.RoleAdmin)
+		admin, adminID := a.joinAs(t, owner, access.RoleAdmin)
 		key := admin.do("POST", "/api/v1/api-keys", map[string]any{"name": "hers", "role": "admin"}).must(t, 201).str("key")
 		byKey, stop1 := openStreamAs(t, a.withKey(key), "")
 		defer stop1()
@@ -251,7 +251,7 @@ func TestAPIKeyActsForItsCreator(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		owner, _, _ := a.signup(t, uniqueEmail("creator"))
-		admin, adminID := a.joinAs(t, owner, account.RoleAdmin)
+		admin, adminID := a.joinAs(t, owner, access.RoleAdmin)
 		adminEmail := admin.do("GET", "/api/v1/me", nil).must(t, 200).str("principal", "email")
 		r := admin.do("POST", "/api/v1/api-keys", map[string]any{"name": "admin key", "role": "admin"}).must(t, 201)
 		k := a.withKey(r.str("key"))
@@ -296,10 +296,10 @@ func TestAPIKeysOfOwnerWhoLeaves(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, backends[1], nil)
 	owner, ownerID, tid := a.signup(t, uniqueEmail("owner1"))
-	owner2, _ := a.joinAs(t, owner, account.RoleOwner)
+	owner2, _ := a.joinAs(t, owner, access.RoleOwner)
 	key := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "o", "role": "owner"}).must(t, 201).str("key")
 	// An operator's key (ordo apikeys create) belongs to no member.
-	_, opKey, err := a.auth.CreateAPIKey(context.Background(), auth.OperatorPrincipal(uuid.MustParse(tid)), "ops", account.RoleOwner, nil, auth.Meta{})
+	_, opKey, err := a.auth.CreateAPIKey(context.Background(), auth.OperatorPrincipal(uuid.MustParse(tid)), "ops", access.RoleOwner, nil, access.Meta{})
 	require.NoError(t, err)
 
 	page := owner2.do("GET", "/app/api-keys", nil).must(t, 200).raw

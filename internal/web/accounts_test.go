@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
@@ -494,7 +494,7 @@ func TestAuthCacheInvalidation(t *testing.T) {
 	require.NotNil(t, a.cache)
 	ctx := context.Background()
 	owner, _, tid := a.signup(t, uniqueEmail("cache"))
-	member, memberID := a.joinAs(t, owner, account.RoleMember)
+	member, memberID := a.joinAs(t, owner, access.RoleMember)
 	member.do("GET", "/api/v1/members", nil).must(t, 200)
 	_, cachedRole, err := a.cache.Get(ctx, "auth:membership:"+tid+":"+memberID)
 	require.NoError(t, err)
@@ -521,8 +521,8 @@ func TestRemovedMemberIsToldSo(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		owner, _, tid := a.signup(t, uniqueEmail("rm-owner"))
-		member, memberID := a.joinAs(t, owner, account.RoleMember)
-		leaver, leaverID := a.joinAs(t, owner, account.RoleViewer)
+		member, memberID := a.joinAs(t, owner, access.RoleMember)
+		leaver, leaverID := a.joinAs(t, owner, access.RoleViewer)
 		member.do("GET", "/api/v1/orders", nil).must(t, 200)
 
 		owner.do("DELETE", "/api/v1/members/"+memberID, nil).must(t, 204)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 )
@@ -35,9 +35,9 @@ func (s *Server) handleAPIKeyCreate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var in struct {
-		Name      string       `json:"name"`
-		Role      account.Role `json:"role"`
-		ExpiresAt *time.Time   `json:"expires_at"`
+		Name      string      `json:"name"`
+		Role      access.Role `json:"role"`
+		ExpiresAt *time.Time  `json:"expires_at"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
@@ -81,7 +81,7 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !p.Can(account.ActAuditRead) {
+	if !p.Can(access.ActAuditRead) {
 		if !p.InTenant() {
 			return p.NoTenant()
 		}

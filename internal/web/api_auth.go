@@ -6,13 +6,14 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 )
 
 // user returns the logged-in user: 401 unless someone is authenticated,
 // 403 for an API key.
-func (s *Server) user(r *http.Request) (auth.Principal, error) {
+func (s *Server) user(r *http.Request) (access.Principal, error) {
 	p, err := s.principal(r)
 	if err != nil {
 		return p, err
@@ -24,7 +25,7 @@ func (s *Server) user(r *http.Request) (auth.Principal, error) {
 }
 
 // principal returns who is asking: 401 unless someone is authenticated.
-func (s *Server) principal(r *http.Request) (auth.Principal, error) {
+func (s *Server) principal(r *http.Request) (access.Principal, error) {
 	p, ok := principalFrom(r.Context())
 	if !ok {
 		return p, &apperr.Error{Kind: apperr.KindUnauthorized, Msg: "log in, or send an API key as Authorization: Bearer"}

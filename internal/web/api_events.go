@@ -10,9 +10,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/realtime"
 )
@@ -38,12 +37,12 @@ const (
 
 // eventAction is the permission an event type needs: nobody sees an
 // event about what they may not read.
-func eventAction(typ string) account.Action {
+func eventAction(typ string) access.Action {
 	switch {
 	case strings.HasPrefix(typ, "member."):
-		return account.ActMemberRead
+		return access.ActMemberRead
 	default:
-		return account.ActOrderRead
+		return access.ActOrderRead
 	}
 }
 
@@ -65,7 +64,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if !p.InTenant() {
 		return p.NoTenant()
 	}
-	if !p.Can(account.ActOrderRead) {
+	if !p.Can(access.ActOrderRead) {
 		return apperr.Forbidden("your role (%s) may not read events", p.Role)
 	}
 	after := event.IDAt(time.Now().Add(-time.Millisecond))
@@ -166,7 +165,7 @@ type streamCred struct {
 	epoch            int64
 }
 
-func (s *Server) streamCredOf(r *http.Request, p auth.Principal) streamCred {
+func (s *Server) streamCredOf(r *http.Request, p access.Principal) streamCred {
 	if p.IsAPIKey() {
 		_, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		return streamCred{apiKey: strings.TrimSpace(key)}
@@ -182,8 +181,8 @@ func (s *Server) streamCredOf(r *http.Request, p auth.Principal) streamCred {
 // expiry, log out everywhere), the member was removed, the tenant is
 // suspended, or the role may no longer read events. An error ends the
 // stream too: the client reconnects, and is let in only if still allowed.
-func (s *Server) recheckStream(ctx context.Context, c streamCred, was auth.Principal) (auth.Principal, bool) {
-	var p auth.Principal
+func (s *Server) recheckStream(ctx context.Context, c streamCred, was access.Principal) (access.Principal, bool) {
+	var p access.Principal
 	var err error
 	if c.apiKey != "" {
 		p, err = s.auth.AuthenticateAPIKey(ctx, c.apiKey)
@@ -202,7 +201,7 @@ func (s *Server) recheckStream(ctx context.Context, c streamCred, was auth.Princ
 			s.log.WarnContext(ctx, "event stream: re-authentication failed; closing", "err", err)
 		}
 		return p, false
-	case p.TenantID != was.TenantID || !p.Can(account.ActOrderRead):
+	case p.TenantID != was.TenantID || !p.Can(access.ActOrderRead):
 		return p, false
 	}
 	return p, true
@@ -239,7 +238,7 @@ var errStreamRevoked = errors.New("event stream: access revoked")
 // may see, and returns the id to continue after. Before writing a batch it
 // asks authorize, which re-resolves *p; when that fails it writes nothing
 // and returns errStreamRevoked.
-func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request, p *auth.Principal, after uuid.UUID, authorize func() bool) (uuid.UUID, error) {
+func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request, p *access.Principal, after uuid.UUID, authorize func() bool) (uuid.UUID, error) {
 	for {
 		evs, err := s.auth.EventsAfter(r.Context(), *p, after, eventBatch)
 		if err != nil {

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/auth"
 )
 
@@ -32,8 +32,8 @@ func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	var in struct {
-		Email string       `json:"email"`
-		Role  account.Role `json:"role"`
+		Email string      `json:"email"`
+		Role  access.Role `json:"role"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err

@@ -7,9 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -74,7 +73,7 @@ func toJobJSON(j *jobs.Row) jobJSON {
 // failedJobs lists the tenant's jobs that failed (retrying or discarded by
 // the queue) and its webhook deliveries that failed (retrying on their own
 // schedule, or given up): everything background work left undone.
-func (s *Server) failedJobs(r *http.Request, p auth.Principal) (jobList, error) {
+func (s *Server) failedJobs(r *http.Request, p access.Principal) (jobList, error) {
 	js, err := s.auth.FailedJobs(r.Context(), p, 100)
 	if err != nil {
 		return jobList{}, err
@@ -105,8 +104,8 @@ func (s *Server) failedJobs(r *http.Request, p auth.Principal) (jobList, error) 
 	return out, nil
 }
 
-func (s *Server) retryJob(r *http.Request, p auth.Principal, raw string) (*jobs.Row, error) {
-	if err := p.Require(account.ActJobManage); err != nil {
+func (s *Server) retryJob(r *http.Request, p access.Principal, raw string) (*jobs.Row, error) {
+	if err := p.Require(access.ActJobManage); err != nil {
 		return nil, err
 	}
 	id, err := strconv.ParseInt(raw, 10, 64)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/order"
 )
 
@@ -40,7 +40,7 @@ type operation struct {
 	// tenant (the account, creating and switching tenants), which need
 	// only authentication; every other POST route must name one
 	// (TestPostRoutesNamePermission).
-	action account.Action
+	action access.Action
 }
 
 // NoAudit lists the routes that change no data, only which tenant a
@@ -97,12 +97,12 @@ type (
 	}
 	roleReq struct {
 		userIDPath
-		Role account.Role `json:"role" required:"true"`
+		Role access.Role `json:"role" required:"true"`
 	}
 	inviteReq struct {
 		idempotencyHeader
-		Email string       `json:"email" required:"true"`
-		Role  account.Role `json:"role" required:"true"`
+		Email string      `json:"email" required:"true"`
+		Role  access.Role `json:"role" required:"true"`
 	}
 	acceptReq struct {
 		Token    string `json:"token" required:"true"`
@@ -111,9 +111,9 @@ type (
 	}
 	apiKeyReq struct {
 		idempotencyHeader
-		Name      string       `json:"name" required:"true"`
-		Role      account.Role `json:"role" required:"true"`
-		ExpiresAt *time.Time   `json:"expires_at"`
+		Name      string      `json:"name" required:"true"`
+		Role      access.Role `json:"role" required:"true"`
+		ExpiresAt *time.Time  `json:"expires_at"`
 	}
 	auditListReq struct {
 		Action     string `query:"action"`
@@ -167,7 +167,7 @@ type (
 	meJSON struct {
 		Principal map[string]any `json:"principal"`
 		Tenant    *tenantJSON    `json:"tenant"`
-		Role      *account.Role  `json:"role"`
+		Role      *access.Role   `json:"role"`
 	}
 	userEnvelope struct {
 		User userJSON `json:"user"`
@@ -176,8 +176,8 @@ type (
 		Status string `json:"status"`
 	}
 	memberRoleJSON struct {
-		UserID uuid.UUID    `json:"user_id"`
-		Role   account.Role `json:"role"`
+		UserID uuid.UUID   `json:"user_id"`
+		Role   access.Role `json:"role"`
 	}
 	tenantList struct {
 		Data []tenantJSON `json:"data"`
@@ -268,27 +268,27 @@ func apiRoutes() []apiRoute {
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},
 
 		{"GET", "/api/v1/invitations", h((*Server).handleInvitationList), operation{id: "listInvitations", summary: "Invitations of the current tenant, with status", tag: "invitations", resp: invitationList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/invitations", h((*Server).handleInvitationCreate), operation{id: "invite", summary: "Invite someone by e-mail", tag: "invitations", req: inviteReq{}, resp: invitationJSON{}, status: 201, errs: errsAuth, audit: "invitation.created", action: account.ActInviteManage}},
-		{"POST", "/api/v1/invitations/{id}/resend", h((*Server).handleInvitationResend), operation{id: "resendInvitation", summary: "Send a fresh link; the old one stops working", tag: "invitations", req: idPath{}, resp: invitationJSON{}, status: 200, errs: append(errsAuth, 409), audit: "invitation.resent", action: account.ActInviteManage}},
+		{"POST", "/api/v1/invitations", h((*Server).handleInvitationCreate), operation{id: "invite", summary: "Invite someone by e-mail", tag: "invitations", req: inviteReq{}, resp: invitationJSON{}, status: 201, errs: errsAuth, audit: "invitation.created", action: access.ActInviteManage}},
+		{"POST", "/api/v1/invitations/{id}/resend", h((*Server).handleInvitationResend), operation{id: "resendInvitation", summary: "Send a fresh link; the old one stops working", tag: "invitations", req: idPath{}, resp: invitationJSON{}, status: 200, errs: append(errsAuth, 409), audit: "invitation.resent", action: access.ActInviteManage}},
 		{"DELETE", "/api/v1/invitations/{id}", h((*Server).handleInvitationRevoke), operation{id: "revokeInvitation", summary: "Revoke an open invitation", tag: "invitations", req: idPath{}, status: 204, errs: append(errsAuth, 409), audit: "invitation.revoked"}},
 		{"POST", "/api/v1/invitations/accept", h((*Server).handleInvitationAccept), operation{id: "acceptInvitation", summary: "Accept as the logged-in user, or as a new user with a password", tag: "invitations", public: true, req: acceptReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 403, 409), audit: "invitation.accepted"}},
 
 		{"GET", "/api/v1/api-keys", h((*Server).handleAPIKeyList), operation{id: "listAPIKeys", summary: "API keys of the current tenant (never their secrets)", tag: "api-keys", resp: apiKeyList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: append(errsAuth, 409), audit: "api_key.created", action: account.ActAPIKeyManage}},
+		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: append(errsAuth, 409), audit: "api_key.created", action: access.ActAPIKeyManage}},
 		{"DELETE", "/api/v1/api-keys/{id}", h((*Server).handleAPIKeyRevoke), operation{id: "revokeAPIKey", summary: "Revoke a key at once", tag: "api-keys", req: idPath{}, status: 204, errs: errsAuth, audit: "api_key.revoked"}},
 		{"GET", "/api/v1/audit-log", h((*Server).handleAuditList), operation{id: "listAuditLog", summary: "The tenant's audit log, newest first", tag: "audit", req: auditListReq{}, resp: auditList{}, status: 200, errs: errsAuth}},
 
 		{"GET", "/api/v1/orders", h((*Server).handleOrderList), operation{id: "listOrders", summary: "A page of orders", tag: "orders", req: orderListReq{}, resp: orderList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: orderCreatedResp{}, status: 201, errs: append(errsAuth, 409), audit: "order.created", action: account.ActOrderWrite}},
+		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: orderCreatedResp{}, status: 201, errs: append(errsAuth, 409), audit: "order.created", action: access.ActOrderWrite}},
 		{"GET", "/api/v1/orders/{id}", h((*Server).handleOrderGet), operation{id: "getOrder", summary: "One order, with its ETag", tag: "orders", req: orderGetReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PATCH", "/api/v1/orders/{id}", h((*Server).handleOrderUpdate), operation{id: "updateOrder", summary: "Change an order (items only while pending)", tag: "orders", req: orderUpdateReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.updated"}},
 		{"DELETE", "/api/v1/orders/{id}", h((*Server).handleOrderDelete), operation{id: "deleteOrder", summary: "Delete an order (owners and admins); an invoiced order cannot be deleted (409): cancel it instead", tag: "orders", req: idPath{}, status: 204, errs: append(errsAuth, 409), audit: "order.deleted"}},
-		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed", action: account.ActOrderWrite}},
+		{"POST", "/api/v1/orders/{id}/transitions", h((*Server).handleOrderTransition), operation{id: "transitionOrder", summary: "Move an order along pending → processing → shipped → delivered, or cancel it", tag: "orders", req: transitionReq{}, resp: orderResp{}, status: 200, errs: append(errsAuth, 409, 412), audit: "order.status_changed", action: access.ActOrderWrite}},
 		{"POST", "/api/v1/uploads/presign", h((*Server).handlePresign), operation{id: "presignUpload", summary: "Record a pending attachment and sign an upload straight to storage (PUT with exactly the given headers)", tag: "attachments", req: struct {
 			idempotencyHeader
 			presignInput
-		}{}, resp: presignJSON{}, status: 201, errs: errsAuth, audit: "attachment.presigned", action: account.ActAttachmentWrite}},
-		{"POST", "/api/v1/attachments/{id}/complete", h((*Server).handleAttachmentComplete), operation{id: "completeUpload", summary: "Check the uploaded object and make the attachment available", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: append(errsAuth, 409), audit: "attachment.uploaded", action: account.ActAttachmentWrite}},
+		}{}, resp: presignJSON{}, status: 201, errs: errsAuth, audit: "attachment.presigned", action: access.ActAttachmentWrite}},
+		{"POST", "/api/v1/attachments/{id}/complete", h((*Server).handleAttachmentComplete), operation{id: "completeUpload", summary: "Check the uploaded object and make the attachment available", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: append(errsAuth, 409), audit: "attachment.uploaded", action: access.ActAttachmentWrite}},
 		{"GET", "/api/v1/attachments", h((*Server).handleAttachmentList), operation{id: "listAttachments", summary: "Attachments, of one order with order_id", tag: "attachments", req: struct {
 			OrderID string `query:"order_id" format:"uuid"`
 		}{}, resp: attachmentList{}, status: 200, errs: errsAuth}},
@@ -300,17 +300,17 @@ func apiRoutes() []apiRoute {
 		}{}, resp: struct {
 			Location string `header:"Location"`
 			exportJSON
-		}{}, status: 202, errs: errsAuth, audit: "export.created", action: account.ActExportCreate}},
+		}{}, status: 202, errs: errsAuth, audit: "export.created", action: access.ActExportCreate}},
 		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth}},
 		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingInput{}, resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"PUT", "/api/v1/tenant/logo", h((*Server).handleLogoPut), operation{id: "setLogo", summary: "Upload the invoice logo as the request body: a PNG or JPEG of at most 512 KiB", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"DELETE", "/api/v1/tenant/logo", h((*Server).handleLogoDelete), operation{id: "deleteLogo", summary: "Remove the invoice logo", tag: "invoices", status: 204, errs: errsAuth, audit: "tenant.branding_updated"}},
-		{"POST", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceCreate), operation{id: "createInvoice", summary: "Generate (or regenerate) the order's PDF invoice in the background; shipping an order does it too", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 202, errs: errsAuth, audit: "invoice.requested", action: account.ActInvoiceCreate}},
+		{"POST", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceCreate), operation{id: "createInvoice", summary: "Generate (or regenerate) the order's PDF invoice in the background; shipping an order does it too", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 202, errs: errsAuth, audit: "invoice.requested", action: access.ActInvoiceCreate}},
 		{"GET", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceGet), operation{id: "getInvoice", summary: "The order's invoice, with a download_url once ready; 404 before one was requested", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/webhook-endpoints", h((*Server).handleEndpointCreate), operation{id: "createWebhookEndpoint", summary: "Add a webhook endpoint; the answer holds its signing secret, shown only now", tag: "webhooks", req: struct {
 			idempotencyHeader
 			endpointInput
-		}{}, resp: endpointJSON{}, status: 201, errs: append(errsAuth, 409), audit: "webhook_endpoint.created", action: account.ActWebhookManage}},
+		}{}, resp: endpointJSON{}, status: 201, errs: append(errsAuth, 409), audit: "webhook_endpoint.created", action: access.ActWebhookManage}},
 		{"GET", "/api/v1/webhook-endpoints", h((*Server).handleEndpointList), operation{id: "listWebhookEndpoints", summary: "The tenant's webhook endpoints, and the event types they may subscribe to", tag: "webhooks", resp: endpointList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointGet), operation{id: "getWebhookEndpoint", summary: "One webhook endpoint", tag: "webhooks", req: idPath{}, resp: endpointJSON{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointUpdate), operation{id: "updateWebhookEndpoint", summary: "Edit a webhook endpoint, or enable or disable it", tag: "webhooks", req: struct {
@@ -321,13 +321,13 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", h((*Server).handleEndpointRotate), operation{id: "rotateWebhookSecret", summary: "Give the endpoint a new secret; the old one keeps signing too for 24 hours", tag: "webhooks", req: struct {
 			idPath
 			idempotencyHeader
-		}{}, resp: endpointJSON{}, status: 200, errs: append(errsAuth, 409), audit: "webhook_endpoint.secret_rotated", action: account.ActWebhookManage}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/test", h((*Server).handleEndpointTest), operation{id: "testWebhookEndpoint", summary: "Send a webhook.test event to the endpoint", tag: "webhooks", req: idPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_endpoint.tested", action: account.ActWebhookManage}},
+		}{}, resp: endpointJSON{}, status: 200, errs: append(errsAuth, 409), audit: "webhook_endpoint.secret_rotated", action: access.ActWebhookManage}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/test", h((*Server).handleEndpointTest), operation{id: "testWebhookEndpoint", summary: "Send a webhook.test event to the endpoint", tag: "webhooks", req: idPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_endpoint.tested", action: access.ActWebhookManage}},
 		{"GET", "/api/v1/webhook-endpoints/{id}/deliveries", h((*Server).handleDeliveryList), operation{id: "listWebhookDeliveries", summary: "The endpoint's deliveries with every attempt, newest first", tag: "webhooks", req: deliveryListReq{}, resp: deliveryList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", h((*Server).handleDeliveryReplay), operation{id: "replayWebhookDelivery", summary: "Send one delivery again", tag: "webhooks", req: replayPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: account.ActWebhookManage}},
-		{"POST", "/api/v1/webhook-endpoints/{id}/replay", h((*Server).handleReplayFailed), operation{id: "replayFailedWebhookDeliveries", summary: "Send again every failed delivery since a time", tag: "webhooks", req: replayFailedReq{}, resp: replayFailedJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: account.ActWebhookManage}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", h((*Server).handleDeliveryReplay), operation{id: "replayWebhookDelivery", summary: "Send one delivery again", tag: "webhooks", req: replayPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: access.ActWebhookManage}},
+		{"POST", "/api/v1/webhook-endpoints/{id}/replay", h((*Server).handleReplayFailed), operation{id: "replayFailedWebhookDeliveries", summary: "Send again every failed delivery since a time", tag: "webhooks", req: replayFailedReq{}, resp: replayFailedJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: access.ActWebhookManage}},
 		{"GET", "/api/v1/jobs/failed", h((*Server).handleJobsFailed), operation{id: "listFailedJobs", summary: "The tenant's background jobs that failed (waiting to retry, or given up), with their last error", tag: "jobs", resp: jobList{}, status: 200, errs: errsAuth}},
-		{"POST", "/api/v1/jobs/{id}/retry", h((*Server).handleJobRetry), operation{id: "retryJob", summary: "Run a failed job again now", tag: "jobs", req: jobIDPath{}, resp: jobJSON{}, status: 200, errs: errsAuth, audit: "job.retried", action: account.ActJobManage}},
+		{"POST", "/api/v1/jobs/{id}/retry", h((*Server).handleJobRetry), operation{id: "retryJob", summary: "Run a failed job again now", tag: "jobs", req: jobIDPath{}, resp: jobJSON{}, status: 200, errs: errsAuth, audit: "job.retried", action: access.ActJobManage}},
 		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "The tenant's exports", tag: "exports", resp: exportList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/exports/{id}", h((*Server).handleExportGet), operation{id: "getExport", summary: "An export's status and progress, with a download_url when completed", tag: "exports", req: idPath{}, resp: exportJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/exports/{id}", h((*Server).handleExportDelete), operation{id: "deleteExport", summary: "Cancel a running export, or delete a finished one and its file", tag: "exports", req: idPath{}, status: 204, errs: errsAuth, audit: "export.deleted"}},
@@ -347,7 +347,7 @@ type RouteInfo struct {
 	Public bool
 	// Action is the permission the route needs in the tenant; empty for
 	// public routes and routes of the user.
-	Action account.Action
+	Action access.Action
 }
 
 // Routes lists the API routes.

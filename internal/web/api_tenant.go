@@ -3,7 +3,7 @@ package web
 import (
 	"net/http"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 )
 
 func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error {
@@ -47,7 +47,7 @@ func (s *Server) handleTenantCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toTenantJSON(t, account.RoleOwner))
+	writeJSON(w, http.StatusCreated, toTenantJSON(t, access.RoleOwner))
 	return nil
 }
 
@@ -136,7 +136,7 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	var in struct {
-		Role account.Role `json:"role"`
+		Role access.Role `json:"role"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
@@ -26,28 +27,28 @@ func toUserJSON(u account.User) userJSON {
 }
 
 type tenantJSON struct {
-	ID        uuid.UUID    `json:"id"`
-	Name      string       `json:"name"`
-	Slug      string       `json:"slug"`
-	Plan      string       `json:"plan"`
-	Role      account.Role `json:"role,omitempty"`
-	CreatedAt time.Time    `json:"created_at"`
+	ID        uuid.UUID   `json:"id"`
+	Name      string      `json:"name"`
+	Slug      string      `json:"slug"`
+	Plan      string      `json:"plan"`
+	Role      access.Role `json:"role,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
 }
 
-func toTenantJSON(t tenant.Tenant, role account.Role) tenantJSON {
+func toTenantJSON(t tenant.Tenant, role access.Role) tenantJSON {
 	return tenantJSON{ID: t.ID, Name: t.Name, Slug: t.Slug, Plan: string(t.Plan), Role: role, CreatedAt: t.CreatedAt}
 }
 
 type memberJSON struct {
-	User     userJSON     `json:"user"`
-	Role     account.Role `json:"role"`
-	JoinedAt time.Time    `json:"joined_at"`
+	User     userJSON    `json:"user"`
+	Role     access.Role `json:"role"`
+	JoinedAt time.Time   `json:"joined_at"`
 }
 
 type invitationJSON struct {
 	ID        uuid.UUID                `json:"id"`
 	Email     string                   `json:"email"`
-	Role      account.Role             `json:"role"`
+	Role      access.Role              `json:"role"`
 	Status    account.InvitationStatus `json:"status"`
 	ExpiresAt time.Time                `json:"expires_at"`
 	CreatedAt time.Time                `json:"created_at"`
@@ -58,14 +59,14 @@ func toInvitationJSON(i account.Invitation, now time.Time) invitationJSON {
 }
 
 type apiKeyJSON struct {
-	ID         uuid.UUID    `json:"id"`
-	Name       string       `json:"name"`
-	Prefix     string       `json:"prefix"`
-	Role       account.Role `json:"role"`
-	LastUsedAt *time.Time   `json:"last_used_at"`
-	ExpiresAt  *time.Time   `json:"expires_at"`
-	RevokedAt  *time.Time   `json:"revoked_at"`
-	CreatedAt  time.Time    `json:"created_at"`
+	ID         uuid.UUID   `json:"id"`
+	Name       string      `json:"name"`
+	Prefix     string      `json:"prefix"`
+	Role       access.Role `json:"role"`
+	LastUsedAt *time.Time  `json:"last_used_at"`
+	ExpiresAt  *time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time  `json:"revoked_at"`
+	CreatedAt  time.Time   `json:"created_at"`
 	// CreatedBy is the member the key acts for (it stops working when they
 	// leave, and never has more than their current role); null for a key
 	// an operator made at the command line.

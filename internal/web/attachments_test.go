@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachments"
 )
@@ -93,7 +93,7 @@ func TestAttachmentFlow(t *testing.T) {
 			require.Empty(t, other.do("GET", "/api/v1/attachments", nil).must(t, 200).list())
 
 			// A viewer may read but not upload.
-			viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+			viewer, _ := a.joinAs(t, owner, access.RoleViewer)
 			viewer.do("GET", "/api/v1/attachments/"+id, nil).must(t, 200)
 			viewer.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "x.pdf", "content_type": "application/pdf", "size": 10}).must(t, 403)
 

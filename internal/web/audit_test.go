@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/web"
 )
@@ -108,12 +108,12 @@ var auditCalls = map[string]auditCall{
 	},
 	"PATCH /api/v1/members/{user_id}": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("mr"))
-		_, uid := a.joinAs(t, c, account.RoleViewer)
+		_, uid := a.joinAs(t, c, access.RoleViewer)
 		return tid, func() resp { return c.do("PATCH", "/api/v1/members/"+uid, map[string]any{"role": "member"}) }
 	},
 	"DELETE /api/v1/members/{user_id}": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("md"))
-		_, uid := a.joinAs(t, c, account.RoleViewer)
+		_, uid := a.joinAs(t, c, access.RoleViewer)
 		return tid, func() resp { return c.do("DELETE", "/api/v1/members/"+uid, nil) }
 	},
 	"POST /api/v1/invitations": func(t *testing.T, a *app) (string, func() resp) {

@@ -14,8 +14,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/telemetry"
 )
@@ -31,8 +31,8 @@ const principalKey ctxKey = 100
 
 // principalFrom returns the request's principal; ok is false when nobody
 // is authenticated.
-func principalFrom(ctx context.Context) (auth.Principal, bool) {
-	p, ok := ctx.Value(principalKey).(auth.Principal)
+func principalFrom(ctx context.Context) (access.Principal, bool) {
+	p, ok := ctx.Value(principalKey).(access.Principal)
 	return p, ok
 }
 
@@ -173,12 +173,12 @@ func (s *Server) browserURL(r *http.Request, u string) string {
 	return scheme + "://" + r.Host + u
 }
 
-func (s *Server) meta(r *http.Request) auth.Meta {
+func (s *Server) meta(r *http.Request) access.Meta {
 	ua := r.UserAgent()
 	if len(ua) > 512 {
 		ua = ua[:512]
 	}
-	return auth.Meta{IP: s.clientIP(r), UserAgent: ua, RequestID: RequestID(r.Context())}
+	return access.Meta{IP: s.clientIP(r), UserAgent: ua, RequestID: RequestID(r.Context())}
 }
 
 // limit spends one request of each key's quota with l and answers 429
@@ -363,6 +363,6 @@ func withSecurityHeaders(hsts bool, storageOrigins []string, next http.Handler) 
 	})
 }
 
-func withPrincipalValue(ctx context.Context, p auth.Principal) context.Context {
+func withPrincipalValue(ctx context.Context, p access.Principal) context.Context {
 	return context.WithValue(ctx, principalKey, p)
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/order"
 )
 
@@ -161,7 +161,7 @@ func TestDashboard(t *testing.T) {
 		require.NotContains(t, pg.body, "style=", "the CSP forbids inline styles")
 
 		// A viewer sees the same numbers and page.
-		viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+		viewer, _ := a.joinAs(t, owner, access.RoleViewer)
 		vr := viewer.do("GET", "/api/v1/dashboard", nil).must(t, 200)
 		require.Equal(t, r.body["currencies"], vr.body["currencies"])
 		vp := viewer.get(t, "/app")

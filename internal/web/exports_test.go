@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/testkit"
 )
@@ -84,7 +84,7 @@ func TestExports(t *testing.T) {
 		list := owner.do("GET", "/api/v1/exports", nil).must(t, 200).list()
 		require.Len(t, list, 2)
 		owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "docx"}).must(t, 422)
-		viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+		viewer, _ := a.joinAs(t, owner, access.RoleViewer)
 		viewer.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 403)
 		other, _, _ := a.signup(t, uniqueEmail("other"))
 		other.do("GET", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
@@ -113,7 +113,7 @@ func TestUIExports(t *testing.T) {
 	require.Equal(t, "/app/exports", p.url)
 	require.Contains(t, p.body, "Export started")
 	require.Eventually(t, func() bool { return strings.Contains(owner.get(t, "/app/exports").body, "/download") }, 10*time.Second, 50*time.Millisecond)
-	viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+	viewer, _ := a.joinAs(t, owner, access.RoleViewer)
 	require.NotContains(t, viewer.get(t, "/app/orders").body, `action="/app/exports"`)
 }
 

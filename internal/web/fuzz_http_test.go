@@ -17,6 +17,7 @@ import (
 	"github.com/alexedwards/argon2id"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
@@ -59,7 +60,7 @@ func fuzzServer(f *testing.F) (url, key string) {
 	email := uniqueEmail("fuzz")
 	u, err := svc.CreateUser(ctx, email, password, "Fuzz")
 	require.NoError(f, err)
-	_, err = svc.CreateTenant(ctx, auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Fuzz", auth.Meta{})
+	_, err = svc.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Fuzz", access.Meta{})
 	require.NoError(f, err)
 	post("/api/v1/auth/login", map[string]any{"email": email, "password": password})
 	return srv.URL, post("/api/v1/api-keys", map[string]any{"name": "fuzz", "role": "owner"})["key"].(string)

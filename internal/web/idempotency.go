@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/idempotency"
@@ -50,7 +50,7 @@ const withheldHeader = "Ordo-Secret-Withheld"
 // stored: its record keeps only that the request succeeded, and a replay
 // is answered 409 (idempotency-secret-withheld) with the object's Location,
 // so a retry neither repeats the operation nor shows the secret again.
-func (s *Server) withIdempotency(action account.Action, next http.HandlerFunc) http.HandlerFunc {
+func (s *Server) withIdempotency(action access.Action, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
 		if r.Method != http.MethodPost || key == "" {

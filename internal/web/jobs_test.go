@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/jobs"
 )
 
@@ -60,7 +60,7 @@ func TestFailedJobs(t *testing.T) {
 		other.do("POST", "/api/v1/jobs/"+id+"/retry", nil).must(t, 404)
 		owner.do("POST", "/api/v1/jobs/nope/retry", nil).must(t, 404)
 
-		member, _ := a.joinAs(t, owner, account.RoleMember)
+		member, _ := a.joinAs(t, owner, access.RoleMember)
 		member.do("GET", "/api/v1/jobs/failed", nil).must(t, 403)
 
 		r := owner.do("POST", "/api/v1/jobs/"+id+"/retry", nil).must(t, 200)
@@ -82,7 +82,7 @@ func TestUIJobs(t *testing.T) {
 	require.Equal(t, "/app/jobs", p.url)
 	require.Contains(t, p.body, "runs again now")
 
-	member, _ := a.joinAs(t, owner, account.RoleMember)
+	member, _ := a.joinAs(t, owner, access.RoleMember)
 	require.Equal(t, 403, member.get(t, "/app/jobs").status)
 	require.NotContains(t, member.get(t, "/app/orders").body, `href="/app/jobs"`)
 	other, _, _ := a.signup(t, uniqueEmail("uijobs-other"))
@@ -162,7 +162,7 @@ func TestJobRetryIsAudited(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, a *app) {
 		owner, _, tenantID := a.signup(t, uniqueEmail("jobs-audit"))
 		id := failedJob(t, a, owner, tenantID)
-		member, _ := a.joinAs(t, owner, account.RoleMember)
+		member, _ := a.joinAs(t, owner, access.RoleMember)
 		member.do("POST", "/api/v1/jobs/"+id+"/retry", nil).must(t, 403)
 		require.Empty(t, owner.do("GET", "/api/v1/audit-log?action=job.retried", nil).must(t, 200).list())
 

@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 )
 
 // Two owners demoting each other at once, over HTTP, always leave the
@@ -15,7 +15,7 @@ func TestLastOwnerConcurrentHTTP(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		first, firstID, _ := a.signup(t, uniqueEmail("lo"))
-		second, secondID := a.joinAs(t, first, account.RoleOwner)
+		second, secondID := a.joinAs(t, first, access.RoleOwner)
 		for i := range 10 {
 			var wg sync.WaitGroup
 			statuses := make([]int, 2)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 )
 
 // roleFixture is a tenant with an owner, a principal of the role under
@@ -25,7 +25,7 @@ type roleFixture struct {
 
 // joinAs makes a user and adds them to the owner's tenant with role,
 // through a real invitation; the returned browser is in that tenant.
-func (a *app) joinAs(t *testing.T, owner *client, role account.Role) (*client, string) {
+func (a *app) joinAs(t *testing.T, owner *client, role access.Role) (*client, string) {
 	t.Helper()
 	email := uniqueEmail(string(role))
 	owner.do("POST", "/api/v1/invitations", map[string]any{"email": email, "role": role}).must(t, 201)
@@ -39,80 +39,80 @@ func (a *app) joinAs(t *testing.T, owner *client, role account.Role) (*client, s
 // probes try each action once; the matrix expects 2xx where the table
 // allows and 403 where it denies. Order matters: leaving comes last.
 var probes = []struct {
-	action account.Action
+	action access.Action
 	try    func(f roleFixture) resp
 }{
-	{account.ActTenantRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/tenant", nil) }},
-	{account.ActTenantUpdate, func(f roleFixture) resp {
+	{access.ActTenantRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/tenant", nil) }},
+	{access.ActTenantUpdate, func(f roleFixture) resp {
 		return f.actor.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Renamed"})
 	}},
-	{account.ActMemberRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/members", nil) }},
-	{account.ActMemberManage, func(f roleFixture) resp {
+	{access.ActMemberRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/members", nil) }},
+	{access.ActMemberManage, func(f roleFixture) resp {
 		return f.actor.do("PATCH", "/api/v1/members/"+f.victimID, map[string]any{"role": "member"})
 	}},
-	{account.ActOwnerManage, func(f roleFixture) resp {
+	{access.ActOwnerManage, func(f roleFixture) resp {
 		return f.actor.do("PATCH", "/api/v1/members/"+f.victimID, map[string]any{"role": "owner"})
 	}},
-	{account.ActInviteManage, func(f roleFixture) resp {
+	{access.ActInviteManage, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("probe"), "role": "viewer"})
 	}},
-	{account.ActAPIKeyRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/api-keys", nil) }},
-	{account.ActAPIKeyManage, func(f roleFixture) resp {
+	{access.ActAPIKeyRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/api-keys", nil) }},
+	{access.ActAPIKeyManage, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/api-keys", map[string]any{"name": "probe", "role": "viewer"})
 	}},
-	{account.ActAuditRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/audit-log", nil) }},
-	{account.ActOrderRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/orders/"+f.orderID, nil) }},
-	{account.ActOrderWrite, func(f roleFixture) resp {
+	{access.ActAuditRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/audit-log", nil) }},
+	{access.ActOrderRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/orders/"+f.orderID, nil) }},
+	{access.ActOrderWrite, func(f roleFixture) resp {
 		return f.actor.do("PATCH", "/api/v1/orders/"+f.orderID, map[string]any{"notes": "probe"})
 	}},
-	{account.ActInvoiceCreate, func(f roleFixture) resp { return f.actor.do("POST", "/api/v1/orders/"+f.orderID+"/invoice", nil) }},
-	{account.ActOrderDelete, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/orders/"+f.deletable, nil) }},
-	{account.ActAttachmentWrite, func(f roleFixture) resp {
+	{access.ActInvoiceCreate, func(f roleFixture) resp { return f.actor.do("POST", "/api/v1/orders/"+f.orderID+"/invoice", nil) }},
+	{access.ActOrderDelete, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/orders/"+f.deletable, nil) }},
+	{access.ActAttachmentWrite, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/uploads/presign", map[string]any{"filename": "p.pdf", "content_type": "application/pdf", "size": 10})
 	}},
-	{account.ActExportCreate, func(f roleFixture) resp {
+	{access.ActExportCreate, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"})
 	}},
-	{account.ActWebhookRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/webhook-endpoints", nil) }},
-	{account.ActWebhookManage, func(f roleFixture) resp {
+	{access.ActWebhookRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/webhook-endpoints", nil) }},
+	{access.ActWebhookManage, func(f roleFixture) resp {
 		return f.actor.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"})
 	}},
-	{account.ActJobManage, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/jobs/failed", nil) }},
-	{account.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
+	{access.ActJobManage, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/jobs/failed", nil) }},
+	{access.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
 }
 
 // noRouteYet lists actions of the table whose routes arrive with later
 // features (orders, storage, worker, webhooks). Each must move to probes
 // when its route lands; the test fails for an action in neither list.
-var noRouteYet = map[account.Action]bool{}
+var noRouteYet = map[access.Action]bool{}
 
 // TestRoleMatrix checks every role against every action of the permission
 // table, through the API, as a logged-in user.
 func TestRoleMatrix(t *testing.T) {
 	t.Parallel()
-	probed := map[account.Action]bool{}
+	probed := map[access.Action]bool{}
 	for _, p := range probes {
 		probed[p.action] = true
 	}
-	for _, a := range account.Actions() {
+	for _, a := range access.Actions() {
 		require.True(t, probed[a] || noRouteYet[a], "action %s has no probe in the role matrix", a)
 		require.False(t, probed[a] && noRouteYet[a], "action %s is probed: drop it from noRouteYet", a)
 	}
 
 	forEachBackend(t, func(t *testing.T, a *app) {
-		for _, role := range account.Roles() {
+		for _, role := range access.Roles() {
 			t.Run(string(role), func(t *testing.T) {
 				owner, _, _ := a.signup(t, uniqueEmail("matrix-owner"))
 				// A second owner, so that an owner under test may leave.
-				a.joinAs(t, owner, account.RoleOwner)
+				a.joinAs(t, owner, access.RoleOwner)
 				actor, actorID := a.joinAs(t, owner, role)
-				_, victimID := a.joinAs(t, owner, account.RoleViewer)
+				_, victimID := a.joinAs(t, owner, access.RoleViewer)
 				orderID := owner.do("POST", "/api/v1/orders", orderBody("Matrix M")).must(t, 201).str("id")
 				deletable := owner.do("POST", "/api/v1/orders", orderBody("Matrix D")).must(t, 201).str("id")
 				f := roleFixture{owner: owner, actor: actor, actorID: actorID, victimID: victimID, orderID: orderID, deletable: deletable}
 				for _, p := range probes {
 					r := p.try(f)
-					if account.Can(role, p.action) {
+					if access.Can(role, p.action) {
 						require.Truef(t, r.status >= 200 && r.status < 300, "%s may %s, got %d: %s", role, p.action, r.status, r.raw)
 					} else {
 						require.Equalf(t, 403, r.status, "%s may not %s, got %d: %s", role, p.action, r.status, r.raw)
@@ -131,7 +131,7 @@ func TestIsolationMatrix(t *testing.T) {
 		ownerA, _, _ := a.signup(t, uniqueEmail("a"))
 		keyA := a.withKey(ownerA.do("POST", "/api/v1/api-keys", map[string]any{"name": "a", "role": "owner"}).must(t, 201).str("key"))
 		ownerB, ownerBID, tenantB := a.signup(t, uniqueEmail("b"))
-		_, memberB := a.joinAs(t, ownerB, account.RoleMember)
+		_, memberB := a.joinAs(t, ownerB, access.RoleMember)
 		invB := ownerB.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("invb"), "role": "viewer"}).must(t, 201).str("id")
 		keyBResp := ownerB.do("POST", "/api/v1/api-keys", map[string]any{"name": "b", "role": "viewer"}).must(t, 201)
 		keyBID, keyB := keyBResp.str("id"), keyBResp.str("key")

@@ -15,6 +15,7 @@ import (
 	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
@@ -37,7 +38,7 @@ import (
 // by the document silently (TestOpenAPIEnums checks the Valid methods
 // agree).
 var enumValues = map[reflect.Type][]any{
-	reflect.TypeFor[account.Role]():             {account.RoleOwner, account.RoleAdmin, account.RoleMember, account.RoleViewer},
+	reflect.TypeFor[access.Role]():              {access.RoleOwner, access.RoleAdmin, access.RoleMember, access.RoleViewer},
 	reflect.TypeFor[account.InvitationStatus](): {account.InvitationPending, account.InvitationAccepted, account.InvitationRevoked, account.InvitationExpired},
 	reflect.TypeFor[order.Status]():             {order.StatusPending, order.StatusProcessing, order.StatusShipped, order.StatusDelivered, order.StatusCancelled},
 	reflect.TypeFor[export.Format]():            {export.FormatCSV, export.FormatXLSX, export.FormatPDF},

@@ -14,7 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
@@ -88,7 +88,7 @@ func TestOrdersAPI(t *testing.T) {
 		require.Equal(t, "processing", hist[1]["to"])
 
 		// A member may not delete; an owner may, and the audit keeps a snapshot.
-		member, _ := a.joinAs(t, owner, account.RoleMember)
+		member, _ := a.joinAs(t, owner, access.RoleMember)
 		member.do("DELETE", "/api/v1/orders/"+id, nil).must(t, 403)
 		owner.do("DELETE", "/api/v1/orders/"+id, nil).must(t, 204)
 		owner.do("GET", "/api/v1/orders/"+id, nil).must(t, 404)

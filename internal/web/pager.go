@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/audit"
-	"github.com/ordo/ordo/internal/auth"
 )
 
 // Paging of the UI's lists. Every paged page (orders, audit log, webhook
@@ -114,7 +114,7 @@ func idPage[T any](rows []T, id func(T) uuid.UUID, want int, before, after *uuid
 
 // auditPage reads a page of the audit log selected by f (Before or After,
 // Limit) with the cursors of the pages around it.
-func (s *Server) auditPage(ctx context.Context, p auth.Principal, f audit.Filter) ([]audit.Entry, string, string, error) {
+func (s *Server) auditPage(ctx context.Context, p access.Principal, f audit.Filter) ([]audit.Entry, string, string, error) {
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a page beyond
 	rows, err := s.auth.AuditLog(ctx, p, f)

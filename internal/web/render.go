@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -29,7 +28,7 @@ var staticFS embed.FS
 type pages map[string]*template.Template
 
 var funcs = template.FuncMap{
-	"can": func(p *auth.Principal, action string) bool { return p != nil && p.Can(account.Action(action)) },
+	"can": func(p *access.Principal, action string) bool { return p != nil && p.Can(access.Action(action)) },
 	"date": func(t any) string {
 		switch v := t.(type) {
 		case time.Time:
@@ -42,7 +41,7 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"roles": account.Roles,
+	"roles": access.Roles,
 	"statuses": func() []order.Status {
 		return []order.Status{order.StatusPending, order.StatusProcessing, order.StatusShipped, order.StatusDelivered, order.StatusCancelled}
 	},
@@ -103,7 +102,7 @@ func parsePages() (pages, error) {
 // view is what every page gets.
 type view struct {
 	Title     string
-	Principal *auth.Principal
+	Principal *access.Principal
 	Tenant    *tenant.Tenant
 	Flash     string
 	// Form holds submitted values to show again; Errors the field errors.

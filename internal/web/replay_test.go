@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/web"
 )
 
@@ -21,7 +21,7 @@ func TestIdempotentReplaySecretsAndPermission(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, a *app) {
 		owner, _, _ := a.signup(t, uniqueEmail("rp"))
-		admin, adminID := a.joinAs(t, owner, account.RoleAdmin)
+		admin, adminID := a.joinAs(t, owner, access.RoleAdmin)
 		key := func(k string) map[string]string { return map[string]string{"Idempotency-Key": k} }
 		var secrets []string
 

@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/web"
 )
@@ -52,7 +52,7 @@ type tenantObjects struct {
 func makeObjects(t *testing.T, a *app, tag string) tenantObjects {
 	t.Helper()
 	owner, userID, tenantID := a.signup(t, uniqueEmail(tag))
-	_, member := a.joinAs(t, owner, account.RoleMember)
+	_, member := a.joinAs(t, owner, access.RoleMember)
 	o := tenantObjects{owner: owner, tenant: tenantID, user: userID, member: member}
 	o.invitation = owner.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail(tag + "-inv"), "role": "viewer"}).must(t, 201).str("id")
 	o.apiKey = owner.do("POST", "/api/v1/api-keys", map[string]any{"name": tag, "role": "viewer"}).must(t, 201).str("id")

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
@@ -28,7 +28,7 @@ func (s *Server) requireLogin(next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func mustPrincipal(r *http.Request) auth.Principal {
+func mustPrincipal(r *http.Request) access.Principal {
 	p, _ := principalFrom(r.Context())
 	return p
 }
@@ -211,7 +211,7 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	page := membersPage{Members: ms}
-	if p.Can(account.ActInviteManage) {
+	if p.Can(access.ActInviteManage) {
 		invs, err := s.auth.ListInvitations(r.Context(), p)
 		if err != nil {
 			s.uiError(w, r, err)
@@ -229,7 +229,7 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 func (s *Server) uiMemberRole(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id", "membership")
 	if err == nil {
-		err = s.auth.ChangeRole(r.Context(), mustPrincipal(r), id, account.Role(r.PostFormValue("role")), s.meta(r))
+		err = s.auth.ChangeRole(r.Context(), mustPrincipal(r), id, access.Role(r.PostFormValue("role")), s.meta(r))
 	}
 	s.uiDone(w, r, err, "Role changed.", "/app/members")
 }
@@ -248,7 +248,7 @@ func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) {
-	_, err := s.auth.Invite(r.Context(), mustPrincipal(r), r.PostFormValue("email"), account.Role(r.PostFormValue("role")), s.meta(r))
+	_, err := s.auth.Invite(r.Context(), mustPrincipal(r), r.PostFormValue("email"), access.Role(r.PostFormValue("role")), s.meta(r))
 	if err != nil {
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
 			v := view{Form: formValues(r, "email"), Errors: map[string]string{}}
@@ -310,7 +310,7 @@ func (s *Server) uiAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 		e := time.Now().Add(time.Duration(n) * 24 * time.Hour)
 		exp = &e
 	}
-	_, full, err := s.auth.CreateAPIKey(r.Context(), mustPrincipal(r), r.PostFormValue("name"), account.Role(r.PostFormValue("role")), exp, s.meta(r))
+	_, full, err := s.auth.CreateAPIKey(r.Context(), mustPrincipal(r), r.PostFormValue("name"), access.Role(r.PostFormValue("role")), exp, s.meta(r))
 	if err != nil {
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
 			v.Errors = map[string]string{}
@@ -343,7 +343,7 @@ type auditPage struct {
 
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
-	if !p.Can(account.ActAuditRead) {
+	if !p.Can(access.ActAuditRead) {
 		s.uiError(w, r, apperr.Forbidden("your role (%s) may not read the audit log", p.Role))
 		return
 	}

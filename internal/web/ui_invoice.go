@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/tenant"
@@ -53,7 +53,7 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 	if err != nil {
 		return view{}, err
 	}
-	if !p.Can(account.ActTenantUpdate) {
+	if !p.Can(access.ActTenantUpdate) {
 		return view{}, apperr.Forbidden("your role (%s) may not change tenant settings", p.Role)
 	}
 	var files, size int64

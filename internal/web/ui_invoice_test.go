@@ -15,7 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/export"
 )
 
@@ -100,7 +100,7 @@ func TestUIInvoice(t *testing.T) {
 	require.Contains(t, hdr.Get("Content-Disposition"), "INV-000001.pdf")
 
 	// A viewer may download but not generate; another tenant gets 404.
-	viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+	viewer, _ := a.joinAs(t, owner, access.RoleViewer)
 	v := viewer.get(t, "/app/orders/"+id)
 	require.Contains(t, v.body, `id="invoice-download"`)
 	require.NotContains(t, v.body, `/invoice"`)
@@ -164,7 +164,7 @@ func TestUIBranding(t *testing.T) {
 	require.Contains(t, p.body, "No logo")
 
 	// Members may not change branding.
-	member, _ := a.joinAs(t, owner, account.RoleMember)
+	member, _ := a.joinAs(t, owner, access.RoleMember)
 	require.Equal(t, 403, member.get(t, "/app/settings").status)
 	require.Equal(t, 403, member.post(t, "/app/settings/branding", form).status)
 	require.Equal(t, 403, member.postFile(t, "/app/settings/logo", "logo", "logo.png", testPNG(t)).status)

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
@@ -101,10 +101,10 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := orderPage{Order: o, History: hist}
-	if p.Can(account.ActOrderWrite) {
+	if p.Can(access.ActOrderWrite) {
 		page.Next = order.Next(o.Status)
 	}
-	if p.Can(account.ActAuditRead) {
+	if p.Can(access.ActAuditRead) {
 		page.Audit, _ = s.auth.AuditLog(r.Context(), p, audit.Filter{OrderID: &o.ID, Limit: 50})
 	}
 	if s.attachments != nil {
@@ -271,7 +271,7 @@ func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "order")
-	if err == nil && !p.Can(account.ActOrderWrite) {
+	if err == nil && !p.Can(access.ActOrderWrite) {
 		err = apperr.Forbidden("your role (%s) may not edit orders", p.Role)
 	}
 	var o order.Order

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 )
 
 var orderLinkRE = regexp.MustCompile(`/app/orders/([0-9a-f-]{36})`)
@@ -70,7 +70,7 @@ func TestUIOrders(t *testing.T) {
 			require.Contains(t, p.body, "Not done")
 
 			// A viewer sees the order but no actions.
-			viewer, _ := a.joinAs(t, owner, account.RoleViewer)
+			viewer, _ := a.joinAs(t, owner, access.RoleViewer)
 			v := viewer.get(t, "/app/orders/"+id)
 			require.Equal(t, 200, v.status)
 			require.NotContains(t, v.body, "/transition")

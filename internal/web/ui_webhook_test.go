@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 )
 
 var (
@@ -122,7 +122,7 @@ func TestUIWebhooks(t *testing.T) {
 			require.NotContains(t, owner.get(t, "/app/webhooks/"+id).body, "whsec_")
 
 			// Members may not see webhooks, nor the link.
-			member, _ := a.joinAs(t, owner, account.RoleMember)
+			member, _ := a.joinAs(t, owner, access.RoleMember)
 			require.Equal(t, 403, member.get(t, "/app/webhooks").status)
 			require.Equal(t, 403, member.get(t, "/app/webhooks/"+id).status)
 			require.Equal(t, 403, member.post(t, "/app/webhooks/"+id+"/test", nil).status)

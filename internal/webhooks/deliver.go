@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
@@ -203,7 +203,7 @@ func (s *Service) mailOwners(ctx context.Context, tx store.Querier, ep webhook.E
 	}
 	var owners []uuid.UUID
 	for _, m := range ms {
-		if m.Role == account.RoleOwner {
+		if m.Role == access.RoleOwner {
 			owners = append(owners, m.UserID)
 		}
 	}

@@ -24,9 +24,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
@@ -168,7 +167,7 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-func audit(ctx context.Context, tx store.Querier, p auth.Principal, m auth.Meta, at time.Time, action, entity string, id uuid.UUID, details map[string]any) error {
+func audit(ctx context.Context, tx store.Querier, p access.Principal, m access.Meta, at time.Time, action, entity string, id uuid.UUID, details map[string]any) error {
 	var d any
 	if details != nil {
 		d = details
@@ -234,8 +233,8 @@ func (s *Service) apply(ctx context.Context, e *webhook.Endpoint, in Input) erro
 
 // Create adds an endpoint. The returned endpoint carries its secret, which
 // is shown only now and when rotated.
-func (s *Service) Create(ctx context.Context, p auth.Principal, in Input, m auth.Meta) (webhook.Endpoint, error) {
-	if err := p.Require(account.ActWebhookManage); err != nil {
+func (s *Service) Create(ctx context.Context, p access.Principal, in Input, m access.Meta) (webhook.Endpoint, error) {
+	if err := p.Require(access.ActWebhookManage); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	if in.URL == nil {
@@ -273,16 +272,16 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in Input, m auth
 }
 
 // Get returns an endpoint.
-func (s *Service) Get(ctx context.Context, p auth.Principal, id uuid.UUID) (webhook.Endpoint, error) {
-	if err := p.Require(account.ActWebhookRead); err != nil {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (webhook.Endpoint, error) {
+	if err := p.Require(access.ActWebhookRead); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	return s.store.WebhookEndpointGet(ctx, p.TenantID, id)
 }
 
 // List lists the tenant's endpoints.
-func (s *Service) List(ctx context.Context, p auth.Principal) ([]webhook.Endpoint, error) {
-	if err := p.Require(account.ActWebhookRead); err != nil {
+func (s *Service) List(ctx context.Context, p access.Principal) ([]webhook.Endpoint, error) {
+	if err := p.Require(access.ActWebhookRead); err != nil {
 		return nil, err
 	}
 	return s.store.WebhookEndpointList(ctx, p.TenantID, false)
@@ -292,8 +291,8 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]webhook.Endpoin
 // their own schedule, or given up), newest first, with the URL of each
 // one's endpoint: background work left undone, which whoever may manage
 // the tenant's jobs sees.
-func (s *Service) FailingDeliveries(ctx context.Context, p auth.Principal, limit int) ([]webhook.Delivery, map[uuid.UUID]string, error) {
-	if err := p.Require(account.ActJobManage); err != nil {
+func (s *Service) FailingDeliveries(ctx context.Context, p access.Principal, limit int) ([]webhook.Delivery, map[uuid.UUID]string, error) {
+	if err := p.Require(access.ActJobManage); err != nil {
 		return nil, nil, err
 	}
 	ds, err := s.store.WebhookDeliveryListFailing(ctx, p.TenantID, limit)
@@ -312,8 +311,8 @@ func (s *Service) FailingDeliveries(ctx context.Context, p auth.Principal, limit
 }
 
 // Update edits an endpoint.
-func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, in Input, m auth.Meta) (webhook.Endpoint, error) {
-	if err := p.Require(account.ActWebhookManage); err != nil {
+func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, in Input, m access.Meta) (webhook.Endpoint, error) {
+	if err := p.Require(access.ActWebhookManage); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	var e webhook.Endpoint
@@ -336,8 +335,8 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, id uuid.UUID, in
 }
 
 // Delete removes an endpoint with its deliveries.
-func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) error {
-	if err := p.Require(account.ActWebhookManage); err != nil {
+func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) error {
+	if err := p.Require(access.ActWebhookManage); err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx store.Tx) error {
@@ -350,8 +349,8 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, id uuid.UUID, m 
 
 // RotateSecret gives the endpoint a new secret; the old one keeps signing
 // alongside for 24 hours.
-func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, id uuid.UUID, m auth.Meta) (webhook.Endpoint, error) {
-	if err := p.Require(account.ActWebhookManage); err != nil {
+func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) (webhook.Endpoint, error) {
+	if err := p.Require(access.ActWebhookManage); err != nil {
 		return webhook.Endpoint{}, err
 	}
 	secret, err := webhook.NewSecret()
@@ -395,8 +394,8 @@ type DeliveryPage struct {
 }
 
 // Deliveries lists an endpoint's deliveries, newest first.
-func (s *Service) Deliveries(ctx context.Context, p auth.Principal, f webhook.DeliveryFilter) (DeliveryPage, error) {
-	if err := p.Require(account.ActWebhookRead); err != nil {
+func (s *Service) Deliveries(ctx context.Context, p access.Principal, f webhook.DeliveryFilter) (DeliveryPage, error) {
+	if err := p.Require(access.ActWebhookRead); err != nil {
 		return DeliveryPage{}, err
 	}
 	if _, err := s.store.WebhookEndpointGet(ctx, p.TenantID, f.EndpointID); err != nil {
@@ -463,8 +462,8 @@ func requeue(ctx context.Context, tx store.Querier, d webhook.Delivery, at time.
 }
 
 // Replay sends one delivery again, whatever its outcome was.
-func (s *Service) Replay(ctx context.Context, p auth.Principal, endpointID, deliveryID uuid.UUID, m auth.Meta) (webhook.Delivery, error) {
-	if err := p.Require(account.ActWebhookManage); err != nil {
+func (s *Service) Replay(ctx context.Context, p access.Principal, endpointID, deliveryID uuid.UUID, m access.Meta) (webhook.Delivery, error) {
+	if err := p.Require(access.ActWebhookManage); err != nil {
 		return webhook.Delivery{}, err
 	}
 	var d webhook.Delivery
@@ -490,8 +489,8 @@ func (s *Service) Replay(ctx context.Context, p auth.Principal, endpointID, deli
 
 // ReplayFailed sends again every failed delivery of the endpoint created
 // since the given time, up to 1,000, and reports how many.
-func (s *Service) ReplayFailed(ctx context.Context, p auth.Principal, endpointID uuid.UUID, since time.Time, m auth.Meta) (int, error) {
-	if err := p.Require(account.ActWebhookManage); err != nil {
+func (s *Service) ReplayFailed(ctx context.Context, p access.Principal, endpointID uuid.UUID, since time.Time, m access.Meta) (int, error) {
+	if err := p.Require(access.ActWebhookManage); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -517,8 +516,8 @@ func (s *Service) ReplayFailed(ctx context.Context, p auth.Principal, endpointID
 }
 
 // SendTest delivers a webhook.test event to one endpoint.
-func (s *Service) SendTest(ctx context.Context, p auth.Principal, endpointID uuid.UUID, m auth.Meta) (webhook.Delivery, error) {
-	if err := p.Require(account.ActWebhookManage); err != nil {
+func (s *Service) SendTest(ctx context.Context, p access.Principal, endpointID uuid.UUID, m access.Meta) (webhook.Delivery, error) {
+	if err := p.Require(access.ActWebhookManage); err != nil {
 		return webhook.Delivery{}, err
 	}
 	var d webhook.Delivery

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 )
 
@@ -134,7 +135,7 @@ func (q *queries) MembershipListByUser(ctx context.Context, userID uuid.UUID) ([
 		`SELECT `+membershipColumns+` FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id`, userID)
 }
 
-func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role account.Role, now time.Time) error {
+func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error {
 	tag, err := q.db.Exec(ctx,
 		`UPDATE memberships SET role = $3, updated_at = $4 WHERE tenant_id = $1 AND user_id = $2`,
 		tenantID, userID, role, now)
@@ -187,7 +188,7 @@ func (q *queries) MembershipRemovedAt(ctx context.Context, tenantID, userID uuid
 	return at, nil
 }
 
-func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role account.Role) (int, error) {
+func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role access.Role) (int, error) {
 	var n int
 	err := q.db.QueryRow(ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2`, tenantID, role).Scan(&n)
 	if err != nil {

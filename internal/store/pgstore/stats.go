@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"fmt"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/store"

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
@@ -100,7 +101,7 @@ func testMembershipLock(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	tenantID, u := seedTenantUser(t, s)
 	at := now()
-	require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: account.RoleOwner, CreatedAt: at, UpdatedAt: at}))
+	require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: access.RoleOwner, CreatedAt: at, UpdatedAt: at}))
 
 	require.NoError(t, s.MembershipLock(ctx, tenantID))
 	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
@@ -111,16 +112,16 @@ func testMembershipLock(t *testing.T, s store.Store) {
 		if err := tx.MembershipLock(ctx, tenantID); err != nil {
 			return err
 		}
-		n, err := tx.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
+		n, err := tx.MembershipCountByRole(ctx, tenantID, access.RoleOwner)
 		if err != nil {
 			return err
 		}
 		require.Equal(t, 1, n)
-		return tx.MembershipUpdateRole(ctx, tenantID, u.ID, account.RoleAdmin, at)
+		return tx.MembershipUpdateRole(ctx, tenantID, u.ID, access.RoleAdmin, at)
 	}))
 	m, err := s.MembershipGet(ctx, tenantID, u.ID)
 	require.NoError(t, err)
-	require.Equal(t, account.RoleAdmin, m.Role, "the change made under the lock committed")
+	require.Equal(t, access.RoleAdmin, m.Role, "the change made under the lock committed")
 
 	missing := newID()
 	requireKind(t, s.MembershipLock(ctx, missing), apperr.ErrNotFound)
@@ -209,7 +210,7 @@ func testInvitations(t *testing.T, s store.Store) {
 	tenantA, inviter := seedTenantUser(t, s)
 	tenantB, _ := seedTenantUser(t, s)
 	n := now()
-	inv := account.Invitation{ID: newID(), TenantID: tenantA, Email: "guest-" + newID().String() + "@example.com", Role: account.RoleMember,
+	inv := account.Invitation{ID: newID(), TenantID: tenantA, Email: "guest-" + newID().String() + "@example.com", Role: access.RoleMember,
 		Hash: randomHash(), InvitedBy: &inviter.ID, ExpiresAt: n.Add(7 * 24 * time.Hour), CreatedAt: n, UpdatedAt: n}
 	require.NoError(t, s.InvitationCreate(ctx, inv))
 
@@ -259,9 +260,9 @@ func testAPIKeys(t *testing.T, s store.Store) {
 	n := now()
 	exp := n.Add(30 * 24 * time.Hour)
 	k := account.APIKey{ID: newID(), TenantID: tenantA, CreatedBy: &creator.ID, Name: "ci", Prefix: "p" + newID().String()[24:],
-		SecretHash: randomHash(), Role: account.RoleMember, ExpiresAt: &exp, CreatedAt: n}
+		SecretHash: randomHash(), Role: access.RoleMember, ExpiresAt: &exp, CreatedAt: n}
 	require.NoError(t, s.APIKeyCreate(ctx, k))
-	plain := account.APIKey{ID: newID(), TenantID: tenantB, Name: "other", Prefix: "q" + newID().String()[24:], SecretHash: randomHash(), Role: account.RoleViewer, CreatedAt: n}
+	plain := account.APIKey{ID: newID(), TenantID: tenantB, Name: "other", Prefix: "q" + newID().String()[24:], SecretHash: randomHash(), Role: access.RoleViewer, CreatedAt: n}
 	require.NoError(t, s.APIKeyCreate(ctx, plain))
 
 	dup := plain
@@ -405,10 +406,10 @@ func CheckAPIKeyGoesWithCreator(t *testing.T, s store.Store, deleteUser func(ctx
 	ctx := context.Background()
 	tenantID, creator := seedTenantUser(t, s)
 	k := account.APIKey{ID: newID(), TenantID: tenantID, CreatedBy: &creator.ID, Name: "hers", Prefix: "c" + newID().String()[24:],
-		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+		SecretHash: randomHash(), Role: access.RoleAdmin, CreatedAt: now()}
 	require.NoError(t, s.APIKeyCreate(ctx, k))
 	op := account.APIKey{ID: newID(), TenantID: tenantID, Name: "operator", Prefix: "o" + newID().String()[24:],
-		SecretHash: randomHash(), Role: account.RoleAdmin, CreatedAt: now()}
+		SecretHash: randomHash(), Role: access.RoleAdmin, CreatedAt: now()}
 	require.NoError(t, s.APIKeyCreate(ctx, op))
 
 	require.NoError(t, deleteUser(ctx, creator.ID))
@@ -430,15 +431,15 @@ func testLastOwnerConcurrent(t *testing.T, s store.Store) {
 	require.NoError(t, s.UserCreate(ctx, b))
 	at := now()
 	for _, u := range []account.User{a, b} {
-		require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: account.RoleOwner, CreatedAt: at, UpdatedAt: at}))
+		require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: access.RoleOwner, CreatedAt: at, UpdatedAt: at}))
 	}
-	as := func(u account.User) auth.Principal {
-		return auth.Principal{UserID: u.ID, Email: u.Email, TenantID: tenantID, Role: account.RoleOwner}
+	as := func(u account.User) access.Principal {
+		return access.Principal{UserID: u.ID, Email: u.Email, TenantID: tenantID, Role: access.RoleOwner}
 	}
 	demote := func(by, who account.User) error {
-		return svc.ChangeRole(ctx, as(by), who.ID, account.RoleAdmin, auth.Meta{})
+		return svc.ChangeRole(ctx, as(by), who.ID, access.RoleAdmin, access.Meta{})
 	}
-	remove := func(by, who account.User) error { return svc.RemoveMember(ctx, as(by), who.ID, auth.Meta{}) }
+	remove := func(by, who account.User) error { return svc.RemoveMember(ctx, as(by), who.ID, access.Meta{}) }
 	variants := []struct {
 		name   string
 		ab, ba func(by, who account.User) error
@@ -455,7 +456,7 @@ func testLastOwnerConcurrent(t *testing.T, s store.Store) {
 		close(start)
 		wg.Wait()
 
-		owners, err := s.MembershipCountByRole(ctx, tenantID, account.RoleOwner)
+		owners, err := s.MembershipCountByRole(ctx, tenantID, access.RoleOwner)
 		require.NoError(t, err)
 		require.Equal(t, 1, owners, "round %d (%s): %v", i, v.name, errs)
 		ok, conflict := 0, 0
@@ -476,11 +477,11 @@ func testLastOwnerConcurrent(t *testing.T, s store.Store) {
 			m, err := s.MembershipGet(ctx, tenantID, u.ID)
 			switch {
 			case errors.Is(err, apperr.ErrNotFound):
-				require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: account.RoleOwner, CreatedAt: at, UpdatedAt: at}))
+				require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: access.RoleOwner, CreatedAt: at, UpdatedAt: at}))
 			case err != nil:
 				t.Fatal(err)
-			case m.Role != account.RoleOwner:
-				require.NoError(t, s.MembershipUpdateRole(ctx, tenantID, u.ID, account.RoleOwner, at))
+			case m.Role != access.RoleOwner:
+				require.NoError(t, s.MembershipUpdateRole(ctx, tenantID, u.ID, access.RoleOwner, at))
 			}
 		}
 	}

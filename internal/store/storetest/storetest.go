@@ -20,6 +20,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/jobs"
@@ -249,18 +250,18 @@ func testMembership(t *testing.T, s store.Store) {
 	require.NoError(t, s.UserCreate(ctx, member))
 
 	n := now()
-	add := func(tn tenant.Tenant, u account.User, role account.Role, at time.Time) {
+	add := func(tn tenant.Tenant, u account.User, role access.Role, at time.Time) {
 		t.Helper()
 		require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tn.ID, UserID: u.ID, Role: role, CreatedAt: at, UpdatedAt: at}))
 	}
-	add(a, owner, account.RoleOwner, n)
-	add(a, member, account.RoleMember, n.Add(time.Second))
-	add(b, member, account.RoleOwner, n.Add(2*time.Second))
+	add(a, owner, access.RoleOwner, n)
+	add(a, member, access.RoleMember, n.Add(time.Second))
+	add(b, member, access.RoleOwner, n.Add(2*time.Second))
 
-	err := s.MembershipCreate(ctx, account.Membership{TenantID: a.ID, UserID: owner.ID, Role: account.RoleAdmin, CreatedAt: n, UpdatedAt: n})
+	err := s.MembershipCreate(ctx, account.Membership{TenantID: a.ID, UserID: owner.ID, Role: access.RoleAdmin, CreatedAt: n, UpdatedAt: n})
 	requireKind(t, err, apperr.ErrConflict)
 
-	err = s.MembershipCreate(ctx, account.Membership{TenantID: uuid.Must(uuid.NewV7()), UserID: owner.ID, Role: account.RoleAdmin, CreatedAt: n, UpdatedAt: n})
+	err = s.MembershipCreate(ctx, account.Membership{TenantID: uuid.Must(uuid.NewV7()), UserID: owner.ID, Role: access.RoleAdmin, CreatedAt: n, UpdatedAt: n})
 	requireKind(t, err, apperr.ErrInvalid) // a tenant that does not exist
 
 	err = s.MembershipCreate(ctx, account.Membership{TenantID: b.ID, UserID: owner.ID, Role: "superuser", CreatedAt: n, UpdatedAt: n})
@@ -268,7 +269,7 @@ func testMembership(t *testing.T, s store.Store) {
 
 	m, err := s.MembershipGet(ctx, a.ID, member.ID)
 	require.NoError(t, err)
-	require.Equal(t, account.RoleMember, m.Role)
+	require.Equal(t, access.RoleMember, m.Role)
 
 	// Isolation: the owner of A is nothing in B.
 	_, err = s.MembershipGet(ctx, b.ID, owner.ID)
@@ -286,19 +287,19 @@ func testMembership(t *testing.T, s store.Store) {
 	require.Equal(t, a.ID, list[0].TenantID)
 	require.Equal(t, b.ID, list[1].TenantID)
 
-	count, err := s.MembershipCountByRole(ctx, a.ID, account.RoleOwner)
+	count, err := s.MembershipCountByRole(ctx, a.ID, access.RoleOwner)
 	require.NoError(t, err)
 	require.Equal(t, 1, count)
 
-	require.NoError(t, s.MembershipUpdateRole(ctx, a.ID, member.ID, account.RoleOwner, n.Add(time.Minute)))
-	count, err = s.MembershipCountByRole(ctx, a.ID, account.RoleOwner)
+	require.NoError(t, s.MembershipUpdateRole(ctx, a.ID, member.ID, access.RoleOwner, n.Add(time.Minute)))
+	count, err = s.MembershipCountByRole(ctx, a.ID, access.RoleOwner)
 	require.NoError(t, err)
 	require.Equal(t, 2, count)
 	m, err = s.MembershipGet(ctx, a.ID, member.ID)
 	require.NoError(t, err)
 	require.True(t, n.Add(time.Minute).Equal(m.UpdatedAt))
 
-	requireKind(t, s.MembershipUpdateRole(ctx, b.ID, owner.ID, account.RoleAdmin, n), apperr.ErrNotFound)
+	requireKind(t, s.MembershipUpdateRole(ctx, b.ID, owner.ID, access.RoleAdmin, n), apperr.ErrNotFound)
 
 	// Never removed: no removal on record.
 	_, err = s.MembershipRemovedAt(ctx, a.ID, member.ID)
@@ -324,7 +325,7 @@ func testMembership(t *testing.T, s store.Store) {
 	requireKind(t, err, apperr.ErrNotFound)
 
 	// Back, then removed again: the later removal is on record.
-	add(a, member, account.RoleViewer, n.Add(3*time.Minute))
+	add(a, member, access.RoleViewer, n.Add(3*time.Minute))
 	require.NoError(t, s.MembershipDelete(ctx, a.ID, member.ID, n.Add(4*time.Minute)))
 	at, err = s.MembershipRemovedAt(ctx, a.ID, member.ID)
 	require.NoError(t, err)

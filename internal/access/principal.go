@@ -1,4 +1,4 @@
-package auth
+package access
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 )
@@ -29,7 +28,7 @@ type Principal struct {
 
 	// TenantID is zero for a user who belongs to no tenant (any more).
 	TenantID uuid.UUID
-	Role     account.Role
+	Role     Role
 	// RemovedFrom is the tenant the session names when the user has been
 	// removed from it (TenantID is then zero): requests for it answer 403
 	// "no longer a member", not the 404 of a tenant they never belonged to.
@@ -43,14 +42,14 @@ func (p Principal) IsAPIKey() bool { return p.APIKeyID != uuid.Nil }
 func (p Principal) InTenant() bool { return p.TenantID != uuid.Nil }
 
 // Can asks the permission table whether the principal may act.
-func (p Principal) Can(a account.Action) bool {
-	return p.InTenant() && account.Can(p.Role, a)
+func (p Principal) Can(a Action) bool {
+	return p.InTenant() && Can(p.Role, a)
 }
 
 // Require is the permission check every tenant service starts with: not
 // found outside a tenant (another tenant's ids must look absent), forbidden
 // when the role may not perform a or the user was removed from the tenant.
-func (p Principal) Require(a account.Action) error {
+func (p Principal) Require(a Action) error {
 	if !p.InTenant() {
 		return p.NoTenant()
 	}

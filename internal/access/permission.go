@@ -1,6 +1,30 @@
-package account
+// Package access says who is acting and what they may do: the Principal
+// of a request (a user in a tenant, or an API key), where the request came
+// from (Meta), the four roles and THE permission table. Every domain
+// service starts with p.Require(action); the UI and the API ask the same
+// table. It imports only leaf packages, so that every domain may import it.
+package access
 
 import "sort"
+
+// Role is a member's role within one tenant.
+type Role string
+
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+	RoleViewer Role = "viewer"
+)
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOwner, RoleAdmin, RoleMember, RoleViewer:
+		return true
+	}
+	return false
+}
 
 // Action is something a principal may try to do within a tenant.
 type Action string
