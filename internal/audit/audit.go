@@ -48,6 +48,12 @@ type Filter struct {
 
 // Store is what the audit log needs from persistence.
 type Store interface {
-	AuditInsert(ctx context.Context, e Entry) error
+	Writer
 	AuditList(ctx context.Context, tenantID uuid.UUID, f Filter) ([]Entry, error)
+}
+
+// Writer writes audit entries: every domain's transaction has it, so that
+// a change and its entry commit together.
+type Writer interface {
+	AuditInsert(ctx context.Context, e Entry) error
 }

@@ -19,7 +19,6 @@ import (
 
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
-	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -34,13 +33,20 @@ var WebhookEventTypes = []string{
 // Deliverable reports whether events of type typ go to webhook endpoints.
 func Deliverable(typ string) bool { return slices.Contains(WebhookEventTypes, typ) }
 
+// Tx is what Emit needs of the caller's transaction: every domain's Tx
+// embeds it.
+type Tx interface {
+	EventInsert(ctx context.Context, e event.Event) error
+	// EventInsertForWebhooks writes e and returns the enabled webhook
+	// endpoints of its tenant, in one round trip.
+	EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error)
+	WebhookDeliveryCreate(ctx context.Context, d webhook.Delivery) error
+	jobs.Inserter
+}
+
 // Emit writes ev and creates a webhook delivery of it for each enabled
-// endpoint of its tenant that subscribes to its type, inside tx. Called
-// outside a transaction (tx a store.Store), it opens one of its own.
-func Emit(ctx context.Context, tx store.Querier, ev event.Event) error {
-	if st, ok := tx.(store.Store); ok {
-		return st.InTx(ctx, func(tx store.Tx) error { return Emit(ctx, tx, ev) })
-	}
+// endpoint of its tenant that subscribes to its type, inside tx.
+func Emit(ctx context.Context, tx Tx, ev event.Event) error {
 	if !Deliverable(ev.Type) {
 		return tx.EventInsert(ctx, ev)
 	}
@@ -61,7 +67,7 @@ func Emit(ctx context.Context, tx store.Querier, ev event.Event) error {
 
 // CreateDelivery records one delivery of ev to ep, inside tx, and
 // enqueues its job.
-func CreateDelivery(ctx context.Context, tx store.Querier, ep webhook.Endpoint, ev event.Event) (webhook.Delivery, error) {
+func CreateDelivery(ctx context.Context, tx Tx, ep webhook.Endpoint, ev event.Event) (webhook.Delivery, error) {
 	d := webhook.Delivery{ID: uuid.Must(uuid.NewV7()), TenantID: ep.TenantID, EndpointID: ep.ID, EventID: ev.ID, EventType: ev.Type,
 		Status: webhook.DeliveryPending, NextAttemptAt: &ev.CreatedAt, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt}
 	if err := tx.WebhookDeliveryCreate(ctx, d); err != nil {

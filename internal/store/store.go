@@ -9,6 +9,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -128,4 +129,25 @@ type JobRunner interface {
 	// failed...) until the returned function is called or the runner
 	// stops; events are dropped when the channel is not drained.
 	jobs.Subscriber
+}
+
+// Narrow hands a domain service the store as the domain's own narrow
+// interface (order.DB, export.DB...): the domain's queries are the
+// store's, and InTx gives the callback the transaction as the domain's Tx.
+// Each engine proves at compile time that its transaction implements
+// every domain's Tx (`var _ order.Tx = (*queries)(nil)`), so the
+// conversion below cannot fail for a Tx the engines return.
+type Narrow[T any] struct{ Store }
+
+// InTx runs fn in a transaction of the underlying store, as
+// Store.InTx does.
+func (n Narrow[T]) InTx(ctx context.Context, fn func(T) error) error {
+	return n.Store.InTx(ctx, func(tx Tx) error {
+		t, ok := any(tx).(T)
+		if !ok {
+			var want T
+			return fmt.Errorf("store: a %T transaction is not a %T", tx, &want)
+		}
+		return fn(t)
+	})
 }

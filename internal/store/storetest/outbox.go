@@ -53,11 +53,11 @@ func testOutboxEmit(t *testing.T, s store.Store) {
 	require.Empty(t, deliveries(other), "an endpoint of other types gets nothing")
 
 	deleted := newEvent(event.OrderDeleted)
-	require.NoError(t, outbox.Emit(ctx, s, deleted))
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error { return outbox.Emit(ctx, tx, deleted) }))
 	require.Len(t, deliveries(all), 2)
 	require.Len(t, deliveries(other), 1)
 
-	require.NoError(t, outbox.Emit(ctx, s, newEvent("webhook_endpoint.disabled")))
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error { return outbox.Emit(ctx, tx, newEvent("webhook_endpoint.disabled")) }))
 	require.Len(t, deliveries(all), 2, "a type endpoints cannot take is not sent")
 
 	evs, err := s.EventListAfter(ctx, a, uuid.Nil, 10)
