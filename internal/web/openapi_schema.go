@@ -142,7 +142,7 @@ var schemaNames = map[string]string{
 	"AttemptJSON":             "WebhookAttempt",
 	"MeJSON":                  "Me",
 	"StatusJSON":              "Accepted",
-	"AccountRole":             "Role",
+	"AccessRole":              "Role",
 	"AccountInvitationStatus": "InvitationStatus",
 	"TenantPlan":              "Plan",
 }
