@@ -111,15 +111,15 @@ func problemStatuses(rt apiRoute) []int {
 
 var openAPIOnce = sync.OnceValues(func() ([]byte, error) { return OpenAPI("1") })
 
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 	doc, err := openAPIOnce()
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	_, _ = w.Write(doc)
+	return nil
 }
 
 // docOp is one operation on the reference page.
@@ -140,11 +140,10 @@ type docParamJSON struct {
 
 // handleAPIDocs renders a readable reference from the OpenAPI document,
 // on the server: no script, so the strict CSP holds.
-func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) error {
 	doc, err := openAPIOnce()
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	var spec struct {
 		Paths map[string]map[string]struct {
@@ -160,8 +159,7 @@ func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
 		} `json:"components"`
 	}
 	if err := json.Unmarshal(doc, &spec); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	groups := map[string][]docOp{}
 	for path, methods := range spec.Paths {
@@ -199,4 +197,5 @@ func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) {
 		data = append(data, group{t, groups[t]})
 	}
 	s.render(w, r, http.StatusOK, "apidocs", view{Title: "API reference", Data: data})
+	return nil
 }

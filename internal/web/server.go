@@ -239,6 +239,21 @@ func (s *Server) api(h apiHandler) http.HandlerFunc {
 	}
 }
 
+// pageHandler is a server-rendered page's handler that returns its error
+// rather than writing it: one that has written its response (a page, a
+// redirect, a form shown again with its field errors) returns nil.
+type pageHandler func(w http.ResponseWriter, r *http.Request) error
+
+// page adapts h to net/http: an error h returns is shown as an HTML error
+// page (uiError). Every page route goes through it.
+func (s *Server) page(h pageHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.uiError(w, r, err)
+		}
+	}
+}
+
 // routes lists every route in one place: grep a URL to find its handler.
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
@@ -252,75 +267,75 @@ func (s *Server) routes(mux *http.ServeMux) {
 	}
 
 	// Pages for visitors (ui_auth.go).
-	mux.HandleFunc("GET /{$}", s.uiHome)
-	mux.HandleFunc("GET /signup", s.uiSignupForm)
-	mux.HandleFunc("POST /signup", s.uiSignup)
-	mux.HandleFunc("GET /login", s.uiLoginForm)
-	mux.HandleFunc("POST /login", s.uiLogin)
-	mux.HandleFunc("POST /logout", s.uiLogout)
-	mux.HandleFunc("GET /forgot-password", s.uiForgotForm)
-	mux.HandleFunc("POST /forgot-password", s.uiForgot)
-	mux.HandleFunc("GET /reset-password", s.uiResetForm)
-	mux.HandleFunc("POST /reset-password", s.uiReset)
-	mux.HandleFunc("GET /verify-email", s.uiVerifyForm)
-	mux.HandleFunc("POST /verify-email", s.uiVerify)
-	mux.HandleFunc("GET /confirm-email", s.uiConfirmEmailForm)
-	mux.HandleFunc("POST /confirm-email", s.uiConfirmEmail)
-	mux.HandleFunc("GET /invitations/accept", s.uiAcceptForm)
-	mux.HandleFunc("POST /invitations/accept", s.uiAccept)
+	mux.HandleFunc("GET /{$}", s.page(s.uiHome))
+	mux.HandleFunc("GET /signup", s.page(s.uiSignupForm))
+	mux.HandleFunc("POST /signup", s.page(s.uiSignup))
+	mux.HandleFunc("GET /login", s.page(s.uiLoginForm))
+	mux.HandleFunc("POST /login", s.page(s.uiLogin))
+	mux.HandleFunc("POST /logout", s.page(s.uiLogout))
+	mux.HandleFunc("GET /forgot-password", s.page(s.uiForgotForm))
+	mux.HandleFunc("POST /forgot-password", s.page(s.uiForgot))
+	mux.HandleFunc("GET /reset-password", s.page(s.uiResetForm))
+	mux.HandleFunc("POST /reset-password", s.page(s.uiReset))
+	mux.HandleFunc("GET /verify-email", s.page(s.uiVerifyForm))
+	mux.HandleFunc("POST /verify-email", s.page(s.uiVerify))
+	mux.HandleFunc("GET /confirm-email", s.page(s.uiConfirmEmailForm))
+	mux.HandleFunc("POST /confirm-email", s.page(s.uiConfirmEmail))
+	mux.HandleFunc("GET /invitations/accept", s.page(s.uiAcceptForm))
+	mux.HandleFunc("POST /invitations/accept", s.page(s.uiAccept))
 
 	// The application (ui_app.go).
-	mux.HandleFunc("GET /app", s.requireLogin(s.uiDashboard))
-	mux.HandleFunc("GET /app/account", s.requireLogin(s.uiAccount))
-	mux.HandleFunc("POST /app/account/password", s.requireLogin(s.uiPasswordChange))
-	mux.HandleFunc("POST /app/account/email", s.requireLogin(s.uiEmailChange))
-	mux.HandleFunc("POST /app/account/resend-verification", s.requireLogin(s.uiResendVerification))
-	mux.HandleFunc("POST /app/account/logout-everywhere", s.requireLogin(s.uiLogoutEverywhere))
-	mux.HandleFunc("GET /app/tenants", s.requireLogin(s.uiTenants))
-	mux.HandleFunc("POST /app/tenants", s.requireLogin(s.uiTenantCreate))
-	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.uiTenantSwitch))
-	mux.HandleFunc("GET /app/settings", s.requireLogin(s.uiSettings))
-	mux.HandleFunc("POST /app/settings", s.requireLogin(s.uiSettingsSave))
-	mux.HandleFunc("GET /app/members", s.requireLogin(s.uiMembers))
-	mux.HandleFunc("POST /app/members/{id}/role", s.requireLogin(s.uiMemberRole))
-	mux.HandleFunc("POST /app/members/{id}/remove", s.requireLogin(s.uiMemberRemove))
-	mux.HandleFunc("POST /app/invitations", s.requireLogin(s.uiInvite))
-	mux.HandleFunc("POST /app/invitations/{id}/resend", s.requireLogin(s.uiInvitationResend))
-	mux.HandleFunc("POST /app/invitations/{id}/revoke", s.requireLogin(s.uiInvitationRevoke))
-	mux.HandleFunc("GET /app/jobs", s.requireLogin(s.uiJobs))
-	mux.HandleFunc("POST /app/jobs/{id}/retry", s.requireLogin(s.uiJobRetry))
-	mux.HandleFunc("GET /app/api-keys", s.requireLogin(s.uiAPIKeys))
-	mux.HandleFunc("POST /app/api-keys", s.requireLogin(s.uiAPIKeyCreate))
-	mux.HandleFunc("POST /app/api-keys/{id}/revoke", s.requireLogin(s.uiAPIKeyRevoke))
-	mux.HandleFunc("GET /app/audit", s.requireLogin(s.uiAudit))
-	mux.HandleFunc("GET /app/orders", s.requireLogin(s.uiOrders))
-	mux.HandleFunc("GET /app/orders/new", s.requireLogin(s.uiOrderNew))
-	mux.HandleFunc("POST /app/orders", s.requireLogin(s.uiOrderCreate))
-	mux.HandleFunc("GET /app/orders/{id}", s.requireLogin(s.uiOrder))
-	mux.HandleFunc("GET /app/orders/{id}/edit", s.requireLogin(s.uiOrderEdit))
-	mux.HandleFunc("POST /app/orders/{id}", s.requireLogin(s.uiOrderSave))
-	mux.HandleFunc("POST /app/orders/{id}/transition", s.requireLogin(s.uiOrderTransition))
-	mux.HandleFunc("POST /app/orders/{id}/delete", s.requireLogin(s.uiOrderDelete))
-	mux.HandleFunc("GET /app/exports", s.requireLogin(s.uiExports))
-	mux.HandleFunc("POST /app/exports", s.requireLogin(s.uiExportCreate))
-	mux.HandleFunc("GET /app/exports/{id}/download", s.requireLogin(s.uiExportDownload))
-	mux.HandleFunc("GET /app/attachments/{id}", s.requireLogin(s.uiAttachmentDownload))
-	mux.HandleFunc("POST /app/attachments/{id}/delete", s.requireLogin(s.uiAttachmentDelete))
+	mux.HandleFunc("GET /app", s.requireLogin(s.page(s.uiDashboard)))
+	mux.HandleFunc("GET /app/account", s.requireLogin(s.page(s.uiAccount)))
+	mux.HandleFunc("POST /app/account/password", s.requireLogin(s.page(s.uiPasswordChange)))
+	mux.HandleFunc("POST /app/account/email", s.requireLogin(s.page(s.uiEmailChange)))
+	mux.HandleFunc("POST /app/account/resend-verification", s.requireLogin(s.page(s.uiResendVerification)))
+	mux.HandleFunc("POST /app/account/logout-everywhere", s.requireLogin(s.page(s.uiLogoutEverywhere)))
+	mux.HandleFunc("GET /app/tenants", s.requireLogin(s.page(s.uiTenants)))
+	mux.HandleFunc("POST /app/tenants", s.requireLogin(s.page(s.uiTenantCreate)))
+	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.page(s.uiTenantSwitch)))
+	mux.HandleFunc("GET /app/settings", s.requireLogin(s.page(s.uiSettings)))
+	mux.HandleFunc("POST /app/settings", s.requireLogin(s.page(s.uiSettingsSave)))
+	mux.HandleFunc("GET /app/members", s.requireLogin(s.page(s.uiMembers)))
+	mux.HandleFunc("POST /app/members/{id}/role", s.requireLogin(s.page(s.uiMemberRole)))
+	mux.HandleFunc("POST /app/members/{id}/remove", s.requireLogin(s.page(s.uiMemberRemove)))
+	mux.HandleFunc("POST /app/invitations", s.requireLogin(s.page(s.uiInvite)))
+	mux.HandleFunc("POST /app/invitations/{id}/resend", s.requireLogin(s.page(s.uiInvitationResend)))
+	mux.HandleFunc("POST /app/invitations/{id}/revoke", s.requireLogin(s.page(s.uiInvitationRevoke)))
+	mux.HandleFunc("GET /app/jobs", s.requireLogin(s.page(s.uiJobs)))
+	mux.HandleFunc("POST /app/jobs/{id}/retry", s.requireLogin(s.page(s.uiJobRetry)))
+	mux.HandleFunc("GET /app/api-keys", s.requireLogin(s.page(s.uiAPIKeys)))
+	mux.HandleFunc("POST /app/api-keys", s.requireLogin(s.page(s.uiAPIKeyCreate)))
+	mux.HandleFunc("POST /app/api-keys/{id}/revoke", s.requireLogin(s.page(s.uiAPIKeyRevoke)))
+	mux.HandleFunc("GET /app/audit", s.requireLogin(s.page(s.uiAudit)))
+	mux.HandleFunc("GET /app/orders", s.requireLogin(s.page(s.uiOrders)))
+	mux.HandleFunc("GET /app/orders/new", s.requireLogin(s.page(s.uiOrderNew)))
+	mux.HandleFunc("POST /app/orders", s.requireLogin(s.page(s.uiOrderCreate)))
+	mux.HandleFunc("GET /app/orders/{id}", s.requireLogin(s.page(s.uiOrder)))
+	mux.HandleFunc("GET /app/orders/{id}/edit", s.requireLogin(s.page(s.uiOrderEdit)))
+	mux.HandleFunc("POST /app/orders/{id}", s.requireLogin(s.page(s.uiOrderSave)))
+	mux.HandleFunc("POST /app/orders/{id}/transition", s.requireLogin(s.page(s.uiOrderTransition)))
+	mux.HandleFunc("POST /app/orders/{id}/delete", s.requireLogin(s.page(s.uiOrderDelete)))
+	mux.HandleFunc("GET /app/exports", s.requireLogin(s.page(s.uiExports)))
+	mux.HandleFunc("POST /app/exports", s.requireLogin(s.page(s.uiExportCreate)))
+	mux.HandleFunc("GET /app/exports/{id}/download", s.requireLogin(s.page(s.uiExportDownload)))
+	mux.HandleFunc("GET /app/attachments/{id}", s.requireLogin(s.page(s.uiAttachmentDownload)))
+	mux.HandleFunc("POST /app/attachments/{id}/delete", s.requireLogin(s.page(s.uiAttachmentDelete)))
 	// Invoices and branding (ui_invoice.go), webhooks (ui_webhook.go).
-	mux.HandleFunc("POST /app/orders/{id}/invoice", s.requireLogin(s.uiInvoiceCreate))
-	mux.HandleFunc("GET /app/orders/{id}/invoice/download", s.requireLogin(s.uiInvoiceDownload))
-	mux.HandleFunc("POST /app/settings/branding", s.requireLogin(s.uiBrandingSave))
-	mux.HandleFunc("POST /app/settings/logo", s.requireLogin(s.uiLogoUpload))
-	mux.HandleFunc("POST /app/settings/logo/delete", s.requireLogin(s.uiLogoDelete))
-	mux.HandleFunc("GET /app/webhooks", s.requireLogin(s.uiWebhooks))
-	mux.HandleFunc("POST /app/webhooks", s.requireLogin(s.uiWebhookCreate))
-	mux.HandleFunc("GET /app/webhooks/{id}", s.requireLogin(s.uiWebhook))
-	mux.HandleFunc("POST /app/webhooks/{id}", s.requireLogin(s.uiWebhookSave))
-	mux.HandleFunc("POST /app/webhooks/{id}/test", s.requireLogin(s.uiWebhookTest))
-	mux.HandleFunc("POST /app/webhooks/{id}/rotate", s.requireLogin(s.uiWebhookRotate))
-	mux.HandleFunc("POST /app/webhooks/{id}/delete", s.requireLogin(s.uiWebhookDelete))
-	mux.HandleFunc("POST /app/webhooks/{id}/replay-failed", s.requireLogin(s.uiWebhookReplayFailed))
-	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.uiWebhookReplay))
+	mux.HandleFunc("POST /app/orders/{id}/invoice", s.requireLogin(s.page(s.uiInvoiceCreate)))
+	mux.HandleFunc("GET /app/orders/{id}/invoice/download", s.requireLogin(s.page(s.uiInvoiceDownload)))
+	mux.HandleFunc("POST /app/settings/branding", s.requireLogin(s.page(s.uiBrandingSave)))
+	mux.HandleFunc("POST /app/settings/logo", s.requireLogin(s.page(s.uiLogoUpload)))
+	mux.HandleFunc("POST /app/settings/logo/delete", s.requireLogin(s.page(s.uiLogoDelete)))
+	mux.HandleFunc("GET /app/webhooks", s.requireLogin(s.page(s.uiWebhooks)))
+	mux.HandleFunc("POST /app/webhooks", s.requireLogin(s.page(s.uiWebhookCreate)))
+	mux.HandleFunc("GET /app/webhooks/{id}", s.requireLogin(s.page(s.uiWebhook)))
+	mux.HandleFunc("POST /app/webhooks/{id}", s.requireLogin(s.page(s.uiWebhookSave)))
+	mux.HandleFunc("POST /app/webhooks/{id}/test", s.requireLogin(s.page(s.uiWebhookTest)))
+	mux.HandleFunc("POST /app/webhooks/{id}/rotate", s.requireLogin(s.page(s.uiWebhookRotate)))
+	mux.HandleFunc("POST /app/webhooks/{id}/delete", s.requireLogin(s.page(s.uiWebhookDelete)))
+	mux.HandleFunc("POST /app/webhooks/{id}/replay-failed", s.requireLogin(s.page(s.uiWebhookReplayFailed)))
+	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.page(s.uiWebhookReplay)))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
 	// also feeds the OpenAPI document. Its POST routes take an
@@ -336,8 +351,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("PUT /blobs", s.api(s.handleBlobPut))
 		mux.HandleFunc("GET /blobs", s.api(s.handleBlobGet))
 	}
-	mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
-	mux.HandleFunc("GET /api/v1/docs", s.handleAPIDocs)
+	mux.HandleFunc("GET /api/v1/openapi.json", s.api(s.handleOpenAPI))
+	mux.HandleFunc("GET /api/v1/docs", s.api(s.handleAPIDocs))
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {

@@ -47,12 +47,13 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 	s.render(w, r, status, "error", view{Title: http.StatusText(status), Data: msg})
 }
 
-// uiDone redirects back with a flash, or shows the error on page.
-func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash, to string) {
+// uiDone redirects back with a flash, with the error's message if it is
+// the user's to fix; an error not found, forbidden or internal is returned
+// for page to show as an error page.
+func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash, to string) error {
 	if err != nil {
 		if st := apperr.HTTPStatus(err); st == http.StatusNotFound || st == http.StatusForbidden || st >= 500 {
-			s.uiError(w, r, err)
-			return
+			return err
 		}
 		if e, ok := apperr.As(err); ok {
 			msg := e.Msg
@@ -61,11 +62,12 @@ func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash
 			}
 			s.flash(r, "Not done: "+msg)
 			redirect(w, r, to)
-			return
+			return nil
 		}
 	}
 	s.flash(r, flash)
 	redirect(w, r, to)
+	return nil
 }
 
 type accountPage struct{ Verified bool }
@@ -78,14 +80,15 @@ func (s *Server) accountView(r *http.Request) view {
 	return v
 }
 
-func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "account", s.accountView(r))
+	return nil
 }
 
-func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	if !s.passwordCheckAllowed(w, r, p.Email) {
-		return
+		return nil
 	}
 	epoch, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), s.meta(r))
 	if auth.IsWrongPassword(err) {
@@ -96,16 +99,17 @@ func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.formError(w, r, "account", s.accountView(r), err)
-		return
+		return nil
 	}
 	s.flash(r, "Password changed; your other sessions have ended.")
 	redirect(w, r, "/app/account")
+	return nil
 }
 
-func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	if !s.passwordCheckAllowed(w, r, p.Email) {
-		return
+		return nil
 	}
 	if err := s.auth.RequestEmailChange(r.Context(), p, r.PostFormValue("email"), r.PostFormValue("password"), s.meta(r)); err != nil {
 		if auth.IsWrongPassword(err) {
@@ -114,61 +118,61 @@ func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) {
 		v := s.accountView(r)
 		v.Form = formValues(r, "email")
 		s.formError(w, r, "account", v, err)
-		return
+		return nil
 	}
 	s.flash(r, "We sent a confirmation link to "+r.PostFormValue("email")+".")
 	redirect(w, r, "/app/account")
+	return nil
 }
 
-func (s *Server) uiResendVerification(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiResendVerification(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	if !s.limit(w, r, s.limits.ResetPerAccount, "verify:acct:"+p.UserID.String()) {
-		return
+		return nil
 	}
-	s.uiDone(w, r, s.auth.ResendVerification(r.Context(), p.UserID, s.meta(r)), "A new confirmation link is on its way.", "/app/account")
+	return s.uiDone(w, r, s.auth.ResendVerification(r.Context(), p.UserID, s.meta(r)), "A new confirmation link is on its way.", "/app/account")
 }
 
-func (s *Server) uiLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiLogoutEverywhere(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.auth.LogoutEverywhere(r.Context(), mustPrincipal(r), s.meta(r)); err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	_ = s.sessions.Destroy(r.Context())
 	redirect(w, r, "/login")
+	return nil
 }
 
-func (s *Server) uiTenants(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiTenants(w http.ResponseWriter, r *http.Request) error {
 	trs, err := s.auth.ListTenants(r.Context(), mustPrincipal(r).UserID)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "tenants", view{Title: "Tenants", Data: trs})
+	return nil
 }
 
-func (s *Server) uiTenantCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiTenantCreate(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	t, err := s.auth.CreateTenant(r.Context(), p, r.PostFormValue("name"), s.meta(r))
 	if err != nil {
 		trs, _ := s.auth.ListTenants(r.Context(), p.UserID)
 		s.formError(w, r, "tenants", view{Title: "Tenants", Data: trs, Form: formValues(r, "name")}, err)
-		return
+		return nil
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
 	if err := s.startSession(r.Context(), p.UserID, t.ID, epoch); err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	s.flash(r, "Created "+t.Name+"; you are now working in it.")
 	redirect(w, r, "/app")
+	return nil
 }
 
-func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "tenant")
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
 	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id)
@@ -179,19 +183,19 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) {
 		err = s.startSession(r.Context(), p.UserID, id, epoch)
 	}
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	redirect(w, r, "/app")
+	return nil
 }
 
-func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.auth.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
-		s.settingsFormError(w, r, err, "name")
-		return
+		return s.settingsFormError(w, r, err, "name")
 	}
 	s.flash(r, "Saved.")
 	redirect(w, r, "/app/settings")
+	return nil
 }
 
 type membersPage struct {
@@ -199,23 +203,21 @@ type membersPage struct {
 	Invitations []invitationJSON
 }
 
-func (s *Server) uiMembers(w http.ResponseWriter, r *http.Request) {
-	s.renderMembers(w, r, http.StatusOK, view{})
+func (s *Server) uiMembers(w http.ResponseWriter, r *http.Request) error {
+	return s.renderMembers(w, r, http.StatusOK, view{})
 }
 
-func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, v view) {
+func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, v view) error {
 	p := mustPrincipal(r)
 	ms, err := s.auth.ListMembers(r.Context(), p)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	page := membersPage{Members: ms}
 	if p.Can(access.ActInviteManage) {
 		invs, err := s.auth.ListInvitations(r.Context(), p)
 		if err != nil {
-			s.uiError(w, r, err)
-			return
+			return err
 		}
 		now := time.Now()
 		for _, i := range invs {
@@ -224,30 +226,30 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 	}
 	v.Title, v.Data = "Members", page
 	s.render(w, r, status, "members", v)
+	return nil
 }
 
-func (s *Server) uiMemberRole(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiMemberRole(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "membership")
 	if err == nil {
 		err = s.auth.ChangeRole(r.Context(), mustPrincipal(r), id, access.Role(r.PostFormValue("role")), s.meta(r))
 	}
-	s.uiDone(w, r, err, "Role changed.", "/app/members")
+	return s.uiDone(w, r, err, "Role changed.", "/app/members")
 }
 
-func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "membership")
 	if err == nil {
 		err = s.auth.RemoveMember(r.Context(), p, id, s.meta(r))
 	}
 	if err == nil && id == p.UserID {
-		s.uiDone(w, r, nil, "You left the tenant.", "/app/tenants")
-		return
+		return s.uiDone(w, r, nil, "You left the tenant.", "/app/tenants")
 	}
-	s.uiDone(w, r, err, "Member removed; their access ended.", "/app/members")
+	return s.uiDone(w, r, err, "Member removed; their access ended.", "/app/members")
 }
 
-func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) error {
 	_, err := s.auth.Invite(r.Context(), mustPrincipal(r), r.PostFormValue("email"), access.Role(r.PostFormValue("role")), s.meta(r))
 	if err != nil {
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
@@ -255,27 +257,26 @@ func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) {
 			for _, f := range e.Fields {
 				v.Errors[f.Field] = f.Detail
 			}
-			s.renderMembers(w, r, http.StatusUnprocessableEntity, v)
-			return
+			return s.renderMembers(w, r, http.StatusUnprocessableEntity, v)
 		}
 	}
-	s.uiDone(w, r, err, "Invitation sent to "+r.PostFormValue("email")+".", "/app/members")
+	return s.uiDone(w, r, err, "Invitation sent to "+r.PostFormValue("email")+".", "/app/members")
 }
 
-func (s *Server) uiInvitationResend(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiInvitationResend(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "invitation")
 	if err == nil {
 		_, err = s.auth.ResendInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	s.uiDone(w, r, err, "Invitation sent again.", "/app/members")
+	return s.uiDone(w, r, err, "Invitation sent again.", "/app/members")
 }
 
-func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "invitation")
 	if err == nil {
 		err = s.auth.RevokeInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	s.uiDone(w, r, err, "Invitation revoked.", "/app/members")
+	return s.uiDone(w, r, err, "Invitation revoked.", "/app/members")
 }
 
 type apiKeysPage struct {
@@ -283,29 +284,28 @@ type apiKeysPage struct {
 	NewKey string
 }
 
-func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, v view, newKey string) {
+func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, v view, newKey string) error {
 	keys, err := s.auth.ListAPIKeys(r.Context(), mustPrincipal(r))
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	v.Title, v.Data = "API keys", apiKeysPage{Keys: keys, NewKey: newKey}
 	s.render(w, r, status, "apikeys", v)
+	return nil
 }
 
-func (s *Server) uiAPIKeys(w http.ResponseWriter, r *http.Request) {
-	s.renderAPIKeys(w, r, http.StatusOK, view{}, "")
+func (s *Server) uiAPIKeys(w http.ResponseWriter, r *http.Request) error {
+	return s.renderAPIKeys(w, r, http.StatusOK, view{}, "")
 }
 
-func (s *Server) uiAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
 	v := view{Form: formValues(r, "name", "expires_days")}
 	var exp *time.Time
 	if d := r.PostFormValue("expires_days"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 1 || n > 3650 {
 			v.Errors = map[string]string{"expires_at": "must be a number of days from 1 to 3650"}
-			s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
-			return
+			return s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
 		}
 		e := time.Now().Add(time.Duration(n) * 24 * time.Hour)
 		exp = &e
@@ -317,23 +317,21 @@ func (s *Server) uiAPIKeyCreate(w http.ResponseWriter, r *http.Request) {
 			for _, f := range e.Fields {
 				v.Errors[f.Field] = f.Detail
 			}
-			s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
-			return
+			return s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
 		}
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	// The secret is shown on this response only; reloading does not
 	// resubmit (the page is no-store) and the list never shows it.
-	s.renderAPIKeys(w, r, http.StatusCreated, view{}, full)
+	return s.renderAPIKeys(w, r, http.StatusCreated, view{}, full)
 }
 
-func (s *Server) uiAPIKeyRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAPIKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "API key")
 	if err == nil {
 		err = s.auth.RevokeAPIKey(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	s.uiDone(w, r, err, "Key revoked; it stops working at once.", "/app/api-keys")
+	return s.uiDone(w, r, err, "Key revoked; it stops working at once.", "/app/api-keys")
 }
 
 type auditPage struct {
@@ -341,11 +339,10 @@ type auditPage struct {
 	Pager   pager
 }
 
-func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	if !p.Can(access.ActAuditRead) {
-		s.uiError(w, r, apperr.Forbidden("your role (%s) may not read the audit log", p.Role))
-		return
+		return apperr.Forbidden("your role (%s) may not read the audit log", p.Role)
 	}
 	// Unknown parameters and a broken cursor are ignored: the page
 	// still shows (see uiOrders).
@@ -354,9 +351,9 @@ func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) {
 	f.Before, f.After, _ = parseIDCursor(q.Get("cursor"))
 	entries, next, prev, err := s.auditPage(r.Context(), p, f)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	page := auditPage{Entries: entries, Pager: newPager(r.URL.Path, keepParams(q, "action", "entity_type"), next, prev)}
 	s.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Data: page, Form: map[string]string{"action": f.Action, "entity_type": f.EntityType}})
+	return nil
 }

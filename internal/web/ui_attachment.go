@@ -9,24 +9,23 @@ import (
 )
 
 // uiAttachmentDownload redirects to a fresh presigned download URL.
-func (s *Server) uiAttachmentDownload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAttachmentDownload(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "attachment")
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	_, u, err := s.attachments.Get(r.Context(), mustPrincipal(r), id)
 	if err == nil && u == "" {
 		err = apperr.NotFound("uploaded file")
 	}
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) uiAttachmentDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAttachmentDelete(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "attachment")
 	if err == nil {
 		err = s.attachments.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
@@ -37,5 +36,5 @@ func (s *Server) uiAttachmentDelete(w http.ResponseWriter, r *http.Request) {
 			back = "/app/orders/" + o
 		}
 	}
-	s.uiDone(w, r, err, "Attachment deleted.", back)
+	return s.uiDone(w, r, err, "Attachment deleted.", back)
 }

@@ -13,34 +13,37 @@ import (
 // the change happens on the button's POST, so that mail scanners that
 // fetch links change nothing.
 
-func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := principalFrom(r.Context()); ok {
 		redirect(w, r, "/app")
-		return
+		return nil
 	}
 	redirect(w, r, "/login")
+	return nil
 }
 
-func (s *Server) uiSignupForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiSignupForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "signup", view{Title: "Sign up"})
+	return nil
 }
 
-func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Sign up", Form: formValues(r, "name", "email", "tenant_name")}
 	if !s.limit(w, r, s.limits.SignupPerIP, "signup:ip:"+s.clientIP(r)) {
-		return
+		return nil
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: email, Password: r.PostFormValue("password"),
 		Name: r.PostFormValue("name"), TenantName: r.PostFormValue("tenant_name")}, s.meta(r)); err != nil {
 		s.formError(w, r, "signup", v, err)
-		return
+		return nil
 	}
 	// The same page whether or not the address was registered (a
 	// registered one is e-mailed instead); the user logs in once the
 	// address is confirmed.
 	s.flash(r, "Check your e-mail: we sent a link to "+email+" to confirm your address. Log in once it is confirmed."+s.mailWhere())
 	redirect(w, r, "/login")
+	return nil
 }
 
 // mailWhere tells, when no mail server is set up, where the e-mail went.
@@ -52,15 +55,16 @@ func (s *Server) mailWhere() string {
 	return " (No mail server is set up (SMTP_URL), so the e-mail, link included, is written to the server's log.)"
 }
 
-func (s *Server) uiLoginForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiLoginForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "login", view{Title: "Log in"})
+	return nil
 }
 
-func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Log in", Form: formValues(r, "email")}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	if !s.limit(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)) || !s.passwordCheckAllowed(w, r, email) {
-		return
+		return nil
 	}
 	u, err := s.auth.Login(r.Context(), email, r.PostFormValue("password"), s.meta(r))
 	if err != nil {
@@ -68,7 +72,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 			s.passwordCheckFailed(r, email)
 		}
 		s.formError(w, r, "login", v, err)
-		return
+		return nil
 	}
 	tid, err := s.auth.DefaultTenant(r.Context(), u.ID)
 	if err == nil {
@@ -76,9 +80,10 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.formError(w, r, "login", v, err)
-		return
+		return nil
 	}
 	redirect(w, r, safeNext(r.URL.Query().Get("next")))
+	return nil
 }
 
 // safeNext keeps post-login redirects on this site. Browsers read a
@@ -91,51 +96,56 @@ func safeNext(next string) string {
 	return "/app"
 }
 
-func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {
 	if p, ok := principalFrom(r.Context()); ok {
 		s.auth.Logout(r.Context(), p, s.meta(r))
 	}
 	_ = s.sessions.Destroy(r.Context())
 	redirect(w, r, "/login")
+	return nil
 }
 
-func (s *Server) uiForgotForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiForgotForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "forgot", view{Title: "Reset your password"})
+	return nil
 }
 
-func (s *Server) uiForgot(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiForgot(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Reset your password", Form: formValues(r, "email")}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	if !s.limit(w, r, s.limits.ResetPerIP, "reset:ip:"+s.clientIP(r)) ||
 		!s.limit(w, r, s.limits.ResetPerAccount, "reset:acct:"+email) {
-		return
+		return nil
 	}
 	if err := s.auth.RequestPasswordReset(r.Context(), email, s.meta(r)); err != nil {
 		s.formError(w, r, "forgot", v, err)
-		return
+		return nil
 	}
 	v.Data = true // the same page whether or not the address is registered
 	v.Form["mail_where"] = s.mailWhere()
 	s.render(w, r, http.StatusOK, "forgot", v)
+	return nil
 }
 
-func (s *Server) uiResetForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiResetForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "reset", view{Title: "Choose a new password", Form: map[string]string{"token": r.URL.Query().Get("token")}})
+	return nil
 }
 
-func (s *Server) uiReset(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiReset(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Choose a new password", Form: formValues(r, "token")}
 	if !s.limit(w, r, s.limits.ResetPerIP, "reset:ip:"+s.clientIP(r)) {
-		return
+		return nil
 	}
 	if _, err := s.auth.ResetPassword(r.Context(), r.PostFormValue("token"), r.PostFormValue("password"), s.meta(r)); err != nil {
 		s.formError(w, r, "reset", v, err)
-		return
+		return nil
 	}
 	_ = s.sessions.Destroy(r.Context())
 	_ = s.sessions.RenewToken(r.Context())
 	s.flash(r, "Your password was changed. Log in with the new one.")
 	redirect(w, r, "/login")
+	return nil
 }
 
 // tokenPage is the text of a page that confirms an e-mailed link.
@@ -148,43 +158,48 @@ var (
 	emailPage  = tokenPage{"Make this address your sign-in address.", "/confirm-email", "Confirm new address"}
 )
 
-func (s *Server) uiVerifyForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiVerifyForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "token_confirm", view{Title: "Confirm your e-mail", Data: verifyPage, Form: map[string]string{"token": r.URL.Query().Get("token")}})
+	return nil
 }
 
-func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Confirm your e-mail", Data: verifyPage, Form: formValues(r, "token")}
 	if _, err := s.auth.VerifyEmail(r.Context(), r.PostFormValue("token"), s.meta(r)); err != nil {
 		s.formError(w, r, "token_confirm", v, err)
-		return
+		return nil
 	}
 	s.flash(r, "Thank you: your e-mail address is confirmed.")
 	redirect(w, r, "/")
+	return nil
 }
 
-func (s *Server) uiConfirmEmailForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiConfirmEmailForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "token_confirm", view{Title: "Confirm your new e-mail", Data: emailPage, Form: map[string]string{"token": r.URL.Query().Get("token")}})
+	return nil
 }
 
-func (s *Server) uiConfirmEmail(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiConfirmEmail(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Confirm your new e-mail", Data: emailPage, Form: formValues(r, "token")}
 	u, err := s.auth.ConfirmEmailChange(r.Context(), r.PostFormValue("token"), s.meta(r))
 	if err != nil {
 		s.formError(w, r, "token_confirm", v, err)
-		return
+		return nil
 	}
 	s.flash(r, "You now sign in as "+u.Email+".")
 	redirect(w, r, "/")
+	return nil
 }
 
-func (s *Server) uiAcceptForm(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAcceptForm(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "accept", view{Title: "Accept invitation", Form: map[string]string{"token": r.URL.Query().Get("token")}})
+	return nil
 }
 
-func (s *Server) uiAccept(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiAccept(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Accept invitation", Form: formValues(r, "token", "name")}
 	if !s.limit(w, r, s.limits.InvitationAccept, "accept:ip:"+s.clientIP(r)) {
-		return
+		return nil
 	}
 	in := auth.AcceptInput{Token: r.PostFormValue("token"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password")}
 	if p, ok := principalFrom(r.Context()); ok {
@@ -193,12 +208,13 @@ func (s *Server) uiAccept(w http.ResponseWriter, r *http.Request) {
 	u, tenantID, err := s.auth.AcceptInvitation(r.Context(), in, s.meta(r))
 	if err != nil {
 		s.formError(w, r, "accept", v, err)
-		return
+		return nil
 	}
 	if err := s.startSession(r.Context(), u.ID, tenantID, u.SessionEpoch); err != nil {
 		s.formError(w, r, "accept", v, err)
-		return
+		return nil
 	}
 	s.flash(r, "Welcome aboard.")
 	redirect(w, r, "/app")
+	return nil
 }

@@ -41,22 +41,21 @@ func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 	return out
 }
 
-func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	v := view{Title: "Dashboard", Locale: requestLocale(r)}
 	if p.RemovedFrom != uuid.Nil {
-		s.uiError(w, r, p.NoTenant())
-		return
+		return p.NoTenant()
 	}
 	if p.InTenant() {
 		d, err := s.orders.Dashboard(r.Context(), p)
 		if err != nil {
-			s.uiError(w, r, err)
-			return
+			return err
 		}
 		v.Data = dashboardPage{Cards: newStatCards(d.Currencies, v.Locale), Chart: newBarChart(d.Daily), Recent: d.Recent}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", v)
+	return nil
 }
 
 // barChart is the geometry of the orders-per-day chart, drawn as inline

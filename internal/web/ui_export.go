@@ -13,22 +13,22 @@ type exportsPage struct {
 	Exports []export.Export
 }
 
-func (s *Server) uiExports(w http.ResponseWriter, r *http.Request) {
-	s.renderExports(w, r, http.StatusOK, view{})
+func (s *Server) uiExports(w http.ResponseWriter, r *http.Request) error {
+	return s.renderExports(w, r, http.StatusOK, view{})
 }
 
-func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, v view) {
+func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, v view) error {
 	es, err := s.exports.List(r.Context(), mustPrincipal(r))
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	v.Title, v.Data = "Exports", exportsPage{Exports: es}
 	s.render(w, r, status, "exports", v)
+	return nil
 }
 
 // uiExportCreate starts an export with the orders list's filters.
-func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) error {
 	f := export.Filters{Status: order.Status(r.PostFormValue("status")), Query: strings.TrimSpace(r.PostFormValue("q"))}
 	_, err := s.exports.Create(r.Context(), mustPrincipal(r), export.Format(r.PostFormValue("format")), f, s.meta(r))
 	// A refused export (a PDF of too many orders, say) is explained on
@@ -45,13 +45,12 @@ func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		v.Error = "The export was not started: " + strings.Join(msgs, "; ") + "."
-		s.renderExports(w, r, apperr.HTTPStatus(err), v)
-		return
+		return s.renderExports(w, r, apperr.HTTPStatus(err), v)
 	}
-	s.uiDone(w, r, err, "Export started; it appears below when ready.", "/app/exports")
+	return s.uiDone(w, r, err, "Export started; it appears below when ready.", "/app/exports")
 }
 
-func (s *Server) uiExportDownload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiExportDownload(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "export")
 	var u string
 	if err == nil {
@@ -61,8 +60,8 @@ func (s *Server) uiExportDownload(w http.ResponseWriter, r *http.Request) {
 		err = apperr.NotFound("finished export")
 	}
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
+	return nil
 }

@@ -15,18 +15,18 @@ import (
 // Invoice pages: an order's invoice (generate, download) and the
 // tenant's invoice branding on the settings page.
 
-func (s *Server) uiInvoiceCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiInvoiceCreate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "order")
 	msg := ""
 	if err == nil {
 		rec, rerr := s.invoices.Request(r.Context(), mustPrincipal(r), id, s.meta(r))
 		err, msg = rerr, "Generating invoice "+rec.Number+"; it appears here when ready."
 	}
-	s.uiDone(w, r, err, msg, "/app/orders/"+r.PathValue("id"))
+	return s.uiDone(w, r, err, msg, "/app/orders/"+r.PathValue("id"))
 }
 
 // uiInvoiceDownload redirects to a fresh presigned URL of the PDF.
-func (s *Server) uiInvoiceDownload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiInvoiceDownload(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "order")
 	var u string
 	if err == nil {
@@ -36,10 +36,10 @@ func (s *Server) uiInvoiceDownload(w http.ResponseWriter, r *http.Request) {
 		err = apperr.NotFound("generated invoice")
 	}
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
+	return nil
 }
 
 // brandingFields are the branding form's fields.
@@ -78,73 +78,69 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 }
 
 // uiSettings shows the settings page.
-func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiSettings(w http.ResponseWriter, r *http.Request) error {
 	v, err := s.settingsView(r)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "settings", v)
+	return nil
 }
 
 // settingsFormError shows the settings page again with a form's field
 // errors and the values posted in fields.
-func (s *Server) settingsFormError(w http.ResponseWriter, r *http.Request, err error, fields ...string) {
+func (s *Server) settingsFormError(w http.ResponseWriter, r *http.Request, err error, fields ...string) error {
 	v, verr := s.settingsView(r)
 	if verr != nil {
-		s.uiError(w, r, verr)
-		return
+		return verr
 	}
 	if !fieldErrors(&v, err) {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	for _, f := range fields {
 		v.Form[f] = r.PostFormValue(f)
 	}
 	s.render(w, r, apperr.HTTPStatus(err), "settings", v)
+	return nil
 }
 
-func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) error {
 	f := func(k string) string { return r.PostFormValue(k) }
 	b := tenant.Branding{Address: f("address"), TaxID: f("tax_id"), AccentColor: f("accent_color"), Footer: f("footer")}
 	if _, err := s.invoices.SetBranding(r.Context(), mustPrincipal(r), b, s.meta(r)); err != nil {
-		s.settingsFormError(w, r, err, brandingFields...)
-		return
+		return s.settingsFormError(w, r, err, brandingFields...)
 	}
 	s.flash(r, "Invoice branding saved; new invoices use it.")
 	redirect(w, r, "/app/settings#branding")
+	return nil
 }
 
 // uiLogoUpload takes the logo from a multipart form; SetLogo checks its
 // size and type. The request body limit (MaxBodyBytes) is well above the
 // logo's.
-func (s *Server) uiLogoUpload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiLogoUpload(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(invoices.MaxLogoBytes + 64<<10); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.settingsFormError(w, r, apperr.Invalid("logo", fmt.Sprintf("must be at most %d KiB", invoices.MaxLogoBytes>>10)))
-			return
+			return s.settingsFormError(w, r, apperr.Invalid("logo", fmt.Sprintf("must be at most %d KiB", invoices.MaxLogoBytes>>10)))
 		}
-		s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
-		return
+		return s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
 	}
 	defer r.MultipartForm.RemoveAll()
 	file, _, err := r.FormFile("logo")
 	if err != nil {
-		s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
-		return
+		return s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
 	}
 	defer file.Close()
 	if _, err := s.invoices.SetLogo(r.Context(), mustPrincipal(r), file, s.meta(r)); err != nil {
-		s.settingsFormError(w, r, err)
-		return
+		return s.settingsFormError(w, r, err)
 	}
 	s.flash(r, "Logo uploaded; new invoices show it.")
 	redirect(w, r, "/app/settings#branding")
+	return nil
 }
 
-func (s *Server) uiLogoDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiLogoDelete(w http.ResponseWriter, r *http.Request) error {
 	_, err := s.invoices.DeleteLogo(r.Context(), mustPrincipal(r), s.meta(r))
-	s.uiDone(w, r, err, "Logo removed; new invoices show the tenant name instead.", "/app/settings#branding")
+	return s.uiDone(w, r, err, "Logo removed; new invoices show the tenant name instead.", "/app/settings#branding")
 }

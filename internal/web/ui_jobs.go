@@ -6,20 +6,20 @@ import (
 
 // uiJobs lists the tenant's failed background jobs with a retry button,
 // and its failing webhook deliveries with a link to their endpoint.
-func (s *Server) uiJobs(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiJobs(w http.ResponseWriter, r *http.Request) error {
 	out, err := s.failedJobs(r, mustPrincipal(r))
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "jobs", view{Title: "Failed jobs", Data: out})
+	return nil
 }
 
-func (s *Server) uiJobRetry(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiJobRetry(w http.ResponseWriter, r *http.Request) error {
 	j, err := s.retryJob(r, mustPrincipal(r), r.PathValue("id"))
 	msg := ""
 	if err == nil {
 		msg = "The " + j.Kind + " job runs again now."
 	}
-	s.uiDone(w, r, err, msg, "/app/jobs")
+	return s.uiDone(w, r, err, msg, "/app/jobs")
 }

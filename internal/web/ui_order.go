@@ -37,7 +37,7 @@ var orderListParams = queryParams(orderListReq{})
 // bookmarked or shared page URL with junk in it (utm_source, an old
 // page=2) should still show the orders, and the pager carries only the
 // known parameters on.
-func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	filters := keepParams(r.URL.Query(), orderListParams...)
 	q := url.Values{}
@@ -51,18 +51,18 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) {
 	lp, err := parseOrderList(&r2)
 	if err != nil {
 		s.formError(w, r, "orders", v, err)
-		return
+		return nil
 	}
 	os, cs, err := s.orders.List(r.Context(), p, lp)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	page := ordersPage{Orders: os}
 	next, prev := encodeCursor(lp, cs.Next, false), encodeCursor(lp, cs.Prev, true)
 	page.Pager = newPager(r.URL.Path, filters, deref(next), deref(prev))
 	v.Data = page
 	s.render(w, r, http.StatusOK, "orders", v)
+	return nil
 }
 
 // deref is *p, or "" for nil.
@@ -83,22 +83,19 @@ type orderPage struct {
 	Invoice *invoice.Record
 }
 
-func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	o, err := s.orders.Get(r.Context(), p, id)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	hist, err := s.orders.History(r.Context(), p, id)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	page := orderPage{Order: o, History: hist}
 	if p.Can(access.ActOrderWrite) {
@@ -115,11 +112,11 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) {
 		case err == nil:
 			page.Invoice = &rec
 		case !errors.Is(err, apperr.ErrNotFound):
-			s.uiError(w, r, err)
-			return
+			return err
 		}
 	}
 	s.render(w, r, http.StatusOK, "order", view{Title: o.DisplayNumber(), Data: page})
+	return nil
 }
 
 // orderForm is the create/edit form: customer, address, and item rows.
@@ -157,10 +154,11 @@ type itemRow struct {
 // more items shows them all, plus two empty rows.
 const formRows = 6
 
-func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "New order", Form: map[string]string{"currency": "EUR"}, Locale: requestLocale(r)}
 	v.Data = newOrderForm(v.Locale, "EUR", orderForm{Pending: true, Rows: blankRows(nil)})
 	s.render(w, r, http.StatusOK, "order_form", v)
+	return nil
 }
 
 // formCurrencies are the currencies the form offers: every active ISO
@@ -252,7 +250,7 @@ func readOrderForm(r *http.Request, l order.Locale) (order.Order, []itemRow, err
 	return o, blankRows(rows), v.Err()
 }
 
-func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) error {
 	l := requestLocale(r)
 	o, rows, err := readOrderForm(r, l)
 	v := view{Title: "New order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country"), Locale: l}
@@ -262,13 +260,14 @@ func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.formError(w, r, "order_form", v, err)
-		return
+		return nil
 	}
 	s.flash(r, "Order "+o.DisplayNumber()+" created.")
 	redirect(w, r, "/app/orders/"+o.ID.String())
+	return nil
 }
 
-func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "order")
 	if err == nil && !p.Can(access.ActOrderWrite) {
@@ -279,8 +278,7 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
 		o, err = s.orders.Get(r.Context(), p, id)
 	}
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	// Amounts are shown as the viewer types them, so that saving the form
 	// unchanged reads them back unchanged.
@@ -306,14 +304,14 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) {
 	v := view{Title: "Edit " + o.DisplayNumber(), Form: form, Locale: l,
 		Data: newOrderForm(l, o.Currency, orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending, Currency: formCurrencies(o.Currency), Rows: blankRows(rows)})}
 	s.render(w, r, http.StatusOK, "order_form", v)
+	return nil
 }
 
-func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "order")
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	l := requestLocale(r)
 	o, rows, err := readOrderForm(r, l)
@@ -322,7 +320,7 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) {
 	v.Data = newOrderForm(l, o.Currency, orderForm{ID: id.String(), Editing: true, Pending: pending, Currency: formCurrencies(o.Currency), Rows: rows})
 	if err != nil {
 		s.formError(w, r, "order_form", v, err)
-		return
+		return nil
 	}
 	patch := orders.Patch{CustomerName: &o.CustomerName, CustomerEmail: &o.CustomerEmail, CustomerPhone: &o.CustomerPhone,
 		Currency: &o.Currency, Notes: &o.Notes, ExternalRef: &o.ExternalRef, Discount: &o.Discount, ShippingAddress: &o.ShippingAddress}
@@ -338,33 +336,33 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) {
 		if apperr.HTTPStatus(err) == http.StatusPreconditionFailed {
 			v.Error = "Someone changed this order while you were editing it. Open it again to see their changes."
 			s.render(w, r, http.StatusPreconditionFailed, "order_form", v)
-			return
+			return nil
 		}
 		s.formError(w, r, "order_form", v, err)
-		return
+		return nil
 	}
 	s.flash(r, "Order "+saved.DisplayNumber()+" saved.")
 	redirect(w, r, "/app/orders/"+id.String())
+	return nil
 }
 
-func (s *Server) uiOrderTransition(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrderTransition(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "order")
 	to := order.Status(r.PostFormValue("to"))
 	if err == nil {
 		_, err = s.orders.Transition(r.Context(), mustPrincipal(r), id, to, nil, s.meta(r))
 	}
-	s.uiDone(w, r, err, "Order is now "+string(to)+".", "/app/orders/"+r.PathValue("id"))
+	return s.uiDone(w, r, err, "Order is now "+string(to)+".", "/app/orders/"+r.PathValue("id"))
 }
 
-func (s *Server) uiOrderDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiOrderDelete(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "order")
 	if err == nil {
 		err = s.orders.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
 	if errors.Is(err, apperr.ErrConflict) {
 		// An invoiced order: back to it, with the reason and what to do.
-		s.uiDone(w, r, err, "", "/app/orders/"+id.String())
-		return
+		return s.uiDone(w, r, err, "", "/app/orders/"+id.String())
 	}
-	s.uiDone(w, r, err, "Order deleted.", "/app/orders")
+	return s.uiDone(w, r, err, "Order deleted.", "/app/orders")
 }

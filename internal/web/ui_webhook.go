@@ -109,11 +109,10 @@ func fieldErrors(v *view, err error) bool {
 	return true
 }
 
-func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, v view, page webhooksPage) {
+func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, v view, page webhooksPage) error {
 	es, err := s.webhooks.List(r.Context(), mustPrincipal(r))
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	page.Endpoints, page.EventTypes = es, webhooks.EventTypes
 	if page.Checked == nil {
@@ -121,38 +120,36 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 	}
 	v.Title, v.Data = "Webhooks", page
 	s.render(w, r, status, "webhooks", v)
+	return nil
 }
 
-func (s *Server) uiWebhooks(w http.ResponseWriter, r *http.Request) {
-	s.renderWebhooks(w, r, http.StatusOK, view{}, webhooksPage{})
+func (s *Server) uiWebhooks(w http.ResponseWriter, r *http.Request) error {
+	return s.renderWebhooks(w, r, http.StatusOK, view{}, webhooksPage{})
 }
 
-func (s *Server) uiWebhookCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhookCreate(w http.ResponseWriter, r *http.Request) error {
 	u, desc := r.PostFormValue("url"), r.PostFormValue("description")
 	types, ticked := checked(r)
 	e, err := s.webhooks.Create(r.Context(), mustPrincipal(r), webhooks.Input{URL: &u, Description: &desc, EventTypes: &types}, s.meta(r))
 	if err != nil {
 		v := view{Form: formValues(r, "url", "description")}
 		if !fieldErrors(&v, err) {
-			s.uiError(w, r, err)
-			return
+			return err
 		}
-		s.renderWebhooks(w, r, http.StatusUnprocessableEntity, v, webhooksPage{Checked: ticked})
-		return
+		return s.renderWebhooks(w, r, http.StatusUnprocessableEntity, v, webhooksPage{Checked: ticked})
 	}
 	// The secret is on this response only: the page is no-store, and
 	// neither the list nor the endpoint's page shows it again.
-	s.renderWebhooks(w, r, http.StatusCreated, view{Flash: "Endpoint added."}, webhooksPage{Created: &e})
+	return s.renderWebhooks(w, r, http.StatusCreated, view{Flash: "Endpoint added."}, webhooksPage{Created: &e})
 }
 
 // renderWebhook shows an endpoint's page: v carries the form and errors,
 // page the secret of a rotation.
-func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, v view, page webhookPage) {
+func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status int, id uuid.UUID, v view, page webhookPage) error {
 	p := mustPrincipal(r)
 	e, err := s.webhooks.Get(r.Context(), p, id)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	q := r.URL.Query()
 	f := webhook.DeliveryFilter{EndpointID: id, EventType: q.Get("event_type"), Status: webhook.DeliveryStatus(q.Get("status")), Limit: 25}
@@ -162,8 +159,7 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status in
 	f.Before, f.After, _ = parseIDCursor(q.Get("cursor")) // a broken one shows the newest page
 	dp, err := s.webhooks.Deliveries(r.Context(), p, f)
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	now := time.Now()
 	for _, d := range dp.Deliveries {
@@ -211,22 +207,21 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status in
 	}
 	v.Title, v.Data = "Webhook "+title, page
 	s.render(w, r, status, "webhook", v)
+	return nil
 }
 
-func (s *Server) uiWebhook(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhook(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
-	s.renderWebhook(w, r, http.StatusOK, id, view{}, webhookPage{})
+	return s.renderWebhook(w, r, http.StatusOK, id, view{}, webhookPage{})
 }
 
-func (s *Server) uiWebhookSave(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhookSave(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	u, desc := r.PostFormValue("url"), r.PostFormValue("description")
 	enabled := r.PostFormValue("enabled") == "true"
@@ -235,45 +230,42 @@ func (s *Server) uiWebhookSave(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		v := view{Form: formValues(r, "url", "description", "enabled")}
 		if !fieldErrors(&v, err) {
-			s.uiError(w, r, err)
-			return
+			return err
 		}
-		s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{Checked: ticked})
-		return
+		return s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{Checked: ticked})
 	}
-	s.uiDone(w, r, nil, "Endpoint saved.", "/app/webhooks/"+id.String())
+	return s.uiDone(w, r, nil, "Endpoint saved.", "/app/webhooks/"+id.String())
 }
 
-func (s *Server) uiWebhookTest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhookTest(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err == nil {
 		_, err = s.webhooks.SendTest(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	s.uiDone(w, r, err, "Test event queued; it appears in the delivery log below.", "/app/webhooks/"+r.PathValue("id"))
+	return s.uiDone(w, r, err, "Test event queued; it appears in the delivery log below.", "/app/webhooks/"+r.PathValue("id"))
 }
 
-func (s *Server) uiWebhookRotate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhookRotate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "webhook endpoint")
 	var e webhook.Endpoint
 	if err == nil {
 		e, err = s.webhooks.RotateSecret(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
-	s.renderWebhook(w, r, http.StatusOK, id, view{Flash: "Secret rotated."}, webhookPage{Secret: e.Secret})
+	return s.renderWebhook(w, r, http.StatusOK, id, view{Flash: "Secret rotated."}, webhookPage{Secret: e.Secret})
 }
 
-func (s *Server) uiWebhookDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhookDelete(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err == nil {
 		err = s.webhooks.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	s.uiDone(w, r, err, "Endpoint deleted; nothing more is sent to it.", "/app/webhooks")
+	return s.uiDone(w, r, err, "Endpoint deleted; nothing more is sent to it.", "/app/webhooks")
 }
 
-func (s *Server) uiWebhookReplay(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhookReplay(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "webhook endpoint")
 	var did uuid.UUID
 	if err == nil {
@@ -282,16 +274,15 @@ func (s *Server) uiWebhookReplay(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		_, err = s.webhooks.Replay(r.Context(), mustPrincipal(r), id, did, s.meta(r))
 	}
-	s.uiDone(w, r, err, "Delivery queued to be sent again.", "/app/webhooks/"+r.PathValue("id"))
+	return s.uiDone(w, r, err, "Delivery queued to be sent again.", "/app/webhooks/"+r.PathValue("id"))
 }
 
 // uiWebhookReplayFailed takes the time from a datetime-local field, read
 // as UTC like every time the pages show.
-func (s *Server) uiWebhookReplayFailed(w http.ResponseWriter, r *http.Request) {
+func (s *Server) uiWebhookReplayFailed(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "webhook endpoint")
 	if err != nil {
-		s.uiError(w, r, err)
-		return
+		return err
 	}
 	since, perr := time.Parse("2006-01-02T15:04", r.PostFormValue("since"))
 	if perr != nil {
@@ -306,15 +297,13 @@ func (s *Server) uiWebhookReplayFailed(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		v := view{Form: formValues(r, "since")}
 		if !fieldErrors(&v, err) {
-			s.uiError(w, r, err)
-			return
+			return err
 		}
-		s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{})
-		return
+		return s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{})
 	}
 	msg := strconv.Itoa(n) + " failed deliveries queued to be sent again."
 	if n == 1 {
 		msg = "1 failed delivery queued to be sent again."
 	}
-	s.uiDone(w, r, nil, msg, "/app/webhooks/"+id.String())
+	return s.uiDone(w, r, nil, msg, "/app/webhooks/"+id.String())
 }
