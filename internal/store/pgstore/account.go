@@ -11,9 +11,8 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
-
-const userColumns = `id, email, name, password_hash, email_verified_at, session_epoch, created_at, updated_at`
 
 func scanUser(row pgx.Row) (account.User, error) {
 	var u account.User
@@ -22,9 +21,7 @@ func scanUser(row pgx.Row) (account.User, error) {
 }
 
 func (q *queries) UserCreate(ctx context.Context, u account.User) error {
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := q.db.Exec(ctx, sqlshared.UserCreate,
 		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, u.EmailVerifiedAt, u.CreatedAt, u.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("UserCreate: %w", interpretError(err, "user"))
@@ -33,7 +30,7 @@ func (q *queries) UserCreate(ctx context.Context, u account.User) error {
 }
 
 func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, error) {
-	u, err := scanUser(q.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(q.db.QueryRow(ctx, sqlshared.UserGetByID, id))
 	if err != nil {
 		return account.User{}, fmt.Errorf("UserGetByID(%s): %w", id, interpretError(err, "user"))
 	}
@@ -41,7 +38,7 @@ func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, 
 }
 
 func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+userColumns+` FROM users WHERE id = ANY($1)`, uuidArray(ids))
+	rows, err := q.db.Query(ctx, `SELECT `+sqlshared.UserColumns+` FROM users WHERE id = ANY($1)`, uuidArray(ids))
 	if err != nil {
 		return nil, fmt.Errorf("UserListByIDs: %w", err)
 	}
@@ -53,7 +50,7 @@ func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account
 }
 
 func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.User, error) {
-	u, err := scanUser(q.db.QueryRow(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(email)))
+	u, err := scanUser(q.db.QueryRow(ctx, sqlshared.UserGetByEmail, strings.ToLower(email)))
 	if err != nil {
 		return account.User{}, fmt.Errorf("UserGetByEmail: %w", interpretError(err, "user"))
 	}
@@ -61,9 +58,7 @@ func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.Use
 }
 
 func (q *queries) UserUpdate(ctx context.Context, u account.User) error {
-	tag, err := q.db.Exec(ctx, `
-		UPDATE users SET email = $2, name = $3, password_hash = $4, email_verified_at = $5, updated_at = $6
-		WHERE id = $1`,
+	tag, err := q.db.Exec(ctx, sqlshared.UserUpdate,
 		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, u.EmailVerifiedAt, u.UpdatedAt)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
@@ -77,15 +72,13 @@ func (q *queries) UserUpdate(ctx context.Context, u account.User) error {
 func (q *queries) UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now time.Time) (int64, error) {
 	var epoch int64
 	err := q.db.QueryRow(ctx,
-		`UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1 RETURNING session_epoch`,
+		sqlshared.UserBumpSessionEpoch,
 		id, now).Scan(&epoch)
 	if err != nil {
 		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, interpretError(err, "user"))
 	}
 	return epoch, nil
 }
-
-const membershipColumns = `tenant_id, user_id, role, created_at, updated_at`
 
 func scanMembership(row pgx.Row) (account.Membership, error) {
 	var m account.Membership
@@ -94,9 +87,7 @@ func scanMembership(row pgx.Row) (account.Membership, error) {
 }
 
 func (q *queries) MembershipCreate(ctx context.Context, m account.Membership) error {
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO memberships (tenant_id, user_id, role, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5)`,
+	_, err := q.db.Exec(ctx, sqlshared.MembershipCreate,
 		m.TenantID, m.UserID, m.Role, m.CreatedAt, m.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("MembershipCreate: %w", interpretError(err, "membership"))
@@ -106,7 +97,7 @@ func (q *queries) MembershipCreate(ctx context.Context, m account.Membership) er
 
 func (q *queries) MembershipGet(ctx context.Context, tenantID, userID uuid.UUID) (account.Membership, error) {
 	m, err := scanMembership(q.db.QueryRow(ctx,
-		`SELECT `+membershipColumns+` FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID))
+		sqlshared.MembershipGet, tenantID, userID))
 	if err != nil {
 		return account.Membership{}, fmt.Errorf("MembershipGet(%s, %s): %w", tenantID, userID, interpretError(err, "membership"))
 	}
@@ -127,17 +118,17 @@ func (q *queries) membershipList(ctx context.Context, op, sql string, arg uuid.U
 
 func (q *queries) MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error) {
 	return q.membershipList(ctx, "MembershipListByTenant",
-		`SELECT `+membershipColumns+` FROM memberships WHERE tenant_id = $1 ORDER BY created_at, user_id`, tenantID)
+		sqlshared.MembershipListByTenant, tenantID)
 }
 
 func (q *queries) MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error) {
 	return q.membershipList(ctx, "MembershipListByUser",
-		`SELECT `+membershipColumns+` FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id`, userID)
+		sqlshared.MembershipListByUser, userID)
 }
 
 func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error {
 	tag, err := q.db.Exec(ctx,
-		`UPDATE memberships SET role = $3, updated_at = $4 WHERE tenant_id = $1 AND user_id = $2`,
+		sqlshared.MembershipUpdateRole,
 		tenantID, userID, role, now)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
@@ -181,7 +172,7 @@ func (q *queries) MembershipLock(ctx context.Context, tenantID uuid.UUID) error 
 
 func (q *queries) MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error) {
 	var at time.Time
-	err := q.db.QueryRow(ctx, `SELECT removed_at FROM membership_removals WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID).Scan(&at)
+	err := q.db.QueryRow(ctx, sqlshared.MembershipRemovedAt, tenantID, userID).Scan(&at)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("MembershipRemovedAt(%s, %s): %w", tenantID, userID, interpretError(err, "membership removal"))
 	}
@@ -190,7 +181,7 @@ func (q *queries) MembershipRemovedAt(ctx context.Context, tenantID, userID uuid
 
 func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role access.Role) (int, error) {
 	var n int
-	err := q.db.QueryRow(ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2`, tenantID, role).Scan(&n)
+	err := q.db.QueryRow(ctx, sqlshared.MembershipCountByRole, tenantID, role).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("MembershipCountByRole(%s): %w", tenantID, err)
 	}

@@ -13,22 +13,18 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
-const auditColumns = `id, tenant_id, actor_id, actor_name, actor_email, action, entity_type, entity_id, order_id, ip, user_agent, request_id, actor_type, metadata, created_at`
-
 func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 	meta := e.Metadata
 	if len(meta) == 0 {
 		meta = []byte("{}")
 	}
-	return q.execLater(ctx, wrapErr("AuditInsert("+e.Action+")", "audit entry"), `
-		INSERT INTO audit_log (`+auditColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	return q.execLater(ctx, wrapErr("AuditInsert("+e.Action+")", "audit entry"), sqlshared.AuditInsert,
 		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, e.ActorType, string(meta), e.CreatedAt)
 }
 
 func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error) {
 	w := sqlshared.AuditWhere(tenantID, f, dialect{})
-	rows, err := q.db.Query(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+w.String()+
+	rows, err := q.db.Query(ctx, sqlshared.AuditListWhere+w.String()+
 		` ORDER BY id `+sqlshared.IDDirection(f.After)+` LIMIT `+strconv.Itoa(sqlshared.AuditLimit(f)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("AuditList(%s): %w", tenantID, err)

@@ -14,8 +14,6 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
-const exportColumns = `id, tenant_id, created_by, format, filters, status, done, total, order_count, row_count, object_key, size, error, expires_at, created_at, updated_at, completed_at`
-
 func scanExport(row pgx.Row) (export.Export, error) {
 	var e export.Export
 	var filters []byte
@@ -28,7 +26,7 @@ func scanExport(row pgx.Row) (export.Export, error) {
 
 func (q *queries) ExportCreate(ctx context.Context, e export.Export) error {
 	filters, _ := json.Marshal(e.Filters)
-	_, err := q.db.Exec(ctx, `INSERT INTO exports (id, tenant_id, created_by, format, filters, status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	_, err := q.db.Exec(ctx, sqlshared.ExportCreate,
 		e.ID, e.TenantID, e.CreatedBy, e.Format, string(filters), e.Status, e.CreatedAt, e.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("ExportCreate: %w", interpretError(err, "export"))
@@ -37,7 +35,7 @@ func (q *queries) ExportCreate(ctx context.Context, e export.Export) error {
 }
 
 func (q *queries) ExportGet(ctx context.Context, tenantID, id uuid.UUID) (export.Export, error) {
-	e, err := scanExport(q.db.QueryRow(ctx, `SELECT `+exportColumns+` FROM exports WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	e, err := scanExport(q.db.QueryRow(ctx, sqlshared.ExportGet, tenantID, id))
 	if err != nil {
 		return e, fmt.Errorf("ExportGet(%s): %w", id, interpretError(err, "export"))
 	}
@@ -45,7 +43,7 @@ func (q *queries) ExportGet(ctx context.Context, tenantID, id uuid.UUID) (export
 }
 
 func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, limit int) ([]export.Export, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+exportColumns+` FROM exports WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2`, tenantID, limit)
+	rows, err := q.db.Query(ctx, sqlshared.ExportList, tenantID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ExportList: %w", err)
 	}
@@ -57,8 +55,7 @@ func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, limit int)
 }
 
 func (q *queries) ExportUpdate(ctx context.Context, e export.Export) error {
-	tag, err := q.db.Exec(ctx, `UPDATE exports SET status = $3, done = $4, total = $5, row_count = $6, object_key = $7, size = $8, error = $9,
-		expires_at = $10, updated_at = $11, completed_at = $12, order_count = $13 WHERE tenant_id = $1 AND id = $2`,
+	tag, err := q.db.Exec(ctx, sqlshared.ExportUpdate,
 		e.TenantID, e.ID, e.Status, e.Done, e.Total, e.RowCount, e.ObjectKey, e.Size, e.Error, e.ExpiresAt, e.UpdatedAt, e.CompletedAt, e.OrderCount)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
@@ -70,7 +67,7 @@ func (q *queries) ExportUpdate(ctx context.Context, e export.Export) error {
 }
 
 func (q *queries) ExportListExpired(ctx context.Context, before time.Time, limit int) ([]export.Export, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+exportColumns+` FROM exports WHERE status = 'completed' AND expires_at < $1 ORDER BY expires_at LIMIT $2`, before, limit)
+	rows, err := q.db.Query(ctx, sqlshared.ExportListExpired, before, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ExportListExpired: %w", err)
 	}
@@ -85,14 +82,14 @@ func (q *queries) OrderCount(ctx context.Context, p order.ListParams) (int64, er
 	p.After = nil
 	w, _ := sqlshared.OrderWhere(p, dialect{})
 	var n int64
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM orders WHERE `+w.String(), w.Args...).Scan(&n); err != nil {
+	if err := q.db.QueryRow(ctx, sqlshared.OrderCountWhere+w.String(), w.Args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("OrderCount: %w", err)
 	}
 	return n, nil
 }
 
 func (q *queries) ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error {
-	if _, err := q.db.Exec(ctx, `DELETE FROM exports WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+	if _, err := q.db.Exec(ctx, sqlshared.ExportDelete, tenantID, id); err != nil {
 		return fmt.Errorf("ExportDelete(%s): %w", id, err)
 	}
 	return nil

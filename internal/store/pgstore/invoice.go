@@ -12,9 +12,8 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
-
-const invoiceColumns = `id, tenant_id, order_id, number, status, generation, object_key, size, error, generated_at, created_at, updated_at`
 
 func scanInvoice(row pgx.Row) (invoice.Record, error) {
 	var r invoice.Record
@@ -51,10 +50,7 @@ func (q *queries) InvoiceRequest(ctx context.Context, tenantID, orderID uuid.UUI
 
 func (q *queries) invoiceRequest(ctx context.Context, tenantID, orderID uuid.UUID, now time.Time) (invoice.Record, error) {
 	regenerate := func() (invoice.Record, bool, error) {
-		r, err := scanInvoice(q.db.QueryRow(ctx, `
-			UPDATE invoices SET status = 'pending', generation = generation + 1, error = '', updated_at = $3
-			WHERE tenant_id = $1 AND order_id = $2
-			RETURNING `+invoiceColumns, tenantID, orderID, now))
+		r, err := scanInvoice(q.db.QueryRow(ctx, sqlshared.InvoiceRegenerate, tenantID, orderID, now))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return r, false, nil
 		}
@@ -73,13 +69,10 @@ func (q *queries) invoiceRequest(ctx context.Context, tenantID, orderID uuid.UUI
 	if r, ok, err := regenerate(); ok || err != nil {
 		return r, err
 	}
-	if err := q.db.QueryRow(ctx, `UPDATE tenants SET invoice_seq = invoice_seq + 1 WHERE id = $1 RETURNING invoice_seq`, tenantID).Scan(&seq); err != nil {
+	if err := q.db.QueryRow(ctx, sqlshared.InvoiceNextNumber, tenantID).Scan(&seq); err != nil {
 		return invoice.Record{}, interpretError(err, "order")
 	}
-	r, err := scanInvoice(q.db.QueryRow(ctx, `
-		INSERT INTO invoices (id, tenant_id, order_id, number, status, generation, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, 'pending', 1, $5, $5)
-		RETURNING `+invoiceColumns,
+	r, err := scanInvoice(q.db.QueryRow(ctx, sqlshared.InvoiceInsert,
 		uuid.Must(uuid.NewV7()), tenantID, orderID, fmt.Sprintf("INV-%06d", seq), now))
 	if err != nil {
 		var pgErr *pgconn.PgError
@@ -92,7 +85,7 @@ func (q *queries) invoiceRequest(ctx context.Context, tenantID, orderID uuid.UUI
 }
 
 func (q *queries) InvoiceGet(ctx context.Context, tenantID, orderID uuid.UUID) (invoice.Record, error) {
-	r, err := scanInvoice(q.db.QueryRow(ctx, `SELECT `+invoiceColumns+` FROM invoices WHERE tenant_id = $1 AND order_id = $2`, tenantID, orderID))
+	r, err := scanInvoice(q.db.QueryRow(ctx, sqlshared.InvoiceGet, tenantID, orderID))
 	if err != nil {
 		return invoice.Record{}, fmt.Errorf("InvoiceGet(%s): %w", orderID, interpretError(err, "invoice"))
 	}
@@ -101,9 +94,7 @@ func (q *queries) InvoiceGet(ctx context.Context, tenantID, orderID uuid.UUID) (
 
 // InvoiceUpdate saves r only while the stored record is at r.Generation.
 func (q *queries) InvoiceUpdate(ctx context.Context, r invoice.Record) (bool, error) {
-	tag, err := q.db.Exec(ctx, `
-		UPDATE invoices SET status = $4, object_key = $5, size = $6, error = $7, generated_at = $8, updated_at = $9
-		WHERE tenant_id = $1 AND id = $2 AND generation = $3`,
+	tag, err := q.db.Exec(ctx, sqlshared.InvoiceUpdate,
 		r.TenantID, r.ID, r.Generation, r.Status, r.ObjectKey, r.Size, r.Error, r.GeneratedAt, r.UpdatedAt)
 	if err != nil {
 		return false, fmt.Errorf("InvoiceUpdate(%s): %w", r.ID, interpretError(err, "invoice"))

@@ -15,9 +15,6 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
-const orderColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
-	currency, subtotal, tax, discount, total, notes, external_ref, metadata, created_by, version, COALESCE(idempotency_key, ''), created_at, updated_at`
-
 func scanOrder(row pgx.Row) (order.Order, error) {
 	var o order.Order
 	var ship, bill, meta []byte
@@ -31,7 +28,7 @@ func scanOrder(row pgx.Row) (order.Order, error) {
 
 func (q *queries) OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error) {
 	var n int64
-	err := q.db.QueryRow(ctx, `UPDATE tenants SET order_seq = order_seq + 1 WHERE id = $1 RETURNING order_seq`, tenantID).Scan(&n)
+	err := q.db.QueryRow(ctx, sqlshared.OrderNextNumber, tenantID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("OrderNextNumber(%s): %w", tenantID, interpretError(err, "tenant"))
 	}
@@ -46,9 +43,7 @@ func (q *queries) OrderCreate(ctx context.Context, o order.Order) error {
 	if o.IdempotencyKey != "" {
 		key = o.IdempotencyKey
 	}
-	query := `INSERT INTO orders (id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
-			currency, subtotal, tax, discount, total, notes, external_ref, metadata, created_by, version, idempotency_key, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $21)`
+	query := sqlshared.OrderCreate
 	args := []any{o.ID, o.TenantID, o.Number, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill,
 		o.Currency, o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.CreatedBy, key, o.CreatedAt, o.UpdatedAt}
 	if len(o.Items) > 0 {
@@ -71,7 +66,7 @@ func (q *queries) insertItems(ctx context.Context, o order.Order) error {
 }
 
 func (q *queries) OrderGet(ctx context.Context, tenantID, id uuid.UUID) (order.Order, error) {
-	o, err := scanOrder(q.db.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	o, err := scanOrder(q.db.QueryRow(ctx, sqlshared.OrderGet, tenantID, id))
 	if err != nil {
 		return order.Order{}, fmt.Errorf("OrderGet(%s): %w", id, interpretError(err, "order"))
 	}
@@ -84,7 +79,7 @@ func (q *queries) OrderGet(ctx context.Context, tenantID, id uuid.UUID) (order.O
 
 func (q *queries) OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (order.Order, error) {
 	var id uuid.UUID
-	err := q.db.QueryRow(ctx, `SELECT id FROM orders WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, key).Scan(&id)
+	err := q.db.QueryRow(ctx, sqlshared.OrderGetByIdempotencyKey, tenantID, key).Scan(&id)
 	if err != nil {
 		return order.Order{}, fmt.Errorf("OrderGetByIdempotencyKey: %w", interpretError(err, "order"))
 	}
@@ -124,11 +119,7 @@ func (q *queries) loadItems(ctx context.Context, tenantID uuid.UUID, os []order.
 
 func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
 	ship, bill, meta := sqlshared.EncodeOrderJSON(o)
-	tag, err := q.db.Exec(ctx, `
-		UPDATE orders SET status = $3, customer_name = $4, customer_email = $5, customer_phone = $6, shipping_address = $7,
-			billing_address = $8, currency = $9, subtotal = $10, tax = $11, discount = $12, total = $13, notes = $14,
-			external_ref = $15, metadata = $16, version = $17, updated_at = $18
-		WHERE tenant_id = $1 AND id = $2 AND version = $17 - 1`,
+	tag, err := q.db.Exec(ctx, sqlshared.OrderUpdate,
 		o.TenantID, o.ID, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill, o.Currency,
 		o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.Version, o.UpdatedAt)
 	if err != nil {
@@ -140,7 +131,7 @@ func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
 	if o.Items == nil {
 		return nil
 	}
-	if _, err := q.db.Exec(ctx, `DELETE FROM order_items WHERE tenant_id = $1 AND order_id = $2`, o.TenantID, o.ID); err != nil {
+	if _, err := q.db.Exec(ctx, sqlshared.OrderItemsDelete, o.TenantID, o.ID); err != nil {
 		return fmt.Errorf("OrderUpdate(%s) items: %w", o.ID, err)
 	}
 	return q.insertItems(ctx, o)
@@ -149,7 +140,7 @@ func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
 // missingOrStale explains an update that touched no row.
 func (q *queries) missingOrStale(ctx context.Context, tenantID, id uuid.UUID) error {
 	var one int
-	err := q.db.QueryRow(ctx, `SELECT 1 FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&one)
+	err := q.db.QueryRow(ctx, sqlshared.OrderExists, tenantID, id).Scan(&one)
 	if err != nil {
 		return interpretError(err, "order")
 	}
@@ -159,11 +150,10 @@ func (q *queries) missingOrStale(ctx context.Context, tenantID, id uuid.UUID) er
 func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error {
 	// The guard says why nothing was deleted; the foreign key from
 	// invoices (no cascade) catches an invoice committed while this runs.
-	tag, err := q.db.Exec(ctx, `DELETE FROM orders WHERE tenant_id = $1 AND id = $2
-		AND NOT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id)
+	tag, err := q.db.Exec(ctx, sqlshared.OrderDelete, tenantID, id)
 	if err == nil && tag.RowsAffected() == 0 {
 		var invoiced bool
-		err = q.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id).Scan(&invoiced)
+		err = q.db.QueryRow(ctx, sqlshared.OrderInvoiced, tenantID, id).Scan(&invoiced)
 		if err == nil {
 			err = pgx.ErrNoRows
 			if invoiced {
@@ -189,7 +179,7 @@ func (dialect) ILike(col, ph string) string { return col + " ILIKE " + ph }
 
 func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
 	w, orderBy := sqlshared.OrderWhere(p, dialect{})
-	rows, err := q.db.Query(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+w.String()+
+	rows, err := q.db.Query(ctx, sqlshared.OrderListWhere+w.String()+
 		` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("OrderList: %w", err)
@@ -208,15 +198,11 @@ func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Or
 }
 
 func (q *queries) OrderStatusChangeInsert(ctx context.Context, c order.StatusChange) error {
-	return q.execLater(ctx, wrapErr("OrderStatusChangeInsert", "status change"), `
-		INSERT INTO order_status_history (id, tenant_id, order_id, from_status, to_status, actor_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, c.TenantID, c.OrderID, c.From, c.To, c.ActorID, c.CreatedAt)
+	return q.execLater(ctx, wrapErr("OrderStatusChangeInsert", "status change"), sqlshared.OrderStatusChangeInsert, c.ID, c.TenantID, c.OrderID, c.From, c.To, c.ActorID, c.CreatedAt)
 }
 
 func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]order.StatusChange, error) {
-	rows, err := q.db.Query(ctx, `
-		SELECT id, tenant_id, order_id, from_status, to_status, actor_id, created_at FROM order_status_history
-		WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, tenantID, orderID)
+	rows, err := q.db.Query(ctx, sqlshared.OrderStatusHistory, tenantID, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
@@ -230,10 +216,6 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 	}
 	return out, nil
 }
-
-// scanColumns are the order's columns but the JSON ones, for OrderScan.
-const scanColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone,
-	currency, subtotal, tax, discount, total, notes, external_ref, created_by, version, COALESCE(idempotency_key, ''), created_at, updated_at`
 
 // OrderScan reads the orders and their items with one joined query and
 // hands them to fn one at a time as the rows arrive, so a batch of any
@@ -250,7 +232,7 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 	col, dir, _ := sqlshared.OrderSort(p)
 	rows, err := q.db.Query(ctx, `SELECT o.*, i.id, COALESCE(i.position, 0), COALESCE(i.sku, ''), COALESCE(i.name, ''), COALESCE(i.description, ''),
 		COALESCE(i.quantity, 0), COALESCE(i.unit_price, 0), COALESCE(i.tax_rate_bp, 0), COALESCE(i.line_total, 0), i.metadata
-		FROM (SELECT `+scanColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
+		FROM (SELECT `+sqlshared.OrderScanColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
 		LEFT JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id
 		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, append([]any{pgx.QueryExecModeDescribeExec}, w.Args...)...)
 	if err != nil {

@@ -12,17 +12,15 @@ import (
 
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
-
-// eventInsert writes an event; its arguments are eventArgs.
-const eventInsert = `INSERT INTO events (id, tenant_id, type, entity_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`
 
 func eventArgs(e event.Event) []any {
 	return []any{e.ID, e.TenantID, e.Type, e.EntityID, string(e.Data), e.CreatedAt}
 }
 
 func (q *queries) EventInsert(ctx context.Context, e event.Event) error {
-	_, err := q.db.Exec(ctx, eventInsert, eventArgs(e)...)
+	_, err := q.db.Exec(ctx, sqlshared.EventInsert, eventArgs(e)...)
 	if err != nil {
 		return fmt.Errorf("EventInsert(%s): %w", e.Type, interpretError(err, "event"))
 	}
@@ -30,8 +28,7 @@ func (q *queries) EventInsert(ctx context.Context, e event.Event) error {
 }
 
 func (q *queries) EventListAfter(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]event.Event, error) {
-	rows, err := q.db.Query(ctx, `SELECT id, tenant_id, type, entity_id, data, created_at FROM events
-		WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`, tenantID, after, limit)
+	rows, err := q.db.Query(ctx, sqlshared.EventListAfter, tenantID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("EventListAfter: %w", err)
 	}
@@ -51,7 +48,7 @@ func (q *queries) EventListAfter(ctx context.Context, tenantID, after uuid.UUID,
 func (q *queries) EventGet(ctx context.Context, tenantID, id uuid.UUID) (event.Event, error) {
 	var e event.Event
 	var data []byte
-	err := q.db.QueryRow(ctx, `SELECT id, tenant_id, type, entity_id, data, created_at FROM events WHERE tenant_id = $1 AND id = $2`, tenantID, id).
+	err := q.db.QueryRow(ctx, sqlshared.EventGet, tenantID, id).
 		Scan(&e.ID, &e.TenantID, &e.Type, &e.EntityID, &data, &e.CreatedAt)
 	if err != nil {
 		return event.Event{}, fmt.Errorf("EventGet(%s): %w", id, interpretError(err, "event"))
@@ -59,8 +56,6 @@ func (q *queries) EventGet(ctx context.Context, tenantID, id uuid.UUID) (event.E
 	e.Data = data
 	return e, nil
 }
-
-const idemColumns = `tenant_id, key, request_hash, state, response_status, response_headers, response_body, locked_at, created_at`
 
 func scanIdem(row pgx.Row) (idempotency.Record, error) {
 	var r idempotency.Record
@@ -94,7 +89,7 @@ func (q *queries) IdempotencyBegin(ctx context.Context, rec idempotency.Record, 
 			request_hash = EXCLUDED.request_hash, state = 'in_flight', response_status = 0,
 			response_headers = '{}', response_body = NULL, locked_at = EXCLUDED.locked_at, created_at = EXCLUDED.created_at
 		WHERE idempotency_keys.created_at < $5 OR (idempotency_keys.state = 'in_flight' AND idempotency_keys.locked_at < $6)
-		RETURNING `+idemColumns,
+		RETURNING `+sqlshared.IdempotencyColumns,
 		rec.TenantID, rec.Key, rec.RequestHash, now, now.Add(-idempotency.TTL), now.Add(-idempotency.StaleAfter)))
 	if err == nil {
 		return got, true, nil
@@ -102,7 +97,7 @@ func (q *queries) IdempotencyBegin(ctx context.Context, rec idempotency.Record, 
 	if !errors.Is(err, pgx.ErrNoRows) {
 		return idempotency.Record{}, false, fmt.Errorf("IdempotencyBegin: %w", interpretError(err, "idempotency key"))
 	}
-	got, err = scanIdem(q.db.QueryRow(ctx, `SELECT `+idemColumns+` FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, rec.TenantID, rec.Key))
+	got, err = scanIdem(q.db.QueryRow(ctx, sqlshared.IdempotencyGet, rec.TenantID, rec.Key))
 	if err != nil {
 		return idempotency.Record{}, false, fmt.Errorf("IdempotencyBegin: %w", interpretError(err, "idempotency key"))
 	}
@@ -126,7 +121,7 @@ func (q *queries) IdempotencyFinish(ctx context.Context, rec idempotency.Record)
 }
 
 func (q *queries) IdempotencyRelease(ctx context.Context, tenantID uuid.UUID, key string) error {
-	if _, err := q.db.Exec(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenantID, key); err != nil {
+	if _, err := q.db.Exec(ctx, sqlshared.IdempotencyRelease, tenantID, key); err != nil {
 		return fmt.Errorf("IdempotencyRelease: %w", err)
 	}
 	return nil

@@ -34,6 +34,7 @@ import (
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
 //go:embed migrations/*.sql
@@ -300,10 +301,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 		arg time.Time
 	}{
 		{`DELETE FROM sessions WHERE expiry < $1`, now},
-		{`DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1`, weekAgo},
-		{`DELETE FROM idempotency_keys WHERE created_at < $1`, now.Add(-idempotency.TTL)},
+		{sqlshared.PurgeUserTokens, weekAgo},
+		{sqlshared.PurgeIdempotencyKeys, now.Add(-idempotency.TTL)},
 		// Jobs are retried for a few days at most.
-		{`DELETE FROM job_effects WHERE done_at < $1`, weekAgo},
+		{sqlshared.PurgeJobEffects, weekAgo},
 	} {
 		tag, err := s.pool.Exec(ctx, q.sql, q.arg)
 		if err != nil {

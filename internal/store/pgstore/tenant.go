@@ -9,10 +9,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/tenant"
 )
-
-const tenantColumns = `id, name, slug, plan, status, created_at, updated_at`
 
 func scanTenant(row pgx.Row) (tenant.Tenant, error) {
 	var t tenant.Tenant
@@ -21,9 +20,7 @@ func scanTenant(row pgx.Row) (tenant.Tenant, error) {
 }
 
 func (q *queries) TenantCreate(ctx context.Context, t tenant.Tenant) error {
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO tenants (id, name, slug, plan, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := q.db.Exec(ctx, sqlshared.TenantCreate,
 		t.ID, t.Name, t.Slug, t.Plan, t.Status, t.CreatedAt, t.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("TenantCreate: %w", interpretError(err, "tenant"))
@@ -32,7 +29,7 @@ func (q *queries) TenantCreate(ctx context.Context, t tenant.Tenant) error {
 }
 
 func (q *queries) TenantGetByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error) {
-	t, err := scanTenant(q.db.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, id))
+	t, err := scanTenant(q.db.QueryRow(ctx, sqlshared.TenantGetByID, id))
 	if err != nil {
 		return tenant.Tenant{}, fmt.Errorf("TenantGetByID(%s): %w", id, interpretError(err, "tenant"))
 	}
@@ -40,7 +37,7 @@ func (q *queries) TenantGetByID(ctx context.Context, id uuid.UUID) (tenant.Tenan
 }
 
 func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tenant, error) {
-	t, err := scanTenant(q.db.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE slug = $1`, slug))
+	t, err := scanTenant(q.db.QueryRow(ctx, sqlshared.TenantGetBySlug, slug))
 	if err != nil {
 		return tenant.Tenant{}, fmt.Errorf("TenantGetBySlug(%q): %w", slug, interpretError(err, "tenant"))
 	}
@@ -48,9 +45,7 @@ func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tena
 }
 
 func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
-	tag, err := q.db.Exec(ctx, `
-		UPDATE tenants SET name = $2, slug = $3, plan = $4, status = $5, updated_at = $6
-		WHERE id = $1`,
+	tag, err := q.db.Exec(ctx, sqlshared.TenantUpdate,
 		t.ID, t.Name, t.Slug, t.Plan, t.Status, t.UpdatedAt)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
@@ -65,7 +60,7 @@ func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
 func (q *queries) TenantSettings(ctx context.Context, id uuid.UUID) (tenant.Settings, error) {
 	var raw []byte
 	var s tenant.Settings
-	err := q.db.QueryRow(ctx, `SELECT settings FROM tenants WHERE id = $1`, id).Scan(&raw)
+	err := q.db.QueryRow(ctx, sqlshared.TenantSettings, id).Scan(&raw)
 	if err == nil {
 		err = json.Unmarshal(raw, &s)
 	}
@@ -80,7 +75,7 @@ func (q *queries) TenantSettingsUpdate(ctx context.Context, id uuid.UUID, s tena
 	if err != nil {
 		return fmt.Errorf("TenantSettingsUpdate(%s): %w", id, err)
 	}
-	tag, err := q.db.Exec(ctx, `UPDATE tenants SET settings = $2, updated_at = $3 WHERE id = $1`, id, string(doc), now)
+	tag, err := q.db.Exec(ctx, sqlshared.TenantSettingsUpdate, id, string(doc), now)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

@@ -9,9 +9,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
-
-const tokenColumns = `id, user_id, purpose, token_hash, data, expires_at, used_at, created_at`
 
 func scanToken(row pgx.Row) (account.Token, error) {
 	var t account.Token
@@ -20,9 +19,7 @@ func scanToken(row pgx.Row) (account.Token, error) {
 }
 
 func (q *queries) TokenCreate(ctx context.Context, t account.Token) error {
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO user_tokens (id, user_id, purpose, token_hash, data, expires_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := q.db.Exec(ctx, sqlshared.TokenCreate,
 		t.ID, t.UserID, t.Purpose, t.Hash, t.Data, t.ExpiresAt, t.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("TokenCreate: %w", interpretError(err, "token"))
@@ -31,10 +28,7 @@ func (q *queries) TokenCreate(ctx context.Context, t account.Token) error {
 }
 
 func (q *queries) TokenConsume(ctx context.Context, purpose account.TokenPurpose, hash []byte, now time.Time) (account.Token, error) {
-	t, err := scanToken(q.db.QueryRow(ctx, `
-		UPDATE user_tokens SET used_at = $3
-		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-		RETURNING `+tokenColumns,
+	t, err := scanToken(q.db.QueryRow(ctx, sqlshared.TokenConsume,
 		hash, purpose, now))
 	if err != nil {
 		return account.Token{}, fmt.Errorf("TokenConsume: %w", interpretError(err, "token"))
@@ -44,15 +38,13 @@ func (q *queries) TokenConsume(ctx context.Context, purpose account.TokenPurpose
 
 func (q *queries) TokenInvalidate(ctx context.Context, userID uuid.UUID, purpose account.TokenPurpose, now time.Time) error {
 	_, err := q.db.Exec(ctx,
-		`UPDATE user_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
+		sqlshared.TokenInvalidate,
 		userID, purpose, now)
 	if err != nil {
 		return fmt.Errorf("TokenInvalidate(%s): %w", userID, err)
 	}
 	return nil
 }
-
-const invitationColumns = `id, tenant_id, email, role, token_hash, invited_by, expires_at, accepted_at, revoked_at, created_at, updated_at`
 
 func scanInvitation(row pgx.Row) (account.Invitation, error) {
 	var i account.Invitation
@@ -61,9 +53,7 @@ func scanInvitation(row pgx.Row) (account.Invitation, error) {
 }
 
 func (q *queries) InvitationCreate(ctx context.Context, i account.Invitation) error {
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO invitations (id, tenant_id, email, role, token_hash, invited_by, expires_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := q.db.Exec(ctx, sqlshared.InvitationCreate,
 		i.ID, i.TenantID, i.Email, i.Role, i.Hash, i.InvitedBy, i.ExpiresAt, i.CreatedAt, i.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("InvitationCreate: %w", interpretError(err, "open invitation for this address"))
@@ -73,7 +63,7 @@ func (q *queries) InvitationCreate(ctx context.Context, i account.Invitation) er
 
 func (q *queries) InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (account.Invitation, error) {
 	i, err := scanInvitation(q.db.QueryRow(ctx,
-		`SELECT `+invitationColumns+` FROM invitations WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+		sqlshared.InvitationGet, tenantID, id))
 	if err != nil {
 		return account.Invitation{}, fmt.Errorf("InvitationGet(%s): %w", id, interpretError(err, "invitation"))
 	}
@@ -82,7 +72,7 @@ func (q *queries) InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (ac
 
 func (q *queries) InvitationGetByHash(ctx context.Context, hash []byte) (account.Invitation, error) {
 	i, err := scanInvitation(q.db.QueryRow(ctx,
-		`SELECT `+invitationColumns+` FROM invitations WHERE token_hash = $1`, hash))
+		sqlshared.InvitationGetByHash, hash))
 	if err != nil {
 		return account.Invitation{}, fmt.Errorf("InvitationGetByHash: %w", interpretError(err, "invitation"))
 	}
@@ -91,7 +81,7 @@ func (q *queries) InvitationGetByHash(ctx context.Context, hash []byte) (account
 
 func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Invitation, error) {
 	rows, err := q.db.Query(ctx,
-		`SELECT `+invitationColumns+` FROM invitations WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1000`, tenantID)
+		sqlshared.InvitationListByTenant, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("InvitationListByTenant(%s): %w", tenantID, err)
 	}
@@ -103,9 +93,7 @@ func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID
 }
 
 func (q *queries) InvitationUpdate(ctx context.Context, i account.Invitation) error {
-	tag, err := q.db.Exec(ctx, `
-		UPDATE invitations SET token_hash = $3, expires_at = $4, accepted_at = $5, revoked_at = $6, updated_at = $7
-		WHERE tenant_id = $1 AND id = $2`,
+	tag, err := q.db.Exec(ctx, sqlshared.InvitationUpdate,
 		i.TenantID, i.ID, i.Hash, i.ExpiresAt, i.AcceptedAt, i.RevokedAt, i.UpdatedAt)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
@@ -116,8 +104,6 @@ func (q *queries) InvitationUpdate(ctx context.Context, i account.Invitation) er
 	return nil
 }
 
-const apiKeyColumns = `id, tenant_id, created_by, name, prefix, secret_hash, role, last_used_at, expires_at, revoked_at, created_at`
-
 func scanAPIKey(row pgx.Row) (account.APIKey, error) {
 	var k account.APIKey
 	err := row.Scan(&k.ID, &k.TenantID, &k.CreatedBy, &k.Name, &k.Prefix, &k.SecretHash, &k.Role, &k.LastUsedAt, &k.ExpiresAt, &k.RevokedAt, &k.CreatedAt)
@@ -125,9 +111,7 @@ func scanAPIKey(row pgx.Row) (account.APIKey, error) {
 }
 
 func (q *queries) APIKeyCreate(ctx context.Context, k account.APIKey) error {
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO api_keys (id, tenant_id, created_by, name, prefix, secret_hash, role, expires_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := q.db.Exec(ctx, sqlshared.APIKeyCreate,
 		k.ID, k.TenantID, k.CreatedBy, k.Name, k.Prefix, k.SecretHash, k.Role, k.ExpiresAt, k.CreatedAt)
 	if err != nil {
 		return fmt.Errorf("APIKeyCreate: %w", interpretError(err, "API key"))
@@ -137,7 +121,7 @@ func (q *queries) APIKeyCreate(ctx context.Context, k account.APIKey) error {
 
 func (q *queries) APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (account.APIKey, error) {
 	k, err := scanAPIKey(q.db.QueryRow(ctx,
-		`SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+		sqlshared.APIKeyGet, tenantID, id))
 	if err != nil {
 		return account.APIKey{}, fmt.Errorf("APIKeyGet(%s): %w", id, interpretError(err, "API key"))
 	}
@@ -145,7 +129,7 @@ func (q *queries) APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (accoun
 }
 
 func (q *queries) APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error) {
-	k, err := scanAPIKey(q.db.QueryRow(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = $1`, prefix))
+	k, err := scanAPIKey(q.db.QueryRow(ctx, sqlshared.APIKeyGetByPrefix, prefix))
 	if err != nil {
 		return account.APIKey{}, fmt.Errorf("APIKeyGetByPrefix: %w", interpretError(err, "API key"))
 	}
@@ -154,7 +138,7 @@ func (q *queries) APIKeyGetByPrefix(ctx context.Context, prefix string) (account
 
 func (q *queries) APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error) {
 	rows, err := q.db.Query(ctx,
-		`SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1000`, tenantID)
+		sqlshared.APIKeyListByTenant, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("APIKeyListByTenant(%s): %w", tenantID, err)
 	}
@@ -167,7 +151,7 @@ func (q *queries) APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([
 
 func (q *queries) APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error {
 	tag, err := q.db.Exec(ctx,
-		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE tenant_id = $1 AND id = $2`, tenantID, id, now)
+		sqlshared.APIKeyRevoke, tenantID, id, now)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -178,7 +162,7 @@ func (q *queries) APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now 
 }
 
 func (q *queries) APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error {
-	if _, err := q.db.Exec(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, id, now); err != nil {
+	if _, err := q.db.Exec(ctx, sqlshared.APIKeyTouch, id, now); err != nil {
 		return fmt.Errorf("APIKeyTouch(%s): %w", id, err)
 	}
 	return nil

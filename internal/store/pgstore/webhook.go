@@ -18,9 +18,6 @@ import (
 	"github.com/ordo/ordo/internal/webhook"
 )
 
-const endpointColumns = `id, tenant_id, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at,
-	disabled_reason, failing_since, created_at, updated_at`
-
 func scanEndpoint(row pgx.Row) (webhook.Endpoint, error) {
 	var e webhook.Endpoint
 	var types []byte
@@ -55,8 +52,7 @@ func decodeEventTypes(b []byte) ([]string, error) {
 }
 
 func (q *queries) WebhookEndpointCreate(ctx context.Context, e webhook.Endpoint) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	_, err := q.db.Exec(ctx, sqlshared.WebhookEndpointCreate,
 		e.ID, e.TenantID, e.URL, e.Description, encodeEventTypes(e.EventTypes), e.Enabled, e.Secret, e.PreviousSecret, e.PreviousSecretExpiresAt,
 		e.DisabledReason, e.FailingSince, e.CreatedAt, e.UpdatedAt)
 	if err != nil {
@@ -66,7 +62,7 @@ func (q *queries) WebhookEndpointCreate(ctx context.Context, e webhook.Endpoint)
 }
 
 func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
-	e, err := scanEndpoint(q.db.QueryRow(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	e, err := scanEndpoint(q.db.QueryRow(ctx, sqlshared.WebhookEndpointGet, tenantID, id))
 	if err != nil {
 		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGet(%s): %w", id, interpretError(err, "webhook endpoint"))
 	}
@@ -75,7 +71,7 @@ func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID
 
 // WebhookEndpointList orders by id, which is a UUIDv7: oldest first.
 func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]webhook.Endpoint, error) {
-	sql := `SELECT ` + endpointColumns + ` FROM webhook_endpoints WHERE tenant_id = $1`
+	sql := sqlshared.WebhookEndpointList
 	if enabledOnly {
 		sql += ` AND enabled`
 	}
@@ -91,8 +87,8 @@ func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, e
 }
 
 func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
-	rows, err := q.db.Query(ctx, `WITH ev AS (`+eventInsert+`)
-		SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $2 AND enabled ORDER BY id`, eventArgs(e)...)
+	rows, err := q.db.Query(ctx, `WITH ev AS (`+sqlshared.EventInsert+`)
+		SELECT `+sqlshared.WebhookEndpointColumns+` FROM webhook_endpoints WHERE tenant_id = $2 AND enabled ORDER BY id`, eventArgs(e)...)
 	if err != nil {
 		return nil, fmt.Errorf("EventInsertForWebhooks(%s): %w", e.Type, interpretError(err, "event"))
 	}
@@ -104,10 +100,7 @@ func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]
 }
 
 func (q *queries) WebhookEndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
-	tag, err := q.db.Exec(ctx, `
-		UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, enabled = $6, secret = $7, previous_secret = $8,
-			previous_secret_expires_at = $9, disabled_reason = $10, failing_since = $11, updated_at = $12
-		WHERE tenant_id = $1 AND id = $2`,
+	tag, err := q.db.Exec(ctx, sqlshared.WebhookEndpointUpdate,
 		e.TenantID, e.ID, e.URL, e.Description, encodeEventTypes(e.EventTypes), e.Enabled, e.Secret, e.PreviousSecret,
 		e.PreviousSecretExpiresAt, e.DisabledReason, e.FailingSince, e.UpdatedAt)
 	if err == nil && tag.RowsAffected() == 0 {
@@ -122,7 +115,7 @@ func (q *queries) WebhookEndpointUpdate(ctx context.Context, e webhook.Endpoint)
 // WebhookEndpointDelete deletes the endpoint and, by cascade, its
 // deliveries and their attempts.
 func (q *queries) WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	tag, err := q.db.Exec(ctx, sqlshared.WebhookEndpointDelete, tenantID, id)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -131,9 +124,6 @@ func (q *queries) WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.U
 	}
 	return nil
 }
-
-const deliveryColumns = `id, tenant_id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code,
-	last_error, last_response_body, created_at, updated_at, delivered_at`
 
 func scanDelivery(row pgx.Row) (webhook.Delivery, error) {
 	var d webhook.Delivery
@@ -152,8 +142,7 @@ func isForeignKeyViolation(err error) bool {
 // WebhookDeliveryCreate inserts d. An endpoint or event that does not
 // exist, or is another tenant's, is apperr.ErrNotFound.
 func (q *queries) WebhookDeliveryCreate(ctx context.Context, d webhook.Delivery) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := q.db.Exec(ctx, sqlshared.WebhookDeliveryCreate,
 		d.ID, d.TenantID, d.EndpointID, d.EventID, d.EventType, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode,
 		d.LastError, d.LastResponse, d.CreatedAt, d.UpdatedAt, d.DeliveredAt)
 	if isForeignKeyViolation(err) {
@@ -166,7 +155,7 @@ func (q *queries) WebhookDeliveryCreate(ctx context.Context, d webhook.Delivery)
 }
 
 func (q *queries) WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID) (webhook.Delivery, error) {
-	d, err := scanDelivery(q.db.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	d, err := scanDelivery(q.db.QueryRow(ctx, sqlshared.WebhookDeliveryGet, tenantID, id))
 	if err != nil {
 		return webhook.Delivery{}, fmt.Errorf("WebhookDeliveryGet(%s): %w", id, interpretError(err, "webhook delivery"))
 	}
@@ -174,10 +163,7 @@ func (q *queries) WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID
 }
 
 func (q *queries) WebhookDeliveryUpdate(ctx context.Context, d webhook.Delivery) error {
-	tag, err := q.db.Exec(ctx, `
-		UPDATE webhook_deliveries SET status = $3, attempts = $4, next_attempt_at = $5, last_status_code = $6, last_error = $7,
-			last_response_body = $8, updated_at = $9, delivered_at = $10
-		WHERE tenant_id = $1 AND id = $2`,
+	tag, err := q.db.Exec(ctx, sqlshared.WebhookDeliveryUpdate,
 		d.TenantID, d.ID, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode, d.LastError, d.LastResponse, d.UpdatedAt, d.DeliveredAt)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
@@ -220,7 +206,7 @@ func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFil
 		w.Add("id > ?", *f.After)
 	}
 	args := append(w.Args, deliveryLimit(f.Limit))
-	rows, err := q.db.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+w.String()+
+	rows, err := q.db.Query(ctx, sqlshared.WebhookDeliveryListWhere+w.String()+
 		fmt.Sprintf(` ORDER BY id `+sqlshared.IDDirection(f.After)+` LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
@@ -235,13 +221,8 @@ func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFil
 	return out, nil
 }
 
-// failingDeliveries is the condition of WebhookDeliveryListFailing, the
-// same as the partial index webhook_deliveries_failing_idx's.
-const failingDeliveries = `(status = 'failed' OR (status = 'pending' AND attempts > 0))`
-
 func (q *queries) WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.UUID, limit int) ([]webhook.Delivery, error) {
-	rows, err := q.db.Query(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND `+failingDeliveries+`
-		ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID, deliveryLimit(limit))
+	rows, err := q.db.Query(ctx, sqlshared.WebhookDeliveryListFailing, tenantID, deliveryLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryListFailing: %w", err)
 	}
@@ -252,13 +233,11 @@ func (q *queries) WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.
 	return out, nil
 }
 
-const attemptColumns = `id, tenant_id, delivery_id, number, status_code, latency_ms, response, error, created_at`
-
 // WebhookAttemptInsert stores a's latency in whole milliseconds. A
 // delivery that does not exist, or is another tenant's, is
 // apperr.ErrNotFound.
 func (q *queries) WebhookAttemptInsert(ctx context.Context, a webhook.Attempt) error {
-	_, err := q.db.Exec(ctx, `INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := q.db.Exec(ctx, sqlshared.WebhookAttemptInsert,
 		a.ID, a.TenantID, a.DeliveryID, a.Number, a.StatusCode, a.Latency.Milliseconds(), a.Response, a.Error, a.CreatedAt)
 	if isForeignKeyViolation(err) {
 		err = apperr.NotFound("webhook delivery")
@@ -273,7 +252,7 @@ func (q *queries) WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, de
 	if len(deliveryIDs) == 0 {
 		return []webhook.Attempt{}, nil
 	}
-	rows, err := q.db.Query(ctx, `SELECT `+attemptColumns+` FROM webhook_attempts
+	rows, err := q.db.Query(ctx, `SELECT `+sqlshared.WebhookAttemptColumns+` FROM webhook_attempts
 		WHERE tenant_id = $1 AND delivery_id = ANY($2) ORDER BY delivery_id, number, id`, tenantID, uuidArray(deliveryIDs))
 	if err != nil {
 		return nil, fmt.Errorf("WebhookAttemptList: %w", err)

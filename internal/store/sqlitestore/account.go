@@ -12,9 +12,8 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
-
-const userColumns = `id, email, name, password_hash, email_verified_at, session_epoch, created_at, updated_at`
 
 func scanUser(row scanner) (account.User, error) {
 	var u account.User
@@ -23,9 +22,7 @@ func scanUser(row scanner) (account.User, error) {
 }
 
 func (q *queries) UserCreate(ctx context.Context, u account.User) error {
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.UserCreate,
 		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, tsPtr(u.EmailVerifiedAt), ts(u.CreatedAt), ts(u.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("UserCreate: %w", interpretError(err, "user"))
@@ -34,7 +31,7 @@ func (q *queries) UserCreate(ctx context.Context, u account.User) error {
 }
 
 func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, error) {
-	u, err := scanUser(q.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(q.db.QueryRowContext(ctx, sqlshared.UserGetByID, id))
 	if err != nil {
 		return account.User{}, fmt.Errorf("UserGetByID(%s): %w", id, interpretError(err, "user"))
 	}
@@ -50,7 +47,7 @@ func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account
 	for i, id := range ids {
 		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
 	}
-	rows, err := q.db.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	rows, err := q.db.QueryContext(ctx, `SELECT `+sqlshared.UserColumns+` FROM users WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("UserListByIDs: %w", err)
 	}
@@ -62,7 +59,7 @@ func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account
 }
 
 func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.User, error) {
-	u, err := scanUser(q.db.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, strings.ToLower(email)))
+	u, err := scanUser(q.db.QueryRowContext(ctx, sqlshared.UserGetByEmail, strings.ToLower(email)))
 	if err != nil {
 		return account.User{}, fmt.Errorf("UserGetByEmail: %w", interpretError(err, "user"))
 	}
@@ -70,9 +67,7 @@ func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.Use
 }
 
 func (q *queries) UserUpdate(ctx context.Context, u account.User) error {
-	res, err := q.db.ExecContext(ctx, `
-		UPDATE users SET email = $2, name = $3, password_hash = $4, email_verified_at = $5, updated_at = $6
-		WHERE id = $1`,
+	res, err := q.db.ExecContext(ctx, sqlshared.UserUpdate,
 		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, tsPtr(u.EmailVerifiedAt), ts(u.UpdatedAt))
 	if err == nil {
 		err = oneRow(res)
@@ -86,15 +81,13 @@ func (q *queries) UserUpdate(ctx context.Context, u account.User) error {
 func (q *queries) UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now time.Time) (int64, error) {
 	var epoch int64
 	err := q.db.QueryRowContext(ctx,
-		`UPDATE users SET session_epoch = session_epoch + 1, updated_at = $2 WHERE id = $1 RETURNING session_epoch`,
+		sqlshared.UserBumpSessionEpoch,
 		id, ts(now)).Scan(&epoch)
 	if err != nil {
 		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, interpretError(err, "user"))
 	}
 	return epoch, nil
 }
-
-const membershipColumns = `tenant_id, user_id, role, created_at, updated_at`
 
 func scanMembership(row scanner) (account.Membership, error) {
 	var m account.Membership
@@ -103,9 +96,7 @@ func scanMembership(row scanner) (account.Membership, error) {
 }
 
 func (q *queries) MembershipCreate(ctx context.Context, m account.Membership) error {
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO memberships (tenant_id, user_id, role, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.MembershipCreate,
 		m.TenantID, m.UserID, m.Role, ts(m.CreatedAt), ts(m.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("MembershipCreate: %w", interpretError(err, "membership"))
@@ -115,7 +106,7 @@ func (q *queries) MembershipCreate(ctx context.Context, m account.Membership) er
 
 func (q *queries) MembershipGet(ctx context.Context, tenantID, userID uuid.UUID) (account.Membership, error) {
 	m, err := scanMembership(q.db.QueryRowContext(ctx,
-		`SELECT `+membershipColumns+` FROM memberships WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID))
+		sqlshared.MembershipGet, tenantID, userID))
 	if err != nil {
 		return account.Membership{}, fmt.Errorf("MembershipGet(%s, %s): %w", tenantID, userID, interpretError(err, "membership"))
 	}
@@ -136,17 +127,17 @@ func (q *queries) membershipList(ctx context.Context, op, query string, arg uuid
 
 func (q *queries) MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error) {
 	return q.membershipList(ctx, "MembershipListByTenant",
-		`SELECT `+membershipColumns+` FROM memberships WHERE tenant_id = $1 ORDER BY created_at, user_id`, tenantID)
+		sqlshared.MembershipListByTenant, tenantID)
 }
 
 func (q *queries) MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error) {
 	return q.membershipList(ctx, "MembershipListByUser",
-		`SELECT `+membershipColumns+` FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id`, userID)
+		sqlshared.MembershipListByUser, userID)
 }
 
 func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error {
 	res, err := q.db.ExecContext(ctx,
-		`UPDATE memberships SET role = $3, updated_at = $4 WHERE tenant_id = $1 AND user_id = $2`,
+		sqlshared.MembershipUpdateRole,
 		tenantID, userID, role, ts(now))
 	if err == nil {
 		err = oneRow(res)
@@ -192,7 +183,7 @@ func (q *queries) MembershipLock(ctx context.Context, tenantID uuid.UUID) error 
 
 func (q *queries) MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error) {
 	var at time.Time
-	err := q.db.QueryRowContext(ctx, `SELECT removed_at FROM membership_removals WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID).Scan(timeCol{&at})
+	err := q.db.QueryRowContext(ctx, sqlshared.MembershipRemovedAt, tenantID, userID).Scan(timeCol{&at})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("MembershipRemovedAt(%s, %s): %w", tenantID, userID, interpretError(err, "membership removal"))
 	}
@@ -201,7 +192,7 @@ func (q *queries) MembershipRemovedAt(ctx context.Context, tenantID, userID uuid
 
 func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role access.Role) (int, error) {
 	var n int
-	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = $2`, tenantID, role).Scan(&n)
+	err := q.db.QueryRowContext(ctx, sqlshared.MembershipCountByRole, tenantID, role).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("MembershipCountByRole(%s): %w", tenantID, err)
 	}

@@ -8,9 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
-
-const attachmentColumns = `id, tenant_id, order_id, uploaded_by, filename, content_type, size, object_key, status, created_at, updated_at`
 
 func scanAttachment(row scanner) (attachment.Attachment, error) {
 	var a attachment.Attachment
@@ -19,7 +18,7 @@ func scanAttachment(row scanner) (attachment.Attachment, error) {
 }
 
 func (q *queries) AttachmentCreate(ctx context.Context, a attachment.Attachment) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO attachments (`+attachmentColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.AttachmentCreate,
 		a.ID, a.TenantID, a.OrderID, a.UploadedBy, a.Filename, a.ContentType, a.Size, a.ObjectKey, a.Status, ts(a.CreatedAt), ts(a.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("AttachmentCreate: %w", interpretError(err, "attachment"))
@@ -28,7 +27,7 @@ func (q *queries) AttachmentCreate(ctx context.Context, a attachment.Attachment)
 }
 
 func (q *queries) AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (attachment.Attachment, error) {
-	a, err := scanAttachment(q.db.QueryRowContext(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	a, err := scanAttachment(q.db.QueryRowContext(ctx, sqlshared.AttachmentGet, tenantID, id))
 	if err != nil {
 		return a, fmt.Errorf("AttachmentGet(%s): %w", id, interpretError(err, "attachment"))
 	}
@@ -36,7 +35,7 @@ func (q *queries) AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (at
 }
 
 func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, limit int) ([]attachment.Attachment, error) {
-	sql := `SELECT ` + attachmentColumns + ` FROM attachments WHERE tenant_id = $1 AND status <> 'failed'`
+	sql := sqlshared.AttachmentList
 	args := []any{tenantID, limit}
 	if orderID != nil {
 		sql += ` AND order_id = $3`
@@ -54,7 +53,7 @@ func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderI
 }
 
 func (q *queries) AttachmentSetStatus(ctx context.Context, tenantID, id uuid.UUID, s attachment.Status, now time.Time) error {
-	res, err := q.db.ExecContext(ctx, `UPDATE attachments SET status = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2`, tenantID, id, s, ts(now))
+	res, err := q.db.ExecContext(ctx, sqlshared.AttachmentSetStatus, tenantID, id, s, ts(now))
 	if err == nil {
 		err = oneRow(res)
 	}
@@ -65,7 +64,7 @@ func (q *queries) AttachmentSetStatus(ctx context.Context, tenantID, id uuid.UUI
 }
 
 func (q *queries) AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error {
-	res, err := q.db.ExecContext(ctx, `DELETE FROM attachments WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	res, err := q.db.ExecContext(ctx, sqlshared.AttachmentDelete, tenantID, id)
 	if err == nil {
 		err = oneRow(res)
 	}
@@ -76,7 +75,7 @@ func (q *queries) AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) 
 }
 
 func (q *queries) AttachmentListStale(ctx context.Context, before time.Time, limit int) ([]attachment.Attachment, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+attachmentColumns+` FROM attachments WHERE status IN ('pending', 'failed') AND created_at < $1 ORDER BY created_at LIMIT $2`, ts(before), limit)
+	rows, err := q.db.QueryContext(ctx, sqlshared.AttachmentListStale, ts(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("AttachmentListStale: %w", err)
 	}
@@ -89,7 +88,7 @@ func (q *queries) AttachmentListStale(ctx context.Context, before time.Time, lim
 
 func (q *queries) AttachmentUsage(ctx context.Context, tenantID uuid.UUID) (int64, int64, error) {
 	var files, bytes int64
-	err := q.db.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(size), 0) FROM attachments WHERE tenant_id = $1 AND status = 'uploaded'`, tenantID).Scan(&files, &bytes)
+	err := q.db.QueryRowContext(ctx, sqlshared.AttachmentUsage, tenantID).Scan(&files, &bytes)
 	if err != nil {
 		return 0, 0, fmt.Errorf("AttachmentUsage: %w", err)
 	}

@@ -12,16 +12,12 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
-const auditColumns = `id, tenant_id, actor_id, actor_name, actor_email, action, entity_type, entity_id, order_id, ip, user_agent, request_id, actor_type, metadata, created_at`
-
 func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 	meta := e.Metadata
 	if len(meta) == 0 {
 		meta = []byte("{}")
 	}
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO audit_log (`+auditColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.AuditInsert,
 		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, e.ActorType, string(meta), ts(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("AuditInsert(%s): %w", e.Action, interpretError(err, "audit entry"))
@@ -31,7 +27,7 @@ func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 
 func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error) {
 	w := sqlshared.AuditWhere(tenantID, f, dialect{})
-	rows, err := q.db.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE `+w.String()+
+	rows, err := q.db.QueryContext(ctx, sqlshared.AuditListWhere+w.String()+
 		` ORDER BY id `+sqlshared.IDDirection(f.After)+` LIMIT `+strconv.Itoa(sqlshared.AuditLimit(f)), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("AuditList(%s): %w", tenantID, err)

@@ -4,18 +4,20 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
 func (q *queries) EffectDone(ctx context.Context, key string) (bool, error) {
 	var n int
-	if err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM job_effects WHERE key = $1`, key).Scan(&n); err != nil {
+	if err := q.db.QueryRowContext(ctx, sqlshared.EffectDone, key).Scan(&n); err != nil {
 		return false, fmt.Errorf("EffectDone(%s): %w", key, err)
 	}
 	return n > 0, nil
 }
 
 func (q *queries) EffectRecord(ctx context.Context, key string, at time.Time) error {
-	if _, err := q.db.ExecContext(ctx, `INSERT INTO job_effects (key, done_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, key, ts(at)); err != nil {
+	if _, err := q.db.ExecContext(ctx, sqlshared.EffectRecord, key, ts(at)); err != nil {
 		return fmt.Errorf("EffectRecord(%s): %w", key, err)
 	}
 	return nil

@@ -16,9 +16,6 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
-const orderColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
-	currency, subtotal, tax, discount, total, notes, external_ref, metadata, created_by, version, COALESCE(idempotency_key, ''), created_at, updated_at`
-
 func scanOrder(row scanner) (order.Order, error) {
 	var o order.Order
 	var ship, bill sql.NullString
@@ -34,7 +31,7 @@ func scanOrder(row scanner) (order.Order, error) {
 
 func (q *queries) OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error) {
 	var n int64
-	err := q.db.QueryRowContext(ctx, `UPDATE tenants SET order_seq = order_seq + 1 WHERE id = $1 RETURNING order_seq`, tenantID).Scan(&n)
+	err := q.db.QueryRowContext(ctx, sqlshared.OrderNextNumber, tenantID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("OrderNextNumber(%s): %w", tenantID, interpretError(err, "tenant"))
 	}
@@ -47,10 +44,7 @@ func (q *queries) OrderCreate(ctx context.Context, o order.Order) error {
 	if o.IdempotencyKey != "" {
 		key = o.IdempotencyKey
 	}
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO orders (id, tenant_id, number, status, customer_name, customer_email, customer_phone, shipping_address, billing_address,
-			currency, subtotal, tax, discount, total, notes, external_ref, metadata, created_by, version, idempotency_key, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $20, $21)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.OrderCreate,
 		o.ID, o.TenantID, o.Number, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill,
 		o.Currency, o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.CreatedBy, key, ts(o.CreatedAt), ts(o.UpdatedAt))
 	if err != nil {
@@ -72,7 +66,7 @@ func (q *queries) insertItems(ctx context.Context, o order.Order) error {
 }
 
 func (q *queries) OrderGet(ctx context.Context, tenantID, id uuid.UUID) (order.Order, error) {
-	o, err := scanOrder(q.db.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	o, err := scanOrder(q.db.QueryRowContext(ctx, sqlshared.OrderGet, tenantID, id))
 	if err != nil {
 		return order.Order{}, fmt.Errorf("OrderGet(%s): %w", id, interpretError(err, "order"))
 	}
@@ -85,7 +79,7 @@ func (q *queries) OrderGet(ctx context.Context, tenantID, id uuid.UUID) (order.O
 
 func (q *queries) OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (order.Order, error) {
 	var id uuid.UUID
-	err := q.db.QueryRowContext(ctx, `SELECT id FROM orders WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, key).Scan(&id)
+	err := q.db.QueryRowContext(ctx, sqlshared.OrderGetByIdempotencyKey, tenantID, key).Scan(&id)
 	if err != nil {
 		return order.Order{}, fmt.Errorf("OrderGetByIdempotencyKey: %w", interpretError(err, "order"))
 	}
@@ -127,11 +121,7 @@ func (q *queries) loadItems(ctx context.Context, tenantID uuid.UUID, os []order.
 
 func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
 	ship, bill, meta := sqlshared.EncodeOrderJSON(o)
-	res, err := q.db.ExecContext(ctx, `
-		UPDATE orders SET status = $3, customer_name = $4, customer_email = $5, customer_phone = $6, shipping_address = $7,
-			billing_address = $8, currency = $9, subtotal = $10, tax = $11, discount = $12, total = $13, notes = $14,
-			external_ref = $15, metadata = $16, version = $17, updated_at = $18
-		WHERE tenant_id = $1 AND id = $2 AND version = $17 - 1`,
+	res, err := q.db.ExecContext(ctx, sqlshared.OrderUpdate,
 		o.TenantID, o.ID, o.Status, o.CustomerName, o.CustomerEmail, o.CustomerPhone, ship, bill, o.Currency,
 		o.Subtotal, o.Tax, o.Discount, o.Total, o.Notes, o.ExternalRef, meta, o.Version, ts(o.UpdatedAt))
 	if err != nil {
@@ -143,7 +133,7 @@ func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
 	if o.Items == nil {
 		return nil
 	}
-	if _, err := q.db.ExecContext(ctx, `DELETE FROM order_items WHERE tenant_id = $1 AND order_id = $2`, o.TenantID, o.ID); err != nil {
+	if _, err := q.db.ExecContext(ctx, sqlshared.OrderItemsDelete, o.TenantID, o.ID); err != nil {
 		return fmt.Errorf("OrderUpdate(%s) items: %w", o.ID, err)
 	}
 	return q.insertItems(ctx, o)
@@ -151,7 +141,7 @@ func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
 
 func (q *queries) missingOrStale(ctx context.Context, tenantID, id uuid.UUID) error {
 	var one int
-	err := q.db.QueryRowContext(ctx, `SELECT 1 FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&one)
+	err := q.db.QueryRowContext(ctx, sqlshared.OrderExists, tenantID, id).Scan(&one)
 	if err != nil {
 		return interpretError(err, "order")
 	}
@@ -162,14 +152,13 @@ func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	// One statement, and SQLite has one writer at a time: no invoice can
 	// be created between the check and the delete. (The trigger
 	// orders_keep_invoiced refuses any other delete of an invoiced order.)
-	res, err := q.db.ExecContext(ctx, `DELETE FROM orders WHERE tenant_id = $1 AND id = $2
-		AND NOT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id)
+	res, err := q.db.ExecContext(ctx, sqlshared.OrderDelete, tenantID, id)
 	if err == nil {
 		err = oneRow(res)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		var invoiced bool
-		if qerr := q.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM invoices WHERE tenant_id = $1 AND order_id = $2)`, tenantID, id).Scan(&invoiced); qerr != nil {
+		if qerr := q.db.QueryRowContext(ctx, sqlshared.OrderInvoiced, tenantID, id).Scan(&invoiced); qerr != nil {
 			err = qerr
 		} else if invoiced {
 			err = order.ErrInvoiced
@@ -191,7 +180,7 @@ func (dialect) ILike(col, ph string) string { return col + " LIKE " + ph + ` ESC
 
 func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
 	w, orderBy := sqlshared.OrderWhere(p, dialect{})
-	rows, err := q.db.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+w.String()+
+	rows, err := q.db.QueryContext(ctx, sqlshared.OrderListWhere+w.String()+
 		` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit), w.Args...)
 	if err != nil {
 		return nil, fmt.Errorf("OrderList: %w", err)
@@ -210,9 +199,7 @@ func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Or
 }
 
 func (q *queries) OrderStatusChangeInsert(ctx context.Context, c order.StatusChange) error {
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO order_status_history (id, tenant_id, order_id, from_status, to_status, actor_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, c.TenantID, c.OrderID, c.From, c.To, c.ActorID, ts(c.CreatedAt))
+	_, err := q.db.ExecContext(ctx, sqlshared.OrderStatusChangeInsert, c.ID, c.TenantID, c.OrderID, c.From, c.To, c.ActorID, ts(c.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("OrderStatusChangeInsert: %w", interpretError(err, "status change"))
 	}
@@ -220,9 +207,7 @@ func (q *queries) OrderStatusChangeInsert(ctx context.Context, c order.StatusCha
 }
 
 func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]order.StatusChange, error) {
-	rows, err := q.db.QueryContext(ctx, `
-		SELECT id, tenant_id, order_id, from_status, to_status, actor_id, created_at FROM order_status_history
-		WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, tenantID, orderID)
+	rows, err := q.db.QueryContext(ctx, sqlshared.OrderStatusHistory, tenantID, orderID)
 	if err != nil {
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
@@ -237,10 +222,6 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 	return out, nil
 }
 
-// scanColumns are the order's columns but the JSON ones, for OrderScan.
-const scanColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone,
-	currency, subtotal, tax, discount, total, notes, external_ref, created_by, version, COALESCE(idempotency_key, ''), created_at, updated_at`
-
 // OrderScan reads the orders and their items with one joined query and
 // hands them to fn one at a time, as the PostgreSQL store does.
 func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error {
@@ -249,7 +230,7 @@ func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(ord
 	rows, err := q.db.QueryContext(ctx, `SELECT o.*, i.id, COALESCE(i.position, 0), COALESCE(i.sku, ''), COALESCE(i.name, ''),
 		COALESCE(i.description, ''), COALESCE(i.quantity, 0), COALESCE(i.unit_price, 0), COALESCE(i.tax_rate_bp, 0), COALESCE(i.line_total, 0),
 		COALESCE(i.metadata, '{}')
-		FROM (SELECT `+scanColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
+		FROM (SELECT `+sqlshared.OrderScanColumns+` FROM orders WHERE `+w.String()+` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit)+`) o
 		LEFT JOIN order_items i ON i.tenant_id = o.tenant_id AND i.order_id = o.id
 		ORDER BY o.`+col+` `+dir+`, o.id `+dir+`, i.position`, w.Args...)
 	if err != nil {

@@ -12,10 +12,11 @@ import (
 
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
 func (q *queries) EventInsert(ctx context.Context, e event.Event) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO events (id, tenant_id, type, entity_id, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.EventInsert,
 		e.ID, e.TenantID, e.Type, e.EntityID, string(e.Data), ts(e.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("EventInsert(%s): %w", e.Type, interpretError(err, "event"))
@@ -24,8 +25,7 @@ func (q *queries) EventInsert(ctx context.Context, e event.Event) error {
 }
 
 func (q *queries) EventListAfter(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]event.Event, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT id, tenant_id, type, entity_id, data, created_at FROM events
-		WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`, tenantID, after, limit)
+	rows, err := q.db.QueryContext(ctx, sqlshared.EventListAfter, tenantID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("EventListAfter: %w", err)
 	}
@@ -45,7 +45,7 @@ func (q *queries) EventListAfter(ctx context.Context, tenantID, after uuid.UUID,
 func (q *queries) EventGet(ctx context.Context, tenantID, id uuid.UUID) (event.Event, error) {
 	var e event.Event
 	var data string
-	err := q.db.QueryRowContext(ctx, `SELECT id, tenant_id, type, entity_id, data, created_at FROM events WHERE tenant_id = $1 AND id = $2`, tenantID, id).
+	err := q.db.QueryRowContext(ctx, sqlshared.EventGet, tenantID, id).
 		Scan(&e.ID, &e.TenantID, &e.Type, &e.EntityID, &data, timeCol{&e.CreatedAt})
 	if err != nil {
 		return event.Event{}, fmt.Errorf("EventGet(%s): %w", id, interpretError(err, "event"))
@@ -53,8 +53,6 @@ func (q *queries) EventGet(ctx context.Context, tenantID, id uuid.UUID) (event.E
 	e.Data = json.RawMessage(data)
 	return e, nil
 }
-
-const idemColumns = `tenant_id, key, request_hash, state, response_status, response_headers, response_body, locked_at, created_at`
 
 func scanIdem(row scanner) (idempotency.Record, error) {
 	var r idempotency.Record
@@ -75,7 +73,7 @@ func (q *queries) IdempotencyBegin(ctx context.Context, rec idempotency.Record, 
 			request_hash = excluded.request_hash, state = 'in_flight', response_status = 0,
 			response_headers = '{}', response_body = NULL, locked_at = excluded.locked_at, created_at = excluded.created_at
 		WHERE idempotency_keys.created_at < $5 OR (idempotency_keys.state = 'in_flight' AND idempotency_keys.locked_at < $6)
-		RETURNING `+idemColumns,
+		RETURNING `+sqlshared.IdempotencyColumns,
 		rec.TenantID, rec.Key, rec.RequestHash, ts(now), ts(now.Add(-idempotency.TTL)), ts(now.Add(-idempotency.StaleAfter))))
 	if err == nil {
 		return got, true, nil
@@ -83,7 +81,7 @@ func (q *queries) IdempotencyBegin(ctx context.Context, rec idempotency.Record, 
 	if !errors.Is(err, sql.ErrNoRows) {
 		return idempotency.Record{}, false, fmt.Errorf("IdempotencyBegin: %w", interpretError(err, "idempotency key"))
 	}
-	got, err = scanIdem(q.db.QueryRowContext(ctx, `SELECT `+idemColumns+` FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, rec.TenantID, rec.Key))
+	got, err = scanIdem(q.db.QueryRowContext(ctx, sqlshared.IdempotencyGet, rec.TenantID, rec.Key))
 	if err != nil {
 		return idempotency.Record{}, false, fmt.Errorf("IdempotencyBegin: %w", interpretError(err, "idempotency key"))
 	}
@@ -101,7 +99,7 @@ func (q *queries) IdempotencyFinish(ctx context.Context, rec idempotency.Record)
 }
 
 func (q *queries) IdempotencyRelease(ctx context.Context, tenantID uuid.UUID, key string) error {
-	if _, err := q.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenantID, key); err != nil {
+	if _, err := q.db.ExecContext(ctx, sqlshared.IdempotencyRelease, tenantID, key); err != nil {
 		return fmt.Errorf("IdempotencyRelease: %w", err)
 	}
 	return nil

@@ -35,6 +35,7 @@ import (
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
 //go:embed migrations/*.sql
@@ -406,10 +407,10 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	}{
 		// scs's SQLite store keeps expiry as a julian day.
 		{`DELETE FROM sessions WHERE expiry < julianday($1)`, now.UTC().Format("2006-01-02 15:04:05.000")},
-		{`DELETE FROM user_tokens WHERE expires_at < $1 OR used_at < $1`, weekAgo},
-		{`DELETE FROM idempotency_keys WHERE created_at < $1`, ts(now.Add(-idempotency.TTL))},
+		{sqlshared.PurgeUserTokens, weekAgo},
+		{sqlshared.PurgeIdempotencyKeys, ts(now.Add(-idempotency.TTL))},
 		// Jobs are retried for a few days at most.
-		{`DELETE FROM job_effects WHERE done_at < $1`, weekAgo},
+		{sqlshared.PurgeJobEffects, weekAgo},
 	} {
 		res, err := s.rw.ExecContext(ctx, q.sql, q.arg)
 		if err != nil {

@@ -8,9 +8,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
-
-const tokenColumns = `id, user_id, purpose, token_hash, data, expires_at, used_at, created_at`
 
 func scanToken(row scanner) (account.Token, error) {
 	var t account.Token
@@ -19,9 +18,7 @@ func scanToken(row scanner) (account.Token, error) {
 }
 
 func (q *queries) TokenCreate(ctx context.Context, t account.Token) error {
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO user_tokens (id, user_id, purpose, token_hash, data, expires_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.TokenCreate,
 		t.ID, t.UserID, t.Purpose, t.Hash, t.Data, ts(t.ExpiresAt), ts(t.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("TokenCreate: %w", interpretError(err, "token"))
@@ -30,10 +27,7 @@ func (q *queries) TokenCreate(ctx context.Context, t account.Token) error {
 }
 
 func (q *queries) TokenConsume(ctx context.Context, purpose account.TokenPurpose, hash []byte, now time.Time) (account.Token, error) {
-	t, err := scanToken(q.db.QueryRowContext(ctx, `
-		UPDATE user_tokens SET used_at = $3
-		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
-		RETURNING `+tokenColumns,
+	t, err := scanToken(q.db.QueryRowContext(ctx, sqlshared.TokenConsume,
 		hash, purpose, ts(now)))
 	if err != nil {
 		return account.Token{}, fmt.Errorf("TokenConsume: %w", interpretError(err, "token"))
@@ -43,15 +37,13 @@ func (q *queries) TokenConsume(ctx context.Context, purpose account.TokenPurpose
 
 func (q *queries) TokenInvalidate(ctx context.Context, userID uuid.UUID, purpose account.TokenPurpose, now time.Time) error {
 	_, err := q.db.ExecContext(ctx,
-		`UPDATE user_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`,
+		sqlshared.TokenInvalidate,
 		userID, purpose, ts(now))
 	if err != nil {
 		return fmt.Errorf("TokenInvalidate(%s): %w", userID, err)
 	}
 	return nil
 }
-
-const invitationColumns = `id, tenant_id, email, role, token_hash, invited_by, expires_at, accepted_at, revoked_at, created_at, updated_at`
 
 func scanInvitation(row scanner) (account.Invitation, error) {
 	var i account.Invitation
@@ -60,9 +52,7 @@ func scanInvitation(row scanner) (account.Invitation, error) {
 }
 
 func (q *queries) InvitationCreate(ctx context.Context, i account.Invitation) error {
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO invitations (id, tenant_id, email, role, token_hash, invited_by, expires_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.InvitationCreate,
 		i.ID, i.TenantID, i.Email, i.Role, i.Hash, i.InvitedBy, ts(i.ExpiresAt), ts(i.CreatedAt), ts(i.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("InvitationCreate: %w", interpretError(err, "open invitation for this address"))
@@ -72,7 +62,7 @@ func (q *queries) InvitationCreate(ctx context.Context, i account.Invitation) er
 
 func (q *queries) InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (account.Invitation, error) {
 	i, err := scanInvitation(q.db.QueryRowContext(ctx,
-		`SELECT `+invitationColumns+` FROM invitations WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+		sqlshared.InvitationGet, tenantID, id))
 	if err != nil {
 		return account.Invitation{}, fmt.Errorf("InvitationGet(%s): %w", id, interpretError(err, "invitation"))
 	}
@@ -81,7 +71,7 @@ func (q *queries) InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (ac
 
 func (q *queries) InvitationGetByHash(ctx context.Context, hash []byte) (account.Invitation, error) {
 	i, err := scanInvitation(q.db.QueryRowContext(ctx,
-		`SELECT `+invitationColumns+` FROM invitations WHERE token_hash = $1`, hash))
+		sqlshared.InvitationGetByHash, hash))
 	if err != nil {
 		return account.Invitation{}, fmt.Errorf("InvitationGetByHash: %w", interpretError(err, "invitation"))
 	}
@@ -90,7 +80,7 @@ func (q *queries) InvitationGetByHash(ctx context.Context, hash []byte) (account
 
 func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Invitation, error) {
 	rows, err := q.db.QueryContext(ctx,
-		`SELECT `+invitationColumns+` FROM invitations WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1000`, tenantID)
+		sqlshared.InvitationListByTenant, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("InvitationListByTenant(%s): %w", tenantID, err)
 	}
@@ -102,9 +92,7 @@ func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID
 }
 
 func (q *queries) InvitationUpdate(ctx context.Context, i account.Invitation) error {
-	res, err := q.db.ExecContext(ctx, `
-		UPDATE invitations SET token_hash = $3, expires_at = $4, accepted_at = $5, revoked_at = $6, updated_at = $7
-		WHERE tenant_id = $1 AND id = $2`,
+	res, err := q.db.ExecContext(ctx, sqlshared.InvitationUpdate,
 		i.TenantID, i.ID, i.Hash, ts(i.ExpiresAt), tsPtr(i.AcceptedAt), tsPtr(i.RevokedAt), ts(i.UpdatedAt))
 	if err == nil {
 		err = oneRow(res)
@@ -115,8 +103,6 @@ func (q *queries) InvitationUpdate(ctx context.Context, i account.Invitation) er
 	return nil
 }
 
-const apiKeyColumns = `id, tenant_id, created_by, name, prefix, secret_hash, role, last_used_at, expires_at, revoked_at, created_at`
-
 func scanAPIKey(row scanner) (account.APIKey, error) {
 	var k account.APIKey
 	err := row.Scan(&k.ID, &k.TenantID, &k.CreatedBy, &k.Name, &k.Prefix, &k.SecretHash, &k.Role, nullTimeCol{&k.LastUsedAt}, nullTimeCol{&k.ExpiresAt}, nullTimeCol{&k.RevokedAt}, timeCol{&k.CreatedAt})
@@ -124,9 +110,7 @@ func scanAPIKey(row scanner) (account.APIKey, error) {
 }
 
 func (q *queries) APIKeyCreate(ctx context.Context, k account.APIKey) error {
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO api_keys (id, tenant_id, created_by, name, prefix, secret_hash, role, expires_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.APIKeyCreate,
 		k.ID, k.TenantID, k.CreatedBy, k.Name, k.Prefix, k.SecretHash, k.Role, tsPtr(k.ExpiresAt), ts(k.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("APIKeyCreate: %w", interpretError(err, "API key"))
@@ -136,7 +120,7 @@ func (q *queries) APIKeyCreate(ctx context.Context, k account.APIKey) error {
 
 func (q *queries) APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (account.APIKey, error) {
 	k, err := scanAPIKey(q.db.QueryRowContext(ctx,
-		`SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+		sqlshared.APIKeyGet, tenantID, id))
 	if err != nil {
 		return account.APIKey{}, fmt.Errorf("APIKeyGet(%s): %w", id, interpretError(err, "API key"))
 	}
@@ -144,7 +128,7 @@ func (q *queries) APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (accoun
 }
 
 func (q *queries) APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error) {
-	k, err := scanAPIKey(q.db.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = $1`, prefix))
+	k, err := scanAPIKey(q.db.QueryRowContext(ctx, sqlshared.APIKeyGetByPrefix, prefix))
 	if err != nil {
 		return account.APIKey{}, fmt.Errorf("APIKeyGetByPrefix: %w", interpretError(err, "API key"))
 	}
@@ -153,7 +137,7 @@ func (q *queries) APIKeyGetByPrefix(ctx context.Context, prefix string) (account
 
 func (q *queries) APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error) {
 	rows, err := q.db.QueryContext(ctx,
-		`SELECT `+apiKeyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1000`, tenantID)
+		sqlshared.APIKeyListByTenant, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("APIKeyListByTenant(%s): %w", tenantID, err)
 	}
@@ -166,7 +150,7 @@ func (q *queries) APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([
 
 func (q *queries) APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error {
 	res, err := q.db.ExecContext(ctx,
-		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE tenant_id = $1 AND id = $2`, tenantID, id, ts(now))
+		sqlshared.APIKeyRevoke, tenantID, id, ts(now))
 	if err == nil {
 		err = oneRow(res)
 	}
@@ -177,7 +161,7 @@ func (q *queries) APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now 
 }
 
 func (q *queries) APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error {
-	if _, err := q.db.ExecContext(ctx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1`, id, ts(now)); err != nil {
+	if _, err := q.db.ExecContext(ctx, sqlshared.APIKeyTouch, id, ts(now)); err != nil {
 		return fmt.Errorf("APIKeyTouch(%s): %w", id, err)
 	}
 	return nil

@@ -20,9 +20,6 @@ import (
 	"github.com/ordo/ordo/internal/webhook"
 )
 
-const endpointColumns = `id, tenant_id, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at,
-	disabled_reason, failing_since, created_at, updated_at`
-
 func scanEndpoint(row scanner) (webhook.Endpoint, error) {
 	var e webhook.Endpoint
 	var types string
@@ -57,8 +54,7 @@ func decodeEventTypes(s string) ([]string, error) {
 }
 
 func (q *queries) WebhookEndpointCreate(ctx context.Context, e webhook.Endpoint) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO webhook_endpoints (`+endpointColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.WebhookEndpointCreate,
 		e.ID, e.TenantID, e.URL, e.Description, encodeEventTypes(e.EventTypes), e.Enabled, e.Secret, e.PreviousSecret, tsPtr(e.PreviousSecretExpiresAt),
 		e.DisabledReason, tsPtr(e.FailingSince), ts(e.CreatedAt), ts(e.UpdatedAt))
 	if err != nil {
@@ -68,7 +64,7 @@ func (q *queries) WebhookEndpointCreate(ctx context.Context, e webhook.Endpoint)
 }
 
 func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
-	e, err := scanEndpoint(q.db.QueryRowContext(ctx, `SELECT `+endpointColumns+` FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	e, err := scanEndpoint(q.db.QueryRowContext(ctx, sqlshared.WebhookEndpointGet, tenantID, id))
 	if err != nil {
 		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGet(%s): %w", id, interpretError(err, "webhook endpoint"))
 	}
@@ -77,7 +73,7 @@ func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID
 
 // WebhookEndpointList orders by id, which is a UUIDv7: oldest first.
 func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]webhook.Endpoint, error) {
-	sql := `SELECT ` + endpointColumns + ` FROM webhook_endpoints WHERE tenant_id = $1`
+	sql := sqlshared.WebhookEndpointList
 	if enabledOnly {
 		sql += ` AND enabled = 1`
 	}
@@ -102,10 +98,7 @@ func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]
 }
 
 func (q *queries) WebhookEndpointUpdate(ctx context.Context, e webhook.Endpoint) error {
-	res, err := q.db.ExecContext(ctx, `
-		UPDATE webhook_endpoints SET url = $3, description = $4, event_types = $5, enabled = $6, secret = $7, previous_secret = $8,
-			previous_secret_expires_at = $9, disabled_reason = $10, failing_since = $11, updated_at = $12
-		WHERE tenant_id = $1 AND id = $2`,
+	res, err := q.db.ExecContext(ctx, sqlshared.WebhookEndpointUpdate,
 		e.TenantID, e.ID, e.URL, e.Description, encodeEventTypes(e.EventTypes), e.Enabled, e.Secret, e.PreviousSecret,
 		tsPtr(e.PreviousSecretExpiresAt), e.DisabledReason, tsPtr(e.FailingSince), ts(e.UpdatedAt))
 	if err == nil {
@@ -120,7 +113,7 @@ func (q *queries) WebhookEndpointUpdate(ctx context.Context, e webhook.Endpoint)
 // WebhookEndpointDelete deletes the endpoint and, by cascade, its
 // deliveries and their attempts.
 func (q *queries) WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error {
-	res, err := q.db.ExecContext(ctx, `DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	res, err := q.db.ExecContext(ctx, sqlshared.WebhookEndpointDelete, tenantID, id)
 	if err == nil {
 		err = oneRow(res)
 	}
@@ -129,9 +122,6 @@ func (q *queries) WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.U
 	}
 	return nil
 }
-
-const deliveryColumns = `id, tenant_id, endpoint_id, event_id, event_type, status, attempts, next_attempt_at, last_status_code,
-	last_error, last_response_body, created_at, updated_at, delivered_at`
 
 func scanDelivery(row scanner) (webhook.Delivery, error) {
 	var d webhook.Delivery
@@ -150,8 +140,7 @@ func isForeignKeyViolation(err error) bool {
 // WebhookDeliveryCreate inserts d. An endpoint or event that does not
 // exist, or is another tenant's, is apperr.ErrNotFound.
 func (q *queries) WebhookDeliveryCreate(ctx context.Context, d webhook.Delivery) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO webhook_deliveries (`+deliveryColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.WebhookDeliveryCreate,
 		d.ID, d.TenantID, d.EndpointID, d.EventID, d.EventType, d.Status, d.Attempts, tsPtr(d.NextAttemptAt), d.LastStatusCode,
 		d.LastError, d.LastResponse, ts(d.CreatedAt), ts(d.UpdatedAt), tsPtr(d.DeliveredAt))
 	if isForeignKeyViolation(err) {
@@ -164,7 +153,7 @@ func (q *queries) WebhookDeliveryCreate(ctx context.Context, d webhook.Delivery)
 }
 
 func (q *queries) WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID) (webhook.Delivery, error) {
-	d, err := scanDelivery(q.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	d, err := scanDelivery(q.db.QueryRowContext(ctx, sqlshared.WebhookDeliveryGet, tenantID, id))
 	if err != nil {
 		return webhook.Delivery{}, fmt.Errorf("WebhookDeliveryGet(%s): %w", id, interpretError(err, "webhook delivery"))
 	}
@@ -172,10 +161,7 @@ func (q *queries) WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID
 }
 
 func (q *queries) WebhookDeliveryUpdate(ctx context.Context, d webhook.Delivery) error {
-	res, err := q.db.ExecContext(ctx, `
-		UPDATE webhook_deliveries SET status = $3, attempts = $4, next_attempt_at = $5, last_status_code = $6, last_error = $7,
-			last_response_body = $8, updated_at = $9, delivered_at = $10
-		WHERE tenant_id = $1 AND id = $2`,
+	res, err := q.db.ExecContext(ctx, sqlshared.WebhookDeliveryUpdate,
 		d.TenantID, d.ID, d.Status, d.Attempts, tsPtr(d.NextAttemptAt), d.LastStatusCode, d.LastError, d.LastResponse, ts(d.UpdatedAt), tsPtr(d.DeliveredAt))
 	if err == nil {
 		err = oneRow(res)
@@ -218,7 +204,7 @@ func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFil
 		w.Add("id > ?", *f.After)
 	}
 	args := append(w.Args, deliveryLimit(f.Limit))
-	rows, err := q.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE `+w.String()+
+	rows, err := q.db.QueryContext(ctx, sqlshared.WebhookDeliveryListWhere+w.String()+
 		` ORDER BY id `+sqlshared.IDDirection(f.After)+` LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryList: %w", err)
@@ -233,13 +219,8 @@ func (q *queries) WebhookDeliveryList(ctx context.Context, f webhook.DeliveryFil
 	return out, nil
 }
 
-// failingDeliveries is the condition of WebhookDeliveryListFailing, the
-// same as the partial index webhook_deliveries_failing_idx's.
-const failingDeliveries = `(status = 'failed' OR (status = 'pending' AND attempts > 0))`
-
 func (q *queries) WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.UUID, limit int) ([]webhook.Delivery, error) {
-	rows, err := q.db.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE tenant_id = $1 AND `+failingDeliveries+`
-		ORDER BY updated_at DESC, id DESC LIMIT $2`, tenantID, deliveryLimit(limit))
+	rows, err := q.db.QueryContext(ctx, sqlshared.WebhookDeliveryListFailing, tenantID, deliveryLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("WebhookDeliveryListFailing: %w", err)
 	}
@@ -250,13 +231,11 @@ func (q *queries) WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.
 	return out, nil
 }
 
-const attemptColumns = `id, tenant_id, delivery_id, number, status_code, latency_ms, response, error, created_at`
-
 // WebhookAttemptInsert stores a's latency in whole milliseconds. A
 // delivery that does not exist, or is another tenant's, is
 // apperr.ErrNotFound.
 func (q *queries) WebhookAttemptInsert(ctx context.Context, a webhook.Attempt) error {
-	_, err := q.db.ExecContext(ctx, `INSERT INTO webhook_attempts (`+attemptColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	_, err := q.db.ExecContext(ctx, sqlshared.WebhookAttemptInsert,
 		a.ID, a.TenantID, a.DeliveryID, a.Number, a.StatusCode, a.Latency.Milliseconds(), a.Response, a.Error, ts(a.CreatedAt))
 	if isForeignKeyViolation(err) {
 		err = apperr.NotFound("webhook delivery")
@@ -277,7 +256,7 @@ func (q *queries) WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, de
 		args = append(args, id)
 		ph[i] = "$" + strconv.Itoa(i+2)
 	}
-	rows, err := q.db.QueryContext(ctx, `SELECT `+attemptColumns+` FROM webhook_attempts
+	rows, err := q.db.QueryContext(ctx, `SELECT `+sqlshared.WebhookAttemptColumns+` FROM webhook_attempts
 		WHERE tenant_id = $1 AND delivery_id IN (`+strings.Join(ph, ", ")+`) ORDER BY delivery_id, number, id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("WebhookAttemptList: %w", err)

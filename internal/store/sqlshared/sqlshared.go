@@ -1,6 +1,13 @@
-// Package sqlshared holds the helpers that both store engines use: JSON
-// encoding of order columns, LIKE escaping, and sort and search parsing.
-// Helpers only; each engine keeps its own SQL.
+// Package sqlshared holds what both store engines share: every query
+// whose text is the same on PostgreSQL and SQLite (both take $1
+// placeholders), as a constant named after the store method that runs it
+// (ExportGet), with the column lists they select (ExportColumns) and the
+// heads of queries an engine completes with conditions (OrderListWhere);
+// and the helpers both use: JSON encoding of order columns, LIKE escaping,
+// and sort, search and filter building. A query that differs between the
+// dialects (RETURNING or not, ON CONFLICT, arrays, time handling, COPY,
+// pipelines) stays in its engine; TestSharedSQL in internal/store fails
+// when both engines write the same query text instead of using one here.
 package sqlshared
 
 import (

@@ -1,0 +1,20 @@
+package sqlshared
+
+// Queries of tenants and their settings, the same on both engines.
+const (
+	TenantColumns = `id, name, slug, plan, status, created_at, updated_at`
+
+	TenantCreate = `INSERT INTO tenants (id, name, slug, plan, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+	TenantGetByID = `SELECT ` + TenantColumns + ` FROM tenants WHERE id = $1`
+
+	TenantGetBySlug = `SELECT ` + TenantColumns + ` FROM tenants WHERE slug = $1`
+
+	TenantUpdate = `UPDATE tenants SET name = $2, slug = $3, plan = $4, status = $5, updated_at = $6
+		WHERE id = $1`
+
+	TenantSettings = `SELECT settings FROM tenants WHERE id = $1`
+
+	TenantSettingsUpdate = `UPDATE tenants SET settings = $2, updated_at = $3 WHERE id = $1`
+)
