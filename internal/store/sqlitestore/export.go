@@ -13,6 +13,13 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
+// The engine is what the export service needs, outside a transaction and
+// in one.
+var (
+	_ export.Store = (*Store)(nil)
+	_ export.Tx    = (*queries)(nil)
+)
+
 const exportColumns = `id, tenant_id, created_by, format, filters, status, done, total, order_count, row_count, object_key, size, error, expires_at, created_at, updated_at, completed_at`
 
 func scanExport(row scanner) (export.Export, error) {
