@@ -21,7 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/config"
-	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
@@ -64,7 +64,7 @@ type services struct {
 	mail        mail.Sender
 	auth        *auth.Service
 	attachments *attachments.Service
-	exports     *exports.Service
+	exports     *export.Service
 	invoices    *invoices.Service
 	webhooks    *webhooks.Service
 }
@@ -188,7 +188,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		ao.Cache = svc.cache
 	}
 	svc.auth = auth.New(ao)
-	svc.exports = exports.New(svc.store, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout)
+	svc.exports = export.NewService(store.Narrow[export.Tx]{Store: svc.store}, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout)
 	var hookObserver webhooks.Observer
 	if svc.metrics != nil {
 		svc.exports.WithObserver(svc.metrics.Exports())

@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ordo/ordo/internal/export"
-	"github.com/ordo/ordo/internal/exports"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -88,7 +87,7 @@ func resetPeakRSS() bool {
 }
 
 // ordoExport writes the orders of tenants with export.NewWriter, reading
-// them in keyset batches through exports.WriteOrders, as the export job does.
+// them in keyset batches through export.WriteOrders, as the export job does.
 func ordoExport(ctx context.Context, st store.Store, tenants []uuid.UUID, f export.Format) (orders, rows, size int64, err error) {
 	cw := &countWriter{}
 	w, err := export.NewWriter(f, cw)
@@ -98,8 +97,8 @@ func ordoExport(ctx context.Context, st store.Store, tenants []uuid.UUID, f expo
 	var items int64
 	count := orderCounter{Writer: w, orders: &orders, items: &items}
 	for _, t := range tenants {
-		lp := order.ListParams{TenantID: t, Sort: order.SortCreatedAt, Limit: exports.BatchSize}
-		err := exports.WriteOrders(ctx, st, lp, count, nil)
+		lp := order.ListParams{TenantID: t, Sort: order.SortCreatedAt, Limit: export.BatchSize}
+		err := export.WriteOrders(ctx, st, lp, count, nil)
 		if errors.Is(err, export.ErrTooManyRows) {
 			// The Orders sheet is full (XLSX of more than 1,048,575
 			// orders): the file holds the orders before it, which are

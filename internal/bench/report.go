@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/jobs"
 )
 
@@ -175,7 +175,7 @@ func (r *Report) Markdown() string {
 		p("\n")
 	}
 	if len(r.Exports) > 0 {
-		p("## Exports\n\nThrough Ordo's export path (`exports.WriteOrders`, as the export job runs it: the store's `OrderScan` in keyset batches of %d orders, one joined query each, into `export.NewWriter`), to a byte counter. ", exports.BatchSize)
+		p("## Exports\n\nThrough Ordo's export path (`export.WriteOrders`, as the export job runs it: the store's `OrderScan` in keyset batches of %d orders, one joined query each, into `export.NewWriter`), to a byte counter. ", export.BatchSize)
 		p("Rows are file rows: one per item in CSV; one per order plus one per item in XLSX. Peak RSS is the whole harness process's VmHWM, reset before each export; the delta is over its RSS just before. ")
 		p("The baseline is PostgreSQL's `COPY (orders JOIN order_items) TO STDOUT` as CSV, read by the harness. ")
 		p("XLSX items go on in further sheets (Items 2, Items 3…) when one is full; more orders than the Orders sheet holds (1,048,575) would stop the XLSX export there, and its rows and rate would be those of the orders written.\n\n")

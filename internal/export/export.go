@@ -1,6 +1,9 @@
-// Package export holds order exports: the type, the store contract, and
-// the file writers (CSV, XLSX) that stream orders to any io.Writer. The
-// job that runs an export is in package exports.
+// Package export holds order exports: the type and its rules, the file
+// writers (CSV, XLSX, PDF) that stream orders to any io.Writer, and the
+// service that runs exports (service.go): the request records the export
+// and its job in one transaction; the job streams the orders in batches
+// through a file writer straight into object storage, keeping progress on
+// the export and in the events outbox.
 package export
 
 import (
@@ -9,7 +12,12 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 // Format is an export's file type.
@@ -88,13 +96,23 @@ type Export struct {
 	CompletedAt *time.Time
 }
 
-// Store is what exports need from persistence.
+// OrderScanner reads orders in keyset batches: WriteOrders needs no more.
+type OrderScanner interface {
+	// OrderScan calls fn with each order of the page p selects, items
+	// included (addresses and metadata left empty: exports do not show
+	// them); an error from fn stops the scan.
+	OrderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error
+}
+
+// Store is what the export service reads and writes outside a
+// transaction: exactly the methods it calls, the reads of orders, tenants
+// and users declared here by signature. The engines implement it (and
+// store.Querier embeds it); the rows that are only written inside a
+// transaction are in Tx.
 type Store interface {
-	ExportCreate(ctx context.Context, e Export) error
 	ExportGet(ctx context.Context, tenantID, id uuid.UUID) (Export, error)
 	// ExportList lists a tenant's exports, newest first.
 	ExportList(ctx context.Context, tenantID uuid.UUID, limit int) ([]Export, error)
-	ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	// ExportUpdate saves status, progress, result and times.
 	ExportUpdate(ctx context.Context, e Export) error
 	// ExportListExpired lists completed exports of every tenant whose
@@ -102,4 +120,28 @@ type Store interface {
 	ExportListExpired(ctx context.Context, before time.Time, limit int) ([]Export, error)
 	// OrderCount counts the orders a list would return, without paging.
 	OrderCount(ctx context.Context, p order.ListParams) (int64, error)
+	OrderScanner
+	// TenantGetByID names the tenant on a PDF's cover.
+	TenantGetByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error)
+}
+
+// Tx is what the export service does inside one transaction: its Store,
+// creating and deleting exports, the reader of an export-ready e-mail, the
+// audit entry, the progress event (outbox.Tx, which enqueues jobs too).
+type Tx interface {
+	Store
+	ExportCreate(ctx context.Context, e Export) error
+	ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error
+	// UserGetByID finds who asked for an export, to mail them.
+	UserGetByID(ctx context.Context, id uuid.UUID) (account.User, error)
+	audit.Writer
+	outbox.Tx
+	jobs.Inserter
+}
+
+// DB is the export service's handle on the store:
+// store.Narrow[export.Tx]{st} is one.
+type DB interface {
+	Store
+	InTx(ctx context.Context, fn func(Tx) error) error
 }

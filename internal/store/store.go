@@ -38,6 +38,10 @@ type Querier interface {
 	idempotency.Store
 	attachment.Store
 	export.Store
+	// ExportCreate and ExportDelete are written only inside a
+	// transaction, so export.Tx declares them rather than export.Store.
+	ExportCreate(ctx context.Context, e export.Export) error
+	ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	invoice.Store
 	webhook.Store
 	tenant.SettingsStore
@@ -57,6 +61,9 @@ type Querier interface {
 type Tx interface {
 	Querier
 }
+
+// A store transaction is every domain's transaction.
+var _ export.Tx = Tx(nil)
 
 // Store is a handle on the system of record.
 type Store interface {

@@ -31,7 +31,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
-	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
@@ -151,7 +151,7 @@ type app struct {
 	// body, as text, straight from the database.
 	idempotencyRows func(t *testing.T) []string
 	// exports is the service, to run an export's job by hand.
-	exports *exports.Service
+	exports *export.Service
 	// deleteFailures is how many of the next blob deletes fail.
 	deleteFailures *atomic.Int32
 }
@@ -307,7 +307,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	flaky := &flakyDeletes{Store: blobs}
 	blobs = flaky
 	jobs.AddBlobDeleteWorker(cfg.Workers, blobs, log)
-	exp := exports.New(st, blobs, log, "http://ordo.test")
+	exp := export.NewService(store.Narrow[export.Tx]{Store: st}, blobs, log, "http://ordo.test")
 	exp.RegisterWorkers(cfg.Workers)
 	inv := invoices.New(st, blobs, log)
 	inv.RegisterWorkers(cfg.Workers)

@@ -18,7 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/attachments"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
-	"github.com/ordo/ordo/internal/exports"
+	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/metrics"
@@ -93,7 +93,7 @@ type Options struct {
 	MailLogged bool
 
 	Attachments *attachments.Service
-	Exports     *exports.Service
+	Exports     *export.Service
 	Invoices    *invoices.Service
 	Webhooks    *webhooks.Service
 	// Blobs and Signer serve local-disk uploads and downloads through
@@ -142,7 +142,7 @@ type Server struct {
 	idempotency  idempotency.Store
 	pubsub       pubsub.PubSub
 	attachments  *attachments.Service
-	exports      *exports.Service
+	exports      *export.Service
 	invoices     *invoices.Service
 	webhooks     *webhooks.Service
 	blobs        blob.Store

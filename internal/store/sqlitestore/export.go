@@ -13,6 +13,13 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
+// The engine is what the export service needs, outside a transaction and
+// in one.
+var (
+	_ export.Store = (*Store)(nil)
+	_ export.Tx    = (*queries)(nil)
+)
+
 func scanExport(row scanner) (export.Export, error) {
 	var e export.Export
 	var filters string

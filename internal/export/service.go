@@ -1,8 +1,6 @@
-// Package exports runs order exports: the request records the export and
-// its job in one transaction; the job streams the orders in batches
-// through a file writer straight into object storage, keeping progress on
-// the export and in the events outbox.
-package exports
+package export
+
+// The export service: requests, the export job and the expiry sweep.
 
 import (
 	"context"
@@ -20,12 +18,10 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
-	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
-	"github.com/ordo/ordo/internal/store"
 )
 
 // Event types of export progress.
@@ -34,15 +30,15 @@ const (
 )
 
 // sizeLimits are the formats that hold a bounded number of orders.
-var sizeLimits = map[export.Format]struct {
+var sizeLimits = map[Format]struct {
 	max  int64
 	hint string
 }{
 	// One row per order on the Orders sheet (items go on over as many
 	// sheets as they need).
-	export.FormatXLSX: {export.XLSXMaxRows, "an XLSX sheet holds at most %d orders and these filters select %d: choose csv, or narrow the filters"},
+	FormatXLSX: {XLSXMaxRows, "an XLSX sheet holds at most %d orders and these filters select %d: choose csv, or narrow the filters"},
 	// A PDF is laid out in memory.
-	export.FormatPDF: {export.PDFMaxOrders, "a PDF export holds at most %d orders and these filters select %d: choose csv or xlsx, or narrow the filters"},
+	FormatPDF: {PDFMaxOrders, "a PDF export holds at most %d orders and these filters select %d: choose csv or xlsx, or narrow the filters"},
 }
 
 // BatchSize is how many orders are read with one query, written, and
@@ -55,7 +51,7 @@ const DownloadTTL = 5 * time.Minute
 
 // Service runs exports.
 type Service struct {
-	store   store.Store
+	store   DB
 	blobs   blob.Store
 	log     *slog.Logger
 	baseURL string
@@ -70,10 +66,10 @@ type Observer interface {
 	Completed(format string, orders int64, took time.Duration)
 }
 
-// New returns a Service; baseURL is Ordo's public address, for the link
-// in the export-ready e-mail.
-func New(st store.Store, blobs blob.Store, log *slog.Logger, baseURL string) *Service {
-	return &Service{store: st, blobs: blobs, log: log, baseURL: strings.TrimRight(baseURL, "/"), timeout: 15 * time.Minute}
+// NewService returns a Service; baseURL is Ordo's public address, for the
+// link in the export-ready e-mail.
+func NewService(db DB, blobs blob.Store, log *slog.Logger, baseURL string) *Service {
+	return &Service{store: db, blobs: blobs, log: log, baseURL: strings.TrimRight(baseURL, "/"), timeout: 15 * time.Minute}
 }
 
 // WithTimeout sets the longest an export may run (15 minutes by default).
@@ -108,31 +104,31 @@ func (w *worker) Work(ctx context.Context, job *jobs.Job[Args]) error {
 func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &worker{s: s}) }
 
 // Create records an export and its job in one transaction.
-func (s *Service) Create(ctx context.Context, p access.Principal, f export.Format, filters export.Filters, m access.Meta) (export.Export, error) {
+func (s *Service) Create(ctx context.Context, p access.Principal, f Format, filters Filters, m access.Meta) (Export, error) {
 	if err := p.Require(access.ActExportCreate); err != nil {
-		return export.Export{}, err
+		return Export{}, err
 	}
-	if f != export.FormatCSV && f != export.FormatXLSX && f != export.FormatPDF {
-		return export.Export{}, apperr.Invalid("format", "must be csv, xlsx or pdf")
+	if f != FormatCSV && f != FormatXLSX && f != FormatPDF {
+		return Export{}, apperr.Invalid("format", "must be csv, xlsx or pdf")
 	}
 	if filters.Status != "" && !filters.Status.Valid() {
-		return export.Export{}, apperr.Invalid("status", "must be pending, processing, shipped, delivered or cancelled")
+		return Export{}, apperr.Invalid("status", "must be pending, processing, shipped, delivered or cancelled")
 	}
 	// Formats with a size limit are checked against the count now, so
 	// that the user hears at once rather than from a failed export.
 	if lim, ok := sizeLimits[f]; ok {
 		n, err := s.store.OrderCount(ctx, listParams(p.TenantID, filters))
 		if err != nil {
-			return export.Export{}, err
+			return Export{}, err
 		}
 		if n > lim.max {
-			return export.Export{}, apperr.Invalid("format", fmt.Sprintf(lim.hint, lim.max, n))
+			return Export{}, apperr.Invalid("format", fmt.Sprintf(lim.hint, lim.max, n))
 		}
 	}
 	n := now()
-	e := export.Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: f, Filters: filters,
-		Status: export.StatusQueued, CreatedAt: n, UpdatedAt: n}
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	e := Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: f, Filters: filters,
+		Status: StatusQueued, CreatedAt: n, UpdatedAt: n}
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.ExportCreate(ctx, e); err != nil {
 			return err
 		}
@@ -149,12 +145,12 @@ func (s *Service) Create(ctx context.Context, p access.Principal, f export.Forma
 }
 
 // Get returns an export and, when completed, a download URL.
-func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (export.Export, string, error) {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (Export, string, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return export.Export{}, "", err
+		return Export{}, "", err
 	}
 	e, err := s.store.ExportGet(ctx, p.TenantID, id)
-	if err != nil || e.Status != export.StatusCompleted {
+	if err != nil || e.Status != StatusCompleted {
 		return e, "", err
 	}
 	name := "orders-" + e.CreatedAt.Format("2006-01-02") + "." + string(e.Format)
@@ -163,7 +159,7 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (ex
 }
 
 // List lists the tenant's exports.
-func (s *Service) List(ctx context.Context, p access.Principal) ([]export.Export, error) {
+func (s *Service) List(ctx context.Context, p access.Principal) ([]Export, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
 		return nil, err
 	}
@@ -181,11 +177,11 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 		return err
 	}
 	action := "export.deleted"
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if e.Status == export.StatusQueued || e.Status == export.StatusRunning {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if e.Status == StatusQueued || e.Status == StatusRunning {
 			// The job sees this at its next batch and stops.
 			action = "export.cancelled"
-			e.Status, e.UpdatedAt = export.StatusCancelled, now()
+			e.Status, e.UpdatedAt = StatusCancelled, now()
 			if err := tx.ExportUpdate(ctx, e); err != nil {
 				return err
 			}
@@ -214,9 +210,9 @@ var errCancelled = errors.New("export cancelled")
 
 // progress saves the export and tells live views; also, if given, runs
 // in the same transaction.
-func (s *Service) progress(ctx context.Context, e export.Export, typ string, also ...func(tx store.Tx) error) error {
+func (s *Service) progress(ctx context.Context, e Export, typ string, also ...func(tx Tx) error) error {
 	e.UpdatedAt = now()
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.ExportUpdate(ctx, e); err != nil {
 			return err
 		}
@@ -232,7 +228,7 @@ func (s *Service) progress(ctx context.Context, e export.Export, typ string, als
 }
 
 // listParams selects the orders of filters, in export order.
-func listParams(tenantID uuid.UUID, f export.Filters) order.ListParams {
+func listParams(tenantID uuid.UUID, f Filters) order.ListParams {
 	return order.ListParams{TenantID: tenantID, Status: f.Status, CreatedAfter: f.CreatedAfter, CreatedBefore: f.CreatedBefore,
 		CustomerEmail: f.CustomerEmail, Query: f.Query, Sort: order.SortCreatedAt, Limit: BatchSize}
 }
@@ -245,7 +241,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	if e.Status == export.StatusCancelled && e.ObjectKey != "" {
+	if e.Status == StatusCancelled && e.ObjectKey != "" {
 		// Cancelled while running, and that run died before removing its
 		// partial file: remove it now, or nothing ever would.
 		if err := s.blobs.Delete(ctx, e.ObjectKey); err != nil {
@@ -253,7 +249,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 		}
 		return nil
 	}
-	if e.Status == export.StatusCompleted || e.Status == export.StatusCancelled || e.Status == export.StatusExpired {
+	if e.Status == StatusCompleted || e.Status == StatusCancelled || e.Status == StatusExpired {
 		return nil
 	}
 	start := time.Now()
@@ -269,7 +265,7 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	e.Status, e.Done, e.Total, e.Error = export.StatusRunning, 0, total, ""
+	e.Status, e.Done, e.Total, e.Error = StatusRunning, 0, total, ""
 	e.ObjectKey = "tenants/" + tenantID.String() + "/exports/" + id.String() + "." + string(e.Format)
 	if err := s.progress(ctx, e, EventProgress); err != nil {
 		return err
@@ -302,25 +298,25 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
 		return nil
 	}
-	if errors.Is(err, export.ErrTooManyRows) {
+	if errors.Is(err, ErrTooManyRows) {
 		// Retrying cannot make it fit: fail for good, saying what to do.
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
-		e.Status, e.Error = export.StatusFailed, fmt.Sprintf("more orders than a spreadsheet sheet holds (%d): export as CSV, or narrow the filters", export.XLSXMaxRows)
+		e.Status, e.Error = StatusFailed, fmt.Sprintf("more orders than a spreadsheet sheet holds (%d): export as CSV, or narrow the filters", XLSXMaxRows)
 		return s.progress(context.WithoutCancel(ctx), e, EventProgress)
 	}
 	if err != nil {
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
-		e.Status, e.Error = export.StatusFailed, "the export could not be written; it will be retried"
+		e.Status, e.Error = StatusFailed, "the export could not be written; it will be retried"
 		if perr := s.progress(context.WithoutCancel(ctx), e, EventProgress); perr != nil {
 			s.log.WarnContext(ctx, "record export failure", "err", perr)
 		}
 		return fmt.Errorf("export %s: %w", id, err)
 	}
 	n := now()
-	exp := n.Add(export.TTL)
+	exp := n.Add(TTL)
 	// Orders and file rows are two numbers: a CSV has a row per item.
-	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = export.StatusCompleted, e.Done, w.Rows(), res.info.Size, &n, &exp
-	if err := s.progress(ctx, e, event.ExportCompleted, func(tx store.Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
+	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = StatusCompleted, e.Done, w.Rows(), res.info.Size, &n, &exp
+	if err := s.progress(ctx, e, event.ExportCompleted, func(tx Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
 		return err
 	}
 	if s.observer != nil {
@@ -330,21 +326,21 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 }
 
 // writer opens the file writer of e's format on w.
-func (s *Service) writer(ctx context.Context, e export.Export, w io.Writer) (export.Writer, error) {
-	if e.Format != export.FormatPDF {
-		return export.NewWriter(e.Format, w)
+func (s *Service) writer(ctx context.Context, e Export, w io.Writer) (Writer, error) {
+	if e.Format != FormatPDF {
+		return NewWriter(e.Format, w)
 	}
 	t, err := s.store.TenantGetByID(ctx, e.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	return export.NewPDFWriter(w, export.ReportHeader{Tenant: t.Name, Filters: e.Filters, GeneratedAt: now()})
+	return NewPDFWriter(w, ReportHeader{Tenant: t.Name, Filters: e.Filters, GeneratedAt: now()})
 }
 
 // mailReady tells the user who asked for an export that it is ready,
 // inside the transaction that completes it. Exports made with an API key
 // send nothing: the client polls or listens to events.
-func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) error {
+func (s *Service) mailReady(ctx context.Context, tx Tx, e Export) error {
 	if e.CreatedBy == nil {
 		return nil
 	}
@@ -370,10 +366,10 @@ func (s *Service) mailReady(ctx context.Context, tx store.Tx, e export.Export) e
 
 // write streams the orders in keyset batches, stopping if the export was
 // cancelled and saving progress after each batch but the last.
-func (s *Service) write(ctx context.Context, e *export.Export, lp order.ListParams, w export.Writer) error {
+func (s *Service) write(ctx context.Context, e *Export, lp order.ListParams, w Writer) error {
 	return WriteOrders(ctx, s.store, lp, w, func(done int64) error {
 		e.Done = done
-		if cur, err := s.store.ExportGet(ctx, e.TenantID, e.ID); err == nil && cur.Status == export.StatusCancelled {
+		if cur, err := s.store.ExportGet(ctx, e.TenantID, e.ID); err == nil && cur.Status == StatusCancelled {
 			return errCancelled
 		}
 		if done >= e.Total {
@@ -384,11 +380,11 @@ func (s *Service) write(ctx context.Context, e *export.Export, lp order.ListPara
 }
 
 // WriteOrders writes the orders lp selects to w, reading them in keyset
-// batches of lp.Limit with order.Store.OrderScan, so that memory holds one
+// batches of lp.Limit with OrderScan, so that memory holds one
 // order whatever their number. After each batch it calls after (when not
 // nil) with the orders written so far; an error from it stops the export.
 // The export job and the benchmark harness share it.
-func WriteOrders(ctx context.Context, st order.Store, lp order.ListParams, w export.Writer, after func(done int64) error) error {
+func WriteOrders(ctx context.Context, st OrderScanner, lp order.ListParams, w Writer, after func(done int64) error) error {
 	var done int64
 	for {
 		var n int
@@ -425,7 +421,7 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 		if err := s.blobs.Delete(ctx, e.ObjectKey); err != nil {
 			return 0, err
 		}
-		e.Status, e.UpdatedAt = export.StatusExpired, now()
+		e.Status, e.UpdatedAt = StatusExpired, now()
 		if err := s.store.ExportUpdate(ctx, e); err != nil {
 			return 0, err
 		}
