@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -41,6 +42,8 @@ type Querier interface {
 	invoice.Store
 	webhook.Store
 	tenant.SettingsStore
+	// outbox.Tx adds EventInsertForWebhooks, outbox.Emit's fan-out read.
+	outbox.Tx
 
 	jobs.Effects
 
@@ -57,6 +60,9 @@ type Querier interface {
 type Tx interface {
 	Querier
 }
+
+// A store transaction is every domain's transaction.
+var _ webhook.Tx = Tx(nil)
 
 // Store is a handle on the system of record.
 type Store interface {

@@ -20,6 +20,13 @@ import (
 	"github.com/ordo/ordo/internal/webhook"
 )
 
+// The engine implements the webhook domain's store, in and out of a
+// transaction.
+var (
+	_ webhook.Store = (*Store)(nil)
+	_ webhook.Tx    = (*queries)(nil)
+)
+
 const endpointColumns = `id, tenant_id, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at,
 	disabled_reason, failing_since, created_at, updated_at`
 
