@@ -34,7 +34,7 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/web"
-	"github.com/ordo/ordo/internal/webhooks"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // services are the adapters one process uses, opened for its mode.
@@ -66,7 +66,7 @@ type services struct {
 	attachments *attachments.Service
 	exports     *export.Service
 	invoices    *invoices.Service
-	webhooks    *webhooks.Service
+	webhooks    *webhook.Service
 }
 
 // openOpts says what a command needs opened.
@@ -189,13 +189,13 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 	}
 	svc.auth = auth.New(ao)
 	svc.exports = export.NewService(store.Narrow[export.Tx]{Store: svc.store}, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout)
-	var hookObserver webhooks.Observer
+	var hookObserver webhook.Observer
 	if svc.metrics != nil {
 		svc.exports.WithObserver(svc.metrics.Exports())
 		hookObserver = svc.metrics.Webhooks()
 	}
 	svc.invoices = invoices.New(svc.store, svc.blobs, log)
-	svc.webhooks = webhooks.New(webhooks.Options{Store: svc.store, Log: log, Sealer: svc.sealer, Schedule: cfg.WebhookSchedule,
+	svc.webhooks = webhook.NewService(store.Narrow[webhook.Tx]{Store: svc.store}, webhook.Options{Log: log, Sealer: svc.sealer, Schedule: cfg.WebhookSchedule,
 		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)

@@ -3,7 +3,7 @@ package metrics
 import "time"
 
 // WebhookObserver records webhook delivery attempts; it satisfies
-// webhooks.Observer.
+// webhook.Observer.
 type WebhookObserver struct{ m *Metrics }
 
 // Webhooks returns the observer to give the webhook service; nil when m

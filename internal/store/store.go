@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -45,6 +46,8 @@ type Querier interface {
 	invoice.Store
 	webhook.Store
 	tenant.SettingsStore
+	// outbox.Tx adds EventInsertForWebhooks, outbox.Emit's fan-out read.
+	outbox.Tx
 
 	jobs.Effects
 
@@ -63,7 +66,10 @@ type Tx interface {
 }
 
 // A store transaction is every domain's transaction.
-var _ export.Tx = Tx(nil)
+var (
+	_ export.Tx  = Tx(nil)
+	_ webhook.Tx = Tx(nil)
+)
 
 // Store is a handle on the system of record.
 type Store interface {

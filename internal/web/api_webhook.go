@@ -9,7 +9,6 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/webhook"
-	"github.com/ordo/ordo/internal/webhooks"
 )
 
 type endpointInput struct {
@@ -126,7 +125,7 @@ func (s *Server) handleEndpointCreate(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	e, err := s.webhooks.Create(r.Context(), p, webhooks.Input{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes}, s.meta(r))
+	e, err := s.webhooks.Create(r.Context(), p, webhook.Input{URL: in.URL, Description: in.Description, EventTypes: in.EventTypes}, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -144,7 +143,7 @@ func (s *Server) handleEndpointList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	out := endpointList{Data: make([]endpointJSON, len(es)), EventTypes: webhooks.EventTypes}
+	out := endpointList{Data: make([]endpointJSON, len(es)), EventTypes: webhook.EventTypes}
 	for i, e := range es {
 		out.Data[i] = toEndpointJSON(e, false)
 	}
@@ -182,7 +181,7 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	e, err := s.webhooks.Update(r.Context(), p, id, webhooks.Input(in), s.meta(r))
+	e, err := s.webhooks.Update(r.Context(), p, id, webhook.Input(in), s.meta(r))
 	if err != nil {
 		return err
 	}

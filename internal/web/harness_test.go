@@ -46,7 +46,7 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
-	"github.com/ordo/ordo/internal/webhooks"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // backend is one way to run the API: a database engine and where
@@ -320,7 +320,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.webhookSchedule != nil {
 		schedule = o.webhookSchedule
 	}
-	hooks := webhooks.New(webhooks.Options{Store: st, Log: log, Sealer: sealer, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
+	hooks := webhook.NewService(store.Narrow[webhook.Tx]{Store: st}, webhook.Options{Log: log, Sealer: sealer, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
 		Schedule: schedule, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)

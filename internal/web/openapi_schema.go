@@ -26,7 +26,6 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
-	"github.com/ordo/ordo/internal/webhooks"
 )
 
 // What the OpenAPI document says beyond the Go types: the values of
@@ -51,8 +50,8 @@ var enumValues = map[reflect.Type][]any{
 
 // eventTypes is the enum of a webhook subscription's event types.
 func eventTypes() []any {
-	out := make([]any, len(webhooks.EventTypes))
-	for i, t := range webhooks.EventTypes {
+	out := make([]any, len(webhook.EventTypes))
+	for i, t := range webhook.EventTypes {
 		out[i] = t
 	}
 	return out
@@ -111,7 +110,7 @@ func schemaRules() map[string]map[string]map[string]any {
 		"CreateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}, "description": {"maxLength": 500}},
 		"UpdateWebhookEndpointRequest": {"event_types": events["items."], "url": {"format": "uri"}, "description": {"maxLength": 500}},
 		"WebhookEndpoint":              {"event_types": events["items."]},
-		"WebhookDelivery":              {"event_type": {"enum": append(eventTypes(), webhooks.EventTest)}},
+		"WebhookDelivery":              {"event_type": {"enum": append(eventTypes(), webhook.EventTest)}},
 		"Tenant":                       {"plan": {"enum": enumValues[reflect.TypeFor[tenant.Plan]()]}},
 		"WebhookEndpointList":          {"event_types": events["items."]},
 	}

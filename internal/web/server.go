@@ -26,7 +26,7 @@ import (
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/telemetry"
-	"github.com/ordo/ordo/internal/webhooks"
+	"github.com/ordo/ordo/internal/webhook"
 )
 
 // Limits are the rate limits of the sensitive endpoints; nil disables one.
@@ -95,7 +95,7 @@ type Options struct {
 	Attachments *attachments.Service
 	Exports     *export.Service
 	Invoices    *invoices.Service
-	Webhooks    *webhooks.Service
+	Webhooks    *webhook.Service
 	// Blobs and Signer serve local-disk uploads and downloads through
 	// signed URLs; Signer is nil with S3.
 	Blobs  blob.Store
@@ -144,7 +144,7 @@ type Server struct {
 	attachments  *attachments.Service
 	exports      *export.Service
 	invoices     *invoices.Service
-	webhooks     *webhooks.Service
+	webhooks     *webhook.Service
 	blobs        blob.Store
 	signer       *blob.Signer
 	baseURL      string

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/webhook"
-	"github.com/ordo/ordo/internal/webhooks"
 )
 
 // Webhook pages: the endpoint list with its create form, and an
@@ -114,7 +113,7 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	page.Endpoints, page.EventTypes = es, webhooks.EventTypes
+	page.Endpoints, page.EventTypes = es, webhook.EventTypes
 	if page.Checked == nil {
 		page.Checked = map[string]bool{}
 	}
@@ -130,7 +129,7 @@ func (s *Server) uiWebhooks(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) uiWebhookCreate(w http.ResponseWriter, r *http.Request) error {
 	u, desc := r.PostFormValue("url"), r.PostFormValue("description")
 	types, ticked := checked(r)
-	e, err := s.webhooks.Create(r.Context(), mustPrincipal(r), webhooks.Input{URL: &u, Description: &desc, EventTypes: &types}, s.meta(r))
+	e, err := s.webhooks.Create(r.Context(), mustPrincipal(r), webhook.Input{URL: &u, Description: &desc, EventTypes: &types}, s.meta(r))
 	if err != nil {
 		v := view{Form: formValues(r, "url", "description")}
 		if !fieldErrors(&v, err) {
@@ -177,8 +176,8 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status in
 		prev = newerCursor(*dp.Prev)
 	}
 	page.Pager = newPager(r.URL.Path, keepParams(url.Values{"event_type": {f.EventType}, "status": {string(f.Status)}}, "event_type", "status"), next, prev)
-	page.Endpoint, page.EventTypes, page.Statuses = e, webhooks.EventTypes, deliveryStatuses
-	page.FilterTypes = append([]string{webhooks.EventTest}, webhooks.EventTypes...)
+	page.Endpoint, page.EventTypes, page.Statuses = e, webhook.EventTypes, deliveryStatuses
+	page.FilterTypes = append([]string{webhook.EventTest}, webhook.EventTypes...)
 	page.Filtered = f.EventType != "" || f.Status != "" || f.Before != nil || f.After != nil
 	if page.Checked == nil {
 		page.Checked = map[string]bool{}
@@ -226,7 +225,7 @@ func (s *Server) uiWebhookSave(w http.ResponseWriter, r *http.Request) error {
 	u, desc := r.PostFormValue("url"), r.PostFormValue("description")
 	enabled := r.PostFormValue("enabled") == "true"
 	types, ticked := checked(r)
-	_, err = s.webhooks.Update(r.Context(), mustPrincipal(r), id, webhooks.Input{URL: &u, Description: &desc, EventTypes: &types, Enabled: &enabled}, s.meta(r))
+	_, err = s.webhooks.Update(r.Context(), mustPrincipal(r), id, webhook.Input{URL: &u, Description: &desc, EventTypes: &types, Enabled: &enabled}, s.meta(r))
 	if err != nil {
 		v := view{Form: formValues(r, "url", "description", "enabled")}
 		if !fieldErrors(&v, err) {

@@ -1,10 +1,13 @@
-// Package webhook is the pure library part of outbound webhooks: signing
-// (Standard Webhooks, https://www.standardwebhooks.com), SSRF protection for
-// tenant-supplied URLs, the retry schedule, and one HTTP delivery attempt.
-//
-// It holds no state and does no persistence: the outbox table, the worker
-// that picks deliveries and the API that manages endpoints live elsewhere
-// and build on the functions here.
+// Package webhook runs tenants' outbound webhooks. Its pure part is
+// signing (Standard Webhooks, https://www.standardwebhooks.com), SSRF
+// protection for tenant-supplied URLs, the retry schedule, and one HTTP
+// delivery attempt (attempt.go). Its Service (service.go) manages
+// endpoints, lists and replays deliveries, and works the delivery job
+// (worker.go) with its attempt log and automatic disabling. The fan-out of
+// an event into deliveries, in the transaction that wrote the event, is
+// outbox.Emit, which calls CreateDelivery here for each subscribed
+// endpoint; the service writes its own events (an endpoint disabled, the
+// test event) itself, since they are never fanned out.
 //
 // # Delivery semantics
 //

@@ -7,7 +7,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 // Endpoint is a tenant's webhook receiver.
@@ -101,7 +105,9 @@ type DeliveryFilter struct {
 	Limit int
 }
 
-// Store is what webhooks need from persistence. Every method is scoped by
+// Store is what the webhook service reads and writes outside a
+// transaction, and the persistence contract of the webhook tables that the
+// engines implement (store.Querier embeds it). Every method is scoped by
 // tenant.
 type Store interface {
 	WebhookEndpointCreate(ctx context.Context, e Endpoint) error
@@ -109,10 +115,6 @@ type Store interface {
 	// WebhookEndpointList lists a tenant's endpoints, oldest first;
 	// enabledOnly leaves out disabled ones.
 	WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]Endpoint, error)
-	// EventInsertForWebhooks writes an event (as EventInsert) and returns
-	// its tenant's enabled endpoints, with one round trip where the engine
-	// allows: every deliverable event needs both.
-	EventInsertForWebhooks(ctx context.Context, e event.Event) ([]Endpoint, error)
 	// WebhookEndpointUpdate saves every mutable field of e.
 	WebhookEndpointUpdate(ctx context.Context, e Endpoint) error
 	WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error
@@ -134,4 +136,41 @@ type Store interface {
 	// WebhookAttemptList lists the attempts of the given deliveries,
 	// by delivery and number.
 	WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, deliveryIDs []uuid.UUID) ([]Attempt, error)
+
+	// EventGet returns one of a tenant's events (event.Store's query):
+	// the payload of a delivery.
+	EventGet(ctx context.Context, tenantID, id uuid.UUID) (event.Event, error)
+}
+
+// DeliveryTx is what CreateDelivery needs of a transaction; outbox.Tx
+// embeds it for the fan-out of every deliverable event.
+type DeliveryTx interface {
+	WebhookDeliveryCreate(ctx context.Context, d Delivery) error
+	jobs.Inserter
+}
+
+// Tx is what the webhook service does inside one transaction: its Store,
+// the audit log, jobs (deliveries, e-mails), its own events, and the
+// reads that find whom to tell when an endpoint is disabled.
+type Tx interface {
+	Store
+	audit.Writer
+	jobs.Inserter
+	// EventInsert writes an event alone (event.Store's query): the
+	// webhook domain's own events, which are never fanned out; the test
+	// event's one delivery is made with CreateDelivery.
+	EventInsert(ctx context.Context, e event.Event) error
+	TenantGetByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error)
+	// MembershipListByTenant lists a tenant's members, oldest first.
+	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error)
+	// UserListByIDs returns the users with these ids.
+	UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error)
+}
+
+// DB is the webhook service's handle on the store:
+// store.Narrow[webhook.Tx]{st} is one.
+type DB interface {
+	Store
+	// InTx runs fn in a transaction, committing if it returns nil.
+	InTx(ctx context.Context, fn func(Tx) error) error
 }

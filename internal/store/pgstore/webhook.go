@@ -18,6 +18,13 @@ import (
 	"github.com/ordo/ordo/internal/webhook"
 )
 
+// The engine implements the webhook domain's store, in and out of a
+// transaction.
+var (
+	_ webhook.Store = (*Store)(nil)
+	_ webhook.Tx    = (*queries)(nil)
+)
+
 func scanEndpoint(row pgx.Row) (webhook.Endpoint, error) {
 	var e webhook.Endpoint
 	var types []byte

@@ -20,6 +20,13 @@ import (
 	"github.com/ordo/ordo/internal/webhook"
 )
 
+// The engine implements the webhook domain's store, in and out of a
+// transaction.
+var (
+	_ webhook.Store = (*Store)(nil)
+	_ webhook.Tx    = (*queries)(nil)
+)
+
 func scanEndpoint(row scanner) (webhook.Endpoint, error) {
 	var e webhook.Endpoint
 	var types string

@@ -1,13 +1,4 @@
-// Package webhooks runs tenants' webhooks: endpoint management, the
-// fan-out of outbox events into deliveries (in the transaction that wrote
-// the event), and the delivery job with its retry schedule, attempt log,
-// replay and automatic disabling. Signing, SSRF protection and the HTTP
-// attempt itself are in package webhook.
-//
-// Delivery is at least once: a worker that dies after the receiver got a
-// request but before the attempt was recorded sends it again, with the
-// same webhook-id, which receivers use to de-duplicate.
-package webhooks
+package webhook
 
 import (
 	"context"
@@ -26,22 +17,25 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
-	"github.com/ordo/ordo/internal/outbox"
-	"github.com/ordo/ordo/internal/store"
-	"github.com/ordo/ordo/internal/webhook"
 )
 
 // EventTest is the type of the event "send test event" delivers.
 const EventTest = "webhook.test"
 
-// EventTypes are the event types an endpoint may subscribe to. Export
-// progress is for live views only and is not sent.
-var EventTypes = outbox.WebhookEventTypes
+// EventTypes are the event types an endpoint may subscribe to, and that
+// outbox.Emit fans out. Export progress is for live views only and is not
+// sent.
+var EventTypes = []string{
+	event.OrderCreated, event.OrderUpdated, event.OrderStatusChanged, event.OrderDeleted,
+	event.AttachmentUploaded, event.ExportCompleted, event.InvoiceGenerated,
+	event.MemberAdded, event.MemberRemoved,
+}
 
 // Deliverable reports whether events of type typ go to endpoints.
-func Deliverable(typ string) bool { return outbox.Deliverable(typ) }
+func Deliverable(typ string) bool { return slices.Contains(EventTypes, typ) }
 
 const (
 	// maxEndpoints bounds a tenant's endpoints.
@@ -57,8 +51,7 @@ const (
 
 // Options configure a Service.
 type Options struct {
-	Store store.Store
-	Log   *slog.Logger
+	Log *slog.Logger
 	// Schedule is the delays between attempts; nil for the default.
 	Schedule []time.Duration
 	// AllowPrivate lets endpoints target private addresses and plain http
@@ -98,10 +91,10 @@ const (
 
 // Service manages endpoints and delivers webhooks.
 type Service struct {
-	store    store.Store
+	db       DB
 	log      *slog.Logger
 	schedule []time.Duration
-	guard    webhook.Guard
+	guard    Guard
 	client   *http.Client
 	baseURL  string
 	limiter  *limiter
@@ -109,20 +102,20 @@ type Service struct {
 	sealer   *jobs.Sealer
 }
 
-// New returns a Service.
-func New(o Options) *Service {
+// NewService returns a Service on db.
+func NewService(db DB, o Options) *Service {
 	if o.Schedule == nil {
-		o.Schedule = webhook.DefaultSchedule
+		o.Schedule = DefaultSchedule
 	}
 	if o.Timeout == 0 {
-		o.Timeout = webhook.DefaultTimeout
+		o.Timeout = DefaultTimeout
 	}
-	g := webhook.Guard{AllowPrivate: o.AllowPrivate}
+	g := Guard{AllowPrivate: o.AllowPrivate}
 	client := g.Client(o.Timeout)
 	if o.WrapTransport != nil {
 		client.Transport = o.WrapTransport(client.Transport)
 	}
-	return &Service{store: o.Store, log: o.Log, schedule: o.Schedule, guard: g, client: client, baseURL: strings.TrimRight(o.BaseURL, "/"),
+	return &Service{db: db, log: o.Log, schedule: o.Schedule, guard: g, client: client, baseURL: strings.TrimRight(o.BaseURL, "/"),
 		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer, sealer: o.Sealer}
 }
 
@@ -138,7 +131,7 @@ func (s *Service) sealSecret(id uuid.UUID, secret string) (string, error) {
 // opened. A previous secret that does not open (sealed under an
 // ORDO_SECRET since changed, then rotated away) is left out, so that
 // rotating is the way out of a changed ORDO_SECRET.
-func (s *Service) signingSecrets(ctx context.Context, ep webhook.Endpoint, now time.Time) ([]string, error) {
+func (s *Service) signingSecrets(ctx context.Context, ep Endpoint, now time.Time) ([]string, error) {
 	var out []string
 	for i, v := range ep.Secrets(now) {
 		plain, err := s.sealer.OpenText(v, "webhook secret "+ep.ID.String())
@@ -167,7 +160,8 @@ func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-func audit(ctx context.Context, tx store.Querier, p access.Principal, m access.Meta, at time.Time, action, entity string, id uuid.UUID, details map[string]any) error {
+// writeAudit records, inside tx, what p did.
+func writeAudit(ctx context.Context, tx audit.Writer, p access.Principal, m access.Meta, at time.Time, action, entity string, id uuid.UUID, details map[string]any) error {
 	var d any
 	if details != nil {
 		d = details
@@ -189,12 +183,12 @@ type Input struct {
 }
 
 // apply checks in and sets it on e, naming the field at fault.
-func (s *Service) apply(ctx context.Context, e *webhook.Endpoint, in Input) error {
+func (s *Service) apply(ctx context.Context, e *Endpoint, in Input) error {
 	var v apperr.Validation
 	if in.URL != nil {
 		u := strings.TrimSpace(*in.URL)
 		if err := s.guard.CheckURL(ctx, u); err != nil {
-			var ue *webhook.URLError
+			var ue *URLError
 			if !errors.As(err, &ue) {
 				return fmt.Errorf("check webhook url: %w", err)
 			}
@@ -233,20 +227,20 @@ func (s *Service) apply(ctx context.Context, e *webhook.Endpoint, in Input) erro
 
 // Create adds an endpoint. The returned endpoint carries its secret, which
 // is shown only now and when rotated.
-func (s *Service) Create(ctx context.Context, p access.Principal, in Input, m access.Meta) (webhook.Endpoint, error) {
+func (s *Service) Create(ctx context.Context, p access.Principal, in Input, m access.Meta) (Endpoint, error) {
 	if err := p.Require(access.ActWebhookManage); err != nil {
-		return webhook.Endpoint{}, err
+		return Endpoint{}, err
 	}
 	if in.URL == nil {
-		return webhook.Endpoint{}, apperr.Invalid("url", "is required")
+		return Endpoint{}, apperr.Invalid("url", "is required")
 	}
 	n := now()
-	e := webhook.Endpoint{ID: newID(), TenantID: p.TenantID, Enabled: true, EventTypes: []string{}, CreatedAt: n, UpdatedAt: n}
+	e := Endpoint{ID: newID(), TenantID: p.TenantID, Enabled: true, EventTypes: []string{}, CreatedAt: n, UpdatedAt: n}
 	in.Enabled = nil
 	if err := s.apply(ctx, &e, in); err != nil {
 		return e, err
 	}
-	secret, err := webhook.NewSecret()
+	secret, err := NewSecret()
 	if err != nil {
 		return e, err
 	}
@@ -255,7 +249,7 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input, m ac
 		return e, err
 	}
 	e.Secret = secret // for the answer only
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.db.InTx(ctx, func(tx Tx) error {
 		have, err := tx.WebhookEndpointList(ctx, p.TenantID, false)
 		if err != nil {
 			return err
@@ -266,40 +260,40 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input, m ac
 		if err := tx.WebhookEndpointCreate(ctx, stored); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, m, n, "webhook_endpoint.created", "webhook_endpoint", e.ID, map[string]any{"url": e.URL, "event_types": e.EventTypes})
+		return writeAudit(ctx, tx, p, m, n, "webhook_endpoint.created", "webhook_endpoint", e.ID, map[string]any{"url": e.URL, "event_types": e.EventTypes})
 	})
 	return e, err
 }
 
 // Get returns an endpoint.
-func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (webhook.Endpoint, error) {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (Endpoint, error) {
 	if err := p.Require(access.ActWebhookRead); err != nil {
-		return webhook.Endpoint{}, err
+		return Endpoint{}, err
 	}
-	return s.store.WebhookEndpointGet(ctx, p.TenantID, id)
+	return s.db.WebhookEndpointGet(ctx, p.TenantID, id)
 }
 
 // List lists the tenant's endpoints.
-func (s *Service) List(ctx context.Context, p access.Principal) ([]webhook.Endpoint, error) {
+func (s *Service) List(ctx context.Context, p access.Principal) ([]Endpoint, error) {
 	if err := p.Require(access.ActWebhookRead); err != nil {
 		return nil, err
 	}
-	return s.store.WebhookEndpointList(ctx, p.TenantID, false)
+	return s.db.WebhookEndpointList(ctx, p.TenantID, false)
 }
 
 // FailingDeliveries lists the tenant's deliveries that failed (retrying on
 // their own schedule, or given up), newest first, with the URL of each
 // one's endpoint: background work left undone, which whoever may manage
 // the tenant's jobs sees.
-func (s *Service) FailingDeliveries(ctx context.Context, p access.Principal, limit int) ([]webhook.Delivery, map[uuid.UUID]string, error) {
+func (s *Service) FailingDeliveries(ctx context.Context, p access.Principal, limit int) ([]Delivery, map[uuid.UUID]string, error) {
 	if err := p.Require(access.ActJobManage); err != nil {
 		return nil, nil, err
 	}
-	ds, err := s.store.WebhookDeliveryListFailing(ctx, p.TenantID, limit)
+	ds, err := s.db.WebhookDeliveryListFailing(ctx, p.TenantID, limit)
 	if err != nil || len(ds) == 0 {
 		return ds, nil, err
 	}
-	eps, err := s.store.WebhookEndpointList(ctx, p.TenantID, false)
+	eps, err := s.db.WebhookEndpointList(ctx, p.TenantID, false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -311,12 +305,12 @@ func (s *Service) FailingDeliveries(ctx context.Context, p access.Principal, lim
 }
 
 // Update edits an endpoint.
-func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, in Input, m access.Meta) (webhook.Endpoint, error) {
+func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, in Input, m access.Meta) (Endpoint, error) {
 	if err := p.Require(access.ActWebhookManage); err != nil {
-		return webhook.Endpoint{}, err
+		return Endpoint{}, err
 	}
-	var e webhook.Endpoint
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	var e Endpoint
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		var err error
 		if e, err = tx.WebhookEndpointGet(ctx, p.TenantID, id); err != nil {
 			return err
@@ -328,7 +322,7 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, 
 		if err := tx.WebhookEndpointUpdate(ctx, e); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, m, e.UpdatedAt, "webhook_endpoint.updated", "webhook_endpoint", e.ID,
+		return writeAudit(ctx, tx, p, m, e.UpdatedAt, "webhook_endpoint.updated", "webhook_endpoint", e.ID,
 			map[string]any{"url": e.URL, "event_types": e.EventTypes, "enabled": e.Enabled})
 	})
 	return e, err
@@ -339,26 +333,26 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 	if err := p.Require(access.ActWebhookManage); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+	return s.db.InTx(ctx, func(tx Tx) error {
 		if err := tx.WebhookEndpointDelete(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, m, now(), "webhook_endpoint.deleted", "webhook_endpoint", id, nil)
+		return writeAudit(ctx, tx, p, m, now(), "webhook_endpoint.deleted", "webhook_endpoint", id, nil)
 	})
 }
 
 // RotateSecret gives the endpoint a new secret; the old one keeps signing
 // alongside for 24 hours.
-func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) (webhook.Endpoint, error) {
+func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) (Endpoint, error) {
 	if err := p.Require(access.ActWebhookManage); err != nil {
-		return webhook.Endpoint{}, err
+		return Endpoint{}, err
 	}
-	secret, err := webhook.NewSecret()
+	secret, err := NewSecret()
 	if err != nil {
-		return webhook.Endpoint{}, err
+		return Endpoint{}, err
 	}
-	var e webhook.Endpoint
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	var e Endpoint
+	err = s.db.InTx(ctx, func(tx Tx) error {
 		var err error
 		if e, err = tx.WebhookEndpointGet(ctx, p.TenantID, id); err != nil {
 			return err
@@ -374,7 +368,7 @@ func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id uuid.
 		if err := tx.WebhookEndpointUpdate(ctx, e); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, m, n, "webhook_endpoint.secret_rotated", "webhook_endpoint", e.ID, nil)
+		return writeAudit(ctx, tx, p, m, n, "webhook_endpoint.secret_rotated", "webhook_endpoint", e.ID, nil)
 	})
 	// The answer carries the new secret, shown only now.
 	e.Secret = secret
@@ -383,8 +377,8 @@ func (s *Service) RotateSecret(ctx context.Context, p access.Principal, id uuid.
 
 // DeliveryPage is a page of an endpoint's deliveries with their attempts.
 type DeliveryPage struct {
-	Deliveries []webhook.Delivery
-	Attempts   map[uuid.UUID][]webhook.Attempt
+	Deliveries []Delivery
+	Attempts   map[uuid.UUID][]Attempt
 	// Next is the keyset cursor of the next (older) page, for
 	// DeliveryFilter.Before; nil at the end.
 	Next *uuid.UUID
@@ -394,11 +388,11 @@ type DeliveryPage struct {
 }
 
 // Deliveries lists an endpoint's deliveries, newest first.
-func (s *Service) Deliveries(ctx context.Context, p access.Principal, f webhook.DeliveryFilter) (DeliveryPage, error) {
+func (s *Service) Deliveries(ctx context.Context, p access.Principal, f DeliveryFilter) (DeliveryPage, error) {
 	if err := p.Require(access.ActWebhookRead); err != nil {
 		return DeliveryPage{}, err
 	}
-	if _, err := s.store.WebhookEndpointGet(ctx, p.TenantID, f.EndpointID); err != nil {
+	if _, err := s.db.WebhookEndpointGet(ctx, p.TenantID, f.EndpointID); err != nil {
 		return DeliveryPage{}, err
 	}
 	f.TenantID = p.TenantID
@@ -407,7 +401,7 @@ func (s *Service) Deliveries(ctx context.Context, p access.Principal, f webhook.
 	}
 	want := f.Limit
 	f.Limit++ // one more tells whether there is a page beyond
-	ds, err := s.store.WebhookDeliveryList(ctx, f)
+	ds, err := s.db.WebhookDeliveryList(ctx, f)
 	if err != nil {
 		return DeliveryPage{}, err
 	}
@@ -416,7 +410,7 @@ func (s *Service) Deliveries(ctx context.Context, p access.Principal, f webhook.
 		f.After, f.Limit = nil, want
 		return s.Deliveries(ctx, p, f)
 	}
-	page := DeliveryPage{Attempts: map[uuid.UUID][]webhook.Attempt{}}
+	page := DeliveryPage{Attempts: map[uuid.UUID][]Attempt{}}
 	more := len(ds) > want
 	switch {
 	case f.After != nil:
@@ -440,7 +434,7 @@ func (s *Service) Deliveries(ctx context.Context, p access.Principal, f webhook.
 	for i, d := range ds {
 		ids[i] = d.ID
 	}
-	as, err := s.store.WebhookAttemptList(ctx, p.TenantID, ids)
+	as, err := s.db.WebhookAttemptList(ctx, p.TenantID, ids)
 	if err != nil {
 		return DeliveryPage{}, err
 	}
@@ -452,8 +446,8 @@ func (s *Service) Deliveries(ctx context.Context, p access.Principal, f webhook.
 
 // requeue puts a delivery back to pending with a fresh retry schedule and
 // enqueues its job, inside tx.
-func requeue(ctx context.Context, tx store.Querier, d webhook.Delivery, at time.Time) (webhook.Delivery, error) {
-	d.Status, d.NextAttemptAt, d.UpdatedAt = webhook.DeliveryPending, &at, at
+func requeue(ctx context.Context, tx Tx, d Delivery, at time.Time) (Delivery, error) {
+	d.Status, d.NextAttemptAt, d.UpdatedAt = DeliveryPending, &at, at
 	if err := tx.WebhookDeliveryUpdate(ctx, d); err != nil {
 		return d, err
 	}
@@ -462,12 +456,12 @@ func requeue(ctx context.Context, tx store.Querier, d webhook.Delivery, at time.
 }
 
 // Replay sends one delivery again, whatever its outcome was.
-func (s *Service) Replay(ctx context.Context, p access.Principal, endpointID, deliveryID uuid.UUID, m access.Meta) (webhook.Delivery, error) {
+func (s *Service) Replay(ctx context.Context, p access.Principal, endpointID, deliveryID uuid.UUID, m access.Meta) (Delivery, error) {
 	if err := p.Require(access.ActWebhookManage); err != nil {
-		return webhook.Delivery{}, err
+		return Delivery{}, err
 	}
-	var d webhook.Delivery
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	var d Delivery
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		var err error
 		if d, err = tx.WebhookDeliveryGet(ctx, p.TenantID, deliveryID); err != nil {
 			return err
@@ -475,14 +469,14 @@ func (s *Service) Replay(ctx context.Context, p access.Principal, endpointID, de
 		if d.EndpointID != endpointID {
 			return apperr.NotFound("webhook delivery")
 		}
-		if d.Status == webhook.DeliveryPending {
+		if d.Status == DeliveryPending {
 			return apperr.Conflict("the delivery is already waiting to be sent")
 		}
 		n := now()
 		if d, err = requeue(ctx, tx, d, n); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, m, n, "webhook_delivery.replayed", "webhook_delivery", d.ID, map[string]any{"endpoint_id": endpointID})
+		return writeAudit(ctx, tx, p, m, n, "webhook_delivery.replayed", "webhook_delivery", d.ID, map[string]any{"endpoint_id": endpointID})
 	})
 	return d, err
 }
@@ -494,12 +488,12 @@ func (s *Service) ReplayFailed(ctx context.Context, p access.Principal, endpoint
 		return 0, err
 	}
 	n := 0
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		if _, err := tx.WebhookEndpointGet(ctx, p.TenantID, endpointID); err != nil {
 			return err
 		}
-		ds, err := tx.WebhookDeliveryList(ctx, webhook.DeliveryFilter{TenantID: p.TenantID, EndpointID: endpointID,
-			Status: webhook.DeliveryFailed, Since: &since, Limit: 500})
+		ds, err := tx.WebhookDeliveryList(ctx, DeliveryFilter{TenantID: p.TenantID, EndpointID: endpointID,
+			Status: DeliveryFailed, Since: &since, Limit: 500})
 		if err != nil {
 			return err
 		}
@@ -510,18 +504,18 @@ func (s *Service) ReplayFailed(ctx context.Context, p access.Principal, endpoint
 			}
 		}
 		n = len(ds)
-		return audit(ctx, tx, p, m, at, "webhook_delivery.replayed", "webhook_endpoint", endpointID, map[string]any{"since": since, "count": n})
+		return writeAudit(ctx, tx, p, m, at, "webhook_delivery.replayed", "webhook_endpoint", endpointID, map[string]any{"since": since, "count": n})
 	})
 	return n, err
 }
 
 // SendTest delivers a webhook.test event to one endpoint.
-func (s *Service) SendTest(ctx context.Context, p access.Principal, endpointID uuid.UUID, m access.Meta) (webhook.Delivery, error) {
+func (s *Service) SendTest(ctx context.Context, p access.Principal, endpointID uuid.UUID, m access.Meta) (Delivery, error) {
 	if err := p.Require(access.ActWebhookManage); err != nil {
-		return webhook.Delivery{}, err
+		return Delivery{}, err
 	}
-	var d webhook.Delivery
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	var d Delivery
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		ep, err := tx.WebhookEndpointGet(ctx, p.TenantID, endpointID)
 		if err != nil {
 			return err
@@ -529,14 +523,15 @@ func (s *Service) SendTest(ctx context.Context, p access.Principal, endpointID u
 		n := now()
 		data, _ := json.Marshal(map[string]any{"endpoint_id": ep.ID, "message": "This is a test event from Ordo."})
 		ev := event.Event{ID: newID(), TenantID: p.TenantID, Type: EventTest, EntityID: ep.ID.String(), Data: data, CreatedAt: n}
-		// Not deliverable: written, and delivered to this endpoint only.
-		if err := outbox.Emit(ctx, tx, ev); err != nil {
+		// Not deliverable (outbox.Emit would send it nowhere): written,
+		// and delivered to this endpoint only.
+		if err := tx.EventInsert(ctx, ev); err != nil {
 			return err
 		}
-		if d, err = outbox.CreateDelivery(ctx, tx, ep, ev); err != nil {
+		if d, err = CreateDelivery(ctx, tx, ep, ev); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, m, n, "webhook_endpoint.tested", "webhook_endpoint", ep.ID, nil)
+		return writeAudit(ctx, tx, p, m, n, "webhook_endpoint.tested", "webhook_endpoint", ep.ID, nil)
 	})
 	return d, err
 }

@@ -1,4 +1,4 @@
-package webhooks
+package webhook
 
 import (
 	"context"
@@ -13,13 +13,39 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
-	"github.com/ordo/ordo/internal/outbox"
-	"github.com/ordo/ordo/internal/store"
-	"github.com/ordo/ordo/internal/webhook"
 )
 
-// DeliverArgs is the job of one delivery; see outbox.DeliverArgs.
-type DeliverArgs = outbox.DeliverArgs
+// CreateDelivery records one delivery of ev to ep, inside tx, and
+// enqueues its job. outbox.Emit calls it for each subscribed endpoint of a
+// deliverable event; SendTest for the test event's one endpoint.
+func CreateDelivery(ctx context.Context, tx DeliveryTx, ep Endpoint, ev event.Event) (Delivery, error) {
+	d := Delivery{ID: newID(), TenantID: ep.TenantID, EndpointID: ep.ID, EventID: ev.ID, EventType: ev.Type,
+		Status: DeliveryPending, NextAttemptAt: &ev.CreatedAt, CreatedAt: ev.CreatedAt, UpdatedAt: ev.CreatedAt}
+	if err := tx.WebhookDeliveryCreate(ctx, d); err != nil {
+		return d, err
+	}
+	_, err := tx.JobInsert(ctx, DeliverArgs{TenantID: d.TenantID, DeliveryID: d.ID}, nil)
+	return d, err
+}
+
+// DeliverArgs is the job of one delivery. The job makes one attempt and,
+// if it fails, snoozes itself until the next one is due, so the retry
+// schedule is Ordo's (and the receiver's Retry-After), not the queue's.
+type DeliverArgs struct {
+	TenantID   uuid.UUID `json:"tenant_id"`
+	DeliveryID uuid.UUID `json:"delivery_id"`
+	// Base is the number of attempts made before a replay; the schedule
+	// counts from it.
+	Base int `json:"base,omitempty"`
+}
+
+func (DeliverArgs) Kind() string { return jobs.KindWebhookDelivery }
+
+// MaxAttempts counts only failures of Ordo itself (a database error), not
+// of the receiver, which snooze.
+func (DeliverArgs) InsertOpts() jobs.Opts {
+	return jobs.Opts{Queue: jobs.QueueWebhooks, MaxAttempts: 10}
+}
 
 type deliverWorker struct {
 	s *Service
@@ -42,17 +68,17 @@ func (s *Service) RegisterWorkers(ws *jobs.Workers) {
 // Deliver makes the next attempt of a delivery, records it, and decides
 // what follows: done, retry later (a snooze error), or give up.
 func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
-	d, err := s.store.WebhookDeliveryGet(ctx, a.TenantID, a.DeliveryID)
+	d, err := s.db.WebhookDeliveryGet(ctx, a.TenantID, a.DeliveryID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil // its endpoint was deleted
 	}
 	if err != nil {
 		return err
 	}
-	if d.Status != webhook.DeliveryPending {
+	if d.Status != DeliveryPending {
 		return nil // a duplicate job, or already replayed and sent
 	}
-	ep, err := s.store.WebhookEndpointGet(ctx, a.TenantID, d.EndpointID)
+	ep, err := s.db.WebhookEndpointGet(ctx, a.TenantID, d.EndpointID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil
 	}
@@ -60,8 +86,8 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 		return err
 	}
 	if !ep.Enabled {
-		d.Status, d.LastError, d.NextAttemptAt, d.UpdatedAt = webhook.DeliveryFailed, "endpoint disabled", nil, now()
-		if err := s.store.WebhookDeliveryUpdate(ctx, d); err != nil {
+		d.Status, d.LastError, d.NextAttemptAt, d.UpdatedAt = DeliveryFailed, "endpoint disabled", nil, now()
+		if err := s.db.WebhookDeliveryUpdate(ctx, d); err != nil {
 			return err
 		}
 		s.observe(OutcomeEndpointDisabled, 0)
@@ -74,11 +100,11 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	}
 	defer s.limiter.release(ep.ID)
 
-	ev, err := s.store.EventGet(ctx, a.TenantID, d.EventID)
+	ev, err := s.db.EventGet(ctx, a.TenantID, d.EventID)
 	if err != nil {
 		return err
 	}
-	body, err := webhook.Payload{Type: ev.Type, Timestamp: ev.CreatedAt, Data: ev.Data}.Marshal()
+	body, err := Payload{Type: ev.Type, Timestamp: ev.CreatedAt, Data: ev.Data}.Marshal()
 	if err != nil {
 		return jobs.Cancel(err)
 	}
@@ -87,7 +113,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	if err != nil {
 		return err
 	}
-	res := webhook.Send(ctx, s.client, webhook.Request{URL: ep.URL, ID: ev.ID.String(), Body: body, Secrets: secrets}, start)
+	res := Send(ctx, s.client, Request{URL: ep.URL, ID: ev.ID.String(), Body: body, Secrets: secrets}, start)
 	if ctx.Err() != nil {
 		// Shutting down mid-attempt: try again at once on restart; the
 		// receiver de-duplicates if it did get this one.
@@ -97,7 +123,7 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 }
 
 // record saves an attempt and its consequences in one transaction.
-func (s *Service) record(ctx context.Context, a DeliverArgs, d webhook.Delivery, ep webhook.Endpoint, res webhook.Result) error {
+func (s *Service) record(ctx context.Context, a DeliverArgs, d Delivery, ep Endpoint, res Result) error {
 	n := now()
 	d.Attempts++
 	d.LastStatusCode, d.LastError, d.LastResponse, d.UpdatedAt = res.StatusCode, res.Error, res.ResponseSnippet, n
@@ -108,29 +134,29 @@ func (s *Service) record(ctx context.Context, a DeliverArgs, d webhook.Delivery,
 	disable := ""
 	switch {
 	case res.OK():
-		d.Status, d.DeliveredAt, d.NextAttemptAt = webhook.DeliverySucceeded, &n, nil
+		d.Status, d.DeliveredAt, d.NextAttemptAt = DeliverySucceeded, &n, nil
 	case res.Gone:
-		d.Status, d.NextAttemptAt = webhook.DeliveryFailed, nil
+		d.Status, d.NextAttemptAt = DeliveryFailed, nil
 		disable = "the receiver answered 410 Gone"
 	default:
-		delay, ok := webhook.NextDelay(s.schedule, d.Attempts-a.Base, res.RetryAfter, jitterRand)
+		delay, ok := NextDelay(s.schedule, d.Attempts-a.Base, res.RetryAfter, jitterRand)
 		if ok {
 			next := n.Add(delay)
 			d.NextAttemptAt, snooze = &next, delay
 		} else {
-			d.Status, d.NextAttemptAt = webhook.DeliveryFailed, nil
+			d.Status, d.NextAttemptAt = DeliveryFailed, nil
 		}
 		if ep.FailingSince != nil && n.Sub(*ep.FailingSince) >= FailingLimit {
 			disable = "deliveries failed for 5 days"
 		}
 	}
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.WebhookAttemptInsert(ctx, webhook.Attempt{ID: newID(), TenantID: d.TenantID, DeliveryID: d.ID, Number: d.Attempts,
+	err := s.db.InTx(ctx, func(tx Tx) error {
+		if err := tx.WebhookAttemptInsert(ctx, Attempt{ID: newID(), TenantID: d.TenantID, DeliveryID: d.ID, Number: d.Attempts,
 			StatusCode: res.StatusCode, Latency: res.Latency, Response: res.ResponseSnippet, Error: d.LastError, CreatedAt: n}); err != nil {
 			return err
 		}
 		if disable != "" {
-			d.Status, d.NextAttemptAt = webhook.DeliveryFailed, nil
+			d.Status, d.NextAttemptAt = DeliveryFailed, nil
 			snooze = 0
 		}
 		if err := tx.WebhookDeliveryUpdate(ctx, d); err != nil {
@@ -159,7 +185,7 @@ func (s *Service) record(ctx context.Context, a DeliverArgs, d webhook.Delivery,
 
 // endpointHealth tracks since when an endpoint fails, and disables it
 // (telling the tenant's owners) when reason is set.
-func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webhook.Endpoint, ok bool, reason string, at time.Time) error {
+func (s *Service) endpointHealth(ctx context.Context, tx Tx, ep Endpoint, ok bool, reason string, at time.Time) error {
 	cur, err := tx.WebhookEndpointGet(ctx, ep.TenantID, ep.ID)
 	if err != nil {
 		return err
@@ -174,9 +200,10 @@ func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webho
 	if reason != "" && cur.Enabled {
 		cur.Enabled, cur.DisabledReason, changed = false, reason, true
 		data := []byte(fmt.Sprintf(`{"endpoint_id":%q,"reason":%q}`, cur.ID, reason))
-		// Not in EventTypes: a disabled endpoint is news for people and
-		// live views, not for the endpoint itself.
-		if err := outbox.Emit(ctx, tx, event.Event{ID: newID(), TenantID: cur.TenantID, Type: "webhook_endpoint.disabled",
+		// Not in EventTypes (outbox.Emit would send it nowhere): a
+		// disabled endpoint is news for people and live views, not for
+		// the endpoint itself.
+		if err := tx.EventInsert(ctx, event.Event{ID: newID(), TenantID: cur.TenantID, Type: "webhook_endpoint.disabled",
 			EntityID: cur.ID.String(), Data: data, CreatedAt: at}); err != nil {
 			return err
 		}
@@ -192,7 +219,7 @@ func (s *Service) endpointHealth(ctx context.Context, tx store.Querier, ep webho
 }
 
 // mailOwners tells the tenant's owners, inside tx, that ep was disabled.
-func (s *Service) mailOwners(ctx context.Context, tx store.Querier, ep webhook.Endpoint, reason string) error {
+func (s *Service) mailOwners(ctx context.Context, tx Tx, ep Endpoint, reason string) error {
 	t, err := tx.TenantGetByID(ctx, ep.TenantID)
 	if err != nil {
 		return err
