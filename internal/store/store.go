@@ -39,6 +39,7 @@ type Querier interface {
 	attachment.Store
 	export.Store
 	invoice.Store
+	invoice.EnqueueTx
 	webhook.Store
 	tenant.SettingsStore
 
@@ -57,6 +58,9 @@ type Querier interface {
 type Tx interface {
 	Querier
 }
+
+// Every domain's Tx is a store.Tx, so that Narrow can hand it out.
+var _ invoice.Tx = Tx(nil)
 
 // Store is a handle on the system of record.
 type Store interface {

@@ -14,6 +14,11 @@ import (
 	"github.com/ordo/ordo/internal/invoice"
 )
 
+var (
+	_ invoice.Store = (*Store)(nil)
+	_ invoice.Tx    = (*queries)(nil)
+)
+
 const invoiceColumns = `id, tenant_id, order_id, number, status, generation, object_key, size, error, generated_at, created_at, updated_at`
 
 func scanInvoice(row pgx.Row) (invoice.Record, error) {
