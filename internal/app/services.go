@@ -22,7 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/export"
-	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/metrics"
@@ -65,7 +65,7 @@ type services struct {
 	auth        *auth.Service
 	attachments *attachments.Service
 	exports     *export.Service
-	invoices    *invoices.Service
+	invoices    *invoice.Service
 	webhooks    *webhook.Service
 }
 
@@ -194,7 +194,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.exports.WithObserver(svc.metrics.Exports())
 		hookObserver = svc.metrics.Webhooks()
 	}
-	svc.invoices = invoices.New(svc.store, svc.blobs, log)
+	svc.invoices = invoice.NewService(store.Narrow[invoice.Tx]{Store: svc.store}, svc.blobs, log)
 	svc.webhooks = webhook.NewService(store.Narrow[webhook.Tx]{Store: svc.store}, webhook.Options{Log: log, Sealer: svc.sealer, Schedule: cfg.WebhookSchedule,
 		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {

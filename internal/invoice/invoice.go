@@ -1,5 +1,9 @@
-// Package invoice renders an order as a PDF invoice in a tenant's
-// branding.
+// Package invoice is orders' PDF invoices: the invoice record (record.go),
+// the PDF layout (this file), and the service (service.go) through which a
+// request, or an order moving to shipped, marks the invoice pending and
+// enqueues its job in one transaction; the job renders the PDF with the
+// tenant's branding (branding.go), stores it, and announces it in the
+// events outbox.
 //
 // Text is set in the Go fonts (golang.org/x/image/font/gofont), embedded in
 // the binary and subset into each PDF, so names in Latin, Greek and

@@ -22,7 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
-	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
@@ -389,7 +389,7 @@ func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UU
 		}
 		if to == order.StatusShipped {
 			// Shipping an order invoices it.
-			if _, err := invoices.Enqueue(ctx, tx, o.TenantID, o.ID, now); err != nil {
+			if _, err := invoice.Enqueue(ctx, tx, o.TenantID, o.ID, now); err != nil {
 				return err
 			}
 		}

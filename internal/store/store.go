@@ -44,6 +44,7 @@ type Querier interface {
 	ExportCreate(ctx context.Context, e export.Export) error
 	ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	invoice.Store
+	invoice.EnqueueTx
 	webhook.Store
 	tenant.SettingsStore
 	// outbox.Tx adds EventInsertForWebhooks, outbox.Emit's fan-out read.
@@ -69,6 +70,7 @@ type Tx interface {
 var (
 	_ export.Tx  = Tx(nil)
 	_ webhook.Tx = Tx(nil)
+	_ invoice.Tx = Tx(nil)
 )
 
 // Store is a handle on the system of record.

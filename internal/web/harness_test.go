@@ -32,7 +32,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/export"
-	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
@@ -309,7 +309,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	jobs.AddBlobDeleteWorker(cfg.Workers, blobs, log)
 	exp := export.NewService(store.Narrow[export.Tx]{Store: st}, blobs, log, "http://ordo.test")
 	exp.RegisterWorkers(cfg.Workers)
-	inv := invoices.New(st, blobs, log)
+	inv := invoice.NewService(store.Narrow[invoice.Tx]{Store: st}, blobs, log)
 	inv.RegisterWorkers(cfg.Workers)
 	// Short retries so that tests see a whole schedule in seconds.
 	hookTimeout := 2 * time.Second

@@ -22,7 +22,6 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/invoice"
-	"github.com/ordo/ordo/internal/invoices"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
@@ -340,7 +339,7 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 	logo := paths["/api/v1/tenant/logo"].(map[string]any)["put"].(map[string]any)
 	logo["requestBody"] = map[string]any{
 		"required":    true,
-		"description": fmt.Sprintf("The logo image itself, PNG or JPEG, at most %d KiB and %d pixels.", invoices.MaxLogoBytes>>10, invoice.MaxLogoPixels),
+		"description": fmt.Sprintf("The logo image itself, PNG or JPEG, at most %d KiB and %d pixels.", invoice.MaxLogoBytes>>10, invoice.MaxLogoPixels),
 		"content": map[string]any{
 			"image/png":  map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/png"}},
 			"image/jpeg": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/jpeg"}},

@@ -20,7 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/idempotency"
-	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
@@ -94,7 +94,7 @@ type Options struct {
 
 	Attachments *attachments.Service
 	Exports     *export.Service
-	Invoices    *invoices.Service
+	Invoices    *invoice.Service
 	Webhooks    *webhook.Service
 	// Blobs and Signer serve local-disk uploads and downloads through
 	// signed URLs; Signer is nil with S3.
@@ -143,7 +143,7 @@ type Server struct {
 	pubsub       pubsub.PubSub
 	attachments  *attachments.Service
 	exports      *export.Service
-	invoices     *invoices.Service
+	invoices     *invoice.Service
 	webhooks     *webhook.Service
 	blobs        blob.Store
 	signer       *blob.Signer

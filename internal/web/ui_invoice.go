@@ -8,7 +8,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/invoices"
+	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -119,10 +119,10 @@ func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) error {
 // size and type. The request body limit (MaxBodyBytes) is well above the
 // logo's.
 func (s *Server) uiLogoUpload(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseMultipartForm(invoices.MaxLogoBytes + 64<<10); err != nil {
+	if err := r.ParseMultipartForm(invoice.MaxLogoBytes + 64<<10); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return s.settingsFormError(w, r, apperr.Invalid("logo", fmt.Sprintf("must be at most %d KiB", invoices.MaxLogoBytes>>10)))
+			return s.settingsFormError(w, r, apperr.Invalid("logo", fmt.Sprintf("must be at most %d KiB", invoice.MaxLogoBytes>>10)))
 		}
 		return s.settingsFormError(w, r, apperr.Invalid("logo", "must be chosen: pick a PNG or JPEG file"))
 	}

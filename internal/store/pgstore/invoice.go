@@ -15,6 +15,11 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
+var (
+	_ invoice.Store = (*Store)(nil)
+	_ invoice.Tx    = (*queries)(nil)
+)
+
 func scanInvoice(row pgx.Row) (invoice.Record, error) {
 	var r invoice.Record
 	err := row.Scan(&r.ID, &r.TenantID, &r.OrderID, &r.Number, &r.Status, &r.Generation, &r.ObjectKey, &r.Size, &r.Error,

@@ -1,4 +1,4 @@
-package invoices
+package invoice
 
 import (
 	"bytes"
@@ -14,7 +14,6 @@ import (
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/jobs"
-	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -28,7 +27,7 @@ func (s *Service) Branding(ctx context.Context, p access.Principal) (tenant.Bran
 	if err := p.Require(access.ActTenantRead); err != nil {
 		return tenant.Branding{}, err
 	}
-	st, err := s.store.TenantSettings(ctx, p.TenantID)
+	st, err := s.db.TenantSettings(ctx, p.TenantID)
 	return st.Branding, err
 }
 
@@ -113,7 +112,7 @@ func (s *Service) DeleteLogo(ctx context.Context, p access.Principal, m access.M
 // updateSettings changes the branding with fn and audits it, in one
 // transaction.
 func (s *Service) updateSettings(ctx context.Context, p access.Principal, m access.Meta, fn func(b *tenant.Branding)) error {
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+	return s.db.InTx(ctx, func(tx Tx) error {
 		st, err := tx.TenantSettings(ctx, p.TenantID)
 		if err != nil {
 			return err

@@ -1,8 +1,4 @@
-// Package invoices generates orders' PDF invoices: a request (or an order
-// moving to shipped) marks the invoice pending and enqueues its job in one
-// transaction; the job renders the PDF with the tenant's branding, stores
-// it, and announces it in the events outbox.
-package invoices
+package invoice
 
 import (
 	"bytes"
@@ -21,10 +17,8 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
-	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
-	"github.com/ordo/ordo/internal/store"
 )
 
 // DownloadTTL is the life of a download URL.
@@ -35,14 +29,14 @@ const maxLogoBytes = 2 << 20
 
 // Service generates and serves invoices.
 type Service struct {
-	store store.Store
+	db    DB
 	blobs blob.Store
 	log   *slog.Logger
 }
 
-// New returns a Service.
-func New(st store.Store, blobs blob.Store, log *slog.Logger) *Service {
-	return &Service{store: st, blobs: blobs, log: log}
+// NewService returns a Service.
+func NewService(db DB, blobs blob.Store, log *slog.Logger) *Service {
+	return &Service{db: db, blobs: blobs, log: log}
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
@@ -82,7 +76,7 @@ func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &w
 
 // Enqueue marks the order's invoice pending and enqueues its job inside
 // tx. The order service calls it when an order ships.
-func Enqueue(ctx context.Context, tx store.Querier, tenantID, orderID uuid.UUID, at time.Time) (invoice.Record, error) {
+func Enqueue(ctx context.Context, tx EnqueueTx, tenantID, orderID uuid.UUID, at time.Time) (Record, error) {
 	r, err := tx.InvoiceRequest(ctx, tenantID, orderID, at)
 	if err != nil {
 		return r, fmt.Errorf("request invoice: %w", err)
@@ -94,12 +88,12 @@ func Enqueue(ctx context.Context, tx store.Querier, tenantID, orderID uuid.UUID,
 }
 
 // Request generates, or regenerates, an order's invoice.
-func (s *Service) Request(ctx context.Context, p access.Principal, orderID uuid.UUID, m access.Meta) (invoice.Record, error) {
+func (s *Service) Request(ctx context.Context, p access.Principal, orderID uuid.UUID, m access.Meta) (Record, error) {
 	if err := p.Require(access.ActInvoiceCreate); err != nil {
-		return invoice.Record{}, err
+		return Record{}, err
 	}
-	var r invoice.Record
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	var r Record
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		// Reading the order first turns another tenant's id into a 404
 		// before anything is written.
 		if _, err := tx.OrderGet(ctx, p.TenantID, orderID); err != nil {
@@ -122,9 +116,9 @@ func (s *Service) Request(ctx context.Context, p access.Principal, orderID uuid.
 }
 
 // Get returns an order's invoice and, when ready, a download URL.
-func (s *Service) Get(ctx context.Context, p access.Principal, orderID uuid.UUID) (invoice.Record, string, error) {
+func (s *Service) Get(ctx context.Context, p access.Principal, orderID uuid.UUID) (Record, string, error) {
 	r, err := s.Record(ctx, p, orderID)
-	if err != nil || r.Status != invoice.StatusReady {
+	if err != nil || r.Status != StatusReady {
 		return r, "", err
 	}
 	u, err := s.blobs.PresignGet(ctx, r.ObjectKey, blob.Download{Filename: r.Number + ".pdf", ContentType: "application/pdf"}, DownloadTTL)
@@ -133,34 +127,34 @@ func (s *Service) Get(ctx context.Context, p access.Principal, orderID uuid.UUID
 
 // Record returns an order's invoice without a download URL: what the
 // order's page shows of it.
-func (s *Service) Record(ctx context.Context, p access.Principal, orderID uuid.UUID) (invoice.Record, error) {
+func (s *Service) Record(ctx context.Context, p access.Principal, orderID uuid.UUID) (Record, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return invoice.Record{}, err
+		return Record{}, err
 	}
-	return s.store.InvoiceGet(ctx, p.TenantID, orderID)
+	return s.db.InvoiceGet(ctx, p.TenantID, orderID)
 }
 
 // objectKey is where a generation of an invoice is kept. A retried job
 // writes the same key again, so a crash leaves no orphan behind.
-func objectKey(r invoice.Record) string {
+func objectKey(r Record) string {
 	return fmt.Sprintf("tenants/%s/invoices/%s/%s-%d.pdf", r.TenantID, r.OrderID, r.Number, r.Generation)
 }
 
 // Run renders and stores one generation of an invoice.
 func (s *Service) Run(ctx context.Context, a Args) error {
-	r, err := s.store.InvoiceGet(ctx, a.TenantID, a.OrderID)
+	r, err := s.db.InvoiceGet(ctx, a.TenantID, a.OrderID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil // the order was deleted
 	}
 	if err != nil {
 		return err
 	}
-	if r.Generation != a.Generation || r.Status == invoice.StatusReady {
+	if r.Generation != a.Generation || r.Status == StatusReady {
 		// Superseded by a newer request, or done already. An attempt of
 		// this generation that died between storing its PDF and saving
 		// the record left the PDF at its key: remove it unless it is the
 		// record's.
-		if mine := objectKey(invoice.Record{TenantID: r.TenantID, OrderID: r.OrderID, Number: r.Number, Generation: a.Generation}); mine != r.ObjectKey {
+		if mine := objectKey(Record{TenantID: r.TenantID, OrderID: r.OrderID, Number: r.Number, Generation: a.Generation}); mine != r.ObjectKey {
 			if err := s.blobs.Delete(ctx, mine); err != nil {
 				return fmt.Errorf("remove superseded invoice %s: %w", mine, err)
 			}
@@ -178,9 +172,9 @@ func (s *Service) Run(ctx context.Context, a Args) error {
 		return fmt.Errorf("store invoice %s: %w", r.Number, err)
 	}
 	n := now()
-	r.Status, r.Size, r.Error, r.GeneratedAt, r.UpdatedAt = invoice.StatusReady, info.Size, "", &n, n
+	r.Status, r.Size, r.Error, r.GeneratedAt, r.UpdatedAt = StatusReady, info.Size, "", &n, n
 	saved := false
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.db.InTx(ctx, func(tx Tx) error {
 		var err error
 		if saved, err = tx.InvoiceUpdate(ctx, r); err != nil || !saved {
 			return err
@@ -211,32 +205,32 @@ func (s *Service) Run(ctx context.Context, a Args) error {
 
 // fail marks the invoice failed after its job gave up.
 func (s *Service) fail(ctx context.Context, a Args, cause error) {
-	r, err := s.store.InvoiceGet(ctx, a.TenantID, a.OrderID)
+	r, err := s.db.InvoiceGet(ctx, a.TenantID, a.OrderID)
 	if err != nil || r.Generation != a.Generation {
 		return
 	}
-	r.Status, r.Error, r.UpdatedAt = invoice.StatusFailed, "the invoice could not be generated; try again", now()
-	if _, err := s.store.InvoiceUpdate(ctx, r); err != nil {
+	r.Status, r.Error, r.UpdatedAt = StatusFailed, "the invoice could not be generated; try again", now()
+	if _, err := s.db.InvoiceUpdate(ctx, r); err != nil {
 		s.log.WarnContext(ctx, "record invoice failure", "err", err, "cause", cause)
 	}
 }
 
 // render draws the invoice of r's order with the tenant's branding.
-func (s *Service) render(ctx context.Context, r invoice.Record) ([]byte, error) {
-	o, err := s.store.OrderGet(ctx, r.TenantID, r.OrderID)
+func (s *Service) render(ctx context.Context, r Record) ([]byte, error) {
+	o, err := s.db.OrderGet(ctx, r.TenantID, r.OrderID)
 	if err != nil {
 		return nil, fmt.Errorf("invoice %s: %w", r.Number, err)
 	}
-	t, err := s.store.TenantGetByID(ctx, r.TenantID)
+	t, err := s.db.TenantGetByID(ctx, r.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("invoice %s: %w", r.Number, err)
 	}
-	st, err := s.store.TenantSettings(ctx, r.TenantID)
+	st, err := s.db.TenantSettings(ctx, r.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("invoice %s: %w", r.Number, err)
 	}
 	b := st.Branding
-	inv := invoice.Invoice{Number: r.Number, IssuedAt: now(), Order: o, Branding: invoice.Branding{
+	inv := Invoice{Number: r.Number, IssuedAt: now(), Order: o, Branding: Branding{
 		Name: t.Name, Address: b.Address, TaxID: b.TaxID, Footer: b.Footer, AccentColor: b.AccentColor}}
 	if b.LogoKey != "" {
 		// A logo that cannot be read is left out rather than failing
@@ -248,7 +242,7 @@ func (s *Service) render(ctx context.Context, r invoice.Record) ([]byte, error) 
 		}
 	}
 	var buf bytes.Buffer
-	if err := invoice.Render(&buf, inv); err != nil {
+	if err := Render(&buf, inv); err != nil {
 		return nil, fmt.Errorf("render invoice %s: %w", r.Number, err)
 	}
 	return buf.Bytes(), nil
