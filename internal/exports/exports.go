@@ -384,11 +384,11 @@ func (s *Service) write(ctx context.Context, e *export.Export, lp order.ListPara
 }
 
 // WriteOrders writes the orders lp selects to w, reading them in keyset
-// batches of lp.Limit with order.Store.OrderScan, so that memory holds one
+// batches of lp.Limit with order.Scanner.OrderScan, so that memory holds one
 // order whatever their number. After each batch it calls after (when not
 // nil) with the orders written so far; an error from it stops the export.
 // The export job and the benchmark harness share it.
-func WriteOrders(ctx context.Context, st order.Store, lp order.ListParams, w export.Writer, after func(done int64) error) error {
+func WriteOrders(ctx context.Context, st order.Scanner, lp order.ListParams, w export.Writer, after func(done int64) error) error {
 	var done int64
 	for {
 		var n int

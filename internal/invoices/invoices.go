@@ -47,19 +47,9 @@ func New(st store.Store, blobs blob.Store, log *slog.Logger) *Service {
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// Args is the invoice job. Generation ties it to one request: a job left
-// behind by a newer request does nothing.
-type Args struct {
-	TenantID   uuid.UUID `json:"tenant_id"`
-	OrderID    uuid.UUID `json:"order_id"`
-	Generation int       `json:"generation"`
-}
-
-func (Args) Kind() string { return jobs.KindInvoice }
-
-func (Args) InsertOpts() jobs.Opts {
-	return jobs.Opts{Queue: jobs.QueueInvoices, MaxAttempts: 10}
-}
+// Args is the invoice job (jobs.InvoiceArgs: the order service enqueues
+// it too when an order ships).
+type Args = jobs.InvoiceArgs
 
 type worker struct {
 	s *Service
@@ -81,7 +71,8 @@ func (w *worker) Work(ctx context.Context, job *jobs.Job[Args]) error {
 func (s *Service) RegisterWorkers(ws *jobs.Workers) { jobs.Register[Args](ws, &worker{s: s}) }
 
 // Enqueue marks the order's invoice pending and enqueues its job inside
-// tx. The order service calls it when an order ships.
+// tx. The order service does the same when an order ships
+// (order.Tx.OrderInvoiceRequest and jobs.InvoiceArgs).
 func Enqueue(ctx context.Context, tx store.Querier, tenantID, orderID uuid.UUID, at time.Time) (invoice.Record, error) {
 	r, err := tx.InvoiceRequest(ctx, tenantID, orderID, at)
 	if err != nil {

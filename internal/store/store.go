@@ -33,7 +33,8 @@ type Querier interface {
 	tenant.Store
 	account.Store
 	audit.Store
-	order.Store
+	order.Tx      // the order service's queries, with the invoice and attachment rows it touches
+	order.Scanner // exports' bulk read of orders
 	event.Store
 	idempotency.Store
 	attachment.Store
@@ -57,6 +58,9 @@ type Querier interface {
 type Tx interface {
 	Querier
 }
+
+// Every domain's Tx is a store.Tx's, so store.Narrow can hand it out.
+var _ order.Tx = Tx(nil)
 
 // Store is a handle on the system of record.
 type Store interface {
