@@ -15,7 +15,7 @@ import (
 
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/metrics"
-	"github.com/ordo/ordo/internal/orders"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/web"
@@ -236,7 +236,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		MaxBodyBytes:   svc.cfg.MaxBodyBytes,
 		Checks:         svc.readinessChecks(),
 		Auth:           svc.auth,
-		Orders:         orders.New(svc.store, nil).WithBlobs(svc.blobs).WithCache(svc.dashboardCache(), svc.log),
+		Orders:         order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithCache(svc.dashboardCache(), svc.log),
 		Attachments:    svc.attachments,
 		Exports:        svc.exports,
 		Invoices:       svc.invoices,

@@ -24,7 +24,6 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
@@ -80,7 +79,7 @@ func fixture(t *testing.T, st store.Store, blobs blob.Store) map[string]int64 {
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
 	as := auth.New(auth.Options{Store: st, Hasher: hasher, Log: testkit.Logger(t), BaseURL: "http://localhost"})
-	ords := orders.New(st, time.Now)
+	ords := order.NewService(store.Narrow[order.Tx]{Store: st}, time.Now)
 	objects := map[string]int64{}
 	for i := range 2 {
 		u, err := as.CreateUser(ctx, fmt.Sprintf("owner%d@example.com", i), "a long enough password 123", fmt.Sprintf("Owner %d", i))

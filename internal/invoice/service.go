@@ -41,19 +41,9 @@ func NewService(db DB, blobs blob.Store, log *slog.Logger) *Service {
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// Args is the invoice job. Generation ties it to one request: a job left
-// behind by a newer request does nothing.
-type Args struct {
-	TenantID   uuid.UUID `json:"tenant_id"`
-	OrderID    uuid.UUID `json:"order_id"`
-	Generation int       `json:"generation"`
-}
-
-func (Args) Kind() string { return jobs.KindInvoice }
-
-func (Args) InsertOpts() jobs.Opts {
-	return jobs.Opts{Queue: jobs.QueueInvoices, MaxAttempts: 10}
-}
+// Args is the invoice job (jobs.InvoiceArgs: the order service enqueues
+// it too when an order ships).
+type Args = jobs.InvoiceArgs
 
 type worker struct {
 	s *Service

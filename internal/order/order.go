@@ -1,5 +1,8 @@
 // Package order holds orders and their items: the types, the status
-// machine, validation, the money arithmetic, and the store contract.
+// machine, validation, the money arithmetic, the store contract, and the
+// order service (create, read, list, update, transition and delete
+// orders, each change in one transaction with its status history, its
+// audit entry and its outbox event; the dashboard).
 //
 // Money is integer minor units of the order's ISO 4217 currency, never
 // floats. The rounding rule: each line's tax is
@@ -18,6 +21,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/outbox"
 )
 
 // Status is where an order is in its life.
@@ -165,17 +170,35 @@ type ListParams struct {
 	Limit  int
 }
 
-// Store is what orders need from persistence. Every method is scoped by
-// tenant: another tenant's ids are apperr.ErrNotFound.
+// Store is what the order service reads outside a transaction. Every
+// method is scoped by tenant: another tenant's ids are apperr.ErrNotFound.
 type Store interface {
+	OrderGet(ctx context.Context, tenantID, id uuid.UUID) (Order, error)
+	OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (Order, error)
+	// OrderList returns a page, with items.
+	OrderList(ctx context.Context, p ListParams) ([]Order, error)
+	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]StatusChange, error)
+	// OrderDailyStats counts the tenant's orders created at or after since
+	// and sums their totals, per UTC day and currency, leaving cancelled
+	// orders out; oldest day first, then by currency.
+	OrderDailyStats(ctx context.Context, tenantID uuid.UUID, since time.Time) ([]DayStat, error)
+}
+
+// Tx is what the order service does inside one transaction: its Store,
+// the order writes, the invoice and attachment rows an order's shipping
+// and deletion touch (declared here with order's own types, since
+// package invoice imports order, and attachment's upload service, which
+// reads orders, is to move into attachment), its audit entry and its
+// outbox event. store.Querier embeds it, so the engines implement every
+// method.
+type Tx interface {
+	Store
 	// OrderNextNumber allocates the tenant's next order number; inside a
 	// transaction it holds the tenant's counter until commit, so numbers
 	// are unique under concurrent creates.
 	OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error)
 	// OrderCreate inserts the order with its items and version 1.
 	OrderCreate(ctx context.Context, o Order) error
-	OrderGet(ctx context.Context, tenantID, id uuid.UUID) (Order, error)
-	OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (Order, error)
 	// OrderUpdate saves every field and replaces the items, if the stored
 	// version is o.Version-1; otherwise apperr.ErrConflict (stale).
 	OrderUpdate(ctx context.Context, o Order) error
@@ -183,21 +206,36 @@ type Store interface {
 	// with ErrInvoiced (in the same statement, so that an invoice created
 	// meanwhile cannot slip by).
 	OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
-	// OrderList returns a page, with items.
-	OrderList(ctx context.Context, p ListParams) ([]Order, error)
-	// OrderScan calls fn with each order of the page p selects, items
-	// included, in p's order, holding one order at a time: exports read
-	// large batches with it. The orders come without their JSON columns
-	// (ShippingAddress, BillingAddress and Metadata are left empty), which
-	// exports do not show and which would cost a third of the reading. An
-	// error from fn stops the scan and is returned as is.
-	OrderScan(ctx context.Context, p ListParams, fn func(Order) error) error
 	OrderStatusChangeInsert(ctx context.Context, c StatusChange) error
-	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]StatusChange, error)
-	// OrderDailyStats counts the tenant's orders created at or after since
-	// and sums their totals, per UTC day and currency, leaving cancelled
-	// orders out; oldest day first, then by currency.
-	OrderDailyStats(ctx context.Context, tenantID uuid.UUID, since time.Time) ([]DayStat, error)
+	// OrderInvoiceRequest marks the order's invoice pending as
+	// invoice.Store's InvoiceRequest does (creating it with the tenant's
+	// next invoice number, or increasing its generation) and returns the
+	// invoice's generation, which its job carries.
+	OrderInvoiceRequest(ctx context.Context, tenantID, orderID uuid.UUID, now time.Time) (generation int, err error)
+	// OrderInvoiceNumber returns the number of the order's invoice
+	// ("INV-000042"), or "" if it has none.
+	OrderInvoiceNumber(ctx context.Context, tenantID, orderID uuid.UUID) (string, error)
+	// OrderAttachmentsDelete deletes the order's attachments (those
+	// attachment.Store's AttachmentList lists for it, up to 10,000) and
+	// returns where their files may be, for the caller to delete.
+	OrderAttachmentsDelete(ctx context.Context, tenantID, orderID uuid.UUID) ([]AttachmentKeys, error)
+	audit.Writer
+	outbox.Tx
+}
+
+// DB is the order service's handle on the store; store.Narrow[order.Tx]
+// makes one of a store.Store.
+type DB interface {
+	Store
+	InTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// AttachmentKeys are where a deleted attachment's file may be in object
+// storage: its object key, and its upload key (attachment.UploadKey),
+// where a pending upload's file is.
+type AttachmentKeys struct {
+	ObjectKey string
+	UploadKey string
 }
 
 // ErrInvoiced refuses to delete an order that has an invoice: an issued

@@ -34,7 +34,7 @@ type Querier interface {
 	tenant.Store
 	account.Store
 	audit.Store
-	order.Store
+	order.Tx // the order service's queries, with the invoice and attachment rows it touches
 	event.Store
 	idempotency.Store
 	attachment.Store
@@ -71,6 +71,7 @@ var (
 	_ export.Tx  = Tx(nil)
 	_ webhook.Tx = Tx(nil)
 	_ invoice.Tx = Tx(nil)
+	_ order.Tx   = Tx(nil)
 )
 
 // Store is a handle on the system of record.

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/orders"
 )
 
 // orderItemInput is an item as clients send it: no ids, no totals.
@@ -195,7 +194,7 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	patch := orders.Patch{CustomerName: in.CustomerName, CustomerEmail: in.CustomerEmail, CustomerPhone: in.CustomerPhone,
+	patch := order.Patch{CustomerName: in.CustomerName, CustomerEmail: in.CustomerEmail, CustomerPhone: in.CustomerPhone,
 		Currency: in.Currency, Notes: in.Notes, ExternalRef: in.ExternalRef, Metadata: in.Metadata, Discount: in.Discount}
 	// An address given as null removes it; absent leaves it.
 	if _, ok := raw["shipping_address"]; ok {

@@ -19,7 +19,8 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/auth"
-	"github.com/ordo/ordo/internal/orders"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
@@ -38,7 +39,7 @@ func fuzzServer(f *testing.F) (url, key string) {
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(f, err)
 	svc := auth.New(auth.Options{Store: st, Hasher: hasher, Sealer: testSealer(f), Log: log, BaseURL: "http://ordo.test"})
-	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(st, nil), Idempotency: st,
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil), Idempotency: st,
 		Sessions: web.NewSessionManager(st.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(f, err)
 	srv := httptest.NewServer(h)

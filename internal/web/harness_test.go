@@ -36,7 +36,6 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/orders"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
@@ -345,7 +344,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	atts := attachments.New(st, blobs, attachments.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Orders: orders.New(st, nil).WithBlobs(blobs).WithCache(ordersCache, log), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
+		Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithCache(ordersCache, log), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
 	})
@@ -364,7 +363,7 @@ func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
 	svc := auth.New(auth.Options{Store: base.store, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
-	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
 		Idempotency: base.store, Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log), Limits: *limits})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
@@ -389,7 +388,7 @@ func newPeer(t *testing.T, base *app) *app {
 	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
 	svc := auth.New(auth.Options{Store: base.store, Cache: base.cache, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
-	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: orders.New(base.store, nil),
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
 		Idempotency: base.store, PubSub: pubsub.NewMemory(), Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)

@@ -22,7 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/metrics"
-	"github.com/ordo/ordo/internal/orders"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/telemetry"
@@ -73,7 +73,7 @@ type Options struct {
 	Checks []Check
 
 	Auth   *auth.Service
-	Orders *orders.Service
+	Orders *order.Service
 	// Idempotency keeps the Idempotency-Key records of the API's unsafe
 	// requests.
 	Idempotency idempotency.Store
@@ -138,7 +138,7 @@ type Server struct {
 	version      string
 	checks       []Check
 	auth         *auth.Service
-	orders       *orders.Service
+	orders       *order.Service
 	idempotency  idempotency.Store
 	pubsub       pubsub.PubSub
 	attachments  *attachments.Service

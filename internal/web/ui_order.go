@@ -16,7 +16,6 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/orders"
 )
 
 // Order pages: list with filters and keyset paging, detail with status
@@ -322,7 +321,7 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) error {
 		s.formError(w, r, "order_form", v, err)
 		return nil
 	}
-	patch := orders.Patch{CustomerName: &o.CustomerName, CustomerEmail: &o.CustomerEmail, CustomerPhone: &o.CustomerPhone,
+	patch := order.Patch{CustomerName: &o.CustomerName, CustomerEmail: &o.CustomerEmail, CustomerPhone: &o.CustomerPhone,
 		Currency: &o.Currency, Notes: &o.Notes, ExternalRef: &o.ExternalRef, Discount: &o.Discount, ShippingAddress: &o.ShippingAddress}
 	if pending {
 		patch.Items = &o.Items

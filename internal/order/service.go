@@ -1,14 +1,10 @@
-// Package orders is the order service: create, read, list, update,
-// transition and delete orders, each change in one transaction with its
-// status history, its audit entry and its outbox event. The types, the
-// status machine and the money rules live in package order; permissions
-// come from access.Can through the principal.
-package orders
+package order
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"strings"
@@ -22,28 +18,29 @@ import (
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
-	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
-	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
-	"github.com/ordo/ordo/internal/store"
 )
 
-// Service implements the order operations.
+// Service implements the order operations: create, read, list, update,
+// transition and delete orders, each change in one transaction with its
+// status history, its audit entry and its outbox event. Permissions come
+// from access.Can through the principal.
 type Service struct {
-	store store.Store
+	store DB
 	blobs blob.Store  // where attachments' files are; nil: none to delete
 	cache cache.Cache // dashboard aggregates; nil: no caching
 	log   *slog.Logger
 	now   func() time.Time
 }
 
-// New returns a Service; now may be nil for time.Now.
-func New(st store.Store, now func() time.Time) *Service {
+// NewService returns a Service; now may be nil for time.Now.
+// store.Narrow[order.Tx]{st} makes a DB of a store.Store.
+func NewService(db DB, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, now: now, log: slog.New(slog.DiscardHandler)}
+	return &Service{store: db, now: now, log: slog.New(slog.DiscardHandler)}
 }
 
 // WithBlobs lets Delete remove the order's attachment files too.
@@ -64,7 +61,7 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
 // record writes the audit entry and the event of a change inside tx.
-func record(ctx context.Context, tx store.Tx, p access.Principal, m access.Meta, now time.Time, o order.Order, action, eventType string, details any) error {
+func record(ctx context.Context, tx Tx, p access.Principal, m access.Meta, now time.Time, o Order, action, eventType string, details any) error {
 	e, err := p.AuditEntry(m, now, o.TenantID, action, "order", o.ID.String(), details)
 	if err != nil {
 		return err
@@ -76,7 +73,7 @@ func record(ctx context.Context, tx store.Tx, p access.Principal, m access.Meta,
 	if err := tx.AuditInsert(ctx, e); err != nil {
 		return err
 	}
-	data, err := json.Marshal(order.ToView(o))
+	data, err := json.Marshal(ToView(o))
 	if err != nil {
 		return err
 	}
@@ -86,16 +83,16 @@ func record(ctx context.Context, tx store.Tx, p access.Principal, m access.Meta,
 // Create validates and stores a new order. With an idempotency key, a
 // second create with the same key (a retry after a crash, say) returns the
 // first order and replayed = true instead of making another.
-func (s *Service) Create(ctx context.Context, p access.Principal, in order.Order, idemKey string, m access.Meta) (o order.Order, replayed bool, err error) {
+func (s *Service) Create(ctx context.Context, p access.Principal, in Order, idemKey string, m access.Meta) (o Order, replayed bool, err error) {
 	if err := p.Require(access.ActOrderWrite); err != nil {
-		return order.Order{}, false, err
+		return Order{}, false, err
 	}
 	o = in
-	if err := order.Validate(&o); err != nil {
-		return order.Order{}, false, err
+	if err := Validate(&o); err != nil {
+		return Order{}, false, err
 	}
 	now := s.clock()
-	o.ID, o.TenantID, o.Status, o.Version, o.IdempotencyKey = newID(), p.TenantID, order.StatusPending, 1, idemKey
+	o.ID, o.TenantID, o.Status, o.Version, o.IdempotencyKey = newID(), p.TenantID, StatusPending, 1, idemKey
 	o.CreatedBy, o.CreatedAt, o.UpdatedAt = p.ActorID(), now, now
 	for i := range o.Items {
 		o.Items[i].ID = newID()
@@ -117,7 +114,7 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in order.Order
 		}
 	}
 	if err != nil {
-		return order.Order{}, false, err
+		return Order{}, false, err
 	}
 	s.forgetDashboard(ctx, p.TenantID)
 	return o, false, nil
@@ -125,8 +122,8 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in order.Order
 
 // insert stores a new order with its first status, audit entry and event
 // in one transaction, numbering it.
-func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta, now time.Time, o *order.Order) error {
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta, now time.Time, o *Order) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
 		n, err := tx.OrderNextNumber(ctx, p.TenantID)
 		if err != nil {
 			return err
@@ -135,7 +132,7 @@ func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta,
 		if err := tx.OrderCreate(ctx, *o); err != nil {
 			return err
 		}
-		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, To: order.StatusPending, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
+		if err := tx.OrderStatusChangeInsert(ctx, StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, To: StatusPending, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
 			return err
 		}
 		return record(ctx, tx, p, m, now, *o, "order.created", event.OrderCreated,
@@ -144,15 +141,15 @@ func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta,
 }
 
 // Get returns one order of the principal's tenant.
-func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (order.Order, error) {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (Order, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return order.Order{}, err
+		return Order{}, err
 	}
 	return s.store.OrderGet(ctx, p.TenantID, id)
 }
 
 // History returns an order's status history.
-func (s *Service) History(ctx context.Context, p access.Principal, id uuid.UUID) ([]order.StatusChange, error) {
+func (s *Service) History(ctx context.Context, p access.Principal, id uuid.UUID) ([]StatusChange, error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
 		return nil, err
 	}
@@ -163,11 +160,11 @@ func (s *Service) History(ctx context.Context, p access.Principal, id uuid.UUID)
 // the page after it (ListParams.After), Prev ends the page before it
 // (ListParams.Before); nil when there is no such page.
 type Cursors struct {
-	Next, Prev *order.Cursor
+	Next, Prev *Cursor
 }
 
 // List returns a page and the cursors of the pages after and before it.
-func (s *Service) List(ctx context.Context, p access.Principal, lp order.ListParams) ([]order.Order, Cursors, error) {
+func (s *Service) List(ctx context.Context, p access.Principal, lp ListParams) ([]Order, Cursors, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
 		return nil, Cursors{}, err
 	}
@@ -176,7 +173,7 @@ func (s *Service) List(ctx context.Context, p access.Principal, lp order.ListPar
 		return nil, Cursors{}, apperr.Invalid("limit", "must be from 1 to 200")
 	}
 	if lp.Sort == "" {
-		lp.Sort = order.SortCreatedAt
+		lp.Sort = SortCreatedAt
 	}
 	want := lp.Limit
 	lp.Limit++ // one more tells whether there is a page beyond
@@ -184,8 +181,8 @@ func (s *Service) List(ctx context.Context, p access.Principal, lp order.ListPar
 	if err != nil {
 		return nil, Cursors{}, err
 	}
-	key := func(o order.Order) *order.Cursor {
-		return &order.Cursor{CreatedAt: o.CreatedAt, Total: o.Total, ID: o.ID}
+	key := func(o Order) *Cursor {
+		return &Cursor{CreatedAt: o.CreatedAt, Total: o.Total, ID: o.ID}
 	}
 	var c Cursors
 	if lp.Before != nil {
@@ -221,40 +218,40 @@ type Patch struct {
 	CustomerName    *string
 	CustomerEmail   *string
 	CustomerPhone   *string
-	ShippingAddress **order.Address
-	BillingAddress  **order.Address
+	ShippingAddress **Address
+	BillingAddress  **Address
 	Currency        *string
 	Notes           *string
 	ExternalRef     *string
 	Metadata        *json.RawMessage
 	Discount        *int64
-	Items           *[]order.Item
+	Items           *[]Item
 }
 
 // Update applies a patch. ifMatch, when given, must be the order's
 // current version (If-Match), or the update fails with 412.
-func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, patch Patch, ifMatch *int64, m access.Meta) (order.Order, error) {
+func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, patch Patch, ifMatch *int64, m access.Meta) (Order, error) {
 	if err := p.Require(access.ActOrderWrite); err != nil {
-		return order.Order{}, err
+		return Order{}, err
 	}
-	var o order.Order
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	var o Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
 		if o, err = tx.OrderGet(ctx, p.TenantID, id); err != nil {
 			return err
 		}
 		if ifMatch != nil && *ifMatch != o.Version {
-			return order.ErrStale
+			return ErrStale
 		}
-		before := order.ToView(o)
-		if patch.Items != nil && o.Status != order.StatusPending {
+		before := ToView(o)
+		if patch.Items != nil && o.Status != StatusPending {
 			return apperr.Conflict("items can change only while the order is pending (it is %s)", o.Status)
 		}
 		apply(&o, patch)
-		if err := order.Validate(&o); err != nil {
+		if err := Validate(&o); err != nil {
 			return err
 		}
-		after := order.ToView(o)
+		after := ToView(o)
 		changes := diff(before, after)
 		if len(changes) == 0 {
 			return nil // nothing changed: no new version, no entry
@@ -279,7 +276,7 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, 
 	return o, err
 }
 
-func apply(o *order.Order, p Patch) {
+func apply(o *Order, p Patch) {
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = strings.TrimSpace(*v)
@@ -312,8 +309,8 @@ func apply(o *order.Order, p Patch) {
 }
 
 // diff lists the changed top-level fields with their old and new values.
-func diff(before, after order.View) map[string]any {
-	toMap := func(v order.View) map[string]json.RawMessage {
+func diff(before, after View) map[string]any {
+	toMap := func(v View) map[string]json.RawMessage {
 		b, _ := json.Marshal(v)
 		var m map[string]json.RawMessage
 		_ = json.Unmarshal(b, &m)
@@ -339,8 +336,8 @@ func diff(before, after order.View) map[string]any {
 	return out
 }
 
-func itemContent(items []order.ItemView) []order.ItemView {
-	out := make([]order.ItemView, len(items))
+func itemContent(items []ItemView) []ItemView {
+	out := make([]ItemView, len(items))
 	for i, it := range items {
 		it.ID = uuid.Nil
 		out[i] = it
@@ -355,25 +352,39 @@ func jsonEqual(a, b json.RawMessage) bool {
 	return reflect.DeepEqual(x, y)
 }
 
+// enqueueInvoice marks the order's invoice pending and enqueues its job
+// inside tx, as package invoice does for a request (which order cannot
+// call: invoice imports order).
+func enqueueInvoice(ctx context.Context, tx Tx, tenantID, orderID uuid.UUID, at time.Time) error {
+	gen, err := tx.OrderInvoiceRequest(ctx, tenantID, orderID, at)
+	if err != nil {
+		return fmt.Errorf("request invoice: %w", err)
+	}
+	if _, err := tx.JobInsert(ctx, jobs.InvoiceArgs{TenantID: tenantID, OrderID: orderID, Generation: gen}, nil); err != nil {
+		return fmt.Errorf("enqueue invoice: %w", err)
+	}
+	return nil
+}
+
 // Transition moves an order along the status machine.
-func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UUID, to order.Status, ifMatch *int64, m access.Meta) (order.Order, error) {
+func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UUID, to Status, ifMatch *int64, m access.Meta) (Order, error) {
 	if err := p.Require(access.ActOrderWrite); err != nil {
-		return order.Order{}, err
+		return Order{}, err
 	}
 	if !to.Valid() {
-		return order.Order{}, apperr.Invalid("to", "must be pending, processing, shipped, delivered or cancelled")
+		return Order{}, apperr.Invalid("to", "must be pending, processing, shipped, delivered or cancelled")
 	}
-	var o order.Order
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	var o Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
 		if o, err = tx.OrderGet(ctx, p.TenantID, id); err != nil {
 			return err
 		}
 		if ifMatch != nil && *ifMatch != o.Version {
-			return order.ErrStale
+			return ErrStale
 		}
 		from := o.Status
-		if !order.CanTransition(from, to) {
+		if !CanTransition(from, to) {
 			return apperr.Conflict("an order cannot go from %s to %s", from, to)
 		}
 		now := s.clock()
@@ -384,12 +395,12 @@ func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UU
 			return err
 		}
 		o.Items = items
-		if err := tx.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, From: from, To: to, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
+		if err := tx.OrderStatusChangeInsert(ctx, StatusChange{ID: newID(), TenantID: o.TenantID, OrderID: o.ID, From: from, To: to, ActorID: p.ActorID(), CreatedAt: now}); err != nil {
 			return err
 		}
-		if to == order.StatusShipped {
+		if to == StatusShipped {
 			// Shipping an order invoices it.
-			if _, err := invoice.Enqueue(ctx, tx, o.TenantID, o.ID, now); err != nil {
+			if err := enqueueInvoice(ctx, tx, o.TenantID, o.ID, now); err != nil {
 				return err
 			}
 		}
@@ -411,29 +422,26 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 		return err
 	}
 	var keys []string
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		o, err := tx.OrderGet(ctx, p.TenantID, id)
 		if err != nil {
 			return err
 		}
 		// The store refuses too (so that an invoice requested meanwhile
 		// cannot slip by); this says which invoice.
-		inv, err := tx.InvoiceGet(ctx, p.TenantID, id)
-		if err == nil {
-			return apperr.Conflict("order %s has invoice %s; an invoiced order cannot be deleted: cancel it instead", o.DisplayNumber(), inv.Number)
-		}
-		if !errors.Is(err, apperr.ErrNotFound) {
+		inv, err := tx.OrderInvoiceNumber(ctx, p.TenantID, id)
+		if err != nil {
 			return err
 		}
-		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, 10_000)
+		if inv != "" {
+			return apperr.Conflict("order %s has invoice %s; an invoiced order cannot be deleted: cancel it instead", o.DisplayNumber(), inv)
+		}
+		atts, err := tx.OrderAttachmentsDelete(ctx, p.TenantID, id)
 		if err != nil {
 			return err
 		}
 		for _, a := range atts {
-			if err := tx.AttachmentDelete(ctx, p.TenantID, a.ID); err != nil {
-				return err
-			}
-			keys = append(keys, a.ObjectKey, a.UploadKey()) // a pending one's file is at its upload key
+			keys = append(keys, a.ObjectKey, a.UploadKey) // a pending one's file is at its upload key
 		}
 		if err := tx.OrderDelete(ctx, p.TenantID, id); err != nil {
 			return err
@@ -441,7 +449,7 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 		if err := jobs.DeleteBlobs(ctx, tx, p.TenantID, keys...); err != nil {
 			return err
 		}
-		return record(ctx, tx, p, m, s.clock(), o, "order.deleted", event.OrderDeleted, map[string]any{"snapshot": order.ToView(o), "attachments": len(atts)})
+		return record(ctx, tx, p, m, s.clock(), o, "order.deleted", event.OrderDeleted, map[string]any{"snapshot": ToView(o), "attachments": len(atts)})
 	})
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package orders_test
+package order_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/orders"
+	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/store/storetest"
 	"github.com/ordo/ordo/internal/testkit"
@@ -61,7 +61,7 @@ func (c *countingCache) Delete(ctx context.Context, keys ...string) error {
 }
 
 type testBundle struct {
-	svc   *orders.Service
+	svc   *order.Service
 	cache *countingCache
 	store *sqlitestore.Store
 	p     access.Principal
@@ -85,7 +85,7 @@ func setupAt(t *testing.T, broken bool, now func() time.Time) testBundle {
 	require.NoError(t, st.TenantCreate(ctx, tn))
 	require.NoError(t, st.UserCreate(ctx, u))
 	c := &countingCache{Memory: cache.NewMemory(100), broken: broken}
-	return testBundle{svc: orders.New(st, now).WithCache(c, log), cache: c, store: st,
+	return testBundle{svc: order.NewService(store.Narrow[order.Tx]{Store: st}, now).WithCache(c, log), cache: c, store: st,
 		p: access.Principal{UserID: u.ID, TenantID: tn.ID, Role: access.RoleOwner}}
 }
 
@@ -124,7 +124,7 @@ func TestDashboardCache(t *testing.T) {
 	require.Len(t, d.Recent, 1)
 
 	disc := int64(500)
-	_, err = b.svc.Update(ctx, b.p, o.ID, orders.Patch{Discount: &disc}, nil, access.Meta{})
+	_, err = b.svc.Update(ctx, b.p, o.ID, order.Patch{Discount: &disc}, nil, access.Meta{})
 	require.NoError(t, err)
 	d, err = b.svc.Dashboard(ctx, b.p)
 	require.NoError(t, err)

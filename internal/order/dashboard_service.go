@@ -1,4 +1,4 @@
-package orders
+package order
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/cache"
-	"github.com/ordo/ordo/internal/order"
 )
 
 // The dashboard's aggregates (the per-currency totals and the daily
@@ -30,35 +29,35 @@ func dashboardKey(tenantID uuid.UUID) string { return "orders:dashboard:" + tena
 // Dashboard returns the tenant's order totals per currency for today, the
 // last 7 and the last 30 days, the orders per day over 30 days, and the
 // newest orders. Cancelled orders are left out of every number.
-func (s *Service) Dashboard(ctx context.Context, p access.Principal) (order.Dashboard, error) {
+func (s *Service) Dashboard(ctx context.Context, p access.Principal) (Dashboard, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return order.Dashboard{}, err
+		return Dashboard{}, err
 	}
 	stats, err := s.dashboardStats(ctx, p.TenantID, s.clock())
 	if err != nil {
-		return order.Dashboard{}, err
+		return Dashboard{}, err
 	}
-	recent, _, err := s.List(ctx, p, order.ListParams{Sort: order.SortCreatedAt, Desc: true, Limit: RecentOrders})
+	recent, _, err := s.List(ctx, p, ListParams{Sort: SortCreatedAt, Desc: true, Limit: RecentOrders})
 	if err != nil {
-		return order.Dashboard{}, err
+		return Dashboard{}, err
 	}
-	return order.Dashboard{DashboardStats: stats, Recent: recent}, nil
+	return Dashboard{DashboardStats: stats, Recent: recent}, nil
 }
 
 // dashboardStats reads the aggregates through the cache. A cache error
 // is logged and the aggregates are computed from the database.
-func (s *Service) dashboardStats(ctx context.Context, tenantID uuid.UUID, now time.Time) (order.DashboardStats, error) {
-	today := order.Today(now)
+func (s *Service) dashboardStats(ctx context.Context, tenantID uuid.UUID, now time.Time) (DashboardStats, error) {
+	today := Today(now)
 	return cache.ReadThrough(ctx, s.cache, s.log, dashboardKey(tenantID), dashboardTTL,
-		func(st order.DashboardStats) bool {
-			return len(st.Daily) == order.DashboardDays && st.Daily[len(st.Daily)-1].Day.Equal(today)
+		func(st DashboardStats) bool {
+			return len(st.Daily) == DashboardDays && st.Daily[len(st.Daily)-1].Day.Equal(today)
 		},
-		func() (order.DashboardStats, error) {
-			rows, err := s.store.OrderDailyStats(ctx, tenantID, order.DashboardSince(now))
+		func() (DashboardStats, error) {
+			rows, err := s.store.OrderDailyStats(ctx, tenantID, DashboardSince(now))
 			if err != nil {
-				return order.DashboardStats{}, err
+				return DashboardStats{}, err
 			}
-			return order.SummarizeDays(rows, now), nil
+			return SummarizeDays(rows, now), nil
 		})
 }
 
