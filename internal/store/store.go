@@ -37,6 +37,9 @@ type Querier interface {
 	event.Store
 	idempotency.Store
 	attachment.Store
+	// AttachmentCreate is attachment.Tx's own: the attachment service
+	// inserts only inside a transaction.
+	AttachmentCreate(ctx context.Context, a attachment.Attachment) error
 	export.Store
 	invoice.Store
 	webhook.Store
@@ -57,6 +60,9 @@ type Querier interface {
 type Tx interface {
 	Querier
 }
+
+// A store transaction is every domain's transaction.
+var _ attachment.Tx = Tx(nil)
 
 // Store is a handle on the system of record.
 type Store interface {

@@ -15,7 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/ordo/ordo/internal/attachments"
+	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/exports"
@@ -92,7 +92,7 @@ type Options struct {
 	// confirm their address before they can log in.
 	MailLogged bool
 
-	Attachments *attachments.Service
+	Attachments *attachment.Service
 	Exports     *exports.Service
 	Invoices    *invoices.Service
 	Webhooks    *webhooks.Service
@@ -141,7 +141,7 @@ type Server struct {
 	orders       *orders.Service
 	idempotency  idempotency.Store
 	pubsub       pubsub.PubSub
-	attachments  *attachments.Service
+	attachments  *attachment.Service
 	exports      *exports.Service
 	invoices     *invoices.Service
 	webhooks     *webhooks.Service

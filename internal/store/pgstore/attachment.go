@@ -11,6 +11,13 @@ import (
 	"github.com/ordo/ordo/internal/attachment"
 )
 
+// The engine implements the attachment service's narrow store: outside a
+// transaction (Store) and inside one (queries).
+var (
+	_ attachment.Store = (*Store)(nil)
+	_ attachment.Tx    = (*queries)(nil)
+)
+
 const attachmentColumns = `id, tenant_id, order_id, uploaded_by, filename, content_type, size, object_key, status, created_at, updated_at`
 
 func scanAttachment(row pgx.Row) (attachment.Attachment, error) {
@@ -95,4 +102,13 @@ func (q *queries) AttachmentUsage(ctx context.Context, tenantID uuid.UUID) (int6
 		return 0, 0, fmt.Errorf("AttachmentUsage: %w", err)
 	}
 	return files, bytes, nil
+}
+
+func (q *queries) AttachmentOrderExists(ctx context.Context, tenantID, orderID uuid.UUID) error {
+	var one int
+	err := q.db.QueryRow(ctx, `SELECT 1 FROM orders WHERE tenant_id = $1 AND id = $2`, tenantID, orderID).Scan(&one)
+	if err != nil {
+		return fmt.Errorf("AttachmentOrderExists(%s): %w", orderID, interpretError(err, "order"))
+	}
+	return nil
 }
