@@ -11,13 +11,6 @@ import (
 	"github.com/ordo/ordo/internal/attachment"
 )
 
-// The engine implements the attachment service's narrow store: outside a
-// transaction (Store) and inside one (queries).
-var (
-	_ attachment.Store = (*Store)(nil)
-	_ attachment.Tx    = (*queries)(nil)
-)
-
 const attachmentColumns = `id, tenant_id, order_id, uploaded_by, filename, content_type, size, object_key, status, created_at, updated_at`
 
 func scanAttachment(row pgx.Row) (attachment.Attachment, error) {
@@ -112,3 +105,10 @@ func (q *queries) AttachmentOrderExists(ctx context.Context, tenantID, orderID u
 	}
 	return nil
 }
+
+// The engine implements the attachment service's narrow store: outside a
+// transaction (Store) and inside one (queries).
+var (
+	_ attachment.Store = (*Store)(nil)
+	_ attachment.Tx    = (*queries)(nil)
+)

@@ -10,13 +10,6 @@ import (
 	"github.com/ordo/ordo/internal/attachment"
 )
 
-// The engine implements the attachment service's narrow store: outside a
-// transaction (Store) and inside one (queries).
-var (
-	_ attachment.Store = (*Store)(nil)
-	_ attachment.Tx    = (*queries)(nil)
-)
-
 const attachmentColumns = `id, tenant_id, order_id, uploaded_by, filename, content_type, size, object_key, status, created_at, updated_at`
 
 func scanAttachment(row scanner) (attachment.Attachment, error) {
@@ -111,3 +104,10 @@ func (q *queries) AttachmentOrderExists(ctx context.Context, tenantID, orderID u
 	}
 	return nil
 }
+
+// The engine implements the attachment service's narrow store: outside a
+// transaction (Store) and inside one (queries).
+var (
+	_ attachment.Store = (*Store)(nil)
+	_ attachment.Tx    = (*queries)(nil)
+)
