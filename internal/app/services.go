@@ -16,7 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/ordo/ordo/internal/attachments"
+	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
@@ -63,7 +63,7 @@ type services struct {
 
 	mail        mail.Sender
 	auth        *auth.Service
-	attachments *attachments.Service
+	attachments *attachment.Service
 	exports     *export.Service
 	invoices    *invoice.Service
 	webhooks    *webhook.Service
@@ -200,7 +200,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)
 		}})
-	svc.attachments = attachments.New(svc.store, svc.blobs, attachments.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
+	svc.attachments = attachment.NewService(store.Narrow[attachment.Tx]{Store: svc.store}, svc.blobs, attachment.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
 	return svc, nil
 }
 

@@ -1,6 +1,10 @@
 // Package attachment holds files attached to a tenant's orders: the type,
-// the file-name rules and the store contract. The upload flow itself is
-// in package attachments; the bytes live in object storage (package blob).
+// the file-name rules, the store contract and the upload flow of the
+// architecture document (service.go): presign (check the role, record a
+// pending attachment, sign an upload limited to its key, type and size),
+// the client uploads straight to storage, complete (check the object,
+// mark it uploaded, emit attachment.uploaded), then presigned downloads
+// and deletion. The bytes live in object storage (package blob).
 package attachment
 
 import (
@@ -13,6 +17,10 @@ import (
 
 	"github.com/google/uuid"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/outbox"
 )
 
 // Status is where an upload is.
@@ -50,9 +58,10 @@ const UploadPrefix = "uploads/"
 // UploadKey is where an attachment's upload URL writes.
 func (a Attachment) UploadKey() string { return UploadPrefix + a.ObjectKey }
 
-// Store is what attachments need from persistence.
+// Store is what the attachment service reads and writes outside a
+// transaction. Every method but AttachmentListStale is scoped by tenant:
+// another tenant's ids are apperr.ErrNotFound.
 type Store interface {
-	AttachmentCreate(ctx context.Context, a Attachment) error
 	AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (Attachment, error)
 	// AttachmentList lists a tenant's attachments, of one order if orderID
 	// is set, newest first.
@@ -64,6 +73,32 @@ type Store interface {
 	// AttachmentListStale lists pending attachments of every tenant
 	// created before t, for housekeeping.
 	AttachmentListStale(ctx context.Context, before time.Time, limit int) ([]Attachment, error)
+	// AttachmentOrderExists returns nil if orderID is an order of the
+	// tenant and apperr.ErrNotFound (as OrderGet does) otherwise. The
+	// service needs no more of the order than that, and asking this
+	// rather than OrderGet keeps package order out of this package's
+	// imports: order's service deletes an order's attachments, so it is
+	// the one that may need this package's types.
+	AttachmentOrderExists(ctx context.Context, tenantID, orderID uuid.UUID) error
+}
+
+// Tx is what the attachment service does inside one transaction: its
+// Store, the insert it makes only there, the audit entry, the outbox
+// event (attachment.uploaded) and the job that deletes a deleted
+// attachment's objects.
+type Tx interface {
+	Store
+	AttachmentCreate(ctx context.Context, a Attachment) error
+	audit.Writer
+	outbox.Tx
+	jobs.Inserter
+}
+
+// DB is the service's handle on the store: store.Narrow[attachment.Tx]{st}
+// is one.
+type DB interface {
+	Store
+	InTx(ctx context.Context, fn func(Tx) error) error
 }
 
 // MaxFilename is the longest kept file name, in bytes.

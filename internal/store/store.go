@@ -38,6 +38,9 @@ type Querier interface {
 	event.Store
 	idempotency.Store
 	attachment.Store
+	// AttachmentCreate is attachment.Tx's own: the attachment service
+	// inserts only inside a transaction.
+	AttachmentCreate(ctx context.Context, a attachment.Attachment) error
 	export.Store
 	// ExportCreate and ExportDelete are written only inside a
 	// transaction, so export.Tx declares them rather than export.Store.
@@ -68,10 +71,11 @@ type Tx interface {
 
 // A store transaction is every domain's transaction.
 var (
-	_ export.Tx  = Tx(nil)
-	_ webhook.Tx = Tx(nil)
-	_ invoice.Tx = Tx(nil)
-	_ order.Tx   = Tx(nil)
+	_ export.Tx     = Tx(nil)
+	_ webhook.Tx    = Tx(nil)
+	_ invoice.Tx    = Tx(nil)
+	_ order.Tx      = Tx(nil)
+	_ attachment.Tx = Tx(nil)
 )
 
 // Store is a handle on the system of record.

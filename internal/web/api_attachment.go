@@ -10,7 +10,6 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
-	"github.com/ordo/ordo/internal/attachments"
 	"github.com/ordo/ordo/internal/blob"
 )
 
@@ -55,7 +54,7 @@ func (s *Server) handlePresign(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	a, up, err := s.attachments.Presign(r.Context(), p, attachments.PresignInput{Filename: in.Filename, ContentType: in.ContentType, Size: in.Size, OrderID: in.OrderID}, s.meta(r))
+	a, up, err := s.attachments.Presign(r.Context(), p, attachment.PresignInput{Filename: in.Filename, ContentType: in.ContentType, Size: in.Size, OrderID: in.OrderID}, s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/attachments"
+	"github.com/ordo/ordo/internal/attachment"
 )
 
 // upload sends body to a presigned upload with exactly its headers,
@@ -338,9 +338,9 @@ func TestAttachmentFailedUploadLeavesNoPendingRow(t *testing.T) {
 	old := stored
 	old.ID = uuid.Must(uuid.NewV7())
 	old.ObjectKey = "tenants/" + tid + "/attachments/" + old.ID.String()
-	old.CreatedAt = time.Now().Add(-attachments.StaleAfter - time.Minute).UTC().Truncate(time.Microsecond)
-	require.Greater(t, attachments.StaleAfter, attachments.UploadTTL, "an upload URL expires before its row is swept")
-	require.Less(t, attachments.StaleAfter, 2*time.Hour, "a pending row is not kept for long")
+	old.CreatedAt = time.Now().Add(-attachment.StaleAfter - time.Minute).UTC().Truncate(time.Microsecond)
+	require.Greater(t, attachment.StaleAfter, attachment.UploadTTL, "an upload URL expires before its row is swept")
+	require.Less(t, attachment.StaleAfter, 2*time.Hour, "a pending row is not kept for long")
 	require.NoError(t, a.store.AttachmentCreate(ctx, old))
 	_, err = a.blobs.Put(ctx, old.UploadKey(), strings.NewReader("hello"), "text/plain")
 	require.NoError(t, err)

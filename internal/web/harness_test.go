@@ -27,7 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/attachments"
+	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
@@ -145,7 +145,7 @@ type app struct {
 	auth   *auth.Service
 	blobs  blob.Store
 	// attachments is the service, for housekeeping tests.
-	attachments *attachments.Service
+	attachments *attachment.Service
 	// idempotencyRows reads every stored idempotency record, headers and
 	// body, as text, straight from the database.
 	idempotencyRows func(t *testing.T) []string
@@ -341,7 +341,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if authCache != nil {
 		ordersCache = authCache
 	}
-	atts := attachments.New(st, blobs, attachments.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
+	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
 		Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithCache(ordersCache, log), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,

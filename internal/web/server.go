@@ -15,7 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
 
-	"github.com/ordo/ordo/internal/attachments"
+	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/export"
@@ -92,7 +92,7 @@ type Options struct {
 	// confirm their address before they can log in.
 	MailLogged bool
 
-	Attachments *attachments.Service
+	Attachments *attachment.Service
 	Exports     *export.Service
 	Invoices    *invoice.Service
 	Webhooks    *webhook.Service
@@ -141,7 +141,7 @@ type Server struct {
 	orders       *order.Service
 	idempotency  idempotency.Store
 	pubsub       pubsub.PubSub
-	attachments  *attachments.Service
+	attachments  *attachment.Service
 	exports      *export.Service
 	invoices     *invoice.Service
 	webhooks     *webhook.Service

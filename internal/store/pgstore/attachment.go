@@ -95,3 +95,19 @@ func (q *queries) AttachmentUsage(ctx context.Context, tenantID uuid.UUID) (int6
 	}
 	return files, bytes, nil
 }
+
+func (q *queries) AttachmentOrderExists(ctx context.Context, tenantID, orderID uuid.UUID) error {
+	var one int
+	err := q.db.QueryRow(ctx, sqlshared.OrderExists, tenantID, orderID).Scan(&one)
+	if err != nil {
+		return fmt.Errorf("AttachmentOrderExists(%s): %w", orderID, interpretError(err, "order"))
+	}
+	return nil
+}
+
+// The engine implements the attachment service's narrow store: outside a
+// transaction (Store) and inside one (queries).
+var (
+	_ attachment.Store = (*Store)(nil)
+	_ attachment.Tx    = (*queries)(nil)
+)

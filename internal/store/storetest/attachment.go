@@ -38,6 +38,10 @@ func testAttachments(t *testing.T, s store.Store) {
 	_, err = s.AttachmentGet(ctx, b, withOrder.ID)
 	requireKind(t, err, apperr.ErrNotFound)
 
+	require.NoError(t, s.AttachmentOrderExists(ctx, a, o.ID))
+	requireKind(t, s.AttachmentOrderExists(ctx, b, o.ID), apperr.ErrNotFound)
+	requireKind(t, s.AttachmentOrderExists(ctx, a, newID()), apperr.ErrNotFound)
+
 	list, err := s.AttachmentList(ctx, a, &o.ID, 10)
 	require.NoError(t, err)
 	require.Len(t, list, 1)

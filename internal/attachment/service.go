@@ -1,9 +1,4 @@
-// Package attachments is the upload flow of the architecture document:
-// presign (check the role, record a pending attachment, sign an upload
-// limited to its key, type and size), the client uploads straight to
-// storage, complete (check the object, mark it uploaded, emit
-// attachment.uploaded), then presigned downloads and deletion.
-package attachments
+package attachment
 
 import (
 	"context"
@@ -19,12 +14,10 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
-	"github.com/ordo/ordo/internal/store"
 )
 
 // Lifetimes of presigned URLs.
@@ -44,8 +37,8 @@ var ErrUploadNotExpected = apperr.Conflict("this upload URL is no longer usable:
 // parseUploadKey returns the tenant and attachment of an upload key
 // ("uploads/tenants/{tenant}/attachments/{id}").
 func parseUploadKey(key string) (tenantID, id uuid.UUID, ok bool) {
-	parts := strings.Split(strings.TrimPrefix(key, attachment.UploadPrefix), "/")
-	if !strings.HasPrefix(key, attachment.UploadPrefix) || len(parts) != 4 || parts[0] != "tenants" || parts[2] != "attachments" {
+	parts := strings.Split(strings.TrimPrefix(key, UploadPrefix), "/")
+	if !strings.HasPrefix(key, UploadPrefix) || len(parts) != 4 || parts[0] != "tenants" || parts[2] != "attachments" {
 		return uuid.Nil, uuid.Nil, false
 	}
 	t, err1 := uuid.Parse(parts[1])
@@ -62,8 +55,8 @@ func (s *Service) AcceptUpload(ctx context.Context, key string) error {
 	if !ok {
 		return ErrUploadNotExpected
 	}
-	a, err := s.store.AttachmentGet(ctx, tid, id)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (a.Status != attachment.StatusPending || a.UploadKey() != key)) {
+	a, err := s.db.AttachmentGet(ctx, tid, id)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (a.Status != StatusPending || a.UploadKey() != key)) {
 		return ErrUploadNotExpected
 	}
 	return err
@@ -79,16 +72,16 @@ type Config struct {
 
 // Service runs the flow.
 type Service struct {
-	store store.Store
+	db    DB
 	blobs blob.Store
 	cfg   Config
 	log   *slog.Logger
 	now   func() time.Time
 }
 
-// New returns a Service.
-func New(st store.Store, blobs blob.Store, cfg Config, log *slog.Logger) *Service {
-	return &Service{store: st, blobs: blobs, cfg: cfg, log: log, now: time.Now}
+// NewService returns a Service; store.Narrow[attachment.Tx]{st} is a db.
+func NewService(db DB, blobs blob.Store, cfg Config, log *slog.Logger) *Service {
+	return &Service{db: db, blobs: blobs, cfg: cfg, log: log, now: time.Now}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
@@ -115,9 +108,9 @@ func (s *Service) allowed(ct string) bool {
 
 // Presign records a pending attachment and signs its upload. Nothing is
 // signed for a size or type that is not allowed.
-func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInput, m access.Meta) (attachment.Attachment, blob.Upload, error) {
+func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInput, m access.Meta) (Attachment, blob.Upload, error) {
 	if err := p.Require(access.ActAttachmentWrite); err != nil {
-		return attachment.Attachment{}, blob.Upload{}, err
+		return Attachment{}, blob.Upload{}, err
 	}
 	var v apperr.Validation
 	mt, _, err := mime.ParseMediaType(in.ContentType)
@@ -134,28 +127,28 @@ func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInp
 		v.Add("filename", "is required")
 	}
 	if err := v.Err(); err != nil {
-		return attachment.Attachment{}, blob.Upload{}, err
+		return Attachment{}, blob.Upload{}, err
 	}
 	if in.OrderID != nil {
-		if _, err := s.store.OrderGet(ctx, p.TenantID, *in.OrderID); err != nil {
+		if err := s.db.AttachmentOrderExists(ctx, p.TenantID, *in.OrderID); err != nil {
 			if errors.Is(err, apperr.ErrNotFound) {
-				return attachment.Attachment{}, blob.Upload{}, apperr.Invalid("order_id", "is not an order of this tenant")
+				return Attachment{}, blob.Upload{}, apperr.Invalid("order_id", "is not an order of this tenant")
 			}
-			return attachment.Attachment{}, blob.Upload{}, err
+			return Attachment{}, blob.Upload{}, err
 		}
 	}
 	now := s.clock()
 	id := uuid.Must(uuid.NewV7())
-	a := attachment.Attachment{ID: id, TenantID: p.TenantID, OrderID: in.OrderID, UploadedBy: p.ActorID(),
-		Filename: attachment.SanitizeFilename(in.Filename), ContentType: mt, Size: in.Size,
+	a := Attachment{ID: id, TenantID: p.TenantID, OrderID: in.OrderID, UploadedBy: p.ActorID(),
+		Filename: SanitizeFilename(in.Filename), ContentType: mt, Size: in.Size,
 		// The key comes from the tenant and a fresh id, never from the client.
 		ObjectKey: "tenants/" + p.TenantID.String() + "/attachments/" + id.String(),
-		Status:    attachment.StatusPending, CreatedAt: now, UpdatedAt: now}
+		Status:    StatusPending, CreatedAt: now, UpdatedAt: now}
 	up, err := s.blobs.PresignPut(ctx, a.UploadKey(), a.ContentType, a.Size, UploadTTL)
 	if err != nil {
-		return attachment.Attachment{}, blob.Upload{}, err
+		return Attachment{}, blob.Upload{}, err
 	}
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.db.InTx(ctx, func(tx Tx) error {
 		if err := tx.AttachmentCreate(ctx, a); err != nil {
 			return err
 		}
@@ -167,7 +160,7 @@ func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInp
 		return tx.AuditInsert(ctx, e)
 	})
 	if err != nil {
-		return attachment.Attachment{}, blob.Upload{}, err
+		return Attachment{}, blob.Upload{}, err
 	}
 	return a, up, nil
 }
@@ -177,24 +170,24 @@ func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInp
 // (and attachment.uploaded); a mismatch deletes it and fails the
 // attachment. The upload itself is deleted either way: the served object
 // is one no upload URL can write.
-func (s *Service) Complete(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) (attachment.Attachment, error) {
+func (s *Service) Complete(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) (Attachment, error) {
 	if err := p.Require(access.ActAttachmentWrite); err != nil {
-		return attachment.Attachment{}, err
+		return Attachment{}, err
 	}
-	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
+	a, err := s.db.AttachmentGet(ctx, p.TenantID, id)
 	if err != nil {
-		return attachment.Attachment{}, err
+		return Attachment{}, err
 	}
 	switch a.Status {
-	case attachment.StatusUploaded:
+	case StatusUploaded:
 		return a, nil
-	case attachment.StatusFailed:
+	case StatusFailed:
 		return a, apperr.Conflict("this upload failed; start a new one")
 	}
 	info, err := s.blobs.Copy(ctx, a.UploadKey(), a.ObjectKey)
 	if errors.Is(err, apperr.ErrNotFound) {
 		// A concurrent Complete may have taken the upload already.
-		if again, gerr := s.store.AttachmentGet(ctx, p.TenantID, id); gerr == nil && again.Status == attachment.StatusUploaded {
+		if again, gerr := s.db.AttachmentGet(ctx, p.TenantID, id); gerr == nil && again.Status == StatusUploaded {
 			return again, nil
 		}
 		return a, apperr.Conflict("nothing was uploaded yet; send the file to the upload URL first")
@@ -212,14 +205,14 @@ func (s *Service) Complete(ctx context.Context, p access.Principal, id uuid.UUID
 		if err := s.blobs.Delete(ctx, a.ObjectKey); err != nil {
 			s.log.WarnContext(ctx, "delete mismatched upload", "key", a.ObjectKey, "err", err)
 		}
-		if err := s.store.AttachmentSetStatus(ctx, p.TenantID, id, attachment.StatusFailed, now); err != nil {
+		if err := s.db.AttachmentSetStatus(ctx, p.TenantID, id, StatusFailed, now); err != nil {
 			return a, err
 		}
 		return a, apperr.Invalid("file", fmt.Sprintf("the uploaded file (%d bytes, %s) is not what was declared (%d bytes, %s); it was discarded", info.Size, info.ContentType, a.Size, a.ContentType))
 	}
-	a.Status, a.UpdatedAt = attachment.StatusUploaded, now
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
-		if err := tx.AttachmentSetStatus(ctx, p.TenantID, id, attachment.StatusUploaded, now); err != nil {
+	a.Status, a.UpdatedAt = StatusUploaded, now
+	err = s.db.InTx(ctx, func(tx Tx) error {
+		if err := tx.AttachmentSetStatus(ctx, p.TenantID, id, StatusUploaded, now); err != nil {
 			return err
 		}
 		e, err := p.AuditEntry(m, now, p.TenantID, "attachment.uploaded", "attachment", id.String(), map[string]any{"filename": a.Filename, "size": a.Size})
@@ -237,12 +230,12 @@ func (s *Service) Complete(ctx context.Context, p access.Principal, id uuid.UUID
 }
 
 // Get returns an attachment and, once uploaded, a short-lived download URL.
-func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (attachment.Attachment, string, error) {
+func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (Attachment, string, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return attachment.Attachment{}, "", err
+		return Attachment{}, "", err
 	}
-	a, err := s.store.AttachmentGet(ctx, p.TenantID, id)
-	if err != nil || a.Status != attachment.StatusUploaded {
+	a, err := s.db.AttachmentGet(ctx, p.TenantID, id)
+	if err != nil || a.Status != StatusUploaded {
 		return a, "", err
 	}
 	inline := strings.HasPrefix(a.ContentType, "image/") || a.ContentType == "application/pdf"
@@ -251,17 +244,17 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (at
 }
 
 // List lists a tenant's attachments, of one order if orderID is set.
-func (s *Service) List(ctx context.Context, p access.Principal, orderID *uuid.UUID) ([]attachment.Attachment, error) {
+func (s *Service) List(ctx context.Context, p access.Principal, orderID *uuid.UUID) ([]Attachment, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
 		return nil, err
 	}
 	if orderID != nil {
 		// Another tenant's order is not found, not an empty list.
-		if _, err := s.store.OrderGet(ctx, p.TenantID, *orderID); err != nil {
+		if err := s.db.AttachmentOrderExists(ctx, p.TenantID, *orderID); err != nil {
 			return nil, err
 		}
 	}
-	return s.store.AttachmentList(ctx, p.TenantID, orderID, 500)
+	return s.db.AttachmentList(ctx, p.TenantID, orderID, 500)
 }
 
 // Usage counts the tenant's attachments and their bytes, for the settings
@@ -270,7 +263,7 @@ func (s *Service) Usage(ctx context.Context, p access.Principal) (files, size in
 	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return 0, 0, err
 	}
-	return s.store.AttachmentUsage(ctx, p.TenantID)
+	return s.db.AttachmentUsage(ctx, p.TenantID)
 }
 
 // Delete removes the row (with its audit entry) and then the object.
@@ -280,8 +273,8 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 	if err := p.Require(access.ActAttachmentWrite); err != nil {
 		return err
 	}
-	var a attachment.Attachment
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	var a Attachment
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		var err error
 		if a, err = tx.AttachmentGet(ctx, p.TenantID, id); err != nil {
 			return err
@@ -319,7 +312,7 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 // completed or deleted (or a failed upload's leftovers). The maintenance
 // job calls it hourly, so no such object outlives the next run.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
-	stale, err := s.store.AttachmentListStale(ctx, s.clock().Add(-StaleAfter), 500)
+	stale, err := s.db.AttachmentListStale(ctx, s.clock().Add(-StaleAfter), 500)
 	if err != nil {
 		return 0, err
 	}
@@ -329,12 +322,12 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 				return 0, err
 			}
 		}
-		if err := s.store.AttachmentDelete(ctx, a.TenantID, a.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		if err := s.db.AttachmentDelete(ctx, a.TenantID, a.ID); err != nil && !errors.Is(err, apperr.ErrNotFound) {
 			return 0, err
 		}
 	}
 	n := len(stale)
-	uploads, err := s.blobs.List(ctx, attachment.UploadPrefix)
+	uploads, err := s.blobs.List(ctx, UploadPrefix)
 	if err != nil {
 		return n, err
 	}
