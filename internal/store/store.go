@@ -42,6 +42,26 @@ type Querier interface {
 	webhook.Store
 	tenant.SettingsStore
 
+	// What only authentication reads and writes (package auth, which
+	// takes the whole Store, and imports this package).
+
+	// APIKeyCreate inserts k.
+	APIKeyCreate(ctx context.Context, k account.APIKey) error
+	APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (account.APIKey, error)
+	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
+	// authentication starts here.
+	APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error)
+	// APIKeyListByTenant lists a tenant's keys, newest first.
+	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)
+	// APIKeyRevoke revokes a key of the tenant; revoking twice is fine.
+	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
+	// APIKeyTouch records use.
+	APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error
+	// MembershipRemovedAt is when the user's membership of the tenant was
+	// last deleted; apperr.ErrNotFound if it never was. It says nothing of
+	// whether they are a member again since.
+	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
+
 	jobs.Effects
 
 	// JobInsert enqueues a background job. Inside a Tx the job becomes
@@ -57,6 +77,12 @@ type Querier interface {
 type Tx interface {
 	Querier
 }
+
+// A store transaction is every domain's transaction (store.Narrow).
+var (
+	_ tenant.Tx  = Tx(nil)
+	_ account.Tx = Tx(nil)
+)
 
 // Store is a handle on the system of record.
 type Store interface {

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 // Pages for people who are not (yet) logged in: sign-up, log-in, password
@@ -31,7 +33,7 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
-	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: email, Password: r.PostFormValue("password"),
+	if _, _, err := s.accounts.SignUp(r.Context(), account.SignUpInput{Email: email, Password: r.PostFormValue("password"),
 		Name: r.PostFormValue("name"), TenantName: r.PostFormValue("tenant_name")}, s.meta(r)); err != nil {
 		s.formError(w, r, "signup", v, err)
 		return
@@ -110,7 +112,7 @@ func (s *Server) uiForgot(w http.ResponseWriter, r *http.Request) {
 		!s.limit(w, r, s.limits.ResetPerAccount, "reset:acct:"+email) {
 		return
 	}
-	if err := s.auth.RequestPasswordReset(r.Context(), email, s.meta(r)); err != nil {
+	if err := s.accounts.RequestPasswordReset(r.Context(), email, s.meta(r)); err != nil {
 		s.formError(w, r, "forgot", v, err)
 		return
 	}
@@ -128,7 +130,7 @@ func (s *Server) uiReset(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, r, s.limits.ResetPerIP, "reset:ip:"+s.clientIP(r)) {
 		return
 	}
-	if _, err := s.auth.ResetPassword(r.Context(), r.PostFormValue("token"), r.PostFormValue("password"), s.meta(r)); err != nil {
+	if _, err := s.accounts.ResetPassword(r.Context(), r.PostFormValue("token"), r.PostFormValue("password"), s.meta(r)); err != nil {
 		s.formError(w, r, "reset", v, err)
 		return
 	}
@@ -154,7 +156,7 @@ func (s *Server) uiVerifyForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) {
 	v := view{Title: "Confirm your e-mail", Data: verifyPage, Form: formValues(r, "token")}
-	if _, err := s.auth.VerifyEmail(r.Context(), r.PostFormValue("token"), s.meta(r)); err != nil {
+	if _, err := s.accounts.VerifyEmail(r.Context(), r.PostFormValue("token"), s.meta(r)); err != nil {
 		s.formError(w, r, "token_confirm", v, err)
 		return
 	}
@@ -168,7 +170,7 @@ func (s *Server) uiConfirmEmailForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) uiConfirmEmail(w http.ResponseWriter, r *http.Request) {
 	v := view{Title: "Confirm your new e-mail", Data: emailPage, Form: formValues(r, "token")}
-	u, err := s.auth.ConfirmEmailChange(r.Context(), r.PostFormValue("token"), s.meta(r))
+	u, err := s.accounts.ConfirmEmailChange(r.Context(), r.PostFormValue("token"), s.meta(r))
 	if err != nil {
 		s.formError(w, r, "token_confirm", v, err)
 		return
@@ -186,11 +188,11 @@ func (s *Server) uiAccept(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, r, s.limits.InvitationAccept, "accept:ip:"+s.clientIP(r)) {
 		return
 	}
-	in := auth.AcceptInput{Token: r.PostFormValue("token"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password")}
+	in := tenant.AcceptInput{Token: r.PostFormValue("token"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password")}
 	if p, ok := principalFrom(r.Context()); ok {
 		in.UserID = p.UserID
 	}
-	u, tenantID, err := s.auth.AcceptInvitation(r.Context(), in, s.meta(r))
+	u, tenantID, err := s.tenants.AcceptInvitation(r.Context(), in, s.meta(r))
 	if err != nil {
 		s.formError(w, r, "accept", v, err)
 		return

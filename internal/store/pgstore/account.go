@@ -13,6 +13,13 @@ import (
 	"github.com/ordo/ordo/internal/account"
 )
 
+// The engine is the account service's store, and its transaction the
+// service's transaction.
+var (
+	_ account.Store = (*Store)(nil)
+	_ account.Tx    = (*queries)(nil)
+)
+
 const userColumns = `id, email, name, password_hash, email_verified_at, session_epoch, created_at, updated_at`
 
 func scanUser(row pgx.Row) (account.User, error) {

@@ -12,6 +12,13 @@ import (
 	"github.com/ordo/ordo/internal/tenant"
 )
 
+// The engine is the tenant service's store, and its transaction the
+// service's transaction.
+var (
+	_ tenant.Store = (*Store)(nil)
+	_ tenant.Tx    = (*queries)(nil)
+)
+
 const tenantColumns = `id, name, slug, plan, status, created_at, updated_at`
 
 func scanTenant(row pgx.Row) (tenant.Tenant, error) {
