@@ -1,6 +1,7 @@
 package access
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -126,4 +127,25 @@ func (p Principal) AuditEntry(m Meta, now time.Time, tenantID uuid.UUID, action,
 		Action: action, EntityType: entityType, EntityID: entityID, IP: m.IP, UserAgent: m.UserAgent, RequestID: m.RequestID,
 		Metadata: meta, CreatedAt: now,
 	}, nil
+}
+
+// Audit records, inside the transaction w writes to, the entry of an
+// action by p in tenantID (AuditEntry); a nil details leaves the entry
+// without metadata.
+func (p Principal) Audit(ctx context.Context, w audit.Writer, m Meta, now time.Time, tenantID uuid.UUID, action, entityType, entityID string, details map[string]any) error {
+	var d any
+	if details != nil {
+		d = details
+	}
+	e, err := p.AuditEntry(m, now, tenantID, action, entityType, entityID, d)
+	if err != nil {
+		return err
+	}
+	return w.AuditInsert(ctx, e)
+}
+
+// Operator is the operator at the command line, acting as an owner of
+// tenantID. Audit entries show it as "operator (CLI)".
+func Operator(tenantID uuid.UUID) Principal {
+	return Principal{TenantID: tenantID, Role: RoleOwner, Name: "operator (CLI)"}
 }

@@ -1,5 +1,10 @@
-// Package account holds users, their memberships, tokens, invitations and
-// API keys, and the store contract for them. Roles and the permission
+// Package account is people's accounts: the types of users, their
+// memberships, e-mailed tokens, invitations and API keys, and the account
+// service (sign-up and e-mail verification, password reset and change,
+// e-mail change, users an operator creates), with the audit entries it
+// leaves. Passwords are hashed and checked here. Tenants and their
+// members are package tenant's, what resolves a request to a principal
+// package auth's, which both import this one; roles and the permission
 // table live in package access.
 package account
 
@@ -10,6 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/jobs"
 )
 
 // User is a person who can log in. Email is stored lower-cased.
@@ -35,14 +42,14 @@ type Membership struct {
 	UpdatedAt time.Time
 }
 
-// Store is what the account domain needs from persistence.
+// Store is what the account service reads and writes outside a
+// transaction: users, their e-mailed tokens, the tenants they belong to
+// (to audit a change of theirs in each), and the job queue (a reset
+// request is only a job).
 type Store interface {
 	// UserCreate inserts u; a taken e-mail is apperr.ErrConflict.
 	UserCreate(ctx context.Context, u User) error
 	UserGetByID(ctx context.Context, id uuid.UUID) (User, error)
-	// UserListByIDs returns the users with these ids (missing ones are
-	// left out), in no particular order.
-	UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]User, error)
 	// UserGetByEmail looks the address up case-insensitively.
 	UserGetByEmail(ctx context.Context, email string) (User, error)
 	// UserUpdate saves e-mail, name, password hash, verification time and
@@ -61,55 +68,25 @@ type Store interface {
 	// TokenInvalidate uses up every open token of the user for purpose.
 	TokenInvalidate(ctx context.Context, userID uuid.UUID, purpose TokenPurpose, now time.Time) error
 
-	// InvitationCreate inserts inv; an open invitation for the same
-	// address in the tenant is apperr.ErrConflict.
-	InvitationCreate(ctx context.Context, inv Invitation) error
-	InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (Invitation, error)
-	// InvitationGetByHash finds an invitation by its token, in any tenant.
-	InvitationGetByHash(ctx context.Context, hash []byte) (Invitation, error)
-	// InvitationListByTenant lists a tenant's invitations, newest first.
-	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]Invitation, error)
-	// InvitationUpdate saves the token hash, expiry, accepted and revoked
-	// times and updated_at.
-	InvitationUpdate(ctx context.Context, inv Invitation) error
-
-	// APIKeyCreate inserts k.
-	APIKeyCreate(ctx context.Context, k APIKey) error
-	APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (APIKey, error)
-	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
-	// authentication starts here.
-	APIKeyGetByPrefix(ctx context.Context, prefix string) (APIKey, error)
-	// APIKeyListByTenant lists a tenant's keys, newest first.
-	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]APIKey, error)
-	// APIKeyRevoke revokes a key of the tenant; revoking twice is fine.
-	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
-	// APIKeyTouch records use.
-	APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error
-
-	// MembershipCreate inserts m; an existing pair is apperr.ErrConflict.
-	MembershipCreate(ctx context.Context, m Membership) error
-	MembershipGet(ctx context.Context, tenantID, userID uuid.UUID) (Membership, error)
-	// MembershipListByTenant lists a tenant's members, oldest first.
-	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]Membership, error)
 	// MembershipListByUser lists the tenants a user belongs to, oldest first.
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]Membership, error)
-	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error
-	// MembershipDelete ends a membership and records its removal at now,
-	// which MembershipRemovedAt then reports.
-	MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID, now time.Time) error
-	// MembershipRemovedAt is when the user's membership of the tenant was
-	// last deleted; apperr.ErrNotFound if it never was. It says nothing of
-	// whether they are a member again since.
-	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
-	// MembershipCountByRole counts a tenant's members with role, e.g. to
-	// keep the last owner from leaving.
-	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role access.Role) (int, error)
-	// MembershipLock, first in a transaction, makes the transactions
-	// that change the tenant's memberships run one after the other until
-	// it ends, so that a check over the members (the last owner) still
-	// holds when the change it guards commits. A missing tenant is
-	// apperr.ErrNotFound.
-	MembershipLock(ctx context.Context, tenantID uuid.UUID) error
+
+	jobs.Inserter
+}
+
+// Tx is what the account service does inside one transaction: its Store,
+// and the audit entries of the changes. A sign-up's first tenant is made
+// in it too, by the TenantStarter, which asks more of it.
+type Tx interface {
+	Store
+	audit.Writer
+}
+
+// DB is the account service's handle on the store:
+// store.Narrow[account.Tx]{st} is one.
+type DB interface {
+	Store
+	InTx(ctx context.Context, fn func(Tx) error) error
 }
 
 // TokenPurpose says what a single-use token is for.

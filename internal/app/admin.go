@@ -19,7 +19,6 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/webhook"
@@ -78,15 +77,10 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		return err
 	}
 	defer svc.close()
-	hasher, err := auth.NewHasher(nil)
-	if err != nil {
+	if err := svc.openIdentity(log); err != nil {
 		return err
 	}
-	ao := auth.Options{Store: svc.store, Hasher: hasher, Sealer: svc.sealer, Log: log, BaseURL: svc.cfg.BaseURL}
-	if svc.redis != nil {
-		ao.Cache = svc.cache // so that revoking drops what the servers cache
-	}
-	as := auth.New(ao)
+	as := svc.auth
 
 	switch cmd + " " + sub {
 	case "users create":
@@ -97,7 +91,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return err
 		}
-		u, err := as.CreateUser(ctx, *email, pw, *name)
+		u, err := svc.accounts.CreateUser(ctx, *email, pw, *name)
 		if err != nil {
 			return describe(err)
 		}
@@ -110,7 +104,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("owner %s: %w", *owner, err)
 		}
-		t, err := as.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, *name, access.Meta{UserAgent: "ordo cli"})
+		t, err := svc.tenants.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, *name, access.Meta{UserAgent: "ordo cli"})
 		if err != nil {
 			return describe(err)
 		}
@@ -135,7 +129,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("tenant %s: %w", *tenant, err)
 		}
-		_, key, err := as.CreateAPIKey(ctx, auth.OperatorPrincipal(t.ID), *name, access.Role(*role), exp, access.Meta{UserAgent: "ordo cli"})
+		_, key, err := as.CreateAPIKey(ctx, access.Operator(t.ID), *name, access.Role(*role), exp, access.Meta{UserAgent: "ordo cli"})
 		if err != nil {
 			return describe(err)
 		}
@@ -151,7 +145,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("API key %s: %w", prefix, err)
 		}
-		if err := as.RevokeAPIKey(ctx, auth.OperatorPrincipal(k.TenantID), k.ID, access.Meta{UserAgent: "ordo cli"}); err != nil {
+		if err := as.RevokeAPIKey(ctx, access.Operator(k.TenantID), k.ID, access.Meta{UserAgent: "ordo cli"}); err != nil {
 			return err
 		}
 		fmt.Fprintln(std.stderr, "revoked", prefix)

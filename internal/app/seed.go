@@ -15,7 +15,6 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
@@ -54,19 +53,17 @@ func seed(ctx context.Context, cfg config.Config, log *slog.Logger, n *int, stdo
 		return err
 	}
 
-	hasher, err := auth.NewHasher(nil)
-	if err != nil {
+	if err := svc.openIdentity(log); err != nil {
 		return err
 	}
-	as := auth.New(auth.Options{Store: svc.store, Hasher: hasher, Sealer: svc.sealer, Log: log, BaseURL: svc.cfg.BaseURL})
 	u, err := svc.store.UserGetByEmail(ctx, seedUserEmail)
 	if errors.Is(err, apperr.ErrNotFound) {
-		u, err = as.CreateUser(ctx, seedUserEmail, seedPassword, "Demo Owner")
+		u, err = svc.accounts.CreateUser(ctx, seedUserEmail, seedPassword, "Demo Owner")
 	}
 	if err != nil {
 		return fmt.Errorf("seed user: %w", err)
 	}
-	t, err := as.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Acme Inc.", access.Meta{UserAgent: "ordo seed"})
+	t, err := svc.tenants.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Acme Inc.", access.Meta{UserAgent: "ordo seed"})
 	if err != nil {
 		return fmt.Errorf("seed tenant: %w", err)
 	}

@@ -236,6 +236,8 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		MaxBodyBytes:   svc.cfg.MaxBodyBytes,
 		Checks:         svc.readinessChecks(),
 		Auth:           svc.auth,
+		Tenants:        svc.tenants,
+		Accounts:       svc.accounts,
 		Orders:         order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithCache(svc.dashboardCache(), svc.log),
 		Attachments:    svc.attachments,
 		Exports:        svc.exports,

@@ -16,6 +16,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
@@ -33,6 +34,7 @@ import (
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/telemetry"
+	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/web"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -63,6 +65,8 @@ type services struct {
 
 	mail        mail.Sender
 	auth        *auth.Service
+	tenants     *tenant.Service
+	accounts    *account.Service
 	attachments *attachment.Service
 	exports     *export.Service
 	invoices    *invoice.Service
@@ -176,18 +180,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		log.Info("SMTP_URL is not set: e-mails are written to the log instead of sent")
 		svc.mail = mail.NewLog(log)
 	}
-	hasher, err := auth.NewHasher(nil)
-	if err != nil {
+	if err := svc.openIdentity(log); err != nil {
 		svc.close()
 		return nil, err
 	}
-	ao := auth.Options{Store: svc.store, Hasher: hasher, Sealer: svc.sealer, Log: log, BaseURL: svc.cfg.BaseURL}
-	if svc.redis != nil {
-		// Only a shared cache: every process must see invalidations. In
-		// embedded mode the database is local and fast anyway.
-		ao.Cache = svc.cache
-	}
-	svc.auth = auth.New(ao)
 	svc.exports = export.NewService(store.Narrow[export.Tx]{Store: svc.store}, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout)
 	var hookObserver webhook.Observer
 	if svc.metrics != nil {
@@ -202,6 +198,28 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		}})
 	svc.attachments = attachment.NewService(store.Narrow[attachment.Tx]{Store: svc.store}, svc.blobs, attachment.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
 	return svc, nil
+}
+
+// openIdentity wires the services that know who is who: auth, and the
+// tenant and account services, which drop what auth caches through it.
+func (s *services) openIdentity(log *slog.Logger) error {
+	hasher, err := account.NewHasher(nil)
+	if err != nil {
+		return err
+	}
+	ao := auth.Options{Store: s.store, Hasher: hasher, Log: log}
+	if s.redis != nil {
+		// Only a shared cache: every process must see invalidations (a
+		// command revoking a key must reach the servers). In embedded
+		// mode the database is local and fast anyway.
+		ao.Cache = s.cache
+	}
+	s.auth = auth.New(ao)
+	s.tenants = tenant.NewService(store.Narrow[tenant.Tx]{Store: s.store}, tenant.Options{
+		Auth: s.auth, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL})
+	s.accounts = account.NewService(store.Narrow[account.Tx]{Store: s.store}, account.Options{
+		Auth: s.auth, Tenants: s.tenants, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL})
+	return nil
 }
 
 // openRedisRoles gives Redis its roles (cache, rate-limit counters,
@@ -358,7 +376,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		return n + m, nil
 	}
 	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sealer: s.sealer, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
-	s.auth.RegisterWorkers(cfg.Workers)
+	s.accounts.RegisterWorkers(cfg.Workers)
 	jobs.AddBlobDeleteWorker(cfg.Workers, s.blobs, s.log)
 	s.exports.RegisterWorkers(cfg.Workers)
 	s.invoices.RegisterWorkers(cfg.Workers)

@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
 	"github.com/ordo/ordo/internal/telemetry/telemetrytest"
 	"github.com/ordo/ordo/internal/testkit"
-	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
 // With OTEL_EXPORTER_OTLP_ENDPOINT set, serve and worker on PostgreSQL

@@ -7,18 +7,11 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/access"
-	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
-
-// CurrentUser returns the principal's user (account.User{} and not found
-// for an API key).
-func (s *Service) CurrentUser(ctx context.Context, p access.Principal) (account.User, error) {
-	return s.store.UserGetByID(ctx, p.UserID)
-}
 
 // AuditLog lists the entries of the principal's tenant that f selects,
 // newest first. Both the API and the page read the log through it.
@@ -62,7 +55,7 @@ func (s *Service) RetryJob(ctx context.Context, p access.Principal, id int64, m 
 		if j, err = tx.JobRetry(ctx, &p.TenantID, id); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, s.clock(), p.TenantID, p, m, "job.retried", "job", strconv.FormatInt(id, 10), map[string]any{"kind": j.Kind})
+		return p.Audit(ctx, tx, m, s.clock(), p.TenantID, "job.retried", "job", strconv.FormatInt(id, 10), map[string]any{"kind": j.Kind})
 	})
 	if err != nil {
 		return nil, err

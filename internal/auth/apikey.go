@@ -11,7 +11,9 @@ import (
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 // apiKeyTouchEvery bounds last_used_at writes to one per key per minute,
@@ -61,7 +63,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p access.Principal, name str
 		if err := tx.APIKeyCreate(ctx, k); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, now, p.TenantID, p, m, "api_key.created", "api_key", k.ID.String(), map[string]any{"name": name, "role": role, "prefix": prefix})
+		return p.Audit(ctx, tx, m, now, p.TenantID, "api_key.created", "api_key", k.ID.String(), map[string]any{"name": name, "role": role, "prefix": prefix})
 	})
 	if err != nil {
 		return account.APIKey{}, "", err
@@ -129,15 +131,22 @@ func (s *Service) ListAPIKeys(ctx context.Context, p access.Principal) ([]APIKey
 	return out, nil
 }
 
-// revokeKeysOf revokes, inside tx, every active key of the tenant that
-// acts for userID (who is leaving it), and returns their cache keys to
-// forget once tx commits.
-func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, now time.Time, p access.Principal, m access.Meta, tenantID, userID uuid.UUID) ([]string, error) {
+// keyRevoker is what revoking a key needs of a transaction: the store's,
+// or the tenant service's (tenant.Tx) when a member leaves.
+type keyRevoker interface {
+	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
+	audit.Writer
+}
+
+// RevokeKeysOf revokes, inside tx, every active key of the tenant that
+// acts for userID (who is leaving it), and returns their prefixes, to
+// forget (ForgetAPIKeys) once tx commits (tenant.Auth).
+func (s *Service) RevokeKeysOf(ctx context.Context, tx tenant.Tx, now time.Time, p access.Principal, m access.Meta, tenantID, userID uuid.UUID) ([]string, error) {
 	keys, err := tx.APIKeyListByTenant(ctx, tenantID)
 	if err != nil {
 		return nil, err
 	}
-	var forget []string
+	var prefixes []string
 	for _, k := range keys {
 		if k.CreatedBy == nil || *k.CreatedBy != userID || k.RevokedAt != nil {
 			continue
@@ -145,9 +154,9 @@ func (s *Service) revokeKeysOf(ctx context.Context, tx store.Tx, now time.Time, 
 		if err := revokeKey(ctx, tx, now, p, m, k, map[string]any{"reason": "creator left the tenant"}); err != nil {
 			return nil, err
 		}
-		forget = append(forget, apiKeyCacheKey(k.Prefix))
+		prefixes = append(prefixes, k.Prefix)
 	}
-	return forget, nil
+	return prefixes, nil
 }
 
 // RevokeAPIKey stops a key at once: the next request with it fails.
@@ -169,13 +178,13 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p access.Principal, id uuid.
 
 // revokeKey revokes k inside tx with its audit entry; extra adds to the
 // entry's metadata (why, when it is not the principal's own choice).
-func revokeKey(ctx context.Context, tx store.Tx, now time.Time, p access.Principal, m access.Meta, k account.APIKey, extra map[string]any) error {
+func revokeKey(ctx context.Context, tx keyRevoker, now time.Time, p access.Principal, m access.Meta, k account.APIKey, extra map[string]any) error {
 	if err := tx.APIKeyRevoke(ctx, k.TenantID, k.ID, now); err != nil {
 		return err
 	}
 	meta := map[string]any{"name": k.Name, "prefix": k.Prefix}
 	maps.Copy(meta, extra)
-	return writeAudit(ctx, tx, now, k.TenantID, p, m, "api_key.revoked", "api_key", k.ID.String(), meta)
+	return p.Audit(ctx, tx, m, now, k.TenantID, "api_key.revoked", "api_key", k.ID.String(), meta)
 }
 
 // AuthenticateAPIKey turns a bearer key into a principal; any failure is

@@ -13,6 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
+	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/testkit"
 )
 
@@ -55,24 +56,26 @@ type authFixture struct {
 
 func newAuthFixture(b *testing.B, st store.Store, c cache.Cache) authFixture {
 	ctx := context.Background()
-	h, err := auth.NewHasher(nil)
+	h, err := account.NewHasher(nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := auth.New(auth.Options{Store: st, Hasher: h, Log: testkit.Logger(b), BaseURL: "http://localhost", Cache: c})
-	u, err := svc.CreateUser(ctx, "bench@example.com", "a long benchmark password", "Bench")
+	svc := auth.New(auth.Options{Store: st, Hasher: h, Log: testkit.Logger(b), Cache: c})
+	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: h, Log: testkit.Logger(b), BaseURL: "http://localhost"})
+	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: svc, Tenants: tenants, Hasher: h, Log: testkit.Logger(b), BaseURL: "http://localhost"})
+	u, err := accounts.CreateUser(ctx, "bench@example.com", "a long benchmark password", "Bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	t, err := svc.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Bench", access.Meta{})
+	t, err := tenants.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Bench", access.Meta{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, key, err := svc.CreateAPIKey(ctx, auth.OperatorPrincipal(t.ID), "bench", access.RoleAdmin, nil, access.Meta{})
+	_, key, err := svc.CreateAPIKey(ctx, access.Operator(t.ID), "bench", access.RoleAdmin, nil, access.Meta{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return authFixture{svc: svc, user: u, tenant: auth.OperatorPrincipal(t.ID), key: key}
+	return authFixture{svc: svc, user: u, tenant: access.Operator(t.ID), key: key}
 }
 
 // benchAuth runs body on a fixture of each store, with and without the

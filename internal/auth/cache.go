@@ -42,6 +42,31 @@ func (s *Service) forget(ctx context.Context, keys ...string) {
 	cache.Forget(ctx, s.cache, s.log, keys...)
 }
 
+// ForgetUser drops the user's cached session epoch (account.AuthCache).
+func (s *Service) ForgetUser(ctx context.Context, userID uuid.UUID) {
+	s.forget(ctx, userCacheKey(userID))
+}
+
+// ForgetMember drops the user's cached standing in the tenant
+// (tenant.Auth).
+func (s *Service) ForgetMember(ctx context.Context, tenantID, userID uuid.UUID) {
+	s.forget(ctx, memberCacheKey(tenantID, userID))
+}
+
+// ForgetTenant drops the tenant's cached status (tenant.Auth).
+func (s *Service) ForgetTenant(ctx context.Context, tenantID uuid.UUID) {
+	s.forget(ctx, tenantCacheKey(tenantID))
+}
+
+// ForgetAPIKeys drops the cached keys with these prefixes (tenant.Auth).
+func (s *Service) ForgetAPIKeys(ctx context.Context, prefixes ...string) {
+	keys := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		keys[i] = apiKeyCacheKey(p)
+	}
+	s.forget(ctx, keys...)
+}
+
 // cachedUser is the part of a user that authentication needs.
 type cachedUser struct {
 	ID    uuid.UUID `json:"id"`

@@ -2,26 +2,12 @@ package auth
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"strings"
+
+	"github.com/ordo/ordo/internal/account"
 )
-
-// newSecret returns a random URL-safe token and its SHA-256, which is all
-// that is stored.
-func newSecret() (string, []byte) {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	return tok, hashSecret(tok)
-}
-
-func hashSecret(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
-}
 
 // APIKeyScheme starts every API key. API keys read
 // "ordo_<prefix>_<secret>": the prefix identifies the key
@@ -33,7 +19,7 @@ func newAPIKey() (full, prefix string, hash []byte) {
 	p := make([]byte, 6)
 	_, _ = rand.Read(p)
 	prefix = hex.EncodeToString(p)
-	secret, hash := newSecret()
+	secret, hash := account.NewSecret()
 	return APIKeyScheme + prefix + "_" + secret, prefix, hash
 }
 
@@ -52,5 +38,5 @@ func parseAPIKey(full string) (prefix, secret string, ok bool) {
 
 // secretMatches compares in constant time.
 func secretMatches(secret string, hash []byte) bool {
-	return subtle.ConstantTimeCompare(hashSecret(secret), hash) == 1
+	return subtle.ConstantTimeCompare(account.HashSecret(secret), hash) == 1
 }

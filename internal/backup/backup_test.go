@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
@@ -28,6 +29,7 @@ import (
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
+	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/testkit"
 )
 
@@ -76,16 +78,18 @@ func fingerprint(t *testing.T, q querier) map[string]string {
 func fixture(t *testing.T, st store.Store, blobs blob.Store) map[string]int64 {
 	t.Helper()
 	ctx := context.Background()
-	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	hasher, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	as := auth.New(auth.Options{Store: st, Hasher: hasher, Log: testkit.Logger(t), BaseURL: "http://localhost"})
+	as := auth.New(auth.Options{Store: st, Hasher: hasher, Log: testkit.Logger(t)})
+	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: as, Hasher: hasher, Log: testkit.Logger(t), BaseURL: "http://localhost"})
+	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: as, Tenants: tenants, Hasher: hasher, Log: testkit.Logger(t), BaseURL: "http://localhost"})
 	ords := order.NewService(store.Narrow[order.Tx]{Store: st}, time.Now)
 	objects := map[string]int64{}
 	for i := range 2 {
-		u, err := as.CreateUser(ctx, fmt.Sprintf("owner%d@example.com", i), "a long enough password 123", fmt.Sprintf("Owner %d", i))
+		u, err := accounts.CreateUser(ctx, fmt.Sprintf("owner%d@example.com", i), "a long enough password 123", fmt.Sprintf("Owner %d", i))
 		require.NoError(t, err)
 		p := access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
-		tn, err := as.CreateTenant(ctx, p, fmt.Sprintf("Tenant %d", i), access.Meta{})
+		tn, err := tenants.CreateTenant(ctx, p, fmt.Sprintf("Tenant %d", i), access.Meta{})
 		require.NoError(t, err)
 		p.TenantID, p.Role = tn.ID, access.RoleOwner
 		for j := range 5 {

@@ -17,7 +17,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/access"
-	"github.com/ordo/ordo/internal/auth"
 )
 
 func (b *sqliteBaseline) db() *sql.DB { return b.s.DB() }
@@ -185,7 +184,7 @@ func createBody(rng *rand.Rand) []byte {
 // baseline, over loopback, in alternating rounds.
 func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backend, ds *dataset) ([]APIResult, error) {
 	tenantID := ds.tenants[0]
-	_, key, err := ordo.Auth.CreateAPIKey(ctx, auth.OperatorPrincipal(tenantID), "ordo bench", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
+	_, key, err := ordo.Auth.CreateAPIKey(ctx, access.Operator(tenantID), "ordo bench", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
 	if err != nil {
 		return nil, fmt.Errorf("create API key: %w", err)
 	}
@@ -306,7 +305,7 @@ func benchFlatness(ctx context.Context, engine string, ordo *Ordo, ds *dataset) 
 	defer client.CloseIdleConnections()
 	var out []FlatResult
 	for i, t := range ds.flat {
-		_, key, err := ordo.Auth.CreateAPIKey(ctx, auth.OperatorPrincipal(ds.tenants[t]), "ordo bench flatness", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
+		_, key, err := ordo.Auth.CreateAPIKey(ctx, access.Operator(ds.tenants[t]), "ordo bench flatness", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
 		if err != nil {
 			return out, fmt.Errorf("create API key: %w", err)
 		}

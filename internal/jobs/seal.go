@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -76,6 +77,27 @@ func (s *Sealer) Email(m mail.Message, tenantID *uuid.UUID) (EmailArgs, error) {
 	// cannot be moved to another job's recipients.
 	sealed := s.aead.Seal(nonce, nonce, plain, sealAD(m.To, m.Subject))
 	return EmailArgs{TenantID: tenantID, To: m.To, Subject: m.Subject, Sealed: sealed}, nil
+}
+
+// SendEmail renders the e-mail of the given kind from its templates (data
+// is the kind's data struct, such as mail.VerifyData) and enqueues it
+// through ins, its body sealed: inside a transaction it goes out only if
+// the transaction commits. Without a Sealer (s nil) nothing is sent and
+// it fails: links must never sit readable in the database.
+func (s *Sealer) SendEmail(ctx context.Context, ins Inserter, kind mail.Kind, to string, data any) error {
+	if s == nil {
+		return errors.New("no sealer for e-mails (the service's Options.Sealer)")
+	}
+	m, err := mail.Render(kind, []string{to}, data)
+	if err != nil {
+		return err
+	}
+	args, err := s.Email(m, nil)
+	if err != nil {
+		return fmt.Errorf("seal e-mail: %w", err)
+	}
+	_, err = ins.JobInsert(ctx, args, nil)
+	return err
 }
 
 // open returns the message a job's arguments describe, opening a sealed

@@ -14,7 +14,11 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/webhook"
@@ -50,4 +54,14 @@ func Emit(ctx context.Context, tx Tx, ev event.Event) error {
 		}
 	}
 	return nil
+}
+
+// EmitData is Emit of a new event of type typ about entityID in
+// tenantID, at now, whose data is data marshalled to JSON.
+func EmitData(ctx context.Context, tx Tx, now time.Time, tenantID uuid.UUID, typ, entityID string, data map[string]any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: tenantID, Type: typ, EntityID: entityID, Data: b, CreatedAt: now})
 }

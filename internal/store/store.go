@@ -24,34 +24,47 @@ import (
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
-	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
-// Querier is every domain query, usable on the store or inside a Tx.
+// Querier is every domain query, usable on the store or inside a Tx: the
+// union of every domain's Tx (which overlap where two domains need the
+// same query, e.g. audit.Writer), and the queries no domain service
+// declares.
 type Querier interface {
-	tenant.Store
-	account.Store
+	tenant.Tx
+	account.Tx
+	order.Tx
+	attachment.Tx
+	export.Tx
+	invoice.Tx
+	webhook.Tx
+
 	audit.Store
-	order.Tx // the order service's queries, with the invoice and attachment rows it touches
 	event.Store
 	idempotency.Store
-	attachment.Store
-	// AttachmentCreate is attachment.Tx's own: the attachment service
-	// inserts only inside a transaction.
-	AttachmentCreate(ctx context.Context, a attachment.Attachment) error
-	export.Store
-	// ExportCreate and ExportDelete are written only inside a
-	// transaction, so export.Tx declares them rather than export.Store.
-	ExportCreate(ctx context.Context, e export.Export) error
-	ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error
-	invoice.Store
-	invoice.EnqueueTx
-	webhook.Store
 	tenant.SettingsStore
-	// outbox.Tx adds EventInsertForWebhooks, outbox.Emit's fan-out read.
-	outbox.Tx
+
+	// What only authentication reads and writes (package auth, which
+	// takes the whole Store, and imports this package).
+
+	// APIKeyCreate inserts k.
+	APIKeyCreate(ctx context.Context, k account.APIKey) error
+	APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (account.APIKey, error)
+	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
+	// authentication starts here.
+	APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error)
+	// APIKeyListByTenant lists a tenant's keys, newest first.
+	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)
+	// APIKeyRevoke revokes a key of the tenant; revoking twice is fine.
+	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
+	// APIKeyTouch records use.
+	APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error
+	// MembershipRemovedAt is when the user's membership of the tenant was
+	// last deleted; apperr.ErrNotFound if it never was. It says nothing of
+	// whether they are a member again since.
+	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
 
 	jobs.Effects
 
@@ -76,6 +89,8 @@ var (
 	_ invoice.Tx    = Tx(nil)
 	_ order.Tx      = Tx(nil)
 	_ attachment.Tx = Tx(nil)
+	_ tenant.Tx     = Tx(nil)
+	_ account.Tx    = Tx(nil)
 )
 
 // Store is a handle on the system of record.

@@ -1,8 +1,12 @@
-// Package tenant holds the Tenant type and the store contract for it.
+// Package tenant is customer organisations and who belongs to them: the
+// Tenant type and its settings, and the tenant service (tenants, their
+// members and roles, invitations, an operator's suspension), with the
+// audit entries and events it leaves, deciding with access.Can.
 //
 // A tenant is one customer organisation; every tenant-owned row in Ordo
-// carries its id. Rules about who may do what within a tenant live in the
-// account package.
+// carries its id. Users are package account's; what authentication
+// caches of memberships, and API keys, are package auth's, which reaches
+// the service through Auth.
 package tenant
 
 import (
@@ -13,7 +17,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/outbox"
 )
 
 // Plan is the tenant's subscription plan.
@@ -45,7 +53,9 @@ type Tenant struct {
 	UpdatedAt time.Time
 }
 
-// Store is what the tenant domain needs from persistence.
+// Store is what the tenant service reads and writes outside a
+// transaction: tenants, their memberships and invitations, and the users
+// behind them (account's rows, read and created by signature here).
 type Store interface {
 	// TenantCreate inserts t; a taken slug is apperr.ErrConflict.
 	TenantCreate(ctx context.Context, t Tenant) error
@@ -53,6 +63,72 @@ type Store interface {
 	TenantGetBySlug(ctx context.Context, slug string) (Tenant, error)
 	// TenantUpdate saves name, slug, plan and status.
 	TenantUpdate(ctx context.Context, t Tenant) error
+
+	// MembershipCreate inserts m; an existing pair is apperr.ErrConflict.
+	MembershipCreate(ctx context.Context, m account.Membership) error
+	MembershipGet(ctx context.Context, tenantID, userID uuid.UUID) (account.Membership, error)
+	// MembershipListByTenant lists a tenant's members, oldest first.
+	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error)
+	// MembershipListByUser lists the tenants a user belongs to, oldest first.
+	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error)
+	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error
+	// MembershipDelete ends a membership and records its removal at now,
+	// which MembershipRemovedAt then reports.
+	MembershipDelete(ctx context.Context, tenantID, userID uuid.UUID, now time.Time) error
+	// MembershipCountByRole counts a tenant's members with role, e.g. to
+	// keep the last owner from leaving.
+	MembershipCountByRole(ctx context.Context, tenantID uuid.UUID, role access.Role) (int, error)
+	// MembershipLock, first in a transaction, makes the transactions
+	// that change the tenant's memberships run one after the other until
+	// it ends, so that a check over the members (the last owner) still
+	// holds when the change it guards commits. A missing tenant is
+	// apperr.ErrNotFound.
+	MembershipLock(ctx context.Context, tenantID uuid.UUID) error
+
+	// InvitationCreate inserts inv; an open invitation for the same
+	// address in the tenant is apperr.ErrConflict.
+	InvitationCreate(ctx context.Context, inv account.Invitation) error
+	InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (account.Invitation, error)
+	// InvitationGetByHash finds an invitation by its token, in any tenant.
+	InvitationGetByHash(ctx context.Context, hash []byte) (account.Invitation, error)
+	// InvitationListByTenant lists a tenant's invitations, newest first.
+	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Invitation, error)
+	// InvitationUpdate saves the token hash, expiry, accepted and revoked
+	// times and updated_at.
+	InvitationUpdate(ctx context.Context, inv account.Invitation) error
+
+	// UserCreate inserts u; a taken e-mail is apperr.ErrConflict.
+	UserCreate(ctx context.Context, u account.User) error
+	UserGetByID(ctx context.Context, id uuid.UUID) (account.User, error)
+	// UserGetByEmail looks the address up case-insensitively.
+	UserGetByEmail(ctx context.Context, email string) (account.User, error)
+	// UserListByIDs returns the users with these ids (missing ones are
+	// left out), in no particular order.
+	UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error)
+	// UserUpdate saves e-mail, name, password hash, verification time and
+	// updated_at; a taken e-mail is apperr.ErrConflict.
+	UserUpdate(ctx context.Context, u account.User) error
+}
+
+// Tx is what the tenant service does inside one transaction: its Store,
+// the audit entries and events of the changes, the invitation e-mails
+// (jobs, through outbox.Tx), and what Auth.RevokeKeysOf does with the
+// keys of a member who leaves, in the same transaction.
+type Tx interface {
+	Store
+	audit.Writer
+	outbox.Tx
+	// APIKeyListByTenant lists a tenant's keys, newest first.
+	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)
+	// APIKeyRevoke revokes a key of the tenant; revoking twice is fine.
+	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
+}
+
+// DB is the tenant service's handle on the store:
+// store.Narrow[tenant.Tx]{st} is one.
+type DB interface {
+	Store
+	InTx(ctx context.Context, fn func(Tx) error) error
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$`)

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -181,7 +180,7 @@ func TestEventStreamEndsWhenTenantSuspended(t *testing.T) {
 		requireOrderEvent(t, byKey, id)
 		requireOrderEvent(t, bySession, id)
 
-		require.NoError(t, a.auth.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusSuspended))
+		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusSuspended))
 		requireEnds(t, byKey, "suspended tenant's key")
 		requireEnds(t, bySession, "suspended tenant's member")
 		a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 401)
@@ -189,7 +188,7 @@ func TestEventStreamEndsWhenTenantSuspended(t *testing.T) {
 		require.Nil(t, me.body["tenant"], "a suspended tenant is nobody's current tenant")
 		owner.do("GET", "/api/v1/orders", nil).must(t, 404)
 
-		require.NoError(t, a.auth.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusActive))
+		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusActive))
 		a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 200)
 		owner.do("GET", "/api/v1/orders", nil).must(t, 200)
 	})
@@ -299,7 +298,7 @@ func TestAPIKeysOfOwnerWhoLeaves(t *testing.T) {
 	owner2, _ := a.joinAs(t, owner, access.RoleOwner)
 	key := owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "o", "role": "owner"}).must(t, 201).str("key")
 	// An operator's key (ordo apikeys create) belongs to no member.
-	_, opKey, err := a.auth.CreateAPIKey(context.Background(), auth.OperatorPrincipal(uuid.MustParse(tid)), "ops", access.RoleOwner, nil, access.Meta{})
+	_, opKey, err := a.auth.CreateAPIKey(context.Background(), access.Operator(uuid.MustParse(tid)), "ops", access.RoleOwner, nil, access.Meta{})
 	require.NoError(t, err)
 
 	page := owner2.do("GET", "/app/api-keys", nil).must(t, 200).raw

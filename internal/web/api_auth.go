@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
 )
@@ -46,7 +47,7 @@ func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: in.Email, Password: in.Password, Name: in.Name, TenantName: in.TenantName}, s.meta(r)); err != nil {
+	if _, _, err := s.accounts.SignUp(r.Context(), account.SignUpInput{Email: in.Email, Password: in.Password, Name: in.Name, TenantName: in.TenantName}, s.meta(r)); err != nil {
 		return err
 	}
 	// The same answer whether or not the address was registered (a
@@ -126,7 +127,7 @@ func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := s.auth.VerifyEmail(r.Context(), in.Token, s.meta(r))
+	u, err := s.accounts.VerifyEmail(r.Context(), in.Token, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -142,7 +143,7 @@ func (s *Server) handleResendVerification(w http.ResponseWriter, r *http.Request
 	if err := s.allow(w, r, s.limits.ResetPerAccount, "verify:acct:"+p.UserID.String()); err != nil {
 		return err
 	}
-	if err := s.auth.ResendVerification(r.Context(), p.UserID, s.meta(r)); err != nil {
+	if err := s.accounts.ResendVerification(r.Context(), p.UserID, s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusAccepted)
@@ -163,7 +164,7 @@ func (s *Server) handlePasswordResetRequest(w http.ResponseWriter, r *http.Reque
 	if err := s.allow(w, r, s.limits.ResetPerAccount, "reset:acct:"+email); err != nil {
 		return err
 	}
-	if err := s.auth.RequestPasswordReset(r.Context(), email, s.meta(r)); err != nil {
+	if err := s.accounts.RequestPasswordReset(r.Context(), email, s.meta(r)); err != nil {
 		return err
 	}
 	// The same answer whether or not the address is registered.
@@ -182,7 +183,7 @@ func (s *Server) handlePasswordResetConfirm(w http.ResponseWriter, r *http.Reque
 	if err := s.allow(w, r, s.limits.ResetPerIP, "reset:ip:"+s.clientIP(r)); err != nil {
 		return err
 	}
-	if _, err := s.auth.ResetPassword(r.Context(), in.Token, in.Password, s.meta(r)); err != nil {
+	if _, err := s.accounts.ResetPassword(r.Context(), in.Token, in.Password, s.meta(r)); err != nil {
 		return err
 	}
 	// Every session ended, this one too: log in with the new password.
@@ -206,7 +207,7 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) er
 	if err := s.passwordCheck(r, p.Email); err != nil {
 		return err
 	}
-	epoch, err := s.auth.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword, s.meta(r))
+	epoch, err := s.accounts.ChangePassword(r.Context(), p, in.CurrentPassword, in.NewPassword, s.meta(r))
 	if err != nil {
 		if auth.IsWrongPassword(err) {
 			s.passwordCheckFailed(r, p.Email)
@@ -236,7 +237,7 @@ func (s *Server) handleEmailChangeRequest(w http.ResponseWriter, r *http.Request
 	if err := s.passwordCheck(r, p.Email); err != nil {
 		return err
 	}
-	if err := s.auth.RequestEmailChange(r.Context(), p, in.Email, in.Password, s.meta(r)); err != nil {
+	if err := s.accounts.RequestEmailChange(r.Context(), p, in.Email, in.Password, s.meta(r)); err != nil {
 		if auth.IsWrongPassword(err) {
 			s.passwordCheckFailed(r, p.Email)
 		}
@@ -251,7 +252,7 @@ func (s *Server) handleEmailChangeConfirm(w http.ResponseWriter, r *http.Request
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := s.auth.ConfirmEmailChange(r.Context(), in.Token, s.meta(r))
+	u, err := s.accounts.ConfirmEmailChange(r.Context(), in.Token, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -272,7 +273,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 		out["principal"] = map[string]any{"type": "user", "id": p.UserID, "email": p.Email, "name": p.Name}
 	}
 	if p.InTenant() {
-		t, err := s.auth.CurrentTenant(r.Context(), p)
+		t, err := s.tenants.CurrentTenant(r.Context(), p)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/ordo/ordo/internal/access"
-	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) error {
@@ -13,7 +13,7 @@ func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	invs, err := s.auth.ListInvitations(r.Context(), p)
+	invs, err := s.tenants.ListInvitations(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) handleInvitationCreate(w http.ResponseWriter, r *http.Request) 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	inv, err := s.auth.Invite(r.Context(), p, in.Email, in.Role, s.meta(r))
+	inv, err := s.tenants.Invite(r.Context(), p, in.Email, in.Role, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (s *Server) handleInvitationResend(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	inv, err := s.auth.ResendInvitation(r.Context(), p, id, s.meta(r))
+	inv, err := s.tenants.ResendInvitation(r.Context(), p, id, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) handleInvitationRevoke(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if err := s.auth.RevokeInvitation(r.Context(), p, id, s.meta(r)); err != nil {
+	if err := s.tenants.RevokeInvitation(r.Context(), p, id, s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -94,11 +94,11 @@ func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) 
 	if err := s.allow(w, r, s.limits.InvitationAccept, "accept:ip:"+s.clientIP(r)); err != nil {
 		return err
 	}
-	acc := auth.AcceptInput{Token: in.Token, Name: in.Name, Password: in.Password}
+	acc := tenant.AcceptInput{Token: in.Token, Name: in.Name, Password: in.Password}
 	if p, ok := principalFrom(r.Context()); ok && !p.IsAPIKey() {
 		acc.UserID = p.UserID
 	}
-	u, tenantID, err := s.auth.AcceptInvitation(r.Context(), acc, s.meta(r))
+	u, tenantID, err := s.tenants.AcceptInvitation(r.Context(), acc, s.meta(r))
 	if err != nil {
 		return err
 	}

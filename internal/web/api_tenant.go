@@ -13,14 +13,14 @@ func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error 
 	}
 	if p.IsAPIKey() {
 		// A key belongs to exactly one tenant.
-		t, err := s.auth.CurrentTenant(r.Context(), p)
+		t, err := s.tenants.CurrentTenant(r.Context(), p)
 		if err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, listJSON{Data: []tenantJSON{toTenantJSON(t, p.Role)}})
 		return nil
 	}
-	trs, err := s.auth.ListTenants(r.Context(), p.UserID)
+	trs, err := s.tenants.ListTenants(r.Context(), p.UserID)
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) handleTenantCreate(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, err := s.auth.CreateTenant(r.Context(), p, in.Name, s.meta(r))
+	t, err := s.tenants.CreateTenant(r.Context(), p, in.Name, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.auth.CurrentTenant(r.Context(), p)
+	t, err := s.tenants.CurrentTenant(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, err := s.auth.RenameTenant(r.Context(), p, in.Name, s.meta(r))
+	t, err := s.tenants.RenameTenant(r.Context(), p, in.Name, s.meta(r))
 	if err != nil {
 		return err
 	}
@@ -114,7 +114,7 @@ func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ms, err := s.auth.ListMembers(r.Context(), p)
+	ms, err := s.tenants.ListMembers(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.auth.ChangeRole(r.Context(), p, id, in.Role, s.meta(r)); err != nil {
+	if err := s.tenants.ChangeRole(r.Context(), p, id, in.Role, s.meta(r)); err != nil {
 		return err
 	}
 	// Changing one's own role is a privilege change: renew the token.
@@ -163,7 +163,7 @@ func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.auth.RemoveMember(r.Context(), p, id, s.meta(r)); err != nil {
+	if err := s.tenants.RemoveMember(r.Context(), p, id, s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

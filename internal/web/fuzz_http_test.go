@@ -14,11 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
@@ -36,10 +34,8 @@ func fuzzServer(f *testing.F) (url, key string) {
 	require.NoError(f, err)
 	f.Cleanup(st.Close)
 	require.NoError(f, st.MigrateUp(ctx))
-	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-	require.NoError(f, err)
-	svc := auth.New(auth.Options{Store: st, Hasher: hasher, Sealer: testSealer(f), Log: log, BaseURL: "http://ordo.test"})
-	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil), Idempotency: st,
+	svc, tenants, accounts := newIdentity(f, st, nil, testSealer(f), log)
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil), Idempotency: st,
 		Sessions: web.NewSessionManager(st.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(f, err)
 	srv := httptest.NewServer(h)
@@ -59,9 +55,9 @@ func fuzzServer(f *testing.F) (url, key string) {
 	// No job runner works the confirmation e-mail here: the user is made
 	// confirmed, as an operator would.
 	email := uniqueEmail("fuzz")
-	u, err := svc.CreateUser(ctx, email, password, "Fuzz")
+	u, err := accounts.CreateUser(ctx, email, password, "Fuzz")
 	require.NoError(f, err)
-	_, err = svc.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Fuzz", access.Meta{})
+	_, err = tenants.CreateTenant(ctx, access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}, "Fuzz", access.Meta{})
 	require.NoError(f, err)
 	post("/api/v1/auth/login", map[string]any{"email": email, "password": password})
 	return srv.URL, post("/api/v1/api-keys", map[string]any{"name": "fuzz", "role": "owner"})["key"].(string)

@@ -27,6 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
@@ -43,6 +44,7 @@ import (
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
+	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/testkit"
 	"github.com/ordo/ordo/internal/web"
 	"github.com/ordo/ordo/internal/webhook"
@@ -143,7 +145,9 @@ type app struct {
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
 	auth   *auth.Service
-	blobs  blob.Store
+	// tenants is the tenant service, for operator actions (suspension).
+	tenants *tenant.Service
+	blobs   blob.Store
 	// attachments is the service, for housekeeping tests.
 	attachments *attachment.Service
 	// idempotencyRows reads every stored idempotency record, headers and
@@ -270,14 +274,12 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		authCache = cache.NewRedis(rc, prefix+"cache:")
 	}
 
-	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-	require.NoError(t, err)
 	sealer := testSealer(t)
-	svc := auth.New(auth.Options{Store: st, Cache: authCache, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
+	svc, tenants, accounts := newIdentity(t, st, authCache, sealer, log)
 	ob := &outbox{}
 	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
-	svc.RegisterWorkers(cfg.Workers)
+	accounts.RegisterWorkers(cfg.Workers)
 	cfg.SetFetch(10*time.Millisecond, 30*time.Millisecond)
 	// Listen first: ORDO_BASE_URL names the server's port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -344,7 +346,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithCache(ordersCache, log), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
+		Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithCache(ordersCache, log), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
 	})
@@ -352,7 +354,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
@@ -360,15 +362,26 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 	t.Helper()
 	log := testkit.Logger(t)
-	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: base.store, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
-	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
+	svc, tenants, accounts := newIdentity(t, base.store, nil, testSealer(t), log)
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
 		Idempotency: base.store, Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log), Limits: *limits})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox}
+}
+
+// newIdentity wires auth (on cache c, nil for none) and the tenant and
+// account services that drop what it caches, as the app does, with a
+// fast password hasher.
+func newIdentity(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.Sealer, log *slog.Logger) (*auth.Service, *tenant.Service, *account.Service) {
+	t.Helper()
+	hasher, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	require.NoError(t, err)
+	svc := auth.New(auth.Options{Store: st, Cache: c, Hasher: hasher, Log: log})
+	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
+	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: svc, Tenants: tenants, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
+	return svc, tenants, accounts
 }
 
 // testSealer seals e-mail bodies with the tests' one secret, so that any
@@ -385,15 +398,13 @@ func testSealer(t testing.TB) *jobs.Sealer {
 func newPeer(t *testing.T, base *app) *app {
 	t.Helper()
 	log := testkit.Logger(t)
-	hasher, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
-	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: base.store, Cache: base.cache, Hasher: hasher, Sealer: testSealer(t), Log: log, BaseURL: "http://ordo.test"})
-	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
+	svc, tenants, accounts := newIdentity(t, base.store, base.cache, testSealer(t), log)
+	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
 		Idempotency: base.store, PubSub: pubsub.NewMemory(), Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox, cache: base.cache, auth: svc}
+	return &app{t: t, url: srv.URL, store: base.store, outbox: base.outbox, cache: base.cache, auth: svc, tenants: tenants}
 }
 
 // memLimiter returns a limiter on an in-process store.

@@ -19,7 +19,6 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
-	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/order"
@@ -93,8 +92,8 @@ func schemaRules() map[string]map[string]map[string]any {
 			patch[k] = v
 		}
 	}
-	password := map[string]any{"minLength": auth.MinPasswordLen, "maxLength": auth.MaxPasswordLen,
-		"description": fmt.Sprintf("At least %d characters and at most %d bytes; not a common password nor the e-mail address.", auth.MinPasswordLen, auth.MaxPasswordLen)}
+	password := map[string]any{"minLength": account.MinPasswordLen, "maxLength": account.MaxPasswordLen,
+		"description": fmt.Sprintf("At least %d characters and at most %d bytes; not a common password nor the e-mail address.", account.MinPasswordLen, account.MaxPasswordLen)}
 	// auth.Service.SignUp and webhooks count bytes: maxLength (characters)
 	// is the bound for ASCII, and never refuses what the server takes.
 	return map[string]map[string]map[string]any{

@@ -130,7 +130,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if p, ok := principalFrom(r.Context()); ok {
 		v.Principal = &p
 		if p.InTenant() && v.Tenant == nil {
-			if t, err := s.auth.CurrentTenant(r.Context(), p); err == nil {
+			if t, err := s.tenants.CurrentTenant(r.Context(), p); err == nil {
 				v.Tenant = &t
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
@@ -26,6 +27,7 @@ import (
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/telemetry"
+	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -72,8 +74,10 @@ type Options struct {
 	// Checks are the dependencies /readyz reports on.
 	Checks []Check
 
-	Auth   *auth.Service
-	Orders *order.Service
+	Auth     *auth.Service
+	Tenants  *tenant.Service
+	Accounts *account.Service
+	Orders   *order.Service
 	// Idempotency keeps the Idempotency-Key records of the API's unsafe
 	// requests.
 	Idempotency idempotency.Store
@@ -138,6 +142,8 @@ type Server struct {
 	version      string
 	checks       []Check
 	auth         *auth.Service
+	tenants      *tenant.Service
+	accounts     *account.Service
 	orders       *order.Service
 	idempotency  idempotency.Store
 	pubsub       pubsub.PubSub
@@ -171,7 +177,7 @@ func New(o Options) (*Server, error) {
 	// and user or API key id (telemetry.LogHandler), whatever handler the
 	// caller gave.
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
-	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, orders: o.Orders, idempotency: o.Idempotency,
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, orders: o.Orders, idempotency: o.Idempotency,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}

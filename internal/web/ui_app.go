@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 // Pages of the logged-in application under /app. Every action goes
@@ -74,7 +75,7 @@ type accountPage struct{ Verified bool }
 
 func (s *Server) accountView(r *http.Request) view {
 	v := view{Title: "Your account"}
-	if u, err := s.auth.CurrentUser(r.Context(), mustPrincipal(r)); err == nil {
+	if u, err := s.accounts.CurrentUser(r.Context(), mustPrincipal(r)); err == nil {
 		v.Data = accountPage{Verified: u.EmailVerifiedAt != nil}
 	}
 	return v
@@ -90,7 +91,7 @@ func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) error 
 	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return nil
 	}
-	epoch, err := s.auth.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), s.meta(r))
+	epoch, err := s.accounts.ChangePassword(r.Context(), p, r.PostFormValue("current_password"), r.PostFormValue("new_password"), s.meta(r))
 	if auth.IsWrongPassword(err) {
 		s.passwordCheckFailed(r, p.Email)
 	}
@@ -111,7 +112,7 @@ func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) error {
 	if !s.passwordCheckAllowed(w, r, p.Email) {
 		return nil
 	}
-	if err := s.auth.RequestEmailChange(r.Context(), p, r.PostFormValue("email"), r.PostFormValue("password"), s.meta(r)); err != nil {
+	if err := s.accounts.RequestEmailChange(r.Context(), p, r.PostFormValue("email"), r.PostFormValue("password"), s.meta(r)); err != nil {
 		if auth.IsWrongPassword(err) {
 			s.passwordCheckFailed(r, p.Email)
 		}
@@ -130,7 +131,7 @@ func (s *Server) uiResendVerification(w http.ResponseWriter, r *http.Request) er
 	if !s.limit(w, r, s.limits.ResetPerAccount, "verify:acct:"+p.UserID.String()) {
 		return nil
 	}
-	return s.uiDone(w, r, s.auth.ResendVerification(r.Context(), p.UserID, s.meta(r)), "A new confirmation link is on its way.", "/app/account")
+	return s.uiDone(w, r, s.accounts.ResendVerification(r.Context(), p.UserID, s.meta(r)), "A new confirmation link is on its way.", "/app/account")
 }
 
 func (s *Server) uiLogoutEverywhere(w http.ResponseWriter, r *http.Request) error {
@@ -143,7 +144,7 @@ func (s *Server) uiLogoutEverywhere(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) uiTenants(w http.ResponseWriter, r *http.Request) error {
-	trs, err := s.auth.ListTenants(r.Context(), mustPrincipal(r).UserID)
+	trs, err := s.tenants.ListTenants(r.Context(), mustPrincipal(r).UserID)
 	if err != nil {
 		return err
 	}
@@ -153,9 +154,9 @@ func (s *Server) uiTenants(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiTenantCreate(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
-	t, err := s.auth.CreateTenant(r.Context(), p, r.PostFormValue("name"), s.meta(r))
+	t, err := s.tenants.CreateTenant(r.Context(), p, r.PostFormValue("name"), s.meta(r))
 	if err != nil {
-		trs, _ := s.auth.ListTenants(r.Context(), p.UserID)
+		trs, _ := s.tenants.ListTenants(r.Context(), p.UserID)
 		s.formError(w, r, "tenants", view{Title: "Tenants", Data: trs, Form: formValues(r, "name")}, err)
 		return nil
 	}
@@ -190,7 +191,7 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.auth.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
+	if _, err := s.tenants.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err, "name")
 	}
 	s.flash(r, "Saved.")
@@ -199,7 +200,7 @@ func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) error {
 }
 
 type membersPage struct {
-	Members     []auth.Member
+	Members     []tenant.Member
 	Invitations []invitationJSON
 }
 
@@ -209,13 +210,13 @@ func (s *Server) uiMembers(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, v view) error {
 	p := mustPrincipal(r)
-	ms, err := s.auth.ListMembers(r.Context(), p)
+	ms, err := s.tenants.ListMembers(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	page := membersPage{Members: ms}
 	if p.Can(access.ActInviteManage) {
-		invs, err := s.auth.ListInvitations(r.Context(), p)
+		invs, err := s.tenants.ListInvitations(r.Context(), p)
 		if err != nil {
 			return err
 		}
@@ -232,7 +233,7 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 func (s *Server) uiMemberRole(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "membership")
 	if err == nil {
-		err = s.auth.ChangeRole(r.Context(), mustPrincipal(r), id, access.Role(r.PostFormValue("role")), s.meta(r))
+		err = s.tenants.ChangeRole(r.Context(), mustPrincipal(r), id, access.Role(r.PostFormValue("role")), s.meta(r))
 	}
 	return s.uiDone(w, r, err, "Role changed.", "/app/members")
 }
@@ -241,7 +242,7 @@ func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "membership")
 	if err == nil {
-		err = s.auth.RemoveMember(r.Context(), p, id, s.meta(r))
+		err = s.tenants.RemoveMember(r.Context(), p, id, s.meta(r))
 	}
 	if err == nil && id == p.UserID {
 		return s.uiDone(w, r, nil, "You left the tenant.", "/app/tenants")
@@ -250,7 +251,7 @@ func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) error {
-	_, err := s.auth.Invite(r.Context(), mustPrincipal(r), r.PostFormValue("email"), access.Role(r.PostFormValue("role")), s.meta(r))
+	_, err := s.tenants.Invite(r.Context(), mustPrincipal(r), r.PostFormValue("email"), access.Role(r.PostFormValue("role")), s.meta(r))
 	if err != nil {
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
 			v := view{Form: formValues(r, "email"), Errors: map[string]string{}}
@@ -266,7 +267,7 @@ func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) uiInvitationResend(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "invitation")
 	if err == nil {
-		_, err = s.auth.ResendInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
+		_, err = s.tenants.ResendInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
 	return s.uiDone(w, r, err, "Invitation sent again.", "/app/members")
 }
@@ -274,7 +275,7 @@ func (s *Server) uiInvitationResend(w http.ResponseWriter, r *http.Request) erro
 func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "invitation")
 	if err == nil {
-		err = s.auth.RevokeInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
+		err = s.tenants.RevokeInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
 	return s.uiDone(w, r, err, "Invitation revoked.", "/app/members")
 }

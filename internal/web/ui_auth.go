@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 // Pages for people who are not (yet) logged in: sign-up, log-in, password
@@ -33,7 +35,7 @@ func (s *Server) uiSignup(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
-	if _, _, err := s.auth.SignUp(r.Context(), auth.SignUpInput{Email: email, Password: r.PostFormValue("password"),
+	if _, _, err := s.accounts.SignUp(r.Context(), account.SignUpInput{Email: email, Password: r.PostFormValue("password"),
 		Name: r.PostFormValue("name"), TenantName: r.PostFormValue("tenant_name")}, s.meta(r)); err != nil {
 		s.formError(w, r, "signup", v, err)
 		return nil
@@ -117,7 +119,7 @@ func (s *Server) uiForgot(w http.ResponseWriter, r *http.Request) error {
 		!s.limit(w, r, s.limits.ResetPerAccount, "reset:acct:"+email) {
 		return nil
 	}
-	if err := s.auth.RequestPasswordReset(r.Context(), email, s.meta(r)); err != nil {
+	if err := s.accounts.RequestPasswordReset(r.Context(), email, s.meta(r)); err != nil {
 		s.formError(w, r, "forgot", v, err)
 		return nil
 	}
@@ -137,7 +139,7 @@ func (s *Server) uiReset(w http.ResponseWriter, r *http.Request) error {
 	if !s.limit(w, r, s.limits.ResetPerIP, "reset:ip:"+s.clientIP(r)) {
 		return nil
 	}
-	if _, err := s.auth.ResetPassword(r.Context(), r.PostFormValue("token"), r.PostFormValue("password"), s.meta(r)); err != nil {
+	if _, err := s.accounts.ResetPassword(r.Context(), r.PostFormValue("token"), r.PostFormValue("password"), s.meta(r)); err != nil {
 		s.formError(w, r, "reset", v, err)
 		return nil
 	}
@@ -165,7 +167,7 @@ func (s *Server) uiVerifyForm(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) uiVerify(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Confirm your e-mail", Data: verifyPage, Form: formValues(r, "token")}
-	if _, err := s.auth.VerifyEmail(r.Context(), r.PostFormValue("token"), s.meta(r)); err != nil {
+	if _, err := s.accounts.VerifyEmail(r.Context(), r.PostFormValue("token"), s.meta(r)); err != nil {
 		s.formError(w, r, "token_confirm", v, err)
 		return nil
 	}
@@ -181,7 +183,7 @@ func (s *Server) uiConfirmEmailForm(w http.ResponseWriter, r *http.Request) erro
 
 func (s *Server) uiConfirmEmail(w http.ResponseWriter, r *http.Request) error {
 	v := view{Title: "Confirm your new e-mail", Data: emailPage, Form: formValues(r, "token")}
-	u, err := s.auth.ConfirmEmailChange(r.Context(), r.PostFormValue("token"), s.meta(r))
+	u, err := s.accounts.ConfirmEmailChange(r.Context(), r.PostFormValue("token"), s.meta(r))
 	if err != nil {
 		s.formError(w, r, "token_confirm", v, err)
 		return nil
@@ -201,11 +203,11 @@ func (s *Server) uiAccept(w http.ResponseWriter, r *http.Request) error {
 	if !s.limit(w, r, s.limits.InvitationAccept, "accept:ip:"+s.clientIP(r)) {
 		return nil
 	}
-	in := auth.AcceptInput{Token: r.PostFormValue("token"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password")}
+	in := tenant.AcceptInput{Token: r.PostFormValue("token"), Name: r.PostFormValue("name"), Password: r.PostFormValue("password")}
 	if p, ok := principalFrom(r.Context()); ok {
 		in.UserID = p.UserID
 	}
-	u, tenantID, err := s.auth.AcceptInvitation(r.Context(), in, s.meta(r))
+	u, tenantID, err := s.tenants.AcceptInvitation(r.Context(), in, s.meta(r))
 	if err != nil {
 		s.formError(w, r, "accept", v, err)
 		return nil

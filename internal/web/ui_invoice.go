@@ -49,7 +49,7 @@ var brandingFields = []string{"address", "tax_id", "accent_color", "footer"}
 // and invoice branding. Data is a map, as the page reads it by key.
 func (s *Server) settingsView(r *http.Request) (view, error) {
 	p := mustPrincipal(r)
-	t, err := s.auth.CurrentTenant(r.Context(), p)
+	t, err := s.tenants.CurrentTenant(r.Context(), p)
 	if err != nil {
 		return view{}, err
 	}

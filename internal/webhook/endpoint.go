@@ -7,11 +7,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
-	"github.com/ordo/ordo/internal/tenant"
 )
 
 // Endpoint is a tenant's webhook receiver.
@@ -160,11 +158,9 @@ type Tx interface {
 	// webhook domain's own events, which are never fanned out; the test
 	// event's one delivery is made with CreateDelivery.
 	EventInsert(ctx context.Context, e event.Event) error
-	TenantGetByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error)
-	// MembershipListByTenant lists a tenant's members, oldest first.
-	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error)
-	// UserListByIDs returns the users with these ids.
-	UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error)
+	// WebhookOwners returns the name of the tenant and its owners'
+	// e-mail addresses, sorted; a missing tenant is apperr.ErrNotFound.
+	WebhookOwners(ctx context.Context, tenantID uuid.UUID) (tenantName string, emails []string, err error)
 }
 
 // DB is the webhook service's handle on the store:

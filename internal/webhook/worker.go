@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
@@ -220,26 +219,12 @@ func (s *Service) endpointHealth(ctx context.Context, tx Tx, ep Endpoint, ok boo
 
 // mailOwners tells the tenant's owners, inside tx, that ep was disabled.
 func (s *Service) mailOwners(ctx context.Context, tx Tx, ep Endpoint, reason string) error {
-	t, err := tx.TenantGetByID(ctx, ep.TenantID)
+	name, emails, err := tx.WebhookOwners(ctx, ep.TenantID)
 	if err != nil {
 		return err
 	}
-	ms, err := tx.MembershipListByTenant(ctx, ep.TenantID)
-	if err != nil {
-		return err
-	}
-	var owners []uuid.UUID
-	for _, m := range ms {
-		if m.Role == access.RoleOwner {
-			owners = append(owners, m.UserID)
-		}
-	}
-	us, err := tx.UserListByIDs(ctx, owners)
-	if err != nil {
-		return err
-	}
-	for _, u := range us {
-		m, err := mail.Render(mail.KindEndpointDisabled, []string{u.Email}, mail.EndpointDisabledData{TenantName: t.Name,
+	for _, email := range emails {
+		m, err := mail.Render(mail.KindEndpointDisabled, []string{email}, mail.EndpointDisabledData{TenantName: name,
 			EndpointURL: ep.URL, Reason: reason, URL: s.baseURL + "/app/webhooks/" + ep.ID.String()})
 		if err != nil {
 			return err

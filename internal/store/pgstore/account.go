@@ -14,6 +14,13 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
+// The engine is the account service's store, and its transaction the
+// service's transaction.
+var (
+	_ account.Store = (*Store)(nil)
+	_ account.Tx    = (*queries)(nil)
+)
+
 func scanUser(row pgx.Row) (account.User, error) {
 	var u account.User
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerifiedAt, &u.SessionEpoch, &u.CreatedAt, &u.UpdatedAt)

@@ -13,6 +13,13 @@ import (
 	"github.com/ordo/ordo/internal/tenant"
 )
 
+// The engine is the tenant service's store, and its transaction the
+// service's transaction.
+var (
+	_ tenant.Store = (*Store)(nil)
+	_ tenant.Tx    = (*queries)(nil)
+)
+
 func scanTenant(row pgx.Row) (tenant.Tenant, error) {
 	var t tenant.Tenant
 	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, &t.CreatedAt, &t.UpdatedAt)

@@ -15,6 +15,13 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
+// The engine is the account service's store, and its transaction the
+// service's transaction.
+var (
+	_ account.Store = (*Store)(nil)
+	_ account.Tx    = (*queries)(nil)
+)
+
 func scanUser(row scanner) (account.User, error) {
 	var u account.User
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, nullTimeCol{&u.EmailVerifiedAt}, &u.SessionEpoch, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})

@@ -44,4 +44,11 @@ const (
 	WebhookAttemptColumns = `id, tenant_id, delivery_id, number, status_code, latency_ms, response, error, created_at`
 
 	WebhookAttemptInsert = `INSERT INTO webhook_attempts (` + WebhookAttemptColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+
+	// WebhookOwners: a tenant's name and its owners' e-mail addresses
+	// (one row with a NULL address when it has no owner).
+	WebhookOwners = `SELECT t.name, u.email FROM tenants t
+	LEFT JOIN memberships m ON m.tenant_id = t.id AND m.role = 'owner'
+	LEFT JOIN users u ON u.id = m.user_id
+	WHERE t.id = $1 ORDER BY u.email`
 )

@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 func randomHash() []byte {
@@ -422,10 +423,10 @@ func CheckAPIKeyGoesWithCreator(t *testing.T, s store.Store, deleteUser func(ctx
 // testLastOwnerConcurrent: two owners demoting or removing each other at
 // the same moment, many times over, always leave the tenant an owner; the
 // one that comes second is told it would remove the last owner. The rule
-// is auth's; it holds only if MembershipLock serialises the two.
+// is the tenant service's; it holds only if MembershipLock serialises the two.
 func testLastOwnerConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	svc := auth.New(auth.Options{Store: s})
+	svc := tenant.NewService(store.Narrow[tenant.Tx]{Store: s}, tenant.Options{Auth: auth.New(auth.Options{Store: s})})
 	tenantID, a := seedTenantUser(t, s)
 	b := NewUser()
 	require.NoError(t, s.UserCreate(ctx, b))

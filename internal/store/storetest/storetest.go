@@ -73,6 +73,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("WebhookDeliveries", func(t *testing.T) { t.Parallel(); testWebhookDeliveries(t, s) })
 	t.Run("WebhookAttempts", func(t *testing.T) { t.Parallel(); testWebhookAttempts(t, s) })
 	t.Run("WebhookDeliveriesFailing", func(t *testing.T) { t.Parallel(); testWebhookDeliveriesFailing(t, s) })
+	t.Run("WebhookOwners", func(t *testing.T) { t.Parallel(); testWebhookOwners(t, s) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, s) })
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 	t.Run("FailedJobs", func(t *testing.T) { t.Parallel(); testFailedJobs(t, s) })

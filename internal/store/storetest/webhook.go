@@ -3,12 +3,15 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/store"
@@ -414,4 +417,43 @@ func testWebhookDeliveriesFailing(t *testing.T, s store.Store) {
 	got, err = s.WebhookDeliveryListFailing(ctx, a, 1)
 	require.NoError(t, err)
 	require.Len(t, got, 1)
+}
+
+// testWebhookOwners checks whom a disabled endpoint's mail goes to: the
+// tenant's owners only, sorted, never another tenant's; a tenant without
+// owners still has its name; a missing tenant is not found.
+func testWebhookOwners(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, b := NewTenant(), NewTenant()
+	require.NoError(t, s.TenantCreate(ctx, a))
+	require.NoError(t, s.TenantCreate(ctx, b))
+	n := now()
+	var owners []string
+	for _, role := range []access.Role{access.RoleOwner, access.RoleMember, access.RoleOwner, access.RoleAdmin} {
+		u := NewUser()
+		require.NoError(t, s.UserCreate(ctx, u))
+		require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: a.ID, UserID: u.ID, Role: role, CreatedAt: n, UpdatedAt: n}))
+		if role == access.RoleOwner {
+			owners = append(owners, u.Email)
+		}
+	}
+	other := NewUser()
+	require.NoError(t, s.UserCreate(ctx, other))
+	require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: b.ID, UserID: other.ID, Role: access.RoleAdmin, CreatedAt: n, UpdatedAt: n}))
+	slices.Sort(owners)
+
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		name, emails, err := tx.WebhookOwners(ctx, a.ID)
+		require.NoError(t, err)
+		require.Equal(t, a.Name, name)
+		require.Equal(t, owners, emails)
+		return nil
+	}))
+	name, emails, err := s.WebhookOwners(ctx, b.ID)
+	require.NoError(t, err)
+	require.Equal(t, b.Name, name)
+	require.Empty(t, emails, "an admin is not an owner")
+
+	_, _, err = s.WebhookOwners(ctx, uuid.Must(uuid.NewV7()))
+	requireKind(t, err, apperr.ErrNotFound)
 }

@@ -1,4 +1,4 @@
-package auth
+package tenant
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
 	ordomail "github.com/ordo/ordo/internal/mail"
-	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/outbox"
 )
 
 // Invite e-mails someone an invitation to the current tenant. Only owners
@@ -21,7 +21,7 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, email string, 
 	if err := p.Require(access.ActInviteManage); err != nil {
 		return account.Invitation{}, err
 	}
-	email, err := normalizeEmail("email", email)
+	email, err := account.NormalizeEmail("email", email)
 	if err != nil {
 		return account.Invitation{}, err
 	}
@@ -32,14 +32,14 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, email string, 
 		return account.Invitation{}, apperr.Forbidden("only owners may invite owners")
 	}
 	var inv account.Invitation
-	err = s.store.InTx(ctx, func(tx store.Tx) error {
+	err = s.db.InTx(ctx, func(tx Tx) error {
 		if u, err := tx.UserGetByEmail(ctx, email); err == nil {
 			if _, err := tx.MembershipGet(ctx, p.TenantID, u.ID); err == nil {
 				return apperr.Invalid("email", "is already a member of this tenant")
 			}
 		}
 		now := s.clock()
-		tok, hash := newSecret()
+		tok, hash := account.NewSecret()
 		var by *uuid.UUID
 		if p.UserID != uuid.Nil {
 			by = &p.UserID
@@ -55,12 +55,12 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, email string, 
 		if err := s.sendInvitation(ctx, tx, p, inv, tok); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, now, p.TenantID, p, m, "invitation.created", "invitation", inv.ID.String(), map[string]any{"email": email, "role": role})
+		return p.Audit(ctx, tx, m, now, p.TenantID, "invitation.created", "invitation", inv.ID.String(), map[string]any{"email": email, "role": role})
 	})
 	return inv, err
 }
 
-func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p access.Principal, inv account.Invitation, tok string) error {
+func (s *Service) sendInvitation(ctx context.Context, tx Tx, p access.Principal, inv account.Invitation, tok string) error {
 	t, err := tx.TenantGetByID(ctx, inv.TenantID)
 	if err != nil {
 		return err
@@ -69,7 +69,7 @@ func (s *Service) sendInvitation(ctx context.Context, tx store.Tx, p access.Prin
 	if who == "" {
 		who = p.Email
 	}
-	return s.sendEmail(ctx, tx, ordomail.KindInvitation, inv.Email, ordomail.InviteData{
+	return s.sealer.SendEmail(ctx, tx, ordomail.KindInvitation, inv.Email, ordomail.InviteData{
 		TenantName: t.Name, InviterName: who, Role: string(inv.Role),
 		URL: s.baseURL + "/invitations/accept?token=" + tok, ValidFor: InvitationTTL,
 	})
@@ -80,7 +80,7 @@ func (s *Service) ListInvitations(ctx context.Context, p access.Principal) ([]ac
 	if err := p.Require(access.ActInviteManage); err != nil {
 		return nil, err
 	}
-	return s.store.InvitationListByTenant(ctx, p.TenantID)
+	return s.db.InvitationListByTenant(ctx, p.TenantID)
 }
 
 // ResendInvitation e-mails a fresh link (the old one stops working) and
@@ -90,7 +90,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p access.Principal, id u
 		return account.Invitation{}, err
 	}
 	var inv account.Invitation
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		var err error
 		if inv, err = tx.InvitationGet(ctx, p.TenantID, id); err != nil {
 			return err
@@ -99,7 +99,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p access.Principal, id u
 		if st := inv.Status(now); st == account.InvitationAccepted || st == account.InvitationRevoked {
 			return apperr.Conflict("the invitation is %s", st)
 		}
-		tok, hash := newSecret()
+		tok, hash := account.NewSecret()
 		inv.Hash, inv.ExpiresAt, inv.UpdatedAt = hash, now.Add(InvitationTTL), now
 		if err := tx.InvitationUpdate(ctx, inv); err != nil {
 			return err
@@ -107,7 +107,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p access.Principal, id u
 		if err := s.sendInvitation(ctx, tx, p, inv, tok); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, now, p.TenantID, p, m, "invitation.resent", "invitation", inv.ID.String(), map[string]any{"email": inv.Email})
+		return p.Audit(ctx, tx, m, now, p.TenantID, "invitation.resent", "invitation", inv.ID.String(), map[string]any{"email": inv.Email})
 	})
 	return inv, err
 }
@@ -117,7 +117,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, p access.Principal, id u
 	if err := p.Require(access.ActInviteManage); err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+	return s.db.InTx(ctx, func(tx Tx) error {
 		inv, err := tx.InvitationGet(ctx, p.TenantID, id)
 		if err != nil {
 			return err
@@ -133,7 +133,7 @@ func (s *Service) RevokeInvitation(ctx context.Context, p access.Principal, id u
 		if err := tx.InvitationUpdate(ctx, inv); err != nil {
 			return err
 		}
-		return writeAudit(ctx, tx, now, p.TenantID, p, m, "invitation.revoked", "invitation", inv.ID.String(), map[string]any{"email": inv.Email})
+		return p.Audit(ctx, tx, m, now, p.TenantID, "invitation.revoked", "invitation", inv.ID.String(), map[string]any{"email": inv.Email})
 	})
 }
 
@@ -154,7 +154,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 	var inv account.Invitation
 	var hash string
 	if in.UserID == uuid.Nil {
-		if err := CheckPassword("password", in.Password, ""); err != nil {
+		if err := account.CheckPassword("password", in.Password, ""); err != nil {
 			return account.User{}, uuid.Nil, err
 		}
 		var err error
@@ -162,10 +162,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 			return account.User{}, uuid.Nil, err
 		}
 	}
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.db.InTx(ctx, func(tx Tx) error {
 		now := s.clock()
 		var err error
-		inv, err = tx.InvitationGetByHash(ctx, hashSecret(in.Token))
+		inv, err = tx.InvitationGetByHash(ctx, account.HashSecret(in.Token))
 		if err != nil || inv.Status(now) != account.InvitationPending {
 			if err == nil || errors.Is(err, apperr.ErrNotFound) {
 				return apperr.Invalid("token", "the invitation is invalid, used, revoked or expired")
@@ -206,14 +206,14 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 		if err := tx.InvitationUpdate(ctx, inv); err != nil {
 			return err
 		}
-		if err := writeAudit(ctx, tx, now, inv.TenantID, userPrincipal(u), m, "invitation.accepted", "invitation", inv.ID.String(), map[string]any{"email": inv.Email, "role": inv.Role}); err != nil {
+		if err := u.Principal().Audit(ctx, tx, m, now, inv.TenantID, "invitation.accepted", "invitation", inv.ID.String(), map[string]any{"email": inv.Email, "role": inv.Role}); err != nil {
 			return err
 		}
-		return writeEvent(ctx, tx, now, inv.TenantID, event.MemberAdded, u.ID.String(), map[string]any{"user_id": u.ID, "email": u.Email, "role": inv.Role})
+		return outbox.EmitData(ctx, tx, now, inv.TenantID, event.MemberAdded, u.ID.String(), map[string]any{"user_id": u.ID, "email": u.Email, "role": inv.Role})
 	})
 	if err != nil {
 		return account.User{}, uuid.Nil, err
 	}
-	s.forget(ctx, memberCacheKey(inv.TenantID, u.ID))
+	s.auth.ForgetMember(ctx, inv.TenantID, u.ID)
 	return u, inv.TenantID, nil
 }

@@ -1,4 +1,4 @@
-package auth_test
+package account_test
 
 import (
 	"testing"
@@ -6,12 +6,12 @@ import (
 	"github.com/alexedwards/argon2id"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/account"
 )
 
 func TestHasher(t *testing.T) {
 	t.Parallel()
-	h, err := auth.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
+	h, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
 	hash, err := h.Hash("correct horse battery staple")
 	require.NoError(t, err)

@@ -1,0 +1,194 @@
+// Package auth resolves a request to a principal: log-in (with the same
+// answer whatever failed) and log-out, sessions' epochs, API keys
+// (created, listed, revoked, authenticated), and the principal of a
+// session in a tenant, read through a shared cache that the tenant and
+// account services invalidate through it (it implements tenant.Auth and
+// account.AuthCache). The tenant's audit log, events and failed jobs are
+// read here too. It decides with access.Can, the one permission table,
+// and persists through store.Store, one transaction per operation.
+//
+// Accounts (sign-up, passwords, e-mail changes) are package account's,
+// tenants and their members package tenant's. It knows nothing about
+// HTTP; sessions and cookies live in package web.
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/cache"
+	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/tenant"
+)
+
+// ErrBadCredentials is the one answer to a failed login, whatever failed.
+var ErrBadCredentials = &apperr.Error{Kind: apperr.KindUnauthorized,
+	Msg: "invalid e-mail or password, or the address is not confirmed yet (open the link we e-mailed you, or reset your password)"}
+
+// IsWrongPassword reports whether err is a failed password check: a
+// failed log-in, or a wrong current password (account.IsWrongPassword).
+// The web layer counts these against the rate limits of password
+// guessing, and nothing else.
+func IsWrongPassword(err error) bool {
+	return errors.Is(err, ErrBadCredentials) || account.IsWrongPassword(err)
+}
+
+// Service implements authentication.
+type Service struct {
+	store  store.Store
+	cache  cache.Cache // nil: no caching
+	hasher *account.Hasher
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// The tenant and account services drop what this one caches through it.
+var (
+	_ tenant.Auth       = (*Service)(nil)
+	_ account.AuthCache = (*Service)(nil)
+)
+
+// Options configures a Service.
+type Options struct {
+	Store store.Store
+	// Cache, when set, caches what authentication reads on every request.
+	// Use a cache every process shares (Redis), or none: invalidation must
+	// reach every process.
+	Cache  cache.Cache
+	Hasher *account.Hasher
+	Log    *slog.Logger
+	Now    func() time.Time // nil: time.Now
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, log: o.Log, now: now}
+}
+
+// clock returns the current time at the precision both engines keep.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// Login checks an e-mail and password. Every failure is the same
+// ErrBadCredentials, after about the same work, so that the answer does not
+// tell whether the address is registered. Failures of a known user are
+// audited in their tenants.
+func (s *Service) Login(ctx context.Context, email, password string, m access.Meta) (account.User, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	u, err := s.store.UserGetByEmail(ctx, email)
+	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+		return account.User{}, err
+	}
+	ok := s.hasher.Verify(password, u.PasswordHash) // u is zero if not found: a dummy check
+	// An address not confirmed yet cannot log in, with the same answer:
+	// otherwise signing up with an address and then logging in with the
+	// password just chosen would tell whether the address had an account
+	// before (SignUp answers the same either way).
+	if err != nil || !ok || len(password) > account.MaxPasswordLen || u.EmailVerifiedAt == nil {
+		if u.ID != uuid.Nil {
+			s.auditUser(ctx, u, m, "auth.login_failed", nil)
+		}
+		return account.User{}, ErrBadCredentials
+	}
+	s.auditUser(ctx, u, m, "auth.login", nil)
+	return u, nil
+}
+
+// auditUser records a session event (log-in, log-out) in its own
+// transaction, best effort: a failure is logged, not returned, so that an
+// audit hiccup never locks people out. Changes to data use
+// account.AuditUser inside their own transaction instead.
+func (s *Service) auditUser(ctx context.Context, u account.User, m access.Meta, action string, details map[string]any) {
+	err := s.store.InTx(ctx, func(tx store.Tx) error { return account.AuditUser(ctx, tx, s.clock(), u, m, action, details) })
+	if err != nil {
+		s.log.WarnContext(ctx, "audit user event", "action", action, "user_id", u.ID, "err", err)
+	}
+}
+
+// Logout records a logout; the caller destroys the session.
+func (s *Service) Logout(ctx context.Context, p access.Principal, m access.Meta) {
+	if p.UserID == uuid.Nil {
+		return
+	}
+	s.auditUser(ctx, account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout", nil)
+}
+
+// LogoutEverywhere ends every session of the user at once and returns the
+// new session epoch (the caller may keep the current session on it).
+func (s *Service) LogoutEverywhere(ctx context.Context, p access.Principal, m access.Meta) (int64, error) {
+	if p.UserID == uuid.Nil {
+		return 0, apperr.Forbidden("only users have sessions")
+	}
+	var epoch int64
+	defer s.ForgetUser(ctx, p.UserID)
+	err := s.store.InTx(ctx, func(tx store.Tx) error {
+		var err error
+		now := s.clock()
+		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, now); err != nil {
+			return err
+		}
+		if err := account.EndOpenLinks(ctx, tx, p.UserID, now); err != nil {
+			return err
+		}
+		return account.AuditUser(ctx, tx, s.clock(), account.User{ID: p.UserID, Email: p.Email, Name: p.Name}, m, "auth.logout_everywhere", nil)
+	})
+	return epoch, err
+}
+
+// Resolve builds the principal of a session: the user, checked against
+// the session epoch, acting in tenantID if they are (still) a member. A
+// stale epoch or a deleted user is apperr.ErrUnauthorized.
+func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID) (access.Principal, error) {
+	u, err := s.userForAuth(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Epoch != epoch) {
+		return access.Principal{}, apperr.ErrUnauthorized
+	}
+	if err != nil {
+		return access.Principal{}, err
+	}
+	p := access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
+	if tenantID == uuid.Nil {
+		return p, nil
+	}
+	m, err := s.membershipFor(ctx, tenantID, userID)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	if m.Role == "" {
+		// Not (or no longer) a member: no access to the tenant. One who
+		// was removed is told so; anyone else learns nothing about it.
+		if m.Removed {
+			p.RemovedFrom = tenantID
+		}
+		return p, nil
+	}
+	if ok, err := s.tenantActive(ctx, tenantID); err != nil {
+		return access.Principal{}, err
+	} else if !ok {
+		return p, nil // suspended: nobody acts in it until it is reactivated
+	}
+	p.TenantID, p.Role = tenantID, m.Role
+	return p, nil
+}
+
+// DefaultTenant picks the tenant a user lands in: their oldest membership.
+func (s *Service) DefaultTenant(ctx context.Context, userID uuid.UUID) (uuid.UUID, error) {
+	ms, err := s.store.MembershipListByUser(ctx, userID)
+	if err != nil || len(ms) == 0 {
+		return uuid.Nil, err
+	}
+	return ms[0].TenantID, nil
+}

@@ -1,0 +1,386 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/outbox"
+)
+
+// Auth is what the tenant service needs of package auth, which imports
+// tenant and so comes in as this interface: authentication caches each
+// user's standing in a tenant and each tenant's status, and owns API
+// keys, which end with the membership of the member they act for.
+type Auth interface {
+	// ForgetMember drops the cached membership of userID in tenantID;
+	// ForgetTenant the tenant's cached status; ForgetAPIKeys the keys
+	// with these prefixes. Each is called after the change committed.
+	ForgetMember(ctx context.Context, tenantID, userID uuid.UUID)
+	ForgetTenant(ctx context.Context, tenantID uuid.UUID)
+	ForgetAPIKeys(ctx context.Context, prefixes ...string)
+	// RevokeKeysOf revokes, inside tx, every active key of the tenant
+	// that acts for userID (who is leaving it), each with its audit entry
+	// by p, and returns their prefixes to forget once tx commits.
+	RevokeKeysOf(ctx context.Context, tx Tx, now time.Time, p access.Principal, m access.Meta, tenantID, userID uuid.UUID) ([]string, error)
+}
+
+// InvitationTTL is how long an invitation link works.
+const InvitationTTL = 7 * 24 * time.Hour
+
+// Service implements the tenant operations.
+type Service struct {
+	db      DB
+	auth    Auth
+	hasher  *account.Hasher
+	sealer  *jobs.Sealer
+	log     *slog.Logger
+	baseURL string
+	now     func() time.Time
+}
+
+// Options configures a Service.
+type Options struct {
+	// Auth is told of membership and status changes, and revokes the keys
+	// of a member who leaves (required).
+	Auth Auth
+	// Hasher hashes the password of a user who accepts an invitation
+	// with a new account.
+	Hasher *account.Hasher
+	// Sealer seals the bodies of the invitation e-mails, which carry
+	// one-time links; without it no invitation is sent (Invite fails).
+	Sealer  *jobs.Sealer
+	Log     *slog.Logger
+	BaseURL string           // for links in e-mails
+	Now     func() time.Time // nil: time.Now
+}
+
+// NewService returns a Service on db (store.Narrow[tenant.Tx]{st}).
+func NewService(db DB, o Options) *Service {
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{db: db, auth: o.Auth, hasher: o.Hasher, sealer: o.Sealer, log: o.Log,
+		baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
+}
+
+// clock returns the current time at the precision both engines keep.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// StartTenant makes a new user's first tenant, which they own, inside the
+// sign-up's transaction (account.TenantStarter). The transaction is the
+// store's, which is every domain's Tx; account cannot name this package's
+// Tx (tenant imports account), hence the conversion.
+func (s *Service) StartTenant(ctx context.Context, atx account.Tx, now time.Time, owner account.User, name string, m access.Meta) (uuid.UUID, error) {
+	tx, ok := atx.(Tx)
+	if !ok {
+		return uuid.Nil, fmt.Errorf("tenant: a %T transaction is not a tenant.Tx", atx)
+	}
+	t, err := s.createTenant(ctx, tx, now, owner, name, m)
+	return t.ID, err
+}
+
+// createTenant makes a tenant with a unique slug and its owner.
+func (s *Service) createTenant(ctx context.Context, tx Tx, now time.Time, owner account.User, name string, m access.Meta) (Tenant, error) {
+	t := Tenant{ID: newID(), Name: name, Plan: PlanFree, Status: StatusActive, CreatedAt: now, UpdatedAt: now}
+	base := Slugify(name)
+	if len(base) > 40 {
+		// Room for the suffix below; a cut may end on a hyphen.
+		base = strings.TrimRight(base[:40], "-")
+	}
+	// Try the plain slug, then with a random suffix. A conflict would
+	// abort a PostgreSQL transaction, so check before inserting; the
+	// unique index still guards against a concurrent taker.
+	for attempt := 0; ; attempt++ {
+		t.Slug = base
+		if attempt > 0 {
+			t.Slug = base + "-" + strings.ToLower(newID().String()[30:36])
+		}
+		if _, err := tx.TenantGetBySlug(ctx, t.Slug); errors.Is(err, apperr.ErrNotFound) {
+			break
+		} else if err != nil {
+			return Tenant{}, err
+		}
+		if attempt > 5 {
+			return Tenant{}, apperr.Conflict("could not find a free slug for %q", name)
+		}
+	}
+	if err := tx.TenantCreate(ctx, t); err != nil {
+		return Tenant{}, err
+	}
+	if err := tx.MembershipCreate(ctx, account.Membership{TenantID: t.ID, UserID: owner.ID, Role: access.RoleOwner, CreatedAt: now, UpdatedAt: now}); err != nil {
+		return Tenant{}, err
+	}
+	if err := owner.Principal().Audit(ctx, tx, m, now, t.ID, "tenant.created", "tenant", t.ID.String(), map[string]any{"name": t.Name, "slug": t.Slug}); err != nil {
+		return Tenant{}, err
+	}
+	if err := outbox.EmitData(ctx, tx, now, t.ID, event.MemberAdded, owner.ID.String(), map[string]any{"user_id": owner.ID, "email": owner.Email, "role": access.RoleOwner}); err != nil {
+		return Tenant{}, err
+	}
+	return t, nil
+}
+
+// TenantRole is a tenant with the user's role in it.
+type TenantRole struct {
+	Tenant Tenant
+	Role   access.Role
+}
+
+// ListTenants lists the tenants the user belongs to.
+func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
+	ms, err := s.db.MembershipListByUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]TenantRole, 0, len(ms))
+	for _, m := range ms {
+		t, err := s.db.TenantGetByID(ctx, m.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TenantRole{Tenant: t, Role: m.Role})
+	}
+	return out, nil
+}
+
+// CreateTenant makes a new tenant owned by the user.
+func (s *Service) CreateTenant(ctx context.Context, p access.Principal, name string, m access.Meta) (Tenant, error) {
+	if p.UserID == uuid.Nil {
+		return Tenant{}, apperr.Forbidden("only users can create tenants")
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return Tenant{}, apperr.Invalid("name", "must be 1 to 200 characters")
+	}
+	var t Tenant
+	err := s.db.InTx(ctx, func(tx Tx) error {
+		u, err := tx.UserGetByID(ctx, p.UserID)
+		if err != nil {
+			return err
+		}
+		t, err = s.createTenant(ctx, tx, s.clock(), u, name, m)
+		return err
+	})
+	if err == nil {
+		s.auth.ForgetMember(ctx, t.ID, p.UserID)
+	}
+	return t, err
+}
+
+// CurrentTenant returns the principal's tenant.
+func (s *Service) CurrentTenant(ctx context.Context, p access.Principal) (Tenant, error) {
+	if err := p.Require(access.ActTenantRead); err != nil {
+		return Tenant{}, err
+	}
+	return s.db.TenantGetByID(ctx, p.TenantID)
+}
+
+// RenameTenant changes the current tenant's name.
+func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name string, m access.Meta) (Tenant, error) {
+	if err := p.Require(access.ActTenantUpdate); err != nil {
+		return Tenant{}, err
+	}
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return Tenant{}, apperr.Invalid("name", "must be 1 to 200 characters")
+	}
+	var t Tenant
+	err := s.db.InTx(ctx, func(tx Tx) error {
+		var err error
+		if t, err = tx.TenantGetByID(ctx, p.TenantID); err != nil {
+			return err
+		}
+		old := t.Name
+		now := s.clock()
+		t.Name, t.UpdatedAt = name, now
+		if err := tx.TenantUpdate(ctx, t); err != nil {
+			return err
+		}
+		return p.Audit(ctx, tx, m, now, t.ID, "tenant.renamed", "tenant", t.ID.String(), map[string]any{"old": old, "new": name})
+	})
+	return t, err
+}
+
+// Member is a membership with its user.
+type Member struct {
+	User       account.User
+	Membership account.Membership
+}
+
+// ListMembers lists the current tenant's members.
+func (s *Service) ListMembers(ctx context.Context, p access.Principal) ([]Member, error) {
+	if err := p.Require(access.ActMemberRead); err != nil {
+		return nil, err
+	}
+	ms, err := s.db.MembershipListByTenant(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uuid.UUID, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	users, err := s.db.UserListByIDs(ctx, ids) // one query, not one per member
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[uuid.UUID]account.User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	out := make([]Member, 0, len(ms))
+	for _, m := range ms {
+		if u, ok := byID[m.UserID]; ok {
+			out = append(out, Member{User: u, Membership: m})
+		}
+	}
+	return out, nil
+}
+
+// ChangeRole sets a member's role. Only owners make or unmake owners, and
+// the last owner cannot be demoted.
+func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, m access.Meta) error {
+	if err := p.Require(access.ActMemberManage); err != nil {
+		return err
+	}
+	if !role.Valid() {
+		return apperr.Invalid("role", "must be owner, admin, member or viewer")
+	}
+	defer s.auth.ForgetMember(ctx, p.TenantID, userID)
+	return s.db.InTx(ctx, func(tx Tx) error {
+		// Two owners demoting each other at once must not both pass the
+		// last-owner check.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
+		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
+		if err != nil {
+			return err
+		}
+		if cur.Role == role {
+			return nil
+		}
+		if (cur.Role == access.RoleOwner || role == access.RoleOwner) && !p.Can(access.ActOwnerManage) {
+			return apperr.Forbidden("only owners may make or unmake owners")
+		}
+		if cur.Role == access.RoleOwner {
+			if err := lastOwnerCheck(ctx, tx, p.TenantID, "demoted"); err != nil {
+				return err
+			}
+		}
+		now := s.clock()
+		if err := tx.MembershipUpdateRole(ctx, p.TenantID, userID, role, now); err != nil {
+			return err
+		}
+		return p.Audit(ctx, tx, m, now, p.TenantID, "member.role_changed", "membership", userID.String(), map[string]any{"old": cur.Role, "new": role})
+	})
+}
+
+// lastOwnerCheck refuses to take away the tenant's last owner; the
+// transaction must hold MembershipLock, or the count may be stale.
+func lastOwnerCheck(ctx context.Context, tx Tx, tenantID uuid.UUID, what string) error {
+	n, err := tx.MembershipCountByRole(ctx, tenantID, access.RoleOwner)
+	if err != nil {
+		return err
+	}
+	if n <= 1 {
+		return apperr.Conflict("the last owner cannot be %s; make someone else owner first", what)
+	}
+	return nil
+}
+
+// RemoveMember ends a member's access at once. Members may remove
+// themselves (leave); the last owner can do neither.
+func (s *Service) RemoveMember(ctx context.Context, p access.Principal, userID uuid.UUID, m access.Meta) error {
+	self := userID == p.UserID
+	action := access.ActMemberManage
+	if self {
+		action = access.ActTenantLeave
+	}
+	if err := p.Require(action); err != nil {
+		return err
+	}
+	// The member's API keys are revoked with the membership (owners'
+	// too: a key must not outlive the person answerable for it).
+	var keys []string
+	defer func() {
+		s.auth.ForgetAPIKeys(ctx, keys...)
+		s.auth.ForgetMember(ctx, p.TenantID, userID)
+	}()
+	return s.db.InTx(ctx, func(tx Tx) error {
+		keys = nil // a retried transaction starts afresh
+		// Two owners removing each other at once must not both pass the
+		// last-owner check.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
+		cur, err := tx.MembershipGet(ctx, p.TenantID, userID)
+		if err != nil {
+			return err
+		}
+		if cur.Role == access.RoleOwner {
+			if !self && !p.Can(access.ActOwnerManage) {
+				return apperr.Forbidden("only owners may remove owners")
+			}
+			if err := lastOwnerCheck(ctx, tx, p.TenantID, "removed"); err != nil {
+				return err
+			}
+		}
+		if err := tx.MembershipDelete(ctx, p.TenantID, userID, s.clock()); err != nil {
+			return err
+		}
+		act := "member.removed"
+		if self {
+			act = "member.left"
+		}
+		now := s.clock()
+		if keys, err = s.auth.RevokeKeysOf(ctx, tx, now, p, m, p.TenantID, userID); err != nil {
+			return err
+		}
+		if err := p.Audit(ctx, tx, m, now, p.TenantID, act, "membership", userID.String(), map[string]any{"role": cur.Role}); err != nil {
+			return err
+		}
+		return outbox.EmitData(ctx, tx, now, p.TenantID, event.MemberRemoved, userID.String(), map[string]any{"user_id": userID, "role": cur.Role})
+	})
+}
+
+// SetTenantStatus suspends a tenant (or reactivates it) for an operator:
+// while it is not active, its members act in no tenant and its API keys
+// fail, from the next request on, and open event streams close.
+func (s *Service) SetTenantStatus(ctx context.Context, tenantID uuid.UUID, status Status) error {
+	switch status {
+	case StatusActive, StatusSuspended:
+	default:
+		return apperr.Invalid("status", "must be active or suspended")
+	}
+	defer s.auth.ForgetTenant(ctx, tenantID)
+	return s.db.InTx(ctx, func(tx Tx) error {
+		t, err := tx.TenantGetByID(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		if t.Status == status {
+			return nil
+		}
+		old, now := t.Status, s.clock()
+		t.Status, t.UpdatedAt = status, now
+		if err := tx.TenantUpdate(ctx, t); err != nil {
+			return err
+		}
+		return access.Operator(tenantID).Audit(ctx, tx, access.Meta{}, now, tenantID, "tenant.status_changed", "tenant", tenantID.String(),
+			map[string]any{"old": old, "new": status})
+	})
+}
