@@ -10,7 +10,6 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
-	"github.com/ordo/ordo/internal/store"
 )
 
 // AuditLog lists the entries of the principal's tenant that f selects,
@@ -50,7 +49,7 @@ func (s *Service) RetryJob(ctx context.Context, p access.Principal, id int64, m 
 		return nil, err
 	}
 	var j *jobs.Row
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
 		if j, err = tx.JobRetry(ctx, &p.TenantID, id); err != nil {
 			return err

@@ -63,7 +63,7 @@ func TestRetryJobAuditsInTheSameTransaction(t *testing.T) {
 	p := access.Principal{UserID: uuid.New(), Email: "o@example.com", TenantID: uuid.New(), Role: access.RoleOwner}
 
 	st := &retryStore{tx: &retryTx{}}
-	svc := auth.New(auth.Options{Store: st})
+	svc := auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}})
 	j, err := svc.RetryJob(ctx, p, 42, access.Meta{RequestID: "req-1"})
 	require.NoError(t, err)
 	require.Equal(t, int64(42), j.ID)
@@ -80,14 +80,14 @@ func TestRetryJobAuditsInTheSameTransaction(t *testing.T) {
 
 	boom := errors.New("audit insert failed")
 	st = &retryStore{tx: &retryTx{failAudit: boom}}
-	svc = auth.New(auth.Options{Store: st})
+	svc = auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}})
 	_, err = svc.RetryJob(ctx, p, 42, access.Meta{})
 	require.ErrorIs(t, err, boom)
 	require.True(t, st.rolledBack, "a retry whose audit entry failed is rolled back")
 
 	// A member may not retry; nothing is touched.
 	st = &retryStore{tx: &retryTx{}}
-	svc = auth.New(auth.Options{Store: st})
+	svc = auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}})
 	p.Role = access.RoleMember
 	_, err = svc.RetryJob(ctx, p, 42, access.Meta{})
 	require.Error(t, err)

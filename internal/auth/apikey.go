@@ -12,7 +12,6 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
-	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -59,7 +58,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p access.Principal, name str
 		expiresAt = &e
 	}
 	k := account.APIKey{ID: newID(), TenantID: p.TenantID, CreatedBy: by, Name: name, Prefix: prefix, SecretHash: hash, Role: role, ExpiresAt: expiresAt, CreatedAt: now}
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.APIKeyCreate(ctx, k); err != nil {
 			return err
 		}
@@ -166,7 +165,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, p access.Principal, id uuid.
 	}
 	var prefix string
 	defer func() { s.forget(ctx, apiKeyCacheKey(prefix)) }()
-	return s.store.InTx(ctx, func(tx store.Tx) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
 		k, err := tx.APIKeyGet(ctx, p.TenantID, id)
 		if err != nil {
 			return err

@@ -5,7 +5,7 @@
 // account services invalidate through it (it implements tenant.Auth and
 // account.AuthCache). The tenant's audit log, events and failed jobs are
 // read here too. It decides with access.Can, the one permission table,
-// and persists through store.Store, one transaction per operation.
+// and persists through its narrow DB (store.go), one transaction per operation.
 //
 // Accounts (sign-up, passwords, e-mail changes) are package account's,
 // tenants and their members package tenant's. It knows nothing about
@@ -25,7 +25,6 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/cache"
-	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -43,7 +42,7 @@ func IsWrongPassword(err error) bool {
 
 // Service implements authentication.
 type Service struct {
-	store  store.Store
+	store  DB
 	cache  cache.Cache // nil: no caching
 	hasher *account.Hasher
 	log    *slog.Logger
@@ -58,7 +57,7 @@ var (
 
 // Options configures a Service.
 type Options struct {
-	Store store.Store
+	Store DB
 	// Cache, when set, caches what authentication reads on every request.
 	// Use a cache every process shares (Redis), or none: invalidation must
 	// reach every process.
@@ -112,7 +111,7 @@ func (s *Service) Login(ctx context.Context, email, password string, m access.Me
 // audit hiccup never locks people out. Changes to data use
 // account.AuditUser inside their own transaction instead.
 func (s *Service) auditUser(ctx context.Context, u account.User, m access.Meta, action string, details map[string]any) {
-	err := s.store.InTx(ctx, func(tx store.Tx) error { return account.AuditUser(ctx, tx, s.clock(), u, m, action, details) })
+	err := s.store.InTx(ctx, func(tx Tx) error { return account.AuditUser(ctx, tx, s.clock(), u, m, action, details) })
 	if err != nil {
 		s.log.WarnContext(ctx, "audit user event", "action", action, "user_id", u.ID, "err", err)
 	}
@@ -134,7 +133,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p access.Principal, m ac
 	}
 	var epoch int64
 	defer s.ForgetUser(ctx, p.UserID)
-	err := s.store.InTx(ctx, func(tx store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
 		now := s.clock()
 		if epoch, err = tx.UserBumpSessionEpoch(ctx, p.UserID, now); err != nil {

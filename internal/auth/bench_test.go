@@ -60,7 +60,7 @@ func newAuthFixture(b *testing.B, st store.Store, c cache.Cache) authFixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := auth.New(auth.Options{Store: st, Hasher: h, Log: testkit.Logger(b), Cache: c})
+	svc := auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Hasher: h, Log: testkit.Logger(b), Cache: c})
 	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: h, Log: testkit.Logger(b), BaseURL: "http://localhost"})
 	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: svc, Tenants: tenants, Hasher: h, Log: testkit.Logger(b), BaseURL: "http://localhost"})
 	u, err := accounts.CreateUser(ctx, "bench@example.com", "a long benchmark password", "Bench")

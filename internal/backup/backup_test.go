@@ -80,7 +80,7 @@ func fixture(t *testing.T, st store.Store, blobs blob.Store) map[string]int64 {
 	ctx := context.Background()
 	hasher, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	as := auth.New(auth.Options{Store: st, Hasher: hasher, Log: testkit.Logger(t)})
+	as := auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Hasher: hasher, Log: testkit.Logger(t)})
 	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: as, Hasher: hasher, Log: testkit.Logger(t), BaseURL: "http://localhost"})
 	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: as, Tenants: tenants, Hasher: hasher, Log: testkit.Logger(t), BaseURL: "http://localhost"})
 	ords := order.NewService(store.Narrow[order.Tx]{Store: st}, time.Now)

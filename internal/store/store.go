@@ -18,6 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/idempotency"
@@ -46,25 +47,7 @@ type Querier interface {
 	idempotency.Store
 	tenant.SettingsStore
 
-	// What only authentication reads and writes (package auth, which
-	// takes the whole Store, and imports this package).
-
-	// APIKeyCreate inserts k.
-	APIKeyCreate(ctx context.Context, k account.APIKey) error
-	APIKeyGet(ctx context.Context, tenantID, id uuid.UUID) (account.APIKey, error)
-	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
-	// authentication starts here.
-	APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error)
-	// APIKeyListByTenant lists a tenant's keys, newest first.
-	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)
-	// APIKeyRevoke revokes a key of the tenant; revoking twice is fine.
-	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
-	// APIKeyTouch records use.
-	APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error
-	// MembershipRemovedAt is when the user's membership of the tenant was
-	// last deleted; apperr.ErrNotFound if it never was. It says nothing of
-	// whether they are a member again since.
-	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
+	auth.Tx
 
 	jobs.Effects
 
@@ -91,6 +74,7 @@ var (
 	_ attachment.Tx = Tx(nil)
 	_ tenant.Tx     = Tx(nil)
 	_ account.Tx    = Tx(nil)
+	_ auth.Tx       = Tx(nil)
 )
 
 // Store is a handle on the system of record.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -194,3 +195,9 @@ func (q *queries) MembershipCountByRole(ctx context.Context, tenantID uuid.UUID,
 	}
 	return n, nil
 }
+
+// The engine is authentication's store, and its transaction auth's.
+var (
+	_ auth.Store = (*Store)(nil)
+	_ auth.Tx    = (*queries)(nil)
+)

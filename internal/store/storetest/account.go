@@ -426,7 +426,7 @@ func CheckAPIKeyGoesWithCreator(t *testing.T, s store.Store, deleteUser func(ctx
 // is the tenant service's; it holds only if MembershipLock serialises the two.
 func testLastOwnerConcurrent(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	svc := tenant.NewService(store.Narrow[tenant.Tx]{Store: s}, tenant.Options{Auth: auth.New(auth.Options{Store: s})})
+	svc := tenant.NewService(store.Narrow[tenant.Tx]{Store: s}, tenant.Options{Auth: auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: s}})})
 	tenantID, a := seedTenantUser(t, s)
 	b := NewUser()
 	require.NoError(t, s.UserCreate(ctx, b))
