@@ -21,6 +21,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
 )
@@ -215,10 +216,10 @@ type Tx interface {
 	// OrderInvoiceNumber returns the number of the order's invoice
 	// ("INV-000042"), or "" if it has none.
 	OrderInvoiceNumber(ctx context.Context, tenantID, orderID uuid.UUID) (string, error)
-	// OrderAttachmentsDelete deletes the order's attachments (those
-	// attachment.Store's AttachmentList lists for it, up to 10,000) and
-	// returns where their files may be, for the caller to delete.
-	OrderAttachmentsDelete(ctx context.Context, tenantID, orderID uuid.UUID) ([]AttachmentKeys, error)
+	// AttachmentList and AttachmentDelete are the attachment domain's:
+	// deleting an order deletes its attachments in the same transaction.
+	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, limit int) ([]attachment.Attachment, error)
+	AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	audit.Writer
 	outbox.Tx
 }
@@ -228,14 +229,6 @@ type Tx interface {
 type DB interface {
 	Store
 	InTx(ctx context.Context, fn func(Tx) error) error
-}
-
-// AttachmentKeys are where a deleted attachment's file may be in object
-// storage: its object key, and its upload key (attachment.UploadKey),
-// where a pending upload's file is.
-type AttachmentKeys struct {
-	ObjectKey string
-	UploadKey string
 }
 
 // ErrInvoiced refuses to delete an order that has an invoice: an issued

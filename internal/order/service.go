@@ -412,6 +412,9 @@ func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UU
 	return o, err
 }
 
+// maxAttachments bounds the attachments deleted with an order.
+const maxAttachments = 10_000
+
 // Delete removes an order and its attachments; the audit entry keeps a
 // snapshot of the order. An invoiced order is an accounting record and is
 // never deleted (409: cancel it instead). Attachment files go at once
@@ -436,12 +439,15 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 		if inv != "" {
 			return apperr.Conflict("order %s has invoice %s; an invoiced order cannot be deleted: cancel it instead", o.DisplayNumber(), inv)
 		}
-		atts, err := tx.OrderAttachmentsDelete(ctx, p.TenantID, id)
+		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, maxAttachments)
 		if err != nil {
 			return err
 		}
 		for _, a := range atts {
-			keys = append(keys, a.ObjectKey, a.UploadKey) // a pending one's file is at its upload key
+			if err := tx.AttachmentDelete(ctx, p.TenantID, a.ID); err != nil {
+				return err
+			}
+			keys = append(keys, a.ObjectKey, a.UploadKey()) // a pending one's file is at its upload key
 		}
 		if err := tx.OrderDelete(ctx, p.TenantID, id); err != nil {
 			return err

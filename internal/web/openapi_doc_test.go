@@ -254,7 +254,7 @@ func TestOpenAPILimits(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, checked, 12, "the limits are in the document")
 
-	// The sign-up limits (auth.CheckPassword, auth.Service.SignUp), the
+	// The sign-up limits (account.CheckPassword, account.Service.SignUp), the
 	// same way: at the limit accepted by both, past it refused by both.
 	signup := func(field string, v string) map[string]any {
 		// tenant_name given: its default, name + "'s team", would pass

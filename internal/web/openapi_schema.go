@@ -94,7 +94,7 @@ func schemaRules() map[string]map[string]map[string]any {
 	}
 	password := map[string]any{"minLength": account.MinPasswordLen, "maxLength": account.MaxPasswordLen,
 		"description": fmt.Sprintf("At least %d characters and at most %d bytes; not a common password nor the e-mail address.", account.MinPasswordLen, account.MaxPasswordLen)}
-	// auth.Service.SignUp and webhooks count bytes: maxLength (characters)
+	// account.Service.SignUp and webhooks count bytes: maxLength (characters)
 	// is the bound for ASCII, and never refuses what the server takes.
 	return map[string]map[string]map[string]any{
 		"SignupRequest":                {"password": password, "name": {"maxLength": 200}, "tenant_name": {"maxLength": 200}},

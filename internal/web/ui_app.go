@@ -14,7 +14,7 @@ import (
 )
 
 // Pages of the logged-in application under /app. Every action goes
-// through auth.Service, which asks the permission table; the templates
+// through a domain service, which asks the permission table; the templates
 // ask the same table (the "can" function) only to hide what would fail.
 
 // requireLogin sends anonymous visitors to the login page.

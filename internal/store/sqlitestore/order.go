@@ -12,7 +12,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
@@ -281,52 +280,12 @@ var (
 	_ order.Tx    = (*queries)(nil)
 )
 
-// OrderInvoiceRequest is InvoiceRequest for the order service, which
-// needs only the generation (and cannot name invoice.Record).
+// OrderInvoiceRequest and OrderInvoiceNumber are the order service's view
+// of its invoice (it cannot name invoice.Record): sqlshared has them once.
 func (q *queries) OrderInvoiceRequest(ctx context.Context, tenantID, orderID uuid.UUID, now time.Time) (int, error) {
-	r, err := q.InvoiceRequest(ctx, tenantID, orderID, now)
-	if err != nil {
-		return 0, err
-	}
-	return r.Generation, nil
+	return sqlshared.OrderInvoiceRequest(ctx, q, tenantID, orderID, now)
 }
 
-// OrderInvoiceNumber is the number of the order's invoice, "" if none.
 func (q *queries) OrderInvoiceNumber(ctx context.Context, tenantID, orderID uuid.UUID) (string, error) {
-	r, err := q.InvoiceGet(ctx, tenantID, orderID)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("OrderInvoiceNumber: %w", err)
-	}
-	return r.Number, nil
-}
-
-// maxOrderAttachments bounds the attachments deleted with an order, as
-// the order service always did.
-const maxOrderAttachments = 10_000
-
-// OrderAttachmentsDelete deletes the attachments AttachmentList lists for
-// the order, in one transaction (the caller's, or its own), and returns
-// their keys.
-func (q *queries) OrderAttachmentsDelete(ctx context.Context, tenantID, orderID uuid.UUID) ([]order.AttachmentKeys, error) {
-	var keys []order.AttachmentKeys
-	err := q.atomic(ctx, func(q *queries) error {
-		atts, err := q.AttachmentList(ctx, tenantID, &orderID, maxOrderAttachments)
-		if err != nil {
-			return err
-		}
-		for _, a := range atts {
-			if err := q.AttachmentDelete(ctx, tenantID, a.ID); err != nil {
-				return err
-			}
-			keys = append(keys, order.AttachmentKeys{ObjectKey: a.ObjectKey, UploadKey: a.UploadKey()})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("OrderAttachmentsDelete(%s): %w", orderID, err)
-	}
-	return keys, nil
+	return sqlshared.OrderInvoiceNumber(ctx, q, tenantID, orderID)
 }

@@ -1,5 +1,17 @@
 package sqlshared
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/invoice"
+)
+
 // Queries of invoices and the tenant's invoice numbers, the same on both engines.
 const (
 	InvoiceColumns = `id, tenant_id, order_id, number, status, generation, object_key, size, error, generated_at, created_at, updated_at`
@@ -19,3 +31,31 @@ const (
 	InvoiceUpdate = `UPDATE invoices SET status = $4, object_key = $5, size = $6, error = $7, generated_at = $8, updated_at = $9
 		WHERE tenant_id = $1 AND id = $2 AND generation = $3`
 )
+
+// InvoiceReader is what the order service's view of an invoice is made of.
+type InvoiceReader interface {
+	InvoiceRequest(ctx context.Context, tenantID, orderID uuid.UUID, now time.Time) (invoice.Record, error)
+	InvoiceGet(ctx context.Context, tenantID, orderID uuid.UUID) (invoice.Record, error)
+}
+
+// OrderInvoiceRequest is InvoiceRequest for the order service, which
+// needs only the generation (its job carries it).
+func OrderInvoiceRequest(ctx context.Context, q InvoiceReader, tenantID, orderID uuid.UUID, now time.Time) (int, error) {
+	r, err := q.InvoiceRequest(ctx, tenantID, orderID, now)
+	if err != nil {
+		return 0, err
+	}
+	return r.Generation, nil
+}
+
+// OrderInvoiceNumber is the number of the order's invoice, "" if none.
+func OrderInvoiceNumber(ctx context.Context, q InvoiceReader, tenantID, orderID uuid.UUID) (string, error) {
+	r, err := q.InvoiceGet(ctx, tenantID, orderID)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("OrderInvoiceNumber: %w", err)
+	}
+	return r.Number, nil
+}

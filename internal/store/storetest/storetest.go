@@ -65,7 +65,6 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Invoices", func(t *testing.T) { t.Parallel(); testInvoices(t, s) })
 	t.Run("InvoicedOrderKept", func(t *testing.T) { t.Parallel(); testInvoicedOrderKept(t, s) })
 	t.Run("OrderInvoiceLinks", func(t *testing.T) { t.Parallel(); testOrderInvoiceLinks(t, s) })
-	t.Run("OrderAttachmentsDelete", func(t *testing.T) { t.Parallel(); testOrderAttachmentsDelete(t, s) })
 	t.Run("InvoiceNumbersConcurrent", func(t *testing.T) { t.Parallel(); testInvoiceNumbersConcurrent(t, s) })
 	t.Run("WebhookEndpoints", func(t *testing.T) { t.Parallel(); testWebhookEndpoints(t, s) })
 	t.Run("EventInsertForWebhooks", func(t *testing.T) { t.Parallel(); testEventInsertForWebhooks(t, s) })
