@@ -289,13 +289,11 @@ type FlatResult struct {
 	CursorOffset int     `json:"cursor_offset"` // orders before the cursor page
 }
 
-// flatRequests is how many requests of each page each tenant gets.
-const flatRequests = 300
 
 // benchFlatness measures GET /api/v1/orders?limit=50, first page and a
 // page from the middle of the list, for tenants of different sizes, with
 // one client so that only the query's own cost shows.
-func benchFlatness(ctx context.Context, engine string, ordo *Ordo, ds *dataset) ([]FlatResult, error) {
+func benchFlatness(ctx context.Context, engine string, ordo *Ordo, ds *dataset, requests int) ([]FlatResult, error) {
 	url, stop, err := serveLoopback(ordo.Handler)
 	if err != nil {
 		return nil, err
@@ -309,10 +307,10 @@ func benchFlatness(ctx context.Context, engine string, ordo *Ordo, ds *dataset) 
 		if err != nil {
 			return out, fmt.Errorf("create API key: %w", err)
 		}
-		r := FlatResult{Engine: engine, Orders: ds.perTenant[t], Requests: flatRequests, CursorOffset: ds.perTenant[t] / 2}
+		r := FlatResult{Engine: engine, Orders: ds.perTenant[t], Requests: requests, CursorOffset: ds.perTenant[t] / 2}
 		measure := func(path string) (p50, p99 float64) {
 			var lat []time.Duration
-			for range flatRequests {
+			for range requests {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+path, nil)
 				req.Header.Set("Authorization", "Bearer "+key)
 				t0 := time.Now()

@@ -69,6 +69,9 @@ type Options struct {
 	Skip        map[string]bool // "api", "exports", "jobs", "invoices", "footprint"
 	Jobs        int
 	JobWorkers  int
+	// LatencyRequests is how many requests of each page each tenant gets
+	// in the list-latency measurement.
+	LatencyRequests int
 	// OrdoBinary is the binary whose footprint is measured; empty for one
 	// built from source with CGO_ENABLED=0, or the running executable.
 	OrdoBinary string
@@ -80,7 +83,7 @@ type Options struct {
 // DefaultOptions are the defaults: 1,000,000 orders, 64 clients.
 func DefaultOptions() Options {
 	return Options{Engines: []string{"postgres"}, Tenants: 100, Orders: 1_000_000, Concurrency: 64, Duration: 5 * time.Second,
-		Rounds: 3, Jobs: 20_000, JobWorkers: 100, Skip: map[string]bool{}}
+		Rounds: 3, Jobs: 20_000, JobWorkers: 100, LatencyRequests: 300, Skip: map[string]bool{}}
 }
 
 // Run seeds and measures every engine in o and returns the report.
@@ -311,7 +314,7 @@ func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error
 
 // flatness runs benchFlatness and reports its progress.
 func flatness(ctx context.Context, o Options, engine string, ordo *Ordo, ds *dataset, rep *Report) error {
-	res, err := benchFlatness(ctx, engine, ordo, ds)
+	res, err := benchFlatness(ctx, engine, ordo, ds, max(o.LatencyRequests, 1))
 	if err != nil {
 		return fmt.Errorf("list latency by tenant size (%s): %w", engine, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,12 +26,15 @@ func TestHarness(t *testing.T) {
 	dbURL := testkit.PostgresURL(t)
 	dir := t.TempDir()
 	jsonPath, mdPath := filepath.Join(dir, "bench.json"), filepath.Join(dir, "BENCH.md")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	// Generous: under -race, beside the rest of the suite, the harness
+	// at this size takes about a minute.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	var stdout, stderr bytes.Buffer
+	// The harness's servers may still log while an error returns.
+	var stdout, stderr syncBuffer
 	err := bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
-		"-c", "4", "-d", "200ms", "-rounds", "1", "-jobs", "200", "-job-workers", "50", "-skip", "footprint", "-json", jsonPath, "-md", mdPath},
+		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-skip", "footprint", "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 
@@ -74,4 +78,22 @@ func TestHarness(t *testing.T) {
 	require.Contains(t, string(md), "# Benchmarks")
 	require.Contains(t, string(md), rep.Command)
 	require.True(t, strings.Contains(stdout.String(), "GET /api/v1/orders/{id}"), stdout.String())
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

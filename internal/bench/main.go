@@ -30,6 +30,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.BoolVar(&o.Keep, "keep", false, "keep the fresh benchmark database")
 	fs.StringVar(&o.RedisURL, "redis-url", "", "run Ordo with this Redis (cache, rate limits), as in production")
 	fs.IntVar(&o.Jobs, "jobs", o.Jobs, "no-op jobs to work")
+	fs.IntVar(&o.LatencyRequests, "latency-requests", o.LatencyRequests, "requests of each page and tenant in the list-latency measurement")
 	fs.IntVar(&o.JobWorkers, "job-workers", o.JobWorkers, "workers on the queue of the no-op jobs")
 	fs.StringVar(&o.OrdoBinary, "ordo-binary", "", "ordo binary whose start-up time, idle RSS and linking are measured (default: built with CGO_ENABLED=0 from the source in the working directory, or else this executable)")
 	skip := fs.String("skip", "", "comma-separated parts to skip: api, exports, jobs, invoices, footprint")

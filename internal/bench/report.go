@@ -166,7 +166,7 @@ func (r *Report) Markdown() string {
 	}
 	if len(r.Flatness) > 0 {
 		p("## List latency by tenant size\n\n")
-		p("`GET /api/v1/orders?limit=50` through Ordo's handler, one client, %d requests per page and tenant: the first page, and the page at the middle of the tenant's list (newest first). ", flatRequests)
+		p("`GET /api/v1/orders?limit=50` through Ordo's handler, one client, %d requests per page and tenant: the first page, and the page at the middle of the tenant's list (newest first). ", r.Flatness[0].Requests)
 		p("The dataset is skewed for it: the second tenant holds half of all orders and the last %d (see `plan` in internal/bench/seed.go).\n\n", smallTenant)
 		p("| engine | tenant's orders | first page p50 ms | p99 ms | middle page p50 ms | p99 ms | errors |\n|---|--:|--:|--:|--:|--:|--:|\n")
 		for _, f := range r.Flatness {
