@@ -289,7 +289,6 @@ type FlatResult struct {
 	CursorOffset int     `json:"cursor_offset"` // orders before the cursor page
 }
 
-
 // benchFlatness measures GET /api/v1/orders?limit=50, first page and a
 // page from the middle of the list, for tenants of different sizes, with
 // one client so that only the query's own cost shows.
