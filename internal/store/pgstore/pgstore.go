@@ -64,7 +64,7 @@ type Store struct {
 	queries
 	pool *pgxpool.Pool
 	log  *slog.Logger
-	mig  store.Migrations[pgx.Tx]
+	mig  sqlshared.Migrations[pgx.Tx]
 
 	sessionsOnce sync.Once
 	sessions     *pgxstore.PostgresStore
@@ -136,7 +136,7 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 		pool.Close()
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
-	s.mig = store.Migrations[pgx.Tx]{Ordo: ordo, River: rm}
+	s.mig = sqlshared.Migrations[pgx.Tx]{Ordo: ordo, River: rm}
 	return s, nil
 }
 

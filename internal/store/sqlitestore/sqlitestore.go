@@ -66,7 +66,7 @@ type Store struct {
 	workerLock *os.File
 	rw         *sql.DB
 	log        *slog.Logger
-	mig        store.Migrations[*sql.Tx]
+	mig        sqlshared.Migrations[*sql.Tx]
 
 	// runnerDB is River's own single connection, as its SQLite driver asks;
 	// opened on first use by JobRunner.
@@ -163,7 +163,7 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 		db.Close()
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
-	s.mig = store.Migrations[*sql.Tx]{Ordo: ordo, River: rm}
+	s.mig = sqlshared.Migrations[*sql.Tx]{Ordo: ordo, River: rm}
 	return s, nil
 }
 

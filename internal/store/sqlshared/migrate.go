@@ -1,4 +1,4 @@
-package store
+package sqlshared
 
 import (
 	"context"
@@ -8,11 +8,15 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/ordo/ordo/internal/store"
 )
 
 // Migrations runs Ordo's own migrations (goose, one SQL file per version
 // in each engine's migrations folder) and then River's, which River ships
-// for each engine. Engines wrap it with their own locking.
+// for each engine. Engines wrap it with their own locking. It lives here,
+// with the engines' other shared code, so that River stays out of every
+// package but the jobs seam and the engines.
 type Migrations[TTx any] struct {
 	Ordo  *goose.Provider
 	River *rivermigrate.Migrator[TTx]
@@ -39,14 +43,14 @@ func (m Migrations[TTx]) Down(ctx context.Context) error {
 }
 
 // Status lists every migration with whether it is applied.
-func (m Migrations[TTx]) Status(ctx context.Context) ([]Migration, error) {
+func (m Migrations[TTx]) Status(ctx context.Context) ([]store.Migration, error) {
 	st, err := m.Ordo.Status(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("ordo migration status: %w", err)
 	}
-	var out []Migration
+	var out []store.Migration
 	for _, s := range st {
-		out = append(out, Migration{
+		out = append(out, store.Migration{
 			Component: "ordo",
 			Version:   s.Source.Version,
 			Name:      strings.TrimSuffix(path.Base(s.Source.Path), ".sql"),
@@ -64,7 +68,7 @@ func (m Migrations[TTx]) Status(ctx context.Context) ([]Migration, error) {
 		applied[e.Version] = true
 	}
 	for _, v := range m.River.AllVersions() {
-		out = append(out, Migration{Component: "river", Version: int64(v.Version), Name: v.Name, Applied: applied[v.Version]})
+		out = append(out, store.Migration{Component: "river", Version: int64(v.Version), Name: v.Name, Applied: applied[v.Version]})
 	}
 	return out, nil
 }
