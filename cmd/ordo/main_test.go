@@ -628,7 +628,9 @@ func TestRedisOutage(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(200 * time.Millisecond)
+	// No wait for the subscription: the stream answers its headers only
+	// once pub/sub has confirmed it (pubsub.Subscribe), so an order made
+	// from here on is heard.
 	if code := call(http.DefaultClient, "POST", "/api/v1/orders", order, true); code != 201 {
 		t.Fatalf("order after the outage: %d", code)
 	}
