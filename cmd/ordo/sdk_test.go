@@ -1,12 +1,14 @@
 package main_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -34,6 +36,16 @@ func TestGeneratedClient(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
 	env := []string{fmt.Sprintf("PORT=%d", port), "ORDO_WEBHOOKS_ALLOW_PRIVATE=true"}
+	// `ordo openapi` prints, without configuration, the document the
+	// client was generated from.
+	doc, errOut, code := run(t, dir, nil, "openapi")
+	committed, err := os.ReadFile("../../pkg/ordoclient/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 || doc != string(committed) {
+		t.Errorf("ordo openapi: exit %d, %d bytes (committed %d) %s", code, len(doc), len(committed), errOut)
+	}
 	// The first key comes from the operator CLI; the client makes the
 	// one the rest of the test uses.
 	adminKey := tenantKey(t, dir, env, "Sdk", "admin")
@@ -215,6 +227,46 @@ func TestGeneratedClient(t *testing.T) {
 			}
 		case <-time.After(30 * time.Second):
 			t.Error("the test event was not delivered within 30s")
+		}
+	}
+
+	// The event stream, resumed from before the first event, lists the
+	// order's life. ClientWithResponses would read the endless body, so
+	// this one call goes through the plain Client.
+	sc, err := ordoclient.NewClient(base, bearer(*kr.JSON201.Key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	from := "00000000-0000-0000-0000-000000000000"
+	sres, err := sc.StreamEvents(sctx, &ordoclient.StreamEventsParams{LastEventID: &from})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := sres.Header.Get("Content-Type"); sres.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("event stream: %d %s", sres.StatusCode, ct)
+	}
+	want := []string{"order.created", "order.updated", "order.status_changed"}
+	var seen []string
+	lines := bufio.NewScanner(sres.Body)
+	hasAll := func() bool {
+		for _, typ := range want {
+			if !slices.Contains(seen, typ) {
+				return false
+			}
+		}
+		return true
+	}
+	for !hasAll() && lines.Scan() {
+		if typ, ok := strings.CutPrefix(lines.Text(), "event: "); ok && !slices.Contains(seen, typ) {
+			seen = append(seen, typ)
+		}
+	}
+	sres.Body.Close()
+	for _, typ := range want {
+		if !slices.Contains(seen, typ) {
+			t.Errorf("event stream lacks %s: saw %v", typ, seen)
 		}
 	}
 
