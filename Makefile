@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test test-short lint build tools bench reliability fuzz
+.PHONY: help run test test-short lint build tools bench reliability fuzz sdk
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -16,6 +16,10 @@ run: ## run Ordo in embedded mode on http://localhost:3000
 
 build: ## build the ordo binary
 	CGO_ENABLED=0 $(GO) build -trimpath -o ordo ./cmd/ordo
+
+# oapi-codegen is pinned as a tool dependency in go.mod (go get -tool).
+sdk: ## regenerate pkg/ordoclient (OpenAPI document and Go client) from the code
+	$(GO) generate ./pkg/ordoclient
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

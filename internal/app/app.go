@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/bench"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/telemetry"
+	"github.com/ordo/ordo/internal/web"
 )
 
 // Exit statuses.
@@ -55,6 +56,7 @@ Commands:
   restore ID         restore a backup into an empty database (serve and worker stopped)
   config             print the configuration, secrets masked
   version            print the version
+  openapi            print the API's OpenAPI 3.1 document (for client generators)
   healthcheck        exit 0 if the local server's /healthz answers (for containers)
   bench [-orders N] [-engine postgres|sqlite|all] [-c 64] [-d 5s] [-json F] [-md BENCH.md]
                      seed a benchmark database and measure Ordo against bare
@@ -86,6 +88,16 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	case "healthcheck":
 		// For container HEALTHCHECKs in images without curl.
 		return healthcheck(getenv("PORT"), stderr)
+	case "openapi":
+		// The document is built from the route table alone, so client
+		// generators (make sdk) need no configuration and no server.
+		doc, err := web.OpenAPI("1")
+		if err != nil {
+			fmt.Fprintln(stderr, "ordo:", err)
+			return exitFailure
+		}
+		_, _ = stdout.Write(append(doc, '\n'))
+		return exitOK
 	}
 
 	cfg, err := config.Load(getenv)
