@@ -82,6 +82,7 @@ func OpenAPI(version string) ([]byte, error) {
 	if err := finishDocument(doc, problems); err != nil {
 		return nil, err
 	}
+	addWebhooks(doc)
 	return json.MarshalIndent(doc, "", "  ")
 }
 
