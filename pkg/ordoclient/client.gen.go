@@ -1374,6 +1374,204 @@ type RotateWebhookSecretParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// WebhookAttachmentUploadedJSONBody defines parameters for WebhookAttachmentUploaded.
+type WebhookAttachmentUploadedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookAttachmentUploadedParams defines parameters for WebhookAttachmentUploaded.
+type WebhookAttachmentUploadedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookExportCompletedJSONBody defines parameters for WebhookExportCompleted.
+type WebhookExportCompletedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookExportCompletedParams defines parameters for WebhookExportCompleted.
+type WebhookExportCompletedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookInvoiceGeneratedJSONBody defines parameters for WebhookInvoiceGenerated.
+type WebhookInvoiceGeneratedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookInvoiceGeneratedParams defines parameters for WebhookInvoiceGenerated.
+type WebhookInvoiceGeneratedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookMemberAddedJSONBody defines parameters for WebhookMemberAdded.
+type WebhookMemberAddedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookMemberAddedParams defines parameters for WebhookMemberAdded.
+type WebhookMemberAddedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookMemberRemovedJSONBody defines parameters for WebhookMemberRemoved.
+type WebhookMemberRemovedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookMemberRemovedParams defines parameters for WebhookMemberRemoved.
+type WebhookMemberRemovedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookOrderCreatedJSONBody defines parameters for WebhookOrderCreated.
+type WebhookOrderCreatedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookOrderCreatedParams defines parameters for WebhookOrderCreated.
+type WebhookOrderCreatedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookOrderDeletedJSONBody defines parameters for WebhookOrderDeleted.
+type WebhookOrderDeletedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookOrderDeletedParams defines parameters for WebhookOrderDeleted.
+type WebhookOrderDeletedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookOrderStatusChangedJSONBody defines parameters for WebhookOrderStatusChanged.
+type WebhookOrderStatusChangedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookOrderStatusChangedParams defines parameters for WebhookOrderStatusChanged.
+type WebhookOrderStatusChangedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
+// WebhookOrderUpdatedJSONBody defines parameters for WebhookOrderUpdated.
+type WebhookOrderUpdatedJSONBody struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// WebhookOrderUpdatedParams defines parameters for WebhookOrderUpdated.
+type WebhookOrderUpdatedParams struct {
+	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
+	WebhookId string `json:"webhook-id"`
+
+	// WebhookTimestamp Unix seconds of this attempt; signed.
+	WebhookTimestamp string `json:"webhook-timestamp"`
+
+	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
+	WebhookSignature string `json:"webhook-signature"`
+}
+
 // CreateAPIKeyJSONRequestBody defines body for CreateAPIKey for application/json ContentType.
 type CreateAPIKeyJSONRequestBody = APIKeyCreateRequest
 
@@ -1442,6 +1640,33 @@ type UpdateWebhookEndpointJSONRequestBody = CreateWebhookEndpointRequest
 
 // ReplayFailedWebhookDeliveriesJSONRequestBody defines body for ReplayFailedWebhookDeliveries for application/json ContentType.
 type ReplayFailedWebhookDeliveriesJSONRequestBody = ReplayFailedRequest
+
+// WebhookAttachmentUploadedJSONRequestBody defines body for WebhookAttachmentUploaded for application/json ContentType.
+type WebhookAttachmentUploadedJSONRequestBody WebhookAttachmentUploadedJSONBody
+
+// WebhookExportCompletedJSONRequestBody defines body for WebhookExportCompleted for application/json ContentType.
+type WebhookExportCompletedJSONRequestBody WebhookExportCompletedJSONBody
+
+// WebhookInvoiceGeneratedJSONRequestBody defines body for WebhookInvoiceGenerated for application/json ContentType.
+type WebhookInvoiceGeneratedJSONRequestBody WebhookInvoiceGeneratedJSONBody
+
+// WebhookMemberAddedJSONRequestBody defines body for WebhookMemberAdded for application/json ContentType.
+type WebhookMemberAddedJSONRequestBody WebhookMemberAddedJSONBody
+
+// WebhookMemberRemovedJSONRequestBody defines body for WebhookMemberRemoved for application/json ContentType.
+type WebhookMemberRemovedJSONRequestBody WebhookMemberRemovedJSONBody
+
+// WebhookOrderCreatedJSONRequestBody defines body for WebhookOrderCreated for application/json ContentType.
+type WebhookOrderCreatedJSONRequestBody WebhookOrderCreatedJSONBody
+
+// WebhookOrderDeletedJSONRequestBody defines body for WebhookOrderDeleted for application/json ContentType.
+type WebhookOrderDeletedJSONRequestBody WebhookOrderDeletedJSONBody
+
+// WebhookOrderStatusChangedJSONRequestBody defines body for WebhookOrderStatusChanged for application/json ContentType.
+type WebhookOrderStatusChangedJSONRequestBody WebhookOrderStatusChangedJSONBody
+
+// WebhookOrderUpdatedJSONRequestBody defines body for WebhookOrderUpdated for application/json ContentType.
+type WebhookOrderUpdatedJSONRequestBody WebhookOrderUpdatedJSONBody
 
 // AsOrderStatus returns the union data inside the HistoryList_Data_From as a OrderStatus
 func (t HistoryList_Data_From) AsOrderStatus() (OrderStatus, error) {
@@ -26174,4 +26399,881 @@ func ParseTestWebhookEndpointResponse(rsp *http.Response) (*TestWebhookEndpointR
 	}
 
 	return response, nil
+}
+
+// WebhookInitiator sends OpenAPI 3.1 webhook requests to target URLs.
+// Modeled on the generated Client, but with no stored Server -- the full
+// target URL is provided per-call by the caller (typically discovered
+// from a subscription registration).
+type WebhookInitiator struct {
+	// Doer for performing requests, typically a *http.Client with any
+	// customized settings, such as certificate chains.
+	Client HttpRequestDoer
+
+	// A list of callbacks for modifying requests which are generated before sending over
+	// the network.
+	RequestEditors []RequestEditorFn
+}
+
+// WebhookInitiatorOption allows setting custom parameters during construction.
+type WebhookInitiatorOption func(*WebhookInitiator) error
+
+// NewWebhookInitiator creates a new WebhookInitiator with reasonable defaults.
+func NewWebhookInitiator(opts ...WebhookInitiatorOption) (*WebhookInitiator, error) {
+	initiator := WebhookInitiator{}
+	for _, o := range opts {
+		if err := o(&initiator); err != nil {
+			return nil, err
+		}
+	}
+	if initiator.Client == nil {
+		initiator.Client = &http.Client{}
+	}
+	return &initiator, nil
+}
+
+// WithWebhookHTTPClient allows overriding the default Doer, which is
+// automatically created using http.Client. This is useful for tests.
+func WithWebhookHTTPClient(doer HttpRequestDoer) WebhookInitiatorOption {
+	return func(p *WebhookInitiator) error {
+		p.Client = doer
+		return nil
+	}
+}
+
+// WithWebhookRequestEditorFn allows setting up a callback function, which
+// will be called right before sending the webhook request. This can be
+// used to mutate the request, e.g. to add signature headers.
+func WithWebhookRequestEditorFn(fn RequestEditorFn) WebhookInitiatorOption {
+	return func(p *WebhookInitiator) error {
+		p.RequestEditors = append(p.RequestEditors, fn)
+		return nil
+	}
+}
+
+func (p *WebhookInitiator) applyWebhookEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
+	for _, r := range p.RequestEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	for _, r := range additionalEditors {
+		if err := r(ctx, req); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WebhookInitiatorInterface is the interface specification for the webhook initiator.
+type WebhookInitiatorInterface interface {
+	// WebhookAttachmentUploadedWithBody fires the attachment.uploaded webhook with any body
+	WebhookAttachmentUploadedWithBody(ctx context.Context, targetURL string, params *WebhookAttachmentUploadedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookAttachmentUploaded(ctx context.Context, targetURL string, params *WebhookAttachmentUploadedParams, body WebhookAttachmentUploadedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookExportCompletedWithBody fires the export.completed webhook with any body
+	WebhookExportCompletedWithBody(ctx context.Context, targetURL string, params *WebhookExportCompletedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookExportCompleted(ctx context.Context, targetURL string, params *WebhookExportCompletedParams, body WebhookExportCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookInvoiceGeneratedWithBody fires the invoice.generated webhook with any body
+	WebhookInvoiceGeneratedWithBody(ctx context.Context, targetURL string, params *WebhookInvoiceGeneratedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookInvoiceGenerated(ctx context.Context, targetURL string, params *WebhookInvoiceGeneratedParams, body WebhookInvoiceGeneratedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookMemberAddedWithBody fires the member.added webhook with any body
+	WebhookMemberAddedWithBody(ctx context.Context, targetURL string, params *WebhookMemberAddedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookMemberAdded(ctx context.Context, targetURL string, params *WebhookMemberAddedParams, body WebhookMemberAddedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookMemberRemovedWithBody fires the member.removed webhook with any body
+	WebhookMemberRemovedWithBody(ctx context.Context, targetURL string, params *WebhookMemberRemovedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookMemberRemoved(ctx context.Context, targetURL string, params *WebhookMemberRemovedParams, body WebhookMemberRemovedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookOrderCreatedWithBody fires the order.created webhook with any body
+	WebhookOrderCreatedWithBody(ctx context.Context, targetURL string, params *WebhookOrderCreatedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookOrderCreated(ctx context.Context, targetURL string, params *WebhookOrderCreatedParams, body WebhookOrderCreatedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookOrderDeletedWithBody fires the order.deleted webhook with any body
+	WebhookOrderDeletedWithBody(ctx context.Context, targetURL string, params *WebhookOrderDeletedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookOrderDeleted(ctx context.Context, targetURL string, params *WebhookOrderDeletedParams, body WebhookOrderDeletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookOrderStatusChangedWithBody fires the order.status_changed webhook with any body
+	WebhookOrderStatusChangedWithBody(ctx context.Context, targetURL string, params *WebhookOrderStatusChangedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookOrderStatusChanged(ctx context.Context, targetURL string, params *WebhookOrderStatusChangedParams, body WebhookOrderStatusChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookOrderUpdatedWithBody fires the order.updated webhook with any body
+	WebhookOrderUpdatedWithBody(ctx context.Context, targetURL string, params *WebhookOrderUpdatedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	WebhookOrderUpdated(ctx context.Context, targetURL string, params *WebhookOrderUpdatedParams, body WebhookOrderUpdatedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+func (p *WebhookInitiator) WebhookAttachmentUploadedWithBody(ctx context.Context, targetURL string, params *WebhookAttachmentUploadedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookAttachmentUploadedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookAttachmentUploaded(ctx context.Context, targetURL string, params *WebhookAttachmentUploadedParams, body WebhookAttachmentUploadedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookAttachmentUploadedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookExportCompletedWithBody(ctx context.Context, targetURL string, params *WebhookExportCompletedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookExportCompletedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookExportCompleted(ctx context.Context, targetURL string, params *WebhookExportCompletedParams, body WebhookExportCompletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookExportCompletedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookInvoiceGeneratedWithBody(ctx context.Context, targetURL string, params *WebhookInvoiceGeneratedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookInvoiceGeneratedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookInvoiceGenerated(ctx context.Context, targetURL string, params *WebhookInvoiceGeneratedParams, body WebhookInvoiceGeneratedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookInvoiceGeneratedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMemberAddedWithBody(ctx context.Context, targetURL string, params *WebhookMemberAddedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMemberAddedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMemberAdded(ctx context.Context, targetURL string, params *WebhookMemberAddedParams, body WebhookMemberAddedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMemberAddedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMemberRemovedWithBody(ctx context.Context, targetURL string, params *WebhookMemberRemovedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMemberRemovedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookMemberRemoved(ctx context.Context, targetURL string, params *WebhookMemberRemovedParams, body WebhookMemberRemovedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookMemberRemovedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderCreatedWithBody(ctx context.Context, targetURL string, params *WebhookOrderCreatedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderCreatedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderCreated(ctx context.Context, targetURL string, params *WebhookOrderCreatedParams, body WebhookOrderCreatedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderCreatedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderDeletedWithBody(ctx context.Context, targetURL string, params *WebhookOrderDeletedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderDeletedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderDeleted(ctx context.Context, targetURL string, params *WebhookOrderDeletedParams, body WebhookOrderDeletedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderDeletedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderStatusChangedWithBody(ctx context.Context, targetURL string, params *WebhookOrderStatusChangedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderStatusChangedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderStatusChanged(ctx context.Context, targetURL string, params *WebhookOrderStatusChangedParams, body WebhookOrderStatusChangedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderStatusChangedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderUpdatedWithBody(ctx context.Context, targetURL string, params *WebhookOrderUpdatedParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderUpdatedWebhookRequestWithBody(targetURL, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+func (p *WebhookInitiator) WebhookOrderUpdated(ctx context.Context, targetURL string, params *WebhookOrderUpdatedParams, body WebhookOrderUpdatedJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookOrderUpdatedWebhookRequest(targetURL, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := p.applyWebhookEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return p.Client.Do(req)
+}
+
+// NewWebhookAttachmentUploadedWebhookRequest builds a application/json POST request for the attachment.uploaded webhook
+func NewWebhookAttachmentUploadedWebhookRequest(targetURL string, params *WebhookAttachmentUploadedParams, body WebhookAttachmentUploadedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookAttachmentUploadedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookAttachmentUploadedWebhookRequestWithBody builds a POST request for the attachment.uploaded webhook with any body
+func NewWebhookAttachmentUploadedWebhookRequestWithBody(targetURL string, params *WebhookAttachmentUploadedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookExportCompletedWebhookRequest builds a application/json POST request for the export.completed webhook
+func NewWebhookExportCompletedWebhookRequest(targetURL string, params *WebhookExportCompletedParams, body WebhookExportCompletedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookExportCompletedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookExportCompletedWebhookRequestWithBody builds a POST request for the export.completed webhook with any body
+func NewWebhookExportCompletedWebhookRequestWithBody(targetURL string, params *WebhookExportCompletedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookInvoiceGeneratedWebhookRequest builds a application/json POST request for the invoice.generated webhook
+func NewWebhookInvoiceGeneratedWebhookRequest(targetURL string, params *WebhookInvoiceGeneratedParams, body WebhookInvoiceGeneratedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookInvoiceGeneratedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookInvoiceGeneratedWebhookRequestWithBody builds a POST request for the invoice.generated webhook with any body
+func NewWebhookInvoiceGeneratedWebhookRequestWithBody(targetURL string, params *WebhookInvoiceGeneratedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookMemberAddedWebhookRequest builds a application/json POST request for the member.added webhook
+func NewWebhookMemberAddedWebhookRequest(targetURL string, params *WebhookMemberAddedParams, body WebhookMemberAddedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookMemberAddedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookMemberAddedWebhookRequestWithBody builds a POST request for the member.added webhook with any body
+func NewWebhookMemberAddedWebhookRequestWithBody(targetURL string, params *WebhookMemberAddedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookMemberRemovedWebhookRequest builds a application/json POST request for the member.removed webhook
+func NewWebhookMemberRemovedWebhookRequest(targetURL string, params *WebhookMemberRemovedParams, body WebhookMemberRemovedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookMemberRemovedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookMemberRemovedWebhookRequestWithBody builds a POST request for the member.removed webhook with any body
+func NewWebhookMemberRemovedWebhookRequestWithBody(targetURL string, params *WebhookMemberRemovedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookOrderCreatedWebhookRequest builds a application/json POST request for the order.created webhook
+func NewWebhookOrderCreatedWebhookRequest(targetURL string, params *WebhookOrderCreatedParams, body WebhookOrderCreatedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookOrderCreatedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookOrderCreatedWebhookRequestWithBody builds a POST request for the order.created webhook with any body
+func NewWebhookOrderCreatedWebhookRequestWithBody(targetURL string, params *WebhookOrderCreatedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookOrderDeletedWebhookRequest builds a application/json POST request for the order.deleted webhook
+func NewWebhookOrderDeletedWebhookRequest(targetURL string, params *WebhookOrderDeletedParams, body WebhookOrderDeletedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookOrderDeletedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookOrderDeletedWebhookRequestWithBody builds a POST request for the order.deleted webhook with any body
+func NewWebhookOrderDeletedWebhookRequestWithBody(targetURL string, params *WebhookOrderDeletedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookOrderStatusChangedWebhookRequest builds a application/json POST request for the order.status_changed webhook
+func NewWebhookOrderStatusChangedWebhookRequest(targetURL string, params *WebhookOrderStatusChangedParams, body WebhookOrderStatusChangedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookOrderStatusChangedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookOrderStatusChangedWebhookRequestWithBody builds a POST request for the order.status_changed webhook with any body
+func NewWebhookOrderStatusChangedWebhookRequestWithBody(targetURL string, params *WebhookOrderStatusChangedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
+}
+
+// NewWebhookOrderUpdatedWebhookRequest builds a application/json POST request for the order.updated webhook
+func NewWebhookOrderUpdatedWebhookRequest(targetURL string, params *WebhookOrderUpdatedParams, body WebhookOrderUpdatedJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWebhookOrderUpdatedWebhookRequestWithBody(targetURL, params, "application/json", bodyReader)
+}
+
+// NewWebhookOrderUpdatedWebhookRequestWithBody builds a POST request for the order.updated webhook with any body
+func NewWebhookOrderUpdatedWebhookRequestWithBody(targetURL string, params *WebhookOrderUpdatedParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+	_ = err
+
+	reqURL, err := url.Parse(targetURL)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, reqURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "webhook-id", params.WebhookId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-id", headerParam0)
+
+		var headerParam1 string
+
+		headerParam1, err = runtime.StyleParamWithOptions("simple", false, "webhook-timestamp", params.WebhookTimestamp, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-timestamp", headerParam1)
+
+		var headerParam2 string
+
+		headerParam2, err = runtime.StyleParamWithOptions("simple", false, "webhook-signature", params.WebhookSignature, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("webhook-signature", headerParam2)
+
+	}
+	return req, nil
 }
