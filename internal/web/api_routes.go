@@ -41,6 +41,12 @@ type operation struct {
 	// only authentication; every other POST route must name one
 	// (TestPostRoutesNamePermission).
 	action access.Action
+	// deprecated is the day the operation was announced as deprecated
+	// and sunset the day it stops answering (zero: neither). A deprecated
+	// operation is marked so in the document, and its responses carry
+	// Deprecation (RFC 9745), Sunset (RFC 8594) and a Link to the notes;
+	// see docs/api-versioning.md for the notice owed.
+	deprecated, sunset time.Time
 }
 
 // NoAudit lists the routes that change no data, only which tenant a

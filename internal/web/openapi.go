@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/swaggest/jsonschema-go"
@@ -19,6 +21,12 @@ import (
 // apiRoutes: the routes, their parameter and body types, their success
 // and problem responses, and the two ways to authenticate.
 func OpenAPI(version string) ([]byte, error) {
+	return openAPIOf(version, apiRoutes())
+}
+
+// openAPIOf is OpenAPI for a given route table, so tests can document
+// routes of their own (a deprecated one: no real route is today).
+func openAPIOf(version string, routes []apiRoute) ([]byte, error) {
 	r := openapi31.NewReflector()
 	jr := r.JSONSchemaReflector()
 	// Named component schemas, one per Go type (schemaName), with the
@@ -42,7 +50,7 @@ func OpenAPI(version string) ([]byte, error) {
 	r.Spec.SetHTTPBearerTokenSecurity("apiKey", "ordo API key", "An API key: `ordo_<prefix>_<secret>`.")
 	r.Spec.SetAPIKeySecurity("session", "ordo_session", openapi.InCookie, "The session cookie set by log-in.")
 	problems := map[string][]int{} // operation id → its problem statuses
-	for _, rt := range apiRoutes() {
+	for _, rt := range routes {
 		op := rt.op
 		oc, err := r.NewOperationContext(rt.method, rt.path)
 		if err != nil {
@@ -51,6 +59,9 @@ func OpenAPI(version string) ([]byte, error) {
 		oc.SetID(op.id)
 		oc.SetSummary(op.summary)
 		oc.SetTags(op.tag)
+		if !op.deprecated.IsZero() {
+			oc.SetIsDeprecated(true)
+		}
 		if !op.public {
 			oc.AddSecurity("apiKey")
 			oc.AddSecurity("session")
@@ -83,6 +94,7 @@ func OpenAPI(version string) ([]byte, error) {
 		return nil, err
 	}
 	addWebhooks(doc)
+	documentDeprecations(doc, routes)
 	return json.MarshalIndent(doc, "", "  ")
 }
 
@@ -108,6 +120,70 @@ func problemStatuses(rt apiRoute) []int {
 	out = append(out, http.StatusUnprocessableEntity, http.StatusServiceUnavailable, http.StatusInternalServerError)
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// deprecationNotes is where a deprecation's Link header points: the API
+// reference, whose changes are listed in docs/api-versioning.md.
+const deprecationNotes = "/api/v1/docs"
+
+// documentDeprecations describes, on the success responses of each
+// deprecated operation, the headers withDeprecation sets. They are
+// inline rather than shared components so that a document with no
+// deprecated operation has no unused component.
+func documentDeprecations(doc map[string]any, routes []apiRoute) {
+	paths := doc["paths"].(map[string]any)
+	for _, rt := range routes {
+		if rt.op.deprecated.IsZero() {
+			continue
+		}
+		op := paths[rt.path].(map[string]any)[strings.ToLower(rt.method)].(map[string]any)
+		for code, r := range op["responses"].(map[string]any) {
+			resp, ok := r.(map[string]any)
+			if !ok || !strings.HasPrefix(code, "2") {
+				continue
+			}
+			hs, _ := resp["headers"].(map[string]any)
+			if hs == nil {
+				hs = map[string]any{}
+			}
+			hs["Deprecation"] = map[string]any{
+				"description": "RFC 9745: when this operation was deprecated, as `@` and Unix seconds (" + rt.op.deprecated.UTC().Format(time.DateOnly) + ").",
+				"schema":      map[string]any{"type": "string"},
+			}
+			hs["Link"] = map[string]any{
+				"description": "`<" + deprecationNotes + ">; rel=\"deprecation\"`: the notes on what replaces it.",
+				"schema":      map[string]any{"type": "string"},
+			}
+			if !rt.op.sunset.IsZero() {
+				hs["Sunset"] = map[string]any{
+					"description": "RFC 8594: when this operation stops answering (" + rt.op.sunset.UTC().Format(time.DateOnly) + "), an HTTP date.",
+					"schema":      map[string]any{"type": "string"},
+				}
+			}
+			resp["headers"] = hs
+		}
+	}
+}
+
+// withDeprecation sets the deprecation headers of op on every response
+// of a deprecated route, before its handler writes.
+func withDeprecation(op operation, h http.Handler) http.Handler {
+	if op.deprecated.IsZero() {
+		return h
+	}
+	deprecation := "@" + strconv.FormatInt(op.deprecated.Unix(), 10)
+	sunset := ""
+	if !op.sunset.IsZero() {
+		sunset = op.sunset.UTC().Format(http.TimeFormat)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Deprecation", deprecation)
+		if sunset != "" {
+			w.Header().Set("Sunset", sunset)
+		}
+		w.Header().Add("Link", "<"+deprecationNotes+">; rel=\"deprecation\"")
+		h.ServeHTTP(w, r)
+	})
 }
 
 var openAPIOnce = sync.OnceValues(func() ([]byte, error) { return OpenAPI("1") })

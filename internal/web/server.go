@@ -351,7 +351,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		if rt.method == http.MethodPost && !rt.op.public {
 			h = s.withIdempotency(rt.op.action, h)
 		}
-		mux.Handle(rt.method+" "+rt.path, s.withKnownQuery(rt.op, h))
+		mux.Handle(rt.method+" "+rt.path, withDeprecation(rt.op, s.withKnownQuery(rt.op, h)))
 	}
 	if s.signer != nil {
 		mux.HandleFunc("PUT /blobs", s.api(s.handleBlobPut))
