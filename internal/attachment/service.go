@@ -243,18 +243,41 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (At
 	return a, u, err
 }
 
-// List lists a tenant's attachments, of one order if orderID is set.
-func (s *Service) List(ctx context.Context, p access.Principal, orderID *uuid.UUID) ([]Attachment, error) {
+// Limits of a page of List.
+const (
+	DefaultPage = 50
+	MaxPage     = 100
+)
+
+// List lists a page of a tenant's attachments, of one order if orderID is
+// set, newest first: at most limit (DefaultPage for 0), older than before
+// if it is set. more tells that there are older ones, the page after the
+// last one's id.
+func (s *Service) List(ctx context.Context, p access.Principal, orderID, before *uuid.UUID, limit int) (as []Attachment, more bool, err error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if limit == 0 {
+		limit = DefaultPage
+	}
+	if limit < 1 || limit > MaxPage {
+		return nil, false, apperr.Invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxPage))
 	}
 	if orderID != nil {
 		// Another tenant's order is not found, not an empty list.
 		if err := s.db.AttachmentOrderExists(ctx, p.TenantID, *orderID); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return s.db.AttachmentList(ctx, p.TenantID, orderID, 500)
+	// One more than the page tells whether there is a page after it.
+	as, err = s.db.AttachmentList(ctx, p.TenantID, orderID, before, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(as) > limit {
+		return as[:limit], true, nil
+	}
+	return as, false, nil
 }
 
 // Usage counts the tenant's attachments and their bytes, for the settings

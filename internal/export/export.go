@@ -114,8 +114,9 @@ type OrderScanner interface {
 // transaction are in Tx.
 type Store interface {
 	ExportGet(ctx context.Context, tenantID, id uuid.UUID) (Export, error)
-	// ExportList lists a tenant's exports, newest first.
-	ExportList(ctx context.Context, tenantID uuid.UUID, limit int) ([]Export, error)
+	// ExportList lists a page of a tenant's exports, newest first (ids
+	// are UUIDv7): at most limit, older than before if it is set.
+	ExportList(ctx context.Context, tenantID uuid.UUID, before *uuid.UUID, limit int) ([]Export, error)
 	// ExportUpdate saves status, progress, result and times.
 	ExportUpdate(ctx context.Context, e Export) error
 	// ExportListExpired lists completed exports of every tenant whose

@@ -158,12 +158,34 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (Ex
 	return e, u, err
 }
 
-// List lists the tenant's exports.
-func (s *Service) List(ctx context.Context, p access.Principal) ([]Export, error) {
+// Limits of a page of List.
+const (
+	DefaultPage = 50
+	MaxPage     = 100
+)
+
+// List lists a page of the tenant's exports, newest first: at most limit
+// (DefaultPage for 0), older than before if it is set. more tells that
+// there are older ones, the page after the last one's id.
+func (s *Service) List(ctx context.Context, p access.Principal, before *uuid.UUID, limit int) (es []Export, more bool, err error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return s.store.ExportList(ctx, p.TenantID, 100)
+	if limit == 0 {
+		limit = DefaultPage
+	}
+	if limit < 1 || limit > MaxPage {
+		return nil, false, apperr.Invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxPage))
+	}
+	// One more than the page tells whether there is a page after it.
+	es, err = s.store.ExportList(ctx, p.TenantID, before, limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(es) > limit {
+		return es[:limit], true, nil
+	}
+	return es, false, nil
 }
 
 // Delete cancels a queued or running export, or deletes a finished one

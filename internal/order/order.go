@@ -218,7 +218,7 @@ type Tx interface {
 	OrderInvoiceNumber(ctx context.Context, tenantID, orderID uuid.UUID) (string, error)
 	// AttachmentList and AttachmentDelete are the attachment domain's:
 	// deleting an order deletes its attachments in the same transaction.
-	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, limit int) ([]attachment.Attachment, error)
+	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID, before *uuid.UUID, limit int) ([]attachment.Attachment, error)
 	AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	audit.Writer
 	outbox.Tx

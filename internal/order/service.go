@@ -439,7 +439,7 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 		if inv != "" {
 			return apperr.Conflict("order %s has invoice %s; an invoiced order cannot be deleted: cancel it instead", o.DisplayNumber(), inv)
 		}
-		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, maxAttachments)
+		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, nil, maxAttachments)
 		if err != nil {
 			return err
 		}

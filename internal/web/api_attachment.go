@@ -94,15 +94,22 @@ func (s *Server) handleAttachmentList(w http.ResponseWriter, r *http.Request) er
 		}
 		orderID = &id
 	}
-	as, err := s.attachments.List(r.Context(), p, orderID)
+	before, limit, err := olderPage(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := make([]attachmentJSON, len(as))
-	for i, a := range as {
-		out[i] = toAttachmentJSON(a)
+	as, more, err := s.attachments.List(r.Context(), p, orderID, before, limit)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out := attachmentList{Data: make([]attachmentJSON, len(as))}
+	for i, a := range as {
+		out.Data[i] = toAttachmentJSON(a)
+	}
+	if len(as) > 0 {
+		out.NextCursor = nextCursor(more, as[len(as)-1].ID)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -223,7 +223,8 @@ type (
 		orderResp
 	}
 	attachmentList struct {
-		Data []attachmentJSON `json:"data"`
+		Data       []attachmentJSON `json:"data"`
+		NextCursor *string          `json:"next_cursor"`
 	}
 	versionJSON struct {
 		Version string `json:"version"`
@@ -295,8 +296,9 @@ func apiRoutes() []apiRoute {
 			presignInput
 		}{}, resp: presignJSON{}, status: 201, errs: errsAuth, audit: "attachment.presigned", action: access.ActAttachmentWrite}},
 		{"POST", "/api/v1/attachments/{id}/complete", h((*Server).handleAttachmentComplete), operation{id: "completeUpload", summary: "Check the uploaded object and make the attachment available", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: append(errsAuth, 409), audit: "attachment.uploaded", action: access.ActAttachmentWrite}},
-		{"GET", "/api/v1/attachments", h((*Server).handleAttachmentList), operation{id: "listAttachments", summary: "Attachments, of one order with order_id", tag: "attachments", req: struct {
+		{"GET", "/api/v1/attachments", h((*Server).handleAttachmentList), operation{id: "listAttachments", summary: "A page of attachments, newest first, of one order with order_id", tag: "attachments", req: struct {
 			OrderID string `query:"order_id" format:"uuid"`
+			olderPageReq
 		}{}, resp: attachmentList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/attachments/{id}", h((*Server).handleAttachmentGet), operation{id: "getAttachment", summary: "An attachment, with a short-lived download_url once uploaded", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/attachments/{id}", h((*Server).handleAttachmentDelete), operation{id: "deleteAttachment", summary: "Delete an attachment and its file", tag: "attachments", req: idPath{}, status: 204, errs: errsAuth, audit: "attachment.deleted"}},
@@ -334,7 +336,7 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/webhook-endpoints/{id}/replay", h((*Server).handleReplayFailed), operation{id: "replayFailedWebhookDeliveries", summary: "Send again every failed delivery since a time", tag: "webhooks", req: replayFailedReq{}, resp: replayFailedJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: access.ActWebhookManage}},
 		{"GET", "/api/v1/jobs/failed", h((*Server).handleJobsFailed), operation{id: "listFailedJobs", summary: "The tenant's background jobs that failed (waiting to retry, or given up), with their last error", tag: "jobs", resp: jobList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/jobs/{id}/retry", h((*Server).handleJobRetry), operation{id: "retryJob", summary: "Run a failed job again now", tag: "jobs", req: jobIDPath{}, resp: jobJSON{}, status: 200, errs: errsAuth, audit: "job.retried", action: access.ActJobManage}},
-		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "The tenant's exports", tag: "exports", resp: exportList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "A page of the tenant's exports, newest first", tag: "exports", req: olderPageReq{}, resp: exportList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/exports/{id}", h((*Server).handleExportGet), operation{id: "getExport", summary: "An export's status and progress, with a download_url when completed", tag: "exports", req: idPath{}, resp: exportJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/exports/{id}", h((*Server).handleExportDelete), operation{id: "deleteExport", summary: "Cancel a running export, or delete a finished one and its file", tag: "exports", req: idPath{}, status: 204, errs: errsAuth, audit: "export.deleted"}},
 		{"GET", "/api/v1/events", h((*Server).handleEvents), operation{id: "streamEvents", summary: "Server-Sent Events of the tenant (order and member changes); resume with Last-Event-ID", tag: "events", req: eventsReq{}, resp: eventStream(""), status: 200, errs: errsAuth}},

@@ -22,12 +22,12 @@ func referencedKeys(t *testing.T, a *app, tenantID uuid.UUID) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
 	refs := map[string]bool{}
-	atts, err := a.store.AttachmentList(ctx, tenantID, nil, 10_000)
+	atts, err := a.store.AttachmentList(ctx, tenantID, nil, nil, 10_000)
 	require.NoError(t, err)
 	for _, x := range atts {
 		refs[x.ObjectKey] = true
 	}
-	exps, err := a.store.ExportList(ctx, tenantID, 10_000)
+	exps, err := a.store.ExportList(ctx, tenantID, nil, 10_000)
 	require.NoError(t, err)
 	for _, x := range exps {
 		refs[x.ObjectKey] = true

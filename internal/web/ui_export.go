@@ -18,7 +18,7 @@ func (s *Server) uiExports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, v view) error {
-	es, err := s.exports.List(r.Context(), mustPrincipal(r))
+	es, _, err := s.exports.List(r.Context(), mustPrincipal(r), nil, export.MaxPage)
 	if err != nil {
 		return err
 	}

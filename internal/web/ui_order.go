@@ -104,7 +104,7 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 		page.Audit, _ = s.auth.AuditLog(r.Context(), p, audit.Filter{OrderID: &o.ID, Limit: 50})
 	}
 	if s.attachments != nil {
-		page.Attachments, _ = s.attachments.List(r.Context(), p, &o.ID)
+		page.Attachments, _, _ = s.attachments.List(r.Context(), p, &o.ID, nil, attachment.MaxPage)
 	}
 	if s.invoices != nil {
 		switch rec, err := s.invoices.Record(r.Context(), p, o.ID); {

@@ -34,14 +34,9 @@ func (q *queries) AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (at
 	return a, nil
 }
 
-func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, limit int) ([]attachment.Attachment, error) {
-	sql := sqlshared.AttachmentList
-	args := []any{tenantID, limit}
-	if orderID != nil {
-		sql += ` AND order_id = $3`
-		args = append(args, *orderID)
-	}
-	rows, err := q.db.QueryContext(ctx, sql+` ORDER BY id DESC LIMIT $2`, args...)
+func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID, before *uuid.UUID, limit int) ([]attachment.Attachment, error) {
+	sql, args := sqlshared.AttachmentListQuery(tenantID, orderID, before, limit)
+	rows, err := q.db.QueryContext(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("AttachmentList: %w", err)
 	}

@@ -49,8 +49,12 @@ func (q *queries) ExportGet(ctx context.Context, tenantID, id uuid.UUID) (export
 	return e, nil
 }
 
-func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, limit int) ([]export.Export, error) {
-	rows, err := q.db.QueryContext(ctx, sqlshared.ExportList, tenantID, limit)
+func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, before *uuid.UUID, limit int) ([]export.Export, error) {
+	sql, args := sqlshared.ExportList, []any{tenantID, limit}
+	if before != nil {
+		sql, args = sqlshared.ExportListBefore, append(args, *before)
+	}
+	rows, err := q.db.QueryContext(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ExportList: %w", err)
 	}

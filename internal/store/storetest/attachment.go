@@ -1,10 +1,13 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/apperr"
@@ -42,15 +45,37 @@ func testAttachments(t *testing.T, s store.Store) {
 	requireKind(t, s.AttachmentOrderExists(ctx, b, o.ID), apperr.ErrNotFound)
 	requireKind(t, s.AttachmentOrderExists(ctx, a, newID()), apperr.ErrNotFound)
 
-	list, err := s.AttachmentList(ctx, a, &o.ID, 10)
+	list, err := s.AttachmentList(ctx, a, &o.ID, nil, 10)
 	require.NoError(t, err)
 	require.Len(t, list, 1)
-	all, err := s.AttachmentList(ctx, a, nil, 10)
+	all, err := s.AttachmentList(ctx, a, nil, nil, 10)
 	require.NoError(t, err)
 	require.Len(t, all, 3)
-	none, err := s.AttachmentList(ctx, b, nil, 10)
+	none, err := s.AttachmentList(ctx, b, nil, nil, 10)
 	require.NoError(t, err)
 	require.Empty(t, none)
+
+	// Pages: newest first by id, the page after a cursor strictly older,
+	// with and without the order's condition; another tenant's cursor
+	// selects nothing of a's for b.
+	ids := []uuid.UUID{stale.ID, loose.ID, withOrder.ID}
+	slices.SortFunc(ids, func(x, y uuid.UUID) int { return -bytes.Compare(x[:], y[:]) })
+	first, err := s.AttachmentList(ctx, a, nil, nil, 2)
+	require.NoError(t, err)
+	require.Equal(t, ids[:2], attachmentIDs(first))
+	rest, err := s.AttachmentList(ctx, a, nil, &first[1].ID, 2)
+	require.NoError(t, err)
+	require.Equal(t, ids[2:], attachmentIDs(rest))
+	older, err := s.AttachmentList(ctx, a, &o.ID, &withOrder.ID, 10)
+	require.NoError(t, err)
+	require.Empty(t, older, "the cursor's own row is not on the page after it")
+	newer := newID()
+	ofOrder, err := s.AttachmentList(ctx, a, &o.ID, &newer, 10)
+	require.NoError(t, err)
+	require.Equal(t, []uuid.UUID{withOrder.ID}, attachmentIDs(ofOrder))
+	theirs, err := s.AttachmentList(ctx, b, nil, &newer, 10)
+	require.NoError(t, err)
+	require.Empty(t, theirs)
 
 	require.NoError(t, s.AttachmentSetStatus(ctx, a, withOrder.ID, attachment.StatusUploaded, n))
 	files, bytes, err := s.AttachmentUsage(ctx, a)
@@ -75,4 +100,12 @@ func testAttachments(t *testing.T, s store.Store) {
 	require.NoError(t, s.AttachmentDelete(ctx, a, loose.ID))
 	_, err = s.AttachmentGet(ctx, a, loose.ID)
 	requireKind(t, err, apperr.ErrNotFound)
+}
+
+func attachmentIDs(as []attachment.Attachment) []uuid.UUID {
+	out := make([]uuid.UUID, len(as))
+	for i, a := range as {
+		out[i] = a.ID
+	}
+	return out
 }
