@@ -579,7 +579,8 @@ type Attachment struct {
 
 // AttachmentList defines model for AttachmentList.
 type AttachmentList struct {
-	Data *[]Attachment `json:"data"`
+	Data       *[]Attachment `json:"data"`
+	NextCursor *string       `json:"next_cursor"`
 }
 
 // AttachmentStatus defines model for AttachmentStatus.
@@ -729,7 +730,8 @@ type ExportFormat string
 
 // ExportList defines model for ExportList.
 type ExportList struct {
-	Data *[]Export `json:"data"`
+	Data       *[]Export `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
 }
 
 // ExportStatus defines model for ExportStatus.
@@ -1249,6 +1251,10 @@ type CreateAPIKeyParams struct {
 // ListAttachmentsParams defines parameters for ListAttachments.
 type ListAttachmentsParams struct {
 	OrderId *openapi_types.UUID `form:"order_id,omitempty" json:"order_id,omitempty"`
+	Limit   *int                `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the page before the one wanted.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListAuditLogParams defines parameters for ListAuditLog.
@@ -1272,6 +1278,14 @@ type StreamEventsParams struct {
 
 	// LastEventID Resume after this event id.
 	LastEventID *string `json:"Last-Event-ID,omitempty"`
+}
+
+// ListExportsParams defines parameters for ListExports.
+type ListExportsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor of the page before the one wanted.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // InviteParams defines parameters for Invite.
@@ -1828,7 +1842,7 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/v1/api-keys/{id} (the `RevokeAPIKey` operationId).
 	RevokeAPIKey(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListAttachments Attachments, of one order with order_id
+	// ListAttachments A page of attachments, newest first, of one order with order_id
 	//
 	// Corresponds with GET /api/v1/attachments (the `ListAttachments` operationId).
 	ListAttachments(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1990,10 +2004,10 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/events (the `StreamEvents` operationId).
 	StreamEvents(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListExports The tenant's exports
+	// ListExports A page of the tenant's exports, newest first
 	//
 	// Corresponds with GET /api/v1/exports (the `ListExports` operationId).
-	ListExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListExports(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteExport Cancel a running export, or delete a finished one and its file
 	//
@@ -2408,7 +2422,7 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id IdPath, reqEditors ...Requ
 	return c.Client.Do(req)
 }
 
-// ListAttachments Attachments, of one order with order_id
+// ListAttachments A page of attachments, newest first, of one order with order_id
 //
 // Corresponds with GET /api/v1/attachments (the `ListAttachments` operationId).
 func (c *Client) ListAttachments(ctx context.Context, params *ListAttachmentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2830,11 +2844,11 @@ func (c *Client) StreamEvents(ctx context.Context, params *StreamEventsParams, r
 	return c.Client.Do(req)
 }
 
-// ListExports The tenant's exports
+// ListExports A page of the tenant's exports, newest first
 //
 // Corresponds with GET /api/v1/exports (the `ListExports` operationId).
-func (c *Client) ListExports(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListExportsRequest(c.Server)
+func (c *Client) ListExports(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListExportsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3929,6 +3943,30 @@ func NewListAttachmentsRequest(server string, params *ListAttachmentsParams) (*h
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -4681,7 +4719,7 @@ func NewStreamEventsRequest(server string, params *StreamEventsParams) (*http.Re
 }
 
 // NewListExportsRequest constructs an http.Request for the ListExports method
-func NewListExportsRequest(server string) (*http.Request, error) {
+func NewListExportsRequest(server string, params *ListExportsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4697,6 +4735,45 @@ func NewListExportsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6678,7 +6755,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/v1/api-keys/{id} (the `RevokeAPIKey` operationId).
 	RevokeAPIKeyWithResponse(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*RevokeAPIKeyResponse, error)
 
-	// ListAttachmentsWithResponse Attachments, of one order with order_id
+	// ListAttachmentsWithResponse A page of attachments, newest first, of one order with order_id
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6860,12 +6937,12 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/events (the `StreamEvents` operationId).
 	StreamEventsWithResponse(ctx context.Context, params *StreamEventsParams, reqEditors ...RequestEditorFn) (*StreamEventsResponse, error)
 
-	// ListExportsWithResponse The tenant's exports
+	// ListExportsWithResponse A page of the tenant's exports, newest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/exports (the `ListExports` operationId).
-	ListExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListExportsResponse, error)
+	ListExportsWithResponse(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*ListExportsResponse, error)
 
 	// DeleteExportWithResponse Cancel a running export, or delete a finished one and its file
 	//
@@ -15354,7 +15431,7 @@ func (c *ClientWithResponses) RevokeAPIKeyWithResponse(ctx context.Context, id I
 	return ParseRevokeAPIKeyResponse(rsp)
 }
 
-// ListAttachmentsWithResponse Attachments, of one order with order_id
+// ListAttachmentsWithResponse A page of attachments, newest first, of one order with order_id
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -15692,13 +15769,13 @@ func (c *ClientWithResponses) StreamEventsWithResponse(ctx context.Context, para
 	return ParseStreamEventsResponse(rsp)
 }
 
-// ListExportsWithResponse The tenant's exports
+// ListExportsWithResponse A page of the tenant's exports, newest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/exports (the `ListExports` operationId).
-func (c *ClientWithResponses) ListExportsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListExportsResponse, error) {
-	rsp, err := c.ListExports(ctx, reqEditors...)
+func (c *ClientWithResponses) ListExportsWithResponse(ctx context.Context, params *ListExportsParams, reqEditors ...RequestEditorFn) (*ListExportsResponse, error) {
+	rsp, err := c.ListExports(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
