@@ -92,6 +92,15 @@ func (c *loadClient) createOrder() {
 	// Makes the POST safe to retry, as a client should.
 	req.Header.Set("Idempotency-Key", uuid.NewString())
 	res, err := http.DefaultClient.Do(req)
+	// A retry that the balancer made while the first attempt still holds
+	// the key (its server shutting down) is told 409 in flight; a client
+	// waits and asks again with the same key, as the problem says.
+	for try := 0; err == nil && res.StatusCode == http.StatusConflict && try < 20; try++ {
+		res.Body.Close()
+		time.Sleep(250 * time.Millisecond)
+		req.Body = io.NopCloser(strings.NewReader(body))
+		res, err = http.DefaultClient.Do(req)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {

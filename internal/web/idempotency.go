@@ -92,11 +92,18 @@ func (s *Server) withIdempotency(action access.Action, next http.HandlerFunc) ht
 		h.Write(body)
 		rec := idempotency.Record{TenantID: p.TenantID, Key: key, RequestHash: h.Sum(nil)}
 		begun := time.Now().UTC()
-		got, fresh, err := s.idempotency.IdempotencyBegin(r.Context(), rec, begun)
+		// The claim is made even if the client has just gone (a proxy
+		// retrying elsewhere as a server shuts down): a claim cancelled
+		// half-way could be committed yet unknown here, and would answer
+		// 409 to the retry until stale. Made, it is released below when
+		// the request fails.
+		beginCtx, cancelBegin := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+		defer cancelBegin()
+		got, fresh, err := s.idempotency.IdempotencyBegin(beginCtx, rec, begun)
 		if err == nil && !fresh && !got.Done && bytes.Equal(got.RequestHash, rec.RequestHash) && s.settleNow(r.Context(), rec.TenantID, key) {
 			// This process ran the key before and could not yet release
 			// it or record its response; now it has: look again.
-			got, fresh, err = s.idempotency.IdempotencyBegin(r.Context(), rec, begun)
+			got, fresh, err = s.idempotency.IdempotencyBegin(beginCtx, rec, begun)
 		}
 		if err != nil {
 			s.fail(w, r, err)
