@@ -283,26 +283,5 @@ func (q *queries) WebhookOwners(ctx context.Context, tenantID uuid.UUID) (string
 		return "", nil, fmt.Errorf("WebhookOwners: %w", err)
 	}
 	defer rows.Close()
-	var (
-		name   string
-		emails []string
-		found  bool
-	)
-	for rows.Next() {
-		var email *string
-		if err := rows.Scan(&name, &email); err != nil {
-			return "", nil, fmt.Errorf("WebhookOwners: %w", err)
-		}
-		found = true
-		if email != nil {
-			emails = append(emails, *email)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return "", nil, fmt.Errorf("WebhookOwners: %w", err)
-	}
-	if !found {
-		return "", nil, fmt.Errorf("WebhookOwners(%s): %w", tenantID, apperr.NotFound("tenant"))
-	}
-	return name, emails, nil
+	return sqlshared.ScanWebhookOwners(rows, tenantID)
 }

@@ -1,5 +1,13 @@
 package sqlshared
 
+import (
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/apperr"
+)
+
 // Queries of webhook endpoints, deliveries and attempts, the same on both engines.
 const (
 	WebhookEndpointColumns = `id, tenant_id, url, description, event_types, enabled, secret, previous_secret, previous_secret_expires_at,
@@ -52,3 +60,37 @@ const (
 	LEFT JOIN users u ON u.id = m.user_id
 	WHERE t.id = $1 ORDER BY u.email`
 )
+
+// Rows is what both engines' query results offer (pgx.Rows, *sql.Rows).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ScanWebhookOwners reads WebhookOwners' rows: the tenant's name and its
+// owners' addresses; no row at all means no such tenant.
+func ScanWebhookOwners(rows Rows, tenantID uuid.UUID) (string, []string, error) {
+	var (
+		name   string
+		emails []string
+		found  bool
+	)
+	for rows.Next() {
+		var email *string
+		if err := rows.Scan(&name, &email); err != nil {
+			return "", nil, fmt.Errorf("WebhookOwners: %w", err)
+		}
+		found = true
+		if email != nil {
+			emails = append(emails, *email)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, fmt.Errorf("WebhookOwners: %w", err)
+	}
+	if !found {
+		return "", nil, fmt.Errorf("WebhookOwners(%s): %w", tenantID, apperr.NotFound("tenant"))
+	}
+	return name, emails, nil
+}
