@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
@@ -104,7 +106,20 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 		page.Audit, _ = s.auth.AuditLog(r.Context(), p, audit.Filter{OrderID: &o.ID, Limit: 50})
 	}
 	if s.attachments != nil {
-		page.Attachments, _, _ = s.attachments.List(r.Context(), p, &o.ID, nil, attachment.MaxPage)
+		// The page shows every attachment of the order: the API pages
+		// them, so read page after page rather than stop at the first.
+		var before *uuid.UUID
+		for {
+			as, more, err := s.attachments.List(r.Context(), p, &o.ID, before, attachment.MaxPage)
+			if err != nil {
+				return err
+			}
+			page.Attachments = append(page.Attachments, as...)
+			if !more || len(as) == 0 {
+				break
+			}
+			before = &as[len(as)-1].ID
+		}
 	}
 	if s.invoices != nil {
 		switch rec, err := s.invoices.Record(r.Context(), p, o.ID); {
