@@ -9,11 +9,43 @@ import (
 	"github.com/ordo/ordo/internal/order"
 )
 
-// requestLocale is how the person behind r writes numbers: the locale of
-// the first language in Accept-Language (by q), which a browser sets from
-// the person's settings; English when the header is missing or unreadable.
-// There is no per-user or per-tenant language setting yet: one would take
-// precedence here.
+// langKey is the session key of the UI language the person chose.
+const langKey = "lang"
+
+// language is the UI language for r: the one the person chose (kept in the
+// session), else the browser's, else English.
+func (s *Server) language(r *http.Request) language.Tag {
+	choice := ""
+	if s.sessions != nil {
+		choice = s.sessions.GetString(r.Context(), langKey)
+	}
+	return s.catalog.Match(choice, r.Header.Get("Accept-Language"))
+}
+
+// locale is how the person behind r writes numbers, dates and money: the
+// browser's locale (which keeps a region's separators, de-CH's 1'234.50),
+// unless the person chose a UI language other than the browser's, whose
+// conventions then apply. Amounts are shown and read by it.
+func (s *Server) locale(r *http.Request) order.Locale {
+	l := requestLocale(r)
+	if s.sessions == nil || s.sessions.GetString(r.Context(), langKey) == "" {
+		return l
+	}
+	lang := s.language(r)
+	if have, _ := language.Make(l.Tag).Base(); have != mustBase(lang) {
+		return cachedLocale(lang)
+	}
+	return l
+}
+
+func mustBase(t language.Tag) language.Base {
+	b, _ := t.Base()
+	return b
+}
+
+// requestLocale is the locale of the first language in Accept-Language
+// (by q), which a browser sets from the person's settings; English when the
+// header is missing or unreadable.
 func requestLocale(r *http.Request) order.Locale {
 	h := r.Header.Get("Accept-Language")
 	if h == "" || len(h) > 1000 {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"github.com/ordo/ordo/internal/i18n"
+	"golang.org/x/text/language"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -114,6 +116,29 @@ type view struct {
 	// Locale is how the viewer writes numbers (from Accept-Language):
 	// amounts are shown and read by it.
 	Locale order.Locale
+	// Lang is the UI language; T translates into it.
+	Lang    language.Tag
+	catalog *i18n.Catalog
+	// Path is where this page is, for forms that come back to it.
+	Path string
+}
+
+// Languages lists the languages the UI speaks, for the chooser.
+func (v view) Languages() []i18n.Language { return i18n.Supported }
+
+// T translates UI text (its English wording is the key; see package i18n)
+// into the viewer's language: {{$.T "Orders"}}, {{$.T "%d orders" .N}}.
+func (v view) T(key string, args ...any) string {
+	if v.catalog == nil {
+		return fmt.Sprintf(key, args...)
+	}
+	return v.catalog.T(v.Lang, key, args...)
+}
+
+// tr translates text that a handler writes (a flash, an error) into r's
+// language, as view.T does for templates.
+func (s *Server) tr(r *http.Request, key string, args ...any) string {
+	return s.catalog.T(s.language(r), key, args...)
 }
 
 // render writes a page. It renders into a buffer first, so a template
@@ -125,7 +150,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		return
 	}
 	if v.Locale.Decimal == 0 {
-		v.Locale = requestLocale(r)
+		v.Locale = s.locale(r)
+	}
+	v.Lang, v.catalog = s.language(r), s.catalog
+	v.Path = r.URL.Path
+	if r.Method == http.MethodGet {
+		v.Path = r.URL.RequestURI()
 	}
 	if p, ok := principalFrom(r.Context()); ok {
 		v.Principal = &p

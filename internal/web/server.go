@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"github.com/ordo/ordo/internal/i18n"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -159,6 +160,7 @@ type Server struct {
 	trustProxy   bool
 	metrics      *metrics.Metrics
 	pages        pages
+	catalog      *i18n.Catalog
 	handler      http.Handler
 
 	// eventRecheck and eventMaxLifetime pace the event stream's checks.
@@ -173,12 +175,16 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	cat, err := i18n.New()
+	if err != nil {
+		return nil, err
+	}
 	// Every line logged during a request carries its request id, tenant
 	// and user or API key id (telemetry.LogHandler), whatever handler the
 	// caller gave.
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
 	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, orders: o.Orders, idempotency: o.Idempotency,
-		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, pubsub: o.PubSub,
+		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
 	if s.pubsub == nil {
@@ -279,6 +285,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /login", s.page(s.uiLoginForm))
 	mux.HandleFunc("POST /login", s.page(s.uiLogin))
 	mux.HandleFunc("POST /logout", s.page(s.uiLogout))
+	mux.HandleFunc("POST /language", s.page(s.uiLanguage))
 	mux.HandleFunc("GET /forgot-password", s.page(s.uiForgotForm))
 	mux.HandleFunc("POST /forgot-password", s.page(s.uiForgot))
 	mux.HandleFunc("GET /reset-password", s.page(s.uiResetForm))

@@ -43,7 +43,7 @@ func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
-	v := view{Title: "Dashboard", Locale: requestLocale(r)}
+	v := view{Title: "Dashboard", Locale: s.locale(r)}
 	if p.RemovedFrom != uuid.Nil {
 		return p.NoTenant()
 	}

@@ -169,7 +169,7 @@ type itemRow struct {
 const formRows = 6
 
 func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) error {
-	v := view{Title: "New order", Form: map[string]string{"currency": "EUR"}, Locale: requestLocale(r)}
+	v := view{Title: "New order", Form: map[string]string{"currency": "EUR"}, Locale: s.locale(r)}
 	v.Data = newOrderForm(v.Locale, "EUR", orderForm{Pending: true, Rows: blankRows(nil)})
 	s.render(w, r, http.StatusOK, "order_form", v)
 	return nil
@@ -265,7 +265,7 @@ func readOrderForm(r *http.Request, l order.Locale) (order.Order, []itemRow, err
 }
 
 func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) error {
-	l := requestLocale(r)
+	l := s.locale(r)
 	o, rows, err := readOrderForm(r, l)
 	v := view{Title: "New order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country"), Locale: l}
 	v.Data = newOrderForm(l, o.Currency, orderForm{Pending: true, Currency: formCurrencies(o.Currency), Rows: rows})
@@ -296,7 +296,7 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Amounts are shown as the viewer types them, so that saving the form
 	// unchanged reads them back unchanged.
-	l := requestLocale(r)
+	l := s.locale(r)
 	form := map[string]string{"customer_name": o.CustomerName, "customer_email": o.CustomerEmail, "customer_phone": o.CustomerPhone,
 		"currency": o.Currency, "notes": o.Notes, "external_ref": o.ExternalRef, "version": strconv.FormatInt(o.Version, 10),
 		"discount": order.FormatAmount(o.Discount, o.Currency, l)}
@@ -327,7 +327,7 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	l := requestLocale(r)
+	l := s.locale(r)
 	o, rows, err := readOrderForm(r, l)
 	v := view{Title: "Edit order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_name", "ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "version"), Locale: l}
 	pending := r.PostFormValue("pending") == "true"
