@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test test-short lint build tools bench reliability fuzz sdk
+.PHONY: help run test test-short lint build tools bench reliability fuzz sdk openapi-snapshot
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -20,6 +20,9 @@ build: ## build the ordo binary
 # oapi-codegen is pinned as a tool dependency in go.mod (go get -tool).
 sdk: ## regenerate pkg/ordoclient (OpenAPI document and Go client) from the code
 	$(GO) generate ./pkg/ordoclient
+
+openapi-snapshot: ## accept the current OpenAPI document as the released v1 (additive changes only: docs/api-versioning.md)
+	$(GO) test -count=1 -run 'TestOpenAPIBreaking$$' ./internal/web -update
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -82,6 +82,10 @@ func openAPIOf(version string, routes []apiRoute) ([]byte, error) {
 			return nil, fmt.Errorf("%s %s: %w", rt.method, rt.path, err)
 		}
 	}
+	eventRefs, err := reflectEventData(r)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := json.Marshal(r.Spec)
 	if err != nil {
 		return nil, err
@@ -93,7 +97,10 @@ func openAPIOf(version string, routes []apiRoute) ([]byte, error) {
 	if err := finishDocument(doc, problems); err != nil {
 		return nil, err
 	}
-	addWebhooks(doc)
+	addWebhooks(doc, eventRefs)
+	if err := addExamples(doc, eventRefs); err != nil {
+		return nil, err
+	}
 	documentDeprecations(doc, routes)
 	return json.MarshalIndent(doc, "", "  ")
 }
