@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test test-short lint build tools bench reliability fuzz sdk
+.PHONY: help run test test-short lint build tools bench reliability fuzz sdk vendor-apiref
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -20,6 +20,10 @@ build: ## build the ordo binary
 # oapi-codegen is pinned as a tool dependency in go.mod (go get -tool).
 sdk: ## regenerate pkg/ordoclient (OpenAPI document and Go client) from the code
 	$(GO) generate ./pkg/ordoclient
+
+# The API reference's Redoc bundle is vendored, pinned by version and sha256.
+vendor-apiref: ## re-fetch the pinned Redoc bundle from npm and check its sha256
+	./scripts/vendor-apiref.sh
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
