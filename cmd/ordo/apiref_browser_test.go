@@ -84,6 +84,18 @@ func TestBrowserAPIReference(t *testing.T) {
 	if h := text(operation + " h2"); !strings.Contains(h, "Create an order") {
 		t.Errorf("the createOrder section is headed %q", h)
 	}
+	// Redoc's search runs in a Web Worker made from a blob: URL: the
+	// page's policy (worker-src blob:) must let one start.
+	worker, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new Promise(function (done) {
+  var w = new Worker(URL.createObjectURL(new Blob(["postMessage('started')"])));
+  w.onmessage = function (e) { done(e.data) };
+  w.onerror = function (e) { done("error: " + e.message) };
+  setTimeout(function () { done("no answer in 10 s") }, 10000);
+})`, chromedp.EvalAwaitPromise))
+	if err != nil || worker != "started" {
+		t.Errorf("a blob: worker on the page: %q, %v", worker, err)
+	}
+
 	// Then at phone width: Redoc lays the page out again, its menu
 	// behind a button.
 	for _, vp := range []struct {
