@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test test-short lint build tools bench reliability fuzz sdk openapi-snapshot
+.PHONY: help run test test-short lint build tools bench reliability fuzz sdk openapi-snapshot vendor-apiref
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -23,6 +23,10 @@ sdk: ## regenerate pkg/ordoclient (OpenAPI document and Go client) from the code
 
 openapi-snapshot: ## accept the current OpenAPI document as the released v1 (additive changes only: docs/api-versioning.md)
 	$(GO) test -count=1 -run 'TestOpenAPIBreaking$$' ./internal/web -update
+
+# The API reference's Redoc bundle is vendored, pinned by version and sha256.
+vendor-apiref: ## re-fetch the pinned Redoc bundle from npm and check its sha256
+	./scripts/vendor-apiref.sh
 
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
