@@ -434,11 +434,15 @@ func checkPage(ctx context.Context, base string, p uiPage, w int64, axeSrc []byt
 // edge, innermost first, so that a sideways-scrolling page says why.
 const widestElements = `(function () {
 	var out = [];
+	var name = function (el) {
+		return el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "");
+	};
 	document.querySelectorAll("body *").forEach(function (el) {
 		var r = el.getBoundingClientRect();
 		if (r.right > window.innerWidth + 1 && !Array.from(el.children).some(function (c) { return c.getBoundingClientRect().right > window.innerWidth + 1 })) {
-			var s = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "");
-			out.push(s + " (" + Math.round(r.right) + " px)");
+			out.push(name(el) + " (" + Math.round(r.right) + " px)");
+		} else if (r.right <= window.innerWidth && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0 && getComputedStyle(el).overflowX === "visible") {
+			out.push(name(el) + " (text past its " + el.clientWidth + " px box: " + el.scrollWidth + " px)");
 		}
 	});
 	return out.slice(0, 5).join(", ");
