@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test test-short lint build tools bench reliability fuzz sdk openapi-snapshot vendor-apiref
+.PHONY: help run test test-short lint build tools ui-tools bench reliability fuzz sdk openapi-snapshot vendor-apiref
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -33,13 +33,27 @@ lint: ## gofmt and go vet
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-tools: .bin/versitygw .bin/mailpit ## install the servers that tests run (S3, SMTP)
+tools: .bin/versitygw .bin/mailpit ui-tools ## install the servers and browser checkers that tests run (S3, SMTP, axe-core, Lighthouse)
 
 .bin/versitygw:
 	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
 
 .bin/mailpit:
 	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+
+# The UI checks' npm packages (axe-core, Lighthouse), pinned by
+# tools/uicheck/package-lock.json, installed into .bin/npm. The stamp is
+# named for the lock file's hash, so a changed lock reinstalls. No install
+# scripts run: nothing here downloads a browser (the tests use Debian's).
+UICHECK_STAMP := .bin/npm/.installed-$(shell sha256sum tools/uicheck/package-lock.json | cut -c1-16)
+
+ui-tools: $(UICHECK_STAMP) ## install the npm packages of the UI checks (axe-core, Lighthouse)
+
+$(UICHECK_STAMP): tools/uicheck/package.json tools/uicheck/package-lock.json
+	rm -rf .bin/npm && mkdir -p .bin/npm
+	cp tools/uicheck/package.json tools/uicheck/package-lock.json .bin/npm/
+	cd .bin/npm && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
 	$(GO) test -race -count=1 -timeout 30m ./...
