@@ -55,8 +55,11 @@ $(UICHECK_STAMP): tools/uicheck/package.json tools/uicheck/package-lock.json
 	cd .bin/npm && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
+# Lighthouse scores page speed from timings, so it runs on its own after
+# the other tests, not next to another package's tests on the same cores.
 test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m -skip '^TestLighthouse$$' ./...
+	$(GO) test -count=1 -timeout 20m -run '^TestLighthouse$$' ./cmd/ordo
 	$(MAKE) --no-print-directory fuzz FUZZTIME=5000x
 
 # The developer's loop: -short leaves out the suites that run the ordo
