@@ -85,6 +85,11 @@ func (q *queries) UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now ti
 	if err != nil {
 		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, interpretError(err, "user"))
 	}
+	// The sessions ended are no longer listed; those that go on
+	// (the caller's, on the new epoch) are recorded again.
+	if _, err := q.db.Exec(ctx, sqlshared.UserSessionForget, id); err != nil {
+		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, err)
+	}
 	return epoch, nil
 }
 

@@ -38,6 +38,10 @@ const (
 
 	UserSessionDeleteByHash = `DELETE FROM user_sessions WHERE token_hash = $1`
 
+	// UserSessionForget runs with UserBumpSessionEpoch: the sessions it
+	// ends are no longer listed.
+	UserSessionForget = `DELETE FROM user_sessions WHERE user_id = $1`
+
 	UserSessionDeleteByUser = `DELETE FROM user_sessions WHERE user_id = $1 AND token_hash <> $2`
 
 	// PurgeUserSessions forgets sessions unseen for longer than any
