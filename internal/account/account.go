@@ -100,9 +100,6 @@ type Tx interface {
 	// UserSessionDelete forgets one of the user's sessions and returns it;
 	// another user's or none is apperr.ErrNotFound.
 	UserSessionDelete(ctx context.Context, userID, id uuid.UUID) (UserSession, error)
-	// UserSessionDeleteByUser forgets every session of the user but the
-	// one with keepHash ("" for none).
-	UserSessionDeleteByUser(ctx context.Context, userID uuid.UUID, keepHash string) error
 	// MembershipLock makes transactions that check a tenant's owners take
 	// turns (see tenant.Tx).
 	MembershipLock(ctx context.Context, tenantID uuid.UUID) error

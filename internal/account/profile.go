@@ -249,12 +249,6 @@ func (s *Service) RevokeSession(ctx context.Context, p access.Principal, id uuid
 	return us, err
 }
 
-// ForgetOtherSessions drops the records of every session of the user but
-// the one with keepHash, once they have ended (a new session epoch).
-func (s *Service) ForgetOtherSessions(ctx context.Context, userID uuid.UUID, keepHash string) error {
-	return s.db.InTx(ctx, func(tx Tx) error { return tx.UserSessionDeleteByUser(ctx, userID, keepHash) })
-}
-
 // DeleteAccount deletes the user, after checking their password: their
 // memberships and sessions go with them. It is refused while they are the
 // only owner of a tenant (apperr conflict naming it): someone else must

@@ -279,10 +279,3 @@ func (q *queries) UserSessionDeleteByHash(ctx context.Context, tokenHash string)
 	}
 	return nil
 }
-
-func (q *queries) UserSessionDeleteByUser(ctx context.Context, userID uuid.UUID, keepHash string) error {
-	if _, err := q.db.Exec(ctx, sqlshared.UserSessionDeleteByUser, userID, keepHash); err != nil {
-		return fmt.Errorf("UserSessionDeleteByUser(%s): %w", userID, err)
-	}
-	return nil
-}

@@ -42,8 +42,6 @@ const (
 	// ends are no longer listed.
 	UserSessionForget = `DELETE FROM user_sessions WHERE user_id = $1`
 
-	UserSessionDeleteByUser = `DELETE FROM user_sessions WHERE user_id = $1 AND token_hash <> $2`
-
 	// PurgeUserSessions forgets sessions unseen for longer than any
 	// session lives.
 	PurgeUserSessions = `DELETE FROM user_sessions WHERE last_seen_at < $1`

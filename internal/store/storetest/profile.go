@@ -74,12 +74,14 @@ func testUserProfile(t *testing.T, s store.Store) {
 	require.NoError(t, s.UserSessionSave(ctx, a, ""))
 	require.NoError(t, s.UserSessionDeleteByHash(ctx, "hash-a"))
 	require.NoError(t, s.UserSessionDeleteByHash(ctx, "hash-none"))
+	// A new session epoch ends every session: none is listed.
 	require.NoError(t, s.UserSessionSave(ctx, a, ""))
-	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error { return tx.UserSessionDeleteByUser(ctx, u.ID, "hash-b2") }))
+	_, err = s.UserBumpSessionEpoch(ctx, u.ID, at)
+	require.NoError(t, err)
 	list, err = s.UserSessionList(ctx, u.ID, time.Time{})
 	require.NoError(t, err)
-	require.Len(t, list, 1)
-	require.Equal(t, "hash-b2", list[0].TokenHash)
+	require.Empty(t, list)
+	require.NoError(t, s.UserSessionSave(ctx, b, ""))
 
 	// Sole owner: named until another owner joins.
 	require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: u.ID, Role: access.RoleOwner, CreatedAt: at, UpdatedAt: at}))
