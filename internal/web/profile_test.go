@@ -201,6 +201,11 @@ func TestLanguageSavedOnUser(t *testing.T) {
 		p := fresh.post(t, "/login", url.Values{"email": {email}, "password": {password}})
 		require.Equal(t, http.StatusOK, p.status)
 		require.Contains(t, p.body, `<html lang="de">`)
+		p = fresh.get(t, "/app/account")
+		require.Contains(t, p.body, "Ihr Konto")
+		require.Contains(t, p.body, "höchstens 512 KiB")
+		require.Contains(t, p.body, "Diese Sitzung")
+		require.Contains(t, p.body, `<option value="de" selected>`)
 
 		// The profile's select, back to the browser's language.
 		p = fresh.post(t, "/app/account/profile", url.Values{"name": {"X"}, "locale": {""}})
