@@ -21,9 +21,14 @@ import (
 
 // User is a person who can log in. Email is stored lower-cased.
 type User struct {
-	ID              uuid.UUID
-	Email           string
-	Name            string
+	ID    uuid.UUID
+	Email string
+	Name  string
+	// Image is the blob key of the user's avatar, "" for none.
+	Image string
+	// Locale is the UI language the user chose ("de", "en"), "" to follow
+	// the browser.
+	Locale          string
 	PasswordHash    string
 	EmailVerifiedAt *time.Time
 	// SessionEpoch is copied into each session at login; bumping it ends
@@ -59,6 +64,17 @@ type Store interface {
 	// new epoch.
 	UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now time.Time) (int64, error)
 
+	// UserSessionSave records a logged-in session, or notes that it was
+	// seen: the row with prevHash (a session whose token was just renewed)
+	// or with s.TokenHash is updated, else s is inserted.
+	UserSessionSave(ctx context.Context, s UserSession, prevHash string) error
+	// UserSessionList lists the user's sessions seen at or after since,
+	// most recently seen first.
+	UserSessionList(ctx context.Context, userID uuid.UUID, since time.Time) ([]UserSession, error)
+	// UserSessionDeleteByHash forgets the session with this token hash
+	// (logged out); none is not an error.
+	UserSessionDeleteByHash(ctx context.Context, tokenHash string) error
+
 	// TokenCreate stores a single-use token (its hash only).
 	TokenCreate(ctx context.Context, t Token) error
 	// TokenConsume marks the unexpired, unused token with this hash and
@@ -80,6 +96,31 @@ type Store interface {
 type Tx interface {
 	Store
 	audit.Writer
+
+	// UserSessionDelete forgets one of the user's sessions and returns it;
+	// another user's or none is apperr.ErrNotFound.
+	UserSessionDelete(ctx context.Context, userID, id uuid.UUID) (UserSession, error)
+	// MembershipLock makes transactions that check a tenant's owners take
+	// turns (see tenant.Tx).
+	MembershipLock(ctx context.Context, tenantID uuid.UUID) error
+	// UserSoleOwnerOf names the tenants, not deleted, of which the user is
+	// the only owner, by name.
+	UserSoleOwnerOf(ctx context.Context, userID uuid.UUID) ([]string, error)
+	// UserDelete deletes the user; their memberships, sessions and open
+	// tokens go with them. None is apperr.ErrNotFound.
+	UserDelete(ctx context.Context, id uuid.UUID) error
+}
+
+// UserSession is a logged-in browser session, as the profile lists it.
+// The session itself lives in the session store under TokenHash.
+type UserSession struct {
+	ID         uuid.UUID
+	UserID     uuid.UUID
+	TokenHash  string
+	UserAgent  string
+	IP         string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
 }
 
 // DB is the account service's handle on the store:

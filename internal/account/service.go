@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/jobs"
 	ordomail "github.com/ordo/ordo/internal/mail"
 )
@@ -47,6 +48,7 @@ type Service struct {
 	tenants TenantStarter
 	hasher  *Hasher
 	sealer  *jobs.Sealer
+	blobs   blob.Store // avatars; nil: none can be set
 	log     *slog.Logger
 	baseURL string
 	now     func() time.Time

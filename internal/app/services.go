@@ -218,7 +218,7 @@ func (s *services) openIdentity(log *slog.Logger) error {
 	s.tenants = tenant.NewService(store.Narrow[tenant.Tx]{Store: s.store}, tenant.Options{
 		Auth: s.auth, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL})
 	s.accounts = account.NewService(store.Narrow[account.Tx]{Store: s.store}, account.Options{
-		Auth: s.auth, Tenants: s.tenants, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL})
+		Auth: s.auth, Tenants: s.tenants, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL}).WithBlobs(s.blobs)
 	return nil
 }
 

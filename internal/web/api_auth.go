@@ -89,12 +89,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(r.Context(), u.ID, tid, u.SessionEpoch); err != nil {
 		return err
 	}
+	s.applyUserLocale(r.Context(), u)
 	return s.writeMe(w, r, u.ID, tid, u.SessionEpoch)
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 	if p, ok := principalFrom(r.Context()); ok {
 		s.auth.Logout(r.Context(), p, s.meta(r))
+		s.forgetCurrentSession(r.Context())
 	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return err

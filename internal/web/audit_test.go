@@ -192,6 +192,44 @@ var auditCalls = map[string]auditCall{
 		c.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
 		return tid, func() resp { return c.do("DELETE", "/api/v1/tenant/logo", nil) }
 	},
+	"PATCH /api/v1/me/profile": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("pf"))
+		return tid, func() resp {
+			return c.do("PATCH", "/api/v1/me/profile", map[string]any{"name": "Renamed", "locale": "de"})
+		}
+	},
+	"PUT /api/v1/me/avatar": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("av"))
+		return tid, func() resp { return c.do("PUT", "/api/v1/me/avatar", pngLogo(t)) }
+	},
+	"DELETE /api/v1/me/avatar": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("avd"))
+		c.do("PUT", "/api/v1/me/avatar", pngLogo(t)).must(t, 200)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/me/avatar", nil) }
+	},
+	"DELETE /api/v1/me/sessions/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		email := uniqueEmail("sr")
+		c, _, tid := a.signup(t, email)
+		other := a.browser()
+		other.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
+		other.do("GET", "/api/v1/me", nil).must(t, 200)
+		var id string
+		for _, x := range c.do("GET", "/api/v1/me/sessions", nil).must(t, 200).list() {
+			if x["current"] != true {
+				id = x["id"].(string)
+			}
+		}
+		require.NotEmpty(t, id)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/me/sessions/"+id, nil) }
+	},
+	"DELETE /api/v1/me": func(t *testing.T, a *app) (string, func() resp) {
+		// A member, not the only owner, of another's tenant: the entry is
+		// written there (their own tenant, which they own alone, is left
+		// first).
+		owner, _, tid := a.signup(t, uniqueEmail("dm-owner"))
+		c, _ := a.joinAs(t, owner, access.RoleMember)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/me", map[string]any{"password": password}) }
+	},
 	"POST /api/v1/jobs/{id}/retry": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("jr"))
 		id := failedJob(t, a, c, tid)

@@ -107,6 +107,7 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 			default:
 				telemetry.SetLogPrincipal(ctx, p.TenantID, p.UserID, p.APIKeyID)
 				ctx = context.WithValue(ctx, principalKey, p)
+				s.noteSession(r.WithContext(ctx), p, false)
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -123,6 +124,9 @@ func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, e
 	telemetry.SetLogPrincipal(ctx, tenantID, userID, uuid.Nil)
 	s.sessions.Put(ctx, sessUserID, userID.String())
 	s.sessions.Put(ctx, sessEpoch, epoch)
+	// Recorded in user_sessions on its next request, under its new token
+	// (the record of the old one is renamed).
+	s.sessions.Remove(ctx, sessSeen)
 	if tenantID != uuid.Nil {
 		s.sessions.Put(ctx, sessTenantID, tenantID.String())
 	} else {

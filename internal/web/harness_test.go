@@ -307,6 +307,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	// would leave them undone.
 	flaky := &flakyDeletes{Store: blobs}
 	blobs = flaky
+	accounts.WithBlobs(blobs)
 	jobs.AddBlobDeleteWorker(cfg.Workers, blobs, log)
 	exp := export.NewService(store.Narrow[export.Tx]{Store: st}, blobs, log, "http://ordo.test")
 	exp.RegisterWorkers(cfg.Workers)

@@ -362,6 +362,16 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 			"image/jpeg": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/jpeg"}},
 		},
 	}
+	avatar := paths["/api/v1/me/avatar"].(map[string]any)["put"].(map[string]any)
+	avatar["requestBody"] = map[string]any{
+		"required":    true,
+		"description": fmt.Sprintf("The picture itself, PNG, JPEG or WebP, at most %d KiB and %d pixels.", account.MaxAvatarBytes>>10, account.MaxAvatarPixels),
+		"content": map[string]any{
+			"image/png":  map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/png"}},
+			"image/jpeg": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/jpeg"}},
+			"image/webp": map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": "image/webp"}},
+		},
+	}
 	for name, req := range requiredFields {
 		s, ok := schemas[name].(map[string]any)
 		if !ok {

@@ -46,6 +46,7 @@ type tenantObjects struct {
 	owner                                          *client
 	tenant, user, member, invitation, apiKey       string
 	order, attachment, export, hook, delivery, job string
+	session                                        string // the owner's
 }
 
 // makeObjects creates one object of each kind in a fresh tenant.
@@ -63,6 +64,7 @@ func makeObjects(t *testing.T, a *app, tag string) tenantObjects {
 	o.hook = owner.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"}).must(t, 201).str("id")
 	o.delivery = owner.do("POST", "/api/v1/webhook-endpoints/"+o.hook+"/test", nil).must(t, 202).str("id")
 	o.job = failedJob(t, a, owner, tenantID)
+	o.session = owner.do("GET", "/api/v1/me/sessions", nil).must(t, 200).list()[0]["id"].(string)
 	require.NotContains(t, []string{o.attachment, o.export, o.hook, o.delivery}, "")
 	return o
 }
@@ -99,6 +101,8 @@ func (o tenantObjects) fill(t *testing.T, pattern string) string {
 			id = o.tenant
 		case "members":
 			id = o.member
+		case "sessions":
+			id = o.session
 		default:
 			t.Fatalf("route %s has a path id of unknown kind %q: add an object of that kind to makeObjects", pattern, segs[i-1])
 		}

@@ -71,16 +71,6 @@ func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash
 	return nil
 }
 
-type accountPage struct{ Verified bool }
-
-func (s *Server) accountView(r *http.Request) view {
-	v := view{Title: "Your account"}
-	if u, err := s.accounts.CurrentUser(r.Context(), mustPrincipal(r)); err == nil {
-		v.Data = accountPage{Verified: u.EmailVerifiedAt != nil}
-	}
-	return v
-}
-
 func (s *Server) uiAccount(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "account", s.accountView(r))
 	return nil

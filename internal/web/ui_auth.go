@@ -80,6 +80,9 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		err = s.startSession(r.Context(), u.ID, tid, u.SessionEpoch)
 	}
+	if err == nil {
+		s.applyUserLocale(r.Context(), u)
+	}
 	if err != nil {
 		s.formError(w, r, "login", v, err)
 		return nil
@@ -101,6 +104,7 @@ func safeNext(next string) string {
 func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {
 	if p, ok := principalFrom(r.Context()); ok {
 		s.auth.Logout(r.Context(), p, s.meta(r))
+		s.forgetCurrentSession(r.Context())
 	}
 	_ = s.sessions.Destroy(r.Context())
 	redirect(w, r, "/login")

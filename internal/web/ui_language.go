@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/i18n"
 )
@@ -22,6 +23,12 @@ func (s *Server) uiLanguage(w http.ResponseWriter, r *http.Request) error {
 		return apperr.Invalid("lang", "is not a language Ordo speaks")
 	}
 	s.sessions.Put(r.Context(), langKey, lang)
+	// A logged-in user keeps the choice for their next login, anywhere.
+	if p, ok := principalFrom(r.Context()); ok && !p.IsAPIKey() && s.accounts != nil {
+		if _, err := s.accounts.UpdateProfile(r.Context(), p, account.ProfileUpdate{Locale: &lang}, s.meta(r)); err != nil {
+			return err
+		}
+	}
 	redirect(w, r, localPath(r.PostFormValue("next")))
 	return nil
 }

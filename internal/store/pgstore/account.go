@@ -24,7 +24,7 @@ var (
 
 func scanUser(row pgx.Row) (account.User, error) {
 	var u account.User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerifiedAt, &u.SessionEpoch, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.Locale, &u.PasswordHash, &u.EmailVerifiedAt, &u.SessionEpoch, &u.CreatedAt, &u.UpdatedAt)
 	return u, err
 }
 
@@ -67,7 +67,7 @@ func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.Use
 
 func (q *queries) UserUpdate(ctx context.Context, u account.User) error {
 	tag, err := q.db.Exec(ctx, sqlshared.UserUpdate,
-		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, u.EmailVerifiedAt, u.UpdatedAt)
+		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, u.EmailVerifiedAt, u.UpdatedAt, u.Image, u.Locale)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -84,6 +84,11 @@ func (q *queries) UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now ti
 		id, now).Scan(&epoch)
 	if err != nil {
 		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, interpretError(err, "user"))
+	}
+	// The sessions ended are no longer listed; those that go on
+	// (the caller's, on the new epoch) are recorded again.
+	if _, err := q.db.Exec(ctx, sqlshared.UserSessionForget, id); err != nil {
+		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, err)
 	}
 	return epoch, nil
 }
@@ -201,3 +206,76 @@ var (
 	_ auth.Store = (*Store)(nil)
 	_ auth.Tx    = (*queries)(nil)
 )
+
+func (q *queries) UserDelete(ctx context.Context, id uuid.UUID) error {
+	tag, err := q.db.Exec(ctx, sqlshared.UserDelete, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return fmt.Errorf("UserDelete(%s): %w", id, interpretError(err, "user"))
+	}
+	return nil
+}
+
+func (q *queries) UserSoleOwnerOf(ctx context.Context, userID uuid.UUID) ([]string, error) {
+	rows, err := q.db.Query(ctx, sqlshared.UserSoleOwnerOf, userID)
+	if err != nil {
+		return nil, fmt.Errorf("UserSoleOwnerOf: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("UserSoleOwnerOf: %w", err)
+	}
+	return names, nil
+}
+
+func scanUserSession(row pgx.Row) (account.UserSession, error) {
+	var us account.UserSession
+	err := row.Scan(&us.ID, &us.UserID, &us.TokenHash, &us.UserAgent, &us.IP, &us.CreatedAt, &us.LastSeenAt)
+	return us, err
+}
+
+func (q *queries) UserSessionSave(ctx context.Context, us account.UserSession, prevHash string) error {
+	if prevHash != "" {
+		tag, err := q.db.Exec(ctx, sqlshared.UserSessionRename, prevHash, us.TokenHash, us.UserAgent, us.IP, us.LastSeenAt)
+		if err != nil {
+			return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
+		}
+		if tag.RowsAffected() > 0 {
+			return nil
+		}
+	}
+	_, err := q.db.Exec(ctx, sqlshared.UserSessionUpsert, us.ID, us.UserID, us.TokenHash, us.UserAgent, us.IP, us.CreatedAt, us.LastSeenAt)
+	if err != nil {
+		return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
+	}
+	return nil
+}
+
+func (q *queries) UserSessionList(ctx context.Context, userID uuid.UUID, since time.Time) ([]account.UserSession, error) {
+	rows, err := q.db.Query(ctx, sqlshared.UserSessionList, userID, since)
+	if err != nil {
+		return nil, fmt.Errorf("UserSessionList: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.UserSession, error) { return scanUserSession(r) })
+	if err != nil {
+		return nil, fmt.Errorf("UserSessionList: %w", err)
+	}
+	return out, nil
+}
+
+func (q *queries) UserSessionDelete(ctx context.Context, userID, id uuid.UUID) (account.UserSession, error) {
+	us, err := scanUserSession(q.db.QueryRow(ctx, sqlshared.UserSessionDelete, userID, id))
+	if err != nil {
+		return us, fmt.Errorf("UserSessionDelete(%s): %w", id, interpretError(err, "session"))
+	}
+	return us, nil
+}
+
+func (q *queries) UserSessionDeleteByHash(ctx context.Context, tokenHash string) error {
+	if _, err := q.db.Exec(ctx, sqlshared.UserSessionDeleteByHash, tokenHash); err != nil {
+		return fmt.Errorf("UserSessionDeleteByHash: %w", err)
+	}
+	return nil
+}

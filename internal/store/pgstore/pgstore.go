@@ -302,6 +302,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	}{
 		{`DELETE FROM sessions WHERE expiry < $1`, now},
 		{sqlshared.PurgeUserTokens, weekAgo},
+		{sqlshared.PurgeUserSessions, now.Add(-31 * 24 * time.Hour)},
 		{sqlshared.PurgeIdempotencyKeys, now.Add(-idempotency.TTL)},
 		// Jobs are retried for a few days at most.
 		{sqlshared.PurgeJobEffects, weekAgo},

@@ -25,7 +25,7 @@ var (
 
 func scanUser(row scanner) (account.User, error) {
 	var u account.User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, nullTimeCol{&u.EmailVerifiedAt}, &u.SessionEpoch, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.Locale, &u.PasswordHash, nullTimeCol{&u.EmailVerifiedAt}, &u.SessionEpoch, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
 	return u, err
 }
 
@@ -76,7 +76,7 @@ func (q *queries) UserGetByEmail(ctx context.Context, email string) (account.Use
 
 func (q *queries) UserUpdate(ctx context.Context, u account.User) error {
 	res, err := q.db.ExecContext(ctx, sqlshared.UserUpdate,
-		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, tsPtr(u.EmailVerifiedAt), ts(u.UpdatedAt))
+		u.ID, strings.ToLower(u.Email), u.Name, u.PasswordHash, tsPtr(u.EmailVerifiedAt), ts(u.UpdatedAt), u.Image, u.Locale)
 	if err == nil {
 		err = oneRow(res)
 	}
@@ -93,6 +93,11 @@ func (q *queries) UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now ti
 		id, ts(now)).Scan(&epoch)
 	if err != nil {
 		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, interpretError(err, "user"))
+	}
+	// The sessions ended are no longer listed; those that go on
+	// (the caller's, on the new epoch) are recorded again.
+	if _, err := q.db.ExecContext(ctx, sqlshared.UserSessionForget, id); err != nil {
+		return 0, fmt.Errorf("UserBumpSessionEpoch(%s): %w", id, err)
 	}
 	return epoch, nil
 }
@@ -212,3 +217,80 @@ var (
 	_ auth.Store = (*Store)(nil)
 	_ auth.Tx    = (*queries)(nil)
 )
+
+func (q *queries) UserDelete(ctx context.Context, id uuid.UUID) error {
+	res, err := q.db.ExecContext(ctx, sqlshared.UserDelete, id)
+	if err == nil {
+		err = oneRow(res)
+	}
+	if err != nil {
+		return fmt.Errorf("UserDelete(%s): %w", id, interpretError(err, "user"))
+	}
+	return nil
+}
+
+func (q *queries) UserSoleOwnerOf(ctx context.Context, userID uuid.UUID) ([]string, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.UserSoleOwnerOf, userID)
+	if err != nil {
+		return nil, fmt.Errorf("UserSoleOwnerOf: %w", err)
+	}
+	names, err := collect(rows, func(r scanner) (string, error) {
+		var n string
+		err := r.Scan(&n)
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("UserSoleOwnerOf: %w", err)
+	}
+	return names, nil
+}
+
+func scanUserSession(row scanner) (account.UserSession, error) {
+	var us account.UserSession
+	err := row.Scan(&us.ID, &us.UserID, &us.TokenHash, &us.UserAgent, &us.IP, timeCol{&us.CreatedAt}, timeCol{&us.LastSeenAt})
+	return us, err
+}
+
+func (q *queries) UserSessionSave(ctx context.Context, us account.UserSession, prevHash string) error {
+	if prevHash != "" {
+		res, err := q.db.ExecContext(ctx, sqlshared.UserSessionRename, prevHash, us.TokenHash, us.UserAgent, us.IP, ts(us.LastSeenAt))
+		if err != nil {
+			return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+	}
+	_, err := q.db.ExecContext(ctx, sqlshared.UserSessionUpsert, us.ID, us.UserID, us.TokenHash, us.UserAgent, us.IP, ts(us.CreatedAt), ts(us.LastSeenAt))
+	if err != nil {
+		return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
+	}
+	return nil
+}
+
+func (q *queries) UserSessionList(ctx context.Context, userID uuid.UUID, since time.Time) ([]account.UserSession, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.UserSessionList, userID, ts(since))
+	if err != nil {
+		return nil, fmt.Errorf("UserSessionList: %w", err)
+	}
+	out, err := collect(rows, scanUserSession)
+	if err != nil {
+		return nil, fmt.Errorf("UserSessionList: %w", err)
+	}
+	return out, nil
+}
+
+func (q *queries) UserSessionDelete(ctx context.Context, userID, id uuid.UUID) (account.UserSession, error) {
+	us, err := scanUserSession(q.db.QueryRowContext(ctx, sqlshared.UserSessionDelete, userID, id))
+	if err != nil {
+		return us, fmt.Errorf("UserSessionDelete(%s): %w", id, interpretError(err, "session"))
+	}
+	return us, nil
+}
+
+func (q *queries) UserSessionDeleteByHash(ctx context.Context, tokenHash string) error {
+	if _, err := q.db.ExecContext(ctx, sqlshared.UserSessionDeleteByHash, tokenHash); err != nil {
+		return fmt.Errorf("UserSessionDeleteByHash: %w", err)
+	}
+	return nil
+}

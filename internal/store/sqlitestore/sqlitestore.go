@@ -408,6 +408,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 		// scs's SQLite store keeps expiry as a julian day.
 		{`DELETE FROM sessions WHERE expiry < julianday($1)`, now.UTC().Format("2006-01-02 15:04:05.000")},
 		{sqlshared.PurgeUserTokens, weekAgo},
+		{sqlshared.PurgeUserSessions, ts(now.Add(-31 * 24 * time.Hour))},
 		{sqlshared.PurgeIdempotencyKeys, ts(now.Add(-idempotency.TTL))},
 		// Jobs are retried for a few days at most.
 		{sqlshared.PurgeJobEffects, weekAgo},

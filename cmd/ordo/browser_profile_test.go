@@ -1,0 +1,44 @@
+package main_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ordo/ordo/internal/testkit"
+)
+
+// TestBrowserProfile opens the profile page of a fresh user, with its
+// session listed, and screenshots it at both widths.
+//
+// Not parallel, as TestBrowser.
+func TestBrowserProfile(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
+	ctx := browser(t)
+	dir := artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+
+	step := stepper(t, ctx)
+	text := texter(t, ctx)
+	step("sign up",
+		chromedp.Navigate(base+"/signup"),
+		chromedp.SendKeys(chromedp.ID("f-name"), "Pat Profile"),
+		chromedp.SendKeys(chromedp.ID("f-email"), "pat@example.com"),
+		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
+		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Profile Co"),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "pat@example.com"), "pat@example.com", "a long browser password")...)
+	step("open the profile", chromedp.Navigate(base+"/app/account"), chromedp.WaitVisible(chromedp.ID("h-sessions")))
+	shoot(t, ctx, dir, "profile")
+	if s := text("#sessions-note + table tbody"); s == "" {
+		t.Fatal("the profile lists no session")
+	}
+}
