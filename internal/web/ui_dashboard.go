@@ -28,13 +28,14 @@ type statPeriod struct {
 	Label   string // "Today"
 	Revenue string // "1,234.50 EUR"
 	Orders  string // "3 orders"
+	Count   int64  // the orders, for the page to say in its language
 }
 
 func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 	out := make([]statCard, len(cs))
 	for i, c := range cs {
 		p := func(label string, t order.Totals) statPeriod {
-			return statPeriod{Label: label, Revenue: order.FormatMoneyIn(t.Revenue, c.Currency, l), Orders: plural(t.Orders, "order")}
+			return statPeriod{Label: label, Revenue: order.FormatMoneyIn(t.Revenue, c.Currency, l), Orders: plural(t.Orders, "order"), Count: t.Orders}
 		}
 		out[i] = statCard{Currency: c.Currency, Periods: []statPeriod{p("Today", c.Today), p("Last 7 days", c.Last7Days), p("Last 30 days", c.Last30Days)}}
 	}
@@ -43,7 +44,7 @@ func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
-	v := view{Title: "Dashboard", Locale: s.locale(r)}
+	v := view{Title: s.tr(r, "Dashboard"), Locale: s.locale(r)}
 	if p.RemovedFrom != uuid.Nil {
 		return p.NoTenant()
 	}
