@@ -305,6 +305,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("new-key")),
 	)
 	key := strings.TrimSpace(text("#new-key"))
+	step("the key has a copy button", chromedp.WaitVisible(chromedp.CSS(`button.copy[data-copy="#new-key"]`)))
 	shoot(t, ctx, dir, "apikeys")
 
 	step("open the orders list", chromedp.Navigate(base+"/app/orders"), chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")),
@@ -412,6 +413,10 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
 	shoot(t, ctx, dir, "members")
+	step("sort the members by name", chromedp.Click(chromedp.CSS(`th[data-sort] button.sort`)))
+	if sorted, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("th[data-sort]").getAttribute("aria-sort")`)); sorted != "ascending" {
+		t.Errorf("a sorted column says aria-sort=%q", sorted)
+	}
 	step("open the failed jobs", chromedp.Navigate(base+"/app/jobs"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	shoot(t, ctx, dir, "jobs")
 	step("open the tenants", chromedp.Navigate(base+"/app/tenants"), chromedp.WaitVisible(chromedp.CSS("main h1")))
