@@ -433,9 +433,11 @@ func TestBrowser(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	step("accept as the viewer",
+	step("log out",
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
+	shoot(t, ctx, dir, "login")
+	step("accept as the viewer",
 		chromedp.Navigate(accept),
 		chromedp.SendKeys(chromedp.ID("f-name"), "Vera Viewer"),
 		chromedp.SendKeys(chromedp.ID("f-password"), "a long viewer password"),
