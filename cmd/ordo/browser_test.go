@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -37,6 +38,9 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		// Overlay scrollbars: a full-page screenshot is as wide as the
+		// viewport, not a scrollbar narrower.
+		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -64,23 +68,56 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
-// shoot saves the page at desktop and phone width.
+// colorScheme makes the page see prefers-color-scheme: scheme ("" for
+// the system's).
+func colorScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		p := emulation.SetEmulatedMediaParams{}
+		if scheme != "" {
+			p.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}
+		}
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, p)
+		return chromedp.Void{}, err
+	}
+}
+
+// shoot saves the page at desktop (1366 px) and phone (390 px) width; with
+// ORDO_TEST_DARK set, in dark mode too.
 func shoot(t *testing.T, ctx context.Context, dir, name string) {
 	t.Helper()
-	for _, vp := range []struct {
-		tag  string
-		w, h int64
-	}{{"desktop", 1280, 800}, {"phone", 375, 812}} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h)); err != nil {
-			t.Fatal(err)
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = os.WriteFile(filepath.Join(dir, name+"-"+vp.tag+".png"), png, 0o644)
+	schemes := []string{""}
+	if os.Getenv("ORDO_TEST_DARK") != "" {
+		schemes = append(schemes, "dark")
 	}
-	_ = chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800))
+	for _, scheme := range schemes {
+		if err := chromedp.Do(ctx, colorScheme(scheme)); err != nil {
+			t.Fatal(err)
+		}
+		for _, vp := range []struct {
+			tag  string
+			w, h int64
+		}{{"desktop", 1366, 900}, {"phone", 390, 844}} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h)); err != nil {
+				t.Fatal(err)
+			}
+			if vp.tag == "phone" {
+				if sw, _ := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`)); sw > vp.w {
+					t.Logf("%s scrolls sideways at %d px: %d px wide", name, vp.w, sw)
+				}
+			}
+			png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := name + "-" + vp.tag
+			if scheme != "" {
+				file += "-" + scheme
+			}
+			_ = os.WriteFile(filepath.Join(dir, file+".png"), png, 0o644)
+		}
+	}
+	_ = chromedp.Do(ctx, colorScheme(""))
+	_ = chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900))
 }
 
 // keepOnFailure saves the page and its HTML if the test fails.
@@ -198,6 +235,21 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("dashboard shows %q", text("main h1"))
 	}
 	shoot(t, ctx, dir, "dashboard")
+	// On a phone the navigation is behind the menu button.
+	step("open the phone menu", chromedp.EmulateViewport(390, 844), chromedp.Click(chromedp.CSS("summary.menu-btn")),
+		chromedp.WaitVisible(chromedp.CSS(`.side-nav a[href="/app/orders"]`)))
+	// The link is really on top, not clipped or covered.
+	onTop, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
+		var a = document.querySelector('.side-nav a[href="/app/orders"]'), r = a.getBoundingClientRect();
+		return a.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+	})()`))
+	if !onTop {
+		t.Error("the phone menu's links cannot be reached")
+	}
+	if png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "menu-phone.png"), png, 0o644)
+	}
+	step("close the phone menu", chromedp.Click(chromedp.CSS("summary.menu-btn")), chromedp.EmulateViewport(1366, 900))
 
 	step("create an order through the form",
 		chromedp.Navigate(base+"/app/orders/new"),
@@ -253,6 +305,8 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.ID("new-key")),
 	)
 	key := strings.TrimSpace(text("#new-key"))
+	step("the key has a copy button", chromedp.WaitVisible(chromedp.CSS(`button.copy[data-copy="#new-key"]`)))
+	shoot(t, ctx, dir, "apikeys")
 
 	step("open the orders list", chromedp.Navigate(base+"/app/orders"), chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")),
 		// app.js marks <html> once the page's event stream is connected.
@@ -359,6 +413,14 @@ func TestBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
 	shoot(t, ctx, dir, "members")
+	step("sort the members by name", chromedp.Click(chromedp.CSS(`th[data-sort] button.sort`)))
+	if sorted, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("th[data-sort]").getAttribute("aria-sort")`)); sorted != "ascending" {
+		t.Errorf("a sorted column says aria-sort=%q", sorted)
+	}
+	step("open the failed jobs", chromedp.Navigate(base+"/app/jobs"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	shoot(t, ctx, dir, "jobs")
+	step("open the tenants", chromedp.Navigate(base+"/app/tenants"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	shoot(t, ctx, dir, "tenants")
 	// Without SMTP the invitation is written to the log, link included.
 	var accept string
 	for deadline := time.Now().Add(10 * time.Second); accept == ""; {
@@ -371,15 +433,19 @@ func TestBrowser(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	step("accept as the viewer",
+	step("log out",
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
+	shoot(t, ctx, dir, "login")
+	step("accept as the viewer",
 		chromedp.Navigate(accept),
 		chromedp.SendKeys(chromedp.ID("f-name"), "Vera Viewer"),
 		chromedp.SendKeys(chromedp.ID("f-password"), "a long viewer password"),
 		chromedp.Click(chromedp.CSS(`form[action="/invitations/accept"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
+	step("open the dashboard as the viewer", chromedp.Navigate(base+"/app"), chromedp.WaitVisible(chromedp.CSS(".stats")))
+	shoot(t, ctx, dir, "dashboard-orders")
 	step("open the order as the viewer", chromedp.Navigate(orderURL), chromedp.WaitVisible(chromedp.CSS("[data-live=order]")))
 	shoot(t, ctx, dir, "order-viewer")
 	canEdit, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('a[href$="/edit"], form[action$="/transition"]')`))

@@ -30,5 +30,6 @@ func TestTranslate(t *testing.T) {
 	require.Equal(t, "Orders", c.T(language.English, "Orders"))
 	require.Equal(t, "Unknown key", c.T(language.German, "Unknown key"), "an untranslated key falls back to English")
 	require.Equal(t, "1,234 orders", c.T(language.English, "%d orders", 1234))
-	require.Equal(t, "1.234 orders", c.T(language.German, "%d orders", 1234), "numbers follow the language even where the text is not translated")
+	require.Equal(t, "1.234 Bestellungen", c.T(language.German, "%d orders", 1234), "numbers follow the language")
+	require.Equal(t, "1.234 widgets", c.T(language.German, "%d widgets", 1234), "numbers follow the language even where the text is not translated")
 }

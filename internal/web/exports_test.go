@@ -200,6 +200,6 @@ func TestExportOrderAndRowCounts(t *testing.T) {
 		require.Contains(t, m.HTML, want)
 	}
 	page := owner.get(t, "/app/exports").body
-	require.Contains(t, page, "<th>Orders</th><th>Rows in file</th>")
-	require.Contains(t, page, "<td>5</td>\n<td>9</td>", "the CSV export's counts")
+	require.Contains(t, page, `<th scope="col" class="num" data-sort="num">Orders</th><th scope="col" class="num" data-sort="num">Rows in file</th>`)
+	require.Contains(t, page, `data-label="Orders" data-value="5">5</td>`+"\n"+`<td class="num" data-label="Rows in file" data-value="9">9</td>`, "the CSV export's counts")
 }

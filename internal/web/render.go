@@ -51,6 +51,29 @@ var funcs = template.FuncMap{
 	"money":     func(l order.Locale, minor int64, code string) string { return order.FormatMoneyIn(minor, code, l) },
 	"bp":        func(bp int64) string { return strconv.FormatFloat(float64(bp)/100, 'f', -1, 64) + "%" },
 	"hasPrefix": strings.HasPrefix,
+	// dict builds a map for a {{template}} that needs several values:
+	// {{template "label" dict "V" $ "S" .Status}}.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+	// initial is the first letter of a name, for an avatar.
+	"initial": func(s string) string {
+		for _, r := range s {
+			return strings.ToUpper(string(r))
+		}
+		return "?"
+	},
 	"bytes": func(n int64) string {
 		switch {
 		case n >= 1<<20:
@@ -121,6 +144,49 @@ type view struct {
 	catalog *i18n.Catalog
 	// Path is where this page is, for forms that come back to it.
 	Path string
+	// Nav names the sidebar entry to mark as the current page; empty, it
+	// follows from Path (see Section).
+	Nav string
+	// Tenants are the viewer's tenants, for the switcher in the sidebar.
+	Tenants []tenant.TenantRole
+}
+
+// sections maps the first path segment under /app to its sidebar entry,
+// for pages that leave view.Nav empty; a form post's page (Path is then
+// the action) is marked like the page it came from.
+var sections = map[string]string{
+	"orders": "orders", "exports": "exports", "members": "members", "invitations": "members",
+	"api-keys": "apikeys", "webhooks": "webhooks", "audit": "audit", "jobs": "jobs",
+	"settings": "settings", "account": "account", "tenants": "tenants",
+}
+
+// Section is the sidebar entry of this page: "dashboard", "orders", …, or
+// "" for a page outside the app.
+func (v view) Section() string {
+	if v.Nav != "" {
+		return v.Nav
+	}
+	p, _, _ := strings.Cut(v.Path, "?")
+	rest, ok := strings.CutPrefix(p, "/app")
+	if !ok || (rest != "" && rest[0] != '/') {
+		return ""
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+	if first == "" {
+		return "dashboard"
+	}
+	return sections[first]
+}
+
+// OtherTenants are the viewer's tenants other than the current one.
+func (v view) OtherTenants() []tenant.TenantRole {
+	out := make([]tenant.TenantRole, 0, len(v.Tenants))
+	for _, t := range v.Tenants {
+		if v.Tenant == nil || t.Tenant.ID != v.Tenant.ID {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // Languages lists the languages the UI speaks, for the chooser.
@@ -162,6 +228,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		if p.InTenant() && v.Tenant == nil {
 			if t, err := s.tenants.CurrentTenant(r.Context(), p); err == nil {
 				v.Tenant = &t
+			}
+		}
+		// The switcher lists the user's tenants: one small query by user,
+		// and a page still shows (with a link to /app/tenants) without it.
+		if !p.IsAPIKey() && v.Tenants == nil {
+			if trs, err := s.tenants.ListTenants(r.Context(), p.UserID); err == nil {
+				v.Tenants = trs
 			}
 		}
 	}

@@ -38,14 +38,38 @@ func mustPrincipal(r *http.Request) access.Principal {
 // errors are logged and shown as a generic message.
 func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 	status := apperr.HTTPStatus(err)
-	msg := "Something went wrong on our side. Quote request " + RequestID(r.Context()) + " if it persists."
+	msg := s.tr(r, "Something went wrong on our side. Quote request %s if it persists.", RequestID(r.Context()))
 	if e, ok := apperr.As(err); ok && status < 500 {
 		msg = e.Msg
 	} else {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
 	}
-	s.render(w, r, status, "error", view{Title: http.StatusText(status), Data: msg})
+	s.render(w, r, status, "error", view{Title: s.statusTitle(r, status), Data: msg})
+}
+
+// statusTitle names an error page's status in the viewer's language.
+func (s *Server) statusTitle(r *http.Request, status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return s.tr(r, "Bad request")
+	case http.StatusUnauthorized:
+		return s.tr(r, "Not logged in")
+	case http.StatusForbidden:
+		return s.tr(r, "Not allowed")
+	case http.StatusNotFound:
+		return s.tr(r, "Not found")
+	case http.StatusConflict:
+		return s.tr(r, "Conflict")
+	case http.StatusUnprocessableEntity:
+		return s.tr(r, "Not done")
+	case http.StatusTooManyRequests:
+		return s.tr(r, "Too many requests")
+	}
+	if status >= 500 {
+		return s.tr(r, "Something went wrong")
+	}
+	return http.StatusText(status)
 }
 
 // uiDone redirects back with a flash, with the error's message if it is
@@ -61,7 +85,7 @@ func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash
 			for _, f := range e.Fields {
 				msg = f.Field + " " + f.Detail
 			}
-			s.flash(r, "Not done: "+msg)
+			s.flash(r, s.tr(r, "Not done: %s", msg))
 			redirect(w, r, to)
 			return nil
 		}
@@ -138,7 +162,7 @@ func (s *Server) uiTenants(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "tenants", view{Title: "Tenants", Data: trs})
+	s.render(w, r, http.StatusOK, "tenants", view{Title: s.tr(r, "Your tenants"), Data: trs})
 	return nil
 }
 
@@ -147,14 +171,14 @@ func (s *Server) uiTenantCreate(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.tenants.CreateTenant(r.Context(), p, r.PostFormValue("name"), s.meta(r))
 	if err != nil {
 		trs, _ := s.tenants.ListTenants(r.Context(), p.UserID)
-		s.formError(w, r, "tenants", view{Title: "Tenants", Data: trs, Form: formValues(r, "name")}, err)
+		s.formError(w, r, "tenants", view{Title: s.tr(r, "Your tenants"), Data: trs, Form: formValues(r, "name")}, err)
 		return nil
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
 	if err := s.startSession(r.Context(), p.UserID, t.ID, epoch); err != nil {
 		return err
 	}
-	s.flash(r, "Created "+t.Name+"; you are now working in it.")
+	s.flash(r, s.tr(r, "Created %s; you are now working in it.", t.Name))
 	redirect(w, r, "/app")
 	return nil
 }
@@ -184,7 +208,7 @@ func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.tenants.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err, "name")
 	}
-	s.flash(r, "Saved.")
+	s.flash(r, s.tr(r, "Saved."))
 	redirect(w, r, "/app/settings")
 	return nil
 }
@@ -215,7 +239,7 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 			page.Invitations = append(page.Invitations, toInvitationJSON(i, now))
 		}
 	}
-	v.Title, v.Data = "Members", page
+	v.Title, v.Data = s.tr(r, "Members"), page
 	s.render(w, r, status, "members", v)
 	return nil
 }
@@ -225,7 +249,7 @@ func (s *Server) uiMemberRole(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		err = s.tenants.ChangeRole(r.Context(), mustPrincipal(r), id, access.Role(r.PostFormValue("role")), s.meta(r))
 	}
-	return s.uiDone(w, r, err, "Role changed.", "/app/members")
+	return s.uiDone(w, r, err, s.tr(r, "Role changed."), "/app/members")
 }
 
 func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) error {
@@ -235,9 +259,9 @@ func (s *Server) uiMemberRemove(w http.ResponseWriter, r *http.Request) error {
 		err = s.tenants.RemoveMember(r.Context(), p, id, s.meta(r))
 	}
 	if err == nil && id == p.UserID {
-		return s.uiDone(w, r, nil, "You left the tenant.", "/app/tenants")
+		return s.uiDone(w, r, nil, s.tr(r, "You left the tenant."), "/app/tenants")
 	}
-	return s.uiDone(w, r, err, "Member removed; their access ended.", "/app/members")
+	return s.uiDone(w, r, err, s.tr(r, "Member removed; their access ended."), "/app/members")
 }
 
 func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) error {
@@ -251,7 +275,7 @@ func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) error {
 			return s.renderMembers(w, r, http.StatusUnprocessableEntity, v)
 		}
 	}
-	return s.uiDone(w, r, err, "Invitation sent to "+r.PostFormValue("email")+".", "/app/members")
+	return s.uiDone(w, r, err, s.tr(r, "Invitation sent to %s.", r.PostFormValue("email")), "/app/members")
 }
 
 func (s *Server) uiInvitationResend(w http.ResponseWriter, r *http.Request) error {
@@ -259,7 +283,7 @@ func (s *Server) uiInvitationResend(w http.ResponseWriter, r *http.Request) erro
 	if err == nil {
 		_, err = s.tenants.ResendInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	return s.uiDone(w, r, err, "Invitation sent again.", "/app/members")
+	return s.uiDone(w, r, err, s.tr(r, "Invitation sent again."), "/app/members")
 }
 
 func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) error {
@@ -267,7 +291,7 @@ func (s *Server) uiInvitationRevoke(w http.ResponseWriter, r *http.Request) erro
 	if err == nil {
 		err = s.tenants.RevokeInvitation(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	return s.uiDone(w, r, err, "Invitation revoked.", "/app/members")
+	return s.uiDone(w, r, err, s.tr(r, "Invitation revoked."), "/app/members")
 }
 
 type apiKeysPage struct {
@@ -280,7 +304,7 @@ func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = "API keys", apiKeysPage{Keys: keys, NewKey: newKey}
+	v.Title, v.Data = s.tr(r, "API keys"), apiKeysPage{Keys: keys, NewKey: newKey}
 	s.render(w, r, status, "apikeys", v)
 	return nil
 }
@@ -295,7 +319,7 @@ func (s *Server) uiAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
 	if d := r.PostFormValue("expires_days"); d != "" {
 		n, err := strconv.Atoi(d)
 		if err != nil || n < 1 || n > 3650 {
-			v.Errors = map[string]string{"expires_at": "must be a number of days from 1 to 3650"}
+			v.Errors = map[string]string{"expires_at": s.tr(r, "must be a number of days from 1 to 3650")}
 			return s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
 		}
 		e := time.Now().Add(time.Duration(n) * 24 * time.Hour)
@@ -322,7 +346,7 @@ func (s *Server) uiAPIKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		err = s.auth.RevokeAPIKey(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	return s.uiDone(w, r, err, "Key revoked; it stops working at once.", "/app/api-keys")
+	return s.uiDone(w, r, err, s.tr(r, "Key revoked; it stops working at once."), "/app/api-keys")
 }
 
 type auditPage struct {

@@ -28,13 +28,14 @@ type statPeriod struct {
 	Label   string // "Today"
 	Revenue string // "1,234.50 EUR"
 	Orders  string // "3 orders"
+	Count   int64  // the orders, for the page to say in its language
 }
 
 func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 	out := make([]statCard, len(cs))
 	for i, c := range cs {
 		p := func(label string, t order.Totals) statPeriod {
-			return statPeriod{Label: label, Revenue: order.FormatMoneyIn(t.Revenue, c.Currency, l), Orders: plural(t.Orders, "order")}
+			return statPeriod{Label: label, Revenue: order.FormatMoneyIn(t.Revenue, c.Currency, l), Orders: plural(t.Orders, "order"), Count: t.Orders}
 		}
 		out[i] = statCard{Currency: c.Currency, Periods: []statPeriod{p("Today", c.Today), p("Last 7 days", c.Last7Days), p("Last 30 days", c.Last30Days)}}
 	}
@@ -43,7 +44,7 @@ func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
-	v := view{Title: "Dashboard", Locale: s.locale(r)}
+	v := view{Title: s.tr(r, "Dashboard"), Locale: s.locale(r)}
 	if p.RemovedFrom != uuid.Nil {
 		return p.NoTenant()
 	}
@@ -52,7 +53,9 @@ func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		v.Data = dashboardPage{Cards: newStatCards(d.Currencies, v.Locale), Chart: newBarChart(d.Daily), Recent: d.Recent}
+		c := newBarChart(d.Daily)
+		s.wordChart(r, &c)
+		v.Data = dashboardPage{Cards: newStatCards(d.Currencies, v.Locale), Chart: c, Recent: d.Recent}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", v)
 	return nil
@@ -71,6 +74,9 @@ type barChart struct {
 	// largest value beside the top.
 	FirstLabel, LastLabel, MaxLabel string
 	LabelY                          float64 // baseline of the day labels
+	// Sum, Max and Busiest let a page word Title and Desc in its language.
+	Sum, Max int64
+	Busiest  string
 }
 
 // chartBar is one day's bar.
@@ -78,6 +84,8 @@ type chartBar struct {
 	X, Y, W, H float64
 	Label      string // its tooltip, e.g. "26 Nov 2026: 3 orders"
 	Zero       bool
+	Day        string // "26 Nov 2026"
+	Orders     int64
 }
 
 // The chart's layout in viewBox units: room on the left for the largest
@@ -116,7 +124,8 @@ func newBarChart(days []order.DayCount) barChart {
 			h = plot * float64(d.Orders) / float64(max)
 		}
 		b := chartBar{X: round1(c.Left + float64(i)*slot + slot*chartGap/2), W: round1(slot * (1 - chartGap)),
-			Label: d.Day.Format(chartDayFormat) + ": " + plural(d.Orders, "order"), Zero: d.Orders == 0}
+			Label: d.Day.Format(chartDayFormat) + ": " + plural(d.Orders, "order"), Zero: d.Orders == 0,
+			Day: d.Day.Format(chartDayFormat), Orders: d.Orders}
 		if h < chartMinBar {
 			h = chartMinBar
 		}
@@ -127,12 +136,32 @@ func newBarChart(days []order.DayCount) barChart {
 	first, last := days[0].Day, days[len(days)-1].Day
 	c.FirstLabel, c.LastLabel = first.Format(chartDayFormat), last.Format(chartDayFormat)
 	c.MaxLabel = strconv.FormatInt(max, 10)
+	c.Sum, c.Max, c.Busiest = sum, max, busiest.Day.Format(chartDayFormat)
 	c.Title = fmt.Sprintf("Orders per day, %s to %s", c.FirstLabel, c.LastLabel)
 	c.Desc = fmt.Sprintf("%s in %d days.", plural(sum, "order"), len(days))
 	if max > 0 {
 		c.Desc += fmt.Sprintf(" The busiest day was %s with %s.", busiest.Day.Format(chartDayFormat), plural(max, "order"))
 	}
 	return c
+}
+
+// wordChart puts the chart's title and description into r's language.
+func (s *Server) wordChart(r *http.Request, c *barChart) {
+	if len(c.Bars) == 0 {
+		c.Title, c.Desc = s.tr(r, "Orders per day"), s.tr(r, "No days to show.")
+		return
+	}
+	c.Title = s.tr(r, "Orders per day, %s to %s", c.FirstLabel, c.LastLabel)
+	c.Desc = s.tr(r, "%d orders in %d days.", c.Sum, len(c.Bars))
+	if c.Sum == 1 {
+		c.Desc = s.tr(r, "1 order in %d days.", len(c.Bars))
+	}
+	switch {
+	case c.Max == 1:
+		c.Desc += " " + s.tr(r, "The busiest day was %s with 1 order.", c.Busiest)
+	case c.Max > 1:
+		c.Desc += " " + s.tr(r, "The busiest day was %s with %d orders.", c.Busiest, c.Max)
+	}
 }
 
 // MaxLabelY is the baseline of the largest value's label.

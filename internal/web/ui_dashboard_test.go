@@ -34,10 +34,10 @@ func TestNewBarChart(t *testing.T) {
 			days: days(0, 2, 4, 1),
 			// slot = (596-32)/4 = 141; bars are 75 % of it, centred.
 			wantBars: []chartBar{
-				{X: 49.6, W: 105.8, Y: 175, H: 1, Label: "28 Oct 2026: 0 orders", Zero: true},
-				{X: 190.6, W: 105.8, Y: 93, H: 83, Label: "29 Oct 2026: 2 orders"},
-				{X: 331.6, W: 105.8, Y: 10, H: 166, Label: "30 Oct 2026: 4 orders"},
-				{X: 472.6, W: 105.8, Y: 134.5, H: 41.5, Label: "31 Oct 2026: 1 order"},
+				{X: 49.6, W: 105.8, Y: 175, H: 1, Label: "28 Oct 2026: 0 orders", Zero: true, Day: "28 Oct 2026", Orders: 0},
+				{X: 190.6, W: 105.8, Y: 93, H: 83, Label: "29 Oct 2026: 2 orders", Day: "29 Oct 2026", Orders: 2},
+				{X: 331.6, W: 105.8, Y: 10, H: 166, Label: "30 Oct 2026: 4 orders", Day: "30 Oct 2026", Orders: 4},
+				{X: 472.6, W: 105.8, Y: 134.5, H: 41.5, Label: "31 Oct 2026: 1 order", Day: "31 Oct 2026", Orders: 1},
 			},
 			wantMax:  "4",
 			wantDesc: "7 orders in 4 days. The busiest day was 30 Oct 2026 with 4 orders.",
@@ -45,7 +45,7 @@ func TestNewBarChart(t *testing.T) {
 		{
 			name:     "no orders: flat bars, no division by zero",
 			days:     days(0, 0),
-			wantBars: []chartBar{{X: 67.3, W: 211.5, Y: 175, H: 1, Label: "28 Oct 2026: 0 orders", Zero: true}, {X: 349.3, W: 211.5, Y: 175, H: 1, Label: "29 Oct 2026: 0 orders", Zero: true}},
+			wantBars: []chartBar{{X: 67.3, W: 211.5, Y: 175, H: 1, Label: "28 Oct 2026: 0 orders", Zero: true, Day: "28 Oct 2026", Orders: 0}, {X: 349.3, W: 211.5, Y: 175, H: 1, Label: "29 Oct 2026: 0 orders", Zero: true, Day: "29 Oct 2026", Orders: 0}},
 			wantMax:  "0",
 			wantDesc: "0 orders in 2 days.",
 		},

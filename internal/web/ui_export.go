@@ -22,7 +22,7 @@ func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = "Exports", exportsPage{Exports: es}
+	v.Title, v.Data = s.tr(r, "Exports"), exportsPage{Exports: es}
 	s.render(w, r, status, "exports", v)
 	return nil
 }
@@ -44,10 +44,10 @@ func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) error {
 				msgs = append(msgs, fe.Detail)
 			}
 		}
-		v.Error = "The export was not started: " + strings.Join(msgs, "; ") + "."
+		v.Error = s.tr(r, "The export was not started: %s.", strings.Join(msgs, "; "))
 		return s.renderExports(w, r, apperr.HTTPStatus(err), v)
 	}
-	return s.uiDone(w, r, err, "Export started; it appears below when ready.", "/app/exports")
+	return s.uiDone(w, r, err, s.tr(r, "Export started; it appears below when ready."), "/app/exports")
 }
 
 func (s *Server) uiExportDownload(w http.ResponseWriter, r *http.Request) error {

@@ -11,7 +11,7 @@ func (s *Server) uiJobs(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "jobs", view{Title: "Failed jobs", Data: out})
+	s.render(w, r, http.StatusOK, "jobs", view{Title: s.tr(r, "Failed jobs"), Data: out})
 	return nil
 }
 
@@ -19,7 +19,7 @@ func (s *Server) uiJobRetry(w http.ResponseWriter, r *http.Request) error {
 	j, err := s.retryJob(r, mustPrincipal(r), r.PathValue("id"))
 	msg := ""
 	if err == nil {
-		msg = "The " + j.Kind + " job runs again now."
+		msg = s.tr(r, "The %s job runs again now.", j.Kind)
 	}
 	return s.uiDone(w, r, err, msg, "/app/jobs")
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -59,26 +58,26 @@ type attemptRow struct {
 
 var deliveryStatuses = []webhook.DeliveryStatus{webhook.DeliveryPending, webhook.DeliverySucceeded, webhook.DeliveryFailed}
 
-// ago says how long ago t was, in words.
-func ago(t, now time.Time) string {
+// ago says how long ago t was, in words of r's language.
+func (s *Server) ago(r *http.Request, t, now time.Time) string {
 	d := now.Sub(t)
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit + " ago"
-		}
-		return strconv.Itoa(n) + " " + unit + "s ago"
-	}
 	switch {
 	case d < 10*time.Second:
-		return "just now"
+		return s.tr(r, "just now")
 	case d < time.Minute:
-		return plural(int(d/time.Second), "second")
+		return s.tr(r, "%d seconds ago", int(d/time.Second))
+	case d < 2*time.Minute:
+		return s.tr(r, "1 minute ago")
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute")
+		return s.tr(r, "%d minutes ago", int(d/time.Minute))
+	case d < 2*time.Hour:
+		return s.tr(r, "1 hour ago")
 	case d < 24*time.Hour:
-		return plural(int(d/time.Hour), "hour")
+		return s.tr(r, "%d hours ago", int(d/time.Hour))
+	case d < 48*time.Hour:
+		return s.tr(r, "1 day ago")
 	case d < 30*24*time.Hour:
-		return plural(int(d/(24*time.Hour)), "day")
+		return s.tr(r, "%d days ago", int(d/(24*time.Hour)))
 	}
 	return t.UTC().Format("2 Jan 2006")
 }
@@ -117,7 +116,7 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status i
 	if page.Checked == nil {
 		page.Checked = map[string]bool{}
 	}
-	v.Title, v.Data = "Webhooks", page
+	v.Title, v.Data = s.tr(r, "Webhooks"), page
 	s.render(w, r, status, "webhooks", v)
 	return nil
 }
@@ -139,7 +138,7 @@ func (s *Server) uiWebhookCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The secret is on this response only: the page is no-store, and
 	// neither the list nor the endpoint's page shows it again.
-	return s.renderWebhooks(w, r, http.StatusCreated, view{Flash: "Endpoint added."}, webhooksPage{Created: &e})
+	return s.renderWebhooks(w, r, http.StatusCreated, view{Flash: s.tr(r, "Endpoint added.")}, webhooksPage{Created: &e})
 }
 
 // renderWebhook shows an endpoint's page: v carries the form and errors,
@@ -162,7 +161,7 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status in
 	}
 	now := time.Now()
 	for _, d := range dp.Deliveries {
-		row := deliveryRow{Delivery: d, Ago: ago(d.CreatedAt, now), CanSend: d.Status != webhook.DeliveryPending}
+		row := deliveryRow{Delivery: d, Ago: s.ago(r, d.CreatedAt, now), CanSend: d.Status != webhook.DeliveryPending}
 		for _, a := range dp.Attempts[d.ID] {
 			row.Log = append(row.Log, attemptRow{Attempt: a, At: a.CreatedAt.UTC().Format("2 Jan 15:04:05 UTC"), LatencyMS: a.Latency.Milliseconds()})
 		}
@@ -204,7 +203,7 @@ func (s *Server) renderWebhook(w http.ResponseWriter, r *http.Request, status in
 	if title == "" {
 		title = e.URL
 	}
-	v.Title, v.Data = "Webhook "+title, page
+	v.Title, v.Data = s.tr(r, "Webhook %s", title), page
 	s.render(w, r, status, "webhook", v)
 	return nil
 }
@@ -233,7 +232,7 @@ func (s *Server) uiWebhookSave(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{Checked: ticked})
 	}
-	return s.uiDone(w, r, nil, "Endpoint saved.", "/app/webhooks/"+id.String())
+	return s.uiDone(w, r, nil, s.tr(r, "Endpoint saved."), "/app/webhooks/"+id.String())
 }
 
 func (s *Server) uiWebhookTest(w http.ResponseWriter, r *http.Request) error {
@@ -241,7 +240,7 @@ func (s *Server) uiWebhookTest(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		_, err = s.webhooks.SendTest(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	return s.uiDone(w, r, err, "Test event queued; it appears in the delivery log below.", "/app/webhooks/"+r.PathValue("id"))
+	return s.uiDone(w, r, err, s.tr(r, "Test event queued; it appears in the delivery log below."), "/app/webhooks/"+r.PathValue("id"))
 }
 
 func (s *Server) uiWebhookRotate(w http.ResponseWriter, r *http.Request) error {
@@ -253,7 +252,7 @@ func (s *Server) uiWebhookRotate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.renderWebhook(w, r, http.StatusOK, id, view{Flash: "Secret rotated."}, webhookPage{Secret: e.Secret})
+	return s.renderWebhook(w, r, http.StatusOK, id, view{Flash: s.tr(r, "Secret rotated.")}, webhookPage{Secret: e.Secret})
 }
 
 func (s *Server) uiWebhookDelete(w http.ResponseWriter, r *http.Request) error {
@@ -261,7 +260,7 @@ func (s *Server) uiWebhookDelete(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		err = s.webhooks.Delete(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
-	return s.uiDone(w, r, err, "Endpoint deleted; nothing more is sent to it.", "/app/webhooks")
+	return s.uiDone(w, r, err, s.tr(r, "Endpoint deleted; nothing more is sent to it."), "/app/webhooks")
 }
 
 func (s *Server) uiWebhookReplay(w http.ResponseWriter, r *http.Request) error {
@@ -273,7 +272,7 @@ func (s *Server) uiWebhookReplay(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		_, err = s.webhooks.Replay(r.Context(), mustPrincipal(r), id, did, s.meta(r))
 	}
-	return s.uiDone(w, r, err, "Delivery queued to be sent again.", "/app/webhooks/"+r.PathValue("id"))
+	return s.uiDone(w, r, err, s.tr(r, "Delivery queued to be sent again."), "/app/webhooks/"+r.PathValue("id"))
 }
 
 // uiWebhookReplayFailed takes the time from a datetime-local field, read
@@ -300,9 +299,9 @@ func (s *Server) uiWebhookReplayFailed(w http.ResponseWriter, r *http.Request) e
 		}
 		return s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{})
 	}
-	msg := strconv.Itoa(n) + " failed deliveries queued to be sent again."
+	msg := s.tr(r, "%d failed deliveries queued to be sent again.", n)
 	if n == 1 {
-		msg = "1 failed delivery queued to be sent again."
+		msg = s.tr(r, "1 failed delivery queued to be sent again.")
 	}
 	return s.uiDone(w, r, nil, msg, "/app/webhooks/"+id.String())
 }

@@ -36,7 +36,7 @@ func TestUIWebhooks(t *testing.T) {
 			p := owner.get(t, "/app/webhooks")
 			require.Equal(t, 200, p.status)
 			require.Contains(t, p.body, "No endpoints yet")
-			require.Contains(t, p.body, `<a href="/app/webhooks">Webhooks</a>`, "owners get the nav link")
+			require.Contains(t, p.body, `<a href="/app/webhooks" aria-current="page">`, "owners get the nav link, marked as the current page")
 
 			// A bad URL is an inline error; what was typed stays.
 			p = owner.post(t, "/app/webhooks", url.Values{"url": {"ftp://example.com/x"}, "description": {"kept"}})

@@ -1,9 +1,121 @@
-// Ordo's only script: asks before destructive form posts. Pages work
-// without it.
+// Ordo's only script. Pages work without it: each section below is an
+// independent enhancement, in its own function scope.
+
+// Confirmation: forms marked data-confirm (delete, revoke, remove, cancel)
+// ask before they post.
 document.addEventListener("submit", function (ev) {
   var msg = ev.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) ev.preventDefault();
 });
+
+// App shell: the sidebar is a <details> that CSS keeps open on wide
+// screens and shows behind a menu button on phones. Browsers that cannot
+// style a closed <details> get it opened here on wide screens; Escape and a
+// click elsewhere close the open menus (the phone drawer, the tenant
+// switcher). The language chooser sends itself when changed.
+(function () {
+  var drawer = document.querySelector("[data-drawer]");
+  var wide = window.matchMedia("(min-width: 769px)");
+  function fit() { if (drawer && wide.matches) drawer.open = true; }
+  fit();
+  if (wide.addEventListener) wide.addEventListener("change", function () { if (drawer) drawer.open = wide.matches; });
+  function closeMenus(except) {
+    Array.prototype.forEach.call(document.querySelectorAll("details.switcher[open]"), function (d) { if (d !== except && !d.contains(except)) d.open = false; });
+    if (drawer && drawer.open && !wide.matches && (!except || !drawer.contains(except))) drawer.open = false;
+  }
+  document.addEventListener("click", function (ev) { closeMenus(ev.target.closest ? ev.target.closest("details") : null); });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    var open = document.querySelector("details.switcher[open]") || (drawer && drawer.open && !wide.matches ? drawer : null);
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-autosubmit]"), function (form) {
+    Array.prototype.forEach.call(form.querySelectorAll("[data-js-hide]"), function (el) { el.hidden = true; });
+    form.addEventListener("change", function () { form.submit(); });
+  });
+})();
+
+// Copy buttons: <button class="copy" data-copy="#id" hidden> copies the
+// element's text (a new API key, a webhook secret) and says "Copied"
+// through the page's live region. Hidden without JavaScript, where the
+// text is selected by hand.
+(function () {
+  var announce = document.getElementById("announce");
+  function say(key) {
+    if (!announce) return;
+    announce.textContent = "";
+    setTimeout(function () { announce.textContent = announce.getAttribute(key) || ""; }, 50);
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("button.copy[data-copy]"), function (b) { b.hidden = false; });
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest ? ev.target.closest("button.copy[data-copy]") : null;
+    if (!b) return;
+    var el = document.querySelector(b.getAttribute("data-copy"));
+    if (!el) return;
+    var text = el.textContent.trim();
+    var done = function () {
+      b.classList.add("done");
+      say("data-copied");
+      setTimeout(function () { b.classList.remove("done"); }, 2000);
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { say("data-copy-failed"); });
+    } else {
+      say("data-copy-failed");
+    }
+  });
+})();
+
+// Sortable tables: each <th data-sort> of a small list (all its rows on
+// one page) gets a button that sorts the rows by that column, in place;
+// aria-sort says the order. A cell's data-value, if any, is what it sorts
+// by (a date's ISO time, a size in bytes); data-sort="num" compares
+// numbers. Rows with class "sub" stay under the row above them. Without
+// JavaScript the server's order stands.
+(function () {
+  var announce = document.getElementById("announce");
+  var label = announce ? announce.getAttribute("data-sort-label") || "%s" : "%s";
+  function value(row, i) {
+    var c = row.cells[i];
+    if (!c) return "";
+    return c.hasAttribute("data-value") ? c.getAttribute("data-value") : c.textContent.trim();
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table"), function (table) {
+    var heads = table.querySelectorAll("thead th[data-sort]");
+    if (!heads.length || !table.tBodies.length) return;
+    Array.prototype.forEach.call(heads, function (th) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "sort";
+      while (th.firstChild) b.appendChild(th.firstChild);
+      b.setAttribute("aria-label", label.replace("%s", b.textContent.trim()));
+      th.appendChild(b);
+      if (!th.hasAttribute("aria-sort")) th.setAttribute("aria-sort", "none");
+      b.addEventListener("click", function () {
+        var i = th.cellIndex;
+        var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", dir);
+        var num = th.getAttribute("data-sort") === "num";
+        var body = table.tBodies[0], groups = [];
+        Array.prototype.forEach.call(body.rows, function (r) {
+          if (r.classList.contains("sub") && groups.length) groups[groups.length - 1].push(r);
+          else groups.push([r]);
+        });
+        var coll = new Intl.Collator(document.documentElement.lang || undefined, { numeric: true, sensitivity: "base" });
+        groups.sort(function (a, b) {
+          var x = value(a[0], i), y = value(b[0], i), c;
+          if (num) c = (parseFloat(x) || 0) - (parseFloat(y) || 0);
+          else c = coll.compare(x, y);
+          return dir === "ascending" ? c : -c;
+        });
+        groups.forEach(function (g) { g.forEach(function (r) { body.appendChild(r); }); });
+      });
+    });
+  });
+})();
 
 // Live updates: a page that marks a region with data-live (the orders
 // list, an order, its invoice, the exports) refreshes that region from the
