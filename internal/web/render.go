@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -219,10 +220,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.Locale = s.locale(r)
 	}
 	v.Lang, v.catalog = s.language(r), s.catalog
-	v.Path = r.URL.Path
-	if r.Method == http.MethodGet {
-		v.Path = r.URL.RequestURI()
-	}
+	v.Path = pagePath(r)
 	if p, ok := principalFrom(r.Context()); ok {
 		v.Principal = &p
 		if p.InTenant() && v.Tenant == nil {
@@ -292,4 +290,18 @@ func formValues(r *http.Request, names ...string) map[string]string {
 		m[n] = r.PostFormValue(n)
 	}
 	return m
+}
+
+// pagePath is the address of the page being shown, for forms that come
+// back to it (the language chooser). A page re-rendered by a form post (a
+// form with errors) is the page the form was on, the Referer, since the
+// post's own path may have no GET.
+func pagePath(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
+		return localPath(ref.RequestURI())
+	}
+	return r.URL.Path
 }
