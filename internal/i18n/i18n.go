@@ -42,12 +42,13 @@ type Catalog struct {
 	matcher  language.Matcher
 	printers map[language.Tag]*message.Printer
 	keys     map[language.Tag]map[string]bool
+	words    map[language.Tag]map[string]string
 }
 
 // New loads the embedded translations.
 func New() (*Catalog, error) {
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
-	c := &Catalog{printers: map[language.Tag]*message.Printer{}, keys: map[language.Tag]map[string]bool{}}
+	c := &Catalog{printers: map[language.Tag]*message.Printer{}, keys: map[language.Tag]map[string]bool{}, words: map[language.Tag]map[string]string{}}
 	tags := make([]language.Tag, len(Supported))
 	for i, l := range Supported {
 		tags[i] = l.Tag
@@ -63,6 +64,7 @@ func New() (*Catalog, error) {
 			return nil, fmt.Errorf("i18n: %s: %w", l.Tag, err)
 		}
 		c.keys[l.Tag] = map[string]bool{}
+		c.words[l.Tag] = map[string]string{}
 		for k, v := range m {
 			if strings.TrimSpace(v) == "" {
 				continue
@@ -71,6 +73,7 @@ func New() (*Catalog, error) {
 				return nil, fmt.Errorf("i18n: %s %q: %w", l.Tag, k, err)
 			}
 			c.keys[l.Tag][k] = true
+			c.words[l.Tag][k] = v
 		}
 	}
 	c.matcher = language.NewMatcher(tags)
@@ -114,6 +117,15 @@ func (c *Catalog) T(tag language.Tag, key string, args ...any) string {
 		}
 	}
 	return p.Sprintf(key, args...)
+}
+
+// Word translates a key chosen at run time from a fixed list (a month's
+// name), which is text without format verbs; T is for literal keys.
+func (c *Catalog) Word(tag language.Tag, key string) string {
+	if w, ok := c.words[tag][key]; ok {
+		return w
+	}
+	return key
 }
 
 // Has reports whether key has a translation in tag's language (English

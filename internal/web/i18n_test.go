@@ -15,12 +15,13 @@ import (
 )
 
 // uiKeys finds every catalogue key the UI uses: literal {{... .T "text"}}
-// in templates and s.tr(r, "text") in handlers.
+// in templates, s.tr(r, "text") and v.T("text") in handlers, and the
+// month names dates show.
 func uiKeys(t *testing.T) map[string]string {
 	t.Helper()
 	keys := map[string]string{}
 	tmpl := regexp.MustCompile(`\.T\s+("(?:[^"\\]|\\.)*")`)
-	goCall := regexp.MustCompile(`\.tr\(r,\s*("(?:[^"\\]|\\.)*")`)
+	goCall := regexp.MustCompile(`(?:\.tr\(r,\s*|\.T\()("(?:[^"\\]|\\.)*")`)
 	add := func(where string, re *regexp.Regexp, src string) {
 		for _, m := range re.FindAllStringSubmatch(src, -1) {
 			k, err := strconv.Unquote(m[1])
@@ -45,6 +46,9 @@ func uiKeys(t *testing.T) map[string]string {
 		b, err := os.ReadFile(f)
 		require.NoError(t, err)
 		add(f, goCall, string(b))
+	}
+	for _, m := range monthAbbr {
+		keys[m] = "render.go monthAbbr"
 	}
 	return keys
 }

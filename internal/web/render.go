@@ -202,6 +202,39 @@ func (v view) T(key string, args ...any) string {
 	return v.catalog.T(v.Lang, key, args...)
 }
 
+// Date shows a time in the viewer's language: "2 Dec 2026, 15:04 UTC",
+// "2. Dez. 2026, 15:04 UTC"; "—" for none. Times are UTC, labelled so.
+func (v view) Date(t any) string {
+	var tm time.Time
+	switch x := t.(type) {
+	case time.Time:
+		tm = x
+	case *time.Time:
+		if x == nil {
+			return "—"
+		}
+		tm = *x
+	default:
+		return ""
+	}
+	if tm.IsZero() {
+		return "—"
+	}
+	tm = tm.UTC()
+	return v.T("%s %s %s, %s UTC", strconv.Itoa(tm.Day()), v.word(monthAbbr[tm.Month()-1]), strconv.Itoa(tm.Year()), tm.Format("15:04"))
+}
+
+// word translates a key picked at run time from a fixed list.
+func (v view) word(key string) string {
+	if v.catalog == nil {
+		return key
+	}
+	return v.catalog.Word(v.Lang, key)
+}
+
+// monthAbbr are the month names dates show, as catalogue keys.
+var monthAbbr = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
 // tr translates text that a handler writes (a flash, an error) into r's
 // language, as view.T does for templates.
 func (s *Server) tr(r *http.Request, key string, args ...any) string {
