@@ -16,6 +16,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Auth is what the tenant service needs of package auth, which imports
@@ -139,19 +140,22 @@ type TenantRole struct {
 	Role   access.Role
 }
 
-// ListTenants lists the tenants the user belongs to.
-func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
-	ms, err := s.db.MembershipListByUser(ctx, userID)
+// ListTenants reads the page r selects of the tenants the user belongs
+// to, in the order they were made.
+func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID, r page.Request) (page.Page[TenantRole], error) {
+	ms, err := page.Read(r, func(m account.Membership) uuid.UUID { return m.TenantID }, func(r page.Request) ([]account.Membership, error) {
+		return s.db.MembershipPageByUser(ctx, userID, r)
+	})
 	if err != nil {
-		return nil, err
+		return page.Page[TenantRole]{}, err
 	}
-	out := make([]TenantRole, 0, len(ms))
-	for _, m := range ms {
+	out := page.Page[TenantRole]{Rows: make([]TenantRole, 0, len(ms.Rows)), Next: ms.Next, Prev: ms.Prev}
+	for _, m := range ms.Rows {
 		t, err := s.db.TenantGetByID(ctx, m.TenantID)
 		if err != nil {
-			return nil, err
+			return page.Page[TenantRole]{}, err
 		}
-		out = append(out, TenantRole{Tenant: t, Role: m.Role})
+		out.Rows = append(out.Rows, TenantRole{Tenant: t, Role: m.Role})
 	}
 	return out, nil
 }
@@ -220,31 +224,34 @@ type Member struct {
 	Membership account.Membership
 }
 
-// ListMembers lists the current tenant's members.
-func (s *Service) ListMembers(ctx context.Context, p access.Principal) ([]Member, error) {
+// ListMembers reads the page r selects of the current tenant's members,
+// in the order their users signed up.
+func (s *Service) ListMembers(ctx context.Context, p access.Principal, r page.Request) (page.Page[Member], error) {
 	if err := p.Require(access.ActMemberRead); err != nil {
-		return nil, err
+		return page.Page[Member]{}, err
 	}
-	ms, err := s.db.MembershipListByTenant(ctx, p.TenantID)
+	ms, err := page.Read(r, func(m account.Membership) uuid.UUID { return m.UserID }, func(r page.Request) ([]account.Membership, error) {
+		return s.db.MembershipPageByTenant(ctx, p.TenantID, r)
+	})
 	if err != nil {
-		return nil, err
+		return page.Page[Member]{}, err
 	}
-	ids := make([]uuid.UUID, len(ms))
-	for i, m := range ms {
+	ids := make([]uuid.UUID, len(ms.Rows))
+	for i, m := range ms.Rows {
 		ids[i] = m.UserID
 	}
 	users, err := s.db.UserListByIDs(ctx, ids) // one query, not one per member
 	if err != nil {
-		return nil, err
+		return page.Page[Member]{}, err
 	}
 	byID := make(map[uuid.UUID]account.User, len(users))
 	for _, u := range users {
 		byID[u.ID] = u
 	}
-	out := make([]Member, 0, len(ms))
-	for _, m := range ms {
+	out := page.Page[Member]{Rows: make([]Member, 0, len(ms.Rows)), Next: ms.Next, Prev: ms.Prev}
+	for _, m := range ms.Rows {
 		if u, ok := byID[m.UserID]; ok {
-			out = append(out, Member{User: u, Membership: m})
+			out.Rows = append(out.Rows, Member{User: u, Membership: m})
 		}
 	}
 	return out, nil

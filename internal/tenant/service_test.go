@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth/authtest"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -83,7 +84,7 @@ func TestPermissionsAndValidation(t *testing.T) {
 			status int
 		}{
 			{"viewer renames", func() error { _, err := env.Tenants.RenameTenant(ctx, f.viewer, "X", m); return err }, 403},
-			{"member lists invitations", func() error { _, err := env.Tenants.ListInvitations(ctx, f.member); return err }, 403},
+			{"member lists invitations", func() error { _, err := env.Tenants.ListInvitations(ctx, f.member, page.Request{}); return err }, 403},
 			{"member invites", func() error {
 				_, err := env.Tenants.Invite(ctx, f.member, "new@example.com", access.RoleViewer, m)
 				return err
@@ -121,7 +122,8 @@ func TestPermissionsAndValidation(t *testing.T) {
 			require.Equal(t, c.status, apperr.HTTPStatus(err), "%s: %v", c.name, err)
 		}
 		// Nothing changed.
-		ms, err := env.Tenants.ListMembers(ctx, f.viewer)
+		msP, err := env.Tenants.ListMembers(ctx, f.viewer, page.Request{})
+		ms := msP.Rows
 		require.NoError(t, err)
 		roles := map[uuid.UUID]access.Role{}
 		for _, mb := range ms {
@@ -227,7 +229,8 @@ func TestInvitationAccept(t *testing.T) {
 		mb, err := env.Store.MembershipGet(ctx, f.t.ID, u.ID)
 		require.NoError(t, err)
 		require.Equal(t, access.RoleMember, mb.Role)
-		invs, err := env.Tenants.ListInvitations(ctx, f.owner)
+		invsP, err := env.Tenants.ListInvitations(ctx, f.owner, page.Request{})
+		invs := invsP.Rows
 		require.NoError(t, err)
 		require.Len(t, invs, 1)
 		require.Equal(t, account.InvitationAccepted, invs[0].Status(env.Now()))
@@ -294,7 +297,8 @@ func TestRenameAuditsInTheSameTransaction(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "Renamed", got.Name)
 		require.Equal(t, "tenant.renamed", last(env.AuditActions(t, f.t.ID)))
-		trs, err := env.Tenants.ListTenants(ctx, f.admin.UserID)
+		trsP, err := env.Tenants.ListTenants(ctx, f.admin.UserID, page.Request{})
+		trs := trsP.Rows
 		require.NoError(t, err)
 		require.Len(t, trs, 1)
 		require.Equal(t, "Renamed", trs[0].Tenant.Name)

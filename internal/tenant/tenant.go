@@ -22,6 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Plan is the tenant's subscription plan.
@@ -71,6 +72,12 @@ type Store interface {
 	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error)
 	// MembershipListByUser lists the tenants a user belongs to, oldest first.
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error)
+	// MembershipPageByTenant reads the page r selects of a tenant's
+	// members, in the order of their user ids.
+	MembershipPageByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.Membership, error)
+	// MembershipPageByUser reads the page r selects of the tenants a user
+	// belongs to, in the order of the tenant ids.
+	MembershipPageByUser(ctx context.Context, userID uuid.UUID, r page.Request) ([]account.Membership, error)
 	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error
 	// MembershipDelete ends a membership and records its removal at now,
 	// which MembershipRemovedAt then reports.
@@ -91,8 +98,9 @@ type Store interface {
 	InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (account.Invitation, error)
 	// InvitationGetByHash finds an invitation by its token, in any tenant.
 	InvitationGetByHash(ctx context.Context, hash []byte) (account.Invitation, error)
-	// InvitationListByTenant lists a tenant's invitations, newest first.
-	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Invitation, error)
+	// InvitationListByTenant reads the page r selects of a tenant's
+	// invitations, newest first.
+	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.Invitation, error)
 	// InvitationUpdate saves the token hash, expiry, accepted and revoked
 	// times and updated_at.
 	InvitationUpdate(ctx context.Context, inv account.Invitation) error

@@ -69,6 +69,15 @@ type transitionInput struct {
 	To order.Status `json:"to"`
 }
 
+// statusChangeJSON is an entry of an order's status history, oldest
+// first.
+type statusChangeJSON struct {
+	From      order.Status `json:"from" emptyEnum:"true" description:"Empty on the entry of the order's creation."`
+	To        order.Status `json:"to"`
+	ActorID   *uuid.UUID   `json:"actor_id"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
 // orderList is a page of orders.
 type orderList struct {
 	Data       []order.View `json:"data"`
@@ -158,21 +167,20 @@ func (s *Server) handleOrderHistory(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	hist, err := s.orders.History(r.Context(), p, id)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	type change struct {
-		From      order.Status `json:"from"`
-		To        order.Status `json:"to"`
-		ActorID   *uuid.UUID   `json:"actor_id"`
-		CreatedAt time.Time    `json:"created_at"`
+	hist, err := s.orders.History(r.Context(), p, id, pr)
+	if err != nil {
+		return err
 	}
-	out := make([]change, len(hist))
-	for i, h := range hist {
-		out[i] = change{From: h.From, To: h.To, ActorID: h.ActorID, CreatedAt: h.CreatedAt}
+	out := historyList{Data: make([]statusChangeJSON, len(hist.Rows))}
+	for i, h := range hist.Rows {
+		out.Data[i] = statusChangeJSON{From: h.From, To: h.To, ActorID: h.ActorID, CreatedAt: h.CreatedAt}
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out.NextCursor, out.PrevCursor = pageCursors(hist)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -11,24 +11,30 @@ func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	pr, err := pageRequest(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	if p.IsAPIKey() {
-		// A key belongs to exactly one tenant.
+		// A key belongs to exactly one tenant: one page, whatever the
+		// cursor.
 		t, err := s.tenants.CurrentTenant(r.Context(), p)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, listJSON{Data: []tenantJSON{toTenantJSON(t, p.Role)}})
+		writeJSON(w, http.StatusOK, tenantList{Data: []tenantJSON{toTenantJSON(t, p.Role)}})
 		return nil
 	}
-	trs, err := s.tenants.ListTenants(r.Context(), p.UserID)
+	trs, err := s.tenants.ListTenants(r.Context(), p.UserID, pr)
 	if err != nil {
 		return err
 	}
-	out := make([]tenantJSON, 0, len(trs))
-	for _, tr := range trs {
-		out = append(out, toTenantJSON(tr.Tenant, tr.Role))
+	out := tenantList{Data: make([]tenantJSON, 0, len(trs.Rows))}
+	for _, tr := range trs.Rows {
+		out.Data = append(out.Data, toTenantJSON(tr.Tenant, tr.Role))
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out.NextCursor, out.PrevCursor = pageCursors(trs)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -114,15 +120,20 @@ func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ms, err := s.tenants.ListMembers(r.Context(), p)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := make([]memberJSON, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, memberJSON{User: toUserJSON(m.User), Role: m.Membership.Role, JoinedAt: m.Membership.CreatedAt})
+	ms, err := s.tenants.ListMembers(r.Context(), p, pr)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out := memberList{Data: make([]memberJSON, 0, len(ms.Rows))}
+	for _, m := range ms.Rows {
+		out.Data = append(out.Data, memberJSON{User: toUserJSON(m.User), Role: m.Membership.Role, JoinedAt: m.Membership.CreatedAt})
+	}
+	out.NextCursor, out.PrevCursor = pageCursors(ms)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

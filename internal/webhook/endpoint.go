@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Endpoint is a tenant's webhook receiver.
@@ -113,6 +114,9 @@ type Store interface {
 	// WebhookEndpointList lists a tenant's endpoints, oldest first;
 	// enabledOnly leaves out disabled ones.
 	WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]Endpoint, error)
+	// WebhookEndpointPage reads the page r selects of a tenant's
+	// endpoints, oldest first.
+	WebhookEndpointPage(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]Endpoint, error)
 	// WebhookEndpointUpdate saves every mutable field of e.
 	WebhookEndpointUpdate(ctx context.Context, e Endpoint) error
 	WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error

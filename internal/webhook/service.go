@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // EventTest is the type of the event "send test event" delivers.
@@ -273,12 +274,14 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (En
 	return s.db.WebhookEndpointGet(ctx, p.TenantID, id)
 }
 
-// List lists the tenant's endpoints.
-func (s *Service) List(ctx context.Context, p access.Principal) ([]Endpoint, error) {
+// List reads the page r selects of the tenant's endpoints, oldest first.
+func (s *Service) List(ctx context.Context, p access.Principal, r page.Request) (page.Page[Endpoint], error) {
 	if err := p.Require(access.ActWebhookRead); err != nil {
-		return nil, err
+		return page.Page[Endpoint]{}, err
 	}
-	return s.db.WebhookEndpointList(ctx, p.TenantID, false)
+	return page.Read(r, func(e Endpoint) uuid.UUID { return e.ID }, func(r page.Request) ([]Endpoint, error) {
+		return s.db.WebhookEndpointPage(ctx, p.TenantID, r)
+	})
 }
 
 // FailingDeliveries lists the tenant's deliveries that failed (retrying on

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -97,6 +98,19 @@ func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, e
 
 // EventInsertForWebhooks is two statements here: SQLite has no
 // data-modifying WITH, and no round trips to save.
+func (q *queries) WebhookEndpointPage(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]webhook.Endpoint, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.WebhookEndpointList, []any{tenantID}, "id", false, r)
+	rows, err := q.db.QueryContext(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointPage: %w", err)
+	}
+	out, err := collect(rows, scanEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointPage: %w", err)
+	}
+	return page.InOrder(out, r), nil
+}
+
 func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
 	if err := q.EventInsert(ctx, e); err != nil {
 		return nil, err
