@@ -147,21 +147,6 @@ func (e FailedDeliveryState) Valid() bool {
 	}
 }
 
-// Defines values for HistoryListDataFrom1.
-const (
-	Empty HistoryListDataFrom1 = ""
-)
-
-// Valid indicates whether the value is a known member of the HistoryListDataFrom1 enum.
-func (e HistoryListDataFrom1) Valid() bool {
-	switch e {
-	case Empty:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InvitationStatus.
 const (
 	InvitationStatusAccepted InvitationStatus = "accepted"
@@ -273,6 +258,21 @@ func (e Role) Valid() bool {
 	case RoleOwner:
 		return true
 	case RoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusChangeFrom1.
+const (
+	Empty StatusChangeFrom1 = ""
+)
+
+// Valid indicates whether the value is a known member of the StatusChangeFrom1 enum.
+func (e StatusChangeFrom1) Valid() bool {
+	switch e {
+	case Empty:
 		return true
 	default:
 		return false
@@ -533,7 +533,9 @@ type APIKeyCreator struct {
 
 // APIKeyList defines model for APIKeyList.
 type APIKeyList struct {
-	Data *[]APIKey `json:"data"`
+	Data       *[]APIKey `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
 }
 
 // AcceptRequest defines model for AcceptRequest.
@@ -581,6 +583,7 @@ type Attachment struct {
 type AttachmentList struct {
 	Data       *[]Attachment `json:"data"`
 	NextCursor *string       `json:"next_cursor"`
+	PrevCursor *string       `json:"prev_cursor"`
 }
 
 // AttachmentStatus defines model for AttachmentStatus.
@@ -732,6 +735,7 @@ type ExportFormat string
 type ExportList struct {
 	Data       *[]Export `json:"data"`
 	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
 }
 
 // ExportStatus defines model for ExportStatus.
@@ -773,23 +777,9 @@ type FailedDeliveryState string
 
 // HistoryList defines model for HistoryList.
 type HistoryList struct {
-	Data *[]struct {
-		// ActorId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
-		ActorId   *openapi_types.UUID `json:"actor_id"`
-		CreatedAt time.Time           `json:"created_at"`
-
-		// From Empty on the entry of the order's creation.
-		From HistoryList_Data_From `json:"from"`
-		To   OrderStatus           `json:"to"`
-	} `json:"data"`
-}
-
-// HistoryListDataFrom1 defines model for HistoryList.Data.From.1.
-type HistoryListDataFrom1 string
-
-// HistoryList_Data_From Empty on the entry of the order's creation.
-type HistoryList_Data_From struct {
-	union json.RawMessage
+	Data       *[]StatusChange `json:"data"`
+	NextCursor *string         `json:"next_cursor"`
+	PrevCursor *string         `json:"prev_cursor"`
 }
 
 // Invitation defines model for Invitation.
@@ -806,7 +796,9 @@ type Invitation struct {
 
 // InvitationList defines model for InvitationList.
 type InvitationList struct {
-	Data *[]Invitation `json:"data"`
+	Data       *[]Invitation `json:"data"`
+	NextCursor *string       `json:"next_cursor"`
+	PrevCursor *string       `json:"prev_cursor"`
 }
 
 // InvitationStatus defines model for InvitationStatus.
@@ -883,7 +875,9 @@ type Member struct {
 
 // MemberList defines model for MemberList.
 type MemberList struct {
-	Data *[]Member `json:"data"`
+	Data       *[]Member `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
 }
 
 // MemberRole defines model for MemberRole.
@@ -1067,6 +1061,25 @@ type SignupRequest struct {
 	TenantName *string `json:"tenant_name,omitempty"`
 }
 
+// StatusChange defines model for StatusChange.
+type StatusChange struct {
+	// ActorId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	ActorId   *openapi_types.UUID `json:"actor_id"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// From Empty on the entry of the order's creation.
+	From StatusChange_From `json:"from"`
+	To   OrderStatus       `json:"to"`
+}
+
+// StatusChangeFrom1 defines model for StatusChange.From.1.
+type StatusChangeFrom1 string
+
+// StatusChange_From Empty on the entry of the order's creation.
+type StatusChange_From struct {
+	union json.RawMessage
+}
+
 // Tenant defines model for Tenant.
 type Tenant struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1084,7 +1097,9 @@ type TenantPlan string
 
 // TenantList defines model for TenantList.
 type TenantList struct {
-	Data *[]Tenant `json:"data"`
+	Data       *[]Tenant `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
 }
 
 // TokenRequest defines model for TokenRequest.
@@ -1195,6 +1210,8 @@ type WebhookEndpointList struct {
 
 	// EventTypes Every event type an endpoint may subscribe to.
 	EventTypes *[]WebhookEndpointListEventTypes `json:"event_types"`
+	NextCursor *string                          `json:"next_cursor"`
+	PrevCursor *string                          `json:"prev_cursor"`
 }
 
 // WebhookEndpointListEventTypes defines model for WebhookEndpointList.EventTypes.
@@ -1242,6 +1259,14 @@ type Unavailable = Problem
 // ValidationFailed defines model for ValidationFailed.
 type ValidationFailed = Problem
 
+// ListAPIKeysParams defines parameters for ListAPIKeys.
+type ListAPIKeysParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // CreateAPIKeyParams defines parameters for CreateAPIKey.
 type CreateAPIKeyParams struct {
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
@@ -1253,7 +1278,7 @@ type ListAttachmentsParams struct {
 	OrderId *openapi_types.UUID `form:"order_id,omitempty" json:"order_id,omitempty"`
 	Limit   *int                `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor next_cursor of the page before the one wanted.
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -1284,7 +1309,15 @@ type StreamEventsParams struct {
 type ListExportsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor next_cursor of the page before the one wanted.
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListInvitationsParams defines parameters for ListInvitations.
+type ListInvitationsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -1292,6 +1325,14 @@ type ListExportsParams struct {
 type InviteParams struct {
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMembersParams defines parameters for ListMembers.
+type ListMembersParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -1341,6 +1382,14 @@ type UpdateOrderParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// GetOrderHistoryParams defines parameters for GetOrderHistory.
+type GetOrderHistoryParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // TransitionOrderParams defines parameters for TransitionOrder.
 type TransitionOrderParams struct {
 	// IfMatch The ETag of the version you edited; 412 if the order changed since.
@@ -1348,6 +1397,14 @@ type TransitionOrderParams struct {
 
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListTenantsParams defines parameters for ListTenants.
+type ListTenantsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // CreateTenantParams defines parameters for CreateTenant.
@@ -1360,6 +1417,14 @@ type CreateTenantParams struct {
 type PresignUploadParams struct {
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWebhookEndpointsParams defines parameters for ListWebhookEndpoints.
+type ListWebhookEndpointsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
@@ -1682,22 +1747,22 @@ type WebhookOrderStatusChangedJSONRequestBody WebhookOrderStatusChangedJSONBody
 // WebhookOrderUpdatedJSONRequestBody defines body for WebhookOrderUpdated for application/json ContentType.
 type WebhookOrderUpdatedJSONRequestBody WebhookOrderUpdatedJSONBody
 
-// AsOrderStatus returns the union data inside the HistoryList_Data_From as a OrderStatus
-func (t HistoryList_Data_From) AsOrderStatus() (OrderStatus, error) {
+// AsOrderStatus returns the union data inside the StatusChange_From as a OrderStatus
+func (t StatusChange_From) AsOrderStatus() (OrderStatus, error) {
 	var body OrderStatus
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromOrderStatus overwrites any union data inside the HistoryList_Data_From as the provided OrderStatus
-func (t *HistoryList_Data_From) FromOrderStatus(v OrderStatus) error {
+// FromOrderStatus overwrites any union data inside the StatusChange_From as the provided OrderStatus
+func (t *StatusChange_From) FromOrderStatus(v OrderStatus) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeOrderStatus performs a merge with any union data inside the HistoryList_Data_From, using the provided OrderStatus
-func (t *HistoryList_Data_From) MergeOrderStatus(v OrderStatus) error {
+// MergeOrderStatus performs a merge with any union data inside the StatusChange_From, using the provided OrderStatus
+func (t *StatusChange_From) MergeOrderStatus(v OrderStatus) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1708,22 +1773,22 @@ func (t *HistoryList_Data_From) MergeOrderStatus(v OrderStatus) error {
 	return err
 }
 
-// AsHistoryListDataFrom1 returns the union data inside the HistoryList_Data_From as a HistoryListDataFrom1
-func (t HistoryList_Data_From) AsHistoryListDataFrom1() (HistoryListDataFrom1, error) {
-	var body HistoryListDataFrom1
+// AsStatusChangeFrom1 returns the union data inside the StatusChange_From as a StatusChangeFrom1
+func (t StatusChange_From) AsStatusChangeFrom1() (StatusChangeFrom1, error) {
+	var body StatusChangeFrom1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromHistoryListDataFrom1 overwrites any union data inside the HistoryList_Data_From as the provided HistoryListDataFrom1
-func (t *HistoryList_Data_From) FromHistoryListDataFrom1(v HistoryListDataFrom1) error {
+// FromStatusChangeFrom1 overwrites any union data inside the StatusChange_From as the provided StatusChangeFrom1
+func (t *StatusChange_From) FromStatusChangeFrom1(v StatusChangeFrom1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeHistoryListDataFrom1 performs a merge with any union data inside the HistoryList_Data_From, using the provided HistoryListDataFrom1
-func (t *HistoryList_Data_From) MergeHistoryListDataFrom1(v HistoryListDataFrom1) error {
+// MergeStatusChangeFrom1 performs a merge with any union data inside the StatusChange_From, using the provided StatusChangeFrom1
+func (t *StatusChange_From) MergeStatusChangeFrom1(v StatusChangeFrom1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1734,12 +1799,12 @@ func (t *HistoryList_Data_From) MergeHistoryListDataFrom1(v HistoryListDataFrom1
 	return err
 }
 
-func (t HistoryList_Data_From) MarshalJSON() ([]byte, error) {
+func (t StatusChange_From) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *HistoryList_Data_From) UnmarshalJSON(b []byte) error {
+func (t *StatusChange_From) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1821,7 +1886,7 @@ type ClientInterface interface {
 	// ListAPIKeys API keys of the current tenant (never their secrets)
 	//
 	// Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-	ListAPIKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListAPIKeys(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAPIKeyWithBody Create a key; the secret is in this response only
 	//
@@ -2022,7 +2087,7 @@ type ClientInterface interface {
 	// ListInvitations Invitations of the current tenant, with status
 	//
 	// Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-	ListInvitations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// InviteWithBody Invite someone by e-mail
 	//
@@ -2080,7 +2145,7 @@ type ClientInterface interface {
 	// ListMembers Members of the current tenant
 	//
 	// Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-	ListMembers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListMembers(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RemoveMember Remove a member (or leave, with your own id)
 	//
@@ -2158,10 +2223,10 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/orders/{id} (the `UpdateOrder` operationId).
 	UpdateOrder(ctx context.Context, id IdPath, params *UpdateOrderParams, body UpdateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetOrderHistory An order's status history
+	// GetOrderHistory A page of an order's status history, oldest first
 	//
 	// Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-	GetOrderHistory(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOrderHistory(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetInvoice The order's invoice, with a download_url once ready; 404 before one was requested
 	//
@@ -2240,7 +2305,7 @@ type ClientInterface interface {
 	// ListTenants Tenants of the user (or the key's tenant)
 	//
 	// Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-	ListTenants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListTenants(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTenantWithBody Create a tenant owned by the user
 	//
@@ -2283,7 +2348,7 @@ type ClientInterface interface {
 	// ListWebhookEndpoints The tenant's webhook endpoints, and the event types they may subscribe to
 	//
 	// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-	ListWebhookEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListWebhookEndpoints(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateWebhookEndpointWithBody Add a webhook endpoint; the answer holds its signing secret, shown only now
 	//
@@ -2361,8 +2426,8 @@ type ClientInterface interface {
 // ListAPIKeys API keys of the current tenant (never their secrets)
 //
 // Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-func (c *Client) ListAPIKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListAPIKeysRequest(c.Server)
+func (c *Client) ListAPIKeys(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAPIKeysRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2892,8 +2957,8 @@ func (c *Client) GetExport(ctx context.Context, id IdPath, reqEditors ...Request
 // ListInvitations Invitations of the current tenant, with status
 //
 // Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-func (c *Client) ListInvitations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListInvitationsRequest(c.Server)
+func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvitationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3050,8 +3115,8 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 // ListMembers Members of the current tenant
 //
 // Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-func (c *Client) ListMembers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListMembersRequest(c.Server)
+func (c *Client) ListMembers(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMembersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3258,11 +3323,11 @@ func (c *Client) UpdateOrder(ctx context.Context, id IdPath, params *UpdateOrder
 	return c.Client.Do(req)
 }
 
-// GetOrderHistory An order's status history
+// GetOrderHistory A page of an order's status history, oldest first
 //
 // Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-func (c *Client) GetOrderHistory(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOrderHistoryRequest(c.Server, id)
+func (c *Client) GetOrderHistory(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrderHistoryRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3470,8 +3535,8 @@ func (c *Client) SetLogoWithBody(ctx context.Context, contentType string, body i
 // ListTenants Tenants of the user (or the key's tenant)
 //
 // Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-func (c *Client) ListTenants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListTenantsRequest(c.Server)
+func (c *Client) ListTenants(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTenantsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3583,8 +3648,8 @@ func (c *Client) GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) 
 // ListWebhookEndpoints The tenant's webhook endpoints, and the event types they may subscribe to
 //
 // Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-func (c *Client) ListWebhookEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListWebhookEndpointsRequest(c.Server)
+func (c *Client) ListWebhookEndpoints(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookEndpointsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3788,7 +3853,7 @@ func (c *Client) TestWebhookEndpoint(ctx context.Context, id IdPath, reqEditors 
 }
 
 // NewListAPIKeysRequest constructs an http.Request for the ListAPIKeys method
-func NewListAPIKeysRequest(server string) (*http.Request, error) {
+func NewListAPIKeysRequest(server string, params *ListAPIKeysParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -3804,6 +3869,45 @@ func NewListAPIKeysRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4853,7 +4957,7 @@ func NewGetExportRequest(server string, id IdPath) (*http.Request, error) {
 }
 
 // NewListInvitationsRequest constructs an http.Request for the ListInvitations method
-func NewListInvitationsRequest(server string) (*http.Request, error) {
+func NewListInvitationsRequest(server string, params *ListInvitationsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4869,6 +4973,45 @@ func NewListInvitationsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5131,7 +5274,7 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 }
 
 // NewListMembersRequest constructs an http.Request for the ListMembers method
-func NewListMembersRequest(server string) (*http.Request, error) {
+func NewListMembersRequest(server string, params *ListMembersParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5147,6 +5290,45 @@ func NewListMembersRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5644,7 +5826,7 @@ func NewUpdateOrderRequestWithBody(server string, id IdPath, params *UpdateOrder
 }
 
 // NewGetOrderHistoryRequest constructs an http.Request for the GetOrderHistory method
-func NewGetOrderHistoryRequest(server string, id IdPath) (*http.Request, error) {
+func NewGetOrderHistoryRequest(server string, id IdPath, params *GetOrderHistoryParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5667,6 +5849,45 @@ func NewGetOrderHistoryRequest(server string, id IdPath) (*http.Request, error) 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6009,7 +6230,7 @@ func NewSetLogoRequestWithBody(server string, contentType string, body io.Reader
 }
 
 // NewListTenantsRequest constructs an http.Request for the ListTenants method
-func NewListTenantsRequest(server string) (*http.Request, error) {
+func NewListTenantsRequest(server string, params *ListTenantsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6025,6 +6246,45 @@ func NewListTenantsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6207,7 +6467,7 @@ func NewGetVersionRequest(server string) (*http.Request, error) {
 }
 
 // NewListWebhookEndpointsRequest constructs an http.Request for the ListWebhookEndpoints method
-func NewListWebhookEndpointsRequest(server string) (*http.Request, error) {
+func NewListWebhookEndpointsRequest(server string, params *ListWebhookEndpointsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6223,6 +6483,45 @@ func NewListWebhookEndpointsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6732,7 +7031,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-	ListAPIKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error)
+	ListAPIKeysWithResponse(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error)
 
 	// CreateAPIKeyWithBodyWithResponse Create a key; the secret is in this response only
 	//
@@ -6963,7 +7262,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-	ListInvitationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error)
+	ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error)
 
 	// InviteWithBodyWithResponse Invite someone by e-mail
 	//
@@ -7033,7 +7332,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-	ListMembersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMembersResponse, error)
+	ListMembersWithResponse(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*ListMembersResponse, error)
 
 	// RemoveMemberWithResponse Remove a member (or leave, with your own id)
 	//
@@ -7119,12 +7418,12 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/orders/{id} (the `UpdateOrder` operationId).
 	UpdateOrderWithResponse(ctx context.Context, id IdPath, params *UpdateOrderParams, body UpdateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrderResponse, error)
 
-	// GetOrderHistoryWithResponse An order's status history
+	// GetOrderHistoryWithResponse A page of an order's status history, oldest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-	GetOrderHistoryWithResponse(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error)
+	GetOrderHistoryWithResponse(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error)
 
 	// GetInvoiceWithResponse The order's invoice, with a download_url once ready; 404 before one was requested
 	//
@@ -7215,7 +7514,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-	ListTenantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error)
+	ListTenantsWithResponse(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error)
 
 	// CreateTenantWithBodyWithResponse Create a tenant owned by the user
 	//
@@ -7264,7 +7563,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-	ListWebhookEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error)
+	ListWebhookEndpointsWithResponse(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error)
 
 	// CreateWebhookEndpointWithBodyWithResponse Add a webhook endpoint; the answer holds its signing secret, shown only now
 	//
@@ -15384,8 +15683,8 @@ func (r TestWebhookEndpointResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-func (c *ClientWithResponses) ListAPIKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error) {
-	rsp, err := c.ListAPIKeys(ctx, reqEditors...)
+func (c *ClientWithResponses) ListAPIKeysWithResponse(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error) {
+	rsp, err := c.ListAPIKeys(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -15813,8 +16112,8 @@ func (c *ClientWithResponses) GetExportWithResponse(ctx context.Context, id IdPa
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error) {
-	rsp, err := c.ListInvitations(ctx, reqEditors...)
+func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error) {
+	rsp, err := c.ListInvitations(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -15943,8 +16242,8 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMembersResponse, error) {
-	rsp, err := c.ListMembers(ctx, reqEditors...)
+func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*ListMembersResponse, error) {
+	rsp, err := c.ListMembers(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16107,13 +16406,13 @@ func (c *ClientWithResponses) UpdateOrderWithResponse(ctx context.Context, id Id
 	return ParseUpdateOrderResponse(rsp)
 }
 
-// GetOrderHistoryWithResponse An order's status history
+// GetOrderHistoryWithResponse A page of an order's status history, oldest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-func (c *ClientWithResponses) GetOrderHistoryWithResponse(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error) {
-	rsp, err := c.GetOrderHistory(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetOrderHistoryWithResponse(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error) {
+	rsp, err := c.GetOrderHistory(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16281,8 +16580,8 @@ func (c *ClientWithResponses) SetLogoWithBodyWithResponse(ctx context.Context, c
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-func (c *ClientWithResponses) ListTenantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error) {
-	rsp, err := c.ListTenants(ctx, reqEditors...)
+func (c *ClientWithResponses) ListTenantsWithResponse(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error) {
+	rsp, err := c.ListTenants(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16372,8 +16671,8 @@ func (c *ClientWithResponses) GetVersionWithResponse(ctx context.Context, reqEdi
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-func (c *ClientWithResponses) ListWebhookEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error) {
-	rsp, err := c.ListWebhookEndpoints(ctx, reqEditors...)
+func (c *ClientWithResponses) ListWebhookEndpointsWithResponse(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error) {
+	rsp, err := c.ListWebhookEndpoints(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
