@@ -192,8 +192,10 @@ func (s *Service) CurrentTenant(ctx context.Context, p access.Principal) (Tenant
 	return s.db.TenantGetByID(ctx, p.TenantID)
 }
 
-// RenameTenant changes the current tenant's name.
-func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name string, m access.Meta) (Tenant, error) {
+// RenameTenant changes the current tenant's name. ifMatch, when given,
+// must be the tenant's current Version (If-Match), or it fails with
+// ErrStale.
+func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name string, ifMatch *int64, m access.Meta) (Tenant, error) {
 	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return Tenant{}, err
 	}
@@ -203,12 +205,25 @@ func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name str
 	}
 	var t Tenant
 	err := s.db.InTx(ctx, func(tx Tx) error {
+		// The tenant's row lock makes a concurrent change wait, so the
+		// version compared below is still the stored one at the update.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		var err error
 		if t, err = tx.TenantGetByID(ctx, p.TenantID); err != nil {
 			return err
 		}
-		old := t.Name
+		if ifMatch != nil && *ifMatch != t.Version() {
+			return ErrStale
+		}
+		old, was := t.Name, t.Version()
 		now := s.clock()
+		if now.UnixMicro() <= was {
+			// A change within the same microsecond (or a clock step back)
+			// still gets a new version.
+			now = time.UnixMicro(was + 1).UTC()
+		}
 		t.Name, t.UpdatedAt = name, now
 		if err := tx.TenantUpdate(ctx, t); err != nil {
 			return err

@@ -83,7 +83,7 @@ func TestPermissionsAndValidation(t *testing.T) {
 			call   func() error
 			status int
 		}{
-			{"viewer renames", func() error { _, err := env.Tenants.RenameTenant(ctx, f.viewer, "X", m); return err }, 403},
+			{"viewer renames", func() error { _, err := env.Tenants.RenameTenant(ctx, f.viewer, "X", nil, m); return err }, 403},
 			{"member lists invitations", func() error { _, err := env.Tenants.ListInvitations(ctx, f.member, page.Request{}); return err }, 403},
 			{"member invites", func() error {
 				_, err := env.Tenants.Invite(ctx, f.member, "new@example.com", access.RoleViewer, m)
@@ -104,7 +104,7 @@ func TestPermissionsAndValidation(t *testing.T) {
 				_, err := env.Tenants.CreateTenant(ctx, access.Principal{APIKeyID: uuid.New(), TenantID: f.t.ID, Role: access.RoleOwner}, "K", m)
 				return err
 			}, 403},
-			{"empty name", func() error { _, err := env.Tenants.RenameTenant(ctx, f.owner, "  ", m); return err }, 422},
+			{"empty name", func() error { _, err := env.Tenants.RenameTenant(ctx, f.owner, "  ", nil, m); return err }, 422},
 			{"bad role", func() error { return env.Tenants.ChangeRole(ctx, f.owner, f.member.UserID, "boss", m) }, 422},
 			{"bad address", func() error {
 				_, err := env.Tenants.Invite(ctx, f.owner, "not-an-address", access.RoleViewer, m)
@@ -286,14 +286,14 @@ func TestRenameAuditsInTheSameTransaction(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, env)
 		env.FailAudit(true)
-		_, err := env.Tenants.RenameTenant(ctx, f.admin, "Renamed", access.Meta{})
+		_, err := env.Tenants.RenameTenant(ctx, f.admin, "Renamed", nil, access.Meta{})
 		require.ErrorIs(t, err, authtest.ErrAuditDown)
 		env.FailAudit(false)
 		cur, err := env.Tenants.CurrentTenant(ctx, f.admin)
 		require.NoError(t, err)
 		require.Equal(t, "Acme", cur.Name)
 
-		got, err := env.Tenants.RenameTenant(ctx, f.admin, " Renamed ", access.Meta{})
+		got, err := env.Tenants.RenameTenant(ctx, f.admin, " Renamed ", nil, access.Meta{})
 		require.NoError(t, err)
 		require.Equal(t, "Renamed", got.Name)
 		require.Equal(t, "tenant.renamed", last(env.AuditActions(t, f.t.ID)))

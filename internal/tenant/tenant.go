@@ -54,6 +54,15 @@ type Tenant struct {
 	UpdatedAt time.Time
 }
 
+// Version is the tenant's version for optimistic concurrency (its ETag):
+// when it last changed, in microseconds, the precision both engines keep.
+// A change always moves it (see RenameTenant).
+func (t Tenant) Version() int64 { return t.UpdatedAt.UnixMicro() }
+
+// ErrStale is the answer to a change made against a version of the
+// tenant that is no longer the stored one (a stale If-Match).
+var ErrStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the tenant was changed by someone else; fetch it again"}
+
 // Store is what the tenant service reads and writes outside a
 // transaction: tenants, their memberships and invitations, and the users
 // behind them (account's rows, read and created by signature here).

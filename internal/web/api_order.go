@@ -87,11 +87,12 @@ type orderList struct {
 	PrevCursor *string `json:"prev_cursor"`
 }
 
-// etag is the order's version as a strong entity tag.
+// etag is a version (an order's, a tenant's) as a strong entity tag.
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ifMatch reads If-Match: nil when absent or "*", else the version.
-func ifMatch(r *http.Request) (*int64, error) {
+// ifMatch reads If-Match: nil when absent or "*", else the version; an
+// entity tag we never issued is stale, the resource's ErrStale.
+func ifMatch(r *http.Request, stale error) (*int64, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
 		return nil, nil
@@ -100,9 +101,19 @@ func ifMatch(r *http.Request) (*int64, error) {
 	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
 	if err != nil {
 		// An entity tag we never issued cannot match.
-		return nil, order.ErrStale
+		return nil, stale
 	}
 	return &v, nil
+}
+
+// notModified answers 304 with the ETag when If-None-Match holds tag.
+func notModified(w http.ResponseWriter, r *http.Request, tag string) bool {
+	if inm := r.Header.Get("If-None-Match"); inm == "" || inm != tag {
+		return false
+	}
+	w.Header().Set("ETag", tag)
+	w.WriteHeader(http.StatusNotModified)
+	return true
 }
 
 func (s *Server) writeOrder(w http.ResponseWriter, status int, o order.Order) {
@@ -149,9 +160,7 @@ func (s *Server) handleOrderGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(o.Version) {
-		w.Header().Set("ETag", etag(o.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if notModified(w, r, etag(o.Version)) {
 		return nil
 	}
 	s.writeOrder(w, http.StatusOK, o)
@@ -198,7 +207,7 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := ifMatch(r, order.ErrStale)
 	if err != nil {
 		return err
 	}
@@ -249,7 +258,7 @@ func (s *Server) handleOrderTransition(w http.ResponseWriter, r *http.Request) e
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := ifMatch(r, order.ErrStale)
 	if err != nil {
 		return err
 	}

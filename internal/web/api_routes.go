@@ -68,7 +68,14 @@ type (
 		IdempotencyKey string `header:"Idempotency-Key" description:"Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again."`
 	}
 	ifMatchHeader struct {
-		IfMatch string `header:"If-Match" description:"The ETag of the version you edited; 412 if the order changed since."`
+		IfMatch string `header:"If-Match" description:"The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version."`
+	}
+	ifNoneMatchHeader struct {
+		IfNoneMatch string `header:"If-None-Match" description:"An ETag you hold: 304 if it is still the current one."`
+	}
+	tenantRenameReq struct {
+		ifMatchHeader
+		nameReq
 	}
 	signupReq struct {
 		Email      string `json:"email" required:"true" format:"email"`
@@ -221,7 +228,11 @@ type (
 	// eventStream documents the text/event-stream body: lines of id,
 	// event (the type) and data (the entity as JSON).
 	eventStream string
-	orderResp   struct {
+	tenantResp  struct {
+		ETag string `header:"ETag" description:"The tenant's version; send it back as If-Match."`
+		tenantJSON
+	}
+	orderResp struct {
 		ETag string `header:"ETag" description:"The order's version; send it back as If-Match."`
 		order.View
 	}
@@ -277,8 +288,8 @@ func apiRoutes() []apiRoute {
 			nameReq
 		}{}, resp: tenantJSON{}, status: 201, errs: errsAuth, audit: "tenant.created"}},
 		{"POST", "/api/v1/tenants/{id}/switch", h((*Server).handleTenantSwitch), operation{id: "switchTenant", summary: "Make another of the user's tenants current", tag: "tenants", req: idPath{}, resp: meJSON{}, status: 200, errs: errsAuth}},
-		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", resp: tenantJSON{}, status: 200, errs: errsAuth}},
-		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: nameReq{}, resp: tenantJSON{}, status: 200, errs: errsAuth, audit: "tenant.renamed"}},
+		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", req: ifNoneMatchHeader{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 304)}},
+		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: tenantRenameReq{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.renamed"}},
 		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", req: pageReq{}, resp: memberList{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409), audit: "member.role_changed"}},
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error {
@@ -92,6 +93,10 @@ func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if notModified(w, r, etag(t.Version())) {
+		return nil
+	}
+	w.Header().Set("ETag", etag(t.Version()))
 	writeJSON(w, http.StatusOK, toTenantJSON(t, p.Role))
 	return nil
 }
@@ -107,10 +112,15 @@ func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, err := s.tenants.RenameTenant(r.Context(), p, in.Name, s.meta(r))
+	version, err := ifMatch(r, tenant.ErrStale)
 	if err != nil {
 		return err
 	}
+	t, err := s.tenants.RenameTenant(r.Context(), p, in.Name, version, s.meta(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(t.Version()))
 	writeJSON(w, http.StatusOK, toTenantJSON(t, p.Role))
 	return nil
 }

@@ -193,7 +193,7 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.tenants.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
+	if _, err := s.tenants.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), nil, s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err, "name")
 	}
 	s.flash(r, "Saved.")
