@@ -217,13 +217,8 @@ func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name str
 		if ifMatch != nil && *ifMatch != t.Version() {
 			return ErrStale
 		}
-		old, was := t.Name, t.Version()
-		now := s.clock()
-		if now.UnixMicro() <= was {
-			// A change within the same microsecond (or a clock step back)
-			// still gets a new version.
-			now = time.UnixMicro(was + 1).UTC()
-		}
+		old := t.Name
+		now := nextVersionTime(s.clock(), t.Version())
 		t.Name, t.UpdatedAt = name, now
 		if err := tx.TenantUpdate(ctx, t); err != nil {
 			return err
@@ -275,14 +270,22 @@ func (s *Service) ListMembers(ctx context.Context, p access.Principal, r page.Re
 // ChangeRole sets a member's role. Only owners make or unmake owners, and
 // the last owner cannot be demoted.
 func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, m access.Meta) error {
+	_, err := s.ChangeRoleIf(ctx, p, userID, role, nil, m)
+	return err
+}
+
+// ChangeRoleIf is ChangeRole with a precondition: ifMatch, when given,
+// must be the membership's current version (MembershipVersion), or it
+// fails with ErrMemberStale. It returns the membership's version after.
+func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, ifMatch *int64, m access.Meta) (version int64, err error) {
 	if err := p.Require(access.ActMemberManage); err != nil {
-		return err
+		return 0, err
 	}
 	if !role.Valid() {
-		return apperr.Invalid("role", "must be owner, admin, member or viewer")
+		return 0, apperr.Invalid("role", "must be owner, admin, member or viewer")
 	}
 	defer s.auth.ForgetMember(ctx, p.TenantID, userID)
-	return s.db.InTx(ctx, func(tx Tx) error {
+	return version, s.db.InTx(ctx, func(tx Tx) error {
 		// Two owners demoting each other at once must not both pass the
 		// last-owner check.
 		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
@@ -292,6 +295,10 @@ func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uui
 		if err != nil {
 			return err
 		}
+		if ifMatch != nil && *ifMatch != MembershipVersion(cur) {
+			return ErrMemberStale
+		}
+		version = MembershipVersion(cur)
 		if cur.Role == role {
 			return nil
 		}
@@ -303,10 +310,11 @@ func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uui
 				return err
 			}
 		}
-		now := s.clock()
+		now := nextVersionTime(s.clock(), version)
 		if err := tx.MembershipUpdateRole(ctx, p.TenantID, userID, role, now); err != nil {
 			return err
 		}
+		version = now.UnixMicro()
 		return p.Audit(ctx, tx, m, now, p.TenantID, "member.role_changed", "membership", userID.String(), map[string]any{"old": cur.Role, "new": role})
 	})
 }

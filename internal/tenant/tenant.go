@@ -63,6 +63,24 @@ func (t Tenant) Version() int64 { return t.UpdatedAt.UnixMicro() }
 // tenant that is no longer the stored one (a stale If-Match).
 var ErrStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the tenant was changed by someone else; fetch it again"}
 
+// ErrMemberStale is the answer to a role change made against a version of
+// the membership that is no longer the stored one.
+var ErrMemberStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the membership was changed by someone else; fetch it again"}
+
+// MembershipVersion is a membership's version for optimistic concurrency
+// (its ETag), as Tenant.Version is the tenant's.
+func MembershipVersion(m account.Membership) int64 { return m.UpdatedAt.UnixMicro() }
+
+// nextVersionTime is the time a change made at now records: now, or a
+// microsecond past the version it replaces when the clock has not moved
+// beyond it, so that every change gives a new version.
+func nextVersionTime(now time.Time, was int64) time.Time {
+	if now.UnixMicro() <= was {
+		return time.UnixMicro(was + 1).UTC()
+	}
+	return now
+}
+
 // Store is what the tenant service reads and writes outside a
 // transaction: tenants, their memberships and invitations, and the users
 // behind them (account's rows, read and created by signature here).

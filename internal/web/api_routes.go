@@ -110,6 +110,7 @@ type (
 	}
 	roleReq struct {
 		userIDPath
+		ifMatchHeader
 		Role access.Role `json:"role" required:"true"`
 	}
 	inviteReq struct {
@@ -189,6 +190,7 @@ type (
 		Status string `json:"status"`
 	}
 	memberRoleJSON struct {
+		ETag   string      `header:"ETag" description:"The membership's version; send it back as If-Match."`
 		UserID uuid.UUID   `json:"user_id"`
 		Role   access.Role `json:"role"`
 	}
@@ -291,7 +293,7 @@ func apiRoutes() []apiRoute {
 		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", req: ifNoneMatchHeader{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: tenantRenameReq{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.renamed"}},
 		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", req: pageReq{}, resp: memberList{}, status: 200, errs: errsAuth}},
-		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409), audit: "member.role_changed"}},
+		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409, 412), audit: "member.role_changed"}},
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},
 
 		{"GET", "/api/v1/invitations", h((*Server).handleInvitationList), operation{id: "listInvitations", summary: "Invitations of the current tenant, with status", tag: "invitations", req: pageReq{}, resp: invitationList{}, status: 200, errs: errsAuth}},

@@ -140,7 +140,8 @@ func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) error 
 	}
 	out := memberList{Data: make([]memberJSON, 0, len(ms.Rows))}
 	for _, m := range ms.Rows {
-		out.Data = append(out.Data, memberJSON{User: toUserJSON(m.User), Role: m.Membership.Role, JoinedAt: m.Membership.CreatedAt})
+		out.Data = append(out.Data, memberJSON{User: toUserJSON(m.User), Role: m.Membership.Role, JoinedAt: m.Membership.CreatedAt,
+			ETag: etag(tenant.MembershipVersion(m.Membership))})
 	}
 	out.NextCursor, out.PrevCursor = pageCursors(ms)
 	writeJSON(w, http.StatusOK, out)
@@ -162,7 +163,12 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.tenants.ChangeRole(r.Context(), p, id, in.Role, s.meta(r)); err != nil {
+	version, err := ifMatch(r, tenant.ErrMemberStale)
+	if err != nil {
+		return err
+	}
+	changed, err := s.tenants.ChangeRoleIf(r.Context(), p, id, in.Role, version, s.meta(r))
+	if err != nil {
 		return err
 	}
 	// Changing one's own role is a privilege change: renew the token.
@@ -171,6 +177,7 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 	}
+	w.Header().Set("ETag", etag(changed))
 	writeJSON(w, http.StatusOK, map[string]any{"user_id": id, "role": in.Role})
 	return nil
 }

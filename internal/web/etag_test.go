@@ -2,8 +2,13 @@ package web_test
 
 import (
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 )
 
 // The current tenant has an ETag like an order's: If-None-Match answers
@@ -43,6 +48,52 @@ func TestTenantETag(t *testing.T) {
 			owner.doWith("PATCH", "/api/v1/tenant", map[string]any{"name": "Again"}, map[string]string{"If-Match": tag}).must(t, 412)
 			r = owner.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Again"}).must(t, 200)
 			require.NotEqual(t, next, r.header.Get("ETag"))
+		})
+	}
+}
+
+// A member's role change takes If-Match with the etag the members list
+// gives (there is no GET of one member), like the tenant's.
+func TestMemberETag(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, b, nil)
+			owner, _, tid := a.signup(t, uniqueEmail("metag"))
+			n := time.Now().UTC().Truncate(time.Millisecond)
+			u := account.User{ID: uuid.Must(uuid.NewV7()), Email: uniqueEmail("m"), Name: "M", CreatedAt: n, UpdatedAt: n}
+			require.NoError(t, a.store.UserCreate(t.Context(), u))
+			require.NoError(t, a.store.MembershipCreate(t.Context(), account.Membership{TenantID: uuid.MustParse(tid), UserID: u.ID, Role: access.RoleViewer, CreatedAt: n, UpdatedAt: n}))
+			member := func() map[string]any {
+				for _, m := range owner.do("GET", "/api/v1/members", nil).must(t, 200).list() {
+					if m["user"].(map[string]any)["id"] == u.ID.String() {
+						return m
+					}
+				}
+				t.Fatal("member not listed")
+				return nil
+			}
+			tag := member()["etag"].(string)
+			require.NotEmpty(t, tag)
+			path := "/api/v1/members/" + u.ID.String()
+
+			r := owner.doWith("PATCH", path, map[string]any{"role": "member"}, map[string]string{"If-Match": `"1"`})
+			require.Equal(t, 412, r.status, r.raw)
+			require.Contains(t, r.raw, "precondition-failed")
+			require.Equal(t, "viewer", member()["role"], "a stale If-Match changes nothing")
+
+			r = owner.doWith("PATCH", path, map[string]any{"role": "member"}, map[string]string{"If-Match": tag}).must(t, 200)
+			next := r.header.Get("ETag")
+			require.NotEmpty(t, next)
+			require.NotEqual(t, tag, next)
+			m := member()
+			require.Equal(t, "member", m["role"])
+			require.Equal(t, next, m["etag"], "the list gives the ETag the change did")
+
+			owner.doWith("PATCH", path, map[string]any{"role": "admin"}, map[string]string{"If-Match": tag}).must(t, 412)
+			owner.do("PATCH", path, map[string]any{"role": "admin"}).must(t, 200)
+			require.Equal(t, "admin", member()["role"])
 		})
 	}
 }
