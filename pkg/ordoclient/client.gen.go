@@ -647,6 +647,11 @@ type CreateExportRequest struct {
 	Status        *OrderStatus `json:"status,omitempty"`
 }
 
+// CreateTenantRequest defines model for CreateTenantRequest.
+type CreateTenantRequest struct {
+	Name string `json:"name"`
+}
+
 // CreateWebhookEndpointRequest defines model for CreateWebhookEndpointRequest.
 type CreateWebhookEndpointRequest struct {
 	Description *string `json:"description,omitempty"`
@@ -868,6 +873,8 @@ type Me struct {
 
 // Member defines model for Member.
 type Member struct {
+	// Etag The membership's version: send it as If-Match when changing the role.
+	Etag     string    `json:"etag"`
 	JoinedAt time.Time `json:"joined_at"`
 	Role     Role      `json:"role"`
 	User     User      `json:"user"`
@@ -886,11 +893,6 @@ type MemberRole struct {
 
 	// UserId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
 	UserId openapi_types.UUID `json:"user_id"`
-}
-
-// NameRequest defines model for NameRequest.
-type NameRequest struct {
-	Name string `json:"name"`
 }
 
 // Order defines model for Order.
@@ -1100,6 +1102,18 @@ type TenantList struct {
 	Data       *[]Tenant `json:"data"`
 	NextCursor *string   `json:"next_cursor"`
 	PrevCursor *string   `json:"prev_cursor"`
+}
+
+// TenantResponse defines model for TenantResponse.
+type TenantResponse struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Id Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	Id   openapi_types.UUID `json:"id"`
+	Name string             `json:"name"`
+	Plan string             `json:"plan"`
+	Role *Role              `json:"role,omitempty"`
+	Slug string             `json:"slug"`
 }
 
 // TokenRequest defines model for TokenRequest.
@@ -1335,6 +1349,12 @@ type ListMembersParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ChangeMemberRoleParams defines parameters for ChangeMemberRole.
+type ChangeMemberRoleParams struct {
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListOrdersParams defines parameters for ListOrders.
 type ListOrdersParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1378,7 +1398,7 @@ type GetOrderParams struct {
 
 // UpdateOrderParams defines parameters for UpdateOrder.
 type UpdateOrderParams struct {
-	// IfMatch The ETag of the version you edited; 412 if the order changed since.
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -1392,11 +1412,23 @@ type GetOrderHistoryParams struct {
 
 // TransitionOrderParams defines parameters for TransitionOrder.
 type TransitionOrderParams struct {
-	// IfMatch The ETag of the version you edited; 412 if the order changed since.
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetTenantParams defines parameters for GetTenant.
+type GetTenantParams struct {
+	// IfNoneMatch An ETag you hold: 304 if it is still the current one.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// RenameTenantParams defines parameters for RenameTenant.
+type RenameTenantParams struct {
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListTenantsParams defines parameters for ListTenants.
@@ -1700,13 +1732,13 @@ type UpdateOrderJSONRequestBody = OrderUpdateRequest
 type TransitionOrderJSONRequestBody = TransitionRequest
 
 // RenameTenantJSONRequestBody defines body for RenameTenant for application/json ContentType.
-type RenameTenantJSONRequestBody = NameRequest
+type RenameTenantJSONRequestBody = CreateTenantRequest
 
 // SetBrandingJSONRequestBody defines body for SetBranding for application/json ContentType.
 type SetBrandingJSONRequestBody = BrandingInput
 
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
-type CreateTenantJSONRequestBody = NameRequest
+type CreateTenantJSONRequestBody = CreateTenantRequest
 
 // PresignUploadJSONRequestBody defines body for PresignUpload for application/json ContentType.
 type PresignUploadJSONRequestBody = PresignUploadRequest
@@ -2157,14 +2189,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangeMemberRole Change a member's role
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRole(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangeMemberRole(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrders A page of orders
 	//
@@ -2255,21 +2287,21 @@ type ClientInterface interface {
 	// GetTenant The current tenant
 	//
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-	GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetTenant(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameTenantWithBody Rename the current tenant
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameTenantWithBody(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameTenant Rename the current tenant
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenant(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameTenant(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBranding The tenant's invoice branding
 	//
@@ -3147,8 +3179,8 @@ func (c *Client) RemoveMember(ctx context.Context, userId UserIdPath, reqEditors
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *Client) ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangeMemberRoleRequestWithBody(c.Server, userId, contentType, body)
+func (c *Client) ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMemberRoleRequestWithBody(c.Server, userId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3164,8 +3196,8 @@ func (c *Client) ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *Client) ChangeMemberRole(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangeMemberRoleRequest(c.Server, userId, body)
+func (c *Client) ChangeMemberRole(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMemberRoleRequest(c.Server, userId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3405,8 +3437,8 @@ func (c *Client) TransitionOrder(ctx context.Context, id IdPath, params *Transit
 // GetTenant The current tenant
 //
 // Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-func (c *Client) GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTenantRequest(c.Server)
+func (c *Client) GetTenant(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTenantRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3422,8 +3454,8 @@ func (c *Client) GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *Client) RenameTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameTenantRequestWithBody(c.Server, contentType, body)
+func (c *Client) RenameTenantWithBody(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameTenantRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3439,8 +3471,8 @@ func (c *Client) RenameTenantWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *Client) RenameTenant(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameTenantRequest(c.Server, body)
+func (c *Client) RenameTenant(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameTenantRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5374,18 +5406,18 @@ func NewRemoveMemberRequest(server string, userId UserIdPath) (*http.Request, er
 }
 
 // NewChangeMemberRoleRequest calls the generic ChangeMemberRole builder with application/json body
-func NewChangeMemberRoleRequest(server string, userId UserIdPath, body ChangeMemberRoleJSONRequestBody) (*http.Request, error) {
+func NewChangeMemberRoleRequest(server string, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewChangeMemberRoleRequestWithBody(server, userId, "application/json", bodyReader)
+	return NewChangeMemberRoleRequestWithBody(server, userId, params, "application/json", bodyReader)
 }
 
 // NewChangeMemberRoleRequestWithBody constructs an http.Request for the ChangeMemberRole method, with any body, and a specified content type
-func NewChangeMemberRoleRequestWithBody(server string, userId UserIdPath, contentType string, body io.Reader) (*http.Request, error) {
+func NewChangeMemberRoleRequestWithBody(server string, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5416,6 +5448,21 @@ func NewChangeMemberRoleRequestWithBody(server string, userId UserIdPath, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6040,7 +6087,7 @@ func NewTransitionOrderRequestWithBody(server string, id IdPath, params *Transit
 }
 
 // NewGetTenantRequest constructs an http.Request for the GetTenant method
-func NewGetTenantRequest(server string) (*http.Request, error) {
+func NewGetTenantRequest(server string, params *GetTenantParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6063,22 +6110,37 @@ func NewGetTenantRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRenameTenantRequest calls the generic RenameTenant builder with application/json body
-func NewRenameTenantRequest(server string, body RenameTenantJSONRequestBody) (*http.Request, error) {
+func NewRenameTenantRequest(server string, params *RenameTenantParams, body RenameTenantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRenameTenantRequestWithBody(server, "application/json", bodyReader)
+	return NewRenameTenantRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRenameTenantRequestWithBody constructs an http.Request for the RenameTenant method, with any body, and a specified content type
-func NewRenameTenantRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRenameTenantRequestWithBody(server string, params *RenameTenantParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6102,6 +6164,21 @@ func NewRenameTenantRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -7346,14 +7423,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
+	ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
 
 	// ChangeMemberRoleWithResponse Change a member's role
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
+	ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
 
 	// ListOrdersWithResponse A page of orders
 	//
@@ -7458,21 +7535,21 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-	GetTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
+	GetTenantWithResponse(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
 	// RenameTenantWithBodyWithResponse Rename the current tenant
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
+	RenameTenantWithBodyWithResponse(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
 
 	// RenameTenantWithResponse Rename the current tenant
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenantWithResponse(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
+	RenameTenantWithResponse(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
 
 	// GetBrandingWithResponse The tenant's invoice branding
 	//
@@ -11661,6 +11738,7 @@ func (r RemoveMemberResponse) ContentType() string {
 
 // ChangeMemberRoleResponse200Headers the declared response headers of an HTTP 200 response for ChangeMemberRole
 type ChangeMemberRoleResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -11692,6 +11770,8 @@ type ChangeMemberRoleResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -11733,6 +11813,11 @@ func (r ChangeMemberRoleResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ChangeMemberRoleResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ChangeMemberRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -13079,6 +13164,7 @@ func (r TransitionOrderResponse) ContentType() string {
 
 // GetTenantResponse200Headers the declared response headers of an HTTP 200 response for GetTenant
 type GetTenantResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -13101,7 +13187,7 @@ type GetTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Tenant
+	JSON200 *TenantResponse
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -13127,7 +13213,7 @@ type GetTenantResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetTenantResponse) GetJSON200() *Tenant {
+func (r GetTenantResponse) GetJSON200() *TenantResponse {
 	return r.JSON200
 }
 
@@ -13202,6 +13288,7 @@ func (r GetTenantResponse) ContentType() string {
 
 // RenameTenantResponse200Headers the declared response headers of an HTTP 200 response for RenameTenant
 type RenameTenantResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -13224,13 +13311,15 @@ type RenameTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Tenant
+	JSON200 *TenantResponse
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -13250,7 +13339,7 @@ type RenameTenantResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r RenameTenantResponse) GetJSON200() *Tenant {
+func (r RenameTenantResponse) GetJSON200() *TenantResponse {
 	return r.JSON200
 }
 
@@ -13267,6 +13356,11 @@ func (r RenameTenantResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RenameTenantResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RenameTenantResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -16268,8 +16362,8 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, user
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *ClientWithResponses) ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
-	rsp, err := c.ChangeMemberRoleWithBody(ctx, userId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
+	rsp, err := c.ChangeMemberRoleWithBody(ctx, userId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16281,8 +16375,8 @@ func (c *ClientWithResponses) ChangeMemberRoleWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *ClientWithResponses) ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
-	rsp, err := c.ChangeMemberRole(ctx, userId, body, reqEditors...)
+func (c *ClientWithResponses) ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
+	rsp, err := c.ChangeMemberRole(ctx, userId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16476,8 +16570,8 @@ func (c *ClientWithResponses) TransitionOrderWithResponse(ctx context.Context, i
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTenantResponse, error) {
-	rsp, err := c.GetTenant(ctx, reqEditors...)
+func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*GetTenantResponse, error) {
+	rsp, err := c.GetTenant(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16489,8 +16583,8 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, reqEdit
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
-	rsp, err := c.RenameTenantWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
+	rsp, err := c.RenameTenantWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16502,8 +16596,8 @@ func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *ClientWithResponses) RenameTenantWithResponse(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
-	rsp, err := c.RenameTenant(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RenameTenantWithResponse(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
+	rsp, err := c.RenameTenant(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -21853,6 +21947,13 @@ func ParseChangeMemberRoleResponse(rsp *http.Response) (*ChangeMemberRoleRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21893,6 +21994,13 @@ func ParseChangeMemberRoleResponse(rsp *http.Response) (*ChangeMemberRoleRespons
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ChangeMemberRoleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23594,11 +23702,14 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Tenant
+		var dest TenantResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -23661,6 +23772,13 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers GetTenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23744,7 +23862,7 @@ func ParseRenameTenantResponse(rsp *http.Response) (*RenameTenantResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Tenant
+		var dest TenantResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -23770,6 +23888,13 @@ func ParseRenameTenantResponse(rsp *http.Response) (*RenameTenantResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
@@ -23811,6 +23936,13 @@ func ParseRenameTenantResponse(rsp *http.Response) (*RenameTenantResponse, error
 	switch {
 	case rsp.StatusCode == 200:
 		var headers RenameTenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

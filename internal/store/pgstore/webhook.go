@@ -77,6 +77,15 @@ func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID
 	return e, nil
 }
 
+// WebhookEndpointGetForUpdate locks the row until the transaction ends.
+func (q *queries) WebhookEndpointGetForUpdate(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
+	e, err := scanEndpoint(q.db.QueryRow(ctx, sqlshared.WebhookEndpointGet + ` FOR UPDATE`, tenantID, id))
+	if err != nil {
+		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGetForUpdate(%s): %w", id, interpretError(err, "webhook endpoint"))
+	}
+	return e, nil
+}
+
 // WebhookEndpointList orders by id, which is a UUIDv7: oldest first.
 func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]webhook.Endpoint, error) {
 	sql := sqlshared.WebhookEndpointList

@@ -79,6 +79,16 @@ func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID
 	return e, nil
 }
 
+// WebhookEndpointGetForUpdate is WebhookEndpointGet: a SQLite transaction
+// that writes begins IMMEDIATE, which already makes the others wait.
+func (q *queries) WebhookEndpointGetForUpdate(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
+	e, err := scanEndpoint(q.db.QueryRowContext(ctx, sqlshared.WebhookEndpointGet, tenantID, id))
+	if err != nil {
+		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGetForUpdate(%s): %w", id, interpretError(err, "webhook endpoint"))
+	}
+	return e, nil
+}
+
 // WebhookEndpointList orders by id, which is a UUIDv7: oldest first.
 func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]webhook.Endpoint, error) {
 	sql := sqlshared.WebhookEndpointList
