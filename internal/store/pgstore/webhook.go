@@ -79,7 +79,7 @@ func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID
 
 // WebhookEndpointGetForUpdate locks the row until the transaction ends.
 func (q *queries) WebhookEndpointGetForUpdate(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
-	e, err := scanEndpoint(q.db.QueryRow(ctx, sqlshared.WebhookEndpointGet + ` FOR UPDATE`, tenantID, id))
+	e, err := scanEndpoint(q.db.QueryRow(ctx, sqlshared.WebhookEndpointGet+` FOR UPDATE`, tenantID, id))
 	if err != nil {
 		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGetForUpdate(%s): %w", id, interpretError(err, "webhook endpoint"))
 	}
