@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/auth/authtest"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/page"
 )
 
 const password = "a long enough password 123"
@@ -73,7 +74,8 @@ func TestSignUpVerifyReset(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "ada@example.com", u.Email)
 		require.Nil(t, u.EmailVerifiedAt)
-		trs, err := env.Tenants.ListTenants(ctx, u.ID)
+		trsP, err := env.Tenants.ListTenants(ctx, u.ID, page.Request{})
+		trs := trsP.Rows
 		require.NoError(t, err)
 		require.Len(t, trs, 1)
 		require.Equal(t, tenantID, trs[0].Tenant.ID)
@@ -153,7 +155,8 @@ func TestSignUpTakenAddress(t *testing.T) {
 		ms := env.Mails(t)
 		require.Len(t, ms, n+1)
 		require.Contains(t, ms[n].Text, "/forgot-password")
-		trs, err := env.Tenants.ListTenants(ctx, have.ID)
+		trsP, err := env.Tenants.ListTenants(ctx, have.ID, page.Request{})
+		trs := trsP.Rows
 		require.NoError(t, err)
 		require.Len(t, trs, 1, "no second tenant")
 	})
@@ -189,7 +192,8 @@ func TestChangePassword(t *testing.T) {
 		require.NotZero(t, epoch)
 		_, err = env.Accounts.ResetPassword(ctx, link, "a third long password 789", access.Meta{})
 		require.Equal(t, 422, apperr.HTTPStatus(err), "the open reset link ended: %v", err)
-		trs, err := env.Tenants.ListTenants(ctx, u.ID)
+		trsP, err := env.Tenants.ListTenants(ctx, u.ID, page.Request{})
+		trs := trsP.Rows
 		require.NoError(t, err)
 		require.Equal(t, "auth.password_changed", last(env.AuditActions(t, trs[0].Tenant.ID)))
 	})

@@ -21,6 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Status is where an upload is.
@@ -63,10 +64,9 @@ func (a Attachment) UploadKey() string { return UploadPrefix + a.ObjectKey }
 // another tenant's ids are apperr.ErrNotFound.
 type Store interface {
 	AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (Attachment, error)
-	// AttachmentList lists a page of a tenant's attachments, of one order
-	// if orderID is set, newest first (ids are UUIDv7): at most limit,
-	// older than before if it is set.
-	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID, before *uuid.UUID, limit int) ([]Attachment, error)
+	// AttachmentList lists the page r selects of a tenant's attachments,
+	// of one order if orderID is set, newest first (ids are UUIDv7).
+	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, r page.Request) ([]Attachment, error)
 	AttachmentSetStatus(ctx context.Context, tenantID, id uuid.UUID, s Status, now time.Time) error
 	AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	// AttachmentUsage counts a tenant's uploaded files and their bytes.

@@ -18,6 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Lifetimes of presigned URLs.
@@ -249,35 +250,28 @@ const (
 	MaxPage     = 100
 )
 
-// List lists a page of a tenant's attachments, of one order if orderID is
-// set, newest first: at most limit (DefaultPage for 0), older than before
-// if it is set. more tells that there are older ones, the page after the
-// last one's id.
-func (s *Service) List(ctx context.Context, p access.Principal, orderID, before *uuid.UUID, limit int) (as []Attachment, more bool, err error) {
+// List reads the page r selects of a tenant's attachments, of one order
+// if orderID is set, newest first: at most r.Limit (DefaultPage for 0,
+// MaxPage at most).
+func (s *Service) List(ctx context.Context, p access.Principal, orderID *uuid.UUID, r page.Request) (page.Page[Attachment], error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return nil, false, err
+		return page.Page[Attachment]{}, err
 	}
-	if limit == 0 {
-		limit = DefaultPage
+	if r.Limit == 0 {
+		r.Limit = DefaultPage
 	}
-	if limit < 1 || limit > MaxPage {
-		return nil, false, apperr.Invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxPage))
+	if r.Limit < 1 || r.Limit > MaxPage {
+		return page.Page[Attachment]{}, apperr.Invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxPage))
 	}
 	if orderID != nil {
 		// Another tenant's order is not found, not an empty list.
 		if err := s.db.AttachmentOrderExists(ctx, p.TenantID, *orderID); err != nil {
-			return nil, false, err
+			return page.Page[Attachment]{}, err
 		}
 	}
-	// One more than the page tells whether there is a page after it.
-	as, err = s.db.AttachmentList(ctx, p.TenantID, orderID, before, limit+1)
-	if err != nil {
-		return nil, false, err
-	}
-	if len(as) > limit {
-		return as[:limit], true, nil
-	}
-	return as, false, nil
+	return page.Read(r, func(a Attachment) uuid.UUID { return a.ID }, func(r page.Request) ([]Attachment, error) {
+		return s.db.AttachmentList(ctx, p.TenantID, orderID, r)
+	})
 }
 
 // Usage counts the tenant's attachments and their bytes, for the settings

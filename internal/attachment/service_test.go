@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
@@ -190,7 +191,10 @@ func TestPermissions(t *testing.T) {
 				_, err := e.svc.Complete(ctx, p, a.ID, access.Meta{})
 				return err
 			}, []access.Role{access.RoleOwner, access.RoleMember}},
-			{"list", func(p access.Principal) error { _, _, err := e.svc.List(ctx, p, &e.orderA, nil, 0); return err },
+			{"list", func(p access.Principal) error {
+				_, err := e.svc.List(ctx, p, &e.orderA, page.Request{})
+				return err
+			},
 				[]access.Role{access.RoleOwner, access.RoleMember, access.RoleViewer}},
 			{"get", func(p access.Principal) error { _, _, err := e.svc.Get(ctx, p, a.ID); return err },
 				[]access.Role{access.RoleOwner, access.RoleMember, access.RoleViewer}},
@@ -214,7 +218,7 @@ func TestPermissions(t *testing.T) {
 		require.NoError(t, err)
 		// Nothing the refused calls tried was recorded: one presign by the
 		// owner in setup, one by the owner and one by the member above.
-		list, err := st.AttachmentList(ctx, e.owner.TenantID, nil, nil, 10)
+		list, err := st.AttachmentList(ctx, e.owner.TenantID, nil, page.Request{Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, list, 3)
 	})
@@ -243,9 +247,9 @@ func TestOtherTenant(t *testing.T) {
 		requireKind(t, err, apperr.ErrNotFound)
 		require.Equal(t, 404, apperr.HTTPStatus(err))
 		requireKind(t, e.svc.Delete(ctx, e.other, a.ID, access.Meta{}), apperr.ErrNotFound)
-		_, _, err = e.svc.List(ctx, e.other, &e.orderA, nil, 0)
+		_, err = e.svc.List(ctx, e.other, &e.orderA, page.Request{})
 		requireKind(t, err, apperr.ErrNotFound)
-		_, _, err = e.svc.List(ctx, e.owner, &e.orderB, nil, 0)
+		_, err = e.svc.List(ctx, e.owner, &e.orderB, page.Request{})
 		requireKind(t, err, apperr.ErrNotFound)
 
 		_, _, err = e.svc.Presign(ctx, e.owner, attachment.PresignInput{Filename: "a.txt", ContentType: "text/plain", Size: 3, OrderID: &e.orderB}, access.Meta{})
@@ -255,7 +259,8 @@ func TestOtherTenant(t *testing.T) {
 		got, err := st.AttachmentGet(ctx, e.owner.TenantID, a.ID)
 		require.NoError(t, err)
 		require.Equal(t, attachment.StatusPending, got.Status)
-		list, _, err := e.svc.List(ctx, e.other, nil, nil, 0)
+		listP, err := e.svc.List(ctx, e.other, nil, page.Request{})
+		list := listP.Rows
 		require.NoError(t, err)
 		require.Empty(t, list)
 	})
@@ -302,7 +307,7 @@ func TestPresignValidation(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "image/png", a.ContentType)
 		require.Equal(t, "x.png", a.Filename, "the file name is sanitised")
-		list, err := st.AttachmentList(ctx, e.owner.TenantID, nil, nil, 10)
+		list, err := st.AttachmentList(ctx, e.owner.TenantID, nil, page.Request{Limit: 10})
 		require.NoError(t, err)
 		require.Len(t, list, 1, "nothing invalid was recorded")
 	})
@@ -340,7 +345,8 @@ func TestHappyPath(t *testing.T) {
 		require.Equal(t, event.AttachmentUploaded, evs[0].Type)
 		require.Equal(t, a.ID.String(), evs[0].EntityID)
 
-		list, _, err := e.svc.List(ctx, e.viewer, &e.orderA, nil, 0)
+		listP, err := e.svc.List(ctx, e.viewer, &e.orderA, page.Request{})
+		list := listP.Rows
 		require.NoError(t, err)
 		require.Len(t, list, 1)
 		require.Equal(t, a.ID, list[0].ID)
@@ -360,7 +366,8 @@ func TestHappyPath(t *testing.T) {
 		require.False(t, e.exists(t, a.ObjectKey), "the object goes with the row")
 		_, _, err = e.svc.Get(ctx, e.viewer, a.ID)
 		requireKind(t, err, apperr.ErrNotFound)
-		list, _, err = e.svc.List(ctx, e.viewer, &e.orderA, nil, 0)
+		listP, err = e.svc.List(ctx, e.viewer, &e.orderA, page.Request{})
+		list = listP.Rows
 		require.NoError(t, err)
 		require.Empty(t, list)
 		require.Equal(t, []string{"attachment.deleted", "attachment.uploaded", "attachment.presigned"}, e.actions(t, tid, a.ID))
@@ -445,7 +452,7 @@ func TestAuditAndEventInSameTx(t *testing.T) {
 
 		_, _, err := e.service(failingDB{DB: db, audit: true}).Presign(ctx, e.owner, attachment.PresignInput{Filename: "a.txt", ContentType: "text/plain", Size: 5}, access.Meta{})
 		require.ErrorIs(t, err, errBoom)
-		list, err := st.AttachmentList(ctx, tid, nil, nil, 10)
+		list, err := st.AttachmentList(ctx, tid, nil, page.Request{Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, list, "no pending row without its audit entry")
 

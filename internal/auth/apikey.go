@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -81,16 +82,19 @@ type APIKeyInfo struct {
 	CreatorIsMember bool
 }
 
-// ListAPIKeys lists the current tenant's keys (never their secrets), each
-// with its creator.
-func (s *Service) ListAPIKeys(ctx context.Context, p access.Principal) ([]APIKeyInfo, error) {
+// ListAPIKeys reads the page r selects of the current tenant's keys
+// (never their secrets), newest first, each with its creator.
+func (s *Service) ListAPIKeys(ctx context.Context, p access.Principal, r page.Request) (page.Page[APIKeyInfo], error) {
 	if err := p.Require(access.ActAPIKeyRead); err != nil {
-		return nil, err
+		return page.Page[APIKeyInfo]{}, err
 	}
-	keys, err := s.store.APIKeyListByTenant(ctx, p.TenantID)
+	pg, err := page.Read(r, func(k account.APIKey) uuid.UUID { return k.ID }, func(r page.Request) ([]account.APIKey, error) {
+		return s.store.APIKeyPageByTenant(ctx, p.TenantID, r)
+	})
 	if err != nil {
-		return nil, err
+		return page.Page[APIKeyInfo]{}, err
 	}
+	keys := pg.Rows
 	var ids []uuid.UUID
 	seen := map[uuid.UUID]bool{}
 	for _, k := range keys {
@@ -104,14 +108,14 @@ func (s *Service) ListAPIKeys(ctx context.Context, p access.Principal) ([]APIKey
 	if len(ids) > 0 {
 		us, err := s.store.UserListByIDs(ctx, ids) // one query, not one per key
 		if err != nil {
-			return nil, err
+			return page.Page[APIKeyInfo]{}, err
 		}
 		for _, u := range us {
 			users[u.ID] = u
 		}
 		ms, err := s.store.MembershipListByTenant(ctx, p.TenantID)
 		if err != nil {
-			return nil, err
+			return page.Page[APIKeyInfo]{}, err
 		}
 		for _, m := range ms {
 			members[m.UserID] = true
@@ -127,7 +131,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, p access.Principal) ([]APIKey
 			out[i].CreatorIsMember = members[*k.CreatedBy]
 		}
 	}
-	return out, nil
+	return page.Page[APIKeyInfo]{Rows: out, Next: pg.Next, Prev: pg.Prev}, nil
 }
 
 // keyRevoker is what revoking a key needs of a transaction: the store's,

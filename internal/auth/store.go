@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -35,6 +36,9 @@ type Store interface {
 	APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error)
 	// APIKeyListByTenant lists a tenant's keys, newest first.
 	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)
+	// APIKeyPageByTenant reads the page r selects of a tenant's keys,
+	// newest first.
+	APIKeyPageByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.APIKey, error)
 	// APIKeyTouch records use.
 	APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error
 

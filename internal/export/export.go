@@ -17,6 +17,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -116,7 +117,7 @@ type Store interface {
 	ExportGet(ctx context.Context, tenantID, id uuid.UUID) (Export, error)
 	// ExportList lists a page of a tenant's exports, newest first (ids
 	// are UUIDv7): at most limit, older than before if it is set.
-	ExportList(ctx context.Context, tenantID uuid.UUID, before *uuid.UUID, limit int) ([]Export, error)
+	ExportList(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]Export, error)
 	// ExportUpdate saves status, progress, result and times.
 	ExportUpdate(ctx context.Context, e Export) error
 	// ExportListExpired lists completed exports of every tenant whose

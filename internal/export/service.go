@@ -22,6 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Event types of export progress.
@@ -164,28 +165,21 @@ const (
 	MaxPage     = 100
 )
 
-// List lists a page of the tenant's exports, newest first: at most limit
-// (DefaultPage for 0), older than before if it is set. more tells that
-// there are older ones, the page after the last one's id.
-func (s *Service) List(ctx context.Context, p access.Principal, before *uuid.UUID, limit int) (es []Export, more bool, err error) {
+// List reads the page r selects of the tenant's exports, newest first: at
+// most r.Limit (DefaultPage for 0, MaxPage at most).
+func (s *Service) List(ctx context.Context, p access.Principal, r page.Request) (page.Page[Export], error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
-		return nil, false, err
+		return page.Page[Export]{}, err
 	}
-	if limit == 0 {
-		limit = DefaultPage
+	if r.Limit == 0 {
+		r.Limit = DefaultPage
 	}
-	if limit < 1 || limit > MaxPage {
-		return nil, false, apperr.Invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxPage))
+	if r.Limit < 1 || r.Limit > MaxPage {
+		return page.Page[Export]{}, apperr.Invalid("limit", fmt.Sprintf("must be an integer from 1 to %d", MaxPage))
 	}
-	// One more than the page tells whether there is a page after it.
-	es, err = s.store.ExportList(ctx, p.TenantID, before, limit+1)
-	if err != nil {
-		return nil, false, err
-	}
-	if len(es) > limit {
-		return es[:limit], true, nil
-	}
-	return es, false, nil
+	return page.Read(r, func(e Export) uuid.UUID { return e.ID }, func(r page.Request) ([]Export, error) {
+		return s.store.ExportList(ctx, p.TenantID, r)
+	})
 }
 
 // Delete cancels a queued or running export, or deletes a finished one

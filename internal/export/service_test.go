@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
@@ -168,7 +169,8 @@ func TestServicePermissions(t *testing.T) {
 			}, apperr.ErrForbidden},
 			{"viewer deletes", func() error { return e.svc.Delete(ctx, e.viewer, made.ID, access.Meta{}) }, apperr.ErrForbidden},
 			{"viewer lists", func() error {
-				es, _, err := e.svc.List(ctx, e.viewer, nil, 0)
+				esP, err := e.svc.List(ctx, e.viewer, page.Request{})
+				es := esP.Rows
 				if err == nil && (len(es) != 1 || es[0].ID != made.ID) {
 					return errors.New("the viewer does not see the tenant's export")
 				}
@@ -185,7 +187,8 @@ func TestServicePermissions(t *testing.T) {
 			{"other tenant deletes", func() error { return e.svc.Delete(ctx, e.other, made.ID, access.Meta{}) }, apperr.ErrNotFound},
 			{"other tenant's job", func() error { return e.svc.Run(ctx, e.other.TenantID, made.ID) }, apperr.ErrNotFound},
 			{"other tenant lists", func() error {
-				es, _, err := e.svc.List(ctx, e.other, nil, 0)
+				esP, err := e.svc.List(ctx, e.other, page.Request{})
+				es := esP.Rows
 				if err == nil && len(es) != 0 {
 					return errors.New("another tenant's export is listed")
 				}
@@ -204,7 +207,8 @@ func TestServicePermissions(t *testing.T) {
 		got, _, err := e.svc.Get(ctx, e.owner, made.ID)
 		require.NoError(t, err)
 		require.Equal(t, export.StatusQueued, got.Status)
-		es, _, err := e.svc.List(ctx, e.owner, nil, 0)
+		esP, err := e.svc.List(ctx, e.owner, page.Request{})
+		es := esP.Rows
 		require.NoError(t, err)
 		require.Len(t, es, 1)
 	})
@@ -230,7 +234,8 @@ func TestServiceCreateInvalid(t *testing.T) {
 			require.Len(t, ae.Fields, 1)
 			require.Equal(t, c.field, ae.Fields[0].Field)
 		}
-		es, _, err := e.svc.List(ctx, e.owner, nil, 0)
+		esP, err := e.svc.List(ctx, e.owner, page.Request{})
+		es := esP.Rows
 		require.NoError(t, err)
 		require.Empty(t, es, "nothing is recorded")
 	})
@@ -381,7 +386,8 @@ func TestServiceAuditAndEventInTheSameTransaction(t *testing.T) {
 
 		_, err := e.service(faultyDB{Narrow: narrow, failAudit: "export.created"}).Create(ctx, e.owner, export.FormatCSV, export.Filters{}, access.Meta{})
 		require.ErrorIs(t, err, errBoom)
-		es, _, err := e.svc.List(ctx, e.owner, nil, 0)
+		esP, err := e.svc.List(ctx, e.owner, page.Request{})
+		es := esP.Rows
 		require.NoError(t, err)
 		require.Empty(t, es, "no export without its audit entry")
 

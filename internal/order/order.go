@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Status is where an order is in its life.
@@ -178,7 +179,7 @@ type Store interface {
 	OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (Order, error)
 	// OrderList returns a page, with items.
 	OrderList(ctx context.Context, p ListParams) ([]Order, error)
-	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]StatusChange, error)
+	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID, r page.Request) ([]StatusChange, error)
 	// OrderDailyStats counts the tenant's orders created at or after since
 	// and sums their totals, per UTC day and currency, leaving cancelled
 	// orders out; oldest day first, then by currency.
@@ -218,7 +219,7 @@ type Tx interface {
 	OrderInvoiceNumber(ctx context.Context, tenantID, orderID uuid.UUID) (string, error)
 	// AttachmentList and AttachmentDelete are the attachment domain's:
 	// deleting an order deletes its attachments in the same transaction.
-	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID, before *uuid.UUID, limit int) ([]attachment.Attachment, error)
+	AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, r page.Request) ([]attachment.Attachment, error)
 	AttachmentDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	audit.Writer
 	outbox.Tx

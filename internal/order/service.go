@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Service implements the order operations: create, read, list, update,
@@ -149,11 +150,13 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (Or
 }
 
 // History returns an order's status history.
-func (s *Service) History(ctx context.Context, p access.Principal, id uuid.UUID) ([]StatusChange, error) {
+func (s *Service) History(ctx context.Context, p access.Principal, id uuid.UUID, r page.Request) (page.Page[StatusChange], error) {
 	if _, err := s.Get(ctx, p, id); err != nil {
-		return nil, err
+		return page.Page[StatusChange]{}, err
 	}
-	return s.store.OrderStatusHistory(ctx, p.TenantID, id)
+	return page.Read(r, func(c StatusChange) uuid.UUID { return c.ID }, func(r page.Request) ([]StatusChange, error) {
+		return s.store.OrderStatusHistory(ctx, p.TenantID, id, r)
+	})
 }
 
 // Cursors are the keys of the pages around a page of a list: Next starts
@@ -439,7 +442,7 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 		if inv != "" {
 			return apperr.Conflict("order %s has invoice %s; an invoiced order cannot be deleted: cancel it instead", o.DisplayNumber(), inv)
 		}
-		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, nil, maxAttachments)
+		atts, err := tx.AttachmentList(ctx, p.TenantID, &id, page.Request{Limit: maxAttachments})
 		if err != nil {
 			return err
 		}

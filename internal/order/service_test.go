@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
@@ -191,7 +192,7 @@ func TestServicePermissions(t *testing.T) {
 
 		_, err = svc.Get(ctx, w.viewer, o.ID)
 		require.NoError(t, err, "a viewer reads")
-		_, err = svc.History(ctx, w.viewer, o.ID)
+		_, err = svc.History(ctx, w.viewer, o.ID, page.Request{})
 		require.NoError(t, err)
 
 		type op struct {
@@ -222,7 +223,7 @@ func TestServicePermissions(t *testing.T) {
 		// Create makes the stranger's own order: not one of the refusals.
 		strangerOps := append(append([]op{}, ops[1:]...),
 			op{"get", func(p access.Principal) error { _, err := svc.Get(ctx, p, o.ID); return err }},
-			op{"history", func(p access.Principal) error { _, err := svc.History(ctx, p, o.ID); return err }},
+			op{"history", func(p access.Principal) error { _, err := svc.History(ctx, p, o.ID, page.Request{}); return err }},
 		)
 		for _, op := range strangerOps {
 			err := op.do(w.stranger)
@@ -298,7 +299,8 @@ func TestServiceLifecycle(t *testing.T) {
 			require.Equal(t, to, o.Status)
 		}
 		require.Equal(t, int64(4), o.Version)
-		hist, err := svc.History(ctx, w.owner, o.ID)
+		histP, err := svc.History(ctx, w.owner, o.ID, page.Request{})
+		hist := histP.Rows
 		require.NoError(t, err)
 		require.Len(t, hist, 3)
 		require.Equal(t, order.StatusShipped, hist[2].To)
@@ -523,7 +525,8 @@ func TestServiceAuditInTransaction(t *testing.T) {
 			require.Equalf(t, "Ada", got.CustomerName, c.name)
 			require.Equalf(t, order.StatusPending, got.Status, c.name)
 		}
-		hist, err := svc.History(ctx, w.owner, o.ID)
+		histP, err := svc.History(ctx, w.owner, o.ID, page.Request{})
+		hist := histP.Rows
 		require.NoError(t, err)
 		require.Len(t, hist, 1, "no status change was kept")
 

@@ -13,6 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	ordomail "github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Invite e-mails someone an invitation to the current tenant. Only owners
@@ -75,12 +76,15 @@ func (s *Service) sendInvitation(ctx context.Context, tx Tx, p access.Principal,
 	})
 }
 
-// ListInvitations lists the current tenant's invitations.
-func (s *Service) ListInvitations(ctx context.Context, p access.Principal) ([]account.Invitation, error) {
+// ListInvitations reads the page r selects of the current tenant's
+// invitations, newest first.
+func (s *Service) ListInvitations(ctx context.Context, p access.Principal, r page.Request) (page.Page[account.Invitation], error) {
 	if err := p.Require(access.ActInviteManage); err != nil {
-		return nil, err
+		return page.Page[account.Invitation]{}, err
 	}
-	return s.db.InvitationListByTenant(ctx, p.TenantID)
+	return page.Read(r, func(i account.Invitation) uuid.UUID { return i.ID }, func(r page.Request) ([]account.Invitation, error) {
+		return s.db.InvitationListByTenant(ctx, p.TenantID, r)
+	})
 }
 
 // ResendInvitation e-mails a fresh link (the old one stops working) and

@@ -16,6 +16,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Auth is what the tenant service needs of package auth, which imports
@@ -139,19 +140,22 @@ type TenantRole struct {
 	Role   access.Role
 }
 
-// ListTenants lists the tenants the user belongs to.
-func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID) ([]TenantRole, error) {
-	ms, err := s.db.MembershipListByUser(ctx, userID)
+// ListTenants reads the page r selects of the tenants the user belongs
+// to, in the order they were made.
+func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID, r page.Request) (page.Page[TenantRole], error) {
+	ms, err := page.Read(r, func(m account.Membership) uuid.UUID { return m.TenantID }, func(r page.Request) ([]account.Membership, error) {
+		return s.db.MembershipPageByUser(ctx, userID, r)
+	})
 	if err != nil {
-		return nil, err
+		return page.Page[TenantRole]{}, err
 	}
-	out := make([]TenantRole, 0, len(ms))
-	for _, m := range ms {
+	out := page.Page[TenantRole]{Rows: make([]TenantRole, 0, len(ms.Rows)), Next: ms.Next, Prev: ms.Prev}
+	for _, m := range ms.Rows {
 		t, err := s.db.TenantGetByID(ctx, m.TenantID)
 		if err != nil {
-			return nil, err
+			return page.Page[TenantRole]{}, err
 		}
-		out = append(out, TenantRole{Tenant: t, Role: m.Role})
+		out.Rows = append(out.Rows, TenantRole{Tenant: t, Role: m.Role})
 	}
 	return out, nil
 }
@@ -188,8 +192,10 @@ func (s *Service) CurrentTenant(ctx context.Context, p access.Principal) (Tenant
 	return s.db.TenantGetByID(ctx, p.TenantID)
 }
 
-// RenameTenant changes the current tenant's name.
-func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name string, m access.Meta) (Tenant, error) {
+// RenameTenant changes the current tenant's name. ifMatch, when given,
+// must be the tenant's current Version (If-Match), or it fails with
+// ErrStale.
+func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name string, ifMatch *int64, m access.Meta) (Tenant, error) {
 	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return Tenant{}, err
 	}
@@ -199,12 +205,20 @@ func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name str
 	}
 	var t Tenant
 	err := s.db.InTx(ctx, func(tx Tx) error {
+		// The tenant's row lock makes a concurrent change wait, so the
+		// version compared below is still the stored one at the update.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		var err error
 		if t, err = tx.TenantGetByID(ctx, p.TenantID); err != nil {
 			return err
 		}
+		if ifMatch != nil && *ifMatch != t.Version() {
+			return ErrStale
+		}
 		old := t.Name
-		now := s.clock()
+		now := nextVersionTime(s.clock(), t.Version())
 		t.Name, t.UpdatedAt = name, now
 		if err := tx.TenantUpdate(ctx, t); err != nil {
 			return err
@@ -220,31 +234,34 @@ type Member struct {
 	Membership account.Membership
 }
 
-// ListMembers lists the current tenant's members.
-func (s *Service) ListMembers(ctx context.Context, p access.Principal) ([]Member, error) {
+// ListMembers reads the page r selects of the current tenant's members,
+// in the order their users signed up.
+func (s *Service) ListMembers(ctx context.Context, p access.Principal, r page.Request) (page.Page[Member], error) {
 	if err := p.Require(access.ActMemberRead); err != nil {
-		return nil, err
+		return page.Page[Member]{}, err
 	}
-	ms, err := s.db.MembershipListByTenant(ctx, p.TenantID)
+	ms, err := page.Read(r, func(m account.Membership) uuid.UUID { return m.UserID }, func(r page.Request) ([]account.Membership, error) {
+		return s.db.MembershipPageByTenant(ctx, p.TenantID, r)
+	})
 	if err != nil {
-		return nil, err
+		return page.Page[Member]{}, err
 	}
-	ids := make([]uuid.UUID, len(ms))
-	for i, m := range ms {
+	ids := make([]uuid.UUID, len(ms.Rows))
+	for i, m := range ms.Rows {
 		ids[i] = m.UserID
 	}
 	users, err := s.db.UserListByIDs(ctx, ids) // one query, not one per member
 	if err != nil {
-		return nil, err
+		return page.Page[Member]{}, err
 	}
 	byID := make(map[uuid.UUID]account.User, len(users))
 	for _, u := range users {
 		byID[u.ID] = u
 	}
-	out := make([]Member, 0, len(ms))
-	for _, m := range ms {
+	out := page.Page[Member]{Rows: make([]Member, 0, len(ms.Rows)), Next: ms.Next, Prev: ms.Prev}
+	for _, m := range ms.Rows {
 		if u, ok := byID[m.UserID]; ok {
-			out = append(out, Member{User: u, Membership: m})
+			out.Rows = append(out.Rows, Member{User: u, Membership: m})
 		}
 	}
 	return out, nil
@@ -253,14 +270,22 @@ func (s *Service) ListMembers(ctx context.Context, p access.Principal) ([]Member
 // ChangeRole sets a member's role. Only owners make or unmake owners, and
 // the last owner cannot be demoted.
 func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, m access.Meta) error {
+	_, err := s.ChangeRoleIf(ctx, p, userID, role, nil, m)
+	return err
+}
+
+// ChangeRoleIf is ChangeRole with a precondition: ifMatch, when given,
+// must be the membership's current version (MembershipVersion), or it
+// fails with ErrMemberStale. It returns the membership's version after.
+func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, ifMatch *int64, m access.Meta) (version int64, err error) {
 	if err := p.Require(access.ActMemberManage); err != nil {
-		return err
+		return 0, err
 	}
 	if !role.Valid() {
-		return apperr.Invalid("role", "must be owner, admin, member or viewer")
+		return 0, apperr.Invalid("role", "must be owner, admin, member or viewer")
 	}
 	defer s.auth.ForgetMember(ctx, p.TenantID, userID)
-	return s.db.InTx(ctx, func(tx Tx) error {
+	return version, s.db.InTx(ctx, func(tx Tx) error {
 		// Two owners demoting each other at once must not both pass the
 		// last-owner check.
 		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
@@ -270,6 +295,10 @@ func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uui
 		if err != nil {
 			return err
 		}
+		if ifMatch != nil && *ifMatch != MembershipVersion(cur) {
+			return ErrMemberStale
+		}
+		version = MembershipVersion(cur)
 		if cur.Role == role {
 			return nil
 		}
@@ -281,10 +310,11 @@ func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uui
 				return err
 			}
 		}
-		now := s.clock()
+		now := nextVersionTime(s.clock(), version)
 		if err := tx.MembershipUpdateRole(ctx, p.TenantID, userID, role, now); err != nil {
 			return err
 		}
+		version = now.UnixMicro()
 		return p.Audit(ctx, tx, m, now, p.TenantID, "member.role_changed", "membership", userID.String(), map[string]any{"old": cur.Role, "new": role})
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth/authtest"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -82,8 +83,8 @@ func TestPermissionsAndValidation(t *testing.T) {
 			call   func() error
 			status int
 		}{
-			{"viewer renames", func() error { _, err := env.Tenants.RenameTenant(ctx, f.viewer, "X", m); return err }, 403},
-			{"member lists invitations", func() error { _, err := env.Tenants.ListInvitations(ctx, f.member); return err }, 403},
+			{"viewer renames", func() error { _, err := env.Tenants.RenameTenant(ctx, f.viewer, "X", nil, m); return err }, 403},
+			{"member lists invitations", func() error { _, err := env.Tenants.ListInvitations(ctx, f.member, page.Request{}); return err }, 403},
 			{"member invites", func() error {
 				_, err := env.Tenants.Invite(ctx, f.member, "new@example.com", access.RoleViewer, m)
 				return err
@@ -103,7 +104,7 @@ func TestPermissionsAndValidation(t *testing.T) {
 				_, err := env.Tenants.CreateTenant(ctx, access.Principal{APIKeyID: uuid.New(), TenantID: f.t.ID, Role: access.RoleOwner}, "K", m)
 				return err
 			}, 403},
-			{"empty name", func() error { _, err := env.Tenants.RenameTenant(ctx, f.owner, "  ", m); return err }, 422},
+			{"empty name", func() error { _, err := env.Tenants.RenameTenant(ctx, f.owner, "  ", nil, m); return err }, 422},
 			{"bad role", func() error { return env.Tenants.ChangeRole(ctx, f.owner, f.member.UserID, "boss", m) }, 422},
 			{"bad address", func() error {
 				_, err := env.Tenants.Invite(ctx, f.owner, "not-an-address", access.RoleViewer, m)
@@ -121,7 +122,8 @@ func TestPermissionsAndValidation(t *testing.T) {
 			require.Equal(t, c.status, apperr.HTTPStatus(err), "%s: %v", c.name, err)
 		}
 		// Nothing changed.
-		ms, err := env.Tenants.ListMembers(ctx, f.viewer)
+		msP, err := env.Tenants.ListMembers(ctx, f.viewer, page.Request{})
+		ms := msP.Rows
 		require.NoError(t, err)
 		roles := map[uuid.UUID]access.Role{}
 		for _, mb := range ms {
@@ -227,7 +229,8 @@ func TestInvitationAccept(t *testing.T) {
 		mb, err := env.Store.MembershipGet(ctx, f.t.ID, u.ID)
 		require.NoError(t, err)
 		require.Equal(t, access.RoleMember, mb.Role)
-		invs, err := env.Tenants.ListInvitations(ctx, f.owner)
+		invsP, err := env.Tenants.ListInvitations(ctx, f.owner, page.Request{})
+		invs := invsP.Rows
 		require.NoError(t, err)
 		require.Len(t, invs, 1)
 		require.Equal(t, account.InvitationAccepted, invs[0].Status(env.Now()))
@@ -283,18 +286,19 @@ func TestRenameAuditsInTheSameTransaction(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, env)
 		env.FailAudit(true)
-		_, err := env.Tenants.RenameTenant(ctx, f.admin, "Renamed", access.Meta{})
+		_, err := env.Tenants.RenameTenant(ctx, f.admin, "Renamed", nil, access.Meta{})
 		require.ErrorIs(t, err, authtest.ErrAuditDown)
 		env.FailAudit(false)
 		cur, err := env.Tenants.CurrentTenant(ctx, f.admin)
 		require.NoError(t, err)
 		require.Equal(t, "Acme", cur.Name)
 
-		got, err := env.Tenants.RenameTenant(ctx, f.admin, " Renamed ", access.Meta{})
+		got, err := env.Tenants.RenameTenant(ctx, f.admin, " Renamed ", nil, access.Meta{})
 		require.NoError(t, err)
 		require.Equal(t, "Renamed", got.Name)
 		require.Equal(t, "tenant.renamed", last(env.AuditActions(t, f.t.ID)))
-		trs, err := env.Tenants.ListTenants(ctx, f.admin.UserID)
+		trsP, err := env.Tenants.ListTenants(ctx, f.admin.UserID, page.Request{})
+		trs := trsP.Rows
 		require.NoError(t, err)
 		require.Len(t, trs, 1)
 		require.Equal(t, "Renamed", trs[0].Tenant.Name)

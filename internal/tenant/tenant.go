@@ -22,6 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Plan is the tenant's subscription plan.
@@ -53,6 +54,33 @@ type Tenant struct {
 	UpdatedAt time.Time
 }
 
+// Version is the tenant's version for optimistic concurrency (its ETag):
+// when it last changed, in microseconds, the precision both engines keep.
+// A change always moves it (see RenameTenant).
+func (t Tenant) Version() int64 { return t.UpdatedAt.UnixMicro() }
+
+// ErrStale is the answer to a change made against a version of the
+// tenant that is no longer the stored one (a stale If-Match).
+var ErrStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the tenant was changed by someone else; fetch it again"}
+
+// ErrMemberStale is the answer to a role change made against a version of
+// the membership that is no longer the stored one.
+var ErrMemberStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the membership was changed by someone else; fetch it again"}
+
+// MembershipVersion is a membership's version for optimistic concurrency
+// (its ETag), as Tenant.Version is the tenant's.
+func MembershipVersion(m account.Membership) int64 { return m.UpdatedAt.UnixMicro() }
+
+// nextVersionTime is the time a change made at now records: now, or a
+// microsecond past the version it replaces when the clock has not moved
+// beyond it, so that every change gives a new version.
+func nextVersionTime(now time.Time, was int64) time.Time {
+	if now.UnixMicro() <= was {
+		return time.UnixMicro(was + 1).UTC()
+	}
+	return now
+}
+
 // Store is what the tenant service reads and writes outside a
 // transaction: tenants, their memberships and invitations, and the users
 // behind them (account's rows, read and created by signature here).
@@ -71,6 +99,12 @@ type Store interface {
 	MembershipListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Membership, error)
 	// MembershipListByUser lists the tenants a user belongs to, oldest first.
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error)
+	// MembershipPageByTenant reads the page r selects of a tenant's
+	// members, in the order of their user ids.
+	MembershipPageByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.Membership, error)
+	// MembershipPageByUser reads the page r selects of the tenants a user
+	// belongs to, in the order of the tenant ids.
+	MembershipPageByUser(ctx context.Context, userID uuid.UUID, r page.Request) ([]account.Membership, error)
 	MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error
 	// MembershipDelete ends a membership and records its removal at now,
 	// which MembershipRemovedAt then reports.
@@ -91,8 +125,9 @@ type Store interface {
 	InvitationGet(ctx context.Context, tenantID, id uuid.UUID) (account.Invitation, error)
 	// InvitationGetByHash finds an invitation by its token, in any tenant.
 	InvitationGetByHash(ctx context.Context, hash []byte) (account.Invitation, error)
-	// InvitationListByTenant lists a tenant's invitations, newest first.
-	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Invitation, error)
+	// InvitationListByTenant reads the page r selects of a tenant's
+	// invitations, newest first.
+	InvitationListByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.Invitation, error)
 	// InvitationUpdate saves the token hash, expiry, accepted and revoked
 	// times and updated_at.
 	InvitationUpdate(ctx context.Context, inv account.Invitation) error

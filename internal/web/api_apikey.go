@@ -17,15 +17,20 @@ func (s *Server) handleAPIKeyList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	keys, err := s.auth.ListAPIKeys(r.Context(), p)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := make([]apiKeyJSON, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, toAPIKeyInfoJSON(k))
+	keys, err := s.auth.ListAPIKeys(r.Context(), p, pr)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out := apiKeyList{Data: make([]apiKeyJSON, 0, len(keys.Rows))}
+	for _, k := range keys.Rows {
+		out.Data = append(out.Data, toAPIKeyInfoJSON(k))
+	}
+	out.NextCursor, out.PrevCursor = pageCursors(keys)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

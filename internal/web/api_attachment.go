@@ -94,21 +94,19 @@ func (s *Server) handleAttachmentList(w http.ResponseWriter, r *http.Request) er
 		}
 		orderID = &id
 	}
-	before, limit, err := olderPage(r.URL.Query())
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	as, more, err := s.attachments.List(r.Context(), p, orderID, before, limit)
+	as, err := s.attachments.List(r.Context(), p, orderID, pr)
 	if err != nil {
 		return err
 	}
-	out := attachmentList{Data: make([]attachmentJSON, len(as))}
-	for i, a := range as {
+	out := attachmentList{Data: make([]attachmentJSON, len(as.Rows))}
+	for i, a := range as.Rows {
 		out.Data[i] = toAttachmentJSON(a)
 	}
-	if len(as) > 0 {
-		out.NextCursor = nextCursor(more, as[len(as)-1].ID)
-	}
+	out.NextCursor, out.PrevCursor = pageCursors(as)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -2,13 +2,10 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
 )
@@ -45,43 +42,7 @@ type exportJSON struct {
 type exportList struct {
 	Data       []exportJSON `json:"data"`
 	NextCursor *string      `json:"next_cursor"`
-}
-
-// olderPageReq is the query of a list paged newest first by id.
-type olderPageReq struct {
-	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50"`
-	Cursor string `query:"cursor" description:"next_cursor of the page before the one wanted."`
-}
-
-// olderPage reads limit and cursor of such a list: before is the id the
-// page is older than (nil for the first page), limit 0 the default.
-func olderPage(q url.Values) (before *uuid.UUID, limit int, err error) {
-	var v apperr.Validation
-	if c := q.Get("cursor"); c != "" {
-		id, err := uuid.Parse(c)
-		if err != nil {
-			v.Add("cursor", "is not a cursor from this API")
-		}
-		before = &id
-	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100 {
-			v.Add("limit", "must be an integer from 1 to 100")
-		}
-		limit = n
-	}
-	return before, limit, v.Err()
-}
-
-// nextCursor is the next_cursor of a page whose last row is last: null
-// when there is no older page.
-func nextCursor(more bool, last uuid.UUID) *string {
-	if !more {
-		return nil
-	}
-	c := olderCursor(last)
-	return &c
+	PrevCursor *string      `json:"prev_cursor"`
 }
 
 func toExportJSON(e export.Export, url string) exportJSON {
@@ -137,21 +98,19 @@ func (s *Server) handleExportList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	before, limit, err := olderPage(r.URL.Query())
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	es, more, err := s.exports.List(r.Context(), p, before, limit)
+	es, err := s.exports.List(r.Context(), p, pr)
 	if err != nil {
 		return err
 	}
-	out := exportList{Data: make([]exportJSON, len(es))}
-	for i, e := range es {
+	out := exportList{Data: make([]exportJSON, len(es.Rows))}
+	for i, e := range es.Rows {
 		out.Data[i] = toExportJSON(e, "")
 	}
-	if len(es) > 0 {
-		out.NextCursor = nextCursor(more, es[len(es)-1].ID)
-	}
+	out.NextCursor, out.PrevCursor = pageCursors(es)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

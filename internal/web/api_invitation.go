@@ -13,16 +13,21 @@ func (s *Server) handleInvitationList(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	invs, err := s.tenants.ListInvitations(r.Context(), p)
+	pr, err := pageRequest(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	invs, err := s.tenants.ListInvitations(r.Context(), p, pr)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	out := make([]invitationJSON, 0, len(invs))
-	for _, i := range invs {
-		out = append(out, toInvitationJSON(i, now))
+	out := invitationList{Data: make([]invitationJSON, 0, len(invs.Rows))}
+	for _, i := range invs.Rows {
+		out.Data = append(out.Data, toInvitationJSON(i, now))
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out.NextCursor, out.PrevCursor = pageCursors(invs)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

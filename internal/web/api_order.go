@@ -69,6 +69,15 @@ type transitionInput struct {
 	To order.Status `json:"to"`
 }
 
+// statusChangeJSON is an entry of an order's status history, oldest
+// first.
+type statusChangeJSON struct {
+	From      order.Status `json:"from" emptyEnum:"true" description:"Empty on the entry of the order's creation."`
+	To        order.Status `json:"to"`
+	ActorID   *uuid.UUID   `json:"actor_id"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
 // orderList is a page of orders.
 type orderList struct {
 	Data       []order.View `json:"data"`
@@ -78,11 +87,12 @@ type orderList struct {
 	PrevCursor *string `json:"prev_cursor"`
 }
 
-// etag is the order's version as a strong entity tag.
+// etag is a version (an order's, a tenant's) as a strong entity tag.
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ifMatch reads If-Match: nil when absent or "*", else the version.
-func ifMatch(r *http.Request) (*int64, error) {
+// ifMatch reads If-Match: nil when absent or "*", else the version; an
+// entity tag we never issued is stale, the resource's ErrStale.
+func ifMatch(r *http.Request, stale error) (*int64, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" || h == "*" {
 		return nil, nil
@@ -91,9 +101,19 @@ func ifMatch(r *http.Request) (*int64, error) {
 	v, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)
 	if err != nil {
 		// An entity tag we never issued cannot match.
-		return nil, order.ErrStale
+		return nil, stale
 	}
 	return &v, nil
+}
+
+// notModified answers 304 with the ETag when If-None-Match holds tag.
+func notModified(w http.ResponseWriter, r *http.Request, tag string) bool {
+	if inm := r.Header.Get("If-None-Match"); inm == "" || inm != tag {
+		return false
+	}
+	w.Header().Set("ETag", tag)
+	w.WriteHeader(http.StatusNotModified)
+	return true
 }
 
 func (s *Server) writeOrder(w http.ResponseWriter, status int, o order.Order) {
@@ -140,9 +160,7 @@ func (s *Server) handleOrderGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && inm == etag(o.Version) {
-		w.Header().Set("ETag", etag(o.Version))
-		w.WriteHeader(http.StatusNotModified)
+	if notModified(w, r, etag(o.Version)) {
 		return nil
 	}
 	s.writeOrder(w, http.StatusOK, o)
@@ -158,21 +176,20 @@ func (s *Server) handleOrderHistory(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	hist, err := s.orders.History(r.Context(), p, id)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	type change struct {
-		From      order.Status `json:"from"`
-		To        order.Status `json:"to"`
-		ActorID   *uuid.UUID   `json:"actor_id"`
-		CreatedAt time.Time    `json:"created_at"`
+	hist, err := s.orders.History(r.Context(), p, id, pr)
+	if err != nil {
+		return err
 	}
-	out := make([]change, len(hist))
-	for i, h := range hist {
-		out[i] = change{From: h.From, To: h.To, ActorID: h.ActorID, CreatedAt: h.CreatedAt}
+	out := historyList{Data: make([]statusChangeJSON, len(hist.Rows))}
+	for i, h := range hist.Rows {
+		out.Data[i] = statusChangeJSON{From: h.From, To: h.To, ActorID: h.ActorID, CreatedAt: h.CreatedAt}
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out.NextCursor, out.PrevCursor = pageCursors(hist)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -190,7 +207,7 @@ func (s *Server) handleOrderUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := ifMatch(r, order.ErrStale)
 	if err != nil {
 		return err
 	}
@@ -241,7 +258,7 @@ func (s *Server) handleOrderTransition(w http.ResponseWriter, r *http.Request) e
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	version, err := ifMatch(r)
+	version, err := ifMatch(r, order.ErrStale)
 	if err != nil {
 		return err
 	}

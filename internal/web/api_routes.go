@@ -68,7 +68,14 @@ type (
 		IdempotencyKey string `header:"Idempotency-Key" description:"Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again."`
 	}
 	ifMatchHeader struct {
-		IfMatch string `header:"If-Match" description:"The ETag of the version you edited; 412 if the order changed since."`
+		IfMatch string `header:"If-Match" description:"The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version."`
+	}
+	ifNoneMatchHeader struct {
+		IfNoneMatch string `header:"If-None-Match" description:"An ETag you hold: 304 if it is still the current one."`
+	}
+	tenantRenameReq struct {
+		ifMatchHeader
+		nameReq
 	}
 	signupReq struct {
 		Email      string `json:"email" required:"true" format:"email"`
@@ -103,6 +110,7 @@ type (
 	}
 	roleReq struct {
 		userIDPath
+		ifMatchHeader
 		Role access.Role `json:"role" required:"true"`
 	}
 	inviteReq struct {
@@ -182,20 +190,32 @@ type (
 		Status string `json:"status"`
 	}
 	memberRoleJSON struct {
+		ETag   string      `header:"ETag" description:"The membership's version; send it back as If-Match."`
 		UserID uuid.UUID   `json:"user_id"`
 		Role   access.Role `json:"role"`
 	}
+	// The lists page by keyset: next_cursor and prev_cursor are the
+	// cursor of the page after and before this one, null when there is
+	// none (see pageRequest).
 	tenantList struct {
-		Data []tenantJSON `json:"data"`
+		Data       []tenantJSON `json:"data"`
+		NextCursor *string      `json:"next_cursor"`
+		PrevCursor *string      `json:"prev_cursor"`
 	}
 	memberList struct {
-		Data []memberJSON `json:"data"`
+		Data       []memberJSON `json:"data"`
+		NextCursor *string      `json:"next_cursor"`
+		PrevCursor *string      `json:"prev_cursor"`
 	}
 	invitationList struct {
-		Data []invitationJSON `json:"data"`
+		Data       []invitationJSON `json:"data"`
+		NextCursor *string          `json:"next_cursor"`
+		PrevCursor *string          `json:"prev_cursor"`
 	}
 	apiKeyList struct {
-		Data []apiKeyJSON `json:"data"`
+		Data       []apiKeyJSON `json:"data"`
+		NextCursor *string      `json:"next_cursor"`
+		PrevCursor *string      `json:"prev_cursor"`
 	}
 	auditList struct {
 		Data       []auditJSON `json:"data"`
@@ -203,17 +223,18 @@ type (
 		PrevCursor string      `json:"prev_cursor,omitempty"`
 	}
 	historyList struct {
-		Data []struct {
-			From      order.Status `json:"from" emptyEnum:"true" description:"Empty on the entry of the order's creation."`
-			To        order.Status `json:"to"`
-			ActorID   *uuid.UUID   `json:"actor_id"`
-			CreatedAt time.Time    `json:"created_at"`
-		} `json:"data"`
+		Data       []statusChangeJSON `json:"data"`
+		NextCursor *string            `json:"next_cursor"`
+		PrevCursor *string            `json:"prev_cursor"`
 	}
 	// eventStream documents the text/event-stream body: lines of id,
 	// event (the type) and data (the entity as JSON).
 	eventStream string
-	orderResp   struct {
+	tenantResp  struct {
+		ETag string `header:"ETag" description:"The tenant's version; send it back as If-Match."`
+		tenantJSON
+	}
+	orderResp struct {
 		ETag string `header:"ETag" description:"The order's version; send it back as If-Match."`
 		order.View
 	}
@@ -225,6 +246,7 @@ type (
 	attachmentList struct {
 		Data       []attachmentJSON `json:"data"`
 		NextCursor *string          `json:"next_cursor"`
+		PrevCursor *string          `json:"prev_cursor"`
 	}
 	versionJSON struct {
 		Version string `json:"version"`
@@ -270,25 +292,25 @@ func apiRoutes() []apiRoute {
 		{"DELETE", "/api/v1/me/sessions/{id}", h((*Server).handleSessionRevoke), operation{id: "revokeSession", summary: "End one of the user's sessions; its next request is logged out", tag: "profile", req: idPath{}, status: 204, errs: errsAuth, audit: "auth.session_revoked"}},
 		{"DELETE", "/api/v1/me", h((*Server).handleDeleteMe), operation{id: "deleteMe", summary: "Delete the user's account, memberships and sessions (409 while the only owner of a tenant)", tag: "profile", req: deleteMeReq{}, status: 204, errs: append(errsAuth, 409), audit: "user.deleted"}},
 
-		{"GET", "/api/v1/tenants", h((*Server).handleTenantList), operation{id: "listTenants", summary: "Tenants of the user (or the key's tenant)", tag: "tenants", resp: tenantList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/tenants", h((*Server).handleTenantList), operation{id: "listTenants", summary: "Tenants of the user (or the key's tenant)", tag: "tenants", req: pageReq{}, resp: tenantList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/tenants", h((*Server).handleTenantCreate), operation{id: "createTenant", summary: "Create a tenant owned by the user", tag: "tenants", req: struct {
 			idempotencyHeader
 			nameReq
 		}{}, resp: tenantJSON{}, status: 201, errs: errsAuth, audit: "tenant.created"}},
 		{"POST", "/api/v1/tenants/{id}/switch", h((*Server).handleTenantSwitch), operation{id: "switchTenant", summary: "Make another of the user's tenants current", tag: "tenants", req: idPath{}, resp: meJSON{}, status: 200, errs: errsAuth}},
-		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", resp: tenantJSON{}, status: 200, errs: errsAuth}},
-		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: nameReq{}, resp: tenantJSON{}, status: 200, errs: errsAuth, audit: "tenant.renamed"}},
-		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", resp: memberList{}, status: 200, errs: errsAuth}},
-		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409), audit: "member.role_changed"}},
+		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", req: ifNoneMatchHeader{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 304)}},
+		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: tenantRenameReq{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.renamed"}},
+		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", req: pageReq{}, resp: memberList{}, status: 200, errs: errsAuth}},
+		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409, 412), audit: "member.role_changed"}},
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},
 
-		{"GET", "/api/v1/invitations", h((*Server).handleInvitationList), operation{id: "listInvitations", summary: "Invitations of the current tenant, with status", tag: "invitations", resp: invitationList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/invitations", h((*Server).handleInvitationList), operation{id: "listInvitations", summary: "Invitations of the current tenant, with status", tag: "invitations", req: pageReq{}, resp: invitationList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/invitations", h((*Server).handleInvitationCreate), operation{id: "invite", summary: "Invite someone by e-mail", tag: "invitations", req: inviteReq{}, resp: invitationJSON{}, status: 201, errs: errsAuth, audit: "invitation.created", action: access.ActInviteManage}},
 		{"POST", "/api/v1/invitations/{id}/resend", h((*Server).handleInvitationResend), operation{id: "resendInvitation", summary: "Send a fresh link; the old one stops working", tag: "invitations", req: idPath{}, resp: invitationJSON{}, status: 200, errs: append(errsAuth, 409), audit: "invitation.resent", action: access.ActInviteManage}},
 		{"DELETE", "/api/v1/invitations/{id}", h((*Server).handleInvitationRevoke), operation{id: "revokeInvitation", summary: "Revoke an open invitation", tag: "invitations", req: idPath{}, status: 204, errs: append(errsAuth, 409), audit: "invitation.revoked"}},
 		{"POST", "/api/v1/invitations/accept", h((*Server).handleInvitationAccept), operation{id: "acceptInvitation", summary: "Accept as the logged-in user, or as a new user with a password", tag: "invitations", public: true, req: acceptReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 403, 409), audit: "invitation.accepted"}},
 
-		{"GET", "/api/v1/api-keys", h((*Server).handleAPIKeyList), operation{id: "listAPIKeys", summary: "API keys of the current tenant (never their secrets)", tag: "api-keys", resp: apiKeyList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/api-keys", h((*Server).handleAPIKeyList), operation{id: "listAPIKeys", summary: "API keys of the current tenant (never their secrets)", tag: "api-keys", req: pageReq{}, resp: apiKeyList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: append(errsAuth, 409), audit: "api_key.created", action: access.ActAPIKeyManage}},
 		{"DELETE", "/api/v1/api-keys/{id}", h((*Server).handleAPIKeyRevoke), operation{id: "revokeAPIKey", summary: "Revoke a key at once", tag: "api-keys", req: idPath{}, status: 204, errs: errsAuth, audit: "api_key.revoked"}},
 		{"GET", "/api/v1/audit-log", h((*Server).handleAuditList), operation{id: "listAuditLog", summary: "The tenant's audit log, newest first", tag: "audit", req: auditListReq{}, resp: auditList{}, status: 200, errs: errsAuth}},
@@ -306,7 +328,7 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/attachments/{id}/complete", h((*Server).handleAttachmentComplete), operation{id: "completeUpload", summary: "Check the uploaded object and make the attachment available", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: append(errsAuth, 409), audit: "attachment.uploaded", action: access.ActAttachmentWrite}},
 		{"GET", "/api/v1/attachments", h((*Server).handleAttachmentList), operation{id: "listAttachments", summary: "A page of attachments, newest first, of one order with order_id", tag: "attachments", req: struct {
 			OrderID string `query:"order_id" format:"uuid"`
-			olderPageReq
+			pageReq
 		}{}, resp: attachmentList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/attachments/{id}", h((*Server).handleAttachmentGet), operation{id: "getAttachment", summary: "An attachment, with a short-lived download_url once uploaded", tag: "attachments", req: idPath{}, resp: attachmentJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/attachments/{id}", h((*Server).handleAttachmentDelete), operation{id: "deleteAttachment", summary: "Delete an attachment and its file", tag: "attachments", req: idPath{}, status: 204, errs: errsAuth, audit: "attachment.deleted"}},
@@ -327,7 +349,7 @@ func apiRoutes() []apiRoute {
 			idempotencyHeader
 			endpointInput
 		}{}, resp: endpointJSON{}, status: 201, errs: append(errsAuth, 409), audit: "webhook_endpoint.created", action: access.ActWebhookManage}},
-		{"GET", "/api/v1/webhook-endpoints", h((*Server).handleEndpointList), operation{id: "listWebhookEndpoints", summary: "The tenant's webhook endpoints, and the event types they may subscribe to", tag: "webhooks", resp: endpointList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/webhook-endpoints", h((*Server).handleEndpointList), operation{id: "listWebhookEndpoints", summary: "The tenant's webhook endpoints, and the event types they may subscribe to", tag: "webhooks", req: pageReq{}, resp: endpointList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointGet), operation{id: "getWebhookEndpoint", summary: "One webhook endpoint", tag: "webhooks", req: idPath{}, resp: endpointJSON{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointUpdate), operation{id: "updateWebhookEndpoint", summary: "Edit a webhook endpoint, or enable or disable it", tag: "webhooks", req: struct {
 			idPath
@@ -344,12 +366,15 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/webhook-endpoints/{id}/replay", h((*Server).handleReplayFailed), operation{id: "replayFailedWebhookDeliveries", summary: "Send again every failed delivery since a time", tag: "webhooks", req: replayFailedReq{}, resp: replayFailedJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: access.ActWebhookManage}},
 		{"GET", "/api/v1/jobs/failed", h((*Server).handleJobsFailed), operation{id: "listFailedJobs", summary: "The tenant's background jobs that failed (waiting to retry, or given up), with their last error", tag: "jobs", resp: jobList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/jobs/{id}/retry", h((*Server).handleJobRetry), operation{id: "retryJob", summary: "Run a failed job again now", tag: "jobs", req: jobIDPath{}, resp: jobJSON{}, status: 200, errs: errsAuth, audit: "job.retried", action: access.ActJobManage}},
-		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "A page of the tenant's exports, newest first", tag: "exports", req: olderPageReq{}, resp: exportList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "A page of the tenant's exports, newest first", tag: "exports", req: pageReq{}, resp: exportList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/exports/{id}", h((*Server).handleExportGet), operation{id: "getExport", summary: "An export's status and progress, with a download_url when completed", tag: "exports", req: idPath{}, resp: exportJSON{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/exports/{id}", h((*Server).handleExportDelete), operation{id: "deleteExport", summary: "Cancel a running export, or delete a finished one and its file", tag: "exports", req: idPath{}, status: 204, errs: errsAuth, audit: "export.deleted"}},
 		{"GET", "/api/v1/events", h((*Server).handleEvents), operation{id: "streamEvents", summary: "Server-Sent Events of the tenant (order and member changes); resume with Last-Event-ID", tag: "events", req: eventsReq{}, resp: eventStream(""), status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/dashboard", h((*Server).handleDashboard), operation{id: "getDashboard", summary: "Orders and revenue per currency for today, 7 and 30 days, orders per day over 30 days, and the newest orders; cancelled orders count nowhere", tag: "orders", resp: dashboardJSON{}, status: 200, errs: errsAuth}},
-		{"GET", "/api/v1/orders/{id}/history", h((*Server).handleOrderHistory), operation{id: "getOrderHistory", summary: "An order's status history", tag: "orders", req: idPath{}, resp: historyList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/orders/{id}/history", h((*Server).handleOrderHistory), operation{id: "getOrderHistory", summary: "A page of an order's status history, oldest first", tag: "orders", req: struct {
+			idPath
+			pageReq
+		}{}, resp: historyList{}, status: 200, errs: errsAuth}},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error {
@@ -11,24 +12,30 @@ func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	pr, err := pageRequest(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	if p.IsAPIKey() {
-		// A key belongs to exactly one tenant.
+		// A key belongs to exactly one tenant: one page, whatever the
+		// cursor.
 		t, err := s.tenants.CurrentTenant(r.Context(), p)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, listJSON{Data: []tenantJSON{toTenantJSON(t, p.Role)}})
+		writeJSON(w, http.StatusOK, tenantList{Data: []tenantJSON{toTenantJSON(t, p.Role)}})
 		return nil
 	}
-	trs, err := s.tenants.ListTenants(r.Context(), p.UserID)
+	trs, err := s.tenants.ListTenants(r.Context(), p.UserID, pr)
 	if err != nil {
 		return err
 	}
-	out := make([]tenantJSON, 0, len(trs))
-	for _, tr := range trs {
-		out = append(out, toTenantJSON(tr.Tenant, tr.Role))
+	out := tenantList{Data: make([]tenantJSON, 0, len(trs.Rows))}
+	for _, tr := range trs.Rows {
+		out.Data = append(out.Data, toTenantJSON(tr.Tenant, tr.Role))
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out.NextCursor, out.PrevCursor = pageCursors(trs)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -86,6 +93,10 @@ func (s *Server) handleTenantGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if notModified(w, r, etag(t.Version())) {
+		return nil
+	}
+	w.Header().Set("ETag", etag(t.Version()))
 	writeJSON(w, http.StatusOK, toTenantJSON(t, p.Role))
 	return nil
 }
@@ -101,10 +112,15 @@ func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, err := s.tenants.RenameTenant(r.Context(), p, in.Name, s.meta(r))
+	version, err := ifMatch(r, tenant.ErrStale)
 	if err != nil {
 		return err
 	}
+	t, err := s.tenants.RenameTenant(r.Context(), p, in.Name, version, s.meta(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(t.Version()))
 	writeJSON(w, http.StatusOK, toTenantJSON(t, p.Role))
 	return nil
 }
@@ -114,15 +130,21 @@ func (s *Server) handleMemberList(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ms, err := s.tenants.ListMembers(r.Context(), p)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := make([]memberJSON, 0, len(ms))
-	for _, m := range ms {
-		out = append(out, memberJSON{User: toUserJSON(m.User), Role: m.Membership.Role, JoinedAt: m.Membership.CreatedAt})
+	ms, err := s.tenants.ListMembers(r.Context(), p, pr)
+	if err != nil {
+		return err
 	}
-	writeJSON(w, http.StatusOK, listJSON{Data: out})
+	out := memberList{Data: make([]memberJSON, 0, len(ms.Rows))}
+	for _, m := range ms.Rows {
+		out.Data = append(out.Data, memberJSON{User: toUserJSON(m.User), Role: m.Membership.Role, JoinedAt: m.Membership.CreatedAt,
+			ETag: etag(tenant.MembershipVersion(m.Membership))})
+	}
+	out.NextCursor, out.PrevCursor = pageCursors(ms)
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -141,7 +163,12 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if err := s.tenants.ChangeRole(r.Context(), p, id, in.Role, s.meta(r)); err != nil {
+	version, err := ifMatch(r, tenant.ErrMemberStale)
+	if err != nil {
+		return err
+	}
+	changed, err := s.tenants.ChangeRoleIf(r.Context(), p, id, in.Role, version, s.meta(r))
+	if err != nil {
 		return err
 	}
 	// Changing one's own role is a privilege change: renew the token.
@@ -150,6 +177,7 @@ func (s *Server) handleMemberUpdate(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 	}
+	w.Header().Set("ETag", etag(changed))
 	writeJSON(w, http.StatusOK, map[string]any{"user_id": id, "role": in.Role})
 	return nil
 }

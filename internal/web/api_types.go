@@ -43,6 +43,9 @@ type memberJSON struct {
 	User     userJSON    `json:"user"`
 	Role     access.Role `json:"role"`
 	JoinedAt time.Time   `json:"joined_at"`
+	// ETag is what a role change's ETag header would be; there is no GET
+	// of one member.
+	ETag string `json:"etag" description:"The membership's version: send it as If-Match when changing the role."`
 }
 
 type invitationJSON struct {

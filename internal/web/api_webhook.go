@@ -35,6 +35,8 @@ type endpointJSON struct {
 
 type endpointList struct {
 	Data       []endpointJSON `json:"data"`
+	NextCursor *string        `json:"next_cursor"`
+	PrevCursor *string        `json:"prev_cursor"`
 	EventTypes []string       `json:"event_types" description:"Every event type an endpoint may subscribe to."`
 }
 
@@ -139,14 +141,19 @@ func (s *Server) handleEndpointList(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	es, err := s.webhooks.List(r.Context(), p)
+	pr, err := pageRequest(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	out := endpointList{Data: make([]endpointJSON, len(es)), EventTypes: webhook.EventTypes}
-	for i, e := range es {
+	es, err := s.webhooks.List(r.Context(), p, pr)
+	if err != nil {
+		return err
+	}
+	out := endpointList{Data: make([]endpointJSON, len(es.Rows)), EventTypes: webhook.EventTypes}
+	for i, e := range es.Rows {
 		out.Data[i] = toEndpointJSON(e, false)
 	}
+	out.NextCursor, out.PrevCursor = pageCursors(es)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

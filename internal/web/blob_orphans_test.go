@@ -14,6 +14,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
+	listpage "github.com/ordo/ordo/internal/page"
 )
 
 // referencedKeys is every object key a row of the tenant refers to:
@@ -22,12 +23,12 @@ func referencedKeys(t *testing.T, a *app, tenantID uuid.UUID) map[string]bool {
 	t.Helper()
 	ctx := context.Background()
 	refs := map[string]bool{}
-	atts, err := a.store.AttachmentList(ctx, tenantID, nil, nil, 10_000)
+	atts, err := a.store.AttachmentList(ctx, tenantID, nil, listpage.Request{Limit: 10_000})
 	require.NoError(t, err)
 	for _, x := range atts {
 		refs[x.ObjectKey] = true
 	}
-	exps, err := a.store.ExportList(ctx, tenantID, nil, 10_000)
+	exps, err := a.store.ExportList(ctx, tenantID, listpage.Request{Limit: 10_000})
 	require.NoError(t, err)
 	for _, x := range exps {
 		refs[x.ObjectKey] = true

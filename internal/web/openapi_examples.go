@@ -41,7 +41,7 @@ var schemaExamples = map[string]string{
 		"created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T09:00:00Z"}`,
 	"CreateWebhookEndpointRequest": `{"url": "https://erp.example.com/hooks/ordo", "description": "ERP", "event_types": ["order.created", "order.status_changed"]}`,
 	"Member": `{"user": {"id": "0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e", "email": "grace@example.com", "name": "Grace Hopper",
-		"email_verified_at": "2026-02-01T08:00:00Z", "created_at": "2026-02-01T07:59:00Z"}, "role": "admin", "joined_at": "2026-02-01T08:00:00Z"}`,
+		"email_verified_at": "2026-02-01T08:00:00Z", "created_at": "2026-02-01T07:59:00Z"}, "role": "admin", "joined_at": "2026-02-01T08:00:00Z", "etag": "\"1738396800000000\""}`,
 	"Invitation": `{"id": "0192f5c4-9e00-7c3b-9d2e-4f5a6b7c8d9e", "email": "grace@example.com", "role": "member", "status": "pending",
 		"expires_at": "2026-03-08T09:00:00Z", "created_at": "2026-03-01T09:00:00Z"}`,
 	"InviteRequest": `{"email": "grace@example.com", "role": "member"}`,

@@ -4,12 +4,15 @@ import (
 	"context"
 	"html/template"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Paging of the UI's lists. Every paged page (orders, audit log, webhook
@@ -128,4 +131,57 @@ func (s *Server) auditPage(ctx context.Context, p access.Principal, f audit.Filt
 	}
 	page, next, prev := idPage(rows, func(e audit.Entry) uuid.UUID { return e.ID }, want, f.Before, f.After)
 	return page, next, prev, nil
+}
+
+// wholeList asks for a short list whole, for the pages that show it all
+// (members, keys, endpoints, an order's history): one page of the most a
+// page may hold.
+func wholeList() page.Request { return page.Request{Limit: page.Max} }
+
+// pageAfter asks for the page of limit rows after the row id (the first
+// page for nil), for a page that reads a list page after page.
+func pageAfter(id *uuid.UUID, limit int) page.Request { return page.Request{After: id, Limit: limit} }
+
+// pageReq is the query of a keyset-paged list of the API.
+type pageReq struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50"`
+	Cursor string `query:"cursor" description:"next_cursor (the page after) or prev_cursor (the page before) of another page of the same list."`
+}
+
+// pageRequest reads limit and cursor of such a list. The cursors are the
+// ones of the audit log and the deliveries (olderCursor, newerCursor):
+// "<id>" selects the page after the row id in the list's order, and
+// "n.<id>" the page before it.
+func pageRequest(q url.Values) (page.Request, error) {
+	var r page.Request
+	var v apperr.Validation
+	if c := q.Get("cursor"); c != "" {
+		after, before, ok := parseIDCursor(c)
+		if !ok {
+			v.Add("cursor", "is not a cursor from this API")
+		}
+		r.After, r.Before = after, before
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			v.Add("limit", "must be an integer from 1 to 100")
+		}
+		r.Limit = n
+	}
+	return r, v.Err()
+}
+
+// pageCursors are the next_cursor and prev_cursor of a page: null where
+// there is no such page.
+func pageCursors[T any](p page.Page[T]) (next, prev *string) {
+	if p.Next != nil {
+		c := olderCursor(*p.Next)
+		next = &c
+	}
+	if p.Prev != nil {
+		c := newerCursor(*p.Prev)
+		prev = &c
+	}
+	return next, prev
 }

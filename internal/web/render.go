@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"github.com/ordo/ordo/internal/i18n"
@@ -15,9 +16,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -264,7 +267,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		// The switcher lists the user's tenants: one small query by user,
 		// and a page still shows (with a link to /app/tenants) without it.
 		if !p.IsAPIKey() && v.Tenants == nil {
-			if trs, err := s.tenants.ListTenants(r.Context(), p.UserID); err == nil {
+			if trs, err := s.switcherTenants(r.Context(), p.UserID); err == nil {
 				v.Tenants = trs
 			}
 		}
@@ -337,4 +340,11 @@ func pagePath(r *http.Request) string {
 		return localPath(ref.RequestURI())
 	}
 	return r.URL.Path
+}
+
+// switcherTenants are the tenants the switcher lists: the first 20; the
+// rest are on /app/tenants.
+func (s *Server) switcherTenants(ctx context.Context, userID uuid.UUID) ([]tenant.TenantRole, error) {
+	trs, err := s.tenants.ListTenants(ctx, userID, page.Request{Limit: 20})
+	return trs.Rows, err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -158,11 +159,12 @@ func (s *Server) uiLogoutEverywhere(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) uiTenants(w http.ResponseWriter, r *http.Request) error {
-	trs, err := s.tenants.ListTenants(r.Context(), mustPrincipal(r).UserID)
+	// The page shows the tenants whole: one page of up to page.Max.
+	trs, err := s.tenants.ListTenants(r.Context(), mustPrincipal(r).UserID, page.Request{Limit: page.Max})
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "tenants", view{Title: s.tr(r, "Your tenants"), Data: trs})
+	s.render(w, r, http.StatusOK, "tenants", view{Title: s.tr(r, "Your tenants"), Data: trs.Rows})
 	return nil
 }
 
@@ -170,8 +172,8 @@ func (s *Server) uiTenantCreate(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	t, err := s.tenants.CreateTenant(r.Context(), p, r.PostFormValue("name"), s.meta(r))
 	if err != nil {
-		trs, _ := s.tenants.ListTenants(r.Context(), p.UserID)
-		s.formError(w, r, "tenants", view{Title: s.tr(r, "Your tenants"), Data: trs, Form: formValues(r, "name")}, err)
+		trs, _ := s.tenants.ListTenants(r.Context(), p.UserID, page.Request{Limit: page.Max})
+		s.formError(w, r, "tenants", view{Title: s.tr(r, "Your tenants"), Data: trs.Rows, Form: formValues(r, "name")}, err)
 		return nil
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
@@ -205,7 +207,7 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.tenants.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), s.meta(r)); err != nil {
+	if _, err := s.tenants.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), nil, s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err, "name")
 	}
 	s.flash(r, s.tr(r, "Saved."))
@@ -224,22 +226,25 @@ func (s *Server) uiMembers(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, v view) error {
 	p := mustPrincipal(r)
-	ms, err := s.tenants.ListMembers(r.Context(), p)
+	// The page shows members and invitations whole: one page of up to
+	// page.Max each.
+	all := page.Request{Limit: page.Max}
+	ms, err := s.tenants.ListMembers(r.Context(), p, all)
 	if err != nil {
 		return err
 	}
-	page := membersPage{Members: ms}
+	mp := membersPage{Members: ms.Rows}
 	if p.Can(access.ActInviteManage) {
-		invs, err := s.tenants.ListInvitations(r.Context(), p)
+		invs, err := s.tenants.ListInvitations(r.Context(), p, all)
 		if err != nil {
 			return err
 		}
 		now := time.Now()
-		for _, i := range invs {
-			page.Invitations = append(page.Invitations, toInvitationJSON(i, now))
+		for _, i := range invs.Rows {
+			mp.Invitations = append(mp.Invitations, toInvitationJSON(i, now))
 		}
 	}
-	v.Title, v.Data = s.tr(r, "Members"), page
+	v.Title, v.Data = s.tr(r, "Members"), mp
 	s.render(w, r, status, "members", v)
 	return nil
 }
@@ -300,11 +305,11 @@ type apiKeysPage struct {
 }
 
 func (s *Server) renderAPIKeys(w http.ResponseWriter, r *http.Request, status int, v view, newKey string) error {
-	keys, err := s.auth.ListAPIKeys(r.Context(), mustPrincipal(r))
+	keys, err := s.auth.ListAPIKeys(r.Context(), mustPrincipal(r), page.Request{Limit: page.Max})
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = s.tr(r, "API keys"), apiKeysPage{Keys: keys, NewKey: newKey}
+	v.Title, v.Data = s.tr(r, "API keys"), apiKeysPage{Keys: keys.Rows, NewKey: newKey}
 	s.render(w, r, status, "apikeys", v)
 	return nil
 }

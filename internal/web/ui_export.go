@@ -7,6 +7,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 )
 
 type exportsPage struct {
@@ -18,11 +19,11 @@ func (s *Server) uiExports(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status int, v view) error {
-	es, _, err := s.exports.List(r.Context(), mustPrincipal(r), nil, export.MaxPage)
+	es, err := s.exports.List(r.Context(), mustPrincipal(r), page.Request{Limit: export.MaxPage})
 	if err != nil {
 		return err
 	}
-	v.Title, v.Data = s.tr(r, "Exports"), exportsPage{Exports: es}
+	v.Title, v.Data = s.tr(r, "Exports"), exportsPage{Exports: es.Rows}
 	s.render(w, r, status, "exports", v)
 	return nil
 }

@@ -94,11 +94,11 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hist, err := s.orders.History(r.Context(), p, id)
+	hist, err := s.orders.History(r.Context(), p, id, wholeList())
 	if err != nil {
 		return err
 	}
-	page := orderPage{Order: o, History: hist}
+	page := orderPage{Order: o, History: hist.Rows}
 	if p.Can(access.ActOrderWrite) {
 		page.Next = order.Next(o.Status)
 	}
@@ -108,17 +108,17 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 	if s.attachments != nil {
 		// The page shows every attachment of the order: the API pages
 		// them, so read page after page rather than stop at the first.
-		var before *uuid.UUID
+		var after *uuid.UUID
 		for {
-			as, more, err := s.attachments.List(r.Context(), p, &o.ID, before, attachment.MaxPage)
+			as, err := s.attachments.List(r.Context(), p, &o.ID, pageAfter(after, attachment.MaxPage))
 			if err != nil {
 				return err
 			}
-			page.Attachments = append(page.Attachments, as...)
-			if !more || len(as) == 0 {
+			page.Attachments = append(page.Attachments, as.Rows...)
+			if as.Next == nil {
 				break
 			}
-			before = &as[len(as)-1].ID
+			after = as.Next
 		}
 	}
 	if s.invoices != nil {

@@ -108,11 +108,11 @@ func fieldErrors(v *view, err error) bool {
 }
 
 func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, status int, v view, page webhooksPage) error {
-	es, err := s.webhooks.List(r.Context(), mustPrincipal(r))
+	es, err := s.webhooks.List(r.Context(), mustPrincipal(r), wholeList())
 	if err != nil {
 		return err
 	}
-	page.Endpoints, page.EventTypes = es, webhook.EventTypes
+	page.Endpoints, page.EventTypes = es.Rows, webhook.EventTypes
 	if page.Checked == nil {
 		page.Checked = map[string]bool{}
 	}

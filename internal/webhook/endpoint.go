@@ -7,9 +7,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Endpoint is a tenant's webhook receiver.
@@ -113,6 +115,9 @@ type Store interface {
 	// WebhookEndpointList lists a tenant's endpoints, oldest first;
 	// enabledOnly leaves out disabled ones.
 	WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]Endpoint, error)
+	// WebhookEndpointPage reads the page r selects of a tenant's
+	// endpoints, oldest first.
+	WebhookEndpointPage(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]Endpoint, error)
 	// WebhookEndpointUpdate saves every mutable field of e.
 	WebhookEndpointUpdate(ctx context.Context, e Endpoint) error
 	WebhookEndpointDelete(ctx context.Context, tenantID, id uuid.UUID) error
@@ -161,7 +166,21 @@ type Tx interface {
 	// WebhookOwners returns the name of the tenant and its owners'
 	// e-mail addresses, sorted; a missing tenant is apperr.ErrNotFound.
 	WebhookOwners(ctx context.Context, tenantID uuid.UUID) (tenantName string, emails []string, err error)
+	// WebhookEndpointGetForUpdate reads an endpoint and holds it until
+	// the transaction ends, so that a concurrent change waits: the
+	// version an If-Match is compared with is still the stored one when
+	// the change is saved.
+	WebhookEndpointGetForUpdate(ctx context.Context, tenantID, id uuid.UUID) (Endpoint, error)
 }
+
+// Version is the endpoint's version for optimistic concurrency (its
+// ETag): when it last changed, in microseconds, the precision both
+// engines keep.
+func (e Endpoint) Version() int64 { return e.UpdatedAt.UnixMicro() }
+
+// ErrStale is the answer to a change made against a version of the
+// endpoint that is no longer the stored one (a stale If-Match).
+var ErrStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the webhook endpoint was changed by someone else; fetch it again"}
 
 // DB is the webhook service's handle on the store:
 // store.Narrow[webhook.Tx]{st} is one.

@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/page"
 )
 
 // EventTest is the type of the event "send test event" delivers.
@@ -273,12 +274,14 @@ func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (En
 	return s.db.WebhookEndpointGet(ctx, p.TenantID, id)
 }
 
-// List lists the tenant's endpoints.
-func (s *Service) List(ctx context.Context, p access.Principal) ([]Endpoint, error) {
+// List reads the page r selects of the tenant's endpoints, oldest first.
+func (s *Service) List(ctx context.Context, p access.Principal, r page.Request) (page.Page[Endpoint], error) {
 	if err := p.Require(access.ActWebhookRead); err != nil {
-		return nil, err
+		return page.Page[Endpoint]{}, err
 	}
-	return s.db.WebhookEndpointList(ctx, p.TenantID, false)
+	return page.Read(r, func(e Endpoint) uuid.UUID { return e.ID }, func(r page.Request) ([]Endpoint, error) {
+		return s.db.WebhookEndpointPage(ctx, p.TenantID, r)
+	})
 }
 
 // FailingDeliveries lists the tenant's deliveries that failed (retrying on
@@ -306,19 +309,33 @@ func (s *Service) FailingDeliveries(ctx context.Context, p access.Principal, lim
 
 // Update edits an endpoint.
 func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, in Input, m access.Meta) (Endpoint, error) {
+	return s.UpdateIf(ctx, p, id, in, nil, m)
+}
+
+// UpdateIf is Update with a precondition: ifMatch, when given, must be
+// the endpoint's current Version (If-Match), or it fails with ErrStale.
+func (s *Service) UpdateIf(ctx context.Context, p access.Principal, id uuid.UUID, in Input, ifMatch *int64, m access.Meta) (Endpoint, error) {
 	if err := p.Require(access.ActWebhookManage); err != nil {
 		return Endpoint{}, err
 	}
 	var e Endpoint
 	err := s.db.InTx(ctx, func(tx Tx) error {
 		var err error
-		if e, err = tx.WebhookEndpointGet(ctx, p.TenantID, id); err != nil {
+		if e, err = tx.WebhookEndpointGetForUpdate(ctx, p.TenantID, id); err != nil {
 			return err
 		}
+		if ifMatch != nil && *ifMatch != e.Version() {
+			return ErrStale
+		}
+		was := e.Version()
 		if err := s.apply(ctx, &e, in); err != nil {
 			return err
 		}
 		e.UpdatedAt = now()
+		if e.UpdatedAt.UnixMicro() <= was {
+			// Every change gets a new version, even within a microsecond.
+			e.UpdatedAt = time.UnixMicro(was + 1).UTC()
+		}
 		if err := tx.WebhookEndpointUpdate(ctx, e); err != nil {
 			return err
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
@@ -187,7 +188,7 @@ func TestServicePermissions(t *testing.T) {
 				return err
 			},
 			"get":  func(p access.Principal) error { _, err := svc.Get(ctx, p, ep.ID); return err },
-			"list": func(p access.Principal) error { _, err := svc.List(ctx, p); return err },
+			"list": func(p access.Principal) error { _, err := svc.List(ctx, p, page.Request{}); return err },
 			"deliveries": func(p access.Principal) error {
 				_, err := svc.Deliveries(ctx, p, webhook.DeliveryFilter{EndpointID: ep.ID})
 				return err
@@ -205,7 +206,8 @@ func TestServicePermissions(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, ep.URL, got.URL)
 		require.Empty(t, got.Description, "the member's update did not happen")
-		eps, err := svc.List(ctx, e.owner)
+		epsP, err := svc.List(ctx, e.owner, page.Request{})
+		eps := epsP.Rows
 		require.NoError(t, err)
 		require.Len(t, eps, 1, "the member's create did not happen")
 		page, err := svc.Deliveries(ctx, e.owner, webhook.DeliveryFilter{EndpointID: ep.ID})

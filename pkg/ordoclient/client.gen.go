@@ -147,21 +147,6 @@ func (e FailedDeliveryState) Valid() bool {
 	}
 }
 
-// Defines values for HistoryListDataFrom1.
-const (
-	Empty HistoryListDataFrom1 = ""
-)
-
-// Valid indicates whether the value is a known member of the HistoryListDataFrom1 enum.
-func (e HistoryListDataFrom1) Valid() bool {
-	switch e {
-	case Empty:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for InvitationStatus.
 const (
 	InvitationStatusAccepted InvitationStatus = "accepted"
@@ -273,6 +258,21 @@ func (e Role) Valid() bool {
 	case RoleOwner:
 		return true
 	case RoleViewer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for StatusChangeFrom1.
+const (
+	Empty StatusChangeFrom1 = ""
+)
+
+// Valid indicates whether the value is a known member of the StatusChangeFrom1 enum.
+func (e StatusChangeFrom1) Valid() bool {
+	switch e {
+	case Empty:
 		return true
 	default:
 		return false
@@ -572,7 +572,9 @@ type APIKeyCreator struct {
 
 // APIKeyList defines model for APIKeyList.
 type APIKeyList struct {
-	Data *[]APIKey `json:"data"`
+	Data       *[]APIKey `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
 }
 
 // AcceptRequest defines model for AcceptRequest.
@@ -620,6 +622,7 @@ type Attachment struct {
 type AttachmentList struct {
 	Data       *[]Attachment `json:"data"`
 	NextCursor *string       `json:"next_cursor"`
+	PrevCursor *string       `json:"prev_cursor"`
 }
 
 // AttachmentStatus defines model for AttachmentStatus.
@@ -708,6 +711,11 @@ type CreateExportRequest struct {
 	Format        ExportFormat `json:"format"`
 	Q             *string      `json:"q,omitempty"`
 	Status        *OrderStatus `json:"status,omitempty"`
+}
+
+// CreateTenantRequest defines model for CreateTenantRequest.
+type CreateTenantRequest struct {
+	Name string `json:"name"`
 }
 
 // CreateWebhookEndpointRequest Examples: {"description":"ERP","event_types":["order.created","order.status_changed"],"url":"https://erp.example.com/hooks/ordo"}
@@ -824,6 +832,7 @@ type ExportFormat string
 type ExportList struct {
 	Data       *[]Export `json:"data"`
 	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
 }
 
 // ExportProgress defines model for ExportProgress.
@@ -871,23 +880,9 @@ type FailedDeliveryState string
 
 // HistoryList defines model for HistoryList.
 type HistoryList struct {
-	Data *[]struct {
-		// ActorId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
-		ActorId   *openapi_types.UUID `json:"actor_id"`
-		CreatedAt time.Time           `json:"created_at"`
-
-		// From Empty on the entry of the order's creation.
-		From HistoryList_Data_From `json:"from"`
-		To   OrderStatus           `json:"to"`
-	} `json:"data"`
-}
-
-// HistoryListDataFrom1 defines model for HistoryList.Data.From.1.
-type HistoryListDataFrom1 string
-
-// HistoryList_Data_From Empty on the entry of the order's creation.
-type HistoryList_Data_From struct {
-	union json.RawMessage
+	Data       *[]StatusChange `json:"data"`
+	NextCursor *string         `json:"next_cursor"`
+	PrevCursor *string         `json:"prev_cursor"`
 }
 
 // Invitation Examples: {"created_at":"2026-03-01T09:00:00Z","email":"grace@example.com","expires_at":"2026-03-08T09:00:00Z","id":"0192f5c4-9e00-7c3b-9d2e-4f5a6b7c8d9e","role":"member","status":"pending"}
@@ -904,7 +899,9 @@ type Invitation struct {
 
 // InvitationList defines model for InvitationList.
 type InvitationList struct {
-	Data *[]Invitation `json:"data"`
+	Data       *[]Invitation `json:"data"`
+	NextCursor *string       `json:"next_cursor"`
+	PrevCursor *string       `json:"prev_cursor"`
 }
 
 // InvitationStatus defines model for InvitationStatus.
@@ -995,8 +992,10 @@ type Me struct {
 	Tenant    *Tenant                 `json:"tenant"`
 }
 
-// Member Examples: {"joined_at":"2026-02-01T08:00:00Z","role":"admin","user":{"created_at":"2026-02-01T07:59:00Z","email":"grace@example.com","email_verified_at":"2026-02-01T08:00:00Z","id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e","name":"Grace Hopper"}}
+// Member Examples: {"etag":"\"1738396800000000\"","joined_at":"2026-02-01T08:00:00Z","role":"admin","user":{"created_at":"2026-02-01T07:59:00Z","email":"grace@example.com","email_verified_at":"2026-02-01T08:00:00Z","id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e","name":"Grace Hopper"}}
 type Member struct {
+	// Etag The membership's version: send it as If-Match when changing the role.
+	Etag     string    `json:"etag"`
 	JoinedAt time.Time `json:"joined_at"`
 	Role     Role      `json:"role"`
 	User     User      `json:"user"`
@@ -1023,7 +1022,9 @@ type MemberAddedEventData struct {
 
 // MemberList defines model for MemberList.
 type MemberList struct {
-	Data *[]Member `json:"data"`
+	Data       *[]Member `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
 }
 
 // MemberRemovedEvent The body of the `member.removed` webhook request.
@@ -1051,11 +1052,6 @@ type MemberRole struct {
 
 	// UserId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
 	UserId openapi_types.UUID `json:"user_id"`
-}
-
-// NameRequest defines model for NameRequest.
-type NameRequest struct {
-	Name string `json:"name"`
 }
 
 // Order Examples: {"billing_address":null,"created_at":"2026-03-01T09:30:00Z","currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","customer_phone":"+44 20 7946 0958","discount":500,"external_ref":"ERP-1001","id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","items":[{"description":"A5, dotted","id":"0192f5c4-8e1b-7000-8000-0000000000a1","metadata":{},"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"total":4760,"unit_price":2000}],"metadata":{"channel":"web"},"notes":"Leave at the door","number":"ORD-000042","shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"},"status":"processing","subtotal":4000,"tax":760,"total":4260,"updated_at":"2026-03-01T10:02:11Z","version":3}
@@ -1311,6 +1307,25 @@ type SignupRequest struct {
 	TenantName *string `json:"tenant_name,omitempty"`
 }
 
+// StatusChange defines model for StatusChange.
+type StatusChange struct {
+	// ActorId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	ActorId   *openapi_types.UUID `json:"actor_id"`
+	CreatedAt time.Time           `json:"created_at"`
+
+	// From Empty on the entry of the order's creation.
+	From StatusChange_From `json:"from"`
+	To   OrderStatus       `json:"to"`
+}
+
+// StatusChangeFrom1 defines model for StatusChange.From.1.
+type StatusChangeFrom1 string
+
+// StatusChange_From Empty on the entry of the order's creation.
+type StatusChange_From struct {
+	union json.RawMessage
+}
+
 // Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","role":"owner","slug":"mueller-soehne"}
 type Tenant struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1328,7 +1343,21 @@ type TenantPlan string
 
 // TenantList defines model for TenantList.
 type TenantList struct {
-	Data *[]Tenant `json:"data"`
+	Data       *[]Tenant `json:"data"`
+	NextCursor *string   `json:"next_cursor"`
+	PrevCursor *string   `json:"prev_cursor"`
+}
+
+// TenantResponse defines model for TenantResponse.
+type TenantResponse struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Id Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	Id   openapi_types.UUID `json:"id"`
+	Name string             `json:"name"`
+	Plan string             `json:"plan"`
+	Role *Role              `json:"role,omitempty"`
+	Slug string             `json:"slug"`
 }
 
 // TokenRequest defines model for TokenRequest.
@@ -1439,6 +1468,8 @@ type WebhookEndpointList struct {
 
 	// EventTypes Every event type an endpoint may subscribe to.
 	EventTypes *[]WebhookEndpointListEventTypes `json:"event_types"`
+	NextCursor *string                          `json:"next_cursor"`
+	PrevCursor *string                          `json:"prev_cursor"`
 }
 
 // WebhookEndpointListEventTypes defines model for WebhookEndpointList.EventTypes.
@@ -1503,6 +1534,14 @@ type Unavailable = Problem
 // ValidationFailed Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type ValidationFailed = Problem
 
+// ListAPIKeysParams defines parameters for ListAPIKeys.
+type ListAPIKeysParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // CreateAPIKeyParams defines parameters for CreateAPIKey.
 type CreateAPIKeyParams struct {
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
@@ -1514,7 +1553,7 @@ type ListAttachmentsParams struct {
 	OrderId *openapi_types.UUID `form:"order_id,omitempty" json:"order_id,omitempty"`
 	Limit   *int                `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor next_cursor of the page before the one wanted.
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -1545,7 +1584,15 @@ type StreamEventsParams struct {
 type ListExportsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor next_cursor of the page before the one wanted.
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListInvitationsParams defines parameters for ListInvitations.
+type ListInvitationsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -1553,6 +1600,20 @@ type ListExportsParams struct {
 type InviteParams struct {
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMembersParams defines parameters for ListMembers.
+type ListMembersParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ChangeMemberRoleParams defines parameters for ChangeMemberRole.
+type ChangeMemberRoleParams struct {
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListOrdersParams defines parameters for ListOrders.
@@ -1598,17 +1659,45 @@ type GetOrderParams struct {
 
 // UpdateOrderParams defines parameters for UpdateOrder.
 type UpdateOrderParams struct {
-	// IfMatch The ETag of the version you edited; 412 if the order changed since.
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetOrderHistoryParams defines parameters for GetOrderHistory.
+type GetOrderHistoryParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // TransitionOrderParams defines parameters for TransitionOrder.
 type TransitionOrderParams struct {
-	// IfMatch The ETag of the version you edited; 412 if the order changed since.
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetTenantParams defines parameters for GetTenant.
+type GetTenantParams struct {
+	// IfNoneMatch An ETag you hold: 304 if it is still the current one.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// RenameTenantParams defines parameters for RenameTenant.
+type RenameTenantParams struct {
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ListTenantsParams defines parameters for ListTenants.
+type ListTenantsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // CreateTenantParams defines parameters for CreateTenant.
@@ -1621,6 +1710,14 @@ type CreateTenantParams struct {
 type PresignUploadParams struct {
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWebhookEndpointsParams defines parameters for ListWebhookEndpoints.
+type ListWebhookEndpointsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor next_cursor (the page after) or prev_cursor (the page before) of another page of the same list.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
@@ -1809,13 +1906,13 @@ type UpdateOrderJSONRequestBody = OrderUpdateRequest
 type TransitionOrderJSONRequestBody = TransitionRequest
 
 // RenameTenantJSONRequestBody defines body for RenameTenant for application/json ContentType.
-type RenameTenantJSONRequestBody = NameRequest
+type RenameTenantJSONRequestBody = CreateTenantRequest
 
 // SetBrandingJSONRequestBody defines body for SetBranding for application/json ContentType.
 type SetBrandingJSONRequestBody = BrandingInput
 
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
-type CreateTenantJSONRequestBody = NameRequest
+type CreateTenantJSONRequestBody = CreateTenantRequest
 
 // PresignUploadJSONRequestBody defines body for PresignUpload for application/json ContentType.
 type PresignUploadJSONRequestBody = PresignUploadRequest
@@ -1856,22 +1953,22 @@ type WebhookOrderStatusChangedJSONRequestBody = OrderStatusChangedEvent
 // WebhookOrderUpdatedJSONRequestBody defines body for WebhookOrderUpdated for application/json ContentType.
 type WebhookOrderUpdatedJSONRequestBody = OrderUpdatedEvent
 
-// AsOrderStatus returns the union data inside the HistoryList_Data_From as a OrderStatus
-func (t HistoryList_Data_From) AsOrderStatus() (OrderStatus, error) {
+// AsOrderStatus returns the union data inside the StatusChange_From as a OrderStatus
+func (t StatusChange_From) AsOrderStatus() (OrderStatus, error) {
 	var body OrderStatus
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromOrderStatus overwrites any union data inside the HistoryList_Data_From as the provided OrderStatus
-func (t *HistoryList_Data_From) FromOrderStatus(v OrderStatus) error {
+// FromOrderStatus overwrites any union data inside the StatusChange_From as the provided OrderStatus
+func (t *StatusChange_From) FromOrderStatus(v OrderStatus) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeOrderStatus performs a merge with any union data inside the HistoryList_Data_From, using the provided OrderStatus
-func (t *HistoryList_Data_From) MergeOrderStatus(v OrderStatus) error {
+// MergeOrderStatus performs a merge with any union data inside the StatusChange_From, using the provided OrderStatus
+func (t *StatusChange_From) MergeOrderStatus(v OrderStatus) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1882,22 +1979,22 @@ func (t *HistoryList_Data_From) MergeOrderStatus(v OrderStatus) error {
 	return err
 }
 
-// AsHistoryListDataFrom1 returns the union data inside the HistoryList_Data_From as a HistoryListDataFrom1
-func (t HistoryList_Data_From) AsHistoryListDataFrom1() (HistoryListDataFrom1, error) {
-	var body HistoryListDataFrom1
+// AsStatusChangeFrom1 returns the union data inside the StatusChange_From as a StatusChangeFrom1
+func (t StatusChange_From) AsStatusChangeFrom1() (StatusChangeFrom1, error) {
+	var body StatusChangeFrom1
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromHistoryListDataFrom1 overwrites any union data inside the HistoryList_Data_From as the provided HistoryListDataFrom1
-func (t *HistoryList_Data_From) FromHistoryListDataFrom1(v HistoryListDataFrom1) error {
+// FromStatusChangeFrom1 overwrites any union data inside the StatusChange_From as the provided StatusChangeFrom1
+func (t *StatusChange_From) FromStatusChangeFrom1(v StatusChangeFrom1) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeHistoryListDataFrom1 performs a merge with any union data inside the HistoryList_Data_From, using the provided HistoryListDataFrom1
-func (t *HistoryList_Data_From) MergeHistoryListDataFrom1(v HistoryListDataFrom1) error {
+// MergeStatusChangeFrom1 performs a merge with any union data inside the StatusChange_From, using the provided StatusChangeFrom1
+func (t *StatusChange_From) MergeStatusChangeFrom1(v StatusChangeFrom1) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -1908,12 +2005,12 @@ func (t *HistoryList_Data_From) MergeHistoryListDataFrom1(v HistoryListDataFrom1
 	return err
 }
 
-func (t HistoryList_Data_From) MarshalJSON() ([]byte, error) {
+func (t StatusChange_From) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *HistoryList_Data_From) UnmarshalJSON(b []byte) error {
+func (t *StatusChange_From) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1995,7 +2092,7 @@ type ClientInterface interface {
 	// ListAPIKeys API keys of the current tenant (never their secrets)
 	//
 	// Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-	ListAPIKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListAPIKeys(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAPIKeyWithBody Create a key; the secret is in this response only
 	//
@@ -2196,7 +2293,7 @@ type ClientInterface interface {
 	// ListInvitations Invitations of the current tenant, with status
 	//
 	// Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-	ListInvitations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// InviteWithBody Invite someone by e-mail
 	//
@@ -2300,7 +2397,7 @@ type ClientInterface interface {
 	// ListMembers Members of the current tenant
 	//
 	// Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-	ListMembers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListMembers(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RemoveMember Remove a member (or leave, with your own id)
 	//
@@ -2312,14 +2409,14 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangeMemberRole Change a member's role
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRole(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ChangeMemberRole(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListOrders A page of orders
 	//
@@ -2378,10 +2475,10 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/orders/{id} (the `UpdateOrder` operationId).
 	UpdateOrder(ctx context.Context, id IdPath, params *UpdateOrderParams, body UpdateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetOrderHistory An order's status history
+	// GetOrderHistory A page of an order's status history, oldest first
 	//
 	// Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-	GetOrderHistory(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOrderHistory(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetInvoice The order's invoice, with a download_url once ready; 404 before one was requested
 	//
@@ -2410,21 +2507,21 @@ type ClientInterface interface {
 	// GetTenant The current tenant
 	//
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-	GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetTenant(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameTenantWithBody Rename the current tenant
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameTenantWithBody(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RenameTenant Rename the current tenant
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenant(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	RenameTenant(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBranding The tenant's invoice branding
 	//
@@ -2460,7 +2557,7 @@ type ClientInterface interface {
 	// ListTenants Tenants of the user (or the key's tenant)
 	//
 	// Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-	ListTenants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListTenants(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTenantWithBody Create a tenant owned by the user
 	//
@@ -2503,7 +2600,7 @@ type ClientInterface interface {
 	// ListWebhookEndpoints The tenant's webhook endpoints, and the event types they may subscribe to
 	//
 	// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-	ListWebhookEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListWebhookEndpoints(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateWebhookEndpointWithBody Add a webhook endpoint; the answer holds its signing secret, shown only now
 	//
@@ -2581,8 +2678,8 @@ type ClientInterface interface {
 // ListAPIKeys API keys of the current tenant (never their secrets)
 //
 // Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-func (c *Client) ListAPIKeys(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListAPIKeysRequest(c.Server)
+func (c *Client) ListAPIKeys(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAPIKeysRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3112,8 +3209,8 @@ func (c *Client) GetExport(ctx context.Context, id IdPath, reqEditors ...Request
 // ListInvitations Invitations of the current tenant, with status
 //
 // Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-func (c *Client) ListInvitations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListInvitationsRequest(c.Server)
+func (c *Client) ListInvitations(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListInvitationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3396,8 +3493,8 @@ func (c *Client) RevokeSession(ctx context.Context, id IdPath, reqEditors ...Req
 // ListMembers Members of the current tenant
 //
 // Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-func (c *Client) ListMembers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListMembersRequest(c.Server)
+func (c *Client) ListMembers(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMembersRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3428,8 +3525,8 @@ func (c *Client) RemoveMember(ctx context.Context, userId UserIdPath, reqEditors
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *Client) ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangeMemberRoleRequestWithBody(c.Server, userId, contentType, body)
+func (c *Client) ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMemberRoleRequestWithBody(c.Server, userId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3445,8 +3542,8 @@ func (c *Client) ChangeMemberRoleWithBody(ctx context.Context, userId UserIdPath
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *Client) ChangeMemberRole(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewChangeMemberRoleRequest(c.Server, userId, body)
+func (c *Client) ChangeMemberRole(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangeMemberRoleRequest(c.Server, userId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3604,11 +3701,11 @@ func (c *Client) UpdateOrder(ctx context.Context, id IdPath, params *UpdateOrder
 	return c.Client.Do(req)
 }
 
-// GetOrderHistory An order's status history
+// GetOrderHistory A page of an order's status history, oldest first
 //
 // Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-func (c *Client) GetOrderHistory(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOrderHistoryRequest(c.Server, id)
+func (c *Client) GetOrderHistory(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrderHistoryRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3686,8 +3783,8 @@ func (c *Client) TransitionOrder(ctx context.Context, id IdPath, params *Transit
 // GetTenant The current tenant
 //
 // Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-func (c *Client) GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetTenantRequest(c.Server)
+func (c *Client) GetTenant(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTenantRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3703,8 +3800,8 @@ func (c *Client) GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *Client) RenameTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameTenantRequestWithBody(c.Server, contentType, body)
+func (c *Client) RenameTenantWithBody(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameTenantRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3720,8 +3817,8 @@ func (c *Client) RenameTenantWithBody(ctx context.Context, contentType string, b
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *Client) RenameTenant(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewRenameTenantRequest(c.Server, body)
+func (c *Client) RenameTenant(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameTenantRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3816,8 +3913,8 @@ func (c *Client) SetLogoWithBody(ctx context.Context, contentType string, body i
 // ListTenants Tenants of the user (or the key's tenant)
 //
 // Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-func (c *Client) ListTenants(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListTenantsRequest(c.Server)
+func (c *Client) ListTenants(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTenantsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3929,8 +4026,8 @@ func (c *Client) GetVersion(ctx context.Context, reqEditors ...RequestEditorFn) 
 // ListWebhookEndpoints The tenant's webhook endpoints, and the event types they may subscribe to
 //
 // Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-func (c *Client) ListWebhookEndpoints(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListWebhookEndpointsRequest(c.Server)
+func (c *Client) ListWebhookEndpoints(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhookEndpointsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4134,7 +4231,7 @@ func (c *Client) TestWebhookEndpoint(ctx context.Context, id IdPath, reqEditors 
 }
 
 // NewListAPIKeysRequest constructs an http.Request for the ListAPIKeys method
-func NewListAPIKeysRequest(server string) (*http.Request, error) {
+func NewListAPIKeysRequest(server string, params *ListAPIKeysParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4150,6 +4247,45 @@ func NewListAPIKeysRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5199,7 +5335,7 @@ func NewGetExportRequest(server string, id IdPath) (*http.Request, error) {
 }
 
 // NewListInvitationsRequest constructs an http.Request for the ListInvitations method
-func NewListInvitationsRequest(server string) (*http.Request, error) {
+func NewListInvitationsRequest(server string, params *ListInvitationsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5215,6 +5351,45 @@ func NewListInvitationsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5688,7 +5863,7 @@ func NewRevokeSessionRequest(server string, id IdPath) (*http.Request, error) {
 }
 
 // NewListMembersRequest constructs an http.Request for the ListMembers method
-func NewListMembersRequest(server string) (*http.Request, error) {
+func NewListMembersRequest(server string, params *ListMembersParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5704,6 +5879,45 @@ func NewListMembersRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -5749,18 +5963,18 @@ func NewRemoveMemberRequest(server string, userId UserIdPath) (*http.Request, er
 }
 
 // NewChangeMemberRoleRequest calls the generic ChangeMemberRole builder with application/json body
-func NewChangeMemberRoleRequest(server string, userId UserIdPath, body ChangeMemberRoleJSONRequestBody) (*http.Request, error) {
+func NewChangeMemberRoleRequest(server string, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewChangeMemberRoleRequestWithBody(server, userId, "application/json", bodyReader)
+	return NewChangeMemberRoleRequestWithBody(server, userId, params, "application/json", bodyReader)
 }
 
 // NewChangeMemberRoleRequestWithBody constructs an http.Request for the ChangeMemberRole method, with any body, and a specified content type
-func NewChangeMemberRoleRequestWithBody(server string, userId UserIdPath, contentType string, body io.Reader) (*http.Request, error) {
+func NewChangeMemberRoleRequestWithBody(server string, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5791,6 +6005,21 @@ func NewChangeMemberRoleRequestWithBody(server string, userId UserIdPath, conten
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6201,7 +6430,7 @@ func NewUpdateOrderRequestWithBody(server string, id IdPath, params *UpdateOrder
 }
 
 // NewGetOrderHistoryRequest constructs an http.Request for the GetOrderHistory method
-func NewGetOrderHistoryRequest(server string, id IdPath) (*http.Request, error) {
+func NewGetOrderHistoryRequest(server string, id IdPath, params *GetOrderHistoryParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6224,6 +6453,45 @@ func NewGetOrderHistoryRequest(server string, id IdPath) (*http.Request, error) 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6376,7 +6644,7 @@ func NewTransitionOrderRequestWithBody(server string, id IdPath, params *Transit
 }
 
 // NewGetTenantRequest constructs an http.Request for the GetTenant method
-func NewGetTenantRequest(server string) (*http.Request, error) {
+func NewGetTenantRequest(server string, params *GetTenantParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6399,22 +6667,37 @@ func NewGetTenantRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewRenameTenantRequest calls the generic RenameTenant builder with application/json body
-func NewRenameTenantRequest(server string, body RenameTenantJSONRequestBody) (*http.Request, error) {
+func NewRenameTenantRequest(server string, params *RenameTenantParams, body RenameTenantJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewRenameTenantRequestWithBody(server, "application/json", bodyReader)
+	return NewRenameTenantRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewRenameTenantRequestWithBody constructs an http.Request for the RenameTenant method, with any body, and a specified content type
-func NewRenameTenantRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewRenameTenantRequestWithBody(server string, params *RenameTenantParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6438,6 +6721,21 @@ func NewRenameTenantRequestWithBody(server string, contentType string, body io.R
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6566,7 +6864,7 @@ func NewSetLogoRequestWithBody(server string, contentType string, body io.Reader
 }
 
 // NewListTenantsRequest constructs an http.Request for the ListTenants method
-func NewListTenantsRequest(server string) (*http.Request, error) {
+func NewListTenantsRequest(server string, params *ListTenantsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6582,6 +6880,45 @@ func NewListTenantsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6764,7 +7101,7 @@ func NewGetVersionRequest(server string) (*http.Request, error) {
 }
 
 // NewListWebhookEndpointsRequest constructs an http.Request for the ListWebhookEndpoints method
-func NewListWebhookEndpointsRequest(server string) (*http.Request, error) {
+func NewListWebhookEndpointsRequest(server string, params *ListWebhookEndpointsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6780,6 +7117,45 @@ func NewListWebhookEndpointsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -7289,7 +7665,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-	ListAPIKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error)
+	ListAPIKeysWithResponse(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error)
 
 	// CreateAPIKeyWithBodyWithResponse Create a key; the secret is in this response only
 	//
@@ -7520,7 +7896,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-	ListInvitationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error)
+	ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error)
 
 	// InviteWithBodyWithResponse Invite someone by e-mail
 	//
@@ -7646,7 +8022,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-	ListMembersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMembersResponse, error)
+	ListMembersWithResponse(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*ListMembersResponse, error)
 
 	// RemoveMemberWithResponse Remove a member (or leave, with your own id)
 	//
@@ -7660,14 +8036,14 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
+	ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
 
 	// ChangeMemberRoleWithResponse Change a member's role
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-	ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
+	ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error)
 
 	// ListOrdersWithResponse A page of orders
 	//
@@ -7732,12 +8108,12 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/orders/{id} (the `UpdateOrder` operationId).
 	UpdateOrderWithResponse(ctx context.Context, id IdPath, params *UpdateOrderParams, body UpdateOrderJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateOrderResponse, error)
 
-	// GetOrderHistoryWithResponse An order's status history
+	// GetOrderHistoryWithResponse A page of an order's status history, oldest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-	GetOrderHistoryWithResponse(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error)
+	GetOrderHistoryWithResponse(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error)
 
 	// GetInvoiceWithResponse The order's invoice, with a download_url once ready; 404 before one was requested
 	//
@@ -7772,21 +8148,21 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-	GetTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
+	GetTenantWithResponse(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
 	// RenameTenantWithBodyWithResponse Rename the current tenant
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
+	RenameTenantWithBodyWithResponse(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
 
 	// RenameTenantWithResponse Rename the current tenant
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-	RenameTenantWithResponse(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
+	RenameTenantWithResponse(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
 
 	// GetBrandingWithResponse The tenant's invoice branding
 	//
@@ -7828,7 +8204,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-	ListTenantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error)
+	ListTenantsWithResponse(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error)
 
 	// CreateTenantWithBodyWithResponse Create a tenant owned by the user
 	//
@@ -7877,7 +8253,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-	ListWebhookEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error)
+	ListWebhookEndpointsWithResponse(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error)
 
 	// CreateWebhookEndpointWithBodyWithResponse Add a webhook endpoint; the answer holds its signing secret, shown only now
 	//
@@ -12822,6 +13198,7 @@ func (r RemoveMemberResponse) ContentType() string {
 
 // ChangeMemberRoleResponse200Headers the declared response headers of an HTTP 200 response for ChangeMemberRole
 type ChangeMemberRoleResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -12853,6 +13230,8 @@ type ChangeMemberRoleResponse struct {
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -12894,6 +13273,11 @@ func (r ChangeMemberRoleResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ChangeMemberRoleResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ChangeMemberRoleResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -14240,6 +14624,7 @@ func (r TransitionOrderResponse) ContentType() string {
 
 // GetTenantResponse200Headers the declared response headers of an HTTP 200 response for GetTenant
 type GetTenantResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -14262,7 +14647,7 @@ type GetTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Tenant
+	JSON200 *TenantResponse
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -14288,7 +14673,7 @@ type GetTenantResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetTenantResponse) GetJSON200() *Tenant {
+func (r GetTenantResponse) GetJSON200() *TenantResponse {
 	return r.JSON200
 }
 
@@ -14363,6 +14748,7 @@ func (r GetTenantResponse) ContentType() string {
 
 // RenameTenantResponse200Headers the declared response headers of an HTTP 200 response for RenameTenant
 type RenameTenantResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -14385,13 +14771,15 @@ type RenameTenantResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Tenant
+	JSON200 *TenantResponse
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -14411,7 +14799,7 @@ type RenameTenantResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r RenameTenantResponse) GetJSON200() *Tenant {
+func (r RenameTenantResponse) GetJSON200() *TenantResponse {
 	return r.JSON200
 }
 
@@ -14428,6 +14816,11 @@ func (r RenameTenantResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RenameTenantResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RenameTenantResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -16844,8 +17237,8 @@ func (r TestWebhookEndpointResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/api-keys (the `ListAPIKeys` operationId).
-func (c *ClientWithResponses) ListAPIKeysWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error) {
-	rsp, err := c.ListAPIKeys(ctx, reqEditors...)
+func (c *ClientWithResponses) ListAPIKeysWithResponse(ctx context.Context, params *ListAPIKeysParams, reqEditors ...RequestEditorFn) (*ListAPIKeysResponse, error) {
+	rsp, err := c.ListAPIKeys(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17273,8 +17666,8 @@ func (c *ClientWithResponses) GetExportWithResponse(ctx context.Context, id IdPa
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/invitations (the `ListInvitations` operationId).
-func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error) {
-	rsp, err := c.ListInvitations(ctx, reqEditors...)
+func (c *ClientWithResponses) ListInvitationsWithResponse(ctx context.Context, params *ListInvitationsParams, reqEditors ...RequestEditorFn) (*ListInvitationsResponse, error) {
+	rsp, err := c.ListInvitations(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17507,8 +17900,8 @@ func (c *ClientWithResponses) RevokeSessionWithResponse(ctx context.Context, id 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/members (the `ListMembers` operationId).
-func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListMembersResponse, error) {
-	rsp, err := c.ListMembers(ctx, reqEditors...)
+func (c *ClientWithResponses) ListMembersWithResponse(ctx context.Context, params *ListMembersParams, reqEditors ...RequestEditorFn) (*ListMembersResponse, error) {
+	rsp, err := c.ListMembers(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17533,8 +17926,8 @@ func (c *ClientWithResponses) RemoveMemberWithResponse(ctx context.Context, user
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *ClientWithResponses) ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
-	rsp, err := c.ChangeMemberRoleWithBody(ctx, userId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ChangeMemberRoleWithBodyWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
+	rsp, err := c.ChangeMemberRoleWithBody(ctx, userId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17546,8 +17939,8 @@ func (c *ClientWithResponses) ChangeMemberRoleWithBodyWithResponse(ctx context.C
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/members/{user_id} (the `ChangeMemberRole` operationId).
-func (c *ClientWithResponses) ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
-	rsp, err := c.ChangeMemberRole(ctx, userId, body, reqEditors...)
+func (c *ClientWithResponses) ChangeMemberRoleWithResponse(ctx context.Context, userId UserIdPath, params *ChangeMemberRoleParams, body ChangeMemberRoleJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeMemberRoleResponse, error) {
+	rsp, err := c.ChangeMemberRole(ctx, userId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17671,13 +18064,13 @@ func (c *ClientWithResponses) UpdateOrderWithResponse(ctx context.Context, id Id
 	return ParseUpdateOrderResponse(rsp)
 }
 
-// GetOrderHistoryWithResponse An order's status history
+// GetOrderHistoryWithResponse A page of an order's status history, oldest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/orders/{id}/history (the `GetOrderHistory` operationId).
-func (c *ClientWithResponses) GetOrderHistoryWithResponse(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error) {
-	rsp, err := c.GetOrderHistory(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetOrderHistoryWithResponse(ctx context.Context, id IdPath, params *GetOrderHistoryParams, reqEditors ...RequestEditorFn) (*GetOrderHistoryResponse, error) {
+	rsp, err := c.GetOrderHistory(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17741,8 +18134,8 @@ func (c *ClientWithResponses) TransitionOrderWithResponse(ctx context.Context, i
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
-func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTenantResponse, error) {
-	rsp, err := c.GetTenant(ctx, reqEditors...)
+func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*GetTenantResponse, error) {
+	rsp, err := c.GetTenant(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17754,8 +18147,8 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, reqEdit
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
-	rsp, err := c.RenameTenantWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
+	rsp, err := c.RenameTenantWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17767,8 +18160,8 @@ func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
-func (c *ClientWithResponses) RenameTenantWithResponse(ctx context.Context, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
-	rsp, err := c.RenameTenant(ctx, body, reqEditors...)
+func (c *ClientWithResponses) RenameTenantWithResponse(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error) {
+	rsp, err := c.RenameTenant(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17845,8 +18238,8 @@ func (c *ClientWithResponses) SetLogoWithBodyWithResponse(ctx context.Context, c
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/tenants (the `ListTenants` operationId).
-func (c *ClientWithResponses) ListTenantsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error) {
-	rsp, err := c.ListTenants(ctx, reqEditors...)
+func (c *ClientWithResponses) ListTenantsWithResponse(ctx context.Context, params *ListTenantsParams, reqEditors ...RequestEditorFn) (*ListTenantsResponse, error) {
+	rsp, err := c.ListTenants(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17936,8 +18329,8 @@ func (c *ClientWithResponses) GetVersionWithResponse(ctx context.Context, reqEdi
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/webhook-endpoints (the `ListWebhookEndpoints` operationId).
-func (c *ClientWithResponses) ListWebhookEndpointsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error) {
-	rsp, err := c.ListWebhookEndpoints(ctx, reqEditors...)
+func (c *ClientWithResponses) ListWebhookEndpointsWithResponse(ctx context.Context, params *ListWebhookEndpointsParams, reqEditors ...RequestEditorFn) (*ListWebhookEndpointsResponse, error) {
+	rsp, err := c.ListWebhookEndpoints(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -24163,6 +24556,13 @@ func ParseChangeMemberRoleResponse(rsp *http.Response) (*ChangeMemberRoleRespons
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -24203,6 +24603,13 @@ func ParseChangeMemberRoleResponse(rsp *http.Response) (*ChangeMemberRoleRespons
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ChangeMemberRoleResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -25904,11 +26311,14 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Tenant
+		var dest TenantResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -25971,6 +26381,13 @@ func ParseGetTenantResponse(rsp *http.Response) (*GetTenantResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers GetTenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -26054,7 +26471,7 @@ func ParseRenameTenantResponse(rsp *http.Response) (*RenameTenantResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Tenant
+		var dest TenantResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -26080,6 +26497,13 @@ func ParseRenameTenantResponse(rsp *http.Response) (*RenameTenantResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
@@ -26121,6 +26545,13 @@ func ParseRenameTenantResponse(rsp *http.Response) (*RenameTenantResponse, error
 	switch {
 	case rsp.StatusCode == 200:
 		var headers RenameTenantResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -117,8 +118,8 @@ func (q *queries) MembershipGet(ctx context.Context, tenantID, userID uuid.UUID)
 	return m, nil
 }
 
-func (q *queries) membershipList(ctx context.Context, op, sql string, arg uuid.UUID) ([]account.Membership, error) {
-	rows, err := q.db.Query(ctx, sql, arg)
+func (q *queries) membershipList(ctx context.Context, op, sql string, arg uuid.UUID, more ...any) ([]account.Membership, error) {
+	rows, err := q.db.Query(ctx, sql, append([]any{arg}, more...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s(%s): %w", op, arg, err)
 	}
@@ -137,6 +138,18 @@ func (q *queries) MembershipListByTenant(ctx context.Context, tenantID uuid.UUID
 func (q *queries) MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error) {
 	return q.membershipList(ctx, "MembershipListByUser",
 		sqlshared.MembershipListByUser, userID)
+}
+
+func (q *queries) MembershipPageByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.Membership, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.MembershipPageByTenant, []any{tenantID}, "user_id", false, r)
+	ms, err := q.membershipList(ctx, "MembershipPageByTenant", sql, tenantID, args[1:]...)
+	return page.InOrder(ms, r), err
+}
+
+func (q *queries) MembershipPageByUser(ctx context.Context, userID uuid.UUID, r page.Request) ([]account.Membership, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.MembershipPageByUser, []any{userID}, "tenant_id", false, r)
+	ms, err := q.membershipList(ctx, "MembershipPageByUser", sql, userID, args[1:]...)
+	return page.InOrder(ms, r), err
 }
 
 func (q *queries) MembershipUpdateRole(ctx context.Context, tenantID, userID uuid.UUID, role access.Role, now time.Time) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -35,8 +36,8 @@ func (q *queries) AttachmentGet(ctx context.Context, tenantID, id uuid.UUID) (at
 	return a, nil
 }
 
-func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID, before *uuid.UUID, limit int) ([]attachment.Attachment, error) {
-	sql, args := sqlshared.AttachmentListQuery(tenantID, orderID, before, limit)
+func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderID *uuid.UUID, r page.Request) ([]attachment.Attachment, error) {
+	sql, args := sqlshared.AttachmentListQuery(tenantID, orderID, r)
 	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("AttachmentList: %w", err)
@@ -45,7 +46,7 @@ func (q *queries) AttachmentList(ctx context.Context, tenantID uuid.UUID, orderI
 	if err != nil {
 		return nil, fmt.Errorf("AttachmentList: %w", err)
 	}
-	return out, nil
+	return page.InOrder(out, r), nil
 }
 
 func (q *queries) AttachmentSetStatus(ctx context.Context, tenantID, id uuid.UUID, s attachment.Status, now time.Time) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -49,11 +50,8 @@ func (q *queries) ExportGet(ctx context.Context, tenantID, id uuid.UUID) (export
 	return e, nil
 }
 
-func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, before *uuid.UUID, limit int) ([]export.Export, error) {
-	sql, args := sqlshared.ExportList, []any{tenantID, limit}
-	if before != nil {
-		sql, args = sqlshared.ExportListBefore, append(args, *before)
-	}
+func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]export.Export, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.ExportList, []any{tenantID}, "id", true, r)
 	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ExportList: %w", err)
@@ -62,7 +60,7 @@ func (q *queries) ExportList(ctx context.Context, tenantID uuid.UUID, before *uu
 	if err != nil {
 		return nil, fmt.Errorf("ExportList: %w", err)
 	}
-	return out, nil
+	return page.InOrder(out, r), nil
 }
 
 func (q *queries) ExportUpdate(ctx context.Context, e export.Export) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -201,8 +202,9 @@ func (q *queries) OrderStatusChangeInsert(ctx context.Context, c order.StatusCha
 	return q.execLater(ctx, wrapErr("OrderStatusChangeInsert", "status change"), sqlshared.OrderStatusChangeInsert, c.ID, c.TenantID, c.OrderID, c.From, c.To, c.ActorID, c.CreatedAt)
 }
 
-func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]order.StatusChange, error) {
-	rows, err := q.db.Query(ctx, sqlshared.OrderStatusHistory, tenantID, orderID)
+func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID, r page.Request) ([]order.StatusChange, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.OrderStatusHistory, []any{tenantID, orderID}, "id", false, r)
+	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
@@ -214,7 +216,7 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 	if err != nil {
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
-	return out, nil
+	return page.InOrder(out, r), nil
 }
 
 // OrderScan reads the orders and their items with one joined query and

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -79,9 +80,9 @@ func (q *queries) InvitationGetByHash(ctx context.Context, hash []byte) (account
 	return i, nil
 }
 
-func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Invitation, error) {
-	rows, err := q.db.Query(ctx,
-		sqlshared.InvitationListByTenant, tenantID)
+func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.Invitation, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.InvitationListByTenant, []any{tenantID}, "id", true, r)
+	rows, err := q.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("InvitationListByTenant(%s): %w", tenantID, err)
 	}
@@ -89,7 +90,7 @@ func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID
 	if err != nil {
 		return nil, fmt.Errorf("InvitationListByTenant(%s): %w", tenantID, err)
 	}
-	return out, nil
+	return page.InOrder(out, r), nil
 }
 
 func (q *queries) InvitationUpdate(ctx context.Context, i account.Invitation) error {
@@ -166,4 +167,17 @@ func (q *queries) APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) 
 		return fmt.Errorf("APIKeyTouch(%s): %w", id, err)
 	}
 	return nil
+}
+
+func (q *queries) APIKeyPageByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.APIKey, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.APIKeyPageByTenant, []any{tenantID}, "id", true, r)
+	rows, err := q.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("APIKeyPageByTenant(%s): %w", tenantID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.APIKey, error) { return scanAPIKey(r) })
+	if err != nil {
+		return nil, fmt.Errorf("APIKeyPageByTenant(%s): %w", tenantID, err)
+	}
+	return page.InOrder(out, r), nil
 }

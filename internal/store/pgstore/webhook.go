@@ -14,6 +14,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -76,6 +77,15 @@ func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID
 	return e, nil
 }
 
+// WebhookEndpointGetForUpdate locks the row until the transaction ends.
+func (q *queries) WebhookEndpointGetForUpdate(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
+	e, err := scanEndpoint(q.db.QueryRow(ctx, sqlshared.WebhookEndpointGet+` FOR UPDATE`, tenantID, id))
+	if err != nil {
+		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGetForUpdate(%s): %w", id, interpretError(err, "webhook endpoint"))
+	}
+	return e, nil
+}
+
 // WebhookEndpointList orders by id, which is a UUIDv7: oldest first.
 func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]webhook.Endpoint, error) {
 	sql := sqlshared.WebhookEndpointList
@@ -91,6 +101,19 @@ func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, e
 		return nil, fmt.Errorf("WebhookEndpointList: %w", err)
 	}
 	return out, nil
+}
+
+func (q *queries) WebhookEndpointPage(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]webhook.Endpoint, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.WebhookEndpointList, []any{tenantID}, "id", false, r)
+	rows, err := q.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointPage: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (webhook.Endpoint, error) { return scanEndpoint(r) })
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointPage: %w", err)
+	}
+	return page.InOrder(out, r), nil
 }
 
 func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -206,8 +207,9 @@ func (q *queries) OrderStatusChangeInsert(ctx context.Context, c order.StatusCha
 	return nil
 }
 
-func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID) ([]order.StatusChange, error) {
-	rows, err := q.db.QueryContext(ctx, sqlshared.OrderStatusHistory, tenantID, orderID)
+func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID, r page.Request) ([]order.StatusChange, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.OrderStatusHistory, []any{tenantID, orderID}, "id", false, r)
+	rows, err := q.db.QueryContext(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
@@ -219,7 +221,7 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 	if err != nil {
 		return nil, fmt.Errorf("OrderStatusHistory: %w", err)
 	}
-	return out, nil
+	return page.InOrder(out, r), nil
 }
 
 // OrderScan reads the orders and their items with one joined query and

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -78,9 +79,9 @@ func (q *queries) InvitationGetByHash(ctx context.Context, hash []byte) (account
 	return i, nil
 }
 
-func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.Invitation, error) {
-	rows, err := q.db.QueryContext(ctx,
-		sqlshared.InvitationListByTenant, tenantID)
+func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.Invitation, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.InvitationListByTenant, []any{tenantID}, "id", true, r)
+	rows, err := q.db.QueryContext(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("InvitationListByTenant(%s): %w", tenantID, err)
 	}
@@ -88,7 +89,7 @@ func (q *queries) InvitationListByTenant(ctx context.Context, tenantID uuid.UUID
 	if err != nil {
 		return nil, fmt.Errorf("InvitationListByTenant(%s): %w", tenantID, err)
 	}
-	return out, nil
+	return page.InOrder(out, r), nil
 }
 
 func (q *queries) InvitationUpdate(ctx context.Context, i account.Invitation) error {
@@ -165,4 +166,17 @@ func (q *queries) APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) 
 		return fmt.Errorf("APIKeyTouch(%s): %w", id, err)
 	}
 	return nil
+}
+
+func (q *queries) APIKeyPageByTenant(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]account.APIKey, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.APIKeyPageByTenant, []any{tenantID}, "id", true, r)
+	rows, err := q.db.QueryContext(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("APIKeyPageByTenant(%s): %w", tenantID, err)
+	}
+	out, err := collect(rows, scanAPIKey)
+	if err != nil {
+		return nil, fmt.Errorf("APIKeyPageByTenant(%s): %w", tenantID, err)
+	}
+	return page.InOrder(out, r), nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -78,6 +79,16 @@ func (q *queries) WebhookEndpointGet(ctx context.Context, tenantID, id uuid.UUID
 	return e, nil
 }
 
+// WebhookEndpointGetForUpdate is WebhookEndpointGet: a SQLite transaction
+// that writes begins IMMEDIATE, which already makes the others wait.
+func (q *queries) WebhookEndpointGetForUpdate(ctx context.Context, tenantID, id uuid.UUID) (webhook.Endpoint, error) {
+	e, err := scanEndpoint(q.db.QueryRowContext(ctx, sqlshared.WebhookEndpointGet, tenantID, id))
+	if err != nil {
+		return webhook.Endpoint{}, fmt.Errorf("WebhookEndpointGetForUpdate(%s): %w", id, interpretError(err, "webhook endpoint"))
+	}
+	return e, nil
+}
+
 // WebhookEndpointList orders by id, which is a UUIDv7: oldest first.
 func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, enabledOnly bool) ([]webhook.Endpoint, error) {
 	sql := sqlshared.WebhookEndpointList
@@ -97,6 +108,19 @@ func (q *queries) WebhookEndpointList(ctx context.Context, tenantID uuid.UUID, e
 
 // EventInsertForWebhooks is two statements here: SQLite has no
 // data-modifying WITH, and no round trips to save.
+func (q *queries) WebhookEndpointPage(ctx context.Context, tenantID uuid.UUID, r page.Request) ([]webhook.Endpoint, error) {
+	sql, args := sqlshared.PageQuery(sqlshared.WebhookEndpointList, []any{tenantID}, "id", false, r)
+	rows, err := q.db.QueryContext(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointPage: %w", err)
+	}
+	out, err := collect(rows, scanEndpoint)
+	if err != nil {
+		return nil, fmt.Errorf("WebhookEndpointPage: %w", err)
+	}
+	return page.InOrder(out, r), nil
+}
+
 func (q *queries) EventInsertForWebhooks(ctx context.Context, e event.Event) ([]webhook.Endpoint, error) {
 	if err := q.EventInsert(ctx, e); err != nil {
 		return nil, err

@@ -59,6 +59,12 @@ const (
 
 	MembershipListByUser = `SELECT ` + MembershipColumns + ` FROM memberships WHERE user_id = $1 ORDER BY created_at, tenant_id`
 
+	// MembershipPageByTenant and MembershipPageByUser are completed by
+	// PageQuery, ordered by the other side's id (UUIDv7: members in the
+	// order their users signed up, tenants in the order they were made).
+	MembershipPageByTenant = `SELECT ` + MembershipColumns + ` FROM memberships WHERE tenant_id = $1`
+	MembershipPageByUser   = `SELECT ` + MembershipColumns + ` FROM memberships WHERE user_id = $1`
+
 	MembershipUpdateRole = `UPDATE memberships SET role = $3, updated_at = $4 WHERE tenant_id = $1 AND user_id = $2`
 
 	MembershipRemovedAt = `SELECT removed_at FROM membership_removals WHERE tenant_id = $1 AND user_id = $2`

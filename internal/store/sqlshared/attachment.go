@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Queries of attachments, the same on both engines.
@@ -23,18 +25,14 @@ const (
 	AttachmentUsage = `SELECT count(*), COALESCE(sum(size), 0) FROM attachments WHERE tenant_id = $1 AND status = 'uploaded'`
 )
 
-// AttachmentListQuery returns the query and arguments of a page of a
-// tenant's attachments, of one order if orderID is set, older than the
-// cursor before if set: newest first (ids are UUIDv7), at most limit.
-func AttachmentListQuery(tenantID uuid.UUID, orderID, before *uuid.UUID, limit int) (string, []any) {
-	sql, args := `SELECT `+AttachmentColumns+` FROM attachments WHERE tenant_id = $1 AND status <> 'failed'`, []any{tenantID, limit}
+// AttachmentListQuery returns the query and arguments of the page r
+// selects of a tenant's attachments, of one order if orderID is set:
+// newest first (ids are UUIDv7).
+func AttachmentListQuery(tenantID uuid.UUID, orderID *uuid.UUID, r page.Request) (string, []any) {
+	sql, args := `SELECT `+AttachmentColumns+` FROM attachments WHERE tenant_id = $1 AND status <> 'failed'`, []any{tenantID}
 	if orderID != nil {
 		args = append(args, *orderID)
 		sql += fmt.Sprintf(` AND order_id = $%d`, len(args))
 	}
-	if before != nil {
-		args = append(args, *before)
-		sql += fmt.Sprintf(` AND id < $%d`, len(args))
-	}
-	return sql + ` ORDER BY id DESC LIMIT $2`, args
+	return PageQuery(sql, args, "id", true, r)
 }

@@ -8,10 +8,8 @@ const (
 
 	ExportGet = `SELECT ` + ExportColumns + ` FROM exports WHERE tenant_id = $1 AND id = $2`
 
-	// ExportList is the first page of a tenant's exports, newest first
-	// (ids are UUIDv7); ExportListBefore the page older than the cursor $3.
-	ExportList       = `SELECT ` + ExportColumns + ` FROM exports WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2`
-	ExportListBefore = `SELECT ` + ExportColumns + ` FROM exports WHERE tenant_id = $1 AND id < $3 ORDER BY id DESC LIMIT $2`
+	// ExportList is completed by PageQuery: newest first (ids are UUIDv7).
+	ExportList = `SELECT ` + ExportColumns + ` FROM exports WHERE tenant_id = $1`
 
 	ExportUpdate = `UPDATE exports SET status = $3, done = $4, total = $5, row_count = $6, object_key = $7, size = $8, error = $9,
 		expires_at = $10, updated_at = $11, completed_at = $12, order_count = $13 WHERE tenant_id = $1 AND id = $2`

@@ -38,8 +38,9 @@ const (
 	OrderStatusChangeInsert = `INSERT INTO order_status_history (id, tenant_id, order_id, from_status, to_status, actor_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
 
+	// OrderStatusHistory is completed by PageQuery: oldest first.
 	OrderStatusHistory = `SELECT id, tenant_id, order_id, from_status, to_status, actor_id, created_at FROM order_status_history
-		WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`
+		WHERE tenant_id = $1 AND order_id = $2`
 
 	// OrderScanColumns are the order's columns but the JSON ones, for OrderScan.
 	OrderScanColumns = `id, tenant_id, number, status, customer_name, customer_email, customer_phone,

@@ -22,7 +22,8 @@ const (
 
 	InvitationGetByHash = `SELECT ` + InvitationColumns + ` FROM invitations WHERE token_hash = $1`
 
-	InvitationListByTenant = `SELECT ` + InvitationColumns + ` FROM invitations WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1000`
+	// InvitationListByTenant is completed by PageQuery: newest first.
+	InvitationListByTenant = `SELECT ` + InvitationColumns + ` FROM invitations WHERE tenant_id = $1`
 
 	InvitationUpdate = `UPDATE invitations SET token_hash = $3, expires_at = $4, accepted_at = $5, revoked_at = $6, updated_at = $7
 		WHERE tenant_id = $1 AND id = $2`
@@ -37,6 +38,9 @@ const (
 	APIKeyGetByPrefix = `SELECT ` + APIKeyColumns + ` FROM api_keys WHERE prefix = $1`
 
 	APIKeyListByTenant = `SELECT ` + APIKeyColumns + ` FROM api_keys WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1000`
+
+	// APIKeyPageByTenant is completed by PageQuery: newest first.
+	APIKeyPageByTenant = `SELECT ` + APIKeyColumns + ` FROM api_keys WHERE tenant_id = $1`
 
 	APIKeyRevoke = `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE tenant_id = $1 AND id = $2`
 

@@ -18,6 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -236,7 +237,7 @@ func testInvitations(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, inv.ID, got.ID)
 
-	list, err := s.InvitationListByTenant(ctx, tenantA)
+	list, err := s.InvitationListByTenant(ctx, tenantA, page.Request{Limit: 100})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -45,13 +46,13 @@ func testAttachments(t *testing.T, s store.Store) {
 	requireKind(t, s.AttachmentOrderExists(ctx, b, o.ID), apperr.ErrNotFound)
 	requireKind(t, s.AttachmentOrderExists(ctx, a, newID()), apperr.ErrNotFound)
 
-	list, err := s.AttachmentList(ctx, a, &o.ID, nil, 10)
+	list, err := s.AttachmentList(ctx, a, &o.ID, page.Request{Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
-	all, err := s.AttachmentList(ctx, a, nil, nil, 10)
+	all, err := s.AttachmentList(ctx, a, nil, page.Request{Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, all, 3)
-	none, err := s.AttachmentList(ctx, b, nil, nil, 10)
+	none, err := s.AttachmentList(ctx, b, nil, page.Request{Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, none)
 
@@ -60,20 +61,20 @@ func testAttachments(t *testing.T, s store.Store) {
 	// selects nothing of a's for b.
 	ids := []uuid.UUID{stale.ID, loose.ID, withOrder.ID}
 	slices.SortFunc(ids, func(x, y uuid.UUID) int { return -bytes.Compare(x[:], y[:]) })
-	first, err := s.AttachmentList(ctx, a, nil, nil, 2)
+	first, err := s.AttachmentList(ctx, a, nil, page.Request{Limit: 2})
 	require.NoError(t, err)
 	require.Equal(t, ids[:2], attachmentIDs(first))
-	rest, err := s.AttachmentList(ctx, a, nil, &first[1].ID, 2)
+	rest, err := s.AttachmentList(ctx, a, nil, page.Request{After: &first[1].ID, Limit: 2})
 	require.NoError(t, err)
 	require.Equal(t, ids[2:], attachmentIDs(rest))
-	older, err := s.AttachmentList(ctx, a, &o.ID, &withOrder.ID, 10)
+	older, err := s.AttachmentList(ctx, a, &o.ID, page.Request{After: &withOrder.ID, Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, older, "the cursor's own row is not on the page after it")
 	newer := newID()
-	ofOrder, err := s.AttachmentList(ctx, a, &o.ID, &newer, 10)
+	ofOrder, err := s.AttachmentList(ctx, a, &o.ID, page.Request{After: &newer, Limit: 10})
 	require.NoError(t, err)
 	require.Equal(t, []uuid.UUID{withOrder.ID}, attachmentIDs(ofOrder))
-	theirs, err := s.AttachmentList(ctx, b, nil, &newer, 10)
+	theirs, err := s.AttachmentList(ctx, b, nil, page.Request{After: &newer, Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, theirs)
 

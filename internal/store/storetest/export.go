@@ -10,6 +10,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -42,17 +43,17 @@ func testExports(t *testing.T, s store.Store) {
 	other.TenantID = b
 	requireKind(t, s.ExportUpdate(ctx, other), apperr.ErrNotFound)
 
-	list, err := s.ExportList(ctx, a, nil, 10)
+	list, err := s.ExportList(ctx, a, page.Request{Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, list, 1)
 	newer := newID()
-	list, err = s.ExportList(ctx, a, &newer, 10)
+	list, err = s.ExportList(ctx, a, page.Request{After: &newer, Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, list, 1, "a cursor newer than the export")
-	list, err = s.ExportList(ctx, a, &e.ID, 10)
+	list, err = s.ExportList(ctx, a, page.Request{After: &e.ID, Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, list, "the cursor's own row is not on the page after it")
-	list, err = s.ExportList(ctx, b, &newer, 10)
+	list, err = s.ExportList(ctx, b, page.Request{After: &newer, Limit: 10})
 	require.NoError(t, err)
 	require.Empty(t, list, "another tenant's exports")
 	expired, err := s.ExportListExpired(ctx, n, 100)
@@ -85,7 +86,7 @@ func testExports(t *testing.T, s store.Store) {
 	_, err = s.ExportGet(ctx, a, e.ID)
 	requireKind(t, err, apperr.ErrNotFound)
 	require.NoError(t, s.ExportDelete(ctx, a, e.ID))
-	list, err = s.ExportList(ctx, a, nil, 10)
+	list, err = s.ExportList(ctx, a, page.Request{Limit: 10})
 	require.NoError(t, err)
 	require.Len(t, list, 1, "only the deleted export is gone")
 	require.Equal(t, keep.ID, list[0].ID)

@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -109,7 +110,7 @@ func testOrders(t *testing.T, s store.Store) {
 	// Status history.
 	require.NoError(t, s.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: a, OrderID: o.ID, To: order.StatusPending, CreatedAt: now()}))
 	require.NoError(t, s.OrderStatusChangeInsert(ctx, order.StatusChange{ID: newID(), TenantID: a, OrderID: o.ID, From: order.StatusPending, To: order.StatusProcessing, CreatedAt: now()}))
-	hist, err := s.OrderStatusHistory(ctx, a, o.ID)
+	hist, err := s.OrderStatusHistory(ctx, a, o.ID, page.Request{Limit: 100})
 	require.NoError(t, err)
 	require.Len(t, hist, 2)
 	require.Equal(t, order.StatusProcessing, hist[1].To)
@@ -119,7 +120,7 @@ func testOrders(t *testing.T, s store.Store) {
 	require.NoError(t, s.OrderDelete(ctx, a, o.ID))
 	_, err = s.OrderGet(ctx, a, o.ID)
 	requireKind(t, err, apperr.ErrNotFound)
-	hist, err = s.OrderStatusHistory(ctx, a, o.ID)
+	hist, err = s.OrderStatusHistory(ctx, a, o.ID, page.Request{Limit: 100})
 	require.NoError(t, err)
 	require.Empty(t, hist, "history goes with the order")
 
@@ -478,7 +479,7 @@ func testTxOrdering(t *testing.T, s store.Store) {
 		got, err := tx.OrderGet(ctx, a, o.ID)
 		require.NoError(t, err, "the order written just before is there")
 		require.Len(t, got.Items, 2)
-		hist, err := tx.OrderStatusHistory(ctx, a, o.ID)
+		hist, err := tx.OrderStatusHistory(ctx, a, o.ID, page.Request{Limit: 100})
 		require.NoError(t, err)
 		require.Len(t, hist, 1)
 		entries, err := tx.AuditList(ctx, a, audit.Filter{OrderID: &o.ID})

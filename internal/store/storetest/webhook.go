@@ -100,6 +100,16 @@ func testWebhookEndpoints(t *testing.T, s store.Store) {
 	got, err := s.WebhookEndpointGet(ctx, a, e1.ID)
 	require.NoError(t, err)
 	requireEndpoint(t, e1, got)
+	// Read for update in a transaction: the same endpoint, and another
+	// tenant's is not found.
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		locked, err := tx.WebhookEndpointGetForUpdate(ctx, a, e1.ID)
+		require.NoError(t, err)
+		requireEndpoint(t, e1, locked)
+		_, err = tx.WebhookEndpointGetForUpdate(ctx, b, e1.ID)
+		requireKind(t, err, apperr.ErrNotFound)
+		return nil
+	}))
 	require.Equal(t, []string{event.OrderCreated, event.OrderStatusChanged}, got.EventTypes)
 	got, err = s.WebhookEndpointGet(ctx, a, e2.ID)
 	require.NoError(t, err)
