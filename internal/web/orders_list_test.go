@@ -188,7 +188,7 @@ func TestOrderListAPIDateRange(t *testing.T) {
 }
 
 var (
-	chipRE   = regexp.MustCompile(`<a class="chip" href="([^"]*)"( aria-current="true")?>([^<]*)</a>`)
+	chipRE   = regexp.MustCompile(` <a class="chip" href="([^"]*)"( aria-current="true")?>([^<]*)</a>`)
 	headerRE = regexp.MustCompile(`<th scope="col"(?: class="num")? aria-sort="(\w+)"><a href="([^"]*)">([^<]*)</a></th>`)
 )
 
