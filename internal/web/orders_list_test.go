@@ -248,3 +248,28 @@ func TestUIOrdersList(t *testing.T) {
 	require.Contains(t, p.body, "The last day must be on or after the first day.")
 	require.Contains(t, p.body, "8 orders", "the list is still shown, without the range in error")
 }
+
+// The orders page's export takes the page's date range along.
+func TestUIExportDateRange(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, backends[0], nil)
+	owner, _, _ := a.signup(t, uniqueEmail("expdays"))
+	owner.do("POST", "/api/v1/orders", orderBody("Today T")).must(t, 201)
+	now := time.Now().UTC()
+	for _, c := range []struct {
+		from, to string
+		want     float64
+	}{
+		{now.AddDate(0, 0, -2).Format("2006-01-02"), now.AddDate(0, 0, -1).Format("2006-01-02"), 0},
+		{now.Format("2006-01-02"), now.Format("2006-01-02"), 1},
+	} {
+		p := owner.post(t, "/app/exports", url.Values{"format": {"csv"}, "created_from": {c.from}, "created_to": {c.to}})
+		require.Equal(t, "/app/exports", p.url)
+		var got map[string]any
+		require.Eventually(t, func() bool {
+			got = owner.do("GET", "/api/v1/exports?limit=1", nil).must(t, 200).list()[0]
+			return got["status"] == "completed"
+		}, 10*time.Second, 50*time.Millisecond)
+		require.Equal(t, c.want, got["order_count"], "%s to %s", c.from, c.to)
+	}
+}
