@@ -170,9 +170,11 @@ func CursorOf(o Order) *Cursor {
 }
 
 // CountCap is where the lists stop counting: a count of more matching
-// orders is shown as "10,000+", so the count of a large tenant costs no
-// more than reading that many index entries.
-const CountCap = 10000
+// orders is shown as "1,000+", so the count of a large tenant costs no
+// more than reading that many index entries. (10,000 cost the orders page
+// 30 to 60 ms on PostgreSQL with a tenant of 100,000 orders, more than
+// the page's list read itself; 1,000 costs a tenth of that.)
+const CountCap = 1000
 
 // ListParams selects a page of one tenant's orders.
 type ListParams struct {

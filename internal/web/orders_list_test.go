@@ -237,6 +237,11 @@ func TestUIOrdersList(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{"Number": "none -number", "Total": "descending total", "Created": "none -created_at"}, aria)
 
+	p = owner.get(t, "/app/orders?limit=5")
+	require.Contains(t, p.body, "25 orders", "a count beyond the page")
+	p = owner.get(t, "/app/orders?limit=5&q=grace")
+	require.NotContains(t, p.body, `id="orders-count"`, "no count for a search over more than a page")
+
 	p = owner.get(t, "/app/orders?status=cancelled&sort=total")
 	require.Contains(t, p.body, "No orders match these filters.")
 	require.Contains(t, p.body, `<a href="/app/orders?sort=total">Clear filters</a>`)
