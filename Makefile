@@ -2,7 +2,7 @@
 SHELL := /usr/bin/env bash
 GO ?= go
 
-.PHONY: help run test test-short lint build tools bench reliability fuzz sdk
+.PHONY: help run test test-short lint build tools ui-tools bench reliability fuzz sdk openapi-snapshot vendor-apiref
 
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
@@ -21,12 +21,19 @@ build: ## build the ordo binary
 sdk: ## regenerate pkg/ordoclient (OpenAPI document and Go client) from the code
 	$(GO) generate ./pkg/ordoclient
 
+openapi-snapshot: ## accept the current OpenAPI document as the released v1 (additive changes only: docs/api-versioning.md)
+	$(GO) test -count=1 -run 'TestOpenAPIBreaking$$' ./internal/web -update
+
+# The API reference's Redoc bundle is vendored, pinned by version and sha256.
+vendor-apiref: ## re-fetch the pinned Redoc bundle from npm and check its sha256
+	./scripts/vendor-apiref.sh
+
 lint: ## gofmt and go vet
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-tools: .bin/versitygw .bin/mailpit ## install the servers that tests run (S3, SMTP)
+tools: .bin/versitygw .bin/mailpit ui-tools ## install the servers and browser checkers that tests run (S3, SMTP, axe-core, Lighthouse)
 
 .bin/versitygw:
 	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
@@ -34,8 +41,25 @@ tools: .bin/versitygw .bin/mailpit ## install the servers that tests run (S3, SM
 .bin/mailpit:
 	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
+# The UI checks' npm packages (axe-core, Lighthouse), pinned by
+# tools/uicheck/package-lock.json, installed into .bin/npm. The stamp is
+# named for the lock file's hash, so a changed lock reinstalls. No install
+# scripts run: nothing here downloads a browser (the tests use Debian's).
+UICHECK_STAMP := .bin/npm/.installed-$(shell sha256sum tools/uicheck/package-lock.json | cut -c1-16)
+
+ui-tools: $(UICHECK_STAMP) ## install the npm packages of the UI checks (axe-core, Lighthouse)
+
+$(UICHECK_STAMP): tools/uicheck/package.json tools/uicheck/package-lock.json
+	rm -rf .bin/npm && mkdir -p .bin/npm
+	cp tools/uicheck/package.json tools/uicheck/package-lock.json .bin/npm/
+	cd .bin/npm && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+# Lighthouse scores page speed from timings, so it runs on its own after
+# the other tests, not next to another package's tests on the same cores.
 test: lint tools ## lint, then every test with -race, on SQLite and PostgreSQL
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m -skip '^TestLighthouse$$' ./...
+	$(GO) test -count=1 -timeout 20m -run '^TestLighthouse$$' ./cmd/ordo
 	$(MAKE) --no-print-directory fuzz FUZZTIME=5000x
 
 # The developer's loop: -short leaves out the suites that run the ordo

@@ -223,7 +223,7 @@ func (s *Service) Complete(ctx context.Context, p access.Principal, id uuid.UUID
 		if err := tx.AuditInsert(ctx, e); err != nil {
 			return err
 		}
-		data, _ := json.Marshal(map[string]any{"id": a.ID, "order_id": a.OrderID, "filename": a.Filename, "content_type": a.ContentType, "size": a.Size})
+		data, _ := json.Marshal(UploadedEvent{ID: a.ID, OrderID: a.OrderID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
 		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, Type: event.AttachmentUploaded, EntityID: id.String(), Data: data, CreatedAt: now})
 	})
 	return a, err
@@ -369,4 +369,14 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
+}
+
+// UploadedEvent is the data of an attachment.uploaded event. The OpenAPI
+// document describes the webhook payload from this type.
+type UploadedEvent struct {
+	ID          uuid.UUID  `json:"id"`
+	OrderID     *uuid.UUID `json:"order_id" description:"The order it is attached to, or null."`
+	Filename    string     `json:"filename"`
+	ContentType string     `json:"content_type"`
+	Size        int64      `json:"size" description:"Bytes."`
 }

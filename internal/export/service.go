@@ -243,8 +243,8 @@ func (s *Service) progress(ctx context.Context, e Export, typ string, also ...fu
 				return err
 			}
 		}
-		data, _ := json.Marshal(map[string]any{"id": e.ID, "status": e.Status, "progress": map[string]int64{"done": e.Done, "total": e.Total},
-			"order_count": e.OrderCount, "row_count": e.RowCount, "size": e.Size, "error": e.Error})
+		data, _ := json.Marshal(ProgressEvent{ID: e.ID, Status: e.Status, Progress: Progress{Done: e.Done, Total: e.Total},
+			OrderCount: e.OrderCount, RowCount: e.RowCount, Size: e.Size, Error: e.Error})
 		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: e.TenantID, Type: typ, EntityID: e.ID.String(), Data: data, CreatedAt: now()})
 	})
 }
@@ -449,4 +449,23 @@ func (s *Service) Expire(ctx context.Context) (int, error) {
 		}
 	}
 	return len(es), nil
+}
+
+// ProgressEvent is the data of every export event: the progress live
+// views show and the export.completed webhook. The OpenAPI document
+// describes the webhook payload from this type.
+type ProgressEvent struct {
+	ID         uuid.UUID `json:"id"`
+	Status     Status    `json:"status"`
+	Progress   Progress  `json:"progress"`
+	OrderCount int64     `json:"order_count"`
+	RowCount   int64     `json:"row_count"`
+	Size       int64     `json:"size" description:"Bytes of the file."`
+	Error      string    `json:"error" description:"Why it failed; empty otherwise."`
+}
+
+// Progress is the orders written of the orders to write.
+type Progress struct {
+	Done  int64 `json:"done"`
+	Total int64 `json:"total"`
 }

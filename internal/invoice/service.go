@@ -176,7 +176,7 @@ func (s *Service) Run(ctx context.Context, a Args) error {
 				return err
 			}
 		}
-		data, _ := json.Marshal(map[string]any{"order_id": r.OrderID, "number": r.Number, "status": r.Status, "size": r.Size, "generated_at": n})
+		data, _ := json.Marshal(GeneratedEvent{OrderID: r.OrderID, Number: r.Number, Status: r.Status, Size: r.Size, GeneratedAt: n})
 		return outbox.Emit(ctx, tx, event.Event{ID: uuid.Must(uuid.NewV7()), TenantID: r.TenantID, Type: event.InvoiceGenerated,
 			EntityID: r.OrderID.String(), Data: data, CreatedAt: n})
 	})
@@ -245,4 +245,14 @@ func (s *Service) readLogo(ctx context.Context, key string) ([]byte, error) {
 	}
 	defer rc.Close()
 	return io.ReadAll(io.LimitReader(rc, maxLogoBytes))
+}
+
+// GeneratedEvent is the data of an invoice.generated event. The OpenAPI
+// document describes the webhook payload from this type.
+type GeneratedEvent struct {
+	OrderID     uuid.UUID `json:"order_id"`
+	Number      string    `json:"number"`
+	Status      Status    `json:"status"`
+	Size        int64     `json:"size" description:"Bytes of the PDF."`
+	GeneratedAt time.Time `json:"generated_at"`
 }

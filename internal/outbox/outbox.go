@@ -57,8 +57,9 @@ func Emit(ctx context.Context, tx Tx, ev event.Event) error {
 }
 
 // EmitData is Emit of a new event of type typ about entityID in
-// tenantID, at now, whose data is data marshalled to JSON.
-func EmitData(ctx context.Context, tx Tx, now time.Time, tenantID uuid.UUID, typ, entityID string, data map[string]any) error {
+// tenantID, at now, whose data is data marshalled to JSON: a struct of
+// the emitting package, which the OpenAPI document describes.
+func EmitData(ctx context.Context, tx Tx, now time.Time, tenantID uuid.UUID, typ, entityID string, data any) error {
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err

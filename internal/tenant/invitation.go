@@ -209,7 +209,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 		if err := u.Principal().Audit(ctx, tx, m, now, inv.TenantID, "invitation.accepted", "invitation", inv.ID.String(), map[string]any{"email": inv.Email, "role": inv.Role}); err != nil {
 			return err
 		}
-		return outbox.EmitData(ctx, tx, now, inv.TenantID, event.MemberAdded, u.ID.String(), map[string]any{"user_id": u.ID, "email": u.Email, "role": inv.Role})
+		return outbox.EmitData(ctx, tx, now, inv.TenantID, event.MemberAdded, u.ID.String(), MemberAddedEvent{UserID: u.ID, Email: u.Email, Role: inv.Role})
 	})
 	if err != nil {
 		return account.User{}, uuid.Nil, err

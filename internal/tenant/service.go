@@ -127,7 +127,7 @@ func (s *Service) createTenant(ctx context.Context, tx Tx, now time.Time, owner 
 	if err := owner.Principal().Audit(ctx, tx, m, now, t.ID, "tenant.created", "tenant", t.ID.String(), map[string]any{"name": t.Name, "slug": t.Slug}); err != nil {
 		return Tenant{}, err
 	}
-	if err := outbox.EmitData(ctx, tx, now, t.ID, event.MemberAdded, owner.ID.String(), map[string]any{"user_id": owner.ID, "email": owner.Email, "role": access.RoleOwner}); err != nil {
+	if err := outbox.EmitData(ctx, tx, now, t.ID, event.MemberAdded, owner.ID.String(), MemberAddedEvent{UserID: owner.ID, Email: owner.Email, Role: access.RoleOwner}); err != nil {
 		return Tenant{}, err
 	}
 	return t, nil
@@ -353,7 +353,7 @@ func (s *Service) RemoveMember(ctx context.Context, p access.Principal, userID u
 		if err := p.Audit(ctx, tx, m, now, p.TenantID, act, "membership", userID.String(), map[string]any{"role": cur.Role}); err != nil {
 			return err
 		}
-		return outbox.EmitData(ctx, tx, now, p.TenantID, event.MemberRemoved, userID.String(), map[string]any{"user_id": userID, "role": cur.Role})
+		return outbox.EmitData(ctx, tx, now, p.TenantID, event.MemberRemoved, userID.String(), MemberRemovedEvent{UserID: userID, Role: cur.Role})
 	})
 }
 
@@ -383,4 +383,18 @@ func (s *Service) SetTenantStatus(ctx context.Context, tenantID uuid.UUID, statu
 		return access.Operator(tenantID).Audit(ctx, tx, access.Meta{}, now, tenantID, "tenant.status_changed", "tenant", tenantID.String(),
 			map[string]any{"old": old, "new": status})
 	})
+}
+
+// MemberAddedEvent is the data of a member.added event. The OpenAPI
+// document describes the webhook payload from this type.
+type MemberAddedEvent struct {
+	UserID uuid.UUID   `json:"user_id"`
+	Email  string      `json:"email"`
+	Role   access.Role `json:"role"`
+}
+
+// MemberRemovedEvent is the data of a member.removed event.
+type MemberRemovedEvent struct {
+	UserID uuid.UUID   `json:"user_id"`
+	Role   access.Role `json:"role" description:"The role the member had."`
 }

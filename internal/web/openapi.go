@@ -82,6 +82,10 @@ func openAPIOf(version string, routes []apiRoute) ([]byte, error) {
 			return nil, fmt.Errorf("%s %s: %w", rt.method, rt.path, err)
 		}
 	}
+	eventRefs, err := reflectEventData(r)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := json.Marshal(r.Spec)
 	if err != nil {
 		return nil, err
@@ -93,7 +97,10 @@ func openAPIOf(version string, routes []apiRoute) ([]byte, error) {
 	if err := finishDocument(doc, problems); err != nil {
 		return nil, err
 	}
-	addWebhooks(doc)
+	addWebhooks(doc, eventRefs)
+	if err := addExamples(doc, eventRefs); err != nil {
+		return nil, err
+	}
 	documentDeprecations(doc, routes)
 	return json.MarshalIndent(doc, "", "  ")
 }
@@ -209,14 +216,30 @@ type docOp struct {
 
 type docParam struct{ Name, In, Description string }
 
+// docGroup is the operations of one tag.
+type docGroup struct {
+	Tag string
+	Ops []docOp
+}
+
+// apiDocs is what the reference page gets: the CSP nonce Redoc marks its
+// <style> elements with, the bundle and document to load, and the
+// operations for the table shown without JavaScript.
+type apiDocs struct {
+	Nonce, Bundle, Spec string
+	Groups              []docGroup
+}
+
 // docParamJSON is a parameter of the document, or a $ref to a shared one.
 type docParamJSON struct {
 	Ref                   string `json:"$ref"`
 	Name, In, Description string
 }
 
-// handleAPIDocs renders a readable reference from the OpenAPI document,
-// on the server: no script, so the strict CSP holds.
+// handleAPIDocs serves the API reference: Redoc, vendored and served by
+// Ordo (apiref.go), rendering /api/v1/openapi.json in the browser under
+// its own, nonce-based CSP. Without JavaScript the page shows a table of
+// the operations rendered here, on the server.
 func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) error {
 	doc, err := openAPIOnce()
 	if err != nil {
@@ -265,14 +288,15 @@ func (s *Server) handleAPIDocs(w http.ResponseWriter, r *http.Request) error {
 		sort.Slice(ops, func(i, j int) bool { return ops[i].Path+ops[i].Method < ops[j].Path+ops[j].Method })
 	}
 	sort.Strings(tags)
-	type group struct {
-		Tag string
-		Ops []docOp
-	}
-	var data []group
+	var data []docGroup
 	for _, t := range tags {
-		data = append(data, group{t, groups[t]})
+		data = append(data, docGroup{t, groups[t]})
 	}
-	s.render(w, r, http.StatusOK, "apidocs", view{Title: "API reference", Data: data})
+	nonce := newNonce()
+	// Replaces the pages' policy withSecurityHeaders set; render sends
+	// no-store, so no cache keeps a page with a spent nonce.
+	w.Header().Set("Content-Security-Policy", apiDocsCSP(nonce))
+	s.render(w, r, http.StatusOK, "apidocs", view{Title: "API reference", Data: apiDocs{
+		Nonce: nonce, Bundle: redocBundle, Spec: "/api/v1/openapi.json", Groups: data}})
 	return nil
 }

@@ -142,6 +142,12 @@ var schemaNames = map[string]string{
 	"AccessRole":              "Role",
 	"AccountInvitationStatus": "InvitationStatus",
 	"TenantPlan":              "Plan",
+	// The data of webhook events (eventData).
+	"AttachmentUploadedEvent":  "AttachmentUploadedEventData",
+	"ExportProgressEvent":      "ExportEventData",
+	"InvoiceGeneratedEvent":    "InvoiceGeneratedEventData",
+	"TenantMemberAddedEvent":   "MemberAddedEventData",
+	"TenantMemberRemovedEvent": "MemberRemovedEventData",
 }
 
 // schemaName names a component schema after its Go type: the package
@@ -192,6 +198,16 @@ func interceptProp(p jsonschema.InterceptPropParams) error {
 			ref.ToSchemaOrBool(),
 			(&jsonschema.Schema{}).WithType(jsonschema.String.Type()).WithEnum("").ToSchemaOrBool(),
 		}}
+	}
+	// An int64 that may be null (a PATCH's discount) keeps its format,
+	// which the reflector gives only the plain int64.
+	if ft := p.Field.Type; p.PropertySchema != nil && p.PropertySchema.Format == nil {
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Int64 {
+			p.PropertySchema.WithFormat("int64")
+		}
 	}
 	oc, ok := openapi.OperationCtx(p.Context)
 	if !ok || !oc.IsProcessingResponse() {
@@ -326,6 +342,8 @@ func finishDocument(doc map[string]any, problems map[string][]int) error {
 				nameInline(schemas, resp, opName+"Response")
 			}
 			if rb, ok := op["requestBody"].(map[string]any); ok {
+				// decodeJSON refuses an empty body: every JSON body is required.
+				rb["required"] = true
 				nameInline(schemas, rb, opName+"Request")
 			}
 		}

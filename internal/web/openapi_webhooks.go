@@ -1,15 +1,84 @@
 package web
 
 import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/swaggest/jsonschema-go"
+	"github.com/swaggest/openapi-go"
+	"github.com/swaggest/openapi-go/openapi31"
+
+	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/export"
+	"github.com/ordo/ordo/internal/invoice"
+	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
+// eventData are the Go types whose JSON is the data of each deliverable
+// event: the emitting code marshals exactly these, so the document's
+// payload schemas are generated from the code that builds the payloads.
+// TestWebhookPayloadsMatchDocument checks real deliveries against them.
+var eventData = map[string]any{
+	event.OrderCreated:       order.View{},
+	event.OrderUpdated:       order.View{},
+	event.OrderStatusChanged: order.View{},
+	event.OrderDeleted:       order.View{},
+	event.AttachmentUploaded: attachment.UploadedEvent{},
+	event.ExportCompleted:    export.ProgressEvent{},
+	event.InvoiceGenerated:   invoice.GeneratedEvent{},
+	event.MemberAdded:        tenant.MemberAddedEvent{},
+	event.MemberRemoved:      tenant.MemberRemovedEvent{},
+}
+
+// reflectEventData adds the component schema of each event's data type,
+// reflected as a response (a payload an integrator receives: every field
+// without omitempty is required), and returns the $ref of each event
+// type's data.
+func reflectEventData(r *openapi31.Reflector) (map[string]string, error) {
+	jr := r.JSONSchemaReflector()
+	comps := r.SpecEns().ComponentsEns()
+	collect := func(name string, s jsonschema.Schema) {
+		if _, ok := comps.Schemas[name]; ok {
+			return
+		}
+		sm, err := s.ToSchemaOrBool().ToSimpleMap()
+		if err != nil {
+			panic("event data schema " + name + ": " + err.Error())
+		}
+		comps.WithSchemasItem(name, sm)
+	}
+	refs := map[string]string{}
+	for _, typ := range webhook.EventTypes {
+		v, ok := eventData[typ]
+		if !ok {
+			return nil, fmt.Errorf("webhook event %s: no data type in eventData", typ)
+		}
+		oc, err := r.NewOperationContext("POST", typ)
+		if err != nil {
+			return nil, err
+		}
+		s, err := jr.Reflect(v, openapi.WithOperationCtx(oc, true, openapi.InBody), jsonschema.RootRef,
+			jsonschema.DefinitionsPrefix("#/components/schemas/"), jsonschema.CollectDefinitions(collect))
+		if err != nil {
+			return nil, fmt.Errorf("webhook event %s: %w", typ, err)
+		}
+		if s.Ref == nil || !strings.HasPrefix(*s.Ref, "#/components/schemas/") {
+			return nil, fmt.Errorf("webhook event %s: %s is not a named schema", typ, reflect.TypeOf(v))
+		}
+		refs[typ] = *s.Ref
+	}
+	return refs, nil
+}
+
 // addWebhooks adds the OpenAPI 3.1 top-level webhooks section: one POST per
 // deliverable event type (webhook.EventTypes), whose body is the envelope
-// webhook.Payload marshals and whose headers are the ones webhook.Headers
-// sets. The event data is described as an object; per-type data schemas
-// are not yet in the document.
-func addWebhooks(doc map[string]any) {
+// webhook.Payload marshals, with the data schema of its type (dataRefs),
+// and whose headers are the ones webhook.Headers sets.
+func addWebhooks(doc map[string]any, dataRefs map[string]string) {
 	comps := doc["components"].(map[string]any)
 	schemas := comps["schemas"].(map[string]any)
 	types := make([]any, len(webhook.EventTypes))
@@ -22,7 +91,7 @@ func addWebhooks(doc map[string]any) {
 	}
 	schemas["WebhookEvent"] = map[string]any{
 		"type":        "object",
-		"description": "The body of every webhook request, signed as Standard Webhooks.",
+		"description": "The body of every webhook request, signed as Standard Webhooks. Each event type's own schema (`<Type>Event`) says what `data` holds.",
 		"required":    []any{"type", "timestamp", "data"},
 		"properties": map[string]any{
 			"type":      map[string]any{"$ref": "#/components/schemas/WebhookEventType"},
@@ -40,10 +109,18 @@ func addWebhooks(doc map[string]any) {
 	}
 	hooks := map[string]any{}
 	for _, t := range webhook.EventTypes {
-		body := map[string]any{
+		name := eventSchemaName(t)
+		schemas[name] = map[string]any{
+			"description": "The body of the `" + t + "` webhook request.",
 			"allOf": []any{
 				map[string]any{"$ref": "#/components/schemas/WebhookEvent"},
-				map[string]any{"properties": map[string]any{"type": map[string]any{"const": t}}},
+				map[string]any{
+					"type": "object",
+					"properties": map[string]any{
+						"type": map[string]any{"const": t},
+						"data": map[string]any{"$ref": dataRefs[t]},
+					},
+				},
 			},
 		}
 		hooks[t] = map[string]any{
@@ -55,7 +132,7 @@ func addWebhooks(doc map[string]any) {
 				"parameters":  params,
 				"requestBody": map[string]any{
 					"required": true,
-					"content":  map[string]any{"application/json": map[string]any{"schema": body}},
+					"content":  map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/" + name}}},
 				},
 				"responses": map[string]any{
 					"2XX":     map[string]any{"description": "Accepted: the delivery is done."},
@@ -65,6 +142,16 @@ func addWebhooks(doc map[string]any) {
 		}
 	}
 	doc["webhooks"] = hooks
+}
+
+// eventSchemaName is the component schema of an event type's whole body:
+// order.status_changed → OrderStatusChangedEvent.
+func eventSchemaName(t string) string {
+	var b strings.Builder
+	for _, part := range strings.FieldsFunc(t, func(r rune) bool { return r == '.' || r == '_' }) {
+		b.WriteString(upperFirst(part))
+	}
+	return b.String() + "Event"
 }
 
 func opSafe(t string) string {

@@ -161,6 +161,7 @@ type Server struct {
 	metrics      *metrics.Metrics
 	pages        pages
 	catalog      *i18n.Catalog
+	vendor       *vendorAssets
 	handler      http.Handler
 
 	// eventRecheck and eventMaxLifetime pace the event stream's checks.
@@ -184,7 +185,7 @@ func New(o Options) (*Server, error) {
 	// caller gave.
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
 	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, orders: o.Orders, idempotency: o.Idempotency,
-		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, pubsub: o.PubSub,
+		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, vendor: newVendorAssets(staticFS), pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
 	if s.pubsub == nil {
@@ -272,6 +273,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc(apiCatchAll, s.handleAPINotFound)
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
+	mux.Handle("GET /static/vendor/", s.vendor) // versioned, cached for good, gzipped
 	if s.auth == nil {
 		mux.HandleFunc("GET /api/v1/version", s.api(s.handleVersion))
 		mux.HandleFunc("GET /{$}", s.handleHome)

@@ -441,6 +441,45 @@ func (e WebhookEndpointListEventTypes) Valid() bool {
 	}
 }
 
+// Defines values for WebhookEventType.
+const (
+	WebhookEventTypeAttachmentUploaded WebhookEventType = "attachment.uploaded"
+	WebhookEventTypeExportCompleted    WebhookEventType = "export.completed"
+	WebhookEventTypeInvoiceGenerated   WebhookEventType = "invoice.generated"
+	WebhookEventTypeMemberAdded        WebhookEventType = "member.added"
+	WebhookEventTypeMemberRemoved      WebhookEventType = "member.removed"
+	WebhookEventTypeOrderCreated       WebhookEventType = "order.created"
+	WebhookEventTypeOrderDeleted       WebhookEventType = "order.deleted"
+	WebhookEventTypeOrderStatusChanged WebhookEventType = "order.status_changed"
+	WebhookEventTypeOrderUpdated       WebhookEventType = "order.updated"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventType enum.
+func (e WebhookEventType) Valid() bool {
+	switch e {
+	case WebhookEventTypeAttachmentUploaded:
+		return true
+	case WebhookEventTypeExportCompleted:
+		return true
+	case WebhookEventTypeInvoiceGenerated:
+		return true
+	case WebhookEventTypeMemberAdded:
+		return true
+	case WebhookEventTypeMemberRemoved:
+		return true
+	case WebhookEventTypeOrderCreated:
+		return true
+	case WebhookEventTypeOrderDeleted:
+		return true
+	case WebhookEventTypeOrderStatusChanged:
+		return true
+	case WebhookEventTypeOrderUpdated:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListOrdersParamsSort.
 const (
 	CreatedAt      ListOrdersParamsSort = "created_at"
@@ -510,7 +549,7 @@ func (e ListWebhookDeliveriesParamsStatus) Valid() bool {
 	}
 }
 
-// APIKey defines model for APIKey.
+// APIKey Examples: {"created_at":"2026-02-01T08:00:00Z","created_by":{"email":"grace@example.com","id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e","member":true,"name":"Grace Hopper"},"expires_at":null,"id":"0192f5c4-9f00-7c3b-9d2e-4f5a6b7c8d9e","last_used_at":"2026-03-01T10:00:00Z","name":"ERP sync","prefix":"ab12cd34","revoked_at":null,"role":"member"}
 type APIKey struct {
 	CreatedAt time.Time      `json:"created_at"`
 	CreatedBy *APIKeyCreator `json:"created_by"`
@@ -526,7 +565,7 @@ type APIKey struct {
 	Role       Role               `json:"role"`
 }
 
-// APIKeyCreateRequest defines model for APIKeyCreateRequest.
+// APIKeyCreateRequest Examples: {"expires_at":"2027-01-01T00:00:00Z","name":"ERP sync","role":"member"}
 type APIKeyCreateRequest struct {
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 	Name      string     `json:"name"`
@@ -573,7 +612,7 @@ type Address struct {
 	Region     *string `json:"region,omitempty"`
 }
 
-// Attachment defines model for Attachment.
+// Attachment Examples: {"content_type":"application/pdf","created_at":"2026-03-01T09:31:00Z","download_url":"https://ordo.example.com/files/att/0192f5c4?sig=…","filename":"delivery-note.pdf","id":"0192f5c4-9b00-7c3b-9d2e-4f5a6b7c8d9e","order_id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","size":48213,"status":"uploaded"}
 type Attachment struct {
 	ContentType string    `json:"content_type"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -597,6 +636,33 @@ type AttachmentList struct {
 
 // AttachmentStatus defines model for AttachmentStatus.
 type AttachmentStatus string
+
+// AttachmentUploadedEvent The body of the `attachment.uploaded` webhook request.
+type AttachmentUploadedEvent struct {
+	// Data Examples: {"content_type":"application/pdf","filename":"delivery-note.pdf","id":"0192f5c4-9b00-7c3b-9d2e-4f5a6b7c8d9e","order_id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","size":48213}
+	Data AttachmentUploadedEventData `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// AttachmentUploadedEventData Examples: {"content_type":"application/pdf","filename":"delivery-note.pdf","id":"0192f5c4-9b00-7c3b-9d2e-4f5a6b7c8d9e","order_id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","size":48213}
+type AttachmentUploadedEventData struct {
+	ContentType string `json:"content_type"`
+	Filename    string `json:"filename"`
+
+	// Id Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	Id openapi_types.UUID `json:"id"`
+
+	// OrderId The order it is attached to, or null.
+	//
+	// Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	OrderId *openapi_types.UUID `json:"order_id"`
+
+	// Size Bytes.
+	Size int64 `json:"size"`
+}
 
 // Audit defines model for Audit.
 type Audit struct {
@@ -646,7 +712,7 @@ type BrandingInput struct {
 	TaxId       *string `json:"tax_id,omitempty"`
 }
 
-// CreateExportRequest defines model for CreateExportRequest.
+// CreateExportRequest Examples: {"created_after":"2026-01-01T00:00:00Z","format":"xlsx","status":"shipped"}
 type CreateExportRequest struct {
 	CreatedAfter  *time.Time   `json:"created_after,omitempty"`
 	CreatedBefore *time.Time   `json:"created_before,omitempty"`
@@ -656,7 +722,7 @@ type CreateExportRequest struct {
 	Status        *OrderStatus `json:"status,omitempty"`
 }
 
-// CreateWebhookEndpointRequest defines model for CreateWebhookEndpointRequest.
+// CreateWebhookEndpointRequest Examples: {"description":"ERP","event_types":["order.created","order.status_changed"],"url":"https://erp.example.com/hooks/ordo"}
 type CreateWebhookEndpointRequest struct {
 	Description *string `json:"description,omitempty"`
 	Enabled     *bool   `json:"enabled,omitempty"`
@@ -719,7 +785,7 @@ type EmailRequest struct {
 	Email string `json:"email"`
 }
 
-// Export defines model for Export.
+// Export Examples: {"completed_at":"2026-03-01T09:30:04Z","created_at":"2026-03-01T09:30:00Z","download_url":"https://ordo.example.com/files/exports/0192f5c4.csv?sig=…","error":"","expires_at":"2026-03-08T09:30:04Z","format":"csv","id":"0192f5c4-9a00-7c3b-9d2e-4f5a6b7c8d9e","order_count":42,"progress":{"done":42,"total":42},"row_count":97,"size":18234,"status":"completed"}
 type Export struct {
 	CompletedAt *time.Time   `json:"completed_at"`
 	CreatedAt   time.Time    `json:"created_at"`
@@ -737,6 +803,32 @@ type Export struct {
 	Status     ExportStatus       `json:"status"`
 }
 
+// ExportCompletedEvent The body of the `export.completed` webhook request.
+type ExportCompletedEvent struct {
+	// Data Examples: {"error":"","id":"0192f5c4-9a00-7c3b-9d2e-4f5a6b7c8d9e","order_count":42,"progress":{"done":42,"total":42},"row_count":97,"size":18234,"status":"completed"}
+	Data ExportEventData `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// ExportEventData Examples: {"error":"","id":"0192f5c4-9a00-7c3b-9d2e-4f5a6b7c8d9e","order_count":42,"progress":{"done":42,"total":42},"row_count":97,"size":18234,"status":"completed"}
+type ExportEventData struct {
+	// Error Why it failed; empty otherwise.
+	Error string `json:"error"`
+
+	// Id Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	Id         openapi_types.UUID `json:"id"`
+	OrderCount int64              `json:"order_count"`
+	Progress   ExportProgress     `json:"progress"`
+	RowCount   int64              `json:"row_count"`
+
+	// Size Bytes of the file.
+	Size   int64        `json:"size"`
+	Status ExportStatus `json:"status"`
+}
+
 // ExportFormat defines model for ExportFormat.
 type ExportFormat string
 
@@ -744,6 +836,12 @@ type ExportFormat string
 type ExportList struct {
 	Data       *[]Export `json:"data"`
 	NextCursor *string   `json:"next_cursor"`
+}
+
+// ExportProgress defines model for ExportProgress.
+type ExportProgress struct {
+	Done  int64 `json:"done"`
+	Total int64 `json:"total"`
 }
 
 // ExportStatus defines model for ExportStatus.
@@ -804,7 +902,7 @@ type HistoryList_Data_From struct {
 	union json.RawMessage
 }
 
-// Invitation defines model for Invitation.
+// Invitation Examples: {"created_at":"2026-03-01T09:00:00Z","email":"grace@example.com","expires_at":"2026-03-08T09:00:00Z","id":"0192f5c4-9e00-7c3b-9d2e-4f5a6b7c8d9e","role":"member","status":"pending"}
 type Invitation struct {
 	CreatedAt time.Time `json:"created_at"`
 	Email     string    `json:"email"`
@@ -824,7 +922,7 @@ type InvitationList struct {
 // InvitationStatus defines model for InvitationStatus.
 type InvitationStatus string
 
-// InviteRequest defines model for InviteRequest.
+// InviteRequest Examples: {"email":"grace@example.com","role":"member"}
 type InviteRequest struct {
 	Email string `json:"email"`
 	Role  Role   `json:"role"`
@@ -838,6 +936,29 @@ type Invoice struct {
 	Number      string        `json:"number"`
 	Size        int64         `json:"size"`
 	Status      InvoiceStatus `json:"status"`
+}
+
+// InvoiceGeneratedEvent The body of the `invoice.generated` webhook request.
+type InvoiceGeneratedEvent struct {
+	// Data Examples: {"generated_at":"2026-03-01T10:02:12Z","number":"INV-000007","order_id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","size":31877,"status":"ready"}
+	Data InvoiceGeneratedEventData `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// InvoiceGeneratedEventData Examples: {"generated_at":"2026-03-01T10:02:12Z","number":"INV-000007","order_id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","size":31877,"status":"ready"}
+type InvoiceGeneratedEventData struct {
+	GeneratedAt time.Time `json:"generated_at"`
+	Number      string    `json:"number"`
+
+	// OrderId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	OrderId openapi_types.UUID `json:"order_id"`
+
+	// Size Bytes of the PDF.
+	Size   int64         `json:"size"`
+	Status InvoiceStatus `json:"status"`
 }
 
 // InvoiceStatus defines model for InvoiceStatus.
@@ -886,16 +1007,54 @@ type Me struct {
 	Tenant    *Tenant                 `json:"tenant"`
 }
 
-// Member defines model for Member.
+// Member Examples: {"joined_at":"2026-02-01T08:00:00Z","role":"admin","user":{"created_at":"2026-02-01T07:59:00Z","email":"grace@example.com","email_verified_at":"2026-02-01T08:00:00Z","id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e","name":"Grace Hopper"}}
 type Member struct {
 	JoinedAt time.Time `json:"joined_at"`
 	Role     Role      `json:"role"`
 	User     User      `json:"user"`
 }
 
+// MemberAddedEvent The body of the `member.added` webhook request.
+type MemberAddedEvent struct {
+	// Data Examples: {"email":"grace@example.com","role":"member","user_id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e"}
+	Data MemberAddedEventData `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// MemberAddedEventData Examples: {"email":"grace@example.com","role":"member","user_id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e"}
+type MemberAddedEventData struct {
+	Email string `json:"email"`
+	Role  Role   `json:"role"`
+
+	// UserId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	UserId openapi_types.UUID `json:"user_id"`
+}
+
 // MemberList defines model for MemberList.
 type MemberList struct {
 	Data *[]Member `json:"data"`
+}
+
+// MemberRemovedEvent The body of the `member.removed` webhook request.
+type MemberRemovedEvent struct {
+	// Data Examples: {"role":"member","user_id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e"}
+	Data MemberRemovedEventData `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// MemberRemovedEventData Examples: {"role":"member","user_id":"0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e"}
+type MemberRemovedEventData struct {
+	// Role The role the member had.
+	Role Role `json:"role"`
+
+	// UserId Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
+	UserId openapi_types.UUID `json:"user_id"`
 }
 
 // MemberRole defines model for MemberRole.
@@ -911,7 +1070,7 @@ type NameRequest struct {
 	Name string `json:"name"`
 }
 
-// Order defines model for Order.
+// Order Examples: {"billing_address":null,"created_at":"2026-03-01T09:30:00Z","currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","customer_phone":"+44 20 7946 0958","discount":500,"external_ref":"ERP-1001","id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","items":[{"description":"A5, dotted","id":"0192f5c4-8e1b-7000-8000-0000000000a1","metadata":{},"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"total":4760,"unit_price":2000}],"metadata":{"channel":"web"},"notes":"Leave at the door","number":"ORD-000042","shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"},"status":"processing","subtotal":4000,"tax":760,"total":4260,"updated_at":"2026-03-01T10:02:11Z","version":3}
 type Order struct {
 	BillingAddress *Address  `json:"billing_address"`
 	CreatedAt      time.Time `json:"created_at"`
@@ -937,7 +1096,7 @@ type Order struct {
 	Version         int64              `json:"version"`
 }
 
-// OrderCreateRequest defines model for OrderCreateRequest.
+// OrderCreateRequest Examples: {"currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","discount":500,"external_ref":"ERP-1001","items":[{"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"unit_price":2000}],"shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"}}
 type OrderCreateRequest struct {
 	BillingAddress  *Address            `json:"billing_address,omitempty"`
 	Currency        string              `json:"currency"`
@@ -950,6 +1109,26 @@ type OrderCreateRequest struct {
 	Metadata        interface{}         `json:"metadata,omitempty"`
 	Notes           *string             `json:"notes,omitempty"`
 	ShippingAddress *Address            `json:"shipping_address,omitempty"`
+}
+
+// OrderCreatedEvent The body of the `order.created` webhook request.
+type OrderCreatedEvent struct {
+	// Data Examples: {"billing_address":null,"created_at":"2026-03-01T09:30:00Z","currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","customer_phone":"+44 20 7946 0958","discount":500,"external_ref":"ERP-1001","id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","items":[{"description":"A5, dotted","id":"0192f5c4-8e1b-7000-8000-0000000000a1","metadata":{},"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"total":4760,"unit_price":2000}],"metadata":{"channel":"web"},"notes":"Leave at the door","number":"ORD-000042","shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"},"status":"processing","subtotal":4000,"tax":760,"total":4260,"updated_at":"2026-03-01T10:02:11Z","version":3}
+	Data Order `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// OrderDeletedEvent The body of the `order.deleted` webhook request.
+type OrderDeletedEvent struct {
+	// Data Examples: {"billing_address":null,"created_at":"2026-03-01T09:30:00Z","currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","customer_phone":"+44 20 7946 0958","discount":500,"external_ref":"ERP-1001","id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","items":[{"description":"A5, dotted","id":"0192f5c4-8e1b-7000-8000-0000000000a1","metadata":{},"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"total":4760,"unit_price":2000}],"metadata":{"channel":"web"},"notes":"Leave at the door","number":"ORD-000042","shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"},"status":"processing","subtotal":4000,"tax":760,"total":4260,"updated_at":"2026-03-01T10:02:11Z","version":3}
+	Data Order `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
 }
 
 // OrderItem defines model for OrderItem.
@@ -988,19 +1167,39 @@ type OrderList struct {
 // OrderStatus defines model for OrderStatus.
 type OrderStatus string
 
-// OrderUpdateRequest defines model for OrderUpdateRequest.
+// OrderStatusChangedEvent The body of the `order.status_changed` webhook request.
+type OrderStatusChangedEvent struct {
+	// Data Examples: {"billing_address":null,"created_at":"2026-03-01T09:30:00Z","currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","customer_phone":"+44 20 7946 0958","discount":500,"external_ref":"ERP-1001","id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","items":[{"description":"A5, dotted","id":"0192f5c4-8e1b-7000-8000-0000000000a1","metadata":{},"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"total":4760,"unit_price":2000}],"metadata":{"channel":"web"},"notes":"Leave at the door","number":"ORD-000042","shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"},"status":"processing","subtotal":4000,"tax":760,"total":4260,"updated_at":"2026-03-01T10:02:11Z","version":3}
+	Data Order `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
+}
+
+// OrderUpdateRequest Examples: {"discount":0,"notes":"Leave at the door"}
 type OrderUpdateRequest struct {
 	BillingAddress  *Address             `json:"billing_address,omitempty"`
 	Currency        *string              `json:"currency,omitempty"`
 	CustomerEmail   *openapi_types.Email `json:"customer_email,omitempty"`
 	CustomerName    *string              `json:"customer_name,omitempty"`
 	CustomerPhone   *string              `json:"customer_phone,omitempty"`
-	Discount        *int                 `json:"discount,omitempty"`
+	Discount        *int64               `json:"discount,omitempty"`
 	ExternalRef     *string              `json:"external_ref,omitempty"`
 	Items           *[]OrderItemInput    `json:"items,omitempty"`
 	Metadata        interface{}          `json:"metadata,omitempty"`
 	Notes           *string              `json:"notes,omitempty"`
 	ShippingAddress *Address             `json:"shipping_address,omitempty"`
+}
+
+// OrderUpdatedEvent The body of the `order.updated` webhook request.
+type OrderUpdatedEvent struct {
+	// Data Examples: {"billing_address":null,"created_at":"2026-03-01T09:30:00Z","currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","customer_phone":"+44 20 7946 0958","discount":500,"external_ref":"ERP-1001","id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","items":[{"description":"A5, dotted","id":"0192f5c4-8e1b-7000-8000-0000000000a1","metadata":{},"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"total":4760,"unit_price":2000}],"metadata":{"channel":"web"},"notes":"Leave at the door","number":"ORD-000042","shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"},"status":"processing","subtotal":4000,"tax":760,"total":4260,"updated_at":"2026-03-01T10:02:11Z","version":3}
+	Data Order `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time   `json:"timestamp"`
+	Type      interface{} `json:"type"`
 }
 
 // PasswordChangeRequest defines model for PasswordChangeRequest.
@@ -1013,11 +1212,12 @@ type PasswordChangeRequest struct {
 
 // Presign defines model for Presign.
 type Presign struct {
+	// Attachment Examples: {"content_type":"application/pdf","created_at":"2026-03-01T09:31:00Z","download_url":"https://ordo.example.com/files/att/0192f5c4?sig=…","filename":"delivery-note.pdf","id":"0192f5c4-9b00-7c3b-9d2e-4f5a6b7c8d9e","order_id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","size":48213,"status":"uploaded"}
 	Attachment Attachment `json:"attachment"`
 	Upload     Upload     `json:"upload"`
 }
 
-// PresignUploadRequest defines model for PresignUploadRequest.
+// PresignUploadRequest Examples: {"content_type":"application/pdf","filename":"delivery-note.pdf","order_id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","size":48213}
 type PresignUploadRequest struct {
 	ContentType string `json:"content_type"`
 	Filename    string `json:"filename"`
@@ -1027,7 +1227,7 @@ type PresignUploadRequest struct {
 	Size    int64               `json:"size"`
 }
 
-// Problem defines model for Problem.
+// Problem Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type Problem struct {
 	Detail *string `json:"detail,omitempty"`
 	Errors *[]struct {
@@ -1079,7 +1279,7 @@ type SignupRequest struct {
 	TenantName *string `json:"tenant_name,omitempty"`
 }
 
-// Tenant defines model for Tenant.
+// Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","role":"owner","slug":"mueller-soehne"}
 type Tenant struct {
 	CreatedAt time.Time `json:"created_at"`
 
@@ -1104,7 +1304,7 @@ type TokenRequest struct {
 	Token string `json:"token"`
 }
 
-// TransitionRequest defines model for TransitionRequest.
+// TransitionRequest Examples: {"to":"shipped"}
 type TransitionRequest struct {
 	To OrderStatus `json:"to"`
 }
@@ -1182,7 +1382,7 @@ type WebhookDeliveryList struct {
 // WebhookDeliveryStatus defines model for WebhookDeliveryStatus.
 type WebhookDeliveryStatus string
 
-// WebhookEndpoint defines model for WebhookEndpoint.
+// WebhookEndpoint Examples: {"created_at":"2026-03-01T09:00:00Z","description":"ERP","enabled":true,"event_types":["order.created","order.status_changed"],"failing_since":null,"id":"0192f5c4-9c00-7c3b-9d2e-4f5a6b7c8d9e","updated_at":"2026-03-01T09:00:00Z","url":"https://erp.example.com/hooks/ordo"}
 type WebhookEndpoint struct {
 	CreatedAt      time.Time                    `json:"created_at"`
 	Description    string                       `json:"description"`
@@ -1212,6 +1412,23 @@ type WebhookEndpointList struct {
 // WebhookEndpointListEventTypes defines model for WebhookEndpointList.EventTypes.
 type WebhookEndpointListEventTypes string
 
+// WebhookEvent The body of every webhook request, signed as Standard Webhooks. Each event type's own schema (`<Type>Event`) says what `data` holds.
+//
+// Examples: {"data":{"billing_address":null,"created_at":"2026-03-01T09:30:00Z","currency":"EUR","customer_email":"ada@example.com","customer_name":"Ada Lovelace","customer_phone":"+44 20 7946 0958","discount":500,"external_ref":"ERP-1001","id":"0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e","items":[{"description":"A5, dotted","id":"0192f5c4-8e1b-7000-8000-0000000000a1","metadata":{},"name":"Notebook","quantity":2,"sku":"BK-001","tax_rate_bp":1900,"total":4760,"unit_price":2000}],"metadata":{"channel":"web"},"notes":"Leave at the door","number":"ORD-000042","shipping_address":{"city":"London","country":"GB","line1":"12 St James's Square","name":"Ada Lovelace","postal_code":"SW1Y 4JH"},"status":"processing","subtotal":4000,"tax":760,"total":4260,"updated_at":"2026-03-01T10:02:11Z","version":3},"timestamp":"2026-03-01T10:02:11Z","type":"order.created"}
+type WebhookEvent struct {
+	// Data The event-specific object.
+	Data map[string]interface{} `json:"data"`
+
+	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
+	Timestamp time.Time `json:"timestamp"`
+
+	// Type A deliverable event type.
+	Type WebhookEventType `json:"type"`
+}
+
+// WebhookEventType A deliverable event type.
+type WebhookEventType string
+
 // IdPath Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
 type IdPath = openapi_types.UUID
 
@@ -1224,34 +1441,34 @@ type IfMatch = string
 // UserIdPath Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
 type UserIdPath = openapi_types.UUID
 
-// Conflict defines model for Conflict.
+// Conflict Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type Conflict = Problem
 
-// Forbidden defines model for Forbidden.
+// Forbidden Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type Forbidden = Problem
 
-// InternalError defines model for InternalError.
+// InternalError Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type InternalError = Problem
 
-// NotFound defines model for NotFound.
+// NotFound Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type NotFound = Problem
 
-// PreconditionFailed defines model for PreconditionFailed.
+// PreconditionFailed Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type PreconditionFailed = Problem
 
-// TooLarge defines model for TooLarge.
+// TooLarge Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type TooLarge = Problem
 
-// TooManyRequests defines model for TooManyRequests.
+// TooManyRequests Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type TooManyRequests = Problem
 
-// Unauthorized defines model for Unauthorized.
+// Unauthorized Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type Unauthorized = Problem
 
-// Unavailable defines model for Unavailable.
+// Unavailable Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type Unavailable = Problem
 
-// ValidationFailed defines model for ValidationFailed.
+// ValidationFailed Examples: {"detail":"The request is not valid.","errors":[{"field":"customer_email","message":"must be an e-mail address"}],"request_id":"01JNZ3Q8W4TB6Y1F2XK9M3HV7C","status":422,"title":"Validation failed","type":"https://ordo.dev/problems/validation"}
 type ValidationFailed = Problem
 
 // CreateAPIKeyParams defines parameters for CreateAPIKey.
@@ -1411,16 +1628,6 @@ type RotateWebhookSecretParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
-// WebhookAttachmentUploadedJSONBody defines parameters for WebhookAttachmentUploaded.
-type WebhookAttachmentUploadedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
-}
-
 // WebhookAttachmentUploadedParams defines parameters for WebhookAttachmentUploaded.
 type WebhookAttachmentUploadedParams struct {
 	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
@@ -1431,16 +1638,6 @@ type WebhookAttachmentUploadedParams struct {
 
 	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
 	WebhookSignature string `json:"webhook-signature"`
-}
-
-// WebhookExportCompletedJSONBody defines parameters for WebhookExportCompleted.
-type WebhookExportCompletedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
 }
 
 // WebhookExportCompletedParams defines parameters for WebhookExportCompleted.
@@ -1455,16 +1652,6 @@ type WebhookExportCompletedParams struct {
 	WebhookSignature string `json:"webhook-signature"`
 }
 
-// WebhookInvoiceGeneratedJSONBody defines parameters for WebhookInvoiceGenerated.
-type WebhookInvoiceGeneratedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
-}
-
 // WebhookInvoiceGeneratedParams defines parameters for WebhookInvoiceGenerated.
 type WebhookInvoiceGeneratedParams struct {
 	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
@@ -1475,16 +1662,6 @@ type WebhookInvoiceGeneratedParams struct {
 
 	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
 	WebhookSignature string `json:"webhook-signature"`
-}
-
-// WebhookMemberAddedJSONBody defines parameters for WebhookMemberAdded.
-type WebhookMemberAddedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
 }
 
 // WebhookMemberAddedParams defines parameters for WebhookMemberAdded.
@@ -1499,16 +1676,6 @@ type WebhookMemberAddedParams struct {
 	WebhookSignature string `json:"webhook-signature"`
 }
 
-// WebhookMemberRemovedJSONBody defines parameters for WebhookMemberRemoved.
-type WebhookMemberRemovedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
-}
-
 // WebhookMemberRemovedParams defines parameters for WebhookMemberRemoved.
 type WebhookMemberRemovedParams struct {
 	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
@@ -1519,16 +1686,6 @@ type WebhookMemberRemovedParams struct {
 
 	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
 	WebhookSignature string `json:"webhook-signature"`
-}
-
-// WebhookOrderCreatedJSONBody defines parameters for WebhookOrderCreated.
-type WebhookOrderCreatedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
 }
 
 // WebhookOrderCreatedParams defines parameters for WebhookOrderCreated.
@@ -1543,16 +1700,6 @@ type WebhookOrderCreatedParams struct {
 	WebhookSignature string `json:"webhook-signature"`
 }
 
-// WebhookOrderDeletedJSONBody defines parameters for WebhookOrderDeleted.
-type WebhookOrderDeletedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
-}
-
 // WebhookOrderDeletedParams defines parameters for WebhookOrderDeleted.
 type WebhookOrderDeletedParams struct {
 	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
@@ -1565,16 +1712,6 @@ type WebhookOrderDeletedParams struct {
 	WebhookSignature string `json:"webhook-signature"`
 }
 
-// WebhookOrderStatusChangedJSONBody defines parameters for WebhookOrderStatusChanged.
-type WebhookOrderStatusChangedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
-}
-
 // WebhookOrderStatusChangedParams defines parameters for WebhookOrderStatusChanged.
 type WebhookOrderStatusChangedParams struct {
 	// WebhookId The message id: the same on every attempt of one delivery, so receivers can deduplicate.
@@ -1585,16 +1722,6 @@ type WebhookOrderStatusChangedParams struct {
 
 	// WebhookSignature Space-separated `v1,<base64 HMAC-SHA256>` signatures of `id.timestamp.body`, one per active secret.
 	WebhookSignature string `json:"webhook-signature"`
-}
-
-// WebhookOrderUpdatedJSONBody defines parameters for WebhookOrderUpdated.
-type WebhookOrderUpdatedJSONBody struct {
-	// Data The event-specific object.
-	Data map[string]interface{} `json:"data"`
-
-	// Timestamp When the event happened (UTC, RFC 3339), not when it is delivered.
-	Timestamp time.Time   `json:"timestamp"`
-	Type      interface{} `json:"type"`
 }
 
 // WebhookOrderUpdatedParams defines parameters for WebhookOrderUpdated.
@@ -1679,31 +1806,31 @@ type UpdateWebhookEndpointJSONRequestBody = CreateWebhookEndpointRequest
 type ReplayFailedWebhookDeliveriesJSONRequestBody = ReplayFailedRequest
 
 // WebhookAttachmentUploadedJSONRequestBody defines body for WebhookAttachmentUploaded for application/json ContentType.
-type WebhookAttachmentUploadedJSONRequestBody WebhookAttachmentUploadedJSONBody
+type WebhookAttachmentUploadedJSONRequestBody = AttachmentUploadedEvent
 
 // WebhookExportCompletedJSONRequestBody defines body for WebhookExportCompleted for application/json ContentType.
-type WebhookExportCompletedJSONRequestBody WebhookExportCompletedJSONBody
+type WebhookExportCompletedJSONRequestBody = ExportCompletedEvent
 
 // WebhookInvoiceGeneratedJSONRequestBody defines body for WebhookInvoiceGenerated for application/json ContentType.
-type WebhookInvoiceGeneratedJSONRequestBody WebhookInvoiceGeneratedJSONBody
+type WebhookInvoiceGeneratedJSONRequestBody = InvoiceGeneratedEvent
 
 // WebhookMemberAddedJSONRequestBody defines body for WebhookMemberAdded for application/json ContentType.
-type WebhookMemberAddedJSONRequestBody WebhookMemberAddedJSONBody
+type WebhookMemberAddedJSONRequestBody = MemberAddedEvent
 
 // WebhookMemberRemovedJSONRequestBody defines body for WebhookMemberRemoved for application/json ContentType.
-type WebhookMemberRemovedJSONRequestBody WebhookMemberRemovedJSONBody
+type WebhookMemberRemovedJSONRequestBody = MemberRemovedEvent
 
 // WebhookOrderCreatedJSONRequestBody defines body for WebhookOrderCreated for application/json ContentType.
-type WebhookOrderCreatedJSONRequestBody WebhookOrderCreatedJSONBody
+type WebhookOrderCreatedJSONRequestBody = OrderCreatedEvent
 
 // WebhookOrderDeletedJSONRequestBody defines body for WebhookOrderDeleted for application/json ContentType.
-type WebhookOrderDeletedJSONRequestBody WebhookOrderDeletedJSONBody
+type WebhookOrderDeletedJSONRequestBody = OrderDeletedEvent
 
 // WebhookOrderStatusChangedJSONRequestBody defines body for WebhookOrderStatusChanged for application/json ContentType.
-type WebhookOrderStatusChangedJSONRequestBody WebhookOrderStatusChangedJSONBody
+type WebhookOrderStatusChangedJSONRequestBody = OrderStatusChangedEvent
 
 // WebhookOrderUpdatedJSONRequestBody defines body for WebhookOrderUpdated for application/json ContentType.
-type WebhookOrderUpdatedJSONRequestBody WebhookOrderUpdatedJSONBody
+type WebhookOrderUpdatedJSONRequestBody = OrderUpdatedEvent
 
 // AsOrderStatus returns the union data inside the HistoryList_Data_From as a OrderStatus
 func (t HistoryList_Data_From) AsOrderStatus() (OrderStatus, error) {
