@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -792,12 +793,14 @@ func TestBrowserOrdersPaging(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	step("filter the orders in the form",
+	step("open the orders",
 		chromedp.Navigate(base+"/app/orders"),
 		chromedp.WaitVisible(chromedp.CSS("[data-live=orders]")),
-		chromedp.SetValue(chromedp.ID("f-status"), "processing"),
-		chromedp.SendKeys(chromedp.ID("f-q"), "grace"),
 	)
+	// The orders were all created just now: a range from yesterday to
+	// tomorrow (UTC days) holds them all, whatever the time of day.
+	now := time.Now().UTC()
+	from, to := now.AddDate(0, 0, -1).Format("2006-01-02"), now.AddDate(0, 0, 1).Format("2006-01-02")
 
 	type row struct{ ID, Status, Customer string }
 	// clickAndWait clicks sel and waits for the new page: the marker set
@@ -838,14 +841,14 @@ func TestBrowserOrdersPaging(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if q := u.Query(); q.Get("status") != "processing" || q.Get("q") != "grace" {
-			t.Fatalf("the page's URL lost the filters: %s", loc)
+		if q := u.Query(); q.Get("status") != "processing" || q.Get("q") != "grace" || q.Get("created_from") != from || q.Get("created_to") != to || q.Get("sort") != "total" {
+			t.Fatalf("the page's URL lost the filters or the sort: %s", loc)
 		}
 		if len(loc) > 300 {
 			t.Fatalf("the page's URL grows: %d characters: %s", len(loc), loc)
 		}
 		for _, r := range rows {
-			if r.Status != "processing" || !strings.Contains(r.Customer, "Grace Hopper") {
+			if r.Status != "Processing" || !strings.Contains(r.Customer, "Grace Hopper") {
 				t.Fatalf("a row does not match the filters on %s: %+v", loc, r)
 			}
 		}
@@ -877,7 +880,25 @@ func TestBrowserOrdersPaging(t *testing.T) {
 		return out
 	}
 
+	clickAndWait("the Processing chip", link("Processing"))
+	step("fill in the search and the date range",
+		chromedp.SendKeys(chromedp.ID("f-q"), "grace"),
+		chromedp.SetValue(chromedp.ID("f-created_from"), from),
+		chromedp.SetValue(chromedp.ID("f-created_to"), to),
+	)
 	clickAndWait("apply the filters", `form[role=search] button[type=submit]`)
+	// Sort by total: the first click is largest first, the second
+	// smallest first, which is oldest first here (each order costs a
+	// cent more than the one before).
+	clickAndWait("sort by total", link("Total"))
+	if sorted, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("th[aria-sort=descending]").textContent`)); strings.TrimSpace(sorted) != "Total" {
+		t.Fatalf("after one click the table is not sorted by total, largest first: %q", sorted)
+	}
+	clickAndWait("sort by total, smallest first", link("Total"))
+	if sorted, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("th[aria-sort=ascending]").textContent`)); strings.TrimSpace(sorted) != "Total" {
+		t.Fatalf("after two clicks the table is not sorted by total, smallest first: %q", sorted)
+	}
+	slices.Reverse(want)
 	var forward [][]string
 	for n := 1; ; n++ {
 		rows, loc := page()
@@ -900,7 +921,7 @@ func TestBrowserOrdersPaging(t *testing.T) {
 		seen = append(seen, p...)
 	}
 	if len(forward) != 3 || strings.Join(seen, ",") != strings.Join(want, ",") {
-		t.Fatalf("Next walked %d pages of %v rows; want every matching order once, newest first, on 3 pages (got %d rows, want %d)",
+		t.Fatalf("Next walked %d pages of %v rows; want every matching order once, smallest total first, on 3 pages (got %d rows, want %d)",
 			len(forward), pageSizes(forward), len(seen), len(want))
 	}
 

@@ -143,15 +143,40 @@ type Sort string
 const (
 	SortCreatedAt Sort = "created_at"
 	SortTotal     Sort = "total"
+	SortNumber    Sort = "number"
 )
 
+// Valid tells whether s is a sort the lists know.
+func (s Sort) Valid() bool {
+	switch s {
+	case SortCreatedAt, SortTotal, SortNumber:
+		return true
+	}
+	return false
+}
+
 // Cursor is where a page of a list starts: after (or, as
-// ListParams.Before, before) the order with these sort values.
+// ListParams.Before, before) the order with these sort values. Only the
+// list's sort key and ID are read; ties in the sort key are broken by ID.
 type Cursor struct {
 	CreatedAt time.Time
 	Total     int64
+	Number    int64
 	ID        uuid.UUID
 }
+
+// CursorOf is the cursor of o's place in a list.
+func CursorOf(o Order) *Cursor {
+	return &Cursor{CreatedAt: o.CreatedAt, Total: o.Total, Number: o.Number, ID: o.ID}
+}
+
+// CountCap is where the lists stop counting: a count of more matching
+// orders is shown as "1,000+", so the count of a large tenant costs no
+// more than reading that many index entries. (On PostgreSQL with a
+// tenant of 100,000 freshly loaded orders, on a busy test machine,
+// counting to 10,000 took 30 to 60 ms and counting to 1,000 about 5 ms;
+// see TestOrdersListTiming.)
+const CountCap = 1000
 
 // ListParams selects a page of one tenant's orders.
 type ListParams struct {
@@ -179,6 +204,9 @@ type Store interface {
 	OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (Order, error)
 	// OrderList returns a page, with items.
 	OrderList(ctx context.Context, p ListParams) ([]Order, error)
+	// OrderCountUpTo counts the orders p selects (its cursors and limit
+	// ignored), but stops at max+1: a result above max means "more".
+	OrderCountUpTo(ctx context.Context, p ListParams, max int) (int64, error)
 	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID, r page.Request) ([]StatusChange, error)
 	// OrderDailyStats counts the tenant's orders created at or after since
 	// and sums their totals, per UTC day and currency, leaving cancelled

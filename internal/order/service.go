@@ -184,9 +184,7 @@ func (s *Service) List(ctx context.Context, p access.Principal, lp ListParams) (
 	if err != nil {
 		return nil, Cursors{}, err
 	}
-	key := func(o Order) *Cursor {
-		return &Cursor{CreatedAt: o.CreatedAt, Total: o.Total, ID: o.ID}
-	}
+	key := CursorOf
 	var c Cursors
 	if lp.Before != nil {
 		// Read backwards: the extra row is the first one, before the page.
@@ -213,6 +211,23 @@ func (s *Service) List(ctx context.Context, p access.Principal, lp ListParams) (
 		c.Prev = key(os[0])
 	}
 	return os, c, nil
+}
+
+// Count counts the orders lp selects, up to CountCap: more is true when
+// there are more than n (= CountCap).
+func (s *Service) Count(ctx context.Context, p access.Principal, lp ListParams) (n int64, more bool, err error) {
+	if err := p.Require(access.ActOrderRead); err != nil {
+		return 0, false, err
+	}
+	lp.TenantID = p.TenantID
+	n, err = s.store.OrderCountUpTo(ctx, lp, CountCap)
+	if err != nil {
+		return 0, false, err
+	}
+	if n > CountCap {
+		return CountCap, true, nil
+	}
+	return n, false, nil
 }
 
 // Patch is a partial update: nil fields stay as they are. Items, when

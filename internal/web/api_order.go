@@ -293,6 +293,7 @@ type cursorJSON struct {
 	Desc      bool       `json:"d"`
 	CreatedAt time.Time  `json:"c"`
 	Total     int64      `json:"t"`
+	Number    int64      `json:"n,omitempty"`
 	ID        uuid.UUID  `json:"i"`
 	// Back marks a prev_cursor: the page ends before this key.
 	Back bool `json:"b,omitempty"`
@@ -304,10 +305,13 @@ func encodeCursor(lp order.ListParams, c *order.Cursor, back bool) *string {
 	if c == nil {
 		return nil
 	}
-	b, _ := json.Marshal(cursorJSON{Sort: lp.Sort, Desc: lp.Desc, CreatedAt: c.CreatedAt, Total: c.Total, ID: c.ID, Back: back})
+	b, _ := json.Marshal(cursorJSON{Sort: lp.Sort, Desc: lp.Desc, CreatedAt: c.CreatedAt, Total: c.Total, Number: c.Number, ID: c.ID, Back: back})
 	s := base64.RawURLEncoding.EncodeToString(b)
 	return &s
 }
+
+// dateLayout is how the date range's days are written (an HTML date input's value).
+const dateLayout = "2006-01-02"
 
 // parseOrderList reads the list's query parameters.
 func parseOrderList(r *http.Request) (order.ListParams, error) {
@@ -321,16 +325,26 @@ func parseOrderList(r *http.Request) (order.ListParams, error) {
 		}
 		lp.Limit = n
 	}
-	switch q.Get("sort") {
-	case "", "created_at":
-	case "total":
-		lp.Sort = order.SortTotal
-	default:
-		v.Add("sort", "must be created_at or total")
+	// sort is a field, descending unless direction=asc, as in v1's first
+	// release (a bare sort=total was largest first then); a leading "-"
+	// says descending too.
+	sortBy, dirGiven := q.Get("sort"), q.Get("direction")
+	field, minus := strings.CutPrefix(sortBy, "-")
+	if sortBy == "" {
+		field = string(order.SortCreatedAt)
 	}
-	switch q.Get("direction") {
+	if !order.Sort(field).Valid() {
+		v.Add("sort", "must be created_at, total or number (descending; add direction=asc for ascending)")
+	} else {
+		lp.Sort = order.Sort(field)
+	}
+	switch dirGiven {
 	case "", "desc":
+		lp.Desc = true
 	case "asc":
+		if minus {
+			v.Add("direction", "contradicts the - of sort; leave direction out")
+		}
 		lp.Desc = false
 	default:
 		v.Add("direction", "must be asc or desc")
@@ -350,6 +364,31 @@ func parseOrderList(r *http.Request) (order.ListParams, error) {
 			*dst = &t
 		}
 	}
+	// created_from and created_to are whole UTC days, both included: the
+	// range a person picks in a date input.
+	var from, to *time.Time
+	for name, dst := range map[string]**time.Time{"created_from": &from, "created_to": &to} {
+		if s := q.Get(name); s != "" {
+			t, err := time.Parse(dateLayout, s)
+			if err != nil {
+				v.Add(name, "must be a date such as 2026-01-31")
+				continue
+			}
+			*dst = &t
+		}
+	}
+	if from != nil && to != nil && from.After(*to) {
+		v.Add("created_to", "must be on or after created_from")
+	}
+	if from != nil && (lp.CreatedAfter == nil || from.After(*lp.CreatedAfter)) {
+		lp.CreatedAfter = from
+	}
+	if to != nil {
+		end := to.AddDate(0, 0, 1) // the day after: created_before is exclusive
+		if lp.CreatedBefore == nil || end.Before(*lp.CreatedBefore) {
+			lp.CreatedBefore = &end
+		}
+	}
 	lp.CustomerEmail = q.Get("customer_email")
 	lp.Query = strings.TrimSpace(q.Get("q"))
 	if len(lp.Query) > 200 {
@@ -365,10 +404,13 @@ func parseOrderList(r *http.Request) (order.ListParams, error) {
 			v.Add("cursor", "is not a cursor from this API")
 		} else if cj.Sort != lp.Sort || cj.Desc != lp.Desc {
 			v.Add("cursor", "belongs to another sort order; start again without it")
-		} else if cj.Back {
-			lp.Before = &order.Cursor{CreatedAt: cj.CreatedAt, Total: cj.Total, ID: cj.ID}
 		} else {
-			lp.After = &order.Cursor{CreatedAt: cj.CreatedAt, Total: cj.Total, ID: cj.ID}
+			key := &order.Cursor{CreatedAt: cj.CreatedAt, Total: cj.Total, Number: cj.Number, ID: cj.ID}
+			if cj.Back {
+				lp.Before = key
+			} else {
+				lp.After = key
+			}
 		}
 	}
 	return lp, v.Err()

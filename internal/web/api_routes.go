@@ -155,11 +155,13 @@ type (
 	orderListReq struct {
 		Limit         int          `query:"limit" minimum:"1" maximum:"200" default:"50"`
 		Cursor        string       `query:"cursor" description:"next_cursor (or prev_cursor) of the page before (or after) the one wanted."`
-		Sort          string       `query:"sort" enum:"created_at,total" default:"created_at"`
-		Direction     string       `query:"direction" enum:"asc,desc" default:"desc"`
+		Sort          string       `query:"sort" enum:"created_at,-created_at,total,-total,number,-number" default:"created_at" description:"The field to sort by, descending unless direction=asc (a leading - also says descending); ties are broken by id. A cursor is only valid with the sort it came from."`
+		Direction     string       `query:"direction" enum:"asc,desc" default:"desc" description:"The sort's order: desc (the default: newest, largest, highest number first) or asc."`
 		Status        order.Status `query:"status"`
 		CreatedAfter  string       `query:"created_after" format:"date-time"`
 		CreatedBefore string       `query:"created_before" format:"date-time"`
+		CreatedFrom   string       `query:"created_from" format:"date" description:"Orders created on this UTC day or later."`
+		CreatedTo     string       `query:"created_to" format:"date" description:"Orders created on this UTC day or earlier; not before created_from."`
 		CustomerEmail string       `query:"customer_email"`
 		Q             string       `query:"q" description:"Free text over number, customer and reference."`
 	}

@@ -122,7 +122,7 @@ func walkPages(t *testing.T, c *client, start string, row *regexp.Regexp, keep u
 	require.Equal(t, forward, back, "Previous walks back through the same pages")
 }
 
-var orderRowRE = regexp.MustCompile(`<a href="/app/orders/([0-9a-f-]{36})">`)
+var orderRowRE = regexp.MustCompile(`<a class="rowlink-a" href="/app/orders/([0-9a-f-]{36})">`)
 
 // The orders list pages forward to the end and back with its filters and
 // sort kept (issue 16, defect 1: the Next link used to be escaped into

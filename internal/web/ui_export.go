@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/export"
@@ -31,6 +32,16 @@ func (s *Server) renderExports(w http.ResponseWriter, r *http.Request, status in
 // uiExportCreate starts an export with the orders list's filters.
 func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) error {
 	f := export.Filters{Status: order.Status(r.PostFormValue("status")), Query: strings.TrimSpace(r.PostFormValue("q"))}
+	// The orders list's date range (whole UTC days, both included), as
+	// its export form passes it on; the list has validated it, so a day
+	// that does not parse is left out like an empty one.
+	if d, err := time.Parse(dateLayout, r.PostFormValue("created_from")); err == nil {
+		f.CreatedAfter = &d
+	}
+	if d, err := time.Parse(dateLayout, r.PostFormValue("created_to")); err == nil {
+		end := d.AddDate(0, 0, 1)
+		f.CreatedBefore = &end
+	}
 	_, err := s.exports.Create(r.Context(), mustPrincipal(r), export.Format(r.PostFormValue("format")), f, s.meta(r))
 	// A refused export (a PDF of too many orders, say) is explained on
 	// the exports page, with the choices kept.

@@ -3,12 +3,14 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"html/template"
 	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -27,11 +29,82 @@ type ordersPage struct {
 	Orders []order.Order
 	// Pager links the pages after and before this one, with the filters.
 	Pager pager
+	// Chips filter by status, keeping the other filters; Sorts are the
+	// sortable column headers, by field.
+	Chips []chip
+	Sorts map[string]sortHeader
+	// Sort and Asc are the sort the page was shown with; the search form
+	// keeps them.
+	Sort string
+	Asc  bool
+	// Count is how many orders match, CountMore that there are more than
+	// Count (the count stops at order.CountCap); HasCount is false when
+	// counting would cost too much (a search).
+	Count     int64
+	CountMore bool
+	HasCount  bool
+	// Filtered says that a filter is set, so an empty list means "no
+	// match", not "no orders yet"; Clear is the list without filters.
+	Filtered bool
+	Clear    template.URL
+	// Statuses are the status badges' words, in the viewer's language.
+	Statuses map[order.Status]string
+}
+
+// chip is one filter chip: a link to the list with that filter.
+type chip struct {
+	Label   string
+	Href    template.URL
+	Current bool
+}
+
+// sortHeader is a sortable column header: its link sorts by the column
+// (or, when the list is sorted by it already, reverses the order), and
+// Aria is its aria-sort.
+type sortHeader struct {
+	Href template.URL
+	Aria string
 }
 
 // orderListParams are the orders list's query parameters, as the API
 // route declares them (read once: it takes reflection).
 var orderListParams = queryParams(orderListReq{})
+
+// orderFilterParams are the list's filters: what a chip or a column
+// header keeps, and what "Clear filters" drops.
+var orderFilterParams = []string{"status", "q", "created_from", "created_to", "created_after", "created_before", "customer_email"}
+
+// statusLabels are the order statuses in the viewer's language.
+func (s *Server) statusLabels(r *http.Request) map[order.Status]string {
+	return map[order.Status]string{
+		order.StatusPending:    s.tr(r, "Pending"),
+		order.StatusProcessing: s.tr(r, "Processing"),
+		order.StatusShipped:    s.tr(r, "Shipped"),
+		order.StatusDelivered:  s.tr(r, "Delivered"),
+		order.StatusCancelled:  s.tr(r, "Cancelled"),
+	}
+}
+
+// orderListErrors are the list's parameter errors in the viewer's
+// language (the API's details are written for developers).
+func (s *Server) orderListErrors(r *http.Request, field string) string {
+	switch field {
+	case "created_from":
+		return s.tr(r, "Enter the first day as a date, such as 2026-01-31.")
+	case "created_to":
+		if r.URL.Query().Get("created_to") != "" {
+			if _, err := time.Parse(dateLayout, r.URL.Query().Get("created_to")); err == nil {
+				return s.tr(r, "The last day must be on or after the first day.")
+			}
+		}
+		return s.tr(r, "Enter the last day as a date, such as 2026-01-31.")
+	case "cursor":
+		return s.tr(r, "This page link belongs to another sort order; the list starts again from its first page.")
+	case "q":
+		return s.tr(r, "Search for at most 200 characters.")
+	}
+	return s.tr(r, "This filter is not valid; it was left out.")
+}
 
 // uiOrders lists orders with the API's filters and keyset paging. A
 // parameter the list does not know is ignored here, unlike on the API: a
@@ -48,8 +121,30 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) error {
 	}
 	r2 := *r
 	r2.URL = &url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
-	v := view{Title: "Orders", Form: map[string]string{"status": q.Get("status"), "q": q.Get("q"), "sort": q.Get("sort"), "direction": q.Get("direction")}}
+	v := view{Title: s.tr(r, "Orders"), Form: map[string]string{}}
+	for _, k := range orderFilterParams {
+		v.Form[k] = q.Get(k)
+	}
 	lp, err := parseOrderList(&r2)
+	if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
+		// Show the list without the parameters in error, each error next
+		// to its field, rather than an empty page.
+		v.Errors = map[string]string{}
+		for _, f := range e.Fields {
+			v.Errors[f.Field] = s.orderListErrors(&r2, f.Field)
+			q.Del(f.Field)
+			filters.Del(f.Field)
+			if f.Field == "sort" || f.Field == "direction" {
+				q.Del("sort")
+				q.Del("direction")
+				q.Del("cursor")
+				filters.Del("sort")
+				filters.Del("direction")
+			}
+		}
+		r2.URL = &url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
+		lp, err = parseOrderList(&r2)
+	}
 	if err != nil {
 		s.formError(w, r, "orders", v, err)
 		return nil
@@ -58,11 +153,89 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := ordersPage{Orders: os}
+	page := ordersPage{Orders: os, Sort: string(lp.Sort), Asc: !lp.Desc, Statuses: s.statusLabels(r)}
+	switch {
+	case cs.Next == nil && cs.Prev == nil && lp.After == nil && lp.Before == nil:
+		// The whole list is on this page: its rows are the count.
+		page.Count, page.HasCount = int64(len(os)), true
+	case lp.Query != "":
+		// A search is matched row by row: counting its matches reads the
+		// whole tenant, which the page should not wait for.
+	default:
+		page.Count, page.CountMore, err = s.orders.Count(r.Context(), p, lp)
+		if err != nil {
+			return err
+		}
+		page.HasCount = true
+	}
 	next, prev := encodeCursor(lp, cs.Next, false), encodeCursor(lp, cs.Prev, true)
 	page.Pager = newPager(r.URL.Path, filters, deref(next), deref(prev))
+
+	// Chips and headers link to the first page of another view of the
+	// list: the filters and sort are kept, the cursor and limit are not.
+	base := keepParams(filters, append(orderFilterParams, "sort", "direction", "limit")...)
+	base.Del("limit")
+	link := func(set func(url.Values)) template.URL {
+		u := url.Values{}
+		maps.Copy(u, base)
+		for k, vs := range u {
+			u[k] = slices.Clone(vs)
+		}
+		set(u)
+		if len(u) == 0 {
+			return template.URL(r.URL.Path)
+		}
+		return template.URL(r.URL.Path + "?" + u.Encode())
+	}
+	chipStatus := []order.Status{"", order.StatusPending, order.StatusProcessing, order.StatusShipped, order.StatusDelivered, order.StatusCancelled}
+	for _, st := range chipStatus {
+		label := s.tr(r, "All")
+		if st != "" {
+			label = page.Statuses[st]
+		}
+		page.Chips = append(page.Chips, chip{Label: label, Current: lp.Status == st, Href: link(func(u url.Values) {
+			u.Del("status")
+			if st != "" {
+				u.Set("status", string(st))
+			}
+		})})
+	}
+	page.Sorts = map[string]sortHeader{}
+	for _, f := range []order.Sort{order.SortNumber, order.SortTotal, order.SortCreatedAt} {
+		h := sortHeader{Aria: "none"}
+		desc := true // a column's first click: newest, largest, latest number first
+		if lp.Sort == f {
+			h.Aria = "ascending"
+			if lp.Desc {
+				h.Aria = "descending"
+			}
+			desc = !lp.Desc
+		}
+		h.Href = link(func(u url.Values) {
+			u.Del("direction")
+			u.Set("sort", string(f))
+			if !desc {
+				u.Set("direction", "asc")
+			}
+		})
+		page.Sorts[string(f)] = h
+	}
+	for _, k := range orderFilterParams {
+		if base.Get(k) != "" {
+			page.Filtered = true
+		}
+	}
+	page.Clear = link(func(u url.Values) {
+		for _, k := range orderFilterParams {
+			u.Del(k)
+		}
+	})
 	v.Data = page
-	s.render(w, r, http.StatusOK, "orders", v)
+	status := http.StatusOK
+	if len(v.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(w, r, status, "orders", v)
 	return nil
 }
 

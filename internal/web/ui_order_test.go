@@ -24,7 +24,7 @@ func TestUIOrders(t *testing.T) {
 			t.Parallel()
 			a := newApp(t, b, nil)
 			owner, _, _ := a.signup(t, uniqueEmail("uio"))
-			require.Contains(t, owner.get(t, "/app/orders").body, "Create the first one")
+			require.Contains(t, owner.get(t, "/app/orders").body, "Create your first order")
 
 			form := url.Values{"customer_name": {"Ada Lovelace"}, "customer_email": {"ada@example.com"}, "currency": {"EUR"},
 				"ship_line1": {"1 Main St"}, "ship_city": {"Lyon"}, "ship_country": {"fr"}, "discount": {"1"},

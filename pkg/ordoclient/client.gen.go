@@ -482,14 +482,26 @@ func (e WebhookEventType) Valid() bool {
 
 // Defines values for ListOrdersParamsSort.
 const (
-	CreatedAt ListOrdersParamsSort = "created_at"
-	Total     ListOrdersParamsSort = "total"
+	CreatedAt      ListOrdersParamsSort = "created_at"
+	MinusCreatedAt ListOrdersParamsSort = "-created_at"
+	MinusNumber    ListOrdersParamsSort = "-number"
+	MinusTotal     ListOrdersParamsSort = "-total"
+	Number         ListOrdersParamsSort = "number"
+	Total          ListOrdersParamsSort = "total"
 )
 
 // Valid indicates whether the value is a known member of the ListOrdersParamsSort enum.
 func (e ListOrdersParamsSort) Valid() bool {
 	switch e {
 	case CreatedAt:
+		return true
+	case MinusCreatedAt:
+		return true
+	case MinusNumber:
+		return true
+	case MinusTotal:
+		return true
+	case Number:
 		return true
 	case Total:
 		return true
@@ -1621,13 +1633,23 @@ type ListOrdersParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor next_cursor (or prev_cursor) of the page before (or after) the one wanted.
-	Cursor        *string                    `form:"cursor,omitempty" json:"cursor,omitempty"`
-	Sort          *ListOrdersParamsSort      `form:"sort,omitempty" json:"sort,omitempty"`
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Sort The field to sort by, descending unless direction=asc (a leading - also says descending); ties are broken by id. A cursor is only valid with the sort it came from.
+	Sort *ListOrdersParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Direction The sort's order: desc (the default: newest, largest, highest number first) or asc.
 	Direction     *ListOrdersParamsDirection `form:"direction,omitempty" json:"direction,omitempty"`
 	Status        *OrderStatus               `form:"status,omitempty" json:"status,omitempty"`
 	CreatedAfter  *time.Time                 `form:"created_after,omitempty" json:"created_after,omitempty"`
 	CreatedBefore *time.Time                 `form:"created_before,omitempty" json:"created_before,omitempty"`
-	CustomerEmail *string                    `form:"customer_email,omitempty" json:"customer_email,omitempty"`
+
+	// CreatedFrom Orders created on this UTC day or later.
+	CreatedFrom *openapi_types.Date `form:"created_from,omitempty" json:"created_from,omitempty"`
+
+	// CreatedTo Orders created on this UTC day or earlier; not before created_from.
+	CreatedTo     *openapi_types.Date `form:"created_to,omitempty" json:"created_to,omitempty"`
+	CustomerEmail *string             `form:"customer_email,omitempty" json:"customer_email,omitempty"`
 
 	// Q Free text over number, customer and reference.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -6127,6 +6149,30 @@ func NewListOrdersRequest(server string, params *ListOrdersParams) (*http.Reques
 		if params.CreatedBefore != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "created_before", *params.CreatedBefore, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CreatedFrom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "created_from", *params.CreatedFrom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CreatedTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "created_to", *params.CreatedTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

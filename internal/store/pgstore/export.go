@@ -97,6 +97,15 @@ func (q *queries) OrderCount(ctx context.Context, p order.ListParams) (int64, er
 	return n, nil
 }
 
+func (q *queries) OrderCountUpTo(ctx context.Context, p order.ListParams, max int) (int64, error) {
+	query, args := sqlshared.OrderCountUpTo(p, dialect{}, max)
+	var n int64
+	if err := q.db.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("OrderCountUpTo: %w", err)
+	}
+	return n, nil
+}
+
 func (q *queries) ExportDelete(ctx context.Context, tenantID, id uuid.UUID) error {
 	if _, err := q.db.Exec(ctx, sqlshared.ExportDelete, tenantID, id); err != nil {
 		return fmt.Errorf("ExportDelete(%s): %w", id, err)

@@ -108,9 +108,13 @@ func OrderNumberQuery(q string) (int64, bool) {
 // comparison are the opposite ones: the page before a cursor is read
 // backwards from it, and OrderList reverses the rows.
 func OrderSort(p order.ListParams) (col, dir, cmp string) {
-	col = "created_at"
-	if p.Sort == order.SortTotal {
-		col = "total"
+	switch p.Sort {
+	case order.SortTotal:
+		col = "total" // orders_tenant_total_idx (tenant_id, total, id)
+	case order.SortNumber:
+		col = "number" // the unique (tenant_id, number)
+	default:
+		col = "created_at" // orders_tenant_created_idx (tenant_id, created_at, id)
 	}
 	if p.Desc != (p.Before != nil) {
 		return col, "DESC", "<"
@@ -179,13 +183,25 @@ func OrderWhere(p order.ListParams, d Dialect) (w *Where, orderBy string) {
 		key = p.Before
 	}
 	if key != nil {
-		if p.Sort == order.SortTotal {
+		switch p.Sort {
+		case order.SortTotal:
 			w.Add("(total, id) "+cmp+" (?, ?)", key.Total, key.ID)
-		} else {
+		case order.SortNumber:
+			w.Add("(number, id) "+cmp+" (?, ?)", key.Number, key.ID)
+		default:
 			w.Add("(created_at, id) "+cmp+" (?, ?)", d.Time(key.CreatedAt), key.ID)
 		}
 	}
 	return w, col + " " + dir + ", id " + dir
+}
+
+// OrderCountUpTo is the query counting the orders p selects (without its
+// cursors) up to max+1: the inner LIMIT stops the count of a large tenant
+// after max+1 index entries, however many orders match.
+func OrderCountUpTo(p order.ListParams, d Dialect, max int) (query string, args []any) {
+	p.After, p.Before = nil, nil
+	w, _ := OrderWhere(p, d)
+	return `SELECT count(*) FROM (SELECT 1 FROM orders WHERE ` + w.String() + ` LIMIT ` + strconv.Itoa(max+1) + `) c`, w.Args
 }
 
 // AuditWhere is the WHERE clause of an audit log page.

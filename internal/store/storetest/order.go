@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -520,4 +521,138 @@ func testTxOrdering(t *testing.T, s store.Store) {
 			require.NotEqual(t, ev.ID, e.ID, "an event of the failed transaction was kept")
 		}
 	}
+}
+
+// testOrderSorts walks every sort of the order list both ways, page by
+// page, over orders with ties in each sort key: forward to the end and
+// back, every order exactly once, ties broken by id. It also checks the
+// created range at day boundaries and the capped count.
+func testOrderSorts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, _ := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	day := time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	// Four creation times (three orders share each) and three totals.
+	times := []time.Time{day.Add(-time.Second), day, day.Add(12 * time.Hour), day.Add(24*time.Hour - time.Second), day.Add(24 * time.Hour)}
+	var all []order.Order
+	for i := range 13 {
+		var o order.Order
+		require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+			n, err := tx.OrderNextNumber(ctx, a)
+			if err != nil {
+				return err
+			}
+			o = newOrder(a, n, times[i%len(times)])
+			o.Items = o.Items[:1]
+			o.Items[0].Quantity, o.Items[0].UnitPrice = 1, int64(1000*(i%3+1))
+			order.Compute(&o)
+			return tx.OrderCreate(ctx, o)
+		}))
+		all = append(all, o)
+	}
+	createOrder(t, s, b, day) // another tenant's order never shows
+
+	ids := func(os []order.Order) []uuid.UUID {
+		out := make([]uuid.UUID, len(os))
+		for i, o := range os {
+			out[i] = o.ID
+		}
+		return out
+	}
+	list := func(p order.ListParams) []order.Order {
+		t.Helper()
+		p.TenantID = a
+		os, err := s.OrderList(ctx, p)
+		require.NoError(t, err)
+		return os
+	}
+	cmpKey := func(sort order.Sort, x, y order.Order) int {
+		var c int
+		switch sort {
+		case order.SortTotal:
+			c = cmpInt(x.Total, y.Total)
+		case order.SortNumber:
+			c = cmpInt(x.Number, y.Number)
+		default:
+			c = x.CreatedAt.Compare(y.CreatedAt)
+		}
+		if c == 0 {
+			c = strings.Compare(x.ID.String(), y.ID.String())
+		}
+		return c
+	}
+	const size = 4
+	for _, sort := range []order.Sort{order.SortCreatedAt, order.SortTotal, order.SortNumber} {
+		for _, desc := range []bool{false, true} {
+			want := slices.Clone(all)
+			slices.SortFunc(want, func(x, y order.Order) int {
+				if desc {
+					return cmpKey(sort, y, x)
+				}
+				return cmpKey(sort, x, y)
+			})
+			name := fmt.Sprintf("sort %s desc %v", sort, desc)
+			// Forward to the end, page by page.
+			var pages [][]uuid.UUID
+			lp := order.ListParams{Sort: sort, Desc: desc, Limit: size}
+			for range len(all) + 1 { // bounded: a store that ignores After fails, not loops
+				os := list(lp)
+				if len(os) == 0 {
+					break
+				}
+				pages = append(pages, ids(os))
+				lp.After = order.CursorOf(os[len(os)-1])
+			}
+			require.Equal(t, ids(want), slices.Concat(pages...), name)
+			// Back from past the end: the same orders, each once.
+			var back []uuid.UUID
+			lp.After, lp.Before = nil, order.CursorOf(want[len(want)-1])
+			back = append(back, want[len(want)-1].ID)
+			for range len(all) + 1 {
+				os := list(lp)
+				if len(os) == 0 {
+					break
+				}
+				back = append(ids(os), back...)
+				lp.Before = order.CursorOf(os[0])
+			}
+			require.Equal(t, ids(want), back, name)
+		}
+	}
+
+	// A range of whole days: from the first second of day to its last,
+	// not the second before nor the next midnight.
+	end := day.AddDate(0, 0, 1)
+	var inDay []uuid.UUID
+	for _, o := range all {
+		if !o.CreatedAt.Before(day) && o.CreatedAt.Before(end) {
+			inDay = append(inDay, o.ID)
+		}
+	}
+	require.Len(t, inDay, 8)
+	got := list(order.ListParams{Sort: order.SortNumber, Limit: 100, CreatedAfter: &day, CreatedBefore: &end})
+	require.ElementsMatch(t, inDay, ids(got))
+
+	// The count stops at max+1, and ignores cursors and the limit.
+	count := func(p order.ListParams, max int) int64 {
+		t.Helper()
+		p.TenantID = a
+		n, err := s.OrderCountUpTo(ctx, p, max)
+		require.NoError(t, err)
+		return n
+	}
+	require.Equal(t, int64(13), count(order.ListParams{Limit: 2, After: order.CursorOf(all[3])}, 100))
+	require.Equal(t, int64(6), count(order.ListParams{}, 5), "more than 5: counting stops at 6")
+	require.Equal(t, int64(8), count(order.ListParams{CreatedAfter: &day, CreatedBefore: &end}, 100))
+	require.Equal(t, int64(0), count(order.ListParams{Status: order.StatusShipped}, 100))
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
