@@ -51,6 +51,9 @@ type Tenant struct {
 	Status    Status
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// DefaultTaxRateBP is the tax rate, in basis points, that new item
+	// rows of the order form start with (0 until the tenant sets one).
+	DefaultTaxRateBP int64
 }
 
 // Store is what the tenant service reads and writes outside a

@@ -101,6 +101,10 @@ type (
 	nameReq struct {
 		Name string `json:"name" required:"true"`
 	}
+	tenantPatchReq struct {
+		Name             *string `json:"name,omitempty"`
+		DefaultTaxRateBP *int64  `json:"default_tax_rate_bp,omitempty" minimum:"0" maximum:"10000"`
+	}
 	roleReq struct {
 		userIDPath
 		Role access.Role `json:"role" required:"true"`
@@ -269,7 +273,7 @@ func apiRoutes() []apiRoute {
 		}{}, resp: tenantJSON{}, status: 201, errs: errsAuth, audit: "tenant.created"}},
 		{"POST", "/api/v1/tenants/{id}/switch", h((*Server).handleTenantSwitch), operation{id: "switchTenant", summary: "Make another of the user's tenants current", tag: "tenants", req: idPath{}, resp: meJSON{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", resp: tenantJSON{}, status: 200, errs: errsAuth}},
-		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: nameReq{}, resp: tenantJSON{}, status: 200, errs: errsAuth, audit: "tenant.renamed"}},
+		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant or set its default tax rate (fields left out stay)", tag: "tenants", req: tenantPatchReq{}, resp: tenantJSON{}, status: 200, errs: errsAuth, audit: "tenant.renamed"}},
 		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", resp: memberList{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409), audit: "member.role_changed"}},
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},

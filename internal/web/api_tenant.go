@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 func (s *Server) handleTenantList(w http.ResponseWriter, r *http.Request) error {
@@ -95,13 +96,11 @@ func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in tenantPatchReq
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	t, err := s.tenants.RenameTenant(r.Context(), p, in.Name, s.meta(r))
+	t, err := s.tenants.UpdateTenant(r.Context(), p, tenant.TenantPatch{Name: in.Name, DefaultTaxRateBP: in.DefaultTaxRateBP}, s.meta(r))
 	if err != nil {
 		return err
 	}
