@@ -644,6 +644,11 @@ type CreateExportRequest struct {
 	Status        *OrderStatus `json:"status,omitempty"`
 }
 
+// CreateTenantRequest defines model for CreateTenantRequest.
+type CreateTenantRequest struct {
+	Name string `json:"name"`
+}
+
 // CreateWebhookEndpointRequest defines model for CreateWebhookEndpointRequest.
 type CreateWebhookEndpointRequest struct {
 	Description *string `json:"description,omitempty"`
@@ -894,11 +899,6 @@ type MemberRole struct {
 	UserId openapi_types.UUID `json:"user_id"`
 }
 
-// NameRequest defines model for NameRequest.
-type NameRequest struct {
-	Name string `json:"name"`
-}
-
 // Order defines model for Order.
 type Order struct {
 	BillingAddress *Address  `json:"billing_address"`
@@ -1069,7 +1069,8 @@ type SignupRequest struct {
 
 // Tenant defines model for Tenant.
 type Tenant struct {
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt        time.Time `json:"created_at"`
+	DefaultTaxRateBp int64     `json:"default_tax_rate_bp"`
 
 	// Id Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
 	Id   openapi_types.UUID `json:"id"`
@@ -1085,6 +1086,12 @@ type TenantPlan string
 // TenantList defines model for TenantList.
 type TenantList struct {
 	Data *[]Tenant `json:"data"`
+}
+
+// TenantPatchRequest defines model for TenantPatchRequest.
+type TenantPatchRequest struct {
+	DefaultTaxRateBp *int    `json:"default_tax_rate_bp,omitempty"`
+	Name             *string `json:"name,omitempty"`
 }
 
 // TokenRequest defines model for TokenRequest.
@@ -1635,13 +1642,13 @@ type UpdateOrderJSONRequestBody = OrderUpdateRequest
 type TransitionOrderJSONRequestBody = TransitionRequest
 
 // RenameTenantJSONRequestBody defines body for RenameTenant for application/json ContentType.
-type RenameTenantJSONRequestBody = NameRequest
+type RenameTenantJSONRequestBody = TenantPatchRequest
 
 // SetBrandingJSONRequestBody defines body for SetBranding for application/json ContentType.
 type SetBrandingJSONRequestBody = BrandingInput
 
 // CreateTenantJSONRequestBody defines body for CreateTenant for application/json ContentType.
-type CreateTenantJSONRequestBody = NameRequest
+type CreateTenantJSONRequestBody = CreateTenantRequest
 
 // PresignUploadJSONRequestBody defines body for PresignUpload for application/json ContentType.
 type PresignUploadJSONRequestBody = PresignUploadRequest
@@ -2192,14 +2199,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
 	GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RenameTenantWithBody Rename the current tenant
+	// RenameTenantWithBody Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenantWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RenameTenant Rename the current tenant
+	// RenameTenant Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3352,7 +3359,7 @@ func (c *Client) GetTenant(ctx context.Context, reqEditors ...RequestEditorFn) (
 	return c.Client.Do(req)
 }
 
-// RenameTenantWithBody Rename the current tenant
+// RenameTenantWithBody Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3369,7 +3376,7 @@ func (c *Client) RenameTenantWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// RenameTenant Rename the current tenant
+// RenameTenant Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7161,14 +7168,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
 	GetTenantWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
-	// RenameTenantWithBodyWithResponse Rename the current tenant
+	// RenameTenantWithBodyWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenantWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
 
-	// RenameTenantWithResponse Rename the current tenant
+	// RenameTenantWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16185,7 +16192,7 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, reqEdit
 	return ParseGetTenantResponse(rsp)
 }
 
-// RenameTenantWithBodyWithResponse Rename the current tenant
+// RenameTenantWithBodyWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16198,7 +16205,7 @@ func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Conte
 	return ParseRenameTenantResponse(rsp)
 }
 
-// RenameTenantWithResponse Rename the current tenant
+// RenameTenantWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
