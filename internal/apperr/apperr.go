@@ -38,6 +38,12 @@ var (
 type FieldError struct {
 	Field  string `json:"field"`
 	Detail string `json:"message"`
+	// Rule names the rule the field broke ("required", "range", …) and
+	// Args its limits, for callers that word the message themselves (the
+	// web UI translates it and formats the limits in the person's
+	// locale); the API sends only Field and Detail.
+	Rule string  `json:"-"`
+	Args []int64 `json:"-"`
 }
 
 // Error is an error of a known kind with a message that is safe to show
@@ -92,12 +98,30 @@ func Invalid(field, detail string) error {
 	return &Error{Kind: KindInvalid, Msg: "validation failed", Fields: []FieldError{{Field: field, Detail: detail}}}
 }
 
+// Rules a field can break, for FieldError.Rule. Args holds the limits
+// where the rule has some.
+const (
+	RuleRequired = "required"
+	RuleUTF8     = "utf8"
+	RuleTooLong  = "too_long"  // Args: the most characters (or bytes) allowed
+	RuleRange    = "range"     // Args: the least and the most allowed
+	RuleTooMany  = "too_many"  // Args: the most allowed
+	RuleTooLarge = "too_large" // a sum computed from the field is too large
+	RuleNegative = "negative"
+	RuleFormat   = "format" // not in the field's format (an e-mail, a code, JSON)
+)
+
 // Validation collects field errors; Err returns nil when there are none.
 type Validation struct{ fields []FieldError }
 
 // Add records that field is invalid.
 func (v *Validation) Add(field, detail string) {
-	v.fields = append(v.fields, FieldError{field, detail})
+	v.fields = append(v.fields, FieldError{Field: field, Detail: detail})
+}
+
+// AddRule records that field broke rule, whose limits are args.
+func (v *Validation) AddRule(field, rule, detail string, args ...int64) {
+	v.fields = append(v.fields, FieldError{Field: field, Detail: detail, Rule: rule, Args: args})
 }
 
 // Err returns the collected errors as one Invalid error, or nil.

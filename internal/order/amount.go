@@ -125,11 +125,22 @@ func FormatMoneyIn(minor int64, code string, l Locale) string {
 
 // ErrAmountEmpty is ParseAmount's error for blank input, so that a
 // caller can treat an optional field as zero.
-var ErrAmountEmpty = &AmountError{Msg: "is required"}
+var ErrAmountEmpty = &AmountError{Msg: "is required", Code: AmountRequired}
 
 // AmountError says what is wrong with a typed amount; Msg reads after the
-// field's name ("unit_price has more than 2 decimals …").
-type AmountError struct{ Msg string }
+// field's name ("unit_price has more than 2 decimals …"). Code is one of
+// the Amount… constants, for callers that word the message themselves.
+type AmountError struct{ Msg, Code string }
+
+// Codes of AmountError.
+const (
+	AmountRequired  = "required"
+	AmountNegative  = "negative"
+	AmountFormat    = "format"    // not an amount the locale's way
+	AmountAmbiguous = "ambiguous" // could be read two ways
+	AmountDecimals  = "decimals"  // more decimals than the currency has
+	AmountTooLarge  = "too_large"
+)
 
 func (e *AmountError) Error() string { return e.Msg }
 
@@ -154,9 +165,9 @@ func ParseAmount(s, code string, l Locale) (int64, error) {
 	}
 	scale := Scale(code)
 	howTo := "; write it like " + l.Example(scale)
-	bad := func(msg string) (int64, error) { return 0, &AmountError{Msg: msg + howTo} }
+	bad := func(msg string) (int64, error) { return 0, &AmountError{Msg: msg + howTo, Code: AmountFormat} }
 	if r, _ := utf8.DecodeRuneInString(s); r == '-' || r == '\u2212' {
-		return 0, &AmountError{Msg: "must not be negative"}
+		return 0, &AmountError{Msg: "must not be negative", Code: AmountNegative}
 	}
 
 	// Split into runs of digits with one separator between runs.
@@ -202,7 +213,7 @@ func ParseAmount(s, code string, l Locale) (int64, error) {
 				return bad("has a misplaced " + strconv.QuoteRune(r))
 			}
 			if len(runs[i+1]) == 3 {
-				return bad("is ambiguous: " + strconv.QuoteRune(r) + " followed by three digits could group thousands or mark decimals")
+				return 0, &AmountError{Msg: "is ambiguous: " + strconv.QuoteRune(r) + " followed by three digits could group thousands or mark decimals" + howTo, Code: AmountAmbiguous}
 			}
 			dec = i
 		}
@@ -222,14 +233,14 @@ func ParseAmount(s, code string, l Locale) (int64, error) {
 	}
 	if len(frac) > scale {
 		if scale == 0 {
-			return 0, &AmountError{Msg: "must be a whole number: " + code + " has no minor unit" + howTo}
+			return 0, &AmountError{Msg: "must be a whole number: " + code + " has no minor unit" + howTo, Code: AmountDecimals}
 		}
-		return 0, &AmountError{Msg: "has more than " + strconv.Itoa(scale) + " decimals, the most " + code + " has" + howTo}
+		return 0, &AmountError{Msg: "has more than " + strconv.Itoa(scale) + " decimals, the most " + code + " has" + howTo, Code: AmountDecimals}
 	}
 	digits := strings.Join(whole, "") + frac + strings.Repeat("0", scale-len(frac))
 	n, err := strconv.ParseInt(digits, 10, 64)
 	if errors.Is(err, strconv.ErrRange) {
-		return 0, &AmountError{Msg: "is too large"}
+		return 0, &AmountError{Msg: "is too large", Code: AmountTooLarge}
 	}
 	if err != nil {
 		return bad("is not an amount")

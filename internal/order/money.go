@@ -2,6 +2,7 @@ package order
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -16,6 +17,15 @@ const (
 	MaxLineTotal    = 1_000_000_000_000_000
 	MaxTaxRateBP    = 10_000 // 100 %
 	MaxMetadataSize = 4096   // bytes of JSON
+
+	// Longest texts, in characters.
+	MaxNameLen        = 200 // customer name, reference, address lines
+	MaxEmailLen       = 254
+	MaxPhoneLen       = 50
+	MaxNotesLen       = 5000
+	MaxSKULen         = 100
+	MaxItemNameLen    = 300
+	MaxDescriptionLen = 2000
 )
 
 // lineTax is a line's tax, rounded half away from zero (amounts are never
@@ -46,78 +56,85 @@ func Compute(o *Order) {
 // names every field at fault, with JSON paths such as items[2].quantity.
 func Validate(o *Order) error {
 	var v apperr.Validation
-	text := func(field, s string, max int, required bool) {
+	text := func(field, s string, max int64, required bool) {
 		switch {
 		case !utf8.ValidString(s):
-			v.Add(field, "must be valid UTF-8")
+			v.AddRule(field, apperr.RuleUTF8, "must be valid UTF-8")
 		case required && strings.TrimSpace(s) == "":
-			v.Add(field, "is required")
-		case utf8.RuneCountInString(s) > max:
-			v.Add(field, "is too long")
+			v.AddRule(field, apperr.RuleRequired, "is required")
+		case int64(utf8.RuneCountInString(s)) > max:
+			v.AddRule(field, apperr.RuleTooLong, fmt.Sprintf("must be at most %d characters", max), max)
 		}
 	}
-	text("customer_name", o.CustomerName, 200, true)
-	text("customer_email", o.CustomerEmail, 254, true)
+	text("customer_name", o.CustomerName, MaxNameLen, true)
+	text("customer_email", o.CustomerEmail, MaxEmailLen, true)
 	if o.CustomerEmail != "" && !strings.Contains(o.CustomerEmail, "@") {
-		v.Add("customer_email", "must be an e-mail address")
+		v.AddRule("customer_email", apperr.RuleFormat, "must be an e-mail address")
 	}
-	text("customer_phone", o.CustomerPhone, 50, false)
-	text("notes", o.Notes, 5000, false)
-	text("external_ref", o.ExternalRef, 200, false)
+	text("customer_phone", o.CustomerPhone, MaxPhoneLen, false)
+	text("notes", o.Notes, MaxNotesLen, false)
+	text("external_ref", o.ExternalRef, MaxNameLen, false)
 	if !KnownCurrency(o.Currency) {
-		v.Add("currency", "must be an ISO 4217 currency code in capitals, such as EUR, USD or JPY")
+		v.AddRule("currency", apperr.RuleFormat, "must be an ISO 4217 currency code in capitals, such as EUR, USD or JPY")
 	}
 	checkMetadata(&v, "metadata", o.Metadata)
-	for name, a := range map[string]*Address{"shipping_address": o.ShippingAddress, "billing_address": o.BillingAddress} {
+	for _, n := range []struct {
+		name string
+		a    *Address
+	}{{"shipping_address", o.ShippingAddress}, {"billing_address", o.BillingAddress}} {
+		a := n.a
 		if a == nil {
 			continue
 		}
-		for f, s := range map[string]string{"name": a.Name, "line1": a.Line1, "line2": a.Line2, "city": a.City, "region": a.Region, "postal_code": a.PostalCode} {
-			text(name+"."+f, s, 200, false)
+		for _, f := range []struct{ f, s string }{{"name", a.Name}, {"line1", a.Line1}, {"line2", a.Line2}, {"city", a.City}, {"region", a.Region}, {"postal_code", a.PostalCode}} {
+			text(n.name+"."+f.f, f.s, MaxNameLen, false)
 		}
 		if a.Country != "" && (len(a.Country) != 2 || strings.ToUpper(a.Country) != a.Country) {
-			v.Add(name+".country", "must be a two-letter ISO 3166 code in capitals")
+			v.AddRule(n.name+".country", apperr.RuleFormat, "must be a two-letter ISO 3166 code in capitals")
 		}
 	}
 	if len(o.Items) == 0 {
-		v.Add("items", "must hold at least one item")
+		v.AddRule("items", apperr.RuleRequired, "must hold at least one item")
 	}
 	if len(o.Items) > MaxItems {
-		v.Add("items", "may hold at most 200 items")
+		v.AddRule("items", apperr.RuleTooMany, fmt.Sprintf("may hold at most %d items", MaxItems), MaxItems)
 	}
-	okLines := true
 	for i, it := range o.Items {
 		p := "items[" + itoa(i) + "]."
-		text(p+"sku", it.SKU, 100, false)
-		text(p+"name", it.Name, 300, true)
-		text(p+"description", it.Description, 2000, false)
+		text(p+"sku", it.SKU, MaxSKULen, false)
+		text(p+"name", it.Name, MaxItemNameLen, true)
+		text(p+"description", it.Description, MaxDescriptionLen, false)
+		okLine := true
 		if it.Quantity < 1 || it.Quantity > MaxQuantity {
-			v.Add(p+"quantity", "must be from 1 to 1000000")
-			okLines = false
+			v.AddRule(p+"quantity", apperr.RuleRange, fmt.Sprintf("must be from 1 to %d", MaxQuantity), 1, MaxQuantity)
+			okLine = false
 		}
 		if it.UnitPrice < 0 || it.UnitPrice > MaxUnitPrice {
-			v.Add(p+"unit_price", "must be from 0 to 100000000000 minor units")
-			okLines = false
+			v.AddRule(p+"unit_price", apperr.RuleRange, fmt.Sprintf("must be from 0 to %d minor units", int64(MaxUnitPrice)), 0, MaxUnitPrice)
+			okLine = false
 		}
 		if it.TaxRateBP < 0 || it.TaxRateBP > MaxTaxRateBP {
-			v.Add(p+"tax_rate_bp", "must be from 0 to 10000 basis points")
-			okLines = false
+			v.AddRule(p+"tax_rate_bp", apperr.RuleRange, fmt.Sprintf("must be from 0 to %d basis points", MaxTaxRateBP), 0, MaxTaxRateBP)
+			okLine = false
 		}
-		if okLines && it.Quantity*it.UnitPrice > MaxLineTotal {
-			v.Add(p+"unit_price", "makes the line total too large")
-			okLines = false
+		// Each line is checked on its own: a bad line before it must not
+		// hide this one's mistakes.
+		if okLine && it.Quantity*it.UnitPrice > MaxLineTotal {
+			v.AddRule(p+"unit_price", apperr.RuleTooLarge, "makes the line total too large", MaxLineTotal)
+			okLine = false
 		}
 		checkMetadata(&v, p+"metadata", it.Metadata)
 	}
 	if o.Discount < 0 {
-		v.Add("discount", "must not be negative")
+		v.AddRule("discount", apperr.RuleNegative, "must not be negative")
 	}
 	if err := v.Err(); err != nil {
 		return err
 	}
 	Compute(o)
 	if o.Total < 0 {
-		return apperr.Invalid("discount", "must not exceed subtotal plus tax")
+		v.AddRule("discount", apperr.RuleTooLarge, "must not exceed subtotal plus tax")
+		return v.Err()
 	}
 	return nil
 }
@@ -128,12 +145,12 @@ func checkMetadata(v *apperr.Validation, field string, m json.RawMessage) {
 		return
 	}
 	if len(m) > MaxMetadataSize {
-		v.Add(field, "must be at most 4096 bytes of JSON")
+		v.AddRule(field, apperr.RuleTooLong, fmt.Sprintf("must be at most %d bytes of JSON", MaxMetadataSize), MaxMetadataSize)
 		return
 	}
 	var obj map[string]any
 	if err := json.Unmarshal(m, &obj); err != nil || obj == nil {
-		v.Add(field, "must be a JSON object")
+		v.AddRule(field, apperr.RuleFormat, "must be a JSON object")
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
 )
@@ -192,16 +193,44 @@ func (s *Service) CurrentTenant(ctx context.Context, p access.Principal) (Tenant
 	return s.db.TenantGetByID(ctx, p.TenantID)
 }
 
+// MaxNameLen is the longest tenant name, in bytes.
+const MaxNameLen = 200
+
 // RenameTenant changes the current tenant's name. ifMatch, when given,
 // must be the tenant's current Version (If-Match), or it fails with
 // ErrStale.
 func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name string, ifMatch *int64, m access.Meta) (Tenant, error) {
+	return s.UpdateTenant(ctx, p, TenantPatch{Name: &name, IfMatch: ifMatch}, m)
+}
+
+// TenantPatch holds the tenant fields to change; nil ones stay. IfMatch,
+// when given, must be the tenant's current Version (If-Match), or the
+// change fails with ErrStale.
+type TenantPatch struct {
+	Name             *string
+	DefaultTaxRateBP *int64
+	IfMatch          *int64
+}
+
+// UpdateTenant changes the current tenant's name and default tax rate,
+// each audited as its own action.
+func (s *Service) UpdateTenant(ctx context.Context, p access.Principal, patch TenantPatch, m access.Meta) (Tenant, error) {
 	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return Tenant{}, err
 	}
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
-		return Tenant{}, apperr.Invalid("name", "must be 1 to 200 characters")
+	var v apperr.Validation
+	var name string
+	if patch.Name != nil {
+		name = strings.TrimSpace(*patch.Name)
+		if name == "" || len(name) > MaxNameLen {
+			v.AddRule("name", apperr.RuleRange, fmt.Sprintf("must be 1 to %d characters", MaxNameLen), 1, MaxNameLen)
+		}
+	}
+	if r := patch.DefaultTaxRateBP; r != nil && (*r < 0 || *r > order.MaxTaxRateBP) {
+		v.AddRule("default_tax_rate_bp", apperr.RuleRange, fmt.Sprintf("must be from 0 to %d basis points", order.MaxTaxRateBP), 0, order.MaxTaxRateBP)
+	}
+	if err := v.Err(); err != nil {
+		return Tenant{}, err
 	}
 	var t Tenant
 	err := s.db.InTx(ctx, func(tx Tx) error {
@@ -214,16 +243,34 @@ func (s *Service) RenameTenant(ctx context.Context, p access.Principal, name str
 		if t, err = tx.TenantGetByID(ctx, p.TenantID); err != nil {
 			return err
 		}
-		if ifMatch != nil && *ifMatch != t.Version() {
+		if patch.IfMatch != nil && *patch.IfMatch != t.Version() {
 			return ErrStale
 		}
-		old := t.Name
+		old := t
 		now := nextVersionTime(s.clock(), t.Version())
-		t.Name, t.UpdatedAt = name, now
+		if patch.Name != nil {
+			t.Name = name
+		}
+		if patch.DefaultTaxRateBP != nil {
+			t.DefaultTaxRateBP = *patch.DefaultTaxRateBP
+		}
+		if t == old {
+			return nil
+		}
+		t.UpdatedAt = now
 		if err := tx.TenantUpdate(ctx, t); err != nil {
 			return err
 		}
-		return p.Audit(ctx, tx, m, now, t.ID, "tenant.renamed", "tenant", t.ID.String(), map[string]any{"old": old, "new": name})
+		if t.Name != old.Name {
+			if err := p.Audit(ctx, tx, m, now, t.ID, "tenant.renamed", "tenant", t.ID.String(), map[string]any{"old": old.Name, "new": t.Name}); err != nil {
+				return err
+			}
+		}
+		if t.DefaultTaxRateBP != old.DefaultTaxRateBP {
+			return p.Audit(ctx, tx, m, now, t.ID, "tenant.default_tax_rate_changed", "tenant", t.ID.String(),
+				map[string]any{"old": old.DefaultTaxRateBP, "new": t.DefaultTaxRateBP})
+		}
+		return nil
 	})
 	return t, err
 }

@@ -52,6 +52,9 @@ type Tenant struct {
 	Status    Status
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// DefaultTaxRateBP is the tax rate, in basis points, that new item
+	// rows of the order form start with (0 until the tenant sets one).
+	DefaultTaxRateBP int64
 }
 
 // Version is the tenant's version for optimistic concurrency (its ETag):

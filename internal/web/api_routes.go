@@ -75,7 +75,7 @@ type (
 	}
 	tenantRenameReq struct {
 		ifMatchHeader
-		nameReq
+		tenantPatchReq
 	}
 	signupReq struct {
 		Email      string `json:"email" required:"true" format:"email"`
@@ -107,6 +107,10 @@ type (
 	}
 	nameReq struct {
 		Name string `json:"name" required:"true"`
+	}
+	tenantPatchReq struct {
+		Name             *string `json:"name,omitempty" nullable:"false"`
+		DefaultTaxRateBP *int64  `json:"default_tax_rate_bp,omitempty" nullable:"false" minimum:"0" maximum:"10000"`
 	}
 	roleReq struct {
 		userIDPath
@@ -301,7 +305,7 @@ func apiRoutes() []apiRoute {
 		}{}, resp: tenantJSON{}, status: 201, errs: errsAuth, audit: "tenant.created"}},
 		{"POST", "/api/v1/tenants/{id}/switch", h((*Server).handleTenantSwitch), operation{id: "switchTenant", summary: "Make another of the user's tenants current", tag: "tenants", req: idPath{}, resp: meJSON{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", req: ifNoneMatchHeader{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 304)}},
-		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant", tag: "tenants", req: tenantRenameReq{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.renamed"}},
+		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant or set its default tax rate (fields left out stay)", tag: "tenants", req: tenantRenameReq{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.renamed"}},
 		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", req: pageReq{}, resp: memberList{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409, 412), audit: "member.role_changed"}},
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},

@@ -106,9 +106,7 @@ func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in tenantPatchReq
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
@@ -116,7 +114,7 @@ func (s *Server) handleTenantRename(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	t, err := s.tenants.RenameTenant(r.Context(), p, in.Name, version, s.meta(r))
+	t, err := s.tenants.UpdateTenant(r.Context(), p, tenant.TenantPatch{Name: in.Name, DefaultTaxRateBP: in.DefaultTaxRateBP, IfMatch: version}, s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -33,10 +33,13 @@ type tenantJSON struct {
 	Plan      string      `json:"plan"`
 	Role      access.Role `json:"role,omitempty"`
 	CreatedAt time.Time   `json:"created_at"`
+	// DefaultTaxRateBP is the tax rate new item rows of the order form
+	// start with, in basis points (2000 is 20 %).
+	DefaultTaxRateBP int64 `json:"default_tax_rate_bp" minimum:"0" maximum:"10000"`
 }
 
 func toTenantJSON(t tenant.Tenant, role access.Role) tenantJSON {
-	return tenantJSON{ID: t.ID, Name: t.Name, Slug: t.Slug, Plan: string(t.Plan), Role: role, CreatedAt: t.CreatedAt}
+	return tenantJSON{ID: t.ID, Name: t.Name, Slug: t.Slug, Plan: string(t.Plan), Role: role, CreatedAt: t.CreatedAt, DefaultTaxRateBP: t.DefaultTaxRateBP}
 }
 
 type memberJSON struct {

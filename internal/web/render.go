@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +79,7 @@ var funcs = template.FuncMap{
 		}
 		return "?"
 	},
+	"hasCurrency": func(list []string, code string) bool { return slices.Contains(list, code) },
 	"bytes": func(n int64) string {
 		switch {
 		case n >= 1<<20:
@@ -88,8 +90,13 @@ var funcs = template.FuncMap{
 		return strconv.FormatInt(n, 10) + " B"
 	},
 	// input describes a form field: name, label, type, autocomplete.
+	// An error the form worded in full ("E-mail is required") is shown
+	// as it is; a domain detail ("is required") after the label.
 	"input": func(name, label, typ, auto string, v view) inputData {
 		d := inputData{Name: name, Label: label, Type: typ, Auto: auto, Required: true, Err: v.Errors[name]}
+		if d.Err != "" && !v.errorWorded[name] {
+			d.Err = label + " " + d.Err
+		}
 		if typ != "password" {
 			d.Value = v.Form[name]
 		}
@@ -134,10 +141,18 @@ type view struct {
 	Principal *access.Principal
 	Tenant    *tenant.Tenant
 	Flash     string
-	// Form holds submitted values to show again; Errors the field errors.
-	Form   map[string]string
-	Errors map[string]string
-	Error  string
+	// Form holds submitted values to show again; Errors the field errors
+	// by API field path, ErrorList the same in the order found, for the
+	// summary at the top of a form (see formError).
+	Form      map[string]string
+	Errors    map[string]string
+	ErrorList []fieldErr
+	Error     string
+	// labels names a form's fields in the viewer's language ("" for a
+	// field it does not know), so that formError words each error in
+	// full; errorWorded marks the errors it did.
+	labels      func(path string) string
+	errorWorded map[string]bool
 	// Data is the page's own content.
 	Data any
 	// Locale is how the viewer writes numbers (from Accept-Language):
@@ -291,24 +306,52 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 }
 
 // formError re-renders a form with the error's field messages, or shows
-// the error's message; unexpected errors are a generic error page.
+// the error's message; unexpected errors are a generic error page. Every
+// field error is shown at once: next to its field (Errors) and in the
+// summary (ErrorList), worded in the viewer's language where v.labels
+// names the field.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, v view, err error) {
 	e, ok := apperr.As(err)
 	if !ok {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
-		v.Error = "Something went wrong on our side. Please try again; quote request " + RequestID(r.Context()) + " if it persists."
+		v.Error = s.tr(r, "Something went wrong on our side. Please try again; quote request %s if it persists.", RequestID(r.Context()))
 		s.render(w, r, http.StatusInternalServerError, page, v)
 		return
 	}
-	v.Errors = map[string]string{}
+	if v.Locale.Decimal == 0 {
+		v.Locale = s.locale(r)
+	}
+	v.Errors, v.errorWorded, v.ErrorList = map[string]string{}, map[string]bool{}, nil
 	for _, f := range e.Fields {
-		v.Errors[f.Field] = f.Detail
+		if _, seen := v.Errors[f.Field]; seen {
+			continue // one error per field: the first
+		}
+		msg, summary := f.Detail, f.Field+" "+f.Detail
+		if label := s.fieldLabel(v, f.Field); label != "" {
+			if m, ok := s.fieldMessage(r, f, label, v.Form["currency"], v.Locale); ok {
+				msg = m
+			} else {
+				msg = label + " " + f.Detail
+			}
+			summary = msg
+			v.errorWorded[f.Field] = true
+		}
+		v.Errors[f.Field] = msg
+		v.ErrorList = append(v.ErrorList, fieldErr{ID: fieldID(f.Field), Msg: summary})
 	}
 	if len(e.Fields) == 0 {
 		v.Error = e.Msg
 	}
 	s.render(w, r, apperr.HTTPStatus(err), page, v)
+}
+
+// fieldLabel is v.labels(path), or "" when the form names no fields.
+func (s *Server) fieldLabel(v view, path string) string {
+	if v.labels == nil {
+		return ""
+	}
+	return v.labels(path)
 }
 
 // flash stores a one-time message for the next page.

@@ -4,12 +4,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -207,8 +209,21 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiSettingsSave(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.tenants.RenameTenant(r.Context(), mustPrincipal(r), r.PostFormValue("name"), nil, s.meta(r)); err != nil {
-		return s.settingsFormError(w, r, err, "name")
+	name := r.PostFormValue("name")
+	patch := tenant.TenantPatch{Name: &name}
+	// The default tax rate is a percentage typed the viewer's way ("5,5"
+	// in de), stored in basis points; empty leaves it as it is.
+	if pct := strings.TrimSpace(r.PostFormValue("default_tax_rate")); pct != "" {
+		l := s.locale(r)
+		f, err := strconv.ParseFloat(strings.Replace(pct, string(l.Decimal), ".", 1), 64)
+		if err != nil || f < 0 || f*100 > order.MaxTaxRateBP {
+			return s.settingsFormError(w, r, apperr.Invalid("default_tax_rate", s.tr(r, "must be a percentage from 0 to 100")), "name", "default_tax_rate")
+		}
+		bp := int64(f*100 + 0.5)
+		patch.DefaultTaxRateBP = &bp
+	}
+	if _, err := s.tenants.UpdateTenant(r.Context(), mustPrincipal(r), patch, s.meta(r)); err != nil {
+		return s.settingsFormError(w, r, err, "name", "default_tax_rate")
 	}
 	s.flash(r, s.tr(r, "Saved."))
 	redirect(w, r, "/app/settings")

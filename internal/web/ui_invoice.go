@@ -63,7 +63,7 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 			return view{}, err
 		}
 	}
-	v := view{Title: s.tr(r, "Tenant settings"), Form: map[string]string{"name": t.Name}, Data: map[string]any{"files": files, "bytes": size}}
+	v := view{Title: s.tr(r, "Tenant settings"), Form: map[string]string{"name": t.Name, "default_tax_rate": formatBP(t.DefaultTaxRateBP, s.locale(r))}, Data: map[string]any{"files": files, "bytes": size}}
 	if s.invoices == nil {
 		return v, nil // no invoices, no branding
 	}

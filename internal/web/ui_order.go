@@ -313,20 +313,12 @@ type orderForm struct {
 	Pending  bool
 	Currency []string
 	Rows     []itemRow
+	// Blank is the row that new rows copy (app.js clones it from a
+	// <template>): quantity 1 and the tenant's default tax rate.
+	Blank itemRow
 	// AmountHint shows how to write an amount in the viewer's locale
 	// ("1.234,56"); AmountPlaceholder is an empty amount ("0,00").
 	AmountHint, AmountPlaceholder string
-}
-
-// newOrderForm fills the hints from the viewer's locale and the form's
-// currency.
-func newOrderForm(l order.Locale, code string, f orderForm) orderForm {
-	f.AmountHint = l.Example(order.Scale(code))
-	f.AmountPlaceholder = order.FormatAmount(0, code, l)
-	if f.Currency == nil {
-		f.Currency = order.Currencies()
-	}
-	return f
 }
 
 type itemRow struct {
@@ -337,13 +329,62 @@ type itemRow struct {
 	Description, Metadata string
 }
 
-// formRows is the least number of item rows a form shows; an order with
-// more items shows them all, plus two empty rows.
-const formRows = 6
+// Number returns the row's number as people count (1 for the first).
+func (r itemRow) Number() int { return r.Index + 1 }
+
+// Field is the API path of one of the row's fields, for its error:
+// items[0].quantity.
+func (r itemRow) Field(name string) string { return "items[" + strconv.Itoa(r.Index) + "]." + name }
+
+// blankRowsMin is the least number of rows a form shows, and blankRowsMore
+// how many empty rows follow the filled ones: without JavaScript they are
+// where new items go (the Add item button posts the form for one more).
+const (
+	blankRowsMin  = 3
+	blankRowsMore = 1
+)
+
+// newOrderForm fills the hints, the blank row and the rows' numbers.
+func (s *Server) newOrderForm(r *http.Request, l order.Locale, code string, f orderForm) orderForm {
+	f.AmountHint = l.Example(order.Scale(code))
+	f.AmountPlaceholder = order.FormatAmount(0, code, l)
+	if f.Currency == nil {
+		f.Currency = formCurrencies(code)
+	}
+	f.Blank = itemRow{Quantity: "1", TaxPct: formatBP(s.defaultTaxRate(r), l)}
+	want := max(blankRowsMin, len(f.Rows)+blankRowsMore)
+	for len(f.Rows) < want {
+		f.Rows = append(f.Rows, f.Blank)
+	}
+	for i := range f.Rows {
+		f.Rows[i].Index = i
+	}
+	return f
+}
+
+// defaultTaxRate is the tax rate, in basis points, that new item rows of
+// the viewer's tenant start with.
+func (s *Server) defaultTaxRate(r *http.Request) int64 {
+	p, ok := principalFrom(r.Context())
+	if !ok || !p.InTenant() {
+		return 0
+	}
+	t, err := s.tenants.CurrentTenant(r.Context(), p)
+	if err != nil {
+		return 0
+	}
+	return t.DefaultTaxRateBP
+}
+
+// orderView is the order form's page, its fields named for error messages.
+func (s *Server) orderView(r *http.Request, title string, form map[string]string, l order.Locale) view {
+	return view{Title: title, Form: form, Locale: l, labels: func(path string) string { return s.orderLabel(r, path) }}
+}
 
 func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) error {
-	v := view{Title: "New order", Form: map[string]string{"currency": "EUR"}, Locale: s.locale(r)}
-	v.Data = newOrderForm(v.Locale, "EUR", orderForm{Pending: true, Rows: blankRows(nil)})
+	l := s.locale(r)
+	v := s.orderView(r, s.tr(r, "New order"), map[string]string{"currency": "EUR"}, l)
+	v.Data = s.newOrderForm(r, l, "EUR", orderForm{Pending: true})
 	s.render(w, r, http.StatusOK, "order_form", v)
 	return nil
 }
@@ -353,95 +394,176 @@ func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) error {
 // has withdrawn since), so that editing keeps it.
 func formCurrencies(current string) []string {
 	all := order.Currencies()
-	if current == "" || slices.Contains(all, current) {
+	if current == "" || slices.Contains(all, current) || !order.KnownCurrency(current) {
 		return all
 	}
 	return append([]string{current}, all...)
 }
 
-func blankRows(rows []itemRow) []itemRow {
-	want := max(formRows, len(rows)+2)
-	for len(rows) < want {
-		rows = append(rows, itemRow{Quantity: "1", TaxPct: "20"})
+// maxFormRows bounds the item rows a posted form may hold.
+const maxFormRows = order.MaxItems + 50
+
+// postedRows reads the item rows of a posted form in the order of their
+// indexes (items.<i>.<field>; app.js numbers added rows past the last),
+// leaving out empty rows and the one a Remove button named.
+func postedRows(r *http.Request) []itemRow {
+	seen := map[int]bool{}
+	var idx []int
+	for k := range r.PostForm {
+		rest, ok := strings.CutPrefix(k, "items.")
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(strings.SplitN(rest, ".", 2)[0])
+		if err != nil || n < 0 || seen[n] {
+			continue
+		}
+		seen[n] = true
+		idx = append(idx, n)
 	}
-	for i := range rows {
-		rows[i].Index = i
+	slices.Sort(idx)
+	if len(idx) > maxFormRows {
+		idx = idx[:maxFormRows]
+	}
+	remove, err := strconv.Atoi(r.PostFormValue("remove_row"))
+	if err != nil {
+		remove = -1
+	}
+	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
+	var rows []itemRow
+	for _, i := range idx {
+		p := "items." + strconv.Itoa(i) + "."
+		row := itemRow{SKU: f(p + "sku"), Name: f(p + "name"), Quantity: f(p + "quantity"), Price: f(p + "price"), TaxPct: f(p + "tax"),
+			Description: r.PostFormValue(p + "description"), Metadata: f(p + "metadata")}
+		// A row is empty when nothing but its prefilled quantity and tax
+		// rate is in it.
+		if i == remove || row.Name == "" && row.SKU == "" && row.Price == "" && row.Description == "" {
+			continue
+		}
+		row.Index = len(rows)
+		rows = append(rows, row)
 	}
 	return rows
 }
 
-// readOrderForm turns the posted form into an order; money is entered in
-// major units as the person's locale writes them ("12.50" in en, "12,50"
-// in de: order.ParseAmount) and percentages ("20" or "5.5").
-func readOrderForm(r *http.Request, l order.Locale) (order.Order, []itemRow, error) {
+// readOrderForm turns the posted form into an order and the rows to show
+// again (the filled ones, renumbered, so that item i of the order is row
+// i of the form); money is entered in major units as the person's locale
+// writes them ("12.50" in en, "12,50" in de: order.ParseAmount) and
+// percentages likewise ("20" or "5.5"). The error names every field at
+// fault, what the form could not read and the order's own rules alike.
+func readOrderForm(r *http.Request, l order.Locale, pending bool) (order.Order, []itemRow, error) {
 	f := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	o := order.Order{CustomerName: f("customer_name"), CustomerEmail: f("customer_email"), CustomerPhone: f("customer_phone"),
-		Currency: f("currency"), Notes: r.PostFormValue("notes"), ExternalRef: f("external_ref")}
-	if f("ship_line1") != "" || f("ship_city") != "" {
+		Currency: strings.ToUpper(f("currency")), Notes: r.PostFormValue("notes"), ExternalRef: f("external_ref")}
+	if f("ship_line1") != "" || f("ship_city") != "" || f("ship_postal_code") != "" || f("ship_country") != "" {
 		o.ShippingAddress = &order.Address{Name: f("ship_name"), Line1: f("ship_line1"), Line2: f("ship_line2"), City: f("ship_city"),
 			Region: f("ship_region"), PostalCode: f("ship_postal_code"), Country: strings.ToUpper(f("ship_country"))}
 	}
-	n, _ := strconv.Atoi(f("rows"))
-	n = min(max(n, formRows), order.MaxItems+2)
 	var v apperr.Validation
 	bad := map[string]bool{} // fields the form could not read
-	add := func(field, detail string) { v.Add(field, detail); bad[field] = true }
+	amount := func(field string, err error) {
+		code := order.AmountFormat
+		var ae *order.AmountError
+		if errors.As(err, &ae) {
+			code = ae.Code
+		}
+		v.AddRule(field, "amount:"+code, err.Error())
+		bad[field] = true
+	}
 	var err error
 	// The discount is optional: empty is none.
 	if o.Discount, err = order.ParseAmount(f("discount"), o.Currency, l); err != nil && !errors.Is(err, order.ErrAmountEmpty) {
-		add("discount", err.Error())
+		amount("discount", err)
 	}
-	var rows []itemRow
-	for i := range n {
-		p := "items." + strconv.Itoa(i) + "."
-		row := itemRow{SKU: f(p + "sku"), Name: f(p + "name"), Quantity: f(p + "quantity"), Price: f(p + "price"), TaxPct: f(p + "tax"),
-			Description: r.PostFormValue(p + "description"), Metadata: f(p + "metadata")}
-		rows = append(rows, row)
-		if row.Name == "" && row.SKU == "" && row.Price == "" {
-			continue
-		}
+	rows := postedRows(r)
+	for _, row := range rows {
 		it := order.Item{SKU: row.SKU, Name: row.Name, Description: row.Description}
 		if row.Metadata != "" {
 			it.Metadata = json.RawMessage(row.Metadata)
 		}
 		field := "items[" + strconv.Itoa(len(o.Items)) + "]."
 		if it.Quantity, err = strconv.ParseInt(row.Quantity, 10, 64); err != nil {
-			add(field+"quantity", "must be a whole number")
+			v.AddRule(field+"quantity", apperr.RuleFormat, "must be a whole number")
+			bad[field+"quantity"] = true
 		}
 		if it.UnitPrice, err = order.ParseAmount(row.Price, o.Currency, l); err != nil {
-			add(field+"unit_price", err.Error())
+			amount(field+"unit_price", err)
 		}
 		if row.TaxPct != "" {
-			pct, err := strconv.ParseFloat(row.TaxPct, 64)
-			if err != nil || pct < 0 || pct > 100 {
-				add(field+"tax_rate_bp", "must be a percentage from 0 to 100")
+			pct, err := strconv.ParseFloat(strings.Replace(row.TaxPct, string(l.Decimal), ".", 1), 64)
+			if err != nil || pct < 0 || pct*100 > order.MaxTaxRateBP {
+				v.AddRule(field+"tax_rate_bp", apperr.RuleRange, "must be a percentage from 0 to 100", 0, order.MaxTaxRateBP)
+				bad[field+"tax_rate_bp"] = true
 			}
 			it.TaxRateBP = int64(pct*100 + 0.5)
 		}
 		o.Items = append(o.Items, it)
 	}
-	if len(bad) > 0 {
-		// Show every mistake at once: the order's own rules too (a missing
-		// name, a bad e-mail), on what the form could read, instead of
-		// one round of corrections per kind of mistake.
-		c := o
-		c.Items = slices.Clone(o.Items)
-		if e, ok := apperr.As(order.Validate(&c)); ok {
-			for _, fe := range e.Fields {
-				if !bad[fe.Field] {
-					v.Add(fe.Field, fe.Detail)
-				}
+	// Show every mistake at once: the order's own rules too (a missing
+	// name, a bad e-mail), on what the form could read, instead of one
+	// round of corrections per kind of mistake. The errors come in the
+	// form's order: the order's fields, then the items.
+	c := o
+	c.Items = slices.Clone(o.Items)
+	var all apperr.Validation
+	if e, ok := apperr.As(order.Validate(&c)); ok {
+		for _, fe := range e.Fields {
+			if bad[fe.Field] || !pending && strings.HasPrefix(fe.Field, "items") {
+				continue
 			}
+			all.AddRule(fe.Field, fe.Rule, fe.Detail, fe.Args...)
 		}
 	}
-	return o, blankRows(rows), v.Err()
+	if e, ok := apperr.As(v.Err()); ok {
+		for _, fe := range e.Fields {
+			all.AddRule(fe.Field, fe.Rule, fe.Detail, fe.Args...)
+		}
+	}
+	if e, ok := apperr.As(all.Err()); ok {
+		slices.SortStableFunc(e.Fields, func(a, b apperr.FieldError) int { return fieldRank(a.Field) - fieldRank(b.Field) })
+		return o, rows, e
+	}
+	return o, rows, nil
+}
+
+// fieldRank orders errors as the form shows the fields, top to bottom.
+func fieldRank(path string) int {
+	if i, sub, ok := itemPath(path); ok {
+		return 1000 + i*10 + slices.Index([]string{"name", "sku", "quantity", "unit_price", "tax_rate_bp"}, sub) + 1
+	}
+	order := []string{"customer_name", "customer_email", "customer_phone", "shipping_address.line1", "shipping_address.city",
+		"shipping_address.postal_code", "shipping_address.country", "items"}
+	if i := slices.Index(order, path); i >= 0 {
+		return i
+	}
+	return 100_000 // currency, discount and the rest come after the items
+}
+
+// orderFormFields are the order form's fields other than the items.
+var orderFormFields = []string{"customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount",
+	"ship_name", "ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "version"}
+
+// rowsOnly reports whether the form was posted by its Add item or Remove
+// button (without JavaScript), not to be saved: the form comes back with
+// a row more or less and everything typed kept.
+func rowsOnly(r *http.Request) bool {
+	return r.PostFormValue("add_row") != "" || r.PostFormValue("remove_row") != ""
 }
 
 func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) error {
 	l := s.locale(r)
-	o, rows, err := readOrderForm(r, l)
-	v := view{Title: "New order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_line1", "ship_city", "ship_postal_code", "ship_country"), Locale: l}
-	v.Data = newOrderForm(l, o.Currency, orderForm{Pending: true, Currency: formCurrencies(o.Currency), Rows: rows})
+	o, rows, err := readOrderForm(r, l, true)
+	v := s.orderView(r, s.tr(r, "New order"), formValues(r, orderFormFields...), l)
+	f := orderForm{Pending: true, Rows: rows}
+	if r.PostFormValue("add_row") != "" {
+		f.Rows = append(f.Rows, s.newOrderForm(r, l, o.Currency, orderForm{}).Blank)
+	}
+	v.Data = s.newOrderForm(r, l, o.Currency, f)
+	if rowsOnly(r) {
+		s.render(w, r, http.StatusOK, "order_form", v)
+		return nil
+	}
 	if err == nil {
 		o, _, err = s.orders.Create(r.Context(), mustPrincipal(r), o, "", s.meta(r))
 	}
@@ -449,7 +571,7 @@ func (s *Server) uiOrderCreate(w http.ResponseWriter, r *http.Request) error {
 		s.formError(w, r, "order_form", v, err)
 		return nil
 	}
-	s.flash(r, "Order "+o.DisplayNumber()+" created.")
+	s.flash(r, s.tr(r, "Order %s created.", o.DisplayNumber()))
 	redirect(w, r, "/app/orders/"+o.ID.String())
 	return nil
 }
@@ -477,6 +599,15 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) error {
 		form["ship_line1"], form["ship_city"], form["ship_postal_code"], form["ship_country"] = a.Line1, a.City, a.PostalCode, a.Country
 		form["ship_name"], form["ship_line2"], form["ship_region"] = a.Name, a.Line2, a.Region
 	}
+	v := s.orderView(r, s.tr(r, "Edit %s", o.DisplayNumber()), form, l)
+	v.Data = s.newOrderForm(r, l, o.Currency, orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending,
+		Currency: formCurrencies(o.Currency), Rows: orderRows(o, l)})
+	s.render(w, r, http.StatusOK, "order_form", v)
+	return nil
+}
+
+// orderRows are an order's items as form rows.
+func orderRows(o order.Order, l order.Locale) []itemRow {
 	var rows []itemRow
 	for _, it := range o.Items {
 		meta := string(it.Metadata)
@@ -485,13 +616,10 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, itemRow{SKU: it.SKU, Name: it.Name, Quantity: strconv.FormatInt(it.Quantity, 10),
 			Price:       order.FormatAmount(it.UnitPrice, o.Currency, l),
-			TaxPct:      strconv.FormatFloat(float64(it.TaxRateBP)/100, 'f', -1, 64),
+			TaxPct:      formatBP(it.TaxRateBP, l),
 			Description: it.Description, Metadata: meta})
 	}
-	v := view{Title: "Edit " + o.DisplayNumber(), Form: form, Locale: l,
-		Data: newOrderForm(l, o.Currency, orderForm{ID: o.ID.String(), Editing: true, Pending: o.Status == order.StatusPending, Currency: formCurrencies(o.Currency), Rows: blankRows(rows)})}
-	s.render(w, r, http.StatusOK, "order_form", v)
-	return nil
+	return rows
 }
 
 func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) error {
@@ -501,10 +629,25 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l := s.locale(r)
-	o, rows, err := readOrderForm(r, l)
-	v := view{Title: "Edit order", Form: formValues(r, "customer_name", "customer_email", "customer_phone", "currency", "notes", "external_ref", "discount", "ship_name", "ship_line1", "ship_line2", "ship_city", "ship_region", "ship_postal_code", "ship_country", "version"), Locale: l}
 	pending := r.PostFormValue("pending") == "true"
-	v.Data = newOrderForm(l, o.Currency, orderForm{ID: id.String(), Editing: true, Pending: pending, Currency: formCurrencies(o.Currency), Rows: rows})
+	o, rows, err := readOrderForm(r, l, pending)
+	v := s.orderView(r, s.tr(r, "Edit order"), formValues(r, orderFormFields...), l)
+	if !pending {
+		// The items cannot change and were not posted (their inputs are
+		// disabled): show the order's own.
+		if cur, gerr := s.orders.Get(r.Context(), p, id); gerr == nil {
+			rows = orderRows(cur, l)
+		}
+	}
+	f := orderForm{ID: id.String(), Editing: true, Pending: pending, Currency: formCurrencies(o.Currency), Rows: rows}
+	if r.PostFormValue("add_row") != "" && pending {
+		f.Rows = append(f.Rows, s.newOrderForm(r, l, o.Currency, orderForm{}).Blank)
+	}
+	v.Data = s.newOrderForm(r, l, o.Currency, f)
+	if rowsOnly(r) {
+		s.render(w, r, http.StatusOK, "order_form", v)
+		return nil
+	}
 	if err != nil {
 		s.formError(w, r, "order_form", v, err)
 		return nil
@@ -521,14 +664,14 @@ func (s *Server) uiOrderSave(w http.ResponseWriter, r *http.Request) error {
 	saved, err := s.orders.Update(r.Context(), p, id, patch, version, s.meta(r))
 	if err != nil {
 		if apperr.HTTPStatus(err) == http.StatusPreconditionFailed {
-			v.Error = "Someone changed this order while you were editing it. Open it again to see their changes."
+			v.Error = s.tr(r, "Someone changed this order while you were editing it. Open it again to see their changes.")
 			s.render(w, r, http.StatusPreconditionFailed, "order_form", v)
 			return nil
 		}
 		s.formError(w, r, "order_form", v, err)
 		return nil
 	}
-	s.flash(r, "Order "+saved.DisplayNumber()+" saved.")
+	s.flash(r, s.tr(r, "Order %s saved.", saved.DisplayNumber()))
 	redirect(w, r, "/app/orders/"+id.String())
 	return nil
 }

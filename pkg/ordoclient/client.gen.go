@@ -1338,9 +1338,10 @@ type StatusChange_From struct {
 	union json.RawMessage
 }
 
-// Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","role":"owner","slug":"mueller-soehne"}
+// Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","default_tax_rate_bp":1900,"id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","role":"owner","slug":"mueller-soehne"}
 type Tenant struct {
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt        time.Time `json:"created_at"`
+	DefaultTaxRateBp int64     `json:"default_tax_rate_bp"`
 
 	// Id Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
 	Id   openapi_types.UUID `json:"id"`
@@ -1360,9 +1361,16 @@ type TenantList struct {
 	PrevCursor *string   `json:"prev_cursor"`
 }
 
+// TenantRenameRequest defines model for TenantRenameRequest.
+type TenantRenameRequest struct {
+	DefaultTaxRateBp *int64  `json:"default_tax_rate_bp,omitempty"`
+	Name             *string `json:"name,omitempty"`
+}
+
 // TenantResponse defines model for TenantResponse.
 type TenantResponse struct {
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt        time.Time `json:"created_at"`
+	DefaultTaxRateBp int64     `json:"default_tax_rate_bp"`
 
 	// Id Examples: 248df4b7-aa70-47b8-a036-33ac447e668d
 	Id   openapi_types.UUID `json:"id"`
@@ -1928,7 +1936,7 @@ type UpdateOrderJSONRequestBody = OrderUpdateRequest
 type TransitionOrderJSONRequestBody = TransitionRequest
 
 // RenameTenantJSONRequestBody defines body for RenameTenant for application/json ContentType.
-type RenameTenantJSONRequestBody = CreateTenantRequest
+type RenameTenantJSONRequestBody = TenantRenameRequest
 
 // SetBrandingJSONRequestBody defines body for SetBranding for application/json ContentType.
 type SetBrandingJSONRequestBody = BrandingInput
@@ -2531,14 +2539,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
 	GetTenant(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RenameTenantWithBody Rename the current tenant
+	// RenameTenantWithBody Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenantWithBody(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RenameTenant Rename the current tenant
+	// RenameTenant Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3817,7 +3825,7 @@ func (c *Client) GetTenant(ctx context.Context, params *GetTenantParams, reqEdit
 	return c.Client.Do(req)
 }
 
-// RenameTenantWithBody Rename the current tenant
+// RenameTenantWithBody Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3834,7 +3842,7 @@ func (c *Client) RenameTenantWithBody(ctx context.Context, params *RenameTenantP
 	return c.Client.Do(req)
 }
 
-// RenameTenant Rename the current tenant
+// RenameTenant Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8196,14 +8204,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/tenant (the `GetTenant` operationId).
 	GetTenantWithResponse(ctx context.Context, params *GetTenantParams, reqEditors ...RequestEditorFn) (*GetTenantResponse, error)
 
-	// RenameTenantWithBodyWithResponse Rename the current tenant
+	// RenameTenantWithBodyWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenantWithBodyWithResponse(ctx context.Context, params *RenameTenantParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
 
-	// RenameTenantWithResponse Rename the current tenant
+	// RenameTenantWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18188,7 +18196,7 @@ func (c *ClientWithResponses) GetTenantWithResponse(ctx context.Context, params 
 	return ParseGetTenantResponse(rsp)
 }
 
-// RenameTenantWithBodyWithResponse Rename the current tenant
+// RenameTenantWithBodyWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18201,7 +18209,7 @@ func (c *ClientWithResponses) RenameTenantWithBodyWithResponse(ctx context.Conte
 	return ParseRenameTenantResponse(rsp)
 }
 
-// RenameTenantWithResponse Rename the current tenant
+// RenameTenantWithResponse Rename the current tenant or set its default tax rate (fields left out stay)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -22,13 +22,13 @@ var (
 
 func scanTenant(row scanner) (tenant.Tenant, error) {
 	var t tenant.Tenant
-	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt})
+	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP)
 	return t, err
 }
 
 func (q *queries) TenantCreate(ctx context.Context, t tenant.Tenant) error {
 	_, err := q.db.ExecContext(ctx, sqlshared.TenantCreate,
-		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.CreatedAt), ts(t.UpdatedAt))
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.CreatedAt), ts(t.UpdatedAt), t.DefaultTaxRateBP)
 	if err != nil {
 		return fmt.Errorf("TenantCreate: %w", interpretError(err, "tenant"))
 	}
@@ -53,7 +53,7 @@ func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tena
 
 func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
 	res, err := q.db.ExecContext(ctx, sqlshared.TenantUpdate,
-		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.UpdatedAt))
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.UpdatedAt), t.DefaultTaxRateBP)
 	if err == nil {
 		err = oneRow(res)
 	}

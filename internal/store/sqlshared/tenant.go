@@ -2,17 +2,17 @@ package sqlshared
 
 // Queries of tenants and their settings, the same on both engines.
 const (
-	TenantColumns = `id, name, slug, plan, status, created_at, updated_at`
+	TenantColumns = `id, name, slug, plan, status, created_at, updated_at, default_tax_rate_bp`
 
-	TenantCreate = `INSERT INTO tenants (id, name, slug, plan, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+	TenantCreate = `INSERT INTO tenants (id, name, slug, plan, status, created_at, updated_at, default_tax_rate_bp)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 
 	TenantGetByID = `SELECT ` + TenantColumns + ` FROM tenants WHERE id = $1`
 
 	TenantGetBySlug = `SELECT ` + TenantColumns + ` FROM tenants WHERE slug = $1`
 
-	TenantUpdate = `UPDATE tenants SET name = $2, slug = $3, plan = $4, status = $5, updated_at = $6
-		WHERE id = $1`
+	TenantUpdate = `UPDATE tenants SET name = $2, slug = $3, plan = $4, status = $5, updated_at = $6,
+		default_tax_rate_bp = $7 WHERE id = $1`
 
 	TenantSettings = `SELECT settings FROM tenants WHERE id = $1`
 

@@ -312,3 +312,41 @@ document.addEventListener("submit", function (ev) {
     Array.prototype.forEach.call(e.dataTransfer.files, function (f) { send(zone, f); });
   });
 })();
+
+// Forms: move focus to the error summary, so that a screen reader reads
+// every error at once and a keyboard user starts from the list of links;
+// item rows added from a <template> and removed in place (without
+// JavaScript the Add item and Remove buttons post the form, and the
+// server does the same).
+(function () {
+  "use strict";
+  var summary = document.querySelector(".errors-summary");
+  if (summary) summary.focus();
+
+  var rows = document.querySelector("[data-item-rows]");
+  var tmpl = document.getElementById("item-row-template");
+  if (!rows || !tmpl) return;
+  // Added rows are numbered past every index the page has used.
+  var next = rows.querySelectorAll("[data-item-row]").length;
+  document.addEventListener("click", function (e) {
+    var add = e.target.closest("[data-add-row]");
+    if (add) {
+      e.preventDefault();
+      var html = tmpl.innerHTML.replace(/__i__/g, String(next++));
+      rows.insertAdjacentHTML("beforeend", html);
+      var row = rows.lastElementChild;
+      var first = row && row.querySelector("input:not([type=hidden])");
+      if (first) first.focus();
+      return;
+    }
+    var rm = e.target.closest("[data-remove-row]");
+    if (rm && rows.contains(rm)) {
+      e.preventDefault();
+      var tr = rm.closest("[data-item-row]");
+      var after = tr.nextElementSibling || tr.previousElementSibling;
+      tr.remove();
+      var focus = after && after.querySelector("input:not([type=hidden])");
+      (focus || document.querySelector("[data-add-row]")).focus();
+    }
+  });
+})();
