@@ -6,7 +6,7 @@
 
 -- +goose Up
 ALTER TABLE tenants ADD COLUMN default_tax_rate_bp INTEGER NOT NULL DEFAULT 0
-    CHECK (default_tax_rate_bp BETWEEN 0 AND 10000);
+    CHECK (default_tax_rate_bp >= 0 AND default_tax_rate_bp <= 10000);
 
 -- +goose Down
 ALTER TABLE tenants DROP COLUMN default_tax_rate_bp;
