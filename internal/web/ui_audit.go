@@ -35,8 +35,10 @@ type auditRow struct {
 	Label string
 	// Target names what was acted on; TargetURL is its page, "" for none.
 	Target, TargetURL string
-	Changes           []auditChange
-	IP                string
+	// TargetID is the raw id of a thing the page has no words for.
+	TargetID string
+	Changes  []auditChange
+	IP       string
 }
 
 // auditChange is one changed field: its label and old and new values.
@@ -461,6 +463,9 @@ func (s *Server) auditRows(r *http.Request, n actorNames, entries []audit.Entry)
 		row := auditRow{ID: e.ID, At: e.CreatedAt, When: s.when(r, e.CreatedAt), Actor: s.actor(r, n, e),
 			Label: s.auditLabel(r, e, m), Changes: s.changes(r, e, m), IP: e.IP}
 		row.Target, row.TargetURL = s.target(r, n, e, m)
+		if row.Target == e.EntityType && row.TargetURL == "" {
+			row.TargetID = e.EntityID // an entity type without a page or words
+		}
 		out = append(out, row)
 	}
 	return out
