@@ -402,6 +402,10 @@ func (s *Server) target(r *http.Request, n actorNames, e audit.Entry, m map[stri
 	switch e.EntityType {
 	case "order":
 		num := metaString(m, "number")
+		if e.Action == "invoice.requested" {
+			// The number is the invoice's; the link goes to its order.
+			return s.tr(r, "Invoice %s", num), "/app/orders/" + e.EntityID
+		}
 		if e.Action == "order.deleted" {
 			var snap struct {
 				Number string `json:"number"`
@@ -424,6 +428,9 @@ func (s *Server) target(r *http.Request, n actorNames, e audit.Entry, m map[stri
 		}
 		return s.tr(r, "A former member"), ""
 	case "user":
+		if e.ActorID != nil && *e.ActorID == id {
+			return "", "" // their own account: the actor column says it
+		}
 		if name := n.users[id]; name != "" {
 			return name, ""
 		}
