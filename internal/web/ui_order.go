@@ -85,6 +85,9 @@ type orderPage struct {
 	Attachments []attachment.Attachment
 	// Invoice is the order's invoice; nil when there is none.
 	Invoice *invoice.Record
+	// InvoiceWhen is when the invoice was generated, for the viewer; ""
+	// while it never was.
+	InvoiceWhen string
 }
 
 func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
@@ -135,6 +138,9 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 		switch rec, err := s.invoices.Record(r.Context(), p, o.ID); {
 		case err == nil:
 			page.Invoice = &rec
+			if rec.GeneratedAt != nil {
+				page.InvoiceWhen = s.when(r, *rec.GeneratedAt)
+			}
 		case !errors.Is(err, apperr.ErrNotFound):
 			return err
 		}
