@@ -420,6 +420,8 @@ func TestBrowser(t *testing.T) {
 	}
 	step("open the failed jobs", chromedp.Navigate(base+"/app/jobs"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	shoot(t, ctx, dir, "jobs")
+	step("open the audit log", chromedp.Navigate(base+"/app/audit"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	shoot(t, ctx, dir, "audit")
 	step("open the tenants", chromedp.Navigate(base+"/app/tenants"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	shoot(t, ctx, dir, "tenants")
 	// Without SMTP the invitation is written to the log, link included.

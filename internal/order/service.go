@@ -286,7 +286,7 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, 
 		if o, err = tx.OrderGet(ctx, p.TenantID, id); err != nil {
 			return err
 		}
-		return record(ctx, tx, p, m, now, o, "order.updated", event.OrderUpdated, map[string]any{"changes": changes})
+		return record(ctx, tx, p, m, now, o, "order.updated", event.OrderUpdated, map[string]any{"changes": changes, "number": o.DisplayNumber()})
 	})
 	if err == nil {
 		s.forgetDashboard(ctx, p.TenantID)
@@ -422,7 +422,7 @@ func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UU
 				return err
 			}
 		}
-		return record(ctx, tx, p, m, now, o, "order.status_changed", event.OrderStatusChanged, map[string]any{"from": from, "to": to})
+		return record(ctx, tx, p, m, now, o, "order.status_changed", event.OrderStatusChanged, map[string]any{"from": from, "to": to, "number": o.DisplayNumber()})
 	})
 	if err == nil {
 		s.forgetDashboard(ctx, p.TenantID)

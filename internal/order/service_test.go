@@ -281,7 +281,7 @@ func TestServiceLifecycle(t *testing.T) {
 		log = auditLog(t, e.st, tid)
 		require.Len(t, log, 2)
 		require.Equal(t, "order.updated", log[0].Action)
-		require.JSONEq(t, `{"changes":{"customer_name":{"old":"Ada","new":"Grace"}}}`, string(log[0].Metadata))
+		require.JSONEq(t, `{"changes":{"customer_name":{"old":"Ada","new":"Grace"}},"number":"ORD-000001"}`, string(log[0].Metadata))
 		evs = events(t, e.st, tid)
 		require.Len(t, evs, 2)
 		require.Equal(t, event.OrderUpdated, evs[1].Type)
@@ -307,7 +307,7 @@ func TestServiceLifecycle(t *testing.T) {
 		require.Equal(t, order.StatusProcessing, hist[2].From)
 		log = auditLog(t, e.st, tid)
 		require.Equal(t, "order.status_changed", log[0].Action)
-		require.JSONEq(t, `{"from":"processing","to":"shipped"}`, string(log[0].Metadata))
+		require.JSONEq(t, `{"from":"processing","to":"shipped","number":"ORD-000001"}`, string(log[0].Metadata))
 		require.Equal(t, event.OrderStatusChanged, events(t, e.st, tid)[3].Type)
 
 		// Shipping invoiced it: the invoice is pending, its job queued.

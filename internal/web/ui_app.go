@@ -9,7 +9,6 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
-	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/page"
@@ -367,28 +366,4 @@ func (s *Server) uiAPIKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 		err = s.auth.RevokeAPIKey(r.Context(), mustPrincipal(r), id, s.meta(r))
 	}
 	return s.uiDone(w, r, err, s.tr(r, "Key revoked; it stops working at once."), "/app/api-keys")
-}
-
-type auditPage struct {
-	Entries []audit.Entry
-	Pager   pager
-}
-
-func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
-	p := mustPrincipal(r)
-	if !p.Can(access.ActAuditRead) {
-		return apperr.Forbidden("your role (%s) may not read the audit log", p.Role)
-	}
-	// Unknown parameters and a broken cursor are ignored: the page
-	// still shows (see uiOrders).
-	q := r.URL.Query()
-	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), Limit: 50}
-	f.Before, f.After, _ = parseIDCursor(q.Get("cursor"))
-	entries, next, prev, err := s.auditPage(r.Context(), p, f)
-	if err != nil {
-		return err
-	}
-	page := auditPage{Entries: entries, Pager: newPager(r.URL.Path, keepParams(q, "action", "entity_type"), next, prev)}
-	s.render(w, r, http.StatusOK, "audit", view{Title: "Audit log", Data: page, Form: map[string]string{"action": f.Action, "entity_type": f.EntityType}})
-	return nil
 }

@@ -248,13 +248,19 @@ func deref(p *string) string {
 }
 
 type orderPage struct {
-	Order       order.Order
-	Next        []order.Status
-	History     []order.StatusChange
-	Audit       []audit.Entry
+	Order order.Order
+	Next  []order.Status
+	// Timeline is the status history, oldest first, with who and when.
+	Timeline []timelineStep
+	// Audit is the order's audit trail, newest first; nil when the
+	// viewer may not read the audit log.
+	Audit       []auditRow
 	Attachments []attachment.Attachment
 	// Invoice is the order's invoice; nil when there is none.
 	Invoice *invoice.Record
+	// InvoiceWhen is when the invoice was generated, for the viewer; ""
+	// while it never was.
+	InvoiceWhen string
 }
 
 func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
@@ -271,13 +277,20 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := orderPage{Order: o, History: hist.Rows}
+	page := orderPage{Order: o}
 	if p.Can(access.ActOrderWrite) {
 		page.Next = order.Next(o.Status)
 	}
+	names := s.loadActorNames(r, p)
+	var entries []audit.Entry
 	if p.Can(access.ActAuditRead) {
-		page.Audit, _ = s.auth.AuditLog(r.Context(), p, audit.Filter{OrderID: &o.ID, Limit: 50})
+		entries, err = s.auth.AuditLog(r.Context(), p, audit.Filter{OrderID: &o.ID, Limit: 50})
+		if err != nil {
+			return err
+		}
+		page.Audit = s.auditRows(r, names, entries)
 	}
+	page.Timeline = s.timeline(r, names, hist.Rows, entries)
 	if s.attachments != nil {
 		// The page shows every attachment of the order: the API pages
 		// them, so read page after page rather than stop at the first.
@@ -298,6 +311,9 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 		switch rec, err := s.invoices.Record(r.Context(), p, o.ID); {
 		case err == nil:
 			page.Invoice = &rec
+			if rec.GeneratedAt != nil {
+				page.InvoiceWhen = s.when(r, *rec.GeneratedAt)
+			}
 		case !errors.Is(err, apperr.ErrNotFound):
 			return err
 		}

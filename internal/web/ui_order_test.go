@@ -65,7 +65,7 @@ func TestUIOrders(t *testing.T) {
 
 			p = owner.post(t, "/app/orders/"+id+"/transition", url.Values{"to": {"processing"}})
 			require.Contains(t, p.body, "Order is now processing")
-			require.Contains(t, p.body, "pending → processing")
+			require.Contains(t, p.body, "changed the status from Pending to Processing")
 			p = owner.post(t, "/app/orders/"+id+"/transition", url.Values{"to": {"delivered"}})
 			require.Contains(t, p.body, "Not done")
 
