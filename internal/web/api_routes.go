@@ -235,8 +235,12 @@ type (
 	}
 	// eventStream documents the text/event-stream body: lines of id,
 	// event (the type) and data (the entity as JSON).
-	eventStream string
-	tenantResp  struct {
+	eventStream  string
+	endpointResp struct {
+		ETag string `header:"ETag" description:"The endpoint's version; send it back as If-Match."`
+		endpointJSON
+	}
+	tenantResp struct {
 		ETag string `header:"ETag" description:"The tenant's version; send it back as If-Match."`
 		tenantJSON
 	}
@@ -356,11 +360,15 @@ func apiRoutes() []apiRoute {
 			endpointInput
 		}{}, resp: endpointJSON{}, status: 201, errs: append(errsAuth, 409), audit: "webhook_endpoint.created", action: access.ActWebhookManage}},
 		{"GET", "/api/v1/webhook-endpoints", h((*Server).handleEndpointList), operation{id: "listWebhookEndpoints", summary: "The tenant's webhook endpoints, and the event types they may subscribe to", tag: "webhooks", req: pageReq{}, resp: endpointList{}, status: 200, errs: errsAuth}},
-		{"GET", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointGet), operation{id: "getWebhookEndpoint", summary: "One webhook endpoint", tag: "webhooks", req: idPath{}, resp: endpointJSON{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointGet), operation{id: "getWebhookEndpoint", summary: "One webhook endpoint, with its ETag", tag: "webhooks", req: struct {
+			idPath
+			ifNoneMatchHeader
+		}{}, resp: endpointResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PATCH", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointUpdate), operation{id: "updateWebhookEndpoint", summary: "Edit a webhook endpoint, or enable or disable it", tag: "webhooks", req: struct {
 			idPath
+			ifMatchHeader
 			endpointInput
-		}{}, resp: endpointJSON{}, status: 200, errs: errsAuth, audit: "webhook_endpoint.updated"}},
+		}{}, resp: endpointResp{}, status: 200, errs: append(errsAuth, 412), audit: "webhook_endpoint.updated"}},
 		{"DELETE", "/api/v1/webhook-endpoints/{id}", h((*Server).handleEndpointDelete), operation{id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint and its delivery log", tag: "webhooks", req: idPath{}, status: 204, errs: errsAuth, audit: "webhook_endpoint.deleted"}},
 		{"POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", h((*Server).handleEndpointRotate), operation{id: "rotateWebhookSecret", summary: "Give the endpoint a new secret; the old one keeps signing too for 24 hours", tag: "webhooks", req: struct {
 			idPath

@@ -171,6 +171,10 @@ func (s *Server) handleEndpointGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if notModified(w, r, etag(e.Version())) {
+		return nil
+	}
+	w.Header().Set("ETag", etag(e.Version()))
 	writeJSON(w, http.StatusOK, toEndpointJSON(e, false))
 	return nil
 }
@@ -188,10 +192,15 @@ func (s *Server) handleEndpointUpdate(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	e, err := s.webhooks.Update(r.Context(), p, id, webhook.Input(in), s.meta(r))
+	version, err := ifMatch(r, webhook.ErrStale)
 	if err != nil {
 		return err
 	}
+	e, err := s.webhooks.UpdateIf(r.Context(), p, id, webhook.Input(in), version, s.meta(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(e.Version()))
 	writeJSON(w, http.StatusOK, toEndpointJSON(e, false))
 	return nil
 }

@@ -97,3 +97,38 @@ func TestMemberETag(t *testing.T) {
 		})
 	}
 }
+
+// A webhook endpoint's GET gives an ETag (304 for If-None-Match) and its
+// PATCH takes If-Match, like an order's.
+func TestWebhookEndpointETag(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, b, nil)
+			owner, _, _ := a.signup(t, uniqueEmail("wetag"))
+			id := owner.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"}).must(t, 201).str("id")
+			path := "/api/v1/webhook-endpoints/" + id
+			r := owner.do("GET", path, nil).must(t, 200)
+			tag := r.header.Get("ETag")
+			require.NotEmpty(t, tag)
+			require.Equal(t, 304, owner.doWith("GET", path, nil, map[string]string{"If-None-Match": tag}).status)
+
+			for _, stale := range []string{`"1"`, `"nope"`} {
+				r = owner.doWith("PATCH", path, map[string]any{"enabled": false}, map[string]string{"If-Match": stale})
+				require.Equal(t, 412, r.status, r.raw)
+				require.Contains(t, r.raw, "precondition-failed")
+			}
+			require.Equal(t, true, owner.do("GET", path, nil).must(t, 200).body["enabled"], "a stale If-Match changes nothing")
+
+			r = owner.doWith("PATCH", path, map[string]any{"enabled": false}, map[string]string{"If-Match": tag}).must(t, 200)
+			next := r.header.Get("ETag")
+			require.NotEmpty(t, next)
+			require.NotEqual(t, tag, next, "a change gives a new ETag")
+			require.Equal(t, false, r.body["enabled"])
+			require.Equal(t, next, owner.do("GET", path, nil).must(t, 200).header.Get("ETag"))
+			owner.doWith("PATCH", path, map[string]any{"enabled": true}, map[string]string{"If-Match": tag}).must(t, 412)
+			owner.do("PATCH", path, map[string]any{"enabled": true}).must(t, 200)
+		})
+	}
+}
