@@ -32,8 +32,9 @@ func (s *Service) Branding(ctx context.Context, p access.Principal) (tenant.Bran
 }
 
 // SetBranding saves the tenant's address, tax id, accent colour and
-// footer, keeping the logo.
-func (s *Service) SetBranding(ctx context.Context, p access.Principal, b tenant.Branding, m access.Meta) (tenant.Branding, error) {
+// footer, keeping the logo. ifMatch, when given, must be the branding's
+// current Version (If-Match), or it fails with tenant.ErrBrandingStale.
+func (s *Service) SetBranding(ctx context.Context, p access.Principal, b tenant.Branding, ifMatch *int64, m access.Meta) (tenant.Branding, error) {
 	if err := p.Require(access.ActTenantUpdate); err != nil {
 		return b, err
 	}
@@ -41,11 +42,10 @@ func (s *Service) SetBranding(ctx context.Context, p access.Principal, b tenant.
 		return b, err
 	}
 	var out tenant.Branding
-	err := s.updateSettings(ctx, p, m, func(cur *tenant.Branding) {
-		b.LogoKey, b.LogoType = cur.LogoKey, cur.LogoType
+	err := s.updateSettings(ctx, p, m, ifMatch, func(cur *tenant.Branding) {
+		b.LogoKey, b.LogoType, b.Version = cur.LogoKey, cur.LogoType, cur.Version
 		*cur = b
-		out = b
-	})
+	}, &out)
 	return out, err
 }
 
@@ -76,11 +76,10 @@ func (s *Service) SetLogo(ctx context.Context, p access.Principal, r io.Reader, 
 	}
 	var out tenant.Branding
 	old := ""
-	err = s.updateSettings(ctx, p, m, func(cur *tenant.Branding) {
+	err = s.updateSettings(ctx, p, m, nil, func(cur *tenant.Branding) {
 		old = cur.LogoKey
 		cur.LogoKey, cur.LogoType = key, typ
-		out = *cur
-	})
+	}, &out)
 	if err != nil {
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), key)
 		return out, err
@@ -98,11 +97,10 @@ func (s *Service) DeleteLogo(ctx context.Context, p access.Principal, m access.M
 	}
 	var out tenant.Branding
 	old := ""
-	err := s.updateSettings(ctx, p, m, func(cur *tenant.Branding) {
+	err := s.updateSettings(ctx, p, m, nil, func(cur *tenant.Branding) {
 		old = cur.LogoKey
 		cur.LogoKey, cur.LogoType = "", ""
-		out = *cur
-	})
+	}, &out)
 	if err == nil && old != "" {
 		_ = s.blobs.Delete(context.WithoutCancel(ctx), old)
 	}
@@ -111,13 +109,22 @@ func (s *Service) DeleteLogo(ctx context.Context, p access.Principal, m access.M
 
 // updateSettings changes the branding with fn and audits it, in one
 // transaction.
-func (s *Service) updateSettings(ctx context.Context, p access.Principal, m access.Meta, fn func(b *tenant.Branding)) error {
+func (s *Service) updateSettings(ctx context.Context, p access.Principal, m access.Meta, ifMatch *int64, fn func(b *tenant.Branding), out *tenant.Branding) error {
 	return s.db.InTx(ctx, func(tx Tx) error {
+		// The tenant's row lock serialises changes to its settings
+		// document: read, change and write it as one, so that two
+		// changes cannot both pass If-Match or lose each other's fields.
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		st, err := tx.TenantSettings(ctx, p.TenantID)
 		if err != nil {
 			return err
 		}
-		prev := st.Branding.LogoKey
+		if ifMatch != nil && *ifMatch != st.Branding.Version {
+			return tenant.ErrBrandingStale
+		}
+		prev, was := st.Branding.LogoKey, st.Branding.Version
 		fn(&st.Branding)
 		// A replaced or removed logo's object goes with this commit,
 		// whatever happens after it.
@@ -127,10 +134,14 @@ func (s *Service) updateSettings(ctx context.Context, p access.Principal, m acce
 			}
 		}
 		n := now()
+		st.Branding.Version = max(n.UnixMicro(), was+1)
 		if err := tx.TenantSettingsUpdate(ctx, p.TenantID, st, n); err != nil {
 			return err
 		}
 		b := st.Branding
+		if out != nil {
+			*out = b
+		}
 		ae, err := p.AuditEntry(m, n, p.TenantID, "tenant.branding_updated", "tenant", p.TenantID.String(),
 			map[string]any{"address": b.Address, "tax_id": b.TaxID, "accent_color": b.AccentColor, "footer": b.Footer, "logo": b.LogoKey != ""})
 		if err != nil {

@@ -77,6 +77,8 @@ type Tx interface {
 	Store
 	EnqueueTx
 	TenantSettingsUpdate(ctx context.Context, id uuid.UUID, s tenant.Settings, now time.Time) error
+	// MembershipLock locks the tenant's row for the transaction.
+	MembershipLock(ctx context.Context, tenantID uuid.UUID) error
 	audit.Writer
 	outbox.Tx
 }

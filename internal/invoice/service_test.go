@@ -425,7 +425,7 @@ func TestBranding(t *testing.T) {
 			{"footer", tenant.Branding{Footer: strings.Repeat("f", 501)}},
 		}
 		for _, tc := range bad {
-			_, err := e.svc.SetBranding(ctx, e.owner, tc.b, access.Meta{})
+			_, err := e.svc.SetBranding(ctx, e.owner, tc.b, nil, access.Meta{})
 			requireField(t, tc.field, err)
 		}
 		for _, logo := range [][]byte{[]byte("not an image"), make([]byte, invoice.MaxLogoBytes+1)} {
@@ -438,13 +438,13 @@ func TestBranding(t *testing.T) {
 
 		// Only owners and admins change it; everyone reads it.
 		for _, p := range []access.Principal{e.viewer, e.member} {
-			_, err := e.svc.SetBranding(ctx, p, tenant.Branding{TaxID: "X"}, access.Meta{})
+			_, err := e.svc.SetBranding(ctx, p, tenant.Branding{TaxID: "X"}, nil, access.Meta{})
 			requireStatus(t, 403, err)
 			_, err = e.svc.SetLogo(ctx, p, bytes.NewReader(pngLogo(t)), access.Meta{})
 			requireStatus(t, 403, err)
 		}
 
-		b, err := e.svc.SetBranding(ctx, e.owner, tenant.Branding{Address: " 1 Rue de la Paix\nParis ", TaxID: "FR123", AccentColor: "#1F6FEB"}, access.Meta{})
+		b, err := e.svc.SetBranding(ctx, e.owner, tenant.Branding{Address: " 1 Rue de la Paix\nParis ", TaxID: "FR123", AccentColor: "#1F6FEB"}, nil, access.Meta{})
 		require.NoError(t, err)
 		require.Equal(t, "1 Rue de la Paix\nParis", b.Address)
 		require.Equal(t, "#1f6feb", b.AccentColor)

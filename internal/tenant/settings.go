@@ -27,7 +27,14 @@ type Branding struct {
 	// format ("png" or "jpg"); empty when there is none.
 	LogoKey  string `json:"logo_key,omitempty"`
 	LogoType string `json:"logo_type,omitempty"`
+	// Version changes with every change of the branding (a Unix
+	// microsecond time, always rising): the API's ETag. 0 before the first.
+	Version int64 `json:"version,omitempty"`
 }
+
+// ErrBrandingStale is the answer to a branding change made against a
+// version of it that is no longer the current one (If-Match).
+var ErrBrandingStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the branding was changed by someone else; fetch it again"}
 
 // SettingsStore is what tenant settings need from persistence.
 type SettingsStore interface {

@@ -80,6 +80,10 @@ func (s *Server) handleBrandingGet(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if notModified(w, r, etag(b.Version)) {
+		return nil
+	}
+	w.Header().Set("ETag", etag(b.Version))
 	writeJSON(w, http.StatusOK, toBrandingJSON(b))
 	return nil
 }
@@ -93,10 +97,15 @@ func (s *Server) handleBrandingPut(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	b, err := s.invoices.SetBranding(r.Context(), p, tenant.Branding{Address: in.Address, TaxID: in.TaxID, AccentColor: in.AccentColor, Footer: in.Footer}, s.meta(r))
+	version, err := ifMatch(r, tenant.ErrBrandingStale)
 	if err != nil {
 		return err
 	}
+	b, err := s.invoices.SetBranding(r.Context(), p, tenant.Branding{Address: in.Address, TaxID: in.TaxID, AccentColor: in.AccentColor, Footer: in.Footer}, version, s.meta(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(b.Version))
 	writeJSON(w, http.StatusOK, toBrandingJSON(b))
 	return nil
 }

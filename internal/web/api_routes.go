@@ -240,6 +240,14 @@ type (
 		ETag string `header:"ETag" description:"The endpoint's version; send it back as If-Match."`
 		endpointJSON
 	}
+	brandingPutReq struct {
+		ifMatchHeader
+		brandingInput
+	}
+	brandingResp struct {
+		ETag string `header:"ETag" description:"The branding's version; send it back as If-Match."`
+		brandingJSON
+	}
 	tenantResp struct {
 		ETag string `header:"ETag" description:"The tenant's version; send it back as If-Match."`
 		tenantJSON
@@ -349,8 +357,8 @@ func apiRoutes() []apiRoute {
 			Location string `header:"Location"`
 			exportJSON
 		}{}, status: 202, errs: errsAuth, audit: "export.created", action: access.ActExportCreate}},
-		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth}},
-		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingInput{}, resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
+		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding, with its ETag", tag: "invoices", req: ifNoneMatchHeader{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 304)}},
+		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingPutReq{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.branding_updated"}},
 		{"PUT", "/api/v1/tenant/logo", h((*Server).handleLogoPut), operation{id: "setLogo", summary: "Upload the invoice logo as the request body: a PNG or JPEG of at most 512 KiB", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"DELETE", "/api/v1/tenant/logo", h((*Server).handleLogoDelete), operation{id: "deleteLogo", summary: "Remove the invoice logo", tag: "invoices", status: 204, errs: errsAuth, audit: "tenant.branding_updated"}},
 		{"POST", "/api/v1/orders/{id}/invoice", h((*Server).handleInvoiceCreate), operation{id: "createInvoice", summary: "Generate (or regenerate) the order's PDF invoice in the background; shipping an order does it too", tag: "invoices", req: idPath{}, resp: invoiceJSON{}, status: 202, errs: errsAuth, audit: "invoice.requested", action: access.ActInvoiceCreate}},

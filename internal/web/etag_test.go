@@ -132,3 +132,34 @@ func TestWebhookEndpointETag(t *testing.T) {
 		})
 	}
 }
+
+// The invoice branding's GET gives an ETag and its PUT takes If-Match; a
+// logo upload is a change too.
+func TestBrandingETag(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newApp(t, b, nil)
+			owner, _, _ := a.signup(t, uniqueEmail("betag"))
+			const path = "/api/v1/tenant/branding"
+			r := owner.do("GET", path, nil).must(t, 200)
+			tag := r.header.Get("ETag")
+			require.NotEmpty(t, tag)
+			require.Equal(t, 304, owner.doWith("GET", path, nil, map[string]string{"If-None-Match": tag}).status)
+
+			r = owner.doWith("PUT", path, map[string]any{"tax_id": "STALE"}, map[string]string{"If-Match": `"1"`})
+			require.Equal(t, 412, r.status, r.raw)
+			require.NotEqual(t, "STALE", owner.do("GET", path, nil).must(t, 200).body["tax_id"], "a stale If-Match changes nothing")
+
+			r = owner.doWith("PUT", path, map[string]any{"tax_id": "DE123"}, map[string]string{"If-Match": tag}).must(t, 200)
+			next := r.header.Get("ETag")
+			require.NotEqual(t, tag, next, "a change gives a new ETag")
+			require.Equal(t, "DE123", r.body["tax_id"])
+			require.Equal(t, next, owner.do("GET", path, nil).must(t, 200).header.Get("ETag"))
+			owner.doWith("PUT", path, map[string]any{"tax_id": "LOST"}, map[string]string{"If-Match": tag}).must(t, 412)
+			owner.do("PUT", path, map[string]any{"tax_id": "FR1"}).must(t, 200)
+			require.NotEqual(t, next, owner.do("GET", path, nil).must(t, 200).header.Get("ETag"))
+		})
+	}
+}

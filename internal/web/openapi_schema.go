@@ -142,6 +142,7 @@ var schemaNames = map[string]string{
 	"AccessRole":              "Role",
 	"AccountInvitationStatus": "InvitationStatus",
 	"TenantPlan":              "Plan",
+	"BrandingPutReq":          "BrandingInput", // the body; If-Match is a header
 	// The data of webhook events (eventData).
 	"AttachmentUploadedEvent":  "AttachmentUploadedEventData",
 	"ExportProgressEvent":      "ExportEventData",

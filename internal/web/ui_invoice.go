@@ -107,7 +107,7 @@ func (s *Server) settingsFormError(w http.ResponseWriter, r *http.Request, err e
 func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) error {
 	f := func(k string) string { return r.PostFormValue(k) }
 	b := tenant.Branding{Address: f("address"), TaxID: f("tax_id"), AccentColor: f("accent_color"), Footer: f("footer")}
-	if _, err := s.invoices.SetBranding(r.Context(), mustPrincipal(r), b, s.meta(r)); err != nil {
+	if _, err := s.invoices.SetBranding(r.Context(), mustPrincipal(r), b, nil, s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err, brandingFields...)
 	}
 	s.flash(r, "Invoice branding saved; new invoices use it.")

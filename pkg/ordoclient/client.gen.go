@@ -1738,6 +1738,18 @@ type RenameTenantParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// GetBrandingParams defines parameters for GetBranding.
+type GetBrandingParams struct {
+	// IfNoneMatch An ETag you hold: 304 if it is still the current one.
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// SetBrandingParams defines parameters for SetBranding.
+type SetBrandingParams struct {
+	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListTenantsParams defines parameters for ListTenants.
 type ListTenantsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -2581,24 +2593,24 @@ type ClientInterface interface {
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenant(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetBranding The tenant's invoice branding
+	// GetBranding The tenant's invoice branding, with its ETag
 	//
 	// Corresponds with GET /api/v1/tenant/branding (the `GetBranding` operationId).
-	GetBranding(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetBranding(ctx context.Context, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetBrandingWithBody Set the tenant's invoice address, tax id, accent colour and footer
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-	SetBrandingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetBrandingWithBody(ctx context.Context, params *SetBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetBranding Set the tenant's invoice address, tax id, accent colour and footer
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-	SetBranding(ctx context.Context, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetBranding(ctx context.Context, params *SetBrandingParams, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteLogo Remove the invoice logo
 	//
@@ -3887,11 +3899,11 @@ func (c *Client) RenameTenant(ctx context.Context, params *RenameTenantParams, b
 	return c.Client.Do(req)
 }
 
-// GetBranding The tenant's invoice branding
+// GetBranding The tenant's invoice branding, with its ETag
 //
 // Corresponds with GET /api/v1/tenant/branding (the `GetBranding` operationId).
-func (c *Client) GetBranding(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetBrandingRequest(c.Server)
+func (c *Client) GetBranding(ctx context.Context, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetBrandingRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3907,8 +3919,8 @@ func (c *Client) GetBranding(ctx context.Context, reqEditors ...RequestEditorFn)
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-func (c *Client) SetBrandingWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetBrandingRequestWithBody(c.Server, contentType, body)
+func (c *Client) SetBrandingWithBody(ctx context.Context, params *SetBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetBrandingRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3924,8 +3936,8 @@ func (c *Client) SetBrandingWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-func (c *Client) SetBranding(ctx context.Context, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetBrandingRequest(c.Server, body)
+func (c *Client) SetBranding(ctx context.Context, params *SetBrandingParams, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetBrandingRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6823,7 +6835,7 @@ func NewRenameTenantRequestWithBody(server string, params *RenameTenantParams, c
 }
 
 // NewGetBrandingRequest constructs an http.Request for the GetBranding method
-func NewGetBrandingRequest(server string) (*http.Request, error) {
+func NewGetBrandingRequest(server string, params *GetBrandingParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6846,22 +6858,37 @@ func NewGetBrandingRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewSetBrandingRequest calls the generic SetBranding builder with application/json body
-func NewSetBrandingRequest(server string, body SetBrandingJSONRequestBody) (*http.Request, error) {
+func NewSetBrandingRequest(server string, params *SetBrandingParams, body SetBrandingJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetBrandingRequestWithBody(server, "application/json", bodyReader)
+	return NewSetBrandingRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewSetBrandingRequestWithBody constructs an http.Request for the SetBranding method, with any body, and a specified content type
-func NewSetBrandingRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetBrandingRequestWithBody(server string, params *SetBrandingParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -6885,6 +6912,21 @@ func NewSetBrandingRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -8276,26 +8318,26 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenantWithResponse(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
 
-	// GetBrandingWithResponse The tenant's invoice branding
+	// GetBrandingWithResponse The tenant's invoice branding, with its ETag
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/tenant/branding (the `GetBranding` operationId).
-	GetBrandingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBrandingResponse, error)
+	GetBrandingWithResponse(ctx context.Context, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*GetBrandingResponse, error)
 
 	// SetBrandingWithBodyWithResponse Set the tenant's invoice address, tax id, accent colour and footer
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-	SetBrandingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error)
+	SetBrandingWithBodyWithResponse(ctx context.Context, params *SetBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error)
 
 	// SetBrandingWithResponse Set the tenant's invoice address, tax id, accent colour and footer
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-	SetBrandingWithResponse(ctx context.Context, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error)
+	SetBrandingWithResponse(ctx context.Context, params *SetBrandingParams, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error)
 
 	// DeleteLogoWithResponse Remove the invoice logo
 	//
@@ -14991,6 +15033,7 @@ func (r RenameTenantResponse) ContentType() string {
 
 // GetBrandingResponse200Headers the declared response headers of an HTTP 200 response for GetBranding
 type GetBrandingResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -15114,6 +15157,7 @@ func (r GetBrandingResponse) ContentType() string {
 
 // SetBrandingResponse200Headers the declared response headers of an HTTP 200 response for SetBranding
 type SetBrandingResponse200Headers struct {
+	ETag               *string
 	RateLimitLimit     *int
 	RateLimitRemaining *int
 	RateLimitReset     *int
@@ -15143,6 +15187,8 @@ type SetBrandingResponse struct {
 	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *TooLarge
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -15179,6 +15225,11 @@ func (r SetBrandingResponse) GetApplicationproblemJSON403() *Forbidden {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r SetBrandingResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SetBrandingResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -18289,13 +18340,13 @@ func (c *ClientWithResponses) RenameTenantWithResponse(ctx context.Context, para
 	return ParseRenameTenantResponse(rsp)
 }
 
-// GetBrandingWithResponse The tenant's invoice branding
+// GetBrandingWithResponse The tenant's invoice branding, with its ETag
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/tenant/branding (the `GetBranding` operationId).
-func (c *ClientWithResponses) GetBrandingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetBrandingResponse, error) {
-	rsp, err := c.GetBranding(ctx, reqEditors...)
+func (c *ClientWithResponses) GetBrandingWithResponse(ctx context.Context, params *GetBrandingParams, reqEditors ...RequestEditorFn) (*GetBrandingResponse, error) {
+	rsp, err := c.GetBranding(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -18307,8 +18358,8 @@ func (c *ClientWithResponses) GetBrandingWithResponse(ctx context.Context, reqEd
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-func (c *ClientWithResponses) SetBrandingWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error) {
-	rsp, err := c.SetBrandingWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SetBrandingWithBodyWithResponse(ctx context.Context, params *SetBrandingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error) {
+	rsp, err := c.SetBrandingWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -18320,8 +18371,8 @@ func (c *ClientWithResponses) SetBrandingWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/tenant/branding (the `SetBranding` operationId).
-func (c *ClientWithResponses) SetBrandingWithResponse(ctx context.Context, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error) {
-	rsp, err := c.SetBranding(ctx, body, reqEditors...)
+func (c *ClientWithResponses) SetBrandingWithResponse(ctx context.Context, params *SetBrandingParams, body SetBrandingJSONRequestBody, reqEditors ...RequestEditorFn) (*SetBrandingResponse, error) {
+	rsp, err := c.SetBranding(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -26762,6 +26813,9 @@ func ParseGetBrandingResponse(rsp *http.Response) (*GetBrandingResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26823,6 +26877,13 @@ func ParseGetBrandingResponse(rsp *http.Response) (*GetBrandingResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers GetBrandingResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -26933,6 +26994,13 @@ func ParseSetBrandingResponse(rsp *http.Response) (*SetBrandingResponse, error) 
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -26973,6 +27041,13 @@ func ParseSetBrandingResponse(rsp *http.Response) (*SetBrandingResponse, error) 
 	switch {
 	case rsp.StatusCode == 200:
 		var headers SetBrandingResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
