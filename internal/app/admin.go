@@ -158,7 +158,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			}
 			tid = &t.ID
 		}
-		js, err := svc.store.JobListFailed(ctx, tid, 500)
+		js, _, err := svc.store.JobListFailed(ctx, tid, 500, "")
 		if err != nil {
 			return err
 		}

@@ -34,11 +34,11 @@ func (s *Service) EventsAfter(ctx context.Context, p access.Principal, after uui
 
 // FailedJobs lists the tenant's background jobs that failed (retrying or
 // discarded by the queue), newest first.
-func (s *Service) FailedJobs(ctx context.Context, p access.Principal, limit int) ([]*jobs.Row, error) {
+func (s *Service) FailedJobs(ctx context.Context, p access.Principal, limit int, after string) ([]*jobs.Row, string, error) {
 	if err := p.Require(access.ActJobManage); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return s.store.JobListFailed(ctx, &p.TenantID, limit)
+	return s.store.JobListFailed(ctx, &p.TenantID, limit, after)
 }
 
 // RetryJob runs one of the tenant's failed jobs again now and records

@@ -68,8 +68,10 @@ type Tx interface {
 // is one.
 type DB interface {
 	Store
-	// JobListFailed lists retryable and discarded jobs, newest first: a
-	// tenant's when tenantID is set, every one otherwise.
-	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error)
+	// JobListFailed lists a page of retryable and discarded jobs, newest
+	// first: a tenant's when tenantID is set, every one otherwise. after
+	// is the cursor the page before gave ("" for the first); the cursor
+	// of the next page is "" on the last.
+	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int, after string) ([]*jobs.Row, string, error)
 	InTx(ctx context.Context, fn func(Tx) error) error
 }

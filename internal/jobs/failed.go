@@ -79,20 +79,39 @@ var failedStates = []rivertype.JobState{rivertype.JobStateRetryable, rivertype.J
 // tenantID is set (jobs carry it in their args as tenant_id), of every
 // tenant and none otherwise. The two store engines share it: the JSON
 // operator below is the same in PostgreSQL and SQLite.
-func ListFailed[TTx any](ctx context.Context, c *river.Client[TTx], tenantID *uuid.UUID, limit int) ([]*Row, error) {
+func ListFailed[TTx any](ctx context.Context, c *river.Client[TTx], tenantID *uuid.UUID, limit int, after string) ([]*Row, string, error) {
 	p := river.NewJobListParams().States(failedStates...).OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit)
 	if tenantID != nil {
 		p = p.Where("args ->> 'tenant_id' = @tenant", river.NamedArgs{"tenant": tenantID.String()})
 	}
+	if after != "" {
+		// River's own cursor (the last job's id for this order): a cursor
+		// from another tenant only names a place in the order, so the
+		// tenant filter above still decides what is listed.
+		var cur river.JobListCursor
+		if err := cur.UnmarshalText([]byte(after)); err != nil {
+			return nil, "", apperr.Invalid("cursor", "is not a cursor this list gave")
+		}
+		p = p.After(&cur)
+	}
 	res, err := c.JobList(ctx, p)
 	if err != nil {
-		return nil, fmt.Errorf("list failed jobs: %w", err)
+		return nil, "", fmt.Errorf("list failed jobs: %w", err)
 	}
-	rows := make([]*Row, len(res.Jobs))
-	for i, j := range res.Jobs {
+	// A full page may be the last: the page after it is then empty.
+	js, next := res.Jobs, ""
+	if len(js) == limit && res.LastCursor != nil {
+		b, err := res.LastCursor.MarshalText()
+		if err != nil {
+			return nil, "", fmt.Errorf("list failed jobs: cursor: %w", err)
+		}
+		next = string(b)
+	}
+	rows := make([]*Row, len(js))
+	for i, j := range js {
 		rows[i] = rowFromRiver(j)
 	}
-	return rows, nil
+	return rows, next, nil
 }
 
 // RetryFailed makes a failed job run again now, inside tx when it is set

@@ -112,9 +112,11 @@ type Store interface {
 	// calls it.
 	Purge(ctx context.Context, now time.Time) (int64, error)
 
-	// JobListFailed lists retryable and discarded jobs, newest first: a
-	// tenant's when tenantID is set, every one otherwise.
-	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error)
+	// JobListFailed lists a page of retryable and discarded jobs, newest
+	// first: a tenant's when tenantID is set, every one otherwise. after
+	// is the cursor the page before gave ("" for the first); the cursor
+	// of the next page is "" on the last.
+	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int, after string) ([]*jobs.Row, string, error)
 
 	// JobRunner returns a job queue client that works the queues in
 	// config; it is started and stopped by the caller.

@@ -34,7 +34,8 @@ type jobJSON struct {
 }
 
 type jobList struct {
-	Data []jobJSON `json:"data"`
+	Data       []jobJSON `json:"data"`
+	NextCursor *string   `json:"next_cursor" description:"The cursor of the next page of jobs (older ones); null on the last."`
 	// Webhook deliveries retry on a schedule of their own, outside the
 	// job queue's retries, so they are listed apart.
 	WebhookDeliveries []failedDeliveryJSON `json:"webhook_deliveries" description:"Webhook deliveries that failed: retrying on their own schedule, or given up."`
@@ -73,8 +74,11 @@ func toJobJSON(j *jobs.Row) jobJSON {
 // failedJobs lists the tenant's jobs that failed (retrying or discarded by
 // the queue) and its webhook deliveries that failed (retrying on their own
 // schedule, or given up): everything background work left undone.
-func (s *Server) failedJobs(r *http.Request, p access.Principal) (jobList, error) {
-	js, err := s.auth.FailedJobs(r.Context(), p, 100)
+// failedJobs is a page of limit failed jobs after the cursor after ("" for
+// the first), and the tenant's failing webhook deliveries (at most 100:
+// each endpoint's page lists all of its own).
+func (s *Server) failedJobs(r *http.Request, p access.Principal, limit int, after string) (jobList, error) {
+	js, next, err := s.auth.FailedJobs(r.Context(), p, limit, after)
 	if err != nil {
 		return jobList{}, err
 	}
@@ -88,6 +92,9 @@ func (s *Server) failedJobs(r *http.Request, p access.Principal) (jobList, error
 		}
 	}
 	out := jobList{Data: make([]jobJSON, len(js)), WebhookDeliveries: make([]failedDeliveryJSON, len(ds))}
+	if next != "" {
+		out.NextCursor = &next
+	}
 	for i, j := range js {
 		out.Data[i] = toJobJSON(j)
 	}
@@ -121,7 +128,16 @@ func (s *Server) handleJobsFailed(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	out, err := s.failedJobs(r, p)
+	q := r.URL.Query()
+	limit := 50
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100 {
+			return apperr.Invalid("limit", "must be an integer from 1 to 100")
+		}
+		limit = n
+	}
+	out, err := s.failedJobs(r, p, limit, q.Get("cursor"))
 	if err != nil {
 		return err
 	}

@@ -240,6 +240,10 @@ type (
 		ETag string `header:"ETag" description:"The endpoint's version; send it back as If-Match."`
 		endpointJSON
 	}
+	failedJobsReq struct {
+		Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"50" description:"Jobs per page."`
+		Cursor string `query:"cursor" description:"The next_cursor of the page before."`
+	}
 	brandingPutReq struct {
 		ifMatchHeader
 		brandingInput
@@ -386,7 +390,7 @@ func apiRoutes() []apiRoute {
 		{"GET", "/api/v1/webhook-endpoints/{id}/deliveries", h((*Server).handleDeliveryList), operation{id: "listWebhookDeliveries", summary: "The endpoint's deliveries with every attempt, newest first", tag: "webhooks", req: deliveryListReq{}, resp: deliveryList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/replay", h((*Server).handleDeliveryReplay), operation{id: "replayWebhookDelivery", summary: "Send one delivery again", tag: "webhooks", req: replayPath{}, resp: deliveryJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: access.ActWebhookManage}},
 		{"POST", "/api/v1/webhook-endpoints/{id}/replay", h((*Server).handleReplayFailed), operation{id: "replayFailedWebhookDeliveries", summary: "Send again every failed delivery since a time", tag: "webhooks", req: replayFailedReq{}, resp: replayFailedJSON{}, status: 202, errs: errsAuth, audit: "webhook_delivery.replayed", action: access.ActWebhookManage}},
-		{"GET", "/api/v1/jobs/failed", h((*Server).handleJobsFailed), operation{id: "listFailedJobs", summary: "The tenant's background jobs that failed (waiting to retry, or given up), with their last error", tag: "jobs", resp: jobList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/jobs/failed", h((*Server).handleJobsFailed), operation{id: "listFailedJobs", summary: "A page of the tenant's background jobs that failed (waiting to retry, or given up), newest first, with their last error; and its failing webhook deliveries", tag: "jobs", req: failedJobsReq{}, resp: jobList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/jobs/{id}/retry", h((*Server).handleJobRetry), operation{id: "retryJob", summary: "Run a failed job again now", tag: "jobs", req: jobIDPath{}, resp: jobJSON{}, status: 200, errs: errsAuth, audit: "job.retried", action: access.ActJobManage}},
 		{"GET", "/api/v1/exports", h((*Server).handleExportList), operation{id: "listExports", summary: "A page of the tenant's exports, newest first", tag: "exports", req: pageReq{}, resp: exportList{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/exports/{id}", h((*Server).handleExportGet), operation{id: "getExport", summary: "An export's status and progress, with a download_url when completed", tag: "exports", req: idPath{}, resp: exportJSON{}, status: 200, errs: errsAuth}},

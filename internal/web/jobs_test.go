@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"testing"
@@ -172,5 +173,38 @@ func TestJobRetryIsAudited(t *testing.T) {
 		require.Equal(t, "job", entries[0]["entity_type"])
 		require.Equal(t, id, entries[0]["entity_id"])
 		require.Equal(t, map[string]any{"kind": "test_orphan"}, entries[0]["metadata"])
+	})
+}
+
+// The failed jobs page through: every job once, newest first, another
+// tenant's jobs never; a made-up cursor is a 422 naming it.
+func TestFailedJobsPaging(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, a *app) {
+		owner, _, tenantID := a.signup(t, uniqueEmail("jobpages"))
+		var want []string
+		for range 5 {
+			want = append([]string{failedJob(t, a, owner, tenantID)}, want...)
+		}
+		other, _, otherTenant := a.signup(t, uniqueEmail("jobpages-other"))
+		failedJob(t, a, other, otherTenant)
+
+		var got []string
+		path := "/api/v1/jobs/failed?limit=2"
+		for range 10 {
+			r := owner.do("GET", path, nil).must(t, 200)
+			for _, j := range r.list() {
+				got = append(got, fmt.Sprint(j["id"]))
+			}
+			next, _ := r.body["next_cursor"].(string)
+			if next == "" {
+				break
+			}
+			path = "/api/v1/jobs/failed?limit=2&cursor=" + url.QueryEscape(next)
+		}
+		require.Equal(t, want, got, "each job once, newest first, and only this tenant's")
+		for _, q := range []string{"limit=0", "limit=101", "cursor=nonsense", "junk=1"} {
+			owner.do("GET", "/api/v1/jobs/failed?"+q, nil).must(t, 422)
+		}
 	})
 }

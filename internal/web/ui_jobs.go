@@ -7,7 +7,7 @@ import (
 // uiJobs lists the tenant's failed background jobs with a retry button,
 // and its failing webhook deliveries with a link to their endpoint.
 func (s *Server) uiJobs(w http.ResponseWriter, r *http.Request) error {
-	out, err := s.failedJobs(r, mustPrincipal(r))
+	out, err := s.failedJobs(r, mustPrincipal(r), 100, "")
 	if err != nil {
 		return err
 	}

@@ -1003,6 +1003,9 @@ type JobState string
 type JobList struct {
 	Data *[]Job `json:"data"`
 
+	// NextCursor The cursor of the next page of jobs (older ones); null on the last.
+	NextCursor *string `json:"next_cursor"`
+
 	// WebhookDeliveries Webhook deliveries that failed: retrying on their own schedule, or given up.
 	WebhookDeliveries *[]FailedDelivery `json:"webhook_deliveries"`
 }
@@ -1636,6 +1639,15 @@ type ListInvitationsParams struct {
 type InviteParams struct {
 	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListFailedJobsParams defines parameters for ListFailedJobs.
+type ListFailedJobsParams struct {
+	// Limit Jobs per page.
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the page before.
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListMembersParams defines parameters for ListMembers.
@@ -2403,10 +2415,10 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/invitations/{id}/resend (the `ResendInvitation` operationId).
 	ResendInvitation(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListFailedJobs The tenant's background jobs that failed (waiting to retry, or given up), with their last error
+	// ListFailedJobs A page of the tenant's background jobs that failed (waiting to retry, or given up), newest first, with their last error; and its failing webhook deliveries
 	//
 	// Corresponds with GET /api/v1/jobs/failed (the `ListFailedJobs` operationId).
-	ListFailedJobs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListFailedJobs(ctx context.Context, params *ListFailedJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RetryJob Run a failed job again now
 	//
@@ -3389,11 +3401,11 @@ func (c *Client) ResendInvitation(ctx context.Context, id IdPath, reqEditors ...
 	return c.Client.Do(req)
 }
 
-// ListFailedJobs The tenant's background jobs that failed (waiting to retry, or given up), with their last error
+// ListFailedJobs A page of the tenant's background jobs that failed (waiting to retry, or given up), newest first, with their last error; and its failing webhook deliveries
 //
 // Corresponds with GET /api/v1/jobs/failed (the `ListFailedJobs` operationId).
-func (c *Client) ListFailedJobs(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListFailedJobsRequest(c.Server)
+func (c *Client) ListFailedJobs(ctx context.Context, params *ListFailedJobsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListFailedJobsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5634,7 +5646,7 @@ func NewResendInvitationRequest(server string, id IdPath) (*http.Request, error)
 }
 
 // NewListFailedJobsRequest constructs an http.Request for the ListFailedJobs method
-func NewListFailedJobsRequest(server string) (*http.Request, error) {
+func NewListFailedJobsRequest(server string, params *ListFailedJobsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5650,6 +5662,45 @@ func NewListFailedJobsRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8094,12 +8145,12 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/invitations/{id}/resend (the `ResendInvitation` operationId).
 	ResendInvitationWithResponse(ctx context.Context, id IdPath, reqEditors ...RequestEditorFn) (*ResendInvitationResponse, error)
 
-	// ListFailedJobsWithResponse The tenant's background jobs that failed (waiting to retry, or given up), with their last error
+	// ListFailedJobsWithResponse A page of the tenant's background jobs that failed (waiting to retry, or given up), newest first, with their last error; and its failing webhook deliveries
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/jobs/failed (the `ListFailedJobs` operationId).
-	ListFailedJobsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedJobsResponse, error)
+	ListFailedJobsWithResponse(ctx context.Context, params *ListFailedJobsParams, reqEditors ...RequestEditorFn) (*ListFailedJobsResponse, error)
 
 	// RetryJobWithResponse Run a failed job again now
 	//
@@ -17924,13 +17975,13 @@ func (c *ClientWithResponses) ResendInvitationWithResponse(ctx context.Context, 
 	return ParseResendInvitationResponse(rsp)
 }
 
-// ListFailedJobsWithResponse The tenant's background jobs that failed (waiting to retry, or given up), with their last error
+// ListFailedJobsWithResponse A page of the tenant's background jobs that failed (waiting to retry, or given up), newest first, with their last error; and its failing webhook deliveries
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/jobs/failed (the `ListFailedJobs` operationId).
-func (c *ClientWithResponses) ListFailedJobsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListFailedJobsResponse, error) {
-	rsp, err := c.ListFailedJobs(ctx, reqEditors...)
+func (c *ClientWithResponses) ListFailedJobsWithResponse(ctx context.Context, params *ListFailedJobsParams, reqEditors ...RequestEditorFn) (*ListFailedJobsResponse, error) {
+	rsp, err := c.ListFailedJobs(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

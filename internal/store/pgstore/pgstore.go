@@ -188,8 +188,8 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) error {
 	})
 }
 
-func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error) {
-	return jobs.ListFailed(ctx, s.jobs, tenantID, limit)
+func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int, after string) ([]*jobs.Row, string, error) {
+	return jobs.ListFailed(ctx, s.jobs, tenantID, limit, after)
 }
 
 func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*jobs.Row, error) {

@@ -281,8 +281,8 @@ func (q *queries) atomic(ctx context.Context, fn func(q *queries) error) (err er
 	return nil
 }
 
-func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int) ([]*jobs.Row, error) {
-	return jobs.ListFailed(ctx, s.jobs, tenantID, limit)
+func (s *Store) JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int, after string) ([]*jobs.Row, string, error) {
+	return jobs.ListFailed(ctx, s.jobs, tenantID, limit, after)
 }
 
 func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (*jobs.Row, error) {

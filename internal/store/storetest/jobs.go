@@ -48,7 +48,7 @@ func testFailedJobs(t *testing.T, s store.Store) {
 
 	var listA []*jobs.Row
 	require.Eventually(t, func() bool {
-		listA, err = s.JobListFailed(ctx, &tenantA, 10)
+		listA, _, err = s.JobListFailed(ctx, &tenantA, 10, "")
 		require.NoError(t, err)
 		return len(listA) == 1
 	}, 20*time.Second, 20*time.Millisecond)
@@ -56,7 +56,7 @@ func testFailedJobs(t *testing.T, s store.Store) {
 	require.Equal(t, jobs.StateDiscarded, listA[0].State)
 	require.Contains(t, listA[0].Errors[0].Error, "receiver exploded")
 	require.Equal(t, tenantA, listA[0].Tenant())
-	all, err := s.JobListFailed(ctx, nil, 100)
+	all, _, err := s.JobListFailed(ctx, nil, 100, "")
 	require.NoError(t, err)
 	ids := map[int64]bool{}
 	for _, j := range all {
@@ -78,7 +78,7 @@ func testFailedJobs(t *testing.T, s store.Store) {
 		return errRollback
 	})
 	require.ErrorIs(t, err, errRollback)
-	listA, err = s.JobListFailed(ctx, &tenantA, 10)
+	listA, _, err = s.JobListFailed(ctx, &tenantA, 10, "")
 	require.NoError(t, err)
 	require.Len(t, listA, 1, "the rolled-back retry left the job failed")
 	require.Equal(t, jobs.StateDiscarded, listA[0].State)
@@ -91,7 +91,7 @@ func testFailedJobs(t *testing.T, s store.Store) {
 		t.Fatal("the retried job did not run")
 	}
 	require.Eventually(t, func() bool {
-		listA, err = s.JobListFailed(ctx, &tenantA, 10)
+		listA, _, err = s.JobListFailed(ctx, &tenantA, 10, "")
 		require.NoError(t, err)
 		return len(listA) == 0
 	}, 10*time.Second, 20*time.Millisecond)
