@@ -1,6 +1,7 @@
 package web
 
 import (
+	"log/slog"
 	"net/http/httptest"
 	"testing"
 
@@ -21,4 +22,13 @@ func TestPagePath(t *testing.T) {
 		}
 		require.Equal(t, tc.want, pagePath(r), "%+v", tc)
 	}
+}
+
+func TestFavicon(t *testing.T) {
+	s, err := New(Options{Log: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	w := httptest.NewRecorder()
+	s.ServeHTTP(w, httptest.NewRequest("GET", "/favicon.ico", nil))
+	require.Equal(t, 200, w.Code)
+	require.Contains(t, w.Header().Get("Content-Type"), "image/svg+xml")
 }

@@ -273,6 +273,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc(apiCatchAll, s.handleAPINotFound)
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
+	// Browsers ask for /favicon.ico whatever the page says; a 404 there is
+	// an error in every page's console.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		http.ServeFileFS(w, r, staticFS, "static/favicon.svg")
+	})
 	mux.Handle("GET /static/vendor/", s.vendor) // versioned, cached for good, gzipped
 	if s.auth == nil {
 		mux.HandleFunc("GET /api/v1/version", s.api(s.handleVersion))
