@@ -695,7 +695,7 @@ func TestBrowserLocaleAmount(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".field-error")),
 	)
 	shoot(t, ctx, dir, "order-en-refused")
-	if e := text(".field-error"); !strings.Contains(e, "items[0].unit_price") || !strings.Contains(e, "1,234.56") {
+	if e := text(".field-error"); !strings.Contains(e, "Item 1: unit price") || !strings.Contains(e, "1,234.56") {
 		t.Fatalf("the field error says %q", e)
 	}
 	if v, _ := chromedp.Run(ctx, chromedp.Value(chromedp.ID("f-items-0-unit_price"))); v != "12,50" {
