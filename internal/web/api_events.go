@@ -249,6 +249,12 @@ func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request, p *access.Pr
 			return after, errStreamRevoked
 		}
 		for _, e := range evs {
+			// The principal's own removal ends the stream at that event,
+			// whatever the auth cache still says: the event can reach this
+			// stream before the cache forgets the membership.
+			if e.Type == event.MemberRemoved && removes(*p, e.EntityID) {
+				return after, errStreamRevoked
+			}
 			after = e.ID
 			// The current role decides, event by event.
 			if !p.Can(eventAction(e.Type)) {
@@ -262,4 +268,14 @@ func (s *Server) sendEvents(w http.ResponseWriter, r *http.Request, p *access.Pr
 			return after, nil
 		}
 	}
+}
+
+// removes reports whether a member.removed event about userID ends p's
+// access: p is that user, or an API key acting for them.
+func removes(p access.Principal, userID string) bool {
+	id, err := uuid.Parse(userID)
+	if err != nil {
+		return false
+	}
+	return (p.UserID != uuid.Nil && p.UserID == id) || (p.IsAPIKey() && p.APIKeyCreatedBy == id)
 }
