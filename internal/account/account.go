@@ -15,8 +15,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/version"
 )
 
 // User is a person who can log in. Email is stored lower-cased.
@@ -37,6 +39,14 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
+
+// Version is the user's version for optimistic concurrency: the profile's
+// ETag.
+func (u User) Version() int64 { return version.Of(u.UpdatedAt) }
+
+// ErrProfileStale is the answer to a profile change made against a version
+// that is no longer the stored one (a stale If-Match).
+var ErrProfileStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the profile was changed elsewhere; fetch it again"}
 
 // Membership ties a user to a tenant with a role.
 type Membership struct {
@@ -109,6 +119,10 @@ type Tx interface {
 	// UserDelete deletes the user; their memberships, sessions and open
 	// tokens go with them. None is apperr.ErrNotFound.
 	UserDelete(ctx context.Context, id uuid.UUID) error
+	// UserGetForUpdate reads the user and holds its row until the
+	// transaction ends, so that a change checked against its version
+	// (If-Match) cannot interleave with another.
+	UserGetForUpdate(ctx context.Context, id uuid.UUID) (User, error)
 }
 
 // UserSession is a logged-in browser session, as the profile lists it.

@@ -21,6 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/i18n"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/version"
 )
 
 // The profile: name, language and avatar, the user's sessions, and
@@ -45,6 +46,9 @@ type ProfileUpdate struct {
 	Name *string
 	// Locale is a tag of i18n.Supported, or "" to follow the browser.
 	Locale *string
+	// IfMatch, when set, must be the user's current Version or the change
+	// fails with ErrProfileStale.
+	IfMatch *int64
 }
 
 // ValidLocale reports whether tag is a language the UI speaks, or "".
@@ -82,8 +86,11 @@ func (s *Service) UpdateProfile(ctx context.Context, p access.Principal, in Prof
 	var u User
 	err := s.db.InTx(ctx, func(tx Tx) error {
 		var err error
-		if u, err = tx.UserGetByID(ctx, p.UserID); err != nil {
+		if u, err = tx.UserGetForUpdate(ctx, p.UserID); err != nil {
 			return err
+		}
+		if in.IfMatch != nil && *in.IfMatch != u.Version() {
+			return ErrProfileStale
 		}
 		details := map[string]any{}
 		if in.Name != nil && *in.Name != u.Name {
@@ -97,7 +104,7 @@ func (s *Service) UpdateProfile(ctx context.Context, p access.Principal, in Prof
 		if len(details) == 0 {
 			return nil
 		}
-		u.UpdatedAt = s.clock()
+		u.UpdatedAt = version.Next(s.clock(), u.Version())
 		if err := tx.UserUpdate(ctx, u); err != nil {
 			return err
 		}
@@ -171,7 +178,7 @@ func (s *Service) swapAvatar(ctx context.Context, userID uuid.UUID, key string, 
 	var old string
 	err := s.db.InTx(ctx, func(tx Tx) error {
 		var err error
-		if u, err = tx.UserGetByID(ctx, userID); err != nil {
+		if u, err = tx.UserGetForUpdate(ctx, userID); err != nil {
 			return err
 		}
 		old = u.Image
@@ -181,7 +188,7 @@ func (s *Service) swapAvatar(ctx context.Context, userID uuid.UUID, key string, 
 		if err := jobs.DeleteBlobs(ctx, tx, uuid.Nil, old); err != nil {
 			return err
 		}
-		u.Image, u.UpdatedAt = key, s.clock()
+		u.Image, u.UpdatedAt = key, version.Next(s.clock(), u.Version())
 		if err := tx.UserUpdate(ctx, u); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/version"
 )
 
 // Auth is what the tenant service needs of package auth, which imports
@@ -247,7 +248,7 @@ func (s *Service) UpdateTenant(ctx context.Context, p access.Principal, patch Te
 			return ErrStale
 		}
 		old := t
-		now := nextVersionTime(s.clock(), t.Version())
+		now := version.Next(s.clock(), t.Version())
 		if patch.Name != nil {
 			t.Name = name
 		}
@@ -324,7 +325,7 @@ func (s *Service) ChangeRole(ctx context.Context, p access.Principal, userID uui
 // ChangeRoleIf is ChangeRole with a precondition: ifMatch, when given,
 // must be the membership's current version (MembershipVersion), or it
 // fails with ErrMemberStale. It returns the membership's version after.
-func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, ifMatch *int64, m access.Meta) (version int64, err error) {
+func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID uuid.UUID, role access.Role, ifMatch *int64, m access.Meta) (ver int64, err error) {
 	if err := p.Require(access.ActMemberManage); err != nil {
 		return 0, err
 	}
@@ -332,7 +333,7 @@ func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID u
 		return 0, apperr.Invalid("role", "must be owner, admin, member or viewer")
 	}
 	defer s.auth.ForgetMember(ctx, p.TenantID, userID)
-	return version, s.db.InTx(ctx, func(tx Tx) error {
+	err = s.db.InTx(ctx, func(tx Tx) error {
 		// Two owners demoting each other at once must not both pass the
 		// last-owner check.
 		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
@@ -345,7 +346,7 @@ func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID u
 		if ifMatch != nil && *ifMatch != MembershipVersion(cur) {
 			return ErrMemberStale
 		}
-		version = MembershipVersion(cur)
+		ver = MembershipVersion(cur)
 		if cur.Role == role {
 			return nil
 		}
@@ -357,13 +358,14 @@ func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID u
 				return err
 			}
 		}
-		now := nextVersionTime(s.clock(), version)
+		now := version.Next(s.clock(), ver)
 		if err := tx.MembershipUpdateRole(ctx, p.TenantID, userID, role, now); err != nil {
 			return err
 		}
-		version = now.UnixMicro()
+		ver = version.Of(now)
 		return p.Audit(ctx, tx, m, now, p.TenantID, "member.role_changed", "membership", userID.String(), map[string]any{"old": cur.Role, "new": role})
 	})
+	return ver, err
 }
 
 // lastOwnerCheck refuses to take away the tenant's last owner; the

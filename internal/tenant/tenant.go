@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/version"
 )
 
 // Plan is the tenant's subscription plan.
@@ -60,7 +61,7 @@ type Tenant struct {
 // Version is the tenant's version for optimistic concurrency (its ETag):
 // when it last changed, in microseconds, the precision both engines keep.
 // A change always moves it (see RenameTenant).
-func (t Tenant) Version() int64 { return t.UpdatedAt.UnixMicro() }
+func (t Tenant) Version() int64 { return version.Of(t.UpdatedAt) }
 
 // ErrStale is the answer to a change made against a version of the
 // tenant that is no longer the stored one (a stale If-Match).
@@ -72,17 +73,7 @@ var ErrMemberStale = &apperr.Error{Kind: apperr.KindPrecondition, Msg: "the memb
 
 // MembershipVersion is a membership's version for optimistic concurrency
 // (its ETag), as Tenant.Version is the tenant's.
-func MembershipVersion(m account.Membership) int64 { return m.UpdatedAt.UnixMicro() }
-
-// nextVersionTime is the time a change made at now records: now, or a
-// microsecond past the version it replaces when the clock has not moved
-// beyond it, so that every change gives a new version.
-func nextVersionTime(now time.Time, was int64) time.Time {
-	if now.UnixMicro() <= was {
-		return time.UnixMicro(was + 1).UTC()
-	}
-	return now
-}
+func MembershipVersion(m account.Membership) int64 { return version.Of(m.UpdatedAt) }
 
 // Store is what the tenant service reads and writes outside a
 // transaction: tenants, their memberships and invitations, and the users

@@ -55,8 +55,18 @@ func (s *Server) handleProfileGet(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toProfileJSON(u))
+	if notModified(w, r, etag(u.Version())) {
+		return nil
+	}
+	writeProfile(w, u)
 	return nil
+}
+
+// writeProfile answers with the profile and its version as the ETag, to
+// send back as If-Match on PATCH.
+func writeProfile(w http.ResponseWriter, u account.User) {
+	w.Header().Set("ETag", etag(u.Version()))
+	writeJSON(w, http.StatusOK, toProfileJSON(u))
 }
 
 func (s *Server) handleProfileUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -68,14 +78,18 @@ func (s *Server) handleProfileUpdate(w http.ResponseWriter, r *http.Request) err
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := s.accounts.UpdateProfile(r.Context(), p, account.ProfileUpdate{Name: in.Name, Locale: in.Locale}, s.meta(r))
+	version, err := ifMatch(r, account.ErrProfileStale)
+	if err != nil {
+		return err
+	}
+	u, err := s.accounts.UpdateProfile(r.Context(), p, account.ProfileUpdate{Name: in.Name, Locale: in.Locale, IfMatch: version}, s.meta(r))
 	if err != nil {
 		return err
 	}
 	if in.Locale != nil {
 		s.setSessionLanguage(r.Context(), u.Locale)
 	}
-	writeJSON(w, http.StatusOK, toProfileJSON(u))
+	writeProfile(w, u)
 	return nil
 }
 
@@ -89,7 +103,7 @@ func (s *Server) handleAvatarPut(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toProfileJSON(u))
+	writeProfile(w, u)
 	return nil
 }
 

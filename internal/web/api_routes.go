@@ -256,6 +256,14 @@ type (
 		ETag string `header:"ETag" description:"The tenant's version; send it back as If-Match."`
 		tenantJSON
 	}
+	profileResp struct {
+		ETag string `header:"ETag" description:"The profile's version; send it back as If-Match."`
+		profileJSON
+	}
+	profilePatchReq struct {
+		ifMatchHeader
+		profileReq
+	}
 	orderResp struct {
 		ETag string `header:"ETag" description:"The order's version; send it back as If-Match."`
 		order.View
@@ -306,9 +314,9 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/auth/email/confirm", h((*Server).handleEmailChangeConfirm), operation{id: "confirmEmailChange", summary: "Switch to the new address with the e-mailed token", tag: "auth", public: true, req: tokenReq{}, resp: userEnvelope{}, status: 200, errs: errsPublic, audit: "user.email_changed"}},
 		{"GET", "/api/v1/me", h((*Server).handleMe), operation{id: "getMe", summary: "Who is asking: principal, tenant and role", tag: "auth", resp: meJSON{}, status: 200, errs: []int{401}}},
 		// The user's own profile (api_profile.go).
-		{"GET", "/api/v1/me/profile", h((*Server).handleProfileGet), operation{id: "getProfile", summary: "The logged-in user's profile: name, language, avatar", tag: "profile", resp: profileJSON{}, status: 200, errs: errsAuth}},
-		{"PATCH", "/api/v1/me/profile", h((*Server).handleProfileUpdate), operation{id: "updateProfile", summary: "Change the name or UI language; fields left out stay as they are", tag: "profile", req: profileReq{}, resp: profileJSON{}, status: 200, errs: errsAuth, audit: "user.profile_updated"}},
-		{"PUT", "/api/v1/me/avatar", h((*Server).handleAvatarPut), operation{id: "setAvatar", summary: "Upload the user's picture as the request body: a PNG, JPEG or WebP of at most 512 KiB", tag: "profile", resp: profileJSON{}, status: 200, errs: errsAuth, audit: "user.avatar_updated"}},
+		{"GET", "/api/v1/me/profile", h((*Server).handleProfileGet), operation{id: "getProfile", summary: "The logged-in user's profile: name, language, avatar", tag: "profile", req: ifNoneMatchHeader{}, resp: profileResp{}, status: 200, errs: append(errsAuth, 304)}},
+		{"PATCH", "/api/v1/me/profile", h((*Server).handleProfileUpdate), operation{id: "updateProfile", summary: "Change the name or UI language; fields left out stay as they are", tag: "profile", req: profilePatchReq{}, resp: profileResp{}, status: 200, errs: append(errsAuth, 412), audit: "user.profile_updated"}},
+		{"PUT", "/api/v1/me/avatar", h((*Server).handleAvatarPut), operation{id: "setAvatar", summary: "Upload the user's picture as the request body: a PNG, JPEG or WebP of at most 512 KiB", tag: "profile", resp: profileResp{}, status: 200, errs: errsAuth, audit: "user.avatar_updated"}},
 		{"DELETE", "/api/v1/me/avatar", h((*Server).handleAvatarDelete), operation{id: "deleteAvatar", summary: "Remove the user's picture", tag: "profile", status: 204, errs: errsAuth, audit: "user.avatar_updated"}},
 		{"GET", "/api/v1/me/sessions", h((*Server).handleSessionList), operation{id: "listSessions", summary: "The user's logged-in sessions, most recently seen first", tag: "profile", resp: sessionList{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/me/sessions/{id}", h((*Server).handleSessionRevoke), operation{id: "revokeSession", summary: "End one of the user's sessions; its next request is logged out", tag: "profile", req: idPath{}, status: 204, errs: errsAuth, audit: "auth.session_revoked"}},

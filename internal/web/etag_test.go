@@ -11,44 +11,47 @@ import (
 	"github.com/ordo/ordo/internal/account"
 )
 
-// The current tenant has an ETag like an order's: If-None-Match answers
-// 304, a stale If-Match 412 with nothing changed, the current one changes
-// it and gives a new ETag, and no If-Match still works.
-func TestTenantETag(t *testing.T) {
+// The current tenant and the user's profile have an ETag like an order's:
+// If-None-Match answers 304, a stale If-Match 412 with nothing changed,
+// the current one changes it and gives a new ETag, and no If-Match still
+// works.
+func TestTenantAndProfileETag(t *testing.T) {
 	t.Parallel()
 	for _, b := range backends[:2] {
-		t.Run(b.name, func(t *testing.T) {
-			t.Parallel()
-			a := newApp(t, b, nil)
-			owner, _, _ := a.signup(t, uniqueEmail("etag"))
-			r := owner.do("GET", "/api/v1/tenant", nil).must(t, 200)
-			tag, name := r.header.Get("ETag"), r.str("name")
-			require.NotEmpty(t, tag)
-			r = owner.doWith("GET", "/api/v1/tenant", nil, map[string]string{"If-None-Match": tag})
-			require.Equal(t, 304, r.status)
-			require.Equal(t, tag, r.header.Get("ETag"))
+		for _, path := range []string{"/api/v1/tenant", "/api/v1/me/profile"} {
+			t.Run(b.name+path, func(t *testing.T) {
+				t.Parallel()
+				a := newApp(t, b, nil)
+				owner, _, _ := a.signup(t, uniqueEmail("etag"))
+				r := owner.do("GET", path, nil).must(t, 200)
+				tag, name := r.header.Get("ETag"), r.str("name")
+				require.NotEmpty(t, tag)
+				r = owner.doWith("GET", path, nil, map[string]string{"If-None-Match": tag})
+				require.Equal(t, 304, r.status)
+				require.Equal(t, tag, r.header.Get("ETag"))
 
-			for _, stale := range []string{`"1"`, `"nope"`} {
-				r = owner.doWith("PATCH", "/api/v1/tenant", map[string]any{"name": "Stale"}, map[string]string{"If-Match": stale})
-				require.Equal(t, 412, r.status, r.raw)
-				require.Contains(t, r.raw, "precondition-failed")
-			}
-			require.Equal(t, name, owner.do("GET", "/api/v1/tenant", nil).must(t, 200).str("name"), "a stale If-Match changes nothing")
+				for _, stale := range []string{`"1"`, `"nope"`} {
+					r = owner.doWith("PATCH", path, map[string]any{"name": "Stale"}, map[string]string{"If-Match": stale})
+					require.Equal(t, 412, r.status, r.raw)
+					require.Contains(t, r.raw, "precondition-failed")
+				}
+				require.Equal(t, name, owner.do("GET", path, nil).must(t, 200).str("name"), "a stale If-Match changes nothing")
 
-			r = owner.doWith("PATCH", "/api/v1/tenant", map[string]any{"name": "Fresh"}, map[string]string{"If-Match": tag}).must(t, 200)
-			next := r.header.Get("ETag")
-			require.NotEmpty(t, next)
-			require.NotEqual(t, tag, next, "a change gives a new ETag")
-			require.Equal(t, "Fresh", r.str("name"))
-			got := owner.do("GET", "/api/v1/tenant", nil).must(t, 200)
-			require.Equal(t, next, got.header.Get("ETag"))
-			require.Equal(t, "Fresh", got.str("name"))
+				r = owner.doWith("PATCH", path, map[string]any{"name": "Fresh"}, map[string]string{"If-Match": tag}).must(t, 200)
+				next := r.header.Get("ETag")
+				require.NotEmpty(t, next)
+				require.NotEqual(t, tag, next, "a change gives a new ETag")
+				require.Equal(t, "Fresh", r.str("name"))
+				got := owner.do("GET", path, nil).must(t, 200)
+				require.Equal(t, next, got.header.Get("ETag"))
+				require.Equal(t, "Fresh", got.str("name"))
 
-			// The old ETag is stale now; none at all is no precondition.
-			owner.doWith("PATCH", "/api/v1/tenant", map[string]any{"name": "Again"}, map[string]string{"If-Match": tag}).must(t, 412)
-			r = owner.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Again"}).must(t, 200)
-			require.NotEqual(t, next, r.header.Get("ETag"))
-		})
+				// The old ETag is stale now; none at all is no precondition.
+				owner.doWith("PATCH", path, map[string]any{"name": "Again"}, map[string]string{"If-Match": tag}).must(t, 412)
+				r = owner.do("PATCH", path, map[string]any{"name": "Again"}).must(t, 200)
+				require.NotEqual(t, next, r.header.Get("ETag"))
+			})
+		}
 	}
 }
 

@@ -143,6 +143,8 @@ var schemaNames = map[string]string{
 	"AccountInvitationStatus": "InvitationStatus",
 	"TenantPlan":              "Plan",
 	"BrandingPutReq":          "BrandingInput", // the body; If-Match is a header
+	"ProfilePatchReq":         "ProfileRequest",
+	"ProfileResp":             "Profile", // the body; ETag is a header
 	// The data of webhook events (eventData).
 	"AttachmentUploadedEvent":  "AttachmentUploadedEventData",
 	"ExportProgressEvent":      "ExportEventData",

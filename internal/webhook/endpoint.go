@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/version"
 )
 
 // Endpoint is a tenant's webhook receiver.
@@ -176,7 +177,7 @@ type Tx interface {
 // Version is the endpoint's version for optimistic concurrency (its
 // ETag): when it last changed, in microseconds, the precision both
 // engines keep.
-func (e Endpoint) Version() int64 { return e.UpdatedAt.UnixMicro() }
+func (e Endpoint) Version() int64 { return version.Of(e.UpdatedAt) }
 
 // ErrStale is the answer to a change made against a version of the
 // endpoint that is no longer the stored one (a stale If-Match).

@@ -21,6 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/version"
 )
 
 // EventTest is the type of the event "send test event" delivers.
@@ -331,11 +332,7 @@ func (s *Service) UpdateIf(ctx context.Context, p access.Principal, id uuid.UUID
 		if err := s.apply(ctx, &e, in); err != nil {
 			return err
 		}
-		e.UpdatedAt = now()
-		if e.UpdatedAt.UnixMicro() <= was {
-			// Every change gets a new version, even within a microsecond.
-			e.UpdatedAt = time.UnixMicro(was + 1).UTC()
-		}
+		e.UpdatedAt = version.Next(now(), was)
 		if err := tx.WebhookEndpointUpdate(ctx, e); err != nil {
 			return err
 		}

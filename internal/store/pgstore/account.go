@@ -46,6 +46,14 @@ func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, 
 	return u, nil
 }
 
+func (q *queries) UserGetForUpdate(ctx context.Context, id uuid.UUID) (account.User, error) {
+	u, err := scanUser(q.db.QueryRow(ctx, sqlshared.UserGetByID+` FOR NO KEY UPDATE`, id))
+	if err != nil {
+		return account.User{}, fmt.Errorf("UserGetForUpdate(%s): %w", id, interpretError(err, "user"))
+	}
+	return u, nil
+}
+
 func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
 	rows, err := q.db.Query(ctx, `SELECT `+sqlshared.UserColumns+` FROM users WHERE id = ANY($1)`, uuidArray(ids))
 	if err != nil {

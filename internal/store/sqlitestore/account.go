@@ -47,6 +47,16 @@ func (q *queries) UserGetByID(ctx context.Context, id uuid.UUID) (account.User, 
 	return u, nil
 }
 
+// SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so the
+// read is already the row the transaction will update.
+func (q *queries) UserGetForUpdate(ctx context.Context, id uuid.UUID) (account.User, error) {
+	u, err := scanUser(q.db.QueryRowContext(ctx, sqlshared.UserGetByID, id))
+	if err != nil {
+		return account.User{}, fmt.Errorf("UserGetForUpdate(%s): %w", id, interpretError(err, "user"))
+	}
+	return u, nil
+}
+
 func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
 	if len(ids) == 0 {
 		return nil, nil

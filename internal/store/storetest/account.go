@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -167,6 +168,53 @@ func testUserUpdate(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Equal(t, int64(2), got.SessionEpoch)
 	_, err = s.UserBumpSessionEpoch(ctx, newID(), now())
+	requireKind(t, err, apperr.ErrNotFound)
+}
+
+// testUserGetForUpdate checks that read-then-write transactions on a user
+// through UserGetForUpdate take turns: concurrent increments of a counter
+// kept in the name lose none (without the row lock, PostgreSQL's READ
+// COMMITTED would let two read the same value).
+func testUserGetForUpdate(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	u := NewUser()
+	u.Name = "0"
+	require.NoError(t, s.UserCreate(ctx, u))
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.InTx(ctx, func(tx store.Tx) error {
+				got, err := tx.UserGetForUpdate(ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				c, err := strconv.Atoi(got.Name)
+				if err != nil {
+					return err
+				}
+				time.Sleep(5 * time.Millisecond)
+				got.Name = strconv.Itoa(c + 1)
+				return tx.UserUpdate(ctx, got)
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	got, err := s.UserGetByID(ctx, u.ID)
+	require.NoError(t, err)
+	require.Equal(t, strconv.Itoa(n), got.Name)
+
+	err = s.InTx(ctx, func(tx store.Tx) error {
+		_, err := tx.UserGetForUpdate(ctx, newID())
+		return err
+	})
 	requireKind(t, err, apperr.ErrNotFound)
 }
 

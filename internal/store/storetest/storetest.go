@@ -46,6 +46,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("MembershipLock", func(t *testing.T) { t.Parallel(); testMembershipLock(t, s) })
 	t.Run("LastOwnerConcurrent", func(t *testing.T) { t.Parallel(); testLastOwnerConcurrent(t, s) })
 	t.Run("UserUpdate", func(t *testing.T) { t.Parallel(); testUserUpdate(t, s) })
+	t.Run("UserGetForUpdate", func(t *testing.T) { t.Parallel(); testUserGetForUpdate(t, s) })
 	t.Run("UserProfile", func(t *testing.T) { t.Parallel(); testUserProfile(t, s) })
 	t.Run("Tokens", func(t *testing.T) { t.Parallel(); testTokens(t, s) })
 	t.Run("Invitations", func(t *testing.T) { t.Parallel(); testInvitations(t, s) })
