@@ -95,6 +95,16 @@ func TestBrowserAPIReference(t *testing.T) {
 	if err != nil || worker != "started" {
 		t.Errorf("a blob: worker on the page: %q, %v", worker, err)
 	}
+	// And the search itself: a word from one operation's summary finds it.
+	step("search the reference",
+		chromedp.SendKeys(chromedp.CSS(`input[placeholder="Search..."]`), "invoice"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-role="search:results"] li`)))
+	if got := text(`[data-role="search:results"]`); !strings.Contains(strings.ToLower(got), "invoice") {
+		t.Errorf("searching for invoice finds:\n%.300s", got)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('input[placeholder="Search..."]').value = ''; true`)); err != nil {
+		t.Fatal(err)
+	}
 
 	// Then at phone width: Redoc lays the page out again, its menu
 	// behind a button.
