@@ -1,20 +1,8 @@
 package web
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
-	"errors"
-	"io/fs"
-	"mime"
-	"net/http"
-	"path"
-	"strings"
-	"sync"
-	"time"
 )
 
 // redocBundle is the vendored Redoc release the API reference runs on
@@ -54,97 +42,4 @@ func newNonce() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails (crypto/rand)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// vendorAssets serves the vendored third-party files under
-// /static/vendor/. Their names carry their versions, so they are cached
-// for a year; each is gzipped once, on first request, and kept in memory
-// (Redoc: 1.1 MB raw, about 330 KB gzipped).
-type vendorAssets struct {
-	fsys  fs.FS
-	mu    sync.Mutex
-	files map[string]*vendorFile
-}
-
-type vendorFile struct {
-	raw, gz  []byte
-	etag     string
-	mimeType string
-}
-
-func newVendorAssets(fsys fs.FS) *vendorAssets {
-	return &vendorAssets{fsys: fsys, files: map[string]*vendorFile{}}
-}
-
-// file loads and compresses name once.
-func (v *vendorAssets) file(name string) (*vendorFile, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if f, ok := v.files[name]; ok {
-		return f, nil
-	}
-	raw, err := fs.ReadFile(v.fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	_, _ = zw.Write(raw)
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(raw)
-	f := &vendorFile{raw: raw, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-	if buf.Len() < len(raw) {
-		f.gz = buf.Bytes()
-	}
-	f.mimeType = mime.TypeByExtension(path.Ext(name))
-	if f.mimeType == "" {
-		f.mimeType = "text/plain; charset=utf-8" // LICENSE, SHA256SUMS
-	}
-	v.files[name] = f
-	return f, nil
-}
-
-func (v *vendorAssets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	name := strings.TrimPrefix(r.URL.Path, "/static/")
-	if !fs.ValidPath(name) || !strings.HasPrefix(name, "vendor/") {
-		http.NotFound(w, r)
-		return
-	}
-	f, err := v.file("static/" + name)
-	if errors.Is(err, fs.ErrNotExist) {
-		http.NotFound(w, r)
-		return
-	} else if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", f.mimeType)
-	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("Vary", "Accept-Encoding")
-	body, etag := f.raw, f.etag
-	if f.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body = f.gz
-		// Another representation, another tag (RFC 9110 §8.8.3).
-		etag = strings.TrimSuffix(f.etag, `"`) + `-gzip"`
-		h.Set("Content-Encoding", "gzip")
-	}
-	h.Set("ETag", etag)
-	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip reports whether an Accept-Encoding header allows gzip.
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		coding = strings.ToLower(strings.TrimSpace(coding))
-		if coding != "gzip" && coding != "*" {
-			continue
-		}
-		q := strings.ReplaceAll(strings.ToLower(params), " ", "")
-		return !strings.HasPrefix(q, "q=0") || strings.HasPrefix(q, "q=0.") && strings.Trim(q[4:], "0") != ""
-	}
-	return false
 }

@@ -43,7 +43,7 @@ func TestAPIReferencePage(t *testing.T) {
 	require.NotRegexp(t, `https?:`, csp, "no CDN")
 	nonce := regexp.MustCompile(`'nonce-([A-Za-z0-9_-]+)'`).FindStringSubmatch(csp)
 	require.NotNil(t, nonce, "CSP %q", csp)
-	require.Contains(t, string(page), `<script src="/static/apiref.js" defer nonce="`+nonce[1]+`">`)
+	require.Regexp(t, `<script src="/static/apiref\.[0-9a-f]{12}\.js" defer nonce="`+nonce[1]+`">`, string(page))
 	_, again := get("/api/v1/docs")
 	require.NotContains(t, string(again), nonce[1], "every response has its own nonce")
 

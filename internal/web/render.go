@@ -109,9 +109,10 @@ type inputData struct {
 	Required                            bool
 }
 
-// parsePages parses every page with the layout; a broken template stops
+// parsePages parses every page with the layout, linking static files by
+// their content-hashed URLs ({{asset "app.css"}}); a broken template stops
 // the program at start-up, not a user's request.
-func parsePages() (pages, error) {
+func parsePages(static *assets) (pages, error) {
 	layout, err := fs.ReadFile(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -123,7 +124,7 @@ func parsePages() (pages, error) {
 	out := pages{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		t, err := template.New("layout").Funcs(funcs).Funcs(template.FuncMap{"asset": static.URL}).Parse(string(layout))
 		if err != nil {
 			return nil, fmt.Errorf("layout: %w", err)
 		}

@@ -6,12 +6,14 @@ package web
 
 import (
 	"context"
-	"github.com/ordo/ordo/internal/i18n"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ordo/ordo/internal/i18n"
 
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
@@ -161,7 +163,7 @@ type Server struct {
 	metrics      *metrics.Metrics
 	pages        pages
 	catalog      *i18n.Catalog
-	vendor       *vendorAssets
+	assets       *assets
 	handler      http.Handler
 
 	// eventRecheck and eventMaxLifetime pace the event stream's checks.
@@ -172,7 +174,11 @@ type Server struct {
 // New builds the server and its routes. It fails only if a template is
 // broken, which tests catch.
 func New(o Options) (*Server, error) {
-	ps, err := parsePages()
+	static, err := newAssets(staticFS)
+	if err != nil {
+		return nil, fmt.Errorf("static files: %w", err)
+	}
+	ps, err := parsePages(static)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +191,7 @@ func New(o Options) (*Server, error) {
 	// caller gave.
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
 	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, orders: o.Orders, idempotency: o.Idempotency,
-		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, vendor: newVendorAssets(staticFS), pubsub: o.PubSub,
+		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, assets: static, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
 	if s.pubsub == nil {
@@ -201,7 +207,7 @@ func New(o Options) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	var h http.Handler = s.withMethodCheck(mux)
+	var h http.Handler = compressPages(s.withMethodCheck(mux))
 	if s.auth != nil {
 		h = s.withAPILimit(h)
 		h = s.withPrincipal(h)
@@ -272,14 +278,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc(apiCatchAll, s.handleAPINotFound)
-	mux.Handle("GET /static/", http.FileServerFS(staticFS))
+	mux.Handle("GET /static/", s.assets) // content-hashed, cached for good, gzipped (assets.go)
 	// Browsers ask for /favicon.ico whatever the page says; a 404 there is
 	// an error in every page's console.
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=86400")
 		http.ServeFileFS(w, r, staticFS, "static/favicon.svg")
 	})
-	mux.Handle("GET /static/vendor/", s.vendor) // versioned, cached for good, gzipped
 	if s.auth == nil {
 		mux.HandleFunc("GET /api/v1/version", s.api(s.handleVersion))
 		mux.HandleFunc("GET /{$}", s.handleHome)
@@ -380,8 +385,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("PUT /blobs", s.api(s.handleBlobPut))
 		mux.HandleFunc("GET /blobs", s.api(s.handleBlobGet))
 	}
-	mux.HandleFunc("GET /api/v1/openapi.json", s.api(s.handleOpenAPI))
-	mux.HandleFunc("GET /api/v1/docs", s.api(s.handleAPIDocs))
+	mux.Handle("GET /api/v1/openapi.json", compressJSON(s.api(s.handleOpenAPI)))
+	mux.Handle("GET /api/v1/docs", gzipHTML(s.api(s.handleAPIDocs)))
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) error {

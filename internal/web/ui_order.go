@@ -398,6 +398,11 @@ func (s *Server) orderView(r *http.Request, title string, form map[string]string
 }
 
 func (s *Server) uiOrderNew(w http.ResponseWriter, r *http.Request) error {
+	// A viewer gets no form it could not send (the links to it are
+	// hidden for them too).
+	if err := mustPrincipal(r).Require(access.ActOrderWrite); err != nil {
+		return err
+	}
 	l := s.locale(r)
 	v := s.orderView(r, s.tr(r, "New order"), map[string]string{"currency": "EUR"}, l)
 	v.Data = s.newOrderForm(r, l, "EUR", orderForm{Pending: true})

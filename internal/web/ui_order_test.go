@@ -76,6 +76,12 @@ func TestUIOrders(t *testing.T) {
 			require.NotContains(t, v.body, "/transition")
 			require.NotContains(t, v.body, "/delete")
 			require.Equal(t, 403, viewer.post(t, "/app/orders/"+id+"/delete", nil).status)
+			// Nor the forms to create or edit one, nor the links to them.
+			require.Equal(t, 403, viewer.get(t, "/app/orders/new").status)
+			require.Equal(t, 403, viewer.get(t, "/app/orders/"+id+"/edit").status)
+			for _, page := range []string{"/app", "/app/orders", "/app/orders/" + id} {
+				require.NotContains(t, viewer.get(t, page).body, "/app/orders/new", page)
+			}
 
 			p = owner.post(t, "/app/orders/"+id+"/delete", nil)
 			require.Equal(t, "/app/orders", p.url)
