@@ -34,6 +34,10 @@ type Principal struct {
 	// removed from it (TenantID is then zero): requests for it answer 403
 	// "no longer a member", not the 404 of a tenant they never belonged to.
 	RemovedFrom uuid.UUID
+	// SuspendedTenant is the tenant the session or key names when an
+	// operator has suspended it (TenantID is then zero): its routes answer
+	// 403 "tenant suspended" until it is resumed.
+	SuspendedTenant uuid.UUID
 }
 
 // IsAPIKey reports whether the principal is an API key.
@@ -64,9 +68,18 @@ func (p Principal) Require(a Action) error {
 // ask for.
 var ErrNoLongerMember = apperr.Forbidden("you are no longer a member of this tenant; ask one of its owners to invite you again, or switch to another tenant")
 
+// ErrTenantSuspended is the answer to the members and keys of a tenant an
+// operator has suspended, on every route of the tenant. Nothing of the
+// tenant is lost: resuming it restores access as it was.
+var ErrTenantSuspended = apperr.Forbidden("this tenant is suspended: its members and API keys cannot use it until the operator of this Ordo service resumes it; nothing has been deleted. Contact the operator")
+
 // NoTenant is the error for a principal outside any tenant: 403 for one
-// removed from the tenant their session names, else 404.
+// whose tenant is suspended or who was removed from the tenant their
+// session names, else 404.
 func (p Principal) NoTenant() error {
+	if p.SuspendedTenant != uuid.Nil {
+		return ErrTenantSuspended
+	}
 	if p.RemovedFrom != uuid.Nil {
 		return ErrNoLongerMember
 	}

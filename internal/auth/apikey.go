@@ -224,9 +224,14 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (access.P
 		}
 		role = role.Weaker(cm.Role)
 	}
-	if ok, err := s.tenantActive(ctx, k.TenantID); err != nil {
+	switch st, err := s.tenantStatus(ctx, k.TenantID); {
+	case err != nil:
 		return access.Principal{}, err
-	} else if !ok {
+	case st == tenant.StatusSuspended:
+		// The key is still valid, for nothing until the tenant is resumed:
+		// every tenant route answers 403 "tenant suspended".
+		return access.Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, SuspendedTenant: k.TenantID}, nil
+	case st != tenant.StatusActive:
 		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {

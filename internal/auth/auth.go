@@ -174,10 +174,15 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 		}
 		return p, nil
 	}
-	if ok, err := s.tenantActive(ctx, tenantID); err != nil {
+	switch st, err := s.tenantStatus(ctx, tenantID); {
+	case err != nil:
 		return access.Principal{}, err
-	} else if !ok {
-		return p, nil // suspended: nobody acts in it until it is reactivated
+	case st == tenant.StatusSuspended:
+		// Nobody acts in it until it is resumed, and they are told why.
+		p.SuspendedTenant = tenantID
+		return p, nil
+	case st != tenant.StatusActive:
+		return p, nil
 	}
 	p.TenantID, p.Role = tenantID, m.Role
 	return p, nil

@@ -108,17 +108,17 @@ func (s *Service) membershipFor(ctx context.Context, tenantID, userID uuid.UUID)
 	})
 }
 
-// tenantActive reports whether the tenant may be used: a suspended (or
-// deleted) tenant's users and keys lose access to it at once.
-func (s *Service) tenantActive(ctx context.Context, id uuid.UUID) (bool, error) {
-	st, err := cached(ctx, s, tenantCacheKey(id), func() (tenant.Status, error) {
+// tenantStatus is the tenant's status, for access: a suspended (or
+// deleted) tenant's users and keys lose access to it at once (its change
+// forgets the cached status everywhere). A tenant that is gone is deleted.
+func (s *Service) tenantStatus(ctx context.Context, id uuid.UUID) (tenant.Status, error) {
+	return cached(ctx, s, tenantCacheKey(id), func() (tenant.Status, error) {
 		t, err := s.store.TenantGetByID(ctx, id)
 		if errors.Is(err, apperr.ErrNotFound) {
 			return tenant.StatusDeleted, nil
 		}
 		return t.Status, err
 	})
-	return st == tenant.StatusActive, err
 }
 
 func (s *Service) apiKeyForAuth(ctx context.Context, prefix string) (account.APIKey, error) {

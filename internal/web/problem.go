@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 )
 
@@ -72,6 +73,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		p.Detail = e.Msg
 		p.Errors = e.Fields
 		p.Type = problemType(kindTypes[e.Kind])
+		if errors.Is(err, access.ErrTenantSuspended) {
+			// A more specific type than "forbidden": no role or
+			// membership helps, only the operator.
+			p.Type = problemType("tenant-suspended")
+		}
 		if e.Kind == apperr.KindInvalid {
 			p.Title = "Your request is not valid"
 		}
