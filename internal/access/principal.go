@@ -59,7 +59,7 @@ func (p Principal) Require(a Action) error {
 		return p.NoTenant()
 	}
 	if !p.Can(a) {
-		return apperr.Forbidden("your role (%s) may not %s", p.Role, a)
+		return apperr.Forbidden("your role (%s) may not %s", apperr.Word(p.Role), apperr.Word(a))
 	}
 	return nil
 }

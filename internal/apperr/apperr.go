@@ -52,6 +52,28 @@ type Error struct {
 	Kind   Kind
 	Msg    string
 	Fields []FieldError
+	// Format and Args are Msg before formatting (Msg is
+	// fmt.Sprintf(Format, Args...)), so that a UI can look the format up
+	// in its message catalogue and show Msg in the viewer's language; the
+	// API shows Msg. An empty Format means Msg is a fixed text that is
+	// its own key (the sentinels).
+	Format string
+	Args   []any
+}
+
+// Word marks a message argument that is a word from a closed set (an
+// entity's name, a role, a status) rather than the client's own data, so
+// that a UI translating the message translates the argument too. It
+// prints as itself: Msg reads the same with or without it.
+type Word string
+
+// Message returns the message's format and arguments: Format and Args,
+// or Msg with no arguments when Format is empty.
+func (e *Error) Message() (format string, args []any) {
+	if e.Format == "" {
+		return e.Msg, nil
+	}
+	return e.Format, e.Args
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -78,19 +100,23 @@ func sentinel(k Kind) *Error {
 	return nil
 }
 
-// NotFound returns a NotFound error naming what was not found.
+// NotFound returns a NotFound error naming what was not found: what is
+// an entity's name ("order"), one of a closed set that a UI translates.
 func NotFound(what string) error {
-	return &Error{Kind: KindNotFound, Msg: what + " not found"}
+	return &Error{Kind: KindNotFound, Msg: what + " not found", Format: "%s not found", Args: []any{Word(what)}}
 }
 
-// Conflict returns a Conflict error with a client-safe message.
+// Conflict returns a Conflict error with a client-safe message. format
+// should be a literal (a UI looks it up in its catalogue); args that are
+// words from a closed set should be passed as Word.
 func Conflict(format string, args ...any) error {
-	return &Error{Kind: KindConflict, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindConflict, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
-// Forbidden returns a Forbidden error with a client-safe message.
+// Forbidden returns a Forbidden error with a client-safe message; format
+// and args as for Conflict.
 func Forbidden(format string, args ...any) error {
-	return &Error{Kind: KindForbidden, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: KindForbidden, Msg: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Invalid returns a validation error for one field.

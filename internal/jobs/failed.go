@@ -136,7 +136,7 @@ func RetryFailed[TTx comparable](ctx context.Context, c *river.Client[TTx], tx T
 		return nil, apperr.NotFound("job")
 	}
 	if j.State != rivertype.JobStateRetryable && j.State != rivertype.JobStateDiscarded {
-		return nil, apperr.Conflict("job %d is %s; only failed jobs can be retried", id, j.State)
+		return nil, apperr.Conflict("job %d is %s; only failed jobs can be retried", id, apperr.Word(j.State))
 	}
 	j, err = retry(ctx, id)
 	if err != nil {

@@ -263,7 +263,7 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, 
 		}
 		before := ToView(o)
 		if patch.Items != nil && o.Status != StatusPending {
-			return apperr.Conflict("items can change only while the order is pending (it is %s)", o.Status)
+			return apperr.Conflict("items can change only while the order is pending (it is %s)", apperr.Word(o.Status))
 		}
 		apply(&o, patch)
 		if err := Validate(&o); err != nil {
@@ -403,7 +403,7 @@ func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UU
 		}
 		from := o.Status
 		if !CanTransition(from, to) {
-			return apperr.Conflict("an order cannot go from %s to %s", from, to)
+			return apperr.Conflict("an order cannot go from %s to %s", apperr.Word(from), apperr.Word(to))
 		}
 		now := s.clock()
 		o.Status, o.Version, o.UpdatedAt = to, o.Version+1, now

@@ -101,7 +101,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p access.Principal, id u
 		}
 		now := s.clock()
 		if st := inv.Status(now); st == account.InvitationAccepted || st == account.InvitationRevoked {
-			return apperr.Conflict("the invitation is %s", st)
+			return apperr.Conflict("the invitation is %s", apperr.Word(st))
 		}
 		tok, hash := account.NewSecret()
 		inv.Hash, inv.ExpiresAt, inv.UpdatedAt = hash, now.Add(InvitationTTL), now

@@ -354,7 +354,7 @@ func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID u
 			return apperr.Forbidden("only owners may make or unmake owners")
 		}
 		if cur.Role == access.RoleOwner {
-			if err := lastOwnerCheck(ctx, tx, p.TenantID, "demoted"); err != nil {
+			if err := lastOwnerCheck(ctx, tx, p.TenantID, apperr.Word("demoted")); err != nil {
 				return err
 			}
 		}
@@ -370,7 +370,7 @@ func (s *Service) ChangeRoleIf(ctx context.Context, p access.Principal, userID u
 
 // lastOwnerCheck refuses to take away the tenant's last owner; the
 // transaction must hold MembershipLock, or the count may be stale.
-func lastOwnerCheck(ctx context.Context, tx Tx, tenantID uuid.UUID, what string) error {
+func lastOwnerCheck(ctx context.Context, tx Tx, tenantID uuid.UUID, what apperr.Word) error {
 	n, err := tx.MembershipCountByRole(ctx, tenantID, access.RoleOwner)
 	if err != nil {
 		return err
@@ -414,7 +414,7 @@ func (s *Service) RemoveMember(ctx context.Context, p access.Principal, userID u
 			if !self && !p.Can(access.ActOwnerManage) {
 				return apperr.Forbidden("only owners may remove owners")
 			}
-			if err := lastOwnerCheck(ctx, tx, p.TenantID, "removed"); err != nil {
+			if err := lastOwnerCheck(ctx, tx, p.TenantID, apperr.Word("removed")); err != nil {
 				return err
 			}
 		}

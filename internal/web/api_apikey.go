@@ -90,7 +90,7 @@ func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
 		if !p.InTenant() {
 			return p.NoTenant()
 		}
-		return apperr.Forbidden("your role (%s) may not read the audit log", p.Role)
+		return apperr.Forbidden("your role (%s) may not read the audit log", apperr.Word(p.Role))
 	}
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id"), Limit: 50}

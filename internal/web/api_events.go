@@ -65,7 +65,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 		return p.NoTenant()
 	}
 	if !p.Can(access.ActOrderRead) {
-		return apperr.Forbidden("your role (%s) may not read events", p.Role)
+		return apperr.Forbidden("your role (%s) may not read events", apperr.Word(p.Role))
 	}
 	after := event.IDAt(time.Now().Add(-time.Millisecond))
 	last := r.Header.Get("Last-Event-ID")

@@ -328,12 +328,13 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		if _, seen := v.Errors[f.Field]; seen {
 			continue // one error per field: the first
 		}
-		msg, summary := f.Detail, f.Field+" "+f.Detail
+		detail := s.detailText(r, f)
+		msg, summary := detail, f.Field+" "+detail
 		if label := s.fieldLabel(v, f.Field); label != "" {
 			if m, ok := s.fieldMessage(r, f, label, v.Form["currency"], v.Locale); ok {
 				msg = m
 			} else {
-				msg = label + " " + f.Detail
+				msg = label + " " + detail
 			}
 			summary = msg
 			v.errorWorded[f.Field] = true
@@ -342,7 +343,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		v.ErrorList = append(v.ErrorList, fieldErr{ID: fieldID(f.Field), Msg: summary})
 	}
 	if len(e.Fields) == 0 {
-		v.Error = e.Msg
+		v.Error = s.errText(r, e)
 	}
 	s.render(w, r, apperr.HTTPStatus(err), page, v)
 }

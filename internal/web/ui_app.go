@@ -42,7 +42,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 	status := apperr.HTTPStatus(err)
 	msg := s.tr(r, "Something went wrong on our side. Quote request %s if it persists.", RequestID(r.Context()))
 	if e, ok := apperr.As(err); ok && status < 500 {
-		msg = e.Msg
+		msg = s.errText(r, e)
 	} else {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
@@ -83,9 +83,9 @@ func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash
 			return err
 		}
 		if e, ok := apperr.As(err); ok {
-			msg := e.Msg
+			msg := s.errText(r, e)
 			for _, f := range e.Fields {
-				msg = f.Field + " " + f.Detail
+				msg = f.Field + " " + s.detailText(r, f)
 			}
 			s.flash(r, s.tr(r, "Not done: %s", msg))
 			redirect(w, r, to)
@@ -289,7 +289,7 @@ func (s *Server) uiInvite(w http.ResponseWriter, r *http.Request) error {
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
 			v := view{Form: formValues(r, "email"), Errors: map[string]string{}}
 			for _, f := range e.Fields {
-				v.Errors[f.Field] = f.Detail
+				v.Errors[f.Field] = s.detailText(r, f)
 			}
 			return s.renderMembers(w, r, http.StatusUnprocessableEntity, v)
 		}
@@ -349,7 +349,7 @@ func (s *Server) uiAPIKeyCreate(w http.ResponseWriter, r *http.Request) error {
 		if e, ok := apperr.As(err); ok && len(e.Fields) > 0 {
 			v.Errors = map[string]string{}
 			for _, f := range e.Fields {
-				v.Errors[f.Field] = f.Detail
+				v.Errors[f.Field] = s.detailText(r, f)
 			}
 			return s.renderAPIKeys(w, r, http.StatusUnprocessableEntity, v, "")
 		}

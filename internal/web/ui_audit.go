@@ -517,7 +517,7 @@ type auditPage struct {
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	if !p.Can(access.ActAuditRead) {
-		return apperr.Forbidden("your role (%s) may not read the audit log", p.Role)
+		return apperr.Forbidden("your role (%s) may not read the audit log", apperr.Word(p.Role))
 	}
 	// Unknown parameters, a broken cursor or date are ignored: the page
 	// still shows (see uiOrders).

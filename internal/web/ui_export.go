@@ -49,11 +49,12 @@ func (s *Server) uiExportCreate(w http.ResponseWriter, r *http.Request) error {
 		v := view{Form: formValues(r, "status", "q", "format"), Errors: map[string]string{}}
 		var msgs []string
 		for _, fe := range e.Fields {
-			v.Errors[fe.Field] = fe.Detail
+			detail := s.detailText(r, fe)
+			v.Errors[fe.Field] = detail
 			if strings.HasPrefix(fe.Detail, "must") {
-				msgs = append(msgs, fe.Field+" "+fe.Detail)
+				msgs = append(msgs, fe.Field+" "+detail)
 			} else {
-				msgs = append(msgs, fe.Detail)
+				msgs = append(msgs, detail)
 			}
 		}
 		v.Error = s.tr(r, "The export was not started: %s.", strings.Join(msgs, "; "))

@@ -54,7 +54,7 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 		return view{}, err
 	}
 	if !p.Can(access.ActTenantUpdate) {
-		return view{}, apperr.Forbidden("your role (%s) may not change tenant settings", p.Role)
+		return view{}, apperr.Forbidden("your role (%s) may not change tenant settings", apperr.Word(p.Role))
 	}
 	var files, size int64
 	if s.attachments != nil {
@@ -94,7 +94,7 @@ func (s *Server) settingsFormError(w http.ResponseWriter, r *http.Request, err e
 	if verr != nil {
 		return verr
 	}
-	if !fieldErrors(&v, err) {
+	if !s.fieldErrors(r, &v, err) {
 		return err
 	}
 	for _, f := range fields {

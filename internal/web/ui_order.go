@@ -601,7 +601,7 @@ func (s *Server) uiOrderEdit(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	id, err := pathID(r, "id", "order")
 	if err == nil && !p.Can(access.ActOrderWrite) {
-		err = apperr.Forbidden("your role (%s) may not edit orders", p.Role)
+		err = apperr.Forbidden("your role (%s) may not edit orders", apperr.Word(p.Role))
 	}
 	var o order.Order
 	if err == nil {

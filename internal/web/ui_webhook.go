@@ -95,14 +95,14 @@ func checked(r *http.Request) ([]string, map[string]bool) {
 	return types, m
 }
 
-func fieldErrors(v *view, err error) bool {
+func (s *Server) fieldErrors(r *http.Request, v *view, err error) bool {
 	e, ok := apperr.As(err)
 	if !ok || len(e.Fields) == 0 {
 		return false
 	}
 	v.Errors = map[string]string{}
 	for _, f := range e.Fields {
-		v.Errors[f.Field] = f.Detail
+		v.Errors[f.Field] = s.detailText(r, f)
 	}
 	return true
 }
@@ -131,7 +131,7 @@ func (s *Server) uiWebhookCreate(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.webhooks.Create(r.Context(), mustPrincipal(r), webhook.Input{URL: &u, Description: &desc, EventTypes: &types}, s.meta(r))
 	if err != nil {
 		v := view{Form: formValues(r, "url", "description")}
-		if !fieldErrors(&v, err) {
+		if !s.fieldErrors(r, &v, err) {
 			return err
 		}
 		return s.renderWebhooks(w, r, http.StatusUnprocessableEntity, v, webhooksPage{Checked: ticked})
@@ -227,7 +227,7 @@ func (s *Server) uiWebhookSave(w http.ResponseWriter, r *http.Request) error {
 	_, err = s.webhooks.Update(r.Context(), mustPrincipal(r), id, webhook.Input{URL: &u, Description: &desc, EventTypes: &types, Enabled: &enabled}, s.meta(r))
 	if err != nil {
 		v := view{Form: formValues(r, "url", "description", "enabled")}
-		if !fieldErrors(&v, err) {
+		if !s.fieldErrors(r, &v, err) {
 			return err
 		}
 		return s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{Checked: ticked})
@@ -294,7 +294,7 @@ func (s *Server) uiWebhookReplayFailed(w http.ResponseWriter, r *http.Request) e
 	}
 	if err != nil {
 		v := view{Form: formValues(r, "since")}
-		if !fieldErrors(&v, err) {
+		if !s.fieldErrors(r, &v, err) {
 			return err
 		}
 		return s.renderWebhook(w, r, http.StatusUnprocessableEntity, id, v, webhookPage{})

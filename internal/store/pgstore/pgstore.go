@@ -281,13 +281,13 @@ func interpretError(err error, what string) error {
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case "23505": // unique_violation
-			return apperr.Conflict("%s already exists", what)
+			return apperr.Conflict("%s already exists", apperr.Word(what))
 		case "23503": // foreign_key_violation
-			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " refers to something that does not exist"}
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " refers to something that does not exist", Format: "%s refers to something that does not exist", Args: []any{apperr.Word(what)}}
 		case "23514", "23502": // check_violation, not_null_violation
-			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has a value out of range"}
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has a value out of range", Format: "%s has a value out of range", Args: []any{apperr.Word(what)}}
 		case "22021", "22P05", "22001": // bad encoding, NUL in text, too long
-			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has text the database cannot store"}
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has text the database cannot store", Format: "%s has text the database cannot store", Args: []any{apperr.Word(what)}}
 		}
 	}
 	return err

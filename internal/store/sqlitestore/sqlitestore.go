@@ -388,11 +388,11 @@ func interpretError(err error, what string) error {
 	if errors.As(err, &se) {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return apperr.Conflict("%s already exists", what)
+			return apperr.Conflict("%s already exists", apperr.Word(what))
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " refers to something that does not exist"}
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " refers to something that does not exist", Format: "%s refers to something that does not exist", Args: []any{apperr.Word(what)}}
 		case sqlite3.SQLITE_CONSTRAINT_CHECK, sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_DATATYPE:
-			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has a value out of range"}
+			return &apperr.Error{Kind: apperr.KindInvalid, Msg: what + " has a value out of range", Format: "%s has a value out of range", Args: []any{apperr.Word(what)}}
 		}
 	}
 	return err
