@@ -21,6 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/store"
+	tenantpkg "github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -54,6 +55,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		email = fs.String("email", "", "e-mail address (required); the password is read from stdin or prompted")
 	case "tenants create":
 		owner = fs.String("owner", "", "e-mail of the owning user (required)")
+	case "tenants suspend", "tenants resume":
 	case "apikeys create":
 		tenant = fs.String("tenant", "", "tenant slug (required)")
 		role = fs.String("role", "", "owner, admin, member or viewer (required)")
@@ -109,6 +111,22 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return describe(err)
 		}
 		fmt.Fprintln(std.stdout, t.Slug)
+	case "tenants suspend", "tenants resume":
+		if fs.NArg() != 1 {
+			return usageError{cmd + " " + sub + " needs the tenant's slug"}
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", fs.Arg(0), err)
+		}
+		status := tenantpkg.StatusSuspended
+		if sub == "resume" {
+			status = tenantpkg.StatusActive
+		}
+		if err := svc.tenants.SetTenantStatus(ctx, t.ID, status); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(std.stderr, t.Slug, "is", status)
 	case "apikeys create":
 		if *tenant == "" || *role == "" {
 			return usageError{"--tenant and --role are required"}

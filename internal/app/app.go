@@ -43,6 +43,11 @@ Commands:
                      create a user; the password is read from stdin or prompted
   tenants create --name N --owner E
                      create a tenant owned by an existing user; prints its slug
+  tenants suspend SLUG
+                     suspend a tenant: its members and API keys get 403
+                     tenant-suspended, its jobs wait, its event streams close
+  tenants resume SLUG
+                     give a suspended tenant back to its members
   apikeys create --tenant SLUG --role ROLE [--name N] [--expires 30d]
                      create an API key; prints only the key
   apikeys revoke PREFIX

@@ -246,6 +246,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Blobs:          svc.blobs,
 		Signer:         svc.signer,
 		BaseURL:        svc.cfg.BaseURL,
+		SupportEmail:   svc.cfg.SupportEmail,
 		StorageOrigins: svc.storageOrigins,
 		Idempotency:    svc.store,
 		PubSub:         svc.pubsub,

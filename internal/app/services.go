@@ -14,9 +14,11 @@ import (
 
 	"github.com/alexedwards/scs/goredisstore"
 	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
@@ -387,6 +389,13 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 	if mw := jobs.WorkTelemetry(s.tel); mw != nil {
 		cfg.Use(mw)
 	}
+	cfg.Use(jobs.PauseSuspended(func(ctx context.Context, id uuid.UUID) (bool, error) {
+		t, err := s.store.TenantGetByID(ctx, id)
+		if errors.Is(err, apperr.ErrNotFound) {
+			return false, nil // a deleted tenant's clean-up still runs
+		}
+		return t.Status == tenant.StatusSuspended, err
+	}, jobs.SuspendedRecheck))
 	return s.store.JobRunner(cfg)
 }
 

@@ -47,6 +47,10 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender of Ordo's e-mail.
 	MailFrom string
+	// SupportEmail is whom people are told to write to when only the
+	// operator can help (their tenant is suspended); empty to say only
+	// "the operator".
+	SupportEmail string
 	// TrustProxy takes client addresses from X-Forwarded-For, for rate
 	// limits and the audit log; set it only behind a proxy that sets it.
 	TrustProxy bool

@@ -141,6 +141,14 @@ var fields = append([]field{
 			}
 			return v, nil
 		}}},
+	{Env: "ORDO_SUPPORT_EMAIL", DefaultDoc: "unset", Doc: "the operator's address, shown to the members of a suspended tenant as whom to contact",
+		val: text{func(c *Config) *string { return &c.SupportEmail }, func(v string) (string, error) {
+			a, err := mail.ParseAddress(v)
+			if err != nil {
+				return v, fmt.Errorf("must be an e-mail address such as support@example.com, got %q", v)
+			}
+			return a.Address, nil
+		}}},
 	{Env: "ORDO_TRUST_PROXY", Default: "false", Doc: "take the client address from `X-Forwarded-For` (rate limits, audit log); set it only behind a proxy such as Traefik",
 		val: boolVal(func(c *Config) *bool { return &c.TrustProxy })},
 	{Env: "ORDO_API_RATE_PER_MINUTE", Default: "600", Doc: "API requests per minute per API key, per user, or per IP when anonymous (GCRA; in Redis when configured)",

@@ -98,6 +98,9 @@ type Options struct {
 	// say where to find it, since the first user of a fresh install must
 	// confirm their address before they can log in.
 	MailLogged bool
+	// SupportEmail is the operator's address, shown where only the
+	// operator can help (a suspended tenant); empty for none.
+	SupportEmail string
 
 	Attachments *attachment.Service
 	Exports     *export.Service
@@ -164,6 +167,7 @@ type Server struct {
 	pages        pages
 	catalog      *i18n.Catalog
 	assets       *assets
+	supportEmail string
 	handler      http.Handler
 
 	// eventRecheck and eventMaxLifetime pace the event stream's checks.
@@ -199,6 +203,7 @@ func New(o Options) (*Server, error) {
 	}
 	s.eventRecheck, s.eventMaxLifetime = o.EventRecheck, o.EventMaxLifetime
 	s.mailLogged = o.MailLogged
+	s.supportEmail = o.SupportEmail
 	if s.eventRecheck <= 0 {
 		s.eventRecheck = DefaultEventRecheck
 	}
@@ -442,7 +447,7 @@ func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow 
 		writeProblem(w, r, Problem{Status: http.StatusMethodNotAllowed, Type: problemType("method-not-allowed"), Detail: detail})
 		return
 	}
-	s.render(w, r, http.StatusMethodNotAllowed, "error", view{Title: http.StatusText(http.StatusMethodNotAllowed), Data: detail})
+	s.render(w, r, http.StatusMethodNotAllowed, "error", view{Title: http.StatusText(http.StatusMethodNotAllowed), Data: errorPage{Message: detail}})
 }
 
 // handleAPINotFound answers unknown API paths with a problem, not HTML.

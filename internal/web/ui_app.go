@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,7 +48,21 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
 	}
-	s.render(w, r, status, "error", view{Title: s.statusTitle(r, status), Data: msg})
+	page := errorPage{Message: msg}
+	if errors.Is(err, access.ErrTenantSuspended) {
+		page.Contact = s.supportEmail
+		page.OtherTenants = true
+	}
+	s.render(w, r, status, "error", view{Title: s.statusTitle(r, status), Data: page})
+}
+
+// errorPage is what the error page shows: the message, and for a
+// suspended tenant whom to write to and the way to the user's other
+// tenants.
+type errorPage struct {
+	Message      string
+	Contact      string
+	OtherTenants bool
 }
 
 // statusTitle names an error page's status in the viewer's language.
