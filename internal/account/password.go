@@ -2,6 +2,7 @@ package account
 
 import (
 	_ "embed"
+	"fmt"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -37,13 +38,13 @@ func CheckPassword(field, password, email string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
-		return apperr.Invalid(field, "must be at least 10 characters")
+		return apperr.InvalidRule(field, apperr.RuleTooShort, fmt.Sprintf("must be at least %d characters", MinPasswordLen), MinPasswordLen)
 	case len(password) > MaxPasswordLen:
-		return apperr.Invalid(field, "must be at most 256 bytes")
+		return apperr.InvalidRule(field, apperr.RuleTooLong, fmt.Sprintf("must be at most %d bytes", MaxPasswordLen), MaxPasswordLen)
 	case commonPasswords[strings.ToLower(password)]:
-		return apperr.Invalid(field, "is too common; choose another")
+		return apperr.InvalidRule(field, apperr.RuleCommon, "is too common; choose another")
 	case email != "" && strings.EqualFold(password, email):
-		return apperr.Invalid(field, "must not be your e-mail address")
+		return apperr.InvalidRule(field, apperr.RuleSameAsEmail, "must not be your e-mail address")
 	}
 	return nil
 }

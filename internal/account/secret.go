@@ -38,7 +38,7 @@ func NormalizeEmail(field, raw string) (string, error) {
 	e := strings.ToLower(strings.TrimSpace(raw))
 	addr, err := mail.ParseAddress(e)
 	if err != nil || addr.Address != e || len(e) > 254 {
-		return "", apperr.Invalid(field, "must be an e-mail address")
+		return "", apperr.InvalidRule(field, apperr.RuleFormat, "must be an e-mail address")
 	}
 	return e, nil
 }

@@ -122,15 +122,16 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m access.Meta) (Us
 	var v apperr.Validation
 	email, err := NormalizeEmail("email", in.Email)
 	if err != nil {
-		v.Add("email", "must be an e-mail address")
+		v.AddRule("email", apperr.RuleFormat, "must be an e-mail address")
 	}
 	if err := CheckPassword("password", in.Password, email); err != nil {
 		e, _ := apperr.As(err)
-		v.Add("password", e.Fields[0].Detail)
+		f := e.Fields[0]
+		v.AddRule("password", f.Rule, f.Detail, f.Args...)
 	}
 	name := strings.TrimSpace(in.Name)
 	if len(name) > 200 {
-		v.Add("name", "must be at most 200 characters")
+		v.AddRule("name", apperr.RuleTooLong, "must be at most 200 characters", 200)
 	}
 	tenantName := strings.TrimSpace(in.TenantName)
 	if tenantName == "" {
@@ -140,7 +141,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput, m access.Meta) (Us
 		}
 	}
 	if len(tenantName) > 200 {
-		v.Add("tenant_name", "must be at most 200 characters")
+		v.AddRule("tenant_name", apperr.RuleTooLong, "must be at most 200 characters", 200)
 	}
 	if err := v.Err(); err != nil {
 		return User{}, uuid.Nil, err
@@ -229,7 +230,7 @@ func (s *Service) ResendVerification(ctx context.Context, userID uuid.UUID, m ac
 func consumeToken(ctx context.Context, tx Tx, purpose TokenPurpose, token string, now time.Time) (Token, error) {
 	t, err := tx.TokenConsume(ctx, purpose, HashSecret(token), now)
 	if errors.Is(err, apperr.ErrNotFound) {
-		return t, apperr.Invalid("token", "is invalid, used or expired; ask for a new link")
+		return t, apperr.InvalidRule("token", apperr.RuleExpired, "is invalid, used or expired; ask for a new link")
 	}
 	return t, err
 }

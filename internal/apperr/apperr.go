@@ -134,8 +134,24 @@ const (
 	RuleTooMany  = "too_many"  // Args: the most allowed
 	RuleTooLarge = "too_large" // a sum computed from the field is too large
 	RuleNegative = "negative"
-	RuleFormat   = "format" // not in the field's format (an e-mail, a code, JSON)
+	RuleFormat   = "format"    // not in the field's format (an e-mail, a code, JSON)
+	RuleTooShort = "too_short" // Args: the fewest characters allowed
+	// RuleCommon is a password on the list of those guessed first.
+	RuleCommon = "common"
+	// RuleSameAsEmail is a password that is the account's e-mail address.
+	RuleSameAsEmail = "same_as_email"
+	// RuleExpired is an e-mailed link's token that is unknown, used up,
+	// revoked or expired.
+	RuleExpired = "expired"
+	// RuleTaken is a value another account has already (an address).
+	RuleTaken = "taken"
 )
+
+// InvalidRule returns a validation error for one field that broke rule,
+// whose limits are args (see Validation.AddRule).
+func InvalidRule(field, rule, detail string, args ...int64) error {
+	return &Error{Kind: KindInvalid, Msg: "validation failed", Fields: []FieldError{{Field: field, Detail: detail, Rule: rule, Args: args}}}
+}
 
 // Validation collects field errors; Err returns nil when there are none.
 type Validation struct{ fields []FieldError }

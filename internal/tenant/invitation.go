@@ -151,6 +151,22 @@ type AcceptInput struct {
 	Password string
 }
 
+// ErrAlreadyMember refuses an invitation to a tenant the user is in; the
+// web UI tells it apart to word it in the person's language.
+var ErrAlreadyMember = &apperr.Error{Kind: apperr.KindConflict, Msg: "you are already a member of this tenant"}
+
+// WrongInviteeError refuses an invitation that a user logged in with
+// another address opened: a Forbidden error naming the invited address,
+// which the web UI words in the person's language.
+type WrongInviteeError struct{ Email string }
+
+func (e *WrongInviteeError) Error() string { return e.Unwrap().Error() }
+
+// Unwrap is the apperr.Error the API answers with.
+func (e *WrongInviteeError) Unwrap() error {
+	return apperr.Forbidden("this invitation is for %s; log in as that user to accept it", e.Email)
+}
+
 // AcceptInvitation adds the user to the invitation's tenant and returns
 // the user and the tenant id.
 func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access.Meta) (account.User, uuid.UUID, error) {
@@ -172,7 +188,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 		inv, err = tx.InvitationGetByHash(ctx, account.HashSecret(in.Token))
 		if err != nil || inv.Status(now) != account.InvitationPending {
 			if err == nil || errors.Is(err, apperr.ErrNotFound) {
-				return apperr.Invalid("token", "the invitation is invalid, used, revoked or expired")
+				return apperr.InvalidRule("token", apperr.RuleExpired, "the invitation is invalid, used, revoked or expired")
 			}
 			return err
 		}
@@ -181,11 +197,11 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 				return err
 			}
 			if !strings.EqualFold(u.Email, inv.Email) {
-				return apperr.Forbidden("this invitation is for %s; log in as that user to accept it", inv.Email)
+				return &WrongInviteeError{Email: inv.Email}
 			}
 		} else {
 			if _, err := tx.UserGetByEmail(ctx, inv.Email); err == nil {
-				return apperr.Invalid("token", "an account with this address exists; log in to accept the invitation")
+				return apperr.InvalidRule("token", apperr.RuleTaken, "an account with this address exists; log in to accept the invitation")
 			}
 			u = account.User{ID: newID(), Email: inv.Email, Name: strings.TrimSpace(in.Name), PasswordHash: hash,
 				EmailVerifiedAt: &now, CreatedAt: now, UpdatedAt: now}
@@ -202,7 +218,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 		}
 		if err := tx.MembershipCreate(ctx, account.Membership{TenantID: inv.TenantID, UserID: u.ID, Role: inv.Role, CreatedAt: now, UpdatedAt: now}); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
-				return apperr.Conflict("you are already a member of this tenant")
+				return ErrAlreadyMember
 			}
 			return err
 		}

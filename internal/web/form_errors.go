@@ -164,7 +164,26 @@ func (s *Server) fieldMessage(r *http.Request, fe apperr.FieldError, label, curr
 	case apperr.RuleUTF8:
 		return s.tr(r, "%s must be valid text", label), true
 	case apperr.RuleTooLong:
+		if sub == "password" || sub == "new_password" {
+			// Passwords are limited in bytes (the hashing work), which
+			// letters outside ASCII take more of.
+			return s.tr(r, "%s must be at most %s bytes long; letters like ä take two", label, formatInt(arg(0), l)), true
+		}
 		return s.tr(r, "%s must be at most %s characters", label, formatInt(arg(0), l)), true
+	case apperr.RuleTooShort:
+		return s.tr(r, "%s must be at least %s characters", label, formatInt(arg(0), l)), true
+	case apperr.RuleCommon:
+		return s.tr(r, "%s is one of the most common passwords; choose one that is harder to guess", label), true
+	case apperr.RuleSameAsEmail:
+		return s.tr(r, "%s must not be your e-mail address", label), true
+	case apperr.RuleExpired:
+		return s.tr(r, "%s is invalid, used or expired. Ask for a new link.", label), true
+	case apperr.RuleTaken:
+		if fe.Field == "token" {
+			// An invitation to an address that has an account already.
+			return s.tr(r, "An account with this address exists already: log in first, then open the link again."), true
+		}
+		return s.tr(r, "%s is used by another account", label), true
 	case apperr.RuleRange:
 		return s.tr(r, "%s must be %s to %s", label, limit(arg(0)), limit(arg(1))), true
 	case apperr.RuleTooMany:

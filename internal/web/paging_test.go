@@ -228,7 +228,7 @@ func TestUIAuditPaging(t *testing.T) {
 	require.Empty(t, r.body["prev_cursor"])
 }
 
-var deliveryRowRE = regexp.MustCompile(`title="webhook-id">([0-9a-f-]{36})</span>`)
+var deliveryRowRE = regexp.MustCompile(`<span class="muted small" title="[^"]*">([0-9a-f-]{36})</span>`)
 
 // A webhook endpoint's deliveries page both ways with the filters (25 a
 // page).

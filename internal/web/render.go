@@ -5,8 +5,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"github.com/ordo/ordo/internal/i18n"
-	"golang.org/x/text/language"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -18,8 +16,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/language"
+
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/i18n"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/tenant"
@@ -80,6 +82,9 @@ var funcs = template.FuncMap{
 		return "?"
 	},
 	"hasCurrency": func(list []string, code string) bool { return slices.Contains(list, code) },
+	// minPasswordLen is the shortest password account accepts, for the
+	// hint under a new password's field.
+	"minPasswordLen": func() int { return account.MinPasswordLen },
 	"bytes": func(n int64) string {
 		switch {
 		case n >= 1<<20:

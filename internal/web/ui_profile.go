@@ -183,7 +183,7 @@ type accountPage struct {
 }
 
 func (s *Server) accountView(r *http.Request) view {
-	v := view{Title: "Your account"}
+	v := view{Title: s.tr(r, "Your account")}
 	p := mustPrincipal(r)
 	u, err := s.accounts.CurrentUser(r.Context(), p)
 	if err != nil {

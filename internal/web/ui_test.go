@@ -117,7 +117,7 @@ func TestUIAccounts(t *testing.T) {
 			require.Equal(t, "/login", p.url)
 			p = owner.post(t, "/login", url.Values{"email": {email}, "password": {password}})
 			require.Equal(t, 401, p.status)
-			require.Contains(t, p.body, "invalid e-mail or password")
+			require.Contains(t, p.body, "Wrong e-mail or password")
 			p = owner.post(t, "/login?next=/app/members", url.Values{"email": {email}, "password": {"a new long passphrase"}})
 			require.Equal(t, "/app/members", p.url)
 
