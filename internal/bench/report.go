@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -185,7 +186,7 @@ func (r *Report) Markdown() string {
 	if len(r.Pages) > 0 {
 		p("## Server-rendered pages, one client\n\n")
 		p("The pages a user opens most, rendered by Ordo's handler for an owner of the dataset's largest tenant, logged in with a session cookie over loopback, one client, %d requests per page in a row after a warm-up; the client sends `Accept-Encoding: gzip` as a browser does and reads each body to its end. ", r.Pages[0].Requests)
-		p("The second page is the first page's \"Next page\" link; the order is one from the middle of the tenant's list. Bytes are the body as sent. ")
+		p("The second page is the first page's \"Next page\" link; the order is one from the middle of the tenant's list. Bytes are the body as sent (%s). ", r.pageEncoding())
 		p("The target (issue 19) is a p50 of at most %.0f ms on a tenant of 500,000 orders, which the default size (1,000,000 orders) gives the second tenant.\n\n", PageTargetMs)
 		p("| engine | page | tenant's orders | p50 ms | p99 ms | errors | bytes | p50 ≤ %.0f ms |\n|---|---|--:|--:|--:|--:|--:|---|\n", PageTargetMs)
 		for _, pg := range r.Pages {
@@ -333,6 +334,20 @@ func (r *Report) targets() string {
 		}
 	}
 	return b.String()
+}
+
+// pageEncoding says how the pages' bodies came: compressed or not.
+func (r *Report) pageEncoding() string {
+	var encs []string
+	for _, pg := range r.Pages {
+		if e := pg.Encoding; e != "" && !slices.Contains(encs, e) {
+			encs = append(encs, e)
+		}
+	}
+	if len(encs) == 0 {
+		return "Ordo's handler does not compress HTML: uncompressed"
+	}
+	return "Content-Encoding: " + strings.Join(encs, ", ")
 }
 
 // flatRange is the smallest and largest tenant of the latency check.
