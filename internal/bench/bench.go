@@ -66,11 +66,12 @@ type Options struct {
 	AdminURL    string
 	RedisURL    string
 	Keep        bool
-	Skip        map[string]bool // "api", "exports", "jobs", "invoices", "footprint"
+	Skip        map[string]bool // "api", "pages", "exports", "jobs", "invoices", "footprint"
 	Jobs        int
 	JobWorkers  int
 	// LatencyRequests is how many requests of each page each tenant gets
-	// in the list-latency measurement.
+	// in the list-latency measurement, and of each server-rendered page
+	// in the pages measurement.
 	LatencyRequests int
 	// OrdoBinary is the binary whose footprint is measured; empty for one
 	// built from source with CGO_ENABLED=0, or the running executable.
@@ -254,6 +255,11 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 			return err
 		}
 	}
+	if !o.Skip["pages"] {
+		if err := pages(ctx, o, "postgres", ordo, ds, rep); err != nil {
+			return err
+		}
+	}
 	if !o.Skip["exports"] {
 		res, err := benchExports(ctx, o, ordo.Store, pg.pool, ds)
 		if err != nil {
@@ -279,8 +285,8 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 }
 
 func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error {
-	if o.Skip["api"] {
-		return nil // embedded mode is measured for the API only
+	if o.Skip["api"] && o.Skip["pages"] {
+		return nil // embedded mode is measured for the API and pages only
 	}
 	dataDir, err := os.MkdirTemp("", "ordo-bench-sqlite-")
 	if err != nil {
@@ -304,12 +310,20 @@ func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error
 	}
 	rep.Seed = append(rep.Seed, sr)
 	fmt.Fprintf(o.Progress, "seeded %d orders (%d items) on SQLite in %.1fs (%.0f orders/s)\n", sr.Orders, sr.Items, sr.Seconds, sr.OrdersPerSec)
-	res, err := benchAPI(ctx, o, "sqlite", ordo, base, ds)
-	if err != nil {
-		return fmt.Errorf("API (sqlite): %w", err)
+	if !o.Skip["api"] {
+		res, err := benchAPI(ctx, o, "sqlite", ordo, base, ds)
+		if err != nil {
+			return fmt.Errorf("API (sqlite): %w", err)
+		}
+		rep.API = append(rep.API, res...)
+		if err := flatness(ctx, o, "sqlite", ordo, ds, rep); err != nil {
+			return err
+		}
 	}
-	rep.API = append(rep.API, res...)
-	return flatness(ctx, o, "sqlite", ordo, ds, rep)
+	if !o.Skip["pages"] {
+		return pages(ctx, o, "sqlite", ordo, ds, rep)
+	}
+	return nil
 }
 
 // flatness runs benchFlatness and reports its progress.
@@ -322,5 +336,21 @@ func flatness(ctx context.Context, o Options, engine string, ordo *Ordo, ds *dat
 		fmt.Fprintf(o.Progress, "list latency %-8s tenant of %8d orders: first page p50 %.2f ms, cursor page p50 %.2f ms\n", engine, f.Orders, f.FirstP50Ms, f.CursorP50Ms)
 	}
 	rep.Flatness = append(rep.Flatness, res...)
+	return nil
+}
+
+// pages runs benchPages and reports its progress.
+func pages(ctx context.Context, o Options, engine string, ordo *Ordo, ds *dataset, rep *Report) error {
+	res, err := benchPages(ctx, engine, ordo, ds, max(o.LatencyRequests, 1))
+	if err != nil {
+		return fmt.Errorf("server-rendered pages (%s): %w", engine, err)
+	}
+	for _, p := range res {
+		fmt.Fprintf(o.Progress, "page %-8s %-40s tenant of %8d orders: p50 %.2f ms, p99 %.2f ms, %d errors, %d bytes\n", engine, p.Page, p.TenantOrders, p.P50Ms, p.P99Ms, p.Errors, p.Bytes)
+		if p.FirstError != "" {
+			fmt.Fprintf(o.Progress, "  first error: %s\n", p.FirstError)
+		}
+	}
+	rep.Pages = append(rep.Pages, res...)
 	return nil
 }

@@ -72,11 +72,22 @@ func TestHarness(t *testing.T) {
 		require.Positive(t, f.FirstP50Ms)
 		require.Positive(t, f.CursorP50Ms)
 	}
+	require.Len(t, rep.Pages, 10, "5 pages × 2 engines")
+	for _, pg := range rep.Pages {
+		require.Zero(t, pg.Errors, "%s %s: %s", pg.Engine, pg.Page, pg.FirstError)
+		require.Equal(t, 20, pg.Requests, "%s %s", pg.Engine, pg.Page)
+		require.Positive(t, pg.P50Ms, "%s %s", pg.Engine, pg.Page)
+		require.GreaterOrEqual(t, pg.P99Ms, pg.P50Ms, "%s %s", pg.Engine, pg.Page)
+		require.Positive(t, pg.Bytes, "%s %s", pg.Engine, pg.Page)
+		require.Equal(t, 67, pg.TenantOrders, "%s %s: the largest tenant", pg.Engine, pg.Page)
+	}
+	require.Contains(t, rep.Pages[2].Path, "cursor=", "the second page follows the first's next link")
 
 	md, err := os.ReadFile(mdPath)
 	require.NoError(t, err)
 	require.Contains(t, string(md), "# Benchmarks")
 	require.Contains(t, string(md), rep.Command)
+	require.Contains(t, string(md), "## Server-rendered pages, one client")
 	require.True(t, strings.Contains(stdout.String(), "GET /api/v1/orders/{id}"), stdout.String())
 }
 

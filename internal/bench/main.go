@@ -30,10 +30,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.BoolVar(&o.Keep, "keep", false, "keep the fresh benchmark database")
 	fs.StringVar(&o.RedisURL, "redis-url", "", "run Ordo with this Redis (cache, rate limits), as in production")
 	fs.IntVar(&o.Jobs, "jobs", o.Jobs, "no-op jobs to work")
-	fs.IntVar(&o.LatencyRequests, "latency-requests", o.LatencyRequests, "requests of each page and tenant in the list-latency measurement")
+	fs.IntVar(&o.LatencyRequests, "latency-requests", o.LatencyRequests, "requests of each page and tenant in the list-latency measurement, and of each server-rendered page")
 	fs.IntVar(&o.JobWorkers, "job-workers", o.JobWorkers, "workers on the queue of the no-op jobs")
 	fs.StringVar(&o.OrdoBinary, "ordo-binary", "", "ordo binary whose start-up time, idle RSS and linking are measured (default: built with CGO_ENABLED=0 from the source in the working directory, or else this executable)")
-	skip := fs.String("skip", "", "comma-separated parts to skip: api, exports, jobs, invoices, footprint")
+	skip := fs.String("skip", "", "comma-separated parts to skip: api, pages, exports, jobs, invoices, footprint")
 	jsonPath := fs.String("json", "", "write the report as JSON to this file")
 	mdPath := fs.String("md", "", "write the report as Markdown to this file (make bench: BENCH.md)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the harness process for the whole run (seeding included) to this file, for go tool pprof")
@@ -78,7 +78,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		defer pprof.StopCPUProfile()
 	}
 	rep, err := Run(ctx, o, open)
-	if rep != nil && (err == nil || len(rep.API)+len(rep.Exports) > 0) {
+	if rep != nil && (err == nil || len(rep.API)+len(rep.Pages)+len(rep.Exports) > 0) {
 		fmt.Fprintln(stdout)
 		rep.WriteTable(stdout)
 	}

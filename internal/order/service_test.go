@@ -194,6 +194,8 @@ func TestServicePermissions(t *testing.T) {
 		require.NoError(t, err, "a viewer reads")
 		_, err = svc.History(ctx, w.viewer, o.ID, page.Request{})
 		require.NoError(t, err)
+		_, err = svc.HistoryOf(ctx, w.viewer, o, page.Request{})
+		require.NoError(t, err)
 
 		type op struct {
 			name string
@@ -224,6 +226,9 @@ func TestServicePermissions(t *testing.T) {
 		strangerOps := append(append([]op{}, ops[1:]...),
 			op{"get", func(p access.Principal) error { _, err := svc.Get(ctx, p, o.ID); return err }},
 			op{"history", func(p access.Principal) error { _, err := svc.History(ctx, p, o.ID, page.Request{}); return err }},
+			// The order as the owner read it: handed to another tenant's
+			// principal, it is not there either.
+			op{"history of a read order", func(p access.Principal) error { _, err := svc.HistoryOf(ctx, p, o, page.Request{}); return err }},
 		)
 		for _, op := range strangerOps {
 			err := op.do(w.stranger)
@@ -305,6 +310,9 @@ func TestServiceLifecycle(t *testing.T) {
 		require.Len(t, hist, 3)
 		require.Equal(t, order.StatusShipped, hist[2].To)
 		require.Equal(t, order.StatusProcessing, hist[2].From)
+		of, err := svc.HistoryOf(ctx, w.owner, o, page.Request{})
+		require.NoError(t, err)
+		require.Equal(t, histP, of, "HistoryOf reads what History does, for an order already read")
 		log = auditLog(t, e.st, tid)
 		require.Equal(t, "order.status_changed", log[0].Action)
 		require.JSONEq(t, `{"from":"processing","to":"shipped","number":"ORD-000001"}`, string(log[0].Metadata))

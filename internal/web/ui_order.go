@@ -273,7 +273,7 @@ func (s *Server) uiOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hist, err := s.orders.History(r.Context(), p, id, wholeList())
+	hist, err := s.orders.HistoryOf(r.Context(), p, o, wholeList())
 	if err != nil {
 		return err
 	}
