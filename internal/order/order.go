@@ -195,6 +195,9 @@ type ListParams struct {
 	// After and Before is set; OrderList only (exports never page back).
 	Before *Cursor
 	Limit  int
+	// WithoutItems leaves the orders' items out (Items nil), for lists
+	// that show none: one query instead of two, and no item rows read.
+	WithoutItems bool
 }
 
 // Store is what the order service reads outside a transaction. Every
@@ -202,7 +205,7 @@ type ListParams struct {
 type Store interface {
 	OrderGet(ctx context.Context, tenantID, id uuid.UUID) (Order, error)
 	OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (Order, error)
-	// OrderList returns a page, with items.
+	// OrderList returns a page, with items unless p.WithoutItems.
 	OrderList(ctx context.Context, p ListParams) ([]Order, error)
 	// OrderCountUpTo counts the orders p selects (its cursors and limit
 	// ignored), but stops at max+1: a result above max means "more".

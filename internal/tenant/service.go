@@ -151,11 +151,25 @@ func (s *Service) ListTenants(ctx context.Context, userID uuid.UUID, r page.Requ
 	if err != nil {
 		return page.Page[TenantRole]{}, err
 	}
+	// One query for the page's tenants, not one each: every page's
+	// tenant switcher lists them.
+	ids := make([]uuid.UUID, len(ms.Rows))
+	for i, m := range ms.Rows {
+		ids[i] = m.TenantID
+	}
+	ts, err := s.db.TenantListByIDs(ctx, ids)
+	if err != nil {
+		return page.Page[TenantRole]{}, err
+	}
+	byID := make(map[uuid.UUID]Tenant, len(ts))
+	for _, t := range ts {
+		byID[t.ID] = t
+	}
 	out := page.Page[TenantRole]{Rows: make([]TenantRole, 0, len(ms.Rows)), Next: ms.Next, Prev: ms.Prev}
 	for _, m := range ms.Rows {
-		t, err := s.db.TenantGetByID(ctx, m.TenantID)
-		if err != nil {
-			return page.Page[TenantRole]{}, err
+		t, ok := byID[m.TenantID]
+		if !ok {
+			return page.Page[TenantRole]{}, fmt.Errorf("tenant %s of a membership: %w", m.TenantID, apperr.ErrNotFound)
 		}
 		out.Rows = append(out.Rows, TenantRole{Tenant: t, Role: m.Role})
 	}

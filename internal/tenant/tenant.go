@@ -83,6 +83,9 @@ type Store interface {
 	TenantCreate(ctx context.Context, t Tenant) error
 	TenantGetByID(ctx context.Context, id uuid.UUID) (Tenant, error)
 	TenantGetBySlug(ctx context.Context, slug string) (Tenant, error)
+	// TenantListByIDs reads the tenants with these ids, in no order;
+	// missing ones are left out.
+	TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]Tenant, error)
 	// TenantUpdate saves name, slug, plan and status.
 	TenantUpdate(ctx context.Context, t Tenant) error
 

@@ -149,6 +149,7 @@ func (s *Server) uiOrders(w http.ResponseWriter, r *http.Request) error {
 		s.formError(w, r, "orders", v, err)
 		return nil
 	}
+	lp.WithoutItems = true // the list shows none
 	os, cs, err := s.orders.List(r.Context(), p, lp)
 	if err != nil {
 		return err

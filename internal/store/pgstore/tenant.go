@@ -91,3 +91,15 @@ func (q *queries) TenantSettingsUpdate(ctx context.Context, id uuid.UUID, s tena
 	}
 	return nil
 }
+
+func (q *queries) TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]tenant.Tenant, error) {
+	rows, err := q.db.Query(ctx, `SELECT `+sqlshared.TenantColumns+` FROM tenants WHERE id = ANY($1)`, uuidArray(ids))
+	if err != nil {
+		return nil, fmt.Errorf("TenantListByIDs: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tenant.Tenant, error) { return scanTenant(r) })
+	if err != nil {
+		return nil, fmt.Errorf("TenantListByIDs: %w", err)
+	}
+	return ts, nil
+}

@@ -193,6 +193,9 @@ func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Or
 	if p.Before != nil {
 		slices.Reverse(os) // read backwards from the cursor
 	}
+	if p.WithoutItems {
+		return os, nil
+	}
 	if err := q.loadItems(ctx, p.TenantID, os); err != nil {
 		return nil, err
 	}

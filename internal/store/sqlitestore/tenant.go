@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -120,4 +122,24 @@ func (q *queries) TenantSettingsUpdate(ctx context.Context, id uuid.UUID, s tena
 		return fmt.Errorf("TenantSettingsUpdate(%s): %w", id, interpretError(err, "tenant"))
 	}
 	return nil
+}
+
+func (q *queries) TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]tenant.Tenant, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ph := make([]string, len(ids))
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
+	}
+	rows, err := q.db.QueryContext(ctx, `SELECT `+sqlshared.TenantColumns+` FROM tenants WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListByIDs: %w", err)
+	}
+	ts, err := collect(rows, scanTenant)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListByIDs: %w", err)
+	}
+	return ts, nil
 }

@@ -200,6 +200,10 @@ func testOrderList(t *testing.T, s store.Store) {
 
 	require.Len(t, page(order.ListParams{}), 7, "another tenant's orders never show")
 	require.Len(t, page(order.ListParams{})[0].Items, 2, "lists carry items")
+	bare := page(order.ListParams{WithoutItems: true})
+	require.Equal(t, ids(page(order.ListParams{})), ids(bare), "the same page without items")
+	require.Nil(t, bare[0].Items)
+	require.Equal(t, page(order.ListParams{})[0].Total, bare[0].Total, "with its totals")
 
 	// Keyset pages, newest first, cover everything once.
 	var seen []uuid.UUID

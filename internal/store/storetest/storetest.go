@@ -163,6 +163,20 @@ func testTenant(t *testing.T, s store.Store) {
 
 	missing := NewTenant()
 	requireKind(t, s.TenantUpdate(ctx, missing), apperr.ErrNotFound)
+
+	// Listing by ids: the ones that exist, the missing one left out.
+	list, err := s.TenantListByIDs(ctx, []uuid.UUID{other.ID, missing.ID, tn.ID})
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	byID := map[uuid.UUID]tenant.Tenant{}
+	for _, x := range list {
+		byID[x.ID] = x
+	}
+	requireTenant(t, tn, byID[tn.ID])
+	require.Equal(t, other.Name, byID[other.ID].Name)
+	list, err = s.TenantListByIDs(ctx, nil)
+	require.NoError(t, err)
+	require.Empty(t, list)
 }
 
 func testTenantSettings(t *testing.T, s store.Store) {
