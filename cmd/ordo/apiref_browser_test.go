@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +12,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"github.com/ordo/ordo/internal/testkit"
 )
 
 // cspWatch records what would tell of a CSP violation: every
@@ -31,14 +28,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 // that an operation, a schema and a webhook event are shown, at desktop
 // and phone width, with no CSP violation on the page or the console.
 func TestBrowserAPIReference(t *testing.T) {
-	testkit.SkipShort(t, "process-level suite")
-	ctx := browser(t)
-	dir := artifacts(t)
-	keepOnFailure(t, ctx, dir)
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
-	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	ctx, dir, base, _ := startBrowserRun(t)
 
 	var mu sync.Mutex
 	var console []string

@@ -1,13 +1,9 @@
 package main_test
 
 import (
-	"fmt"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/ordo/ordo/internal/testkit"
 )
 
 // TestBrowserProfile opens the profile page of a fresh user, with its
@@ -15,14 +11,7 @@ import (
 //
 // Not parallel, as TestBrowser.
 func TestBrowserProfile(t *testing.T) {
-	testkit.SkipShort(t, "process-level suite")
-	ctx := browser(t)
-	dir := artifacts(t)
-	keepOnFailure(t, ctx, dir)
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
-	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	ctx, dir, base, srv := startBrowserRun(t)
 
 	step := stepper(t, ctx)
 	text := texter(t, ctx)

@@ -121,6 +121,23 @@ func shoot(t *testing.T, ctx context.Context, dir, name string) {
 	_ = chromedp.Do(ctx, chromedp.EmulateViewport(1366, 900))
 }
 
+// startBrowserRun starts what a browser test drives: Chromium, and an
+// embedded `ordo serve` (with env added) on a free port, ready; a failure
+// keeps the page's screenshot and HTML in the test's artifacts directory,
+// dir.
+func startBrowserRun(t *testing.T, env ...string) (ctx context.Context, dir, base string, srv *process) {
+	t.Helper()
+	testkit.SkipShort(t, "process-level suite")
+	ctx = browser(t)
+	dir = artifacts(t)
+	keepOnFailure(t, ctx, dir)
+	port := freePort(t)
+	base = fmt.Sprintf("http://127.0.0.1:%d", port)
+	srv = start(t, t.TempDir(), append([]string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base}, env...))
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	return ctx, dir, base, srv
+}
+
 // keepOnFailure saves the page and its HTML if the test fails.
 func keepOnFailure(t *testing.T, ctx context.Context, dir string) {
 	t.Cleanup(func() {
@@ -214,16 +231,8 @@ func confirmAndLogIn(base, token, email, password string) []chromedp.Action[chro
 }
 
 func TestBrowser(t *testing.T) {
-	testkit.SkipShort(t, "process-level suite")
-	ctx := browser(t)
-	dir := artifacts(t)
-	keepOnFailure(t, ctx, dir)
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	// Webhooks go to a receiver in this test on 127.0.0.1, retried quickly.
-	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base,
-		"ORDO_WEBHOOKS_ALLOW_PRIVATE=true", "ORDO_WEBHOOK_RETRY_SCHEDULE=100ms,200ms"})
-	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	ctx, dir, base, srv := startBrowserRun(t, "ORDO_WEBHOOKS_ALLOW_PRIVATE=true", "ORDO_WEBHOOK_RETRY_SCHEDULE=100ms,200ms")
 
 	step := stepper(t, ctx)
 	text := texter(t, ctx)
@@ -630,14 +639,7 @@ func setLanguage(lang string) chromedp.Action[chromedp.Void] {
 // English user typing the same sees a field error on the form instead of
 // an order for a hundred times the price. Not parallel, like TestBrowser.
 func TestBrowserLocaleAmount(t *testing.T) {
-	testkit.SkipShort(t, "process-level suite")
-	ctx := browser(t)
-	dir := artifacts(t)
-	keepOnFailure(t, ctx, dir)
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	srv := start(t, t.TempDir(), []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base})
-	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	ctx, dir, base, srv := startBrowserRun(t)
 
 	step := stepper(t, ctx)
 	text := texter(t, ctx)

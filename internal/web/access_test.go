@@ -183,10 +183,10 @@ func TestEventStreamEndsWhenTenantSuspended(t *testing.T) {
 		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusSuspended))
 		requireEnds(t, byKey, "suspended tenant's key")
 		requireEnds(t, bySession, "suspended tenant's member")
-		a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 401)
+		require.Equal(t, "https://ordo.dev/problems/tenant-suspended", a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 403).str("type"))
 		me := owner.do("GET", "/api/v1/me", nil).must(t, 200)
 		require.Nil(t, me.body["tenant"], "a suspended tenant is nobody's current tenant")
-		owner.do("GET", "/api/v1/orders", nil).must(t, 404)
+		require.Equal(t, "https://ordo.dev/problems/tenant-suspended", owner.do("GET", "/api/v1/orders", nil).must(t, 403).str("type"))
 
 		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusActive))
 		a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 200)

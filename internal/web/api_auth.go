@@ -268,6 +268,10 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if p.IsAPIKey() && p.SuspendedTenant != uuid.Nil {
+		// A key lives in its tenant: it is told why it can do nothing.
+		return p.NoTenant()
+	}
 	out := map[string]any{"role": nil, "tenant": nil}
 	if p.IsAPIKey() {
 		out["principal"] = map[string]any{"type": "api_key", "id": p.APIKeyID, "name": p.APIKeyName}

@@ -29,13 +29,13 @@ func TestUIDomainErrorsTranslated(t *testing.T) {
 	require.Contains(t, p.body, "Ihre Rolle (Betrachter) erlaubt nicht, Bestellungen zu bearbeiten")
 	p = viewer.getLang(t, "/app/orders/"+id+"/edit", en)
 	require.Equal(t, 403, p.status)
-	require.Contains(t, p.body, "your role (viewer) may not edit orders")
+	require.Contains(t, p.body, "Your role (viewer) may not edit orders")
 
 	// Not found, with the entity's name translated.
 	p = owner.getLang(t, "/app/orders/"+uuid.NewString(), de)
 	require.Equal(t, 404, p.status)
 	require.Contains(t, p.body, "Bestellung nicht gefunden")
-	require.Contains(t, owner.getLang(t, "/app/orders/"+uuid.NewString(), en).body, "order not found")
+	require.Contains(t, owner.getLang(t, "/app/orders/"+uuid.NewString(), en).body, "Order not found")
 
 	// A conflict from the order service, shown as a flash after the
 	// redirect, with both statuses translated.

@@ -43,7 +43,7 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 	status := apperr.HTTPStatus(err)
 	msg := s.tr(r, "Something went wrong on our side. Quote request %s if it persists.", RequestID(r.Context()))
 	if e, ok := apperr.As(err); ok && status < 500 {
-		msg = s.errText(r, e)
+		msg = upperFirst(s.errText(r, e)) // a sentence of its own here
 	} else {
 		s.log.ErrorContext(r.Context(), "request failed", "err", err)
 		reportError(r.Context(), err)
@@ -133,7 +133,7 @@ func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) error 
 		s.formError(w, r, "account", s.accountView(r), err)
 		return nil
 	}
-	s.flash(r, "Password changed; your other sessions have ended.")
+	s.flash(r, s.tr(r, "Password changed; your other sessions have ended."))
 	redirect(w, r, "/app/account")
 	return nil
 }
@@ -152,7 +152,7 @@ func (s *Server) uiEmailChange(w http.ResponseWriter, r *http.Request) error {
 		s.formError(w, r, "account", v, err)
 		return nil
 	}
-	s.flash(r, "We sent a confirmation link to "+r.PostFormValue("email")+".")
+	s.flash(r, s.tr(r, "We sent a confirmation link to %s.", r.PostFormValue("email")))
 	redirect(w, r, "/app/account")
 	return nil
 }

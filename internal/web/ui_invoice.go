@@ -110,7 +110,7 @@ func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.invoices.SetBranding(r.Context(), mustPrincipal(r), b, nil, s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err, brandingFields...)
 	}
-	s.flash(r, "Invoice branding saved; new invoices use it.")
+	s.flash(r, s.tr(r, "Invoice branding saved; new invoices use it."))
 	redirect(w, r, "/app/settings#branding")
 	return nil
 }
@@ -135,7 +135,7 @@ func (s *Server) uiLogoUpload(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.invoices.SetLogo(r.Context(), mustPrincipal(r), file, s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err)
 	}
-	s.flash(r, "Logo uploaded; new invoices show it.")
+	s.flash(r, s.tr(r, "Logo uploaded; new invoices show it."))
 	redirect(w, r, "/app/settings#branding")
 	return nil
 }

@@ -2445,7 +2445,7 @@ type ClientInterface interface {
 	// Corresponds with DELETE /api/v1/me (the `DeleteMe` operationId).
 	DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetMe Who is asking: principal, tenant and role
+	// GetMe Who is asking: principal, tenant and role (403 tenant-suspended for a key of a suspended tenant)
 	//
 	// Corresponds with GET /api/v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3461,7 +3461,7 @@ func (c *Client) DeleteMe(ctx context.Context, reqEditors ...RequestEditorFn) (*
 	return c.Client.Do(req)
 }
 
-// GetMe Who is asking: principal, tenant and role
+// GetMe Who is asking: principal, tenant and role (403 tenant-suspended for a key of a suspended tenant)
 //
 // Corresponds with GET /api/v1/me (the `GetMe` operationId).
 func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8211,7 +8211,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /api/v1/me (the `DeleteMe` operationId).
 	DeleteMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteMeResponse, error)
 
-	// GetMeWithResponse Who is asking: principal, tenant and role
+	// GetMeWithResponse Who is asking: principal, tenant and role (403 tenant-suspended for a key of a suspended tenant)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -12401,6 +12401,8 @@ type GetMeResponse struct {
 	JSON200 *Me
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *ValidationFailed
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
@@ -12425,6 +12427,11 @@ func (r GetMeResponse) GetJSON200() *Me {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r GetMeResponse) GetApplicationproblemJSON401() *Unauthorized {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetMeResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -18069,7 +18076,7 @@ func (c *ClientWithResponses) DeleteMeWithResponse(ctx context.Context, reqEdito
 	return ParseDeleteMeResponse(rsp)
 }
 
-// GetMeWithResponse Who is asking: principal, tenant and role
+// GetMeWithResponse Who is asking: principal, tenant and role (403 tenant-suspended for a key of a suspended tenant)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23488,6 +23495,13 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest ValidationFailed

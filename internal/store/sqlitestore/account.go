@@ -57,16 +57,23 @@ func (q *queries) UserGetForUpdate(ctx context.Context, id uuid.UUID) (account.U
 	return u, nil
 }
 
-func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
+// idList is the placeholders and arguments of an IN list of ids ("$1,
+// $2"); SQLite has no array parameter for PostgreSQL's = ANY($1).
+func idList(ids []uuid.UUID) (string, []any) {
 	ph := make([]string, len(ids))
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
 	}
-	rows, err := q.db.QueryContext(ctx, `SELECT `+sqlshared.UserColumns+` FROM users WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	return strings.Join(ph, ", "), args
+}
+
+func (q *queries) UserListByIDs(ctx context.Context, ids []uuid.UUID) ([]account.User, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, args := idList(ids)
+	rows, err := q.db.QueryContext(ctx, `SELECT `+sqlshared.UserColumns+` FROM users WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("UserListByIDs: %w", err)
 	}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -128,12 +126,8 @@ func (q *queries) TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]tenan
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	ph := make([]string, len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		ph[i], args[i] = "$"+strconv.Itoa(i+1), id
-	}
-	rows, err := q.db.QueryContext(ctx, `SELECT `+sqlshared.TenantColumns+` FROM tenants WHERE id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	in, args := idList(ids)
+	rows, err := q.db.QueryContext(ctx, `SELECT `+sqlshared.TenantColumns+` FROM tenants WHERE id IN (`+in+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("TenantListByIDs: %w", err)
 	}
