@@ -55,7 +55,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		email = fs.String("email", "", "e-mail address (required); the password is read from stdin or prompted")
 	case "tenants create":
 		owner = fs.String("owner", "", "e-mail of the owning user (required)")
-	case "tenants suspend", "tenants resume":
+	case "tenants suspend", "tenants resume", "tenants list":
 	case "apikeys create":
 		tenant = fs.String("tenant", "", "tenant slug (required)")
 		role = fs.String("role", "", "owner, admin, member or viewer (required)")
@@ -111,6 +111,24 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return describe(err)
 		}
 		fmt.Fprintln(std.stdout, t.Slug)
+	case "tenants list":
+		tw := tabwriter.NewWriter(std.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "SLUG\tNAME\tPLAN\tSTATUS\tCREATED")
+		var after uuid.UUID
+		for {
+			ts, err := svc.store.TenantListAfter(ctx, after, 500)
+			if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, t.Plan, t.Status, t.CreatedAt.UTC().Format(time.DateOnly))
+				after = t.ID
+			}
+			if len(ts) < 500 {
+				break
+			}
+		}
+		return tw.Flush()
 	case "tenants suspend", "tenants resume":
 		if fs.NArg() != 1 {
 			return usageError{cmd + " " + sub + " needs the tenant's slug"}

@@ -43,6 +43,7 @@ Commands:
                      create a user; the password is read from stdin or prompted
   tenants create --name N --owner E
                      create a tenant owned by an existing user; prints its slug
+  tenants list       every tenant: slug, name, plan, status, created
   tenants suspend SLUG
                      suspend a tenant: its members and API keys get 403
                      tenant-suspended, its jobs wait, its event streams close

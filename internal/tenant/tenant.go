@@ -86,6 +86,9 @@ type Store interface {
 	// TenantListByIDs reads the tenants with these ids, in no order;
 	// missing ones are left out.
 	TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]Tenant, error)
+	// TenantListAfter lists up to limit tenants with ids above after, by
+	// id: every tenant, page by page, for the operator.
+	TenantListAfter(ctx context.Context, after uuid.UUID, limit int) ([]Tenant, error)
 	// TenantUpdate saves name, slug, plan and status.
 	TenantUpdate(ctx context.Context, t Tenant) error
 

@@ -103,3 +103,15 @@ func (q *queries) TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]tenan
 	}
 	return ts, nil
 }
+
+func (q *queries) TenantListAfter(ctx context.Context, after uuid.UUID, limit int) ([]tenant.Tenant, error) {
+	rows, err := q.db.Query(ctx, sqlshared.TenantListAfter, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListAfter: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tenant.Tenant, error) { return scanTenant(r) })
+	if err != nil {
+		return nil, fmt.Errorf("TenantListAfter: %w", err)
+	}
+	return ts, nil
+}

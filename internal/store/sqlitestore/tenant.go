@@ -137,3 +137,15 @@ func (q *queries) TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]tenan
 	}
 	return ts, nil
 }
+
+func (q *queries) TenantListAfter(ctx context.Context, after uuid.UUID, limit int) ([]tenant.Tenant, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.TenantListAfter, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListAfter: %w", err)
+	}
+	ts, err := collect(rows, scanTenant)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListAfter: %w", err)
+	}
+	return ts, nil
+}

@@ -11,6 +11,9 @@ const (
 
 	TenantGetBySlug = `SELECT ` + TenantColumns + ` FROM tenants WHERE slug = $1`
 
+	// TenantListAfter pages through every tenant by id, for operators.
+	TenantListAfter = `SELECT ` + TenantColumns + ` FROM tenants WHERE id > $1 ORDER BY id LIMIT $2`
+
 	TenantUpdate = `UPDATE tenants SET name = $2, slug = $3, plan = $4, status = $5, updated_at = $6,
 		default_tax_rate_bp = $7 WHERE id = $1`
 

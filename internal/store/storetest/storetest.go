@@ -177,6 +177,24 @@ func testTenant(t *testing.T, s store.Store) {
 	list, err = s.TenantListByIDs(ctx, nil)
 	require.NoError(t, err)
 	require.Empty(t, list)
+
+	// Every tenant, page by page by id: ours among them, once.
+	seen := map[uuid.UUID]int{}
+	var after uuid.UUID
+	for {
+		ts, err := s.TenantListAfter(ctx, after, 2)
+		require.NoError(t, err)
+		for _, x := range ts {
+			require.Greater(t, x.ID.String(), after.String(), "in id order")
+			seen[x.ID]++
+			after = x.ID
+		}
+		if len(ts) < 2 {
+			break
+		}
+	}
+	require.Equal(t, 1, seen[tn.ID])
+	require.Equal(t, 1, seen[other.ID])
 }
 
 func testTenantSettings(t *testing.T, s store.Store) {

@@ -1,0 +1,84 @@
+package main_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ordo/ordo/internal/testkit"
+)
+
+// An operator suspends a tenant with `ordo tenants suspend SLUG` while
+// `ordo serve` runs: its key gets 403 tenant-suspended at once (the other
+// process's cached status is forgotten through the database-backed auth
+// cache), `ordo tenants list` shows it suspended, and `resume` gives it
+// back.
+func TestTenantsSuspendCLI(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
+	t.Parallel()
+	dir := t.TempDir()
+	port := freePort(t)
+	env := []string{fmt.Sprintf("PORT=%d", port)}
+	run := func(args ...string) string {
+		t.Helper()
+		out, errOut, code := runIn(t, dir, env, "a strong passphrase\n", args...)
+		if code != 0 {
+			t.Fatalf("ordo %s: %d %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	run("users", "create", "--email", "ops@example.com")
+	run("tenants", "create", "--name", "Paused Inc", "--owner", "ops@example.com")
+	key := strings.TrimSpace(run("apikeys", "create", "--tenant", "paused-inc", "--role", "admin"))
+
+	start(t, dir, env)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	get := func() (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/api/v1/orders", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var p struct{ Type string }
+		_ = json.NewDecoder(res.Body).Decode(&p)
+		return res.StatusCode, p.Type
+	}
+	if code, _ := get(); code != 200 {
+		t.Fatalf("before suspension: %d", code)
+	}
+	run("tenants", "suspend", "paused-inc")
+	if list := run("tenants", "list"); !strings.Contains(list, "paused-inc") || !strings.Contains(list, "suspended") {
+		t.Fatalf("tenants list after suspend:\n%s", list)
+	}
+	// The server caches a tenant's status; the CLI's change reaches it
+	// within the cache's lifetime at most.
+	var code int
+	var typ string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if code, typ = get(); code == 403 {
+			break
+		}
+	}
+	if code != 403 || typ != "https://ordo.dev/problems/tenant-suspended" {
+		t.Fatalf("a suspended tenant's key: %d %s", code, typ)
+	}
+	run("tenants", "resume", "paused-inc")
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if code, _ = get(); code == 200 {
+			break
+		}
+	}
+	if code != 200 {
+		t.Fatalf("after resume: %d", code)
+	}
+	if list := run("tenants", "list"); !strings.Contains(list, "active") {
+		t.Fatalf("tenants list after resume:\n%s", list)
+	}
+}
