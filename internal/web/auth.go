@@ -50,7 +50,7 @@ func NewSessionManager(store scs.Store, secure bool, idle, lifetime time.Duratio
 	// The store keeps the SHA-256 of each token, never the cookie itself:
 	// anyone reading the sessions table, Redis or a backup gets nothing
 	// they could present.
-	sm.Store = store
+	sm.Store = newTouchThrottle(store)
 	sm.HashTokenInStore = true
 	sm.Lifetime = lifetime
 	sm.IdleTimeout = idle
