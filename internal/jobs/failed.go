@@ -63,11 +63,15 @@ func rowFromRiver(j *rivertype.JobRow) *Row {
 
 // Tenant is the tenant the job works for (its args' tenant_id), uuid.Nil
 // for none.
-func (j *Row) Tenant() uuid.UUID {
+func (j *Row) Tenant() uuid.UUID { return argsTenant(j.EncodedArgs) }
+
+// argsTenant is the tenant_id of a job's encoded args, uuid.Nil for none
+// (absent, null, or args that are not an object).
+func argsTenant(encoded []byte) uuid.UUID {
 	var a struct {
 		TenantID uuid.UUID `json:"tenant_id"`
 	}
-	_ = json.Unmarshal(j.EncodedArgs, &a)
+	_ = json.Unmarshal(encoded, &a)
 	return a.TenantID
 }
 

@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
@@ -45,13 +44,11 @@ type pauseEntry struct {
 }
 
 func (m *pauseMiddleware) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
-	var a struct {
-		TenantID *uuid.UUID `json:"tenant_id"`
-	}
-	if err := json.Unmarshal(job.EncodedArgs, &a); err != nil || a.TenantID == nil || *a.TenantID == uuid.Nil {
+	tid := argsTenant(job.EncodedArgs)
+	if tid == uuid.Nil {
 		return doInner(ctx)
 	}
-	if m.isSuspended(ctx, *a.TenantID) {
+	if m.isSuspended(ctx, tid) {
 		return river.JobSnooze(m.every)
 	}
 	return doInner(ctx)
