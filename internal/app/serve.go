@@ -238,7 +238,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Auth:           svc.auth,
 		Tenants:        svc.tenants,
 		Accounts:       svc.accounts,
-		Orders:         order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithCache(svc.dashboardCache(), svc.log),
+		Orders:         order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs),
 		Attachments:    svc.attachments,
 		Exports:        svc.exports,
 		Invoices:       svc.invoices,

@@ -256,17 +256,6 @@ func (s *services) openRedisRoles() error {
 	return err
 }
 
-// dashboardCache is where the order service caches dashboard numbers:
-// the shared cache with Redis, the in-process one in embedded mode (one
-// process), and none for several processes without Redis, which could
-// not see each other's invalidations.
-func (s *services) dashboardCache() cache.Cache {
-	if s.redis != nil || s.cfg.Mode() == config.ModeEmbedded {
-		return s.cache
-	}
-	return nil
-}
-
 // openBlobs opens S3 when S3_BUCKET is set, local disk otherwise.
 func (s *services) openBlobs(ctx context.Context) error {
 	if !s.cfg.S3.Enabled() {

@@ -211,9 +211,11 @@ type Store interface {
 	// ignored), but stops at max+1: a result above max means "more".
 	OrderCountUpTo(ctx context.Context, p ListParams, max int) (int64, error)
 	OrderStatusHistory(ctx context.Context, tenantID, orderID uuid.UUID, r page.Request) ([]StatusChange, error)
-	// OrderDailyStats counts the tenant's orders created at or after since
-	// and sums their totals, per UTC day and currency, leaving cancelled
-	// orders out; oldest day first, then by currency.
+	// OrderDailyStats counts the tenant's orders created on since's UTC
+	// day or later and sums their totals, per UTC day and currency,
+	// leaving cancelled orders out; oldest day first, then by currency.
+	// It reads a rollup kept by the database as orders are written, so it
+	// costs the same for a tenant of ten orders as of a million.
 	OrderDailyStats(ctx context.Context, tenantID uuid.UUID, since time.Time) ([]DayStat, error)
 }
 

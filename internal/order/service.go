@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"strings"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/blob"
-	"github.com/ordo/ordo/internal/cache"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/jobs"
@@ -29,9 +27,7 @@ import (
 // from access.Can through the principal.
 type Service struct {
 	store DB
-	blobs blob.Store  // where attachments' files are; nil: none to delete
-	cache cache.Cache // dashboard aggregates; nil: no caching
-	log   *slog.Logger
+	blobs blob.Store // where attachments' files are; nil: none to delete
 	now   func() time.Time
 }
 
@@ -41,21 +37,11 @@ func NewService(db DB, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: db, now: now, log: slog.New(slog.DiscardHandler)}
+	return &Service{store: db, now: now}
 }
 
 // WithBlobs lets Delete remove the order's attachment files too.
 func (s *Service) WithBlobs(b blob.Store) *Service { s.blobs = b; return s }
-
-// WithCache caches the dashboard's aggregates in c (nil: no caching);
-// cache failures are logged to log and never fail a request.
-func (s *Service) WithCache(c cache.Cache, log *slog.Logger) *Service {
-	s.cache = c
-	if log != nil {
-		s.log = log
-	}
-	return s
-}
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -117,7 +103,6 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Order, idem
 	if err != nil {
 		return Order{}, false, err
 	}
-	s.forgetDashboard(ctx, p.TenantID)
 	return o, false, nil
 }
 
@@ -303,9 +288,6 @@ func (s *Service) Update(ctx context.Context, p access.Principal, id uuid.UUID, 
 		}
 		return record(ctx, tx, p, m, now, o, "order.updated", event.OrderUpdated, map[string]any{"changes": changes, "number": o.DisplayNumber()})
 	})
-	if err == nil {
-		s.forgetDashboard(ctx, p.TenantID)
-	}
 	return o, err
 }
 
@@ -439,9 +421,6 @@ func (s *Service) Transition(ctx context.Context, p access.Principal, id uuid.UU
 		}
 		return record(ctx, tx, p, m, now, o, "order.status_changed", event.OrderStatusChanged, map[string]any{"from": from, "to": to, "number": o.DisplayNumber()})
 	})
-	if err == nil {
-		s.forgetDashboard(ctx, p.TenantID)
-	}
 	return o, err
 }
 
@@ -493,7 +472,6 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 	if err != nil {
 		return err
 	}
-	s.forgetDashboard(ctx, p.TenantID)
 	if s.blobs == nil {
 		return nil
 	}

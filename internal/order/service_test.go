@@ -35,7 +35,7 @@ func TestCreateIdempotencyKey(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	at := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
-	b := setupAt(t, false, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
+	b := setupAt(t, func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
 	svc, p, st, tenantID := b.svc, b.p, b.store, b.p.TenantID
 
 	first, replayed, err := svc.Create(ctx, p, newOrder("EUR"), "key-1", access.Meta{})

@@ -60,6 +60,7 @@ var pgToSQLite = map[string]string{
 	"text":        "TEXT",
 	"varchar":     "TEXT",
 	"timestamptz": "TEXT",
+	"date":        "TEXT", // an ISO date, 2006-01-02
 	"jsonb":       "TEXT",
 	"json":        "TEXT",
 	"int2":        "INTEGER",

@@ -10,17 +10,17 @@ import (
 	"github.com/ordo/ordo/internal/order"
 )
 
-// OrderDailyStats reads the range of orders_tenant_created_idx
-// (tenant_id, created_at, id) and groups by UTC day and currency.
-// created_at is fixed-width UTC text (timeLayout), so its first ten
-// characters are the day and text comparison is time comparison.
+// OrderDailyStats reads order_day_stats, which triggers keep as orders
+// are written (migration 00017): a row per day and currency, whatever the
+// tenant's size. Days are ISO dates, so text comparison is date order.
 func (q *queries) OrderDailyStats(ctx context.Context, tenantID uuid.UUID, since time.Time) ([]order.DayStat, error) {
 	rows, err := q.db.QueryContext(ctx, `
-		SELECT substr(created_at, 1, 10) AS day, currency, count(*), COALESCE(sum(total), 0)
-		FROM orders
-		WHERE tenant_id = $1 AND created_at >= $2 AND status <> 'cancelled'
+		SELECT day, currency, sum(orders), sum(revenue)
+		FROM order_day_stats
+		WHERE tenant_id = $1 AND day >= $2
 		GROUP BY day, currency
-		ORDER BY day, currency`, tenantID, ts(since))
+		HAVING sum(orders) <> 0
+		ORDER BY day, currency`, tenantID, since.UTC().Format(time.DateOnly))
 	if err != nil {
 		return nil, fmt.Errorf("OrderDailyStats(%s): %w", tenantID, err)
 	}
