@@ -78,7 +78,32 @@ func TestTenantsSuspendCLI(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("after resume: %d", code)
 	}
+
 	if list := run("tenants", "list"); !strings.Contains(list, "active") {
 		t.Fatalf("tenants list after resume:\n%s", list)
+	}
+
+	// Deleted, it answers 403 tenant-deleted until restored; deleted
+	// --now, it is purged at once: the key is gone with it.
+	waitFor := func(wantCode int, wantType string) {
+		t.Helper()
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+			if code, typ = get(); code == wantCode && (wantType == "" || typ == wantType) {
+				return
+			}
+		}
+		t.Fatalf("want %d %s, got %d %s", wantCode, wantType, code, typ)
+	}
+	run("tenants", "delete", "paused-inc")
+	waitFor(403, "https://ordo.dev/problems/tenant-deleted")
+	if list := run("tenants", "list"); !strings.Contains(list, "deleted") {
+		t.Fatalf("tenants list after delete:\n%s", list)
+	}
+	run("tenants", "restore", "paused-inc")
+	waitFor(200, "")
+	run("tenants", "delete", "paused-inc", "--now")
+	waitFor(401, "")
+	if list := run("tenants", "list"); strings.Contains(list, "paused-inc") {
+		t.Fatalf("tenants list after a purge:\n%s", list)
 	}
 }

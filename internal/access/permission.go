@@ -35,6 +35,7 @@ const (
 	ActTenantRead   Action = "tenant.read"
 	ActTenantUpdate Action = "tenant.update" // rename, settings, branding
 	ActTenantLeave  Action = "tenant.leave"
+	ActTenantDelete Action = "tenant.delete" // schedule the tenant's deletion, or cancel it
 
 	ActMemberRead   Action = "member.read"
 	ActMemberManage Action = "member.manage" // change roles below owner, remove non-owners
@@ -65,6 +66,7 @@ var permissions = map[Action][]Role{
 	ActTenantRead:   {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActTenantUpdate: {RoleOwner, RoleAdmin},
 	ActTenantLeave:  {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
+	ActTenantDelete: {RoleOwner},
 
 	ActMemberRead:   {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActMemberManage: {RoleOwner, RoleAdmin},

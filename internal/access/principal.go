@@ -38,6 +38,12 @@ type Principal struct {
 	// operator has suspended it (TenantID is then zero): its routes answer
 	// 403 "tenant suspended" until it is resumed.
 	SuspendedTenant uuid.UUID
+	// DeletedTenant is the tenant the session or key names when it is
+	// scheduled for deletion (TenantID is then zero): its routes answer
+	// 403 "tenant deleted", and DeletedRole, the member's role there,
+	// lets an owner cancel the deletion until the tenant is purged.
+	DeletedTenant uuid.UUID
+	DeletedRole   Role
 }
 
 // IsAPIKey reports whether the principal is an API key.
@@ -73,12 +79,20 @@ var ErrNoLongerMember = apperr.Forbidden("you are no longer a member of this ten
 // tenant is lost: resuming it restores access as it was.
 var ErrTenantSuspended = apperr.Forbidden("this tenant is suspended: its members and API keys cannot use it until the operator of this Ordo service resumes it; nothing has been deleted. Contact the operator")
 
+// ErrTenantDeleted is the answer to the members and keys of a tenant
+// scheduled for deletion, on every route of the tenant but the one that
+// cancels it.
+var ErrTenantDeleted = apperr.Forbidden("this tenant is scheduled for deletion: its members and API keys cannot use it, and its data is purged for good when the grace period ends. Until then an owner can cancel the deletion")
+
 // NoTenant is the error for a principal outside any tenant: 403 for one
-// whose tenant is suspended or who was removed from the tenant their
+// whose tenant is suspended or being deleted or who was removed from the tenant their
 // session names, else 404.
 func (p Principal) NoTenant() error {
 	if p.SuspendedTenant != uuid.Nil {
 		return ErrTenantSuspended
+	}
+	if p.DeletedTenant != uuid.Nil {
+		return ErrTenantDeleted
 	}
 	if p.RemovedFrom != uuid.Nil {
 		return ErrNoLongerMember

@@ -49,13 +49,16 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		tenant  = new(string)
 		role    = new(string)
 		expires = new(string)
+		now     = new(bool)
 	)
 	switch cmd + " " + sub {
 	case "users create":
 		email = fs.String("email", "", "e-mail address (required); the password is read from stdin or prompted")
 	case "tenants create":
 		owner = fs.String("owner", "", "e-mail of the owning user (required)")
-	case "tenants suspend", "tenants resume", "tenants list":
+	case "tenants suspend", "tenants resume", "tenants list", "tenants restore":
+	case "tenants delete":
+		now = fs.Bool("now", false, "purge at once instead of after the grace period (ORDO_TENANT_DELETION_GRACE)")
 	case "apikeys create":
 		tenant = fs.String("tenant", "", "tenant slug (required)")
 		role = fs.String("role", "", "owner, admin, member or viewer (required)")
@@ -67,11 +70,21 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd+" "+sub)}
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	// Flags may come after the arguments too (`tenants delete SLUG
+	// --now`): the flag package stops at the first argument, so parse
+	// again after each.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
 	}
 
 	svc, err := openServices(ctx, cfg, log, openOpts{migrate: cfg.Mode() == config.ModeEmbedded, storeOnly: true, redis: true})
@@ -130,12 +143,12 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		}
 		return tw.Flush()
 	case "tenants suspend", "tenants resume":
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			return usageError{cmd + " " + sub + " needs the tenant's slug"}
 		}
-		t, err := svc.store.TenantGetBySlug(ctx, fs.Arg(0))
+		t, err := svc.store.TenantGetBySlug(ctx, pos[0])
 		if err != nil {
-			return fmt.Errorf("tenant %s: %w", fs.Arg(0), err)
+			return fmt.Errorf("tenant %s: %w", pos[0], err)
 		}
 		status := tenantpkg.StatusSuspended
 		if sub == "resume" {
@@ -145,6 +158,42 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return describe(err)
 		}
 		fmt.Fprintln(std.stderr, t.Slug, "is", status)
+	case "tenants delete", "tenants restore":
+		if len(pos) != 1 {
+			return usageError{cmd + " " + sub + " needs the tenant's slug"}
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", pos[0], err)
+		}
+		if sub == "restore" {
+			if _, err := svc.tenants.CancelDeletion(ctx, access.Operator(t.ID), access.Meta{UserAgent: "ordo cli"}); err != nil {
+				return describe(err)
+			}
+			fmt.Fprintln(std.stderr, t.Slug, "is restored: its deletion is cancelled")
+			return nil
+		}
+		if t.Status != tenantpkg.StatusDeleted {
+			grace := cfg.TenantDeletionGrace
+			if *now {
+				grace = 0
+			}
+			if t, err = svc.tenants.DeleteTenantAsOperator(ctx, t.ID, grace); err != nil {
+				return describe(err)
+			}
+		}
+		if !*now {
+			fmt.Fprintf(std.stderr, "%s is deleted: it is purged after %s; until then `ordo tenants restore %s` gives it back\n",
+				t.Slug, t.PurgeAfter.UTC().Format(time.RFC3339), t.Slug)
+			return nil
+		}
+		if err := svc.openBlobs(ctx); err != nil {
+			return err
+		}
+		if err := svc.tenantPurger().Purge(ctx, t); err != nil {
+			return err
+		}
+		fmt.Fprintln(std.stderr, t.Slug, "is purged: its rows and files are gone")
 	case "apikeys create":
 		if *tenant == "" || *role == "" {
 			return usageError{"--tenant and --role are required"}
@@ -172,10 +221,10 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		// Only the key on stdout, so that scripts can capture it.
 		fmt.Fprintln(std.stdout, key)
 	case "apikeys revoke":
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			return usageError{"apikeys revoke needs the key's prefix"}
 		}
-		prefix := strings.TrimPrefix(fs.Arg(0), "ordo_")
+		prefix := strings.TrimPrefix(pos[0], "ordo_")
 		prefix, _, _ = strings.Cut(prefix, "_")
 		k, err := svc.store.APIKeyGetByPrefix(ctx, prefix)
 		if err != nil {
@@ -218,10 +267,10 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		}
 		return printFailingDeliveries(ctx, svc.store, *tid, std.stdout)
 	case "jobs retry":
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			return usageError{"jobs retry needs the job's id"}
 		}
-		id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+		id, err := strconv.ParseInt(pos[0], 10, 64)
 		if err != nil {
 			return usageError{"jobs retry: the id is a number"}
 		}

@@ -49,6 +49,12 @@ Commands:
                      tenant-suspended, its jobs wait, its event streams close
   tenants resume SLUG
                      give a suspended tenant back to its members
+  tenants delete SLUG [--now]
+                     delete a tenant: like suspended at once, its rows and
+                     files purged after ORDO_TENANT_DELETION_GRACE (30 days),
+                     or at once with --now
+  tenants restore SLUG
+                     cancel a deletion that has not been purged yet
   apikeys create --tenant SLUG --role ROLE [--name N] [--expires 30d]
                      create an API key; prints only the key
   apikeys revoke PREFIX

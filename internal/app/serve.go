@@ -247,6 +247,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Signer:         svc.signer,
 		BaseURL:        svc.cfg.BaseURL,
 		SupportEmail:   svc.cfg.SupportEmail,
+		DeletionGrace:  svc.cfg.TenantDeletionGrace,
 		StorageOrigins: svc.storageOrigins,
 		Idempotency:    svc.store,
 		PubSub:         svc.pubsub,

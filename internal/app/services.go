@@ -346,6 +346,11 @@ func (s *services) readinessChecks() []web.Check {
 	return checks
 }
 
+// tenantPurger removes deleted tenants' rows and objects.
+func (s *services) tenantPurger() *tenant.Purger {
+	return &tenant.Purger{Store: s.store, Objects: s.blobs, Log: s.log}
+}
+
 // jobRunner builds the River client that works every queue.
 func (s *services) jobRunner() (store.JobRunner, error) {
 	sweep := func(ctx context.Context) (int, error) {
@@ -366,7 +371,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		}
 		return n + m, nil
 	}
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sealer: s.sealer, Sweep: sweep, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sealer: s.sealer, Sweep: sweep, PurgeTenants: s.tenantPurger().PurgeDue, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.accounts.RegisterWorkers(cfg.Workers)
 	jobs.AddBlobDeleteWorker(cfg.Workers, s.blobs, s.log)
 	s.exports.RegisterWorkers(cfg.Workers)
@@ -383,7 +388,9 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		if errors.Is(err, apperr.ErrNotFound) {
 			return false, nil // a deleted tenant's clean-up still runs
 		}
-		return t.Status == tenant.StatusSuspended, err
+		// A tenant scheduled for deletion waits too: cancelling restores
+		// its jobs, purging removes them.
+		return t.Status == tenant.StatusSuspended || t.Status == tenant.StatusDeleted, err
 	}, jobs.SuspendedRecheck))
 	return s.store.JobRunner(cfg)
 }

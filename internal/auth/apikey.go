@@ -231,6 +231,9 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (access.P
 		// The key is still valid, for nothing until the tenant is resumed:
 		// every tenant route answers 403 "tenant suspended".
 		return access.Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, SuspendedTenant: k.TenantID}, nil
+	case st == tenant.StatusDeleted:
+		// Likewise until it is purged; an owner's key may cancel that.
+		return access.Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, DeletedTenant: k.TenantID, DeletedRole: role}, nil
 	case st != tenant.StatusActive:
 		return access.Principal{}, apperr.ErrUnauthorized
 	}

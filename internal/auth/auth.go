@@ -181,6 +181,10 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 		// Nobody acts in it until it is resumed, and they are told why.
 		p.SuspendedTenant = tenantID
 		return p, nil
+	case st == tenant.StatusDeleted:
+		// Nobody acts in it; an owner may still cancel the deletion.
+		p.DeletedTenant, p.DeletedRole = tenantID, m.Role
+		return p, nil
 	case st != tenant.StatusActive:
 		return p, nil
 	}

@@ -86,6 +86,9 @@ type Config struct {
 	// deemed abandoned by a crashed worker and run again; a job kind with
 	// a longer timeout (exports) waits for its timeout instead.
 	JobRescueAfter time.Duration
+	// TenantDeletionGrace is how long a deleted tenant waits, restorable,
+	// before its rows and objects are purged.
+	TenantDeletionGrace time.Duration
 	// ExportTimeout bounds one export job, and so how long a crashed
 	// worker's export waits before it is run again.
 	ExportTimeout time.Duration

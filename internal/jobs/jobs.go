@@ -83,6 +83,9 @@ type Deps struct {
 	Sealer *Sealer
 	// Sweep removes abandoned uploads; nil skips it.
 	Sweep func(ctx context.Context) (int, error)
+	// PurgeTenants purges the deleted tenants whose grace has passed;
+	// nil skips it.
+	PurgeTenants func(ctx context.Context, now time.Time) (int, error)
 	// RescueAfter is how long a job may run before it is taken to be
 	// abandoned by a crashed process; 0 for 10 minutes. River waits
 	// longer for a job kind whose own timeout is longer.
@@ -94,7 +97,7 @@ func baseWorkers(d Deps) *Workers {
 	w := NewWorkers()
 	Register[NoopArgs](w, &NoopWorker{})
 	Register[EmailArgs](w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log})
-	Register[PurgeArgs](w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Log: d.Log})
+	Register[PurgeArgs](w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Tenants: d.PurgeTenants, Log: d.Log})
 	return w
 }
 

@@ -26,6 +26,8 @@ func (PurgeArgs) InsertOpts() Opts {
 type PurgeWorker struct {
 	Store Purger
 	Sweep func(ctx context.Context) (int, error) // abandoned uploads, expired exports
+	// Tenants purges deleted tenants whose grace has passed.
+	Tenants func(ctx context.Context, now time.Time) (int, error)
 	Log   *slog.Logger
 }
 
@@ -41,6 +43,15 @@ func (w *PurgeWorker) Work(ctx context.Context, job *Job[PurgeArgs]) error {
 			return fmt.Errorf("sweep abandoned uploads: %w", err)
 		}
 		w.Log.InfoContext(ctx, "removed abandoned uploads and expired exports", "count", n)
+	}
+	if w.Tenants != nil {
+		n, err := w.Tenants(ctx, time.Now())
+		if n > 0 {
+			w.Log.InfoContext(ctx, "purged deleted tenants", "count", n)
+		}
+		if err != nil {
+			return fmt.Errorf("purge deleted tenants: %w", err)
+		}
 	}
 	return nil
 }

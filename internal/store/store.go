@@ -111,6 +111,9 @@ type Store interface {
 	// older than a day. The maintenance job
 	// calls it.
 	Purge(ctx context.Context, now time.Time) (int64, error)
+	// TenantListPurgeDue and TenantPurgeRows remove deleted tenants once
+	// their grace has passed (tenant.Purger).
+	tenant.PurgeStore
 
 	// JobListFailed lists a page of retryable and discarded jobs, newest
 	// first: a tenant's when tenantID is set, every one otherwise. after

@@ -468,6 +468,9 @@ func (s *Service) SetTenantStatus(ctx context.Context, tenantID uuid.UUID, statu
 		if t.Status == status {
 			return nil
 		}
+		if t.Status == StatusDeleted {
+			return apperr.Conflict("the tenant is scheduled for deletion; cancel that first")
+		}
 		old, now := t.Status, s.clock()
 		t.Status, t.UpdatedAt = status, now
 		if err := tx.TenantUpdate(ctx, t); err != nil {

@@ -56,6 +56,9 @@ type Tenant struct {
 	// DefaultTaxRateBP is the tax rate, in basis points, that new item
 	// rows of the order form start with (0 until the tenant sets one).
 	DefaultTaxRateBP int64
+	// PurgeAfter is when a deleted tenant's rows and objects are purged
+	// for good; nil for a tenant that is not being deleted.
+	PurgeAfter *time.Time
 }
 
 // Version is the tenant's version for optimistic concurrency (its ETag):

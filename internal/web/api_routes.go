@@ -108,6 +108,9 @@ type (
 	nameReq struct {
 		Name string `json:"name" required:"true"`
 	}
+	tenantDeleteReq struct {
+		Confirm string `json:"confirm" description:"The tenant's slug, typed to confirm the deletion." minLength:"1"`
+	}
 	tenantPatchReq struct {
 		Name             *string `json:"name,omitempty" nullable:"false"`
 		DefaultTaxRateBP *int64  `json:"default_tax_rate_bp,omitempty" nullable:"false" minimum:"0" maximum:"10000"`
@@ -330,6 +333,8 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/tenants/{id}/switch", h((*Server).handleTenantSwitch), operation{id: "switchTenant", summary: "Make another of the user's tenants current", tag: "tenants", req: idPath{}, resp: meJSON{}, status: 200, errs: errsAuth}},
 		{"GET", "/api/v1/tenant", h((*Server).handleTenantGet), operation{id: "getTenant", summary: "The current tenant", tag: "tenants", req: ifNoneMatchHeader{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PATCH", "/api/v1/tenant", h((*Server).handleTenantRename), operation{id: "renameTenant", summary: "Rename the current tenant or set its default tax rate (fields left out stay)", tag: "tenants", req: tenantRenameReq{}, resp: tenantResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.renamed"}},
+		{"POST", "/api/v1/tenant/deletion", h((*Server).handleTenantDelete), operation{id: "deleteTenant", summary: "Delete the current tenant (owners): its members and keys lose access at once (403 tenant-deleted) and its data and files are purged for good after the grace period (30 days by default); confirm with the tenant's slug", tag: "tenants", req: tenantDeleteReq{}, resp: tenantJSON{}, status: 202, errs: append(errsAuth, 409), audit: "tenant.deletion_scheduled", action: access.ActTenantDelete}},
+		{"DELETE", "/api/v1/tenant/deletion", h((*Server).handleTenantRestore), operation{id: "cancelTenantDeletion", summary: "Cancel the deletion of the tenant the session or key names, before it is purged (owners): everything works again as before", tag: "tenants", resp: tenantJSON{}, status: 200, errs: append(errsAuth, 409), audit: "tenant.deletion_cancelled"}},
 		{"GET", "/api/v1/members", h((*Server).handleMemberList), operation{id: "listMembers", summary: "Members of the current tenant", tag: "members", req: pageReq{}, resp: memberList{}, status: 200, errs: errsAuth}},
 		{"PATCH", "/api/v1/members/{user_id}", h((*Server).handleMemberUpdate), operation{id: "changeMemberRole", summary: "Change a member's role", tag: "members", req: roleReq{}, resp: memberRoleJSON{}, status: 200, errs: append(errsAuth, 409, 412), audit: "member.role_changed"}},
 		{"DELETE", "/api/v1/members/{user_id}", h((*Server).handleMemberRemove), operation{id: "removeMember", summary: "Remove a member (or leave, with your own id)", tag: "members", req: userIDPath{}, status: 204, errs: append(errsAuth, 409), audit: "member.removed"}},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/tenant"
@@ -194,4 +195,45 @@ func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) erro
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// handleTenantDelete schedules the current tenant's deletion.
+func (s *Server) handleTenantDelete(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
+	}
+	var in tenantDeleteReq
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	t, err := s.tenants.ScheduleDeletion(r.Context(), p, in.Confirm, s.grace(), s.meta(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusAccepted, toTenantJSON(t, p.Role))
+	return nil
+}
+
+// handleTenantRestore cancels the deletion of the tenant the principal
+// names, which it cannot otherwise act in.
+func (s *Server) handleTenantRestore(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
+	}
+	t, err := s.tenants.CancelDeletion(r.Context(), p, s.meta(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toTenantJSON(t, p.DeletedRole))
+	return nil
+}
+
+// grace is how long a deleted tenant can be restored.
+func (s *Server) grace() time.Duration {
+	if s.deletionGrace > 0 {
+		return s.deletionGrace
+	}
+	return tenant.DefaultDeletionGrace
 }

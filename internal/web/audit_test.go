@@ -106,6 +106,17 @@ var auditCalls = map[string]auditCall{
 		c, _, tid := a.signup(t, uniqueEmail("tr"))
 		return tid, func() resp { return c.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Renamed"}) }
 	},
+	"POST /api/v1/tenant/deletion": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("td"))
+		slug := c.do("GET", "/api/v1/tenant", nil).must(t, 200).str("slug")
+		return tid, func() resp { return c.do("POST", "/api/v1/tenant/deletion", map[string]any{"confirm": slug}) }
+	},
+	"DELETE /api/v1/tenant/deletion": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("tc"))
+		slug := c.do("GET", "/api/v1/tenant", nil).must(t, 200).str("slug")
+		c.do("POST", "/api/v1/tenant/deletion", map[string]any{"confirm": slug}).must(t, 202)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/tenant/deletion", nil) }
+	},
 	"PATCH /api/v1/members/{user_id}": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("mr"))
 		_, uid := a.joinAs(t, c, access.RoleViewer)

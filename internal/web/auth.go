@@ -98,6 +98,11 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 			tid, _ := uuid.Parse(s.sessions.GetString(ctx, sessTenantID))
 			epoch, _ := s.sessions.Get(ctx, sessEpoch).(int64)
 			p, err := s.auth.Resolve(ctx, uid, epoch, tid)
+			if err == nil && tid != uuid.Nil && !p.InTenant() && p.RemovedFrom == uuid.Nil && p.SuspendedTenant == uuid.Nil && p.DeletedTenant == uuid.Nil {
+				// The tenant is gone (purged): carry on in the user's
+				// oldest remaining tenant, as at login.
+				p, err = s.fallBackTenant(ctx, uid, epoch)
+			}
 			switch {
 			case errors.Is(err, apperr.ErrUnauthorized):
 				_ = s.sessions.Destroy(ctx)
@@ -112,6 +117,21 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// fallBackTenant points the session at the user's default tenant (none
+// if they have none) and resolves them there.
+func (s *Server) fallBackTenant(ctx context.Context, userID uuid.UUID, epoch int64) (access.Principal, error) {
+	tid, err := s.auth.DefaultTenant(ctx, userID)
+	if err != nil {
+		return access.Principal{}, err
+	}
+	if tid == uuid.Nil {
+		s.sessions.Remove(ctx, sessTenantID)
+	} else {
+		s.sessions.Put(ctx, sessTenantID, tid.String())
+	}
+	return s.auth.Resolve(ctx, userID, epoch, tid)
 }
 
 // startSession logs the user in: a new session token (no fixation), the

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"github.com/alexedwards/scs/goredisstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
@@ -153,6 +155,10 @@ type app struct {
 	// idempotencyRows reads every stored idempotency record, headers and
 	// body, as text, straight from the database.
 	idempotencyRows func(t *testing.T) []string
+	// rowsHolding lists, for each table, how many rows hold needle (an
+	// id) anywhere: in a text or JSON column, or in bytes as text or as
+	// the id's 16 raw bytes.
+	rowsHolding func(t *testing.T, id uuid.UUID) map[string]int
 	// exports is the service, to run an export's job by hand.
 	exports *export.Service
 	// deleteFailures is how many of the next blob deletes fail.
@@ -218,11 +224,45 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	}
 	var st store.Store
 	var idemRows func(t *testing.T) []string
+	var holding func(t *testing.T, id uuid.UUID) map[string]int
 	switch b.engine {
 	case "sqlite":
 		s, err := sqlitestore.Open(ctx, filepath.Join(t.TempDir(), "ordo.db"), log)
 		require.NoError(t, err)
 		st = s
+		holding = func(t *testing.T, id uuid.UUID) map[string]int {
+			db := s.DB()
+			rows, err := db.QueryContext(t.Context(), `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+			require.NoError(t, err)
+			var tables []string
+			for rows.Next() {
+				var n string
+				require.NoError(t, rows.Scan(&n))
+				tables = append(tables, n)
+			}
+			require.NoError(t, rows.Close())
+			raw := strings.ToUpper(hex.EncodeToString(id[:]))
+			txt := strings.ToUpper(hex.EncodeToString([]byte(id.String())))
+			out := map[string]int{}
+			for _, tb := range tables {
+				crows, err := db.QueryContext(t.Context(), `SELECT name FROM pragma_table_info($1)`, tb)
+				require.NoError(t, err)
+				var conds []string
+				for crows.Next() {
+					var c string
+					require.NoError(t, crows.Scan(&c))
+					q := `"` + c + `"`
+					conds = append(conds, `instr(CAST(`+q+` AS TEXT), $1) > 0`, `instr(hex(`+q+`), $2) > 0`, `instr(hex(`+q+`), $3) > 0`)
+				}
+				require.NoError(t, crows.Close())
+				var n int
+				require.NoError(t, db.QueryRowContext(t.Context(), `SELECT count(*) FROM "`+tb+`" WHERE `+strings.Join(conds, " OR "), id.String(), raw, txt).Scan(&n), tb)
+				if n > 0 {
+					out[tb] = n
+				}
+			}
+			return out
+		}
 		idemRows = func(t *testing.T) []string {
 			rows, err := s.DB().QueryContext(t.Context(), `SELECT response_headers || ' ' || coalesce(CAST(response_body AS TEXT), '') FROM idempotency_keys`)
 			require.NoError(t, err)
@@ -240,6 +280,26 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		s, err := pgstore.Open(ctx, pgtest.URL(t), log)
 		require.NoError(t, err)
 		st = s
+		holding = func(t *testing.T, id uuid.UUID) map[string]int {
+			rows, err := s.Pool().Query(t.Context(), `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`)
+			require.NoError(t, err)
+			tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			require.NoError(t, err)
+			raw := hex.EncodeToString(id[:])
+			out := map[string]int{}
+			for _, tb := range tables {
+				// A row as text shows bytea as \x and hex: the id's bytes,
+				// raw or as text, show as their hex there.
+				var n int
+				require.NoError(t, s.Pool().QueryRow(t.Context(), `SELECT count(*) FROM `+pgx.Identifier{tb}.Sanitize()+` AS x
+					WHERE x::text LIKE '%' || $1 || '%' OR x::text LIKE '%' || $2 || '%' OR x::text LIKE '%' || $3 || '%'`,
+					id.String(), raw, hex.EncodeToString([]byte(id.String()))).Scan(&n), tb)
+				if n > 0 {
+					out[tb] = n
+				}
+			}
+			return out
+		}
 		idemRows = func(t *testing.T) []string {
 			rows, err := s.Pool().Query(t.Context(), `SELECT response_headers::text || ' ' || coalesce(convert_from(response_body, 'UTF8'), '') FROM idempotency_keys`)
 			require.NoError(t, err)
@@ -349,7 +409,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

@@ -78,6 +78,17 @@ var probes = []struct {
 		return f.actor.do("POST", "/api/v1/webhook-endpoints", map[string]any{"url": "http://127.0.0.1:9/hook"})
 	}},
 	{access.ActJobManage, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/jobs/failed", nil) }},
+	{access.ActTenantDelete, func(f roleFixture) resp {
+		slug := f.owner.do("GET", "/api/v1/tenant", nil).str("slug")
+		r := f.actor.do("POST", "/api/v1/tenant/deletion", map[string]any{"confirm": slug})
+		if r.status == 202 {
+			// Cancelled at once, so that the probes after it still run.
+			if c := f.owner.do("DELETE", "/api/v1/tenant/deletion", nil); c.status != 200 {
+				return c
+			}
+		}
+		return r
+	}},
 	{access.ActTenantLeave, func(f roleFixture) resp { return f.actor.do("DELETE", "/api/v1/members/"+f.actorID, nil) }},
 }
 

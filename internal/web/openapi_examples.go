@@ -50,7 +50,7 @@ var schemaExamples = map[string]string{
 		"created_by": {"id": "0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e", "name": "Grace Hopper", "email": "grace@example.com", "member": true}}`,
 	"APIKeyCreateRequest": `{"name": "ERP sync", "role": "member", "expires_at": "2027-01-01T00:00:00Z"}`,
 	"Tenant": `{"id": "0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e", "name": "Müller & Söhne", "slug": "mueller-soehne", "plan": "pro",
-		"role": "owner", "default_tax_rate_bp": 1900, "created_at": "2026-01-15T12:00:00Z"}`,
+		"role": "owner", "default_tax_rate_bp": 1900, "status": "active", "created_at": "2026-01-15T12:00:00Z"}`,
 	// The data of webhook events; each event's body example is built
 	// from its data's (addExamples).
 	"AttachmentUploadedEventData": `{"id": "0192f5c4-9b00-7c3b-9d2e-4f5a6b7c8d9e", "order_id": "0192f5c4-8e1a-7c3b-9d2e-4f5a6b7c8d9e",

@@ -78,6 +78,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			// membership helps, only the operator.
 			p.Type = problemType("tenant-suspended")
 		}
+		if errors.Is(err, access.ErrTenantDeleted) {
+			p.Type = problemType("tenant-deleted")
+		}
 		if e.Kind == apperr.KindInvalid {
 			p.Title = "Your request is not valid"
 		}

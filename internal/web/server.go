@@ -101,6 +101,9 @@ type Options struct {
 	// SupportEmail is the operator's address, shown where only the
 	// operator can help (a suspended tenant); empty for none.
 	SupportEmail string
+	// DeletionGrace is how long a tenant an owner deletes can be
+	// restored before it is purged; 0 for tenant.DefaultDeletionGrace.
+	DeletionGrace time.Duration
 
 	Attachments *attachment.Service
 	Exports     *export.Service
@@ -143,32 +146,33 @@ type Server struct {
 	// idemPendings holds the idempotency keys whose release or response
 	// record failed, until the write succeeds or is given up
 	// (idemPendingKey → *idemPending).
-	idemPendings sync.Map
-	log          *slog.Logger
-	version      string
-	checks       []Check
-	auth         *auth.Service
-	tenants      *tenant.Service
-	accounts     *account.Service
-	orders       *order.Service
-	idempotency  idempotency.Store
-	pubsub       pubsub.PubSub
-	attachments  *attachment.Service
-	exports      *export.Service
-	invoices     *invoice.Service
-	webhooks     *webhook.Service
-	blobs        blob.Store
-	signer       *blob.Signer
-	baseURL      string
-	sessions     *scs.SessionManager
-	limits       Limits
-	trustProxy   bool
-	metrics      *metrics.Metrics
-	pages        pages
-	catalog      *i18n.Catalog
-	assets       *assets
-	supportEmail string
-	handler      http.Handler
+	idemPendings  sync.Map
+	log           *slog.Logger
+	version       string
+	checks        []Check
+	auth          *auth.Service
+	tenants       *tenant.Service
+	accounts      *account.Service
+	orders        *order.Service
+	idempotency   idempotency.Store
+	pubsub        pubsub.PubSub
+	attachments   *attachment.Service
+	exports       *export.Service
+	invoices      *invoice.Service
+	webhooks      *webhook.Service
+	blobs         blob.Store
+	signer        *blob.Signer
+	baseURL       string
+	sessions      *scs.SessionManager
+	limits        Limits
+	trustProxy    bool
+	metrics       *metrics.Metrics
+	pages         pages
+	catalog       *i18n.Catalog
+	assets        *assets
+	supportEmail  string
+	deletionGrace time.Duration
+	handler       http.Handler
 
 	// eventRecheck and eventMaxLifetime pace the event stream's checks.
 	eventRecheck, eventMaxLifetime time.Duration
@@ -204,6 +208,7 @@ func New(o Options) (*Server, error) {
 	s.eventRecheck, s.eventMaxLifetime = o.EventRecheck, o.EventMaxLifetime
 	s.mailLogged = o.MailLogged
 	s.supportEmail = o.SupportEmail
+	s.deletionGrace = o.DeletionGrace
 	if s.eventRecheck <= 0 {
 		s.eventRecheck = DefaultEventRecheck
 	}
@@ -335,6 +340,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.page(s.uiTenantSwitch)))
 	mux.HandleFunc("GET /app/settings", s.requireLogin(s.page(s.uiSettings)))
 	mux.HandleFunc("POST /app/settings", s.requireLogin(s.page(s.uiSettingsSave)))
+	mux.HandleFunc("POST /app/settings/delete", s.requireLogin(s.page(s.uiTenantDelete)))
+	mux.HandleFunc("POST /app/tenant/restore", s.requireLogin(s.page(s.uiTenantRestore)))
 	mux.HandleFunc("GET /app/members", s.requireLogin(s.page(s.uiMembers)))
 	mux.HandleFunc("POST /app/members/{id}/role", s.requireLogin(s.page(s.uiMemberRole)))
 	mux.HandleFunc("POST /app/members/{id}/remove", s.requireLogin(s.page(s.uiMemberRemove)))

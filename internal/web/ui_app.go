@@ -53,6 +53,14 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 		page.Contact = s.supportEmail
 		page.OtherTenants = true
 	}
+	if errors.Is(err, access.ErrTenantDeleted) {
+		page.OtherTenants = true
+		p := mustPrincipal(r)
+		if t, err := s.tenants.DeletedTenant(r.Context(), p); err == nil && t.PurgeAfter != nil {
+			page.PurgeAfter = t.PurgeAfter
+			page.CanRestore = access.Can(p.DeletedRole, access.ActTenantDelete)
+		}
+	}
 	s.render(w, r, status, "error", view{Title: s.statusTitle(r, status), Data: page})
 }
 
@@ -63,6 +71,30 @@ type errorPage struct {
 	Message      string
 	Contact      string
 	OtherTenants bool
+	// PurgeAfter is when a deleted tenant is purged; CanRestore lets an
+	// owner cancel that.
+	PurgeAfter *time.Time
+	CanRestore bool
+}
+
+// uiTenantDelete schedules the current tenant's deletion from the
+// settings page, which asks for its slug.
+func (s *Server) uiTenantDelete(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.tenants.ScheduleDeletion(r.Context(), mustPrincipal(r), r.PostFormValue("confirm"), s.grace(), s.meta(r)); err != nil {
+		return s.settingsFormError(w, r, err, "confirm")
+	}
+	redirect(w, r, "/app")
+	return nil
+}
+
+// uiTenantRestore cancels the deletion of the tenant the session names.
+func (s *Server) uiTenantRestore(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.tenants.CancelDeletion(r.Context(), mustPrincipal(r), s.meta(r)); err != nil {
+		return err
+	}
+	s.flash(r, s.tr(r, "The deletion is cancelled: the tenant works as before."))
+	redirect(w, r, "/app")
+	return nil
 }
 
 // statusTitle names an error page's status in the viewer's language.

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -22,7 +23,7 @@ var (
 
 func scanTenant(row pgx.Row) (tenant.Tenant, error) {
 	var t tenant.Tenant
-	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.DefaultTaxRateBP)
+	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.DefaultTaxRateBP, &t.PurgeAfter)
 	return t, err
 }
 
@@ -53,7 +54,7 @@ func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tena
 
 func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
 	tag, err := q.db.Exec(ctx, sqlshared.TenantUpdate,
-		t.ID, t.Name, t.Slug, t.Plan, t.Status, t.UpdatedAt, t.DefaultTaxRateBP)
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, t.UpdatedAt, t.DefaultTaxRateBP, t.PurgeAfter)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -114,4 +115,65 @@ func (q *queries) TenantListAfter(ctx context.Context, after uuid.UUID, limit in
 		return nil, fmt.Errorf("TenantListAfter: %w", err)
 	}
 	return ts, nil
+}
+
+// TenantListPurgeDue lists up to limit deleted tenants whose grace period
+// ended by now.
+func (q *queries) TenantListPurgeDue(ctx context.Context, now time.Time, limit int) ([]tenant.Tenant, error) {
+	rows, err := q.db.Query(ctx, sqlshared.TenantListPurgeDue, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListPurgeDue: %w", err)
+	}
+	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tenant.Tenant, error) { return scanTenant(r) })
+	if err != nil {
+		return nil, fmt.Errorf("TenantListPurgeDue: %w", err)
+	}
+	return ts, nil
+}
+
+// TenantPurgeRows deletes every row of a deleted tenant, batch by batch
+// (see sqlshared.TenantPurgeBatches), its queued jobs, and the tenant row
+// last. A tenant that is not deleted is apperr.ErrConflict: nothing is
+// purged by mistake.
+func (s *Store) TenantPurgeRows(ctx context.Context, id uuid.UUID) (int64, error) {
+	t, err := s.TenantGetByID(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if t.Status != tenant.StatusDeleted {
+		return 0, apperr.Conflict("tenant %s is %s, not deleted", t.Slug, t.Status)
+	}
+	// Its jobs first, so that none runs (or retries) into rows being
+	// removed; they are held back while the tenant is deleted anyway.
+	tag, err := s.pool.Exec(ctx, `DELETE FROM river_job WHERE args->>'tenant_id' = $1`, id.String())
+	if err != nil {
+		return 0, fmt.Errorf("TenantPurgeRows(%s): jobs: %w", id, err)
+	}
+	total := tag.RowsAffected()
+	// Sessions still naming it as their current tenant (scs keeps the
+	// id as text in the encoded data) end: their users log in again.
+	if tag, err = s.pool.Exec(ctx, `DELETE FROM sessions WHERE position(convert_to($1, 'UTF8') IN data) > 0`, id.String()); err != nil {
+		return total, fmt.Errorf("TenantPurgeRows(%s): sessions: %w", id, err)
+	}
+	total += tag.RowsAffected()
+	if tag, err = s.pool.Exec(ctx, sqlshared.TenantPurgeFirst, id); err != nil {
+		return total, fmt.Errorf("TenantPurgeRows(%s): %w", id, err)
+	}
+	total += tag.RowsAffected()
+	for _, q := range sqlshared.TenantPurgeBatches {
+		for {
+			tag, err := s.pool.Exec(ctx, q, id, sqlshared.TenantPurgeBatchSize)
+			if err != nil {
+				return total, fmt.Errorf("TenantPurgeRows(%s): %w", id, err)
+			}
+			total += tag.RowsAffected()
+			if tag.RowsAffected() < sqlshared.TenantPurgeBatchSize {
+				break
+			}
+		}
+	}
+	if tag, err = s.pool.Exec(ctx, sqlshared.TenantPurgeDelete, id); err != nil {
+		return total, fmt.Errorf("TenantPurgeRows(%s): %w", id, err)
+	}
+	return total + tag.RowsAffected(), nil
 }

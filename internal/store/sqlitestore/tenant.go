@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -22,7 +23,7 @@ var (
 
 func scanTenant(row scanner) (tenant.Tenant, error) {
 	var t tenant.Tenant
-	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP)
+	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP, nullTimeCol{&t.PurgeAfter})
 	return t, err
 }
 
@@ -53,7 +54,7 @@ func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tena
 
 func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
 	res, err := q.db.ExecContext(ctx, sqlshared.TenantUpdate,
-		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.UpdatedAt), t.DefaultTaxRateBP)
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.UpdatedAt), t.DefaultTaxRateBP, tsPtr(t.PurgeAfter))
 	if err == nil {
 		err = oneRow(res)
 	}
@@ -148,4 +149,71 @@ func (q *queries) TenantListAfter(ctx context.Context, after uuid.UUID, limit in
 		return nil, fmt.Errorf("TenantListAfter: %w", err)
 	}
 	return ts, nil
+}
+
+// TenantListPurgeDue lists up to limit deleted tenants whose grace period
+// ended by now.
+func (q *queries) TenantListPurgeDue(ctx context.Context, now time.Time, limit int) ([]tenant.Tenant, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.TenantListPurgeDue, ts(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListPurgeDue: %w", err)
+	}
+	ts, err := collect(rows, scanTenant)
+	if err != nil {
+		return nil, fmt.Errorf("TenantListPurgeDue: %w", err)
+	}
+	return ts, nil
+}
+
+// TenantPurgeRows deletes every row of a deleted tenant, batch by batch
+// (see sqlshared.TenantPurgeBatches), its queued jobs, and the tenant row
+// last. A tenant that is not deleted is apperr.ErrConflict: nothing is
+// purged by mistake.
+func (s *Store) TenantPurgeRows(ctx context.Context, id uuid.UUID) (int64, error) {
+	t, err := s.TenantGetByID(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if t.Status != tenant.StatusDeleted {
+		return 0, apperr.Conflict("tenant %s is %s, not deleted", t.Slug, t.Status)
+	}
+	exec := func(q string, args ...any) (int64, error) {
+		res, err := s.rw.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, fmt.Errorf("TenantPurgeRows(%s): %w", id, err)
+		}
+		return res.RowsAffected()
+	}
+	// Its jobs first, so that none runs (or retries) into rows being
+	// removed; they are held back while the tenant is deleted anyway.
+	// River keeps args as JSONB.
+	total, err := exec(`DELETE FROM river_job WHERE json_extract(args, '$.tenant_id') = $1`, id.String())
+	if err != nil {
+		return 0, err
+	}
+	// Sessions still naming it as their current tenant (scs keeps the
+	// id as text in the encoded data) end: their users log in again.
+	n, err := exec(`DELETE FROM sessions WHERE instr(data, CAST($1 AS BLOB)) > 0`, id.String())
+	if err != nil {
+		return total, err
+	}
+	total += n
+	if n, err = exec(sqlshared.TenantPurgeFirst, id); err != nil {
+		return total, err
+	}
+	total += n
+	for _, q := range sqlshared.TenantPurgeBatches {
+		for {
+			n, err := exec(q, id, sqlshared.TenantPurgeBatchSize)
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if n < sqlshared.TenantPurgeBatchSize {
+				break
+			}
+		}
+	}
+	n, err = exec(sqlshared.TenantPurgeDelete, id)
+	return total + n, err
 }
