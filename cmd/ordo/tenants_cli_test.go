@@ -1,9 +1,12 @@
 package main_test
 
 import (
+	"archive/zip"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +109,89 @@ func TestTenantsSuspendCLI(t *testing.T) {
 	if list := run("tenants", "list"); strings.Contains(list, "paused-inc") {
 		t.Fatalf("tenants list after a purge:\n%s", list)
 	}
+}
+
+// The documented way from the embedded SQLite mode to PostgreSQL and S3:
+// `ordo tenants export` in the one, `ordo tenants import` in the other;
+// exported again from PostgreSQL, every table holds the same rows.
+// Importing it twice is refused.
+func TestTenantArchiveCLI(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
+	t.Parallel()
+	dir := t.TempDir()
+	s3 := testkit.S3Server(t)
+	embedded := []string{}
+	production := []string{
+		"DATABASE_URL=" + testkit.PostgresURL(t),
+		"S3_ENDPOINT=" + s3.Endpoint, "S3_BUCKET=ordo-archive-e2e",
+		"S3_ACCESS_KEY_ID=" + s3.AccessKey, "S3_SECRET_ACCESS_KEY=" + s3.SecretKey,
+		"S3_FORCE_PATH_STYLE=true", "S3_CREATE_BUCKET=true",
+		"ORDO_SECRET=" + strings.Repeat("k", 40),
+	}
+	run := func(env []string, args ...string) string {
+		t.Helper()
+		out, errOut, code := runIn(t, dir, env, "", args...)
+		if code != 0 {
+			t.Fatalf("ordo %s: %d %s", strings.Join(args, " "), code, errOut)
+		}
+		return out
+	}
+	run(embedded, "seed", "-orders", "40")
+	run(embedded, "tenants", "export", "acme", "acme.zip")
+	run(production, "migrate", "up")
+	if slug := strings.TrimSpace(run(production, "tenants", "import", "acme.zip")); slug != "acme" {
+		t.Fatalf("import printed %q", slug)
+	}
+	if list := run(production, "tenants", "list"); !strings.Contains(list, "acme") {
+		t.Fatalf("tenants list after import:\n%s", list)
+	}
+	run(production, "tenants", "export", "acme", "back.zip")
+	want, got := archiveTables(t, filepath.Join(dir, "acme.zip")), archiveTables(t, filepath.Join(dir, "back.zip"))
+	if len(want["orders"]) != 40 {
+		t.Fatalf("the archive holds %d orders, want 40", len(want["orders"]))
+	}
+	if !reflect.DeepEqual(want, got) {
+		for name := range want {
+			if !reflect.DeepEqual(want[name], got[name]) {
+				t.Errorf("table %s differs after the round trip:\nsqlite:   %v\npostgres: %v", name, want[name], got[name])
+			}
+		}
+	}
+	if _, errOut, code := runIn(t, dir, production, "", "tenants", "import", "acme.zip"); code == 0 || !strings.Contains(errOut, "already exists") {
+		t.Fatalf("a second import: exit %d, %s", code, errOut)
+	}
+}
+
+// archiveTables reads each table of an archive as decoded JSON rows.
+func archiveTables(t *testing.T, path string) map[string][]any {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	out := map[string][]any{}
+	for _, f := range zr.File {
+		name, ok := strings.CutPrefix(f.Name, "tables/")
+		if !ok {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(rc)
+		dec.UseNumber()
+		rows := []any{}
+		for dec.More() {
+			var row any
+			if err := dec.Decode(&row); err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, row)
+		}
+		rc.Close()
+		out[strings.TrimSuffix(name, ".jsonl")] = rows
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/archive"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/store"
 	tenantpkg "github.com/ordo/ordo/internal/tenant"
@@ -56,7 +58,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		email = fs.String("email", "", "e-mail address (required); the password is read from stdin or prompted")
 	case "tenants create":
 		owner = fs.String("owner", "", "e-mail of the owning user (required)")
-	case "tenants suspend", "tenants resume", "tenants list", "tenants restore":
+	case "tenants suspend", "tenants resume", "tenants list", "tenants restore", "tenants export", "tenants import":
 	case "tenants delete":
 		now = fs.Bool("now", false, "purge at once instead of after the grace period (ORDO_TENANT_DELETION_GRACE)")
 	case "apikeys create":
@@ -194,6 +196,44 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return err
 		}
 		fmt.Fprintln(std.stderr, t.Slug, "is purged: its rows and files are gone")
+	case "tenants export":
+		if len(pos) != 2 {
+			return usageError{"tenants export needs the tenant's slug and the file to write"}
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", pos[0], err)
+		}
+		if err := svc.openBlobs(ctx); err != nil {
+			return err
+		}
+		m, err := exportArchive(ctx, svc, t.ID, pos[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(std.stderr, "%s exported to %s: %d rows, %d objects\n", t.Slug, pos[1], m.RowCount(), len(m.Objects))
+	case "tenants import":
+		if len(pos) != 1 {
+			return usageError{"tenants import needs the archive file"}
+		}
+		if err := svc.openBlobs(ctx); err != nil {
+			return err
+		}
+		f, err := os.Open(pos[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		m, err := archive.Import(ctx, svc.store, svc.blobs, f, fi.Size(), nil)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(std.stderr, "%s imported: %d rows, %d objects\n", m.Slug, m.RowCount(), len(m.Objects))
+		fmt.Fprintln(std.stdout, m.Slug)
 	case "apikeys create":
 		if *tenant == "" || *role == "" {
 			return usageError{"--tenant and --role are required"}
@@ -356,4 +396,26 @@ func printFailingDeliveries(ctx context.Context, st store.Store, tenantID uuid.U
 			strings.Join(strings.Fields(d.LastError), " "))
 	}
 	return tw.Flush()
+}
+
+// exportArchive writes the tenant's archive to path, through a temporary
+// file beside it, so that a failed export leaves no half-written file.
+func exportArchive(ctx context.Context, svc *services, tenantID uuid.UUID, path string) (*archive.Manifest, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), ".ordo-archive-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	m, err := archive.Export(ctx, svc.store, svc.blobs, svc.store.Engine(), tenantID, f, nil)
+	if err != nil {
+		return nil, describe(err)
+	}
+	if err := f.Sync(); err != nil {
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return m, os.Rename(f.Name(), path)
 }

@@ -55,6 +55,10 @@ Commands:
                      or at once with --now
   tenants restore SLUG
                      cancel a deletion that has not been purged yet
+  tenants export SLUG FILE
+                     write the tenant's rows and files to one archive (zip)
+  tenants import FILE
+                     load such an archive, from either engine, into this Ordo
   apikeys create --tenant SLUG --role ROLE [--name N] [--expires 30d]
                      create an API key; prints only the key
   apikeys revoke PREFIX

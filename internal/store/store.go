@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/archive"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
@@ -114,6 +115,8 @@ type Store interface {
 	// TenantListPurgeDue and TenantPurgeRows remove deleted tenants once
 	// their grace has passed (tenant.Purger).
 	tenant.PurgeStore
+	// ArchiveSnapshot and ArchiveLoad read and write tenant archives.
+	archive.Store
 
 	// JobListFailed lists a page of retryable and discarded jobs, newest
 	// first: a tenant's when tenantID is set, every one otherwise. after
