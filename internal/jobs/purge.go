@@ -28,7 +28,7 @@ type PurgeWorker struct {
 	Sweep func(ctx context.Context) (int, error) // abandoned uploads, expired exports
 	// Tenants purges deleted tenants whose grace has passed.
 	Tenants func(ctx context.Context, now time.Time) (int, error)
-	Log   *slog.Logger
+	Log     *slog.Logger
 }
 
 func (w *PurgeWorker) Work(ctx context.Context, job *Job[PurgeArgs]) error {

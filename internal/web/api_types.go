@@ -35,7 +35,7 @@ type tenantJSON struct {
 	CreatedAt time.Time   `json:"created_at"`
 	// DefaultTaxRateBP is the tax rate new item rows of the order form
 	// start with, in basis points (2000 is 20 %).
-	DefaultTaxRateBP int64 `json:"default_tax_rate_bp" minimum:"0" maximum:"10000"`
+	DefaultTaxRateBP int64  `json:"default_tax_rate_bp" minimum:"0" maximum:"10000"`
 	Status           string `json:"status" enum:"active,suspended,deleted" description:"active; suspended by the operator; or deleted (scheduled for purging, see purge_after)."`
 	// PurgeAfter is when a deleted tenant's data is purged for good.
 	PurgeAfter *time.Time `json:"purge_after,omitempty" description:"For a deleted tenant: when its data and files are purged for good. Until then an owner can cancel the deletion (DELETE /api/v1/tenant/deletion)."`
