@@ -36,6 +36,7 @@ const (
 	ActTenantUpdate Action = "tenant.update" // rename, settings, branding
 	ActTenantLeave  Action = "tenant.leave"
 	ActTenantDelete Action = "tenant.delete" // schedule the tenant's deletion, or cancel it
+	ActTenantExport Action = "tenant.export" // download the tenant's whole data (its archive)
 
 	ActMemberRead   Action = "member.read"
 	ActMemberManage Action = "member.manage" // change roles below owner, remove non-owners
@@ -67,6 +68,7 @@ var permissions = map[Action][]Role{
 	ActTenantUpdate: {RoleOwner, RoleAdmin},
 	ActTenantLeave:  {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActTenantDelete: {RoleOwner},
+	ActTenantExport: {RoleOwner},
 
 	ActMemberRead:   {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActMemberManage: {RoleOwner, RoleAdmin},

@@ -407,7 +407,7 @@ func exportArchive(ctx context.Context, svc *services, tenantID uuid.UUID, path 
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
-	m, err := archive.Export(ctx, svc.store, svc.blobs, svc.store.Engine(), tenantID, f, nil)
+	m, err := archive.Export(ctx, svc.store, svc.blobs, tenantID, f, archive.Options{Engine: svc.store.Engine(), Credentials: true})
 	if err != nil {
 		return nil, describe(err)
 	}

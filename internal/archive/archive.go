@@ -39,6 +39,8 @@ type Reader interface {
 	Rows(ctx context.Context, t Table, tenantID uuid.UUID, fn func(row []any) error) error
 	// UserRows calls fn with the users table's rows of these ids.
 	UserRows(ctx context.Context, ids []uuid.UUID, fn func(row []any) error) error
+	// Count counts the rows Rows would give.
+	Count(ctx context.Context, t Table, tenantID uuid.UUID) (int64, error)
 }
 
 // Writer inserts rows, inside one transaction.
@@ -108,12 +110,30 @@ type ObjectInfo struct {
 }
 
 // Progress is told how far an export or import is, in rows and objects
-// done, as it goes.
-type Progress func(done int64)
+// done out of total (0 when not known), as it goes.
+type Progress func(done, total int64)
+
+// Options shape an export.
+type Options struct {
+	// Engine names the source database in the manifest.
+	Engine string
+	// Credentials keeps the users' password hashes. An operator's archive
+	// (moving a tenant to another Ordo) needs them so that people log in
+	// as before; an owner's download leaves them out, so that it never
+	// hands anyone other users' hashes: people set a new password
+	// ("forgot password") after such an archive is imported.
+	Credentials bool
+	Progress    Progress
+}
 
 // ObjectPrefix is where a tenant's objects live (attachments, invoices,
-// exports, branding). Uploads never confirmed are not archived.
+// exports, branding). Uploads never confirmed are not archived, nor are
+// export files (ExcludedPrefix).
 func ObjectPrefix(tenantID uuid.UUID) string { return "tenants/" + tenantID.String() + "/" }
+
+// ExcludedPrefix is where the tenant's export files live, archives among
+// them: not archived (an archive would hold the ones before it).
+func ExcludedPrefix(tenantID uuid.UUID) string { return ObjectPrefix(tenantID) + "exports/" }
 
 // Export writes the tenant's archive to w: a zip of manifest.json,
 // tables/NAME.jsonl for users and every table of Tables, and
@@ -121,20 +141,36 @@ func ObjectPrefix(tenantID uuid.UUID) string { return "tenants/" + tenantID.Stri
 // snapshot; objects are copied after it, and a row whose object is gone
 // by then (deleted meanwhile) keeps its key. engine names the source in
 // the manifest.
-func Export(ctx context.Context, st Store, objs Objects, engine string, tenantID uuid.UUID, w io.Writer, progress Progress) (*Manifest, error) {
+func Export(ctx context.Context, st Store, objs Objects, tenantID uuid.UUID, w io.Writer, o Options) (*Manifest, error) {
 	zw := zip.NewWriter(w)
 	m := &Manifest{Format: Format, Version: Version, TenantID: tenantID, ExportedAt: time.Now().UTC().Truncate(time.Second),
-		Engine: engine, Tables: map[string]TableInfo{}}
-	var done int64
+		Engine: o.Engine, Tables: map[string]TableInfo{}}
+	var done, total int64
 	tick := func() {
 		done++
-		if progress != nil && done%1000 == 0 {
-			progress(done)
+		if o.Progress != nil && done%1000 == 0 {
+			o.Progress(done, total)
 		}
 	}
+	infos, err := objs.List(ctx, ObjectPrefix(tenantID))
+	if err != nil {
+		return nil, fmt.Errorf("archive objects: %w", err)
+	}
+	infos = slices.DeleteFunc(infos, func(i blob.Info) bool { return strings.HasPrefix(i.Key, ExcludedPrefix(tenantID)) })
 	// The manifest goes last in the zip (it needs every count); readers
 	// find it by name.
-	err := st.ArchiveSnapshot(ctx, func(r Reader) error {
+	err = st.ArchiveSnapshot(ctx, func(r Reader) error {
+		total = int64(len(infos))
+		for _, t := range Tables {
+			n, err := r.Count(ctx, t, tenantID)
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		if o.Progress != nil {
+			o.Progress(0, total)
+		}
 		users := map[uuid.UUID]bool{}
 		for _, t := range Tables {
 			info, err := writeTable(ctx, zw, t, func(fn func([]any) error) error {
@@ -166,24 +202,27 @@ func Export(ctx context.Context, st Store, objs Objects, engine string, tenantID
 			ids = append(ids, id)
 		}
 		slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
-		info, err := writeTable(ctx, zw, Users, func(fn func([]any) error) error { return r.UserRows(ctx, ids, fn) })
+		info, err := writeTable(ctx, zw, Users, func(fn func([]any) error) error {
+			return r.UserRows(ctx, ids, func(row []any) error {
+				if !o.Credentials {
+					row[usersPasswordHash] = ""
+				}
+				return fn(row)
+			})
+		})
 		m.Tables[Users.Name] = info
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("archive rows: %w", err)
 	}
-	infos, err := objs.List(ctx, ObjectPrefix(tenantID))
-	if err != nil {
-		return nil, fmt.Errorf("archive objects: %w", err)
-	}
-	for _, o := range infos {
-		oi, err := copyObject(ctx, zw, objs, o.Key)
+	for _, obj := range infos {
+		oi, err := copyObject(ctx, zw, objs, obj.Key)
 		if errors.Is(err, apperr.ErrNotFound) {
 			continue // deleted since it was listed
 		}
 		if err != nil {
-			return nil, fmt.Errorf("archive object %s: %w", o.Key, err)
+			return nil, fmt.Errorf("archive object %s: %w", obj.Key, err)
 		}
 		m.Objects = append(m.Objects, oi)
 		tick()
@@ -200,8 +239,8 @@ func Export(ctx context.Context, st Store, objs Objects, engine string, tenantID
 	if err := zw.Close(); err != nil {
 		return nil, err
 	}
-	if progress != nil {
-		progress(done)
+	if o.Progress != nil {
+		o.Progress(done, total)
 	}
 	return m, nil
 }
@@ -420,11 +459,15 @@ func Import(ctx context.Context, st Store, objs Objects, ra io.ReaderAt, size in
 	if m.Version != Version {
 		return nil, apperr.Invalid("file", "is an archive of a format version this Ordo does not read")
 	}
-	var done int64
+	var done, total int64
+	for _, t := range m.Tables {
+		total += t.Rows
+	}
+	total += int64(len(m.Objects))
 	tick := func() {
 		done++
 		if progress != nil && done%1000 == 0 {
-			progress(done)
+			progress(done, total)
 		}
 	}
 	// A tenant already here is refused before any object is written: the
@@ -510,7 +553,7 @@ func Import(ctx context.Context, st Store, objs Objects, ra io.ReaderAt, size in
 		return nil, err
 	}
 	if progress != nil {
-		progress(done)
+		progress(done, total)
 	}
 	return &m, nil
 }

@@ -63,10 +63,14 @@ var Users = Table{Name: "users", Order: "id", Columns: cols(
 	"id", "uuid", "email", "text", "name", "text", "image", "text", "password_hash", "text",
 	"email_verified_at", "time", "created_at", "time", "updated_at", "time", "session_epoch", "int", "locale", "text")}
 
-// Tables are the tenant's tables in import order. Left out: derived or
-// transient rows (order_day_stats, which triggers rebuild on import;
-// idempotency_keys, a day's replay cache; sessions), and the job queue:
-// import an archive of a tenant whose background work is done.
+// usersPasswordHash is the index of password_hash in Users.
+const usersPasswordHash = 4
+
+// Tables are the tenant's tables in import order. Left out (NotArchived):
+// derived or transient rows and files (order_day_stats, which triggers
+// rebuild on import; idempotency_keys, a day's replay cache; exports and
+// their files, which expire; sessions), and the job queue: import an
+// archive of a tenant whose background work is done.
 var Tables = []Table{
 	{Name: "tenants", Where: "id = $1", Order: "id", Columns: cols(
 		"id", "uuid", "name", "text", "slug", "text", "plan", "text", "status", "text", "settings", "json",
@@ -101,10 +105,6 @@ var Tables = []Table{
 	{Name: "invoices", Where: byTenant, Order: "id", Columns: cols(
 		"id", "uuid", "tenant_id", "uuid", "order_id", "uuid", "number", "text", "status", "text", "generation", "int",
 		"object_key", "text", "size", "int", "error", "text", "generated_at", "time", "created_at", "time", "updated_at", "time")},
-	{Name: "exports", Where: byTenant, Order: "id", Columns: cols(
-		"id", "uuid", "tenant_id", "uuid", "created_by", "user", "format", "text", "filters", "json", "status", "text",
-		"done", "int", "total", "int", "row_count", "int", "object_key", "text", "size", "int", "error", "text",
-		"expires_at", "time", "created_at", "time", "updated_at", "time", "completed_at", "time", "order_count", "int")},
 	{Name: "webhook_endpoints", Where: byTenant, Order: "id", Columns: cols(
 		"id", "uuid", "tenant_id", "uuid", "url", "text", "description", "text", "event_types", "json", "enabled", "bool",
 		"secret", "text", "previous_secret", "text", "previous_secret_expires_at", "time", "disabled_reason", "text",
@@ -126,6 +126,7 @@ var Tables = []Table{
 
 // NotArchived are the tenant tables Tables leaves out, with why.
 var NotArchived = map[string]string{
+	"exports":          "download files that expire within a week (an archive is one of them); export again where it lands",
 	"order_day_stats":  "derived: the orders' triggers rebuild it as they are imported",
 	"idempotency_keys": "a replay cache that expires after a day",
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/archive"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
@@ -28,6 +29,9 @@ const (
 	FormatCSV  Format = "csv"
 	FormatXLSX Format = "xlsx"
 	FormatPDF  Format = "pdf"
+	// FormatArchive is the tenant's whole data (package archive), which
+	// only owners ask for and see.
+	FormatArchive Format = "archive"
 )
 
 // PDFMaxOrders caps a PDF export. Unlike CSV and XLSX, a PDF is laid out
@@ -44,6 +48,8 @@ func (f Format) ContentType() string {
 		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	case FormatPDF:
 		return "application/pdf"
+	case FormatArchive:
+		return "application/zip"
 	}
 	return "text/csv; charset=utf-8"
 }
@@ -149,4 +155,8 @@ type Tx interface {
 type DB interface {
 	Store
 	InTx(ctx context.Context, fn func(Tx) error) error
+	// ArchiveSnapshot and ArchiveLoad: the tenant's archive is an export.
+	archive.Store
+	// Engine names the database engine, for the archive's manifest.
+	Engine() string
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/archive"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
@@ -145,16 +146,53 @@ func (s *Service) Create(ctx context.Context, p access.Principal, f Format, filt
 	return e, err
 }
 
+// CreateArchive records an export of the tenant's whole data (package
+// archive, without the users' password hashes) and its job, for owners.
+func (s *Service) CreateArchive(ctx context.Context, p access.Principal, m access.Meta) (Export, error) {
+	if err := p.Require(access.ActTenantExport); err != nil {
+		return Export{}, err
+	}
+	n := now()
+	e := Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: FormatArchive,
+		Status: StatusQueued, CreatedAt: n, UpdatedAt: n}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.ExportCreate(ctx, e); err != nil {
+			return err
+		}
+		if _, err := tx.JobInsert(ctx, Args{ExportID: e.ID, TenantID: e.TenantID}, nil); err != nil {
+			return err
+		}
+		ae, err := p.AuditEntry(m, n, p.TenantID, "export.created", "export", e.ID.String(), map[string]any{"format": FormatArchive})
+		if err != nil {
+			return err
+		}
+		return tx.AuditInsert(ctx, ae)
+	})
+	return e, err
+}
+
+// visible hides an archive from whoever may not download one: it holds
+// every member's e-mail, the audit log and the webhook secrets.
+func visible(p access.Principal, e Export) bool {
+	return e.Format != FormatArchive || p.Can(access.ActTenantExport)
+}
+
 // Get returns an export and, when completed, a download URL.
 func (s *Service) Get(ctx context.Context, p access.Principal, id uuid.UUID) (Export, string, error) {
 	if err := p.Require(access.ActOrderRead); err != nil {
 		return Export{}, "", err
 	}
 	e, err := s.store.ExportGet(ctx, p.TenantID, id)
+	if err == nil && !visible(p, e) {
+		return Export{}, "", apperr.NotFound("export")
+	}
 	if err != nil || e.Status != StatusCompleted {
 		return e, "", err
 	}
 	name := "orders-" + e.CreatedAt.Format("2006-01-02") + "." + string(e.Format)
+	if e.Format == FormatArchive {
+		name = "tenant-" + e.CreatedAt.Format("2006-01-02") + ".zip"
+	}
 	u, err := s.blobs.PresignGet(ctx, e.ObjectKey, blob.Download{Filename: name, ContentType: e.Format.ContentType()}, DownloadTTL)
 	return e, u, err
 }
@@ -189,6 +227,9 @@ func (s *Service) Delete(ctx context.Context, p access.Principal, id uuid.UUID, 
 		return err
 	}
 	e, err := s.store.ExportGet(ctx, p.TenantID, id)
+	if err == nil && !visible(p, e) {
+		err = apperr.NotFound("export")
+	}
 	if err != nil {
 		return err
 	}
@@ -267,6 +308,9 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	}
 	if e.Status == StatusCompleted || e.Status == StatusCancelled || e.Status == StatusExpired {
 		return nil
+	}
+	if e.Format == FormatArchive {
+		return s.runArchive(ctx, e)
 	}
 	start := time.Now()
 	lp := listParams(tenantID, e.Filters)
@@ -462,4 +506,73 @@ type ProgressEvent struct {
 type Progress struct {
 	Done  int64 `json:"done"`
 	Total int64 `json:"total"`
+}
+
+// runArchive writes the tenant's archive into storage, saving progress
+// about once a second and stopping if the export is cancelled. Like Run,
+// it is safe to run again after a crash: the file goes to the same key.
+func (s *Service) runArchive(ctx context.Context, e Export) error {
+	start := time.Now()
+	e.Status, e.Done, e.Total, e.Error = StatusRunning, 0, 0, ""
+	e.ObjectKey = "tenants/" + e.TenantID.String() + "/exports/" + e.ID.String() + ".zip"
+	if err := s.progress(ctx, e, EventProgress); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	pr, pw := io.Pipe()
+	type result struct {
+		info blob.Info
+		err  error
+	}
+	uploaded := make(chan result, 1)
+	go func() {
+		info, err := s.blobs.Put(wctx, e.ObjectKey, pr, FormatArchive.ContentType())
+		pr.CloseWithError(err)
+		uploaded <- result{info, err}
+	}()
+	saved := time.Now()
+	m, err := archive.Export(wctx, s.store, s.blobs, e.TenantID, pw, archive.Options{Engine: s.store.Engine(),
+		Progress: func(done, total int64) {
+			e.Done, e.Total = done, total
+			if time.Since(saved) < time.Second {
+				return
+			}
+			saved = time.Now()
+			if cur, err := s.store.ExportGet(ctx, e.TenantID, e.ID); err == nil && cur.Status == StatusCancelled {
+				cancel(errCancelled)
+				return
+			}
+			if err := s.progress(ctx, e, EventProgress); err != nil {
+				s.log.WarnContext(ctx, "record archive progress", "err", err)
+			}
+		}})
+	pw.CloseWithError(err)
+	res := <-uploaded
+	if err == nil {
+		err = res.err
+	}
+	if errors.Is(context.Cause(wctx), errCancelled) {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
+		return nil
+	}
+	if err != nil {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), e.ObjectKey)
+		e.Status, e.Error = StatusFailed, "the archive could not be written; it will be retried"
+		if perr := s.progress(context.WithoutCancel(ctx), e, EventProgress); perr != nil {
+			s.log.WarnContext(ctx, "record archive failure", "err", perr)
+		}
+		return fmt.Errorf("archive %s: %w", e.ID, err)
+	}
+	n := now()
+	exp := n.Add(TTL)
+	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = StatusCompleted, m.Tables["orders"].Rows, m.RowCount(), res.info.Size, &n, &exp
+	e.Done = e.Total
+	if err := s.progress(ctx, e, event.ExportCompleted, func(tx Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
+		return err
+	}
+	if s.observer != nil {
+		s.observer.Completed(string(e.Format), e.OrderCount, time.Since(start))
+	}
+	return nil
 }

@@ -76,6 +76,28 @@ func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// handleArchiveCreate starts the export of the tenant's whole data.
+func (s *Server) handleArchiveCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
+	}
+	who := p.UserID.String()
+	if p.IsAPIKey() {
+		who = p.APIKeyID.String()
+	}
+	if err := s.allow(w, r, s.limits.ExportCreate, "export:"+who); err != nil {
+		return err
+	}
+	e, err := s.exports.CreateArchive(r.Context(), p, s.meta(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/exports/"+e.ID.String())
+	writeJSON(w, http.StatusAccepted, toExportJSON(e, ""))
+	return nil
+}
+
 func (s *Server) handleExportGet(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.principal(r)
 	if err != nil {

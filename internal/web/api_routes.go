@@ -374,6 +374,10 @@ func apiRoutes() []apiRoute {
 			Location string `header:"Location"`
 			exportJSON
 		}{}, status: 202, errs: errsAuth, audit: "export.created", action: access.ActExportCreate}},
+		{"POST", "/api/v1/tenant/archive", h((*Server).handleArchiveCreate), operation{id: "createTenantArchive", summary: "Export the tenant's whole data (owners): every entity as JSON Lines plus attachments, invoice PDFs and the logo, in one zip built in the background (format archive; see docs/tenant-archive.md). Users' password hashes are left out. Poll the export, or listen for export.completed, then download it", tag: "exports", req: idempotencyHeader{}, resp: struct {
+			Location string `header:"Location"`
+			exportJSON
+		}{}, status: 202, errs: errsAuth, audit: "export.created", action: access.ActTenantExport}},
 		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding, with its ETag", tag: "invoices", req: ifNoneMatchHeader{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingPutReq{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.branding_updated"}},
 		{"PUT", "/api/v1/tenant/logo", h((*Server).handleLogoPut), operation{id: "setLogo", summary: "Upload the invoice logo as the request body: a PNG or JPEG of at most 512 KiB", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},

@@ -106,6 +106,10 @@ var auditCalls = map[string]auditCall{
 		c, _, tid := a.signup(t, uniqueEmail("tr"))
 		return tid, func() resp { return c.do("PATCH", "/api/v1/tenant", map[string]any{"name": "Renamed"}) }
 	},
+	"POST /api/v1/tenant/archive": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ta"))
+		return tid, func() resp { return c.do("POST", "/api/v1/tenant/archive", nil) }
+	},
 	"POST /api/v1/tenant/deletion": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("td"))
 		slug := c.do("GET", "/api/v1/tenant", nil).must(t, 200).str("slug")

@@ -38,7 +38,7 @@ var enumValues = map[reflect.Type][]any{
 	reflect.TypeFor[access.Role]():              {access.RoleOwner, access.RoleAdmin, access.RoleMember, access.RoleViewer},
 	reflect.TypeFor[account.InvitationStatus](): {account.InvitationPending, account.InvitationAccepted, account.InvitationRevoked, account.InvitationExpired},
 	reflect.TypeFor[order.Status]():             {order.StatusPending, order.StatusProcessing, order.StatusShipped, order.StatusDelivered, order.StatusCancelled},
-	reflect.TypeFor[export.Format]():            {export.FormatCSV, export.FormatXLSX, export.FormatPDF},
+	reflect.TypeFor[export.Format]():            {export.FormatCSV, export.FormatXLSX, export.FormatPDF, export.FormatArchive},
 	reflect.TypeFor[export.Status]():            {export.StatusQueued, export.StatusRunning, export.StatusCompleted, export.StatusFailed, export.StatusCancelled, export.StatusExpired},
 	reflect.TypeFor[invoice.Status]():           {invoice.StatusPending, invoice.StatusReady, invoice.StatusFailed},
 	reflect.TypeFor[attachment.Status]():        {attachment.StatusPending, attachment.StatusUploaded, attachment.StatusFailed},

@@ -341,6 +341,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /app/settings", s.requireLogin(s.page(s.uiSettings)))
 	mux.HandleFunc("POST /app/settings", s.requireLogin(s.page(s.uiSettingsSave)))
 	mux.HandleFunc("POST /app/settings/delete", s.requireLogin(s.page(s.uiTenantDelete)))
+	mux.HandleFunc("POST /app/settings/archive", s.requireLogin(s.page(s.uiArchiveCreate)))
 	mux.HandleFunc("POST /app/tenant/restore", s.requireLogin(s.page(s.uiTenantRestore)))
 	mux.HandleFunc("GET /app/members", s.requireLogin(s.page(s.uiMembers)))
 	mux.HandleFunc("POST /app/members/{id}/role", s.requireLogin(s.page(s.uiMemberRole)))

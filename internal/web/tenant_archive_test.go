@@ -9,11 +9,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net/url"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/archive"
 )
@@ -60,7 +62,7 @@ func archiveContents(t *testing.T, data []byte) (map[string][]map[string]any, ma
 func exportArchive(t *testing.T, a *app, tenantID uuid.UUID) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	_, err := archive.Export(context.Background(), a.store, a.blobs, a.store.Engine(), tenantID, &buf, nil)
+	_, err := archive.Export(context.Background(), a.store, a.blobs, tenantID, &buf, archive.Options{Engine: a.store.Engine(), Credentials: true})
 	require.NoError(t, err)
 	return buf.Bytes()
 }
@@ -154,5 +156,53 @@ func TestTenantArchiveRoundTrip(t *testing.T) {
 		require.ErrorIs(t, err, apperr.ErrNotFound, "nothing of a refused archive is loaded")
 		_, err = archive.Import(ctx, pg.store, pg.blobs, bytes.NewReader([]byte("not a zip")), 9, nil)
 		require.ErrorIs(t, err, apperr.ErrInvalid)
+	})
+}
+
+// An owner exports the tenant from the settings page or the API: a
+// background export with progress whose download is an archive of the
+// tenant without password hashes, which members cannot see or fetch,
+// and which another Ordo imports.
+func TestOwnerArchiveExport(t *testing.T) {
+	t.Parallel()
+	forEachStorage(t, func(t *testing.T, a *app, s3 bool) {
+		owner, _, tid := a.signup(t, uniqueEmail("own-arch"))
+		useEverything(t, a, owner, newReceiver(t))
+		member, _ := a.joinAs(t, owner, access.RoleMember)
+
+		settings := owner.get(t, "/app/settings")
+		require.Contains(t, settings.body, `action="/app/settings/archive"`)
+		require.NotContains(t, member.get(t, "/app/settings").body, `action="/app/settings/archive"`)
+		started := owner.post(t, "/app/settings/archive", url.Values{})
+		require.Equal(t, "/app/exports", started.url)
+
+		r := owner.do("POST", "/api/v1/tenant/archive", nil).must(t, 202)
+		require.Equal(t, "archive", r.str("format"))
+		done := waitExport(t, owner, r.str("id"))
+		require.Equal(t, "completed", done.str("status"), done.raw)
+		require.Equal(t, done.body["progress"].(map[string]any)["done"], done.body["progress"].(map[string]any)["total"])
+		data, hdr := download(t, done.str("download_url"))
+		require.Contains(t, hdr.Get("Content-Disposition"), ".zip")
+		tables, objects, m := archiveContents(t, data)
+		require.Equal(t, tid, m.TenantID.String())
+		require.Len(t, tables["orders"], 2)
+		require.NotEmpty(t, objects)
+		for _, u := range tables["users"] {
+			require.Empty(t, u["password_hash"], "an owner's archive holds no password hash")
+		}
+		for key := range objects {
+			require.NotContains(t, key, "/exports/", "export files, this archive among them, are not archived")
+		}
+
+		member.do("GET", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
+		member.do("DELETE", "/api/v1/exports/"+r.str("id"), nil).must(t, 404)
+		require.NotContains(t, member.get(t, "/app/exports").body, "/app/exports/"+r.str("id")+"/download")
+		require.Contains(t, owner.get(t, "/app/exports").body, "/app/exports/"+r.str("id")+"/download")
+
+		other := newAppOpts(t, backends[0], appOpts{})
+		_, err := archive.Import(context.Background(), other.store, other.blobs, bytes.NewReader(data), int64(len(data)), nil)
+		require.NoError(t, err)
+		got, _, _ := archiveContents(t, exportArchive(t, other, uuid.MustParse(tid)))
+		require.Equal(t, tables["orders"], got["orders"])
 	})
 }

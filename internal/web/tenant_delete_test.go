@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"reflect"
 	"testing"
 	"time"
 
@@ -76,7 +77,7 @@ func TestTenantDeletionAndPurge(t *testing.T) {
 		admin, _ := a.joinAs(t, owner, access.RoleAdmin)
 		keyClient := a.withKey(owner.do("POST", "/api/v1/api-keys", map[string]any{"name": "owner key", "role": "owner"}).must(t, 201).str("key"))
 		slug := owner.do("GET", "/api/v1/tenant", nil).must(t, 200).str("slug")
-		otherRows, otherObjects := a.rowsHolding(t, otherID), objectsOf(t, a, otherID)
+		otherRows, otherObjects := settledRows(t, a, otherID), objectsOf(t, a, otherID)
 		require.NotEmpty(t, objectsOf(t, a, tid), "the tenant has attachments, an invoice, an export and a logo")
 		for _, table := range []string{"orders", "order_items", "order_status_history", "attachments", "invoices", "exports", "webhook_endpoints", "webhook_deliveries", "webhook_attempts", "events", "audit_log", "api_keys", "invitations", "memberships", "membership_removals", "idempotency_keys", "order_day_stats", "river_job"} {
 			require.Positive(t, a.rowsHolding(t, tid)[table], "before the purge, %s holds rows of the tenant: the test covers it", table)
@@ -143,4 +144,22 @@ func TestTenantDeletionAndPurge(t *testing.T) {
 		admin.do("GET", "/api/v1/me", nil).must(t, 401)
 		keyClient.do("GET", "/api/v1/me", nil).must(t, 401)
 	})
+}
+
+// settledRows is rowsHolding once the tenant's background work (webhook
+// deliveries of its events) has stopped changing it for half a second.
+func settledRows(t *testing.T, a *app, id uuid.UUID) map[string]int {
+	t.Helper()
+	last := a.rowsHolding(t, id)
+	stable := time.Now()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		cur := a.rowsHolding(t, id)
+		if !reflect.DeepEqual(cur, last) {
+			last, stable = cur, time.Now()
+		} else if time.Since(stable) > 500*time.Millisecond {
+			return cur
+		}
+	}
+	t.Fatalf("the tenant's rows kept changing: %v", last)
+	return nil
 }

@@ -87,6 +87,12 @@ func (s *Server) uiTenantDelete(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// uiArchiveCreate starts the export of the tenant's whole data.
+func (s *Server) uiArchiveCreate(w http.ResponseWriter, r *http.Request) error {
+	_, err := s.exports.CreateArchive(r.Context(), mustPrincipal(r), s.meta(r))
+	return s.uiDone(w, r, err, s.tr(r, "The archive is being built; download it here when it is ready."), "/app/exports")
+}
+
 // uiTenantRestore cancels the deletion of the tenant the session names.
 func (s *Server) uiTenantRestore(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.tenants.CancelDeletion(r.Context(), mustPrincipal(r), s.meta(r)); err != nil {

@@ -80,14 +80,17 @@ func (e CreateWebhookEndpointRequestEventTypes) Valid() bool {
 
 // Defines values for ExportFormat.
 const (
-	Csv  ExportFormat = "csv"
-	Pdf  ExportFormat = "pdf"
-	Xlsx ExportFormat = "xlsx"
+	Archive ExportFormat = "archive"
+	Csv     ExportFormat = "csv"
+	Pdf     ExportFormat = "pdf"
+	Xlsx    ExportFormat = "xlsx"
 )
 
 // Valid indicates whether the value is a known member of the ExportFormat enum.
 func (e ExportFormat) Valid() bool {
 	switch e {
+	case Archive:
+		return true
 	case Csv:
 		return true
 	case Pdf:
@@ -1399,7 +1402,7 @@ type StatusChange_From struct {
 	union json.RawMessage
 }
 
-// Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","default_tax_rate_bp":1900,"id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","role":"owner","slug":"mueller-soehne"}
+// Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","default_tax_rate_bp":1900,"id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","role":"owner","slug":"mueller-soehne","status":"active"}
 type Tenant struct {
 	CreatedAt        time.Time `json:"created_at"`
 	DefaultTaxRateBp int64     `json:"default_tax_rate_bp"`
@@ -1829,6 +1832,12 @@ type GetTenantParams struct {
 type RenameTenantParams struct {
 	// IfMatch The ETag of the version you edited; 412 if it changed since. Optional: without it the change is made whatever the version.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CreateTenantArchiveParams defines parameters for CreateTenantArchive.
+type CreateTenantArchiveParams struct {
+	// IdempotencyKey Makes a POST safe to retry: the first response is replayed for 24 h, to a principal that may still make the request. A response holding a secret is not kept: its retry is 409 (idempotency-secret-withheld), and the request is not run again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // GetBrandingParams defines parameters for GetBranding.
@@ -2688,6 +2697,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenant(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateTenantArchive Export the tenant's whole data (owners): every entity as JSON Lines plus attachments, invoice PDFs and the logo, in one zip built in the background (format archive; see docs/tenant-archive.md). Users' password hashes are left out. Poll the export, or listen for export.completed, then download it
+	//
+	// Corresponds with POST /api/v1/tenant/archive (the `CreateTenantArchive` operationId).
+	CreateTenantArchive(ctx context.Context, params *CreateTenantArchiveParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBranding The tenant's invoice branding, with its ETag
 	//
@@ -4004,6 +4018,21 @@ func (c *Client) RenameTenantWithBody(ctx context.Context, params *RenameTenantP
 // Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 func (c *Client) RenameTenant(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRenameTenantRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateTenantArchive Export the tenant's whole data (owners): every entity as JSON Lines plus attachments, invoice PDFs and the logo, in one zip built in the background (format archive; see docs/tenant-archive.md). Users' password hashes are left out. Poll the export, or listen for export.completed, then download it
+//
+// Corresponds with POST /api/v1/tenant/archive (the `CreateTenantArchive` operationId).
+func (c *Client) CreateTenantArchive(ctx context.Context, params *CreateTenantArchiveParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTenantArchiveRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7067,6 +7096,48 @@ func NewRenameTenantRequestWithBody(server string, params *RenameTenantParams, c
 	return req, nil
 }
 
+// NewCreateTenantArchiveRequest constructs an http.Request for the CreateTenantArchive method
+func NewCreateTenantArchiveRequest(server string, params *CreateTenantArchiveParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/tenant/archive")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetBrandingRequest constructs an http.Request for the GetBranding method
 func NewGetBrandingRequest(server string, params *GetBrandingParams) (*http.Request, error) {
 	var err error
@@ -8617,6 +8688,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/tenant (the `RenameTenant` operationId).
 	RenameTenantWithResponse(ctx context.Context, params *RenameTenantParams, body RenameTenantJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameTenantResponse, error)
+
+	// CreateTenantArchiveWithResponse Export the tenant's whole data (owners): every entity as JSON Lines plus attachments, invoice PDFs and the logo, in one zip built in the background (format archive; see docs/tenant-archive.md). Users' password hashes are left out. Poll the export, or listen for export.completed, then download it
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/tenant/archive (the `CreateTenantArchive` operationId).
+	CreateTenantArchiveWithResponse(ctx context.Context, params *CreateTenantArchiveParams, reqEditors ...RequestEditorFn) (*CreateTenantArchiveResponse, error)
 
 	// GetBrandingWithResponse The tenant's invoice branding, with its ETag
 	//
@@ -15369,6 +15447,138 @@ func (r RenameTenantResponse) ContentType() string {
 	return ""
 }
 
+// CreateTenantArchiveResponse202Headers the declared response headers of an HTTP 202 response for CreateTenantArchive
+type CreateTenantArchiveResponse202Headers struct {
+	IdempotentReplayed *string
+	Location           *string
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+}
+
+// CreateTenantArchiveResponse429Headers the declared response headers of an HTTP 429 response for CreateTenantArchive
+type CreateTenantArchiveResponse429Headers struct {
+	RateLimitLimit     *int
+	RateLimitRemaining *int
+	RateLimitReset     *int
+	RetryAfter         *int
+}
+
+// CreateTenantArchiveResponse503Headers the declared response headers of an HTTP 503 response for CreateTenantArchive
+type CreateTenantArchiveResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CreateTenantArchiveResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *Export
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Unauthorized
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Forbidden
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *TooLarge
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ValidationFailed
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *TooManyRequests
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *InternalError
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Unavailable
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *CreateTenantArchiveResponse202Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CreateTenantArchiveResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreateTenantArchiveResponse503Headers
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r CreateTenantArchiveResponse) GetJSON202() *Export {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON401() *Unauthorized {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON403() *Forbidden {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON404() *NotFound {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON409() *Conflict {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON413() *TooLarge {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON422() *ValidationFailed {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON429() *TooManyRequests {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON500() *InternalError {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateTenantArchiveResponse) GetApplicationproblemJSON503() *Unavailable {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateTenantArchiveResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateTenantArchiveResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateTenantArchiveResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateTenantArchiveResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // GetBrandingResponse200Headers the declared response headers of an HTTP 200 response for GetBranding
 type GetBrandingResponse200Headers struct {
 	ETag               *string
@@ -18936,6 +19146,19 @@ func (c *ClientWithResponses) RenameTenantWithResponse(ctx context.Context, para
 		return nil, err
 	}
 	return ParseRenameTenantResponse(rsp)
+}
+
+// CreateTenantArchiveWithResponse Export the tenant's whole data (owners): every entity as JSON Lines plus attachments, invoice PDFs and the logo, in one zip built in the background (format archive; see docs/tenant-archive.md). Users' password hashes are left out. Poll the export, or listen for export.completed, then download it
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/tenant/archive (the `CreateTenantArchive` operationId).
+func (c *ClientWithResponses) CreateTenantArchiveWithResponse(ctx context.Context, params *CreateTenantArchiveParams, reqEditors ...RequestEditorFn) (*CreateTenantArchiveResponse, error) {
+	rsp, err := c.CreateTenantArchive(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateTenantArchiveResponse(rsp)
 }
 
 // GetBrandingWithResponse The tenant's invoice branding, with its ETag
@@ -27454,6 +27677,177 @@ func ParseRenameTenantResponse(rsp *http.Response) (*RenameTenantResponse, error
 		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers RenameTenantResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseCreateTenantArchiveResponse parses an HTTP response from a CreateTenantArchiveWithResponse call
+func ParseCreateTenantArchiveResponse(rsp *http.Response) (*CreateTenantArchiveResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateTenantArchiveResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest Export
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest ValidationFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 202:
+		var headers CreateTenantArchiveResponse202Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		response.Headers202 = &headers
+	case rsp.StatusCode == 429:
+		var headers CreateTenantArchiveResponse429Headers
+		if values := rsp.Header.Values("RateLimit-Limit"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Remaining"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Reset"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitReset = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreateTenantArchiveResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -47,6 +47,12 @@ func (a archiveTx) Rows(ctx context.Context, t archive.Table, tenantID uuid.UUID
 	return a.each(ctx, t, sqlshared.ArchiveSelect(t, archiveCast), []any{tenantID}, fn)
 }
 
+func (a archiveTx) Count(ctx context.Context, t archive.Table, tenantID uuid.UUID) (int64, error) {
+	var n int64
+	err := a.tx.QueryRow(ctx, sqlshared.ArchiveCount(t), tenantID).Scan(&n)
+	return n, err
+}
+
 func (a archiveTx) UserRows(ctx context.Context, ids []uuid.UUID, fn func([]any) error) error {
 	t := archive.Users
 	t.Where = "id = ANY($1)"

@@ -43,3 +43,8 @@ func ArchiveInsert(t archive.Table) string {
 	}
 	return "INSERT INTO " + t.Name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"
 }
+
+// ArchiveCount counts t's rows of a tenant ($1).
+func ArchiveCount(t archive.Table) string {
+	return "SELECT count(*) FROM " + t.Name + " WHERE " + t.Where
+}
