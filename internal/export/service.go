@@ -567,6 +567,9 @@ func (s *Service) runArchive(ctx context.Context, e Export) error {
 	n := now()
 	exp := n.Add(TTL)
 	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = StatusCompleted, m.Tables["orders"].Rows, m.RowCount(), res.info.Size, &n, &exp
+	// The users the rows name are only known at the end: the total counts
+	// them now, so that a finished archive reads "n / n".
+	e.Total = m.RowCount() + int64(len(m.Objects))
 	e.Done = e.Total
 	if err := s.progress(ctx, e, event.ExportCompleted, func(tx Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
 		return err
