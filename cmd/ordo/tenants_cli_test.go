@@ -97,6 +97,20 @@ func TestTenantsSuspendCLI(t *testing.T) {
 		}
 		t.Fatalf("want %d %s, got %d %s", wantCode, wantType, code, typ)
 	}
+	// Plans and limits: set, shown, refused when wrong.
+	run("tenants", "set-plan", "paused-inc", "pro")
+	if list := run("tenants", "list"); !strings.Contains(list, "pro") {
+		t.Fatalf("tenants list after set-plan:\n%s", list)
+	}
+	run("tenants", "limit", "paused-inc", "orders_per_month", "5")
+	run("tenants", "limit", "paused-inc", "orders_per_month", "default")
+	run("plans", "limit", "pro", "members", "unlimited")
+	run("plans", "limit", "pro", "members", "default")
+	for _, bad := range [][]string{{"tenants", "set-plan", "paused-inc", "gold"}, {"tenants", "limit", "paused-inc", "seats", "5"}, {"plans", "limit", "pro", "members", "many"}} {
+		if _, _, code := runIn(t, dir, env, "", bad...); code == 0 {
+			t.Fatalf("ordo %s succeeded", strings.Join(bad, " "))
+		}
+	}
 	run("tenants", "delete", "paused-inc")
 	waitFor(403, "https://ordo.dev/problems/tenant-deleted")
 	if list := run("tenants", "list"); !strings.Contains(list, "deleted") {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -22,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/archive"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
 	tenantpkg "github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
@@ -58,7 +60,8 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		email = fs.String("email", "", "e-mail address (required); the password is read from stdin or prompted")
 	case "tenants create":
 		owner = fs.String("owner", "", "e-mail of the owning user (required)")
-	case "tenants suspend", "tenants resume", "tenants list", "tenants restore", "tenants export", "tenants import":
+	case "tenants suspend", "tenants resume", "tenants list", "tenants restore", "tenants export", "tenants import",
+		"tenants set-plan", "tenants limit", "plans limit":
 	case "tenants delete":
 		now = fs.Bool("now", false, "purge at once instead of after the grace period (ORDO_TENANT_DELETION_GRACE)")
 	case "apikeys create":
@@ -196,6 +199,59 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return err
 		}
 		fmt.Fprintln(std.stderr, t.Slug, "is purged: its rows and files are gone")
+	case "tenants set-plan":
+		if len(pos) != 2 {
+			return usageError{"tenants set-plan needs the tenant's slug and a plan (free, pro, enterprise)"}
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", pos[0], err)
+		}
+		if err := svc.tenants.SetPlan(ctx, t.ID, tenantpkg.Plan(pos[1])); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(std.stderr, t.Slug, "is on the", pos[1], "plan")
+	case "tenants limit", "plans limit":
+		if len(pos) != 3 {
+			return usageError{cmd + " limit needs a " + strings.TrimSuffix(cmd, "s") + ", a limit (" + limitNames() + ") and a value (a number, unlimited, or default)"}
+		}
+		name := plan.Name(pos[1])
+		if !name.Valid() {
+			return usageError{"the limit must be one of " + limitNames()}
+		}
+		var value *int64
+		if pos[2] == "unlimited" {
+			value = new(plan.Unlimited)
+		} else if pos[2] != "default" {
+			v, err := strconv.ParseInt(pos[2], 10, 64)
+			if err != nil || v < 0 {
+				return usageError{"the value must be a number, unlimited, or default"}
+			}
+			value = &v
+		}
+		if cmd == "plans" {
+			if !slices.Contains(plan.Plans, pos[0]) {
+				return usageError{"the plan must be free, pro or enterprise"}
+			}
+			if value == nil {
+				err = svc.store.PlanLimitDelete(ctx, pos[0], name)
+			} else {
+				err = svc.store.PlanLimitSet(ctx, pos[0], name, *value)
+			}
+			if err != nil {
+				return describe(err)
+			}
+			fmt.Fprintf(std.stderr, "the %s plan's %s is %s (servers see it within seconds)\n", pos[0], name, pos[2])
+			return nil
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", pos[0], err)
+		}
+		if err := svc.tenants.SetLimit(ctx, t.ID, name, value); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(std.stderr, "%s's %s is %s (servers see it within seconds)\n", t.Slug, name, pos[2])
 	case "tenants export":
 		if len(pos) != 2 {
 			return usageError{"tenants export needs the tenant's slug and the file to write"}
@@ -418,4 +474,13 @@ func exportArchive(ctx context.Context, svc *services, tenantID uuid.UUID, path 
 		return nil, err
 	}
 	return m, os.Rename(f.Name(), path)
+}
+
+// limitNames lists the plans' limits for messages.
+func limitNames() string {
+	var ns []string
+	for _, n := range plan.Names() {
+		ns = append(ns, string(n))
+	}
+	return strings.Join(ns, ", ")
 }

@@ -55,6 +55,13 @@ Commands:
                      or at once with --now
   tenants restore SLUG
                      cancel a deletion that has not been purged yet
+  tenants set-plan SLUG PLAN
+                     move a tenant to free, pro or enterprise
+  tenants limit SLUG NAME VALUE
+                     override one limit of one tenant (a number, unlimited,
+                     or default: back to its plan's)
+  plans limit PLAN NAME VALUE
+                     override a limit of every tenant on a plan
   tenants export SLUG FILE
                      write the tenant's rows and files to one archive (zip)
   tenants import FILE
@@ -125,7 +132,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 
 	switch cmd {
-	case "users", "tenants", "apikeys", "jobs":
+	case "users", "tenants", "apikeys", "jobs", "plans":
 		err = adminCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), adminIO{stdin, stdout, stderr})
 	case "backup", "restore":
 		err = backupCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), stdout, stderr)

@@ -13,9 +13,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/web"
@@ -231,23 +234,26 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		return nil, err
 	}
 	return web.New(web.Options{
-		Log:            svc.log,
-		Version:        Version(),
-		MaxBodyBytes:   svc.cfg.MaxBodyBytes,
-		Checks:         svc.readinessChecks(),
-		Auth:           svc.auth,
-		Tenants:        svc.tenants,
-		Accounts:       svc.accounts,
-		Orders:         order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs),
-		Attachments:    svc.attachments,
-		Exports:        svc.exports,
-		Invoices:       svc.invoices,
-		Webhooks:       svc.webhooks,
-		Blobs:          svc.blobs,
-		Signer:         svc.signer,
-		BaseURL:        svc.cfg.BaseURL,
-		SupportEmail:   svc.cfg.SupportEmail,
-		DeletionGrace:  svc.cfg.TenantDeletionGrace,
+		Log:           svc.log,
+		Version:       Version(),
+		MaxBodyBytes:  svc.cfg.MaxBodyBytes,
+		Checks:        svc.readinessChecks(),
+		Auth:          svc.auth,
+		Tenants:       svc.tenants,
+		Accounts:      svc.accounts,
+		Orders:        order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithLimits(svc.planLimits),
+		Attachments:   svc.attachments,
+		Exports:       svc.exports,
+		Invoices:      svc.invoices,
+		Webhooks:      svc.webhooks,
+		Blobs:         svc.blobs,
+		Signer:        svc.signer,
+		BaseURL:       svc.cfg.BaseURL,
+		SupportEmail:  svc.cfg.SupportEmail,
+		DeletionGrace: svc.cfg.TenantDeletionGrace,
+		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) {
+			return plan.Usage(ctx, svc.store, svc.planLimits, id, time.Now())
+		},
 		StorageOrigins: svc.storageOrigins,
 		Idempotency:    svc.store,
 		PubSub:         svc.pubsub,

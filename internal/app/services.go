@@ -29,6 +29,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/metrics"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
@@ -50,6 +51,8 @@ type services struct {
 	log   *slog.Logger
 	store store.Store
 	blobs blob.Store
+	// limits are the plans' limits, shared by the services that check them.
+	planLimits *plan.Checker
 	// storageOrigins are where browsers upload to besides Ordo (S3).
 	storageOrigins []string
 	signer         *blob.Signer  // set when blobs are on local disk
@@ -194,7 +197,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 	}
 	svc.invoices = invoice.NewService(store.Narrow[invoice.Tx]{Store: svc.store}, svc.blobs, log)
 	svc.webhooks = webhook.NewService(store.Narrow[webhook.Tx]{Store: svc.store}, webhook.Options{Log: log, Sealer: svc.sealer, Schedule: cfg.WebhookSchedule,
-		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver,
+		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver, Limits: svc.planLimits,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)
 		}})
@@ -217,8 +220,9 @@ func (s *services) openIdentity(log *slog.Logger) error {
 		ao.Cache = s.cache
 	}
 	s.auth = auth.New(ao)
+	s.planLimits = plan.NewChecker(s.store, s.cfg.PlanLimits)
 	s.tenants = tenant.NewService(store.Narrow[tenant.Tx]{Store: s.store}, tenant.Options{
-		Auth: s.auth, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL})
+		Auth: s.auth, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL, Limits: s.planLimits})
 	s.accounts = account.NewService(store.Narrow[account.Tx]{Store: s.store}, account.Options{
 		Auth: s.auth, Tenants: s.tenants, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL}).WithBlobs(s.blobs)
 	return nil

@@ -76,6 +76,10 @@ var Tables = []Table{
 		"id", "uuid", "name", "text", "slug", "text", "plan", "text", "status", "text", "settings", "json",
 		"order_seq", "int", "created_at", "time", "updated_at", "time", "invoice_seq", "int",
 		"default_tax_rate_bp", "int", "purge_after", "time")},
+	{Name: "tenant_limits", Where: byTenant, Order: "name", Columns: cols(
+		"tenant_id", "uuid", "name", "text", "value", "int")},
+	{Name: "tenant_usage", Where: byTenant, Order: "month", Columns: cols(
+		"tenant_id", "uuid", "month", "date", "orders_created", "int")},
 	{Name: "memberships", Where: byTenant, Order: "user_id", Columns: cols(
 		"tenant_id", "uuid", "user_id", "user", "role", "text", "created_at", "time", "updated_at", "time")},
 	{Name: "membership_removals", Where: byTenant, Order: "user_id", Columns: cols(

@@ -86,6 +86,9 @@ type Config struct {
 	// deemed abandoned by a crashed worker and run again; a job kind with
 	// a longer timeout (exports) waits for its timeout instead.
 	JobRescueAfter time.Duration
+	// PlanLimits enforces the plans' limits (package plan); usage is
+	// counted either way.
+	PlanLimits bool
 	// TenantDeletionGrace is how long a deleted tenant waits, restorable,
 	// before its rows and objects are purged.
 	TenantDeletionGrace time.Duration

@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Status is where an order is in its life.
@@ -228,6 +229,8 @@ type Store interface {
 // method.
 type Tx interface {
 	Store
+	// UsageAddOrders counts a created order against the plan's limit.
+	plan.Tx
 	// OrderNextNumber allocates the tenant's next order number; inside a
 	// transaction it holds the tenant's counter until commit, so numbers
 	// are unique under concurrent creates.

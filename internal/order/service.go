@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Service implements the order operations: create, read, list, update,
@@ -26,8 +27,9 @@ import (
 // status history, its audit entry and its outbox event. Permissions come
 // from access.Can through the principal.
 type Service struct {
-	store DB
-	blobs blob.Store // where attachments' files are; nil: none to delete
+	store  DB
+	blobs  blob.Store    // where attachments' files are; nil: none to delete
+	limits *plan.Checker // nil: no plan limits
 	now   func() time.Time
 }
 
@@ -39,6 +41,9 @@ func NewService(db DB, now func() time.Time) *Service {
 	}
 	return &Service{store: db, now: now}
 }
+
+// WithLimits makes Create refuse an order past the plan's monthly limit.
+func (s *Service) WithLimits(c *plan.Checker) *Service { s.limits = c; return s }
 
 // WithBlobs lets Delete remove the order's attachment files too.
 func (s *Service) WithBlobs(b blob.Store) *Service { s.blobs = b; return s }
@@ -115,6 +120,16 @@ func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta,
 			return err
 		}
 		o.Number = n
+		// Counted after the number, whose update holds the tenant's row:
+		// concurrent creates count one after the other, so only one can
+		// take the plan's last order of the month.
+		used, err := tx.UsageAddOrders(ctx, p.TenantID, plan.Month(now), 1)
+		if err != nil {
+			return err
+		}
+		if err := s.limits.Allow(ctx, p.TenantID, plan.OrdersPerMonth, used); err != nil {
+			return err
+		}
 		if err := tx.OrderCreate(ctx, *o); err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -47,6 +48,8 @@ type Querier interface {
 	event.Store
 	idempotency.Store
 	tenant.SettingsStore
+	// Plans: limits' overrides and usage.
+	plan.AdminStore
 
 	auth.Tx
 

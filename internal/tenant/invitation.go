@@ -13,6 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	ordomail "github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/outbox"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/page"
 )
 
@@ -47,6 +48,11 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, email string, 
 		}
 		inv = account.Invitation{ID: newID(), TenantID: p.TenantID, Email: email, Role: role, Hash: hash, InvitedBy: by,
 			ExpiresAt: now.Add(InvitationTTL), CreatedAt: now, UpdatedAt: now}
+		// Refused now rather than when accepted: the seat is checked
+		// again, under the lock, at acceptance.
+		if err := s.allowMember(ctx, tx, p.TenantID); err != nil {
+			return err
+		}
 		if err := tx.InvitationCreate(ctx, inv); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
 				return apperr.Invalid("email", "already has an open invitation; resend or revoke it")
@@ -216,6 +222,9 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 				return err
 			}
 		}
+		if err := s.allowMember(ctx, tx, inv.TenantID); err != nil {
+			return err
+		}
 		if err := tx.MembershipCreate(ctx, account.Membership{TenantID: inv.TenantID, UserID: u.ID, Role: inv.Role, CreatedAt: now, UpdatedAt: now}); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {
 				return ErrAlreadyMember
@@ -236,4 +245,20 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 	}
 	s.auth.ForgetMember(ctx, inv.TenantID, u.ID)
 	return u, inv.TenantID, nil
+}
+
+// allowMember refuses one more member past the plan's limit, under the
+// tenant's lock so that two acceptances cannot both take the last seat.
+func (s *Service) allowMember(ctx context.Context, tx Tx, tenantID uuid.UUID) error {
+	if !s.limits.Enforced() {
+		return nil
+	}
+	if err := tx.MembershipLock(ctx, tenantID); err != nil {
+		return err
+	}
+	ms, err := tx.MembershipListByTenant(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	return s.limits.Allow(ctx, tenantID, plan.Members, int64(len(ms))+1)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/version"
 )
 
@@ -50,6 +51,7 @@ type Service struct {
 	log     *slog.Logger
 	baseURL string
 	now     func() time.Time
+	limits  *plan.Checker
 }
 
 // Options configures a Service.
@@ -66,6 +68,8 @@ type Options struct {
 	Log     *slog.Logger
 	BaseURL string           // for links in e-mails
 	Now     func() time.Time // nil: time.Now
+	// Limits refuses a member past the plan's limit; nil for none.
+	Limits *plan.Checker
 }
 
 // NewService returns a Service on db (store.Narrow[tenant.Tx]{st}).
@@ -75,7 +79,7 @@ func NewService(db DB, o Options) *Service {
 		now = time.Now
 	}
 	return &Service{db: db, auth: o.Auth, hasher: o.Hasher, sealer: o.Sealer, log: o.Log,
-		baseURL: strings.TrimRight(o.BaseURL, "/"), now: now}
+		baseURL: strings.TrimRight(o.BaseURL, "/"), now: now, limits: o.Limits}
 }
 
 // clock returns the current time at the precision both engines keep.

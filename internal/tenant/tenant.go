@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/version"
 )
 
@@ -158,6 +159,10 @@ type Tx interface {
 	outbox.Tx
 	// APIKeyListByTenant lists a tenant's keys, newest first.
 	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)
+	// TenantLimitSet and TenantLimitDelete override one of the tenant's
+	// plan limits, or drop the override.
+	TenantLimitSet(ctx context.Context, tenantID uuid.UUID, name plan.Name, value int64) error
+	TenantLimitDelete(ctx context.Context, tenantID uuid.UUID, name plan.Name) error
 	// APIKeyRevoke revokes a key of the tenant; revoking twice is fine.
 	APIKeyRevoke(ctx context.Context, tenantID, id uuid.UUID, now time.Time) error
 }

@@ -34,7 +34,7 @@ func fuzzServer(f *testing.F) (url, key string) {
 	require.NoError(f, err)
 	f.Cleanup(st.Close)
 	require.NoError(f, st.MigrateUp(ctx))
-	svc, tenants, accounts := newIdentity(f, st, nil, testSealer(f), log)
+	svc, tenants, accounts := newIdentity(f, st, nil, testSealer(f), log, nil)
 	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil), Idempotency: st,
 		Sessions: web.NewSessionManager(st.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(f, err)

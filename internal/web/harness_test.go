@@ -39,6 +39,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
@@ -147,6 +148,8 @@ type app struct {
 	outbox *outbox
 	cache  cache.Cache // the auth cache; nil unless the backend has Redis
 	auth   *auth.Service
+	// limits are the plans' limits the services check.
+	limits *plan.Checker
 	// tenants is the tenant service, for operator actions (suspension).
 	tenants *tenant.Service
 	blobs   blob.Store
@@ -192,6 +195,8 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 
 // appOpts are the less common settings of a test app.
 type appOpts struct {
+	// planLimits enforces the plans' limits (ORDO_PLAN_LIMITS).
+	planLimits bool
 	limits         *web.Limits
 	idle, lifetime time.Duration
 	s3             bool // attachments on a versitygw S3 server instead of local disk
@@ -335,7 +340,8 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	}
 
 	sealer := testSealer(t)
-	svc, tenants, accounts := newIdentity(t, st, authCache, sealer, log)
+	planLimits := plan.NewChecker(st, o.planLimits)
+	svc, tenants, accounts := newIdentity(t, st, authCache, sealer, log, planLimits)
 	ob := &outbox{}
 	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
@@ -382,7 +388,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.webhookSchedule != nil {
 		schedule = o.webhookSchedule
 	}
-	hooks := webhook.NewService(store.Narrow[webhook.Tx]{Store: st}, webhook.Options{Log: log, Sealer: sealer, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
+	hooks := webhook.NewService(store.Narrow[webhook.Tx]{Store: st}, webhook.Options{Log: log, Sealer: sealer, Limits: planLimits, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
 		Schedule: schedule, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
@@ -401,15 +407,16 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
-		Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
+		Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
+		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) { return plan.Usage(ctx, st, planLimits, id, time.Now()) },
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, limits: planLimits, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with
@@ -417,7 +424,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 	t.Helper()
 	log := testkit.Logger(t)
-	svc, tenants, accounts := newIdentity(t, base.store, nil, testSealer(t), log)
+	svc, tenants, accounts := newIdentity(t, base.store, nil, testSealer(t), log, nil)
 	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
 		Idempotency: base.store, Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log), Limits: *limits})
 	require.NoError(t, err)
@@ -429,12 +436,12 @@ func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 // newIdentity wires auth (on cache c, nil for none) and the tenant and
 // account services that drop what it caches, as the app does, with a
 // fast password hasher.
-func newIdentity(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.Sealer, log *slog.Logger) (*auth.Service, *tenant.Service, *account.Service) {
+func newIdentity(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.Sealer, log *slog.Logger, limits *plan.Checker) (*auth.Service, *tenant.Service, *account.Service) {
 	t.Helper()
 	hasher, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
 	svc := auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Cache: c, Hasher: hasher, Log: log})
-	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
+	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test", Limits: limits})
 	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: svc, Tenants: tenants, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
 	return svc, tenants, accounts
 }
@@ -453,7 +460,7 @@ func testSealer(t testing.TB) *jobs.Sealer {
 func newPeer(t *testing.T, base *app) *app {
 	t.Helper()
 	log := testkit.Logger(t)
-	svc, tenants, accounts := newIdentity(t, base.store, base.cache, testSealer(t), log)
+	svc, tenants, accounts := newIdentity(t, base.store, base.cache, testSealer(t), log, nil)
 	h, err := web.New(web.Options{Log: log, Version: "test", MaxBodyBytes: 1 << 20, Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: base.store}, nil),
 		Idempotency: base.store, PubSub: pubsub.NewMemory(), Sessions: web.NewSessionManager(base.store.SessionStore(), false, time.Hour, time.Hour, log)})
 	require.NoError(t, err)

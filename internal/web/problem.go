@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Problem is an RFC 9457 problem details body. Errors lists the fields at
@@ -27,6 +28,12 @@ type Problem struct {
 	Instance  string              `json:"instance,omitempty"`
 	RequestID string              `json:"request_id,omitempty"`
 	Errors    []apperr.FieldError `json:"errors,omitempty"`
+	// A plan-limit problem names the limit, its value, the tenant's usage
+	// and its plan.
+	Limit string `json:"limit,omitempty"`
+	Value *int64 `json:"value,omitempty"`
+	Usage *int64 `json:"usage,omitempty"`
+	Plan  string `json:"plan,omitempty"`
 }
 
 // problemType is the stable type URI of an error kind.
@@ -80,6 +87,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		}
 		if errors.Is(err, access.ErrTenantDeleted) {
 			p.Type = problemType("tenant-deleted")
+		}
+		var le *plan.ErrLimit
+		if errors.As(err, &le) {
+			p.Type, p.Limit, p.Value, p.Usage, p.Plan = problemType("plan-limit"), string(le.Limit), &le.Value, &le.Usage, le.Plan
 		}
 		if e.Kind == apperr.KindInvalid {
 			p.Title = "Your request is not valid"

@@ -182,7 +182,7 @@ type view struct {
 var sections = map[string]string{
 	"orders": "orders", "exports": "exports", "members": "members", "invitations": "members",
 	"api-keys": "apikeys", "webhooks": "webhooks", "audit": "audit", "jobs": "jobs",
-	"settings": "settings", "account": "account", "tenants": "tenants",
+	"settings": "settings", "account": "account", "tenants": "tenants", "usage": "usage",
 }
 
 // Section is the sidebar entry of this page: "dashboard", "orders", …, or

@@ -18,6 +18,8 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/attachment"
 	"github.com/ordo/ordo/internal/auth"
@@ -27,6 +29,7 @@ import (
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/telemetry"
@@ -101,6 +104,9 @@ type Options struct {
 	// SupportEmail is the operator's address, shown where only the
 	// operator can help (a suspended tenant); empty for none.
 	SupportEmail string
+	// Usage reports a tenant's usage against its plan's limits; nil
+	// leaves the usage page and endpoint out (404).
+	Usage func(ctx context.Context, tenantID uuid.UUID) (plan.Report, error)
 	// DeletionGrace is how long a tenant an owner deletes can be
 	// restored before it is purged; 0 for tenant.DefaultDeletionGrace.
 	DeletionGrace time.Duration
@@ -172,6 +178,7 @@ type Server struct {
 	assets        *assets
 	supportEmail  string
 	deletionGrace time.Duration
+	usage         func(ctx context.Context, tenantID uuid.UUID) (plan.Report, error)
 	handler       http.Handler
 
 	// eventRecheck and eventMaxLifetime pace the event stream's checks.
@@ -209,6 +216,7 @@ func New(o Options) (*Server, error) {
 	s.mailLogged = o.MailLogged
 	s.supportEmail = o.SupportEmail
 	s.deletionGrace = o.DeletionGrace
+	s.usage = o.Usage
 	if s.eventRecheck <= 0 {
 		s.eventRecheck = DefaultEventRecheck
 	}
@@ -339,6 +347,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/tenants", s.requireLogin(s.page(s.uiTenantCreate)))
 	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.page(s.uiTenantSwitch)))
 	mux.HandleFunc("GET /app/settings", s.requireLogin(s.page(s.uiSettings)))
+	mux.HandleFunc("GET /app/usage", s.requireLogin(s.page(s.uiUsage)))
 	mux.HandleFunc("POST /app/settings", s.requireLogin(s.page(s.uiSettingsSave)))
 	mux.HandleFunc("POST /app/settings/delete", s.requireLogin(s.page(s.uiTenantDelete)))
 	mux.HandleFunc("POST /app/settings/archive", s.requireLogin(s.page(s.uiArchiveCreate)))

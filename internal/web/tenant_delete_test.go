@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/testkit"
 )
@@ -42,6 +43,9 @@ func useEverything(t *testing.T, a *app, c *client, hook *receiver) {
 	c.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("open"), "role": "viewer"}).must(t, 201)
 	_, leaver := a.joinAs(t, c, access.RoleViewer)
 	c.do("DELETE", "/api/v1/members/"+leaver, nil).must(t, 204)
+	// The operator raised one of its limits.
+	tid := uuid.MustParse(c.do("GET", "/api/v1/tenant", nil).must(t, 200).str("id"))
+	require.NoError(t, a.tenants.SetLimit(context.Background(), tid, plan.Members, ptr(int64(50))))
 }
 
 // objectsOf lists the keys of every stored object of the tenant.
@@ -79,7 +83,7 @@ func TestTenantDeletionAndPurge(t *testing.T) {
 		slug := owner.do("GET", "/api/v1/tenant", nil).must(t, 200).str("slug")
 		otherRows, otherObjects := settledRows(t, a, otherID), objectsOf(t, a, otherID)
 		require.NotEmpty(t, objectsOf(t, a, tid), "the tenant has attachments, an invoice, an export and a logo")
-		for _, table := range []string{"orders", "order_items", "order_status_history", "attachments", "invoices", "exports", "webhook_endpoints", "webhook_deliveries", "webhook_attempts", "events", "audit_log", "api_keys", "invitations", "memberships", "membership_removals", "idempotency_keys", "order_day_stats", "river_job"} {
+		for _, table := range []string{"orders", "order_items", "order_status_history", "attachments", "invoices", "exports", "webhook_endpoints", "webhook_deliveries", "webhook_attempts", "events", "audit_log", "api_keys", "invitations", "memberships", "membership_removals", "idempotency_keys", "order_day_stats", "tenant_limits", "tenant_usage", "river_job"} {
 			require.Positive(t, a.rowsHolding(t, tid)[table], "before the purge, %s holds rows of the tenant: the test covers it", table)
 		}
 

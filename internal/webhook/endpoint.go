@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/version"
 )
 
@@ -159,6 +160,9 @@ type DeliveryTx interface {
 type Tx interface {
 	Store
 	audit.Writer
+	// MembershipLock serialises the tenant's endpoint creates for the
+	// plan's limit.
+	plan.Tx
 	jobs.Inserter
 	// EventInsert writes an event alone (event.Store's query): the
 	// webhook domain's own events, which are never fanned out; the test

@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/version"
@@ -74,6 +75,8 @@ type Options struct {
 	// stores them as they are (tests). Secrets stored before are read as
 	// they are.
 	Sealer *jobs.Sealer
+	// Limits refuses an endpoint past the plan's limit; nil for none.
+	Limits *plan.Checker
 }
 
 // Observer is told the outcome of each delivery attempt once it is
@@ -102,6 +105,7 @@ type Service struct {
 	limiter  *limiter
 	observer Observer
 	sealer   *jobs.Sealer
+	limits   *plan.Checker
 }
 
 // NewService returns a Service on db.
@@ -118,7 +122,7 @@ func NewService(db DB, o Options) *Service {
 		client.Transport = o.WrapTransport(client.Transport)
 	}
 	return &Service{db: db, log: o.Log, schedule: o.Schedule, guard: g, client: client, baseURL: strings.TrimRight(o.BaseURL, "/"),
-		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer, sealer: o.Sealer}
+		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer, sealer: o.Sealer, limits: o.Limits}
 }
 
 // sealSecret returns the form of an endpoint's signing secret to store.
@@ -252,8 +256,14 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input, m ac
 	}
 	e.Secret = secret // for the answer only
 	err = s.db.InTx(ctx, func(tx Tx) error {
+		if err := tx.MembershipLock(ctx, p.TenantID); err != nil {
+			return err
+		}
 		have, err := tx.WebhookEndpointList(ctx, p.TenantID, false)
 		if err != nil {
+			return err
+		}
+		if err := s.limits.Allow(ctx, p.TenantID, plan.WebhookEndpoints, int64(len(have))+1); err != nil {
 			return err
 		}
 		if len(have) >= maxEndpoints {

@@ -63,6 +63,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("OrderDailyStats", func(t *testing.T) { t.Parallel(); testOrderDailyStats(t, s) })
 	t.Run("OrderDailyStatsFollowsWrites", func(t *testing.T) { t.Parallel(); testOrderDailyStatsFollowsWrites(t, s) })
 	t.Run("TenantPurge", func(t *testing.T) { t.Parallel(); testTenantPurge(t, s) })
+	t.Run("PlanUsageAndLimits", func(t *testing.T) { t.Parallel(); testPlanUsageAndLimits(t, s) })
 	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, s) })
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, s) })
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, s) })

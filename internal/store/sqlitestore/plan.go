@@ -1,0 +1,93 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/plan"
+	"github.com/ordo/ordo/internal/store/sqlshared"
+)
+
+var (
+	_ plan.Tx         = (*queries)(nil)
+	_ plan.AdminStore = (*queries)(nil)
+)
+
+func (q *queries) UsageAddOrders(ctx context.Context, tenantID uuid.UUID, month time.Time, n int64) (int64, error) {
+	var v int64
+	if err := q.db.QueryRowContext(ctx, sqlshared.UsageAddOrders, tenantID, month.Format(time.DateOnly), n).Scan(&v); err != nil {
+		return 0, fmt.Errorf("UsageAddOrders(%s): %w", tenantID, interpretError(err, "tenant"))
+	}
+	return v, nil
+}
+
+func (q *queries) UsageOrders(ctx context.Context, tenantID uuid.UUID, month time.Time) (int64, error) {
+	var v int64
+	err := q.db.QueryRowContext(ctx, sqlshared.UsageOrders, tenantID, month.Format(time.DateOnly)).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
+
+func (q *queries) PlanOf(ctx context.Context, tenantID uuid.UUID) (string, map[string]int64, map[string]int64, error) {
+	var p string
+	if err := q.db.QueryRowContext(ctx, sqlshared.PlanOfTenant, tenantID).Scan(&p); err != nil {
+		return "", nil, nil, fmt.Errorf("PlanOf(%s): %w", tenantID, interpretError(err, "tenant"))
+	}
+	po, err := q.limitRows(ctx, sqlshared.PlanLimitsOfPlan, p)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	to, err := q.limitRows(ctx, sqlshared.PlanLimitsOfTenant, tenantID)
+	return p, po, to, err
+}
+
+func (q *queries) limitRows(ctx context.Context, query string, arg any) (map[string]int64, error) {
+	rows, err := q.db.QueryContext(ctx, query, arg)
+	if err != nil {
+		return nil, fmt.Errorf("limits: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var n string
+		var v int64
+		if err := rows.Scan(&n, &v); err != nil {
+			return nil, err
+		}
+		out[n] = v
+	}
+	return out, rows.Err()
+}
+
+func (q *queries) PlanLimitSet(ctx context.Context, p string, name plan.Name, value int64) error {
+	_, err := q.db.ExecContext(ctx, sqlshared.PlanLimitSet, p, name, value)
+	return interpretError(err, "limit")
+}
+
+func (q *queries) PlanLimitDelete(ctx context.Context, p string, name plan.Name) error {
+	_, err := q.db.ExecContext(ctx, sqlshared.PlanLimitDelete, p, name)
+	return err
+}
+
+func (q *queries) TenantLimitSet(ctx context.Context, tenantID uuid.UUID, name plan.Name, value int64) error {
+	_, err := q.db.ExecContext(ctx, sqlshared.TenantLimitSet, tenantID, name, value)
+	return interpretError(err, "limit")
+}
+
+func (q *queries) TenantLimitDelete(ctx context.Context, tenantID uuid.UUID, name plan.Name) error {
+	_, err := q.db.ExecContext(ctx, sqlshared.TenantLimitDelete, tenantID, name)
+	return err
+}
+
+func (q *queries) UsageCounts(ctx context.Context, tenantID uuid.UUID) (int64, int64, error) {
+	var m, h int64
+	err := q.db.QueryRowContext(ctx, sqlshared.UsageCounts, tenantID).Scan(&m, &h)
+	return m, h, err
+}
