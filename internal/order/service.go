@@ -30,7 +30,7 @@ type Service struct {
 	store  DB
 	blobs  blob.Store    // where attachments' files are; nil: none to delete
 	limits *plan.Checker // nil: no plan limits
-	now   func() time.Time
+	now    func() time.Time
 }
 
 // NewService returns a Service; now may be nil for time.Now.

@@ -13,8 +13,8 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	ordomail "github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/outbox"
-	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Invite e-mails someone an invitation to the current tenant. Only owners

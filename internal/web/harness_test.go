@@ -196,7 +196,7 @@ func newAppWith(t *testing.T, b backend, limits *web.Limits, idle, lifetime time
 // appOpts are the less common settings of a test app.
 type appOpts struct {
 	// planLimits enforces the plans' limits (ORDO_PLAN_LIMITS).
-	planLimits bool
+	planLimits     bool
 	limits         *web.Limits
 	idle, lifetime time.Duration
 	s3             bool // attachments on a versitygw S3 server instead of local disk
@@ -410,7 +410,9 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
-		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) { return plan.Usage(ctx, st, planLimits, id, time.Now()) },
+		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) {
+			return plan.Usage(ctx, st, planLimits, id, time.Now())
+		},
 	})
 	require.NoError(t, err)
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}

@@ -19,9 +19,9 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/event"
-	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/version"
 )
 
