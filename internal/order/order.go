@@ -235,6 +235,11 @@ type Tx interface {
 	// transaction it holds the tenant's counter until commit, so numbers
 	// are unique under concurrent creates.
 	OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error)
+	// OrderNextNumberCounted is OrderNextNumber that also counts the
+	// order in the tenant's usage of month (plan.Month), returning the
+	// number and that count: on PostgreSQL in the same round trip, so the
+	// tenant's row is locked no longer than for the number alone.
+	OrderNextNumberCounted(ctx context.Context, tenantID uuid.UUID, month time.Time) (number, monthOrders int64, err error)
 	// OrderCreate inserts the order with its items and version 1.
 	OrderCreate(ctx context.Context, o Order) error
 	// OrderUpdate saves every field and replaces the items, if the stored

@@ -115,18 +115,14 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Order, idem
 // in one transaction, numbering it.
 func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta, now time.Time, o *Order) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		n, err := tx.OrderNextNumber(ctx, p.TenantID)
+		// Counted with the number, whose update holds the tenant's row:
+		// concurrent creates count one after the other, so only one can
+		// take the plan's last order of the month.
+		n, used, err := tx.OrderNextNumberCounted(ctx, p.TenantID, plan.Month(now))
 		if err != nil {
 			return err
 		}
 		o.Number = n
-		// Counted after the number, whose update holds the tenant's row:
-		// concurrent creates count one after the other, so only one can
-		// take the plan's last order of the month.
-		used, err := tx.UsageAddOrders(ctx, p.TenantID, plan.Month(now), 1)
-		if err != nil {
-			return err
-		}
 		if err := s.limits.Allow(ctx, p.TenantID, plan.OrdersPerMonth, used); err != nil {
 			return err
 		}

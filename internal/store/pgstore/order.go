@@ -36,6 +36,18 @@ func (q *queries) OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int6
 	return n, nil
 }
 
+func (q *queries) OrderNextNumberCounted(ctx context.Context, tenantID uuid.UUID, month time.Time) (int64, int64, error) {
+	var n, used *int64
+	err := q.db.QueryRow(ctx, `SELECT number, month_orders FROM order_number_next($1, $2)`, tenantID, month).Scan(&n, &used)
+	if err == nil && n == nil {
+		err = pgx.ErrNoRows
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("OrderNextNumberCounted(%s): %w", tenantID, interpretError(err, "tenant"))
+	}
+	return *n, *used, nil
+}
+
 // OrderCreate inserts the order and its items with one statement: the
 // items' foreign key is checked at its end, when the order is there.
 func (q *queries) OrderCreate(ctx context.Context, o order.Order) error {

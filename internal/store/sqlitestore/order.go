@@ -30,6 +30,17 @@ func scanOrder(row scanner) (order.Order, error) {
 	return o, sqlshared.DecodeOrderJSON(&o, []byte(ship.String), []byte(bill.String), []byte(meta))
 }
 
+// OrderNextNumberCounted takes the number, then counts the order in the
+// month's usage; SQLite's writer lock already serialises both.
+func (q *queries) OrderNextNumberCounted(ctx context.Context, tenantID uuid.UUID, month time.Time) (int64, int64, error) {
+	n, err := q.OrderNextNumber(ctx, tenantID)
+	if err != nil {
+		return 0, 0, err
+	}
+	used, err := q.UsageAddOrders(ctx, tenantID, month, 1)
+	return n, used, err
+}
+
 func (q *queries) OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error) {
 	var n int64
 	err := q.db.QueryRowContext(ctx, sqlshared.OrderNextNumber, tenantID).Scan(&n)

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
@@ -29,10 +31,10 @@ func testPlanUsageAndLimits(t *testing.T, s store.Store) {
 	for range 8 {
 		wg.Go(func() {
 			require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
-				if err := tx.MembershipLock(ctx, a); err != nil {
-					return err
+				num, n, err := tx.OrderNextNumberCounted(ctx, a, dec)
+				if num != n {
+					return fmt.Errorf("order number %d counted as %d: a fresh tenant's are equal", num, n)
 				}
-				n, err := tx.UsageAddOrders(ctx, a, dec, 1)
 				seen <- n
 				return err
 			}))
@@ -45,18 +47,26 @@ func testPlanUsageAndLimits(t *testing.T, s store.Store) {
 		got[n] = true
 	}
 	require.Len(t, got, 8, "each transaction saw its own count: %v", got)
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		n, err := tx.UsageAddOrders(ctx, b, jan, 2)
+		require.Equal(t, int64(2), n)
+		return err
+	}))
+	_, _, err := s.OrderNextNumberCounted(ctx, uuid.New(), dec)
+	require.ErrorIs(t, err, apperr.ErrNotFound, "no such tenant")
 	for _, c := range []struct {
 		tenant uuid.UUID
 		month  time.Time
 		want   int64
-	}{{a, dec, 8}, {a, jan, 0}, {b, dec, 0}} {
+	}{{a, dec, 8}, {a, jan, 0}, {b, dec, 0}, {b, jan, 2}} {
 		n, err := s.UsageOrders(ctx, c.tenant, c.month)
 		require.NoError(t, err)
 		require.Equal(t, c.want, n, "%s %s", c.tenant, c.month)
 	}
 
+	var members, hooks int64
 	require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: a, UserID: owner.ID, Role: access.RoleOwner, CreatedAt: now(), UpdatedAt: now()}))
-	members, hooks, err := s.UsageCounts(ctx, a)
+	members, hooks, err = s.UsageCounts(ctx, a)
 	require.NoError(t, err)
 	require.Equal(t, int64(1), members)
 	require.Zero(t, hooks)

@@ -29,7 +29,25 @@ CREATE TABLE tenant_usage (
     PRIMARY KEY (tenant_id, month)
 );
 
+-- An order's number and its count in the month's usage, in one round
+-- trip and always in this order (the tenant's row, then its usage row):
+-- the tenant's row stays locked for no longer than the number alone took.
+-- +goose StatementBegin
+CREATE FUNCTION order_number_next(t uuid, m date, OUT number bigint, OUT month_orders bigint) AS $$
+BEGIN
+    UPDATE tenants SET order_seq = order_seq + 1 WHERE id = t RETURNING order_seq INTO number;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    INSERT INTO tenant_usage (tenant_id, month, orders_created) VALUES (t, m, 1)
+    ON CONFLICT (tenant_id, month) DO UPDATE SET orders_created = tenant_usage.orders_created + 1
+    RETURNING orders_created INTO month_orders;
+END
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP FUNCTION order_number_next(uuid, date);
 DROP TABLE tenant_usage;
 DROP TABLE tenant_limits;
 DROP TABLE plan_limits;
