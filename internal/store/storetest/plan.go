@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
-	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
 )
