@@ -127,6 +127,12 @@ func (s *Service) Create(ctx context.Context, p access.Principal, f Format, filt
 			return Export{}, apperr.Invalid("format", fmt.Sprintf(lim.hint, lim.max, n))
 		}
 	}
+	return s.start(ctx, p, f, filters, m, map[string]any{"format": f, "filters": filters})
+}
+
+// start records a queued export, its job and its audit entry in one
+// transaction.
+func (s *Service) start(ctx context.Context, p access.Principal, f Format, filters Filters, m access.Meta, details map[string]any) (Export, error) {
 	n := now()
 	e := Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: f, Filters: filters,
 		Status: StatusQueued, CreatedAt: n, UpdatedAt: n}
@@ -137,7 +143,7 @@ func (s *Service) Create(ctx context.Context, p access.Principal, f Format, filt
 		if _, err := tx.JobInsert(ctx, Args{ExportID: e.ID, TenantID: e.TenantID}, nil); err != nil {
 			return err
 		}
-		ae, err := p.AuditEntry(m, n, p.TenantID, "export.created", "export", e.ID.String(), map[string]any{"format": f, "filters": filters})
+		ae, err := p.AuditEntry(m, n, p.TenantID, "export.created", "export", e.ID.String(), details)
 		if err != nil {
 			return err
 		}
@@ -152,23 +158,7 @@ func (s *Service) CreateArchive(ctx context.Context, p access.Principal, m acces
 	if err := p.Require(access.ActTenantExport); err != nil {
 		return Export{}, err
 	}
-	n := now()
-	e := Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: FormatArchive,
-		Status: StatusQueued, CreatedAt: n, UpdatedAt: n}
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		if err := tx.ExportCreate(ctx, e); err != nil {
-			return err
-		}
-		if _, err := tx.JobInsert(ctx, Args{ExportID: e.ID, TenantID: e.TenantID}, nil); err != nil {
-			return err
-		}
-		ae, err := p.AuditEntry(m, n, p.TenantID, "export.created", "export", e.ID.String(), map[string]any{"format": FormatArchive})
-		if err != nil {
-			return err
-		}
-		return tx.AuditInsert(ctx, ae)
-	})
-	return e, err
+	return s.start(ctx, p, FormatArchive, Filters{}, m, map[string]any{"format": FormatArchive})
 }
 
 // visible hides an archive from whoever may not download one: it holds

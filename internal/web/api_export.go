@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/order"
 )
@@ -51,36 +52,33 @@ func toExportJSON(e export.Export, url string) exportJSON {
 }
 
 func (s *Server) handleExportCreate(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
-	if err != nil {
-		return err
-	}
 	var in exportInput
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	who := p.UserID.String()
-	if p.IsAPIKey() {
-		who = p.APIKeyID.String()
-	}
-	if err := s.allow(w, r, s.limits.ExportCreate, "export:"+who); err != nil {
-		return err
-	}
-	e, err := s.exports.Create(r.Context(), p, in.Format, export.Filters{Status: in.Status, CreatedAfter: in.CreatedAfter,
-		CreatedBefore: in.CreatedBefore, CustomerEmail: in.CustomerEmail, Query: in.Q}, s.meta(r))
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/exports/"+e.ID.String())
-	writeJSON(w, http.StatusAccepted, toExportJSON(e, ""))
-	return nil
+	return s.exportStarted(w, r, func() error { return decodeJSON(r, &in) }, func(p access.Principal) (export.Export, error) {
+		return s.exports.Create(r.Context(), p, in.Format, export.Filters{Status: in.Status, CreatedAfter: in.CreatedAfter,
+			CreatedBefore: in.CreatedBefore, CustomerEmail: in.CustomerEmail, Query: in.Q}, s.meta(r))
+	})
 }
 
 // handleArchiveCreate starts the export of the tenant's whole data.
 func (s *Server) handleArchiveCreate(w http.ResponseWriter, r *http.Request) error {
+	return s.exportStarted(w, r, nil, func(p access.Principal) (export.Export, error) {
+		return s.exports.CreateArchive(r.Context(), p, s.meta(r))
+	})
+}
+
+// exportStarted reads the request with decode (nil: no body) once the
+// principal is known, then starts an export with start, within the
+// principal's rate of export creates, and answers 202 with where to
+// follow it.
+func (s *Server) exportStarted(w http.ResponseWriter, r *http.Request, decode func() error, start func(access.Principal) (export.Export, error)) error {
 	p, err := s.principal(r)
 	if err != nil {
 		return err
+	}
+	if decode != nil {
+		if err := decode(); err != nil {
+			return err
+		}
 	}
 	who := p.UserID.String()
 	if p.IsAPIKey() {
@@ -89,7 +87,7 @@ func (s *Server) handleArchiveCreate(w http.ResponseWriter, r *http.Request) err
 	if err := s.allow(w, r, s.limits.ExportCreate, "export:"+who); err != nil {
 		return err
 	}
-	e, err := s.exports.CreateArchive(r.Context(), p, s.meta(r))
+	e, err := start(p)
 	if err != nil {
 		return err
 	}
