@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Lifetimes of presigned URLs.
@@ -150,6 +151,11 @@ func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInp
 		return Attachment{}, blob.Upload{}, err
 	}
 	err = s.db.InTx(ctx, func(tx Tx) error {
+		// The pending attachment reserves its size: a concurrent upload
+		// counts it, and completing it needs no second check.
+		if err := plan.Take(ctx, tx, p.TenantID, plan.StorageBytes, a.Size, now); err != nil {
+			return err
+		}
 		if err := tx.AttachmentCreate(ctx, a); err != nil {
 			return err
 		}

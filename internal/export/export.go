@@ -18,6 +18,7 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -142,6 +143,8 @@ type Tx interface {
 	audit.Writer
 	outbox.Tx
 	jobs.Inserter
+	// plan.Limiter checks exports_per_day.
+	plan.Limiter
 }
 
 // DB is the export service's handle on the store:

@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Event types of export progress.
@@ -130,6 +131,9 @@ func (s *Service) Create(ctx context.Context, p access.Principal, f Format, filt
 	e := Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: f, Filters: filters,
 		Status: StatusQueued, CreatedAt: n, UpdatedAt: n}
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := plan.Take(ctx, tx, p.TenantID, plan.ExportsPerDay, 1, n); err != nil {
+			return err
+		}
 		if err := tx.ExportCreate(ctx, e); err != nil {
 			return err
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Status is where an order is in its life.
@@ -232,6 +233,9 @@ type Tx interface {
 	// transaction it holds the tenant's counter until commit, so numbers
 	// are unique under concurrent creates.
 	OrderNextNumber(ctx context.Context, tenantID uuid.UUID) (int64, error)
+	// UsageTakeOrder counts the new order in the tenant's month and
+	// answers the count with what resolves its limit (see plan.Store).
+	UsageTakeOrder(ctx context.Context, tenantID uuid.UUID, month time.Time) (plan.OrderTake, error)
 	// OrderCreate inserts the order with its items and version 1.
 	OrderCreate(ctx context.Context, o Order) error
 	// OrderUpdate saves every field and replaces the items, if the stored

@@ -115,6 +115,17 @@ func (s *Service) insert(ctx context.Context, p access.Principal, m access.Meta,
 			return err
 		}
 		o.Number = n
+		// The month's slot is taken after the number: the number's
+		// update holds the tenant's counter, so creates of one tenant
+		// take slots one after the other, and a refused create rolls
+		// its count back with the rest.
+		take, err := tx.UsageTakeOrder(ctx, p.TenantID, now)
+		if err != nil {
+			return err
+		}
+		if err := take.Check(); err != nil {
+			return err
+		}
 		if err := tx.OrderCreate(ctx, *o); err != nil {
 			return err
 		}

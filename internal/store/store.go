@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -46,6 +47,7 @@ type Querier interface {
 	event.Store
 	idempotency.Store
 	tenant.SettingsStore
+	plan.Store
 
 	auth.Tx
 

@@ -14,6 +14,7 @@ import (
 	ordomail "github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Invite e-mails someone an invitation to the current tenant. Only owners
@@ -215,6 +216,14 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, m access
 			if err := tx.UserUpdate(ctx, u); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.MembershipGet(ctx, inv.TenantID, u.ID); err == nil {
+			return ErrAlreadyMember
+		}
+		// Holds the tenant's membership lock (plan.Store.PlanLock) until
+		// the membership commits.
+		if err := plan.Take(ctx, tx, inv.TenantID, plan.Members, 1, now); err != nil {
+			return err
 		}
 		if err := tx.MembershipCreate(ctx, account.Membership{TenantID: inv.TenantID, UserID: u.ID, Role: inv.Role, CreatedAt: now, UpdatedAt: now}); err != nil {
 			if errors.Is(err, apperr.ErrConflict) {

@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/version"
 )
 
@@ -152,6 +153,8 @@ type Store interface {
 type Tx interface {
 	Store
 	audit.Writer
+	// plan.Limiter checks members.
+	plan.Limiter
 	outbox.Tx
 	// APIKeyListByTenant lists a tenant's keys, newest first.
 	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)

@@ -237,7 +237,7 @@ type problemResponse struct {
 
 var problemResponses = map[int]problemResponse{
 	http.StatusUnauthorized:          {"Unauthorized", "No valid API key or session.", nil},
-	http.StatusForbidden:             {"Forbidden", "The principal's role does not allow this, the user is no longer a member, or the tenant is suspended (type `https://ordo.dev/problems/tenant-suspended`: no role helps until the operator resumes it).", nil},
+	http.StatusForbidden:             {"Forbidden", "The principal's role does not allow this, the user is no longer a member, or the tenant is suspended (type `https://ordo.dev/problems/tenant-suspended`: no role helps until the operator resumes it), or a limit of the tenant's plan is reached (type `https://ordo.dev/problems/plan-limit`, with `limit`, `value`, `usage` and `plan`; nothing was saved).", nil},
 	http.StatusNotFound:              {"NotFound", "No such object in this tenant (another tenant's ids are not found either).", nil},
 	http.StatusConflict:              {"Conflict", "The object's state forbids this, or a request with the same Idempotency-Key is still running.", nil},
 	http.StatusPreconditionFailed:    {"PreconditionFailed", "If-Match does not match the current ETag: fetch the object again.", nil},

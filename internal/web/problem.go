@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Problem is an RFC 9457 problem details body. Errors lists the fields at
@@ -27,6 +28,13 @@ type Problem struct {
 	Instance  string              `json:"instance,omitempty"`
 	RequestID string              `json:"request_id,omitempty"`
 	Errors    []apperr.FieldError `json:"errors,omitempty"`
+	// Limit, Value, Usage and Plan are a plan-limit problem's
+	// extension members: the limit's name (orders_per_month...), its
+	// value, what the tenant has used of it and the tenant's plan.
+	Limit string `json:"limit,omitempty"`
+	Value *int64 `json:"value,omitempty"`
+	Usage *int64 `json:"usage,omitempty"`
+	Plan  string `json:"plan,omitempty"`
 }
 
 // problemType is the stable type URI of an error kind.
@@ -77,6 +85,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			// A more specific type than "forbidden": no role or
 			// membership helps, only the operator.
 			p.Type = problemType("tenant-suspended")
+		}
+		var pl *plan.ExceededError
+		if errors.As(err, &pl) {
+			p.Type = problemType("plan-limit")
+			p.Title = "Plan limit reached"
+			p.Limit, p.Value, p.Usage, p.Plan = string(pl.Limit), &pl.Value, &pl.Usage, pl.Plan
 		}
 		if e.Kind == apperr.KindInvalid {
 			p.Title = "Your request is not valid"

@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/version"
 )
 
@@ -159,6 +160,8 @@ type DeliveryTx interface {
 type Tx interface {
 	Store
 	audit.Writer
+	// plan.Limiter checks webhook_endpoints.
+	plan.Limiter
 	jobs.Inserter
 	// EventInsert writes an event alone (event.Store's query): the
 	// webhook domain's own events, which are never fanned out; the test

@@ -21,6 +21,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/version"
 )
 
@@ -252,6 +253,9 @@ func (s *Service) Create(ctx context.Context, p access.Principal, in Input, m ac
 	}
 	e.Secret = secret // for the answer only
 	err = s.db.InTx(ctx, func(tx Tx) error {
+		if err := plan.Take(ctx, tx, p.TenantID, plan.WebhookEndpoints, 1, n); err != nil {
+			return err
+		}
 		have, err := tx.WebhookEndpointList(ctx, p.TenantID, false)
 		if err != nil {
 			return err
