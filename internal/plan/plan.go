@@ -306,3 +306,55 @@ func Take(ctx context.Context, tx Limiter, tenantID uuid.UUID, name Limit, n int
 	}
 	return o.Check(name, used, n)
 }
+
+// Reader is what a usage report reads.
+type Reader interface {
+	PlanOverrides(ctx context.Context, tenantID uuid.UUID) (Overrides, error)
+	UsageGet(ctx context.Context, tenantID uuid.UUID, month time.Time) (Usage, error)
+	PlanCount(ctx context.Context, tenantID uuid.UUID, name Limit, day time.Time) (int64, error)
+}
+
+// Line is one limit of a report: its value and what is used of it; Used
+// is nil for the API rate, which is not stored per minute (see
+// Usage.APIRequests for the month's).
+type Line struct {
+	Name  Limit
+	Value int64
+	Used  *int64
+}
+
+// Report is a tenant's usage against its limits.
+type Report struct {
+	Plan   string
+	Limits []Line
+	Usage  Usage // the month's counters
+}
+
+// BuildReport reads the tenant's limits and what it uses of them now.
+func BuildReport(ctx context.Context, r Reader, tenantID uuid.UUID, now time.Time) (Report, error) {
+	o, err := r.PlanOverrides(ctx, tenantID)
+	if err != nil {
+		return Report{}, err
+	}
+	u, err := r.UsageGet(ctx, tenantID, now)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Plan: o.Plan, Usage: u}
+	for _, n := range Names {
+		l := Line{Name: n, Value: o.Value(n)}
+		switch n {
+		case OrdersPerMonth:
+			l.Used = &u.OrdersCreated
+		case APIRequestsPerMinute:
+		default:
+			c, err := r.PlanCount(ctx, tenantID, n, now)
+			if err != nil {
+				return Report{}, err
+			}
+			l.Used = &c
+		}
+		rep.Limits = append(rep.Limits, l)
+	}
+	return rep, nil
+}

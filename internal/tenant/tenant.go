@@ -80,6 +80,8 @@ func MembershipVersion(m account.Membership) int64 { return version.Of(m.Updated
 // transaction: tenants, their memberships and invitations, and the users
 // behind them (account's rows, read and created by signature here).
 type Store interface {
+	// plan.Reader reads the usage report.
+	plan.Reader
 	// TenantCreate inserts t; a taken slug is apperr.ErrConflict.
 	TenantCreate(ctx context.Context, t Tenant) error
 	TenantGetByID(ctx context.Context, id uuid.UUID) (Tenant, error)
@@ -155,6 +157,7 @@ type Tx interface {
 	audit.Writer
 	// plan.Limiter checks members.
 	plan.Limiter
+	PlanAdmin
 	outbox.Tx
 	// APIKeyListByTenant lists a tenant's keys, newest first.
 	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)

@@ -181,7 +181,7 @@ type view struct {
 // the action) is marked like the page it came from.
 var sections = map[string]string{
 	"orders": "orders", "exports": "exports", "members": "members", "invitations": "members",
-	"api-keys": "apikeys", "webhooks": "webhooks", "audit": "audit", "jobs": "jobs",
+	"api-keys": "apikeys", "webhooks": "webhooks", "audit": "audit", "jobs": "jobs", "usage": "usage",
 	"settings": "settings", "account": "account", "tenants": "tenants",
 }
 

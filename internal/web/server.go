@@ -342,6 +342,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/invitations/{id}/resend", s.requireLogin(s.page(s.uiInvitationResend)))
 	mux.HandleFunc("POST /app/invitations/{id}/revoke", s.requireLogin(s.page(s.uiInvitationRevoke)))
 	mux.HandleFunc("GET /app/jobs", s.requireLogin(s.page(s.uiJobs)))
+	mux.HandleFunc("GET /app/usage", s.requireLogin(s.page(s.uiUsage)))
 	mux.HandleFunc("POST /app/jobs/{id}/retry", s.requireLogin(s.page(s.uiJobRetry)))
 	mux.HandleFunc("GET /app/api-keys", s.requireLogin(s.page(s.uiAPIKeys)))
 	mux.HandleFunc("POST /app/api-keys", s.requireLogin(s.page(s.uiAPIKeyCreate)))
