@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
 	tenantpkg "github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
@@ -55,7 +56,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		email = fs.String("email", "", "e-mail address (required); the password is read from stdin or prompted")
 	case "tenants create":
 		owner = fs.String("owner", "", "e-mail of the owning user (required)")
-	case "tenants suspend", "tenants resume", "tenants list":
+	case "tenants suspend", "tenants resume", "tenants list", "tenants set-plan", "tenants limit", "plans limit":
 	case "apikeys create":
 		tenant = fs.String("tenant", "", "tenant slug (required)")
 		role = fs.String("role", "", "owner, admin, member or viewer (required)")
@@ -145,6 +146,42 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return describe(err)
 		}
 		fmt.Fprintln(std.stderr, t.Slug, "is", status)
+	case "tenants set-plan":
+		if fs.NArg() != 2 {
+			return usageError{"tenants set-plan needs the tenant's slug and a plan (free, pro or enterprise)"}
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", fs.Arg(0), err)
+		}
+		if err := svc.tenants.SetPlan(ctx, t.ID, tenantpkg.Plan(fs.Arg(1))); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(std.stderr, t.Slug, "is on the", fs.Arg(1), "plan")
+	case "tenants limit", "plans limit":
+		if fs.NArg() != 3 {
+			return usageError{cmd + " limit needs the " + strings.TrimSuffix(cmd, "s") + ", a limit (" + limitNames() + ") and a value (a number, unlimited or default)"}
+		}
+		name := plan.Limit(fs.Arg(1))
+		value, err := parseLimitValue(fs.Arg(2))
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		if cmd == "plans" {
+			if err := svc.tenants.SetPlanLimit(ctx, tenantpkg.Plan(fs.Arg(0)), name, value); err != nil {
+				return describe(err)
+			}
+			fmt.Fprintln(std.stderr, "plan", fs.Arg(0), name, "is", describeLimit(value, plan.Builtin(fs.Arg(0))[name]))
+			break
+		}
+		t, err := svc.store.TenantGetBySlug(ctx, fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("tenant %s: %w", fs.Arg(0), err)
+		}
+		if err := svc.tenants.SetLimit(ctx, t.ID, name, value); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintln(std.stderr, t.Slug, name, "is", describeLimit(value, -2))
 	case "apikeys create":
 		if *tenant == "" || *role == "" {
 			return usageError{"--tenant and --role are required"}
@@ -307,4 +344,44 @@ func printFailingDeliveries(ctx context.Context, st store.Store, tenantID uuid.U
 			strings.Join(strings.Fields(d.LastError), " "))
 	}
 	return tw.Flush()
+}
+
+// limitNames lists the limits, for usage messages.
+func limitNames() string {
+	names := make([]string, len(plan.Names))
+	for i, n := range plan.Names {
+		names[i] = string(n)
+	}
+	return strings.Join(names, ", ")
+}
+
+// parseLimitValue reads a limit's value on the command line: a number of
+// at least 0, "unlimited" (or -1), or "default", which removes the
+// override (nil).
+func parseLimitValue(s string) (*int64, error) {
+	switch s {
+	case "default":
+		return nil, nil
+	case "unlimited":
+		v := plan.Unlimited
+		return &v, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < plan.Unlimited {
+		return nil, fmt.Errorf("limit value %q: want a number of at least 0, unlimited or default", s)
+	}
+	return &v, nil
+}
+
+// describeLimit words a limit just set: its value, or for a removed
+// override what applies instead (builtin, or -2 when that depends on the
+// tenant's plan).
+func describeLimit(v *int64, builtin int64) string {
+	switch {
+	case v != nil:
+		return plan.String(*v)
+	case builtin == -2:
+		return "the plan's again"
+	}
+	return "built-in again (" + plan.String(builtin) + ")"
 }

@@ -49,6 +49,14 @@ Commands:
                      tenant-suspended, its jobs wait, its event streams close
   tenants resume SLUG
                      give a suspended tenant back to its members
+  tenants set-plan SLUG PLAN
+                     move a tenant to the free, pro or enterprise plan
+  tenants limit SLUG NAME VALUE
+                     override one limit of one tenant: a number, unlimited,
+                     or default (the plan's value again)
+  plans limit PLAN NAME VALUE
+                     override one limit of every tenant of a plan: a number,
+                     unlimited, or default (the built-in value again)
   apikeys create --tenant SLUG --role ROLE [--name N] [--expires 30d]
                      create an API key; prints only the key
   apikeys revoke PREFIX
@@ -115,7 +123,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 
 	switch cmd {
-	case "users", "tenants", "apikeys", "jobs":
+	case "users", "tenants", "apikeys", "jobs", "plans":
 		err = adminCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), adminIO{stdin, stdout, stderr})
 	case "backup", "restore":
 		err = backupCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), stdout, stderr)
