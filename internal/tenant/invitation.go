@@ -41,6 +41,11 @@ func (s *Service) Invite(ctx context.Context, p access.Principal, email string, 
 			}
 		}
 		now := s.clock()
+		// A full tenant is told now rather than its invitee at the link;
+		// accepting checks again, which is what holds.
+		if err := plan.Take(ctx, tx, p.TenantID, plan.Members, 1, now); err != nil {
+			return err
+		}
 		tok, hash := account.NewSecret()
 		var by *uuid.UUID
 		if p.UserID != uuid.Nil {

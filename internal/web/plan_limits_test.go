@@ -97,7 +97,7 @@ func TestPlanLimitOthers(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, a *app) {
 		owner, _, tid := a.signup(t, uniqueEmail("limits"))
 		id := uuid.MustParse(tid)
-		for name, v := range map[plan.Limit]int64{plan.Members: 1, plan.WebhookEndpoints: 1, plan.ExportsPerDay: 1, plan.StorageBytes: 100} {
+		for name, v := range map[plan.Limit]int64{plan.WebhookEndpoints: 1, plan.ExportsPerDay: 1, plan.StorageBytes: 100} {
 			require.NoError(t, a.tenants.SetLimit(t.Context(), id, name, ptr(v)))
 		}
 		requireLimit := func(r resp, name string) {
@@ -110,7 +110,10 @@ func TestPlanLimitOthers(t *testing.T) {
 		guest := uniqueEmail("guest")
 		owner.do("POST", "/api/v1/invitations", map[string]any{"email": guest, "role": "viewer"}).must(t, 201)
 		tok := a.outbox.token(t, guest, "invited")
+		// The tenant fills up between the invitation and its acceptance.
+		require.NoError(t, a.tenants.SetLimit(t.Context(), id, plan.Members, ptr(1)))
 		requireLimit(a.browser().do("POST", "/api/v1/invitations/accept", map[string]any{"token": tok, "password": password}), "members")
+		requireLimit(owner.do("POST", "/api/v1/invitations", map[string]any{"email": uniqueEmail("later"), "role": "viewer"}), "members")
 		require.Len(t, owner.do("GET", "/api/v1/members", nil).must(t, 200).list(), 1)
 
 		hook := map[string]any{"url": "http://127.0.0.1:9/hook"}
