@@ -143,8 +143,10 @@ type Tx interface {
 	audit.Writer
 	outbox.Tx
 	jobs.Inserter
-	// plan.Limiter checks exports_per_day.
+	// plan.Limiter checks exports_per_day; plan.Adder counts the rows
+	// of a completed export.
 	plan.Limiter
+	plan.Adder
 }
 
 // DB is the export service's handle on the store:

@@ -336,7 +336,8 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	exp := n.Add(TTL)
 	// Orders and file rows are two numbers: a CSV has a row per item.
 	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = StatusCompleted, e.Done, w.Rows(), res.info.Size, &n, &exp
-	if err := s.progress(ctx, e, event.ExportCompleted, func(tx Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
+	countRows := func(tx Tx) error { return tx.UsageAdd(ctx, tenantID, n, plan.CountExportRows, e.RowCount) }
+	if err := s.progress(ctx, e, event.ExportCompleted, func(tx Tx) error { return s.mailReady(ctx, tx, e) }, countRows); err != nil {
 		return err
 	}
 	if s.observer != nil {

@@ -279,6 +279,12 @@ func String(v int64) string {
 	return fmt.Sprint(v)
 }
 
+// Adder adds to a monthly counter (see Store.UsageAdd): a domain's Tx
+// embeds it to count what it did in the same transaction.
+type Adder interface {
+	UsageAdd(ctx context.Context, tenantID uuid.UUID, month time.Time, c Counter, n int64) error
+}
+
 // Limiter is what checking a limit needs inside a transaction: a
 // domain's Tx embeds it.
 type Limiter interface {

@@ -277,7 +277,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	sealer := testSealer(t)
 	svc, tenants, accounts := newIdentity(t, st, authCache, sealer, log)
 	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Usage: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	accounts.RegisterWorkers(cfg.Workers)
 	cfg.SetFetch(10*time.Millisecond, 30*time.Millisecond)

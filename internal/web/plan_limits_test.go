@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -120,7 +121,16 @@ func TestPlanLimitOthers(t *testing.T) {
 		owner.do("POST", "/api/v1/webhook-endpoints", hook).must(t, 201)
 		requireLimit(owner.do("POST", "/api/v1/webhook-endpoints", hook), "webhook_endpoints")
 
-		owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202)
+		owner.do("POST", "/api/v1/orders", orderBody("Exported Customer")).must(t, 201)
+		ex := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202)
+		require.Equal(t, "completed", waitExport(t, owner, ex.str("id")).str("status"))
+		counts := owner.do("GET", "/api/v1/usage", nil).must(t, 200).body["counts"].(map[string]any)
+		require.EqualValues(t, 2, counts["export_rows"], "an order of two items is two rows")
+		require.EqualValues(t, 1, counts["orders_created"])
+		require.Eventually(t, func() bool {
+			c := owner.do("GET", "/api/v1/usage", nil).must(t, 200).body["counts"].(map[string]any)
+			return c["emails_sent"] == float64(2)
+		}, 10*time.Second, 50*time.Millisecond, "the invitation's e-mail and the export's, about the tenant, are counted")
 		requireLimit(owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}), "exports_per_day")
 
 		up := map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 60}

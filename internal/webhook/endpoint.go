@@ -160,8 +160,10 @@ type DeliveryTx interface {
 type Tx interface {
 	Store
 	audit.Writer
-	// plan.Limiter checks webhook_endpoints.
+	// plan.Limiter checks webhook_endpoints; plan.Adder counts the
+	// deliveries that succeeded.
 	plan.Limiter
+	plan.Adder
 	jobs.Inserter
 	// EventInsert writes an event alone (event.Store's query): the
 	// webhook domain's own events, which are never fanned out; the test
