@@ -29,6 +29,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/metrics"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
@@ -49,7 +50,10 @@ type services struct {
 	cfg   config.Config
 	log   *slog.Logger
 	store store.Store
-	blobs blob.Store
+	// apiUsage counts API requests per tenant for the web server built
+	// by webHandler; serve runs and flushes it.
+	apiUsage *plan.RequestCounter
+	blobs    blob.Store
 	// storageOrigins are where browsers upload to besides Ordo (S3).
 	storageOrigins []string
 	signer         *blob.Signer  // set when blobs are on local disk

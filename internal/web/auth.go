@@ -327,14 +327,25 @@ func (s *Server) passwordCheckFailed(r *http.Request, account string) {
 
 // withAPILimit applies the general API rate limit to /api/ requests, keyed
 // by API key, user, or IP for anonymous callers.
+//
+// It also counts the request in its tenant's usage (APIUsage), in memory:
+// the counter writes in batches, never once per request.
 func (s *Server) withAPILimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.limits.API == nil || !strings.HasPrefix(r.URL.Path, "/api/") {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, ok := principalFrom(r.Context())
+		if s.apiUsage != nil && ok && p.InTenant() {
+			s.apiUsage.Add(p.TenantID)
+		}
+		if s.limits.API == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		key := "api:ip:" + s.clientIP(r)
-		if p, ok := principalFrom(r.Context()); ok {
+		if ok {
 			if p.IsAPIKey() {
 				key = "api:key:" + p.APIKeyID.String()
 			} else {

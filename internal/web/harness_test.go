@@ -37,6 +37,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
@@ -155,6 +156,8 @@ type app struct {
 	idempotencyRows func(t *testing.T) []string
 	// exports is the service, to run an export's job by hand.
 	exports *export.Service
+	// apiUsage counts the API requests of tenants; tests flush it.
+	apiUsage *plan.RequestCounter
 	// deleteFailures is how many of the next blob deletes fail.
 	deleteFailures *atomic.Int32
 }
@@ -339,8 +342,9 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		lim = *limits
 	}
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
+	apiUsage := plan.NewRequestCounter(st, log)
 	h, err := web.New(web.Options{
-		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
+		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: apiUsage,
 		Auth: svc, Tenants: tenants, Accounts: accounts, Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
@@ -349,7 +353,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, blobs: blobs, attachments: atts, idempotencyRows: idemRows, exports: exp, deleteFailures: &flaky.fail, apiUsage: apiUsage}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

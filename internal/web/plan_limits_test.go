@@ -53,7 +53,10 @@ func TestPlanLimitOrders(t *testing.T) {
 		require.Contains(t, body, "orders per month limit of the free plan is 3, and 3 are used")
 		require.Contains(t, body, `value="Typed Customer"`, "what was typed is kept")
 
+		// API requests are counted in memory and written by a flush.
+		require.NoError(t, a.apiUsage.Flush(t.Context()))
 		u := owner.do("GET", "/api/v1/usage", nil).must(t, 200)
+		require.GreaterOrEqual(t, u.body["counts"].(map[string]any)["api_requests"], float64(7), "the orders posted and listed")
 		require.Equal(t, "free", u.str("plan"))
 		require.EqualValues(t, 3, u.body["counts"].(map[string]any)["orders_created"])
 		byName := map[string]map[string]any{}

@@ -16,6 +16,7 @@ import (
 	"github.com/ordo/ordo/internal/i18n"
 
 	"github.com/alexedwards/scs/v2"
+	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ordo/ordo/internal/account"
@@ -124,6 +125,10 @@ type Options struct {
 	// HSTS is set when Ordo is served over https.
 	HSTS bool
 
+	// APIUsage counts each /api/ request of a tenant in its usage
+	// (plan.RequestCounter, which writes in batches); nil counts nothing.
+	APIUsage interface{ Add(tenantID uuid.UUID) }
+
 	// Metrics counts requests and rate-limit failures; nil for none.
 	Metrics *metrics.Metrics
 	// MetricsToken, when set with Metrics, serves /metrics on this
@@ -164,6 +169,7 @@ type Server struct {
 	limits       Limits
 	trustProxy   bool
 	metrics      *metrics.Metrics
+	apiUsage     interface{ Add(tenantID uuid.UUID) }
 	pages        pages
 	catalog      *i18n.Catalog
 	assets       *assets
@@ -197,7 +203,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, orders: o.Orders, idempotency: o.Idempotency,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, assets: static, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
-		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
+		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics, apiUsage: o.APIUsage}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}
