@@ -424,6 +424,19 @@ func (s *services) limits() (web.Limits, error) {
 	add(&l.InvitationAccept, 20, time.Minute, 20)
 	add(&l.API, s.cfg.APIRatePerMinute, time.Minute, s.cfg.APIRateBurst)
 	add(&l.ExportCreate, 20, time.Hour, 10)
+	if s.cfg.PlanAPIRate {
+		// The plan's rate is read at most every 30 s per tenant and
+		// process: no database read per request.
+		rates := plan.NewValueCache(s.store, plan.APIRequestsPerMinute, 30*time.Second)
+		perMinute := ratelimit.NewPerMinute(s.rateStore)
+		l.APIPlan = func(ctx context.Context, tenantID uuid.UUID) (*ratelimit.Limiter, error) {
+			v, err := rates.Get(ctx, tenantID)
+			if err != nil || v == plan.Unlimited {
+				return nil, err
+			}
+			return perMinute.Get(int(min(v, 1_000_000_000)))
+		}
+	}
 	return l, errors.Join(errs...)
 }
 

@@ -73,6 +73,9 @@ type Config struct {
 	// API key, per user, or per IP when anonymous.
 	APIRatePerMinute int
 	APIRateBurst     int
+	// PlanAPIRate limits each tenant's API requests to its plan's
+	// api_requests_per_minute as well.
+	PlanAPIRate bool
 	// UploadMaxBytes and UploadTypes limit attachments.
 	UploadMaxBytes int64
 	UploadTypes    []string

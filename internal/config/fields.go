@@ -155,6 +155,8 @@ var fields = append([]field{
 		val: intVal[int]{func(c *Config) *int { return &c.APIRatePerMinute }, 1, 1_000_000, "an integer between 1 and 1000000"}},
 	{Env: "ORDO_API_RATE_BURST", Default: "100", Doc: "requests allowed at once before the rate applies",
 		val: intVal[int]{func(c *Config) *int { return &c.APIRateBurst }, 1, 1_000_000, "an integer between 1 and 1000000"}},
+	{Env: "ORDO_PLAN_API_RATE", Default: "false", Doc: "also limit each tenant's API requests, all its keys and members together, to its plan's `api_requests_per_minute` (see Plans and limits); off by default, so that a self-hosted Ordo is limited per client only",
+		val: boolVal(func(c *Config) *bool { return &c.PlanAPIRate })},
 	{Env: "ORDO_UPLOAD_MAX_BYTES", Default: "26214400", DefaultDoc: "`26214400` (25 MiB)", Doc: "largest attachment",
 		val: intVal[int64]{func(c *Config) *int64 { return &c.UploadMaxBytes }, 1, 5 << 30, "a number of bytes from 1 to 5368709120"}},
 	{Env: "ORDO_UPLOAD_TYPES", Default: defaultUploadTypes, DefaultDoc: "images, PDF, text, CSV, ZIP, JSON, Office", Doc: "allowed attachment types, comma-separated (`image/*` allows a family)",

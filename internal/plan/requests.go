@@ -103,3 +103,57 @@ func (c *RequestCounter) Flush(ctx context.Context) error {
 	}
 	return first
 }
+
+// ValueCache resolves one limit of tenants, keeping each answer for TTL in
+// process: for a limit checked on every request (the API rate), where a
+// database read per request would cost more than the limit saves. An
+// operator's change reaches a process within TTL.
+type ValueCache struct {
+	r interface {
+		PlanOverrides(ctx context.Context, tenantID uuid.UUID) (Overrides, error)
+	}
+	name Limit
+	ttl  time.Duration
+	now  func() time.Time
+
+	mu sync.Mutex
+	m  map[uuid.UUID]cachedValue
+}
+
+type cachedValue struct {
+	v       int64
+	expires time.Time
+}
+
+// maxCached bounds a ValueCache: past it, the cache starts afresh.
+const maxCached = 100_000
+
+// NewValueCache returns a cache of limit name read through r.
+func NewValueCache(r interface {
+	PlanOverrides(ctx context.Context, tenantID uuid.UUID) (Overrides, error)
+}, name Limit, ttl time.Duration) *ValueCache {
+	return &ValueCache{r: r, name: name, ttl: ttl, now: time.Now, m: map[uuid.UUID]cachedValue{}}
+}
+
+// Get returns the tenant's value of the cache's limit.
+func (c *ValueCache) Get(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+	now := c.now()
+	c.mu.Lock()
+	cv, ok := c.m[tenantID]
+	c.mu.Unlock()
+	if ok && now.Before(cv.expires) {
+		return cv.v, nil
+	}
+	o, err := c.r.PlanOverrides(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	v := o.Value(c.name)
+	c.mu.Lock()
+	if len(c.m) >= maxCached {
+		c.m = map[uuid.UUID]cachedValue{}
+	}
+	c.m[tenantID] = cachedValue{v: v, expires: now.Add(c.ttl)}
+	c.mu.Unlock()
+	return v, nil
+}

@@ -340,6 +340,16 @@ func (s *Server) withAPILimit(next http.Handler) http.Handler {
 		if s.apiUsage != nil && ok && p.InTenant() {
 			s.apiUsage.Add(p.TenantID)
 		}
+		if ok && p.InTenant() && s.limits.APIPlan != nil {
+			l, err := s.limits.APIPlan(r.Context(), p.TenantID)
+			if err != nil {
+				// As for a limiter that is down: the request goes on.
+				s.log.WarnContext(r.Context(), "plan rate limit unavailable", "err", err)
+				s.metrics.RateLimitFailOpen()
+			} else if !s.limit(w, r, l, "api:tenant:"+p.TenantID.String()) {
+				return
+			}
+		}
 		if s.limits.API == nil {
 			next.ServeHTTP(w, r)
 			return

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/url"
 	"sync"
@@ -11,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/plan"
+	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/tenant"
+	"github.com/ordo/ordo/internal/web"
 )
 
 func ptr(v int64) *int64 { return &v }
@@ -148,4 +151,43 @@ func TestPlanLimitOthers(t *testing.T) {
 		require.Equal(t, 403, g.get(t, "/app/usage").status)
 		require.NotContains(t, g.get(t, "/app").body, `href="/app/usage"`)
 	})
+}
+
+// With APIPlan (ORDO_PLAN_API_RATE), a tenant's API requests are limited
+// to its plan's api_requests_per_minute, its members and keys together:
+// past it, 429 with Retry-After; another tenant is not slowed.
+func TestPlanAPIRate(t *testing.T) {
+	t.Parallel()
+	st, err := ratelimit.NewMemoryStore(1000)
+	require.NoError(t, err)
+	perMinute := ratelimit.NewPerMinute(st)
+	var a *app
+	var once sync.Once
+	var rates *plan.ValueCache
+	lim := &web.Limits{APIPlan: func(ctx context.Context, tenantID uuid.UUID) (*ratelimit.Limiter, error) {
+		once.Do(func() { rates = plan.NewValueCache(a.store, plan.APIRequestsPerMinute, time.Millisecond) })
+		v, err := rates.Get(ctx, tenantID)
+		if err != nil || v == plan.Unlimited {
+			return nil, err
+		}
+		return perMinute.Get(int(v))
+	}}
+	a = newApp(t, backends[0], lim)
+	owner, _, tid := a.signup(t, uniqueEmail("rate"))
+	other, _, _ := a.signup(t, uniqueEmail("rate-other"))
+	require.NoError(t, a.tenants.SetLimit(t.Context(), uuid.MustParse(tid), plan.APIRequestsPerMinute, ptr(3)))
+	var limited resp
+	for range 10 {
+		if r := owner.do("GET", "/api/v1/orders", nil); r.status == 429 {
+			limited = r
+			break
+		}
+	}
+	require.Equal(t, 429, limited.status, "past the plan's rate")
+	require.NotEmpty(t, limited.header.Get("Retry-After"))
+	require.Equal(t, "3", limited.header.Get("RateLimit-Limit"))
+	other.do("GET", "/api/v1/orders", nil).must(t, 200)
+	require.NoError(t, a.tenants.SetLimit(t.Context(), uuid.MustParse(tid), plan.APIRequestsPerMinute, ptr(plan.Unlimited)))
+	time.Sleep(5 * time.Millisecond) // the cached rate expires
+	owner.do("GET", "/api/v1/orders", nil).must(t, 200)
 }

@@ -68,6 +68,10 @@ type Limits struct {
 	// API limits every /api/ request: per API key, per user, or per IP
 	// when anonymous.
 	API *ratelimit.Limiter
+	// APIPlan, when set, limits a tenant's /api/ requests to its plan's
+	// api_requests_per_minute, all its keys and members together: it
+	// returns the limiter of the tenant's rate, nil when unlimited.
+	APIPlan func(ctx context.Context, tenantID uuid.UUID) (*ratelimit.Limiter, error)
 }
 
 // Options configures a Server.
