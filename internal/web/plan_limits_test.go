@@ -126,6 +126,10 @@ func TestPlanLimitOthers(t *testing.T) {
 		hook := map[string]any{"url": "http://127.0.0.1:9/hook"}
 		owner.do("POST", "/api/v1/webhook-endpoints", hook).must(t, 201)
 		requireLimit(owner.do("POST", "/api/v1/webhook-endpoints", hook), "webhook_endpoints")
+		p := owner.post(t, "/app/webhooks", url.Values{"url": {"http://127.0.0.1:9/other"}, "description": {"Kept text"}})
+		require.Equal(t, 403, p.status)
+		require.Contains(t, html.UnescapeString(p.body), "The webhook endpoints limit of the free plan is 1, and 1 are used")
+		require.Contains(t, p.body, `value="Kept text"`, "what was typed is kept")
 
 		owner.do("POST", "/api/v1/orders", orderBody("Exported Customer")).must(t, 201)
 		ex := owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}).must(t, 202)
@@ -138,6 +142,9 @@ func TestPlanLimitOthers(t *testing.T) {
 			return c["emails_sent"] == float64(2)
 		}, 10*time.Second, 50*time.Millisecond, "the invitation's e-mail and the export's, about the tenant, are counted")
 		requireLimit(owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"}), "exports_per_day")
+		p = owner.post(t, "/app/exports", url.Values{"format": {"csv"}})
+		require.Equal(t, "/app/exports", p.url)
+		require.Contains(t, html.UnescapeString(p.body), "exports per day limit of the free plan is 1")
 
 		up := map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 60}
 		owner.do("POST", "/api/v1/uploads/presign", up).must(t, 201)
