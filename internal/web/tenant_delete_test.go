@@ -83,8 +83,9 @@ func TestTenantDeletionAndPurge(t *testing.T) {
 		slug := owner.do("GET", "/api/v1/tenant", nil).must(t, 200).str("slug")
 		otherRows, otherObjects := settledRows(t, a, otherID), objectsOf(t, a, otherID)
 		require.NotEmpty(t, objectsOf(t, a, tid), "the tenant has attachments, an invoice, an export and a logo")
+		before := a.rowsHolding(t, tid)
 		for _, table := range []string{"orders", "order_items", "order_status_history", "attachments", "invoices", "exports", "webhook_endpoints", "webhook_deliveries", "webhook_attempts", "events", "audit_log", "api_keys", "invitations", "memberships", "membership_removals", "idempotency_keys", "order_day_stats", "tenant_limits", "tenant_usage", "river_job"} {
-			require.Positive(t, a.rowsHolding(t, tid)[table], "before the purge, %s holds rows of the tenant: the test covers it", table)
+			require.Positive(t, before[table], "before the purge, %s holds rows of the tenant: the test covers it", table)
 		}
 
 		// Only an owner deletes, and only with the slug typed.
