@@ -25,7 +25,6 @@ import (
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
-	"github.com/ordo/ordo/internal/plan"
 )
 
 // Status is where an order is in its life.
@@ -229,8 +228,6 @@ type Store interface {
 // method.
 type Tx interface {
 	Store
-	// UsageAddOrders counts a created order against the plan's limit.
-	plan.Tx
 	// OrderNextNumber allocates the tenant's next order number; inside a
 	// transaction it holds the tenant's counter until commit, so numbers
 	// are unique under concurrent creates.
