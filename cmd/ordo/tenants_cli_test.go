@@ -111,6 +111,24 @@ func TestTenantsSuspendCLI(t *testing.T) {
 			t.Fatalf("ordo %s succeeded", strings.Join(bad, " "))
 		}
 	}
+	// Operators and users: made operator and listed, disabled and
+	// enabled, logged out, password reset; an unknown address refused.
+	run("operators", "add", "ops@example.com")
+	if list := run("operators", "list"); !strings.Contains(list, "ops@example.com") {
+		t.Fatalf("operators list:\n%s", list)
+	}
+	for _, sub := range []string{"disable", "enable", "logout", "reset-password"} {
+		run("users", sub, "ops@example.com")
+	}
+	run("operators", "remove", "ops@example.com")
+	if list := run("operators", "list"); strings.Contains(list, "ops@example.com") {
+		t.Fatalf("operators list after remove:\n%s", list)
+	}
+	for _, bad := range [][]string{{"operators", "add", "nobody@example.com"}, {"operators", "remove", "ops@example.com"}, {"users", "disable", "nobody@example.com"}} {
+		if _, _, code := runIn(t, dir, env, "", bad...); code == 0 {
+			t.Fatalf("ordo %s succeeded", strings.Join(bad, " "))
+		}
+	}
 	run("tenants", "delete", "paused-inc")
 	waitFor(403, "https://ordo.dev/problems/tenant-deleted")
 	if list := run("tenants", "list"); !strings.Contains(list, "deleted") {

@@ -44,6 +44,10 @@ type Principal struct {
 	// lets an owner cancel the deletion until the tenant is purged.
 	DeletedTenant uuid.UUID
 	DeletedRole   Role
+
+	// Operator marks the operator of this Ordo service acting on a tenant
+	// (OperatorIn): its audit entries also go to the platform audit log.
+	Operator bool
 }
 
 // IsAPIKey reports whether the principal is an API key.
@@ -117,6 +121,8 @@ func (p Principal) ActorType() string {
 	switch {
 	case p.IsAPIKey():
 		return "api_key"
+	case p.Operator && p.UserID != uuid.Nil:
+		return "operator"
 	case p.UserID != uuid.Nil:
 		return "user"
 	}
@@ -168,11 +174,28 @@ func (p Principal) Audit(ctx context.Context, w audit.Writer, m Meta, now time.T
 	if err != nil {
 		return err
 	}
+	if p.Operator {
+		// The tenant's log shows what the operator did to it; the
+		// platform's log has every operator action, in one place.
+		if err := w.PlatformAuditInsert(ctx, e); err != nil {
+			return err
+		}
+	}
 	return w.AuditInsert(ctx, e)
 }
 
 // Operator is the operator at the command line, acting as an owner of
 // tenantID. Audit entries show it as "operator (CLI)".
 func Operator(tenantID uuid.UUID) Principal {
-	return Principal{TenantID: tenantID, Role: RoleOwner, Name: "operator (CLI)"}
+	return Principal{TenantID: tenantID, Role: RoleOwner, Name: "operator (CLI)", Operator: true}
+}
+
+// OperatorIn is a user made operator (ordo operators add), acting in the
+// operator console as an owner of tenantID. Audit entries show them as
+// "operator NAME", with actor type "operator".
+func OperatorIn(tenantID, userID uuid.UUID, email, name string) Principal {
+	if name == "" {
+		name = email
+	}
+	return Principal{TenantID: tenantID, Role: RoleOwner, UserID: userID, Email: email, Name: "operator " + name, Operator: true}
 }

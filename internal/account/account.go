@@ -36,8 +36,11 @@ type User struct {
 	// SessionEpoch is copied into each session at login; bumping it ends
 	// every session of the user at once ("log out everywhere").
 	SessionEpoch int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// DisabledAt is when an operator disabled the user (nil: enabled): a
+	// disabled user cannot log in, and keys they made do not work.
+	DisabledAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Version is the user's version for optimistic concurrency: the profile's
@@ -70,6 +73,9 @@ type Store interface {
 	// UserUpdate saves e-mail, name, password hash, verification time and
 	// updated_at; a taken e-mail is apperr.ErrConflict.
 	UserUpdate(ctx context.Context, u User) error
+	// UserSetDisabled disables the user (at set) or enables them (nil);
+	// none is apperr.ErrNotFound.
+	UserSetDisabled(ctx context.Context, id uuid.UUID, at *time.Time, now time.Time) error
 	// UserBumpSessionEpoch ends every session of the user and returns the
 	// new epoch.
 	UserBumpSessionEpoch(ctx context.Context, id uuid.UUID, now time.Time) (int64, error)

@@ -23,6 +23,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/archive"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
 	tenantpkg "github.com/ordo/ordo/internal/tenant"
@@ -61,7 +62,8 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 	case "tenants create":
 		owner = fs.String("owner", "", "e-mail of the owning user (required)")
 	case "tenants suspend", "tenants resume", "tenants list", "tenants restore", "tenants export", "tenants import",
-		"tenants set-plan", "tenants limit", "plans limit":
+		"tenants set-plan", "tenants limit", "plans limit", "operators add", "operators remove", "operators list",
+		"users disable", "users enable", "users logout", "users reset-password":
 	case "tenants delete":
 		now = fs.Bool("now", false, "purge at once instead of after the grace period (ORDO_TENANT_DELETION_GRACE)")
 	case "apikeys create":
@@ -101,6 +103,8 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		return err
 	}
 	as := svc.auth
+	cli := access.Meta{UserAgent: "ordo cli"}
+	ops := operator.NewService(store.Narrow[operator.Tx]{Store: svc.store})
 
 	switch cmd + " " + sub {
 	case "users create":
@@ -159,7 +163,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if sub == "resume" {
 			status = tenantpkg.StatusActive
 		}
-		if err := svc.tenants.SetTenantStatus(ctx, t.ID, status); err != nil {
+		if err := svc.tenants.SetTenantStatus(ctx, access.Operator(t.ID), status, cli); err != nil {
 			return describe(err)
 		}
 		fmt.Fprintln(std.stderr, t.Slug, "is", status)
@@ -172,7 +176,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			return fmt.Errorf("tenant %s: %w", pos[0], err)
 		}
 		if sub == "restore" {
-			if _, err := svc.tenants.CancelDeletion(ctx, access.Operator(t.ID), access.Meta{UserAgent: "ordo cli"}); err != nil {
+			if _, err := svc.tenants.CancelDeletion(ctx, access.Operator(t.ID), cli); err != nil {
 				return describe(err)
 			}
 			fmt.Fprintln(std.stderr, t.Slug, "is restored: its deletion is cancelled")
@@ -183,7 +187,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			if *now {
 				grace = 0
 			}
-			if t, err = svc.tenants.DeleteTenantAsOperator(ctx, t.ID, grace); err != nil {
+			if t, err = svc.tenants.DeleteTenantAsOperator(ctx, access.Operator(t.ID), grace, cli); err != nil {
 				return describe(err)
 			}
 		}
@@ -207,7 +211,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("tenant %s: %w", pos[0], err)
 		}
-		if err := svc.tenants.SetPlan(ctx, t.ID, tenantpkg.Plan(pos[1])); err != nil {
+		if err := svc.tenants.SetPlan(ctx, access.Operator(t.ID), tenantpkg.Plan(pos[1]), cli); err != nil {
 			return describe(err)
 		}
 		fmt.Fprintln(std.stderr, t.Slug, "is on the", pos[1], "plan")
@@ -233,12 +237,7 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 			if !slices.Contains(plan.Plans, pos[0]) {
 				return usageError{"the plan must be free, pro or enterprise"}
 			}
-			if value == nil {
-				err = svc.store.PlanLimitDelete(ctx, pos[0], name)
-			} else {
-				err = svc.store.PlanLimitSet(ctx, pos[0], name, *value)
-			}
-			if err != nil {
+			if err := ops.SetPlanLimit(ctx, access.Operator(uuid.Nil), pos[0], name, value, cli); err != nil {
 				return describe(err)
 			}
 			fmt.Fprintf(std.stderr, "the %s plan's %s is %s (servers see it within seconds)\n", pos[0], name, pos[2])
@@ -248,10 +247,58 @@ func adminCommand(ctx context.Context, cmd string, args []string, cfg config.Con
 		if err != nil {
 			return fmt.Errorf("tenant %s: %w", pos[0], err)
 		}
-		if err := svc.tenants.SetLimit(ctx, t.ID, name, value); err != nil {
+		if err := svc.tenants.SetLimit(ctx, access.Operator(t.ID), name, value, cli); err != nil {
 			return describe(err)
 		}
 		fmt.Fprintf(std.stderr, "%s's %s is %s (servers see it within seconds)\n", t.Slug, name, pos[2])
+	case "operators add", "operators remove":
+		if len(pos) != 1 {
+			return usageError{cmd + " " + sub + " needs the user's e-mail"}
+		}
+		f := ops.Add
+		if sub == "remove" {
+			f = ops.Remove
+		}
+		if _, err := f(ctx, access.Operator(uuid.Nil), pos[0], cli); err != nil {
+			return describe(err)
+		}
+		if sub == "add" {
+			fmt.Fprintln(std.stderr, pos[0], "is an operator: the console is at /admin")
+		} else {
+			fmt.Fprintln(std.stderr, pos[0], "is no longer an operator")
+		}
+	case "operators list":
+		list, err := ops.List(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(std.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tNAME\tSINCE")
+		for _, o := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", o.User.Email, o.User.Name, o.Since.UTC().Format(time.DateOnly))
+		}
+		return tw.Flush()
+	case "users disable", "users enable", "users logout", "users reset-password":
+		if len(pos) != 1 {
+			return usageError{cmd + " " + sub + " needs the user's e-mail"}
+		}
+		u, err := svc.store.UserGetByEmail(ctx, pos[0])
+		if err != nil {
+			return fmt.Errorf("user %s: %w", pos[0], err)
+		}
+		op := access.Operator(uuid.Nil)
+		switch sub {
+		case "disable", "enable":
+			err = svc.accounts.OperatorSetDisabled(ctx, op, u.ID, sub == "disable", cli)
+		case "logout":
+			err = svc.accounts.OperatorEndSessions(ctx, op, u.ID, cli)
+		default:
+			err = svc.accounts.OperatorForcePasswordReset(ctx, op, u.ID, cli)
+		}
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(std.stderr, "%s: done (%s); their sessions have ended\n", u.Email, sub)
 	case "tenants export":
 		if len(pos) != 2 {
 			return usageError{"tenants export needs the tenant's slug and the file to write"}

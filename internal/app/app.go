@@ -41,6 +41,16 @@ Commands:
   seed [-orders N]    create demo data: tenant "acme", owner demo@example.com, N orders
   users create --email E [--name N]
                      create a user; the password is read from stdin or prompted
+  users disable|enable EMAIL
+                     disable a user (no log-in, sessions and their API keys
+                     end) or enable them again
+  users logout EMAIL end every session of the user
+  users reset-password EMAIL
+                     make the user's password stop working and e-mail them a
+                     link to choose a new one
+  operators add|remove EMAIL
+                     make a user an operator (the console at /admin) or not
+  operators list     the operators
   tenants create --name N --owner E
                      create a tenant owned by an existing user; prints its slug
   tenants list       every tenant: slug, name, plan, status, created
@@ -132,7 +142,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	}
 
 	switch cmd {
-	case "users", "tenants", "apikeys", "jobs", "plans":
+	case "users", "tenants", "apikeys", "jobs", "plans", "operators":
 		err = adminCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), adminIO{stdin, stdout, stderr})
 	case "backup", "restore":
 		err = backupCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), stdout, stderr)

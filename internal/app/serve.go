@@ -17,6 +17,7 @@ import (
 
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/metrics"
+	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
@@ -241,6 +242,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Auth:          svc.auth,
 		Tenants:       svc.tenants,
 		Accounts:      svc.accounts,
+		Operators:     operator.NewService(store.Narrow[operator.Tx]{Store: svc.store}),
 		Orders:        order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithLimits(svc.planLimits),
 		Attachments:   svc.attachments,
 		Exports:       svc.exports,

@@ -61,7 +61,7 @@ const byTenant = "tenant_id = $1"
 // tenant's, so Import matches them by id or e-mail before adding any.
 var Users = Table{Name: "users", Order: "id", Columns: cols(
 	"id", "uuid", "email", "text", "name", "text", "image", "text", "password_hash", "text",
-	"email_verified_at", "time", "created_at", "time", "updated_at", "time", "session_epoch", "int", "locale", "text")}
+	"email_verified_at", "time", "created_at", "time", "updated_at", "time", "session_epoch", "int", "locale", "text", "disabled_at", "time")}
 
 // usersPasswordHash is the index of password_hash in Users.
 const usersPasswordHash = 4
@@ -133,4 +133,5 @@ var NotArchived = map[string]string{
 	"exports":          "download files that expire within a week (an archive is one of them); export again where it lands",
 	"order_day_stats":  "derived: the orders' triggers rebuild it as they are imported",
 	"idempotency_keys": "a replay cache that expires after a day",
+	"platform_audit":   "the operator's record of what operators did, not the tenant's data (the tenant's own audit_log has the same entries)",
 }

@@ -56,4 +56,15 @@ type Store interface {
 // a change and its entry commit together.
 type Writer interface {
 	AuditInsert(ctx context.Context, e Entry) error
+	// PlatformAuditInsert records an operator's action in the platform
+	// audit log (e.TenantID may be zero for one on no tenant).
+	PlatformAuditInsert(ctx context.Context, e Entry) error
+}
+
+// PlatformFilter selects entries of the platform audit log, newest
+// first.
+type PlatformFilter struct {
+	TenantID *uuid.UUID
+	Before   *uuid.UUID // keyset cursor: only entries with a smaller id
+	Limit    int
 }

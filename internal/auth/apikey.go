@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"strings"
 	"time"
@@ -220,6 +221,13 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (access.P
 			return access.Principal{}, err
 		}
 		if cm.Role == "" {
+			return access.Principal{}, apperr.ErrUnauthorized
+		}
+		// Nor once an operator disabled them.
+		if u, err := s.userForAuth(ctx, by); err != nil || u.Disabled {
+			if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+				return access.Principal{}, err
+			}
 			return access.Principal{}, apperr.ErrUnauthorized
 		}
 		role = role.Weaker(cm.Role)

@@ -102,6 +102,12 @@ func (s *Service) Login(ctx context.Context, email, password string, m access.Me
 		}
 		return account.User{}, ErrBadCredentials
 	}
+	if u.DisabledAt != nil {
+		// The password was right: they may know that the operator
+		// disabled the account, and whom to ask.
+		s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "disabled"})
+		return account.User{}, account.ErrDisabled
+	}
 	s.auditUser(ctx, u, m, "auth.login", nil)
 	return u, nil
 }
@@ -152,7 +158,7 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p access.Principal, m ac
 // stale epoch or a deleted user is apperr.ErrUnauthorized.
 func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID) (access.Principal, error) {
 	u, err := s.userForAuth(ctx, userID)
-	if errors.Is(err, apperr.ErrNotFound) || (err == nil && u.Epoch != epoch) {
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (u.Epoch != epoch || u.Disabled)) {
 		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	if err != nil {

@@ -73,12 +73,15 @@ type cachedUser struct {
 	Email string    `json:"email"`
 	Name  string    `json:"name"`
 	Epoch int64     `json:"epoch"`
+	// Disabled: an operator disabled the user (their sessions ended
+	// then too, by the epoch).
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 func (s *Service) userForAuth(ctx context.Context, id uuid.UUID) (cachedUser, error) {
 	return cached(ctx, s, userCacheKey(id), func() (cachedUser, error) {
 		u, err := s.store.UserGetByID(ctx, id)
-		return cachedUser{ID: u.ID, Email: u.Email, Name: u.Name, Epoch: u.SessionEpoch}, err
+		return cachedUser{ID: u.ID, Email: u.Email, Name: u.Name, Epoch: u.SessionEpoch, Disabled: u.DisabledAt != nil}, err
 	})
 }
 

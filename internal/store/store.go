@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/jobs"
+	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
@@ -43,6 +44,9 @@ type Querier interface {
 	export.Tx
 	invoice.Tx
 	webhook.Tx
+	// The operator console: operators, tenants with their use, users,
+	// the platform audit log.
+	operator.Tx
 
 	audit.Store
 	event.Store
@@ -79,6 +83,7 @@ var (
 	_ tenant.Tx     = Tx(nil)
 	_ account.Tx    = Tx(nil)
 	_ auth.Tx       = Tx(nil)
+	_ operator.Tx   = Tx(nil)
 )
 
 // Store is a handle on the system of record.

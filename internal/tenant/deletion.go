@@ -48,14 +48,17 @@ func (s *Service) ScheduleDeletion(ctx context.Context, p access.Principal, conf
 	}, &grace)
 }
 
-// DeleteTenantAsOperator schedules a tenant's deletion for the operator,
-// who confirms by naming it: purged once grace has passed (0: at the next
-// purge).
-func (s *Service) DeleteTenantAsOperator(ctx context.Context, tenantID uuid.UUID, grace time.Duration) (Tenant, error) {
+// DeleteTenantAsOperator schedules the deletion of op's tenant for the
+// operator (op from access.Operator or access.OperatorIn): purged once
+// grace has passed (0: at the next purge).
+func (s *Service) DeleteTenantAsOperator(ctx context.Context, op access.Principal, grace time.Duration, m access.Meta) (Tenant, error) {
+	if err := requireOperator(op); err != nil {
+		return Tenant{}, err
+	}
 	if grace < 0 {
 		grace = 0
 	}
-	return s.setDeletion(ctx, access.Operator(tenantID), tenantID, access.Meta{UserAgent: "ordo cli"}, nil, &grace)
+	return s.setDeletion(ctx, op, op.TenantID, m, nil, &grace)
 }
 
 // CancelDeletion restores a tenant scheduled for deletion that has not
@@ -108,7 +111,7 @@ func (s *Service) setDeletion(ctx context.Context, p access.Principal, id uuid.U
 			}
 		}
 		now := version.Next(s.clock(), t.Version())
-		action, details := "", map[string]any{}
+		action, details := "", map[string]any{"tenant": t.Slug}
 		switch {
 		case grace != nil && t.Status == StatusDeleted:
 			return apperr.Conflict("the tenant is already scheduled for deletion")

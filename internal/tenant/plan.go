@@ -12,9 +12,22 @@ import (
 	"github.com/ordo/ordo/internal/version"
 )
 
-// SetPlan moves a tenant to another plan, for the operator, with an entry
-// in the tenant's audit log.
-func (s *Service) SetPlan(ctx context.Context, tenantID uuid.UUID, p Plan) error {
+// requireOperator refuses anyone but the operator (access.Operator,
+// access.OperatorIn) acting on a tenant.
+func requireOperator(op access.Principal) error {
+	if !op.Operator || op.TenantID == uuid.Nil {
+		return apperr.Forbidden("only the operator of this Ordo service may do this")
+	}
+	return nil
+}
+
+// SetPlan moves op's tenant to another plan, for the operator, with an
+// entry in the tenant's audit log and the platform's.
+func (s *Service) SetPlan(ctx context.Context, op access.Principal, p Plan, m access.Meta) error {
+	if err := requireOperator(op); err != nil {
+		return err
+	}
+	tenantID := op.TenantID
 	if !slices.Contains(plan.Plans, string(p)) {
 		return apperr.Invalid("plan", "must be free, pro or enterprise")
 	}
@@ -32,15 +45,19 @@ func (s *Service) SetPlan(ctx context.Context, tenantID uuid.UUID, p Plan) error
 		if err := tx.TenantUpdate(ctx, t); err != nil {
 			return err
 		}
-		return access.Operator(tenantID).Audit(ctx, tx, access.Meta{UserAgent: "ordo cli"}, now, tenantID, "tenant.plan_changed", "tenant", tenantID.String(),
-			map[string]any{"old": old, "new": p})
+		return op.Audit(ctx, tx, m, now, tenantID, "tenant.plan_changed", "tenant", tenantID.String(),
+			map[string]any{"tenant": t.Slug, "old": old, "new": p})
 	})
 }
 
-// SetLimit overrides one limit of a tenant (value nil drops the override,
-// back to its plan's), for the operator, with an entry in the tenant's
-// audit log. plan.Unlimited lifts the limit.
-func (s *Service) SetLimit(ctx context.Context, tenantID uuid.UUID, name plan.Name, value *int64) error {
+// SetLimit overrides one limit of op's tenant (value nil drops the
+// override, back to its plan's), for the operator, with an entry in the
+// tenant's audit log and the platform's. plan.Unlimited lifts the limit.
+func (s *Service) SetLimit(ctx context.Context, op access.Principal, name plan.Name, value *int64, m access.Meta) error {
+	if err := requireOperator(op); err != nil {
+		return err
+	}
+	tenantID := op.TenantID
 	if !name.Valid() {
 		return apperr.Invalid("name", "must be members, orders_per_month or webhook_endpoints")
 	}
@@ -61,7 +78,11 @@ func (s *Service) SetLimit(ctx context.Context, tenantID uuid.UUID, name plan.Na
 		if err != nil {
 			return err
 		}
-		return access.Operator(tenantID).Audit(ctx, tx, access.Meta{UserAgent: "ordo cli"}, s.clock(), tenantID, "tenant.limit_changed", "tenant", tenantID.String(),
-			map[string]any{"limit": name, "value": value})
+		t, err := tx.TenantGetByID(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		return op.Audit(ctx, tx, m, s.clock(), tenantID, "tenant.limit_changed", "tenant", tenantID.String(),
+			map[string]any{"tenant": t.Slug, "limit": name, "value": value})
 	})
 }

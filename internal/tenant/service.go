@@ -454,10 +454,14 @@ func (s *Service) RemoveMember(ctx context.Context, p access.Principal, userID u
 	})
 }
 
-// SetTenantStatus suspends a tenant (or reactivates it) for an operator:
-// while it is not active, its members act in no tenant and its API keys
-// fail, from the next request on, and open event streams close.
-func (s *Service) SetTenantStatus(ctx context.Context, tenantID uuid.UUID, status Status) error {
+// SetTenantStatus suspends op's tenant (or reactivates it) for the
+// operator: while it is not active, its members act in no tenant and its
+// API keys fail, from the next request on, and open event streams close.
+func (s *Service) SetTenantStatus(ctx context.Context, op access.Principal, status Status, m access.Meta) error {
+	if err := requireOperator(op); err != nil {
+		return err
+	}
+	tenantID := op.TenantID
 	switch status {
 	case StatusActive, StatusSuspended:
 	default:
@@ -480,8 +484,8 @@ func (s *Service) SetTenantStatus(ctx context.Context, tenantID uuid.UUID, statu
 		if err := tx.TenantUpdate(ctx, t); err != nil {
 			return err
 		}
-		return access.Operator(tenantID).Audit(ctx, tx, access.Meta{}, now, tenantID, "tenant.status_changed", "tenant", tenantID.String(),
-			map[string]any{"old": old, "new": status})
+		return op.Audit(ctx, tx, m, now, tenantID, "tenant.status_changed", "tenant", tenantID.String(),
+			map[string]any{"tenant": t.Slug, "old": old, "new": status})
 	})
 }
 

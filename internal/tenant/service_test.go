@@ -114,7 +114,7 @@ func TestPermissionsAndValidation(t *testing.T) {
 				_, err := env.Tenants.Invite(ctx, f.owner, "member@example.com", access.RoleViewer, m)
 				return err
 			}, 422},
-			{"bad status", func() error { return env.Tenants.SetTenantStatus(ctx, f.t.ID, "gone") }, 422},
+			{"bad status", func() error { return env.Tenants.SetTenantStatus(ctx, access.Operator(f.t.ID), "gone", access.Meta{}) }, 422},
 		}
 		for _, c := range cases {
 			err := c.call()
@@ -315,12 +315,12 @@ func TestSetTenantStatus(t *testing.T) {
 		p, err := env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID) // cached now
 		require.NoError(t, err)
 		require.True(t, p.InTenant())
-		require.NoError(t, env.Tenants.SetTenantStatus(ctx, f.t.ID, tenant.StatusSuspended))
+		require.NoError(t, env.Tenants.SetTenantStatus(ctx, access.Operator(f.t.ID), tenant.StatusSuspended, access.Meta{}))
 		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID)
 		require.NoError(t, err)
 		require.False(t, p.InTenant())
 		require.Equal(t, "tenant.status_changed", last(env.AuditActions(t, f.t.ID)))
-		require.NoError(t, env.Tenants.SetTenantStatus(ctx, f.t.ID, tenant.StatusActive))
+		require.NoError(t, env.Tenants.SetTenantStatus(ctx, access.Operator(f.t.ID), tenant.StatusActive, access.Meta{}))
 		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID)
 		require.NoError(t, err)
 		require.True(t, p.InTenant())

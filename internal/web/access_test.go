@@ -180,7 +180,7 @@ func TestEventStreamEndsWhenTenantSuspended(t *testing.T) {
 		requireOrderEvent(t, byKey, id)
 		requireOrderEvent(t, bySession, id)
 
-		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusSuspended))
+		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), access.Operator(uuid.MustParse(tid)), tenant.StatusSuspended, access.Meta{}))
 		requireEnds(t, byKey, "suspended tenant's key")
 		requireEnds(t, bySession, "suspended tenant's member")
 		require.Equal(t, "https://ordo.dev/problems/tenant-suspended", a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 403).str("type"))
@@ -188,7 +188,7 @@ func TestEventStreamEndsWhenTenantSuspended(t *testing.T) {
 		require.Nil(t, me.body["tenant"], "a suspended tenant is nobody's current tenant")
 		require.Equal(t, "https://ordo.dev/problems/tenant-suspended", owner.do("GET", "/api/v1/orders", nil).must(t, 403).str("type"))
 
-		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusActive))
+		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), access.Operator(uuid.MustParse(tid)), tenant.StatusActive, access.Meta{}))
 		a.withKey(key).do("GET", "/api/v1/me", nil).must(t, 200)
 		owner.do("GET", "/api/v1/orders", nil).must(t, 200)
 	})

@@ -29,7 +29,7 @@ func TestPlanLimits(t *testing.T) {
 			a := newAppOpts(t, b, appOpts{planLimits: true})
 			owner, _, tidStr := a.signup(t, uniqueEmail("limits"))
 			tid := uuid.MustParse(tidStr)
-			require.NoError(t, a.tenants.SetLimit(t.Context(), tid, plan.OrdersPerMonth, ptr(int64(3))))
+			require.NoError(t, a.tenants.SetLimit(t.Context(), access.Operator(tid), plan.OrdersPerMonth, ptr(int64(3)), access.Meta{}))
 			for range 2 {
 				owner.do("POST", "/api/v1/orders", orderBody("Within Limit")).must(t, 201)
 			}
@@ -70,7 +70,7 @@ func TestPlanLimits(t *testing.T) {
 			require.Contains(t, page.body, `value="Form Refused"`, "what was typed is kept")
 
 			// An operator raises the limit: the next create passes.
-			require.NoError(t, a.tenants.SetLimit(t.Context(), tid, plan.OrdersPerMonth, ptr(plan.Unlimited)))
+			require.NoError(t, a.tenants.SetLimit(t.Context(), access.Operator(tid), plan.OrdersPerMonth, ptr(plan.Unlimited), access.Meta{}))
 			owner.do("POST", "/api/v1/orders", orderBody("After Raise")).must(t, 201)
 
 			// Members: the free plan's 3 seats.
@@ -112,7 +112,7 @@ func TestPlanLimitsOff(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, backends[0], nil)
 	owner, _, tidStr := a.signup(t, uniqueEmail("nolimits"))
-	require.NoError(t, a.tenants.SetLimit(t.Context(), uuid.MustParse(tidStr), plan.OrdersPerMonth, ptr(int64(1))))
+	require.NoError(t, a.tenants.SetLimit(t.Context(), access.Operator(uuid.MustParse(tidStr)), plan.OrdersPerMonth, ptr(int64(1)), access.Meta{}))
 	for range 3 {
 		owner.do("POST", "/api/v1/orders", orderBody("Unlimited U")).must(t, 201)
 	}

@@ -172,6 +172,8 @@ type view struct {
 	// Nav names the sidebar entry to mark as the current page; empty, it
 	// follows from Path (see Section).
 	Nav string
+	// Admin: a page of the operator console, with its own navigation.
+	Admin bool
 	// Tenants are the viewer's tenants, for the switcher in the sidebar.
 	Tenants []tenant.TenantRole
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/ordo/ordo/internal/idempotency"
 	"github.com/ordo/ordo/internal/invoice"
 	"github.com/ordo/ordo/internal/metrics"
+	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
@@ -83,7 +84,9 @@ type Options struct {
 	Auth     *auth.Service
 	Tenants  *tenant.Service
 	Accounts *account.Service
-	Orders   *order.Service
+	// Operators is the operator console's service; nil: no /admin.
+	Operators *operator.Service
+	Orders    *order.Service
 	// Idempotency keeps the Idempotency-Key records of the API's unsafe
 	// requests.
 	Idempotency idempotency.Store
@@ -159,6 +162,7 @@ type Server struct {
 	auth          *auth.Service
 	tenants       *tenant.Service
 	accounts      *account.Service
+	operators     *operator.Service
 	orders        *order.Service
 	idempotency   idempotency.Store
 	pubsub        pubsub.PubSub
@@ -205,7 +209,7 @@ func New(o Options) (*Server, error) {
 	// and user or API key id (telemetry.LogHandler), whatever handler the
 	// caller gave.
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
-	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, orders: o.Orders, idempotency: o.Idempotency,
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, operators: o.Operators, orders: o.Orders, idempotency: o.Idempotency,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, assets: static, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
@@ -392,6 +396,15 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/webhooks/{id}/delete", s.requireLogin(s.page(s.uiWebhookDelete)))
 	mux.HandleFunc("POST /app/webhooks/{id}/replay-failed", s.requireLogin(s.page(s.uiWebhookReplayFailed)))
 	mux.HandleFunc("POST /app/webhooks/{id}/deliveries/{delivery_id}/replay", s.requireLogin(s.page(s.uiWebhookReplay)))
+
+	// The operator console (ui_admin.go): 404 for all but operators.
+	mux.HandleFunc("GET /admin", s.requireOperator(s.uiAdminTenants))
+	mux.HandleFunc("GET /admin/tenants/{id}", s.requireOperator(s.uiAdminTenant))
+	mux.HandleFunc("POST /admin/tenants/{id}/{action}", s.requireOperator(s.uiAdminTenantAction))
+	mux.HandleFunc("GET /admin/users", s.requireOperator(s.uiAdminUsers))
+	mux.HandleFunc("GET /admin/users/{id}", s.requireOperator(s.uiAdminUser))
+	mux.HandleFunc("POST /admin/users/{id}/{action}", s.requireOperator(s.uiAdminUserAction))
+	mux.HandleFunc("GET /admin/audit", s.requireOperator(s.uiAdminAudit))
 
 	// The JSON API: every route is in apiRoutes (api_routes.go), which
 	// also feeds the OpenAPI document. Its POST routes take an

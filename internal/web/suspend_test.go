@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"github.com/ordo/ordo/internal/access"
 	"testing"
 
 	"github.com/google/uuid"
@@ -25,7 +26,7 @@ func TestTenantSuspension(t *testing.T) {
 		defer stop()
 		requireOrderEvent(t, stream, owner.do("POST", "/api/v1/orders", orderBody("Before Suspension")).must(t, 201).str("id"))
 
-		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusSuspended))
+		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), access.Operator(uuid.MustParse(tid)), tenant.StatusSuspended, access.Meta{}))
 		requireEnds(t, stream, "suspended tenant")
 		for name, c := range map[string]*client{"owner": owner, "key": keyClient} {
 			for _, path := range []string{"/api/v1/orders", "/api/v1/orders/" + id, "/api/v1/members", "/api/v1/tenant", "/api/v1/events", "/api/v1/dashboard"} {
@@ -43,7 +44,7 @@ func TestTenantSuspension(t *testing.T) {
 		}
 		other.do("GET", "/api/v1/orders", nil).must(t, 200)
 
-		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), uuid.MustParse(tid), tenant.StatusActive))
+		require.NoError(t, a.tenants.SetTenantStatus(t.Context(), access.Operator(uuid.MustParse(tid)), tenant.StatusActive, access.Meta{}))
 		for _, c := range []*client{owner, keyClient} {
 			require.Equal(t, "Kept Customer", c.do("GET", "/api/v1/orders/"+id, nil).must(t, 200).str("customer_name"))
 			require.Len(t, c.do("GET", "/api/v1/orders", nil).must(t, 200).list(), 2, "nothing was lost, nothing was added while suspended")

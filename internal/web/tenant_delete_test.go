@@ -45,7 +45,7 @@ func useEverything(t *testing.T, a *app, c *client, hook *receiver) {
 	c.do("DELETE", "/api/v1/members/"+leaver, nil).must(t, 204)
 	// The operator raised one of its limits.
 	tid := uuid.MustParse(c.do("GET", "/api/v1/tenant", nil).must(t, 200).str("id"))
-	require.NoError(t, a.tenants.SetLimit(context.Background(), tid, plan.Members, ptr(int64(50))))
+	require.NoError(t, a.tenants.SetLimit(context.Background(), access.Operator(tid), plan.Members, ptr(int64(50)), access.Meta{}))
 }
 
 // objectsOf lists the keys of every stored object of the tenant.

@@ -25,7 +25,7 @@ var (
 
 func scanUser(row pgx.Row) (account.User, error) {
 	var u account.User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.Locale, &u.PasswordHash, &u.EmailVerifiedAt, &u.SessionEpoch, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.Locale, &u.PasswordHash, &u.EmailVerifiedAt, &u.SessionEpoch, &u.CreatedAt, &u.UpdatedAt, &u.DisabledAt)
 	return u, err
 }
 

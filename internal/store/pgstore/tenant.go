@@ -159,6 +159,9 @@ func (s *Store) TenantPurgeRows(ctx context.Context, id uuid.UUID) (int64, error
 	if tag, err = s.pool.Exec(ctx, sqlshared.TenantPurgeFirst, id); err != nil {
 		return total, fmt.Errorf("TenantPurgeRows(%s): %w", id, err)
 	}
+	if _, err = s.pool.Exec(ctx, sqlshared.PlatformAuditForget, id); err != nil {
+		return total, fmt.Errorf("TenantPurgeRows(%s): platform audit: %w", id, err)
+	}
 	total += tag.RowsAffected()
 	for _, q := range sqlshared.TenantPurgeBatches {
 		for {

@@ -26,7 +26,7 @@ var (
 
 func scanUser(row scanner) (account.User, error) {
 	var u account.User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.Locale, &u.PasswordHash, nullTimeCol{&u.EmailVerifiedAt}, &u.SessionEpoch, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.Locale, &u.PasswordHash, nullTimeCol{&u.EmailVerifiedAt}, &u.SessionEpoch, timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, nullTimeCol{&u.DisabledAt})
 	return u, err
 }
 

@@ -201,6 +201,9 @@ func (s *Store) TenantPurgeRows(ctx context.Context, id uuid.UUID) (int64, error
 	if n, err = exec(sqlshared.TenantPurgeFirst, id); err != nil {
 		return total, err
 	}
+	if _, err = exec(sqlshared.PlatformAuditForget, id); err != nil {
+		return total, err
+	}
 	total += n
 	for _, q := range sqlshared.TenantPurgeBatches {
 		for {

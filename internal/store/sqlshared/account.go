@@ -2,7 +2,7 @@ package sqlshared
 
 // Queries of users and memberships, the same on both engines.
 const (
-	UserColumns = `id, email, name, image, locale, password_hash, email_verified_at, session_epoch, created_at, updated_at`
+	UserColumns = `id, email, name, image, locale, password_hash, email_verified_at, session_epoch, created_at, updated_at, disabled_at`
 
 	UserCreate = `INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`

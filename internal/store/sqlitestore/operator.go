@@ -1,0 +1,149 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/account"
+	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/operator"
+	"github.com/ordo/ordo/internal/store/sqlshared"
+)
+
+var (
+	_ operator.Store = (*Store)(nil)
+	_ operator.Tx    = (*queries)(nil)
+)
+
+func (q *queries) OperatorAdd(ctx context.Context, userID uuid.UUID, now time.Time) error {
+	_, err := q.db.ExecContext(ctx, sqlshared.OperatorAdd, userID, ts(now))
+	if err != nil {
+		return fmt.Errorf("OperatorAdd: %w", interpretError(err, "user"))
+	}
+	return nil
+}
+
+func (q *queries) OperatorRemove(ctx context.Context, userID uuid.UUID) error {
+	res, err := q.db.ExecContext(ctx, sqlshared.OperatorRemove, userID)
+	if err != nil {
+		return fmt.Errorf("OperatorRemove: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFound("operator")
+	}
+	return nil
+}
+
+func (q *queries) OperatorIs(ctx context.Context, userID uuid.UUID) (bool, error) {
+	var n int
+	if err := q.db.QueryRowContext(ctx, sqlshared.OperatorIs, userID).Scan(&n); err != nil {
+		return false, fmt.Errorf("OperatorIs: %w", err)
+	}
+	return n > 0, nil
+}
+
+func (q *queries) OperatorList(ctx context.Context) ([]operator.Operator, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.OperatorListQuery)
+	if err != nil {
+		return nil, fmt.Errorf("OperatorList: %w", err)
+	}
+	return collect(rows, func(r scanner) (operator.Operator, error) {
+		var o operator.Operator
+		u := &o.User
+		err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Image, &u.Locale, &u.PasswordHash, nullTimeCol{&u.EmailVerifiedAt}, &u.SessionEpoch,
+			timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt}, nullTimeCol{&u.DisabledAt}, timeCol{&o.Since})
+		return o, err
+	})
+}
+
+func (q *queries) UserSetDisabled(ctx context.Context, id uuid.UUID, at *time.Time, now time.Time) error {
+	res, err := q.db.ExecContext(ctx, sqlshared.UserSetDisabled, id, tsPtr(at), ts(now))
+	if err != nil {
+		return fmt.Errorf("UserSetDisabled: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFound("user")
+	}
+	return nil
+}
+
+func (q *queries) UserSearch(ctx context.Context, s, after string, limit int) ([]account.User, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.UserSearch, strings.ToLower(s), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("UserSearch: %w", err)
+	}
+	return collect(rows, scanUser)
+}
+
+func (q *queries) TenantOverviewList(ctx context.Context, s, after string, limit int) ([]operator.TenantOverview, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.TenantOverviewList, strings.ToLower(s), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("TenantOverviewList: %w", err)
+	}
+	return collect(rows, scanTenantOverview)
+}
+
+func (q *queries) TenantOverviewGet(ctx context.Context, id uuid.UUID) (operator.TenantOverview, error) {
+	o, err := scanTenantOverview(q.db.QueryRowContext(ctx, sqlshared.TenantOverviewGet, id))
+	if err != nil {
+		return o, fmt.Errorf("TenantOverviewGet(%s): %w", id, interpretError(err, "tenant"))
+	}
+	return o, nil
+}
+
+func scanTenantOverview(r scanner) (operator.TenantOverview, error) {
+	var o operator.TenantOverview
+	t := &o.Tenant
+	err := r.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP, nullTimeCol{&t.PurgeAfter},
+		&o.Members, &o.Orders, &o.StorageBytes, nullTimeCol{&o.LastActivity})
+	return o, err
+}
+
+func (q *queries) PlatformAuditInsert(ctx context.Context, e audit.Entry) error {
+	meta := e.Metadata
+	if len(meta) == 0 {
+		meta = []byte("{}")
+	}
+	var tenantID any
+	if e.TenantID != uuid.Nil {
+		tenantID = e.TenantID
+	}
+	_, err := q.db.ExecContext(ctx, sqlshared.PlatformAuditInsert,
+		e.ID, tenantID, e.ActorType, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.IP, e.UserAgent, e.RequestID, string(meta), ts(e.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("PlatformAuditInsert(%s): %w", e.Action, interpretError(err, "audit entry"))
+	}
+	return nil
+}
+
+func (q *queries) PlatformAuditList(ctx context.Context, f audit.PlatformFilter) ([]audit.Entry, error) {
+	var args []any
+	if f.TenantID != nil {
+		args = append(args, *f.TenantID)
+	}
+	if f.Before != nil {
+		args = append(args, *f.Before)
+	}
+	args = append(args, sqlshared.PlatformAuditLimit(f.Limit))
+	rows, err := q.db.QueryContext(ctx, sqlshared.PlatformAuditList(f.TenantID != nil, f.Before != nil), args...)
+	if err != nil {
+		return nil, fmt.Errorf("PlatformAuditList: %w", err)
+	}
+	return collect(rows, func(r scanner) (audit.Entry, error) {
+		var e audit.Entry
+		var tenantID sql.NullString
+		var meta string
+		err := r.Scan(&e.ID, &tenantID, &e.ActorType, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.IP, &e.UserAgent, &e.RequestID, &meta, timeCol{&e.CreatedAt})
+		if err == nil && tenantID.Valid {
+			e.TenantID, err = uuid.Parse(tenantID.String)
+		}
+		e.Metadata = []byte(meta)
+		return e, err
+	})
+}
