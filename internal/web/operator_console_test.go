@@ -44,6 +44,9 @@ func TestOperatorConsole(t *testing.T) {
 		_, err := ops.Add(ctx, operatorCLI(), opEmail, metaCLI())
 		require.NoError(t, err)
 
+		require.NotContains(t, owner.get(t, "/app/account").body, `href="/admin"`)
+		require.Contains(t, opc.get(t, "/app/account").body, `href="/admin"`, "an operator's account page links the console")
+
 		// The tenant list finds the tenant by its slug, with its numbers.
 		slug := owner.do("GET", "/api/v1/tenant", nil).must(t, 200).str("slug")
 		owner.do("POST", "/api/v1/orders", orderBody("Console Customer")).must(t, 201)

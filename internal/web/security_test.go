@@ -80,6 +80,10 @@ func (o tenantObjects) fill(t *testing.T, pattern string) string {
 			continue
 		}
 		var id string
+		if s == "{action}" { // the console's /admin/.../{id}/{action}
+			segs[i] = "suspend"
+			continue
+		}
 		switch segs[i-1] {
 		case "orders":
 			id = o.order
@@ -99,6 +103,8 @@ func (o tenantObjects) fill(t *testing.T, pattern string) string {
 			id = o.job
 		case "tenants":
 			id = o.tenant
+		case "users": // the operator console's
+			id = o.user
 		case "members":
 			id = o.member
 		case "sessions":

@@ -173,6 +173,8 @@ type sessionRow struct {
 }
 
 type accountPage struct {
+	// Operator: the user operates this service; the page links the console.
+	Operator   bool
 	Verified   bool
 	Name       string
 	Locale     string
@@ -193,6 +195,11 @@ func (s *Server) accountView(r *http.Request) view {
 		Initials: initials(u.Name, u.Email), MaxAvatarK: account.MaxAvatarBytes >> 10}
 	if u.Image != "" {
 		page.AvatarURL = avatarURL(u)
+	}
+	if s.operators != nil {
+		if _, err := s.operators.Whoami(r.Context(), p.UserID); err == nil {
+			page.Operator = true
+		}
 	}
 	s.noteSession(r, p, true)
 	cur := s.currentSessionHash(r.Context())

@@ -54,11 +54,11 @@ func testOperatorConsole(t *testing.T, s store.Store) {
 	require.NotNil(t, got.DisabledAt)
 	require.WithinDuration(t, at, *got.DisabledAt, time.Millisecond)
 	found = false
-	us, err := s.UserSearch(ctx, u.ID.String()[:13], "", 10)
+	us, err := s.UserSearch(ctx, u.ID.String(), "", 10)
 	require.NoError(t, err)
 	require.Len(t, us, 1, "found by a part of the e-mail")
 	require.NotNil(t, us[0].DisabledAt)
-	us, err = s.UserSearch(ctx, u.ID.String()[:13], u.Email, 10)
+	us, err = s.UserSearch(ctx, u.ID.String(), u.Email, 10)
 	require.NoError(t, err)
 	require.Empty(t, us, "nothing after the last")
 	require.NoError(t, s.UserSetDisabled(ctx, u.ID, nil, at))
@@ -71,7 +71,9 @@ func testOperatorConsole(t *testing.T, s store.Store) {
 	// entry is its last activity.
 	e, err := access.Operator(tid).AuditEntry(access.Meta{}, at, tid, "tenant.plan_changed", "tenant", tid.String(), map[string]any{"tenant": "x"})
 	require.NoError(t, err)
-	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error { return access.Operator(tid).Audit(ctx, tx, access.Meta{}, at, tid, e.Action, "tenant", tid.String(), nil) }))
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		return access.Operator(tid).Audit(ctx, tx, access.Meta{}, at, tid, e.Action, "tenant", tid.String(), nil)
+	}))
 	ov, err := s.TenantOverviewGet(ctx, tid)
 	require.NoError(t, err)
 	require.Equal(t, tid, ov.Tenant.ID)
