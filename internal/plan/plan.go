@@ -126,6 +126,16 @@ func (e *ErrLimit) AppError() *apperr.Error {
 // a forbidden error.
 func (e *ErrLimit) Unwrap() error { return e.AppError() }
 
+// LimitWords are the words messages name each limit with, which the UI
+// translates (apperr.Word).
+func LimitWords() []string {
+	out := make([]string, 0, len(limitWords))
+	for _, n := range Names() {
+		out = append(out, limitWords[n])
+	}
+	return out
+}
+
 var limitWords = map[Name]string{
 	Members:              "members",
 	OrdersPerMonth:       "orders a month",
