@@ -206,3 +206,52 @@ func TestPlanLimitsOff(t *testing.T) {
 	member, _ := a.joinAs(t, owner, access.RoleMember)
 	member.do("GET", "/api/v1/usage", nil).must(t, 403)
 }
+
+// Exports a day and stored bytes are counted under the tenant's lock:
+// concurrent requests for the last slot let exactly one through, on both
+// engines.
+func TestPlanLimitsConcurrent(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			a := newAppOpts(t, b, appOpts{planLimits: true})
+			for _, tc := range []struct {
+				limit  plan.Name
+				value  int64
+				path   string
+				body   map[string]any
+				status int
+			}{
+				{plan.ExportsPerDay, 1, "/api/v1/orders/export", map[string]any{"format": "csv"}, 202},
+				{plan.StorageBytes, 100, "/api/v1/uploads/presign", map[string]any{"filename": "a.txt", "content_type": "text/plain", "size": 60}, 201},
+			} {
+				t.Run(string(tc.limit), func(t *testing.T) {
+					owner, _, tid := a.signup(t, uniqueEmail("race"))
+					require.NoError(t, a.tenants.SetLimit(t.Context(), uuid.MustParse(tid), tc.limit, ptr(tc.value)))
+					var wg sync.WaitGroup
+					results := make(chan resp, 4)
+					for range 4 {
+						wg.Go(func() { results <- owner.do("POST", tc.path, tc.body) })
+					}
+					wg.Wait()
+					close(results)
+					var passed, refused int
+					for r := range results {
+						switch r.status {
+						case tc.status:
+							passed++
+						case 403:
+							refused++
+							require.Equal(t, string(tc.limit), r.str("limit"))
+						default:
+							t.Fatalf("%s at the limit answered %d: %s", tc.path, r.status, r.raw)
+						}
+					}
+					require.Equal(t, 1, passed, "exactly one takes the last slot")
+					require.Equal(t, 3, refused)
+				})
+			}
+		})
+	}
+}
