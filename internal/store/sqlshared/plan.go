@@ -1,6 +1,10 @@
 package sqlshared
 
-import "github.com/ordo/ordo/internal/plan"
+import (
+	"slices"
+
+	"github.com/ordo/ordo/internal/plan"
+)
 
 // Queries of plans, limits and usage, the same on both engines.
 const (
@@ -41,9 +45,7 @@ const (
 // month ($2), and false for a counter that is not one: the column name
 // comes from a closed set, never from a client.
 func UsageAdd(c plan.Counter) (string, bool) {
-	switch c {
-	case plan.CountAPIRequests, plan.CountExportRows, plan.CountWebhookDeliveries, plan.CountEmailsSent:
-	default:
+	if !slices.Contains(plan.Counters(), c) {
 		return "", false
 	}
 	col := string(c)
