@@ -294,7 +294,7 @@ type Tx interface {
 	// uploaded attachments.
 	UsageStorageBytes(ctx context.Context, tenantID uuid.UUID) (int64, error)
 	// UsageExportsSince counts the exports (not archives) the tenant
-	// created at or after since.
+	// created at or after since, deleted ones included.
 	UsageExportsSince(ctx context.Context, tenantID uuid.UUID, since time.Time) (int64, error)
 }
 

@@ -112,6 +112,11 @@ func TestPlanLimits(t *testing.T) {
 			page = owner.post(t, "/app/exports", url.Values{"format": {"csv"}})
 			require.Equal(t, 200, page.status)
 			require.Contains(t, html.UnescapeString(page.body), "free plan allows 1 exports a day and this tenant has used 1")
+			// Deleting the day's export frees nothing.
+			owner.do("DELETE", "/api/v1/exports/"+ex.str("id"), nil).must(t, 204)
+			r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"})
+			require.Equal(t, 403, r.status, r.raw)
+			require.Equal(t, "exports_per_day", r.str("limit"))
 			// The owner's archive is not an export the limit counts.
 			owner.do("POST", "/api/v1/tenant/archive", nil).must(t, 202)
 

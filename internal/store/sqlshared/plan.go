@@ -22,9 +22,13 @@ const (
 	// expires, and are not counted.
 	UsageStorageBytes = `SELECT COALESCE(sum(size), 0) FROM attachments
 		WHERE tenant_id = $1 AND status IN ('pending', 'uploaded')`
-	// UsageExportsSince: an owner's archive is not an export the limit
-	// is about.
-	UsageExportsSince = `SELECT count(*) FROM exports WHERE tenant_id = $1 AND created_at >= $2 AND format <> 'archive'`
+	// UsageExportsSince counts the audit log's export.created entries,
+	// not the exports table: an export deleted (or expired) after it ran
+	// still counts towards its day, so deleting one frees nothing. An
+	// owner's archive is not an export the limit is about. The entry's
+	// metadata is the create's details; ->> reads it on both engines.
+	UsageExportsSince = `SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND action = 'export.created'
+		AND created_at >= $2 AND COALESCE(metadata->>'format', '') <> 'archive'`
 
 	UsageCounts = `SELECT (SELECT count(*) FROM memberships WHERE tenant_id = $1),
 		(SELECT count(*) FROM webhook_endpoints WHERE tenant_id = $1)`

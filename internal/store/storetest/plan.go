@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
@@ -156,17 +158,31 @@ func testPlanUsageCounters(t *testing.T, s store.Store) {
 	require.NoError(t, err)
 	require.Zero(t, bytes)
 
+	// Exports are counted from their audit entries (what export.Service
+	// writes), so that a deleted export still counts.
 	day := plan.Day(n)
 	for _, e := range []struct {
-		f  export.Format
-		at time.Time
-	}{{export.FormatCSV, day.Add(-time.Minute)}, {export.FormatCSV, day}, {export.FormatPDF, n}, {export.FormatArchive, n}} {
-		require.NoError(t, s.ExportCreate(ctx, export.Export{ID: newID(), TenantID: a, CreatedBy: &u.ID, Format: e.f,
-			Status: export.StatusQueued, CreatedAt: e.at, UpdatedAt: e.at}))
+		action string
+		f      export.Format
+		at     time.Time
+	}{
+		{"export.created", export.FormatCSV, day.Add(-time.Minute)},
+		{"export.created", export.FormatCSV, day},
+		{"export.created", export.FormatPDF, n},
+		{"export.created", export.FormatArchive, n},
+		{"export.deleted", "", n},
+	} {
+		id := newID()
+		meta := json.RawMessage(`{"format":"` + string(e.f) + `","filters":{}}`)
+		if e.f == "" {
+			meta = nil
+		}
+		require.NoError(t, s.AuditInsert(ctx, audit.Entry{ID: newID(), TenantID: a, ActorType: "user", ActorID: &u.ID, Action: e.action,
+			EntityType: "export", EntityID: id.String(), Metadata: meta, CreatedAt: e.at}))
 	}
 	exports, err := s.UsageExportsSince(ctx, a, day)
 	require.NoError(t, err)
-	require.Equal(t, int64(2), exports, "today's, from 00:00 on, without the archive")
+	require.Equal(t, int64(2), exports, "today's creates, from 00:00 on, without the archive")
 	exports, err = s.UsageExportsSince(ctx, b, day)
 	require.NoError(t, err)
 	require.Zero(t, exports)
