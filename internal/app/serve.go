@@ -84,6 +84,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 
+	go svc.apiUsage.Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("ordo serving", "addr", ln.Addr().String(), "url", svc.cfg.BaseURL, "mode", cfg.Mode(), "version", Version(), "worker", embedded)
@@ -121,6 +122,10 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		wg.Go(func() { jobsErr = stopJobs(sctx, runner) })
 	}
 	wg.Wait()
+	// The requests are done: count the last ones.
+	if err := svc.apiUsage.Flush(sctx); err != nil {
+		log.Warn("count API requests", "err", err)
+	}
 	if err := errors.Join(serveErr, httpErr, jobsErr); err != nil {
 		return err
 	}
@@ -234,6 +239,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 	if err != nil {
 		return nil, err
 	}
+	svc.apiUsage = plan.NewRequestCounter(svc.store, svc.log)
 	return web.New(web.Options{
 		Log:           svc.log,
 		Version:       Version(),
@@ -264,6 +270,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		TrustProxy:     svc.cfg.TrustProxy,
 		MailLogged:     svc.cfg.SMTPURL == "",
 		HSTS:           strings.HasPrefix(svc.cfg.BaseURL, "https://"),
+		APIUsage:       svc.apiUsage,
 		Metrics:        m,
 		MetricsToken:   svc.cfg.MetricsToken,
 		// Both nil when off.

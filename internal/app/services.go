@@ -53,6 +53,9 @@ type services struct {
 	blobs blob.Store
 	// limits are the plans' limits, shared by the services that check them.
 	planLimits *plan.Checker
+	// apiUsage counts API requests per tenant for the web server built
+	// by webHandler; serve runs and flushes it.
+	apiUsage *plan.RequestCounter
 	// storageOrigins are where browsers upload to besides Ordo (S3).
 	storageOrigins []string
 	signer         *blob.Signer  // set when blobs are on local disk
@@ -189,7 +192,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.close()
 		return nil, err
 	}
-	svc.exports = export.NewService(store.Narrow[export.Tx]{Store: svc.store}, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout)
+	svc.exports = export.NewService(store.Narrow[export.Tx]{Store: svc.store}, svc.blobs, log, svc.cfg.BaseURL).WithTimeout(cfg.ExportTimeout).WithLimits(svc.planLimits)
 	var hookObserver webhook.Observer
 	if svc.metrics != nil {
 		svc.exports.WithObserver(svc.metrics.Exports())
@@ -201,7 +204,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)
 		}})
-	svc.attachments = attachment.NewService(store.Narrow[attachment.Tx]{Store: svc.store}, svc.blobs, attachment.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log)
+	svc.attachments = attachment.NewService(store.Narrow[attachment.Tx]{Store: svc.store}, svc.blobs, attachment.Config{MaxSize: cfg.UploadMaxBytes, AllowedTypes: cfg.UploadTypes}, log).WithLimits(svc.planLimits)
 	return svc, nil
 }
 
@@ -375,7 +378,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		}
 		return n + m, nil
 	}
-	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Sealer: s.sealer, Sweep: sweep, PurgeTenants: s.tenantPurger().PurgeDue, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
+	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Usage: s.store, Sealer: s.sealer, Sweep: sweep, PurgeTenants: s.tenantPurger().PurgeDue, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
 	s.accounts.RegisterWorkers(cfg.Workers)
 	jobs.AddBlobDeleteWorker(cfg.Workers, s.blobs, s.log)
 	s.exports.RegisterWorkers(cfg.Workers)
@@ -430,6 +433,9 @@ func (s *services) limits() (web.Limits, error) {
 	add(&l.SignupPerIP, 10, time.Hour, 10)
 	add(&l.InvitationAccept, 20, time.Minute, 20)
 	add(&l.API, s.cfg.APIRatePerMinute, time.Minute, s.cfg.APIRateBurst)
+	// Nil unless ORDO_PLAN_LIMITS: a self-hosted Ordo is limited per
+	// client only.
+	l.APIPlan = web.PlanAPIRate(s.planLimits, s.rateStore)
 	add(&l.ExportCreate, 20, time.Hour, 10)
 	return l, errors.Join(errs...)
 }

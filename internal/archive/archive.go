@@ -612,6 +612,11 @@ func readTable(files map[string]*zip.File, m Manifest, t Table, fn func([]any) e
 					return apperr.Invalid("file", fmt.Sprintf("has a bad value in %s: %v", t.Name, err))
 				}
 			}
+			for name, v := range t.Added {
+				if _, ok := obj[name]; !ok {
+					row[byName[name]] = v
+				}
+			}
 			rows++
 			if err := fn(row); err != nil {
 				return fmt.Errorf("table %s, row %d: %w", t.Name, rows, err)

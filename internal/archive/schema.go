@@ -44,6 +44,10 @@ type Table struct {
 	// the export deterministic.
 	Where, Order string
 	Columns      []Column
+	// Added are the NOT NULL columns added to the table after archives
+	// were first written, with the value a row of an older archive,
+	// which lacks them, is imported with (the column's default).
+	Added map[string]any
 }
 
 func cols(spec ...string) []Column {
@@ -79,7 +83,9 @@ var Tables = []Table{
 	{Name: "tenant_limits", Where: byTenant, Order: "name", Columns: cols(
 		"tenant_id", "uuid", "name", "text", "value", "int")},
 	{Name: "tenant_usage", Where: byTenant, Order: "month", Columns: cols(
-		"tenant_id", "uuid", "month", "date", "orders_created", "int")},
+		"tenant_id", "uuid", "month", "date", "orders_created", "int",
+		"api_requests", "int", "export_rows", "int", "webhook_deliveries", "int", "emails_sent", "int"),
+		Added: map[string]any{"api_requests": int64(0), "export_rows": int64(0), "webhook_deliveries": int64(0), "emails_sent": int64(0)}},
 	{Name: "memberships", Where: byTenant, Order: "user_id", Columns: cols(
 		"tenant_id", "uuid", "user_id", "user", "role", "text", "created_at", "time", "updated_at", "time")},
 	{Name: "membership_removals", Where: byTenant, Order: "user_id", Columns: cols(

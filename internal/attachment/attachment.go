@@ -22,6 +22,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Status is where an upload is.
@@ -90,6 +91,8 @@ type Store interface {
 type Tx interface {
 	Store
 	AttachmentCreate(ctx context.Context, a Attachment) error
+	// plan.Tx locks the tenant and sums its storage (storage_bytes).
+	plan.Tx
 	audit.Writer
 	outbox.Tx
 	jobs.Inserter

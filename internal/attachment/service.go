@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Lifetimes of presigned URLs.
@@ -78,12 +79,17 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	now   func() time.Time
+	// limits checks the plan's storage_bytes; nil limits nothing.
+	limits *plan.Checker
 }
 
 // NewService returns a Service; store.Narrow[attachment.Tx]{st} is a db.
 func NewService(db DB, blobs blob.Store, cfg Config, log *slog.Logger) *Service {
 	return &Service{db: db, blobs: blobs, cfg: cfg, log: log, now: time.Now}
 }
+
+// WithLimits checks uploads against the tenant's plan (storage_bytes).
+func (s *Service) WithLimits(c *plan.Checker) *Service { s.limits = c; return s }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
@@ -150,6 +156,9 @@ func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInp
 		return Attachment{}, blob.Upload{}, err
 	}
 	err = s.db.InTx(ctx, func(tx Tx) error {
+		if err := s.reserve(ctx, tx, p.TenantID, a.Size); err != nil {
+			return err
+		}
 		if err := tx.AttachmentCreate(ctx, a); err != nil {
 			return err
 		}
@@ -164,6 +173,26 @@ func (s *Service) Presign(ctx context.Context, p access.Principal, in PresignInp
 		return Attachment{}, blob.Upload{}, err
 	}
 	return a, up, nil
+}
+
+// reserve refuses an upload that would take the tenant past its plan's
+// storage_bytes. The pending attachment holds its declared size from now
+// on (the sum counts pending ones): under the tenant's lock, two uploads
+// cannot both fit in the last bytes, and completing one needs no second
+// check. Unlimited tenants skip the lock and the sum.
+func (s *Service) reserve(ctx context.Context, tx Tx, tenantID uuid.UUID, size int64) error {
+	limited, err := s.limits.Limited(ctx, tenantID, plan.StorageBytes)
+	if err != nil || !limited {
+		return err
+	}
+	if err := tx.MembershipLock(ctx, tenantID); err != nil {
+		return err
+	}
+	used, err := tx.UsageStorageBytes(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	return s.limits.AllowAdd(ctx, tenantID, plan.StorageBytes, used, size)
 }
 
 // Complete copies the uploaded object to the attachment's served key and

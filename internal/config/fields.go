@@ -165,7 +165,7 @@ var fields = append([]field{
 		val: boolVal(func(c *Config) *bool { return &c.WebhooksAllowPrivate })},
 	{Env: "ORDO_JOB_RESCUE_AFTER", Default: "10m", Doc: "a job still running after this long (or after its kind's timeout, if longer) is taken to be abandoned by a crashed worker and run again; in embedded mode jobs of a crashed process are released at the next start",
 		val: duration{func(c *Config) *time.Duration { return &c.JobRescueAfter }, time.Second, maxDuration, "a duration of at least 1s such as 10m"}},
-	{Env: "ORDO_PLAN_LIMITS", Default: "false", Doc: "enforce each tenant's plan limits (members, orders a month, webhook endpoints; see [Operating a SaaS](#operating-a-saas)); off, usage is still counted and shown but nothing is refused",
+	{Env: "ORDO_PLAN_LIMITS", Default: "false", Doc: "enforce each tenant's plan limits (members, orders a month, storage, API requests a minute, exports a day, webhook endpoints; see [Operating a SaaS](#operating-a-saas)); off, usage is still counted and shown but nothing is refused",
 		val: boolVal(func(c *Config) *bool { return &c.PlanLimits })},
 	{Env: "ORDO_TENANT_DELETION_GRACE", Default: "720h", DefaultDoc: "`720h` (30 days)", Doc: "how long a deleted tenant can still be restored before its data and files are purged for good (see [Operating a SaaS](#operating-a-saas))",
 		val: duration{func(c *Config) *time.Duration { return &c.TenantDeletionGrace }, time.Minute, maxDuration, "a duration of at least 1m such as 720h"}},

@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -148,6 +149,9 @@ type Tx interface {
 	audit.Writer
 	outbox.Tx
 	jobs.Inserter
+	// plan.Tx locks the tenant and counts its exports of the day
+	// (exports_per_day), and counts a completed export's rows.
+	plan.Tx
 }
 
 // DB is the export service's handle on the store:

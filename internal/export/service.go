@@ -24,6 +24,7 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/outbox"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Event types of export progress.
@@ -60,6 +61,8 @@ type Service struct {
 	timeout time.Duration
 	// observer, if set, is told of every completed export (metrics).
 	observer Observer
+	// limits checks the plan's exports_per_day; nil limits nothing.
+	limits *plan.Checker
 }
 
 // Observer is told of each completed export: its format, the orders
@@ -76,6 +79,10 @@ func NewService(db DB, blobs blob.Store, log *slog.Logger, baseURL string) *Serv
 
 // WithTimeout sets the longest an export may run (15 minutes by default).
 func (s *Service) WithTimeout(d time.Duration) *Service { s.timeout = d; return s }
+
+// WithLimits checks new exports against the tenant's plan
+// (exports_per_day).
+func (s *Service) WithLimits(c *plan.Checker) *Service { s.limits = c; return s }
 
 // WithObserver sets the observer told of completed exports; nil for none.
 func (s *Service) WithObserver(o Observer) *Service { s.observer = o; return s }
@@ -137,6 +144,11 @@ func (s *Service) start(ctx context.Context, p access.Principal, f Format, filte
 	e := Export{ID: uuid.Must(uuid.NewV7()), TenantID: p.TenantID, CreatedBy: p.ActorID(), Format: f, Filters: filters,
 		Status: StatusQueued, CreatedAt: n, UpdatedAt: n}
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		if f != FormatArchive {
+			if err := s.takeDaily(ctx, tx, p.TenantID, n); err != nil {
+				return err
+			}
+		}
 		if err := tx.ExportCreate(ctx, e); err != nil {
 			return err
 		}
@@ -150,6 +162,26 @@ func (s *Service) start(ctx context.Context, p access.Principal, f Format, filte
 		return tx.AuditInsert(ctx, ae)
 	})
 	return e, err
+}
+
+// takeDaily refuses an export past the tenant's exports_per_day. Under
+// the tenant's lock the day's count still holds when the export commits,
+// so two concurrent creates cannot both take the last one. Unlimited
+// tenants skip the lock and the count. An owner's archive is not counted:
+// it is the tenant's data leaving, which no plan should hold back.
+func (s *Service) takeDaily(ctx context.Context, tx Tx, tenantID uuid.UUID, now time.Time) error {
+	limited, err := s.limits.Limited(ctx, tenantID, plan.ExportsPerDay)
+	if err != nil || !limited {
+		return err
+	}
+	if err := tx.MembershipLock(ctx, tenantID); err != nil {
+		return err
+	}
+	today, err := tx.UsageExportsSince(ctx, tenantID, plan.Day(now))
+	if err != nil {
+		return err
+	}
+	return s.limits.Allow(ctx, tenantID, plan.ExportsPerDay, today+1)
 }
 
 // CreateArchive records an export of the tenant's whole data (package
@@ -366,7 +398,10 @@ func (s *Service) Run(ctx context.Context, tenantID, id uuid.UUID) error {
 	exp := n.Add(TTL)
 	// Orders and file rows are two numbers: a CSV has a row per item.
 	e.Status, e.OrderCount, e.RowCount, e.Size, e.CompletedAt, e.ExpiresAt = StatusCompleted, e.Done, w.Rows(), res.info.Size, &n, &exp
-	if err := s.progress(ctx, e, event.ExportCompleted, func(tx Tx) error { return s.mailReady(ctx, tx, e) }); err != nil {
+	// The rows count in the tenant's usage in the transaction that
+	// completes the export: a retried job counts them once.
+	countRows := func(tx Tx) error { return tx.UsageAdd(ctx, tenantID, n, plan.CountExportRows, e.RowCount) }
+	if err := s.progress(ctx, e, event.ExportCompleted, func(tx Tx) error { return s.mailReady(ctx, tx, e) }, countRows); err != nil {
 		return err
 	}
 	if s.observer != nil {

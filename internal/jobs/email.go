@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // EmailArgs sends one e-mail. It is inserted in the transaction that
@@ -53,6 +54,9 @@ type EmailWorker struct {
 	// Sealer opens sealed bodies; nil opens none.
 	Sealer *Sealer
 	Log    *slog.Logger
+	// Usage counts a sent e-mail about a tenant in its month (emails_sent);
+	// nil counts nothing.
+	Usage plan.Adder
 }
 
 func (w *EmailWorker) Timeout(*Job[EmailArgs]) time.Duration { return 30 * time.Second }
@@ -91,6 +95,13 @@ func (w *EmailWorker) Work(ctx context.Context, job *Job[EmailArgs]) error {
 		if err := w.Effects.EffectRecord(context.WithoutCancel(ctx), key, time.Now().UTC()); err != nil && w.Log != nil {
 			// The message is out: retrying would send it again.
 			w.Log.WarnContext(ctx, "record sent e-mail", "job_id", job.ID, "err", err)
+		}
+	}
+	if w.Usage != nil && job.Args.TenantID != nil {
+		// Counting is best effort: the message is out, and failing the
+		// job would send it again.
+		if err := w.Usage.UsageAdd(context.WithoutCancel(ctx), *job.Args.TenantID, time.Now(), plan.CountEmailsSent, 1); err != nil && w.Log != nil {
+			w.Log.WarnContext(ctx, "count sent e-mail", "job_id", job.ID, "err", err)
 		}
 	}
 	return nil

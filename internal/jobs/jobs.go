@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // Queue names, one per job family.
@@ -79,6 +80,8 @@ type Deps struct {
 	Store Purger
 	// Effects records sent e-mails; nil records nothing.
 	Effects Effects
+	// Usage counts sent e-mails per tenant and month; nil counts nothing.
+	Usage plan.Adder
 	// Sealer opens the sealed bodies of e-mails (Sealer.Email).
 	Sealer *Sealer
 	// Sweep removes abandoned uploads; nil skips it.
@@ -96,7 +99,7 @@ type Deps struct {
 func baseWorkers(d Deps) *Workers {
 	w := NewWorkers()
 	Register[NoopArgs](w, &NoopWorker{})
-	Register[EmailArgs](w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log})
+	Register[EmailArgs](w, &EmailWorker{Sender: d.Mail, Effects: d.Effects, Sealer: d.Sealer, Log: d.Log, Usage: d.Usage})
 	Register[PurgeArgs](w, &PurgeWorker{Store: d.Store, Sweep: d.Sweep, Tenants: d.PurgeTenants, Log: d.Log})
 	return w
 }

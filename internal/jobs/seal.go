@@ -85,6 +85,13 @@ func (s *Sealer) Email(m mail.Message, tenantID *uuid.UUID) (EmailArgs, error) {
 // the transaction commits. Without a Sealer (s nil) nothing is sent and
 // it fails: links must never sit readable in the database.
 func (s *Sealer) SendEmail(ctx context.Context, ins Inserter, kind mail.Kind, to string, data any) error {
+	return s.SendTenantEmail(ctx, ins, nil, kind, to, data)
+}
+
+// SendTenantEmail is SendEmail for a message about a tenant (an
+// invitation): the tenant's owners see the job if it fails, and it counts
+// in the tenant's usage once sent.
+func (s *Sealer) SendTenantEmail(ctx context.Context, ins Inserter, tenantID *uuid.UUID, kind mail.Kind, to string, data any) error {
 	if s == nil {
 		return errors.New("no sealer for e-mails (the service's Options.Sealer)")
 	}
@@ -92,7 +99,7 @@ func (s *Sealer) SendEmail(ctx context.Context, ins Inserter, kind mail.Kind, to
 	if err != nil {
 		return err
 	}
-	args, err := s.Email(m, nil)
+	args, err := s.Email(m, tenantID)
 	if err != nil {
 		return fmt.Errorf("seal e-mail: %w", err)
 	}

@@ -26,13 +26,23 @@ import (
 type Name string
 
 const (
-	Members          Name = "members"
-	OrdersPerMonth   Name = "orders_per_month"
+	Members        Name = "members"
+	OrdersPerMonth Name = "orders_per_month"
+	// StorageBytes is what the tenant's files take now: its attachments,
+	// pending ones included (an upload reserves its size when signed).
+	StorageBytes Name = "storage_bytes"
+	// APIRequestsPerMinute is the rate of the tenant's /api/ requests,
+	// all its keys and members together (429 past it, not 403).
+	APIRequestsPerMinute Name = "api_requests_per_minute"
+	// ExportsPerDay counts the exports created since 00:00 UTC.
+	ExportsPerDay    Name = "exports_per_day"
 	WebhookEndpoints Name = "webhook_endpoints"
 )
 
 // Names lists the limits, in the order pages show them.
-func Names() []Name { return []Name{Members, OrdersPerMonth, WebhookEndpoints} }
+func Names() []Name {
+	return []Name{Members, OrdersPerMonth, StorageBytes, APIRequestsPerMinute, ExportsPerDay, WebhookEndpoints}
+}
 
 // Valid reports whether n names a limit.
 func (n Name) Valid() bool { return slices.Contains(Names(), n) }
@@ -45,9 +55,12 @@ var Plans = []string{"free", "pro", "enterprise"}
 
 // Builtin are each plan's limits unless the operator overrides them.
 var Builtin = map[string]map[Name]int64{
-	"free":       {Members: 3, OrdersPerMonth: 100, WebhookEndpoints: 1},
-	"pro":        {Members: 25, OrdersPerMonth: 10_000, WebhookEndpoints: 10},
-	"enterprise": {Members: Unlimited, OrdersPerMonth: Unlimited, WebhookEndpoints: Unlimited},
+	"free": {Members: 3, OrdersPerMonth: 100, StorageBytes: 1 << 30, APIRequestsPerMinute: 60,
+		ExportsPerDay: 10, WebhookEndpoints: 1},
+	"pro": {Members: 25, OrdersPerMonth: 10_000, StorageBytes: 50 << 30, APIRequestsPerMinute: 600,
+		ExportsPerDay: 100, WebhookEndpoints: 10},
+	"enterprise": {Members: Unlimited, OrdersPerMonth: Unlimited, StorageBytes: Unlimited, APIRequestsPerMinute: Unlimited,
+		ExportsPerDay: Unlimited, WebhookEndpoints: Unlimited},
 }
 
 // Limits are a tenant's effective limits and where they come from.
@@ -113,10 +126,23 @@ func (e *ErrLimit) AppError() *apperr.Error {
 // a forbidden error.
 func (e *ErrLimit) Unwrap() error { return e.AppError() }
 
+// LimitWords are the words messages name each limit with, which the UI
+// translates (apperr.Word).
+func LimitWords() []string {
+	out := make([]string, 0, len(limitWords))
+	for _, n := range Names() {
+		out = append(out, limitWords[n])
+	}
+	return out
+}
+
 var limitWords = map[Name]string{
-	Members:          "members",
-	OrdersPerMonth:   "orders a month",
-	WebhookEndpoints: "webhook endpoints",
+	Members:              "members",
+	OrdersPerMonth:       "orders a month",
+	StorageBytes:         "bytes of storage",
+	APIRequestsPerMinute: "API requests a minute",
+	ExportsPerDay:        "exports a day",
+	WebhookEndpoints:     "webhook endpoints",
 }
 
 // Checker resolves limits, cached for a few seconds per tenant (a change
@@ -181,6 +207,12 @@ func (c *Checker) Forget(tenantID uuid.UUID) {
 // goes past the tenant's limit n, and nil when it does not, when limits
 // are not enforced, or for a nil Checker.
 func (c *Checker) Allow(ctx context.Context, tenantID uuid.UUID, n Name, usage int64) error {
+	return c.AllowAdd(ctx, tenantID, n, usage-1, 1)
+}
+
+// AllowAdd is Allow for a change that adds adding to what is used now
+// (used, without it): bytes of an upload rather than one more of a thing.
+func (c *Checker) AllowAdd(ctx context.Context, tenantID uuid.UUID, n Name, used, adding int64) error {
 	if !c.Enforced() {
 		return nil
 	}
@@ -188,10 +220,64 @@ func (c *Checker) Allow(ctx context.Context, tenantID uuid.UUID, n Name, usage i
 	if err != nil {
 		return err
 	}
-	if v := l.Values[n]; v != Unlimited && usage > v {
-		return &ErrLimit{Limit: n, Value: v, Usage: usage - 1, Plan: l.Plan}
+	if v := l.Values[n]; v != Unlimited && used+adding > v {
+		return &ErrLimit{Limit: n, Value: v, Usage: used, Plan: l.Plan}
 	}
 	return nil
+}
+
+// Limited reports whether limit n is enforced for the tenant at all: a
+// caller skips counting what no limit would refuse.
+func (c *Checker) Limited(ctx context.Context, tenantID uuid.UUID, n Name) (bool, error) {
+	if !c.Enforced() {
+		return false, nil
+	}
+	l, err := c.Limits(ctx, tenantID)
+	if err != nil {
+		return false, err
+	}
+	return l.Values[n] != Unlimited, nil
+}
+
+// Day is the start (UTC) of t's day: what exports_per_day counts from.
+func Day(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// Counter names a monthly counter of tenant_usage that is counted but
+// limits nothing (orders_created, which limits, has its own query).
+type Counter string
+
+// The counters Adder.UsageAdd takes: a closed set, since each names a
+// column.
+const (
+	CountAPIRequests       Counter = "api_requests"
+	CountExportRows        Counter = "export_rows"
+	CountWebhookDeliveries Counter = "webhook_deliveries"
+	CountEmailsSent        Counter = "emails_sent"
+)
+
+// Counters lists the counters, in the order the API shows them.
+func Counters() []Counter {
+	return []Counter{CountAPIRequests, CountExportRows, CountWebhookDeliveries, CountEmailsSent}
+}
+
+// Adder adds to a monthly counter: a domain's Tx embeds it to count what
+// it did in the same transaction, so a rolled back change counts nothing.
+type Adder interface {
+	// UsageAdd adds n to counter c of the tenant's month (plan.Month) in
+	// one UPSERT; a missing tenant is apperr.ErrInvalid.
+	UsageAdd(ctx context.Context, tenantID uuid.UUID, month time.Time, c Counter, n int64) error
+}
+
+// Counts are a tenant's counters of one month.
+type Counts struct {
+	OrdersCreated     int64
+	APIRequests       int64
+	ExportRows        int64
+	WebhookDeliveries int64
+	EmailsSent        int64
 }
 
 // Tx is what a limited change does inside its transaction.
@@ -203,6 +289,13 @@ type Tx interface {
 	// the tenant's limited changes run one after the other, so a count
 	// read after it still holds at the commit.
 	MembershipLock(ctx context.Context, tenantID uuid.UUID) error
+	Adder
+	// UsageStorageBytes sums the sizes of the tenant's pending and
+	// uploaded attachments.
+	UsageStorageBytes(ctx context.Context, tenantID uuid.UUID) (int64, error)
+	// UsageExportsSince counts the exports (not archives) the tenant
+	// created at or after since, deleted ones included.
+	UsageExportsSince(ctx context.Context, tenantID uuid.UUID, since time.Time) (int64, error)
 }
 
 // AdminStore is what operators change and owners read.
@@ -220,6 +313,11 @@ type AdminStore interface {
 	UsageOrders(ctx context.Context, tenantID uuid.UUID, month time.Time) (int64, error)
 	// UsageCounts counts the tenant's members and webhook endpoints.
 	UsageCounts(ctx context.Context, tenantID uuid.UUID) (members, webhookEndpoints int64, err error)
+	// UsageMonth reads the tenant's counters of month (zeros when
+	// nothing was counted).
+	UsageMonth(ctx context.Context, tenantID uuid.UUID, month time.Time) (Counts, error)
+	UsageStorageBytes(ctx context.Context, tenantID uuid.UUID) (int64, error)
+	UsageExportsSince(ctx context.Context, tenantID uuid.UUID, since time.Time) (int64, error)
 }
 
 // Report is a tenant's usage against its limits in one month.
@@ -228,10 +326,15 @@ type Report struct {
 	Month    time.Time
 	Enforced bool
 	Items    []Item
+	// Counts are the month's counters; StorageBytes is what the tenant's
+	// files take now.
+	Counts       Counts
+	StorageBytes int64
 }
 
 // Item is one limit and what is used of it; Limit is Unlimited when none
-// applies.
+// applies. The API rate's Used is 0: the rate limiter keeps no count a
+// report could read (the month's API requests are in Counts).
 type Item struct {
 	Name  Name
 	Limit int64
@@ -245,7 +348,7 @@ func Usage(ctx context.Context, st AdminStore, c *Checker, tenantID uuid.UUID, n
 		return Report{}, err
 	}
 	month := Month(now)
-	orders, err := st.UsageOrders(ctx, tenantID, month)
+	counts, err := st.UsageMonth(ctx, tenantID, month)
 	if err != nil {
 		return Report{}, err
 	}
@@ -253,8 +356,17 @@ func Usage(ctx context.Context, st AdminStore, c *Checker, tenantID uuid.UUID, n
 	if err != nil {
 		return Report{}, err
 	}
-	used := map[Name]int64{Members: members, OrdersPerMonth: orders, WebhookEndpoints: hooks}
-	r := Report{Plan: l.Plan, Month: month, Enforced: c.Enforced()}
+	storage, err := st.UsageStorageBytes(ctx, tenantID)
+	if err != nil {
+		return Report{}, err
+	}
+	exports, err := st.UsageExportsSince(ctx, tenantID, Day(now))
+	if err != nil {
+		return Report{}, err
+	}
+	used := map[Name]int64{Members: members, OrdersPerMonth: counts.OrdersCreated, StorageBytes: storage,
+		ExportsPerDay: exports, WebhookEndpoints: hooks}
+	r := Report{Plan: l.Plan, Month: month, Enforced: c.Enforced(), Counts: counts, StorageBytes: storage}
 	for _, n := range Names() {
 		r.Items = append(r.Items, Item{Name: n, Limit: l.Values[n], Used: used[n]})
 	}

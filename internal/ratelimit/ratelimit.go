@@ -8,6 +8,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -94,3 +95,31 @@ func (l *Limiter) Peek(ctx context.Context, key string) (Result, error) {
 // Used reports whether the key this result is about has spent any of its
 // quota that has not drained yet.
 func (r Result) Used() bool { return r.ResetAfter > 0 }
+
+// PerMinute hands out limiters of a given rate per minute (the burst a
+// minute's worth) on one store, one limiter per distinct rate: for rates
+// that differ by key, such as each tenant's plan.
+type PerMinute struct {
+	st Store
+	mu sync.Mutex
+	m  map[int]*Limiter
+}
+
+// NewPerMinute returns limiters on st.
+func NewPerMinute(st Store) *PerMinute { return &PerMinute{st: st, m: map[int]*Limiter{}} }
+
+// Get returns the limiter of rate requests per minute (at least 1).
+func (p *PerMinute) Get(rate int) (*Limiter, error) {
+	rate = max(rate, 1)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l, ok := p.m[rate]; ok {
+		return l, nil
+	}
+	l, err := New(p.st, Quota{Rate: rate, Per: time.Minute, Burst: rate})
+	if err != nil {
+		return nil, err
+	}
+	p.m[rate] = l
+	return l, nil
+}

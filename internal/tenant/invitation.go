@@ -76,7 +76,7 @@ func (s *Service) sendInvitation(ctx context.Context, tx Tx, p access.Principal,
 	if who == "" {
 		who = p.Email
 	}
-	return s.sealer.SendEmail(ctx, tx, ordomail.KindInvitation, inv.Email, ordomail.InviteData{
+	return s.sealer.SendTenantEmail(ctx, tx, &inv.TenantID, ordomail.KindInvitation, inv.Email, ordomail.InviteData{
 		TenantName: t.Name, InviterName: who, Role: string(inv.Role),
 		URL: s.baseURL + "/invitations/accept?token=" + tok, ValidFor: InvitationTTL,
 	})

@@ -347,14 +347,37 @@ func (s *Server) passwordCheckFailed(r *http.Request, account string) {
 
 // withAPILimit applies the general API rate limit to /api/ requests, keyed
 // by API key, user, or IP for anonymous callers.
+//
+// It also counts the request in its tenant's usage (APIUsage), in memory:
+// the counter writes in batches, never once per request; and, with
+// APIPlan, limits the tenant's requests together to its plan's rate.
 func (s *Server) withAPILimit(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.limits.API == nil || !strings.HasPrefix(r.URL.Path, "/api/") {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		p, ok := principalFrom(r.Context())
+		inTenant := ok && p.InTenant()
+		if inTenant && s.apiUsage != nil {
+			s.apiUsage.Add(p.TenantID)
+		}
+		if inTenant && s.limits.APIPlan != nil {
+			l, err := s.limits.APIPlan(r.Context(), p.TenantID)
+			if err != nil {
+				// As for a limiter that is down: the request goes on.
+				s.log.WarnContext(r.Context(), "plan rate limit unavailable", "err", err)
+				s.metrics.RateLimitFailOpen()
+			} else if !s.limit(w, r, l, "api:tenant:"+p.TenantID.String()) {
+				return
+			}
+		}
+		if s.limits.API == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		key := "api:ip:" + s.clientIP(r)
-		if p, ok := principalFrom(r.Context()); ok {
+		if ok {
 			if p.IsAPIKey() {
 				key = "api:key:" + p.APIKeyID.String()
 			} else {

@@ -165,6 +165,8 @@ type app struct {
 	rowsHolding func(t *testing.T, id uuid.UUID) map[string]int
 	// exports is the service, to run an export's job by hand.
 	exports *export.Service
+	// apiUsage counts the API requests of tenants; tests flush it.
+	apiUsage *plan.RequestCounter
 	// deleteFailures is how many of the next blob deletes fail.
 	deleteFailures *atomic.Int32
 }
@@ -344,7 +346,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	planLimits := plan.NewChecker(st, o.planLimits)
 	svc, tenants, accounts := newIdentity(t, st, authCache, sealer, log, planLimits)
 	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Usage: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
 		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
 	accounts.RegisterWorkers(cfg.Workers)
 	cfg.SetFetch(10*time.Millisecond, 30*time.Millisecond)
@@ -376,7 +378,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	blobs = flaky
 	accounts.WithBlobs(blobs)
 	jobs.AddBlobDeleteWorker(cfg.Workers, blobs, log)
-	exp := export.NewService(store.Narrow[export.Tx]{Store: st}, blobs, log, "http://ordo.test")
+	exp := export.NewService(store.Narrow[export.Tx]{Store: st}, blobs, log, "http://ordo.test").WithLimits(planLimits)
 	exp.RegisterWorkers(cfg.Workers)
 	inv := invoice.NewService(store.Narrow[invoice.Tx]{Store: st}, blobs, log)
 	inv.RegisterWorkers(cfg.Workers)
@@ -405,9 +407,15 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if limits != nil {
 		lim = *limits
 	}
-	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log)
+	if lim.APIPlan == nil && o.planLimits {
+		rates, err := ratelimit.NewMemoryStore(1000)
+		require.NoError(t, err)
+		lim.APIPlan = web.PlanAPIRate(planLimits, rates)
+	}
+	apiUsage := plan.NewRequestCounter(st, log)
+	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log).WithLimits(planLimits)
 	h, err := web.New(web.Options{
-		Log: log, Version: "test", MaxBodyBytes: 1 << 20,
+		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: apiUsage,
 		Auth: svc, Tenants: tenants, Accounts: accounts, Operators: operator.NewService(store.Narrow[operator.Tx]{Store: st}),
 		Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
@@ -420,7 +428,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, limits: planLimits, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, limits: planLimits, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail, apiUsage: apiUsage}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

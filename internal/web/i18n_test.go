@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/i18n"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // uiKeys finds every catalogue key the UI uses: literal {{... .T "text"}}
@@ -159,6 +160,9 @@ func domainKeys(t *testing.T) map[string]string {
 	}))
 	for _, r := range access.Roles() {
 		keys[string(r)] = "access.Roles"
+	}
+	for _, w := range plan.LimitWords() {
+		keys[w] = "plan.ErrLimit's limit"
 	}
 	for _, a := range access.Actions() {
 		keys[string(a)] = "access.Actions"

@@ -87,6 +87,8 @@ var funcs = template.FuncMap{
 	"minPasswordLen": func() int { return account.MinPasswordLen },
 	"bytes": func(n int64) string {
 		switch {
+		case n >= 1<<30:
+			return strconv.FormatFloat(float64(n)/(1<<30), 'f', 1, 64) + " GiB"
 		case n >= 1<<20:
 			return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 		case n >= 1<<10:

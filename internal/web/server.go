@@ -71,6 +71,11 @@ type Limits struct {
 	// API limits every /api/ request: per API key, per user, or per IP
 	// when anonymous.
 	API *ratelimit.Limiter
+	// APIPlan, when set, limits a tenant's /api/ requests, all its keys
+	// and members together, to its plan's api_requests_per_minute: it
+	// returns the limiter of the tenant's rate, nil when unlimited
+	// (PlanAPIRate makes one).
+	APIPlan func(ctx context.Context, tenantID uuid.UUID) (*ratelimit.Limiter, error)
 }
 
 // Options configures a Server.
@@ -136,6 +141,10 @@ type Options struct {
 	// HSTS is set when Ordo is served over https.
 	HSTS bool
 
+	// APIUsage counts each /api/ request of a tenant in its usage
+	// (plan.RequestCounter, which writes in batches); nil counts nothing.
+	APIUsage interface{ Add(tenantID uuid.UUID) }
+
 	// Metrics counts requests and rate-limit failures; nil for none.
 	Metrics *metrics.Metrics
 	// MetricsToken, when set with Metrics, serves /metrics on this
@@ -177,6 +186,7 @@ type Server struct {
 	limits        Limits
 	trustProxy    bool
 	metrics       *metrics.Metrics
+	apiUsage      interface{ Add(tenantID uuid.UUID) }
 	pages         pages
 	catalog       *i18n.Catalog
 	assets        *assets
@@ -212,7 +222,7 @@ func New(o Options) (*Server, error) {
 	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, operators: o.Operators, orders: o.Orders, idempotency: o.Idempotency,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, assets: static, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
-		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics}
+		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics, apiUsage: o.APIUsage}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}

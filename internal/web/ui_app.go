@@ -13,6 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/page"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -132,7 +133,12 @@ func (s *Server) statusTitle(r *http.Request, status int) string {
 // for page to show as an error page.
 func (s *Server) uiDone(w http.ResponseWriter, r *http.Request, err error, flash, to string) error {
 	if err != nil {
-		if st := apperr.HTTPStatus(err); st == http.StatusNotFound || st == http.StatusForbidden || st >= 500 {
+		// A plan's limit is a 403 the page explains where it was asked,
+		// not on an error page: no role would help, and the rest of the
+		// page still works.
+		var le *plan.ErrLimit
+		st := apperr.HTTPStatus(err)
+		if (st == http.StatusNotFound || st == http.StatusForbidden || st >= 500) && !errors.As(err, &le) {
 			return err
 		}
 		if e, ok := apperr.As(err); ok {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/webhook"
 )
 
@@ -131,10 +133,15 @@ func (s *Server) uiWebhookCreate(w http.ResponseWriter, r *http.Request) error {
 	e, err := s.webhooks.Create(r.Context(), mustPrincipal(r), webhook.Input{URL: &u, Description: &desc, EventTypes: &types}, s.meta(r))
 	if err != nil {
 		v := view{Form: formValues(r, "url", "description")}
-		if !s.fieldErrors(r, &v, err) {
+		status := http.StatusUnprocessableEntity
+		var le *plan.ErrLimit
+		if e, ok := apperr.As(err); ok && errors.As(err, &le) {
+			// Said above the form, keeping what was typed.
+			v.Error, status = s.errText(r, e), http.StatusForbidden
+		} else if !s.fieldErrors(r, &v, err) {
 			return err
 		}
-		return s.renderWebhooks(w, r, http.StatusUnprocessableEntity, v, webhooksPage{Checked: ticked})
+		return s.renderWebhooks(w, r, status, v, webhooksPage{Checked: ticked})
 	}
 	// The secret is on this response only: the page is no-store, and
 	// neither the list nor the endpoint's page shows it again.

@@ -12,6 +12,7 @@ import (
 	"github.com/ordo/ordo/internal/event"
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
+	"github.com/ordo/ordo/internal/plan"
 )
 
 // CreateDelivery records one delivery of ev to ep, inside tx, and
@@ -160,6 +161,11 @@ func (s *Service) record(ctx context.Context, a DeliverArgs, d Delivery, ep Endp
 		}
 		if err := tx.WebhookDeliveryUpdate(ctx, d); err != nil {
 			return err
+		}
+		if res.OK() {
+			if err := tx.UsageAdd(ctx, d.TenantID, n, plan.CountWebhookDeliveries, 1); err != nil {
+				return err
+			}
 		}
 		return s.endpointHealth(ctx, tx, ep, res.OK(), disable, n)
 	})

@@ -368,17 +368,26 @@ func (e UsagePlan) Valid() bool {
 
 // Defines values for UsageItemName.
 const (
-	Members          UsageItemName = "members"
-	OrdersPerMonth   UsageItemName = "orders_per_month"
-	WebhookEndpoints UsageItemName = "webhook_endpoints"
+	ApiRequestsPerMinute UsageItemName = "api_requests_per_minute"
+	ExportsPerDay        UsageItemName = "exports_per_day"
+	Members              UsageItemName = "members"
+	OrdersPerMonth       UsageItemName = "orders_per_month"
+	StorageBytes         UsageItemName = "storage_bytes"
+	WebhookEndpoints     UsageItemName = "webhook_endpoints"
 )
 
 // Valid indicates whether the value is a known member of the UsageItemName enum.
 func (e UsageItemName) Valid() bool {
 	switch e {
+	case ApiRequestsPerMinute:
+		return true
+	case ExportsPerDay:
+		return true
 	case Members:
 		return true
 	case OrdersPerMonth:
+		return true
+	case StorageBytes:
 		return true
 	case WebhookEndpoints:
 		return true
@@ -1535,6 +1544,8 @@ type Upload struct {
 
 // Usage defines model for Usage.
 type Usage struct {
+	Counts UsageCounts `json:"counts"`
+
 	// Enforced Whether this Ordo refuses what goes past a limit (403 plan-limit); false: usage is only counted.
 	Enforced bool         `json:"enforced"`
 	Limits   *[]UsageItem `json:"limits"`
@@ -1547,12 +1558,35 @@ type Usage struct {
 // UsagePlan defines model for Usage.Plan.
 type UsagePlan string
 
+// UsageCounts defines model for UsageCounts.
+type UsageCounts struct {
+	// ApiRequests API requests of the tenant's keys and members this month; written in batches, so up to a few seconds behind.
+	ApiRequests int64 `json:"api_requests"`
+
+	// EmailsSent E-mails about the tenant sent this month (invitations, export and webhook notices).
+	EmailsSent int64 `json:"emails_sent"`
+
+	// ExportRows Rows of the exports completed this month.
+	ExportRows int64 `json:"export_rows"`
+
+	// OrdersCreated Orders created this month.
+	OrdersCreated int64 `json:"orders_created"`
+
+	// StorageBytes What the tenant's attachments take now, pending uploads included.
+	StorageBytes int64 `json:"storage_bytes"`
+
+	// WebhookDeliveries Webhook deliveries that succeeded this month.
+	WebhookDeliveries int64 `json:"webhook_deliveries"`
+}
+
 // UsageItem defines model for UsageItem.
 type UsageItem struct {
-	// Limit What the plan allows; null for unlimited.
+	// Limit What the plan allows; null for unlimited. api_requests_per_minute is enforced with 429 rather than 403.
 	Limit *int64        `json:"limit"`
 	Name  UsageItemName `json:"name"`
-	Used  int64         `json:"used"`
+
+	// Used What is used now: members and webhook endpoints now, orders this month, bytes stored, exports since 00:00 UTC; 0 for api_requests_per_minute (the month's API requests are in counts).
+	Used int64 `json:"used"`
 }
 
 // UsageItemName defines model for UsageItem.Name.
@@ -2862,7 +2896,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/uploads/presign (the `PresignUpload` operationId).
 	PresignUpload(ctx context.Context, params *PresignUploadParams, body PresignUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetUsage The tenant's plan, and its usage this month against each of the plan's limits (owners and admins)
+	// GetUsage The tenant's plan, its usage against each of the plan's limits, and the month's counters (owners and admins)
 	//
 	// Corresponds with GET /api/v1/usage (the `GetUsage` operationId).
 	GetUsage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4347,7 +4381,7 @@ func (c *Client) PresignUpload(ctx context.Context, params *PresignUploadParams,
 	return c.Client.Do(req)
 }
 
-// GetUsage The tenant's plan, and its usage this month against each of the plan's limits (owners and admins)
+// GetUsage The tenant's plan, its usage against each of the plan's limits, and the month's counters (owners and admins)
 //
 // Corresponds with GET /api/v1/usage (the `GetUsage` operationId).
 func (c *Client) GetUsage(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8912,7 +8946,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/uploads/presign (the `PresignUpload` operationId).
 	PresignUploadWithResponse(ctx context.Context, params *PresignUploadParams, body PresignUploadJSONRequestBody, reqEditors ...RequestEditorFn) (*PresignUploadResponse, error)
 
-	// GetUsageWithResponse The tenant's plan, and its usage this month against each of the plan's limits (owners and admins)
+	// GetUsageWithResponse The tenant's plan, its usage against each of the plan's limits, and the month's counters (owners and admins)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19598,7 +19632,7 @@ func (c *ClientWithResponses) PresignUploadWithResponse(ctx context.Context, par
 	return ParsePresignUploadResponse(rsp)
 }
 
-// GetUsageWithResponse The tenant's plan, and its usage this month against each of the plan's limits (owners and admins)
+// GetUsageWithResponse The tenant's plan, its usage against each of the plan's limits, and the month's counters (owners and admins)
 //
 // Returns a wrapper object for the known response body format(s).
 //

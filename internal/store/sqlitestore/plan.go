@@ -91,3 +91,44 @@ func (q *queries) UsageCounts(ctx context.Context, tenantID uuid.UUID) (int64, i
 	err := q.db.QueryRowContext(ctx, sqlshared.UsageCounts, tenantID).Scan(&m, &h)
 	return m, h, err
 }
+
+func (q *queries) UsageAdd(ctx context.Context, tenantID uuid.UUID, month time.Time, c plan.Counter, n int64) error {
+	query, ok := sqlshared.UsageAdd(c)
+	if !ok {
+		return fmt.Errorf("UsageAdd: no counter %q", c)
+	}
+	month = plan.Month(month)
+	if _, err := q.db.ExecContext(ctx, query, tenantID, month.Format(time.DateOnly), n); err != nil {
+		return fmt.Errorf("UsageAdd(%s, %s): %w", tenantID, c, interpretError(err, "tenant"))
+	}
+	return nil
+}
+
+func (q *queries) UsageMonth(ctx context.Context, tenantID uuid.UUID, month time.Time) (plan.Counts, error) {
+	var c plan.Counts
+	err := q.db.QueryRowContext(ctx, sqlshared.UsageMonth, tenantID, month.Format(time.DateOnly)).
+		Scan(&c.OrdersCreated, &c.APIRequests, &c.ExportRows, &c.WebhookDeliveries, &c.EmailsSent)
+	if errors.Is(err, sql.ErrNoRows) {
+		return plan.Counts{}, nil
+	}
+	if err != nil {
+		return plan.Counts{}, fmt.Errorf("UsageMonth(%s): %w", tenantID, err)
+	}
+	return c, nil
+}
+
+func (q *queries) UsageStorageBytes(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+	var v int64
+	if err := q.db.QueryRowContext(ctx, sqlshared.UsageStorageBytes, tenantID).Scan(&v); err != nil {
+		return 0, fmt.Errorf("UsageStorageBytes(%s): %w", tenantID, err)
+	}
+	return v, nil
+}
+
+func (q *queries) UsageExportsSince(ctx context.Context, tenantID uuid.UUID, since time.Time) (int64, error) {
+	var v int64
+	if err := q.db.QueryRowContext(ctx, sqlshared.UsageExportsSince, tenantID, ts(since)).Scan(&v); err != nil {
+		return 0, fmt.Errorf("UsageExportsSince(%s): %w", tenantID, err)
+	}
+	return v, nil
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -13,6 +14,9 @@ import (
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/export"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/store"
 )
@@ -88,4 +92,98 @@ func testPlanUsageAndLimits(t *testing.T, s store.Store) {
 	_, _, to, err = s.PlanOf(ctx, a)
 	require.NoError(t, err)
 	require.Empty(t, to)
+}
+
+// The counters that limit nothing add up per tenant, month and counter,
+// concurrently too (the request counter's batches and the workers write
+// at once); storage sums the tenant's pending and uploaded attachments;
+// exports are counted from a time on, archives aside.
+func testPlanUsageCounters(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a, u := seedTenantUser(t, s)
+	b, _ := seedTenantUser(t, s)
+	dec := time.Date(2026, 12, 17, 23, 0, 0, 0, time.UTC)
+	jan := time.Date(2027, 1, 2, 0, 0, 0, 0, time.UTC)
+
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			require.NoError(t, s.UsageAdd(ctx, a, dec, plan.CountAPIRequests, 100))
+		})
+	}
+	wg.Wait()
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error {
+		if err := tx.UsageAdd(ctx, a, dec, plan.CountExportRows, 7); err != nil {
+			return err
+		}
+		return tx.UsageAdd(ctx, a, dec, plan.CountWebhookDeliveries, 1)
+	}))
+	require.Error(t, s.InTx(ctx, func(tx store.Tx) error {
+		require.NoError(t, tx.UsageAdd(ctx, a, dec, plan.CountExportRows, 1000))
+		return fmt.Errorf("rolled back")
+	}))
+	require.NoError(t, s.UsageAdd(ctx, a, jan, plan.CountEmailsSent, 2))
+	require.NoError(t, s.UsageAdd(ctx, b, dec, plan.CountEmailsSent, 3))
+	requireKind(t, s.UsageAdd(ctx, uuid.New(), dec, plan.CountAPIRequests, 1), apperr.ErrInvalid)
+	require.Error(t, s.UsageAdd(ctx, a, dec, plan.Counter("orders_created; DROP TABLE tenants"), 1), "not a counter")
+	_, _, err := s.OrderNextNumberCounted(ctx, a, plan.Month(dec))
+	require.NoError(t, err)
+
+	for _, c := range []struct {
+		tenant uuid.UUID
+		month  time.Time
+		want   plan.Counts
+	}{
+		{a, plan.Month(dec), plan.Counts{OrdersCreated: 1, APIRequests: 600, ExportRows: 7, WebhookDeliveries: 1}},
+		{a, plan.Month(jan), plan.Counts{EmailsSent: 2}},
+		{b, plan.Month(dec), plan.Counts{EmailsSent: 3}},
+		{b, plan.Month(jan), plan.Counts{}},
+	} {
+		got, err := s.UsageMonth(ctx, c.tenant, c.month)
+		require.NoError(t, err)
+		require.Equal(t, c.want, got, "%s %s", c.tenant, c.month)
+	}
+
+	n := now()
+	for i, st := range []attachment.Status{attachment.StatusPending, attachment.StatusUploaded, attachment.StatusFailed} {
+		id := newID()
+		require.NoError(t, s.AttachmentCreate(ctx, attachment.Attachment{ID: id, TenantID: a, UploadedBy: &u.ID, Filename: "f.pdf",
+			ContentType: "application/pdf", Size: int64(1000 * (i + 1)), ObjectKey: "tenants/" + a.String() + "/attachments/" + id.String(),
+			Status: st, CreatedAt: n, UpdatedAt: n}))
+	}
+	bytes, err := s.UsageStorageBytes(ctx, a)
+	require.NoError(t, err)
+	require.Equal(t, int64(3000), bytes, "pending and uploaded count, failed does not")
+	bytes, err = s.UsageStorageBytes(ctx, b)
+	require.NoError(t, err)
+	require.Zero(t, bytes)
+
+	// Exports are counted from their audit entries (what export.Service
+	// writes), so that a deleted export still counts.
+	day := plan.Day(n)
+	for _, e := range []struct {
+		action string
+		f      export.Format
+		at     time.Time
+	}{
+		{"export.created", export.FormatCSV, day.Add(-time.Minute)},
+		{"export.created", export.FormatCSV, day},
+		{"export.created", export.FormatPDF, n},
+		{"export.created", export.FormatArchive, n},
+		{"export.deleted", "", n},
+	} {
+		id := newID()
+		meta := json.RawMessage(`{"format":"` + string(e.f) + `","filters":{}}`)
+		if e.f == "" {
+			meta = nil
+		}
+		require.NoError(t, s.AuditInsert(ctx, audit.Entry{ID: newID(), TenantID: a, ActorType: "user", ActorID: &u.ID, Action: e.action,
+			EntityType: "export", EntityID: id.String(), Metadata: meta, CreatedAt: e.at}))
+	}
+	exports, err := s.UsageExportsSince(ctx, a, day)
+	require.NoError(t, err)
+	require.Equal(t, int64(2), exports, "today's creates, from 00:00 on, without the archive")
+	exports, err = s.UsageExportsSince(ctx, b, day)
+	require.NoError(t, err)
+	require.Zero(t, exports)
 }
