@@ -1,14 +1,10 @@
 package main_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/ordo/ordo/internal/testkit"
 )
 
 // An operator, made one at the command line while `ordo serve` runs,
@@ -16,22 +12,14 @@ import (
 // another plan, suspends and resumes it, and finds a user; the pages are
 // shot at desktop and phone width.
 func TestBrowserOperatorConsole(t *testing.T) {
-	testkit.SkipShort(t, "process-level suite")
-	ctx := browser(t)
-	dir := artifacts(t)
-	keepOnFailure(t, ctx, dir)
-	data := t.TempDir()
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	env := []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base}
-	srv := start(t, data, env)
-	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	ctx, dir, base, srv := startBrowserRun(t)
+	data := srv.cmd.Dir // the command line works on the server's data
 	step := stepper(t, ctx)
 	text := texter(t, ctx)
 
 	step("sign up", signUp(base, "Olga Operator", "olga@example.com", "a long browser password", "Olga Ops")...)
 	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "olga@example.com"), "olga@example.com", "a long browser password")...)
-	if _, errOut, code := runIn(t, data, env, "", "operators", "add", "olga@example.com"); code != 0 {
+	if _, errOut, code := runIn(t, data, nil, "", "operators", "add", "olga@example.com"); code != 0 {
 		t.Fatalf("ordo operators add: %d %s", code, errOut)
 	}
 	step("the account page links the console",

@@ -1,14 +1,11 @@
 package main_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/ordo/ordo/internal/testkit"
 )
 
 // A tenant's owner meets a plan limit and a suspension in the browser,
@@ -18,21 +15,13 @@ import (
 // used up; a suspended tenant's pages say why and whom to write to, and
 // resuming gives the orders back.
 func TestBrowserPlanLimitAndSuspension(t *testing.T) {
-	testkit.SkipShort(t, "process-level suite")
-	ctx := browser(t)
-	dir := artifacts(t)
-	keepOnFailure(t, ctx, dir)
-	data := t.TempDir()
-	port := freePort(t)
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	env := []string{fmt.Sprintf("PORT=%d", port), "ORDO_BASE_URL=" + base, "ORDO_PLAN_LIMITS=true", "ORDO_SUPPORT_EMAIL=help@ordo.example"}
-	srv := start(t, data, env)
-	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	ctx, dir, base, srv := startBrowserRun(t, "ORDO_PLAN_LIMITS=true", "ORDO_SUPPORT_EMAIL=help@ordo.example")
+	data := srv.cmd.Dir // the command line works on the server's data
 	step := stepper(t, ctx)
 	text := texter(t, ctx)
 	cli := func(args ...string) {
 		t.Helper()
-		if _, errOut, code := runIn(t, data, env, "", args...); code != 0 {
+		if _, errOut, code := runIn(t, data, nil, "", args...); code != 0 {
 			t.Fatalf("ordo %s: %d %s", strings.Join(args, " "), code, errOut)
 		}
 	}
