@@ -246,7 +246,17 @@ func TestBrowser(t *testing.T) {
 	}
 	shoot(t, ctx, dir, "dashboard")
 	// On a phone the navigation is behind the menu button.
-	step("open the phone menu", chromedp.EmulateViewport(390, 844), chromedp.Click(chromedp.CSS("summary.menu-btn")),
+	// The page closes the drawer when the viewport narrows, on the media
+	// query's change event; a click before that event opened the drawer
+	// that the event then closed (a loaded machine delays it).
+	step("go phone-sized", chromedp.EmulateViewport(390, 844))
+	if closed, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`new Promise(function (done) {
+  var d = document.getElementById("drawer"), t0 = Date.now();
+  (function check() { if (!d.open) return done(true); if (Date.now() - t0 > 5000) return done(false); setTimeout(check, 20); })();
+})`, chromedp.EvalAwaitPromise)); err != nil || !closed {
+		t.Fatalf("at phone width the menu stays open: %v", err)
+	}
+	step("open the phone menu", chromedp.Click(chromedp.CSS("summary.menu-btn")),
 		chromedp.WaitVisible(chromedp.CSS(`.side-nav a[href="/app/orders"]`)))
 	// The link is really on top, not clipped or covered.
 	onTop, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
