@@ -45,7 +45,7 @@ func TestBrowserPlanLimitAndSuspension(t *testing.T) {
 	// Wait for the refused form's alert, not for a field the page before
 	// had too (read mid-navigation, it is gone).
 	step("one order too many", append(order("Second Buyer"), chromedp.WaitVisible(chromedp.CSS(`div.error[role="alert"]`)))...)
-	if p := text(`div.error[role="alert"]`); !strings.Contains(p, "plan allows 1 orders a month") {
+	if p := text(`div.error[role="alert"]`); !strings.Contains(p, "plan allows 1 order a month") {
 		t.Fatalf("past the limit the form says:\n%s", p)
 	}
 	kept, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("f-customer_name").value`))

@@ -116,10 +116,14 @@ func (e *ErrLimit) Error() string { return e.AppError().Msg }
 
 // AppError is the error as the API and pages word it.
 func (e *ErrLimit) AppError() *apperr.Error {
+	words := limitWords[e.Limit]
+	if e.Value == 1 {
+		words = limitWordsOne[e.Limit] // "1 order a month", not "1 orders"
+	}
 	return &apperr.Error{Kind: apperr.KindForbidden,
-		Msg:    fmt.Sprintf("the %s plan allows %d %s and this tenant has used %d: ask an owner to change the plan, or the operator to raise the limit", e.Plan, e.Value, limitWords[e.Limit], e.Usage),
+		Msg:    fmt.Sprintf("the %s plan allows %d %s and this tenant has used %d: ask an owner to change the plan, or the operator to raise the limit", e.Plan, e.Value, words, e.Usage),
 		Format: "the %s plan allows %d %s and this tenant has used %d: ask an owner to change the plan, or the operator to raise the limit",
-		Args:   []any{apperr.Word(e.Plan), e.Value, apperr.Word(limitWords[e.Limit]), e.Usage}}
+		Args:   []any{apperr.Word(e.Plan), e.Value, apperr.Word(words), e.Usage}}
 }
 
 // Unwrap makes errors.As(err, **apperr.Error) and apperr.HTTPStatus see
@@ -129,9 +133,9 @@ func (e *ErrLimit) Unwrap() error { return e.AppError() }
 // LimitWords are the words messages name each limit with, which the UI
 // translates (apperr.Word).
 func LimitWords() []string {
-	out := make([]string, 0, len(limitWords))
+	out := make([]string, 0, 2*len(limitWords))
 	for _, n := range Names() {
-		out = append(out, limitWords[n])
+		out = append(out, limitWords[n], limitWordsOne[n])
 	}
 	return out
 }
@@ -143,6 +147,16 @@ var limitWords = map[Name]string{
 	APIRequestsPerMinute: "API requests a minute",
 	ExportsPerDay:        "exports a day",
 	WebhookEndpoints:     "webhook endpoints",
+}
+
+// limitWordsOne are the same after a limit of 1.
+var limitWordsOne = map[Name]string{
+	Members:              "member",
+	OrdersPerMonth:       "order a month",
+	StorageBytes:         "byte of storage",
+	APIRequestsPerMinute: "API request a minute",
+	ExportsPerDay:        "export a day",
+	WebhookEndpoints:     "webhook endpoint",
 }
 
 // Checker resolves limits, cached for a few seconds per tenant (a change

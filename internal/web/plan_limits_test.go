@@ -94,7 +94,7 @@ func TestPlanLimits(t *testing.T) {
 			// The form says it above itself, keeping what was typed.
 			page = owner.post(t, "/app/webhooks", url.Values{"url": {"http://127.0.0.1:9/c"}, "description": {"Kept text"}})
 			require.Equal(t, 403, page.status)
-			require.Contains(t, html.UnescapeString(page.body), "free plan allows 1 webhook endpoints and this tenant has used 1")
+			require.Contains(t, html.UnescapeString(page.body), "free plan allows 1 webhook endpoint and this tenant has used 1")
 			require.Contains(t, page.body, `value="Kept text"`)
 
 			// Exports a day: one; the order is delivered to the endpoint.
@@ -111,7 +111,7 @@ func TestPlanLimits(t *testing.T) {
 			// A form that flashes says it and goes back.
 			page = owner.post(t, "/app/exports", url.Values{"format": {"csv"}})
 			require.Equal(t, 200, page.status)
-			require.Contains(t, html.UnescapeString(page.body), "free plan allows 1 exports a day and this tenant has used 1")
+			require.Contains(t, html.UnescapeString(page.body), "free plan allows 1 export a day and this tenant has used 1")
 			// Deleting the day's export frees nothing.
 			owner.do("DELETE", "/api/v1/exports/"+ex.str("id"), nil).must(t, 204)
 			r = owner.do("POST", "/api/v1/orders/export", map[string]any{"format": "csv"})
