@@ -50,18 +50,18 @@ func (s *Service) OperatorForcePasswordReset(ctx context.Context, op access.Prin
 // OperatorSetDisabled disables the user (they cannot log in, their
 // sessions end, API keys they made stop working) or enables them again.
 func (s *Service) OperatorSetDisabled(ctx context.Context, op access.Principal, userID uuid.UUID, disabled bool, m access.Meta) error {
-	action := "user.enabled"
+	state, action := "enabled", "user.enabled"
 	if disabled {
-		action = "user.disabled"
+		state, action = "disabled", "user.disabled"
 	}
 	return s.operatorChange(ctx, op, userID, m, action, func(tx Tx, u *User) error {
-		now := s.clock()
 		if disabled == (u.DisabledAt != nil) {
-			return apperr.Conflict("the user is already %s", apperr.Word(map[bool]string{true: "disabled", false: "enabled"}[disabled]))
+			return apperr.Conflict("the user is already %s", apperr.Word(state))
 		}
-		var at = &now
-		if !disabled {
-			at = nil
+		now := s.clock()
+		var at *time.Time
+		if disabled {
+			at = &now
 		}
 		return tx.UserSetDisabled(ctx, u.ID, at, now)
 	})

@@ -60,11 +60,3 @@ type Writer interface {
 	// audit log (e.TenantID may be zero for one on no tenant).
 	PlatformAuditInsert(ctx context.Context, e Entry) error
 }
-
-// PlatformFilter selects entries of the platform audit log, newest
-// first.
-type PlatformFilter struct {
-	TenantID *uuid.UUID
-	Before   *uuid.UUID // keyset cursor: only entries with a smaller id
-	Limit    int
-}

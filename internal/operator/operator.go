@@ -15,6 +15,7 @@ import (
 
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -44,17 +45,18 @@ type Store interface {
 	OperatorList(ctx context.Context) ([]Operator, error)
 	// OperatorIs reports whether the user is an operator.
 	OperatorIs(ctx context.Context, userID uuid.UUID) (bool, error)
-	// TenantOverviewList lists at most limit tenants whose slug or name
-	// contains q (any case; "" for all), by slug after the slug after.
-	TenantOverviewList(ctx context.Context, q, after string, limit int) ([]TenantOverview, error)
+	// TenantOverviewList lists the page r selects of the tenants whose
+	// slug or name contains q (any case; "" for all), newest first.
+	TenantOverviewList(ctx context.Context, q string, r page.Request) ([]TenantOverview, error)
 	// TenantOverviewGet is one tenant's line.
 	TenantOverviewGet(ctx context.Context, id uuid.UUID) (TenantOverview, error)
-	// UserSearch lists at most limit users whose e-mail or name contains
-	// q (any case; "" for all), by e-mail after the e-mail after.
-	UserSearch(ctx context.Context, q, after string, limit int) ([]account.User, error)
-	// PlatformAuditList lists entries of the platform audit log, newest
-	// first.
-	PlatformAuditList(ctx context.Context, f audit.PlatformFilter) ([]audit.Entry, error)
+	// UserSearch lists the page r selects of the users whose e-mail or
+	// name contains q (any case; "" for all), newest first.
+	UserSearch(ctx context.Context, q string, r page.Request) ([]account.User, error)
+	// PlatformAuditList lists the page r selects of the platform audit
+	// log, of one tenant if tenantID is set, newest first.
+	PlatformAuditList(ctx context.Context, tenantID *uuid.UUID, r page.Request) ([]audit.Entry, error)
+	TenantListByIDs(ctx context.Context, ids []uuid.UUID) ([]tenant.Tenant, error)
 	UserGetByID(ctx context.Context, id uuid.UUID) (account.User, error)
 	UserGetByEmail(ctx context.Context, email string) (account.User, error)
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error)

@@ -12,11 +12,10 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/plan"
+	"github.com/ordo/ordo/internal/tenant"
 )
-
-// PageSize is how many tenants or users one page of the console lists.
-const PageSize = 50
 
 // Service is the operator console's operations that are not a tenant's
 // (those are tenant.Service's, called with access.OperatorIn) nor a
@@ -100,10 +99,13 @@ func Audit(ctx context.Context, w audit.Writer, op access.Principal, m access.Me
 	return w.PlatformAuditInsert(ctx, e)
 }
 
-// Tenants lists a page of tenants for the console: those whose slug or
-// name contains q, by slug after after.
-func (s *Service) Tenants(ctx context.Context, q, after string) ([]TenantOverview, error) {
-	return s.db.TenantOverviewList(ctx, strings.TrimSpace(q), after, PageSize)
+// Tenants reads the page r selects of the tenants whose slug or name
+// contains q, newest first.
+func (s *Service) Tenants(ctx context.Context, q string, r page.Request) (page.Page[TenantOverview], error) {
+	q = strings.TrimSpace(q)
+	return page.Read(r, func(o TenantOverview) uuid.UUID { return o.Tenant.ID }, func(r page.Request) ([]TenantOverview, error) {
+		return s.db.TenantOverviewList(ctx, q, r)
+	})
 }
 
 // Tenant is one tenant's line of the console, found by id.
@@ -111,10 +113,18 @@ func (s *Service) Tenant(ctx context.Context, id uuid.UUID) (TenantOverview, err
 	return s.db.TenantOverviewGet(ctx, id)
 }
 
-// Users lists a page of users whose e-mail or name contains q, by e-mail
-// after after.
-func (s *Service) Users(ctx context.Context, q, after string) ([]account.User, error) {
-	return s.db.UserSearch(ctx, strings.TrimSpace(q), after, PageSize)
+// TenantRow reads a tenant without its numbers: what an action needs.
+func (s *Service) TenantRow(ctx context.Context, id uuid.UUID) (tenant.Tenant, error) {
+	return s.db.TenantGetByID(ctx, id)
+}
+
+// Users reads the page r selects of the users whose e-mail or name
+// contains q, newest first.
+func (s *Service) Users(ctx context.Context, q string, r page.Request) (page.Page[account.User], error) {
+	q = strings.TrimSpace(q)
+	return page.Read(r, func(u account.User) uuid.UUID { return u.ID }, func(r page.Request) ([]account.User, error) {
+		return s.db.UserSearch(ctx, q, r)
+	})
 }
 
 // UserDetail is a user as the console shows them.
@@ -122,6 +132,8 @@ type UserDetail struct {
 	User        account.User
 	Operator    bool
 	Memberships []account.Membership
+	// Tenants are the tenants of Memberships, by id.
+	Tenants map[uuid.UUID]tenant.Tenant
 }
 
 // User reads one user with their memberships and whether they operate.
@@ -134,14 +146,27 @@ func (s *Service) User(ctx context.Context, id uuid.UUID) (UserDetail, error) {
 	if d.Operator, err = s.db.OperatorIs(ctx, id); err != nil {
 		return UserDetail{}, err
 	}
-	d.Memberships, err = s.db.MembershipListByUser(ctx, id)
+	if d.Memberships, err = s.db.MembershipListByUser(ctx, id); err != nil {
+		return UserDetail{}, err
+	}
+	ids := make([]uuid.UUID, len(d.Memberships))
+	for i, m := range d.Memberships {
+		ids[i] = m.TenantID
+	}
+	ts, err := s.db.TenantListByIDs(ctx, ids)
+	d.Tenants = make(map[uuid.UUID]tenant.Tenant, len(ts))
+	for _, t := range ts {
+		d.Tenants[t.ID] = t
+	}
 	return d, err
 }
 
-// AuditLog lists the platform audit log, newest first, of one tenant if
-// f.TenantID is set.
-func (s *Service) AuditLog(ctx context.Context, f audit.PlatformFilter) ([]audit.Entry, error) {
-	return s.db.PlatformAuditList(ctx, f)
+// AuditLog reads the page r selects of the platform audit log, newest
+// first, of one tenant if tenantID is set.
+func (s *Service) AuditLog(ctx context.Context, tenantID *uuid.UUID, r page.Request) (page.Page[audit.Entry], error) {
+	return page.Read(r, func(e audit.Entry) uuid.UUID { return e.ID }, func(r page.Request) ([]audit.Entry, error) {
+		return s.db.PlatformAuditList(ctx, tenantID, r)
+	})
 }
 
 // SetPlanLimit overrides a limit of a plan for every tenant on it (value

@@ -1,16 +1,19 @@
 package web_test
 
 import (
+	"fmt"
 	"github.com/google/uuid"
+	"html"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
-	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/operator"
+	pagepkg "github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -55,6 +58,40 @@ func TestOperatorConsole(t *testing.T) {
 		require.Contains(t, p.body, `id="tenant-`+slug+`"`)
 		require.Contains(t, p.body, "/admin/tenants/"+tid)
 		require.Equal(t, 1, strings.Count(p.body, `class="rowlink" id="tenant-`), "one tenant matches its own slug")
+
+		// Paged with the search kept: to the end and back.
+		tag := "pg" + strings.ToLower(uuid.NewString()[:6])
+		for i := range 3 {
+			c, _, _ := a.signup(t, uniqueEmail("console-page"))
+			c.do("PATCH", "/api/v1/tenant", map[string]any{"name": fmt.Sprintf("%s %d", tag, i)}).must(t, 200)
+		}
+		hrefRE := regexp.MustCompile(`href="([^"]*)" rel="(next|prev)"`)
+		link := func(body, rel string) string {
+			for _, m := range hrefRE.FindAllStringSubmatch(body, -1) {
+				if m[2] == rel {
+					return html.UnescapeString(m[1])
+				}
+			}
+			return ""
+		}
+		var seen []string
+		p = opc.get(t, "/admin?limit=1&q="+tag)
+		for i := 0; ; i++ {
+			require.Less(t, i, 4, "the pages end")
+			seen = append(seen, regexp.MustCompile(tag+` \d`).FindString(p.body))
+			next := link(p.body, "next")
+			if next == "" {
+				break
+			}
+			require.Contains(t, next, "q="+tag, "the search is kept")
+			p = opc.get(t, next)
+		}
+		require.Equal(t, []string{tag + " 2", tag + " 1", tag + " 0"}, seen, "newest first, each once")
+		for i := 1; i >= 0; i-- {
+			p = opc.get(t, link(p.body, "prev"))
+			require.Contains(t, p.body, fmt.Sprintf("%s %d", tag, 2-i))
+		}
+		require.Empty(t, link(p.body, "prev"), "back at the first page")
 
 		// Plan and limit.
 		p = opc.post(t, "/admin/tenants/"+tid+"/plan", url.Values{"plan": {"pro"}})
@@ -131,10 +168,10 @@ func TestOperatorConsole(t *testing.T) {
 		a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": memberEmail, "password": "a-new-long-passphrase-7"}).must(t, 200)
 
 		// The platform log has it all, the tenant's entries under it.
-		pl, err := ops.AuditLog(ctx, audit.PlatformFilter{Limit: 500})
+		pl, err := ops.AuditLog(ctx, nil, pagepkg.Request{Limit: 500})
 		require.NoError(t, err)
 		got := map[string]int{}
-		for _, e := range pl {
+		for _, e := range pl.Rows {
 			if e.TenantID.String() == tid || e.EntityID == memberID || (e.Action == "operator.added" && e.EntityID == opID) {
 				got[e.Action]++
 			}

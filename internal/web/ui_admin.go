@@ -3,17 +3,15 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/operator"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -53,22 +51,31 @@ type adminTenantsPage struct {
 	Pager   pager
 }
 
-func (s *Server) uiAdminTenants(w http.ResponseWriter, r *http.Request, op access.Principal) error {
+// adminPage reads the request's page and search of a console list and
+// links its neighbours, the search and page size kept: the cursors and pager of every
+// keyset-paged list (pageRequest, pageCursors, newPager).
+func adminPage[T any](r *http.Request, read func(q string, pr page.Request) (page.Page[T], error)) (page.Page[T], string, pager, error) {
+	pr, err := pageRequest(r.URL.Query())
+	if err != nil {
+		return page.Page[T]{}, "", pager{}, err
+	}
 	q := r.URL.Query().Get("q")
-	ts, err := s.operators.Tenants(r.Context(), q, r.URL.Query().Get("cursor"))
+	p, err := read(q, pr)
+	if err != nil {
+		return page.Page[T]{}, "", pager{}, err
+	}
+	next, prev := pageCursors(p)
+	return p, q, newPager(r.URL.Path, keepParams(r.URL.Query(), "q", "limit"), deref(next), deref(prev)), nil
+}
+
+func (s *Server) uiAdminTenants(w http.ResponseWriter, r *http.Request, op access.Principal) error {
+	p, q, pg, err := adminPage(r, func(q string, pr page.Request) (page.Page[operator.TenantOverview], error) {
+		return s.operators.Tenants(r.Context(), q, pr)
+	})
 	if err != nil {
 		return err
 	}
-	next := ""
-	if len(ts) == operator.PageSize {
-		next = ts[len(ts)-1].Tenant.Slug
-	}
-	filters := url.Values{}
-	if q != "" {
-		filters.Set("q", q)
-	}
-	s.render(w, r, http.StatusOK, "admin_tenants", s.adminView(r, s.tr(r, "Tenants"),
-		adminTenantsPage{Query: q, Tenants: ts, Pager: newPager("/admin", filters, next, "")}))
+	s.render(w, r, http.StatusOK, "admin_tenants", s.adminView(r, s.tr(r, "Tenants"), adminTenantsPage{Query: q, Tenants: p.Rows, Pager: pg}))
 	return nil
 }
 
@@ -80,16 +87,12 @@ type adminTenantPage struct {
 	Audit  []audit.Entry
 }
 
-func (s *Server) adminTenant(r *http.Request) (operator.TenantOverview, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return operator.TenantOverview{}, apperr.NotFound("tenant")
-	}
-	return s.operators.Tenant(r.Context(), id)
-}
-
 func (s *Server) uiAdminTenant(w http.ResponseWriter, r *http.Request, op access.Principal) error {
-	t, err := s.adminTenant(r)
+	id, err := pathID(r, "id", "tenant")
+	if err != nil {
+		return err
+	}
+	t, err := s.operators.Tenant(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -99,9 +102,11 @@ func (s *Server) uiAdminTenant(w http.ResponseWriter, r *http.Request, op access
 			return err
 		}
 	}
-	if pg.Audit, err = s.operators.AuditLog(r.Context(), audit.PlatformFilter{TenantID: &t.Tenant.ID, Limit: 20}); err != nil {
+	recent, err := s.operators.AuditLog(r.Context(), &t.Tenant.ID, page.Request{Limit: 20})
+	if err != nil {
 		return err
 	}
+	pg.Audit = recent.Rows
 	s.render(w, r, http.StatusOK, "admin_tenant", s.adminView(r, t.Tenant.Name, pg))
 	return nil
 }
@@ -109,18 +114,23 @@ func (s *Server) uiAdminTenant(w http.ResponseWriter, r *http.Request, op access
 // uiAdminTenantAction runs one of the console's actions on a tenant and
 // goes back to its page with what happened.
 func (s *Server) uiAdminTenantAction(w http.ResponseWriter, r *http.Request, op access.Principal) error {
-	t, err := s.adminTenant(r)
+	id, err := pathID(r, "id", "tenant")
+	if err != nil {
+		return err
+	}
+	t, err := s.operators.TenantRow(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	ctx, m := r.Context(), s.meta(r)
-	in := access.OperatorIn(t.Tenant.ID, op.UserID, op.Email, strings.TrimPrefix(op.Name, "operator "))
-	back := "/admin/tenants/" + t.Tenant.ID.String()
+	in := op // the operator, acting on this tenant
+	in.TenantID = id
+	back := "/admin/tenants/" + id.String()
 	var msg string
 	switch r.PathValue("action") {
 	case "plan":
 		p := r.PostFormValue("plan")
-		err, msg = s.tenants.SetPlan(ctx, in, tenant.Plan(p), m), s.tr(r, "%s is on the %s plan.", t.Tenant.Slug, p)
+		err, msg = s.tenants.SetPlan(ctx, in, tenant.Plan(p), m), s.tr(r, "%s is on the %s plan.", t.Slug, p)
 	case "limit":
 		name := plan.Name(r.PostFormValue("name"))
 		var value *int64
@@ -139,21 +149,21 @@ func (s *Server) uiAdminTenantAction(w http.ResponseWriter, r *http.Request, op 
 		if err == nil {
 			err = s.tenants.SetLimit(ctx, in, name, value, m)
 		}
-		msg = s.tr(r, "The limit %s of %s is changed.", name, t.Tenant.Slug)
+		msg = s.tr(r, "The limit %s of %s is changed.", name, t.Slug)
 	case "suspend":
-		err, msg = s.tenants.SetTenantStatus(ctx, in, tenant.StatusSuspended, m), s.tr(r, "%s is suspended.", t.Tenant.Slug)
+		err, msg = s.tenants.SetTenantStatus(ctx, in, tenant.StatusSuspended, m), s.tr(r, "%s is suspended.", t.Slug)
 	case "resume":
-		err, msg = s.tenants.SetTenantStatus(ctx, in, tenant.StatusActive, m), s.tr(r, "%s is active again.", t.Tenant.Slug)
+		err, msg = s.tenants.SetTenantStatus(ctx, in, tenant.StatusActive, m), s.tr(r, "%s is active again.", t.Slug)
 	case "delete":
-		if strings.TrimSpace(r.PostFormValue("confirm")) != t.Tenant.Slug {
+		if strings.TrimSpace(r.PostFormValue("confirm")) != t.Slug {
 			err = apperr.Invalid("confirm", "must be the tenant's slug, exactly as shown, to confirm the deletion")
 			break
 		}
 		_, err = s.tenants.DeleteTenantAsOperator(ctx, in, s.deletionGrace, m)
-		msg = s.tr(r, "%s is deleted; it can be restored until it is purged.", t.Tenant.Slug)
+		msg = s.tr(r, "%s is deleted; it can be restored until it is purged.", t.Slug)
 	case "restore":
 		_, err = s.tenants.CancelDeletion(ctx, in, m)
-		msg = s.tr(r, "%s is restored.", t.Tenant.Slug)
+		msg = s.tr(r, "%s is restored.", t.Slug)
 	default:
 		return apperr.NotFound("page")
 	}
@@ -167,40 +177,23 @@ type adminUsersPage struct {
 }
 
 func (s *Server) uiAdminUsers(w http.ResponseWriter, r *http.Request, op access.Principal) error {
-	q := r.URL.Query().Get("q")
-	us, err := s.operators.Users(r.Context(), q, r.URL.Query().Get("cursor"))
+	p, q, pg, err := adminPage(r, func(q string, pr page.Request) (page.Page[account.User], error) {
+		return s.operators.Users(r.Context(), q, pr)
+	})
 	if err != nil {
 		return err
 	}
-	next := ""
-	if len(us) == operator.PageSize {
-		next = us[len(us)-1].Email
-	}
-	filters := url.Values{}
-	if q != "" {
-		filters.Set("q", q)
-	}
-	s.render(w, r, http.StatusOK, "admin_users", s.adminView(r, s.tr(r, "Users"),
-		adminUsersPage{Query: q, Users: us, Pager: newPager("/admin/users", filters, next, "")}))
+	s.render(w, r, http.StatusOK, "admin_users", s.adminView(r, s.tr(r, "Users"), adminUsersPage{Query: q, Users: p.Rows, Pager: pg}))
 	return nil
 }
 
 type adminUserPage struct {
 	operator.UserDetail
-	Tenants map[uuid.UUID]tenant.Tenant
-	Self    bool
-}
-
-func (s *Server) adminUserID(r *http.Request) (uuid.UUID, error) {
-	id, err := uuid.Parse(r.PathValue("id"))
-	if err != nil {
-		return uuid.Nil, apperr.NotFound("user")
-	}
-	return id, nil
+	Self bool
 }
 
 func (s *Server) uiAdminUser(w http.ResponseWriter, r *http.Request, op access.Principal) error {
-	id, err := s.adminUserID(r)
+	id, err := pathID(r, "id", "user")
 	if err != nil {
 		return err
 	}
@@ -208,18 +201,12 @@ func (s *Server) uiAdminUser(w http.ResponseWriter, r *http.Request, op access.P
 	if err != nil {
 		return err
 	}
-	pg := adminUserPage{UserDetail: d, Tenants: map[uuid.UUID]tenant.Tenant{}, Self: id == op.UserID}
-	for _, m := range d.Memberships {
-		if t, err := s.operators.Tenant(r.Context(), m.TenantID); err == nil {
-			pg.Tenants[m.TenantID] = t.Tenant
-		}
-	}
-	s.render(w, r, http.StatusOK, "admin_user", s.adminView(r, d.User.Email, pg))
+	s.render(w, r, http.StatusOK, "admin_user", s.adminView(r, d.User.Email, adminUserPage{UserDetail: d, Self: id == op.UserID}))
 	return nil
 }
 
 func (s *Server) uiAdminUserAction(w http.ResponseWriter, r *http.Request, op access.Principal) error {
-	id, err := s.adminUserID(r)
+	id, err := pathID(r, "id", "user")
 	if err != nil {
 		return err
 	}
@@ -256,19 +243,12 @@ type adminAuditPage struct {
 }
 
 func (s *Server) uiAdminAudit(w http.ResponseWriter, r *http.Request, op access.Principal) error {
-	f := audit.PlatformFilter{Limit: 100}
-	if c, err := uuid.Parse(r.URL.Query().Get("cursor")); err == nil {
-		f.Before = &c
-	}
-	es, err := s.operators.AuditLog(r.Context(), f)
+	p, _, pg, err := adminPage(r, func(_ string, pr page.Request) (page.Page[audit.Entry], error) {
+		return s.operators.AuditLog(r.Context(), nil, pr)
+	})
 	if err != nil {
 		return err
 	}
-	next := ""
-	if len(es) == f.Limit {
-		next = es[len(es)-1].ID.String()
-	}
-	s.render(w, r, http.StatusOK, "admin_audit", s.adminView(r, s.tr(r, "Platform audit log"),
-		adminAuditPage{Entries: es, Pager: newPager("/admin/audit", url.Values{}, next, "")}))
+	s.render(w, r, http.StatusOK, "admin_audit", s.adminView(r, s.tr(r, "Platform audit log"), adminAuditPage{Entries: p.Rows, Pager: pg}))
 	return nil
 }

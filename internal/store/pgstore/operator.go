@@ -13,6 +13,7 @@ import (
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/operator"
+	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
@@ -72,20 +73,24 @@ func (q *queries) UserSetDisabled(ctx context.Context, id uuid.UUID, at *time.Ti
 	return nil
 }
 
-func (q *queries) UserSearch(ctx context.Context, s, after string, limit int) ([]account.User, error) {
-	rows, err := q.db.Query(ctx, sqlshared.UserSearch, strings.ToLower(s), after, limit)
+func (q *queries) UserSearch(ctx context.Context, s string, r page.Request) ([]account.User, error) {
+	query, args := sqlshared.PageQuery(sqlshared.UserSearch, []any{strings.ToLower(s)}, "id", true, r)
+	rows, err := q.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("UserSearch: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.User, error) { return scanUser(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (account.User, error) { return scanUser(r) })
+	return page.InOrder(out, r), err
 }
 
-func (q *queries) TenantOverviewList(ctx context.Context, s, after string, limit int) ([]operator.TenantOverview, error) {
-	rows, err := q.db.Query(ctx, sqlshared.TenantOverviewList, strings.ToLower(s), after, limit)
+func (q *queries) TenantOverviewList(ctx context.Context, s string, r page.Request) ([]operator.TenantOverview, error) {
+	query, args := sqlshared.PageQuery(sqlshared.TenantOverviewList, []any{strings.ToLower(s)}, "id", true, r)
+	rows, err := q.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("TenantOverviewList: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (operator.TenantOverview, error) { return scanTenantOverview(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (operator.TenantOverview, error) { return scanTenantOverview(r) })
+	return page.InOrder(out, r), err
 }
 
 func (q *queries) TenantOverviewGet(ctx context.Context, id uuid.UUID) (operator.TenantOverview, error) {
@@ -121,20 +126,13 @@ func (q *queries) PlatformAuditInsert(ctx context.Context, e audit.Entry) error 
 	return nil
 }
 
-func (q *queries) PlatformAuditList(ctx context.Context, f audit.PlatformFilter) ([]audit.Entry, error) {
-	var args []any
-	if f.TenantID != nil {
-		args = append(args, *f.TenantID)
-	}
-	if f.Before != nil {
-		args = append(args, *f.Before)
-	}
-	args = append(args, sqlshared.PlatformAuditLimit(f.Limit))
-	rows, err := q.db.Query(ctx, sqlshared.PlatformAuditList(f.TenantID != nil, f.Before != nil), args...)
+func (q *queries) PlatformAuditList(ctx context.Context, tenantID *uuid.UUID, r page.Request) ([]audit.Entry, error) {
+	query, args := sqlshared.PlatformAuditPage(tenantID, r)
+	rows, err := q.db.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("PlatformAuditList: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
 		var e audit.Entry
 		var tenantID *uuid.UUID
 		var meta []byte
@@ -145,4 +143,5 @@ func (q *queries) PlatformAuditList(ctx context.Context, f audit.PlatformFilter)
 		e.Metadata = meta
 		return e, err
 	})
+	return page.InOrder(out, r), err
 }

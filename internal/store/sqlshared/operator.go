@@ -1,8 +1,11 @@
 package sqlshared
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/page"
 )
 
 // Queries of the operator console, the same on both engines.
@@ -14,20 +17,18 @@ const (
 	UserSetDisabled = `UPDATE users SET disabled_at = $2, updated_at = $3 WHERE id = $1`
 
 	// UserSearch finds users whose e-mail or name contains $1 (lower
-	// case; '' for all), by e-mail after $2, at most $3.
+	// case; '' for all); PageQuery pages it by id.
 	UserSearch = `SELECT ` + UserColumns + ` FROM users
-		WHERE ($1 = '' OR email LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%') AND email > $2
-		ORDER BY email LIMIT $3`
+		WHERE ($1 = '' OR email LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%')`
 
 	// TenantOverviewList is the console's tenant list: tenants whose slug
-	// or name contains $1 (lower case; '' for all), by slug after $2, at
-	// most $3, each with its member count, orders (from the daily rollup:
+	// or name contains $1 (lower case; '' for all), paged by id
+	// (PageQuery), each with its member count, orders (from the daily rollup:
 	// not cancelled), the bytes of its uploaded attachments and completed
 	// exports, and the time of its newest audit entry (ids are UUIDv7, in
 	// time order, so the index on (tenant_id, id) answers it).
 	TenantOverviewList = TenantOverviewSelect + `
-		WHERE ($1 = '' OR slug LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%') AND slug > $2
-		ORDER BY slug LIMIT $3`
+		WHERE ($1 = '' OR slug LIKE '%' || $1 || '%' OR lower(name) LIKE '%' || $1 || '%')`
 	TenantOverviewGet = TenantOverviewSelect + ` WHERE id = $1`
 
 	TenantOverviewSelect = `SELECT ` + TenantColumns + `,
@@ -51,23 +52,14 @@ const (
 // OperatorListQuery lists the operators with their user rows, by e-mail.
 var OperatorListQuery = `SELECT ` + qualified("u.", UserColumns) + `, o.created_at FROM operators o JOIN users u ON u.id = o.user_id ORDER BY u.email`
 
-// PlatformAuditList returns the query of a page of the platform log:
-// entries about tenant (if set) before cursor (if set), newest first.
-func PlatformAuditList(tenant, before bool) string {
-	var w []string
-	n := 0
-	arg := func() string { n++; return "$" + strconv.Itoa(n) }
-	if tenant {
-		w = append(w, "tenant_id = "+arg())
+// PlatformAuditPage is the query of the page r selects of the platform
+// log (of one tenant if tenantID is set), newest first.
+func PlatformAuditPage(tenantID *uuid.UUID, r page.Request) (string, []any) {
+	head := `SELECT ` + PlatformAuditColumns + ` FROM platform_audit WHERE `
+	if tenantID != nil {
+		return PageQuery(head+`tenant_id = $1`, []any{*tenantID}, "id", true, r)
 	}
-	if before {
-		w = append(w, "id < "+arg())
-	}
-	q := `SELECT ` + PlatformAuditColumns + ` FROM platform_audit`
-	if len(w) > 0 {
-		q += ` WHERE ` + strings.Join(w, " AND ")
-	}
-	return q + ` ORDER BY id DESC LIMIT ` + arg()
+	return PageQuery(head+`1 = 1`, nil, "id", true, r)
 }
 
 func qualified(prefix, cols string) string {
@@ -76,12 +68,4 @@ func qualified(prefix, cols string) string {
 		parts[i] = prefix + parts[i]
 	}
 	return strings.Join(parts, ", ")
-}
-
-// PlatformAuditLimit bounds a page of the platform audit log.
-func PlatformAuditLimit(n int) int {
-	if n <= 0 || n > 500 {
-		return 100
-	}
-	return n
 }
