@@ -323,8 +323,6 @@ type AdminStore interface {
 	// goes back to its plan's.
 	TenantLimitSet(ctx context.Context, tenantID uuid.UUID, name Name, value int64) error
 	TenantLimitDelete(ctx context.Context, tenantID uuid.UUID, name Name) error
-	// UsageOrders reads the orders the tenant created in month.
-	UsageOrders(ctx context.Context, tenantID uuid.UUID, month time.Time) (int64, error)
 	// UsageCounts counts the tenant's members and webhook endpoints.
 	UsageCounts(ctx context.Context, tenantID uuid.UUID) (members, webhookEndpoints int64, err error)
 	// UsageMonth reads the tenant's counters of month (zeros when

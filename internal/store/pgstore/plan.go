@@ -26,15 +26,6 @@ func (q *queries) UsageAddOrders(ctx context.Context, tenantID uuid.UUID, month 
 	return v, nil
 }
 
-func (q *queries) UsageOrders(ctx context.Context, tenantID uuid.UUID, month time.Time) (int64, error) {
-	var v int64
-	err := q.db.QueryRow(ctx, sqlshared.UsageOrders, tenantID, month).Scan(&v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
-	}
-	return v, err
-}
-
 func (q *queries) PlanOf(ctx context.Context, tenantID uuid.UUID) (string, map[string]int64, map[string]int64, error) {
 	var p string
 	if err := q.db.QueryRow(ctx, sqlshared.PlanOfTenant, tenantID).Scan(&p); err != nil {

@@ -11,7 +11,6 @@ const (
 	UsageAddOrders = `INSERT INTO tenant_usage (tenant_id, month, orders_created) VALUES ($1, $2, $3)
 		ON CONFLICT (tenant_id, month) DO UPDATE SET orders_created = tenant_usage.orders_created + EXCLUDED.orders_created
 		RETURNING orders_created`
-	UsageOrders = `SELECT orders_created FROM tenant_usage WHERE tenant_id = $1 AND month = $2`
 
 	UsageMonth = `SELECT orders_created, api_requests, export_rows, webhook_deliveries, emails_sent
 		FROM tenant_usage WHERE tenant_id = $1 AND month = $2`

@@ -63,9 +63,9 @@ func testPlanUsageAndLimits(t *testing.T, s store.Store) {
 		month  time.Time
 		want   int64
 	}{{a, dec, 8}, {a, jan, 0}, {b, dec, 0}, {b, jan, 2}} {
-		n, err := s.UsageOrders(ctx, c.tenant, c.month)
+		n, err := s.UsageMonth(ctx, c.tenant, c.month)
 		require.NoError(t, err)
-		require.Equal(t, c.want, n, "%s %s", c.tenant, c.month)
+		require.Equal(t, c.want, n.OrdersCreated, "%s %s", c.tenant, c.month)
 	}
 
 	var members, hooks int64
