@@ -41,6 +41,16 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	if p := text("#tenant-plan"); !strings.Contains(p, "Pro") {
 		t.Fatalf("after the change the plan is %q", p)
 	}
+	step("a decimal comma is refused, not read as another number",
+		chromedp.SetValue(chromedp.ID("f-limit"), "members"),
+		chromedp.SendKeys(chromedp.ID("f-value"), "1,5"),
+		chromedp.Click(chromedp.CSS(`form[action$="/limit"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".flash")),
+	)
+	if f := text(".flash"); !strings.Contains(f, "Not done") || !strings.Contains(f, "must be a number") {
+		t.Fatalf("a limit of 1,5 says %q", f)
+	}
+	shoot(t, ctx, dir, "admin-limit-refused")
 	step("suspend it", chromedp.Click(chromedp.CSS(`form[action$="/suspend"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/resume"]`)))
 	if s := text("#tenant-status"); !strings.Contains(s, "Suspended") {
 		t.Fatalf("after suspending the status is %q", s)
@@ -49,6 +59,54 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	step("resume it", chromedp.Click(chromedp.CSS(`form[action$="/resume"] button`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/suspend"]`)))
 	if s := text("#tenant-audit + .table-wrap"); !strings.Contains(s, "tenant.status_changed") || !strings.Contains(s, "tenant.plan_changed") {
 		t.Fatalf("the tenant's operator actions say %q", s)
+	}
+
+	// A name beyond ASCII is found, and a list with a search pages to
+	// its end and back.
+	for _, name := range []string{"Café Müller", "Café Zoë", "Café Ørsted"} {
+		if _, errOut, code := runIn(t, data, nil, "", "tenants", "create", "--name", name, "--owner", "olga@example.com"); code != 0 {
+			t.Fatalf("ordo tenants create: %d %s", code, errOut)
+		}
+	}
+	step("search for café",
+		chromedp.Navigate(base+"/admin"),
+		chromedp.SendKeys(chromedp.ID("f-q"), "café"),
+		chromedp.Click(chromedp.CSS(`form[role="search"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tenant-cafe-muller`)),
+	)
+	shoot(t, ctx, dir, "admin-tenants-search")
+	step("the same a page at a time", chromedp.Navigate(base+"/admin?limit=1&q=caf%C3%A9"), chromedp.WaitVisible(chromedp.CSS(`a[rel="next"]`)))
+	// Each link is followed as a navigation, waited for to its load: a
+	// click's wait could match the page it leaves (both have the links).
+	follow := func(rel string) {
+		t.Helper()
+		href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a[rel="`+rel+`"]').href`))
+		if err != nil {
+			t.Fatalf("no %s link: %v", rel, err)
+		}
+		step(rel+" page", chromedp.Navigate(href), chromedp.WaitVisible(chromedp.CSS("main table")))
+	}
+	var names []string
+	for range 3 {
+		names = append(names, text("main table tbody strong"))
+		if len(names) < 3 {
+			follow("next")
+		}
+	}
+	if strings.Join(names, "|") != "Café Ørsted|Café Zoë|Café Müller" {
+		t.Fatalf("the pages of café list %q", names)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('a[rel="next"]').length`)); n != 0 {
+		t.Fatalf("the last page links a next one")
+	}
+	shoot(t, ctx, dir, "admin-tenants-last-page")
+	follow("prev")
+	follow("prev")
+	if first := text("main table tbody strong"); first != "Café Ørsted" {
+		t.Fatalf("back at the first page: %q", first)
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("f-q").value`)); v != "café" {
+		t.Fatalf("the search box holds %q", v)
 	}
 
 	step("find the user",
