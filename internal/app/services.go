@@ -215,7 +215,7 @@ func (s *services) openIdentity(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Log: log}
+	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Sealer: s.sealer, Log: log}
 	if s.redis != nil {
 		// Only a shared cache: every process must see invalidations (a
 		// command revoking a key must reach the servers). In embedded

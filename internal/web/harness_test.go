@@ -452,7 +452,7 @@ func newIdentity(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.Seale
 	t.Helper()
 	hasher, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Cache: c, Hasher: hasher, Log: log})
+	svc := auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Cache: c, Hasher: hasher, Sealer: sealer, Log: log})
 	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test", Limits: limits})
 	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: svc, Tenants: tenants, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
 	return svc, tenants, accounts
