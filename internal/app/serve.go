@@ -248,6 +248,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Auth:          svc.auth,
 		Tenants:       svc.tenants,
 		Accounts:      svc.accounts,
+		Passkeys:      svc.passkeys,
 		Operators:     operator.NewService(store.Narrow[operator.Tx]{Store: svc.store}),
 		Orders:        order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithLimits(svc.planLimits),
 		Attachments:   svc.attachments,

@@ -29,6 +29,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/metrics"
+	"github.com/ordo/ordo/internal/passkey"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
@@ -75,6 +76,7 @@ type services struct {
 	auth        *auth.Service
 	tenants     *tenant.Service
 	accounts    *account.Service
+	passkeys    *passkey.Service
 	attachments *attachment.Service
 	exports     *export.Service
 	invoices    *invoice.Service
@@ -228,6 +230,12 @@ func (s *services) openIdentity(log *slog.Logger) error {
 		Auth: s.auth, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL, Limits: s.planLimits})
 	s.accounts = account.NewService(store.Narrow[account.Tx]{Store: s.store}, account.Options{
 		Auth: s.auth, Tenants: s.tenants, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL}).WithBlobs(s.blobs)
+	// Passkeys belong to the origin of ORDO_BASE_URL (the relying party):
+	// a base URL browsers cannot use WebAuthn on only leaves them off.
+	if s.passkeys, err = passkey.NewService(store.Narrow[passkey.Tx]{Store: s.store}, passkey.Options{BaseURL: s.cfg.BaseURL, Log: log}); err != nil {
+		log.Warn("passkeys are off", "err", err)
+		s.passkeys = nil
+	}
 	return nil
 }
 

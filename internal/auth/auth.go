@@ -117,7 +117,7 @@ func (s *Service) Login(ctx context.Context, email, password, code string, m acc
 		s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "disabled"})
 		return account.User{}, "", account.ErrDisabled
 	}
-	twoFactor, err := account.HasTOTP(ctx, s.store, u.ID)
+	twoFactor, err := s.hasSecondFactor(ctx, u.ID)
 	if err != nil {
 		return account.User{}, "", err
 	}
@@ -130,6 +130,18 @@ func (s *Service) Login(ctx context.Context, email, password, code string, m acc
 	}
 	method, err := s.secondFactor(ctx, u, code, m)
 	return u, method, err
+}
+
+// hasSecondFactor reports whether the user gives a second factor after
+// the password: a TOTP app, or a passkey (which the browser's log-in
+// asks for on the same second step; an API client without TOTP cannot
+// give one there, and signs in with the passkey alone instead).
+func (s *Service) hasSecondFactor(ctx context.Context, userID uuid.UUID) (bool, error) {
+	if on, err := account.HasTOTP(ctx, s.store, userID); err != nil || on {
+		return on, err
+	}
+	n, err := s.store.PasskeyCountByUser(ctx, userID)
+	return n > 0, err
 }
 
 // SecondFactor finishes a log-in whose password was right (Login said

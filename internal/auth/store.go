@@ -33,6 +33,9 @@ type Store interface {
 
 	// The second factor of a log-in (account.VerifySecondFactor).
 	account.SecondFactorStore
+	// PasskeyCountByUser counts the user's passkeys: a user with one
+	// gives a second factor after the password (package passkey).
+	PasskeyCountByUser(ctx context.Context, userID uuid.UUID) (int, error)
 
 	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
 	// authentication starts here.

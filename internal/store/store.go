@@ -27,6 +27,7 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/passkey"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
@@ -47,6 +48,8 @@ type Querier interface {
 	// The operator console: operators, tenants with their use, users,
 	// the platform audit log.
 	operator.Tx
+	// Users' passkeys (WebAuthn credentials).
+	passkey.Tx
 
 	audit.Store
 	event.Store
@@ -84,6 +87,7 @@ var (
 	_ account.Tx    = Tx(nil)
 	_ auth.Tx       = Tx(nil)
 	_ operator.Tx   = Tx(nil)
+	_ passkey.Tx    = Tx(nil)
 )
 
 // Store is a handle on the system of record.

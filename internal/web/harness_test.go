@@ -40,6 +40,7 @@ import (
 	"github.com/ordo/ordo/internal/mail"
 	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/passkey"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
@@ -416,7 +417,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log).WithLimits(planLimits)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: apiUsage,
-		Auth: svc, Tenants: tenants, Accounts: accounts, Operators: operator.NewService(store.Narrow[operator.Tx]{Store: st}),
+		Auth: svc, Tenants: tenants, Accounts: accounts, Passkeys: newPasskeys(t, st, base, log), Operators: operator.NewService(store.Narrow[operator.Tx]{Store: st}),
 		Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
@@ -674,4 +675,13 @@ func (a *app) bulkOrders(t *testing.T, tenantID string, n int) {
 func apiKeySecret(full string) string {
 	_, rest, _ := strings.Cut(strings.TrimPrefix(full, auth.APIKeyScheme), "_")
 	return rest
+}
+
+// newPasskeys is the passkey service for a server at base (its origin is
+// the relying party's).
+func newPasskeys(t *testing.T, st store.Store, base string, log *slog.Logger) *passkey.Service {
+	t.Helper()
+	pk, err := passkey.NewService(store.Narrow[passkey.Tx]{Store: st}, passkey.Options{BaseURL: base, Log: log})
+	require.NoError(t, err)
+	return pk
 }

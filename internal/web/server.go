@@ -30,6 +30,7 @@ import (
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/passkey"
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
@@ -89,6 +90,8 @@ type Options struct {
 	Auth     *auth.Service
 	Tenants  *tenant.Service
 	Accounts *account.Service
+	// Passkeys signs in with passkeys (WebAuthn); nil: no passkeys.
+	Passkeys *passkey.Service
 	// Operators is the operator console's service; nil: no /admin.
 	Operators *operator.Service
 	Orders    *order.Service
@@ -161,6 +164,7 @@ type Options struct {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
+	passkeys *passkey.Service
 	// idemPendings holds the idempotency keys whose release or response
 	// record failed, until the write succeeds or is given up
 	// (idemPendingKey → *idemPending).
@@ -219,7 +223,7 @@ func New(o Options) (*Server, error) {
 	// and user or API key id (telemetry.LogHandler), whatever handler the
 	// caller gave.
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
-	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, operators: o.Operators, orders: o.Orders, idempotency: o.Idempotency,
+	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, passkeys: o.Passkeys, operators: o.Operators, orders: o.Orders, idempotency: o.Idempotency,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, assets: static, pubsub: o.PubSub,
 		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics, apiUsage: o.APIUsage}
@@ -364,6 +368,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/account/two-factor/confirm", s.requireLogin(s.page(s.uiTOTPConfirm)))
 	mux.HandleFunc("POST /app/account/two-factor/disable", s.requireLogin(s.page(s.uiTOTPDisable)))
 	mux.HandleFunc("POST /app/account/two-factor/recovery-codes", s.requireLogin(s.page(s.uiRecoveryCodes)))
+	mux.HandleFunc("POST /app/account/passkeys/{id}/delete", s.requireLogin(s.page(s.uiPasskeyRemove)))
 	mux.HandleFunc("GET /app/tenants", s.requireLogin(s.page(s.uiTenants)))
 	mux.HandleFunc("POST /app/tenants", s.requireLogin(s.page(s.uiTenantCreate)))
 	mux.HandleFunc("POST /app/tenants/{id}/switch", s.requireLogin(s.page(s.uiTenantSwitch)))

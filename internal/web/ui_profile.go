@@ -19,6 +19,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
+	"github.com/ordo/ordo/internal/passkey"
 )
 
 // The profile page's parts beyond password and e-mail: name, language,
@@ -184,6 +185,7 @@ type accountPage struct {
 	Sessions   []sessionRow
 	MaxAvatarK int
 	TwoFactor  account.TwoFactorStatus
+	Passkeys   []passkey.Passkey
 }
 
 func (s *Server) accountView(r *http.Request) view {
@@ -205,6 +207,11 @@ func (s *Server) accountView(r *http.Request) view {
 	}
 	if tf, err := s.accounts.TwoFactor(r.Context(), p.UserID); err == nil {
 		page.TwoFactor = tf
+	}
+	if s.passkeys != nil {
+		if keys, err := s.passkeys.List(r.Context(), p); err == nil {
+			page.Passkeys = keys
+		}
 	}
 	s.noteSession(r, p, true)
 	cur := s.currentSessionHash(r.Context())

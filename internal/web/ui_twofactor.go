@@ -70,13 +70,34 @@ func (s *Server) uiTwoFactorForm(w http.ResponseWriter, r *http.Request) error {
 		redirect(w, r, "/login")
 		return nil
 	}
-	s.render(w, r, http.StatusOK, "login_code", view{Title: s.tr(r, "Two-factor authentication")})
+	s.render(w, r, http.StatusOK, "login_code", view{Title: s.tr(r, "Two-factor authentication"), Data: s.loginCodeData(r)})
 	return nil
+}
+
+// loginCodePage is what the log-in's second step offers besides a code.
+type loginCodePage struct {
+	// HasPasskey: the user may confirm with a passkey instead
+	// (static/passkey.js), after which the page goes to Next.
+	HasPasskey bool
+	Next       string
+	// HasTOTP: the user has an authenticator app (and recovery codes);
+	// a user with passkeys only is not asked for a code.
+	HasTOTP bool
+}
+
+func (s *Server) loginCodeData(r *http.Request) loginCodePage {
+	id, _, _, ok := s.pendingLogin(r.Context())
+	if !ok {
+		return loginCodePage{}
+	}
+	tf, err := s.accounts.TwoFactor(r.Context(), id)
+	return loginCodePage{HasPasskey: s.userHasPasskey(r.Context(), id), HasTOTP: err != nil || tf.TOTP,
+		Next: safeNext(s.sessions.GetString(r.Context(), sessPendingNext))}
 }
 
 func (s *Server) uiTwoFactor(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	v := view{Title: s.tr(r, "Two-factor authentication"), labels: func(string) string { return s.tr(r, "Code") }}
+	v := view{Title: s.tr(r, "Two-factor authentication"), labels: func(string) string { return s.tr(r, "Code") }, Data: s.loginCodeData(r)}
 	id, epoch, email, ok := s.pendingLogin(ctx)
 	if !ok {
 		s.endPendingLogin(ctx)
