@@ -65,6 +65,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("TenantPurge", func(t *testing.T) { t.Parallel(); testTenantPurge(t, s) })
 	t.Run("PlanUsageAndLimits", func(t *testing.T) { t.Parallel(); testPlanUsageAndLimits(t, s) })
 	t.Run("OperatorConsole", func(t *testing.T) { t.Parallel(); testOperatorConsole(t, s) })
+	t.Run("Passkeys", func(t *testing.T) { t.Parallel(); testPasskeys(t, s) })
 	t.Run("PlanUsageCounters", func(t *testing.T) { t.Parallel(); testPlanUsageCounters(t, s) })
 	t.Run("Events", func(t *testing.T) { t.Parallel(); testEvents(t, s) })
 	t.Run("Idempotency", func(t *testing.T) { t.Parallel(); testIdempotency(t, s) })
