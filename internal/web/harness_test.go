@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -681,6 +682,12 @@ func apiKeySecret(full string) string {
 // the relying party's).
 func newPasskeys(t *testing.T, st store.Store, base string, log *slog.Logger) *passkey.Service {
 	t.Helper()
+	// WebAuthn has no relying party on an IP address: a server on
+	// 127.0.0.1 gets localhost's (only a browser test, which opens
+	// localhost, signs in with passkeys).
+	if u, err := url.Parse(base); err == nil && net.ParseIP(u.Hostname()) != nil {
+		base = "http://localhost:" + u.Port()
+	}
 	pk, err := passkey.NewService(store.Narrow[passkey.Tx]{Store: st}, passkey.Options{BaseURL: base, Log: log})
 	require.NoError(t, err)
 	return pk

@@ -101,6 +101,8 @@ func TestPostRoutesNamePermission(t *testing.T) {
 		"POST /api/v1/auth/email":               true,
 		"POST /api/v1/tenants":                  true,
 		"POST /api/v1/tenants/{id}/switch":      true,
+		"POST /api/v1/me/passkeys/options":      true,
+		"POST /api/v1/me/passkeys":              true,
 	}
 	for _, rt := range web.Routes() {
 		if rt.Method != http.MethodPost || rt.Public {
