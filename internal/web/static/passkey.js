@@ -105,7 +105,9 @@
     }).then(function (c) {
       return post("/api/v1/me/passkeys", { name: name, credential: credentialJSON(c) });
     }).then(function () {
-      window.location.assign(b.getAttribute("data-next") || "/app/account#passkeys");
+      // The list is on this page: load it again (assigning the same
+      // address with a #fragment would not).
+      window.location.reload();
     });
   }
 
