@@ -100,9 +100,9 @@ func TestBrowserPasskeys(t *testing.T) {
 	shoot(t, ctx, dir, "account-passkeys")
 
 	logOut := []chromedp.Action[chromedp.Void]{
+		// Log-out lands on /login: wait for its passkey button, which
+		// the page being left has not.
 		chromedp.Click(chromedp.CSS(".side-logout")),
-		chromedp.WaitVisible(chromedp.CSS(`main`)),
-		chromedp.Navigate(base + "/login"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-passkey="login"]`)),
 	}
 	step("log out", logOut...)
