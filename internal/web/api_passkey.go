@@ -46,7 +46,7 @@ type (
 		Synced     bool       `json:"synced" description:"The passkey is backed up (synced between the user's devices)."`
 	}
 	passkeyList struct {
-		Items []passkeyJSON `json:"items"`
+		Data []passkeyJSON `json:"data"`
 	}
 	passkeyOptionsJSON struct {
 		PublicKey json.RawMessage `json:"publicKey" description:"The options for navigator.credentials.create or .get (binary fields base64url-encoded, as WebAuthn Level 3's parseCreationOptionsFromJSON reads them)."`
@@ -106,9 +106,9 @@ func (s *Server) handlePasskeyList(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out := passkeyList{Items: []passkeyJSON{}}
+	out := passkeyList{Data: []passkeyJSON{}}
 	for _, k := range keys {
-		out.Items = append(out.Items, toPasskeyJSON(k))
+		out.Data = append(out.Data, toPasskeyJSON(k))
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"html"
 	"net/http"
 	"net/http/cookiejar"
@@ -9,12 +10,14 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/passkey"
 	"github.com/ordo/ordo/internal/web"
 )
 
@@ -47,6 +50,7 @@ type tenantObjects struct {
 	tenant, user, member, invitation, apiKey       string
 	order, attachment, export, hook, delivery, job string
 	session                                        string // the owner's
+	passkey                                        string // the owner's
 }
 
 // makeObjects creates one object of each kind in a fresh tenant.
@@ -65,6 +69,12 @@ func makeObjects(t *testing.T, a *app, tag string) tenantObjects {
 	o.delivery = owner.do("POST", "/api/v1/webhook-endpoints/"+o.hook+"/test", nil).must(t, 202).str("id")
 	o.job = failedJob(t, a, owner, tenantID)
 	o.session = owner.do("GET", "/api/v1/me/sessions", nil).must(t, 200).list()[0]["id"].(string)
+	// A passkey needs an authenticator to register: the owner's is put in
+	// the store as a registration would leave it.
+	pk := passkey.Passkey{ID: uuid.Must(uuid.NewV7()), UserID: uuid.MustParse(userID), CredentialID: []byte("cred-" + tag + "-" + userID),
+		PublicKey: []byte{1}, Name: "Key " + tag, CreatedAt: time.Now().UTC().Truncate(time.Microsecond)}
+	require.NoError(t, a.store.PasskeyCreate(context.Background(), pk))
+	o.passkey = pk.ID.String()
 	require.NotContains(t, []string{o.attachment, o.export, o.hook, o.delivery}, "")
 	return o
 }
@@ -109,6 +119,8 @@ func (o tenantObjects) fill(t *testing.T, pattern string) string {
 			id = o.member
 		case "sessions":
 			id = o.session
+		case "passkeys":
+			id = o.passkey
 		default:
 			t.Fatalf("route %s has a path id of unknown kind %q: add an object of that kind to makeObjects", pattern, segs[i-1])
 		}
@@ -194,6 +206,7 @@ func TestIsolationAllRoutes(t *testing.T) {
 		b.owner.do("GET", "/api/v1/attachments/"+b.attachment, nil).must(t, 200)
 		require.Len(t, b.owner.do("GET", "/api/v1/members", nil).must(t, 200).list(), 2)
 		require.Len(t, b.owner.do("GET", "/api/v1/api-keys", nil).must(t, 200).list(), 1)
+		require.Len(t, b.owner.do("GET", "/api/v1/me/passkeys", nil).must(t, 200).list(), 1)
 	})
 }
 

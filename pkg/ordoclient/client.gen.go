@@ -1338,7 +1338,7 @@ type Passkey struct {
 
 // PasskeyList defines model for PasskeyList.
 type PasskeyList struct {
-	Items *[]Passkey `json:"items"`
+	Data *[]Passkey `json:"data"`
 }
 
 // PasskeyLoginOptionsRequest defines model for PasskeyLoginOptionsRequest.
