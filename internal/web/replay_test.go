@@ -103,6 +103,10 @@ func TestPostRoutesNamePermission(t *testing.T) {
 		"POST /api/v1/tenants/{id}/switch":      true,
 		"POST /api/v1/me/passkeys/options":      true,
 		"POST /api/v1/me/passkeys":              true,
+		"POST /api/v1/me/totp":                  true,
+		"POST /api/v1/me/totp/confirm":          true,
+		"POST /api/v1/me/totp/disable":          true,
+		"POST /api/v1/me/totp/recovery-codes":   true,
 	}
 	for _, rt := range web.Routes() {
 		if rt.Method != http.MethodPost || rt.Public {
