@@ -190,10 +190,8 @@ func (s *Server) handlePasskeyLoginBegin(w http.ResponseWriter, r *http.Request)
 		return errNoPasskeys
 	}
 	var in passkeyLoginOptionsReq
-	if r.ContentLength != 0 {
-		if err := decodeJSON(r, &in); err != nil {
-			return err
-		}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
 	}
 	if err := s.allow(w, r, s.limits.LoginPerIP, "login:ip:"+s.clientIP(r)); err != nil {
 		return err

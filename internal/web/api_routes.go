@@ -55,6 +55,10 @@ type operation struct {
 var NoAudit = map[string]bool{
 	"POST /api/v1/tenants/{id}/switch": true,
 	"POST /api/v1/me/totp":             true,
+	// A passkey ceremony's first step only keeps its challenge in the
+	// session.
+	"POST /api/v1/me/passkeys/options":  true,
+	"POST /api/v1/auth/passkey/options": true,
 }
 
 // Request shapes, for the OpenAPI document. The handlers decode the same

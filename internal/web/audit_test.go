@@ -236,6 +236,28 @@ var auditCalls = map[string]auditCall{
 			return c.do("POST", "/api/v1/me/totp/recovery-codes", map[string]any{"code": totpCode(t, secret, time.Now().Add(30*time.Second))})
 		}
 	},
+	"POST /api/v1/me/passkeys": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("pka"))
+		cred := beginRegistration(t, c, newAuthenticator(t, a))
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/me/passkeys", map[string]any{"name": "Laptop", "credential": cred})
+		}
+	},
+	"DELETE /api/v1/me/passkeys/{id}": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("pkd"))
+		id := registerPasskey(t, c, newAuthenticator(t, a), "Laptop")
+		return tid, func() resp { return c.do("DELETE", "/api/v1/me/passkeys/"+id, nil) }
+	},
+	"POST /api/v1/auth/passkey": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("pkl"))
+		auth := newAuthenticator(t, a)
+		registerPasskey(t, c, auth, "Laptop")
+		b := a.browser()
+		r := b.do("POST", "/api/v1/auth/passkey/options", map[string]any{}).must(t, 200)
+		cred, err := auth.Get([]byte(r.raw))
+		require.NoError(t, err)
+		return tid, func() resp { return b.do("POST", "/api/v1/auth/passkey", map[string]any{"credential": cred}) }
+	},
 	"PUT /api/v1/tenant/security": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("tsec"))
 		enrolTOTP(t, c)
