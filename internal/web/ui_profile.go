@@ -186,6 +186,8 @@ type accountPage struct {
 	MaxAvatarK int
 	TwoFactor  account.TwoFactorStatus
 	Passkeys   []passkey.Passkey
+	// PasskeysOn: the server has a relying party (passkey.Config).
+	PasskeysOn bool
 }
 
 func (s *Server) accountView(r *http.Request) view {
@@ -208,7 +210,7 @@ func (s *Server) accountView(r *http.Request) view {
 	if tf, err := s.accounts.TwoFactor(r.Context(), p.UserID); err == nil {
 		page.TwoFactor = tf
 	}
-	if s.passkeys != nil {
+	if page.PasskeysOn = s.passkeys != nil; page.PasskeysOn {
 		if keys, err := s.passkeys.List(r.Context(), p); err == nil {
 			page.Passkeys = keys
 		}

@@ -128,6 +128,8 @@
     });
   }
 
+  // The add form is hidden where the browser has no passkeys.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-passkey-form]"), function (f) { f.hidden = !supported; });
   Array.prototype.forEach.call(document.querySelectorAll("[data-passkey]"), function (b) {
     if (!supported) { b.hidden = true; return; }
     b.hidden = false;
