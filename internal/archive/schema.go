@@ -140,4 +140,5 @@ var NotArchived = map[string]string{
 	"order_day_stats":  "derived: the orders' triggers rebuild it as they are imported",
 	"idempotency_keys": "a replay cache that expires after a day",
 	"platform_audit":   "the operator's record of what operators did, not the tenant's data (the tenant's own audit_log has the same entries)",
+	"tenant_sso":       "the tenant's identity provider holds a client secret sealed with this service's ORDO_SECRET, which no other service can open; an owner sets single sign-on up again where the archive lands (its callback URL differs there anyway)",
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/ordo/ordo/internal/operator"
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/plan"
+	"github.com/ordo/ordo/internal/sso"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -56,6 +57,8 @@ type Querier interface {
 	plan.AdminStore
 
 	auth.Tx
+	// Single sign-on: tenants' providers, linked identities.
+	sso.Tx
 
 	jobs.Effects
 
@@ -84,6 +87,7 @@ var (
 	_ account.Tx    = Tx(nil)
 	_ auth.Tx       = Tx(nil)
 	_ operator.Tx   = Tx(nil)
+	_ sso.Tx        = Tx(nil)
 )
 
 // Store is a handle on the system of record.
