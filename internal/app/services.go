@@ -33,6 +33,7 @@ import (
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
+	"github.com/ordo/ordo/internal/sso"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
@@ -78,6 +79,7 @@ type services struct {
 	attachments *attachment.Service
 	exports     *export.Service
 	invoices    *invoice.Service
+	sso         *sso.Service
 	webhooks    *webhook.Service
 }
 
@@ -215,7 +217,11 @@ func (s *services) openIdentity(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Log: log}
+	// Tenants' issuers may be private only where webhooks may: in tests
+	// and local development (ORDO_WEBHOOKS_ALLOW_PRIVATE).
+	s.sso = sso.NewService(store.Narrow[sso.Tx]{Store: s.store}, sso.Options{Platform: sso.Platform(s.cfg.OIDC), BaseURL: s.cfg.BaseURL,
+		Sealer: s.sealer, AllowPrivate: s.cfg.WebhooksAllowPrivate, Log: log})
+	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Log: log, PasswordPolicy: s.sso}
 	if s.redis != nil {
 		// Only a shared cache: every process must see invalidations (a
 		// command revoking a key must reach the servers). In embedded

@@ -42,11 +42,12 @@ func IsWrongPassword(err error) bool {
 
 // Service implements authentication.
 type Service struct {
-	store  DB
-	cache  cache.Cache // nil: no caching
-	hasher *account.Hasher
-	log    *slog.Logger
-	now    func() time.Time
+	store     DB
+	passwords PasswordPolicy
+	cache     cache.Cache // nil: no caching
+	hasher    *account.Hasher
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // The tenant and account services drop what this one caches through it.
@@ -65,6 +66,15 @@ type Options struct {
 	Hasher *account.Hasher
 	Log    *slog.Logger
 	Now    func() time.Time // nil: time.Now
+	// PasswordPolicy, when set, may refuse a right password (a tenant of
+	// the user requires single sign-on: package sso).
+	PasswordPolicy PasswordPolicy
+}
+
+// PasswordPolicy decides whether a user who gave the right password may
+// sign in with it; its error is the answer to the log-in.
+type PasswordPolicy interface {
+	PasswordAllowed(ctx context.Context, u account.User) error
 }
 
 // New returns a Service.
@@ -73,7 +83,7 @@ func New(o Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, log: o.Log, now: now}
+	return &Service{store: o.Store, passwords: o.PasswordPolicy, cache: o.Cache, hasher: o.Hasher, log: o.Log, now: now}
 }
 
 // clock returns the current time at the precision both engines keep.
@@ -107,6 +117,13 @@ func (s *Service) Login(ctx context.Context, email, password string, m access.Me
 		// disabled the account, and whom to ask.
 		s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "disabled"})
 		return account.User{}, account.ErrDisabled
+	}
+	if s.passwords != nil {
+		// The password was right, so they may be told to use SSO.
+		if err := s.passwords.PasswordAllowed(ctx, u); err != nil {
+			s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "sso_required"})
+			return account.User{}, err
+		}
 	}
 	s.auditUser(ctx, u, m, "auth.login", nil)
 	return u, nil

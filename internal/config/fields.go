@@ -149,6 +149,20 @@ var fields = append([]field{
 			}
 			return a.Address, nil
 		}}},
+	{Env: "OIDC_ISSUER", DefaultDoc: "unset: off", Doc: "issuer URL of an OpenID Connect provider everyone may sign in with (\"Sign in with `OIDC_NAME`\" on the sign-in page), such as `https://accounts.google.com`; register `ORDO_BASE_URL` + `/login/sso/callback` as its redirect URI (see [Single sign-on](#single-sign-on))",
+		val: text{func(c *Config) *string { return &c.OIDC.Issuer }, func(v string) (string, error) {
+			v = strings.TrimRight(v, "/")
+			if u, err := url.Parse(v); err != nil || !httpURL(v) || u.RawQuery != "" {
+				return v, fmt.Errorf("must be the provider's http:// or https:// issuer URL, such as https://accounts.google.com, got %q", v)
+			}
+			return v, nil
+		}}},
+	{Env: "OIDC_CLIENT_ID", DefaultDoc: "unset", Doc: "the client id Ordo has at `OIDC_ISSUER` (required with it)",
+		val: text{func(c *Config) *string { return &c.OIDC.ClientID }, nil}},
+	{Env: "OIDC_CLIENT_SECRET", DefaultDoc: "unset: a public client", Doc: "the client's secret at `OIDC_ISSUER`", Mask: secret,
+		val: text{func(c *Config) *string { return &c.OIDC.ClientSecret }, nil}},
+	{Env: "OIDC_NAME", Default: "SSO", Doc: "the provider's name on the sign-in button, such as `Google` or `Keycloak`",
+		val: text{func(c *Config) *string { return &c.OIDC.Name }, nil}},
 	{Env: "ORDO_TRUST_PROXY", Default: "false", Doc: "take the client address from `X-Forwarded-For` (rate limits, audit log); set it only behind a proxy such as Traefik",
 		val: boolVal(func(c *Config) *bool { return &c.TrustProxy })},
 	{Env: "ORDO_API_RATE_PER_MINUTE", Default: "600", Doc: "API requests per minute per API key, per user, or per IP when anonymous (GCRA; in Redis when configured)",

@@ -88,6 +88,11 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		if errors.Is(err, access.ErrTenantDeleted) {
 			p.Type = problemType("tenant-deleted")
 		}
+		if isSSORequired(err) {
+			// A right password that a tenant of the user no longer
+			// accepts: no retry helps, single sign-on does.
+			p.Type = problemType("sso-required")
+		}
 		var le *plan.ErrLimit
 		if errors.As(err, &le) {
 			p.Type, p.Limit, p.Value, p.Usage, p.Plan = problemType("plan-limit"), string(le.Limit), &le.Value, &le.Usage, le.Plan
