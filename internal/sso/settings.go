@@ -91,6 +91,7 @@ func (s *Service) normalize(ctx context.Context, in *Input) error {
 		v.AddRule("client_secret", apperr.RuleTooLong, "must be at most 2000 characters", 2000)
 	}
 	var domains []string
+	bad := false
 	for _, d := range in.Domains {
 		d = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@"))
 		if d == "" || slices.Contains(domains, d) {
@@ -98,11 +99,13 @@ func (s *Service) normalize(ctx context.Context, in *Input) error {
 		}
 		if !validDomain(d) {
 			v.Add("domains", "must be e-mail domains such as example.com")
+			bad = true
 			break
 		}
 		domains = append(domains, d)
 	}
 	switch {
+	case bad:
 	case len(domains) == 0:
 		v.AddRule("domains", apperr.RuleRequired, "is required")
 	case len(domains) > maxDomains:

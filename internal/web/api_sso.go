@@ -40,6 +40,9 @@ func (s *Server) toSSOJSON(st sso.Settings, slug string) ssoJSON {
 	c := st.Config
 	out := ssoJSON{Configured: st.Configured, Issuer: c.Issuer, ClientID: c.ClientID, ClientSecretSet: st.ClientSecretSet, Domains: c.Domains,
 		JIT: c.JIT, DefaultRole: c.DefaultRole, Required: c.Required, RedirectURI: st.RedirectURL, LoginURL: s.baseURL + "/login/sso?tenant=" + slug}
+	if out.DefaultRole == "" {
+		out.DefaultRole = access.RoleMember
+	}
 	if out.Domains == nil {
 		out.Domains = []string{}
 	}
