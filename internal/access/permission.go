@@ -37,6 +37,9 @@ const (
 	ActTenantLeave  Action = "tenant.leave"
 	ActTenantDelete Action = "tenant.delete" // schedule the tenant's deletion, or cancel it
 	ActTenantExport Action = "tenant.export" // download the tenant's whole data (its archive)
+	// ActTenantSecurity sets how members sign in: two-factor required,
+	// single sign-on.
+	ActTenantSecurity Action = "tenant.security"
 
 	ActMemberRead   Action = "member.read"
 	ActMemberManage Action = "member.manage" // change roles below owner, remove non-owners
@@ -66,11 +69,12 @@ const (
 // permissions is THE permission table: for each action, the roles that
 // may perform it. The UI and the API both ask Can; nothing else decides.
 var permissions = map[Action][]Role{
-	ActTenantRead:   {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
-	ActTenantUpdate: {RoleOwner, RoleAdmin},
-	ActTenantLeave:  {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
-	ActTenantDelete: {RoleOwner},
-	ActTenantExport: {RoleOwner},
+	ActTenantRead:     {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
+	ActTenantUpdate:   {RoleOwner, RoleAdmin},
+	ActTenantLeave:    {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
+	ActTenantDelete:   {RoleOwner},
+	ActTenantExport:   {RoleOwner},
+	ActTenantSecurity: {RoleOwner},
 
 	ActMemberRead:   {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActMemberManage: {RoleOwner, RoleAdmin},

@@ -44,6 +44,14 @@ type Principal struct {
 	// lets an owner cancel the deletion until the tenant is purged.
 	DeletedTenant uuid.UUID
 	DeletedRole   Role
+	// TwoFactorTenant is the tenant the session names when the tenant
+	// requires two-factor sign-in and the session signed in without a
+	// second factor (TenantID is then zero): its routes answer 403
+	// "two-factor required" until the user signs in with one.
+	TwoFactorTenant uuid.UUID
+	// Method is how a user's session signed in ("password",
+	// "password+totp", …; account.StrongMethod); "" for keys.
+	Method string
 
 	// Operator marks the operator of this Ordo service acting on a tenant
 	// (OperatorIn): its audit entries also go to the platform audit log.
@@ -88,9 +96,14 @@ var ErrTenantSuspended = apperr.Forbidden("this tenant is suspended: its members
 // cancels it.
 var ErrTenantDeleted = apperr.Forbidden("this tenant is scheduled for deletion: its members and API keys cannot use it, and its data is purged for good when the grace period ends. Until then an owner can cancel the deletion")
 
+// ErrTwoFactorRequired answers a member whose tenant requires two-factor
+// sign-in and whose session did not give a second factor.
+var ErrTwoFactorRequired = apperr.Forbidden("this tenant requires two-factor sign-in: turn on two-factor authentication on your account page, or sign in again with your code, to use it")
+
 // NoTenant is the error for a principal outside any tenant: 403 for one
-// whose tenant is suspended or being deleted or who was removed from the tenant their
-// session names, else 404.
+// whose tenant is suspended or being deleted, who was removed from the
+// tenant their session names, or whose session lacks the second factor
+// the tenant requires; else 404.
 func (p Principal) NoTenant() error {
 	if p.SuspendedTenant != uuid.Nil {
 		return ErrTenantSuspended
@@ -100,6 +113,9 @@ func (p Principal) NoTenant() error {
 	}
 	if p.RemovedFrom != uuid.Nil {
 		return ErrNoLongerMember
+	}
+	if p.TwoFactorTenant != uuid.Nil {
+		return ErrTwoFactorRequired
 	}
 	return apperr.NotFound("tenant")
 }

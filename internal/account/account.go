@@ -103,6 +103,30 @@ type Store interface {
 	// MembershipListByUser lists the tenants a user belongs to, oldest first.
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]Membership, error)
 
+	// UserTOTPGet reads the user's TOTP enrolment; none is
+	// apperr.ErrNotFound.
+	UserTOTPGet(ctx context.Context, userID uuid.UUID) (TOTP, error)
+	// UserTOTPSave starts an enrolment, or replaces one not yet
+	// confirmed; a confirmed one is left unchanged.
+	UserTOTPSave(ctx context.Context, t TOTP) error
+	// UserTOTPConfirm confirms the enrolment with the time step of the
+	// code that confirmed it; an enrolment that is not pending is
+	// apperr.ErrNotFound.
+	UserTOTPConfirm(ctx context.Context, userID uuid.UUID, at time.Time, step int64) error
+	// UserTOTPUseStep records step as the last code's, if it is after the
+	// last one accepted: false means the code was used already (or the
+	// enrolment is gone). Of concurrent uses of one code, one wins.
+	UserTOTPUseStep(ctx context.Context, userID uuid.UUID, step int64) (bool, error)
+	// UserTOTPDelete ends the enrolment and deletes the recovery codes.
+	UserTOTPDelete(ctx context.Context, userID uuid.UUID) error
+	// RecoveryCodesReplace replaces the user's recovery codes with codes.
+	RecoveryCodesReplace(ctx context.Context, userID uuid.UUID, codes []RecoveryCode) error
+	// RecoveryCodeUse uses up the unused code with this hash: false if
+	// there is none. Of concurrent uses of one code, one wins.
+	RecoveryCodeUse(ctx context.Context, userID uuid.UUID, hash []byte, now time.Time) (bool, error)
+	// RecoveryCodesLeft counts the user's unused recovery codes.
+	RecoveryCodesLeft(ctx context.Context, userID uuid.UUID) (int, error)
+
 	jobs.Inserter
 }
 
@@ -134,11 +158,15 @@ type Tx interface {
 // UserSession is a logged-in browser session, as the profile lists it.
 // The session itself lives in the session store under TokenHash.
 type UserSession struct {
-	ID         uuid.UUID
-	UserID     uuid.UUID
-	TokenHash  string
-	UserAgent  string
-	IP         string
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	TokenHash string
+	UserAgent string
+	IP        string
+	// Method is how the session signed in: "password", "password+totp",
+	// "password+recovery_code", "sso", "passkey", … ("" for sessions
+	// older than the record of it).
+	Method     string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 }

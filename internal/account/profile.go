@@ -217,11 +217,12 @@ func (s *Service) Avatar(ctx context.Context, userID uuid.UUID) (io.ReadCloser, 
 
 // RecordSession notes a logged-in session (its token's hash in the
 // session store) as seen now from ip with userAgent; prevHash is the
-// hash of the token it replaced, if it was just renewed.
-func (s *Service) RecordSession(ctx context.Context, userID uuid.UUID, tokenHash, prevHash, ip, userAgent string) error {
+// hash of the token it replaced, if it was just renewed; method is how
+// it signed in.
+func (s *Service) RecordSession(ctx context.Context, userID uuid.UUID, tokenHash, prevHash, ip, userAgent, method string) error {
 	now := s.clock()
 	return s.db.UserSessionSave(ctx, UserSession{ID: newID(), UserID: userID, TokenHash: tokenHash,
-		UserAgent: userAgent, IP: ip, CreatedAt: now, LastSeenAt: now}, prevHash)
+		UserAgent: userAgent, IP: ip, Method: method, CreatedAt: now, LastSeenAt: now}, prevHash)
 }
 
 // ForgetSession drops the record of a session that ended (logged out).

@@ -84,7 +84,7 @@ func TestSignUpVerifyReset(t *testing.T) {
 		require.Equal(t, []string{"tenant.created"}, env.AuditActions(t, tenantID))
 		require.Equal(t, []string{event.MemberAdded}, env.EventTypes(t, tenantID))
 
-		_, err = env.Auth.Login(ctx, "ada@example.com", password, m)
+		_, _, err = env.Auth.Login(ctx, "ada@example.com", password, "", m)
 		require.ErrorIs(t, err, auth.ErrBadCredentials, "not confirmed yet")
 		verify := env.LastToken(t, "ada@example.com")
 		v, err := env.Accounts.VerifyEmail(ctx, verify, m)
@@ -92,7 +92,7 @@ func TestSignUpVerifyReset(t *testing.T) {
 		require.NotNil(t, v.EmailVerifiedAt)
 		_, err = env.Accounts.VerifyEmail(ctx, verify, m)
 		require.Equal(t, 422, apperr.HTTPStatus(err), "single use: %v", err)
-		_, err = env.Auth.Login(ctx, "ada@example.com", password, m)
+		_, _, err = env.Auth.Login(ctx, "ada@example.com", password, "", m)
 		require.NoError(t, err)
 
 		// Two reset requests: two open links. The request is only a job
@@ -113,7 +113,7 @@ func TestSignUpVerifyReset(t *testing.T) {
 		require.NoError(t, env.Accounts.SendPasswordReset(ctx, "nobody@example.com", m))
 		require.Len(t, env.Mails(t), n, "no mail for an unknown address")
 
-		p, err := env.Auth.Resolve(ctx, u.ID, 0, tenantID) // the session's epoch, cached now
+		p, err := env.Auth.Resolve(ctx, u.ID, 0, tenantID, "password") // the session's epoch, cached now
 		require.NoError(t, err)
 		require.True(t, p.InTenant())
 		const next = "another long password 456"
@@ -126,11 +126,11 @@ func TestSignUpVerifyReset(t *testing.T) {
 		require.Equal(t, 422, apperr.HTTPStatus(err), "single use: %v", err)
 		_, err = env.Accounts.ResetPassword(ctx, links[0], "a third long password 789", m)
 		require.Equal(t, 422, apperr.HTTPStatus(err), "the other open link ended with the reset: %v", err)
-		_, err = env.Auth.Resolve(ctx, u.ID, 0, tenantID)
+		_, err = env.Auth.Resolve(ctx, u.ID, 0, tenantID, "password")
 		require.ErrorIs(t, err, apperr.ErrUnauthorized, "every session ended, the cached epoch too")
-		_, err = env.Auth.Login(ctx, "ada@example.com", password, m)
+		_, _, err = env.Auth.Login(ctx, "ada@example.com", password, "", m)
 		require.ErrorIs(t, err, auth.ErrBadCredentials)
-		_, err = env.Auth.Login(ctx, "ada@example.com", next, m)
+		_, _, err = env.Auth.Login(ctx, "ada@example.com", next, "", m)
 		require.NoError(t, err)
 		require.Contains(t, env.AuditActions(t, tenantID), "user.email_verified")
 		require.Contains(t, env.AuditActions(t, tenantID), "auth.password_reset_requested")
@@ -184,7 +184,7 @@ func TestChangePassword(t *testing.T) {
 		_, err = env.Accounts.ChangePassword(ctx, p, password, "another long password 456", access.Meta{})
 		require.ErrorIs(t, err, authtest.ErrAuditDown)
 		env.FailAudit(false)
-		_, err = env.Auth.Login(ctx, "ada@example.com", password, access.Meta{})
+		_, _, err = env.Auth.Login(ctx, "ada@example.com", password, "", access.Meta{})
 		require.NoError(t, err, "rolled back with its audit entry: the old password still works")
 
 		epoch, err := env.Accounts.ChangePassword(ctx, p, password, "another long password 456", access.Meta{})
@@ -241,7 +241,7 @@ func TestCreateUser(t *testing.T) {
 		require.Equal(t, "op@example.com", u.Email)
 		require.Equal(t, "Op", u.Name)
 		require.NotNil(t, u.EmailVerifiedAt)
-		_, err = env.Auth.Login(ctx, "op@example.com", password, access.Meta{})
+		_, _, err = env.Auth.Login(ctx, "op@example.com", password, "", access.Meta{})
 		require.NoError(t, err)
 		_, err = env.Accounts.CreateUser(ctx, "op@example.com", password, "Again")
 		require.Equal(t, 422, apperr.HTTPStatus(err), "%v", err)

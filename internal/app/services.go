@@ -221,7 +221,7 @@ func (s *services) openIdentity(log *slog.Logger) error {
 	// and local development (ORDO_WEBHOOKS_ALLOW_PRIVATE).
 	s.sso = sso.NewService(store.Narrow[sso.Tx]{Store: s.store}, sso.Options{Platform: sso.Platform(s.cfg.OIDC), BaseURL: s.cfg.BaseURL,
 		Sealer: s.sealer, AllowPrivate: s.cfg.WebhooksAllowPrivate, Log: log})
-	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Log: log, PasswordPolicy: s.sso}
+	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Sealer: s.sealer, Log: log, PasswordPolicy: s.sso}
 	if s.redis != nil {
 		// Only a shared cache: every process must see invalidations (a
 		// command revoking a key must reach the servers). In embedded

@@ -232,7 +232,8 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (access.P
 		}
 		role = role.Weaker(cm.Role)
 	}
-	switch st, err := s.tenantStatus(ctx, k.TenantID); {
+	ta, err := s.tenantAccess(ctx, k.TenantID)
+	switch st := ta.Status; {
 	case err != nil:
 		return access.Principal{}, err
 	case st == tenant.StatusSuspended:

@@ -25,6 +25,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/cache"
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -44,6 +45,7 @@ func IsWrongPassword(err error) bool {
 type Service struct {
 	store     DB
 	passwords PasswordPolicy
+	sealer    *jobs.Sealer
 	cache     cache.Cache // nil: no caching
 	hasher    *account.Hasher
 	log       *slog.Logger
@@ -64,6 +66,8 @@ type Options struct {
 	// reach every process.
 	Cache  cache.Cache
 	Hasher *account.Hasher
+	// Sealer opens the users' TOTP secrets (account.VerifySecondFactor).
+	Sealer *jobs.Sealer
 	Log    *slog.Logger
 	Now    func() time.Time // nil: time.Now
 	// PasswordPolicy, when set, may refuse a right password (a tenant of
@@ -83,7 +87,7 @@ func New(o Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: o.Store, passwords: o.PasswordPolicy, cache: o.Cache, hasher: o.Hasher, log: o.Log, now: now}
+	return &Service{store: o.Store, passwords: o.PasswordPolicy, cache: o.Cache, hasher: o.Hasher, sealer: o.Sealer, log: o.Log, now: now}
 }
 
 // clock returns the current time at the precision both engines keep.
@@ -91,15 +95,20 @@ func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microse
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
-// Login checks an e-mail and password. Every failure is the same
-// ErrBadCredentials, after about the same work, so that the answer does not
-// tell whether the address is registered. Failures of a known user are
-// audited in their tenants.
-func (s *Service) Login(ctx context.Context, email, password string, m access.Meta) (account.User, error) {
+// Login checks an e-mail and password and, for a user who signs in with
+// a second factor, code (a TOTP or recovery code); it returns the user
+// and the sign-in method for the session (account.MethodPassword, …).
+// Every failure of the password is the same ErrBadCredentials, after
+// about the same work, so that the answer does not tell whether the
+// address is registered. A right password without a code, for a user
+// who needs one, is account.ErrMFARequired with the user (a page asks
+// for the code next, SecondFactor); a wrong code is account.ErrMFAInvalid.
+// Failures of a known user are audited in their tenants.
+func (s *Service) Login(ctx context.Context, email, password, code string, m access.Meta) (account.User, string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	u, err := s.store.UserGetByEmail(ctx, email)
 	if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-		return account.User{}, err
+		return account.User{}, "", err
 	}
 	ok := s.hasher.Verify(password, u.PasswordHash) // u is zero if not found: a dummy check
 	// An address not confirmed yet cannot log in, with the same answer:
@@ -110,23 +119,63 @@ func (s *Service) Login(ctx context.Context, email, password string, m access.Me
 		if u.ID != uuid.Nil {
 			s.auditUser(ctx, u, m, "auth.login_failed", nil)
 		}
-		return account.User{}, ErrBadCredentials
+		return account.User{}, "", ErrBadCredentials
 	}
 	if u.DisabledAt != nil {
 		// The password was right: they may know that the operator
 		// disabled the account, and whom to ask.
 		s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "disabled"})
-		return account.User{}, account.ErrDisabled
+		return account.User{}, "", account.ErrDisabled
 	}
 	if s.passwords != nil {
-		// The password was right, so they may be told to use SSO.
+		// The password was right, so they may be told to use SSO (before
+		// any second factor: the password is not a way in at all).
 		if err := s.passwords.PasswordAllowed(ctx, u); err != nil {
 			s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "sso_required"})
-			return account.User{}, err
+			return account.User{}, "", err
 		}
 	}
-	s.auditUser(ctx, u, m, "auth.login", nil)
-	return u, nil
+	twoFactor, err := account.HasTOTP(ctx, s.store, u.ID)
+	if err != nil {
+		return account.User{}, "", err
+	}
+	if !twoFactor {
+		s.auditUser(ctx, u, m, "auth.login", map[string]any{"method": account.MethodPassword})
+		return u, account.MethodPassword, nil
+	}
+	if strings.TrimSpace(code) == "" {
+		return u, "", account.ErrMFARequired
+	}
+	method, err := s.secondFactor(ctx, u, code, m)
+	return u, method, err
+}
+
+// SecondFactor finishes a log-in whose password was right (Login said
+// account.ErrMFARequired) with code, for the user as they were then (at
+// epoch: a password change or "log out everywhere" since ends it).
+func (s *Service) SecondFactor(ctx context.Context, userID uuid.UUID, epoch int64, code string, m access.Meta) (account.User, string, error) {
+	u, err := s.store.UserGetByID(ctx, userID)
+	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (u.SessionEpoch != epoch || u.DisabledAt != nil)) {
+		return account.User{}, "", apperr.ErrUnauthorized
+	}
+	if err != nil {
+		return account.User{}, "", err
+	}
+	method, err := s.secondFactor(ctx, u, code, m)
+	return u, method, err
+}
+
+func (s *Service) secondFactor(ctx context.Context, u account.User, code string, m access.Meta) (string, error) {
+	method, err := account.VerifySecondFactor(ctx, s.store, s.sealer, u.ID, code, s.now())
+	if errors.Is(err, account.ErrMFAInvalid) {
+		s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "second factor"})
+		return "", err
+	}
+	if err != nil {
+		return "", err
+	}
+	s.auditUser(ctx, u, m, "auth.login", map[string]any{"method": method})
+	return method, nil
 }
 
 // auditUser records a session event (log-in, log-out) in its own
@@ -171,9 +220,11 @@ func (s *Service) LogoutEverywhere(ctx context.Context, p access.Principal, m ac
 }
 
 // Resolve builds the principal of a session: the user, checked against
-// the session epoch, acting in tenantID if they are (still) a member. A
-// stale epoch or a deleted user is apperr.ErrUnauthorized.
-func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID) (access.Principal, error) {
+// the session epoch, acting in tenantID if they are (still) a member, and
+// if the session signed in as the tenant requires (method: a second
+// factor, account.StrongMethod, where the tenant asks for one). A stale
+// epoch or a deleted user is apperr.ErrUnauthorized.
+func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, tenantID uuid.UUID, method string) (access.Principal, error) {
 	u, err := s.userForAuth(ctx, userID)
 	if errors.Is(err, apperr.ErrNotFound) || (err == nil && (u.Epoch != epoch || u.Disabled)) {
 		return access.Principal{}, apperr.ErrUnauthorized
@@ -181,7 +232,7 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 	if err != nil {
 		return access.Principal{}, err
 	}
-	p := access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name}
+	p := access.Principal{UserID: u.ID, Email: u.Email, Name: u.Name, Method: method}
 	if tenantID == uuid.Nil {
 		return p, nil
 	}
@@ -197,7 +248,8 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 		}
 		return p, nil
 	}
-	switch st, err := s.tenantStatus(ctx, tenantID); {
+	ta, err := s.tenantAccess(ctx, tenantID)
+	switch st := ta.Status; {
 	case err != nil:
 		return access.Principal{}, err
 	case st == tenant.StatusSuspended:
@@ -209,6 +261,10 @@ func (s *Service) Resolve(ctx context.Context, userID uuid.UUID, epoch int64, te
 		p.DeletedTenant, p.DeletedRole = tenantID, m.Role
 		return p, nil
 	case st != tenant.StatusActive:
+		return p, nil
+	case ta.RequireTwoFactor && !account.StrongMethod(method):
+		// Nobody acts in it until they sign in with a second factor.
+		p.TwoFactorTenant = tenantID
 		return p, nil
 	}
 	p.TenantID, p.Role = tenantID, m.Role

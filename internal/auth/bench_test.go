@@ -118,7 +118,7 @@ func BenchmarkResolve(b *testing.B) {
 	benchAuth(b, func(b *testing.B, f authFixture) {
 		ctx := context.Background()
 		for b.Loop() {
-			p, err := f.svc.Resolve(ctx, f.user.ID, f.user.SessionEpoch, f.tenant.TenantID)
+			p, err := f.svc.Resolve(ctx, f.user.ID, f.user.SessionEpoch, f.tenant.TenantID, "password")
 			if err != nil || p.Role != access.RoleOwner {
 				b.Fatal(p, err)
 			}

@@ -30,7 +30,9 @@ func memberCacheKey(tenantID, userID uuid.UUID) string {
 
 func apiKeyCacheKey(prefix string) string { return "auth:apikey:" + prefix }
 
-func tenantCacheKey(id uuid.UUID) string { return "auth:tenant:" + id.String() }
+// "tenantaccess", not "tenant": the entry became a tenantAccess; entries
+// of the old shape under the old key are never read.
+func tenantCacheKey(id uuid.UUID) string { return "auth:tenantaccess:" + id.String() }
 
 // cached reads key through the shared cache.
 func cached[T any](ctx context.Context, s *Service, key string, load func() (T, error)) (T, error) {
@@ -111,16 +113,22 @@ func (s *Service) membershipFor(ctx context.Context, tenantID, userID uuid.UUID)
 	})
 }
 
-// tenantStatus is the tenant's status, for access: a suspended (or
-// deleted) tenant's users and keys lose access to it at once (its change
-// forgets the cached status everywhere). A tenant that is gone is deleted.
-func (s *Service) tenantStatus(ctx context.Context, id uuid.UUID) (tenant.Status, error) {
-	return cached(ctx, s, tenantCacheKey(id), func() (tenant.Status, error) {
+// tenantAccess is what access to a tenant depends on: its status (a
+// suspended or deleted tenant's users and keys lose access to it at once;
+// its change forgets the cached entry everywhere), and whether its members
+// must sign in with a second factor. A tenant that is gone is deleted.
+type tenantAccess struct {
+	Status           tenant.Status `json:"status"`
+	RequireTwoFactor bool          `json:"require_two_factor,omitempty"`
+}
+
+func (s *Service) tenantAccess(ctx context.Context, id uuid.UUID) (tenantAccess, error) {
+	return cached(ctx, s, tenantCacheKey(id), func() (tenantAccess, error) {
 		t, err := s.store.TenantGetByID(ctx, id)
 		if errors.Is(err, apperr.ErrNotFound) {
-			return tenant.StatusDeleted, nil
+			return tenantAccess{Status: tenant.StatusDeleted}, nil
 		}
-		return t.Status, err
+		return tenantAccess{Status: t.Status, RequireTwoFactor: t.RequireTwoFactor}, err
 	})
 }
 

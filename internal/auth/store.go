@@ -31,6 +31,9 @@ type Store interface {
 	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
 	TenantGetByID(ctx context.Context, id uuid.UUID) (tenant.Tenant, error)
 
+	// The second factor of a log-in (account.VerifySecondFactor).
+	account.SecondFactorStore
+
 	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
 	// authentication starts here.
 	APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error)

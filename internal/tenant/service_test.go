@@ -168,11 +168,11 @@ func TestRemoveMemberRevokesKeysInTheSameTransaction(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, env)
 		m := access.Meta{}
-		p, err := env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID) // cached now
+		p, err := env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID, "password") // cached now
 		require.NoError(t, err)
 		require.Equal(t, access.RoleMember, p.Role)
 		require.NoError(t, env.Tenants.ChangeRole(ctx, f.admin, f.member.UserID, access.RoleAdmin, m))
-		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID)
+		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID, "password")
 		require.NoError(t, err)
 		require.Equal(t, access.RoleAdmin, p.Role, "the cached membership was dropped")
 
@@ -199,7 +199,7 @@ func TestRemoveMemberRevokesKeysInTheSameTransaction(t *testing.T) {
 		require.NotNil(t, keys[0].RevokedAt, "revoked, not only refused")
 		tail := env.AuditActions(t, f.t.ID)
 		require.Equal(t, []string{"api_key.revoked", "member.removed"}, tail[len(tail)-2:])
-		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID)
+		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID, "password")
 		require.NoError(t, err)
 		require.False(t, p.InTenant())
 		require.Equal(t, f.t.ID, p.RemovedFrom)
@@ -237,7 +237,7 @@ func TestInvitationAccept(t *testing.T) {
 		require.Contains(t, env.AuditActions(t, f.t.ID), "invitation.created")
 		require.Equal(t, "invitation.accepted", last(env.AuditActions(t, f.t.ID)))
 		require.Equal(t, event.MemberAdded, last(env.EventTypes(t, f.t.ID)))
-		got, err := env.Auth.Login(ctx, "new@example.com", password, m)
+		got, _, err := env.Auth.Login(ctx, "new@example.com", password, "", m)
 		require.NoError(t, err)
 		require.Equal(t, u.ID, got.ID)
 
@@ -312,16 +312,16 @@ func TestSetTenantStatus(t *testing.T) {
 	forEngine(t, func(t *testing.T, env *authtest.Env) {
 		ctx := context.Background()
 		f := setup(t, env)
-		p, err := env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID) // cached now
+		p, err := env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID, "password") // cached now
 		require.NoError(t, err)
 		require.True(t, p.InTenant())
 		require.NoError(t, env.Tenants.SetTenantStatus(ctx, access.Operator(f.t.ID), tenant.StatusSuspended, access.Meta{}))
-		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID)
+		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID, "password")
 		require.NoError(t, err)
 		require.False(t, p.InTenant())
 		require.Equal(t, "tenant.status_changed", last(env.AuditActions(t, f.t.ID)))
 		require.NoError(t, env.Tenants.SetTenantStatus(ctx, access.Operator(f.t.ID), tenant.StatusActive, access.Meta{}))
-		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID)
+		p, err = env.Auth.Resolve(ctx, f.member.UserID, 0, f.t.ID, "password")
 		require.NoError(t, err)
 		require.True(t, p.InTenant())
 	})

@@ -60,6 +60,9 @@ type Tenant struct {
 	// PurgeAfter is when a deleted tenant's rows and objects are purged
 	// for good; nil for a tenant that is not being deleted.
 	PurgeAfter *time.Time
+	// RequireTwoFactor: members act in the tenant only in sessions that
+	// signed in with a second factor (account.StrongMethod).
+	RequireTwoFactor bool
 }
 
 // Version is the tenant's version for optimistic concurrency (its ETag):

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -64,6 +65,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
+		Code     string `json:"code"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
@@ -75,9 +77,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err := s.passwordCheck(r, email); err != nil {
 		return err
 	}
-	u, err := s.auth.Login(r.Context(), email, in.Password, s.meta(r))
+	u, method, err := s.auth.Login(r.Context(), email, in.Password, in.Code, s.meta(r))
 	if err != nil {
-		if auth.IsWrongPassword(err) {
+		// A wrong second factor counts as a wrong password does: the
+		// same limits stop guessing either.
+		if auth.IsWrongPassword(err) || errors.Is(err, account.ErrMFAInvalid) {
 			s.passwordCheckFailed(r, email)
 		}
 		return err
@@ -86,7 +90,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(r.Context(), u.ID, tid, u.SessionEpoch); err != nil {
+	if err := s.startSession(r.Context(), u.ID, tid, u.SessionEpoch, method); err != nil {
 		return err
 	}
 	s.applyUserLocale(r.Context(), u)
@@ -217,7 +221,7 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	// Other sessions ended; this one continues on a fresh token.
-	if err := s.startSession(r.Context(), p.UserID, p.TenantID, epoch); err != nil {
+	if err := s.startSession(r.Context(), p.UserID, p.TenantID, epoch, s.sessionMethod(r.Context())); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -292,7 +296,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) error {
 
 // writeMe answers with the /me body for a freshly logged-in user.
 func (s *Server) writeMe(w http.ResponseWriter, r *http.Request, userID, tenantID uuid.UUID, epoch int64) error {
-	p, err := s.auth.Resolve(r.Context(), userID, epoch, tenantID)
+	p, err := s.auth.Resolve(r.Context(), userID, epoch, tenantID, s.sessionMethod(r.Context()))
 	if err != nil {
 		return err
 	}

@@ -163,6 +163,7 @@ type streamCred struct {
 	session          string
 	userID, tenantID uuid.UUID
 	epoch            int64
+	method           string
 }
 
 func (s *Server) streamCredOf(r *http.Request, p access.Principal) streamCred {
@@ -171,7 +172,7 @@ func (s *Server) streamCredOf(r *http.Request, p access.Principal) streamCred {
 		return streamCred{apiKey: strings.TrimSpace(key)}
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
-	return streamCred{session: s.sessions.Token(r.Context()), userID: p.UserID, tenantID: p.TenantID, epoch: epoch}
+	return streamCred{session: s.sessions.Token(r.Context()), userID: p.UserID, tenantID: p.TenantID, epoch: epoch, method: s.sessionMethod(r.Context())}
 }
 
 // recheckStream authenticates a stream's caller again, through the same
@@ -192,7 +193,7 @@ func (s *Server) recheckStream(ctx context.Context, c streamCred, was access.Pri
 			err = apperr.ErrUnauthorized
 		}
 		if err == nil {
-			p, err = s.auth.Resolve(ctx, c.userID, c.epoch, c.tenantID)
+			p, err = s.auth.Resolve(ctx, c.userID, c.epoch, c.tenantID, c.method)
 		}
 	}
 	switch {

@@ -4,7 +4,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/tenant"
 )
 
@@ -107,7 +110,11 @@ func (s *Server) handleInvitationAccept(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(r.Context(), u.ID, tenantID, u.SessionEpoch); err != nil {
+	method := account.MethodPassword
+	if acc.UserID != uuid.Nil {
+		method = s.sessionMethod(r.Context())
+	}
+	if err := s.startSession(r.Context(), u.ID, tenantID, u.SessionEpoch, method); err != nil {
 		return err
 	}
 	return s.writeMe(w, r, u.ID, tenantID, u.SessionEpoch)

@@ -86,6 +86,7 @@ type (
 	loginReq struct {
 		Email    string `json:"email" required:"true"`
 		Password string `json:"password" required:"true"`
+		Code     string `json:"code,omitempty" description:"For a user with two-factor sign-in: the current 6-digit TOTP code, or an unused recovery code."`
 	}
 	tokenReq struct {
 		Token string `json:"token" required:"true"`
@@ -305,7 +306,7 @@ func apiRoutes() []apiRoute {
 		{"GET", "/api/v1/version", h((*Server).handleVersion), operation{id: "getVersion", summary: "Ordo's version", tag: "meta", public: true, resp: versionJSON{}, status: 200}},
 
 		{"POST", "/api/v1/auth/signup", h((*Server).handleSignup), operation{id: "signUp", summary: "Create a user and their first tenant, and e-mail a confirmation link; log in once the address is confirmed (the same answer for a registered address, which is e-mailed instead)", tag: "auth", public: true, req: signupReq{}, resp: statusJSON{}, status: 202, errs: errsPublic, audit: "tenant.created"}},
-		{"POST", "/api/v1/auth/login", h((*Server).handleLogin), operation{id: "logIn", summary: "Log in and start a session (403 sso-required for a member, not an owner, of a tenant that requires single sign-on)", tag: "auth", public: true, req: loginReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 401, 403), audit: "auth.login"}},
+		{"POST", "/api/v1/auth/login", h((*Server).handleLogin), operation{id: "logIn", summary: "Log in and start a session. A user with two-factor sign-in sends the code too: without it the answer is 401 with a problem of type …/mfa-required, with a wrong one …/mfa-invalid. A member, not an owner, of a tenant that requires single sign-on gets 403 …/sso-required", tag: "auth", public: true, req: loginReq{}, resp: meJSON{}, status: 200, errs: append(errsPublic, 401, 403), audit: "auth.login"}},
 		{"POST", "/api/v1/auth/logout", h((*Server).handleLogout), operation{id: "logOut", summary: "End this session", tag: "auth", public: true, status: 204, audit: "auth.logout"}},
 		{"POST", "/api/v1/auth/logout-everywhere", h((*Server).handleLogoutEverywhere), operation{id: "logOutEverywhere", summary: "End every session of the user", tag: "auth", status: 204, errs: errsAuth, audit: "auth.logout_everywhere"}},
 		{"POST", "/api/v1/auth/verify-email", h((*Server).handleVerifyEmail), operation{id: "verifyEmail", summary: "Confirm an e-mail address with the e-mailed token", tag: "auth", public: true, req: tokenReq{}, resp: userEnvelope{}, status: 200, errs: errsPublic, audit: "user.email_verified"}},
@@ -323,6 +324,11 @@ func apiRoutes() []apiRoute {
 		{"DELETE", "/api/v1/me/avatar", h((*Server).handleAvatarDelete), operation{id: "deleteAvatar", summary: "Remove the user's picture", tag: "profile", status: 204, errs: errsAuth, audit: "user.avatar_updated"}},
 		{"GET", "/api/v1/me/sessions", h((*Server).handleSessionList), operation{id: "listSessions", summary: "The user's logged-in sessions, most recently seen first", tag: "profile", resp: sessionList{}, status: 200, errs: errsAuth}},
 		{"DELETE", "/api/v1/me/sessions/{id}", h((*Server).handleSessionRevoke), operation{id: "revokeSession", summary: "End one of the user's sessions; its next request is logged out", tag: "profile", req: idPath{}, status: 204, errs: errsAuth, audit: "auth.session_revoked"}},
+		{"GET", "/api/v1/me/two-factor", h((*Server).handleTwoFactorGet), operation{id: "getTwoFactor", summary: "The user's two-factor sign-in: TOTP on or not, recovery codes left", tag: "profile", resp: twoFactorJSON{}, status: 200, errs: errsAuth}},
+		{"POST", "/api/v1/me/totp", h((*Server).handleTOTPStart), operation{id: "startTOTP", summary: "Start setting up TOTP two-factor sign-in: a new secret and its otpauth:// URL (409 while TOTP is on)", tag: "profile", resp: totpStartJSON{}, status: 200, errs: append(errsAuth, 409)}},
+		{"POST", "/api/v1/me/totp/confirm", h((*Server).handleTOTPConfirm), operation{id: "confirmTOTP", summary: "Finish the set-up with a code from the app: TOTP is on, and ten recovery codes are returned this once", tag: "profile", req: totpCodeReq{}, resp: recoveryCodesJSON{}, status: 200, errs: append(errsAuth, 409), audit: "user.two_factor_enabled"}},
+		{"POST", "/api/v1/me/totp/disable", h((*Server).handleTOTPDisable), operation{id: "disableTOTP", summary: "Turn TOTP off, with a current code or an unused recovery code", tag: "profile", req: totpCodeReq{}, status: 204, errs: append(errsAuth, 409), audit: "user.two_factor_disabled"}},
+		{"POST", "/api/v1/me/totp/recovery-codes", h((*Server).handleRecoveryCodes), operation{id: "regenerateRecoveryCodes", summary: "Replace the recovery codes with ten new ones, with a current code from the app", tag: "profile", req: totpCodeReq{}, resp: recoveryCodesJSON{}, status: 200, errs: append(errsAuth, 409), audit: "user.recovery_codes_regenerated"}},
 		{"DELETE", "/api/v1/me", h((*Server).handleDeleteMe), operation{id: "deleteMe", summary: "Delete the user's account, memberships and sessions (409 while the only owner of a tenant)", tag: "profile", req: deleteMeReq{}, status: 204, errs: append(errsAuth, 409), audit: "user.deleted"}},
 
 		{"GET", "/api/v1/tenants", h((*Server).handleTenantList), operation{id: "listTenants", summary: "Tenants of the user (or the key's tenant)", tag: "tenants", req: pageReq{}, resp: tenantList{}, status: 200, errs: errsAuth}},
@@ -379,6 +385,8 @@ func apiRoutes() []apiRoute {
 			Location string `header:"Location"`
 			exportJSON
 		}{}, status: 202, errs: errsAuth, audit: "export.created", action: access.ActTenantExport}},
+		{"GET", "/api/v1/tenant/security", h((*Server).handleTenantSecurityGet), operation{id: "getTenantSecurity", summary: "How the tenant's members must sign in", tag: "tenants", resp: tenantSecurityJSON{}, status: 200, errs: errsAuth}},
+		{"PUT", "/api/v1/tenant/security", h((*Server).handleTenantSecurityPut), operation{id: "setTenantSecurity", summary: "Require (or stop requiring) two-factor sign-in of the tenant's members (owners; 409 unless the owner's own session signed in with a second factor)", tag: "tenants", req: tenantSecurityReq{}, resp: tenantSecurityJSON{}, status: 200, errs: append(errsAuth, 409), audit: "tenant.two_factor_required"}},
 		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding, with its ETag", tag: "invoices", req: ifNoneMatchHeader{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingPutReq{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.branding_updated"}},
 		{"PUT", "/api/v1/tenant/logo", h((*Server).handleLogoPut), operation{id: "setLogo", summary: "Upload the invoice logo as the request body: a PNG or JPEG of at most 512 KiB", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},

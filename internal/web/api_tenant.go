@@ -71,14 +71,14 @@ func (s *Server) handleTenantSwitch(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
-	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id)
+	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id, s.sessionMethod(r.Context()))
 	if err != nil {
 		return err
 	}
 	if np.TenantID != id {
 		return np.NoTenant()
 	}
-	if err := s.startSession(r.Context(), p.UserID, id, epoch); err != nil {
+	if err := s.startSession(r.Context(), p.UserID, id, epoch, s.sessionMethod(r.Context())); err != nil {
 		return err
 	}
 	return s.handleMe(w, r.WithContext(withPrincipalValue(r.Context(), np)))

@@ -38,12 +38,13 @@ type tenantJSON struct {
 	DefaultTaxRateBP int64  `json:"default_tax_rate_bp" minimum:"0" maximum:"10000"`
 	Status           string `json:"status" enum:"active,suspended,deleted" description:"active; suspended by the operator; or deleted (scheduled for purging, see purge_after)."`
 	// PurgeAfter is when a deleted tenant's data is purged for good.
-	PurgeAfter *time.Time `json:"purge_after,omitempty" description:"For a deleted tenant: when its data and files are purged for good. Until then an owner can cancel the deletion (DELETE /api/v1/tenant/deletion)."`
+	RequireTwoFactor bool       `json:"require_two_factor" description:"Members act in the tenant only in sessions signed in with a second factor (PUT /api/v1/tenant/security)."`
+	PurgeAfter       *time.Time `json:"purge_after,omitempty" description:"For a deleted tenant: when its data and files are purged for good. Until then an owner can cancel the deletion (DELETE /api/v1/tenant/deletion)."`
 }
 
 func toTenantJSON(t tenant.Tenant, role access.Role) tenantJSON {
 	return tenantJSON{ID: t.ID, Name: t.Name, Slug: t.Slug, Plan: string(t.Plan), Role: role, CreatedAt: t.CreatedAt, DefaultTaxRateBP: t.DefaultTaxRateBP,
-		Status: string(t.Status), PurgeAfter: t.PurgeAfter}
+		Status: string(t.Status), PurgeAfter: t.PurgeAfter, RequireTwoFactor: t.RequireTwoFactor}
 }
 
 type memberJSON struct {

@@ -25,6 +25,8 @@ const (
 	sessUserID   = "user_id"
 	sessTenantID = "tenant_id"
 	sessEpoch    = "epoch"
+	// sessMethod is how the session signed in (account.MethodPassword, …).
+	sessMethod = "method"
 )
 
 const principalKey ctxKey = 100
@@ -97,8 +99,8 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 		if uid, err := uuid.Parse(s.sessions.GetString(ctx, sessUserID)); err == nil {
 			tid, _ := uuid.Parse(s.sessions.GetString(ctx, sessTenantID))
 			epoch, _ := s.sessions.Get(ctx, sessEpoch).(int64)
-			p, err := s.auth.Resolve(ctx, uid, epoch, tid)
-			if err == nil && tid != uuid.Nil && !p.InTenant() && p.RemovedFrom == uuid.Nil && p.SuspendedTenant == uuid.Nil && p.DeletedTenant == uuid.Nil {
+			p, err := s.auth.Resolve(ctx, uid, epoch, tid, s.sessionMethod(ctx))
+			if err == nil && tid != uuid.Nil && !p.InTenant() && p.RemovedFrom == uuid.Nil && p.SuspendedTenant == uuid.Nil && p.DeletedTenant == uuid.Nil && p.TwoFactorTenant == uuid.Nil {
 				// The tenant is gone (purged): carry on in the user's
 				// oldest remaining tenant, as at login.
 				p, err = s.fallBackTenant(ctx, uid, epoch)
@@ -131,12 +133,20 @@ func (s *Server) fallBackTenant(ctx context.Context, userID uuid.UUID, epoch int
 	} else {
 		s.sessions.Put(ctx, sessTenantID, tid.String())
 	}
-	return s.auth.Resolve(ctx, userID, epoch, tid)
+	return s.auth.Resolve(ctx, userID, epoch, tid, s.sessionMethod(ctx))
+}
+
+// sessionMethod is how the request's session signed in ("" if it
+// predates the record of it, or there is no session).
+func (s *Server) sessionMethod(ctx context.Context) string {
+	return s.sessions.GetString(ctx, sessMethod)
 }
 
 // startSession logs the user in: a new session token (no fixation), the
-// user, their tenant and their session epoch.
-func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, epoch int64) error {
+// user, their tenant, their session epoch, and how they signed in
+// (method; a session that moves to a new token keeps its own,
+// s.sessionMethod).
+func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, epoch int64, method string) error {
 	if err := s.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
@@ -144,6 +154,8 @@ func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, e
 	telemetry.SetLogPrincipal(ctx, tenantID, userID, uuid.Nil)
 	s.sessions.Put(ctx, sessUserID, userID.String())
 	s.sessions.Put(ctx, sessEpoch, epoch)
+	s.sessions.Put(ctx, sessMethod, method)
+	s.sessions.Remove(ctx, sessPendingUser)
 	// Recorded in user_sessions on its next request, under its new token
 	// (the record of the old one is renamed).
 	s.sessions.Remove(ctx, sessSeen)

@@ -465,7 +465,7 @@ func newIdentityWith(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.S
 	t.Helper()
 	hasher, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Cache: c, Hasher: hasher, Log: log}
+	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Cache: c, Hasher: hasher, Sealer: sealer, Log: log}
 	if policy != nil {
 		ao.PasswordPolicy = policy
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ordo/ordo/internal/access"
+	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/plan"
 )
@@ -88,7 +89,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		if errors.Is(err, access.ErrTenantDeleted) {
 			p.Type = problemType("tenant-deleted")
 		}
-		if isSSORequired(err) {
+		switch {
+		case errors.Is(err, account.ErrMFARequired):
+			p.Type = problemType("mfa-required")
+		case errors.Is(err, account.ErrMFAInvalid):
+			p.Type = problemType("mfa-invalid")
+		case errors.Is(err, access.ErrTwoFactorRequired):
+			p.Type = problemType("two-factor-required")
+		case isSSORequired(err):
 			// A right password that a tenant of the user no longer
 			// accepts: no retry helps, single sign-on does.
 			p.Type = problemType("sso-required")

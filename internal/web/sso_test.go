@@ -114,6 +114,9 @@ func testSSOPlatform(t *testing.T, a *app, op *testOP) {
 		require.NotNil(t, u.EmailVerifiedAt, "the provider vouched for the address")
 		require.Empty(t, u.PasswordHash, "no password")
 		require.Equal(t, "New Person", u.Name)
+		// The session list says how it signed in.
+		host := strings.TrimPrefix(op.issuer(), "http://")
+		require.Contains(t, c.get(t, "/app/account").body, "sso:"+host)
 
 		// The same subject signs in the same user again, whatever
 		// address it has now.

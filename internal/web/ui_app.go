@@ -54,6 +54,10 @@ func (s *Server) uiError(w http.ResponseWriter, r *http.Request, err error) {
 		page.Contact = s.supportEmail
 		page.OtherTenants = true
 	}
+	if errors.Is(err, access.ErrTwoFactorRequired) {
+		page.TwoFactor = true
+		page.OtherTenants = true
+	}
 	if errors.Is(err, access.ErrTenantDeleted) {
 		page.OtherTenants = true
 		p := mustPrincipal(r)
@@ -76,6 +80,9 @@ type errorPage struct {
 	// owner cancel that.
 	PurgeAfter *time.Time
 	CanRestore bool
+	// TwoFactor: the tenant requires two-factor sign-in; the page shows
+	// the ways to it.
+	TwoFactor bool
 }
 
 // uiTenantDelete schedules the current tenant's deletion from the
@@ -171,7 +178,7 @@ func (s *Server) uiPasswordChange(w http.ResponseWriter, r *http.Request) error 
 		s.passwordCheckFailed(r, p.Email)
 	}
 	if err == nil {
-		err = s.startSession(r.Context(), p.UserID, p.TenantID, epoch)
+		err = s.startSession(r.Context(), p.UserID, p.TenantID, epoch, s.sessionMethod(r.Context()))
 	}
 	if err != nil {
 		s.formError(w, r, "account", s.accountView(r), err)
@@ -237,7 +244,7 @@ func (s *Server) uiTenantCreate(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
-	if err := s.startSession(r.Context(), p.UserID, t.ID, epoch); err != nil {
+	if err := s.startSession(r.Context(), p.UserID, t.ID, epoch, s.sessionMethod(r.Context())); err != nil {
 		return err
 	}
 	s.flash(r, s.tr(r, "Created %s; you are now working in it.", t.Name))
@@ -252,12 +259,12 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
-	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id)
+	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id, s.sessionMethod(r.Context()))
 	if err == nil && np.TenantID != id {
 		err = np.NoTenant()
 	}
 	if err == nil {
-		err = s.startSession(r.Context(), p.UserID, id, epoch)
+		err = s.startSession(r.Context(), p.UserID, id, epoch, s.sessionMethod(r.Context()))
 	}
 	if err != nil {
 		return err

@@ -151,7 +151,16 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 	if !s.passwordCheckAllowed(w, r, email) {
 		return nil
 	}
-	u, err := s.auth.Login(r.Context(), email, r.PostFormValue("password"), s.meta(r))
+	u, method, err := s.auth.Login(r.Context(), email, r.PostFormValue("password"), "", s.meta(r))
+	if errors.Is(err, account.ErrMFARequired) {
+		// The password was right; the code is asked for on a page of
+		// its own.
+		if err := s.startPendingLogin(r.Context(), u, r.URL.Query().Get("next")); err != nil {
+			return err
+		}
+		redirect(w, r, "/login/two-factor")
+		return nil
+	}
 	if errors.Is(err, auth.ErrBadCredentials) {
 		s.passwordCheckFailed(r, email)
 		v.Error = s.tr(r, "Wrong e-mail or password, or the address is not confirmed yet: open the link we e-mailed you, or reset your password.")
@@ -167,7 +176,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	tid, err := s.auth.DefaultTenant(r.Context(), u.ID)
 	if err == nil {
-		err = s.startSession(r.Context(), u.ID, tid, u.SessionEpoch)
+		err = s.startSession(r.Context(), u.ID, tid, u.SessionEpoch, method)
 	}
 	if err == nil {
 		s.applyUserLocale(r.Context(), u)
@@ -338,7 +347,11 @@ func (s *Server) uiAccept(w http.ResponseWriter, r *http.Request) error {
 		s.formError(w, r, "accept", v, err)
 		return nil
 	}
-	if err := s.startSession(r.Context(), u.ID, tenantID, u.SessionEpoch); err != nil {
+	method := account.MethodPassword
+	if in.UserID != uuid.Nil {
+		method = s.sessionMethod(r.Context())
+	}
+	if err := s.startSession(r.Context(), u.ID, tenantID, u.SessionEpoch, method); err != nil {
 		s.formError(w, r, "accept", v, err)
 		return nil
 	}

@@ -45,7 +45,7 @@ func newStatCards(cs []order.CurrencyStats, l order.Locale) []statCard {
 func (s *Server) uiDashboard(w http.ResponseWriter, r *http.Request) error {
 	p := mustPrincipal(r)
 	v := view{Title: s.tr(r, "Dashboard"), Locale: s.locale(r)}
-	if p.RemovedFrom != uuid.Nil || p.SuspendedTenant != uuid.Nil || p.DeletedTenant != uuid.Nil {
+	if p.RemovedFrom != uuid.Nil || p.SuspendedTenant != uuid.Nil || p.DeletedTenant != uuid.Nil || p.TwoFactorTenant != uuid.Nil {
 		return p.NoTenant()
 	}
 	if p.InTenant() {

@@ -65,7 +65,7 @@ func (s *Server) noteSession(r *http.Request, p access.Principal, force bool) {
 		prev = rec
 	}
 	m := s.meta(r)
-	if err := s.accounts.RecordSession(ctx, p.UserID, h, prev, m.IP, m.UserAgent); err != nil {
+	if err := s.accounts.RecordSession(ctx, p.UserID, h, prev, m.IP, m.UserAgent, s.sessionMethod(ctx)); err != nil {
 		s.log.WarnContext(ctx, "record session", "err", err)
 		return
 	}
@@ -170,6 +170,7 @@ type sessionRow struct {
 	Device, IP        string
 	Created, LastSeen time.Time
 	Current           bool
+	Method            string
 }
 
 type accountPage struct {
@@ -182,6 +183,7 @@ type accountPage struct {
 	Initials   string
 	Sessions   []sessionRow
 	MaxAvatarK int
+	TwoFactor  account.TwoFactorStatus
 }
 
 func (s *Server) accountView(r *http.Request) view {
@@ -201,12 +203,15 @@ func (s *Server) accountView(r *http.Request) view {
 			page.Operator = true
 		}
 	}
+	if tf, err := s.accounts.TwoFactor(r.Context(), p.UserID); err == nil {
+		page.TwoFactor = tf
+	}
 	s.noteSession(r, p, true)
 	cur := s.currentSessionHash(r.Context())
 	if ss, err := s.accounts.Sessions(r.Context(), p, SessionIdleTimeout); err == nil {
 		for _, x := range ss {
 			page.Sessions = append(page.Sessions, sessionRow{ID: x.ID, Device: s.deviceLabel(r, x.UserAgent), IP: x.IP,
-				Created: x.CreatedAt, LastSeen: x.LastSeenAt, Current: x.TokenHash == cur})
+				Created: x.CreatedAt, LastSeen: x.LastSeenAt, Current: x.TokenHash == cur, Method: x.Method})
 		}
 	}
 	v.Data = page
@@ -367,7 +372,7 @@ func (s *Server) uiLogoutOthers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(r.Context(), p.UserID, p.TenantID, epoch); err != nil {
+	if err := s.startSession(r.Context(), p.UserID, p.TenantID, epoch, s.sessionMethod(r.Context())); err != nil {
 		return err
 	}
 	s.flash(r, s.tr(r, "Your other sessions have ended."))

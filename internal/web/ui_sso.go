@@ -102,7 +102,10 @@ func (s *Server) uiSSOCallback(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	if err := s.startSession(ctx, res.User.ID, tid, res.User.SessionEpoch); err != nil {
+	// The session records how it signed in: "sso:<issuer host>"
+	// (account.StrongMethod counts it as strong, as the provider decides
+	// its own factors).
+	if err := s.startSession(ctx, res.User.ID, tid, res.User.SessionEpoch, "sso:"+sso.IssuerHost(res.Issuer)); err != nil {
 		return err
 	}
 	s.applyUserLocale(ctx, res.User)

@@ -90,7 +90,7 @@ func New(t testing.TB, st store.Store) *Env {
 	e := &Env{Store: st, Cache: cache.NewMemory(1000), sealer: sealer, now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}
 	log := testkit.Logger(t)
 	cs := &capStore{Store: st, env: e}
-	e.Auth = auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: cs}, Cache: e.Cache, Hasher: hasher, Log: log, Now: e.Now})
+	e.Auth = auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: cs}, Cache: e.Cache, Hasher: hasher, Sealer: sealer, Log: log, Now: e.Now})
 	e.Tenants = tenant.NewService(store.Narrow[tenant.Tx]{Store: cs}, tenant.Options{Auth: e.Auth, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test", Now: e.Now})
 	e.Accounts = account.NewService(store.Narrow[account.Tx]{Store: cs}, account.Options{Auth: e.Auth, Tenants: e.Tenants, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test", Now: e.Now})
 	return e

@@ -253,13 +253,13 @@ func (q *queries) UserSoleOwnerOf(ctx context.Context, userID uuid.UUID) ([]stri
 
 func scanUserSession(row pgx.Row) (account.UserSession, error) {
 	var us account.UserSession
-	err := row.Scan(&us.ID, &us.UserID, &us.TokenHash, &us.UserAgent, &us.IP, &us.CreatedAt, &us.LastSeenAt)
+	err := row.Scan(&us.ID, &us.UserID, &us.TokenHash, &us.UserAgent, &us.IP, &us.CreatedAt, &us.LastSeenAt, &us.Method)
 	return us, err
 }
 
 func (q *queries) UserSessionSave(ctx context.Context, us account.UserSession, prevHash string) error {
 	if prevHash != "" {
-		tag, err := q.db.Exec(ctx, sqlshared.UserSessionRename, prevHash, us.TokenHash, us.UserAgent, us.IP, us.LastSeenAt)
+		tag, err := q.db.Exec(ctx, sqlshared.UserSessionRename, prevHash, us.TokenHash, us.UserAgent, us.IP, us.LastSeenAt, us.Method)
 		if err != nil {
 			return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
 		}
@@ -267,7 +267,7 @@ func (q *queries) UserSessionSave(ctx context.Context, us account.UserSession, p
 			return nil
 		}
 	}
-	_, err := q.db.Exec(ctx, sqlshared.UserSessionUpsert, us.ID, us.UserID, us.TokenHash, us.UserAgent, us.IP, us.CreatedAt, us.LastSeenAt)
+	_, err := q.db.Exec(ctx, sqlshared.UserSessionUpsert, us.ID, us.UserID, us.TokenHash, us.UserAgent, us.IP, us.CreatedAt, us.LastSeenAt, us.Method)
 	if err != nil {
 		return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
 	}

@@ -104,7 +104,7 @@ func (q *queries) TenantOverviewGet(ctx context.Context, id uuid.UUID) (operator
 func scanTenantOverview(r pgx.Row) (operator.TenantOverview, error) {
 	var o operator.TenantOverview
 	t := &o.Tenant
-	err := r.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.DefaultTaxRateBP, &t.PurgeAfter,
+	err := r.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.DefaultTaxRateBP, &t.PurgeAfter, &t.RequireTwoFactor,
 		&o.Members, &o.Orders, &o.StorageBytes, &o.LastActivity)
 	return o, err
 }

@@ -23,7 +23,7 @@ var (
 
 func scanTenant(row pgx.Row) (tenant.Tenant, error) {
 	var t tenant.Tenant
-	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.DefaultTaxRateBP, &t.PurgeAfter)
+	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, &t.CreatedAt, &t.UpdatedAt, &t.DefaultTaxRateBP, &t.PurgeAfter, &t.RequireTwoFactor)
 	return t, err
 }
 
@@ -54,7 +54,7 @@ func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tena
 
 func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
 	tag, err := q.db.Exec(ctx, sqlshared.TenantUpdate,
-		t.ID, t.Name, t.Slug, t.Plan, t.Status, t.UpdatedAt, t.DefaultTaxRateBP, t.PurgeAfter)
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, t.UpdatedAt, t.DefaultTaxRateBP, t.PurgeAfter, t.RequireTwoFactor)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

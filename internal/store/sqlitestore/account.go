@@ -277,13 +277,13 @@ func (q *queries) UserSoleOwnerOf(ctx context.Context, userID uuid.UUID) ([]stri
 
 func scanUserSession(row scanner) (account.UserSession, error) {
 	var us account.UserSession
-	err := row.Scan(&us.ID, &us.UserID, &us.TokenHash, &us.UserAgent, &us.IP, timeCol{&us.CreatedAt}, timeCol{&us.LastSeenAt})
+	err := row.Scan(&us.ID, &us.UserID, &us.TokenHash, &us.UserAgent, &us.IP, timeCol{&us.CreatedAt}, timeCol{&us.LastSeenAt}, &us.Method)
 	return us, err
 }
 
 func (q *queries) UserSessionSave(ctx context.Context, us account.UserSession, prevHash string) error {
 	if prevHash != "" {
-		res, err := q.db.ExecContext(ctx, sqlshared.UserSessionRename, prevHash, us.TokenHash, us.UserAgent, us.IP, ts(us.LastSeenAt))
+		res, err := q.db.ExecContext(ctx, sqlshared.UserSessionRename, prevHash, us.TokenHash, us.UserAgent, us.IP, ts(us.LastSeenAt), us.Method)
 		if err != nil {
 			return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
 		}
@@ -291,7 +291,7 @@ func (q *queries) UserSessionSave(ctx context.Context, us account.UserSession, p
 			return nil
 		}
 	}
-	_, err := q.db.ExecContext(ctx, sqlshared.UserSessionUpsert, us.ID, us.UserID, us.TokenHash, us.UserAgent, us.IP, ts(us.CreatedAt), ts(us.LastSeenAt))
+	_, err := q.db.ExecContext(ctx, sqlshared.UserSessionUpsert, us.ID, us.UserID, us.TokenHash, us.UserAgent, us.IP, ts(us.CreatedAt), ts(us.LastSeenAt), us.Method)
 	if err != nil {
 		return fmt.Errorf("UserSessionSave: %w", interpretError(err, "session"))
 	}

@@ -105,7 +105,7 @@ func (q *queries) TenantOverviewGet(ctx context.Context, id uuid.UUID) (operator
 func scanTenantOverview(r scanner) (operator.TenantOverview, error) {
 	var o operator.TenantOverview
 	t := &o.Tenant
-	err := r.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP, nullTimeCol{&t.PurgeAfter},
+	err := r.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP, nullTimeCol{&t.PurgeAfter}, &t.RequireTwoFactor,
 		&o.Members, &o.Orders, &o.StorageBytes, nullTimeCol{&o.LastActivity})
 	return o, err
 }

@@ -23,7 +23,7 @@ var (
 
 func scanTenant(row scanner) (tenant.Tenant, error) {
 	var t tenant.Tenant
-	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP, nullTimeCol{&t.PurgeAfter})
+	err := row.Scan(&t.ID, &t.Name, &t.Slug, &t.Plan, &t.Status, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.DefaultTaxRateBP, nullTimeCol{&t.PurgeAfter}, &t.RequireTwoFactor)
 	return t, err
 }
 
@@ -54,7 +54,7 @@ func (q *queries) TenantGetBySlug(ctx context.Context, slug string) (tenant.Tena
 
 func (q *queries) TenantUpdate(ctx context.Context, t tenant.Tenant) error {
 	res, err := q.db.ExecContext(ctx, sqlshared.TenantUpdate,
-		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.UpdatedAt), t.DefaultTaxRateBP, tsPtr(t.PurgeAfter))
+		t.ID, t.Name, t.Slug, t.Plan, t.Status, ts(t.UpdatedAt), t.DefaultTaxRateBP, tsPtr(t.PurgeAfter), t.RequireTwoFactor)
 	if err == nil {
 		err = oneRow(res)
 	}

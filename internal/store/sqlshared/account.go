@@ -22,14 +22,14 @@ const (
 		AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.tenant_id = m.tenant_id AND o.role = 'owner' AND o.user_id <> m.user_id)
 		ORDER BY t.name`
 
-	UserSessionColumns = `id, user_id, token_hash, user_agent, ip, created_at, last_seen_at`
+	UserSessionColumns = `id, user_id, token_hash, user_agent, ip, created_at, last_seen_at, method`
 
 	// UserSessionRename moves a session's row to its renewed token.
-	UserSessionRename = `UPDATE user_sessions SET token_hash = $2, user_agent = $3, ip = $4, last_seen_at = $5
+	UserSessionRename = `UPDATE user_sessions SET token_hash = $2, user_agent = $3, ip = $4, last_seen_at = $5, method = $6
 		WHERE token_hash = $1`
 
-	UserSessionUpsert = `INSERT INTO user_sessions (` + UserSessionColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (token_hash) DO UPDATE SET user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at`
+	UserSessionUpsert = `INSERT INTO user_sessions (` + UserSessionColumns + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (token_hash) DO UPDATE SET user_agent = excluded.user_agent, ip = excluded.ip, last_seen_at = excluded.last_seen_at, method = excluded.method`
 
 	UserSessionList = `SELECT ` + UserSessionColumns + ` FROM user_sessions WHERE user_id = $1 AND last_seen_at >= $2
 		ORDER BY last_seen_at DESC, id`
