@@ -30,6 +30,12 @@ func (s *Service) signIn(ctx context.Context, p provider, subject string, c clai
 	email := strings.ToLower(strings.TrimSpace(c.Email))
 	var out account.User
 	var refusal error
+	// refuse rolls back whatever the transaction wrote so far (a link, a
+	// user) and answers with why.
+	refuse := func(why error) error {
+		refusal = why
+		return errRefused
+	}
 	err := s.db.InTx(ctx, func(tx Tx) error {
 		now := s.clock()
 		details := map[string]any{"issuer": p.issuer, "email": email}
@@ -41,7 +47,7 @@ func (s *Service) signIn(ctx context.Context, p provider, subject string, c clai
 			}
 		case !errors.Is(err, apperr.ErrNotFound):
 			return err
-		case email == "":
+		case !validEmail(email):
 			refusal = ErrNoEmail
 		case !c.verified():
 			refusal = ErrEmailUnverified
@@ -49,7 +55,7 @@ func (s *Service) signIn(ctx context.Context, p provider, subject string, c clai
 			refusal = ErrDomainNotAllowed
 		}
 		if refusal != nil {
-			return nil
+			return refuse(refusal)
 		}
 		if out.ID == uuid.Nil {
 			created := false
@@ -59,8 +65,7 @@ func (s *Service) signIn(ctx context.Context, p provider, subject string, c clai
 			case err == nil:
 				if p.tenant != nil {
 					if _, err := tx.MembershipGet(ctx, p.tenant.TenantID, have.ID); errors.Is(err, apperr.ErrNotFound) {
-						refusal = ErrExistingAccount
-						return nil
+						return refuse(ErrExistingAccount)
 					} else if err != nil {
 						return err
 					}
@@ -75,8 +80,7 @@ func (s *Service) signIn(ctx context.Context, p provider, subject string, c clai
 				}
 			case errors.Is(err, apperr.ErrNotFound):
 				if p.tenant != nil && !p.tenant.JIT {
-					refusal = ErrNotMember
-					return nil
+					return refuse(ErrNotMember)
 				}
 				name := strings.TrimSpace(c.Name)
 				if len(name) > 200 {
@@ -104,30 +108,42 @@ func (s *Service) signIn(ctx context.Context, p provider, subject string, c clai
 			}
 		}
 		if out.DisabledAt != nil {
-			refusal = account.ErrDisabled
-			return nil
+			return refuse(account.ErrDisabled)
 		}
 		if p.tenant != nil {
-			if err := s.ensureMember(ctx, tx, *p.tenant, out, m, details, &refusal); err != nil || refusal != nil {
+			if err := s.ensureMember(ctx, tx, *p.tenant, out, m, &refusal); err != nil {
 				return err
+			}
+			if refusal != nil {
+				return refuse(refusal)
 			}
 		}
 		return account.AuditUser(ctx, tx, now, out, m, "sso.login", details)
 	})
-	if err != nil {
-		return account.User{}, err
-	}
-	if refusal != nil {
+	if errors.Is(err, errRefused) {
 		s.auditRefusal(ctx, p, email, refusal, m)
 		return account.User{}, refusal
 	}
+	if err != nil {
+		return account.User{}, err
+	}
 	return out, nil
+}
+
+// errRefused rolls back a sign-in's transaction that was refused.
+var errRefused = errors.New("sso: sign-in refused")
+
+// validEmail reports whether an address from a provider is one Ordo
+// accepts as an account's.
+func validEmail(email string) bool {
+	e, err := account.NormalizeEmail("email", email)
+	return err == nil && e == email
 }
 
 // ensureMember makes sure u is a member of the tenant of c: adds them
 // with c's default role if c allows just-in-time provisioning of their
 // domain, or sets refusal.
-func (s *Service) ensureMember(ctx context.Context, tx Tx, c TenantConfig, u account.User, m access.Meta, details map[string]any, refusal *error) error {
+func (s *Service) ensureMember(ctx context.Context, tx Tx, c TenantConfig, u account.User, m access.Meta, refusal *error) error {
 	_, err := tx.MembershipGet(ctx, c.TenantID, u.ID)
 	if err == nil || !errors.Is(err, apperr.ErrNotFound) {
 		return err

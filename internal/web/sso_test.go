@@ -302,6 +302,24 @@ func testSSOTenant(t *testing.T, a *app) {
 		require.Contains(t, p.body, a.url+sso.CallbackPath)
 	})
 
+	t.Run("SettingsPageForm", func(t *testing.T) {
+		// A mistake is shown on the page, with the values kept.
+		bad := owner.post(t, "/app/settings/sso", url.Values{"issuer": {op.issuer()}, "client_id": {op.client}, "domains": {"no-dot"}, "default_role": {"viewer"}, "jit": {"on"}})
+		require.Equal(t, http.StatusUnprocessableEntity, bad.status)
+		require.Contains(t, bad.body, "must be e-mail domains")
+		require.Contains(t, bad.body, `value="no-dot"`)
+		// Saved; the secret field left empty keeps the stored secret.
+		okp := owner.post(t, "/app/settings/sso", url.Values{"issuer": {op.issuer()}, "client_id": {op.client}, "domains": {domain + ", " + domain}, "default_role": {"viewer"}, "jit": {"on"}})
+		require.Equal(t, 200, okp.status)
+		require.Equal(t, "/app/settings", okp.url)
+		require.Contains(t, okp.body, "Single sign-on saved.")
+		got := owner.do("GET", "/api/v1/tenant/sso", nil).must(t, 200)
+		require.Equal(t, true, got.body["client_secret_set"])
+		require.Equal(t, []any{domain}, got.body["domains"])
+		require.Equal(t, true, got.body["jit"])
+		require.Equal(t, false, got.body["required"])
+	})
+
 	t.Run("JITAddsAllowedDomain", func(t *testing.T) {
 		email := "bob-" + uuid.NewString()[:6] + "@" + domain
 		op.as(opUser{Sub: uuid.NewString(), Email: email, Verified: true})
