@@ -304,7 +304,9 @@ func (s *Service) Finish(ctx context.Context, f Flow, state, code string, m acce
 		s.log.WarnContext(ctx, "sso token response without an id_token", "issuer", p.issuer)
 		return Result{}, ErrFlow
 	}
-	idt, err := op.VerifierContext(hctx, &oidc.Config{ClientID: p.clientID, Now: s.now}).Verify(hctx, raw)
+	// The provider's own key set, cached: a token signed with a key it
+	// does not know makes it fetch the JWKS again (rotated keys), once.
+	idt, err := op.Verifier(&oidc.Config{ClientID: p.clientID, Now: s.now}).Verify(hctx, raw)
 	if err != nil {
 		s.log.WarnContext(ctx, "sso id token refused", "issuer", p.issuer, "err", err)
 		return Result{}, ErrFlow

@@ -39,8 +39,11 @@ type testOP struct {
 	// Misbehaviours of the next tokens.
 	tamper, wrongNonce, wrongAudience, expired bool
 	codes                                      map[string]opCode
-	// tokens counts the tokens issued.
-	tokens int
+	// tokens counts the tokens issued, jwksFetches the key set's reads.
+	tokens, jwksFetches int
+	// foreignKey signs the next tokens with a key the JWKS does not
+	// publish (under the published key id).
+	foreignKey bool
 }
 
 // opUser is who the provider signs in next.
@@ -85,7 +88,14 @@ func (op *testOP) as(u opUser) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.user = u
-	op.tamper, op.wrongNonce, op.wrongAudience, op.expired = false, false, false, false
+	op.tamper, op.wrongNonce, op.wrongAudience, op.expired, op.foreignKey = false, false, false, false, false
+}
+
+// fetches is how many times the key set was read.
+func (op *testOP) fetches() int {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.jwksFetches
 }
 
 func (op *testOP) set(f func(op *testOP)) {
@@ -105,6 +115,7 @@ func (op *testOP) discovery(w http.ResponseWriter, r *http.Request) {
 func (op *testOP) jwks(w http.ResponseWriter, r *http.Request) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
+	op.jwksFetches++
 	writeJSONResp(w, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &op.key.PublicKey, KeyID: op.kid, Algorithm: "RS256", Use: "sig"}}})
 }
 
@@ -180,7 +191,13 @@ func (op *testOP) token(w http.ResponseWriter, r *http.Request) {
 	}
 	payload, err := json.Marshal(claims)
 	require.NoError(op.t, err)
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: op.key, KeyID: op.kid}}, (&jose.SignerOptions{}).WithType("JWT"))
+	key := op.key
+	if op.foreignKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		require.NoError(op.t, err)
+		key = k
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: op.kid}}, (&jose.SignerOptions{}).WithType("JWT"))
 	require.NoError(op.t, err)
 	obj, err := signer.Sign(payload)
 	require.NoError(op.t, err)

@@ -191,6 +191,7 @@ func testSSOThreats(t *testing.T, a *app, op *testOP) {
 	t.Run("WrongNonce", func(t *testing.T) { refused(t, func(op *testOP) { op.wrongNonce = true }) })
 	t.Run("WrongAudience", func(t *testing.T) { refused(t, func(op *testOP) { op.wrongAudience = true }) })
 	t.Run("ExpiredIDToken", func(t *testing.T) { refused(t, func(op *testOP) { op.expired = true }) })
+	t.Run("KeyNotInJWKS", func(t *testing.T) { refused(t, func(op *testOP) { op.foreignKey = true }) })
 
 	t.Run("StateReplayRefused", func(t *testing.T) {
 		op.as(opUser{Sub: uuid.NewString(), Email: uniqueEmail("sso-replay"), Verified: true})
@@ -226,12 +227,17 @@ func testSSOThreats(t *testing.T, a *app, op *testOP) {
 	t.Run("RotatedSigningKey", func(t *testing.T) {
 		op.as(opUser{Sub: uuid.NewString(), Email: uniqueEmail("sso-rot1"), Verified: true})
 		require.Equal(t, "/app", a.browser().get(t, "/login/sso").url, "the first key, now cached")
+		op.as(opUser{Sub: uuid.NewString(), Email: uniqueEmail("sso-rot1b"), Verified: true})
+		before := op.fetches()
+		require.Equal(t, "/app", a.browser().get(t, "/login/sso").url)
+		require.Equal(t, before, op.fetches(), "a known key is not fetched again")
 		op.rotate()
 		op.as(opUser{Sub: uuid.NewString(), Email: uniqueEmail("sso-rot2"), Verified: true})
 		c := a.browser()
 		require.Equal(t, "/app", c.get(t, "/login/sso").url, "a token of the new key verifies once the key set is fetched again")
 		uid, _, _ := c.signedIn(t)
 		require.NotEmpty(t, uid)
+		require.Greater(t, op.fetches(), before, "the unknown key id made it fetch the key set again")
 	})
 
 	t.Run("ProviderError", func(t *testing.T) {
