@@ -229,6 +229,7 @@ func (s *services) openIdentity(log *slog.Logger) error {
 		ao.Cache = s.cache
 	}
 	s.auth = auth.New(ao)
+	s.sso.WithAuthCache(s.auth)
 	s.planLimits = plan.NewChecker(s.store, s.cfg.PlanLimits)
 	s.tenants = tenant.NewService(store.Narrow[tenant.Tx]{Store: s.store}, tenant.Options{
 		Auth: s.auth, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL, Limits: s.planLimits})

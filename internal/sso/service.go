@@ -76,6 +76,9 @@ type Service struct {
 	log                          *slog.Logger
 	now                          func() time.Time
 
+	// cache is authentication's cache, told of memberships added here.
+	cache AuthCache
+
 	mu sync.Mutex
 	// providers caches discovery (and so the provider's key set, which
 	// go-oidc fetches again when a token names a key it does not know)
@@ -98,6 +101,21 @@ func NewService(db DB, o Options) *Service {
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// AuthCache is what the service tells package auth (which caches
+// memberships, and imports this package's PasswordPolicy): a member added
+// at sign-in.
+type AuthCache interface {
+	ForgetMember(ctx context.Context, tenantID, userID uuid.UUID)
+}
+
+// WithAuthCache makes the service drop auth's cached membership of a
+// member it adds (auth is made after the service, which is its password
+// policy).
+func (s *Service) WithAuthCache(c AuthCache) *Service {
+	s.cache = c
+	return s
+}
 
 // PlatformName is the label of the platform provider's button; ok is
 // false when there is none.

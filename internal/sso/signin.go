@@ -127,6 +127,11 @@ func (s *Service) signIn(ctx context.Context, p provider, subject string, c clai
 	if err != nil {
 		return account.User{}, err
 	}
+	if p.tenant != nil && s.cache != nil {
+		// A member may have been added: what auth cached of them there is
+		// stale.
+		s.cache.ForgetMember(ctx, p.tenant.TenantID, out.ID)
+	}
 	return out, nil
 }
 
@@ -155,6 +160,14 @@ func (s *Service) ensureMember(ctx context.Context, tx Tx, c TenantConfig, u acc
 	case !c.JIT:
 		*refusal = ErrNotMember
 		return nil
+	}
+	// Someone an owner removed stays out until invited again, however
+	// their domain is allowed.
+	if _, err := tx.MembershipRemovedAt(ctx, c.TenantID, u.ID); err == nil {
+		*refusal = ErrRemoved
+		return nil
+	} else if !errors.Is(err, apperr.ErrNotFound) {
+		return err
 	}
 	now := s.clock()
 	if err := tx.MembershipCreate(ctx, account.Membership{TenantID: c.TenantID, UserID: u.ID, Role: c.DefaultRole, CreatedAt: now, UpdatedAt: now}); err != nil {

@@ -88,6 +88,9 @@ type Store interface {
 	UserGetByEmail(ctx context.Context, email string) (account.User, error)
 	MembershipGet(ctx context.Context, tenantID, userID uuid.UUID) (account.Membership, error)
 	MembershipListByUser(ctx context.Context, userID uuid.UUID) ([]account.Membership, error)
+	// MembershipRemovedAt is when the user's membership of the tenant was
+	// last deleted; apperr.ErrNotFound if it never was.
+	MembershipRemovedAt(ctx context.Context, tenantID, userID uuid.UUID) (time.Time, error)
 }
 
 // Tx is what single sign-on writes inside one transaction.
@@ -130,6 +133,9 @@ var (
 	// ErrNotMember: the tenant's provider signs in only its members, and
 	// new people only with just-in-time provisioning on.
 	ErrNotMember = apperr.Forbidden("you are not a member of this workspace; ask one of its owners to invite you")
+	// ErrRemoved: someone an owner removed is not added back by a
+	// sign-in, only by a new invitation.
+	ErrRemoved = apperr.Forbidden("you were removed from this workspace; ask one of its owners to invite you again")
 	// ErrExistingAccount: an account made elsewhere is linked to a
 	// tenant's provider only if its user is a member of the tenant.
 	ErrExistingAccount = apperr.Forbidden("an account with this e-mail address exists already and is not a member of this workspace; sign in with your password and ask an owner to invite you")

@@ -470,6 +470,9 @@ func newIdentityWith(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.S
 		ao.PasswordPolicy = policy
 	}
 	svc := auth.New(ao)
+	if policy != nil {
+		policy.WithAuthCache(svc)
+	}
 	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test", Limits: limits})
 	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: svc, Tenants: tenants, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
 	return svc, tenants, accounts

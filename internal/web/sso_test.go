@@ -79,7 +79,7 @@ func (a *app) auditActions(t *testing.T, tenantID string) []string {
 // provider (from the environment) and a tenant's own, on SQLite and
 // PostgreSQL.
 func TestSSO(t *testing.T) {
-	for _, b := range backends[:2] {
+	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			op := newTestOP(t)
@@ -337,6 +337,13 @@ func testSSOTenant(t *testing.T, a *app) {
 		require.Equal(t, tid, gotT)
 		require.Equal(t, "viewer", role)
 		require.Subset(t, a.auditActions(t, tid), []string{"member.added_by_sso", "sso.login"})
+
+		// Removed by an owner, they are not added back by signing in.
+		owner.do("DELETE", "/api/v1/members/"+uid, nil).must(t, 204)
+		c.do("GET", "/api/v1/tenant", nil).must(t, 403)
+		again := a.browser().get(t, "/login/sso?tenant="+slug)
+		require.Equal(t, http.StatusForbidden, again.status)
+		require.Contains(t, again.body, "you were removed from this workspace")
 	})
 
 	t.Run("DomainNotAllowedRefused", func(t *testing.T) {
