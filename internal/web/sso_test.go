@@ -402,7 +402,9 @@ func testSSOTenant(t *testing.T, a *app) {
 		req["required"] = true
 		owner.do("PUT", "/api/v1/tenant/sso", req).must(t, 200)
 
-		// The member: refused by the API, with a problem that says why.
+		// The member, who owns a tenant of their own where SSO is not
+		// required: refused all the same (a session would reach this
+		// tenant too), by the API, with a problem that says why.
 		r := a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": memberEmail, "password": password}).must(t, 403)
 		require.True(t, strings.HasSuffix(r.str("type"), "/sso-required"), r.raw)
 		require.Contains(t, r.str("detail"), "requires single sign-on")
