@@ -116,7 +116,7 @@ func testSSOPlatform(t *testing.T, a *app, op *testOP) {
 		require.Equal(t, "New Person", u.Name)
 		// The session list says how it signed in.
 		host := strings.TrimPrefix(op.issuer(), "http://")
-		require.Contains(t, c.get(t, "/app/account").body, "sso:"+host)
+		require.Contains(t, c.get(t, "/app/account").body, "Single sign-on ("+host+")")
 
 		// The same subject signs in the same user again, whatever
 		// address it has now.
