@@ -79,7 +79,8 @@ var Tables = []Table{
 	{Name: "tenants", Where: "id = $1", Order: "id", Columns: cols(
 		"id", "uuid", "name", "text", "slug", "text", "plan", "text", "status", "text", "settings", "json",
 		"order_seq", "int", "created_at", "time", "updated_at", "time", "invoice_seq", "int",
-		"default_tax_rate_bp", "int", "purge_after", "time")},
+		"default_tax_rate_bp", "int", "purge_after", "time", "require_two_factor", "bool"),
+		Added: map[string]any{"require_two_factor": false}},
 	{Name: "tenant_limits", Where: byTenant, Order: "name", Columns: cols(
 		"tenant_id", "uuid", "name", "text", "value", "int")},
 	{Name: "tenant_usage", Where: byTenant, Order: "month", Columns: cols(

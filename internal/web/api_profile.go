@@ -33,6 +33,7 @@ type (
 		CreatedAt  time.Time `json:"created_at"`
 		LastSeenAt time.Time `json:"last_seen_at" description:"Updated at most once a minute."`
 		Current    bool      `json:"current" description:"The session this request came with."`
+		Method     string    `json:"method" description:"How the session signed in: password, password+totp, password+recovery_code, password+passkey, passkey, sso:…; empty for sessions older than this record."`
 	}
 	sessionList struct {
 		Data []sessionJSON `json:"data"`
@@ -132,7 +133,7 @@ func (s *Server) handleSessionList(w http.ResponseWriter, r *http.Request) error
 	cur := s.currentSessionHash(r.Context())
 	out := sessionList{Data: []sessionJSON{}}
 	for _, x := range ss {
-		out.Data = append(out.Data, sessionJSON{ID: x.ID, UserAgent: x.UserAgent, IP: x.IP, CreatedAt: x.CreatedAt, LastSeenAt: x.LastSeenAt, Current: x.TokenHash == cur})
+		out.Data = append(out.Data, sessionJSON{ID: x.ID, UserAgent: x.UserAgent, IP: x.IP, CreatedAt: x.CreatedAt, LastSeenAt: x.LastSeenAt, Current: x.TokenHash == cur, Method: x.Method})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

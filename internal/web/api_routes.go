@@ -50,9 +50,11 @@ type operation struct {
 }
 
 // NoAudit lists the routes that change no data, only which tenant a
-// session works in, and so write no audit entry.
+// session works in, or nothing yet in force (a TOTP set-up waiting for
+// its first code: confirming it is audited), and so write no audit entry.
 var NoAudit = map[string]bool{
 	"POST /api/v1/tenants/{id}/switch": true,
+	"POST /api/v1/me/totp":             true,
 }
 
 // Request shapes, for the OpenAPI document. The handlers decode the same
@@ -386,7 +388,7 @@ func apiRoutes() []apiRoute {
 			exportJSON
 		}{}, status: 202, errs: errsAuth, audit: "export.created", action: access.ActTenantExport}},
 		{"GET", "/api/v1/tenant/security", h((*Server).handleTenantSecurityGet), operation{id: "getTenantSecurity", summary: "How the tenant's members must sign in", tag: "tenants", resp: tenantSecurityJSON{}, status: 200, errs: errsAuth}},
-		{"PUT", "/api/v1/tenant/security", h((*Server).handleTenantSecurityPut), operation{id: "setTenantSecurity", summary: "Require (or stop requiring) two-factor sign-in of the tenant's members (owners; 409 unless the owner's own session signed in with a second factor)", tag: "tenants", req: tenantSecurityReq{}, resp: tenantSecurityJSON{}, status: 200, errs: append(errsAuth, 409), audit: "tenant.two_factor_required"}},
+		{"PUT", "/api/v1/tenant/security", h((*Server).handleTenantSecurityPut), operation{id: "setTenantSecurity", summary: "Require (or stop requiring) two-factor sign-in of the tenant's members (owners; 409 unless the owner's own session signed in with a second factor)", tag: "tenants", req: tenantSecurityReq{}, resp: tenantSecurityJSON{}, status: 200, errs: append(errsAuth, 409), audit: "tenant.two_factor_required", action: access.ActTenantSecurity}},
 		{"GET", "/api/v1/tenant/branding", h((*Server).handleBrandingGet), operation{id: "getBranding", summary: "The tenant's invoice branding, with its ETag", tag: "invoices", req: ifNoneMatchHeader{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 304)}},
 		{"PUT", "/api/v1/tenant/branding", h((*Server).handleBrandingPut), operation{id: "setBranding", summary: "Set the tenant's invoice address, tax id, accent colour and footer", tag: "invoices", req: brandingPutReq{}, resp: brandingResp{}, status: 200, errs: append(errsAuth, 412), audit: "tenant.branding_updated"}},
 		{"PUT", "/api/v1/tenant/logo", h((*Server).handleLogoPut), operation{id: "setLogo", summary: "Upload the invoice logo as the request body: a PNG or JPEG of at most 512 KiB", tag: "invoices", resp: brandingJSON{}, status: 200, errs: errsAuth, audit: "tenant.branding_updated"}},

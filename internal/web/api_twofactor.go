@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 )
@@ -62,35 +63,44 @@ func (s *Server) handleTOTPStart(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request) error {
+// userCode reads who makes a two-factor change, and the code they make
+// it with.
+func (s *Server) userCode(r *http.Request) (access.Principal, string, error) {
 	p, err := s.user(r)
+	if err != nil {
+		return p, "", err
+	}
+	var in totpCodeReq
+	err = decodeJSON(r, &in)
+	return p, in.Code, err
+}
+
+// writeRecoveryCodes answers with new recovery codes, never cached.
+func writeRecoveryCodes(w http.ResponseWriter, codes []string) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, recoveryCodesJSON{RecoveryCodes: codes})
+}
+
+func (s *Server) handleTOTPConfirm(w http.ResponseWriter, r *http.Request) error {
+	p, code, err := s.userCode(r)
 	if err != nil {
 		return err
 	}
-	var in totpCodeReq
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	codes, err := s.accounts.ConfirmTOTP(r.Context(), p, in.Code, s.meta(r))
+	codes, err := s.accounts.ConfirmTOTP(r.Context(), p, code, s.meta(r))
 	if err != nil {
 		return err
 	}
 	s.strengthenSession(r, account.MethodPasswordTOTP)
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, recoveryCodesJSON{RecoveryCodes: codes})
+	writeRecoveryCodes(w, codes)
 	return nil
 }
 
 func (s *Server) handleTOTPDisable(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.user(r)
+	p, code, err := s.userCode(r)
 	if err != nil {
 		return err
 	}
-	var in totpCodeReq
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	if err := s.accounts.DisableTOTP(r.Context(), p, in.Code, s.meta(r)); err != nil {
+	if err := s.accounts.DisableTOTP(r.Context(), p, code, s.meta(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -98,20 +108,15 @@ func (s *Server) handleTOTPDisable(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.user(r)
+	p, code, err := s.userCode(r)
 	if err != nil {
 		return err
 	}
-	var in totpCodeReq
-	if err := decodeJSON(r, &in); err != nil {
-		return err
-	}
-	codes, err := s.accounts.RegenerateRecoveryCodes(r.Context(), p, in.Code, s.meta(r))
+	codes, err := s.accounts.RegenerateRecoveryCodes(r.Context(), p, code, s.meta(r))
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, recoveryCodesJSON{RecoveryCodes: codes})
+	writeRecoveryCodes(w, codes)
 	return nil
 }
 

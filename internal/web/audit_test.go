@@ -228,6 +228,30 @@ var auditCalls = map[string]auditCall{
 		c, _, tid := a.signup(t, uniqueEmail("av"))
 		return tid, func() resp { return c.do("PUT", "/api/v1/me/avatar", pngLogo(t)) }
 	},
+	"POST /api/v1/me/totp/confirm": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("tfc"))
+		secret := c.do("POST", "/api/v1/me/totp", nil).must(t, 200).str("secret")
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/me/totp/confirm", map[string]any{"code": totpCode(t, secret, time.Now())})
+		}
+	},
+	"POST /api/v1/me/totp/disable": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("tfd"))
+		_, codes := enrolTOTP(t, c)
+		return tid, func() resp { return c.do("POST", "/api/v1/me/totp/disable", map[string]any{"code": codes[0]}) }
+	},
+	"POST /api/v1/me/totp/recovery-codes": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("tfr"))
+		secret, _ := enrolTOTP(t, c)
+		return tid, func() resp {
+			return c.do("POST", "/api/v1/me/totp/recovery-codes", map[string]any{"code": totpCode(t, secret, time.Now().Add(30*time.Second))})
+		}
+	},
+	"PUT /api/v1/tenant/security": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("tsec"))
+		enrolTOTP(t, c)
+		return tid, func() resp { return c.do("PUT", "/api/v1/tenant/security", map[string]any{"require_two_factor": true}) }
+	},
 	"DELETE /api/v1/me/avatar": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("avd"))
 		c.do("PUT", "/api/v1/me/avatar", pngLogo(t)).must(t, 200)

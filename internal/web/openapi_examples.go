@@ -49,7 +49,7 @@ var schemaExamples = map[string]string{
 		"last_used_at": "2026-03-01T10:00:00Z", "expires_at": null, "revoked_at": null, "created_at": "2026-02-01T08:00:00Z",
 		"created_by": {"id": "0192f5c4-9d00-7c3b-9d2e-4f5a6b7c8d9e", "name": "Grace Hopper", "email": "grace@example.com", "member": true}}`,
 	"APIKeyCreateRequest": `{"name": "ERP sync", "role": "member", "expires_at": "2027-01-01T00:00:00Z"}`,
-	"Tenant": `{"id": "0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e", "name": "Müller & Söhne", "slug": "mueller-soehne", "plan": "pro",
+	"Tenant": `{"id": "0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e", "name": "Müller & Söhne", "slug": "mueller-soehne", "plan": "pro", "require_two_factor": false,
 		"role": "owner", "default_tax_rate_bp": 1900, "status": "active", "created_at": "2026-01-15T12:00:00Z"}`,
 	// The data of webhook events; each event's body example is built
 	// from its data's (addExamples).

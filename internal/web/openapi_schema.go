@@ -236,8 +236,8 @@ type problemResponse struct {
 }
 
 var problemResponses = map[int]problemResponse{
-	http.StatusUnauthorized:          {"Unauthorized", "No valid API key or session.", nil},
-	http.StatusForbidden:             {"Forbidden", "The principal's role does not allow this, the user is no longer a member, or the tenant is suspended (type `https://ordo.dev/problems/tenant-suspended`: no role helps until the operator resumes it).", nil},
+	http.StatusUnauthorized:          {"Unauthorized", "No valid API key or session. At log-in, a user with two-factor sign-in who sent no code gets type `https://ordo.dev/problems/mfa-required`, and a wrong or reused code `…/mfa-invalid`.", nil},
+	http.StatusForbidden:             {"Forbidden", "The principal's role does not allow this, the user is no longer a member, or the tenant is suspended (type `https://ordo.dev/problems/tenant-suspended`: no role helps until the operator resumes it), or it requires two-factor sign-in and the session did not give a second factor (type `…/two-factor-required`).", nil},
 	http.StatusNotFound:              {"NotFound", "No such object in this tenant (another tenant's ids are not found either).", nil},
 	http.StatusConflict:              {"Conflict", "The object's state forbids this, or a request with the same Idempotency-Key is still running.", nil},
 	http.StatusPreconditionFailed:    {"PreconditionFailed", "If-Match does not match the current ETag: fetch the object again.", nil},

@@ -101,6 +101,10 @@ func TestPostRoutesNamePermission(t *testing.T) {
 		"POST /api/v1/auth/email":               true,
 		"POST /api/v1/tenants":                  true,
 		"POST /api/v1/tenants/{id}/switch":      true,
+		"POST /api/v1/me/totp":                  true,
+		"POST /api/v1/me/totp/confirm":          true,
+		"POST /api/v1/me/totp/disable":          true,
+		"POST /api/v1/me/totp/recovery-codes":   true,
 	}
 	for _, rt := range web.Routes() {
 		if rt.Method != http.MethodPost || rt.Public {

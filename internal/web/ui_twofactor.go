@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"html/template"
 	"image/png"
 	"net/http"
 	"time"
@@ -130,7 +131,7 @@ func (s *Server) uiTwoFactor(w http.ResponseWriter, r *http.Request) error {
 // secret of an enrolment waiting for its first code, or the recovery
 // codes just made, shown once.
 type totpSetupPage struct {
-	QR            string // data: URL of the QR code's PNG
+	QR            template.URL // data: URL of the QR code's PNG, which Ordo drew
 	Secret        string
 	RecoveryCodes []string
 }
@@ -173,7 +174,7 @@ func (s *Server) totpSetupView(r *http.Request) (view, error) {
 		return view{}, err
 	}
 	return view{Title: s.tr(r, "Set up two-factor authentication"), labels: func(string) string { return s.tr(r, "Code") },
-		Data: totpSetupPage{QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), Secret: e.Secret}}, nil
+		Data: totpSetupPage{QR: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())), Secret: e.Secret}}, nil
 }
 
 func (s *Server) uiTOTPConfirm(w http.ResponseWriter, r *http.Request) error {

@@ -1434,7 +1434,10 @@ type Session struct {
 
 	// LastSeenAt Updated at most once a minute.
 	LastSeenAt time.Time `json:"last_seen_at"`
-	UserAgent  string    `json:"user_agent"`
+
+	// Method How the session signed in: password, password+totp, password+recovery_code, password+passkey, passkey, sso:…; empty for sessions older than this record.
+	Method    string `json:"method"`
+	UserAgent string `json:"user_agent"`
 }
 
 // SessionList defines model for SessionList.
@@ -1518,7 +1521,7 @@ type StatusChange_From struct {
 	union json.RawMessage
 }
 
-// Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","default_tax_rate_bp":1900,"id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","role":"owner","slug":"mueller-soehne","status":"active"}
+// Tenant Examples: {"created_at":"2026-01-15T12:00:00Z","default_tax_rate_bp":1900,"id":"0192f5c4-a000-7c3b-9d2e-4f5a6b7c8d9e","name":"Müller \u0026 Söhne","plan":"pro","require_two_factor":false,"role":"owner","slug":"mueller-soehne","status":"active"}
 type Tenant struct {
 	CreatedAt        time.Time `json:"created_at"`
 	DefaultTaxRateBp int64     `json:"default_tax_rate_bp"`

@@ -48,6 +48,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("UserUpdate", func(t *testing.T) { t.Parallel(); testUserUpdate(t, s) })
 	t.Run("UserGetForUpdate", func(t *testing.T) { t.Parallel(); testUserGetForUpdate(t, s) })
 	t.Run("UserProfile", func(t *testing.T) { t.Parallel(); testUserProfile(t, s) })
+	t.Run("TwoFactor", func(t *testing.T) { t.Parallel(); testTwoFactor(t, s) })
 	t.Run("Tokens", func(t *testing.T) { t.Parallel(); testTokens(t, s) })
 	t.Run("Invitations", func(t *testing.T) { t.Parallel(); testInvitations(t, s) })
 	t.Run("APIKeys", func(t *testing.T) { t.Parallel(); testAPIKeys(t, s) })
