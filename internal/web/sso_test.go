@@ -346,6 +346,31 @@ func testSSOTenant(t *testing.T, a *app) {
 		require.Contains(t, again.body, "you were removed from this workspace")
 	})
 
+	t.Run("SessionScopedToTheTenant", func(t *testing.T) {
+		// A member with an account of their own (and a tenant of their
+		// own) signs in through this tenant's provider, which the tenant's
+		// owners run: that session acts in this tenant only, and cannot
+		// change how the account signs in.
+		email := "dora-" + uuid.NewString()[:6] + "@" + domain
+		mine, _, ownTenant := a.signup(t, email)
+		owner.do("POST", "/api/v1/invitations", map[string]any{"email": email, "role": "member"}).must(t, 201)
+		mine.do("POST", "/api/v1/invitations/accept", map[string]any{"token": a.outbox.token(t, email, "invited")}).must(t, 200)
+
+		op.as(opUser{Sub: uuid.NewString(), Email: email, Verified: true})
+		c := a.browser()
+		require.Equal(t, "/app", c.get(t, "/login/sso?tenant="+slug).url)
+		_, gotT, _ := c.signedIn(t)
+		require.Equal(t, tid, gotT)
+		c.do("POST", "/api/v1/tenants/"+ownTenant+"/switch", nil).must(t, 403)
+		_, gotT, _ = c.signedIn(t)
+		require.Equal(t, tid, gotT, "still in the provider's tenant")
+		c.do("POST", "/api/v1/me/totp", nil).must(t, 403)
+
+		// Signed in with the password, the account is whole again.
+		c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
+		c.do("POST", "/api/v1/tenants/"+ownTenant+"/switch", nil).must(t, 200)
+	})
+
 	t.Run("DomainNotAllowedRefused", func(t *testing.T) {
 		email := uniqueEmail("eve")
 		op.as(opUser{Sub: uuid.NewString(), Email: email, Verified: true})

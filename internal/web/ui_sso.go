@@ -108,6 +108,11 @@ func (s *Server) uiSSOCallback(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(ctx, res.User.ID, tid, res.User.SessionEpoch, "sso:"+sso.IssuerHost(res.Issuer)); err != nil {
 		return err
 	}
+	if res.TenantID != uuid.Nil {
+		// The tenant's owners run its provider: what it signs in acts in
+		// that tenant only (access.Principal.ScopedTo).
+		s.scopeSession(ctx, res.TenantID)
+	}
 	s.applyUserLocale(ctx, res.User)
 	redirect(w, r, safeNext(f.Next))
 	return nil
