@@ -163,3 +163,15 @@ func TestSigningKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, c.Public(), ed25519.PublicKeySize)
 }
+
+// Entries written before the chain began (seq 0, created before its first
+// entry) are counted, not reported.
+func TestVerifyEntriesBeforeTheChain(t *testing.T) {
+	es, h := chain(3)
+	old := audit.Entry{ID: uuid.Must(uuid.NewV7()), TenantID: h.TenantID, Action: "auth.login", CreatedAt: es[0].CreatedAt.Add(-time.Hour)}
+	r := audit.Verify(append([]audit.Entry{old}, es...), h, nil, nil)
+	require.Nil(t, r.Problem)
+	require.Equal(t, 1, r.Unchained)
+	require.Equal(t, 3, r.Chained)
+	require.Equal(t, int64(3), r.Head)
+}
