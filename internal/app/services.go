@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
@@ -394,6 +395,11 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 	if err := s.addBackupJob(cfg); err != nil {
 		return nil, err
 	}
+	key, err := audit.SigningKey(s.cfg.AuditSigningKey, s.cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	audit.AddCheckpointJob(cfg, s.store, key, s.log)
 	if mw := jobs.WorkTelemetry(s.tel); mw != nil {
 		cfg.Use(mw)
 	}

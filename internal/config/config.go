@@ -47,6 +47,9 @@ type Config struct {
 	DataDir string
 	BaseURL string
 	Secret  string
+	// AuditSigningKey is the base64 Ed25519 seed that signs the audit
+	// log's checkpoints; empty derives one from Secret (audit.SigningKey).
+	AuditSigningKey string
 
 	DatabaseURL string
 	RedisURL    string

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -97,6 +98,8 @@ var fields = append([]field{
 		}}},
 	{Env: "ORDO_SECRET", DefaultDoc: "generated into `$ORDO_DATA_DIR/secret` on first embedded run", Doc: "signing and sealing key (32+ characters); **required** when `DATABASE_URL` is set. It also seals e-mail bodies in queued jobs and webhook signing secrets in the database: after changing it, rotate every webhook endpoint's secret", Mask: secret,
 		val: text{func(c *Config) *string { return &c.Secret }, minLen(32, "openssl rand -base64 48")}},
+	{Env: "ORDO_AUDIT_SIGNING_KEY", DefaultDoc: "unset: derived from `ORDO_SECRET`", Doc: "base64 Ed25519 seed (32 bytes) that signs the audit log's checkpoints (try: openssl rand -base64 32); `ordo audit pubkey` prints its public key. Keep it as long as the checkpoints it signed must verify (see [Audit log](#audit-log))", Mask: secret,
+		val: text{func(c *Config) *string { return &c.AuditSigningKey }, checkAuditSigningKey}},
 	{Env: "DATABASE_URL", DefaultDoc: "unset: embedded SQLite", Doc: "`postgres://user:pass@host:5432/db` selects production mode", Mask: password,
 		val: text{func(c *Config) *string { return &c.DatabaseURL }, checkDatabaseURL}},
 	{Env: "REDIS_URL", DefaultDoc: "unset: in-process", Doc: "`redis://` or `rediss://` URL", Mask: password,
@@ -440,4 +443,13 @@ func pgconnReason(err error) string {
 		return msg[i+3:]
 	}
 	return "cannot parse it"
+}
+
+// checkAuditSigningKey accepts the base64 of a 32-byte Ed25519 seed.
+func checkAuditSigningKey(v string) (string, error) {
+	seed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+	if err != nil || len(seed) != 32 {
+		return v, errors.New("must be the base64 of 32 bytes (try: openssl rand -base64 32)")
+	}
+	return strings.TrimSpace(v), nil
 }
