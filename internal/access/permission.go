@@ -62,6 +62,8 @@ const (
 	ActWebhookManage Action = "webhook.manage"
 
 	ActJobManage Action = "job.manage" // see and retry the tenant's failed background jobs
+
+	ActSSOManage Action = "sso.manage" // the tenant's identity provider: who can sign in as whom
 )
 
 // permissions is THE permission table: for each action, the roles that
@@ -95,6 +97,8 @@ var permissions = map[Action][]Role{
 	ActWebhookManage: {RoleOwner, RoleAdmin},
 
 	ActJobManage: {RoleOwner, RoleAdmin},
+
+	ActSSOManage: {RoleOwner},
 }
 
 // Can reports whether role may perform action. Unknown actions and roles

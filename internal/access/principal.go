@@ -49,6 +49,11 @@ type Principal struct {
 	// second factor (TenantID is then zero): its routes answer 403
 	// "two-factor required" until the user signs in with one.
 	TwoFactorTenant uuid.UUID
+	// ScopedTo is the tenant whose own identity provider signed the
+	// session in (single sign-on with a tenant's provider): that tenant's
+	// owners run the provider, so the session acts in that tenant only
+	// and cannot change how the account signs in. Zero otherwise.
+	ScopedTo uuid.UUID
 	// Method is how a user's session signed in ("password",
 	// "password+totp", …; account.StrongMethod); "" for keys.
 	Method string
@@ -99,6 +104,10 @@ var ErrTenantDeleted = apperr.Forbidden("this tenant is scheduled for deletion: 
 // ErrTwoFactorRequired answers a member whose tenant requires two-factor
 // sign-in and whose session did not give a second factor.
 var ErrTwoFactorRequired = apperr.Forbidden("this tenant requires two-factor sign-in: turn on two-factor authentication on your account page, or sign in again with your code, to use it")
+
+// ErrScopedSession refuses a change to how an account signs in from a
+// session that a tenant's identity provider signed in.
+var ErrScopedSession = apperr.Forbidden("this session signed in through a tenant's single sign-on, which can only act in that tenant: sign in with your password or a passkey to change how your account signs in")
 
 // NoTenant is the error for a principal outside any tenant: 403 for one
 // whose tenant is suspended or being deleted, who was removed from the

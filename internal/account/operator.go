@@ -113,6 +113,7 @@ func auditByOperator(ctx context.Context, tx Tx, op access.Principal, m access.M
 	if err != nil {
 		return err
 	}
+	sortByTenant(ms) // the chain heads' lock order
 	for _, mem := range ms {
 		e, err := op.AuditEntry(m, now, mem.TenantID, action, "user", u.ID.String(), details)
 		if err != nil {

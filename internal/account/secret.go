@@ -1,12 +1,14 @@
 package account
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,12 +63,22 @@ func AuditUser(ctx context.Context, tx UserAuditor, now time.Time, u User, m acc
 	if err != nil {
 		return err
 	}
+	sortByTenant(ms)
 	for _, mem := range ms {
 		if err := u.Principal().Audit(ctx, tx, m, now, mem.TenantID, action, "user", u.ID.String(), details); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// sortByTenant puts memberships in tenant id order. Each audit entry
+// locks its tenant's audit chain head until the commit, so transactions
+// that write entries in several tenants must take those locks in one
+// order, or two of them (two users logging in, members of the same two
+// tenants joined in opposite orders) could deadlock.
+func sortByTenant(ms []Membership) {
+	slices.SortFunc(ms, func(a, b Membership) int { return bytes.Compare(a.TenantID[:], b.TenantID[:]) })
 }
 
 // TokenInvalidator is what EndOpenLinks needs of a transaction.

@@ -255,6 +255,9 @@ func (s *Service) requireUser(p access.Principal) error {
 	if p.IsAPIKey() || p.UserID == uuid.Nil {
 		return apperr.Forbidden("only users sign in with two factors")
 	}
+	if p.ScopedTo != uuid.Nil {
+		return access.ErrScopedSession
+	}
 	return nil
 }
 

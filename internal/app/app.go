@@ -84,6 +84,13 @@ Commands:
                      list background jobs that failed, with their last error;
                      with --tenant, also its failing webhook deliveries
   jobs retry ID      run a failed job again now
+  audit verify --tenant SLUG [--pubkey KEY]
+                     check the tenant's audit log: its hash chain and signed
+                     checkpoints; exits 1 naming the first entry edited,
+                     deleted, inserted or reordered
+  audit checkpoint   sign a checkpoint of every audit chain that moved (the
+                     worker does it every 10 minutes)
+  audit pubkey       print the public key that verifies the checkpoints
   backup             back up the database to object storage, then apply retention
   backup list        list the complete backups
   restore ID         restore a backup into an empty database (serve and worker stopped)
@@ -144,6 +151,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdin 
 	switch cmd {
 	case "users", "tenants", "apikeys", "jobs", "plans", "operators":
 		err = adminCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), adminIO{stdin, stdout, stderr})
+	case "audit":
+		err = auditCommand(ctx, args, cfg, newLogger(stderr, "warn"), stdout, stderr)
 	case "backup", "restore":
 		err = backupCommand(ctx, cmd, args, cfg, newLogger(stderr, "warn"), stdout, stderr)
 	case "bench":

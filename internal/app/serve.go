@@ -255,6 +255,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Exports:       svc.exports,
 		Invoices:      svc.invoices,
 		Webhooks:      svc.webhooks,
+		SSO:           svc.sso,
 		Blobs:         svc.blobs,
 		Signer:        svc.signer,
 		BaseURL:       svc.cfg.BaseURL,

@@ -20,6 +20,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/attachment"
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/auth"
 	"github.com/ordo/ordo/internal/blob"
 	"github.com/ordo/ordo/internal/cache"
@@ -34,6 +35,7 @@ import (
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
+	"github.com/ordo/ordo/internal/sso"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/sqlitestore"
@@ -80,6 +82,7 @@ type services struct {
 	attachments *attachment.Service
 	exports     *export.Service
 	invoices    *invoice.Service
+	sso         *sso.Service
 	webhooks    *webhook.Service
 }
 
@@ -217,7 +220,11 @@ func (s *services) openIdentity(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Sealer: s.sealer, Log: log}
+	// Tenants' issuers may be private only where webhooks may: in tests
+	// and local development (ORDO_WEBHOOKS_ALLOW_PRIVATE).
+	s.sso = sso.NewService(store.Narrow[sso.Tx]{Store: s.store}, sso.Options{Platform: sso.Platform(s.cfg.OIDC), BaseURL: s.cfg.BaseURL,
+		Sealer: s.sealer, AllowPrivate: s.cfg.WebhooksAllowPrivate, Log: log})
+	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: s.store}, Hasher: hasher, Sealer: s.sealer, Log: log, PasswordPolicy: s.sso}
 	if s.redis != nil {
 		// Only a shared cache: every process must see invalidations (a
 		// command revoking a key must reach the servers). In embedded
@@ -225,6 +232,7 @@ func (s *services) openIdentity(log *slog.Logger) error {
 		ao.Cache = s.cache
 	}
 	s.auth = auth.New(ao)
+	s.sso.WithAuthCache(s.auth)
 	s.planLimits = plan.NewChecker(s.store, s.cfg.PlanLimits)
 	s.tenants = tenant.NewService(store.Narrow[tenant.Tx]{Store: s.store}, tenant.Options{
 		Auth: s.auth, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL, Limits: s.planLimits})
@@ -232,7 +240,7 @@ func (s *services) openIdentity(log *slog.Logger) error {
 		Auth: s.auth, Tenants: s.tenants, Hasher: hasher, Sealer: s.sealer, Log: log, BaseURL: s.cfg.BaseURL}).WithBlobs(s.blobs)
 	// Passkeys belong to the origin of ORDO_BASE_URL (the relying party):
 	// a base URL browsers cannot use WebAuthn on only leaves them off.
-	if s.passkeys, err = passkey.NewService(store.Narrow[passkey.Tx]{Store: s.store}, passkey.Options{BaseURL: s.cfg.BaseURL, Log: log}); err != nil {
+	if s.passkeys, err = passkey.NewService(store.Narrow[passkey.Tx]{Store: s.store}, passkey.Options{BaseURL: s.cfg.BaseURL, Log: log, Policy: s.sso}); err != nil {
 		log.Warn("passkeys are off", "err", err)
 		s.passkeys = nil
 	}
@@ -395,6 +403,11 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 	if err := s.addBackupJob(cfg); err != nil {
 		return nil, err
 	}
+	key, err := audit.SigningKey(s.cfg.AuditSigningKey, s.cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
+	audit.AddCheckpointJob(cfg, s.store, key, s.log)
 	if mw := jobs.WorkTelemetry(s.tel); mw != nil {
 		cfg.Use(mw)
 	}

@@ -28,6 +28,12 @@ type Entry struct {
 	RequestID  string
 	Metadata   json.RawMessage // a JSON object: old/new values and details
 	CreatedAt  time.Time
+
+	// The entry's place in its tenant's hash chain (chain.go), set by the
+	// store as it writes the entry and read back only by AuditChain. Seq
+	// 0 is an entry written before the chain began.
+	Seq            int64
+	PrevHash, Hash []byte
 }
 
 // Filter selects entries of one tenant, newest first.
@@ -50,6 +56,19 @@ type Filter struct {
 type Store interface {
 	Writer
 	AuditList(ctx context.Context, tenantID uuid.UUID, f Filter) ([]Entry, error)
+
+	// AuditChain is every entry of the tenant with its chain columns, in
+	// the chain's order (seq, then id), those from before the chain
+	// (seq 0) first; and the tenant's head, zero when nothing is chained.
+	AuditChain(ctx context.Context, tenantID uuid.UUID) ([]Entry, Head, error)
+	// AuditCheckpointInsert records a signed checkpoint; one the tenant
+	// already has at its seq is left as it is.
+	AuditCheckpointInsert(ctx context.Context, c Checkpoint) error
+	// AuditCheckpoints lists the tenant's checkpoints, by seq.
+	AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]Checkpoint, error)
+	// AuditHeadsToCheckpoint lists the heads that moved past their
+	// tenant's last checkpoint, at most limit of them.
+	AuditHeadsToCheckpoint(ctx context.Context, limit int) ([]Head, error)
 }
 
 // Writer writes audit entries: every domain's transaction has it, so that

@@ -43,12 +43,13 @@ func IsWrongPassword(err error) bool {
 
 // Service implements authentication.
 type Service struct {
-	store  DB
-	sealer *jobs.Sealer
-	cache  cache.Cache // nil: no caching
-	hasher *account.Hasher
-	log    *slog.Logger
-	now    func() time.Time
+	store     DB
+	passwords PasswordPolicy
+	sealer    *jobs.Sealer
+	cache     cache.Cache // nil: no caching
+	hasher    *account.Hasher
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 // The tenant and account services drop what this one caches through it.
@@ -69,6 +70,15 @@ type Options struct {
 	Sealer *jobs.Sealer
 	Log    *slog.Logger
 	Now    func() time.Time // nil: time.Now
+	// PasswordPolicy, when set, may refuse a right password (a tenant of
+	// the user requires single sign-on: package sso).
+	PasswordPolicy PasswordPolicy
+}
+
+// PasswordPolicy decides whether a user who gave the right password may
+// sign in with it; its error is the answer to the log-in.
+type PasswordPolicy interface {
+	PasswordAllowed(ctx context.Context, u account.User) error
 }
 
 // New returns a Service.
@@ -77,7 +87,7 @@ func New(o Options) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: o.Store, cache: o.Cache, hasher: o.Hasher, sealer: o.Sealer, log: o.Log, now: now}
+	return &Service{store: o.Store, passwords: o.PasswordPolicy, cache: o.Cache, hasher: o.Hasher, sealer: o.Sealer, log: o.Log, now: now}
 }
 
 // clock returns the current time at the precision both engines keep.
@@ -116,6 +126,14 @@ func (s *Service) Login(ctx context.Context, email, password, code string, m acc
 		// disabled the account, and whom to ask.
 		s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "disabled"})
 		return account.User{}, "", account.ErrDisabled
+	}
+	if s.passwords != nil {
+		// The password was right, so they may be told to use SSO (before
+		// any second factor: the password is not a way in at all).
+		if err := s.passwords.PasswordAllowed(ctx, u); err != nil {
+			s.auditUser(ctx, u, m, "auth.login_failed", map[string]any{"reason": "sso_required"})
+			return account.User{}, "", err
+		}
 	}
 	twoFactor, err := s.hasSecondFactor(ctx, u.ID)
 	if err != nil {

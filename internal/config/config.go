@@ -20,6 +20,15 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 )
 
+// OIDC configures the platform-wide single sign-on provider.
+type OIDC struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	// Name labels the sign-in button.
+	Name string
+}
+
 // Mode says which storage backends Ordo runs on.
 type Mode string
 
@@ -38,6 +47,9 @@ type Config struct {
 	DataDir string
 	BaseURL string
 	Secret  string
+	// AuditSigningKey is the base64 Ed25519 seed that signs the audit
+	// log's checkpoints; empty derives one from Secret (audit.SigningKey).
+	AuditSigningKey string
 
 	DatabaseURL string
 	RedisURL    string
@@ -45,6 +57,10 @@ type Config struct {
 	S3 S3
 
 	SMTPURL string
+
+	// OIDC is the platform-wide OpenID Connect provider (OIDC_*); its
+	// Issuer is "" when there is none.
+	OIDC OIDC
 	// MailFrom is the sender of Ordo's e-mail.
 	MailFrom string
 	// SupportEmail is whom people are told to write to when only the
@@ -297,6 +313,10 @@ func (c *Config) finish(failed map[string]bool) []error {
 	}
 	if c.S3.Bucket != "" && (c.S3.AccessKeyID == "") != (c.S3.SecretAccessKey == "") {
 		fail("S3_SECRET_ACCESS_KEY", "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together")
+	}
+
+	if (c.OIDC.Issuer == "") != (c.OIDC.ClientID == "") && !failed["OIDC_ISSUER"] {
+		fail("OIDC_CLIENT_ID", "OIDC_ISSUER and OIDC_CLIENT_ID must be set together")
 	}
 
 	// Only once DATABASE_URL itself is fine, so that a bad DATABASE_URL

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net"
@@ -97,6 +98,8 @@ var fields = append([]field{
 		}}},
 	{Env: "ORDO_SECRET", DefaultDoc: "generated into `$ORDO_DATA_DIR/secret` on first embedded run", Doc: "signing and sealing key (32+ characters); **required** when `DATABASE_URL` is set. It also seals e-mail bodies in queued jobs and webhook signing secrets in the database: after changing it, rotate every webhook endpoint's secret", Mask: secret,
 		val: text{func(c *Config) *string { return &c.Secret }, minLen(32, "openssl rand -base64 48")}},
+	{Env: "ORDO_AUDIT_SIGNING_KEY", DefaultDoc: "unset: derived from `ORDO_SECRET`", Doc: "base64 Ed25519 seed (32 bytes) that signs the audit log's checkpoints (try: openssl rand -base64 32); `ordo audit pubkey` prints its public key. Keep it as long as the checkpoints it signed must verify (see [Audit log](#audit-log))", Mask: secret,
+		val: text{func(c *Config) *string { return &c.AuditSigningKey }, checkAuditSigningKey}},
 	{Env: "DATABASE_URL", DefaultDoc: "unset: embedded SQLite", Doc: "`postgres://user:pass@host:5432/db` selects production mode", Mask: password,
 		val: text{func(c *Config) *string { return &c.DatabaseURL }, checkDatabaseURL}},
 	{Env: "REDIS_URL", DefaultDoc: "unset: in-process", Doc: "`redis://` or `rediss://` URL", Mask: password,
@@ -149,6 +152,20 @@ var fields = append([]field{
 			}
 			return a.Address, nil
 		}}},
+	{Env: "OIDC_ISSUER", DefaultDoc: "unset: off", Doc: "issuer URL of an OpenID Connect provider everyone may sign in with (\"Sign in with `OIDC_NAME`\" on the sign-in page), such as `https://accounts.google.com`; register `ORDO_BASE_URL` + `/login/sso/callback` as its redirect URI (see [Single sign-on](#single-sign-on))",
+		val: text{func(c *Config) *string { return &c.OIDC.Issuer }, func(v string) (string, error) {
+			v = strings.TrimRight(v, "/")
+			if u, err := url.Parse(v); err != nil || !httpURL(v) || u.RawQuery != "" {
+				return v, fmt.Errorf("must be the provider's http:// or https:// issuer URL, such as https://accounts.google.com, got %q", v)
+			}
+			return v, nil
+		}}},
+	{Env: "OIDC_CLIENT_ID", DefaultDoc: "unset", Doc: "the client id Ordo has at `OIDC_ISSUER` (required with it)",
+		val: text{func(c *Config) *string { return &c.OIDC.ClientID }, nil}},
+	{Env: "OIDC_CLIENT_SECRET", DefaultDoc: "unset: a public client", Doc: "the client's secret at `OIDC_ISSUER`", Mask: secret,
+		val: text{func(c *Config) *string { return &c.OIDC.ClientSecret }, nil}},
+	{Env: "OIDC_NAME", Default: "SSO", Doc: "the provider's name on the sign-in button, such as `Google` or `Keycloak`",
+		val: text{func(c *Config) *string { return &c.OIDC.Name }, nil}},
 	{Env: "ORDO_TRUST_PROXY", Default: "false", Doc: "take the client address from `X-Forwarded-For` (rate limits, audit log); set it only behind a proxy such as Traefik",
 		val: boolVal(func(c *Config) *bool { return &c.TrustProxy })},
 	{Env: "ORDO_API_RATE_PER_MINUTE", Default: "600", Doc: "API requests per minute per API key, per user, or per IP when anonymous (GCRA; in Redis when configured)",
@@ -426,4 +443,13 @@ func pgconnReason(err error) string {
 		return msg[i+3:]
 	}
 	return "cannot parse it"
+}
+
+// checkAuditSigningKey accepts the base64 of a 32-byte Ed25519 seed.
+func checkAuditSigningKey(v string) (string, error) {
+	seed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+	if err != nil || len(seed) != 32 {
+		return v, errors.New("must be the base64 of 32 bytes (try: openssl rand -base64 32)")
+	}
+	return strings.TrimSpace(v), nil
 }

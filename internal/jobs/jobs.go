@@ -71,6 +71,7 @@ const (
 	KindExport          = "export"
 	KindWebhookDelivery = "webhook_delivery"
 	KindBackup          = "backup"
+	KindAuditCheckpoint = "audit_checkpoint"
 )
 
 // Deps are what job workers need; it grows with the job kinds.

@@ -65,14 +65,27 @@ type Options struct {
 	BaseURL string
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	// Policy, when set, may refuse a passwordless sign-in as it refuses
+	// a right password (a member of a tenant that requires single
+	// sign-on): a passkey is a local credential too, and must not be a
+	// way around the tenant's provider. The second factor needs no check:
+	// the password before it was checked.
+	Policy Policy
+}
+
+// Policy decides whether a user may sign in with a local credential
+// (sso.Service is one).
+type Policy interface {
+	PasswordAllowed(ctx context.Context, u account.User) error
 }
 
 // Service runs the passkey ceremonies and keeps the passkeys.
 type Service struct {
-	db  DB
-	rp  *webauthn.WebAuthn
-	log *slog.Logger
-	now func() time.Time
+	db     DB
+	policy Policy
+	rp     *webauthn.WebAuthn
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // Config returns the relying party's configuration for baseURL: the RP
@@ -114,7 +127,7 @@ func NewService(db DB, o Options) (*Service, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{db: db, rp: rp, log: log, now: now}, nil
+	return &Service{db: db, policy: o.Policy, rp: rp, log: log, now: now}, nil
 }
 
 // clock returns the current time at the precision both engines keep.
@@ -399,6 +412,12 @@ func (s *Service) FinishLogin(ctx context.Context, st State, response []byte, m 
 	}
 	if u.EmailVerifiedAt == nil {
 		return s.failed(ctx, u, m, "unverified")
+	}
+	if st.Kind == KindLogin && s.policy != nil {
+		if err := s.policy.PasswordAllowed(ctx, u); err != nil {
+			s.auditFailed(ctx, u, m, "sso_required")
+			return account.User{}, "", err
+		}
 	}
 	k, err := s.keyOf(who, cred.ID)
 	if err != nil {

@@ -275,3 +275,27 @@ func requireField(t *testing.T, err error, field string) {
 	require.NotEmpty(t, e.Fields)
 	require.Equal(t, field, e.Fields[0].Field)
 }
+
+// refuseAll is a tenant policy that requires single sign-on of everyone.
+type refuseAll struct{}
+
+func (refuseAll) PasswordAllowed(context.Context, account.User) error {
+	return apperr.Forbidden("this tenant requires single sign-on")
+}
+
+// TestPolicyRefusesPasswordless: a member of a tenant that requires
+// single sign-on cannot go around it with a passkey alone; as the second
+// factor (after a password the policy let through) it still works.
+func TestPolicyRefusesPasswordless(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.register(t, "Laptop")
+	strict, err := passkey.NewService(store.Narrow[passkey.Tx]{Store: b.st}, passkey.Options{BaseURL: origin, Policy: refuseAll{}})
+	require.NoError(t, err)
+	b.svc = strict
+	_, _, err = b.login(t, uuid.Nil, 0)
+	require.ErrorIs(t, err, apperr.ErrForbidden)
+	_, method, err := b.login(t, b.user.ID, b.user.SessionEpoch)
+	require.NoError(t, err)
+	require.Equal(t, passkey.MethodPasswordPasskey, method)
+}

@@ -29,6 +29,7 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/passkey"
 	"github.com/ordo/ordo/internal/plan"
+	"github.com/ordo/ordo/internal/sso"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -59,6 +60,8 @@ type Querier interface {
 	plan.AdminStore
 
 	auth.Tx
+	// Single sign-on: tenants' providers, linked identities.
+	sso.Tx
 
 	jobs.Effects
 
@@ -87,6 +90,7 @@ var (
 	_ account.Tx    = Tx(nil)
 	_ auth.Tx       = Tx(nil)
 	_ operator.Tx   = Tx(nil)
+	_ sso.Tx        = Tx(nil)
 	_ passkey.Tx    = Tx(nil)
 )
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/tenant"
 )
@@ -69,6 +71,9 @@ func (s *Server) handleTenantSwitch(w http.ResponseWriter, r *http.Request) erro
 	id, err := pathID(r, "id", "tenant")
 	if err != nil {
 		return err
+	}
+	if p.ScopedTo != uuid.Nil && id != p.ScopedTo {
+		return access.ErrScopedSession
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
 	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id, s.sessionMethod(r.Context()))

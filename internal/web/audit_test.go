@@ -207,6 +207,17 @@ var auditCalls = map[string]auditCall{
 		c.do("PUT", "/api/v1/tenant/logo", pngLogo(t)).must(t, 200)
 		return tid, func() resp { return c.do("DELETE", "/api/v1/tenant/logo", nil) }
 	},
+	"PUT /api/v1/tenant/sso": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("sso"))
+		return tid, func() resp {
+			return c.do("PUT", "/api/v1/tenant/sso", map[string]any{"issuer": "http://127.0.0.1:9/idp", "client_id": "ordo", "domains": []string{"example.com"}})
+		}
+	},
+	"DELETE /api/v1/tenant/sso": func(t *testing.T, a *app) (string, func() resp) {
+		c, _, tid := a.signup(t, uniqueEmail("ssod"))
+		c.do("PUT", "/api/v1/tenant/sso", map[string]any{"issuer": "http://127.0.0.1:9/idp", "client_id": "ordo", "domains": []string{"example.com"}}).must(t, 200)
+		return tid, func() resp { return c.do("DELETE", "/api/v1/tenant/sso", nil) }
+	},
 	"PATCH /api/v1/me/profile": func(t *testing.T, a *app) (string, func() resp) {
 		c, _, tid := a.signup(t, uniqueEmail("pf"))
 		return tid, func() resp {

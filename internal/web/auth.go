@@ -27,6 +27,9 @@ const (
 	sessEpoch    = "epoch"
 	// sessMethod is how the session signed in (account.MethodPassword, …).
 	sessMethod = "method"
+	// sessScope is the tenant whose identity provider signed the session
+	// in, when one did (access.Principal.ScopedTo).
+	sessScope = "scope_tenant"
 )
 
 const principalKey ctxKey = 100
@@ -99,7 +102,13 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 		if uid, err := uuid.Parse(s.sessions.GetString(ctx, sessUserID)); err == nil {
 			tid, _ := uuid.Parse(s.sessions.GetString(ctx, sessTenantID))
 			epoch, _ := s.sessions.Get(ctx, sessEpoch).(int64)
+			scope, _ := uuid.Parse(s.sessions.GetString(ctx, sessScope))
+			if scope != uuid.Nil {
+				// The session may act in that tenant only, whatever it names.
+				tid = scope
+			}
 			p, err := s.auth.Resolve(ctx, uid, epoch, tid, s.sessionMethod(ctx))
+			p.ScopedTo = scope
 			if err == nil && tid != uuid.Nil && !p.InTenant() && p.RemovedFrom == uuid.Nil && p.SuspendedTenant == uuid.Nil && p.DeletedTenant == uuid.Nil && p.TwoFactorTenant == uuid.Nil {
 				// The tenant is gone (purged): carry on in the user's
 				// oldest remaining tenant, as at login.
@@ -136,6 +145,12 @@ func (s *Server) fallBackTenant(ctx context.Context, userID uuid.UUID, epoch int
 	return s.auth.Resolve(ctx, userID, epoch, tid, s.sessionMethod(ctx))
 }
 
+// scopeSession limits the session just started to tenantID, whose
+// identity provider signed it in (access.Principal.ScopedTo).
+func (s *Server) scopeSession(ctx context.Context, tenantID uuid.UUID) {
+	s.sessions.Put(ctx, sessScope, tenantID.String())
+}
+
 // sessionMethod is how the request's session signed in ("" if it
 // predates the record of it, or there is no session).
 func (s *Server) sessionMethod(ctx context.Context) string {
@@ -154,6 +169,11 @@ func (s *Server) startSession(ctx context.Context, userID, tenantID uuid.UUID, e
 	telemetry.SetLogPrincipal(ctx, tenantID, userID, uuid.Nil)
 	s.sessions.Put(ctx, sessUserID, userID.String())
 	s.sessions.Put(ctx, sessEpoch, epoch)
+	if s.sessionMethod(ctx) != method {
+		// Signed in anew, another way: no longer limited to the tenant
+		// whose provider signed the session in. A renewal keeps the limit.
+		s.sessions.Remove(ctx, sessScope)
+	}
 	s.sessions.Put(ctx, sessMethod, method)
 	s.sessions.Remove(ctx, sessPendingUser)
 	// Recorded in user_sessions on its next request, under its new token

@@ -46,6 +46,7 @@ import (
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/realtime"
+	"github.com/ordo/ordo/internal/sso"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
@@ -218,6 +219,10 @@ type appOpts struct {
 	log *slog.Logger
 	// webhookSchedule replaces the 100, 200, 300 ms retry schedule.
 	webhookSchedule []time.Duration
+	// oidc is the platform's single sign-on provider (none if unset).
+	oidc sso.Platform
+	// now is the clock of single sign-on (nil: time.Now).
+	now func() time.Time
 }
 
 // newAppOpts starts the API.
@@ -346,12 +351,6 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 
 	sealer := testSealer(t)
 	planLimits := plan.NewChecker(st, o.planLimits)
-	svc, tenants, accounts := newIdentity(t, st, authCache, sealer, log, planLimits)
-	ob := &outbox{}
-	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Usage: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
-		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
-	accounts.RegisterWorkers(cfg.Workers)
-	cfg.SetFetch(10*time.Millisecond, 30*time.Millisecond)
 	// Listen first: ORDO_BASE_URL names the server's port.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -359,6 +358,13 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.baseHost != "" {
 		base = "http://" + o.baseHost + ":" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	}
+	ssoSvc := sso.NewService(store.Narrow[sso.Tx]{Store: st}, sso.Options{Platform: o.oidc, BaseURL: base, Sealer: sealer, AllowPrivate: !o.strictWebhooks, Log: log, Now: o.now})
+	svc, tenants, accounts := newIdentityWith(t, st, authCache, sealer, log, planLimits, ssoSvc)
+	ob := &outbox{}
+	cfg := jobs.Config(jobs.Deps{Log: log, Mail: ob, Store: st, Effects: st, Usage: st, Sealer: sealer}, map[string]int{jobs.QueueEmail: 2, jobs.QueueMaintenance: 1, jobs.QueueExports: 2,
+		jobs.QueueInvoices: 2, jobs.QueueWebhooks: 4})
+	accounts.RegisterWorkers(cfg.Workers)
+	cfg.SetFetch(10*time.Millisecond, 30*time.Millisecond)
 	var blobs blob.Store
 	var signer *blob.Signer
 	if o.s3 {
@@ -418,9 +424,9 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log).WithLimits(planLimits)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: apiUsage,
-		Auth: svc, Tenants: tenants, Accounts: accounts, Passkeys: newPasskeys(t, st, base, log), Operators: operator.NewService(store.Narrow[operator.Tx]{Store: st}),
+		Auth: svc, Tenants: tenants, Accounts: accounts, Passkeys: newPasskeys(t, st, base, log, ssoSvc), Operators: operator.NewService(store.Narrow[operator.Tx]{Store: st}),
 		Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
-		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, Blobs: blobs, Signer: signer, BaseURL: base,
+		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, SSO: ssoSvc, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
 		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) {
 			return plan.Usage(ctx, st, planLimits, id, time.Now())
@@ -452,9 +458,23 @@ func newAppOnStore(t *testing.T, base *app, limits *web.Limits) *app {
 // fast password hasher.
 func newIdentity(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.Sealer, log *slog.Logger, limits *plan.Checker) (*auth.Service, *tenant.Service, *account.Service) {
 	t.Helper()
+	return newIdentityWith(t, st, c, sealer, log, limits, nil)
+}
+
+// newIdentityWith is newIdentity with a password policy (single
+// sign-on's), nil for none.
+func newIdentityWith(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.Sealer, log *slog.Logger, limits *plan.Checker, policy *sso.Service) (*auth.Service, *tenant.Service, *account.Service) {
+	t.Helper()
 	hasher, err := account.NewHasher(&argon2id.Params{Memory: 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32})
 	require.NoError(t, err)
-	svc := auth.New(auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Cache: c, Hasher: hasher, Sealer: sealer, Log: log})
+	ao := auth.Options{Store: store.Narrow[auth.Tx]{Store: st}, Cache: c, Hasher: hasher, Sealer: sealer, Log: log}
+	if policy != nil {
+		ao.PasswordPolicy = policy
+	}
+	svc := auth.New(ao)
+	if policy != nil {
+		policy.WithAuthCache(svc)
+	}
 	tenants := tenant.NewService(store.Narrow[tenant.Tx]{Store: st}, tenant.Options{Auth: svc, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test", Limits: limits})
 	accounts := account.NewService(store.Narrow[account.Tx]{Store: st}, account.Options{Auth: svc, Tenants: tenants, Hasher: hasher, Sealer: sealer, Log: log, BaseURL: "http://ordo.test"})
 	return svc, tenants, accounts
@@ -680,7 +700,7 @@ func apiKeySecret(full string) string {
 
 // newPasskeys is the passkey service for a server at base (its origin is
 // the relying party's).
-func newPasskeys(t *testing.T, st store.Store, base string, log *slog.Logger) *passkey.Service {
+func newPasskeys(t *testing.T, st store.Store, base string, log *slog.Logger, policy *sso.Service) *passkey.Service {
 	t.Helper()
 	// WebAuthn has no relying party on an IP address: a server on
 	// 127.0.0.1 gets localhost's (only a browser test, which opens
@@ -688,7 +708,7 @@ func newPasskeys(t *testing.T, st store.Store, base string, log *slog.Logger) *p
 	if u, err := url.Parse(base); err == nil && net.ParseIP(u.Hostname()) != nil {
 		base = "http://localhost:" + u.Port()
 	}
-	pk, err := passkey.NewService(store.Narrow[passkey.Tx]{Store: st}, passkey.Options{BaseURL: base, Log: log})
+	pk, err := passkey.NewService(store.Narrow[passkey.Tx]{Store: st}, passkey.Options{BaseURL: base, Log: log, Policy: policy})
 	require.NoError(t, err)
 	return pk
 }

@@ -90,6 +90,7 @@ var probes = []struct {
 		return r
 	}},
 	{access.ActTenantExport, func(f roleFixture) resp { return f.actor.do("POST", "/api/v1/tenant/archive", nil) }},
+	{access.ActSSOManage, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/tenant/sso", nil) }},
 	{access.ActTenantSecurity, func(f roleFixture) resp {
 		return f.actor.do("PUT", "/api/v1/tenant/security", map[string]any{"require_two_factor": false})
 	}},

@@ -96,6 +96,10 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 			p.Type = problemType("mfa-invalid")
 		case errors.Is(err, access.ErrTwoFactorRequired):
 			p.Type = problemType("two-factor-required")
+		case isSSORequired(err):
+			// A right password that a tenant of the user no longer
+			// accepts: no retry helps, single sign-on does.
+			p.Type = problemType("sso-required")
 		}
 		var le *plan.ErrLimit
 		if errors.As(err, &le) {

@@ -163,6 +163,8 @@ type view struct {
 	errorWorded map[string]bool
 	// Data is the page's own content.
 	Data any
+	// SSO is what the sign-in page offers besides passwords (nil: none).
+	SSO *loginSSO
 	// Locale is how the viewer writes numbers (from Accept-Language):
 	// amounts are shown and read by it.
 	Locale order.Locale
@@ -282,6 +284,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	v.Lang, v.catalog = s.language(r), s.catalog
 	v.Path = pagePath(r)
+	if page == "login" {
+		v.SSO = s.loginSSO()
+	}
 	if p, ok := principalFrom(r.Context()); ok {
 		v.Principal = &p
 		if p.InTenant() && v.Tenant == nil {

@@ -34,6 +34,7 @@ import (
 	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/ratelimit"
+	"github.com/ordo/ordo/internal/sso"
 	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/tenant"
 	"github.com/ordo/ordo/internal/webhook"
@@ -126,6 +127,9 @@ type Options struct {
 	Exports     *export.Service
 	Invoices    *invoice.Service
 	Webhooks    *webhook.Service
+	// SSO is single sign-on with OpenID Connect; nil: none (no routes
+	// answer but 404, and passwords are the only way in).
+	SSO *sso.Service
 	// Blobs and Signer serve local-disk uploads and downloads through
 	// signed URLs; Signer is nil with S3.
 	Blobs  blob.Store
@@ -183,6 +187,7 @@ type Server struct {
 	exports       *export.Service
 	invoices      *invoice.Service
 	webhooks      *webhook.Service
+	sso           *sso.Service
 	blobs         blob.Store
 	signer        *blob.Signer
 	baseURL       string
@@ -225,7 +230,7 @@ func New(o Options) (*Server, error) {
 	log := slog.New(telemetry.LogHandler(o.Log.Handler()))
 	s := &Server{log: log, version: o.Version, checks: o.Checks, auth: o.Auth, tenants: o.Tenants, accounts: o.Accounts, passkeys: o.Passkeys, operators: o.Operators, orders: o.Orders, idempotency: o.Idempotency,
 		sessions: o.Sessions, limits: o.Limits, trustProxy: o.TrustProxy, pages: ps, catalog: cat, assets: static, pubsub: o.PubSub,
-		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, blobs: o.Blobs, signer: o.Signer,
+		attachments: o.Attachments, exports: o.Exports, invoices: o.Invoices, webhooks: o.Webhooks, sso: o.SSO, blobs: o.Blobs, signer: o.Signer,
 		baseURL: strings.TrimRight(o.BaseURL, "/"), metrics: o.Metrics, apiUsage: o.APIUsage}
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
@@ -347,6 +352,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /confirm-email", s.page(s.uiConfirmEmail))
 	mux.HandleFunc("GET /invitations/accept", s.page(s.uiAcceptForm))
 	mux.HandleFunc("POST /invitations/accept", s.page(s.uiAccept))
+	// Single sign-on (ui_sso.go).
+	mux.HandleFunc("GET /login/sso", s.page(s.uiSSOStart))
+	mux.HandleFunc("GET /login/sso/callback", s.page(s.uiSSOCallback)) // sso.CallbackPath
 
 	// The application (ui_app.go).
 	mux.HandleFunc("GET /app", s.requireLogin(s.page(s.uiDashboard)))
@@ -410,6 +418,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /app/settings/branding", s.requireLogin(s.page(s.uiBrandingSave)))
 	mux.HandleFunc("POST /app/settings/logo", s.requireLogin(s.page(s.uiLogoUpload)))
 	mux.HandleFunc("POST /app/settings/logo/delete", s.requireLogin(s.page(s.uiLogoDelete)))
+	mux.HandleFunc("POST /app/settings/sso", s.requireLogin(s.page(s.uiSSOSave)))
+	mux.HandleFunc("POST /app/settings/sso/delete", s.requireLogin(s.page(s.uiSSODelete)))
 	mux.HandleFunc("GET /app/webhooks", s.requireLogin(s.page(s.uiWebhooks)))
 	mux.HandleFunc("POST /app/webhooks", s.requireLogin(s.page(s.uiWebhookCreate)))
 	mux.HandleFunc("GET /app/webhooks/{id}", s.requireLogin(s.page(s.uiWebhook)))

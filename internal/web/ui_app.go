@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/auth"
@@ -257,6 +259,9 @@ func (s *Server) uiTenantSwitch(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id", "tenant")
 	if err != nil {
 		return err
+	}
+	if p.ScopedTo != uuid.Nil && id != p.ScopedTo {
+		return access.ErrScopedSession
 	}
 	epoch, _ := s.sessions.Get(r.Context(), sessEpoch).(int64)
 	np, err := s.auth.Resolve(r.Context(), p.UserID, epoch, id, s.sessionMethod(r.Context()))

@@ -65,6 +65,9 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 	}
 	v := view{Title: s.tr(r, "Tenant settings"), Form: map[string]string{"name": t.Name, "default_tax_rate": formatBP(t.DefaultTaxRateBP, s.locale(r))},
 		Data: map[string]any{"files": files, "bytes": size, "can_delete": p.Can(access.ActTenantDelete), "grace_days": int(s.grace().Hours() / 24)}}
+	if err := s.ssoSettingsView(r, p, &v); err != nil {
+		return view{}, err
+	}
 	if s.invoices == nil {
 		return v, nil // no invoices, no branding
 	}

@@ -49,7 +49,9 @@ func TestArchiveCoversSchema(t *testing.T) {
 		require.True(t, ok, "archived table %s is not in the schema", tb.Name)
 		var want, got []string
 		for name := range have {
-			want = append(want, name)
+			if archive.NotArchivedColumns[tb.Name+"."+name] == "" {
+				want = append(want, name)
+			}
 		}
 		for _, c := range tb.Columns {
 			got = append(got, c.Name)

@@ -13,12 +13,17 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
+// auditInsert leaves the chain's columns to the audit_log_chain trigger
+// (SQLite's AuditInsert writes them).
+const auditInsert = `INSERT INTO audit_log (` + sqlshared.AuditColumns + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+
 func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
 	meta := e.Metadata
 	if len(meta) == 0 {
 		meta = []byte("{}")
 	}
-	return q.execLater(ctx, wrapErr("AuditInsert("+e.Action+")", "audit entry"), sqlshared.AuditInsert,
+	return q.execLater(ctx, wrapErr("AuditInsert("+e.Action+")", "audit entry"), auditInsert,
 		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, e.ActorType, string(meta), e.CreatedAt)
 }
 

@@ -2,9 +2,12 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -12,18 +15,44 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
+// AuditInsert writes e as the next link of its tenant's chain: the head
+// row is read and moved in the same transaction, and SQLite runs one
+// writing transaction at a time, so no two entries get the same seq.
 func (q *queries) AuditInsert(ctx context.Context, e audit.Entry) error {
-	meta := e.Metadata
-	if len(meta) == 0 {
-		meta = []byte("{}")
+	if len(e.Metadata) == 0 {
+		e.Metadata = []byte("{}")
 	}
-	_, err := q.db.ExecContext(ctx, sqlshared.AuditInsert,
-		e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, e.ActorType, string(meta), ts(e.CreatedAt))
+	err := q.atomic(ctx, func(q *queries) error {
+		e.Seq, e.PrevHash = 0, audit.GenesisHash
+		err := q.db.QueryRowContext(ctx, sqlshared.AuditHead, e.TenantID).Scan(&e.Seq, &e.PrevHash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("head: %w", err)
+		}
+		e.Seq++
+		// Hashed as it will read back: the stored time has microseconds.
+		e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
+		e.Hash = audit.Hash(e.PrevHash, e)
+		if _, err := q.db.ExecContext(ctx, auditInsertChained,
+			e.ID, e.TenantID, e.ActorID, e.ActorName, e.ActorEmail, e.Action, e.EntityType, e.EntityID, e.OrderID, e.IP, e.UserAgent, e.RequestID, e.ActorType, string(e.Metadata), ts(e.CreatedAt),
+			e.Seq, e.PrevHash, e.Hash); err != nil {
+			return interpretError(err, "audit entry")
+		}
+		_, err = q.db.ExecContext(ctx, auditHeadSet, e.TenantID, e.Seq, e.Hash)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("AuditInsert(%s): %w", e.Action, interpretError(err, "audit entry"))
+		return fmt.Errorf("AuditInsert(%s): %w", e.Action, err)
 	}
 	return nil
 }
+
+// SQLite's own: PostgreSQL's trigger fills the chain columns.
+const (
+	auditInsertChained = `INSERT INTO audit_log (` + sqlshared.AuditColumns + `, seq, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`
+	auditHeadSet = `INSERT INTO audit_chain_heads (tenant_id, seq, hash) VALUES ($1, $2, $3)
+		ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`
+)
 
 func (q *queries) AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error) {
 	w := sqlshared.AuditWhere(tenantID, f, dialect{})

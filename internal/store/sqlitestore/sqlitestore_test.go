@@ -88,3 +88,13 @@ func TestAPIKeyGoesWithCreator(t *testing.T) {
 		return err
 	})
 }
+
+func TestAuditChain(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	require.NoError(t, s.MigrateUp(context.Background()))
+	storetest.CheckAuditChain(t, s, func(ctx context.Context, sql string) error {
+		_, err := s.DB().ExecContext(ctx, sql)
+		return err
+	})
+}

@@ -73,6 +73,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Attachments", func(t *testing.T) { t.Parallel(); testAttachments(t, s) })
 	t.Run("Exports", func(t *testing.T) { t.Parallel(); testExports(t, s) })
 	t.Run("TenantSettings", func(t *testing.T) { t.Parallel(); testTenantSettings(t, s) })
+	t.Run("SSO", func(t *testing.T) { t.Parallel(); testSSO(t, s) })
 	t.Run("Invoices", func(t *testing.T) { t.Parallel(); testInvoices(t, s) })
 	t.Run("InvoicedOrderKept", func(t *testing.T) { t.Parallel(); testInvoicedOrderKept(t, s) })
 	t.Run("OrderInvoiceLinks", func(t *testing.T) { t.Parallel(); testOrderInvoiceLinks(t, s) })

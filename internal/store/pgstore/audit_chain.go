@@ -1,0 +1,84 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/store/sqlshared"
+)
+
+// The chain's columns are filled by the audit_log_chain trigger (migration
+// 00027), so AuditInsert stays one statement that execLater can hold back
+// and send with the transaction's next round trip.
+
+func (q *queries) AuditChain(ctx context.Context, tenantID uuid.UUID) ([]audit.Entry, audit.Head, error) {
+	h := audit.Head{TenantID: tenantID}
+	err := q.db.QueryRow(ctx, sqlshared.AuditHead, tenantID).Scan(&h.Seq, &h.Hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, h, fmt.Errorf("AuditChain(%s): head: %w", tenantID, err)
+	}
+	rows, err := q.db.Query(ctx, sqlshared.AuditChainSelect, tenantID)
+	if err != nil {
+		return nil, h, fmt.Errorf("AuditChain(%s): %w", tenantID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
+		var e audit.Entry
+		var meta []byte
+		var seq *int64
+		err := r.Scan(&e.ID, &e.TenantID, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.OrderID, &e.IP, &e.UserAgent, &e.RequestID, &e.ActorType, &meta, &e.CreatedAt,
+			&seq, &e.PrevHash, &e.Hash)
+		e.Metadata = meta
+		if seq != nil {
+			e.Seq = *seq
+		}
+		return e, err
+	})
+	if err != nil {
+		return nil, h, fmt.Errorf("AuditChain(%s): %w", tenantID, err)
+	}
+	return out, h, nil
+}
+
+func (q *queries) AuditCheckpointInsert(ctx context.Context, c audit.Checkpoint) error {
+	if _, err := q.db.Exec(ctx, sqlshared.AuditCheckpointInsert, c.TenantID, c.Seq, c.Hash, c.SignedAt, c.Signature); err != nil {
+		return fmt.Errorf("AuditCheckpointInsert(%s, %d): %w", c.TenantID, c.Seq, err)
+	}
+	return nil
+}
+
+func (q *queries) AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]audit.Checkpoint, error) {
+	rows, err := q.db.Query(ctx, sqlshared.AuditCheckpoints, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("AuditCheckpoints(%s): %w", tenantID, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Checkpoint, error) {
+		var c audit.Checkpoint
+		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, &c.SignedAt, &c.Signature)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AuditCheckpoints(%s): %w", tenantID, err)
+	}
+	return out, nil
+}
+
+func (q *queries) AuditHeadsToCheckpoint(ctx context.Context, limit int) ([]audit.Head, error) {
+	rows, err := q.db.Query(ctx, sqlshared.AuditHeadsToCheckpoint, limit)
+	if err != nil {
+		return nil, fmt.Errorf("AuditHeadsToCheckpoint: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Head, error) {
+		var h audit.Head
+		err := r.Scan(&h.TenantID, &h.Seq, &h.Hash)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AuditHeadsToCheckpoint: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,78 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/audit"
+	"github.com/ordo/ordo/internal/store/sqlshared"
+)
+
+func (q *queries) AuditChain(ctx context.Context, tenantID uuid.UUID) ([]audit.Entry, audit.Head, error) {
+	h := audit.Head{TenantID: tenantID}
+	err := q.db.QueryRowContext(ctx, sqlshared.AuditHead, tenantID).Scan(&h.Seq, &h.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, h, fmt.Errorf("AuditChain(%s): head: %w", tenantID, err)
+	}
+	rows, err := q.db.QueryContext(ctx, sqlshared.AuditChainSelect, tenantID)
+	if err != nil {
+		return nil, h, fmt.Errorf("AuditChain(%s): %w", tenantID, err)
+	}
+	out, err := collect(rows, func(r scanner) (audit.Entry, error) {
+		var e audit.Entry
+		var meta string
+		var seq sql.NullInt64
+		err := r.Scan(&e.ID, &e.TenantID, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.OrderID, &e.IP, &e.UserAgent, &e.RequestID, &e.ActorType, &meta, timeCol{&e.CreatedAt},
+			&seq, &e.PrevHash, &e.Hash)
+		e.Metadata = []byte(meta)
+		e.Seq = seq.Int64
+		return e, err
+	})
+	if err != nil {
+		return nil, h, fmt.Errorf("AuditChain(%s): %w", tenantID, err)
+	}
+	return out, h, nil
+}
+
+func (q *queries) AuditCheckpointInsert(ctx context.Context, c audit.Checkpoint) error {
+	if _, err := q.db.ExecContext(ctx, sqlshared.AuditCheckpointInsert, c.TenantID, c.Seq, c.Hash, ts(c.SignedAt), c.Signature); err != nil {
+		return fmt.Errorf("AuditCheckpointInsert(%s, %d): %w", c.TenantID, c.Seq, err)
+	}
+	return nil
+}
+
+func (q *queries) AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]audit.Checkpoint, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.AuditCheckpoints, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("AuditCheckpoints(%s): %w", tenantID, err)
+	}
+	out, err := collect(rows, func(r scanner) (audit.Checkpoint, error) {
+		var c audit.Checkpoint
+		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, timeCol{&c.SignedAt}, &c.Signature)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AuditCheckpoints(%s): %w", tenantID, err)
+	}
+	return out, nil
+}
+
+func (q *queries) AuditHeadsToCheckpoint(ctx context.Context, limit int) ([]audit.Head, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.AuditHeadsToCheckpoint, limit)
+	if err != nil {
+		return nil, fmt.Errorf("AuditHeadsToCheckpoint: %w", err)
+	}
+	out, err := collect(rows, func(r scanner) (audit.Head, error) {
+		var h audit.Head
+		err := r.Scan(&h.TenantID, &h.Seq, &h.Hash)
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AuditHeadsToCheckpoint: %w", err)
+	}
+	return out, nil
+}
