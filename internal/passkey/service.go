@@ -179,6 +179,19 @@ func requireUser(p access.Principal) error {
 	return nil
 }
 
+// requireWholeAccount is requireUser for changes to the user's passkeys:
+// a session a tenant's identity provider signed in acts in that tenant
+// only, and may not add a way into the whole account (access.ScopedTo).
+func requireWholeAccount(p access.Principal) error {
+	if err := requireUser(p); err != nil {
+		return err
+	}
+	if p.ScopedTo != uuid.Nil {
+		return access.ErrScopedSession
+	}
+	return nil
+}
+
 func (s *Service) load(ctx context.Context, userID uuid.UUID) (user, error) {
 	u, err := s.db.UserGetByID(ctx, userID)
 	if err != nil {
@@ -220,7 +233,7 @@ func descriptors(keys []Passkey) []protocol.CredentialDescriptor {
 // sign-in on its own. The user's passkeys are excluded, so that one
 // authenticator is not registered twice.
 func (s *Service) BeginRegistration(ctx context.Context, p access.Principal) (*protocol.CredentialCreation, State, error) {
-	if err := requireUser(p); err != nil {
+	if err := requireWholeAccount(p); err != nil {
 		return nil, State{}, err
 	}
 	w, err := s.load(ctx, p.UserID)
@@ -248,7 +261,7 @@ func (s *Service) BeginRegistration(ctx context.Context, p access.Principal) (*p
 // name. An answer that does not parse is invalid on field "credential";
 // one that does not match the challenge is invalid too.
 func (s *Service) FinishRegistration(ctx context.Context, p access.Principal, st State, name string, response []byte, m access.Meta) (Passkey, error) {
-	if err := requireUser(p); err != nil {
+	if err := requireWholeAccount(p); err != nil {
 		return Passkey{}, err
 	}
 	name = strings.TrimSpace(name)
@@ -302,7 +315,7 @@ func (s *Service) FinishRegistration(ctx context.Context, p access.Principal, st
 // Remove deletes one of the user's passkeys; another user's or none is
 // apperr.ErrNotFound.
 func (s *Service) Remove(ctx context.Context, p access.Principal, id uuid.UUID, m access.Meta) error {
-	if err := requireUser(p); err != nil {
+	if err := requireWholeAccount(p); err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx Tx) error {

@@ -365,6 +365,7 @@ func testSSOTenant(t *testing.T, a *app) {
 		_, gotT, _ = c.signedIn(t)
 		require.Equal(t, tid, gotT, "still in the provider's tenant")
 		c.do("POST", "/api/v1/me/totp", nil).must(t, 403)
+		c.do("POST", "/api/v1/me/passkeys/options", nil).must(t, 403)
 
 		// Signed in with the password, the account is whole again.
 		c.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}).must(t, 200)
