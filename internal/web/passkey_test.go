@@ -125,16 +125,7 @@ func TestPasskeys(t *testing.T) {
 		require.Equal(t, "password+passkey", currentMethod(t, s))
 
 		// Audited: each sign-in with its method, the passkey added.
-		var methods []string
-		for _, e := range owner.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list() {
-			m, _ := e["metadata"].(map[string]any)
-			if m == nil {
-				m, _ = e["details"].(map[string]any)
-			}
-			if v, ok := m["method"].(string); ok {
-				methods = append(methods, v)
-			}
-		}
+		methods := loginMethods(t, owner)
 		require.Contains(t, methods, "passkey")
 		require.Contains(t, methods, "password+passkey")
 		require.NotEmpty(t, owner.do("GET", "/api/v1/audit-log?action=user.passkey_added", nil).must(t, 200).list())

@@ -58,6 +58,20 @@ func enrolTOTP(t *testing.T, c *client) (string, []string) {
 	return secret, codes
 }
 
+// loginMethods are the sign-in methods of the auth.login entries the
+// audit log shows c.
+func loginMethods(t *testing.T, c *client) []string {
+	t.Helper()
+	var methods []string
+	for _, e := range c.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list() {
+		m, _ := e["metadata"].(map[string]any)
+		if v, ok := m["method"].(string); ok {
+			methods = append(methods, v)
+		}
+	}
+	return methods
+}
+
 func problemKind(r resp) string {
 	typ, _ := r.body["type"].(string)
 	return typ[strings.LastIndexByte(typ, '/')+1:]
@@ -111,13 +125,7 @@ func TestTwoFactorTOTP(t *testing.T) {
 		b.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password, "code": next}).must(t, 200)
 		r = a.browser().do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password, "code": next}).must(t, 401)
 		require.Equal(t, "mfa-invalid", problemKind(r), "a code works once")
-		var method string
-		for _, s := range b.do("GET", "/api/v1/me/sessions", nil).must(t, 200).list() {
-			if s["current"] == true {
-				method, _ = s["method"].(string)
-			}
-		}
-		require.Equal(t, "password+totp", method)
+		require.Equal(t, "password+totp", currentMethod(t, b))
 
 		// A recovery code signs in once, typed any which way.
 		rc := a.browser()
@@ -127,16 +135,7 @@ func TestTwoFactorTOTP(t *testing.T) {
 		require.EqualValues(t, 9, owner.do("GET", "/api/v1/me/two-factor", nil).must(t, 200).body["recovery_codes_left"])
 
 		// Audited: the method of each log-in, and the failed codes.
-		var methods []string
-		for _, e := range owner.do("GET", "/api/v1/audit-log?action=auth.login", nil).must(t, 200).list() {
-			m, _ := e["metadata"].(map[string]any)
-			if m == nil {
-				m, _ = e["details"].(map[string]any)
-			}
-			if v, ok := m["method"].(string); ok {
-				methods = append(methods, v)
-			}
-		}
+		methods := loginMethods(t, owner)
 		require.Contains(t, methods, "password+totp")
 		require.Contains(t, methods, "password+recovery_code")
 		require.NotEmpty(t, owner.do("GET", "/api/v1/audit-log?action=user.two_factor_enabled", nil).must(t, 200).list())
