@@ -35,6 +35,7 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	step("open the tenant", chromedp.Click(chromedp.CSS(`#tenant-olga-ops a`)), chromedp.WaitVisible(chromedp.ID("tenant-plan")))
 	step("move it to pro",
 		chromedp.SetValue(chromedp.ID("f-plan"), "pro"),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS(`form[action$="/plan"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
@@ -44,6 +45,7 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	step("a decimal comma is refused, not read as another number",
 		chromedp.SetValue(chromedp.ID("f-limit"), "members"),
 		chromedp.SendKeys(chromedp.ID("f-value"), "1,5"),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS(`form[action$="/limit"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)

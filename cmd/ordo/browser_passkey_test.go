@@ -142,6 +142,7 @@ func TestBrowserPasskeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	step("remove the passkey",
+		dropFlash(),
 		chromedp.Click(chromedp.CSS(`[data-passkey-row] button.danger`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 		chromedp.WaitVisible(chromedp.CSS(`[data-passkey="register"]`)),

@@ -21,6 +21,7 @@ func TestBrowserProfile(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-email"), "pat@example.com"),
 		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
 		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Profile Co"),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS("main form button[type=submit]:not([tabindex=\"-1\"])")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)

@@ -175,6 +175,17 @@ func stepper(t *testing.T, ctx context.Context) func(what string, steps ...chrom
 	}
 }
 
+// dropFlash removes the flash messages on the page, so that a
+// WaitVisible(".flash") after a form's submit waits for the next page's
+// message instead of matching the one still shown (a race that made
+// TestBrowserOperatorConsole read the previous step's flash).
+func dropFlash() chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](`document.querySelectorAll('.flash').forEach(function (e) { e.remove() }); true`)(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
 // texter reads the text of the first element a CSS selector finds.
 func texter(t *testing.T, ctx context.Context) func(sel string) string {
 	return func(sel string) string {
@@ -195,6 +206,7 @@ func signUp(base, name, email, password, tenantName string) []chromedp.Action[ch
 		chromedp.SendKeys(chromedp.ID("f-email"), email),
 		chromedp.SendKeys(chromedp.ID("f-password"), password),
 		chromedp.SendKeys(chromedp.ID("f-tenant_name"), tenantName),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS("main form button[type=submit]:not([tabindex=\"-1\"])")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	}
@@ -220,6 +232,7 @@ func verifyToken(t *testing.T, p *process, email string) string {
 func confirmAndLogIn(base, token, email, password string) []chromedp.Action[chromedp.Void] {
 	return []chromedp.Action[chromedp.Void]{
 		chromedp.Navigate(base + "/verify-email?token=" + token),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS("main form button[type=submit]:not([tabindex=\"-1\"])")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 		chromedp.Navigate(base + "/login"),
@@ -382,6 +395,7 @@ func TestBrowser(t *testing.T) {
 	step("send a test event",
 		chromedp.Click(chromedp.CSS(`main table a[href^="/app/webhooks/"]`)),
 		chromedp.WaitVisible(chromedp.ID("send-test")),
+		dropFlash(),
 		chromedp.Click(chromedp.ID("send-test")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
@@ -429,6 +443,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(base+"/app/members"),
 		chromedp.SendKeys(chromedp.ID("f-email"), viewer),
 		chromedp.SetValue(chromedp.ID("f-role"), "viewer"),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS(`form[action="/app/invitations"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
@@ -463,6 +478,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Navigate(accept),
 		chromedp.SendKeys(chromedp.ID("f-name"), "Vera Viewer"),
 		chromedp.SendKeys(chromedp.ID("f-password"), "a long viewer password"),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS(`form[action="/invitations/accept"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)
@@ -661,6 +677,7 @@ func TestBrowserLocaleAmount(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("f-email"), "dora@example.com"),
 		chromedp.SendKeys(chromedp.ID("f-password"), "a long browser password"),
 		chromedp.SendKeys(chromedp.ID("f-tenant_name"), "Łódź Trading"),
+		dropFlash(),
 		chromedp.Click(chromedp.CSS("main form button[type=submit]:not([tabindex=\"-1\"])")),
 		chromedp.WaitVisible(chromedp.CSS(".flash")),
 	)

@@ -343,6 +343,19 @@ func relWaitReady(t *testing.T, base string, within time.Duration) time.Time {
 func TestReliabilityDependencies(t *testing.T) {
 	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
+	// The failures are said again at the very end, after the private
+	// servers' logs, so that the tail of a CI log shows them.
+	var failures []string
+	errorf := func(format string, args ...any) {
+		t.Helper()
+		failures = append(failures, fmt.Sprintf(format, args...))
+		t.Error(failures[len(failures)-1])
+	}
+	t.Cleanup(func() {
+		if len(failures) > 0 {
+			t.Logf("TestReliabilityDependencies failed:\n%s", strings.Join(failures, "\n"))
+		}
+	})
 	cfg := relConfigFromEnv()
 	pg := testkit.StartPostgres(t)
 	rs := &redisServer{port: freePort(t)}
@@ -489,7 +502,7 @@ func TestReliabilityDependencies(t *testing.T) {
 				return
 			}
 			if r := relUpload(load, c.up, c.content); r.failed {
-				t.Errorf("the presigned upload failed after S3 came back: %v", r)
+				errorf("the presigned upload failed after S3 came back: %v", r)
 				return
 			}
 			load.do("complete", "POST", base+"/api/v1/attachments/"+c.attID+"/complete", nil, nil, 200, nil)
@@ -499,9 +512,9 @@ func TestReliabilityDependencies(t *testing.T) {
 			}
 			_ = json.Unmarshal(b, &a)
 			if a.DownloadURL == "" {
-				t.Errorf("the attachment has no download_url after S3 came back: %s", b)
+				errorf("the attachment has no download_url after S3 came back: %s", b)
 			} else if got := fetch(t, a.DownloadURL); !bytes.Equal(got, c.content) {
-				t.Errorf("the attachment downloaded after the outage is %q, want %q", got, c.content)
+				errorf("the attachment downloaded after the outage is %q, want %q", got, c.content)
 			}
 		})
 	}
@@ -524,7 +537,7 @@ func TestReliabilityDependencies(t *testing.T) {
 			baseline++
 			if r.failed {
 				baselineFailed++
-				t.Errorf("a request failed before any fault: %v", r)
+				errorf("a request failed before any fault: %v", r)
 			}
 		}
 	}
@@ -567,7 +580,7 @@ func TestReliabilityDependencies(t *testing.T) {
 			w.firstOK = firstOK.Sub(w.up)
 		}
 		if w.afterFailed > 0 {
-			t.Errorf("%s: %d requests failed after recovery (/readyz 200 at +%s), want 0; first: %s",
+			errorf("%s: %d requests failed after recovery (/readyz 200 at +%s), want 0; first: %s",
 				w.name, w.afterFailed, w.ready.Sub(w.up).Round(time.Millisecond), strings.Join(afterFailures, "; "))
 		}
 	}
@@ -623,7 +636,7 @@ func TestReliabilityDependencies(t *testing.T) {
 		}
 	}
 	if len(lies) > 0 {
-		t.Errorf("/readyz was wrong %d times of %d: %s", len(lies), len(readyz), strings.Join(lies[:min(len(lies), 10)], "; "))
+		errorf("/readyz was wrong %d times of %d: %s", len(lies), len(readyz), strings.Join(lies[:min(len(lies), 10)], "; "))
 	}
 
 	// Data. Keys whose outcome the client never learned: was an order made?
@@ -694,7 +707,7 @@ func TestReliabilityDependencies(t *testing.T) {
 				}
 				if r, _ := load.do("verify", "GET", base+"/api/v1/orders/"+o.id, nil, nil, 200, func(b []byte) string { return relCheckOrder(o, b) }); r.failed {
 					if getFailed.Add(1) <= 5 {
-						t.Errorf("acknowledged order %s (%s) does not read back: %v", o.id, o.key, r)
+						errorf("acknowledged order %s (%s) does not read back: %v", o.id, o.key, r)
 					}
 				}
 			}
@@ -714,17 +727,17 @@ func TestReliabilityDependencies(t *testing.T) {
 	for ref, ids := range after {
 		if keys[ref] == nil {
 			strangers += len(ids)
-			t.Errorf("an order no client asked for: external_ref %q, ids %v", ref, ids)
+			errorf("an order no client asked for: external_ref %q, ids %v", ref, ids)
 		}
 		if len(ids) > 1 {
 			dups += len(ids) - 1
-			t.Errorf("key %s made %d orders: %v", ref, len(ids), ids)
+			errorf("key %s made %d orders: %v", ref, len(ids), ids)
 		}
 	}
 	for _, o := range all {
 		if o.id != "" && !slices.Contains(after[o.key], o.id) {
 			missing++
-			t.Errorf("acknowledged order %s (%s) is not in the database (found %v)", o.id, o.key, after[o.key])
+			errorf("acknowledged order %s (%s) is not in the database (found %v)", o.id, o.key, after[o.key])
 		}
 	}
 	total := 0
@@ -732,7 +745,7 @@ func TestReliabilityDependencies(t *testing.T) {
 		total += len(ids)
 	}
 	if total < acked || total > acked+len(unknown) {
-		t.Errorf("%d orders in the database; want between %d acknowledged and %d (plus the %d unknown)", total, acked, acked+len(unknown), len(unknown))
+		errorf("%d orders in the database; want between %d acknowledged and %d (plus the %d unknown)", total, acked, acked+len(unknown), len(unknown))
 	}
 
 	// The exports queued while S3 was down complete once it is back.
@@ -747,17 +760,17 @@ func TestReliabilityDependencies(t *testing.T) {
 			if code == 200 && e["status"] == "completed" {
 				rows, err := csv.NewReader(bytes.NewReader(fetch(t, e["download_url"].(string)))).ReadAll()
 				if err != nil || len(rows) != markers+1 {
-					t.Errorf("the export made during the S3 outage has %d rows (%v); want %d orders and a header", len(rows), err, markers)
+					errorf("the export made during the S3 outage has %d rows (%v); want %d orders and a header", len(rows), err, markers)
 				}
 				done, err := time.Parse(time.RFC3339Nano, fmt.Sprint(e["completed_at"]))
 				if err != nil {
-					t.Errorf("the export's completed_at: %v", err)
+					errorf("the export's completed_at: %v", err)
 				}
 				exportNotes = append(exportNotes, fmt.Sprintf("the export queued during outage %d completed %s after S3 came back", len(exportNotes)+1, done.Sub(c.window.up).Round(100*time.Millisecond)))
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Errorf("the export made during the S3 outage did not complete: %d %v", code, e)
+				errorf("the export made during the S3 outage did not complete: %d %v", code, e)
 				break
 			}
 			time.Sleep(200 * time.Millisecond)
