@@ -136,7 +136,7 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 		pool.Close()
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
-	s.mig = sqlshared.Migrations[pgx.Tx]{Ordo: ordo, River: rm}
+	s.mig = sqlshared.Migrations[pgx.Tx]{Ordo: ordo, River: rm, OnJobs: s.indexJobs}
 	return s, nil
 }
 
@@ -197,7 +197,7 @@ func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (
 }
 
 func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
-	c, err := river.NewClient(riverpgxv5.New(s.pool), rc.River())
+	c, err := river.NewClient(jobs.FairDriver(riverpgxv5.New(s.pool), s.fairFetch), rc.River())
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}

@@ -163,7 +163,7 @@ func Open(ctx context.Context, path string, log *slog.Logger, opts ...Option) (*
 		db.Close()
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
-	s.mig = sqlshared.Migrations[*sql.Tx]{Ordo: ordo, River: rm}
+	s.mig = sqlshared.Migrations[*sql.Tx]{Ordo: ordo, River: rm, OnJobs: s.indexJobs}
 	return s, nil
 }
 
@@ -322,7 +322,7 @@ func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
 		}
 		s.runnerDB = db
 	}
-	c, err := river.NewClient(riversqlite.New(s.runnerDB), rc.River())
+	c, err := river.NewClient(jobs.FairDriver(riversqlite.New(s.runnerDB), fairFetch(s.runnerDB)), rc.River())
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}

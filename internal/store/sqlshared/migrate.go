@@ -20,6 +20,11 @@ import (
 type Migrations[TTx any] struct {
 	Ordo  *goose.Provider
 	River *rivermigrate.Migrator[TTx]
+	// OnJobs, when set, runs after River's migrations: Ordo's own
+	// additions to River's tables (the fair fetch's index), which cannot
+	// be versioned migrations because Ordo's migrations run first. Each
+	// statement must be idempotent (IF NOT EXISTS).
+	OnJobs func(ctx context.Context) error
 }
 
 // Up applies every pending migration.
@@ -29,6 +34,11 @@ func (m Migrations[TTx]) Up(ctx context.Context) error {
 	}
 	if _, err := m.River.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
 		return fmt.Errorf("migrate job queue schema: %w", err)
+	}
+	if m.OnJobs != nil {
+		if err := m.OnJobs(ctx); err != nil {
+			return fmt.Errorf("index the job queue: %w", err)
+		}
 	}
 	return nil
 }
