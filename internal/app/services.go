@@ -395,6 +395,9 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		return n + m, nil
 	}
 	cfg := jobs.Config(jobs.Deps{Log: s.log, Mail: s.mail, Store: s.store, Effects: s.store, Usage: s.store, Sealer: s.sealer, Sweep: sweep, PurgeTenants: s.tenantPurger().PurgeDue, RescueAfter: s.cfg.JobRescueAfter}, s.cfg.Concurrency)
+	// With plan limits on (a shared SaaS), each tenant's running jobs are
+	// capped by its plan and a worker of each queue is kept for newcomers.
+	cfg.Fair = jobs.Fairness{Enforce: s.cfg.PlanLimits}
 	s.accounts.RegisterWorkers(cfg.Workers)
 	jobs.AddBlobDeleteWorker(cfg.Workers, s.blobs, s.log)
 	s.exports.RegisterWorkers(cfg.Workers)

@@ -171,7 +171,10 @@ type Periodic struct {
 // and middleware. store.Store.JobRunner takes it.
 type RunConfig struct {
 	Workers *Workers
-	cfg     river.Config
+	// Fair is how the runner shares each queue's workers between
+	// tenants (fair.go).
+	Fair Fairness
+	cfg  river.Config
 }
 
 // NewRunConfig works the queues of concurrency (queue name to number of
@@ -208,6 +211,15 @@ func (c *RunConfig) River() *river.Config {
 // keeps the default).
 func (c *RunConfig) SetFetch(cooldown, poll time.Duration) {
 	c.cfg.FetchCooldown, c.cfg.FetchPollInterval = cooldown, poll
+}
+
+// PollOften makes a runner without River's notifications (SQLite) look
+// for jobs every d unless a poll interval was set: with caps on (Fair),
+// jobs held back wait for a poll, not for the next insert.
+func (c *RunConfig) PollOften(d time.Duration) {
+	if c.Fair.Enforce && c.cfg.FetchPollInterval == 0 {
+		c.cfg.FetchPollInterval = d
+	}
 }
 
 // WorkFunc is a Worker made of a function.

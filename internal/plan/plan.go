@@ -37,11 +37,15 @@ const (
 	// ExportsPerDay counts the exports created since 00:00 UTC.
 	ExportsPerDay    Name = "exports_per_day"
 	WebhookEndpoints Name = "webhook_endpoints"
+	// JobsAtOnce is how many of the tenant's background jobs of one queue
+	// (exports, invoices, e-mails, webhook deliveries) run at once, in all
+	// worker processes together; the rest wait their turn (jobs.FetchParams).
+	JobsAtOnce Name = "jobs_at_once"
 )
 
 // Names lists the limits, in the order pages show them.
 func Names() []Name {
-	return []Name{Members, OrdersPerMonth, StorageBytes, APIRequestsPerMinute, ExportsPerDay, WebhookEndpoints}
+	return []Name{Members, OrdersPerMonth, StorageBytes, APIRequestsPerMinute, ExportsPerDay, WebhookEndpoints, JobsAtOnce}
 }
 
 // Valid reports whether n names a limit.
@@ -56,11 +60,11 @@ var Plans = []string{"free", "pro", "enterprise"}
 // Builtin are each plan's limits unless the operator overrides them.
 var Builtin = map[string]map[Name]int64{
 	"free": {Members: 3, OrdersPerMonth: 100, StorageBytes: 1 << 30, APIRequestsPerMinute: 60,
-		ExportsPerDay: 10, WebhookEndpoints: 1},
+		ExportsPerDay: 10, WebhookEndpoints: 1, JobsAtOnce: 2},
 	"pro": {Members: 25, OrdersPerMonth: 10_000, StorageBytes: 50 << 30, APIRequestsPerMinute: 600,
-		ExportsPerDay: 100, WebhookEndpoints: 10},
+		ExportsPerDay: 100, WebhookEndpoints: 10, JobsAtOnce: 8},
 	"enterprise": {Members: Unlimited, OrdersPerMonth: Unlimited, StorageBytes: Unlimited, APIRequestsPerMinute: Unlimited,
-		ExportsPerDay: Unlimited, WebhookEndpoints: Unlimited},
+		ExportsPerDay: Unlimited, WebhookEndpoints: Unlimited, JobsAtOnce: Unlimited},
 }
 
 // Limits are a tenant's effective limits and where they come from.
@@ -147,6 +151,7 @@ var limitWords = map[Name]string{
 	APIRequestsPerMinute: "API requests a minute",
 	ExportsPerDay:        "exports a day",
 	WebhookEndpoints:     "webhook endpoints",
+	JobsAtOnce:           "background jobs of a kind at once",
 }
 
 // limitWordsOne are the same after a limit of 1.
@@ -157,6 +162,7 @@ var limitWordsOne = map[Name]string{
 	APIRequestsPerMinute: "API request a minute",
 	ExportsPerDay:        "export a day",
 	WebhookEndpoints:     "webhook endpoint",
+	JobsAtOnce:           "background job of a kind at once",
 }
 
 // Checker resolves limits, cached for a few seconds per tenant (a change

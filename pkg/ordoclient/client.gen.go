@@ -370,6 +370,7 @@ func (e UsagePlan) Valid() bool {
 const (
 	ApiRequestsPerMinute UsageItemName = "api_requests_per_minute"
 	ExportsPerDay        UsageItemName = "exports_per_day"
+	JobsAtOnce           UsageItemName = "jobs_at_once"
 	Members              UsageItemName = "members"
 	OrdersPerMonth       UsageItemName = "orders_per_month"
 	StorageBytes         UsageItemName = "storage_bytes"
@@ -382,6 +383,8 @@ func (e UsageItemName) Valid() bool {
 	case ApiRequestsPerMinute:
 		return true
 	case ExportsPerDay:
+		return true
+	case JobsAtOnce:
 		return true
 	case Members:
 		return true
@@ -1738,7 +1741,7 @@ type UsageItem struct {
 	Limit *int64        `json:"limit"`
 	Name  UsageItemName `json:"name"`
 
-	// Used What is used now: members and webhook endpoints now, orders this month, bytes stored, exports since 00:00 UTC; 0 for api_requests_per_minute (the month's API requests are in counts).
+	// Used What is used now: members and webhook endpoints now, orders this month, bytes stored, exports since 00:00 UTC; 0 for api_requests_per_minute (the month's API requests are in counts) and jobs_at_once (a per-queue cap on running jobs).
 	Used int64 `json:"used"`
 }
 

@@ -197,7 +197,8 @@ func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (
 }
 
 func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
-	c, err := river.NewClient(jobs.FairDriver(riverpgxv5.New(s.pool), s.fairFetch), rc.River())
+	d := jobs.FairDriver(riverpgxv5.New(s.pool), rc, s.fairFetch) // before rc.River(): it adds middleware
+	c, err := river.NewClient(d, rc.River())
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}

@@ -34,22 +34,38 @@ const fairMove = `
 WITH seen AS (SELECT value AS k FROM json_each(?1)),
 running AS (
     SELECT coalesce(json_extract(args, '$.tenant_id'), '-') AS k, count(*) AS n FROM river_job
-    WHERE state = 'running' AND queue = ?2 GROUP BY 1
+    WHERE state = 'running' AND queue = ?2 AND id NOT IN (SELECT value FROM json_each(?11)) GROUP BY 1
 ),
-cand AS (
-    SELECT j.id, j.priority, j.scheduled_at,
-        coalesce(r.n, 0) + row_number() OVER (PARTITION BY s.k ORDER BY j.priority, j.scheduled_at, j.id) AS rank
+room AS (
+    SELECT s.k, coalesce(r.n, 0) AS running,
+        CASE WHEN NOT ?8 OR te.id IS NULL THEN -1
+             ELSE coalesce(tl.value, pl.value, json_extract(?9, '$."' || te.plan || '"'), -1) END AS cap
     FROM seen s
     LEFT JOIN running r ON r.k = s.k
+    LEFT JOIN tenants te ON ?8 AND te.id = s.k
+    LEFT JOIN tenant_limits tl ON tl.tenant_id = te.id AND tl.name = 'jobs_at_once'
+    LEFT JOIN plan_limits pl ON pl.plan = te.plan AND pl.name = 'jobs_at_once'
+),
+cand AS (
+    SELECT j.id, j.priority, j.scheduled_at, rm.running, rm.cap,
+        row_number() OVER (PARTITION BY rm.k ORDER BY j.priority, j.scheduled_at, j.id) AS rn
+    FROM room rm
     JOIN river_job j ON j.id IN (
         SELECT id FROM river_job
-        WHERE state = 'available' AND queue = ?2 AND coalesce(json_extract(args, '$.tenant_id'), '-') = s.k
+        WHERE state = 'available' AND queue = ?2 AND coalesce(json_extract(args, '$.tenant_id'), '-') = rm.k
           AND scheduled_at <= coalesce(?3, datetime('now', 'subsec'))
           AND (?4 IS NULL OR kind IN (SELECT value FROM json_each(?4)))
         ORDER BY priority, scheduled_at, id
         LIMIT ?5)
 ),
-picked AS (SELECT id FROM cand ORDER BY rank, priority, scheduled_at, id LIMIT ?5)
+eligible AS (
+    SELECT id, running, rn, row_number() OVER (ORDER BY running + rn, priority, scheduled_at, id) AS pos
+    FROM cand WHERE cap < 0 OR rn <= max(cap, 1) - running
+),
+picked AS (
+    SELECT id FROM eligible
+    WHERE pos <= ?5 AND (NOT ?10 OR pos < ?5 OR (running = 0 AND rn = 1))
+)
 UPDATE river_job SET
     attempt = river_job.attempt + 1,
     attempted_at = coalesce(?3, datetime('now', 'subsec')),
@@ -80,7 +96,9 @@ func sqliteTime(t *time.Time) any {
 // fairFetch carries out one fair fetch (jobs.FetchParams) on River's own
 // connection: only the process that works the jobs (it holds the worker
 // lock) moves them to running, so the scan and the move need no
-// transaction between them.
+// transaction between them. It leaves FetchResult.Held unset: SQLite has
+// no notifications to wake a producer with, so a runner with caps polls
+// often instead (JobRunner).
 func fairFetch(db *sql.DB) jobs.FetchFunc {
 	return func(ctx context.Context, p *jobs.FetchParams) (*jobs.FetchResult, error) {
 		res := &jobs.FetchResult{}
@@ -110,6 +128,15 @@ func fairFetch(db *sql.DB) jobs.FetchFunc {
 		if err != nil {
 			return nil, err
 		}
+		fin := p.Finished
+		if fin == nil {
+			fin = []int64{}
+		}
+		finishedJSON, err := json.Marshal(fin)
+		if err != nil {
+			return nil, err
+		}
+		finished := string(finishedJSON)
 		var kinds any
 		if p.Kinds != nil {
 			b, err := json.Marshal(p.Kinds)
@@ -118,7 +145,8 @@ func fairFetch(db *sql.DB) jobs.FetchFunc {
 			}
 			kinds = string(b)
 		}
-		rows, err = db.QueryContext(ctx, fairMove, string(keys), p.Queue, sqliteTime(p.Now), kinds, p.Limit, p.MaxAttemptedBy, p.ClientID)
+		rows, err = db.QueryContext(ctx, fairMove, string(keys), p.Queue, sqliteTime(p.Now), kinds, p.Limit, p.MaxAttemptedBy, p.ClientID,
+			p.Enforce, p.CapsJSON(), p.Reserve, finished)
 		if err != nil {
 			return nil, fmt.Errorf("fair fetch: move jobs: %w", err)
 		}

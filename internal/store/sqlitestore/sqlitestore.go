@@ -322,7 +322,9 @@ func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
 		}
 		s.runnerDB = db
 	}
-	c, err := river.NewClient(jobs.FairDriver(riversqlite.New(s.runnerDB), fairFetch(s.runnerDB)), rc.River())
+	rc.PollOften(100 * time.Millisecond)
+	d := jobs.FairDriver(riversqlite.New(s.runnerDB), rc, fairFetch(s.runnerDB)) // before rc.River(): it adds middleware
+	c, err := river.NewClient(d, rc.River())
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}

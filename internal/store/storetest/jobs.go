@@ -106,6 +106,12 @@ func startRunner(t *testing.T, s store.Store, queue string, workers *jobs.Worker
 	rc := jobs.NewRunConfig(map[string]int{queue: 2}, nil)
 	rc.Workers = workers
 	rc.SetFetch(20*time.Millisecond, 50*time.Millisecond)
+	startRunnerOf(t, s, rc)
+}
+
+// startRunnerOf works rc until the test ends.
+func startRunnerOf(t *testing.T, s store.Store, rc *jobs.RunConfig) {
+	t.Helper()
 	runner, err := s.JobRunner(rc)
 	require.NoError(t, err)
 	require.NoError(t, runner.Start(context.Background()))

@@ -89,6 +89,8 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Jobs", func(t *testing.T) { t.Parallel(); testJobs(t, s) })
 	t.Run("FailedJobs", func(t *testing.T) { t.Parallel(); testFailedJobs(t, s) })
 	t.Run("FairJobs", func(t *testing.T) { t.Parallel(); testFairJobs(t, s) })
+	t.Run("FairCaps", func(t *testing.T) { t.Parallel(); testFairCaps(t, s) })
+	t.Run("FairReserve", func(t *testing.T) { t.Parallel(); testFairReserve(t, s) })
 	t.Run("JobQueueDepth", func(t *testing.T) { t.Parallel(); testJobQueueDepth(t, s) })
 	t.Run("PoolStats", func(t *testing.T) { t.Parallel(); testPoolStats(t, s) })
 }
