@@ -41,6 +41,15 @@ func (s *Service) FailedJobs(ctx context.Context, p access.Principal, limit int,
 	return s.store.JobListFailed(ctx, &p.TenantID, limit, after)
 }
 
+// JobBacklog is the tenant's jobs waiting and running now, per queue: how
+// its work stands in the shared queues (fair scheduling).
+func (s *Service) JobBacklog(ctx context.Context, p access.Principal) ([]jobs.Backlog, error) {
+	if err := p.Require(access.ActJobManage); err != nil {
+		return nil, err
+	}
+	return s.store.JobTenantBacklog(ctx, &p.TenantID, 100)
+}
+
 // RetryJob runs one of the tenant's failed jobs again now and records
 // that in the audit log, in one transaction: the retry is never left
 // unaudited, and an audit entry never names a retry that did not happen.

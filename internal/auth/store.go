@@ -79,5 +79,8 @@ type DB interface {
 	// is the cursor the page before gave ("" for the first); the cursor
 	// of the next page is "" on the last.
 	JobListFailed(ctx context.Context, tenantID *uuid.UUID, limit int, after string) ([]*jobs.Row, string, error)
+	// JobTenantBacklog reports a tenant's waiting and running jobs per
+	// queue (store.Store).
+	JobTenantBacklog(ctx context.Context, tenantID *uuid.UUID, top int) ([]jobs.Backlog, error)
 	InTx(ctx context.Context, fn func(Tx) error) error
 }

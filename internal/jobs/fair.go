@@ -316,3 +316,17 @@ func (e *fairExecutor) JobGetAvailable(ctx context.Context, p *riverdriver.JobGe
 	}
 	return &riverdriver.JobGetAvailableResult{Jobs: rows}, nil
 }
+
+// Backlog is one tenant's jobs in one queue now (store.Store.JobTenantBacklog).
+type Backlog struct {
+	Queue string
+	// Tenant is the tenant's id, or NoTenant for jobs of none; Slug
+	// its slug ("" for none, or a tenant since deleted).
+	Tenant  string
+	Slug    string
+	Waiting int64 // available to run
+	Running int64
+	// OldestWait is how long the longest-waiting available job has
+	// waited since it could run; 0 when none waits.
+	OldestWait time.Duration
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/google/uuid"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/testkit"
@@ -32,6 +34,11 @@ func (f fakeStore) PoolStats() store.PoolStats {
 
 func (f fakeStore) JobQueueDepth(context.Context) ([]store.JobQueueCount, error) {
 	return []store.JobQueueCount{{Queue: "email", State: "available", Count: 5}}, f.err
+}
+
+func (f fakeStore) JobTenantBacklog(_ context.Context, _ *uuid.UUID, top int) ([]jobs.Backlog, error) {
+	return []jobs.Backlog{{Queue: "webhooks", Tenant: "0193", Slug: "acme", Waiting: 1200, Running: 7, OldestWait: 90 * time.Second},
+		{Queue: "webhooks", Tenant: "-", Waiting: 1}}[:min(top, 2)], f.err
 }
 
 type fakeRunner struct{ events chan *river.Event }

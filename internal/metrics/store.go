@@ -4,8 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -13,7 +15,13 @@ import (
 type Store interface {
 	PoolStats() store.PoolStats
 	JobQueueDepth(ctx context.Context) ([]store.JobQueueCount, error)
+	JobTenantBacklog(ctx context.Context, tenantID *uuid.UUID, top int) ([]jobs.Backlog, error)
 }
+
+// TopTenants is how many tenants of each queue the per-tenant job metrics
+// name: the ones with the most jobs waiting. A bounded number of series,
+// however many tenants there are.
+const TopTenants = 5
 
 // ObserveStore adds the database pool metrics and the job queue depth,
 // read from st at each scrape. queues are reported even when empty, so
@@ -47,6 +55,14 @@ var (
 		[]string{"queue", "state"}, nil)
 	queueDepthUp = prometheus.NewDesc("ordo_job_queue_depth_up",
 		"1 if the last count of queued jobs succeeded, 0 if the database query failed.", nil, nil)
+	tenantWaiting = prometheus.NewDesc("ordo_job_tenant_waiting",
+		"Jobs waiting to run, for the 5 tenants of each queue with the most (tenant: its slug; - for jobs of no tenant).",
+		[]string{"queue", "tenant"}, nil)
+	tenantRunning = prometheus.NewDesc("ordo_job_tenant_running",
+		"Jobs running, for the same tenants as ordo_job_tenant_waiting.", []string{"queue", "tenant"}, nil)
+	tenantOldestWait = prometheus.NewDesc("ordo_job_tenant_oldest_wait_seconds",
+		"How long the tenant's longest-waiting job has waited since it could run, for the same tenants as ordo_job_tenant_waiting.",
+		[]string{"queue", "tenant"}, nil)
 )
 
 type storeCollector struct {
@@ -56,7 +72,7 @@ type storeCollector struct {
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{poolMax, poolTotal, poolAcquired, poolIdle, poolAcquires, poolAcquireSeconds,
-		poolEmpty, poolEmptyWait, queueDepth, queueDepthUp} {
+		poolEmpty, poolEmptyWait, queueDepth, queueDepthUp, tenantWaiting, tenantRunning, tenantOldestWait} {
 		ch <- d
 	}
 }
@@ -99,5 +115,18 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 				ch <- prometheus.MustNewConstMetric(queueDepth, prometheus.GaugeValue, 0, q, st)
 			}
 		}
+	}
+	backlog, err := c.st.JobTenantBacklog(ctx, nil, TopTenants)
+	if err != nil {
+		return // the depth above says whether the database answers
+	}
+	for _, b := range backlog {
+		name := b.Slug
+		if name == "" {
+			name = b.Tenant // no tenant ("-"), or one since deleted
+		}
+		ch <- prometheus.MustNewConstMetric(tenantWaiting, prometheus.GaugeValue, float64(b.Waiting), b.Queue, name)
+		ch <- prometheus.MustNewConstMetric(tenantRunning, prometheus.GaugeValue, float64(b.Running), b.Queue, name)
+		ch <- prometheus.MustNewConstMetric(tenantOldestWait, prometheus.GaugeValue, b.OldestWait.Seconds(), b.Queue, name)
 	}
 }

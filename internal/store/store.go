@@ -146,6 +146,11 @@ type Store interface {
 	// JobQueueDepth counts the jobs of every queue in each of
 	// JobQueueDepthStates; a queue and state with no jobs is left out.
 	JobQueueDepth(ctx context.Context) ([]JobQueueCount, error)
+	// JobTenantBacklog reports each tenant's waiting and running jobs per
+	// queue: with tenantID, that tenant's queues; without, the top tenants
+	// of each queue by waiting jobs (at most top each), for metrics
+	// without a series per tenant.
+	JobTenantBacklog(ctx context.Context, tenantID *uuid.UUID, top int) ([]jobs.Backlog, error)
 
 	// PoolStats reports on the connection pool, for metrics.
 	PoolStats() PoolStats

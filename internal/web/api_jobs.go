@@ -39,6 +39,15 @@ type jobList struct {
 	// Webhook deliveries retry on a schedule of their own, outside the
 	// job queue's retries, so they are listed apart.
 	WebhookDeliveries []failedDeliveryJSON `json:"webhook_deliveries" description:"Webhook deliveries that failed: retrying on their own schedule, or given up."`
+	Queues            []queueJSON          `json:"queues" description:"The tenant's background jobs waiting and running now, per queue that has any. Queues are shared fairly between tenants; with plan limits on, jobs_at_once caps how many of a queue's jobs run at once."`
+}
+
+// queueJSON is how the tenant's work stands in one job queue now.
+type queueJSON struct {
+	Queue             string  `json:"queue" description:"exports, invoices, email, webhooks or maintenance."`
+	Waiting           int64   `json:"waiting" description:"Jobs ready to run, waiting for a worker."`
+	Running           int64   `json:"running"`
+	OldestWaitSeconds float64 `json:"oldest_wait_seconds" description:"How long the longest-waiting job has waited since it could run; 0 when none waits."`
 }
 
 // failedDeliveryJSON is a webhook delivery that is retrying or gave up.
@@ -91,7 +100,14 @@ func (s *Server) failedJobs(r *http.Request, p access.Principal, limit int, afte
 			return jobList{}, err
 		}
 	}
-	out := jobList{Data: make([]jobJSON, len(js)), WebhookDeliveries: make([]failedDeliveryJSON, len(ds))}
+	backlog, err := s.auth.JobBacklog(r.Context(), p)
+	if err != nil {
+		return jobList{}, err
+	}
+	out := jobList{Data: make([]jobJSON, len(js)), WebhookDeliveries: make([]failedDeliveryJSON, len(ds)), Queues: make([]queueJSON, len(backlog))}
+	for i, b := range backlog {
+		out.Queues[i] = queueJSON{Queue: b.Queue, Waiting: b.Waiting, Running: b.Running, OldestWaitSeconds: b.OldestWait.Seconds()}
+	}
 	if next != "" {
 		out.NextCursor = &next
 	}

@@ -208,3 +208,36 @@ func TestFailedJobsPaging(t *testing.T) {
 		}
 	})
 }
+
+// The failed-jobs answer and page also show how the tenant's work stands
+// in the shared queues: its jobs waiting and running, per queue; another
+// tenant's are not in it.
+func TestJobQueuesOfTenant(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, a *app) {
+		owner, _, tenantID := a.signup(t, uniqueEmail("queues"))
+		other, _, otherID := a.signup(t, uniqueEmail("queues-other"))
+		// A queue no worker of the test app works: the jobs stay waiting.
+		for range 3 {
+			_, err := a.store.JobInsert(t.Context(), orphanArgs{TenantID: uuid.MustParse(tenantID)}, &jobs.Opts{Queue: "test_idle"})
+			require.NoError(t, err)
+		}
+		_, err := a.store.JobInsert(t.Context(), orphanArgs{TenantID: uuid.MustParse(otherID)}, &jobs.Opts{Queue: "test_idle"})
+		require.NoError(t, err)
+
+		r := owner.do("GET", "/api/v1/jobs/failed", nil).must(t, 200)
+		qs, _ := r.body["queues"].([]any)
+		require.Len(t, qs, 1, "queues: %s", r.raw)
+		q := qs[0].(map[string]any)
+		require.Equal(t, "test_idle", q["queue"])
+		require.EqualValues(t, 3, q["waiting"])
+		require.EqualValues(t, 0, q["running"])
+
+		qs, _ = other.do("GET", "/api/v1/jobs/failed", nil).must(t, 200).body["queues"].([]any)
+		require.Len(t, qs, 1)
+		require.EqualValues(t, 1, qs[0].(map[string]any)["waiting"])
+
+		page := owner.do("GET", "/app/jobs", nil).must(t, 200).raw
+		require.Contains(t, page, `id="queue-test_idle"`)
+	})
+}

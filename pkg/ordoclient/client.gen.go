@@ -243,6 +243,33 @@ func (e OrderStatus) Valid() bool {
 	}
 }
 
+// Defines values for QueueQueue.
+const (
+	Email       QueueQueue = "email"
+	Exports     QueueQueue = "exports"
+	Invoices    QueueQueue = "invoices"
+	Maintenance QueueQueue = "maintenance"
+	Webhooks    QueueQueue = "webhooks"
+)
+
+// Valid indicates whether the value is a known member of the QueueQueue enum.
+func (e QueueQueue) Valid() bool {
+	switch e {
+	case Email:
+		return true
+	case Exports:
+		return true
+	case Invoices:
+		return true
+	case Maintenance:
+		return true
+	case Webhooks:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAdmin  Role = "admin"
@@ -1111,6 +1138,9 @@ type JobList struct {
 	// NextCursor The cursor of the next page of jobs (older ones); null on the last.
 	NextCursor *string `json:"next_cursor"`
 
+	// Queues The tenant's background jobs waiting and running now, per queue that has any. Queues are shared fairly between tenants; with plan limits on, jobs_at_once caps how many of a queue's jobs run at once.
+	Queues *[]Queue `json:"queues"`
+
 	// WebhookDeliveries Webhook deliveries that failed: retrying on their own schedule, or given up.
 	WebhookDeliveries *[]FailedDelivery `json:"webhook_deliveries"`
 }
@@ -1438,6 +1468,20 @@ type ProfileRequest struct {
 	Locale *string `json:"locale,omitempty"`
 	Name   *string `json:"name,omitempty"`
 }
+
+// Queue defines model for Queue.
+type Queue struct {
+	// OldestWaitSeconds How long the longest-waiting job has waited since it could run; 0 when none waits.
+	OldestWaitSeconds float64    `json:"oldest_wait_seconds"`
+	Queue             QueueQueue `json:"queue"`
+	Running           int64      `json:"running"`
+
+	// Waiting Jobs ready to run, waiting for a worker.
+	Waiting int64 `json:"waiting"`
+}
+
+// QueueQueue defines model for Queue.Queue.
+type QueueQueue string
 
 // RecoveryCodes defines model for RecoveryCodes.
 type RecoveryCodes struct {

@@ -3,9 +3,12 @@ package pgstore
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -35,6 +38,45 @@ func (s *Store) JobQueueDepth(ctx context.Context) ([]store.JobQueueCount, error
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[store.JobQueueCount])
 	if err != nil {
 		return nil, fmt.Errorf("count queued jobs: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) JobTenantBacklog(ctx context.Context, tenantID *uuid.UUID, top int) ([]jobs.Backlog, error) {
+	var tid *string
+	if tenantID != nil {
+		t := tenantID.String()
+		tid = &t
+	}
+	rows, err := s.pool.Query(ctx, `
+		WITH per AS (
+			SELECT queue, coalesce(args->>'tenant_id', '-') AS k,
+				count(*) FILTER (WHERE state = 'available') AS waiting,
+				count(*) FILTER (WHERE state = 'running') AS running,
+				coalesce(extract(epoch FROM now() - min(scheduled_at) FILTER (WHERE state = 'available')), 0)::float8 AS oldest
+			FROM river_job
+			WHERE state IN ('available', 'running') AND ($1::text IS NULL OR coalesce(args->>'tenant_id', '-') = $1)
+			GROUP BY 1, 2
+		), ranked AS (
+			SELECT *, row_number() OVER (PARTITION BY queue ORDER BY waiting DESC, k) AS n FROM per
+		)
+		SELECT r.queue, r.k, coalesce(te.slug, ''), r.waiting, r.running, greatest(r.oldest, 0)
+		FROM ranked r
+		LEFT JOIN tenants te ON te.id = CASE WHEN r.k ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN r.k::uuid END
+		WHERE r.n <= $2
+		ORDER BY r.queue, r.n`, tid, top)
+	if err != nil {
+		return nil, fmt.Errorf("tenant job backlog: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (jobs.Backlog, error) {
+		var b jobs.Backlog
+		var oldest float64
+		err := r.Scan(&b.Queue, &b.Tenant, &b.Slug, &b.Waiting, &b.Running, &oldest)
+		b.OldestWait = time.Duration(oldest * float64(time.Second))
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tenant job backlog: %w", err)
 	}
 	return out, nil
 }

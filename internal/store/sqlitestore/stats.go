@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
 )
 
@@ -45,6 +49,43 @@ func (s *Store) JobQueueDepth(ctx context.Context) ([]store.JobQueueCount, error
 	})
 	if err != nil {
 		return nil, fmt.Errorf("count queued jobs: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) JobTenantBacklog(ctx context.Context, tenantID *uuid.UUID, top int) ([]jobs.Backlog, error) {
+	var tid any
+	if tenantID != nil {
+		tid = tenantID.String()
+	}
+	rows, err := s.rw.QueryContext(ctx, `
+		WITH per AS (
+			SELECT queue, coalesce(json_extract(args, '$.tenant_id'), '-') AS k,
+				count(*) FILTER (WHERE state = 'available') AS waiting,
+				count(*) FILTER (WHERE state = 'running') AS running,
+				coalesce((julianday('now') - julianday(min(scheduled_at) FILTER (WHERE state = 'available'))) * 86400.0, 0.0) AS oldest
+			FROM river_job
+			WHERE state IN ('available', 'running') AND (?1 IS NULL OR coalesce(json_extract(args, '$.tenant_id'), '-') = ?1)
+			GROUP BY 1, 2
+		), ranked AS (
+			SELECT *, row_number() OVER (PARTITION BY queue ORDER BY waiting DESC, k) AS n FROM per
+		)
+		SELECT r.queue, r.k, coalesce(te.slug, ''), r.waiting, r.running, max(r.oldest, 0.0)
+		FROM ranked r LEFT JOIN tenants te ON te.id = r.k
+		WHERE r.n <= ?2
+		ORDER BY r.queue, r.n`, tid, top)
+	if err != nil {
+		return nil, fmt.Errorf("tenant job backlog: %w", err)
+	}
+	out, err := collect(rows, func(r scanner) (jobs.Backlog, error) {
+		var b jobs.Backlog
+		var oldest float64
+		err := r.Scan(&b.Queue, &b.Tenant, &b.Slug, &b.Waiting, &b.Running, &oldest)
+		b.OldestWait = time.Duration(oldest * float64(time.Second))
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tenant job backlog: %w", err)
 	}
 	return out, nil
 }

@@ -49,6 +49,32 @@ func testFairJobs(t *testing.T, s store.Store) {
 	insert(&late, lateJobs)
 	insert(nil, 1)
 
+	// The backlog per tenant, as metrics and the failed-jobs page see it:
+	// the top tenants of the queue, or one tenant's.
+	backlog := func(tenant *uuid.UUID, top int) []jobs.Backlog {
+		t.Helper()
+		all, err := s.JobTenantBacklog(ctx, tenant, top)
+		require.NoError(t, err)
+		var out []jobs.Backlog
+		for _, b := range all {
+			if b.Queue == "storetest_fair" {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	topTwo := backlog(nil, 2)
+	require.Len(t, topTwo, 2)
+	require.Equal(t, flood.String(), topTwo[0].Tenant)
+	require.EqualValues(t, floodJobs, topTwo[0].Waiting)
+	require.Equal(t, late.String(), topTwo[1].Tenant)
+	require.EqualValues(t, lateJobs, topTwo[1].Waiting)
+	require.Positive(t, topTwo[0].OldestWait)
+	lateOnly := backlog(&late, 5)
+	require.Len(t, lateOnly, 1)
+	require.EqualValues(t, lateJobs, lateOnly[0].Waiting)
+	require.Zero(t, lateOnly[0].Running)
+
 	type ran struct {
 		tenant string
 		n      int
