@@ -66,7 +66,10 @@ type Options struct {
 	AdminURL    string
 	RedisURL    string
 	Keep        bool
-	Skip        map[string]bool // "api", "pages", "exports", "jobs", "invoices", "footprint"
+	Skip        map[string]bool // "api", "pages", "exports", "jobs", "invoices", "fair", "footprint"
+	// FairDeliveries are tenant A's queued webhook deliveries in the
+	// fair-scheduling part (benchFair).
+	FairDeliveries int
 	Jobs        int
 	JobWorkers  int
 	// LatencyRequests is how many requests of each page each tenant gets
@@ -84,7 +87,7 @@ type Options struct {
 // DefaultOptions are the defaults: 1,000,000 orders, 64 clients.
 func DefaultOptions() Options {
 	return Options{Engines: []string{"postgres"}, Tenants: 100, Orders: 1_000_000, Concurrency: 64, Duration: 5 * time.Second,
-		Rounds: 3, Jobs: 20_000, JobWorkers: 100, LatencyRequests: 300, Skip: map[string]bool{}}
+		Rounds: 3, Jobs: 20_000, JobWorkers: 100, LatencyRequests: 300, FairDeliveries: 100_000, Skip: map[string]bool{}}
 }
 
 // Run seeds and measures every engine in o and returns the report.
@@ -280,6 +283,15 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 			return fmt.Errorf("invoices: %w", err)
 		}
 		rep.Invoices = append(rep.Invoices, res)
+	}
+	if !o.Skip["fair"] {
+		res, err := benchFair(ctx, o, open, dbURL, dataDir, pg.pool, ds)
+		if err != nil {
+			return fmt.Errorf("fair scheduling: %w", err)
+		}
+		fmt.Fprintf(o.Progress, "fair     B's webhook p50 %.3fs max %.3fs; B's export %.3fs idle, %.3fs beside A; A %.0f/s alone, %.0f/s beside B\n",
+			res.BWebhookP50, res.BWebhookMax, res.BExportIdle, res.BExportContended, res.ASolo, res.AContended)
+		rep.Fair = &res
 	}
 	return nil
 }

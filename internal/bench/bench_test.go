@@ -34,7 +34,7 @@ func TestHarness(t *testing.T) {
 	// The harness's servers may still log while an error returns.
 	var stdout, stderr syncBuffer
 	err := bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
-		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-skip", "footprint", "-json", jsonPath, "-md", mdPath},
+		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", "footprint", "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 
@@ -66,6 +66,11 @@ func TestHarness(t *testing.T) {
 	require.Positive(t, rep.Jobs[0].JobsPerSec)
 	require.Len(t, rep.Invoices, 1)
 	require.Positive(t, rep.Invoices[0].PDFsPerSec)
+	require.NotNil(t, rep.Fair)
+	require.Equal(t, 20, rep.Fair.BSamples, "B's webhooks all timed")
+	require.Positive(t, rep.Fair.BWebhookMax)
+	require.Positive(t, rep.Fair.BExportIdle)
+	require.Positive(t, rep.Fair.BExportContended)
 	require.Len(t, rep.Flatness, 4, "the smallest and the first tenant, on both engines")
 	for _, f := range rep.Flatness {
 		require.Zero(t, f.Errors, "%s: %s", f.Engine, f.FirstError)

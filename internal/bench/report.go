@@ -28,6 +28,8 @@ type Report struct {
 	Exports  []ExportResult  `json:"exports"`
 	Jobs     []JobsResult    `json:"jobs"`
 	Invoices []InvoiceResult `json:"invoices"`
+	// Fair is nil when skipped.
+	Fair *FairResult `json:"fair_scheduling,omitempty"`
 	// Footprint is nil when skipped.
 	Footprint *FootprintResult `json:"footprint,omitempty"`
 }
@@ -131,6 +133,11 @@ func (r *Report) WriteTable(w io.Writer) {
 	for _, i := range r.Invoices {
 		fmt.Fprintf(tw, "invoice PDFs\t%d\tgoroutines %d\t%.0f PDFs/s\t\n", i.PDFs, i.Goroutines, i.PDFsPerSec)
 	}
+	if f := r.Fair; f != nil {
+		fmt.Fprintf(tw, "fair: B webhook\tp50 %.3fs\tmax %.3fs\tof %d\t\n", f.BWebhookP50, f.BWebhookMax, f.BSamples)
+		fmt.Fprintf(tw, "fair: B export\t%.3fs idle\t%.3fs beside A\t%.2f×\t\n", f.BExportIdle, f.BExportContended, f.BExportContended/f.BExportIdle)
+		fmt.Fprintf(tw, "fair: A deliveries\t%.0f/s alone\t%.0f/s beside B\t%.0f%%\t\n", f.ASolo, f.AContended, 100*f.AContended/f.ASolo)
+	}
 	if f := r.Footprint; f != nil {
 		fmt.Fprintf(tw, "serve ready\t%.3fs fresh\t%.3fs again\tidle RSS %.1f MiB\tstatic %v\t\n", f.ColdReady, f.WarmReady, f.IdleRSS, f.Static)
 	}
@@ -219,6 +226,18 @@ func (r *Report) Markdown() string {
 			p("No-op jobs are bounded by River's fetching: each fetch takes at most the queue's free workers, and fetches are at least `FetchCooldown` (%s in Ordo, `jobs.FetchCooldown`) apart, so W workers cap a queue near %.0f·W jobs/s. ", cd, float64(time.Second)/float64(cd))
 			p("The harness runs the no-op jobs' queue (`maintenance`) with `-job-workers` workers through `ORDO_QUEUE_MAINTENANCE_CONCURRENCY`; Ordo's default for that queue is 1.\n\n")
 		}
+	}
+	if f := r.Fair; f != nil {
+		p("## Fair scheduling between tenants\n\n")
+		p("Tenant A queues %d webhook deliveries (orders through the API, %d endpoints each) to a loopback receiver that takes %d ms a request, then %d XLSX exports of all its orders; tenant B then creates %d orders, one every 200 ms (one delivery each, to the same receiver without the delay), and a small CSV export. `ordo worker`'s queues at their defaults (webhooks 8 workers, exports 2), with plan limits on (both on enterprise, uncapped): the fair fetch, and a kept worker per queue. ", f.Deliveries, 10, f.ReceiverMS, f.Exports, f.BSamples)
+		p("B's webhook is timed from the order's 201 to the receiver; B's export from its 202 to `completed`, on the idle system first and then beside A's load (median of 3 each); A's rate is its deliveries answered per second, alone (5 s) and while B works.\n\n")
+		p("| measure | value | target |\n|---|--:|---|\n")
+		p("| B's webhook, p50 | %.3f s | |\n", f.BWebhookP50)
+		p("| B's webhook, slowest of %d (≥ p99) | %.3f s | ≤ 2 s |\n", f.BSamples, f.BWebhookMax)
+		p("| B's export, idle | %.3f s | |\n", f.BExportIdle)
+		p("| B's export, beside A | %.3f s (%.2f× idle) | ≤ 2× idle |\n", f.BExportContended, f.BExportContended/f.BExportIdle)
+		p("| A's deliveries, alone | %.0f /s | |\n", f.ASolo)
+		p("| A's deliveries, beside B | %.0f /s (%.0f%% of alone) | ≥ 80%% |\n\n", f.AContended, 100*f.AContended/f.ASolo)
 	}
 	if f := r.Footprint; f != nil {
 		p("## Footprint\n\n`ordo serve` in embedded mode, started by the harness as a process of its own (binary: %s, %.1f MiB). ", f.Binary, f.SizeMiB)
