@@ -70,8 +70,8 @@ type Options struct {
 	// FairDeliveries are tenant A's queued webhook deliveries in the
 	// fair-scheduling part (benchFair).
 	FairDeliveries int
-	Jobs        int
-	JobWorkers  int
+	Jobs           int
+	JobWorkers     int
 	// LatencyRequests is how many requests of each page each tenant gets
 	// in the list-latency measurement, and of each server-rendered page
 	// in the pages measurement.
