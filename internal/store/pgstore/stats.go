@@ -3,13 +3,13 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
 func (s *Store) PoolStats() store.PoolStats {
@@ -68,15 +68,6 @@ func (s *Store) JobTenantBacklog(ctx context.Context, tenantID *uuid.UUID, top i
 	if err != nil {
 		return nil, fmt.Errorf("tenant job backlog: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (jobs.Backlog, error) {
-		var b jobs.Backlog
-		var oldest float64
-		err := r.Scan(&b.Queue, &b.Tenant, &b.Slug, &b.Waiting, &b.Running, &oldest)
-		b.OldestWait = time.Duration(oldest * float64(time.Second))
-		return b, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("tenant job backlog: %w", err)
-	}
-	return out, nil
+	defer rows.Close()
+	return sqlshared.ScanJobBacklog(rows)
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store"
+	"github.com/ordo/ordo/internal/store/sqlshared"
 )
 
 // PoolStats reports on the application's connections; River's own single
@@ -77,15 +77,6 @@ func (s *Store) JobTenantBacklog(ctx context.Context, tenantID *uuid.UUID, top i
 	if err != nil {
 		return nil, fmt.Errorf("tenant job backlog: %w", err)
 	}
-	out, err := collect(rows, func(r scanner) (jobs.Backlog, error) {
-		var b jobs.Backlog
-		var oldest float64
-		err := r.Scan(&b.Queue, &b.Tenant, &b.Slug, &b.Waiting, &b.Running, &oldest)
-		b.OldestWait = time.Duration(oldest * float64(time.Second))
-		return b, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("tenant job backlog: %w", err)
-	}
-	return out, nil
+	defer rows.Close()
+	return sqlshared.ScanJobBacklog(rows)
 }
