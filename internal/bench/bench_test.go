@@ -71,6 +71,8 @@ func TestHarness(t *testing.T) {
 	require.Positive(t, rep.Fair.BWebhookMax)
 	require.Positive(t, rep.Fair.BExportIdle)
 	require.Positive(t, rep.Fair.BExportContended)
+	require.NotNil(t, rep.WebhookRate)
+	require.Positive(t, rep.WebhookRate.PerSec)
 	require.Len(t, rep.Flatness, 4, "the smallest and the first tenant, on both engines")
 	for _, f := range rep.Flatness {
 		require.Zero(t, f.Errors, "%s: %s", f.Engine, f.FirstError)

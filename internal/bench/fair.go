@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -69,7 +70,7 @@ func benchFair(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir str
 	// The receiver: 50 ms an answer; B's arrivals are timed.
 	var aDone atomic.Int64
 	bArrived := make(chan time.Time, 64)
-	recv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	recv, err := loopbackServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/b") {
 			bArrived <- time.Now()
 			return
@@ -77,13 +78,9 @@ func benchFair(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir str
 		time.Sleep(receiverDelay)
 		aDone.Add(1)
 	}))
-	recv.Listener.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return res, err
 	}
-	recv.Listener = ln
-	recv.Start()
 	defer recv.Close()
 
 	a, b := ds.tenants[0], uuid.Must(uuid.NewV7())
@@ -93,32 +90,7 @@ func benchFair(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir str
 	if _, err := pool.Exec(ctx, `INSERT INTO tenants (id, name, slug, plan, created_at, updated_at) VALUES ($1, 'Bench B', $2, 'enterprise', now(), now())`, b, "bench-b-"+b.String()[:8]); err != nil {
 		return res, fmt.Errorf("tenant B: %w", err)
 	}
-	call := func(tenant uuid.UUID) (func(method, path string, body any) (map[string]any, error), error) {
-		_, key, err := ordo.Auth.CreateAPIKey(ctx, access.Operator(tenant), "ordo bench fair", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
-		if err != nil {
-			return nil, err
-		}
-		return func(method, path string, body any) (map[string]any, error) {
-			var rd *bytes.Reader
-			if body != nil {
-				raw, _ := json.Marshal(body)
-				rd = bytes.NewReader(raw)
-			} else {
-				rd = bytes.NewReader(nil)
-			}
-			req := httptest.NewRequest(method, path, rd).WithContext(ctx)
-			req.Header.Set("Authorization", "Bearer "+key)
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			ordo.Handler.ServeHTTP(rec, req)
-			var out map[string]any
-			_ = json.Unmarshal(rec.Body.Bytes(), &out)
-			if rec.Code >= 300 {
-				return out, fmt.Errorf("%s %s: %d %s", method, path, rec.Code, rec.Body.String())
-			}
-			return out, nil
-		}, nil
-	}
+	call := func(tenant uuid.UUID) (apiCall, error) { return newAPICall(ctx, ordo, tenant) }
 	callA, err := call(a)
 	if err != nil {
 		return res, err
@@ -128,12 +100,7 @@ func benchFair(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir str
 		return res, err
 	}
 	rng := rand.New(rand.NewPCG(23, 23))
-	order := func(c func(string, string, any) (map[string]any, error)) error {
-		var body map[string]any
-		_ = json.Unmarshal(createBody(rng), &body)
-		_, err := c("POST", "/api/v1/orders", body)
-		return err
-	}
+	order := func(c apiCall) error { return c.order(rng) }
 	// B's small export: a handful of orders, CSV, timed to completed.
 	for range 3 {
 		if err := order(callB); err != nil {
@@ -259,5 +226,136 @@ func benchFair(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir str
 	res.AContended = float64(aDone.Load()-n0) / time.Since(t0).Seconds()
 	slices.Sort(lat)
 	res.BSamples, res.BWebhookP50, res.BWebhookMax = len(lat), lat[len(lat)/2], lat[len(lat)-1]
+	return res, nil
+}
+
+// apiCall calls Ordo's handler in-process as one API key of a tenant.
+type apiCall func(method, path string, body any) (map[string]any, error)
+
+func newAPICall(ctx context.Context, ordo *Ordo, tenant uuid.UUID) (apiCall, error) {
+	_, key, err := ordo.Auth.CreateAPIKey(ctx, access.Operator(tenant), "ordo bench fair", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
+	if err != nil {
+		return nil, err
+	}
+	return func(method, path string, body any) (map[string]any, error) {
+		raw, _ := json.Marshal(body)
+		if body == nil {
+			raw = nil
+		}
+		req := httptest.NewRequest(method, path, bytes.NewReader(raw)).WithContext(ctx)
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		ordo.Handler.ServeHTTP(rec, req)
+		var out map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &out)
+		if rec.Code >= 300 {
+			return out, fmt.Errorf("%s %s: %d %s", method, path, rec.Code, rec.Body.String())
+		}
+		return out, nil
+	}, nil
+}
+
+// order creates an order of 3 items.
+func (c apiCall) order(rng *rand.Rand) error {
+	var body map[string]any
+	_ = json.Unmarshal(createBody(rng), &body)
+	_, err := c("POST", "/api/v1/orders", body)
+	return err
+}
+
+// loopbackServer serves h on 127.0.0.1 (httptest's default may listen on
+// IPv6 too, which the webhook address check need not know).
+func loopbackServer(h http.Handler) (*httptest.Server, error) {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv.Listener = ln
+	srv.Start()
+	return srv, nil
+}
+
+// WebhookRate is webhook deliveries worked by one worker process to a
+// receiver that answers at once: signed, sent, and recorded with their
+// attempt, as in production.
+type WebhookRate struct {
+	Deliveries int     `json:"deliveries"`
+	Endpoints  int     `json:"endpoints"`
+	Workers    int     `json:"workers"` // ORDO_QUEUE_WEBHOOKS_CONCURRENCY
+	PerSec     float64 `json:"per_sec"`
+}
+
+// benchWebhookRate queues deliveries to a fast loopback receiver, then
+// starts a worker and times until the receiver has had them all.
+func benchWebhookRate(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir string, pool *pgxpool.Pool) (WebhookRate, error) {
+	const endpoints, workers = 32, 64
+	res := WebhookRate{Endpoints: endpoints, Workers: workers}
+	getenv := benchEnv(dbURL, dataDir, o.RedisURL, 1)
+	env := func(k string) string {
+		switch k {
+		case "ORDO_WEBHOOKS_ALLOW_PRIVATE":
+			return "true"
+		case "ORDO_QUEUE_WEBHOOKS_CONCURRENCY":
+			return strconv.Itoa(workers)
+		case "ORDO_QUEUE_MAINTENANCE_CONCURRENCY":
+			return ""
+		}
+		return getenv(k)
+	}
+	ordo, err := openOrdo(ctx, o, open, env)
+	if err != nil {
+		return res, err
+	}
+	defer ordo.Close()
+	var got atomic.Int64
+	recv, err := loopbackServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
+	if err != nil {
+		return res, err
+	}
+	defer recv.Close()
+	c := uuid.Must(uuid.NewV7())
+	if _, err := pool.Exec(ctx, `INSERT INTO tenants (id, name, slug, plan, created_at, updated_at) VALUES ($1, 'Bench C', $2, 'enterprise', now(), now())`, c, "bench-c-"+c.String()[:8]); err != nil {
+		return res, fmt.Errorf("tenant C: %w", err)
+	}
+	callC, err := newAPICall(ctx, ordo, c)
+	if err != nil {
+		return res, err
+	}
+	for i := range endpoints {
+		if _, err := callC("POST", "/api/v1/webhook-endpoints", map[string]any{"url": fmt.Sprintf("%s/c/%d", recv.URL, i)}); err != nil {
+			return res, err
+		}
+	}
+	rng := rand.New(rand.NewPCG(2, 3))
+	orders := max(1, o.FairDeliveries/10/endpoints)
+	for range orders {
+		if err := callC.order(rng); err != nil {
+			return res, err
+		}
+	}
+	res.Deliveries = orders * endpoints
+	runner, err := ordo.JobRunner()
+	if err != nil {
+		return res, err
+	}
+	t0 := time.Now()
+	if err := runner.Start(ctx); err != nil {
+		return res, err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = runner.Stop(sctx)
+	}()
+	for got.Load() < int64(res.Deliveries) {
+		if time.Since(t0) > 5*time.Minute {
+			return res, fmt.Errorf("only %d of %d webhook deliveries in 5 minutes", got.Load(), res.Deliveries)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	res.PerSec = float64(res.Deliveries) / time.Since(t0).Seconds()
 	return res, nil
 }

@@ -29,7 +29,8 @@ type Report struct {
 	Jobs     []JobsResult    `json:"jobs"`
 	Invoices []InvoiceResult `json:"invoices"`
 	// Fair is nil when skipped.
-	Fair *FairResult `json:"fair_scheduling,omitempty"`
+	Fair        *FairResult  `json:"fair_scheduling,omitempty"`
+	WebhookRate *WebhookRate `json:"webhook_rate,omitempty"`
 	// Footprint is nil when skipped.
 	Footprint *FootprintResult `json:"footprint,omitempty"`
 }
@@ -130,6 +131,9 @@ func (r *Report) WriteTable(w io.Writer) {
 	for _, j := range r.Jobs {
 		fmt.Fprintf(tw, "no-op jobs\t%d\tworkers %d\t%.0f jobs/s\t\n", j.Jobs, j.Workers, j.JobsPerSec)
 	}
+	if w := r.WebhookRate; w != nil {
+		fmt.Fprintf(tw, "webhook deliveries\t%d\tworkers %d\t%.0f /s\t\n", w.Deliveries, w.Workers, w.PerSec)
+	}
 	for _, i := range r.Invoices {
 		fmt.Fprintf(tw, "invoice PDFs\t%d\tgoroutines %d\t%.0f PDFs/s\t\n", i.PDFs, i.Goroutines, i.PDFsPerSec)
 	}
@@ -216,6 +220,9 @@ func (r *Report) Markdown() string {
 		p("## Jobs and invoices\n\n| what | count | setting | rate |\n|---|--:|---|--:|\n")
 		for _, j := range r.Jobs {
 			p("| no-op jobs through Ordo's worker (River, %s) | %d | %d workers on the queue | %.0f jobs/s |\n", j.Engine, j.Jobs, j.Workers, j.JobsPerSec)
+		}
+		if w := r.WebhookRate; w != nil {
+			p("| webhook deliveries to a loopback receiver that answers at once (signed, attempt recorded; %d endpoints) | %d | %d workers on the queue | %.0f /s |\n", w.Endpoints, w.Deliveries, w.Workers, w.PerSec)
 		}
 		for _, i := range r.Invoices {
 			p("| invoice PDFs, `invoice.Render` (avg %d bytes) | %d | %d goroutines | %.0f PDFs/s |\n", i.AvgBytes, i.PDFs, i.Goroutines, i.PDFsPerSec)
