@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/ed25519"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/operator"
@@ -240,7 +242,12 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		return nil, err
 	}
 	svc.apiUsage = plan.NewRequestCounter(svc.store, svc.log)
+	auditKey, err := audit.SigningKey(svc.cfg.AuditSigningKey, svc.cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Options{
+		AuditPublicKey: auditKey.Public().(ed25519.PublicKey),
 		Log:           svc.log,
 		Version:       Version(),
 		MaxBodyBytes:  svc.cfg.MaxBodyBytes,
