@@ -1,8 +1,8 @@
 package app
 
 import (
-	"crypto/ed25519"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -248,26 +248,26 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 	}
 	return web.New(web.Options{
 		AuditPublicKey: auditKey.Public().(ed25519.PublicKey),
-		Log:           svc.log,
-		Version:       Version(),
-		MaxBodyBytes:  svc.cfg.MaxBodyBytes,
-		Checks:        svc.readinessChecks(),
-		Auth:          svc.auth,
-		Tenants:       svc.tenants,
-		Accounts:      svc.accounts,
-		Passkeys:      svc.passkeys,
-		Operators:     operator.NewService(store.Narrow[operator.Tx]{Store: svc.store}),
-		Orders:        order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithLimits(svc.planLimits),
-		Attachments:   svc.attachments,
-		Exports:       svc.exports,
-		Invoices:      svc.invoices,
-		Webhooks:      svc.webhooks,
-		SSO:           svc.sso,
-		Blobs:         svc.blobs,
-		Signer:        svc.signer,
-		BaseURL:       svc.cfg.BaseURL,
-		SupportEmail:  svc.cfg.SupportEmail,
-		DeletionGrace: svc.cfg.TenantDeletionGrace,
+		Log:            svc.log,
+		Version:        Version(),
+		MaxBodyBytes:   svc.cfg.MaxBodyBytes,
+		Checks:         svc.readinessChecks(),
+		Auth:           svc.auth,
+		Tenants:        svc.tenants,
+		Accounts:       svc.accounts,
+		Passkeys:       svc.passkeys,
+		Operators:      operator.NewService(store.Narrow[operator.Tx]{Store: svc.store}),
+		Orders:         order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithLimits(svc.planLimits),
+		Attachments:    svc.attachments,
+		Exports:        svc.exports,
+		Invoices:       svc.invoices,
+		Webhooks:       svc.webhooks,
+		SSO:            svc.sso,
+		Blobs:          svc.blobs,
+		Signer:         svc.signer,
+		BaseURL:        svc.cfg.BaseURL,
+		SupportEmail:   svc.cfg.SupportEmail,
+		DeletionGrace:  svc.cfg.TenantDeletionGrace,
 		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) {
 			return plan.Usage(ctx, svc.store, svc.planLimits, id, time.Now())
 		},
