@@ -69,6 +69,9 @@ type Store interface {
 	AuditChainPage(ctx context.Context, tenantID uuid.UUID, afterSeq int64, afterID uuid.UUID, limit int) ([]Entry, error)
 	// AuditHeadGet is the tenant's head, zero when nothing is chained.
 	AuditHeadGet(ctx context.Context, tenantID uuid.UUID) (Head, error)
+	// AuditChainTenants lists at most limit tenants that have a chain, by
+	// id, after the id given (uuid.Nil: from the first).
+	AuditChainTenants(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error)
 	// AuditCheckpointInsert records a signed checkpoint; one the tenant
 	// already has at its seq is left as it is.
 	AuditCheckpointInsert(ctx context.Context, c Checkpoint) error

@@ -120,3 +120,15 @@ func (q *queries) AuditHeadGet(ctx context.Context, tenantID uuid.UUID) (audit.H
 	}
 	return h, nil
 }
+
+func (q *queries) AuditChainTenants(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, sqlshared.AuditChainTenants, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainTenants: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainTenants: %w", err)
+	}
+	return out, nil
+}

@@ -114,3 +114,19 @@ func (q *queries) AuditHeadGet(ctx context.Context, tenantID uuid.UUID) (audit.H
 	}
 	return h, nil
 }
+
+func (q *queries) AuditChainTenants(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := q.db.QueryContext(ctx, sqlshared.AuditChainTenants, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainTenants: %w", err)
+	}
+	out, err := collect(rows, func(r scanner) (uuid.UUID, error) {
+		var id uuid.UUID
+		err := r.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainTenants: %w", err)
+	}
+	return out, nil
+}

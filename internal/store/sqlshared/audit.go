@@ -39,3 +39,7 @@ const (
 	AuditChainedPage = `SELECT ` + AuditColumns + `, seq, prev_hash, hash FROM audit_log
 		WHERE tenant_id = $1 AND seq IS NOT NULL AND (seq > $2 OR (seq = $2 AND id > $3)) ORDER BY seq, id LIMIT $4`
 )
+
+// AuditChainTenants lists the tenants with a chain, by id after a keyset
+// cursor: the nightly verification goes through them.
+const AuditChainTenants = `SELECT tenant_id FROM audit_chain_heads WHERE tenant_id > $1 ORDER BY tenant_id LIMIT $2`

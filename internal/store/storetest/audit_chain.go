@@ -181,6 +181,10 @@ func CheckAuditChain(t *testing.T, s store.Store, exec func(ctx context.Context,
 		t.Parallel()
 		checkAuditExport(t, s, write, key)
 	})
+	t.Run("NightlyVerify", func(t *testing.T) {
+		t.Parallel()
+		checkAuditVerifyJob(t, s, exec, write, pub)
+	})
 }
 
 // auditColumns are audit_log's columns before the chain's, as the
