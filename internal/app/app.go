@@ -88,6 +88,9 @@ Commands:
                      check the tenant's audit log: its hash chain and signed
                      checkpoints; exits 1 naming the first entry edited,
                      deleted, inserted or reordered
+  audit verify --file PATH [--pubkey KEY]
+                     the same offline, on an export of the audit log with its
+                     proofs (GET /api/v1/audit-log/export)
   audit checkpoint   sign a checkpoint of every audit chain that moved (the
                      worker does it every 10 minutes)
   audit pubkey       print the public key that verifies the checkpoints

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -24,10 +25,11 @@ func auditCommand(ctx context.Context, args []string, cfg config.Config, log *sl
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("ordo audit "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var slug, pubArg *string
+	var slug, file, pubArg *string
 	switch sub {
 	case "verify":
-		slug = fs.String("tenant", "", "the tenant's slug (required)")
+		slug = fs.String("tenant", "", "the tenant's slug (this or --file)")
+		file = fs.String("file", "", "verify an export (GET /api/v1/audit-log/export) offline instead of a tenant in the database")
 		pubArg = fs.String("pubkey", "", "verify the checkpoints with this public key (base64) instead of the configured key's")
 	case "checkpoint", "pubkey":
 	default:
@@ -42,8 +44,19 @@ func auditCommand(ctx context.Context, args []string, cfg config.Config, log *sl
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("audit %s takes no arguments, got %q", sub, strings.Join(fs.Args(), " "))}
 	}
-	if sub == "verify" && *slug == "" {
-		return usageError{"--tenant is required"}
+	if sub == "verify" && (*slug == "") == (*file == "") {
+		return usageError{"give one of --tenant or --file"}
+	}
+	var pub ed25519.PublicKey
+	if sub == "verify" && *pubArg != "" {
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(*pubArg))
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			return usageError{"--pubkey must be the base64 of a 32-byte Ed25519 public key (ordo audit pubkey prints one)"}
+		}
+		pub = b
+	}
+	if sub == "verify" && *file != "" {
+		return verifyExportFile(*file, pub, stdout)
 	}
 	if cfg.Mode() == config.ModeEmbedded {
 		// The key may be derived from the secret kept in the data
@@ -56,7 +69,9 @@ func auditCommand(ctx context.Context, args []string, cfg config.Config, log *sl
 	if err != nil {
 		return err
 	}
-	pub := key.Public().(ed25519.PublicKey)
+	if pub == nil {
+		pub = key.Public().(ed25519.PublicKey)
+	}
 	if sub == "pubkey" {
 		fmt.Fprintln(stdout, base64.StdEncoding.EncodeToString(pub))
 		return nil
@@ -76,13 +91,6 @@ func auditCommand(ctx context.Context, args []string, cfg config.Config, log *sl
 		return nil
 	}
 
-	if *pubArg != "" {
-		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(*pubArg))
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			return usageError{"--pubkey must be the base64 of a 32-byte Ed25519 public key (ordo audit pubkey prints one)"}
-		}
-		pub = b
-	}
 	t, err := svc.store.TenantGetBySlug(ctx, *slug)
 	if err != nil {
 		return fmt.Errorf("tenant %s: %w", *slug, err)
@@ -95,14 +103,38 @@ func auditCommand(ctx context.Context, args []string, cfg config.Config, log *sl
 	if err != nil {
 		return err
 	}
-	r := audit.Verify(entries, head, cps, pub)
-	fmt.Fprintf(stdout, "tenant %s: %d entries chained (head %d), %d checkpoints", t.Slug, r.Chained, r.Head, r.Checkpoints)
+	return printVerify(stdout, t.Slug, audit.Verify(entries, head, cps, pub))
+}
+
+// verifyExportFile verifies an export offline: with pub, or with the
+// public key the export names when pub is nil (which proves only that the
+// file is consistent: whoever wrote it may have signed it too).
+func verifyExportFile(path string, pub ed25519.PublicKey, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	x, err := audit.ReadExport(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if pub == nil {
+		pub = x.PublicKey
+		fmt.Fprintln(stdout, "note: checking the checkpoints with the public key the export names; pass --pubkey with a key you kept to trust them")
+	}
+	return printVerify(stdout, x.Header.TenantSlug, audit.Verify(x.Entries, x.Head, x.Checkpoints, pub))
+}
+
+// printVerify prints what Verify found and returns its problem.
+func printVerify(stdout io.Writer, slug string, r audit.Report) error {
+	fmt.Fprintf(stdout, "tenant %s: %d entries chained (head %d), %d checkpoints", slug, r.Chained, r.Head, r.Checkpoints)
 	if r.Unchained > 0 {
 		fmt.Fprintf(stdout, ", %d entries from before the chain (not covered)", r.Unchained)
 	}
 	fmt.Fprintln(stdout)
 	if r.Problem != nil {
-		return fmt.Errorf("tenant %s: %w", t.Slug, r.Problem)
+		return fmt.Errorf("tenant %s: %w", slug, r.Problem)
 	}
 	fmt.Fprintln(stdout, "ok: the audit log is intact")
 	return nil

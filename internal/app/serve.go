@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/config"
 	"github.com/ordo/ordo/internal/metrics"
 	"github.com/ordo/ordo/internal/operator"
@@ -240,27 +242,32 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		return nil, err
 	}
 	svc.apiUsage = plan.NewRequestCounter(svc.store, svc.log)
+	auditKey, err := audit.SigningKey(svc.cfg.AuditSigningKey, svc.cfg.Secret)
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Options{
-		Log:           svc.log,
-		Version:       Version(),
-		MaxBodyBytes:  svc.cfg.MaxBodyBytes,
-		Checks:        svc.readinessChecks(),
-		Auth:          svc.auth,
-		Tenants:       svc.tenants,
-		Accounts:      svc.accounts,
-		Passkeys:      svc.passkeys,
-		Operators:     operator.NewService(store.Narrow[operator.Tx]{Store: svc.store}),
-		Orders:        order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithLimits(svc.planLimits),
-		Attachments:   svc.attachments,
-		Exports:       svc.exports,
-		Invoices:      svc.invoices,
-		Webhooks:      svc.webhooks,
-		SSO:           svc.sso,
-		Blobs:         svc.blobs,
-		Signer:        svc.signer,
-		BaseURL:       svc.cfg.BaseURL,
-		SupportEmail:  svc.cfg.SupportEmail,
-		DeletionGrace: svc.cfg.TenantDeletionGrace,
+		AuditPublicKey: auditKey.Public().(ed25519.PublicKey),
+		Log:            svc.log,
+		Version:        Version(),
+		MaxBodyBytes:   svc.cfg.MaxBodyBytes,
+		Checks:         svc.readinessChecks(),
+		Auth:           svc.auth,
+		Tenants:        svc.tenants,
+		Accounts:       svc.accounts,
+		Passkeys:       svc.passkeys,
+		Operators:      operator.NewService(store.Narrow[operator.Tx]{Store: svc.store}),
+		Orders:         order.NewService(store.Narrow[order.Tx]{Store: svc.store}, nil).WithBlobs(svc.blobs).WithLimits(svc.planLimits),
+		Attachments:    svc.attachments,
+		Exports:        svc.exports,
+		Invoices:       svc.invoices,
+		Webhooks:       svc.webhooks,
+		SSO:            svc.sso,
+		Blobs:          svc.blobs,
+		Signer:         svc.signer,
+		BaseURL:        svc.cfg.BaseURL,
+		SupportEmail:   svc.cfg.SupportEmail,
+		DeletionGrace:  svc.cfg.TenantDeletionGrace,
 		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) {
 			return plan.Usage(ctx, svc.store, svc.planLimits, id, time.Now())
 		},

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -411,6 +412,12 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		return nil, err
 	}
 	audit.AddCheckpointJob(cfg, s.store, key, s.log)
+	verify := &audit.VerifyWorker{Store: s.store, Pub: key.Public().(ed25519.PublicKey), Log: s.log,
+		Alert: audit.MailOwners(store.Narrow[audit.AlertTx]{Store: s.store}, s.cfg.BaseURL)}
+	if s.metrics != nil {
+		verify.Observer = s.metrics.Audit()
+	}
+	audit.AddVerifyJob(cfg, verify)
 	if mw := jobs.WorkTelemetry(s.tel); mw != nil {
 		cfg.Use(mw)
 	}

@@ -61,6 +61,17 @@ type Store interface {
 	// the chain's order (seq, then id), those from before the chain
 	// (seq 0) first; and the tenant's head, zero when nothing is chained.
 	AuditChain(ctx context.Context, tenantID uuid.UUID) ([]Entry, Head, error)
+	// AuditChainPage is the next page of at most limit entries in the
+	// order AuditChain lists them, after the entry at (afterSeq, afterID)
+	// (0 and uuid.Nil: from the start), except that the entries from
+	// before the chain (seq 0) come by id. An export streams the log
+	// page by page with it.
+	AuditChainPage(ctx context.Context, tenantID uuid.UUID, afterSeq int64, afterID uuid.UUID, limit int) ([]Entry, error)
+	// AuditHeadGet is the tenant's head, zero when nothing is chained.
+	AuditHeadGet(ctx context.Context, tenantID uuid.UUID) (Head, error)
+	// AuditChainTenants lists at most limit tenants that have a chain, by
+	// id, after the id given (uuid.Nil: from the first).
+	AuditChainTenants(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error)
 	// AuditCheckpointInsert records a signed checkpoint; one the tenant
 	// already has at its seq is left as it is.
 	AuditCheckpointInsert(ctx context.Context, c Checkpoint) error

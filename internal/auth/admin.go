@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/ed25519"
+	"io"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -19,6 +21,24 @@ func (s *Service) AuditLog(ctx context.Context, p access.Principal, f audit.Filt
 		return nil, err
 	}
 	return s.store.AuditList(ctx, p.TenantID, f)
+}
+
+// AuditExport checks that the principal may read the audit log and
+// returns a function that writes the principal's tenant's log with its
+// proofs to w (audit.WriteExport), and the tenant's slug for the file's
+// name. The check comes first, so that a refusal is a problem, not a
+// broken download.
+func (s *Service) AuditExport(ctx context.Context, p access.Principal, pub ed25519.PublicKey) (string, func(w io.Writer) error, error) {
+	if err := p.Require(access.ActAuditRead); err != nil {
+		return "", nil, err
+	}
+	t, err := s.store.TenantGetByID(ctx, p.TenantID)
+	if err != nil {
+		return "", nil, err
+	}
+	return t.Slug, func(w io.Writer) error {
+		return audit.WriteExport(ctx, w, s.store, t.ID, t.Slug, pub, s.now())
+	}, nil
 }
 
 // EventsAfter lists the events of the principal's tenant after the given

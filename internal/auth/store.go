@@ -49,6 +49,8 @@ type Store interface {
 	APIKeyTouch(ctx context.Context, id uuid.UUID, now time.Time) error
 
 	AuditList(ctx context.Context, tenantID uuid.UUID, f audit.Filter) ([]audit.Entry, error)
+	// The export of the audit log with its proofs (audit.WriteExport).
+	audit.ExportStore
 	EventListAfter(ctx context.Context, tenantID, after uuid.UUID, limit int) ([]event.Event, error)
 }
 

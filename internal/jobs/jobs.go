@@ -72,6 +72,7 @@ const (
 	KindWebhookDelivery = "webhook_delivery"
 	KindBackup          = "backup"
 	KindAuditCheckpoint = "audit_checkpoint"
+	KindAuditVerify     = "audit_verify"
 )
 
 // Deps are what job workers need; it grows with the job kinds.

@@ -48,3 +48,13 @@ func TestPauseSuspended(t *testing.T) {
 	require.Equal(t, 1, lookups[suspended], "one lookup per tenant and period")
 	require.Equal(t, 1, lookups[active])
 }
+
+// DailyAt runs at the hour, today if it is still ahead, else tomorrow.
+func TestDailyAt(t *testing.T) {
+	t.Parallel()
+	s := DailyAt(2)
+	at := func(h, m int) time.Time { return time.Date(2026, 12, 4, h, m, 0, 0, time.UTC) }
+	require.Equal(t, at(2, 0), s.Next(at(1, 59)))
+	require.Equal(t, at(2, 0).AddDate(0, 0, 1), s.Next(at(2, 0)))
+	require.Equal(t, at(2, 0).AddDate(0, 0, 1), s.Next(at(23, 0)))
+}

@@ -157,6 +157,20 @@ type Schedule interface {
 // Every is the schedule of a job run every d.
 func Every(d time.Duration) Schedule { return river.PeriodicInterval(d) }
 
+// DailyAt is the schedule of a job run every day at hour:00 UTC.
+func DailyAt(hour int) Schedule { return dailyAt(hour) }
+
+type dailyAt int
+
+func (h dailyAt) Next(t time.Time) time.Time {
+	t = t.UTC()
+	next := time.Date(t.Year(), t.Month(), t.Day(), int(h), 0, 0, 0, time.UTC)
+	if !next.After(t) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
+}
+
 // Periodic is a job enqueued on a schedule by the runners' leader, so once
 // however many processes run.
 type Periodic struct {

@@ -38,11 +38,14 @@ const (
 	// another account), which is answered as if it were free;
 	// AccountExistsData.
 	KindAccountExists Kind = "account_exists"
+	// KindAuditBroken tells a tenant's owners that the nightly check of
+	// its audit log found it tampered with; AuditBrokenData.
+	KindAuditBroken Kind = "audit_broken"
 )
 
 // Kinds lists every kind, in a stable order.
 func Kinds() []Kind {
-	return []Kind{KindVerifyEmail, KindPasswordReset, KindInvitation, KindEmailChange, KindEmailChanged, KindExportReady, KindEndpointDisabled, KindAccountExists}
+	return []Kind{KindVerifyEmail, KindPasswordReset, KindInvitation, KindEmailChange, KindEmailChanged, KindExportReady, KindEndpointDisabled, KindAccountExists, KindAuditBroken}
 }
 
 // VerifyData is the data of KindVerifyEmail.
@@ -108,6 +111,15 @@ func (d EmailChangedData) link() string     { return d.URL }
 func (d ExportReadyData) link() string      { return d.URL }
 func (d EndpointDisabledData) link() string { return d.URL }
 
+// AuditBrokenData is the data of KindAuditBroken.
+type AuditBrokenData struct {
+	TenantName string
+	Problem    string // what audit.Verify found, naming the entry
+	URL        string // the audit log page
+}
+
+func (d AuditBrokenData) link() string { return d.URL }
+
 // AccountExistsData is the data of KindAccountExists.
 type AccountExistsData struct {
 	Name string // the account's user's name; may be empty
@@ -127,6 +139,7 @@ var dataCheckers = map[Kind]func(any) (any, string, bool){
 	KindExportReady:      checkData[ExportReadyData],
 	KindEndpointDisabled: checkData[EndpointDisabledData],
 	KindAccountExists:    checkData[AccountExistsData],
+	KindAuditBroken:      checkData[AuditBrokenData],
 }
 
 func checkData[T interface{ link() string }](data any) (any, string, bool) {

@@ -30,6 +30,8 @@ func sample(kind mail.Kind, url, name string) any {
 		return mail.ExportReadyData{TenantName: name, Format: "csv", Orders: 1234, Rows: 12345, URL: url}
 	case mail.KindAccountExists:
 		return mail.AccountExistsData{Name: name, URL: url}
+	case mail.KindAuditBroken:
+		return mail.AuditBrokenData{TenantName: name, Problem: "audit chain broken at seq 3: edited entry 0193", URL: url}
 	case mail.KindEndpointDisabled:
 		return mail.EndpointDisabledData{TenantName: name, EndpointURL: "https://hooks.example.com/ordo", Reason: name, URL: url}
 	}

@@ -39,6 +39,9 @@ type Metrics struct {
 
 	redisErrors   *prometheus.CounterVec
 	rateLimitOpen prometheus.Counter
+
+	auditVerifyFailures prometheus.Counter
+	auditChainsBroken   prometheus.Gauge
 }
 
 // New returns a registry holding the Go runtime and process collectors
@@ -103,8 +106,17 @@ func New(log *slog.Logger) *Metrics {
 		Help: "Rate-limit checks that let a request through because the limiter's store failed.",
 	})
 
+	m.auditVerifyFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ordo_audit_verify_failures_total",
+		Help: "Tenants' audit log chains the nightly verification found broken (edited, deleted, inserted or reordered entries, or a bad checkpoint), counted at each run.",
+	})
+	m.auditChainsBroken = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "ordo_audit_chains_broken",
+		Help: "Tenants whose audit log chain failed the last nightly verification run by this process.",
+	})
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.httpInFlight, m.jobs, m.jobDuration,
-		m.webhookOutcomes, m.webhookLatency, m.exportRows, m.exportDuration, m.redisErrors, m.rateLimitOpen)
+		m.webhookOutcomes, m.webhookLatency, m.exportRows, m.exportDuration, m.redisErrors, m.rateLimitOpen,
+		m.auditVerifyFailures, m.auditChainsBroken)
 	return m
 }
 

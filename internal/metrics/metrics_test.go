@@ -60,6 +60,8 @@ func exercised(t *testing.T) (*metrics.Metrics, string) {
 	m.Webhooks().Attempt("succeeded", 30*time.Millisecond)
 	m.Webhooks().Attempt("endpoint_disabled", 0)
 	m.Exports().Completed("csv", 1200, 2*time.Second)
+	m.Audit().Verified(5, 2)
+	m.Audit().Verified(5, 1)
 
 	hook := m.RedisHook(func(cmd redis.Cmder) string {
 		if cmd.Name() == "get" {
@@ -104,6 +106,8 @@ func TestExposition(t *testing.T) {
 		`ordo_webhook_attempt_duration_seconds_count 1`,
 		`ordo_export_rows_total{format="csv"} 1200`,
 		`ordo_export_duration_seconds_count{format="csv"} 1`,
+		`ordo_audit_verify_failures_total 3`,
+		`ordo_audit_chains_broken 1`,
 		`ordo_redis_errors_total{role="cache"} 1`,
 		`ordo_redis_errors_total{role="other"} 1`,
 		`ordo_jobs_total{kind="email",outcome="completed",queue="email"} 1`,
@@ -142,6 +146,7 @@ func TestNil(t *testing.T) {
 	m.RateLimitFailOpen()
 	m.Webhooks().Attempt("succeeded", time.Second)
 	m.Exports().Completed("csv", 1, time.Second)
+	m.Audit().Verified(1, 1)
 	require.NoError(t, m.ObserveStore(fakeStore{}, nil))
 	m.WatchJobs(fakeRunner{})()
 }

@@ -50,3 +50,25 @@ func (o *ExportObserver) Completed(format string, orders int64, took time.Durati
 	o.m.exportRows.WithLabelValues(format).Add(float64(orders))
 	o.m.exportDuration.WithLabelValues(format).Observe(took.Seconds())
 }
+
+// AuditObserver records the nightly verification of the audit log's
+// chains; it satisfies audit.VerifyObserver.
+type AuditObserver struct{ m *Metrics }
+
+// Audit returns the observer to give the audit verification job; nil
+// when m is nil.
+func (m *Metrics) Audit() *AuditObserver {
+	if m == nil {
+		return nil
+	}
+	return &AuditObserver{m}
+}
+
+// Verified records one run: broken of the checked chains failed.
+func (o *AuditObserver) Verified(checked, broken int) {
+	if o == nil {
+		return
+	}
+	o.m.auditVerifyFailures.Add(float64(broken))
+	o.m.auditChainsBroken.Set(float64(broken))
+}

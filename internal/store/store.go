@@ -92,6 +92,7 @@ var (
 	_ operator.Tx   = Tx(nil)
 	_ sso.Tx        = Tx(nil)
 	_ passkey.Tx    = Tx(nil)
+	_ audit.AlertTx = Tx(nil)
 )
 
 // Store is a handle on the system of record.

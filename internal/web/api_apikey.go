@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -77,6 +79,40 @@ func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// handleAuditExport streams the tenant's audit log with its proofs as
+// JSON Lines (audit.WriteExport), a download to verify offline with
+// `ordo audit verify --file` or the README's procedure.
+func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
+	}
+	if !p.Can(access.ActAuditRead) {
+		if !p.InTenant() {
+			return p.NoTenant()
+		}
+		return apperr.Forbidden("your role (%s) may not read the audit log", apperr.Word(p.Role))
+	}
+	if s.auditPub == nil {
+		return apperr.NotFound("page")
+	}
+	slug, write, err := s.auth.AuditExport(r.Context(), p, s.auditPub)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("audit-log-%s-%s.jsonl", slug, time.Now().UTC().Format("20060102T150405Z"))
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("Cache-Control", "no-store")
+	if err := write(w); err != nil {
+		// The status is sent: a broken download is all the client can
+		// be told. Its last line is not a checkpoint, and the file does
+		// not verify whole.
+		s.log.ErrorContext(r.Context(), "audit log export broke off", "err", err)
+	}
 	return nil
 }
 

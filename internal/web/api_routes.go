@@ -245,7 +245,10 @@ type (
 	}
 	// eventStream documents the text/event-stream body: lines of id,
 	// event (the type) and data (the entity as JSON).
-	eventStream  string
+	eventStream string
+	// auditExport documents the application/x-ndjson body: a header
+	// line, the entries, the checkpoints (audit.WriteExport).
+	auditExport  string
 	endpointResp struct {
 		ETag string `header:"ETag" description:"The endpoint's version; send it back as If-Match."`
 		endpointJSON
@@ -368,6 +371,7 @@ func apiRoutes() []apiRoute {
 		{"POST", "/api/v1/api-keys", h((*Server).handleAPIKeyCreate), operation{id: "createAPIKey", summary: "Create a key; the secret is in this response only", tag: "api-keys", req: apiKeyReq{}, resp: apiKeyJSON{}, status: 201, errs: append(errsAuth, 409), audit: "api_key.created", action: access.ActAPIKeyManage}},
 		{"DELETE", "/api/v1/api-keys/{id}", h((*Server).handleAPIKeyRevoke), operation{id: "revokeAPIKey", summary: "Revoke a key at once", tag: "api-keys", req: idPath{}, status: 204, errs: errsAuth, audit: "api_key.revoked"}},
 		{"GET", "/api/v1/audit-log", h((*Server).handleAuditList), operation{id: "listAuditLog", summary: "The tenant's audit log, newest first", tag: "audit", req: auditListReq{}, resp: auditList{}, status: 200, errs: errsAuth}},
+		{"GET", "/api/v1/audit-log/export", h((*Server).handleAuditExport), operation{id: "exportAuditLog", summary: "The tenant's whole audit log with its proofs (hash chain and signed checkpoints) as JSON Lines, to verify offline (see the README's Audit log)", tag: "audit", resp: auditExport(""), status: 200, errs: errsAuth}},
 
 		{"GET", "/api/v1/orders", h((*Server).handleOrderList), operation{id: "listOrders", summary: "A page of orders", tag: "orders", req: orderListReq{}, resp: orderList{}, status: 200, errs: errsAuth}},
 		{"POST", "/api/v1/orders", h((*Server).handleOrderCreate), operation{id: "createOrder", summary: "Create an order; totals are computed by the server", tag: "orders", req: orderCreateReq{}, resp: orderCreatedResp{}, status: 201, errs: append(errsAuth, 409), audit: "order.created", action: access.ActOrderWrite}},

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -423,7 +424,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	apiUsage := plan.NewRequestCounter(st, log)
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log).WithLimits(planLimits)
 	h, err := web.New(web.Options{
-		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: apiUsage,
+		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: apiUsage, AuditPublicKey: testAuditKey.Public().(ed25519.PublicKey),
 		Auth: svc, Tenants: tenants, Accounts: accounts, Passkeys: newPasskeys(t, st, base, log, ssoSvc), Operators: operator.NewService(store.Narrow[operator.Tx]{Store: st}),
 		Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, SSO: ssoSvc, Blobs: blobs, Signer: signer, BaseURL: base,
@@ -482,6 +483,9 @@ func newIdentityWith(t testing.TB, st store.Store, c cache.Cache, sealer *jobs.S
 
 // testSealer seals e-mail bodies with the tests' one secret, so that any
 // test server's jobs open what another enqueued.
+// testAuditKey signs the test servers' audit checkpoints.
+var testAuditKey = ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+
 func testSealer(t testing.TB) *jobs.Sealer {
 	s, err := jobs.NewSealer("test-secret-for-sealing-e-mails-in-job-args")
 	require.NoError(t, err)

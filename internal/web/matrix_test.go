@@ -61,6 +61,7 @@ var probes = []struct {
 		return f.actor.do("POST", "/api/v1/api-keys", map[string]any{"name": "probe", "role": "viewer"})
 	}},
 	{access.ActAuditRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/audit-log", nil) }},
+	{access.ActAuditRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/audit-log/export", nil) }},
 	{access.ActOrderRead, func(f roleFixture) resp { return f.actor.do("GET", "/api/v1/orders/"+f.orderID, nil) }},
 	{access.ActOrderWrite, func(f roleFixture) resp {
 		return f.actor.do("PATCH", "/api/v1/orders/"+f.orderID, map[string]any{"notes": "probe"})
@@ -243,7 +244,7 @@ func TestIsolationMatrix(t *testing.T) {
 
 		// A's lists never show B's rows.
 		bIDs := map[string]bool{memberB: true, ownerBID: true, invB: true, keyBID: true, tenantB: true, orderB: true, exportB: true}
-		for _, path := range []string{"/api/v1/exports", "/api/v1/members", "/api/v1/invitations", "/api/v1/api-keys", "/api/v1/audit-log", "/api/v1/tenants", "/api/v1/orders", "/api/v1/orders?q=Bee"} {
+		for _, path := range []string{"/api/v1/exports", "/api/v1/members", "/api/v1/invitations", "/api/v1/api-keys", "/api/v1/audit-log", "/api/v1/audit-log/export", "/api/v1/tenants", "/api/v1/orders", "/api/v1/orders?q=Bee"} {
 			for _, c := range []*client{ownerA, keyA} {
 				r := c.do("GET", path, nil).must(t, 200)
 				for id := range bIDs {

@@ -71,6 +71,8 @@ func openAPIOf(version string, routes []apiRoute) ([]byte, error) {
 		}
 		if _, ok := op.resp.(eventStream); ok {
 			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status), openapi.WithContentType("text/event-stream"))
+		} else if _, ok := op.resp.(auditExport); ok {
+			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status), openapi.WithContentType("application/x-ndjson"))
 		} else {
 			oc.AddRespStructure(op.resp, openapi.WithHTTPStatus(op.status))
 		}

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -113,6 +114,9 @@ type Options struct {
 	// say where to find it, since the first user of a fresh install must
 	// confirm their address before they can log in.
 	MailLogged bool
+	// AuditPublicKey verifies the audit log's checkpoints; an export of
+	// the log names it. Nil: no export (404).
+	AuditPublicKey ed25519.PublicKey
 	// SupportEmail is the operator's address, shown where only the
 	// operator can help (a suspended tenant); empty for none.
 	SupportEmail string
@@ -200,6 +204,7 @@ type Server struct {
 	catalog       *i18n.Catalog
 	assets        *assets
 	supportEmail  string
+	auditPub      ed25519.PublicKey
 	deletionGrace time.Duration
 	usage         func(ctx context.Context, tenantID uuid.UUID) (plan.Report, error)
 	handler       http.Handler
@@ -238,6 +243,7 @@ func New(o Options) (*Server, error) {
 	s.eventRecheck, s.eventMaxLifetime = o.EventRecheck, o.EventMaxLifetime
 	s.mailLogged = o.MailLogged
 	s.supportEmail = o.SupportEmail
+	s.auditPub = o.AuditPublicKey
 	s.deletionGrace = o.DeletionGrace
 	s.usage = o.Usage
 	if s.eventRecheck <= 0 {

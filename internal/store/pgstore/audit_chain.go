@@ -26,18 +26,7 @@ func (q *queries) AuditChain(ctx context.Context, tenantID uuid.UUID) ([]audit.E
 	if err != nil {
 		return nil, h, fmt.Errorf("AuditChain(%s): %w", tenantID, err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
-		var e audit.Entry
-		var meta []byte
-		var seq *int64
-		err := r.Scan(&e.ID, &e.TenantID, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.OrderID, &e.IP, &e.UserAgent, &e.RequestID, &e.ActorType, &meta, &e.CreatedAt,
-			&seq, &e.PrevHash, &e.Hash)
-		e.Metadata = meta
-		if seq != nil {
-			e.Seq = *seq
-		}
-		return e, err
-	})
+	out, err := pgx.CollectRows(rows, scanChainEntry)
 	if err != nil {
 		return nil, h, fmt.Errorf("AuditChain(%s): %w", tenantID, err)
 	}
@@ -79,6 +68,67 @@ func (q *queries) AuditHeadsToCheckpoint(ctx context.Context, limit int) ([]audi
 	})
 	if err != nil {
 		return nil, fmt.Errorf("AuditHeadsToCheckpoint: %w", err)
+	}
+	return out, nil
+}
+
+// scanChainEntry scans AuditColumns and the chain's columns.
+func scanChainEntry(r pgx.CollectableRow) (audit.Entry, error) {
+	var e audit.Entry
+	var meta []byte
+	var seq *int64
+	err := r.Scan(&e.ID, &e.TenantID, &e.ActorID, &e.ActorName, &e.ActorEmail, &e.Action, &e.EntityType, &e.EntityID, &e.OrderID, &e.IP, &e.UserAgent, &e.RequestID, &e.ActorType, &meta, &e.CreatedAt,
+		&seq, &e.PrevHash, &e.Hash)
+	e.Metadata = meta
+	if seq != nil {
+		e.Seq = *seq
+	}
+	return e, err
+}
+
+func (q *queries) AuditChainPage(ctx context.Context, tenantID uuid.UUID, afterSeq int64, afterID uuid.UUID, limit int) ([]audit.Entry, error) {
+	var out []audit.Entry
+	if afterSeq == 0 {
+		rows, err := q.db.Query(ctx, sqlshared.AuditUnchainedPage, tenantID, afterID, limit)
+		if err != nil {
+			return nil, fmt.Errorf("AuditChainPage(%s): %w", tenantID, err)
+		}
+		if out, err = pgx.CollectRows(rows, scanChainEntry); err != nil {
+			return nil, fmt.Errorf("AuditChainPage(%s): %w", tenantID, err)
+		}
+		if len(out) == limit {
+			return out, nil
+		}
+		afterID = uuid.Nil
+	}
+	rows, err := q.db.Query(ctx, sqlshared.AuditChainedPage, tenantID, afterSeq, afterID, limit-len(out))
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainPage(%s): %w", tenantID, err)
+	}
+	chained, err := pgx.CollectRows(rows, scanChainEntry)
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainPage(%s): %w", tenantID, err)
+	}
+	return append(out, chained...), nil
+}
+
+func (q *queries) AuditHeadGet(ctx context.Context, tenantID uuid.UUID) (audit.Head, error) {
+	h := audit.Head{TenantID: tenantID}
+	err := q.db.QueryRow(ctx, sqlshared.AuditHead, tenantID).Scan(&h.Seq, &h.Hash)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return h, fmt.Errorf("AuditHeadGet(%s): %w", tenantID, err)
+	}
+	return h, nil
+}
+
+func (q *queries) AuditChainTenants(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, sqlshared.AuditChainTenants, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainTenants: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	if err != nil {
+		return nil, fmt.Errorf("AuditChainTenants: %w", err)
 	}
 	return out, nil
 }

@@ -29,3 +29,17 @@ const (
 		WHERE h.seq > COALESCE((SELECT max(c.seq) FROM audit_checkpoints c WHERE c.tenant_id = h.tenant_id), 0)
 		ORDER BY h.tenant_id LIMIT $1`
 )
+
+// Pages of a tenant's chain in its order, for an export that streams it:
+// first the entries from before the chain (seq NULL) by id, then the
+// chained ones by seq and id, each after a keyset cursor.
+const (
+	AuditUnchainedPage = `SELECT ` + AuditColumns + `, seq, prev_hash, hash FROM audit_log
+		WHERE tenant_id = $1 AND seq IS NULL AND id > $2 ORDER BY id LIMIT $3`
+	AuditChainedPage = `SELECT ` + AuditColumns + `, seq, prev_hash, hash FROM audit_log
+		WHERE tenant_id = $1 AND seq IS NOT NULL AND (seq > $2 OR (seq = $2 AND id > $3)) ORDER BY seq, id LIMIT $4`
+)
+
+// AuditChainTenants lists the tenants with a chain, by id after a keyset
+// cursor: the nightly verification goes through them.
+const AuditChainTenants = `SELECT tenant_id FROM audit_chain_heads WHERE tenant_id > $1 ORDER BY tenant_id LIMIT $2`

@@ -169,8 +169,22 @@ func CheckAuditChain(t *testing.T, s store.Store, exec func(ctx context.Context,
 			require.Equal(t, c.kind, r.Problem.Kind, r.Problem.Error())
 			require.Equal(t, c.seq, r.Problem.Seq, r.Problem.Error())
 			require.Equal(t, c.entry(es, forged), r.Problem.EntryID, r.Problem.Error())
+
+			// Its export, verified offline, names the same.
+			x := exportAndRead(t, s, tenantID, pub)
+			rx := audit.Verify(x.Entries, x.Head, x.Checkpoints, x.PublicKey)
+			require.Equal(t, r.Problem, rx.Problem, "the export verifies as the database does")
 		})
 	}
+
+	t.Run("Export", func(t *testing.T) {
+		t.Parallel()
+		checkAuditExport(t, s, write, key)
+	})
+	t.Run("NightlyVerify", func(t *testing.T) {
+		t.Parallel()
+		checkAuditVerifyJob(t, s, exec, write, pub)
+	})
 }
 
 // auditColumns are audit_log's columns before the chain's, as the
