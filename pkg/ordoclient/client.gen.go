@@ -243,33 +243,6 @@ func (e OrderStatus) Valid() bool {
 	}
 }
 
-// Defines values for QueueQueue.
-const (
-	Email       QueueQueue = "email"
-	Exports     QueueQueue = "exports"
-	Invoices    QueueQueue = "invoices"
-	Maintenance QueueQueue = "maintenance"
-	Webhooks    QueueQueue = "webhooks"
-)
-
-// Valid indicates whether the value is a known member of the QueueQueue enum.
-func (e QueueQueue) Valid() bool {
-	switch e {
-	case Email:
-		return true
-	case Exports:
-		return true
-	case Invoices:
-		return true
-	case Maintenance:
-		return true
-	case Webhooks:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for Role.
 const (
 	RoleAdmin  Role = "admin"
@@ -1472,16 +1445,15 @@ type ProfileRequest struct {
 // Queue defines model for Queue.
 type Queue struct {
 	// OldestWaitSeconds How long the longest-waiting job has waited since it could run; 0 when none waits.
-	OldestWaitSeconds float64    `json:"oldest_wait_seconds"`
-	Queue             QueueQueue `json:"queue"`
-	Running           int64      `json:"running"`
+	OldestWaitSeconds float64 `json:"oldest_wait_seconds"`
+
+	// Queue exports, invoices, email, webhooks or maintenance.
+	Queue   string `json:"queue"`
+	Running int64  `json:"running"`
 
 	// Waiting Jobs ready to run, waiting for a worker.
 	Waiting int64 `json:"waiting"`
 }
-
-// QueueQueue defines model for Queue.Queue.
-type QueueQueue string
 
 // RecoveryCodes defines model for RecoveryCodes.
 type RecoveryCodes struct {
