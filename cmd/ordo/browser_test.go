@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -27,34 +26,19 @@ import (
 	"github.com/ordo/ordo/internal/testkit"
 )
 
+// browserSlots bounds the Chromiums running at once. Each browser test
+// runs in parallel with the rest of the suite and has a 2-minute budget;
+// with every one of them started at once on two cores, pages took tens of
+// seconds and tests ran out of their budget (TestBrowserOperatorConsole,
+// TestBrowserPhoneFormAndLanguage). Waiting for a slot costs less.
+var browserSlots = make(chan struct{}, 2)
+
 // browser starts a headless Chromium (Debian's package) for the test.
+// Every later action shares one deadline of 2 minutes: a stuck page fails
+// the test with its screenshot instead of stalling the run.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		testkit.Missing(t, "chromium not installed (apt-get install chromium)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
-		// Overlay scrollbars: a full-page screenshot is as wide as the
-		// viewport, not a scrollbar narrower.
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelC(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil { // start the browser now
-		t.Fatalf("start chromium: %v", err)
-	}
-	// Every later action shares one deadline: a stuck page fails the test
-	// with its screenshot instead of stalling the run.
-	tctx, cancelT := context.WithTimeout(ctx, 2*time.Minute)
-	t.Cleanup(cancelT)
-	return tctx
+	return browserWithin(t, 2*time.Minute)
 }
 
 // artifacts is where screenshots go: ORDO_TEST_ARTIFACTS, or a temporary

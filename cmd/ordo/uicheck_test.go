@@ -61,19 +61,25 @@ func uiTool(t *testing.T, rel string) string {
 	return path
 }
 
-// browserWithin starts a headless Chromium like browser() does, with a
-// longer deadline for the suites that visit every page.
+// browserWithin starts a headless Chromium (Debian's package) for the
+// test, once a slot is free (browserSlots), with a deadline for every
+// later action: browser() gives 2 minutes, the suites that visit every
+// page more.
 func browserWithin(t *testing.T, within time.Duration) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		testkit.Missing(t, "chromium not installed (apt-get install chromium)")
 	}
+	browserSlots <- struct{}{}
+	t.Cleanup(func() { <-browserSlots }) // after the browser is closed (cleanups run last first)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		// Overlay scrollbars: a full-page screenshot is as wide as the
+		// viewport, not a scrollbar narrower.
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.UserDataDir(t.TempDir()),
 	}
