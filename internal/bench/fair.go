@@ -131,18 +131,11 @@ func benchFair(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir str
 		return 0, fmt.Errorf("B's export %s did not complete in 5 minutes", id)
 	}
 
-	runner, err := ordo.JobRunner()
+	stop, err := startWorker(ctx, ordo)
 	if err != nil {
 		return res, err
 	}
-	if err := runner.Start(ctx); err != nil {
-		return res, err
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		_ = runner.Stop(sctx)
-	}()
+	defer stop()
 	var idle []float64
 	for range 3 {
 		s, err := exportB()
@@ -337,19 +330,12 @@ func benchWebhookRate(ctx context.Context, o Options, open OpenFunc, dbURL, data
 		}
 	}
 	res.Deliveries = orders * endpoints
-	runner, err := ordo.JobRunner()
+	t0 := time.Now()
+	stop, err := startWorker(ctx, ordo)
 	if err != nil {
 		return res, err
 	}
-	t0 := time.Now()
-	if err := runner.Start(ctx); err != nil {
-		return res, err
-	}
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		_ = runner.Stop(sctx)
-	}()
+	defer stop()
 	for got.Load() < int64(res.Deliveries) {
 		if time.Since(t0) > 5*time.Minute {
 			return res, fmt.Errorf("only %d of %d webhook deliveries in 5 minutes", got.Load(), res.Deliveries)
@@ -358,4 +344,20 @@ func benchWebhookRate(ctx context.Context, o Options, open OpenFunc, dbURL, data
 	}
 	res.PerSec = float64(res.Deliveries) / time.Since(t0).Seconds()
 	return res, nil
+}
+
+// startWorker starts ordo's job runner, as ordo worker does; stop stops it.
+func startWorker(ctx context.Context, ordo *Ordo) (stop func(), err error) {
+	runner, err := ordo.JobRunner()
+	if err != nil {
+		return nil, err
+	}
+	if err := runner.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start worker: %w", err)
+	}
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		_ = runner.Stop(sctx)
+	}, nil
 }

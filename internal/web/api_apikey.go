@@ -82,19 +82,29 @@ func (s *Server) handleAPIKeyRevoke(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+// auditReader is the request's principal if it may read the tenant's
+// audit log.
+func (s *Server) auditReader(r *http.Request) (access.Principal, error) {
+	p, err := s.principal(r)
+	if err != nil {
+		return p, err
+	}
+	if !p.Can(access.ActAuditRead) {
+		if !p.InTenant() {
+			return p, p.NoTenant()
+		}
+		return p, apperr.Forbidden("your role (%s) may not read the audit log", apperr.Word(p.Role))
+	}
+	return p, nil
+}
+
 // handleAuditExport streams the tenant's audit log with its proofs as
 // JSON Lines (audit.WriteExport), a download to verify offline with
 // `ordo audit verify --file` or the README's procedure.
 func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, err := s.auditReader(r)
 	if err != nil {
 		return err
-	}
-	if !p.Can(access.ActAuditRead) {
-		if !p.InTenant() {
-			return p.NoTenant()
-		}
-		return apperr.Forbidden("your role (%s) may not read the audit log", apperr.Word(p.Role))
 	}
 	if s.auditPub == nil {
 		return apperr.NotFound("page")
@@ -118,15 +128,9 @@ func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request) error
 
 // handleAuditList pages through the tenant's audit log, newest first.
 func (s *Server) handleAuditList(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, err := s.auditReader(r)
 	if err != nil {
 		return err
-	}
-	if !p.Can(access.ActAuditRead) {
-		if !p.InTenant() {
-			return p.NoTenant()
-		}
-		return apperr.Forbidden("your role (%s) may not read the audit log", apperr.Word(p.Role))
 	}
 	q := r.URL.Query()
 	f := audit.Filter{Action: q.Get("action"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id"), Limit: 50}
