@@ -47,17 +47,7 @@ type FairResult struct {
 func benchFair(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir string, pool *pgxpool.Pool, ds *dataset) (FairResult, error) {
 	const endpoints, receiverDelay, bOrders = 10, 50 * time.Millisecond, 20
 	res := FairResult{Deliveries: o.FairDeliveries, Exports: 20, ReceiverMS: int(receiverDelay / time.Millisecond)}
-	getenv := benchEnv(dbURL, dataDir, o.RedisURL, 1)
-	env := func(k string) string {
-		switch k {
-		case "ORDO_PLAN_LIMITS", "ORDO_WEBHOOKS_ALLOW_PRIVATE":
-			return "true"
-		case "ORDO_QUEUE_MAINTENANCE_CONCURRENCY":
-			return "" // the default
-		}
-		return getenv(k)
-	}
-	ordo, err := openOrdo(ctx, o, open, env)
+	ordo, err := openOrdo(ctx, o, open, workerEnv(o, dbURL, dataDir, map[string]string{"ORDO_PLAN_LIMITS": "true"}))
 	if err != nil {
 		return res, err
 	}
@@ -286,19 +276,7 @@ type WebhookRate struct {
 func benchWebhookRate(ctx context.Context, o Options, open OpenFunc, dbURL, dataDir string, pool *pgxpool.Pool) (WebhookRate, error) {
 	const endpoints, workers = 32, 64
 	res := WebhookRate{Endpoints: endpoints, Workers: workers}
-	getenv := benchEnv(dbURL, dataDir, o.RedisURL, 1)
-	env := func(k string) string {
-		switch k {
-		case "ORDO_WEBHOOKS_ALLOW_PRIVATE":
-			return "true"
-		case "ORDO_QUEUE_WEBHOOKS_CONCURRENCY":
-			return strconv.Itoa(workers)
-		case "ORDO_QUEUE_MAINTENANCE_CONCURRENCY":
-			return ""
-		}
-		return getenv(k)
-	}
-	ordo, err := openOrdo(ctx, o, open, env)
+	ordo, err := openOrdo(ctx, o, open, workerEnv(o, dbURL, dataDir, map[string]string{"ORDO_QUEUE_WEBHOOKS_CONCURRENCY": strconv.Itoa(workers)}))
 	if err != nil {
 		return res, err
 	}
@@ -360,4 +338,23 @@ func startWorker(ctx context.Context, ordo *Ordo) (stop func(), err error) {
 		defer cancel()
 		_ = runner.Stop(sctx)
 	}, nil
+}
+
+// workerEnv is the harness's configuration (benchEnv) for an Ordo that
+// delivers webhooks to the harness's loopback receivers, with the queues
+// at their defaults, and set overriding.
+func workerEnv(o Options, dbURL, dataDir string, set map[string]string) func(string) string {
+	getenv := benchEnv(dbURL, dataDir, o.RedisURL, 1)
+	return func(k string) string {
+		if v, ok := set[k]; ok {
+			return v
+		}
+		switch k {
+		case "ORDO_WEBHOOKS_ALLOW_PRIVATE":
+			return "true"
+		case "ORDO_QUEUE_MAINTENANCE_CONCURRENCY":
+			return "" // the default, not the no-op jobs' many workers
+		}
+		return getenv(k)
+	}
 }
