@@ -21,15 +21,13 @@ func OpenForBench(ctx context.Context, cfg config.Config, log *slog.Logger) (*be
 		svc.close()
 		return nil, err
 	}
-	// Counting API requests is part of what is measured: flushed as serve
+	// Counting usage is part of what is measured: flushed as serve
 	// does, in batches.
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	go svc.apiUsage.Run(cctx)
+	go svc.usage.Run(cctx)
 	closeAll := func() {
 		stop()
-		if err := svc.apiUsage.Flush(context.Background()); err != nil {
-			log.Warn("count API requests", "err", err)
-		}
+		svc.flushUsage(context.Background())
 		svc.close()
 	}
 	return &bench.Ordo{Handler: handler, Store: svc.store, Auth: svc.auth, JobRunner: svc.jobRunner, Close: closeAll}, nil

@@ -86,7 +86,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		}
 	}
 
-	go svc.apiUsage.Run(ctx)
+	go svc.usage.Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("ordo serving", "addr", ln.Addr().String(), "url", svc.cfg.BaseURL, "mode", cfg.Mode(), "version", Version(), "worker", embedded)
@@ -124,15 +124,20 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		wg.Go(func() { jobsErr = stopJobs(sctx, runner) })
 	}
 	wg.Wait()
-	// The requests are done: count the last ones.
-	if err := svc.apiUsage.Flush(sctx); err != nil {
-		log.Warn("count API requests", "err", err)
-	}
+	// The requests and jobs are done: count the last ones.
+	svc.flushUsage(sctx)
 	if err := errors.Join(serveErr, httpErr, jobsErr); err != nil {
 		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// flushUsage writes what svc.usage counted and has not written yet.
+func (svc *services) flushUsage(ctx context.Context) {
+	if err := svc.usage.Flush(ctx); err != nil {
+		svc.log.Warn("write usage counts", "err", err)
+	}
 }
 
 // stopJobs lets running jobs finish within ctx; past it, it cancels them
@@ -205,6 +210,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger, port int) 
 		return fmt.Errorf("start job workers: %w", err)
 	}
 	working.Store(true)
+	go svc.usage.Run(ctx)
 	log.Info("ordo worker running", "mode", cfg.Mode(), "version", Version(), "queues", cfg.Concurrency)
 	<-ctx.Done()
 	// /readyz fails from now on; /healthz answers until the jobs have stopped.
@@ -212,8 +218,10 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger, port int) 
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := stopJobs(sctx, runner); err != nil {
-		return err
+	jobsErr := stopJobs(sctx, runner)
+	svc.flushUsage(sctx)
+	if jobsErr != nil {
+		return jobsErr
 	}
 	log.Info("stopped")
 	return nil
@@ -241,7 +249,6 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 	if err != nil {
 		return nil, err
 	}
-	svc.apiUsage = plan.NewRequestCounter(svc.store, svc.log)
 	auditKey, err := audit.SigningKey(svc.cfg.AuditSigningKey, svc.cfg.Secret)
 	if err != nil {
 		return nil, err
@@ -279,7 +286,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		TrustProxy:     svc.cfg.TrustProxy,
 		MailLogged:     svc.cfg.SMTPURL == "",
 		HSTS:           strings.HasPrefix(svc.cfg.BaseURL, "https://"),
-		APIUsage:       svc.apiUsage,
+		APIUsage:       svc.usage,
 		Metrics:        m,
 		MetricsToken:   svc.cfg.MetricsToken,
 		// Both nil when off.

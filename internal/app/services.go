@@ -57,9 +57,10 @@ type services struct {
 	blobs blob.Store
 	// limits are the plans' limits, shared by the services that check them.
 	planLimits *plan.Checker
-	// apiUsage counts API requests per tenant for the web server built
-	// by webHandler; serve runs and flushes it.
-	apiUsage *plan.RequestCounter
+	// usage counts, in memory, the usage that comes too often for a
+	// write each (API requests, webhook deliveries); serve and worker run
+	// it and flush it once their requests and jobs have stopped.
+	usage *plan.Tally
 	// storageOrigins are where browsers upload to besides Ordo (S3).
 	storageOrigins []string
 	signer         *blob.Signer  // set when blobs are on local disk
@@ -204,9 +205,10 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		svc.exports.WithObserver(svc.metrics.Exports())
 		hookObserver = svc.metrics.Webhooks()
 	}
+	svc.usage = plan.NewTally(svc.store, log)
 	svc.invoices = invoice.NewService(store.Narrow[invoice.Tx]{Store: svc.store}, svc.blobs, log)
 	svc.webhooks = webhook.NewService(store.Narrow[webhook.Tx]{Store: svc.store}, webhook.Options{Log: log, Sealer: svc.sealer, Schedule: cfg.WebhookSchedule,
-		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver, Limits: svc.planLimits,
+		AllowPrivate: cfg.WebhooksAllowPrivate, BaseURL: svc.cfg.BaseURL, Observer: hookObserver, Limits: svc.planLimits, Usage: svc.usage,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 			return telemetry.Transport(o.tel.TracerProvider(), "webhook", rt)
 		}})

@@ -66,7 +66,7 @@ type Options struct {
 	AdminURL    string
 	RedisURL    string
 	Keep        bool
-	Skip        map[string]bool // "api", "pages", "exports", "jobs", "invoices", "fair", "footprint"
+	Skip        map[string]bool // "api", "pages", "exports", "jobs", "invoices", "fair", "webhooks", "footprint"
 	// FairDeliveries are tenant A's queued webhook deliveries in the
 	// fair-scheduling part (benchFair).
 	FairDeliveries int
@@ -292,6 +292,8 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 		fmt.Fprintf(o.Progress, "fair     B's webhook p50 %.3fs max %.3fs; B's export %.3fs idle, %.3fs beside A; A %.0f/s alone, %.0f/s beside B\n",
 			res.BWebhookP50, res.BWebhookMax, res.BExportIdle, res.BExportContended, res.ASolo, res.AContended)
 		rep.Fair = &res
+	}
+	if !o.Skip["webhooks"] {
 		rate, err := benchWebhookRate(ctx, o, open, dbURL, dataDir, pg.pool)
 		if err != nil {
 			return fmt.Errorf("webhook delivery rate: %w", err)

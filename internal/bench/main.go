@@ -34,7 +34,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.IntVar(&o.JobWorkers, "job-workers", o.JobWorkers, "workers on the queue of the no-op jobs")
 	fs.StringVar(&o.OrdoBinary, "ordo-binary", "", "ordo binary whose start-up time, idle RSS and linking are measured (default: built with CGO_ENABLED=0 from the source in the working directory, or else this executable)")
 	fs.IntVar(&o.FairDeliveries, "fair-deliveries", o.FairDeliveries, "tenant A's webhook deliveries in the fair-scheduling part")
-	skip := fs.String("skip", "", "comma-separated parts to skip: api, pages, exports, jobs, invoices, fair, footprint")
+	skip := fs.String("skip", "", "comma-separated parts to skip: api, pages, exports, jobs, invoices, fair, webhooks, footprint")
 	jsonPath := fs.String("json", "", "write the report as JSON to this file")
 	mdPath := fs.String("md", "", "write the report as Markdown to this file (make bench: BENCH.md)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the harness process for the whole run (seeding included) to this file, for go tool pprof")

@@ -216,7 +216,7 @@ func (r *Report) Markdown() string {
 		}
 		p("\n")
 	}
-	if len(r.Jobs) > 0 || len(r.Invoices) > 0 {
+	if len(r.Jobs) > 0 || len(r.Invoices) > 0 || r.WebhookRate != nil {
 		p("## Jobs and invoices\n\n| what | count | setting | rate |\n|---|--:|---|--:|\n")
 		for _, j := range r.Jobs {
 			p("| no-op jobs through Ordo's worker (River, %s) | %d | %d workers on the queue | %.0f jobs/s |\n", j.Engine, j.Jobs, j.Workers, j.JobsPerSec)

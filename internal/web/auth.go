@@ -16,6 +16,7 @@ import (
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/apperr"
+	"github.com/ordo/ordo/internal/plan"
 	"github.com/ordo/ordo/internal/ratelimit"
 	"github.com/ordo/ordo/internal/telemetry"
 )
@@ -392,7 +393,7 @@ func (s *Server) withAPILimit(next http.Handler) http.Handler {
 		p, ok := principalFrom(r.Context())
 		inTenant := ok && p.InTenant()
 		if inTenant && s.apiUsage != nil {
-			s.apiUsage.Add(p.TenantID)
+			s.apiUsage.Add(p.TenantID, plan.CountAPIRequests, 1)
 		}
 		if inTenant && s.limits.APIPlan != nil {
 			l, err := s.limits.APIPlan(r.Context(), p.TenantID)

@@ -169,8 +169,9 @@ type app struct {
 	rowsHolding func(t *testing.T, id uuid.UUID) map[string]int
 	// exports is the service, to run an export's job by hand.
 	exports *export.Service
-	// apiUsage counts the API requests of tenants; tests flush it.
-	apiUsage *plan.RequestCounter
+	// usage counts the API requests and webhook deliveries of tenants;
+	// tests flush it.
+	usage *plan.Tally
 	// deleteFailures is how many of the next blob deletes fail.
 	deleteFailures *atomic.Int32
 }
@@ -400,7 +401,8 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	if o.webhookSchedule != nil {
 		schedule = o.webhookSchedule
 	}
-	hooks := webhook.NewService(store.Narrow[webhook.Tx]{Store: st}, webhook.Options{Log: log, Sealer: sealer, Limits: planLimits, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
+	usage := plan.NewTally(st, log)
+	hooks := webhook.NewService(store.Narrow[webhook.Tx]{Store: st}, webhook.Options{Log: log, Sealer: sealer, Limits: planLimits, Usage: usage, AllowPrivate: !o.strictWebhooks, BaseURL: "http://ordo.test",
 		Schedule: schedule, Timeout: hookTimeout})
 	hooks.RegisterWorkers(cfg.Workers)
 	runner, err := st.JobRunner(cfg)
@@ -421,10 +423,9 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		require.NoError(t, err)
 		lim.APIPlan = web.PlanAPIRate(planLimits, rates)
 	}
-	apiUsage := plan.NewRequestCounter(st, log)
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log).WithLimits(planLimits)
 	h, err := web.New(web.Options{
-		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: apiUsage, AuditPublicKey: testAuditKey.Public().(ed25519.PublicKey),
+		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: usage, AuditPublicKey: testAuditKey.Public().(ed25519.PublicKey),
 		Auth: svc, Tenants: tenants, Accounts: accounts, Passkeys: newPasskeys(t, st, base, log, ssoSvc), Operators: operator.NewService(store.Narrow[operator.Tx]{Store: st}),
 		Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, SSO: ssoSvc, Blobs: blobs, Signer: signer, BaseURL: base,
@@ -437,7 +438,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, limits: planLimits, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail, apiUsage: apiUsage}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, limits: planLimits, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail, usage: usage}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

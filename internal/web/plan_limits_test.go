@@ -151,20 +151,21 @@ func TestPlanLimits(t *testing.T) {
 			require.Nil(t, byName["api_requests_per_minute"]["limit"])
 
 			// The month's counters: export rows in the export's
-			// transaction, deliveries that succeeded, e-mails about the
-			// tenant once sent (two invitations, the export's notice),
-			// API requests once the counter flushes.
+			// transaction, e-mails about the tenant once sent (two
+			// invitations, the export's notice), deliveries that
+			// succeeded and API requests once the tally flushes.
 			counts := u.body["counts"].(map[string]any)
 			require.Equal(t, float64(5), counts["orders_created"])
 			require.Equal(t, done.body["row_count"], counts["export_rows"])
 			require.Greater(t, counts["export_rows"], float64(0))
 			require.Equal(t, float64(100), counts["storage_bytes"])
 			require.Eventually(t, func() bool {
+				require.NoError(t, a.usage.Flush(t.Context()))
 				c := owner.do("GET", "/api/v1/usage", nil).must(t, 200).body["counts"].(map[string]any)
 				return c["emails_sent"].(float64) >= 3 && c["webhook_deliveries"].(float64) >= 1
 			}, 15*time.Second, 50*time.Millisecond, "e-mails and deliveries are counted")
 			require.Zero(t, u.body["counts"].(map[string]any)["api_requests"], "not flushed yet")
-			require.NoError(t, a.apiUsage.Flush(t.Context()))
+			require.NoError(t, a.usage.Flush(t.Context()))
 			counts = owner.do("GET", "/api/v1/usage", nil).must(t, 200).body["counts"].(map[string]any)
 			require.GreaterOrEqual(t, counts["api_requests"], float64(20), "the requests above, written by one flush")
 
@@ -204,7 +205,7 @@ func TestPlanLimitsOff(t *testing.T) {
 	for range 3 {
 		owner.do("POST", "/api/v1/orders", orderBody("Unlimited U")).must(t, 201)
 	}
-	require.NoError(t, a.apiUsage.Flush(t.Context()))
+	require.NoError(t, a.usage.Flush(t.Context()))
 	u := owner.do("GET", "/api/v1/usage", nil).must(t, 200)
 	require.Equal(t, false, u.body["enforced"])
 	require.GreaterOrEqual(t, u.body["counts"].(map[string]any)["api_requests"], float64(3), "counted all the same")

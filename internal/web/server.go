@@ -81,6 +81,11 @@ type Limits struct {
 	APIPlan func(ctx context.Context, tenantID uuid.UUID) (*ratelimit.Limiter, error)
 }
 
+// Tally counts usage in memory (plan.Tally).
+type Tally interface {
+	Add(tenantID uuid.UUID, c plan.Counter, n int64)
+}
+
 // Options configures a Server.
 type Options struct {
 	Log          *slog.Logger
@@ -153,8 +158,8 @@ type Options struct {
 	HSTS bool
 
 	// APIUsage counts each /api/ request of a tenant in its usage
-	// (plan.RequestCounter, which writes in batches); nil counts nothing.
-	APIUsage interface{ Add(tenantID uuid.UUID) }
+	// (plan.Tally, which writes in batches); nil counts nothing.
+	APIUsage Tally
 
 	// Metrics counts requests and rate-limit failures; nil for none.
 	Metrics *metrics.Metrics
@@ -199,7 +204,7 @@ type Server struct {
 	limits        Limits
 	trustProxy    bool
 	metrics       *metrics.Metrics
-	apiUsage      interface{ Add(tenantID uuid.UUID) }
+	apiUsage      Tally
 	pages         pages
 	catalog       *i18n.Catalog
 	assets        *assets

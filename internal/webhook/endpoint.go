@@ -128,6 +128,10 @@ type Store interface {
 	// same endpoint is apperr.ErrConflict.
 	WebhookDeliveryCreate(ctx context.Context, d Delivery) error
 	WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID) (Delivery, error)
+	// WebhookDeliveryToSend reads a delivery with its endpoint and event,
+	// all an attempt needs, in one round trip; apperr.ErrNotFound when the
+	// delivery or its endpoint is gone.
+	WebhookDeliveryToSend(ctx context.Context, tenantID, id uuid.UUID) (Delivery, Endpoint, event.Event, error)
 	// WebhookDeliveryUpdate saves status, attempts, next attempt, last
 	// status code, error and response, updated and delivered times.
 	WebhookDeliveryUpdate(ctx context.Context, d Delivery) error
@@ -138,6 +142,9 @@ type Store interface {
 	WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.UUID, limit int) ([]Delivery, error)
 
 	WebhookAttemptInsert(ctx context.Context, a Attempt) error
+	// WebhookAttemptRecord inserts a and saves d (as
+	// WebhookDeliveryUpdate), all or nothing, in one round trip.
+	WebhookAttemptRecord(ctx context.Context, a Attempt, d Delivery) error
 	// WebhookAttemptList lists the attempts of the given deliveries,
 	// by delivery and number.
 	WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, deliveryIDs []uuid.UUID) ([]Attempt, error)

@@ -77,6 +77,14 @@ type Options struct {
 	Sealer *jobs.Sealer
 	// Limits refuses an endpoint past the plan's limit; nil for none.
 	Limits *plan.Checker
+	// Usage counts successful deliveries in the tenants' usage
+	// (plan.Tally, which writes in batches); nil counts nothing.
+	Usage Tally
+}
+
+// Tally counts usage in memory (plan.Tally).
+type Tally interface {
+	Add(tenantID uuid.UUID, c plan.Counter, n int64)
 }
 
 // Observer is told the outcome of each delivery attempt once it is
@@ -106,6 +114,7 @@ type Service struct {
 	observer Observer
 	sealer   *jobs.Sealer
 	limits   *plan.Checker
+	usage    Tally
 }
 
 // NewService returns a Service on db.
@@ -122,7 +131,7 @@ func NewService(db DB, o Options) *Service {
 		client.Transport = o.WrapTransport(client.Transport)
 	}
 	return &Service{db: db, log: o.Log, schedule: o.Schedule, guard: g, client: client, baseURL: strings.TrimRight(o.BaseURL, "/"),
-		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer, sealer: o.Sealer, limits: o.Limits}
+		limiter: &limiter{n: map[uuid.UUID]int{}}, observer: o.Observer, sealer: o.Sealer, limits: o.Limits, usage: o.Usage}
 }
 
 // sealSecret returns the form of an endpoint's signing secret to store.

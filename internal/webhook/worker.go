@@ -68,7 +68,7 @@ func (s *Service) RegisterWorkers(ws *jobs.Workers) {
 // Deliver makes the next attempt of a delivery, records it, and decides
 // what follows: done, retry later (a snooze error), or give up.
 func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
-	d, err := s.db.WebhookDeliveryGet(ctx, a.TenantID, a.DeliveryID)
+	d, ep, ev, err := s.db.WebhookDeliveryToSend(ctx, a.TenantID, a.DeliveryID)
 	if errors.Is(err, apperr.ErrNotFound) {
 		return nil // its endpoint was deleted
 	}
@@ -77,13 +77,6 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	}
 	if d.Status != DeliveryPending {
 		return nil // a duplicate job, or already replayed and sent
-	}
-	ep, err := s.db.WebhookEndpointGet(ctx, a.TenantID, d.EndpointID)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
 	}
 	if !ep.Enabled {
 		d.Status, d.LastError, d.NextAttemptAt, d.UpdatedAt = DeliveryFailed, "endpoint disabled", nil, now()
@@ -100,10 +93,6 @@ func (s *Service) Deliver(ctx context.Context, a DeliverArgs) error {
 	}
 	defer s.limiter.release(ep.ID)
 
-	ev, err := s.db.EventGet(ctx, a.TenantID, d.EventID)
-	if err != nil {
-		return err
-	}
 	body, err := Payload{Type: ev.Type, Timestamp: ev.CreatedAt, Data: ev.Data}.Marshal()
 	if err != nil {
 		return jobs.Cancel(err)
@@ -150,30 +139,35 @@ func (s *Service) record(ctx context.Context, a DeliverArgs, d Delivery, ep Endp
 			disable = "deliveries failed for 5 days"
 		}
 	}
-	err := s.db.InTx(ctx, func(tx Tx) error {
-		if err := tx.WebhookAttemptInsert(ctx, Attempt{ID: newID(), TenantID: d.TenantID, DeliveryID: d.ID, Number: d.Attempts,
-			StatusCode: res.StatusCode, Latency: res.Latency, Response: res.ResponseSnippet, Error: d.LastError, CreatedAt: n}); err != nil {
-			return err
-		}
-		if disable != "" {
-			d.Status, d.NextAttemptAt = DeliveryFailed, nil
-			snooze = 0
-		}
-		if err := tx.WebhookDeliveryUpdate(ctx, d); err != nil {
-			return err
-		}
-		if res.OK() {
-			if err := tx.UsageAdd(ctx, d.TenantID, n, plan.CountWebhookDeliveries, 1); err != nil {
+	at := Attempt{ID: newID(), TenantID: d.TenantID, DeliveryID: d.ID, Number: d.Attempts,
+		StatusCode: res.StatusCode, Latency: res.Latency, Response: res.ResponseSnippet, Error: d.LastError, CreatedAt: n}
+	if disable != "" {
+		d.Status, d.NextAttemptAt = DeliveryFailed, nil
+		snooze = 0
+	}
+	var err error
+	if res.OK() && ep.FailingSince == nil {
+		// The common case, with nothing to change on the endpoint (as it
+		// was read for this attempt): the attempt and the delivery in one
+		// round trip. Had a concurrent attempt just marked the endpoint
+		// failing, the next success clears the mark.
+		err = s.db.WebhookAttemptRecord(ctx, at, d)
+	} else {
+		err = s.db.InTx(ctx, func(tx Tx) error {
+			if err := tx.WebhookAttemptRecord(ctx, at, d); err != nil {
 				return err
 			}
-		}
-		return s.endpointHealth(ctx, tx, ep, res.OK(), disable, n)
-	})
+			return s.endpointHealth(ctx, tx, ep, res.OK(), disable, n)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("record webhook attempt: %w", err)
 	}
 	switch {
 	case res.OK():
+		if s.usage != nil {
+			s.usage.Add(d.TenantID, plan.CountWebhookDeliveries, 1)
+		}
 		s.observe(OutcomeSucceeded, res.Latency)
 	case disable != "":
 		s.observe(OutcomeEndpointDisabled, res.Latency)

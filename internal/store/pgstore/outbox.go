@@ -46,15 +46,20 @@ func (q *queries) EventListAfter(ctx context.Context, tenantID, after uuid.UUID,
 }
 
 func (q *queries) EventGet(ctx context.Context, tenantID, id uuid.UUID) (event.Event, error) {
-	var e event.Event
-	var data []byte
-	err := q.db.QueryRow(ctx, sqlshared.EventGet, tenantID, id).
-		Scan(&e.ID, &e.TenantID, &e.Type, &e.EntityID, &data, &e.CreatedAt)
+	e, err := scanEvent(q.db.QueryRow(ctx, sqlshared.EventGet, tenantID, id))
 	if err != nil {
 		return event.Event{}, fmt.Errorf("EventGet(%s): %w", id, interpretError(err, "event"))
 	}
-	e.Data = data
 	return e, nil
+}
+
+// scanEvent reads the columns of sqlshared.EventColumns.
+func scanEvent(row pgx.Row) (event.Event, error) {
+	var e event.Event
+	var data []byte
+	err := row.Scan(&e.ID, &e.TenantID, &e.Type, &e.EntityID, &data, &e.CreatedAt)
+	e.Data = data
+	return e, err
 }
 
 func scanIdem(row pgx.Row) (idempotency.Record, error) {

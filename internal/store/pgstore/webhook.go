@@ -192,6 +192,43 @@ func (q *queries) WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID
 	return d, nil
 }
 
+// webhookDeliveryEndpoint and webhookDeliveryEvent read a delivery's
+// endpoint and event by the delivery's id, so that an attempt's three
+// reads can go together in one round trip.
+const (
+	webhookDeliveryEndpoint = `SELECT ` + sqlshared.WebhookEndpointColumns + ` FROM webhook_endpoints
+		WHERE tenant_id = $1 AND id = (SELECT endpoint_id FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2)`
+	webhookDeliveryEvent = `SELECT ` + sqlshared.EventColumns + ` FROM events
+		WHERE tenant_id = $1 AND id = (SELECT event_id FROM webhook_deliveries WHERE tenant_id = $1 AND id = $2)`
+)
+
+// WebhookDeliveryToSend sends the three reads in one batch: a delivery
+// job is mostly waiting on the database, and each round trip it saves is
+// a round trip more for another delivery.
+func (q *queries) WebhookDeliveryToSend(ctx context.Context, tenantID, id uuid.UUID) (webhook.Delivery, webhook.Endpoint, event.Event, error) {
+	b := &pgx.Batch{}
+	b.Queue(sqlshared.WebhookDeliveryGet, tenantID, id)
+	b.Queue(webhookDeliveryEndpoint, tenantID, id)
+	b.Queue(webhookDeliveryEvent, tenantID, id)
+	br := q.db.SendBatch(ctx, b)
+	var ep webhook.Endpoint
+	var ev event.Event
+	d, err := scanDelivery(br.QueryRow())
+	what := "webhook delivery"
+	if err == nil {
+		ep, err = scanEndpoint(br.QueryRow())
+		what = "webhook endpoint"
+	}
+	if err == nil {
+		ev, err = scanEvent(br.QueryRow())
+		what = "event"
+	}
+	if err = errors.Join(err, closeBatch(br, err)); err != nil {
+		return webhook.Delivery{}, webhook.Endpoint{}, event.Event{}, fmt.Errorf("WebhookDeliveryToSend(%s): %w", id, interpretError(err, what))
+	}
+	return d, ep, ev, nil
+}
+
 func (q *queries) WebhookDeliveryUpdate(ctx context.Context, d webhook.Delivery) error {
 	tag, err := q.db.Exec(ctx, sqlshared.WebhookDeliveryUpdate,
 		d.TenantID, d.ID, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode, d.LastError, d.LastResponse, d.UpdatedAt, d.DeliveredAt)
@@ -265,15 +302,38 @@ func (q *queries) WebhookDeliveryListFailing(ctx context.Context, tenantID uuid.
 
 // WebhookAttemptInsert stores a's latency in whole milliseconds. A
 // delivery that does not exist, or is another tenant's, is
-// apperr.ErrNotFound.
+// apperr.ErrNotFound. In a transaction it goes with the next statement
+// (the delivery's update).
 func (q *queries) WebhookAttemptInsert(ctx context.Context, a webhook.Attempt) error {
-	_, err := q.db.Exec(ctx, sqlshared.WebhookAttemptInsert,
+	return q.execLater(ctx, func(err error) error {
+		if isForeignKeyViolation(err) {
+			err = apperr.NotFound("webhook delivery")
+		}
+		return fmt.Errorf("WebhookAttemptInsert: %w", interpretError(err, "webhook attempt"))
+	}, sqlshared.WebhookAttemptInsert,
 		a.ID, a.TenantID, a.DeliveryID, a.Number, a.StatusCode, a.Latency.Milliseconds(), a.Response, a.Error, a.CreatedAt)
-	if isForeignKeyViolation(err) {
-		err = apperr.NotFound("webhook delivery")
+}
+
+// webhookAttemptRecord updates the delivery and inserts the attempt only
+// if the update found it: one statement, so all or nothing in one round
+// trip without BEGIN and COMMIT.
+const webhookAttemptRecord = `WITH d AS (UPDATE webhook_deliveries SET status = $3, attempts = $4, next_attempt_at = $5, last_status_code = $6,
+		last_error = $7, last_response_body = $8, updated_at = $9, delivered_at = $10
+		WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id)
+	INSERT INTO webhook_attempts (` + sqlshared.WebhookAttemptColumns + `)
+		SELECT $11, d.tenant_id, d.id, $12, $13, $14, $15, $16, $17 FROM d`
+
+func (q *queries) WebhookAttemptRecord(ctx context.Context, a webhook.Attempt, d webhook.Delivery) error {
+	if a.TenantID != d.TenantID || a.DeliveryID != d.ID {
+		return fmt.Errorf("WebhookAttemptRecord: attempt %s is not of delivery %s", a.ID, d.ID)
+	}
+	tag, err := q.db.Exec(ctx, webhookAttemptRecord, d.TenantID, d.ID, d.Status, d.Attempts, d.NextAttemptAt, d.LastStatusCode, d.LastError,
+		d.LastResponse, d.UpdatedAt, d.DeliveredAt, a.ID, a.Number, a.StatusCode, a.Latency.Milliseconds(), a.Response, a.Error, a.CreatedAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
 	}
 	if err != nil {
-		return fmt.Errorf("WebhookAttemptInsert: %w", interpretError(err, "webhook attempt"))
+		return fmt.Errorf("WebhookAttemptRecord(%s): %w", d.ID, interpretError(err, "webhook delivery"))
 	}
 	return nil
 }

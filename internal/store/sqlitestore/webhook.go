@@ -191,6 +191,24 @@ func (q *queries) WebhookDeliveryGet(ctx context.Context, tenantID, id uuid.UUID
 	return d, nil
 }
 
+// WebhookDeliveryToSend reads one after the other: SQLite has no round
+// trips to save.
+func (q *queries) WebhookDeliveryToSend(ctx context.Context, tenantID, id uuid.UUID) (webhook.Delivery, webhook.Endpoint, event.Event, error) {
+	d, err := q.WebhookDeliveryGet(ctx, tenantID, id)
+	if err != nil {
+		return webhook.Delivery{}, webhook.Endpoint{}, event.Event{}, err
+	}
+	ep, err := q.WebhookEndpointGet(ctx, tenantID, d.EndpointID)
+	if err != nil {
+		return webhook.Delivery{}, webhook.Endpoint{}, event.Event{}, err
+	}
+	ev, err := q.EventGet(ctx, tenantID, d.EventID)
+	if err != nil {
+		return webhook.Delivery{}, webhook.Endpoint{}, event.Event{}, err
+	}
+	return d, ep, ev, nil
+}
+
 func (q *queries) WebhookDeliveryUpdate(ctx context.Context, d webhook.Delivery) error {
 	res, err := q.db.ExecContext(ctx, sqlshared.WebhookDeliveryUpdate,
 		d.TenantID, d.ID, d.Status, d.Attempts, tsPtr(d.NextAttemptAt), d.LastStatusCode, d.LastError, d.LastResponse, ts(d.UpdatedAt), tsPtr(d.DeliveredAt))
@@ -275,6 +293,18 @@ func (q *queries) WebhookAttemptInsert(ctx context.Context, a webhook.Attempt) e
 		return fmt.Errorf("WebhookAttemptInsert: %w", interpretError(err, "webhook attempt"))
 	}
 	return nil
+}
+
+func (q *queries) WebhookAttemptRecord(ctx context.Context, a webhook.Attempt, d webhook.Delivery) error {
+	if a.TenantID != d.TenantID || a.DeliveryID != d.ID {
+		return fmt.Errorf("WebhookAttemptRecord: attempt %s is not of delivery %s", a.ID, d.ID)
+	}
+	return q.atomic(ctx, func(q *queries) error {
+		if err := q.WebhookAttemptInsert(ctx, a); err != nil {
+			return err
+		}
+		return q.WebhookDeliveryUpdate(ctx, d)
+	})
 }
 
 func (q *queries) WebhookAttemptList(ctx context.Context, tenantID uuid.UUID, deliveryIDs []uuid.UUID) ([]webhook.Attempt, error) {

@@ -8,7 +8,9 @@ const (
 	EventListAfter = `SELECT id, tenant_id, type, entity_id, data, created_at FROM events
 		WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3`
 
-	EventGet = `SELECT id, tenant_id, type, entity_id, data, created_at FROM events WHERE tenant_id = $1 AND id = $2`
+	EventColumns = `id, tenant_id, type, entity_id, data, created_at`
+
+	EventGet = `SELECT ` + EventColumns + ` FROM events WHERE tenant_id = $1 AND id = $2`
 
 	IdempotencyColumns = `tenant_id, key, request_hash, state, response_status, response_headers, response_body, locked_at, created_at`
 

@@ -197,6 +197,17 @@ func testWebhookDeliveries(t *testing.T, s store.Store) {
 	got, err := s.WebhookDeliveryGet(ctx, a, ds[0].ID)
 	require.NoError(t, err)
 	requireDelivery(t, ds[0], got)
+	// What an attempt needs, read at once: the delivery, its endpoint and
+	// its event.
+	got, gotEp, gotEv, err := s.WebhookDeliveryToSend(ctx, a, ds[0].ID)
+	require.NoError(t, err)
+	requireDelivery(t, ds[0], got)
+	require.Equal(t, ep.ID, gotEp.ID)
+	require.Equal(t, ep.URL, gotEp.URL)
+	require.Equal(t, ep.Secret, gotEp.Secret)
+	require.Equal(t, ds[0].EventID, gotEv.ID)
+	require.Equal(t, ds[0].EventType, gotEv.Type)
+	require.JSONEq(t, `{"id":"x"}`, string(gotEv.Data))
 
 	// The same event to the same endpoint once only.
 	dup := ds[0]
@@ -215,6 +226,8 @@ func testWebhookDeliveries(t *testing.T, s store.Store) {
 	cross.ID, cross.EventID = newID(), evb.ID
 	requireKind(t, s.WebhookDeliveryCreate(ctx, cross), apperr.ErrNotFound)
 	_, err = s.WebhookDeliveryGet(ctx, b, ds[0].ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, _, _, err = s.WebhookDeliveryToSend(ctx, b, ds[0].ID)
 	requireKind(t, err, apperr.ErrNotFound)
 
 	// Update.
@@ -343,9 +356,43 @@ func testWebhookAttempts(t *testing.T, s store.Store) {
 	missing.DeliveryID = newID()
 	requireKind(t, s.WebhookAttemptInsert(ctx, missing), apperr.ErrNotFound)
 
+	// An attempt and its delivery's update are recorded together, or not
+	// at all.
+	a3 := attempt(ds[1], 2, 30*time.Millisecond)
+	a3.StatusCode, a3.Response, a3.Error = 204, "", ""
+	done := ds[1]
+	delivered := n.Add(3 * time.Second)
+	done.Status, done.Attempts, done.NextAttemptAt, done.LastStatusCode, done.LastError, done.UpdatedAt, done.DeliveredAt =
+		webhook.DeliverySucceeded, 2, nil, 204, "", delivered, &delivered
+	require.NoError(t, s.WebhookAttemptRecord(ctx, a3, done))
+	gotD, err := s.WebhookDeliveryGet(ctx, a, done.ID)
+	require.NoError(t, err)
+	requireDelivery(t, done, gotD)
+	got, err = s.WebhookAttemptList(ctx, a, []uuid.UUID{ds[1].ID})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, a3.ID, got[1].ID)
+	ds[1] = done
+	// No such delivery (deleted meanwhile): the attempt is not kept.
+	gone := done
+	gone.ID = newID()
+	a4 := attempt(gone, 3, time.Millisecond)
+	requireKind(t, s.WebhookAttemptRecord(ctx, a4, gone), apperr.ErrNotFound)
+	// Another tenant's: not found either.
+	foreign, a5 := done, attempt(done, 3, time.Millisecond)
+	foreign.TenantID, a5.TenantID = b, b
+	requireKind(t, s.WebhookAttemptRecord(ctx, a5, foreign), apperr.ErrNotFound)
+	// An attempt of another delivery is refused.
+	require.Error(t, s.WebhookAttemptRecord(ctx, missing, done))
+	got, err = s.WebhookAttemptList(ctx, a, []uuid.UUID{ds[1].ID})
+	require.NoError(t, err)
+	require.Len(t, got, 2, "a failed record keeps no attempt")
+
 	// Deleting the endpoint deletes its deliveries and their attempts.
 	require.NoError(t, s.WebhookEndpointDelete(ctx, a, ep.ID))
 	_, err = s.WebhookDeliveryGet(ctx, a, ds[0].ID)
+	requireKind(t, err, apperr.ErrNotFound)
+	_, _, _, err = s.WebhookDeliveryToSend(ctx, a, ds[0].ID)
 	requireKind(t, err, apperr.ErrNotFound)
 	got, err = s.WebhookAttemptList(ctx, a, []uuid.UUID{ds[0].ID, ds[1].ID})
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ type adds struct {
 	mu    sync.Mutex
 	calls int
 	got   map[uuid.UUID]int64
+	deliv map[uuid.UUID]int64
 	fail  error
 }
 
@@ -28,45 +29,52 @@ func (a *adds) UsageAdd(_ context.Context, id uuid.UUID, _ time.Time, c plan.Cou
 	if a.fail != nil {
 		return a.fail
 	}
-	if c != plan.CountAPIRequests {
+	switch c {
+	case plan.CountAPIRequests:
+		a.got[id] += n
+	case plan.CountWebhookDeliveries:
+		a.deliv[id] += n
+	default:
 		return errors.New("wrong counter")
 	}
-	a.got[id] += n
 	return nil
 }
 
-// Requests are counted in memory and written as one add per tenant per
-// flush; a failed write is kept for the next, except for a deleted tenant.
-func TestRequestCounter(t *testing.T) {
-	st := &adds{got: map[uuid.UUID]int64{}}
-	c := plan.NewRequestCounter(st, nil)
+// Counts are kept in memory and written as one add per tenant and counter
+// per flush; a failed write is kept for the next, except for a deleted
+// tenant.
+func TestTally(t *testing.T) {
+	st := &adds{got: map[uuid.UUID]int64{}, deliv: map[uuid.UUID]int64{}}
+	c := plan.NewTally(st, nil)
 	a, b := uuid.New(), uuid.New()
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
 			for range 50 {
-				c.Add(a)
+				c.Add(a, plan.CountAPIRequests, 1)
 			}
-			c.Add(b)
+			c.Add(b, plan.CountAPIRequests, 1)
+			c.Add(b, plan.CountWebhookDeliveries, 2)
 		})
 	}
 	wg.Wait()
 	require.NoError(t, c.Flush(t.Context()))
-	require.Equal(t, 2, st.calls, "one write per tenant")
+	require.Equal(t, 3, st.calls, "one write per tenant and counter")
 	require.Equal(t, map[uuid.UUID]int64{a: 500, b: 10}, st.got)
+	require.Equal(t, map[uuid.UUID]int64{b: 20}, st.deliv)
 
 	require.NoError(t, c.Flush(t.Context()))
-	require.Equal(t, 2, st.calls, "nothing counted, nothing written")
+	require.Equal(t, 3, st.calls, "nothing counted, nothing written")
 
 	st.fail = errors.New("database down")
-	c.Add(a)
+	c.Add(a, plan.CountAPIRequests, 1)
 	require.Error(t, c.Flush(t.Context()))
 	st.fail = nil
 	require.NoError(t, c.Flush(t.Context()))
 	require.Equal(t, int64(501), st.got[a], "kept for the next flush")
 
 	st.fail = apperr.Invalid("tenant_id", "refers to something that does not exist")
-	c.Add(b)
+	c.Add(b, plan.CountAPIRequests, 1)
 	require.Error(t, c.Flush(t.Context()))
 	st.fail = nil
 	calls := st.calls
@@ -74,16 +82,16 @@ func TestRequestCounter(t *testing.T) {
 	require.Equal(t, calls, st.calls, "a deleted tenant's count is dropped")
 }
 
-// Run flushes once FlushAfter requests wait, without waiting for the tick.
-func TestRequestCounterFlushesFullBatch(t *testing.T) {
-	st := &adds{got: map[uuid.UUID]int64{}}
-	c := plan.NewRequestCounter(st, nil)
+// Run flushes once FlushAfter counts wait, without waiting for the tick.
+func TestTallyFlushesFullBatch(t *testing.T) {
+	st := &adds{got: map[uuid.UUID]int64{}, deliv: map[uuid.UUID]int64{}}
+	c := plan.NewTally(st, nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go c.Run(ctx)
 	a := uuid.New()
 	for range plan.FlushAfter {
-		c.Add(a)
+		c.Add(a, plan.CountAPIRequests, 1)
 	}
 	require.Eventually(t, func() bool {
 		st.mu.Lock()
