@@ -66,6 +66,8 @@ type services struct {
 	signer         *blob.Signer  // set when blobs are on local disk
 	sealer         *jobs.Sealer  // seals e-mail bodies and webhook secrets
 	redis          *redis.Client // nil unless REDIS_URL is set
+	// stopNear stops the near cache's listening (nil without Redis).
+	stopNear context.CancelFunc
 	// metrics is nil when metrics are off.
 	metrics *metrics.Metrics
 	// tel traces and reports errors; nil or off does nothing.
@@ -276,8 +278,14 @@ func (s *services) openRedisRoles() error {
 	if s.metrics != nil {
 		s.redis.AddHook(s.metrics.RedisHook(redisRole))
 	}
-	s.cache = cache.NewRedis(s.redis, redisCachePrefix)
 	s.pubsub = pubsub.NewRedis(s.redis, redisPubSubPrefix)
+	// What every request reads (API keys, sessions' users, tenants) is
+	// kept in process for up to a second too, so that a busy client's
+	// requests cost no Redis round trip; deletions reach every process
+	// through pub/sub.
+	nearCtx, stop := context.WithCancel(context.Background())
+	s.stopNear = stop
+	s.cache = cache.NewNear(nearCtx, cache.NewRedis(s.redis, redisCachePrefix), s.pubsub, 100_000, s.log)
 	s.rateStore, err = ratelimit.NewRedisStore(s.redis, redisRatelimitPrefix)
 	return err
 }
@@ -326,6 +334,9 @@ func (s *services) openBlobs(ctx context.Context) error {
 }
 
 func (s *services) close() {
+	if s.stopNear != nil {
+		s.stopNear()
+	}
 	if s.redis != nil {
 		_ = s.redis.Close()
 	}
@@ -465,7 +476,12 @@ func (s *services) limits() (web.Limits, error) {
 	add(&l.ResetPerAccount, 3, 15*time.Minute, 3)
 	add(&l.SignupPerIP, 10, time.Hour, 10)
 	add(&l.InvitationAccept, 20, time.Minute, 20)
-	add(&l.API, s.cfg.APIRatePerMinute, time.Minute, s.cfg.APIRateBurst)
+	// Every API request checks this one: leased, so that most requests
+	// cost no Redis round trip (ratelimit.Limiter.Allow).
+	api, err := ratelimit.New(s.rateStore, ratelimit.Quota{Rate: s.cfg.APIRatePerMinute, Per: time.Minute,
+		Burst: s.cfg.APIRateBurst, Lease: ratelimit.LeaseFor(s.cfg.APIRateBurst)})
+	errs = append(errs, err)
+	l.API = api
 	// Nil unless ORDO_PLAN_LIMITS: a self-hosted Ordo is limited per
 	// client only.
 	l.APIPlan = web.PlanAPIRate(s.planLimits, s.rateStore)

@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ordo/ordo/internal/pubsub"
 	"github.com/ordo/ordo/internal/testkit"
 )
 
@@ -71,4 +73,47 @@ func TestRedis(t *testing.T) {
 	client := redis.NewClient(opts)
 	t.Cleanup(func() { client.Close() })
 	exercise(t, NewRedis(client, "ordo-test:"+uuid.NewString()+":"))
+}
+
+// A near cache passes the same suite, and a deletion in one process
+// reaches another's copy through pub/sub at once, not after NearTTL.
+func TestNear(t *testing.T) {
+	t.Parallel()
+	opts, err := redis.ParseURL(testkit.RedisURL(t))
+	require.NoError(t, err)
+	prefix := "ordo-test:" + uuid.NewString() + ":"
+	open := func() *Near {
+		client := redis.NewClient(opts)
+		t.Cleanup(func() { client.Close() })
+		return NewNear(t.Context(), NewRedis(client, prefix+"c:"), pubsub.NewRedis(client, prefix+"ps:"), 100, slog.New(slog.DiscardHandler))
+	}
+	a, b := open(), open()
+	exercise(t, a)
+
+	ctx := t.Context()
+	k := "k-" + uuid.NewString()
+	require.NoError(t, a.Set(ctx, k, []byte("v1"), time.Minute))
+	v, ok, err := b.Get(ctx, k)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "v1", string(v))
+	// b now answers from its own memory: a change behind the caches'
+	// back (the shared entry rewritten directly) is not seen...
+	require.NoError(t, a.shared.Set(ctx, k, []byte("v2"), time.Minute))
+	v, _, _ = b.Get(ctx, k)
+	require.Equal(t, "v1", string(v), "served from b's memory")
+	// ...until NearTTL has passed, when b reads the shared entry again.
+	require.Eventually(t, func() bool {
+		v, _, _ := b.Get(ctx, k)
+		return string(v) == "v2"
+	}, NearTTL+time.Second, 20*time.Millisecond)
+
+	// A deletion in a reaches b's copy well before NearTTL.
+	start := time.Now()
+	require.NoError(t, a.Delete(ctx, k, "other-"+k))
+	require.Eventually(t, func() bool {
+		_, ok, err := b.Get(ctx, k)
+		return err == nil && !ok
+	}, NearTTL/2, 5*time.Millisecond, "the deletion reaches the other process")
+	t.Logf("deletion seen by the other process after %s", time.Since(start))
 }

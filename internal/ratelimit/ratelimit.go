@@ -23,7 +23,15 @@ type Quota struct {
 	Rate  int           // requests...
 	Per   time.Duration // ...per this period
 	Burst int           // requests allowed at once from a fresh state
+	// Lease, above 1, is how many requests a process takes from the
+	// store at once and then spends on its own (see Limiter.Allow):
+	// for the limits every API request checks, whose store is Redis.
+	Lease int
 }
+
+// LeaseFor is the lease of a limit with this burst that keeps it within 5%
+// of its setting per process: a twentieth of the burst, at most 100.
+func LeaseFor(burst int) int { return min(max(burst/20, 1), 100) }
 
 // Result is the outcome of one check, with what the RateLimit headers
 // report.
@@ -39,7 +47,23 @@ type Result struct {
 type Limiter struct {
 	gcra  *throttled.GCRARateLimiterCtx
 	quota Quota
+	now   func() time.Time
+
+	mu     sync.Mutex
+	leases map[string]*lease
 }
+
+// lease is what is left of the requests a process took from the store for
+// one key.
+type lease struct {
+	left    int
+	res     Result // the store's answer when it was taken
+	expires time.Time
+}
+
+// maxLeases bounds the keys a limiter holds leases for; past it, expired
+// ones go, or else all (what they held is then spent on nothing).
+const maxLeases = 10_000
 
 // Store holds the counters: in Redis or in process.
 type Store = throttled.GCRAStoreCtx
@@ -65,16 +89,74 @@ func New(st Store, q Quota) (*Limiter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ratelimit: %w", err)
 	}
-	return &Limiter{gcra: l, quota: q}, nil
+	return &Limiter{gcra: l, quota: q, now: time.Now}, nil
 }
 
 // Allow spends one request of key's quota.
+//
+// With a Lease, a process asks the store for Lease requests at once and
+// answers the next ones from what is left, without a round trip, for up
+// to the quota's Per. What one process holds, the others cannot spend:
+// across processes a key is limited up to Lease requests per other process
+// early (a twentieth of the burst each, with LeaseFor), and one burst may
+// exceed Burst by Lease per process. When the store has no whole lease
+// left, Allow asks for one request, so the limit itself stays exact.
 func (l *Limiter) Allow(ctx context.Context, key string) (Result, error) {
+	if l.quota.Lease > 1 {
+		if r, ok := l.fromLease(key); ok {
+			return r, nil
+		}
+		limited, r, err := l.gcra.RateLimitCtx(ctx, key, l.quota.Lease)
+		if err != nil {
+			return Result{}, fmt.Errorf("ratelimit %q: %w", key, err)
+		}
+		if !limited {
+			res := Result{Allowed: true, Limit: r.Limit, Remaining: r.Remaining + l.quota.Lease - 1, ResetAfter: r.ResetAfter}
+			l.keepLease(key, &lease{left: l.quota.Lease - 1, res: Result{Allowed: true, Limit: r.Limit, Remaining: r.Remaining,
+				ResetAfter: r.ResetAfter}, expires: l.now().Add(max(l.quota.Per, time.Second))})
+			return res, nil
+		}
+	}
 	limited, r, err := l.gcra.RateLimitCtx(ctx, key, 1)
 	if err != nil {
 		return Result{}, fmt.Errorf("ratelimit %q: %w", key, err)
 	}
 	return Result{Allowed: !limited, Limit: r.Limit, Remaining: r.Remaining, RetryAfter: r.RetryAfter, ResetAfter: r.ResetAfter}, nil
+}
+
+// fromLease spends one request of key's lease, if it has one left.
+func (l *Limiter) fromLease(key string) (Result, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ls, ok := l.leases[key]
+	if !ok || ls.left == 0 || !l.now().Before(ls.expires) {
+		return Result{}, false
+	}
+	ls.left--
+	r := ls.res
+	r.Remaining += ls.left
+	return r, true
+}
+
+// keepLease stores key's new lease.
+func (l *Limiter) keepLease(key string, ls *lease) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.leases == nil {
+		l.leases = map[string]*lease{}
+	}
+	if len(l.leases) >= maxLeases {
+		now := l.now()
+		for k, old := range l.leases {
+			if !now.Before(old.expires) || old.left == 0 {
+				delete(l.leases, k)
+			}
+		}
+		if len(l.leases) >= maxLeases {
+			clear(l.leases)
+		}
+	}
+	l.leases[key] = ls
 }
 
 // Peek reports whether key could spend one more request, spending none:
@@ -97,7 +179,7 @@ func (l *Limiter) Peek(ctx context.Context, key string) (Result, error) {
 func (r Result) Used() bool { return r.ResetAfter > 0 }
 
 // PerMinute hands out limiters of a given rate per minute (the burst a
-// minute's worth) on one store, one limiter per distinct rate: for rates
+// minute's worth, leased with LeaseFor) on one store, one limiter per distinct rate: for rates
 // that differ by key, such as each tenant's plan.
 type PerMinute struct {
 	st Store
@@ -116,7 +198,7 @@ func (p *PerMinute) Get(rate int) (*Limiter, error) {
 	if l, ok := p.m[rate]; ok {
 		return l, nil
 	}
-	l, err := New(p.st, Quota{Rate: rate, Per: time.Minute, Burst: rate})
+	l, err := New(p.st, Quota{Rate: rate, Per: time.Minute, Burst: rate, Lease: LeaseFor(rate)})
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,14 @@ package ratelimit
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+	"github.com/throttled/throttled/v2"
 
 	"github.com/ordo/ordo/internal/testkit"
 )
@@ -83,6 +85,7 @@ func TestMemory(t *testing.T) {
 	st, err := NewMemoryStore(1000)
 	require.NoError(t, err)
 	exercise(t, st)
+	leaseExercise(t, st)
 }
 
 func TestRedis(t *testing.T) {
@@ -94,6 +97,65 @@ func TestRedis(t *testing.T) {
 	st, err := NewRedisStore(c, "ordo-test:"+uuid.NewString()+":")
 	require.NoError(t, err)
 	exercise(t, st)
+	leaseExercise(t, &counting{GCRAStoreCtx: st})
+}
+
+// counting counts a store's round trips.
+type counting struct {
+	throttled.GCRAStoreCtx
+	calls atomic.Int64
+}
+
+func (c *counting) GetWithTime(ctx context.Context, key string) (int64, time.Time, error) {
+	c.calls.Add(1)
+	return c.GCRAStoreCtx.GetWithTime(ctx, key)
+}
+
+func (c *counting) SetIfNotExistsWithTTL(ctx context.Context, key string, value int64, ttl time.Duration) (bool, error) {
+	c.calls.Add(1)
+	return c.GCRAStoreCtx.SetIfNotExistsWithTTL(ctx, key, value, ttl)
+}
+
+func (c *counting) CompareAndSwapWithTTL(ctx context.Context, key string, old, new int64, ttl time.Duration) (bool, error) {
+	c.calls.Add(1)
+	return c.GCRAStoreCtx.CompareAndSwapWithTTL(ctx, key, old, new, ttl)
+}
+
+// leaseExercise: two processes (limiters) sharing a store and a key with
+// leases spend within 10% of the burst together, the last requests one by
+// one, and ask the store far less often than once a request.
+func leaseExercise(t *testing.T, st Store) {
+	ctx := context.Background()
+	q := Quota{Rate: 200, Per: time.Hour, Burst: 200, Lease: LeaseFor(200)}
+	require.Equal(t, 10, q.Lease)
+	a, err := New(st, q)
+	require.NoError(t, err)
+	b, err := New(st, q)
+	require.NoError(t, err)
+	key := "l-" + uuid.NewString()
+	allowed, refusedA, refusedB := 0, false, false
+	for i := 0; !refusedA || !refusedB; i++ {
+		l, refused := a, &refusedA
+		if i%3 == 2 { // b gets a third of the requests
+			l, refused = b, &refusedB
+		}
+		r, err := l.Allow(ctx, key)
+		require.NoError(t, err)
+		require.Equal(t, 200, r.Limit)
+		if r.Allowed {
+			allowed++
+			require.GreaterOrEqual(t, r.Remaining, 0)
+		} else {
+			*refused = true
+			require.Positive(t, r.RetryAfter)
+		}
+		require.Less(t, i, 1000)
+	}
+	require.InDelta(t, 200, allowed, 20, "both processes together stay within 10%% of the burst")
+	if c, ok := st.(*counting); ok {
+		require.Less(t, c.calls.Load(), int64(allowed/2), "leases spare most round trips")
+		t.Logf("%d requests allowed with %d store calls", allowed, c.calls.Load())
+	}
 }
 
 func TestInvalidQuota(t *testing.T) {
