@@ -54,8 +54,9 @@ type Limiter struct {
 }
 
 // lease is what is left of the requests a process took from the store for
-// one key.
+// one key; left, res and expires are guarded by the Limiter's mu.
 type lease struct {
+	call    sync.Mutex // held while asking the store about the key
 	left    int
 	res     Result // the store's answer when it was taken
 	expires time.Time
@@ -100,36 +101,52 @@ func New(st Store, q Quota) (*Limiter, error) {
 // across processes a key is limited up to Lease requests per other process
 // early (a twentieth of the burst each, with LeaseFor), and one burst may
 // exceed Burst by Lease per process. When the store has no whole lease
-// left, Allow asks for one request, so the limit itself stays exact.
+// left, Allow asks for one request, so the limit itself stays exact. A
+// process asks the store about one key one call at a time: concurrent
+// compare-and-swaps on one key fail each other (throttled gives up after
+// 10), and the requests waiting meanwhile are mostly answered by the lease
+// the call brings.
 func (l *Limiter) Allow(ctx context.Context, key string) (Result, error) {
-	if l.quota.Lease > 1 {
-		if r, ok := l.fromLease(key); ok {
-			return r, nil
-		}
-		limited, r, err := l.gcra.RateLimitCtx(ctx, key, l.quota.Lease)
-		if err != nil {
-			return Result{}, fmt.Errorf("ratelimit %q: %w", key, err)
-		}
-		if !limited {
-			res := Result{Allowed: true, Limit: r.Limit, Remaining: r.Remaining + l.quota.Lease - 1, ResetAfter: r.ResetAfter}
-			l.keepLease(key, &lease{left: l.quota.Lease - 1, res: Result{Allowed: true, Limit: r.Limit, Remaining: r.Remaining,
-				ResetAfter: r.ResetAfter}, expires: l.now().Add(max(l.quota.Per, time.Second))})
-			return res, nil
-		}
+	if l.quota.Lease <= 1 {
+		return l.ask(ctx, key, 1)
 	}
-	limited, r, err := l.gcra.RateLimitCtx(ctx, key, 1)
+	ls := l.lease(key)
+	if r, ok := l.spend(ls); ok {
+		return r, nil
+	}
+	ls.call.Lock()
+	defer ls.call.Unlock()
+	if r, ok := l.spend(ls); ok {
+		return r, nil // another request's call brought a lease
+	}
+	r, err := l.ask(ctx, key, l.quota.Lease)
+	if err != nil {
+		return Result{}, err
+	}
+	if !r.Allowed {
+		return l.ask(ctx, key, 1)
+	}
+	l.mu.Lock()
+	ls.left, ls.res, ls.expires = l.quota.Lease-1, r, l.now().Add(max(l.quota.Per, time.Second))
+	l.mu.Unlock()
+	r.Remaining += l.quota.Lease - 1
+	return r, nil
+}
+
+// ask spends n requests of key's quota in the store.
+func (l *Limiter) ask(ctx context.Context, key string, n int) (Result, error) {
+	limited, r, err := l.gcra.RateLimitCtx(ctx, key, n)
 	if err != nil {
 		return Result{}, fmt.Errorf("ratelimit %q: %w", key, err)
 	}
 	return Result{Allowed: !limited, Limit: r.Limit, Remaining: r.Remaining, RetryAfter: r.RetryAfter, ResetAfter: r.ResetAfter}, nil
 }
 
-// fromLease spends one request of key's lease, if it has one left.
-func (l *Limiter) fromLease(key string) (Result, bool) {
+// spend spends one request of a lease, if it has one left.
+func (l *Limiter) spend(ls *lease) (Result, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ls, ok := l.leases[key]
-	if !ok || ls.left == 0 || !l.now().Before(ls.expires) {
+	if ls.left == 0 || !l.now().Before(ls.expires) {
 		return Result{}, false
 	}
 	ls.left--
@@ -138,10 +155,13 @@ func (l *Limiter) fromLease(key string) (Result, bool) {
 	return r, true
 }
 
-// keepLease stores key's new lease.
-func (l *Limiter) keepLease(key string, ls *lease) {
+// lease returns key's lease, new and empty if it has none.
+func (l *Limiter) lease(key string) *lease {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if ls, ok := l.leases[key]; ok {
+		return ls
+	}
 	if l.leases == nil {
 		l.leases = map[string]*lease{}
 	}
@@ -156,7 +176,9 @@ func (l *Limiter) keepLease(key string, ls *lease) {
 			clear(l.leases)
 		}
 	}
+	ls := &lease{}
 	l.leases[key] = ls
+	return ls
 }
 
 // Peek reports whether key could spend one more request, spending none:

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -98,6 +99,26 @@ func TestRedis(t *testing.T) {
 	require.NoError(t, err)
 	exercise(t, st)
 	leaseExercise(t, &counting{GCRAStoreCtx: st})
+
+	// One busy key from many goroutines: the process asks the store one
+	// call at a time, so compare-and-swaps do not fail each other
+	// (throttled gives up after 10 conflicts, and Ordo then fails open).
+	l, err := New(st, Quota{Rate: 1_000_000, Per: time.Minute, Burst: 1_000_000, Lease: LeaseFor(1_000_000)})
+	require.NoError(t, err)
+	key := "busy-" + uuid.NewString()
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for range 64 {
+		wg.Go(func() {
+			for range 100 {
+				if r, err := l.Allow(t.Context(), key); err != nil || !r.Allowed {
+					failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.Zero(t, failed.Load())
 }
 
 // counting counts a store's round trips.
