@@ -284,6 +284,14 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 		}
 		rep.Invoices = append(rep.Invoices, res)
 	}
+	if !o.Skip["webhooks"] {
+		rate, err := benchWebhookRate(ctx, o, open, dbURL, dataDir, pg.pool)
+		if err != nil {
+			return fmt.Errorf("webhook delivery rate: %w", err)
+		}
+		fmt.Fprintf(o.Progress, "webhooks %d deliveries to a fast receiver: %.0f/s (%d workers)\n", rate.Deliveries, rate.PerSec, rate.Workers)
+		rep.WebhookRate = &rate
+	}
 	if !o.Skip["fair"] {
 		res, err := benchFair(ctx, o, open, dbURL, dataDir, pg.pool, ds)
 		if err != nil {
@@ -292,14 +300,6 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 		fmt.Fprintf(o.Progress, "fair     B's webhook p50 %.3fs max %.3fs; B's export %.3fs idle, %.3fs beside A; A %.0f/s alone, %.0f/s beside B\n",
 			res.BWebhookP50, res.BWebhookMax, res.BExportIdle, res.BExportContended, res.ASolo, res.AContended)
 		rep.Fair = &res
-	}
-	if !o.Skip["webhooks"] {
-		rate, err := benchWebhookRate(ctx, o, open, dbURL, dataDir, pg.pool)
-		if err != nil {
-			return fmt.Errorf("webhook delivery rate: %w", err)
-		}
-		fmt.Fprintf(o.Progress, "webhooks %d deliveries to a fast receiver: %.0f/s (%d workers)\n", rate.Deliveries, rate.PerSec, rate.Workers)
-		rep.WebhookRate = &rate
 	}
 	return nil
 }
