@@ -418,6 +418,19 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		verify.Observer = s.metrics.Audit()
 	}
 	audit.AddVerifyJob(cfg, verify)
+	retention := &audit.RetentionWorker{Store: s.store, Key: key, Log: s.log}
+	if s.cfg.PlanLimits {
+		// Retention is a plan limit: with limits off (a company running
+		// Ordo for itself) every entry is kept, as before retention was.
+		retention.Days = func(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+			l, err := s.planLimits.Limits(ctx, tenantID)
+			return l.Values[plan.AuditRetentionDays], err
+		}
+	}
+	if s.metrics != nil {
+		retention.Observer = s.metrics.Audit()
+	}
+	audit.AddRetentionJob(cfg, retention)
 	if mw := jobs.WorkTelemetry(s.tel); mw != nil {
 		cfg.Use(mw)
 	}

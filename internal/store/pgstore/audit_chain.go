@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
@@ -47,7 +49,7 @@ func (q *queries) AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]a
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Checkpoint, error) {
 		var c audit.Checkpoint
-		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, &c.SignedAt, &c.Signature)
+		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, &c.SignedAt, &c.Signature, &c.Cut)
 		return c, err
 	})
 	if err != nil {
@@ -131,4 +133,44 @@ func (q *queries) AuditChainTenants(ctx context.Context, after uuid.UUID, limit 
 		return nil, fmt.Errorf("AuditChainTenants: %w", err)
 	}
 	return out, nil
+}
+
+func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, error) {
+	n := 0
+	err := q.atomic(ctx, func(q *queries) error {
+		var hash []byte
+		err := q.db.QueryRow(ctx, sqlshared.AuditHashAt, cut.TenantID, cut.Seq).Scan(&hash)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !bytes.Equal(hash, cut.Hash)) {
+			return apperr.Conflict("the entry at seq %d is not the one the cut signs", cut.Seq)
+		}
+		if err != nil {
+			return err
+		}
+		var pinned int64
+		if err := q.db.QueryRow(ctx, sqlshared.AuditLastCheckpoint, cut.TenantID).Scan(&pinned); err != nil {
+			return err
+		}
+		if cut.Seq > pinned {
+			return apperr.Conflict("seq %d is past the newest checkpoint (%d)", cut.Seq, pinned)
+		}
+		// First, so that a concurrent prune of the tenant waits on the
+		// cut's row and then finds itself overtaken.
+		tag, err := q.db.Exec(ctx, sqlshared.AuditCutSet, cut.TenantID, cut.Seq, cut.Hash, cut.SignedAt, cut.Signature)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return apperr.Conflict("the chain is already cut at or past seq %d", cut.Seq)
+		}
+		if tag, err = q.db.Exec(ctx, sqlshared.AuditPruneEntries, cut.TenantID, cut.Seq); err != nil {
+			return err
+		}
+		n = int(tag.RowsAffected())
+		_, err = q.db.Exec(ctx, sqlshared.AuditPruneCheckpoints, cut.TenantID, cut.Seq)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("AuditPrune(%s, %d): %w", cut.TenantID, cut.Seq, err)
+	}
+	return n, nil
 }

@@ -2,12 +2,14 @@ package sqlitestore
 
 import (
 	"context"
+	"bytes"
 	"database/sql"
 	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 
+	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
@@ -43,7 +45,7 @@ func (q *queries) AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]a
 	}
 	out, err := collect(rows, func(r scanner) (audit.Checkpoint, error) {
 		var c audit.Checkpoint
-		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, timeCol{&c.SignedAt}, &c.Signature)
+		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, timeCol{&c.SignedAt}, &c.Signature, &c.Cut)
 		return c, err
 	})
 	if err != nil {
@@ -129,4 +131,47 @@ func (q *queries) AuditChainTenants(ctx context.Context, after uuid.UUID, limit 
 		return nil, fmt.Errorf("AuditChainTenants: %w", err)
 	}
 	return out, nil
+}
+
+func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, error) {
+	n := 0
+	err := q.atomic(ctx, func(q *queries) error {
+		var hash []byte
+		err := q.db.QueryRowContext(ctx, sqlshared.AuditHashAt, cut.TenantID, cut.Seq).Scan(&hash)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !bytes.Equal(hash, cut.Hash)) {
+			return apperr.Conflict("the entry at seq %d is not the one the cut signs", cut.Seq)
+		}
+		if err != nil {
+			return err
+		}
+		var pinned int64
+		if err := q.db.QueryRowContext(ctx, sqlshared.AuditLastCheckpoint, cut.TenantID).Scan(&pinned); err != nil {
+			return err
+		}
+		if cut.Seq > pinned {
+			return apperr.Conflict("seq %d is past the newest checkpoint (%d)", cut.Seq, pinned)
+		}
+		res, err := q.db.ExecContext(ctx, sqlshared.AuditCutSet, cut.TenantID, cut.Seq, cut.Hash, ts(cut.SignedAt), cut.Signature)
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil || k != 1 {
+			return apperr.Conflict("the chain is already cut at or past seq %d", cut.Seq)
+		}
+		res, err = q.db.ExecContext(ctx, sqlshared.AuditPruneEntries, cut.TenantID, cut.Seq)
+		if err != nil {
+			return err
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		n = int(k)
+		_, err = q.db.ExecContext(ctx, sqlshared.AuditPruneCheckpoints, cut.TenantID, cut.Seq)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("AuditPrune(%s, %d): %w", cut.TenantID, cut.Seq, err)
+	}
+	return n, nil
 }
