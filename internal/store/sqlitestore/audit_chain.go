@@ -1,8 +1,8 @@
 package sqlitestore
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
