@@ -132,6 +132,9 @@ func printVerify(stdout io.Writer, slug string, r audit.Report) error {
 	if r.Unchained > 0 {
 		fmt.Fprintf(stdout, ", %d entries from before the chain (not covered)", r.Unchained)
 	}
+	if r.Start > 1 {
+		fmt.Fprintf(stdout, ", starting at seq %d after a signed retention cut", r.Start)
+	}
 	fmt.Fprintln(stdout)
 	if r.Problem != nil {
 		return fmt.Errorf("tenant %s: %w", slug, r.Problem)
