@@ -55,6 +55,11 @@ type PruneObserver interface {
 	Pruned(n int)
 }
 
+// ErrCutRefused is the error of AuditPrune refusing a cut: it does not
+// sign the entry at its seq, goes past the newest checkpoint, or is not
+// past the tenant's last cut. Nothing was deleted.
+var ErrCutRefused = errors.New("retention cut refused")
+
 // ErrNotVerified is the error of a prune refused because the tenant's
 // chain does not verify: the nightly verification reports it.
 var ErrNotVerified = errors.New("the chain does not verify, so it is not pruned")

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
@@ -141,7 +140,7 @@ func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, er
 		var hash []byte
 		err := q.db.QueryRow(ctx, sqlshared.AuditHashAt, cut.TenantID, cut.Seq).Scan(&hash)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !bytes.Equal(hash, cut.Hash)) {
-			return apperr.Conflict("the entry at seq %d is not the one the cut signs", cut.Seq)
+			return fmt.Errorf("%w: the entry at seq %d is not the one the cut signs", audit.ErrCutRefused, cut.Seq)
 		}
 		if err != nil {
 			return err
@@ -151,7 +150,7 @@ func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, er
 			return err
 		}
 		if cut.Seq > pinned {
-			return apperr.Conflict("seq %d is past the newest checkpoint (%d)", cut.Seq, pinned)
+			return fmt.Errorf("%w: seq %d is past the newest checkpoint (%d)", audit.ErrCutRefused, cut.Seq, pinned)
 		}
 		// First, so that a concurrent prune of the tenant waits on the
 		// cut's row and then finds itself overtaken.
@@ -160,7 +159,7 @@ func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, er
 			return err
 		}
 		if tag.RowsAffected() != 1 {
-			return apperr.Conflict("the chain is already cut at or past seq %d", cut.Seq)
+			return fmt.Errorf("%w: the chain is already cut at or past seq %d", audit.ErrCutRefused, cut.Seq)
 		}
 		if tag, err = q.db.Exec(ctx, sqlshared.AuditPruneEntries, cut.TenantID, cut.Seq); err != nil {
 			return err

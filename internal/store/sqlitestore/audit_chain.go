@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/ordo/ordo/internal/apperr"
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/store/sqlshared"
 )
@@ -139,7 +138,7 @@ func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, er
 		var hash []byte
 		err := q.db.QueryRowContext(ctx, sqlshared.AuditHashAt, cut.TenantID, cut.Seq).Scan(&hash)
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && !bytes.Equal(hash, cut.Hash)) {
-			return apperr.Conflict("the entry at seq %d is not the one the cut signs", cut.Seq)
+			return fmt.Errorf("%w: the entry at seq %d is not the one the cut signs", audit.ErrCutRefused, cut.Seq)
 		}
 		if err != nil {
 			return err
@@ -149,14 +148,14 @@ func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, er
 			return err
 		}
 		if cut.Seq > pinned {
-			return apperr.Conflict("seq %d is past the newest checkpoint (%d)", cut.Seq, pinned)
+			return fmt.Errorf("%w: seq %d is past the newest checkpoint (%d)", audit.ErrCutRefused, cut.Seq, pinned)
 		}
 		res, err := q.db.ExecContext(ctx, sqlshared.AuditCutSet, cut.TenantID, cut.Seq, cut.Hash, ts(cut.SignedAt), cut.Signature)
 		if err != nil {
 			return err
 		}
 		if k, err := res.RowsAffected(); err != nil || k != 1 {
-			return apperr.Conflict("the chain is already cut at or past seq %d", cut.Seq)
+			return fmt.Errorf("%w: the chain is already cut at or past seq %d", audit.ErrCutRefused, cut.Seq)
 		}
 		res, err = q.db.ExecContext(ctx, sqlshared.AuditPruneEntries, cut.TenantID, cut.Seq)
 		if err != nil {

@@ -164,11 +164,11 @@ func checkAuditRetention(t *testing.T, s store.Store, exec func(ctx context.Cont
 		checkpoint(t, es[2])
 		at := func(i int) audit.Head { return audit.Head{TenantID: tenantID, Seq: es[i].Seq, Hash: es[i].Hash} }
 		_, err := s.AuditPrune(ctx, audit.SignCut(key, at(3), now()))
-		require.Error(t, err, "past the newest checkpoint")
+		require.ErrorIs(t, err, audit.ErrCutRefused, "past the newest checkpoint")
 		wrong := at(1)
 		wrong.Hash = es[0].Hash
 		_, err = s.AuditPrune(ctx, audit.SignCut(key, wrong, now()))
-		require.Error(t, err, "a cut that signs another hash than the entry's")
+		require.ErrorIs(t, err, audit.ErrCutRefused, "a cut that signs another hash than the entry's")
 		es2, _, err := s.AuditChain(ctx, tenantID)
 		require.NoError(t, err)
 		require.Len(t, es2, 5, "a refused prune deletes nothing")
@@ -177,7 +177,7 @@ func checkAuditRetention(t *testing.T, s store.Store, exec func(ctx context.Cont
 		require.NoError(t, err)
 		require.Equal(t, 2, n)
 		_, err = s.AuditPrune(ctx, audit.SignCut(key, at(1), now()))
-		require.Error(t, err, "the chain is already cut there")
+		require.ErrorIs(t, err, audit.ErrCutRefused, "the chain is already cut there")
 		n, err = s.AuditPrune(ctx, audit.SignCut(key, at(2), now()))
 		require.NoError(t, err)
 		require.Equal(t, 1, n)
