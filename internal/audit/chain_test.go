@@ -215,6 +215,9 @@ func TestVerifyRetentionCut(t *testing.T) {
 		{"CutMoved", es[4:], []audit.Checkpoint{func() audit.Checkpoint { c := cut; c.Seq, c.Hash = 4, es[3].Hash; return c }()},
 			audit.Problem{Kind: audit.BadCheckpoint, Seq: 4}},
 		{"EntryBehindCut", es[2:], []audit.Checkpoint{cut}, audit.Problem{Kind: audit.Inserted, Seq: 3, EntryID: es[2].ID}},
+		// A forged seq below 1, without a cut: named, not a panic.
+		{"NegativeSeq", append([]audit.Entry{func() audit.Entry { e := es[0]; e.Seq = -1; return e }()}, es[1:]...), nil,
+			audit.Problem{Kind: audit.Inserted, Seq: -1, EntryID: es[0].ID}},
 		{"FirstKeptDeleted", es[4:], []audit.Checkpoint{cut}, audit.Problem{Kind: audit.Deleted, Seq: 4, EntryID: es[4].ID}},
 		{"CheckpointAtCutDiffers", kept, []audit.Checkpoint{cut, audit.Sign(key, audit.Head{TenantID: es[0].TenantID, Seq: 3, Hash: es[1].Hash}, signedAt)},
 			audit.Problem{Kind: audit.BadCheckpoint, Seq: 3}},

@@ -133,9 +133,11 @@ func Verify(entries []Entry, head Head, checkpoints []Checkpoint, pub ed25519.Pu
 		switch {
 		case e.Seq < want && j == 0:
 			// An entry at or before the retention cut, which pruned
-			// them all.
-			r.Problem = &Problem{Kind: Inserted, Seq: e.Seq, EntryID: e.ID,
-				Detail: fmt.Sprintf("the chain was cut at seq %d by retention, yet this entry is there", cut.Seq)}
+			// them all (or, in a forged export, a seq below 1).
+			r.Problem = &Problem{Kind: Inserted, Seq: e.Seq, EntryID: e.ID, Detail: fmt.Sprintf("the chain starts at seq %d, yet this entry is there", want)}
+			if cut != nil {
+				r.Problem.Detail = fmt.Sprintf("the chain was cut at seq %d by retention, yet this entry is there", cut.Seq)
+			}
 			return r
 		case e.Seq < want:
 			// Two entries at one seq: the one before passed its checks.
