@@ -23,7 +23,9 @@ type prunedMidway struct {
 	calls   int
 }
 
-func (s *prunedMidway) AuditHeadGet(context.Context, uuid.UUID) (audit.Head, error) { return s.head, nil }
+func (s *prunedMidway) AuditHeadGet(context.Context, uuid.UUID) (audit.Head, error) {
+	return s.head, nil
+}
 
 func (s *prunedMidway) AuditChainPage(_ context.Context, _ uuid.UUID, afterSeq int64, _ uuid.UUID, limit int) ([]audit.Entry, error) {
 	var out []audit.Entry
