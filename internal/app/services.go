@@ -422,10 +422,7 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 	if s.cfg.PlanLimits {
 		// Retention is a plan limit: with limits off (a company running
 		// Ordo for itself) every entry is kept, as before retention was.
-		retention.Days = func(ctx context.Context, tenantID uuid.UUID) (int64, error) {
-			l, err := s.planLimits.Limits(ctx, tenantID)
-			return l.Values[plan.AuditRetentionDays], err
-		}
+		retention.Days = retentionDays(s.planLimits)
 	}
 	if s.metrics != nil {
 		retention.Observer = s.metrics.Audit()
