@@ -37,8 +37,8 @@ import (
 // Every field of an entry's canonical form is there as the canonical form
 // writes it (created_at in TimeLayout, metadata as a string), so that a
 // verifier rebuilds it from the fields alone; public_key verifies the
-// checkpoints' and the cut's signatures over CheckpointMessage. ReadExport reads one
-// back for Verify.
+// checkpoints' and the cut's signatures over CheckpointMessage.
+// ReadExport reads one back for Verify.
 
 // ExportFormat is the header's format.
 const ExportFormat = "ordo-audit-export-1"
