@@ -55,6 +55,16 @@ func TestAuditVerifyCLI(t *testing.T) {
 	}
 	run(2, "audit", "verify")
 
+	// Retention at once: nothing with plan limits off; with them on, the
+	// free plan keeps 90 days, and nothing here is that old.
+	if out := run(0, "audit", "prune"); !strings.Contains(out, "plan limits are off") {
+		t.Fatalf("prune without plan limits:\n%s", out)
+	}
+	if out, errOut, code := runIn(t, dir, append(env, "ORDO_PLAN_LIMITS=true"), "", "audit", "prune"); code != 0 || !strings.Contains(out, "0 audit log entries pruned") {
+		t.Fatalf("prune with plan limits: exit %d\n%s%s", code, out, errOut)
+	}
+	run(0, "audit", "verify", "--tenant", "chained")
+
 	db, err := sql.Open("sqlite", filepath.Join(data, "ordo.db"))
 	if err != nil {
 		t.Fatal(err)

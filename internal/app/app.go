@@ -93,6 +93,10 @@ Commands:
                      proofs (GET /api/v1/audit-log/export)
   audit checkpoint   sign a checkpoint of every audit chain that moved (the
                      worker does it every 10 minutes)
+  audit prune        prune every tenant's audit log past its plan's
+                     audit_retention_days now, behind signed retention cuts
+                     (the worker does it every night; nothing with plan
+                     limits off)
   audit pubkey       print the public key that verifies the checkpoints
   backup             back up the database to object storage, then apply retention
   backup list        list the complete backups

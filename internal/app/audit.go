@@ -13,14 +13,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/ordo/ordo/internal/audit"
 	"github.com/ordo/ordo/internal/config"
+	"github.com/ordo/ordo/internal/plan"
 )
 
-// auditCommand runs `ordo audit verify|checkpoint|pubkey`.
+// auditCommand runs `ordo audit verify|checkpoint|prune|pubkey`.
 func auditCommand(ctx context.Context, args []string, cfg config.Config, log *slog.Logger, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"audit needs a subcommand: verify, checkpoint or pubkey"}
+		return usageError{"audit needs a subcommand: verify, checkpoint, prune or pubkey"}
 	}
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("ordo audit "+sub, flag.ContinueOnError)
@@ -31,7 +34,7 @@ func auditCommand(ctx context.Context, args []string, cfg config.Config, log *sl
 		slug = fs.String("tenant", "", "the tenant's slug (this or --file)")
 		file = fs.String("file", "", "verify an export (GET /api/v1/audit-log/export) offline instead of a tenant in the database")
 		pubArg = fs.String("pubkey", "", "verify the checkpoints with this public key (base64) instead of the configured key's")
-	case "checkpoint", "pubkey":
+	case "checkpoint", "prune", "pubkey":
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", "audit "+sub)}
 	}
@@ -90,6 +93,9 @@ func auditCommand(ctx context.Context, args []string, cfg config.Config, log *sl
 		fmt.Fprintf(stdout, "%d checkpoints signed\n", n)
 		return nil
 	}
+	if sub == "prune" {
+		return pruneNow(ctx, svc, cfg, key, stdout, stderr)
+	}
 
 	t, err := svc.store.TenantGetBySlug(ctx, *slug)
 	if err != nil {
@@ -132,10 +138,35 @@ func printVerify(stdout io.Writer, slug string, r audit.Report) error {
 	if r.Unchained > 0 {
 		fmt.Fprintf(stdout, ", %d entries from before the chain (not covered)", r.Unchained)
 	}
+	if r.Start > 1 {
+		fmt.Fprintf(stdout, ", starting at seq %d after a signed retention cut", r.Start)
+	}
 	fmt.Fprintln(stdout)
 	if r.Problem != nil {
 		return fmt.Errorf("tenant %s: %w", slug, r.Problem)
 	}
 	fmt.Fprintln(stdout, "ok: the audit log is intact")
 	return nil
+}
+
+// retentionDays reads a tenant's audit_retention_days from its plan
+// limits (cached by c for a few seconds).
+func retentionDays(c *plan.Checker) audit.RetentionDays {
+	return func(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+		l, err := c.Limits(ctx, tenantID)
+		return l.Values[plan.AuditRetentionDays], err
+	}
+}
+
+// pruneNow runs the nightly retention prune at once: `ordo audit prune`.
+func pruneNow(ctx context.Context, svc *services, cfg config.Config, key ed25519.PrivateKey, stdout, stderr io.Writer) error {
+	if !cfg.PlanLimits {
+		fmt.Fprintln(stdout, "plan limits are off (ORDO_PLAN_LIMITS): every audit log is kept whole")
+		return nil
+	}
+	n, err := audit.PruneAll(ctx, svc.store, key, retentionDays(plan.NewChecker(svc.store, true)), time.Now(), func(id uuid.UUID, err error) {
+		fmt.Fprintf(stderr, "tenant %s not pruned: %v\n", id, err)
+	})
+	fmt.Fprintf(stdout, "%d audit log entries pruned\n", n)
+	return err
 }

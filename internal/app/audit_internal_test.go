@@ -96,3 +96,46 @@ func TestAuditVerifyFile(t *testing.T) {
 	var usage usageError
 	require.True(t, errors.As(err, &usage), "both --file and --tenant: %v", err)
 }
+
+// An export of a chain retention pruned verifies from its signed cut;
+// without the cut line, its start reads as deleted.
+func TestAuditVerifyFilePruned(t *testing.T) {
+	t.Parallel()
+	pub, key, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	tenantID := uuid.New()
+	s := &chainStore{}
+	prev := audit.GenesisHash
+	var all []audit.Entry
+	for i := range 5 {
+		e := audit.Entry{ID: uuid.New(), TenantID: tenantID, ActorType: "system", ActorName: "Ordo", Action: "order.created",
+			EntityType: "order", EntityID: "A-" + string(rune('1'+i)), Metadata: []byte(`{"n": 1}`),
+			CreatedAt: time.Now().UTC().Truncate(time.Microsecond), Seq: int64(i + 1), PrevHash: prev}
+		e.Hash = audit.Hash(prev, e)
+		prev = e.Hash
+		all = append(all, e)
+	}
+	s.entries = all[2:] // 1 and 2 pruned
+	s.head = audit.Head{TenantID: tenantID, Seq: 5, Hash: prev}
+	s.cps = []audit.Checkpoint{audit.SignCut(key, audit.Head{TenantID: tenantID, Seq: 2, Hash: all[1].Hash}, time.Now()),
+		audit.Sign(key, s.head, time.Now())}
+	var b bytes.Buffer
+	require.NoError(t, audit.WriteExport(t.Context(), &b, s, tenantID, "acme", pub, time.Now()))
+	dir := t.TempDir()
+	verify := func(text string) (string, error) {
+		file := filepath.Join(dir, uuid.NewString()+".jsonl")
+		require.NoError(t, os.WriteFile(file, []byte(text), 0o600))
+		var out bytes.Buffer
+		err := auditCommand(t.Context(), []string{"verify", "--file", file, "--pubkey", base64.StdEncoding.EncodeToString(pub)},
+			config.Config{}, nil, &out, io.Discard)
+		return out.String(), err
+	}
+	out, err := verify(b.String())
+	require.NoError(t, err)
+	require.Contains(t, out, "tenant acme: 3 entries chained (head 5), 2 checkpoints, starting at seq 3 after a signed retention cut")
+
+	lines := strings.SplitAfter(b.String(), "\n")
+	require.Contains(t, lines[1], `"type":"cut"`)
+	_, err = verify(lines[0] + strings.Join(lines[2:], ""))
+	require.ErrorContains(t, err, "tenant acme: audit chain broken at seq 1: deleted entry "+all[2].ID.String())
+}

@@ -431,6 +431,16 @@ func (s *services) jobRunner() (store.JobRunner, error) {
 		verify.Observer = s.metrics.Audit()
 	}
 	audit.AddVerifyJob(cfg, verify)
+	retention := &audit.RetentionWorker{Store: s.store, Key: key, Log: s.log}
+	if s.cfg.PlanLimits {
+		// Retention is a plan limit: with limits off (a company running
+		// Ordo for itself) every entry is kept, as before retention was.
+		retention.Days = retentionDays(s.planLimits)
+	}
+	if s.metrics != nil {
+		retention.Observer = s.metrics.Audit()
+	}
+	audit.AddRetentionJob(cfg, retention)
 	if mw := jobs.WorkTelemetry(s.tel); mw != nil {
 		cfg.Use(mw)
 	}

@@ -144,6 +144,7 @@ var NotArchived = map[string]string{
 	"audit_chain_heads": "the head of the audit log's hash chain, which the target starts afresh (see NotArchivedColumns)",
 	"tenant_sso":        "the tenant's identity provider holds a client secret sealed with this service's ORDO_SECRET, which no other service can open; an owner sets single sign-on up again where the archive lands (its callback URL differs there anyway)",
 	"audit_checkpoints": "signatures over the source's chain with the source's key; the target checkpoints its own chain",
+	"audit_chain_cuts":  "the retention cut of the source's chain, signed with the source's key; the target's chain starts afresh",
 }
 
 // chainColumns is why the audit log's chain is not archived: an import

@@ -75,8 +75,18 @@ type Store interface {
 	// AuditCheckpointInsert records a signed checkpoint; one the tenant
 	// already has at its seq is left as it is.
 	AuditCheckpointInsert(ctx context.Context, c Checkpoint) error
-	// AuditCheckpoints lists the tenant's checkpoints, by seq.
+	// AuditCheckpoints lists the tenant's retention cut, if retention
+	// pruned its chain (Cut set), then its checkpoints by seq.
 	AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]Checkpoint, error)
+	// AuditPrune applies a signed retention cut in one transaction: it
+	// deletes the tenant's chained entries up to cut.Seq, every entry of
+	// it from before the chain (all older than the chain), and its
+	// checkpoints before cut.Seq, and records cut as the tenant's
+	// retention cut in place of any earlier one. It refuses (and changes
+	// nothing) unless the entry at cut.Seq still has hash cut.Hash, the
+	// cut is past the tenant's last one, and a checkpoint at or after
+	// cut.Seq pins what remains. It returns how many entries it deleted.
+	AuditPrune(ctx context.Context, cut Checkpoint) (int, error)
 	// AuditHeadsToCheckpoint lists the heads that moved past their
 	// tenant's last checkpoint, at most limit of them.
 	AuditHeadsToCheckpoint(ctx context.Context, limit int) ([]Head, error)

@@ -143,16 +143,29 @@ type Checkpoint struct {
 	Hash      []byte
 	SignedAt  time.Time
 	Signature []byte // Ed25519 over CheckpointMessage
+
+	// Cut marks a retention cut (retention.go): the entries up to Seq
+	// were pruned on purpose and the chain now starts at Seq+1, linking
+	// to Hash. It is signed under another tag than a checkpoint, so that
+	// a checkpoint (of which there are many) cannot be passed off as the
+	// licence to delete the entries before it.
+	Cut bool
 }
 
 // CheckpointMessage is what a checkpoint's signature signs, in the
 // canonical form's notation:
 //
 //	["ordo-audit-checkpoint-1", tenant_id, seq, hash in lower-case hex, signed_at]
+//
+// and a retention cut's, the same with the tag "ordo-audit-cut-1".
 func CheckpointMessage(c Checkpoint) []byte {
+	tag := "ordo-audit-checkpoint-1"
+	if c.Cut {
+		tag = "ordo-audit-cut-1"
+	}
 	var b bytes.Buffer
 	b.WriteByte('[')
-	str(&b, "ordo-audit-checkpoint-1")
+	str(&b, tag)
 	b.WriteString(", ")
 	str(&b, c.TenantID.String())
 	b.WriteString(", " + strconv.FormatInt(c.Seq, 10) + ", ")
@@ -167,6 +180,14 @@ func CheckpointMessage(c Checkpoint) []byte {
 // stored).
 func Sign(key ed25519.PrivateKey, h Head, signedAt time.Time) Checkpoint {
 	c := Checkpoint{TenantID: h.TenantID, Seq: h.Seq, Hash: h.Hash, SignedAt: signedAt.UTC().Truncate(time.Microsecond)}
+	c.Signature = ed25519.Sign(key, CheckpointMessage(c))
+	return c
+}
+
+// SignCut signs a retention cut at h: the entries up to h.Seq may go, and
+// the chain goes on from h.Hash.
+func SignCut(key ed25519.PrivateKey, h Head, signedAt time.Time) Checkpoint {
+	c := Checkpoint{TenantID: h.TenantID, Seq: h.Seq, Hash: h.Hash, SignedAt: signedAt.UTC().Truncate(time.Microsecond), Cut: true}
 	c.Signature = ed25519.Sign(key, CheckpointMessage(c))
 	return c
 }

@@ -175,3 +175,60 @@ func TestVerifyEntriesBeforeTheChain(t *testing.T) {
 	require.Equal(t, 3, r.Chained)
 	require.Equal(t, int64(3), r.Head)
 }
+
+// A chain whose start retention pruned verifies from its signed cut, and
+// only from one: the cut's tag is not a checkpoint's, and what a cut
+// leaves behind it is still checked.
+func TestVerifyRetentionCut(t *testing.T) {
+	pub, key, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	es, head := chain(6)
+	at := func(i int) audit.Head { return audit.Head{TenantID: es[i].TenantID, Seq: es[i].Seq, Hash: es[i].Hash} }
+	signedAt := time.Date(2026, 12, 4, 4, 0, 0, 0, time.UTC)
+	cut := audit.SignCut(key, at(2), signedAt) // entries 1 to 3 pruned
+	kept := es[3:]
+	cps := []audit.Checkpoint{audit.Sign(key, at(0), signedAt), cut, audit.Sign(key, at(2), signedAt), audit.Sign(key, head, signedAt)}
+
+	r := audit.Verify(kept, head, cps, pub)
+	require.Nil(t, r.Problem)
+	require.Equal(t, int64(4), r.Start)
+	require.Equal(t, 3, r.Chained)
+	require.Equal(t, 4, r.Checkpoints)
+
+	// The same message under the checkpoint tag is another message.
+	require.NotEqual(t, audit.CheckpointMessage(cut), audit.CheckpointMessage(audit.Sign(key, at(2), signedAt)))
+
+	for _, c := range []struct {
+		name    string
+		entries []audit.Entry
+		cps     []audit.Checkpoint
+		want    audit.Problem
+	}{
+		{"NoCut", kept, nil, audit.Problem{Kind: audit.Deleted, Seq: 1, EntryID: es[3].ID}},
+		{"CheckpointAsCut", kept, []audit.Checkpoint{func() audit.Checkpoint {
+			c := audit.Sign(key, at(2), signedAt)
+			c.Cut = true
+			return c
+		}()}, audit.Problem{Kind: audit.BadCheckpoint, Seq: 3}},
+		{"CutAsCheckpoint", kept, []audit.Checkpoint{func() audit.Checkpoint { c := cut; c.Cut = false; return c }()},
+			audit.Problem{Kind: audit.Deleted, Seq: 1, EntryID: es[3].ID}},
+		{"CutMoved", es[4:], []audit.Checkpoint{func() audit.Checkpoint { c := cut; c.Seq, c.Hash = 4, es[3].Hash; return c }()},
+			audit.Problem{Kind: audit.BadCheckpoint, Seq: 4}},
+		{"EntryBehindCut", es[2:], []audit.Checkpoint{cut}, audit.Problem{Kind: audit.Inserted, Seq: 3, EntryID: es[2].ID}},
+		// A forged seq below 1, without a cut: named, not a panic.
+		{"NegativeSeq", append([]audit.Entry{func() audit.Entry { e := es[0]; e.Seq = -1; return e }()}, es[1:]...), nil,
+			audit.Problem{Kind: audit.Inserted, Seq: -1, EntryID: es[0].ID}},
+		{"FirstKeptDeleted", es[4:], []audit.Checkpoint{cut}, audit.Problem{Kind: audit.Deleted, Seq: 4, EntryID: es[4].ID}},
+		{"CheckpointAtCutDiffers", kept, []audit.Checkpoint{cut, audit.Sign(key, audit.Head{TenantID: es[0].TenantID, Seq: 3, Hash: es[1].Hash}, signedAt)},
+			audit.Problem{Kind: audit.BadCheckpoint, Seq: 3}},
+		{"UnchainedAfterCut", append([]audit.Entry{{ID: uuid.MustParse("0191e1e0-0000-7000-8000-0000000000ff"), TenantID: es[0].TenantID,
+			CreatedAt: es[0].CreatedAt}}, kept...), []audit.Checkpoint{cut},
+			audit.Problem{Kind: audit.Inserted, EntryID: uuid.MustParse("0191e1e0-0000-7000-8000-0000000000ff")}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := audit.Verify(c.entries, head, c.cps, pub)
+			require.NotNil(t, r.Problem)
+			require.Equal(t, c.want, audit.Problem{Kind: r.Problem.Kind, Seq: r.Problem.Seq, EntryID: r.Problem.EntryID}, r.Problem.Error())
+		})
+	}
+}

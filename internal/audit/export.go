@@ -22,6 +22,9 @@ import (
 //
 //	{"type":"header","format":"ordo-audit-export-1","tenant_id":…,"tenant_slug":…,
 //	 "exported_at":…,"head":{"seq":N,"hash":"hex"},"public_key":"base64"}
+//	{"type":"cut","seq":N,"hash":"hex","signed_at":…,"signature":"hex"}
+//	… only when retention pruned the chain's start: the signed retention
+//	  cut, after which the chain starts (at seq N+1, linking to hash)
 //	{"type":"entry","seq":1,"prev_hash":"hex","hash":"hex","id":…,"tenant_id":…,
 //	 "created_at":…,"actor_type":…,"actor_id":…|null,"actor_name":…,"actor_email":…,
 //	 "action":…,"entity_type":…,"entity_id":…,"order_id":…|null,"ip":…,
@@ -34,8 +37,8 @@ import (
 // Every field of an entry's canonical form is there as the canonical form
 // writes it (created_at in TimeLayout, metadata as a string), so that a
 // verifier rebuilds it from the fields alone; public_key verifies the
-// checkpoints' signatures over CheckpointMessage. ReadExport reads one
-// back for Verify.
+// checkpoints' and the cut's signatures over CheckpointMessage.
+// ReadExport reads one back for Verify.
 
 // ExportFormat is the header's format.
 const ExportFormat = "ordo-audit-export-1"
@@ -119,6 +122,20 @@ func WriteExport(ctx context.Context, w io.Writer, s ExportStore, tenantID uuid.
 	if err := enc.Encode(h); err != nil {
 		return fmt.Errorf("audit export: %w", err)
 	}
+	// The retention cut, read before the entries: the chain streamed
+	// next starts after it. A prune between here and the end would make
+	// the export start at entries it no longer has; that is checked below.
+	cps, err := s.AuditCheckpoints(ctx, tenantID)
+	if err != nil {
+		return fmt.Errorf("audit export: %w", err)
+	}
+	cut := cutOf(cps)
+	if cut != nil {
+		if err := enc.Encode(exportCheckpoint{Type: "cut", Seq: cut.Seq, Hash: hex.EncodeToString(cut.Hash),
+			SignedAt: cut.SignedAt.UTC().Format(TimeLayout), Signature: hex.EncodeToString(cut.Signature)}); err != nil {
+			return fmt.Errorf("audit export: %w", err)
+		}
+	}
 	afterSeq, afterID := int64(0), uuid.Nil
 	for {
 		page, err := s.AuditChainPage(ctx, tenantID, afterSeq, afterID, exportPage)
@@ -144,11 +161,19 @@ func WriteExport(ctx context.Context, w io.Writer, s ExportStore, tenantID uuid.
 			return fmt.Errorf("audit export: %w", err)
 		}
 	}
-	cps, err := s.AuditCheckpoints(ctx, tenantID)
-	if err != nil {
+	if cps, err = s.AuditCheckpoints(ctx, tenantID); err != nil {
 		return fmt.Errorf("audit export: %w", err)
 	}
+	if now := cutOf(cps); now != nil && (cut == nil || now.Seq != cut.Seq) {
+		// Retention pruned the log while it was read: the entries
+		// written may start before the new cut or after the old one.
+		// Better an error than a file that reads as tampered with.
+		return fmt.Errorf("audit export: %w", ErrPrunedDuringExport)
+	}
 	for _, c := range cps {
+		if c.Cut {
+			continue
+		}
 		if c.Seq > head.Seq {
 			break
 		}
@@ -161,6 +186,22 @@ func WriteExport(ctx context.Context, w io.Writer, s ExportStore, tenantID uuid.
 		return fmt.Errorf("audit export: %w", err)
 	}
 	return nil
+}
+
+// ErrPrunedDuringExport is the error of an export that retention's prune
+// overtook: exporting again gives a whole one.
+var ErrPrunedDuringExport = errors.New("the audit log was pruned by retention while it was exported: export it again")
+
+// cutOf is the retention cut among cps (the latest, should there be
+// several), nil when there is none.
+func cutOf(cps []Checkpoint) *Checkpoint {
+	var cut *Checkpoint
+	for k := range cps {
+		if cps[k].Cut && (cut == nil || cps[k].Seq > cut.Seq) {
+			cut = &cps[k]
+		}
+	}
+	return cut
 }
 
 // Export is an export read back: what Verify takes.
@@ -261,7 +302,7 @@ func (x *Export) readLine(n int, line []byte) error {
 			ActorName: e.ActorName, ActorEmail: e.ActorEmail, Action: e.Action, EntityType: e.EntityType, EntityID: e.EntityID,
 			OrderID: e.OrderID, IP: e.IP, UserAgent: e.UserAgent, RequestID: e.RequestID, Metadata: json.RawMessage(e.Metadata),
 			CreatedAt: at, Seq: e.Seq, PrevHash: prev, Hash: hash})
-	case "checkpoint":
+	case "checkpoint", "cut":
 		var c exportCheckpoint
 		if err := json.Unmarshal(line, &c); err != nil {
 			return err
@@ -278,7 +319,7 @@ func (x *Export) readLine(n int, line []byte) error {
 		if err != nil {
 			return fmt.Errorf("signature: %w", err)
 		}
-		x.Checkpoints = append(x.Checkpoints, Checkpoint{TenantID: x.Header.TenantID, Seq: c.Seq, Hash: hash, SignedAt: at, Signature: sig})
+		x.Checkpoints = append(x.Checkpoints, Checkpoint{TenantID: x.Header.TenantID, Seq: c.Seq, Hash: hash, SignedAt: at, Signature: sig, Cut: t.Type == "cut"})
 	default:
 		return fmt.Errorf("unknown type %q", t.Type)
 	}

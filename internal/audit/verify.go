@@ -39,8 +39,11 @@ func (p *Problem) Error() string {
 type Report struct {
 	Chained     int   // entries in the chain
 	Unchained   int   // entries from before the chain began, not covered
-	Checkpoints int   // checkpoints checked
+	Checkpoints int   // checkpoints checked, the retention cut included
 	Head        int64 // the last seq
+	// Start is the seq the chain starts at: 1, or the one after a
+	// retention cut's (the entries before it were pruned).
+	Start int64
 	// Problem is the first thing wrong, nil when the chain holds.
 	Problem *Problem
 }
@@ -50,6 +53,12 @@ type Report struct {
 // the checkpoints signed with pub, and names the first entry that was
 // tampered with. It is a pure function over rows, so that an exported log
 // verifies the same way as the database.
+//
+// The chain starts at seq 1 from the genesis hash or, when retention has
+// pruned its start, at the seq after the retention cut (the checkpoint
+// with Cut set; the latest one if there are several) from the cut's hash.
+// The cut must be signed by pub: without one, entries missing at the
+// start are deletions like any other.
 //
 // Going up the chain, at each entry with want = previous seq + 1:
 //   - seq below want (a second entry at a seq): the one that does not
@@ -62,9 +71,34 @@ type Report struct {
 //
 // Then the chain's end must be the head (else entries at the end were
 // deleted), and each checkpoint must be signed by pub and name an entry
-// of the chain with the same hash.
+// of the chain with the same hash (one before the cut names a pruned
+// entry and is only checked for its signature; one at the cut must have
+// the cut's hash).
 func Verify(entries []Entry, head Head, checkpoints []Checkpoint, pub ed25519.PublicKey) Report {
 	var r Report
+	var cut *Checkpoint
+	var plain []Checkpoint
+	for k := range checkpoints {
+		c := &checkpoints[k]
+		if !c.Cut {
+			plain = append(plain, *c)
+			continue
+		}
+		r.Checkpoints++
+		if !ed25519.Verify(pub, CheckpointMessage(*c), c.Signature) {
+			r.Problem = &Problem{Kind: BadCheckpoint, Seq: c.Seq, Detail: "the retention cut's signature does not verify with this public key"}
+			return r
+		}
+		if cut == nil || c.Seq > cut.Seq {
+			cut = c
+		}
+	}
+	prevSeq, prevHash := int64(0), GenesisHash
+	if cut != nil {
+		prevSeq, prevHash = cut.Seq, cut.Hash
+	}
+	r.Start = prevSeq + 1
+
 	i := 0
 	var firstChained *Entry
 	for ; i < len(entries) && entries[i].Seq == 0; i++ {
@@ -74,22 +108,37 @@ func Verify(entries []Entry, head Head, checkpoints []Checkpoint, pub ed25519.Pu
 		firstChained = &entries[i]
 	}
 	// An entry without seq written after the chain began was slipped in
-	// past the store.
+	// past the store; so was any once retention cut the chain, since the
+	// first cut prunes every entry from before the chain with it.
 	for _, e := range entries[:i] {
+		if cut != nil {
+			r.Problem = &Problem{Kind: Inserted, EntryID: e.ID, Detail: "an entry outside the chain, though retention pruned those"}
+			return r
+		}
 		if firstChained != nil && e.CreatedAt.After(firstChained.CreatedAt) {
 			r.Problem = &Problem{Kind: Inserted, EntryID: e.ID, Detail: "an entry outside the chain, written after the chain began"}
 			return r
 		}
 	}
 	chain := entries[i:]
-	hashAt := make(map[int64][]byte, len(chain))
-	prevSeq, prevHash := int64(0), GenesisHash
+	hashAt := make(map[int64][]byte, len(chain)+1)
+	if cut != nil {
+		hashAt[cut.Seq] = cut.Hash
+	}
 	for j := 0; j < len(chain); j++ {
 		e := chain[j]
 		want := prevSeq + 1
 		ok := bytes.Equal(Hash(e.PrevHash, e), e.Hash)
 		linked := bytes.Equal(e.PrevHash, prevHash)
 		switch {
+		case e.Seq < want && j == 0:
+			// An entry at or before the retention cut, which pruned
+			// them all (or, in a forged export, a seq below 1).
+			r.Problem = &Problem{Kind: Inserted, Seq: e.Seq, EntryID: e.ID, Detail: fmt.Sprintf("the chain starts at seq %d, yet this entry is there", want)}
+			if cut != nil {
+				r.Problem.Detail = fmt.Sprintf("the chain was cut at seq %d by retention, yet this entry is there", cut.Seq)
+			}
+			return r
 		case e.Seq < want:
 			// Two entries at one seq: the one before passed its checks.
 			// This one is the impostor unless it passes them too and the
@@ -106,6 +155,9 @@ func Verify(entries []Entry, head Head, checkpoints []Checkpoint, pub ed25519.Pu
 				Detail: fmt.Sprintf("entries %d to %d are missing before this one", want, e.Seq-1)}
 			if e.Seq-1 == want {
 				r.Problem.Detail = fmt.Sprintf("entry %d is missing before this one", want)
+			}
+			if j == 0 && cut == nil {
+				r.Problem.Detail += ", and no signed retention cut accounts for them"
 			}
 			return r
 		case !ok && !linked:
@@ -136,11 +188,14 @@ func Verify(entries []Entry, head Head, checkpoints []Checkpoint, pub ed25519.Pu
 		}
 		return r
 	}
-	for _, c := range checkpoints {
+	for _, c := range plain {
 		r.Checkpoints++
 		if !ed25519.Verify(pub, CheckpointMessage(c), c.Signature) {
 			r.Problem = &Problem{Kind: BadCheckpoint, Seq: c.Seq, Detail: "the checkpoint's signature does not verify with this public key"}
 			return r
+		}
+		if cut != nil && c.Seq < cut.Seq {
+			continue // it pins an entry retention pruned
 		}
 		h, ok := hashAt[c.Seq]
 		switch {

@@ -73,6 +73,7 @@ const (
 	KindBackup          = "backup"
 	KindAuditCheckpoint = "audit_checkpoint"
 	KindAuditVerify     = "audit_verify"
+	KindAuditRetention  = "audit_retention"
 )
 
 // Deps are what job workers need; it grows with the job kinds.

@@ -42,6 +42,7 @@ type Metrics struct {
 
 	auditVerifyFailures prometheus.Counter
 	auditChainsBroken   prometheus.Gauge
+	auditPruned         prometheus.Counter
 }
 
 // New returns a registry holding the Go runtime and process collectors
@@ -114,9 +115,13 @@ func New(log *slog.Logger) *Metrics {
 		Name: "ordo_audit_chains_broken",
 		Help: "Tenants whose audit log chain failed the last nightly verification run by this process.",
 	})
+	m.auditPruned = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ordo_audit_pruned_total",
+		Help: "Audit log entries the nightly retention job deleted because they were older than their tenant's plan keeps them (audit_retention_days), each behind a signed retention cut.",
+	})
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.httpInFlight, m.jobs, m.jobDuration,
 		m.webhookOutcomes, m.webhookLatency, m.exportRows, m.exportDuration, m.redisErrors, m.rateLimitOpen,
-		m.auditVerifyFailures, m.auditChainsBroken)
+		m.auditVerifyFailures, m.auditChainsBroken, m.auditPruned)
 	return m
 }
 

@@ -62,6 +62,7 @@ func exercised(t *testing.T) (*metrics.Metrics, string) {
 	m.Exports().Completed("csv", 1200, 2*time.Second)
 	m.Audit().Verified(5, 2)
 	m.Audit().Verified(5, 1)
+	m.Audit().Pruned(1500)
 
 	hook := m.RedisHook(func(cmd redis.Cmder) string {
 		if cmd.Name() == "get" {
@@ -108,6 +109,7 @@ func TestExposition(t *testing.T) {
 		`ordo_export_duration_seconds_count{format="csv"} 1`,
 		`ordo_audit_verify_failures_total 3`,
 		`ordo_audit_chains_broken 1`,
+		`ordo_audit_pruned_total 1500`,
 		`ordo_redis_errors_total{role="cache"} 1`,
 		`ordo_redis_errors_total{role="other"} 1`,
 		`ordo_jobs_total{kind="email",outcome="completed",queue="email"} 1`,
@@ -147,6 +149,7 @@ func TestNil(t *testing.T) {
 	m.Webhooks().Attempt("succeeded", time.Second)
 	m.Exports().Completed("csv", 1, time.Second)
 	m.Audit().Verified(1, 1)
+	m.Audit().Pruned(1)
 	require.NoError(t, m.ObserveStore(fakeStore{}, nil))
 	m.WatchJobs(fakeRunner{})()
 }

@@ -52,7 +52,8 @@ func (o *ExportObserver) Completed(format string, orders int64, took time.Durati
 }
 
 // AuditObserver records the nightly verification of the audit log's
-// chains; it satisfies audit.VerifyObserver.
+// chains and its retention's prunes; it satisfies audit.VerifyObserver
+// and audit.PruneObserver.
 type AuditObserver struct{ m *Metrics }
 
 // Audit returns the observer to give the audit verification job; nil
@@ -71,4 +72,12 @@ func (o *AuditObserver) Verified(checked, broken int) {
 	}
 	o.m.auditVerifyFailures.Add(float64(broken))
 	o.m.auditChainsBroken.Set(float64(broken))
+}
+
+// Pruned counts the entries one retention run deleted.
+func (o *AuditObserver) Pruned(n int) {
+	if o == nil {
+		return
+	}
+	o.m.auditPruned.Add(float64(n))
 }

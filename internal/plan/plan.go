@@ -41,11 +41,15 @@ const (
 	// (exports, invoices, e-mails, webhook deliveries) run at once, in all
 	// worker processes together; the rest wait their turn (jobs.FetchParams).
 	JobsAtOnce Name = "jobs_at_once"
+	// AuditRetentionDays is how many days the tenant's audit log keeps
+	// its entries: a nightly job prunes older ones behind a signed
+	// retention cut (audit.PruneAll). With limits off nothing is pruned.
+	AuditRetentionDays Name = "audit_retention_days"
 )
 
 // Names lists the limits, in the order pages show them.
 func Names() []Name {
-	return []Name{Members, OrdersPerMonth, StorageBytes, APIRequestsPerMinute, ExportsPerDay, WebhookEndpoints, JobsAtOnce}
+	return []Name{Members, OrdersPerMonth, StorageBytes, APIRequestsPerMinute, ExportsPerDay, WebhookEndpoints, JobsAtOnce, AuditRetentionDays}
 }
 
 // Valid reports whether n names a limit.
@@ -60,11 +64,11 @@ var Plans = []string{"free", "pro", "enterprise"}
 // Builtin are each plan's limits unless the operator overrides them.
 var Builtin = map[string]map[Name]int64{
 	"free": {Members: 3, OrdersPerMonth: 100, StorageBytes: 1 << 30, APIRequestsPerMinute: 60,
-		ExportsPerDay: 10, WebhookEndpoints: 1, JobsAtOnce: 2},
+		ExportsPerDay: 10, WebhookEndpoints: 1, JobsAtOnce: 2, AuditRetentionDays: 90},
 	"pro": {Members: 25, OrdersPerMonth: 10_000, StorageBytes: 50 << 30, APIRequestsPerMinute: 600,
-		ExportsPerDay: 100, WebhookEndpoints: 10, JobsAtOnce: 8},
+		ExportsPerDay: 100, WebhookEndpoints: 10, JobsAtOnce: 8, AuditRetentionDays: 365},
 	"enterprise": {Members: Unlimited, OrdersPerMonth: Unlimited, StorageBytes: Unlimited, APIRequestsPerMinute: Unlimited,
-		ExportsPerDay: Unlimited, WebhookEndpoints: Unlimited, JobsAtOnce: Unlimited},
+		ExportsPerDay: Unlimited, WebhookEndpoints: Unlimited, JobsAtOnce: Unlimited, AuditRetentionDays: Unlimited},
 }
 
 // Limits are a tenant's effective limits and where they come from.
@@ -152,6 +156,7 @@ var limitWords = map[Name]string{
 	ExportsPerDay:        "exports a day",
 	WebhookEndpoints:     "webhook endpoints",
 	JobsAtOnce:           "background jobs of a kind at once",
+	AuditRetentionDays:   "days of audit log",
 }
 
 // limitWordsOne are the same after a limit of 1.
@@ -163,6 +168,7 @@ var limitWordsOne = map[Name]string{
 	ExportsPerDay:        "export a day",
 	WebhookEndpoints:     "webhook endpoint",
 	JobsAtOnce:           "background job of a kind at once",
+	AuditRetentionDays:   "day of audit log",
 }
 
 // Checker resolves limits, cached for a few seconds per tenant (a change

@@ -22,9 +22,9 @@ type usageJSON struct {
 }
 
 type usageItemJSON struct {
-	Name  plan.Name `json:"name" enum:"members,orders_per_month,storage_bytes,api_requests_per_minute,exports_per_day,webhook_endpoints,jobs_at_once"`
+	Name  plan.Name `json:"name" enum:"members,orders_per_month,storage_bytes,api_requests_per_minute,exports_per_day,webhook_endpoints,jobs_at_once,audit_retention_days"`
 	Limit *int64    `json:"limit" description:"What the plan allows; null for unlimited. api_requests_per_minute is enforced with 429 rather than 403."`
-	Used  int64     `json:"used" description:"What is used now: members and webhook endpoints now, orders this month, bytes stored, exports since 00:00 UTC; 0 for api_requests_per_minute (the month's API requests are in counts) and jobs_at_once (a per-queue cap on running jobs)."`
+	Used  int64     `json:"used" description:"What is used now: members and webhook endpoints now, orders this month, bytes stored, exports since 00:00 UTC; 0 for api_requests_per_minute (the month's API requests are in counts), jobs_at_once (a per-queue cap on running jobs) and audit_retention_days (entries older than that many days are pruned nightly)."`
 }
 
 type usageCountsJSON struct {

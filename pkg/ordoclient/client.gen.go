@@ -369,6 +369,7 @@ func (e UsagePlan) Valid() bool {
 // Defines values for UsageItemName.
 const (
 	ApiRequestsPerMinute UsageItemName = "api_requests_per_minute"
+	AuditRetentionDays   UsageItemName = "audit_retention_days"
 	ExportsPerDay        UsageItemName = "exports_per_day"
 	JobsAtOnce           UsageItemName = "jobs_at_once"
 	Members              UsageItemName = "members"
@@ -381,6 +382,8 @@ const (
 func (e UsageItemName) Valid() bool {
 	switch e {
 	case ApiRequestsPerMinute:
+		return true
+	case AuditRetentionDays:
 		return true
 	case ExportsPerDay:
 		return true
@@ -1757,7 +1760,7 @@ type UsageItem struct {
 	Limit *int64        `json:"limit"`
 	Name  UsageItemName `json:"name"`
 
-	// Used What is used now: members and webhook endpoints now, orders this month, bytes stored, exports since 00:00 UTC; 0 for api_requests_per_minute (the month's API requests are in counts) and jobs_at_once (a per-queue cap on running jobs).
+	// Used What is used now: members and webhook endpoints now, orders this month, bytes stored, exports since 00:00 UTC; 0 for api_requests_per_minute (the month's API requests are in counts), jobs_at_once (a per-queue cap on running jobs) and audit_retention_days (entries older than that many days are pruned nightly).
 	Used int64 `json:"used"`
 }
 

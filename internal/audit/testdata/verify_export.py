@@ -7,7 +7,8 @@ only. Usage: verify_export.py EXPORT.jsonl [PUBLIC_KEY_BASE64]
 
 Exit 0 and "ok" when the export is intact; exit 1 and
 "audit chain broken at seq N: KIND [entry ID]" naming the first entry
-edited, deleted, inserted or reordered (or a bad checkpoint).
+edited, deleted, inserted or reordered (or a bad checkpoint or retention
+cut).
 """
 import base64
 import hashlib
@@ -117,18 +118,37 @@ def verify(lines, public):
         public = base64.b64decode(header["public_key"])
     entries = [x for x in lines[1:] if x["type"] == "entry"]
     checkpoints = [x for x in lines[1:] if x["type"] == "checkpoint"]
+    cuts = [x for x in lines[1:] if x["type"] == "cut"]
+
+    def signed(tag, c):
+        msg = json.dumps([tag, header["tenant_id"], c["seq"], c["hash"], c["signed_at"]],
+                         ensure_ascii=False).encode("utf-8")
+        return ed25519_verify(public, msg, bytes.fromhex(c["signature"]))
+
+    # A retention cut: the chain starts after it, from its hash.
+    cut = None
+    for c in cuts:
+        if not signed("ordo-audit-cut-1", c):
+            raise Broken(c["seq"], "checkpoint")
+        if cut is None or c["seq"] > cut["seq"]:
+            cut = c
     entries.sort(key=lambda e: e["seq"])  # stable: the chain's order is seq's
     unchained = [e for e in entries if e["seq"] == 0]
     chain = [e for e in entries if e["seq"] != 0]
     for e in unchained:
-        if chain and e["created_at"] > chain[0]["created_at"]:
+        if cut is not None or (chain and e["created_at"] > chain[0]["created_at"]):
             raise Broken(0, "inserted", e["id"])
     prev_seq, prev_hash = 0, "00" * 32
     hashes = {}
+    if cut is not None:
+        prev_seq, prev_hash = cut["seq"], cut["hash"]
+        hashes[cut["seq"]] = cut["hash"]
     for j, e in enumerate(chain):
         want = prev_seq + 1
         ok = entry_hash(e) == e["hash"]
         linked = e["prev_hash"] == prev_hash
+        if e["seq"] < want and j == 0:
+            raise Broken(e["seq"], "inserted", e["id"])
         if e["seq"] < want:
             before = chain[j - 1]
             bad = e
@@ -153,15 +173,15 @@ def verify(lines, public):
     if head["seq"] > 0 and head["hash"] != prev_hash:
         raise Broken(head["seq"], "edited")
     for c in checkpoints:
-        msg = json.dumps(["ordo-audit-checkpoint-1", header["tenant_id"], c["seq"], c["hash"], c["signed_at"]],
-                         ensure_ascii=False).encode("utf-8")
-        if not ed25519_verify(public, msg, bytes.fromhex(c["signature"])):
+        if not signed("ordo-audit-checkpoint-1", c):
             raise Broken(c["seq"], "checkpoint")
+        if cut is not None and c["seq"] < cut["seq"]:
+            continue  # it pins an entry retention pruned
         if c["seq"] not in hashes:
             raise Broken(c["seq"], "deleted")
         if hashes[c["seq"]] != c["hash"]:
             raise Broken(c["seq"], "checkpoint")
-    return len(chain), len(checkpoints)
+    return len(chain), len(checkpoints) + len(cuts)
 
 
 def main():

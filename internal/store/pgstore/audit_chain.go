@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,7 @@ func (q *queries) AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]a
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Checkpoint, error) {
 		var c audit.Checkpoint
-		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, &c.SignedAt, &c.Signature)
+		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, &c.SignedAt, &c.Signature, &c.Cut)
 		return c, err
 	})
 	if err != nil {
@@ -131,4 +132,44 @@ func (q *queries) AuditChainTenants(ctx context.Context, after uuid.UUID, limit 
 		return nil, fmt.Errorf("AuditChainTenants: %w", err)
 	}
 	return out, nil
+}
+
+func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, error) {
+	n := 0
+	err := q.atomic(ctx, func(q *queries) error {
+		var hash []byte
+		err := q.db.QueryRow(ctx, sqlshared.AuditHashAt, cut.TenantID, cut.Seq).Scan(&hash)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !bytes.Equal(hash, cut.Hash)) {
+			return fmt.Errorf("%w: the entry at seq %d is not the one the cut signs", audit.ErrCutRefused, cut.Seq)
+		}
+		if err != nil {
+			return err
+		}
+		var pinned int64
+		if err := q.db.QueryRow(ctx, sqlshared.AuditLastCheckpoint, cut.TenantID).Scan(&pinned); err != nil {
+			return err
+		}
+		if cut.Seq > pinned {
+			return fmt.Errorf("%w: seq %d is past the newest checkpoint (%d)", audit.ErrCutRefused, cut.Seq, pinned)
+		}
+		// First, so that a concurrent prune of the tenant waits on the
+		// cut's row and then finds itself overtaken.
+		tag, err := q.db.Exec(ctx, sqlshared.AuditCutSet, cut.TenantID, cut.Seq, cut.Hash, cut.SignedAt, cut.Signature)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("%w: the chain is already cut at or past seq %d", audit.ErrCutRefused, cut.Seq)
+		}
+		if tag, err = q.db.Exec(ctx, sqlshared.AuditPruneEntries, cut.TenantID, cut.Seq); err != nil {
+			return err
+		}
+		n = int(tag.RowsAffected())
+		_, err = q.db.Exec(ctx, sqlshared.AuditPruneCheckpoints, cut.TenantID, cut.Seq)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("AuditPrune(%s, %d): %w", cut.TenantID, cut.Seq, err)
+	}
+	return n, nil
 }

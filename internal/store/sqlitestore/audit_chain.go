@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -43,7 +44,7 @@ func (q *queries) AuditCheckpoints(ctx context.Context, tenantID uuid.UUID) ([]a
 	}
 	out, err := collect(rows, func(r scanner) (audit.Checkpoint, error) {
 		var c audit.Checkpoint
-		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, timeCol{&c.SignedAt}, &c.Signature)
+		err := r.Scan(&c.TenantID, &c.Seq, &c.Hash, timeCol{&c.SignedAt}, &c.Signature, &c.Cut)
 		return c, err
 	})
 	if err != nil {
@@ -129,4 +130,47 @@ func (q *queries) AuditChainTenants(ctx context.Context, after uuid.UUID, limit 
 		return nil, fmt.Errorf("AuditChainTenants: %w", err)
 	}
 	return out, nil
+}
+
+func (q *queries) AuditPrune(ctx context.Context, cut audit.Checkpoint) (int, error) {
+	n := 0
+	err := q.atomic(ctx, func(q *queries) error {
+		var hash []byte
+		err := q.db.QueryRowContext(ctx, sqlshared.AuditHashAt, cut.TenantID, cut.Seq).Scan(&hash)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !bytes.Equal(hash, cut.Hash)) {
+			return fmt.Errorf("%w: the entry at seq %d is not the one the cut signs", audit.ErrCutRefused, cut.Seq)
+		}
+		if err != nil {
+			return err
+		}
+		var pinned int64
+		if err := q.db.QueryRowContext(ctx, sqlshared.AuditLastCheckpoint, cut.TenantID).Scan(&pinned); err != nil {
+			return err
+		}
+		if cut.Seq > pinned {
+			return fmt.Errorf("%w: seq %d is past the newest checkpoint (%d)", audit.ErrCutRefused, cut.Seq, pinned)
+		}
+		res, err := q.db.ExecContext(ctx, sqlshared.AuditCutSet, cut.TenantID, cut.Seq, cut.Hash, ts(cut.SignedAt), cut.Signature)
+		if err != nil {
+			return err
+		}
+		if k, err := res.RowsAffected(); err != nil || k != 1 {
+			return fmt.Errorf("%w: the chain is already cut at or past seq %d", audit.ErrCutRefused, cut.Seq)
+		}
+		res, err = q.db.ExecContext(ctx, sqlshared.AuditPruneEntries, cut.TenantID, cut.Seq)
+		if err != nil {
+			return err
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		n = int(k)
+		_, err = q.db.ExecContext(ctx, sqlshared.AuditPruneCheckpoints, cut.TenantID, cut.Seq)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("AuditPrune(%s, %d): %w", cut.TenantID, cut.Seq, err)
+	}
+	return n, nil
 }

@@ -20,8 +20,12 @@ const (
 	AuditCheckpointInsert = `INSERT INTO audit_checkpoints (tenant_id, seq, hash, signed_at, signature)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, seq) DO NOTHING`
 
-	AuditCheckpoints = `SELECT tenant_id, seq, hash, signed_at, signature FROM audit_checkpoints
-		WHERE tenant_id = $1 ORDER BY seq`
+	// AuditCheckpoints lists the tenant's retention cut, if any, then its
+	// checkpoints by seq.
+	AuditCheckpoints = `SELECT tenant_id, seq, hash, signed_at, signature, true AS cut FROM audit_chain_cuts WHERE tenant_id = $1
+		UNION ALL
+		SELECT tenant_id, seq, hash, signed_at, signature, false AS cut FROM audit_checkpoints WHERE tenant_id = $1
+		ORDER BY cut DESC, seq`
 
 	// AuditHeadsToCheckpoint finds heads past their tenant's last
 	// checkpoint.
@@ -43,3 +47,26 @@ const (
 // AuditChainTenants lists the tenants with a chain, by id after a keyset
 // cursor: the nightly verification goes through them.
 const AuditChainTenants = `SELECT tenant_id FROM audit_chain_heads WHERE tenant_id > $1 ORDER BY tenant_id LIMIT $2`
+
+// Queries of a retention prune (audit/retention.go), run in one
+// transaction by AuditPrune.
+const (
+	// AuditHashAt is the hash of the tenant's entry at a seq: the cut must
+	// sign what is there.
+	AuditHashAt = `SELECT hash FROM audit_log WHERE tenant_id = $1 AND seq = $2`
+	// AuditLastCheckpoint is the seq of the tenant's newest checkpoint,
+	// 0 without one: no cut goes past it.
+	AuditLastCheckpoint = `SELECT COALESCE(max(seq), 0) FROM audit_checkpoints WHERE tenant_id = $1`
+	// AuditCutSet records the cut in place of an earlier one, and only in
+	// place of an earlier one: a concurrent prune that cut further first
+	// makes this one write nothing (and roll back).
+	AuditCutSet = `INSERT INTO audit_chain_cuts (tenant_id, seq, hash, signed_at, signature) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (tenant_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, signed_at = excluded.signed_at, signature = excluded.signature
+		WHERE audit_chain_cuts.seq < excluded.seq`
+	// AuditPruneEntries deletes the chain up to the cut and the entries
+	// from before the chain, which are all older than it.
+	AuditPruneEntries = `DELETE FROM audit_log WHERE tenant_id = $1 AND (seq IS NULL OR seq <= $2)`
+	// AuditPruneCheckpoints deletes the checkpoints of pruned entries; one
+	// at the cut stays (its hash is the cut's).
+	AuditPruneCheckpoints = `DELETE FROM audit_checkpoints WHERE tenant_id = $1 AND seq < $2`
+)

@@ -181,6 +181,10 @@ func CheckAuditChain(t *testing.T, s store.Store, exec func(ctx context.Context,
 		t.Parallel()
 		checkAuditExport(t, s, write, key)
 	})
+	t.Run("Retention", func(t *testing.T) {
+		t.Parallel()
+		checkAuditRetention(t, s, exec, key)
+	})
 	t.Run("NightlyVerify", func(t *testing.T) {
 		t.Parallel()
 		checkAuditVerifyJob(t, s, exec, write, pub)
