@@ -311,6 +311,35 @@ func TestCluster(t *testing.T) {
 	}
 	dups := hooks.waitAll(t, lc.orderIDs, 90*time.Second)
 	t.Logf("worker killed: %d more orders, all delivered; %d delivered twice (at least once, by design)", len(lc.orderIDs)-phase1, dups)
+
+	// Phase 3: a key revoked through one server is refused by the other
+	// within a second. Each server keeps what it read from Redis for up to
+	// a second (cache.Near) and hears of the revocation through pub/sub.
+	code, created := api(t, "POST", bases[0]+"/api/v1/api-keys", key, map[string]any{"name": "short-lived", "role": "member"})
+	if code != 201 {
+		t.Fatalf("create a key: %d %v", code, created)
+	}
+	second, id := created["key"].(string), created["id"].(string)
+	for range 3 { // now in server 1's memory
+		if code, body := api(t, "GET", bases[1]+"/api/v1/me", second, nil); code != 200 {
+			t.Fatalf("the new key on server 1: %d %v", code, body)
+		}
+	}
+	revoked := time.Now()
+	if code, body := api(t, "DELETE", bases[0]+"/api/v1/api-keys/"+id, key, nil); code != 204 {
+		t.Fatalf("revoke on server 0: %d %v", code, body)
+	}
+	for {
+		code, _ := api(t, "GET", bases[1]+"/api/v1/me", second, nil)
+		if code == 401 {
+			break
+		}
+		if time.Since(revoked) > time.Second {
+			t.Fatalf("server 1 still takes a key revoked on server 0 %s ago (%d)", time.Since(revoked), code)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("a key revoked on server 0 was refused by server 1 after %s", time.Since(revoked))
 }
 
 func decodeJSON(res *http.Response, v any) error {
