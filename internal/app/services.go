@@ -102,6 +102,9 @@ type openOpts struct {
 	metrics *metrics.Metrics
 	// tel, when set, instruments the database, jobs and webhooks.
 	tel *telemetry.Telemetry
+	// direct opens the database through DATABASE_DIRECT_URL when it is
+	// set (`ordo migrate`): DDL and its lock need no pooler in between.
+	direct bool
 }
 
 // openServices opens the adapters that cfg selects. In embedded mode it
@@ -144,7 +147,14 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		if mw := jobs.InsertTelemetry(o.tel); mw != nil {
 			opts = append(opts, pgstore.WithJobMiddleware(mw))
 		}
-		s, err := pgstore.Open(ctx, cfg.DatabaseURL, log, opts...)
+		url, pooled := cfg.DatabaseURL, cfg.Pooled()
+		if o.direct && cfg.DatabaseDirectURL != "" {
+			url, pooled = cfg.DatabaseDirectURL, false
+		}
+		if pooled {
+			opts = append(opts, pgstore.TransactionPooler())
+		}
+		s, err := pgstore.Open(ctx, url, log, opts...)
 		if err != nil {
 			return nil, err
 		}

@@ -141,6 +141,12 @@ func TestLoadErrors(t *testing.T) {
 		{"shutdown timeout", map[string]string{"ORDO_SHUTDOWN_TIMEOUT": "-1s"}, "ORDO_SHUTDOWN_TIMEOUT"},
 		{"concurrency", map[string]string{"ORDO_QUEUE_EMAIL_CONCURRENCY": "0"}, "ORDO_QUEUE_EMAIL_CONCURRENCY"},
 		{"api rate", map[string]string{"ORDO_API_RATE_PER_MINUTE": "fast"}, "ORDO_API_RATE_PER_MINUTE"},
+		{"pooler mode", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_POOLER": "session"}, "DATABASE_POOLER"},
+		{"pooler without database", map[string]string{"DATABASE_POOLER": "transaction"}, "DATABASE_POOLER"},
+		{"direct url without database", map[string]string{"DATABASE_DIRECT_URL": "postgres://db/x"}, "DATABASE_DIRECT_URL"},
+		{"direct url scheme", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_DIRECT_URL": "mysql://db/x"}, "DATABASE_DIRECT_URL"},
+		{"nightly backup through a pooler", map[string]string{"DATABASE_URL": "postgres://pooler/x", "ORDO_SECRET": secret,
+			"DATABASE_POOLER": "transaction", "ORDO_BACKUP_NIGHTLY": "true"}, "ORDO_BACKUP_NIGHTLY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +158,37 @@ func TestLoadErrors(t *testing.T) {
 			lines := strings.Split(err.Error(), "\n")
 			if len(lines) != 1 || !strings.HasPrefix(lines[0], tt.want+": ") {
 				t.Errorf("want one line about %s, got %q", tt.want, err.Error())
+			}
+		})
+	}
+}
+
+// Behind a transaction-mode pooler, what needs a session of its own goes
+// to DATABASE_DIRECT_URL when it is set, and to DATABASE_URL otherwise.
+func TestPoolerSettings(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("x", 32)
+	tests := []struct {
+		name       string
+		env        map[string]string
+		pooled     bool
+		wantDirect string
+	}{
+		{"direct", map[string]string{"DATABASE_URL": "postgres://db/x"}, false, "postgres://db/x"},
+		{"pooled without direct url", map[string]string{"DATABASE_URL": "postgres://pooler/x", "DATABASE_POOLER": "transaction"}, true, "postgres://pooler/x"},
+		{"pooled with direct url", map[string]string{"DATABASE_URL": "postgres://pooler/x", "DATABASE_POOLER": "transaction",
+			"DATABASE_DIRECT_URL": "postgres://db/x", "ORDO_BACKUP_NIGHTLY": "true"}, true, "postgres://db/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.env["ORDO_SECRET"] = secret
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Pooled() != tt.pooled || c.DirectDatabaseURL() != tt.wantDirect {
+				t.Errorf("Pooled() = %v, DirectDatabaseURL() = %q; want %v, %q", c.Pooled(), c.DirectDatabaseURL(), tt.pooled, tt.wantDirect)
 			}
 		})
 	}

@@ -102,6 +102,15 @@ var fields = append([]field{
 		val: text{func(c *Config) *string { return &c.AuditSigningKey }, checkAuditSigningKey}},
 	{Env: "DATABASE_URL", DefaultDoc: "unset: embedded SQLite", Doc: "`postgres://user:pass@host:5432/db` selects production mode", Mask: password,
 		val: text{func(c *Config) *string { return &c.DatabaseURL }, checkDatabaseURL}},
+	{Env: "DATABASE_POOLER", DefaultDoc: "unset: a direct connection or a session-mode pooler", Doc: "`transaction` when `DATABASE_URL` goes through a transaction-mode pooler (PgBouncer, the Neon and Supabase poolers): no named prepared statements, River jobs found by polling instead of `LISTEN/NOTIFY` (see [Scaling out](#scaling-out))",
+		val: text{func(c *Config) *string { return &c.DatabasePooler }, func(v string) (string, error) {
+			if v != PoolerTransaction {
+				return v, fmt.Errorf("must be %q or unset, got %q", PoolerTransaction, v)
+			}
+			return v, nil
+		}}},
+	{Env: "DATABASE_DIRECT_URL", DefaultDoc: "unset: `DATABASE_URL`", Doc: "a direct connection to the same database, bypassing the pooler, for `ordo migrate` and backups (`pg_dump` cannot work through a transaction-mode pooler); **required** for backups when `DATABASE_POOLER=transaction`", Mask: password,
+		val: text{func(c *Config) *string { return &c.DatabaseDirectURL }, checkDatabaseURL}},
 	{Env: "REDIS_URL", DefaultDoc: "unset: in-process", Doc: "`redis://` or `rediss://` URL", Mask: password,
 		val: text{func(c *Config) *string { return &c.RedisURL }, checkRedisURL}},
 	{Env: "S3_ENDPOINT", DefaultDoc: "unset: AWS", Doc: "S3 API endpoint as Ordo reaches it, e.g. `http://versitygw:7070` on the compose network",
