@@ -68,6 +68,8 @@ type Store struct {
 
 	// pooled is set behind a transaction-mode pooler (TransactionPooler).
 	pooled bool
+	// replicas take lag-tolerant reads; nil without (WithReplicas).
+	replicas *replicaSet
 
 	sessionsOnce sync.Once
 	sessions     *pgxstore.PostgresStore
@@ -79,9 +81,10 @@ var _ store.Store = (*Store)(nil)
 type Option func(*openOptions)
 
 type openOptions struct {
-	pool   *pgxpool.Config
-	pooled bool
-	jobs   []rivertype.Middleware // of the River client that inserts jobs
+	pool     *pgxpool.Config
+	pooled   bool
+	replicas *ReplicaOptions
+	jobs     []rivertype.Middleware // of the River client that inserts jobs
 }
 
 // WithTracer adds t to the tracers of every connection (tracing); a
@@ -115,9 +118,13 @@ const PollInterval = 200 * time.Millisecond
 func TransactionPooler() Option {
 	return func(o *openOptions) {
 		o.pooled = true
-		o.pool.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+		o.pool.ConnConfig.DefaultQueryExecMode = TransactionPoolerMode
 	}
 }
+
+// TransactionPoolerMode is how pgx executes statements behind a
+// transaction-mode pooler: unnamed, with the descriptions cached.
+const TransactionPoolerMode = pgx.QueryExecModeCacheDescribe
 
 // WithJobMiddleware installs River middleware on the client through which
 // the store inserts jobs (tracing records the enqueuer's trace context).
@@ -164,6 +171,12 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
 	s.mig = sqlshared.Migrations[pgx.Tx]{Ordo: ordo, River: rm, OnJobs: s.indexJobs}
+	if oo.replicas != nil && len(oo.replicas.URLs) > 0 {
+		if s.replicas, err = openReplicas(ctx, pool, oo.replicas, log); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -175,6 +188,9 @@ func (s *Store) Engine() string { return "postgres" }
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 func (s *Store) Close() {
+	if s.replicas != nil {
+		s.replicas.close()
+	}
 	s.pool.Close()
 }
 
