@@ -54,6 +54,9 @@ type services struct {
 	cfg   config.Config
 	log   *slog.Logger
 	store store.Store
+	// pg is the PostgreSQL store (nil in embedded mode): read replicas'
+	// floors and status.
+	pg    *pgstore.Store
 	blobs blob.Store
 	// limits are the plans' limits, shared by the services that check them.
 	planLimits *plan.Checker
@@ -154,11 +157,15 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		if pooled {
 			opts = append(opts, pgstore.TransactionPooler())
 		}
+		if len(cfg.ReplicaURLs) > 0 && !o.direct {
+			opts = append(opts, pgstore.WithReplicas(pgstore.ReplicaOptions{URLs: cfg.ReplicaURLs, MaxLag: cfg.ReplicaMaxLag,
+				Floors: cacheFloors{svc}, Pooled: cfg.Pooled()}))
+		}
 		s, err := pgstore.Open(ctx, url, log, opts...)
 		if err != nil {
 			return nil, err
 		}
-		svc.store = s
+		svc.store, svc.pg = s, s
 	}
 	// The secret is known by now in either mode (EnsureSecret, or the
 	// configuration's check).
@@ -180,6 +187,12 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 	if err := svc.metrics.ObserveStore(svc.store, config.QueueNames()); err != nil {
 		svc.close()
 		return nil, err
+	}
+	if svc.pg != nil && len(cfg.ReplicaURLs) > 0 {
+		if err := svc.metrics.ObserveReplicas(svc.replicaStatus); err != nil {
+			svc.close()
+			return nil, err
+		}
 	}
 	if err := svc.openBlobs(ctx); err != nil {
 		svc.close()
@@ -370,6 +383,9 @@ func (s *services) readinessChecks() []web.Check {
 			schemaCurrent.Store(true)
 			return nil
 		}},
+	}
+	if s.pg != nil && len(s.cfg.ReplicaURLs) > 0 {
+		checks = append(checks, s.replicaCheck())
 	}
 	checks = append(checks, web.Check{Name: "storage", Func: s.blobs.Check})
 	if s.redis != nil {

@@ -60,7 +60,11 @@ type Config struct {
 	// for what needs a session of its own (migrations, pg_dump); see
 	// DirectDatabaseURL.
 	DatabaseDirectURL string
-	RedisURL          string
+	// ReplicaURLs are read replicas of DatabaseURL's database; reads
+	// that tolerate lag use one within ReplicaMaxLag.
+	ReplicaURLs   []string
+	ReplicaMaxLag time.Duration
+	RedisURL      string
 
 	S3 S3
 
@@ -346,7 +350,8 @@ func (c *Config) finish(failed map[string]bool) []error {
 	}
 
 	if c.DatabaseURL == "" {
-		for _, v := range []struct{ name, val string }{{"DATABASE_POOLER", c.DatabasePooler}, {"DATABASE_DIRECT_URL", c.DatabaseDirectURL}} {
+		for _, v := range []struct{ name, val string }{{"DATABASE_POOLER", c.DatabasePooler}, {"DATABASE_DIRECT_URL", c.DatabaseDirectURL},
+			{"DATABASE_REPLICA_URL", strings.Join(c.ReplicaURLs, ",")}} {
 			if v.val != "" {
 				fail(v.name, "is set but DATABASE_URL is not: it only applies to PostgreSQL")
 			}

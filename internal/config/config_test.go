@@ -145,6 +145,9 @@ func TestLoadErrors(t *testing.T) {
 		{"pooler without database", map[string]string{"DATABASE_POOLER": "transaction"}, "DATABASE_POOLER"},
 		{"direct url without database", map[string]string{"DATABASE_DIRECT_URL": "postgres://db/x"}, "DATABASE_DIRECT_URL"},
 		{"direct url scheme", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_DIRECT_URL": "mysql://db/x"}, "DATABASE_DIRECT_URL"},
+		{"replica url", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_REPLICA_URL": "postgres://r1/x,mysql://r2/x"}, "DATABASE_REPLICA_URL"},
+		{"replica without database", map[string]string{"DATABASE_REPLICA_URL": "postgres://r1/x"}, "DATABASE_REPLICA_URL"},
+		{"replica lag", map[string]string{"DATABASE_REPLICA_MAX_LAG": "soon"}, "DATABASE_REPLICA_MAX_LAG"},
 		{"nightly backup through a pooler", map[string]string{"DATABASE_URL": "postgres://pooler/x", "ORDO_SECRET": secret,
 			"DATABASE_POOLER": "transaction", "ORDO_BACKUP_NIGHTLY": "true"}, "ORDO_BACKUP_NIGHTLY"},
 	}
@@ -191,6 +194,24 @@ func TestPoolerSettings(t *testing.T) {
 				t.Errorf("Pooled() = %v, DirectDatabaseURL() = %q; want %v, %q", c.Pooled(), c.DirectDatabaseURL(), tt.pooled, tt.wantDirect)
 			}
 		})
+	}
+}
+
+// Replica URLs are split and trimmed, and shown with passwords masked.
+func TestReplicaURLs(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": strings.Repeat("x", 32),
+		"DATABASE_REPLICA_URL": "postgres://u:pw1@r1/x, postgres://u:pw2@r2/x", "DATABASE_REPLICA_MAX_LAG": "2s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"postgres://u:pw1@r1/x", "postgres://u:pw2@r2/x"}; !slices.Equal(c.ReplicaURLs, want) || c.ReplicaMaxLag != 2*time.Second {
+		t.Errorf("ReplicaURLs = %q, ReplicaMaxLag = %s", c.ReplicaURLs, c.ReplicaMaxLag)
+	}
+	for _, kv := range c.Masked() {
+		if kv[0] == "DATABASE_REPLICA_URL" && kv[1] != "postgres://u:xxxxx@r1/x,postgres://u:xxxxx@r2/x" {
+			t.Errorf("masked: %s", kv[1])
+		}
 	}
 }
 
