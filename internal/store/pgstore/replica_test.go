@@ -118,6 +118,16 @@ func TestReadReplica(t *testing.T) {
 		return count(b) == 2 && count(a) == 2 && replicaReads() == before+2
 	})
 
+	// Exports' count and scan are served by the replica too.
+	before = replicaReads()
+	n, err := s.OrderCount(ctx, order.ListParams{TenantID: b})
+	require.NoError(t, err)
+	require.EqualValues(t, 2, n)
+	scanned := 0
+	require.NoError(t, s.OrderScan(ctx, order.ListParams{TenantID: b, Limit: 100}, func(order.Order) error { scanned++; return nil }))
+	require.Equal(t, 2, scanned)
+	require.Equal(t, before+2, replicaReads(), "the export's count and scan ran on the replica")
+
 	// The replica stopped under load: no read fails.
 	var (
 		wg     sync.WaitGroup
