@@ -62,6 +62,7 @@ func TestReadReplicaServe(t *testing.T) {
 		}
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
+		testkit.CheckMetrics(t, b) // promtool: the replica metrics are well formed
 		m := regexp.MustCompile(`ordo_db_replica_reads_total\{target="replica-1"\} (\d+)`).FindSubmatch(b)
 		if m == nil {
 			t.Fatalf("no replica reads metric in:\n%s", b)

@@ -286,14 +286,6 @@ func (s *Store) ReplicaStatus() (primaryReads int64, replicas []ReplicaStatus) {
 	return rs.primaryReads.Load(), replicas
 }
 
-// ReplicaMaxLag is the configured bound (0 without replicas).
-func (s *Store) ReplicaMaxLag() time.Duration {
-	if s.replicas == nil {
-		return 0
-	}
-	return s.replicas.maxLag
-}
-
 // memFloors keeps floors in process.
 type memFloors struct {
 	mu sync.Mutex
