@@ -160,3 +160,47 @@ func TestReadReplica(t *testing.T) {
 	require.Positive(t, servedBefore)
 	require.False(t, rs[0].Up, "the stopped replica is reported down")
 }
+
+// Replicas behind a transaction-mode pooler, as the primary: the tracker
+// and the routed reads need no session state either.
+func TestReadReplicaThroughPgBouncer(t *testing.T) {
+	testkit.SkipShort(t, "starts a PostgreSQL primary and standby, and pgbouncer")
+	t.Parallel()
+	ctx := context.Background()
+	primary := testkit.StartPostgres(t)
+	mig, err := pgstore.Open(ctx, primary.URL(), testkit.Logger(t))
+	require.NoError(t, err)
+	require.NoError(t, mig.MigrateUp(ctx))
+	mig.Close()
+	standby := primary.StartStandby(t)
+	_, pooledPrimary := testkit.StartPgBouncer(t, primary.URL())
+	_, pooledStandby := testkit.StartPgBouncer(t, standby.URL())
+	s, err := pgstore.Open(ctx, pooledPrimary, testkit.Logger(t), pgstore.TransactionPooler(), pgstore.WithReplicas(pgstore.ReplicaOptions{
+		URLs: []string{pooledStandby}, MaxLag: 5 * time.Second, Every: 50 * time.Millisecond, Pooled: true}))
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+
+	tn := storetest.NewTenant()
+	require.NoError(t, s.TenantCreate(ctx, tn))
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	o := order.Order{ID: uuid.Must(uuid.NewV7()), TenantID: tn.ID, Number: 1, Status: order.StatusPending,
+		CustomerName: "Pooled", CustomerEmail: "p@example.com", Currency: "EUR",
+		Items:   []order.Item{{ID: uuid.Must(uuid.NewV7()), Name: "Widget", Quantity: 1, UnitPrice: 100}},
+		Version: 1, CreatedAt: at, UpdatedAt: at}
+	order.Compute(&o)
+	require.NoError(t, s.InTx(ctx, func(tx store.Tx) error { return tx.OrderCreate(ctx, o) }))
+	require.NoError(t, s.MarkWritten(ctx, tn.ID))
+	// Read-your-writes at once, and the replica serves once caught up.
+	for i := range 200 {
+		_, rs := s.ReplicaStatus()
+		before := rs[0].Reads
+		os, err := s.OrderList(ctx, order.ListParams{TenantID: tn.ID, Limit: 10, WithoutItems: true})
+		require.NoError(t, err)
+		require.Len(t, os, 1, "read %d", i)
+		if _, rs := s.ReplicaStatus(); rs[0].Reads > before {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("the replica behind pgbouncer served no read within 5 s")
+}
