@@ -16,11 +16,20 @@ import (
 	"github.com/ordo/ordo/internal/jobs"
 )
 
-// backupService backs up the database cfg selects into s.blobs.
+// errBackupNeedsDirectURL refuses backups through a transaction-mode
+// pooler: pg_dump and pg_restore set session state outside their
+// transaction, which such a pooler would run on another server connection.
+var errBackupNeedsDirectURL = errors.New("backups cannot run through a transaction-mode pooler (DATABASE_POOLER=transaction): set DATABASE_DIRECT_URL to a direct connection to the database")
+
+// backupService backs up the database cfg selects into s.blobs, through
+// the direct connection when there is one.
 func (s *services) backupService() (*backup.Service, error) {
 	o := backup.Options{Blobs: s.blobs, Log: s.log, Version: Version()}
 	if s.cfg.Mode() == config.ModeProduction {
-		o.DatabaseURL = s.cfg.DatabaseURL
+		if s.cfg.Pooled() && s.cfg.DatabaseDirectURL == "" {
+			return nil, errBackupNeedsDirectURL
+		}
+		o.DatabaseURL = s.cfg.DirectDatabaseURL()
 	} else {
 		o.SQLitePath = filepath.Join(s.cfg.DataDir, "ordo.db")
 	}
@@ -31,6 +40,12 @@ func (s *services) backupService() (*backup.Service, error) {
 // nightly when ORDO_BACKUP_NIGHTLY is set.
 func (s *services) addBackupJob(cfg *jobs.RunConfig) error {
 	b, err := s.backupService()
+	if errors.Is(err, errBackupNeedsDirectURL) {
+		// Config refuses ORDO_BACKUP_NIGHTLY in this case, so nothing
+		// enqueues backup jobs: the worker runs without them.
+		s.log.Warn("backup jobs are off", "err", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

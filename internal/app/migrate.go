@@ -16,7 +16,7 @@ func migrate(ctx context.Context, cfg config.Config, log *slog.Logger, op string
 	if op != "up" && op != "down" && op != "status" {
 		return usageError{fmt.Sprintf("unknown migrate command %q (want up, down or status)", op)}
 	}
-	svc, err := openServices(ctx, cfg, log, openOpts{storeOnly: true})
+	svc, err := openServices(ctx, cfg, log, openOpts{storeOnly: true, direct: true})
 	if err != nil {
 		return err
 	}

@@ -259,6 +259,7 @@ func (svc *services) webHandler(m *metrics.Metrics, tel *telemetry.Telemetry) (*
 		Version:        Version(),
 		MaxBodyBytes:   svc.cfg.MaxBodyBytes,
 		Checks:         svc.readinessChecks(),
+		Wrote:          svc.wrote,
 		Auth:           svc.auth,
 		Tenants:        svc.tenants,
 		Accounts:       svc.accounts,

@@ -54,6 +54,9 @@ type services struct {
 	cfg   config.Config
 	log   *slog.Logger
 	store store.Store
+	// pg is the PostgreSQL store (nil in embedded mode): read replicas'
+	// floors and status.
+	pg    *pgstore.Store
 	blobs blob.Store
 	// limits are the plans' limits, shared by the services that check them.
 	planLimits *plan.Checker
@@ -73,8 +76,13 @@ type services struct {
 	// tel traces and reports errors; nil or off does nothing.
 	tel *telemetry.Telemetry
 
-	// In Redis when REDIS_URL is set, in process otherwise.
+	// In Redis when REDIS_URL is set, in process otherwise. cache keeps
+	// what it reads from Redis in process for up to a second too
+	// (cache.Near), for what every request reads; shared is Redis itself,
+	// for what must be the same in every process at once (the replicas'
+	// read-your-writes floors).
 	cache     cache.Cache
+	shared    cache.Cache
 	pubsub    pubsub.PubSub
 	rateStore ratelimit.Store
 
@@ -105,6 +113,9 @@ type openOpts struct {
 	metrics *metrics.Metrics
 	// tel, when set, instruments the database, jobs and webhooks.
 	tel *telemetry.Telemetry
+	// direct opens the database through DATABASE_DIRECT_URL when it is
+	// set (`ordo migrate`): DDL and its lock need no pooler in between.
+	direct bool
 }
 
 // openServices opens the adapters that cfg selects. In embedded mode it
@@ -147,11 +158,22 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 		if mw := jobs.InsertTelemetry(o.tel); mw != nil {
 			opts = append(opts, pgstore.WithJobMiddleware(mw))
 		}
-		s, err := pgstore.Open(ctx, cfg.DatabaseURL, log, opts...)
+		url, pooled := cfg.DatabaseURL, cfg.Pooled()
+		if o.direct && cfg.DatabaseDirectURL != "" {
+			url, pooled = cfg.DatabaseDirectURL, false
+		}
+		if pooled {
+			opts = append(opts, pgstore.TransactionPooler())
+		}
+		if len(cfg.ReplicaURLs) > 0 && !o.direct {
+			opts = append(opts, pgstore.WithReplicas(pgstore.ReplicaOptions{URLs: cfg.ReplicaURLs, MaxLag: cfg.ReplicaMaxLag,
+				Floors: cacheFloors{svc}, Pooled: cfg.Pooled()}))
+		}
+		s, err := pgstore.Open(ctx, url, log, opts...)
 		if err != nil {
 			return nil, err
 		}
-		svc.store = s
+		svc.store, svc.pg = s, s
 	}
 	// The secret is known by now in either mode (EnsureSecret, or the
 	// configuration's check).
@@ -173,6 +195,12 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o op
 	if err := svc.metrics.ObserveStore(svc.store, config.QueueNames()); err != nil {
 		svc.close()
 		return nil, err
+	}
+	if svc.pg != nil && len(cfg.ReplicaURLs) > 0 {
+		if err := svc.metrics.ObserveReplicas(svc.replicaStatus); err != nil {
+			svc.close()
+			return nil, err
+		}
 	}
 	if err := svc.openBlobs(ctx); err != nil {
 		svc.close()
@@ -258,6 +286,7 @@ func (s *services) openRedisRoles() error {
 	var err error
 	if s.cfg.RedisURL == "" {
 		s.cache = cache.NewMemory(100_000)
+		s.shared = s.cache
 		s.pubsub = pubsub.NewMemory()
 		s.rateStore, err = ratelimit.NewMemoryStore(100_000)
 		return err
@@ -285,7 +314,8 @@ func (s *services) openRedisRoles() error {
 	// through pub/sub.
 	nearCtx, stop := context.WithCancel(context.Background())
 	s.stopNear = stop
-	s.cache = cache.NewNear(nearCtx, cache.NewRedis(s.redis, redisCachePrefix), s.pubsub, 100_000, s.log)
+	s.shared = cache.NewRedis(s.redis, redisCachePrefix)
+	s.cache = cache.NewNear(nearCtx, s.shared, s.pubsub, 100_000, s.log)
 	s.rateStore, err = ratelimit.NewRedisStore(s.redis, redisRatelimitPrefix)
 	return err
 }
@@ -373,6 +403,9 @@ func (s *services) readinessChecks() []web.Check {
 			schemaCurrent.Store(true)
 			return nil
 		}},
+	}
+	if s.pg != nil && len(s.cfg.ReplicaURLs) > 0 {
+		checks = append(checks, s.replicaCheck())
 	}
 	checks = append(checks, web.Check{Name: "storage", Func: s.blobs.Check})
 	if s.redis != nil {

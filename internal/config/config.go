@@ -52,7 +52,19 @@ type Config struct {
 	AuditSigningKey string
 
 	DatabaseURL string
-	RedisURL    string
+	// DatabasePooler is PoolerTransaction when DatabaseURL goes through a
+	// transaction-mode pooler, where session state does not outlive a
+	// transaction; "" otherwise.
+	DatabasePooler string
+	// DatabaseDirectURL reaches the same database without the pooler,
+	// for what needs a session of its own (migrations, pg_dump); see
+	// DirectDatabaseURL.
+	DatabaseDirectURL string
+	// ReplicaURLs are read replicas of DatabaseURL's database; reads
+	// that tolerate lag use one within ReplicaMaxLag.
+	ReplicaURLs   []string
+	ReplicaMaxLag time.Duration
+	RedisURL      string
 
 	S3 S3
 
@@ -194,6 +206,24 @@ func internalHost(h string) bool {
 	return h != "" && h != "localhost" && !strings.Contains(h, ".") && !strings.Contains(h, ":")
 }
 
+// PoolerTransaction is DATABASE_POOLER's value for a transaction-mode
+// pooler (PgBouncer pool_mode=transaction, Neon's and Supabase's poolers).
+const PoolerTransaction = "transaction"
+
+// Pooled reports whether DATABASE_URL goes through a transaction-mode
+// pooler.
+func (c Config) Pooled() bool { return c.DatabasePooler == PoolerTransaction }
+
+// DirectDatabaseURL is the URL for what needs a whole session to itself
+// (migrations, pg_dump): DATABASE_DIRECT_URL, or DATABASE_URL when that is
+// unset.
+func (c Config) DirectDatabaseURL() string {
+	if c.DatabaseDirectURL != "" {
+		return c.DatabaseDirectURL
+	}
+	return c.DatabaseURL
+}
+
 // Mode reports the storage mode chosen by the configuration.
 func (c Config) Mode() Mode {
 	if c.DatabaseURL != "" {
@@ -317,6 +347,22 @@ func (c *Config) finish(failed map[string]bool) []error {
 
 	if (c.OIDC.Issuer == "") != (c.OIDC.ClientID == "") && !failed["OIDC_ISSUER"] {
 		fail("OIDC_CLIENT_ID", "OIDC_ISSUER and OIDC_CLIENT_ID must be set together")
+	}
+
+	if c.DatabaseURL == "" {
+		for _, v := range []struct{ name, val string }{{"DATABASE_POOLER", c.DatabasePooler}, {"DATABASE_DIRECT_URL", c.DatabaseDirectURL},
+			{"DATABASE_REPLICA_URL", strings.Join(c.ReplicaURLs, ",")}} {
+			if v.val != "" {
+				fail(v.name, "is set but DATABASE_URL is not: it only applies to PostgreSQL")
+			}
+		}
+	}
+	// pg_dump sets session state before it starts its transaction, and a
+	// transaction-mode pooler would run those statements on another
+	// server connection: nightly backups through it would be wrong, not
+	// merely slow, so they are refused at start-up.
+	if c.Pooled() && c.DatabaseDirectURL == "" && c.BackupNightly {
+		fail("ORDO_BACKUP_NIGHTLY", "pg_dump cannot run through a transaction-mode pooler (DATABASE_POOLER=transaction): set DATABASE_DIRECT_URL to a direct connection for backups")
 	}
 
 	// Only once DATABASE_URL itself is fine, so that a bad DATABASE_URL

@@ -141,6 +141,15 @@ func TestLoadErrors(t *testing.T) {
 		{"shutdown timeout", map[string]string{"ORDO_SHUTDOWN_TIMEOUT": "-1s"}, "ORDO_SHUTDOWN_TIMEOUT"},
 		{"concurrency", map[string]string{"ORDO_QUEUE_EMAIL_CONCURRENCY": "0"}, "ORDO_QUEUE_EMAIL_CONCURRENCY"},
 		{"api rate", map[string]string{"ORDO_API_RATE_PER_MINUTE": "fast"}, "ORDO_API_RATE_PER_MINUTE"},
+		{"pooler mode", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_POOLER": "session"}, "DATABASE_POOLER"},
+		{"pooler without database", map[string]string{"DATABASE_POOLER": "transaction"}, "DATABASE_POOLER"},
+		{"direct url without database", map[string]string{"DATABASE_DIRECT_URL": "postgres://db/x"}, "DATABASE_DIRECT_URL"},
+		{"direct url scheme", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_DIRECT_URL": "mysql://db/x"}, "DATABASE_DIRECT_URL"},
+		{"replica url", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_REPLICA_URL": "postgres://r1/x,mysql://r2/x"}, "DATABASE_REPLICA_URL"},
+		{"replica without database", map[string]string{"DATABASE_REPLICA_URL": "postgres://r1/x"}, "DATABASE_REPLICA_URL"},
+		{"replica lag", map[string]string{"DATABASE_REPLICA_MAX_LAG": "soon"}, "DATABASE_REPLICA_MAX_LAG"},
+		{"nightly backup through a pooler", map[string]string{"DATABASE_URL": "postgres://pooler/x", "ORDO_SECRET": secret,
+			"DATABASE_POOLER": "transaction", "ORDO_BACKUP_NIGHTLY": "true"}, "ORDO_BACKUP_NIGHTLY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,6 +163,55 @@ func TestLoadErrors(t *testing.T) {
 				t.Errorf("want one line about %s, got %q", tt.want, err.Error())
 			}
 		})
+	}
+}
+
+// Behind a transaction-mode pooler, what needs a session of its own goes
+// to DATABASE_DIRECT_URL when it is set, and to DATABASE_URL otherwise.
+func TestPoolerSettings(t *testing.T) {
+	t.Parallel()
+	secret := strings.Repeat("x", 32)
+	tests := []struct {
+		name       string
+		env        map[string]string
+		pooled     bool
+		wantDirect string
+	}{
+		{"direct", map[string]string{"DATABASE_URL": "postgres://db/x"}, false, "postgres://db/x"},
+		{"pooled without direct url", map[string]string{"DATABASE_URL": "postgres://pooler/x", "DATABASE_POOLER": "transaction"}, true, "postgres://pooler/x"},
+		{"pooled with direct url", map[string]string{"DATABASE_URL": "postgres://pooler/x", "DATABASE_POOLER": "transaction",
+			"DATABASE_DIRECT_URL": "postgres://db/x", "ORDO_BACKUP_NIGHTLY": "true"}, true, "postgres://db/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.env["ORDO_SECRET"] = secret
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Pooled() != tt.pooled || c.DirectDatabaseURL() != tt.wantDirect {
+				t.Errorf("Pooled() = %v, DirectDatabaseURL() = %q; want %v, %q", c.Pooled(), c.DirectDatabaseURL(), tt.pooled, tt.wantDirect)
+			}
+		})
+	}
+}
+
+// Replica URLs are split and trimmed, and shown with passwords masked.
+func TestReplicaURLs(t *testing.T) {
+	t.Parallel()
+	c, err := Load(env(map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": strings.Repeat("x", 32),
+		"DATABASE_REPLICA_URL": "postgres://u:pw1@r1/x, postgres://u:pw2@r2/x", "DATABASE_REPLICA_MAX_LAG": "2s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"postgres://u:pw1@r1/x", "postgres://u:pw2@r2/x"}; !slices.Equal(c.ReplicaURLs, want) || c.ReplicaMaxLag != 2*time.Second {
+		t.Errorf("ReplicaURLs = %q, ReplicaMaxLag = %s", c.ReplicaURLs, c.ReplicaMaxLag)
+	}
+	for _, kv := range c.Masked() {
+		if kv[0] == "DATABASE_REPLICA_URL" && kv[1] != "postgres://u:xxxxx@r1/x,postgres://u:xxxxx@r2/x" {
+			t.Errorf("masked: %s", kv[1])
+		}
 	}
 }
 

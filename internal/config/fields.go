@@ -102,6 +102,19 @@ var fields = append([]field{
 		val: text{func(c *Config) *string { return &c.AuditSigningKey }, checkAuditSigningKey}},
 	{Env: "DATABASE_URL", DefaultDoc: "unset: embedded SQLite", Doc: "`postgres://user:pass@host:5432/db` selects production mode", Mask: password,
 		val: text{func(c *Config) *string { return &c.DatabaseURL }, checkDatabaseURL}},
+	{Env: "DATABASE_POOLER", DefaultDoc: "unset: a direct connection or a session-mode pooler", Doc: "`transaction` when `DATABASE_URL` goes through a transaction-mode pooler (PgBouncer, the Neon and Supabase poolers): no named prepared statements, River jobs found by polling instead of `LISTEN/NOTIFY` (see [Scaling out](#scaling-out))",
+		val: text{func(c *Config) *string { return &c.DatabasePooler }, func(v string) (string, error) {
+			if v != PoolerTransaction {
+				return v, fmt.Errorf("must be %q or unset, got %q", PoolerTransaction, v)
+			}
+			return v, nil
+		}}},
+	{Env: "DATABASE_DIRECT_URL", DefaultDoc: "unset: `DATABASE_URL`", Doc: "a direct connection to the same database, bypassing the pooler, for `ordo migrate` and backups (`pg_dump` cannot work through a transaction-mode pooler); **required** for backups when `DATABASE_POOLER=transaction`", Mask: password,
+		val: text{func(c *Config) *string { return &c.DatabaseDirectURL }, checkDatabaseURL}},
+	{Env: "DATABASE_REPLICA_URL", DefaultDoc: "unset: every read from `DATABASE_URL`", Doc: "read replicas, comma-separated `postgres://` URLs: order lists and search, the dashboard and exports read from one that is within `DATABASE_REPLICA_MAX_LAG` and has replayed the tenant's latest write; otherwise, and while a replica is down, from the primary (see [Scaling out](#scaling-out))",
+		val: replicaURLs{}},
+	{Env: "DATABASE_REPLICA_MAX_LAG", Default: "5s", Doc: "the most a replica may lag behind the primary and still be read from",
+		val: duration{func(c *Config) *time.Duration { return &c.ReplicaMaxLag }, 0, time.Hour, "a duration from 0s to 1h such as 5s"}},
 	{Env: "REDIS_URL", DefaultDoc: "unset: in-process", Doc: "`redis://` or `rediss://` URL", Mask: password,
 		val: text{func(c *Config) *string { return &c.RedisURL }, checkRedisURL}},
 	{Env: "S3_ENDPOINT", DefaultDoc: "unset: AWS", Doc: "S3 API endpoint as Ordo reaches it, e.g. `http://versitygw:7070` on the compose network",
@@ -246,6 +259,31 @@ func queueFields() []field {
 }
 
 const maxDuration = time.Duration(1<<63 - 1)
+
+// replicaURLs is DATABASE_REPLICA_URL: PostgreSQL URLs, comma-separated,
+// shown with their passwords masked.
+type replicaURLs struct{}
+
+func (replicaURLs) set(c *Config, v string) error {
+	c.ReplicaURLs = nil
+	var errs []error
+	for i, u := range strings.Split(v, ",") {
+		u, err := checkDatabaseURL(strings.TrimSpace(u))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("URL %d %w", i+1, err))
+		}
+		c.ReplicaURLs = append(c.ReplicaURLs, u)
+	}
+	return errors.Join(errs...)
+}
+
+func (replicaURLs) get(c *Config) string {
+	out := make([]string, len(c.ReplicaURLs))
+	for i, u := range c.ReplicaURLs {
+		out[i] = password.apply(u)
+	}
+	return strings.Join(out, ",")
+}
 
 // text is a string variable; check, when set, returns what to keep of the
 // value, kept even when it is wrong so that finish's rules see it set,

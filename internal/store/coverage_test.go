@@ -81,8 +81,12 @@ func TestConformanceCoverage(t *testing.T) {
 // engineOnly lists the exported methods an engine has beyond store.Store,
 // which the suite cannot call through the interface.
 var engineOnly = map[string]string{
-	"pgstore.Pool":   "the pgx pool, for tests and benchmarks that need raw SQL",
-	"sqlitestore.DB": "the database handle, for tests and benchmarks that need raw SQL",
+	"pgstore.Pool": "the pgx pool, for tests and benchmarks that need raw SQL",
+	// Read replicas are PostgreSQL's only (SQLite has none); TestReadReplica
+	// checks them.
+	"pgstore.MarkWritten":   "raises a tenant's read-replica floor (read-your-writes)",
+	"pgstore.ReplicaStatus": "the read replicas' state, for /readyz and metrics",
+	"sqlitestore.DB":        "the database handle, for tests and benchmarks that need raw SQL",
 }
 
 // TestConformanceCoverageEngineMethods fails when an engine has an

@@ -170,3 +170,53 @@ func tail(b []byte, n int) []byte {
 	}
 	return b
 }
+
+// StartStandby makes a streaming replica of p (pg_basebackup -R -X
+// stream) in a temporary directory of its own, starts it as a hot standby
+// on a free loopback port, and removes it when the test ends. p must be a
+// server of StartPostgres: its defaults (wal_level replica, WAL senders,
+// trust for replication from 127.0.0.1) allow it.
+func (p *PostgresServer) StartStandby(t testing.TB) *PostgresServer {
+	t.Helper()
+	s := &PostgresServer{Port: FreePort(t), bin: p.bin, user: p.user}
+	dir, err := os.MkdirTemp("", "ordo-pg-standby-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.dir = dir
+	t.Cleanup(func() {
+		_ = s.ctl("stop", "-m", "immediate")
+		if t.Failed() {
+			if log, err := os.ReadFile(filepath.Join(dir, "log")); err == nil {
+				t.Logf("standby PostgreSQL log (last 4 KiB):\n%s", tail(log, 4096))
+			}
+		}
+		_ = os.RemoveAll(dir)
+	})
+	if p.user != "" {
+		u, err := user.Lookup(p.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chown(dir, uid, gid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := s.command("pg_basebackup", "-D", s.data(), "-R", "-X", "stream", "-c", "fast",
+		"-h", "127.0.0.1", "-p", strconv.Itoa(p.Port), "-U", "postgres").CombinedOutput(); err != nil {
+		t.Fatalf("pg_basebackup: %v\n%s", err, out)
+	}
+	conf := fmt.Sprintf("\nport = %d\nunix_socket_directories = '%s'\nhot_standby = on\n", s.Port, dir)
+	if err := s.appendConf(conf); err != nil {
+		t.Fatal(err)
+	}
+	s.Start(t)
+	return s
+}
+
+// URLOf is the URL of database db on the server.
+func (p *PostgresServer) URLOf(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", p.Port, db)
+}

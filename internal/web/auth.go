@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -97,7 +98,8 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 				return
 			}
 			telemetry.SetLogPrincipal(ctx, p.TenantID, p.UserID, p.APIKeyID)
-			next.ServeHTTP(w, r.WithContext(context.WithValue(ctx, principalKey, p)))
+			ctx = context.WithValue(ctx, principalKey, p)
+			next.ServeHTTP(s.noteWrites(w, r.WithContext(ctx), p), r.WithContext(ctx))
 			return
 		}
 		if uid, err := uuid.Parse(s.sessions.GetString(ctx, sessUserID)); err == nil {
@@ -125,11 +127,44 @@ func (s *Server) withPrincipal(next http.Handler) http.Handler {
 				telemetry.SetLogPrincipal(ctx, p.TenantID, p.UserID, p.APIKeyID)
 				ctx = context.WithValue(ctx, principalKey, p)
 				s.noteSession(r.WithContext(ctx), p, false)
+				w = s.noteWrites(w, r.WithContext(ctx), p)
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// noteWrites tells Options.Wrote of a tenant's unsafe request just before
+// its response starts: after the handler's writes, and before the client
+// can send its next request.
+func (s *Server) noteWrites(w http.ResponseWriter, r *http.Request, p access.Principal) http.ResponseWriter {
+	switch {
+	case s.wrote == nil, p.TenantID == uuid.Nil, r.Method == http.MethodGet, r.Method == http.MethodHead, r.Method == http.MethodOptions:
+		return w
+	}
+	ctx := r.Context()
+	return &writeNoter{ResponseWriter: w, note: func() { s.wrote(ctx, p.TenantID) }}
+}
+
+// writeNoter calls note once, before the response's first byte.
+type writeNoter struct {
+	http.ResponseWriter
+	once sync.Once
+	note func()
+}
+
+func (w *writeNoter) WriteHeader(code int) {
+	w.once.Do(w.note)
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *writeNoter) Write(b []byte) (int, error) {
+	w.once.Do(w.note)
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the writer below.
+func (w *writeNoter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // fallBackTenant points the session at the user's default tenant (none
 // if they have none) and resolves them there.

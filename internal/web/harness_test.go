@@ -174,6 +174,8 @@ type app struct {
 	usage *plan.Tally
 	// deleteFailures is how many of the next blob deletes fail.
 	deleteFailures *atomic.Int32
+	// wrote counts web.Options.Wrote's calls (read replicas' floor).
+	wrote *atomic.Int64
 }
 
 // flakyDeletes fails the next fail deletes: what a process that dies right
@@ -423,6 +425,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		require.NoError(t, err)
 		lim.APIPlan = web.PlanAPIRate(planLimits, rates)
 	}
+	wrote := &atomic.Int64{}
 	atts := attachment.NewService(store.Narrow[attachment.Tx]{Store: st}, blobs, attachment.Config{MaxSize: 1 << 20, AllowedTypes: []string{"image/*", "application/pdf", "text/plain", "text/html"}}, log).WithLimits(planLimits)
 	h, err := web.New(web.Options{
 		Log: log, Version: "test", MaxBodyBytes: 1 << 20, APIUsage: usage, AuditPublicKey: testAuditKey.Public().(ed25519.PublicKey),
@@ -430,6 +433,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 		Orders: order.NewService(store.Narrow[order.Tx]{Store: st}, nil).WithBlobs(blobs).WithLimits(planLimits), Idempotency: st, PubSub: ps, Sessions: web.NewSessionManager(sessStore, false, idle, lifetime, log), Limits: lim,
 		Attachments: atts, Exports: exp, Invoices: inv, Webhooks: hooks, SSO: ssoSvc, Blobs: blobs, Signer: signer, BaseURL: base,
 		EventRecheck: o.eventRecheck, EventMaxLifetime: o.eventLifetime,
+		Wrote: func(context.Context, uuid.UUID) { wrote.Add(1) },
 		Usage: func(ctx context.Context, id uuid.UUID) (plan.Report, error) {
 			return plan.Usage(ctx, st, planLimits, id, time.Now())
 		},
@@ -438,7 +442,7 @@ func newAppOpts(t *testing.T, b backend, o appOpts) *app {
 	srv := &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, limits: planLimits, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail, usage: usage}
+	return &app{t: t, url: srv.URL, store: st, engine: engine, outbox: ob, cache: authCache, auth: svc, tenants: tenants, limits: planLimits, blobs: blobs, attachments: atts, idempotencyRows: idemRows, rowsHolding: holding, exports: exp, deleteFailures: &flaky.fail, usage: usage, wrote: wrote}
 }
 
 // newAppOnStore starts a second server on base's store and outbox, with

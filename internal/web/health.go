@@ -15,6 +15,12 @@ import (
 type Check struct {
 	Name string
 	Func func(ctx context.Context) error
+	// Optional checks report "degraded" instead of failing readiness: a
+	// dependency the process works without (a read replica).
+	Optional bool
+	// Detail, when set, adds a line to the check's result, such as a
+	// replica's lag. It must not name hosts or users.
+	Detail func() string
 }
 
 // handleHealthz answers while the process is alive; it touches nothing.
@@ -27,6 +33,7 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 type checkResult struct {
 	Status string `json:"status"`
 	TookMS int64  `json:"took_ms"`
+	Detail string `json:"detail,omitempty"`
 	err    error
 }
 
@@ -43,8 +50,14 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			err := c.Func(ctx)
 			res := checkResult{Status: "ok", TookMS: time.Since(start).Milliseconds()}
-			if err != nil {
+			switch {
+			case err != nil && c.Optional:
+				res.Status, res.err = "degraded", err
+			case err != nil:
 				res.Status, res.err = "fail", err
+			}
+			if c.Detail != nil {
+				res.Detail = c.Detail()
 			}
 			mu.Lock()
 			results[c.Name] = res
@@ -55,7 +68,9 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	status, code := "ok", http.StatusOK
 	failed := []string{}
 	for _, c := range s.checks {
-		if res := results[c.Name]; res.Status != "ok" {
+		if res := results[c.Name]; res.Status == "degraded" {
+			s.log.WarnContext(r.Context(), "degraded", "check", c.Name, "err", res.err)
+		} else if res.Status != "ok" {
 			failed = append(failed, c.Name)
 			// The reason goes to the log, not to whoever asks: it can
 			// name hosts, users and databases.

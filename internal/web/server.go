@@ -93,6 +93,10 @@ type Options struct {
 	MaxBodyBytes int64
 	// Checks are the dependencies /readyz reports on.
 	Checks []Check
+	// Wrote, when set, is told of a tenant's unsafe request (POST, PUT,
+	// PATCH, DELETE) before its response goes out, so that the tenant's
+	// next reads see what it wrote (read replicas' floor).
+	Wrote func(ctx context.Context, tenantID uuid.UUID)
 
 	Auth     *auth.Service
 	Tenants  *tenant.Service
@@ -177,6 +181,7 @@ type Options struct {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
+	wrote    func(ctx context.Context, tenantID uuid.UUID)
 	passkeys *passkey.Service
 	// idemPendings holds the idempotency keys whose release or response
 	// record failed, until the write succeeds or is given up
@@ -245,6 +250,7 @@ func New(o Options) (*Server, error) {
 	if s.pubsub == nil {
 		s.pubsub = pubsub.NewMemory()
 	}
+	s.wrote = o.Wrote
 	s.eventRecheck, s.eventMaxLifetime = o.EventRecheck, o.EventMaxLifetime
 	s.mailLogged = o.MailLogged
 	s.supportEmail = o.SupportEmail

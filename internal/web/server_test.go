@@ -37,6 +37,9 @@ func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	ok := Check{Name: "database", Func: func(context.Context) error { return nil }}
 	down := Check{Name: "redis", Func: func(context.Context) error { return errors.New("connection refused") }}
+	// A replica that is down degrades readiness, it does not fail it.
+	replicaDown := Check{Name: "replicas", Optional: true, Func: func(context.Context) error { return errors.New("replica-1 is down") },
+		Detail: func() string { return "replica-1 down, lag 0.000s" }}
 	tests := []struct {
 		name       string
 		checks     []Check
@@ -47,6 +50,7 @@ func TestHealthAndReadiness(t *testing.T) {
 		{"healthz ignores dependencies", []Check{down}, "/healthz", 200, nil},
 		{"ready", []Check{ok}, "/readyz", 200, []string{}},
 		{"not ready names the failure", []Check{ok, down}, "/readyz", 503, []string{"redis"}},
+		{"an optional check degrades", []Check{ok, replicaDown}, "/readyz", 200, []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +76,11 @@ func TestHealthAndReadiness(t *testing.T) {
 			for _, name := range tt.wantFailed {
 				if c := body.Checks[name]; c == nil || c.Status != "fail" {
 					t.Errorf("check %s should be reported failed: %+v", name, c)
+				}
+			}
+			for _, c := range tt.checks {
+				if got := body.Checks[c.Name]; c.Optional && (got == nil || got.Status != "degraded" || got.Detail != c.Detail()) {
+					t.Errorf("optional check %s should be reported degraded with its detail: %+v", c.Name, got)
 				}
 			}
 			if strings.Contains(rec.Body.String(), "connection refused") {

@@ -67,6 +67,11 @@ type Store struct {
 	log  *slog.Logger
 	mig  sqlshared.Migrations[pgx.Tx]
 
+	// pooled is set behind a transaction-mode pooler (TransactionPooler).
+	pooled bool
+	// replicas take lag-tolerant reads; nil without (WithReplicas).
+	replicas *replicaSet
+
 	sessionsOnce sync.Once
 	sessions     *pgxstore.PostgresStore
 }
@@ -77,8 +82,10 @@ var _ store.Store = (*Store)(nil)
 type Option func(*openOptions)
 
 type openOptions struct {
-	pool *pgxpool.Config
-	jobs []rivertype.Middleware // of the River client that inserts jobs
+	pool     *pgxpool.Config
+	pooled   bool
+	replicas *ReplicaOptions
+	jobs     []rivertype.Middleware // of the River client that inserts jobs
 }
 
 // WithTracer adds t to the tracers of every connection (tracing); a
@@ -92,6 +99,33 @@ func WithTracer(t pgx.QueryTracer) Option {
 		c.ConnConfig.Tracer = t
 	}
 }
+
+// PollInterval is how often a job runner behind a transaction-mode pooler
+// looks for new jobs: without LISTEN/NOTIFY, a job inserted into an idle
+// queue waits for the next poll, so half of it on average. Each poll is
+// one fetch query per queue per worker process.
+const PollInterval = 200 * time.Millisecond
+
+// TransactionPooler adapts the store to a transaction-mode pooler
+// (PgBouncer pool_mode=transaction, the Neon and Supabase poolers), where
+// each transaction may run on another server connection:
+//   - pgx describes statements (cached per connection) and executes them
+//     unnamed, instead of preparing named statements that would be missing
+//     on the next server connection (PgBouncer 1.18 cannot track them);
+//   - the job runner polls every PollInterval instead of listening for
+//     River's notifications, since LISTEN needs a session of its own.
+//
+// Migrations need no direct connection (see withMigrationLock); backups do.
+func TransactionPooler() Option {
+	return func(o *openOptions) {
+		o.pooled = true
+		o.pool.ConnConfig.DefaultQueryExecMode = TransactionPoolerMode
+	}
+}
+
+// TransactionPoolerMode is how pgx executes statements behind a
+// transaction-mode pooler: unnamed, with the descriptions cached.
+const TransactionPoolerMode = pgx.QueryExecModeCacheDescribe
 
 // WithJobMiddleware installs River middleware on the client through which
 // the store inserts jobs (tracing records the enqueuer's trace context).
@@ -113,7 +147,7 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 	if err != nil {
 		return nil, fmt.Errorf("open postgres pool: %w", err)
 	}
-	s := &Store{pool: pool, log: log}
+	s := &Store{pool: pool, log: log, pooled: oo.pooled}
 	// An insert-only River client: it never works jobs, it only lets store
 	// methods enqueue them, inside their transactions when there is one.
 	s.jobs, err = river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log, Middleware: oo.jobs})
@@ -138,6 +172,12 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 		return nil, fmt.Errorf("river migrations: %w", err)
 	}
 	s.mig = sqlshared.Migrations[pgx.Tx]{Ordo: ordo, River: rm, OnJobs: s.indexJobs}
+	if oo.replicas != nil && len(oo.replicas.URLs) > 0 {
+		if s.replicas, err = openReplicas(ctx, pool, oo.replicas, log); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -149,6 +189,9 @@ func (s *Store) Engine() string { return "postgres" }
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
 func (s *Store) Close() {
+	if s.replicas != nil {
+		s.replicas.close()
+	}
 	s.pool.Close()
 }
 
@@ -199,14 +242,21 @@ func (q *queries) JobRetry(ctx context.Context, tenantID *uuid.UUID, id int64) (
 
 func (s *Store) JobRunner(rc *jobs.RunConfig) (store.JobRunner, error) {
 	d := jobs.FairDriver(riverpgxv5.New(s.pool), rc, s.fairFetch) // before rc.River(): it adds middleware
-	c, err := river.NewClient(d, rc.River())
+	cfg := rc.River()
+	if s.pooled {
+		cfg.PollOnly = true
+		if cfg.FetchPollInterval == 0 || cfg.FetchPollInterval > PollInterval {
+			cfg.FetchPollInterval = PollInterval
+		}
+	}
+	c, err := river.NewClient(d, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("river client: %w", err)
 	}
 	return c, nil
 }
 
-// MigrateUp holds a session advisory lock while it migrates, so that two
+// MigrateUp holds an advisory lock while it migrates, so that two
 // processes running `ordo migrate up` at once apply each migration once.
 func (s *Store) MigrateUp(ctx context.Context) error {
 	return s.withMigrationLock(ctx, s.mig.Up)
@@ -222,19 +272,23 @@ func (s *Store) MigrationStatus(ctx context.Context) ([]store.Migration, error) 
 
 func (s *Store) SchemaCurrent(ctx context.Context) (bool, error) { return s.mig.Current(ctx) }
 
+// withMigrationLock runs fn holding the migration lock. The lock is a
+// transaction-level one, held by a transaction kept open on a connection
+// of its own while fn migrates on others: a session lock would not work
+// through a transaction-mode pooler, which may hand the server connection
+// holding it to someone else between the lock and the unlock (and leave it
+// locked for good). A transaction keeps its server connection to the end,
+// and ending it releases the lock however fn went.
 func (s *Store) withMigrationLock(ctx context.Context, fn func(context.Context) error) error {
-	conn, err := s.pool.Acquire(ctx)
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("acquire connection for migration lock: %w", err)
+		return fmt.Errorf("begin migration lock transaction: %w", err)
 	}
-	defer conn.Release()
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
+	// A fresh context: the lock must be released even if ctx is done.
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockID); err != nil {
 		return fmt.Errorf("take migration lock: %w", err)
 	}
-	defer func() {
-		// A fresh context: the unlock must happen even if ctx is done.
-		_, _ = conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLockID)
-	}()
 	return fn(ctx)
 }
 
