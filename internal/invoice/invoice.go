@@ -533,4 +533,3 @@ func (r *renderer) pageFooter(lastPage bool) {
 func (r *renderer) hline(x1, x2, y float64) {
 	r.pdf.Line(r.tw.X(x1, 0), y, r.tw.X(x2, 0), y)
 }
-

@@ -70,9 +70,9 @@ type Font struct {
 
 var _ fpdf.GlyphFont = (*Font)(nil)
 
-func (f *Font) PostScriptName() string              { return f.name }
-func (f *Font) UnitsPerEm() int                     { return f.upem }
-func (f *Font) Metrics() fpdf.GlyphFontMetrics      { return f.metrics }
+func (f *Font) PostScriptName() string         { return f.name }
+func (f *Font) UnitsPerEm() int                { return f.upem }
+func (f *Font) Metrics() fpdf.GlyphFontMetrics { return f.metrics }
 func (f *Font) Advance(gid uint16) int {
 	if int(gid) < len(f.adv) {
 		return int(f.adv[gid])
@@ -84,11 +84,19 @@ func (f *Font) Advance(gid uint16) int {
 func (f *Font) Subset(gids []uint16) ([]byte, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.cff {
+		b, err := trueTypeSubset(f, gids)
+		return b, false, err
+	}
 	// tdewolff/font's Subset writes through to these fields of the font
 	// it subsets; put them back so the shared font stays as parsed.
 	maxp, head, hhea := *f.sf.Maxp, *f.sf.Head, *f.sf.Hhea
 	defer func() { *f.sf.Maxp, *f.sf.Head, *f.sf.Hhea = maxp, head, hhea }()
-	sub, err := f.sf.Subset(append([]uint16(nil), gids...), sfnt.SubsetOptions{Tables: sfnt.KeepPDFTables})
+	// Only the tables a PDF reader needs; hinting programs (cvt, fpgm,
+	// prep) are left out: readers rasterise at many sizes without them,
+	// and they cost size and compression time in every document.
+	tables := []string{"glyf", "head", "hhea", "hmtx", "loca", "maxp"}
+	sub, err := f.sf.Subset(append([]uint16(nil), gids...), sfnt.SubsetOptions{Tables: tables})
 	if err != nil {
 		return nil, false, fmt.Errorf("subset %s: %w", f.name, err)
 	}

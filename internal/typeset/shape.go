@@ -19,6 +19,11 @@ import (
 // than as nothing; text extraction still returns the real character.
 const placeholder = '\uFFFD'
 
+// shapeSize is the size, in points, text is shaped at; results are scaled
+// to the size asked for. go-text rounds the shaping size up to a whole
+// number, which would set 8.5 pt text 6% too wide.
+const shapeSize = 1000
+
 // Line is one laid-out line of text.
 type Line struct {
 	Runs  []Run   // in visual order, left to right
@@ -38,12 +43,12 @@ type Run struct {
 // shaper is one goroutine's shaping state: go-text's faces, shaper and
 // wrapper are not safe for concurrent use, so the Library pools them.
 type shaper struct {
-	lib   *Library
-	faces [2][]*gtfont.Face // regular, bold; parallel to lib.regular/bold
-	font  map[*gtfont.Face]*Font
-	hb    shaping.HarfbuzzShaper
-	seg   shaping.Segmenter
-	wrap  shaping.LineWrapper
+	lib    *Library
+	faces  [2][]*gtfont.Face // regular, bold; parallel to lib.regular/bold
+	font   map[*gtfont.Face]*Font
+	hb     shaping.HarfbuzzShaper
+	seg    shaping.Segmenter
+	wrap   shaping.LineWrapper
 	outs   []shaping.Output
 	runes  []rune
 	bidi   bidi.Paragraph
@@ -144,14 +149,14 @@ func (s *shaper) paragraph(text string, size float64, bold, rtl bool, maxWidth f
 	for len(s.levels) < len(s.runes) {
 		s.levels = append(s.levels, int(def))
 	}
-	in := shaping.Input{Text: s.runes, RunEnd: len(s.runes), Direction: dir, Size: fixed.Int26_6(size*64 + 0.5)}
+	in := shaping.Input{Text: s.runes, RunEnd: len(s.runes), Direction: dir, Size: fixed.I(shapeSize)}
 	s.outs = s.outs[:0]
 	for _, part := range s.seg.Split(in, fm) {
 		s.outs = append(s.outs, s.hb.Shape(part))
 	}
 	limit := fixed.Int26_6(1 << 30)
 	if maxWidth > 0 {
-		limit = fixed.Int26_6(maxWidth * 64)
+		limit = fixed.Int26_6(maxWidth * shapeSize / size * 64)
 	}
 	// Unwrapped text keeps its trailing spaces: "Page 2 of " is followed
 	// by the page count.
@@ -159,13 +164,14 @@ func (s *shaper) paragraph(text string, size float64, bold, rtl bool, maxWidth f
 	wrapped, _ := s.wrap.WrapParagraphF(cfg, limit, s.runes, shaping.NewSliceIterator(s.outs))
 	lines := make([]Line, 0, len(wrapped))
 	for _, wl := range wrapped {
-		lines = append(lines, s.line(wl, orig))
+		lines = append(lines, s.line(wl, orig, size/shapeSize/64))
 	}
 	return lines
 }
 
 // line turns a wrapped line's runs into glyphs in visual order.
-func (s *shaper) line(runs shaping.Line, orig []rune) Line {
+// scale turns go-text's 26.6 fixed-point lengths into points.
+func (s *shaper) line(runs shaping.Line, orig []rune, scale float64) Line {
 	var l Line
 	lo, hi := len(orig), 0
 	for _, o := range runs {
@@ -178,8 +184,8 @@ func (s *shaper) line(runs shaping.Line, orig []rune) Line {
 		}
 		seen := -1
 		for _, g := range o.Glyphs {
-			pg := fpdf.Glyph{ID: uint16(g.GlyphID), Advance: float64(g.XAdvance) / 64,
-				XOff: float64(g.XOffset) / 64, YOff: float64(g.YOffset) / 64}
+			pg := fpdf.Glyph{ID: uint16(g.GlyphID), Advance: float64(g.XAdvance) * scale,
+				XOff: float64(g.XOffset) * scale, YOff: float64(g.YOffset) * scale}
 			if g.ClusterIndex != seen {
 				seen = g.ClusterIndex
 				end := min(g.ClusterIndex+g.RuneCount, len(orig))
