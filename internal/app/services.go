@@ -42,6 +42,7 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/tenant"
+	"github.com/ordo/ordo/internal/typeset"
 	"github.com/ordo/ordo/internal/web"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -109,6 +110,16 @@ type openOpts struct {
 // applies migrations, so that a fresh checkout runs with no set-up.
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o openOpts) (*services, error) {
 	svc := &services{cfg: cfg, log: log, metrics: o.metrics, tel: o.tel}
+	// Load the PDF fonts now, with this logger, rather than on the first
+	// invoice: typeset.Default (ORDO_FONT_DIR, as cfg.FontDir) gets this
+	// Library from its per-directory cache.
+	if lib, err := typeset.Load(cfg.FontDir, log); err != nil {
+		return nil, fmt.Errorf("load PDF fonts: %w", err)
+	} else if ok, path := lib.HasCJK(); ok {
+		log.Info("PDF fonts: CJK font found", "path", path)
+	} else {
+		log.Warn("PDF fonts: no CJK font (NotoSansCJK-Regular.ttc) in ORDO_FONT_DIR or the system's font directories; Chinese, Japanese and Korean text in invoices and PDF exports prints as placeholders")
+	}
 	switch cfg.Mode() {
 	case config.ModeEmbedded:
 		// 0700, as EnsureSecret makes it: the database, the secret and
