@@ -39,9 +39,9 @@ var embedded embed.FS
 // CJKFile is the font file the Library looks for in its font directory.
 const CJKFile = "NotoSansCJK-Regular.ttc"
 
-// SystemFontDirs are searched for CJKFile after the configured directory:
+// systemFontDirs are searched for CJKFile after the configured directory:
 // where Debian's fonts-noto-cjk and common distributions install it.
-var SystemFontDirs = []string{
+var systemFontDirs = []string{
 	"/usr/share/fonts/opentype/noto",
 	"/usr/share/fonts/noto-cjk",
 	"/usr/share/fonts/google-noto-cjk",
@@ -206,7 +206,13 @@ type libEntry struct {
 func Load(dir string, log *slog.Logger) (*Library, error) {
 	v, _ := libraries.LoadOrStore(dir, &libEntry{})
 	e := v.(*libEntry)
-	e.once.Do(func() { e.lib, e.err = newLibrary(dir, log) })
+	e.once.Do(func() {
+		dirs := systemFontDirs
+		if dir != "" {
+			dirs = append([]string{dir}, dirs...)
+		}
+		e.lib, e.err = newLibrary(dirs, log)
+	})
 	return e.lib, e.err
 }
 
@@ -214,7 +220,9 @@ func Load(dir string, log *slog.Logger) (*Library, error) {
 // is not handed a Library uses it.
 func Default() (*Library, error) { return Load(os.Getenv("ORDO_FONT_DIR"), nil) }
 
-func newLibrary(dir string, log *slog.Logger) (*Library, error) {
+// newLibrary makes a Library with the CJK font of the first of dirs that
+// has one.
+func newLibrary(dirs []string, log *slog.Logger) (*Library, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -223,10 +231,6 @@ func newLibrary(dir string, log *slog.Logger) (*Library, error) {
 		return nil, err
 	}
 	l := &Library{regular: reg, bold: bold, log: log}
-	dirs := SystemFontDirs
-	if dir != "" {
-		dirs = append([]string{dir}, dirs...)
-	}
 	for _, d := range dirs {
 		p := filepath.Join(d, CJKFile)
 		data, err := os.ReadFile(p)
