@@ -10,6 +10,7 @@ import (
 	gtfont "github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/shaping"
 	"golang.org/x/image/math/fixed"
+	xbidi "golang.org/x/text/unicode/bidi"
 
 	"github.com/ordo/ordo/internal/fpdf"
 )
@@ -127,6 +128,17 @@ func (s *shaper) paragraph(text string, size float64, bold, rtl bool, maxWidth f
 			s.lib.log.Warn("typeset: some characters have no font and print as placeholders; for CJK text install Noto Sans CJK (Debian: fonts-noto-cjk) or set ORDO_FONT_DIR to a directory holding " + CJKFile)
 		})
 	}
+	// A paragraph's direction is its first strong character's (UAX #9,
+	// P2–P3), so that on a mirrored invoice a phone number, an amount or a
+	// Latin address still reads left to right, and an Arabic name on a
+	// left-to-right invoice reads right to left. Mirroring moves and
+	// aligns text; it does not reorder it.
+	switch firstStrong(s.runes) {
+	case xbidi.R, xbidi.AL:
+		rtl = true
+	default:
+		rtl = false
+	}
 	dir := di.DirectionLTR
 	if rtl {
 		dir = di.DirectionRTL
@@ -228,4 +240,17 @@ func reorder(runs []Run) {
 			i = j
 		}
 	}
+}
+
+// firstStrong is the bidi class of text's first strongly directional
+// character: L, R or AL, or ON when there is none.
+func firstStrong(text []rune) xbidi.Class {
+	for _, r := range text {
+		p, _ := xbidi.LookupRune(r)
+		switch c := p.Class(); c {
+		case xbidi.L, xbidi.R, xbidi.AL:
+			return c
+		}
+	}
+	return xbidi.ON
 }
