@@ -154,7 +154,7 @@ func (s *shaper) paragraph(text string, size float64, bold, rtl bool, maxWidth f
 	s.levels = s.levels[:0]
 	for i := range bruns.NumRuns() {
 		r := bruns.Run(i)
-		for len(s.levels) <= r.End {
+		for len(s.levels) < r.End {
 			s.levels = append(s.levels, int(r.Level))
 		}
 	}

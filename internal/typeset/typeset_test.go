@@ -181,6 +181,16 @@ func TestBidiOrder(t *testing.T) {
 	require.Equal(t, []string{"כהן", "42", "שרה"}, visual)
 	digits := l[0].Runs[1].Glyphs
 	require.Equal(t, "4", digits[0].Text, "42 reads left to right")
+
+	// A number first, then Arabic: the paragraph is right to left (its
+	// first strong character), so the number is rightmost.
+	l = sh.layout("10001 الرياض", 12, false, false, 0)
+	require.Len(t, l, 1)
+	visual = visual[:0]
+	for _, r := range l[0].Runs {
+		visual = append(visual, strings.TrimSpace(r.Text))
+	}
+	require.Equal(t, []string{"الرياض", "10001"}, visual)
 }
 
 // TestWrap: long CJK and Thai names wrap at line-break opportunities
