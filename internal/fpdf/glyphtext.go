@@ -108,23 +108,41 @@ func (f *Fpdf) GlyphText(gf GlyphFont, size, x, y float64, glyphs []Glyph, actua
 	}
 	u := f.glyphFont(gf)
 	upem := float64(gf.UnitsPerEm())
-	var b strings.Builder
-	b.Grow(64 + 8*len(glyphs))
-	b.WriteString("q ")
-	b.WriteString(f.color.text.str)
+	// Appended by hand, not with fmt: a report's cells make thousands of
+	// these per document.
+	num := func(b []byte, v float64, prec int) []byte {
+		if v > -0.005 && v < 0.005 {
+			return append(b, '0')
+		}
+		return strconv.AppendFloat(b, v, 'f', prec, 64)
+	}
+	b := make([]byte, 0, 96+len(actual)*4+10*len(glyphs))
+	b = append(b, "q "...)
+	b = append(b, f.color.text.str...)
 	if bold {
 		// Stroke in the fill colour: the text colour operator set "rg"
 		// only.
-		b.WriteString(" " + strings.Replace(f.color.text.str, "rg", "RG", 1))
-		fmt.Fprintf(&b, " %.3f w 2 Tr", size*0.03)
+		b = append(b, ' ')
+		b = append(b, strings.Replace(f.color.text.str, "rg", "RG", 1)...)
+		b = append(b, ' ')
+		b = num(b, size*0.03, 3)
+		b = append(b, " w 2 Tr"...)
 	}
-	fmt.Fprintf(&b, " BT /%s %.2f Tf %.2f %.2f Td ", u.res, size, x*f.k, (f.h-y)*f.k)
+	b = append(b, " BT /"...)
+	b = append(b, u.res...)
+	b = append(b, ' ')
+	b = num(b, size, 2)
+	b = append(b, " Tf "...)
+	b = num(b, x*f.k, 2)
+	b = append(b, ' ')
+	b = num(b, (f.h-y)*f.k, 2)
+	b = append(b, " Td "...)
 	if actual != "" {
-		b.WriteString("/Span<</ActualText<FEFF")
+		b = append(b, "/Span<</ActualText<FEFF"...)
 		for _, c := range utf16.Encode([]rune(actual)) {
-			fmt.Fprintf(&b, "%04X", c)
+			b = appendHex4(b, c)
 		}
-		b.WriteString(">>>BDC ")
+		b = append(b, ">>>BDC "...)
 	}
 	// The viewer moves by each glyph's width in the W array; TJ's numbers
 	// correct that to the shaped positions (kerning, zero-width marks,
@@ -134,33 +152,44 @@ func (f *Fpdf) GlyphText(gf GlyphFont, size, x, y float64, glyphs []Glyph, actua
 	for _, g := range glyphs {
 		if g.YOff != rise {
 			if open {
-				b.WriteString("]TJ ")
+				b = append(b, "]TJ "...)
 				open = false
 			}
 			rise = g.YOff
-			fmt.Fprintf(&b, "%.2f Ts ", rise)
+			b = num(b, rise, 2)
+			b = append(b, " Ts "...)
 		}
 		if !open {
-			b.WriteString("[")
+			b = append(b, '[')
 			open = true
 		}
 		want := pen + g.XOff
 		if d := (want - cur) * 1000 / size; d > 0.05 || d < -0.05 {
-			fmt.Fprintf(&b, "%.1f", -d)
+			b = num(b, -d, 1)
 		}
-		c := u.cid(g)
-		fmt.Fprintf(&b, "<%04X>", c)
+		b = append(b, '<')
+		b = appendHex4(b, u.cid(g))
+		b = append(b, '>')
 		cur = want + float64(gf.Advance(g.ID))*size/upem
 		pen += g.Advance
 	}
 	if open {
-		b.WriteString("]TJ")
+		b = append(b, "]TJ"...)
+	}
+	if rise != 0 {
+		b = append(b, " 0 Ts"...)
 	}
 	if actual != "" {
-		b.WriteString(" EMC")
+		b = append(b, " EMC"...)
 	}
-	b.WriteString(" ET Q")
-	f.out(b.String())
+	b = append(b, " ET Q"...)
+	f.out(string(b))
+}
+
+// appendHex4 appends v as four upper-case hexadecimal digits.
+func appendHex4(b []byte, v uint16) []byte {
+	const hex = "0123456789ABCDEF"
+	return append(b, hex[v>>12], hex[v>>8&15], hex[v>>4&15], hex[v&15])
 }
 
 // glyphPageCount is one place where the page count is drawn in glyphs.

@@ -150,6 +150,7 @@ type Library struct {
 	log           *slog.Logger
 	warnCJK       sync.Once
 	pool          sync.Pool // *shaper
+	cache         layoutCache
 }
 
 // The embedded fonts, parsed once per process: parsing costs milliseconds

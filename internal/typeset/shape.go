@@ -3,6 +3,7 @@ package typeset
 import (
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/go-text/typesetting/bidi"
@@ -99,11 +100,56 @@ func (m fontmap) covered(r rune) bool {
 // to maxWidth points (0: no wrapping). rtl sets the paragraphs' base
 // direction; runs within follow the bidi algorithm either way.
 func (s *shaper) layout(text string, size float64, bold, rtl bool, maxWidth float64) []Line {
+	key := layoutKey{text, size, maxWidth, bold, rtl}
+	if len(text) <= layoutCacheText {
+		if l, ok := s.lib.cache.get(key); ok {
+			return l
+		}
+	}
 	var lines []Line
 	for para := range strings.SplitSeq(text, "\n") {
 		lines = append(lines, s.paragraph(para, size, bold, rtl, maxWidth)...)
 	}
+	if len(text) <= layoutCacheText {
+		s.lib.cache.put(key, lines)
+	}
 	return lines
+}
+
+// Laid-out short texts are cached per Library: documents repeat labels,
+// dates, amounts, statuses and names, and shaping costs more than the
+// lookup. Lines are read-only once made, so they are shared. The cache is
+// bounded: at layoutCacheMax entries it starts again.
+const (
+	layoutCacheText = 64 // bytes; longer texts are rarely repeated
+	layoutCacheMax  = 4096
+)
+
+type layoutKey struct {
+	text           string
+	size, maxWidth float64
+	bold, rtl      bool
+}
+
+type layoutCache struct {
+	mu sync.Mutex
+	m  map[layoutKey][]Line
+}
+
+func (c *layoutCache) get(k layoutKey) ([]Line, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l, ok := c.m[k]
+	return l, ok
+}
+
+func (c *layoutCache) put(k layoutKey, l []Line) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= layoutCacheMax {
+		c.m = make(map[layoutKey][]Line, 256)
+	}
+	c.m[k] = l
 }
 
 func (s *shaper) paragraph(text string, size float64, bold, rtl bool, maxWidth float64) []Line {
@@ -166,22 +212,33 @@ func (s *shaper) paragraph(text string, size float64, bold, rtl bool, maxWidth f
 	for _, part := range s.seg.Split(in, fm) {
 		s.outs = append(s.outs, s.hb.Shape(part))
 	}
-	limit := fixed.Int26_6(1 << 30)
-	if maxWidth > 0 {
-		limit = fixed.Int26_6(maxWidth * shapeSize / size * 64)
+	scale := size / shapeSize / 64
+	limit := fixed.Int26_6(maxWidth * shapeSize / size * 64)
+	if maxWidth <= 0 || s.width() <= limit {
+		// One line: the wrapper's line-break analysis is not needed,
+		// and most text (table cells, labels) is set this way.
+		return []Line{s.line(shaping.Line(s.outs), orig, scale)}
 	}
-	// Unwrapped text keeps its trailing spaces: "Page 2 of " is followed
-	// by the page count.
-	cfg := shaping.WrapConfig{Direction: dir, BreakPolicy: shaping.WhenNecessary, DisableTrailingWhitespaceTrim: maxWidth <= 0}
+	cfg := shaping.WrapConfig{Direction: dir, BreakPolicy: shaping.WhenNecessary}
 	wrapped, _ := s.wrap.WrapParagraphF(cfg, limit, s.runes, shaping.NewSliceIterator(s.outs))
 	lines := make([]Line, 0, len(wrapped))
 	for _, wl := range wrapped {
-		lines = append(lines, s.line(wl, orig, size/shapeSize/64))
+		lines = append(lines, s.line(wl, orig, scale))
 	}
 	return lines
 }
 
-// line turns a wrapped line's runs into glyphs in visual order.
+// width is the shaped runs' advance, in shapeSize units.
+func (s *shaper) width() fixed.Int26_6 {
+	var w fixed.Int26_6
+	for _, o := range s.outs {
+		w += o.Advance
+	}
+	return w
+}
+
+// line turns a line's runs, in logical order, into glyphs in visual
+// order.
 // scale turns go-text's 26.6 fixed-point lengths into points.
 func (s *shaper) line(runs shaping.Line, orig []rune, scale float64) Line {
 	var l Line
