@@ -217,3 +217,22 @@ func BenchmarkRenderMixed(b *testing.B) {
 		}
 	}
 }
+
+// TestRenderConcurrent renders every script's invoice from several
+// goroutines at once: fonts, their subsetting and the layout cache are
+// shared (run with -race).
+func TestRenderConcurrent(t *testing.T) {
+	lib, err := typeset.Load("", nil)
+	require.NoError(t, err)
+	errs := make(chan error, 4*len(scriptCases))
+	for range 4 {
+		go func() {
+			for _, c := range scriptCases {
+				errs <- RenderWith(io.Discard, c.invoice(), lib)
+			}
+		}()
+	}
+	for range 4 * len(scriptCases) {
+		require.NoError(t, <-errs)
+	}
+}

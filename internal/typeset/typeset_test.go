@@ -283,3 +283,32 @@ func TestSubsetSize(t *testing.T) {
 	require.Less(t, len(pdf), 20_000, "three fonts' subsets")
 	testkit.Artifact(t, "typeset-subset.pdf", pdf)
 }
+
+// TestFit: text cut to a width ends at a cluster boundary with an
+// ellipsis.
+func TestFit(t *testing.T) {
+	lib, err := Load("", nil)
+	require.NoError(t, err)
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.AddPage()
+	w := lib.NewWriter(pdf)
+	defer w.Close()
+	w.SetFont(false, 9)
+	for _, text := range []string{"क्षत्रिय क्षत्रिय क्षत्रिय क्षत्रिय", "น้ำน้ำน้ำน้ำน้ำน้ำน้ำน้ำน้ำน้ำ", "Short"} {
+		for wd := 5.0; wd < 40; wd += 0.7 {
+			got := w.Fit(text, wd)
+			if got == text || got == "…" { // all, or nothing fits
+				continue
+			}
+			require.True(t, strings.HasSuffix(got, "…"), got)
+			require.LessOrEqual(t, w.Width(got), wd-2*pdf.GetCellMargin()+0.01, got)
+			cut := []rune(strings.TrimSuffix(got, "…"))
+			if len(cut) == 0 {
+				continue
+			}
+			next := []rune(text)[len(cut)]
+			require.False(t, unicode.In(next, unicode.Mn, unicode.Mc), "cut before a mark: %q", got)
+			require.False(t, joins(cut[len(cut)-1]), "cut after a virama: %q", got)
+		}
+	}
+}

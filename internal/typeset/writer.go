@@ -2,6 +2,7 @@ package typeset
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/ordo/ordo/internal/fpdf"
 )
@@ -82,17 +83,35 @@ func (w *Writer) Fit(text string, wd float64) string {
 		return text
 	}
 	rs := []rune(text)
+	// Cut only where a cluster ends: not before a combining mark (Thai
+	// tone marks, Devanagari vowel signs) nor after a virama or joiner,
+	// which would change the letters left standing.
+	var cuts []int
+	for i := 1; i < len(rs); i++ {
+		if !unicode.In(rs[i], unicode.Mn, unicode.Mc, unicode.Me) && !joins(rs[i-1]) {
+			cuts = append(cuts, i)
+		}
+	}
 	// Halve the search: names may be 2000 characters long.
-	lo, hi := 0, len(rs)
+	lo, hi := -1, len(cuts)-1
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if w.Width(strings.TrimSpace(string(rs[:mid]))+"…") <= wd {
+		if w.Width(strings.TrimSpace(string(rs[:cuts[mid]]))+"…") <= wd {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
-	return strings.TrimSpace(string(rs[:lo])) + "…"
+	if lo < 0 {
+		return "…"
+	}
+	return strings.TrimSpace(string(rs[:cuts[lo]])) + "…"
+}
+
+// joins reports whether r joins the next character into its cluster: a
+// virama (Indic scripts) or a zero-width joiner.
+func joins(r rune) bool {
+	return r == '\u200D' || unicode.Is(unicode.Mn, r) && strings.ContainsRune("\u094D\u09CD\u0A4D\u0ACD\u0B4D\u0BCD\u0C4D\u0CCD\u0D4D\u0E3A", r)
 }
 
 // Cell is fpdf's CellFormat for shaped text: a cell of wd × h at the
