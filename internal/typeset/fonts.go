@@ -26,6 +26,7 @@ import (
 	"sync"
 
 	gtfont "github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/font/opentype"
 	sfnt "github.com/tdewolff/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
@@ -109,24 +110,16 @@ func parseFont(name string, data []byte, index int) (*Font, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse font %s: %w", name, err)
 	}
-	var gt *gtfont.Font
-	if index == 0 {
-		face, err := gtfont.ParseTTF(bytes.NewReader(data))
-		if err != nil {
-			// A collection: ParseTTF reads single fonts only.
-			faces, err2 := gtfont.ParseTTC(bytes.NewReader(data))
-			if err2 != nil || len(faces) == 0 {
-				return nil, fmt.Errorf("parse font %s for shaping: %w", name, err)
-			}
-			face = faces[0]
-		}
-		gt = face.Font
-	} else {
-		faces, err := gtfont.ParseTTC(bytes.NewReader(data))
-		if err != nil || len(faces) <= index {
-			return nil, fmt.Errorf("parse font %s for shaping: %v", name, err)
-		}
-		gt = faces[index].Font
+	// Only font index of a collection is loaded for shaping: Noto Sans
+	// CJK's collection holds ten, and loading them all costs hundreds of
+	// megabytes while it runs.
+	lds, err := opentype.NewLoaders(bytes.NewReader(data))
+	if err != nil || len(lds) <= index {
+		return nil, fmt.Errorf("parse font %s for shaping: %v", name, err)
+	}
+	gt, err := gtfont.NewFont(lds[index])
+	if err != nil {
+		return nil, fmt.Errorf("parse font %s for shaping: %w", name, err)
 	}
 	f := &Font{name: name, gt: gt, mu: new(sync.Mutex), sf: sf, cff: sf.IsCFF, upem: int(sf.Head.UnitsPerEm)}
 	n := sf.NumGlyphs()
