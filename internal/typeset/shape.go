@@ -39,6 +39,9 @@ type Run struct {
 	Glyphs []fpdf.Glyph
 	Text   string // in logical order
 	RTL    bool
+	// Simple: one glyph per character, in order, so the glyphs'
+	// ToUnicode text reads as Text and no ActualText is needed.
+	Simple bool
 	level  int // bidi embedding level
 }
 
@@ -247,7 +250,7 @@ func (s *shaper) line(runs shaping.Line, orig []rune, scale float64) Line {
 		lo, hi = min(lo, o.Runes.Offset), max(hi, o.Runes.Offset+o.Runes.Count)
 		r := Run{Font: s.font[o.Face], Glyphs: make([]fpdf.Glyph, 0, len(o.Glyphs)),
 			Text: string(orig[o.Runes.Offset:min(o.Runes.Offset+o.Runes.Count, len(orig))]),
-			RTL:  o.Direction.Progression() == di.TowardTopLeft}
+			RTL:  o.Direction.Progression() == di.TowardTopLeft, Simple: true}
 		if o.Runes.Offset < len(s.levels) {
 			r.level = s.levels[o.Runes.Offset]
 		}
@@ -255,6 +258,9 @@ func (s *shaper) line(runs shaping.Line, orig []rune, scale float64) Line {
 		for _, g := range o.Glyphs {
 			pg := fpdf.Glyph{ID: uint16(g.GlyphID), Advance: float64(g.XAdvance) * scale,
 				XOff: float64(g.XOffset) * scale, YOff: float64(g.YOffset) * scale}
+			if g.RuneCount != 1 || g.GlyphCount != 1 || g.ClusterIndex < len(orig) && s.runes[g.ClusterIndex] != orig[g.ClusterIndex] {
+				r.Simple = false // a cluster, or a placeholder for another character
+			}
 			if g.ClusterIndex != seen {
 				seen = g.ClusterIndex
 				end := min(g.ClusterIndex+g.RuneCount, len(orig))

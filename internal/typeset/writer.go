@@ -196,8 +196,10 @@ func (w *Writer) draw(l Line, x, y, wd, h float64, align string) {
 		// written. Right-to-left runs are extracted from their glyphs'
 		// ToUnicode text, in visual order, which readers reorder
 		// themselves; ActualText there would be reordered a second time.
+		// Runs of one glyph per character need neither: their ToUnicode
+		// text is theirs, and leaving ActualText out keeps documents small.
 		text := r.Text
-		if r.RTL {
+		if r.RTL || r.Simple {
 			text = ""
 		}
 		p.GlyphText(r.Font, w.size, x, base, r.Glyphs, text, w.bold && r.Font.FauxBold)
