@@ -236,3 +236,35 @@ func TestRenderConcurrent(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 }
+
+// TestRenderWrapsLongNames: a long Thai customer name and a long CJK item
+// name (neither has spaces) wrap onto several lines of their columns, and
+// every character is printed once.
+func TestRenderWrapsLongNames(t *testing.T) {
+	c := scriptCases[len(scriptCases)-1] // cjk
+	lib := c.library(t)
+	inv := c.invoice()
+	thai := strings.Repeat("บริษัทสมชายใจดีจำกัด", 4)
+	cjk := strings.Repeat("山田太郎商事株式会社東京支店", 4)
+	inv.Order.CustomerName, inv.Order.BillingAddress.Name = thai, thai
+	inv.Order.Items[0].Name = cjk
+	text := testkit.PDFText(t, renderWith(t, inv, lib))
+	lines := strings.Split(text, "\n")
+	var thaiLines, cjkLines int
+	var thaiText, cjkText strings.Builder
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if r := []rune(l); len(r) > 0 && unicode.Is(unicode.Thai, r[0]) {
+			thaiLines++
+			thaiText.WriteString(l)
+		}
+		if r := []rune(l); len(r) > 0 && unicode.Is(unicode.Han, r[0]) && !strings.Contains(l, "区") {
+			cjkLines++
+			cjkText.WriteString(strings.Fields(l)[0])
+		}
+	}
+	require.Greater(t, thaiLines, 1, "the Thai name wraps: %q", text)
+	require.Greater(t, cjkLines, 1, "the CJK item name wraps: %q", text)
+	require.Equal(t, thai, thaiText.String())
+	require.Equal(t, cjk, cjkText.String())
+}
