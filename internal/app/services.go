@@ -110,12 +110,11 @@ type openOpts struct {
 // applies migrations, so that a fresh checkout runs with no set-up.
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o openOpts) (*services, error) {
 	svc := &services{cfg: cfg, log: log, metrics: o.metrics, tel: o.tel}
-	// Load the PDF fonts now, with this logger, rather than on the first
-	// invoice: typeset.Default (ORDO_FONT_DIR, as cfg.FontDir) gets this
-	// Library from its per-directory cache.
-	if lib, err := typeset.Load(cfg.FontDir, log); err != nil {
-		return nil, fmt.Errorf("load PDF fonts: %w", err)
-	} else if ok, path := lib.HasCJK(); ok {
+	// Say at start-up whether invoices and PDF exports can print CJK. The
+	// fonts themselves load on the first document (typeset.Default):
+	// Noto Sans CJK takes some 45 MB, which a server that renders no PDF
+	// should not hold.
+	if path, ok := typeset.FindCJK(cfg.FontDir); ok {
 		log.Info("PDF fonts: CJK font found", "path", path)
 	} else {
 		log.Warn("PDF fonts: no CJK font (NotoSansCJK-Regular.ttc) in ORDO_FONT_DIR or the system's font directories; Chinese, Japanese and Korean text in invoices and PDF exports prints as placeholders")

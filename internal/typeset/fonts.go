@@ -214,6 +214,22 @@ func Load(dir string, log *slog.Logger) (*Library, error) {
 // is not handed a Library uses it.
 func Default() (*Library, error) { return Load(os.Getenv("ORDO_FONT_DIR"), nil) }
 
+// FindCJK returns where Load(dir, …) would find the CJK font, without
+// loading it.
+func FindCJK(dir string) (string, bool) {
+	dirs := systemFontDirs
+	if dir != "" {
+		dirs = append([]string{dir}, dirs...)
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, CJKFile)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, true
+		}
+	}
+	return "", false
+}
+
 // newLibrary makes a Library with the CJK font of the first of dirs that
 // has one.
 func newLibrary(dirs []string, log *slog.Logger) (*Library, error) {
