@@ -312,3 +312,14 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+// TestFindCJK: the configured directory comes before the system's.
+func TestFindCJK(t *testing.T) {
+	dir := t.TempDir()
+	_, _ = FindCJK(dir) // whatever the system has
+	p := dir + "/" + CJKFile
+	require.NoError(t, os.WriteFile(p, []byte("not read"), 0o644))
+	got, ok := FindCJK(dir)
+	require.True(t, ok)
+	require.Equal(t, p, got)
+}
