@@ -9,6 +9,12 @@ COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/ordo/ordo/internal/app.version=${VERSION}" -o /out/ordo ./cmd/ordo
 
+# Noto Sans CJK, for Chinese, Japanese and Korean text in invoices and PDF
+# exports: 19 MB, too large to embed in the binary like the other scripts'
+# fonts (internal/typeset). Only the regular collection is copied.
+FROM debian:bookworm-slim AS fonts
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
+
 # `backup`: the same binary on the PostgreSQL image whose major version the
 # server runs (keep it in step with the postgres service in
 # docker-compose.yml), for `ordo backup`, `ordo restore` and a worker with
@@ -16,8 +22,9 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/ordo/ordo/int
 # server's major version or newer. Non-root, as the runtime image.
 FROM postgres:16.11-alpine AS backup
 COPY --from=build /out/ordo /usr/local/bin/ordo
+COPY --from=fonts /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc /usr/share/ordo/fonts/
 RUN mkdir -p /data && chown postgres:postgres /data
-ENV PORT=3000 ORDO_DATA_DIR=/data
+ENV PORT=3000 ORDO_DATA_DIR=/data ORDO_FONT_DIR=/usr/share/ordo/fonts
 WORKDIR /data
 USER postgres
 EXPOSE 3000
@@ -28,7 +35,8 @@ CMD ["worker"]
 # pg_dump, so `ordo backup` on PostgreSQL runs from the `backup` target.
 FROM gcr.io/distroless/static-debian12:nonroot AS runtime
 COPY --from=build /out/ordo /usr/local/bin/ordo
-ENV PORT=3000 ORDO_DATA_DIR=/data
+COPY --from=fonts /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc /usr/share/ordo/fonts/
+ENV PORT=3000 ORDO_DATA_DIR=/data ORDO_FONT_DIR=/usr/share/ordo/fonts
 WORKDIR /data
 USER nonroot:nonroot
 EXPOSE 3000

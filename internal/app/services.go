@@ -42,6 +42,7 @@ import (
 	"github.com/ordo/ordo/internal/store/sqlitestore"
 	"github.com/ordo/ordo/internal/telemetry"
 	"github.com/ordo/ordo/internal/tenant"
+	"github.com/ordo/ordo/internal/typeset"
 	"github.com/ordo/ordo/internal/web"
 	"github.com/ordo/ordo/internal/webhook"
 )
@@ -123,6 +124,15 @@ type openOpts struct {
 // applies migrations, so that a fresh checkout runs with no set-up.
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger, o openOpts) (*services, error) {
 	svc := &services{cfg: cfg, log: log, metrics: o.metrics, tel: o.tel}
+	// Say at start-up whether invoices and PDF exports can print CJK. The
+	// fonts themselves load on the first document (typeset.Default):
+	// Noto Sans CJK takes some 45 MB, which a server that renders no PDF
+	// should not hold.
+	if path, ok := typeset.FindCJK(cfg.FontDir); ok {
+		log.Info("PDF fonts: CJK font found", "path", path)
+	} else {
+		log.Warn("PDF fonts: no CJK font (NotoSansCJK-Regular.ttc) in ORDO_FONT_DIR or the system's font directories; Chinese, Japanese and Korean text in invoices and PDF exports prints as placeholders")
+	}
 	switch cfg.Mode() {
 	case config.ModeEmbedded:
 		// 0700, as EnsureSecret makes it: the database, the secret and

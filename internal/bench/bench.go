@@ -278,11 +278,13 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 		rep.Jobs = append(rep.Jobs, res)
 	}
 	if !o.Skip["invoices"] {
-		res, err := benchInvoices(ctx, o, ordo.Store, ds)
-		if err != nil {
-			return fmt.Errorf("invoices: %w", err)
+		for _, mixed := range []bool{false, true} {
+			res, err := benchInvoices(ctx, o, ordo.Store, ds, mixed)
+			if err != nil {
+				return fmt.Errorf("invoices: %w", err)
+			}
+			rep.Invoices = append(rep.Invoices, res)
 		}
-		rep.Invoices = append(rep.Invoices, res)
 	}
 	if !o.Skip["webhooks"] {
 		rate, err := benchWebhookRate(ctx, o, open, dbURL, dataDir, pg.pool)

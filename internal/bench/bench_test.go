@@ -64,8 +64,11 @@ func TestHarness(t *testing.T) {
 	}
 	require.Len(t, rep.Jobs, 1)
 	require.Positive(t, rep.Jobs[0].JobsPerSec)
-	require.Len(t, rep.Invoices, 1)
-	require.Positive(t, rep.Invoices[0].PDFsPerSec)
+	require.Len(t, rep.Invoices, 2)
+	for i, scripts := range []string{"latin", "mixed"} {
+		require.Equal(t, scripts, rep.Invoices[i].Scripts)
+		require.Positive(t, rep.Invoices[i].PDFsPerSec)
+	}
 	require.NotNil(t, rep.Fair)
 	require.Equal(t, 20, rep.Fair.BSamples, "B's webhooks all timed")
 	require.Positive(t, rep.Fair.BWebhookMax)

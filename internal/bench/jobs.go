@@ -84,6 +84,10 @@ func benchJobs(ctx context.Context, o Options, ordo *Ordo, pool *pgxpool.Pool) (
 
 // InvoiceResult is one-page invoice PDFs rendered per second.
 type InvoiceResult struct {
+	// Scripts is "latin" (the seeded orders as they are) or "mixed"
+	// (customer and item names in Arabic, Hebrew, Devanagari and Thai
+	// too: several shaped fonts per document).
+	Scripts    string  `json:"scripts,omitempty"`
 	PDFs       int64   `json:"pdfs"`
 	Goroutines int     `json:"goroutines"`
 	Seconds    float64 `json:"seconds"`
@@ -91,14 +95,30 @@ type InvoiceResult struct {
 	AvgBytes   int64   `json:"avg_bytes"`
 }
 
+// mixedNames are the customer and item names of the mixed-script run,
+// one per order in turn.
+var mixedNames = [][3]string{
+	{"محمد بن سلمان", "Widget مصباح", "राजेश क्षत्रिय"},
+	{"שרה כהן", "สมชาย gadget", "Доставка"},
+	{"राजेश Ψυχή", "שרה lamp", "ค่าจัดส่ง شحن"},
+}
+
 // benchInvoices renders invoices of seeded orders with invoice.Render
-// on GOMAXPROCS goroutines for o.Duration.
-func benchInvoices(ctx context.Context, o Options, st store.Store, ds *dataset) (InvoiceResult, error) {
+// on GOMAXPROCS goroutines for o.Duration; with mixed, names are
+// replaced by mixedNames.
+func benchInvoices(ctx context.Context, o Options, st store.Store, ds *dataset, mixed bool) (InvoiceResult, error) {
 	var os []order.Order
 	for _, id := range ds.ids[:min(20, len(ds.ids))] {
 		ord, err := st.OrderGet(ctx, ds.tenants[0], id)
 		if err != nil {
 			return InvoiceResult{}, err
+		}
+		if mixed {
+			n := mixedNames[len(os)%len(mixedNames)]
+			ord.CustomerName = n[0]
+			for i := range ord.Items {
+				ord.Items[i].Name = n[1+i%2]
+			}
 		}
 		os = append(os, ord)
 	}
@@ -131,7 +151,11 @@ func benchInvoices(ctx context.Context, o Options, st store.Store, ds *dataset) 
 		return InvoiceResult{}, fmt.Errorf("render invoice: %w", firstErr)
 	}
 	el := time.Since(t0).Seconds()
-	res := InvoiceResult{PDFs: n.Load(), Goroutines: g, Seconds: el, PDFsPerSec: float64(n.Load()) / el, AvgBytes: size.Load() / max(n.Load(), 1)}
-	fmt.Fprintf(o.Progress, "invoices %d PDFs in %.2fs: %.0f PDFs/s (%d goroutines)\n", res.PDFs, el, res.PDFsPerSec, g)
+	scripts := "latin"
+	if mixed {
+		scripts = "mixed"
+	}
+	res := InvoiceResult{Scripts: scripts, PDFs: n.Load(), Goroutines: g, Seconds: el, PDFsPerSec: float64(n.Load()) / el, AvgBytes: size.Load() / max(n.Load(), 1)}
+	fmt.Fprintf(o.Progress, "invoices %d %s-script PDFs in %.2fs: %.0f PDFs/s (%d goroutines)\n", res.PDFs, scripts, el, res.PDFsPerSec, g)
 	return res, nil
 }

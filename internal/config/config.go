@@ -45,6 +45,9 @@ const (
 type Config struct {
 	Port    int
 	DataDir string
+	// FontDir holds fonts too large to embed in the binary (Noto Sans
+	// CJK) for invoices and PDF exports; see internal/typeset.
+	FontDir string
 	BaseURL string
 	Secret  string
 	// AuditSigningKey is the base64 Ed25519 seed that signs the audit

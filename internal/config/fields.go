@@ -89,6 +89,8 @@ var fields = append([]field{
 		val: intVal[int]{func(c *Config) *int { return &c.Port }, 1, 65535, "a port number between 1 and 65535"}},
 	{Env: "ORDO_DATA_DIR", Default: "./data", Doc: "embedded mode's directory: SQLite file, blobs, generated secret",
 		val: text{func(c *Config) *string { return &c.DataDir }, nil}},
+	{Env: "ORDO_FONT_DIR", DefaultDoc: "unset: the system's font directories", Doc: "directory holding `NotoSansCJK-Regular.ttc` (Debian's `fonts-noto-cjk`), with which invoices and PDF exports print Chinese, Japanese and Korean; searched before `/usr/share/fonts/opentype/noto` and other system font directories. Without it such text prints as placeholders (a warning is logged once)",
+		val: text{func(c *Config) *string { return &c.FontDir }, nil}},
 	{Env: "ORDO_BASE_URL", DefaultDoc: "`http://localhost:$PORT`", Doc: "public URL, for links in e-mails; `https` makes cookies Secure. Local-disk upload and download URLs do not depend on it: pages use them on whichever address they were opened at",
 		val: text{func(c *Config) *string { return &c.BaseURL }, func(v string) (string, error) {
 			if !httpURL(v) {

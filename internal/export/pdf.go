@@ -8,11 +8,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-
 	"github.com/ordo/ordo/internal/fpdf"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/typeset"
 )
 
 // ErrTooManyOrders is returned by a PDF writer asked to hold more than
@@ -29,13 +27,11 @@ type ReportHeader struct {
 
 // Landscape A4, in millimetres.
 const (
-	pdfPageW   = 297.0
-	pdfPageH   = 210.0
-	pdfMargin  = 10.0
-	pdfBottom  = 14.0 // room for the footer
-	pdfRowH    = 6.0
-	pdfFamily  = "Go"
-	pdfNbAlias = "{nb}"
+	pdfPageW  = 297.0
+	pdfPageH  = 210.0
+	pdfMargin = 10.0
+	pdfBottom = 14.0 // room for the footer
+	pdfRowH   = 6.0
 )
 
 // One row per order; the widths add up to the page width less margins.
@@ -61,21 +57,23 @@ var pdfCols = []struct {
 type pdfWriter struct {
 	out    io.Writer
 	pdf    *fpdf.Fpdf
+	tw     *typeset.Writer
 	h      ReportHeader
 	rows   int64
 	closed bool
 }
 
 // NewPDFWriter returns a writer of a PDF report of orders on w, with h
-// printed at the top of every page. Text is set in the embedded Go fonts,
-// so Latin, Greek and Cyrillic names print as written; the Go fonts have
-// no CJK glyphs, which print as empty boxes (text extraction still reads
-// them). Nothing reaches w before Close.
+// printed at the top of every page. Text is shaped and set by
+// internal/typeset, so names print in any script it has fonts for (see
+// there; CJK needs Noto Sans CJK in ORDO_FONT_DIR or a system font
+// directory). Nothing reaches w before Close.
 func NewPDFWriter(w io.Writer, h ReportHeader) (Writer, error) {
+	lib, err := typeset.Default()
+	if err != nil {
+		return nil, fmt.Errorf("export: fonts: %w", err)
+	}
 	pdf := fpdf.New("L", "mm", "A4", "")
-	pdf.AddUTF8FontFromBytes(pdfFamily, "", goregular.TTF)
-	pdf.AddUTF8FontFromBytes(pdfFamily, "B", gobold.TTF)
-	pdf.AliasNbPages(pdfNbAlias)
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(true, pdfBottom)
 	pdf.SetCatalogSort(true)
@@ -91,17 +89,18 @@ func NewPDFWriter(w io.Writer, h ReportHeader) (Writer, error) {
 	pdf.SetTitle(title, true)
 	pdf.SetCreator("Ordo", true)
 
-	p := &pdfWriter{out: w, pdf: pdf, h: h}
+	p := &pdfWriter{out: w, pdf: pdf, tw: lib.NewWriter(pdf), h: h}
 	pdf.SetHeaderFuncMode(p.pageHeader, false)
 	pdf.SetFooterFunc(p.pageFooter)
 	pdf.AddPage()
 	if err := pdf.Error(); err != nil {
+		p.tw.Close()
 		return nil, fmt.Errorf("export: start PDF: %w", err)
 	}
 	return p, nil
 }
 
-func (p *pdfWriter) font(style string, size float64) { p.pdf.SetFont(pdfFamily, style, size) }
+func (p *pdfWriter) font(style string, size float64) { p.tw.SetFont(style == "B", size) }
 
 // pageHeader prints the report's title, filters and time, then the
 // table's header, on every page.
@@ -115,16 +114,16 @@ func (p *pdfWriter) pageHeader() {
 	if p.h.Tenant != "" {
 		title = p.h.Tenant + " · Orders"
 	}
-	pdf.CellFormat(width-70, 7, fitText(pdf, title, width-70), "", 0, "L", false, 0, "")
+	p.tw.Cell(width-70, 7, p.tw.Fit(title, width-70), "L", false, 0)
 	p.font("", 8.5)
 	pdf.SetTextColor(100, 100, 100)
 	generated := ""
 	if !p.h.GeneratedAt.IsZero() {
 		generated = "Generated " + p.h.GeneratedAt.UTC().Format("2006-01-02 15:04") + " UTC"
 	}
-	pdf.CellFormat(70, 7, generated, "", 1, "R", false, 0, "")
+	p.tw.Cell(70, 7, generated, "R", false, 1)
 	pdf.SetX(pdfMargin)
-	pdf.CellFormat(width, 5, fitText(pdf, "Filters: "+filterSummary(p.h.Filters), width), "", 1, "L", false, 0, "")
+	p.tw.Cell(width, 5, p.tw.Fit("Filters: "+filterSummary(p.h.Filters), width), "L", false, 1)
 	pdf.Ln(2)
 
 	p.font("B", 8.5)
@@ -132,7 +131,7 @@ func (p *pdfWriter) pageHeader() {
 	pdf.SetTextColor(255, 255, 255)
 	pdf.SetX(pdfMargin)
 	for _, c := range pdfCols {
-		pdf.CellFormat(c.width, 6.5, c.title, "", 0, c.align, true, 0, "")
+		p.tw.Cell(c.width, 6.5, c.title, c.align, true, 0)
 	}
 	pdf.Ln(6.5)
 	pdf.SetTextColor(20, 20, 20)
@@ -143,10 +142,9 @@ func (p *pdfWriter) pageFooter() {
 	pdf.SetY(-pdfBottom + 4)
 	p.font("", 7.5)
 	pdf.SetTextColor(100, 100, 100)
-	// Left-aligned: the page-count alias is replaced after layout, so a
-	// right alignment would be measured on "{nb}", not on the number.
+	// The page count is known only when the document is written.
 	pdf.SetX(pdfPageW - pdfMargin - 30)
-	pdf.CellFormat(30, 4, "Page "+strconv.Itoa(pdf.PageNo())+" of "+pdfNbAlias, "", 0, "L", false, 0, "")
+	p.tw.CellPageCount(30, 4, "Page "+strconv.Itoa(pdf.PageNo())+" of ", 0)
 }
 
 // WriteOrder adds the order's row; rows never split across pages, and
@@ -177,7 +175,7 @@ func (p *pdfWriter) WriteOrder(o order.Order) error {
 		cells[2] = o.CreatedAt.UTC().Format("2006-01-02 15:04")
 	}
 	for i, c := range pdfCols {
-		pdf.CellFormat(c.width, pdfRowH, fitText(pdf, cells[i], c.width), "", 0, c.align, fill, 0, "")
+		p.tw.Cell(c.width, pdfRowH, p.tw.Fit(cells[i], c.width), c.align, fill, 0)
 	}
 	pdf.Ln(pdfRowH)
 	if err := pdf.Error(); err != nil {
@@ -195,17 +193,18 @@ func (p *pdfWriter) Close() error {
 		return nil
 	}
 	p.closed = true
+	defer p.tw.Close()
 	pdf := p.pdf
 	pdf.Ln(3)
 	pdf.SetX(pdfMargin)
 	p.font("B", 9)
 	switch p.rows {
 	case 0:
-		pdf.CellFormat(0, 6, "No orders match these filters.", "", 1, "L", false, 0, "")
+		p.tw.Cell(0, 6, "No orders match these filters.", "L", false, 1)
 	case 1:
-		pdf.CellFormat(0, 6, "1 order", "", 1, "L", false, 0, "")
+		p.tw.Cell(0, 6, "1 order", "L", false, 1)
 	default:
-		pdf.CellFormat(0, 6, strconv.FormatInt(p.rows, 10)+" orders", "", 1, "L", false, 0, "")
+		p.tw.Cell(0, 6, strconv.FormatInt(p.rows, 10)+" orders", "L", false, 1)
 	}
 	if err := pdf.Output(p.out); err != nil {
 		return fmt.Errorf("export: write PDF: %w", err)
@@ -255,18 +254,4 @@ func statusLabel(s order.Status) string {
 		return ""
 	}
 	return strings.ToUpper(string(s[:1])) + string(s[1:])
-}
-
-// fitText shortens s with an ellipsis to fit a cell of width w in the
-// current font: a report row is one line, so long names are cut.
-func fitText(pdf *fpdf.Fpdf, s string, w float64) string {
-	w -= 2 * pdf.GetCellMargin()
-	if pdf.GetStringWidth(s) <= w {
-		return s
-	}
-	rs := []rune(s)
-	for len(rs) > 0 && pdf.GetStringWidth(string(rs)+"…") > w {
-		rs = rs[:len(rs)-1]
-	}
-	return string(rs) + "…"
 }

@@ -174,3 +174,36 @@ func BenchmarkPDFWriter(b *testing.B) {
 		}
 	}
 }
+
+// TestPDFWriterScripts: customers named in every script print, and read
+// back in logical order (right-to-left names word by word: pdftotext
+// orders a line's runs visually); a name too long for its cell is cut
+// with an ellipsis, never inside a cluster.
+func TestPDFWriterScripts(t *testing.T) {
+	t.Parallel()
+	names := []string{"محمد بن سلمان", "שרה כהן", "राजेश क्षत्रिय", "สมชาย ใจดี", "Ψυχή Дмитрий"}
+	orders := fixture()[:1]
+	for i, n := range names {
+		o := orders[0]
+		o.Number = int64(100 + i)
+		o.CustomerName = n
+		orders = append(orders, o)
+	}
+	long := orders[0]
+	long.Number = 200
+	long.CustomerName = strings.Repeat("บริษัทสมชายใจดีจำกัด", 5)
+	orders = append(orders, long)
+	pdf := renderPDF(t, reportHeader(), orders)
+	text := testkit.PDFText(t, pdf)
+	for _, n := range names {
+		for _, w := range strings.Fields(n) {
+			require.Contains(t, text, w)
+		}
+	}
+	require.Contains(t, text, "บริษัทสมชาย")
+	require.Contains(t, text, "…", "the long name is cut")
+	for _, f := range testkit.PDFFonts(t, pdf) {
+		cols := strings.Fields(f)
+		require.Equal(t, []string{"yes", "yes", "yes"}, cols[4:7], "embedded, subset, ToUnicode: %s", f)
+	}
+}

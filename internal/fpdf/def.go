@@ -631,6 +631,8 @@ type Fpdf struct {
 	pageBoxes        map[int]map[string]PageBox // used to define the crop, trim, bleed and art boxes
 	unitStr          string                     // unit of measure for all rendered objects except fonts
 	wPt, hPt         float64                    // dimensions of current page in points
+	glyphFonts       []*glyphFontUse            // Ordo: fonts placed by glyph ID (glyphtext.go), in order of first use
+	glyphPageCounts  []glyphPageCount           // Ordo: page counts in glyph text (glyphtext.go)
 	w, h             float64                    // dimensions of current page in user unit
 	lMargin          float64                    // left margin
 	tMargin          float64                    // top margin

@@ -2673,7 +2673,9 @@ func (f *Fpdf) CellFormat(w, h float64, txtStr, borderStr string, ln int,
 		return
 	}
 
-	if f.currentFont.Name == "" {
+	// Ordo: an empty cell needs no font; typeset.Writer uses one for the
+	// page-break bookkeeping around glyph text (glyphtext.go).
+	if f.currentFont.Name == "" && txtStr != "" {
 		f.err = fmt.Errorf("font has not been set; unable to render text")
 		return
 	}
@@ -4279,6 +4281,7 @@ func (f *Fpdf) putpages() {
 		// Replace number of pages
 		f.RegisterAlias(f.aliasNbPagesStr, sprintf("%d", nb))
 	}
+	f.glyphPageCountAliases(nb) // Ordo: glyphtext.go
 	f.replaceAliases()
 	if f.defOrientation == "P" {
 		wPt = f.defPageSize.Wd * f.k
@@ -4904,6 +4907,10 @@ func (f *Fpdf) putresourcedict() {
 			font = f.fonts[key]
 			f.outf("/F%s %d 0 R", font.i, font.N)
 		}
+		// Ordo: fonts placed by glyph ID (glyphtext.go).
+		for i, g := range f.glyphFonts {
+			f.outf("/GF%d %d 0 R", i+1, g.objNum)
+		}
 	}
 	f.out(">>")
 	f.out("/XObject <<")
@@ -4995,6 +5002,7 @@ func (f *Fpdf) putresources() {
 	f.putGradients()
 	f.putSpotColors()
 	f.putfonts()
+	f.putGlyphFonts() // Ordo: glyphtext.go
 	if f.err != nil {
 		return
 	}

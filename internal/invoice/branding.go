@@ -31,8 +31,8 @@ func (s *Service) Branding(ctx context.Context, p access.Principal) (tenant.Bran
 	return st.Branding, err
 }
 
-// SetBranding saves the tenant's address, tax id, accent colour and
-// footer, keeping the logo. ifMatch, when given, must be the branding's
+// SetBranding saves the tenant's address, tax id, accent colour, footer
+// and layout direction, keeping the logo. ifMatch, when given, must be the branding's
 // current Version (If-Match), or it fails with tenant.ErrBrandingStale.
 func (s *Service) SetBranding(ctx context.Context, p access.Principal, b tenant.Branding, ifMatch *int64, m access.Meta) (tenant.Branding, error) {
 	if err := p.Require(access.ActTenantUpdate); err != nil {
@@ -143,7 +143,7 @@ func (s *Service) updateSettings(ctx context.Context, p access.Principal, m acce
 			*out = b
 		}
 		ae, err := p.AuditEntry(m, n, p.TenantID, "tenant.branding_updated", "tenant", p.TenantID.String(),
-			map[string]any{"address": b.Address, "tax_id": b.TaxID, "accent_color": b.AccentColor, "footer": b.Footer, "logo": b.LogoKey != ""})
+			map[string]any{"address": b.Address, "tax_id": b.TaxID, "accent_color": b.AccentColor, "footer": b.Footer, "rtl": b.RTL, "logo": b.LogoKey != ""})
 		if err != nil {
 			return err
 		}

@@ -5,11 +5,12 @@
 // tenant's branding (branding.go), stores it, and announces it in the
 // events outbox.
 //
-// Text is set in the Go fonts (golang.org/x/image/font/gofont), embedded in
-// the binary and subset into each PDF, so names in Latin, Greek and
-// Cyrillic scripts print as written. The Go fonts have no CJK, Arabic or
-// Hebrew glyphs: such characters print as empty boxes (.notdef), though
-// text extraction still reads them.
+// Text is shaped and set by internal/typeset: Latin, Greek and Cyrillic in
+// the Go fonts; Arabic, Hebrew, Devanagari and Thai in embedded Noto
+// fonts; Chinese, Japanese and Korean in Noto Sans CJK when it is found
+// (ORDO_FONT_DIR or the system's font directories), else as visible
+// placeholders. Each font is embedded as a subset of the glyphs used.
+// Branding.RTL mirrors the layout for right-to-left tenants.
 package invoice
 
 import (
@@ -24,11 +25,9 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-
 	"github.com/ordo/ordo/internal/fpdf"
 	"github.com/ordo/ordo/internal/order"
+	"github.com/ordo/ordo/internal/typeset"
 )
 
 // Branding is how a tenant's invoices look and what they say about the
@@ -47,6 +46,10 @@ type Branding struct {
 	// LogoType is "png" or "jpg". It is only a hint: the bytes' own
 	// signature decides, so a mislabelled logo still prints.
 	LogoType string
+	// RTL lays the invoice out right to left, mirrored: the seller and
+	// "Bill to" on the right, the item table's description column on the
+	// right, text aligned right and paragraphs read right to left.
+	RTL bool
 }
 
 // Invoice is one invoice for one order. The amounts are the order's own
@@ -75,7 +78,6 @@ const (
 	bottomMargin = 30.0 // room for the footer
 	footerTop    = pageH - 24
 
-	family     = "Go"
 	lineH      = 4.4 // 9 pt text
 	smallLineH = 3.6 // 7.5 pt text
 	cellPad    = 1.8
@@ -113,7 +115,20 @@ func Render(w io.Writer, inv Invoice) error {
 	if strings.TrimSpace(inv.Number) == "" {
 		return errors.New("invoice: number is required")
 	}
-	r := newRenderer(inv)
+	lib, err := typeset.Default()
+	if err != nil {
+		return fmt.Errorf("invoice %s: fonts: %w", inv.Number, err)
+	}
+	return RenderWith(w, inv, lib)
+}
+
+// RenderWith is Render with the fonts of lib.
+func RenderWith(w io.Writer, inv Invoice, lib *typeset.Library) error {
+	if strings.TrimSpace(inv.Number) == "" {
+		return errors.New("invoice: number is required")
+	}
+	r := newRenderer(inv, lib)
+	defer r.tw.Close()
 	r.document()
 	if err := r.pdf.Error(); err != nil {
 		return fmt.Errorf("invoice %s: render: %w", inv.Number, err)
@@ -124,16 +139,9 @@ func Render(w io.Writer, inv Invoice) error {
 	return nil
 }
 
-// addFonts embeds the Go regular and bold fonts as family "Go", styles
-// "" and "B". The core PDF fonts would need no embedding but cover only
-// Latin-1, and customers' names are not all Latin.
-func addFonts(pdf *fpdf.Fpdf) {
-	pdf.AddUTF8FontFromBytes(family, "", goregular.TTF)
-	pdf.AddUTF8FontFromBytes(family, "B", gobold.TTF)
-}
-
 type renderer struct {
 	pdf    *fpdf.Fpdf
+	tw     *typeset.Writer
 	inv    Invoice
 	accent rgb
 	logo   *fpdf.ImageInfoType
@@ -141,11 +149,8 @@ type renderer struct {
 	inTable bool
 }
 
-func newRenderer(inv Invoice) *renderer {
+func newRenderer(inv Invoice, lib *typeset.Library) *renderer {
 	pdf := fpdf.New("P", "mm", "A4", "")
-	addFonts(pdf)
-	// After addFonts: the alias is replaced in the page text at the end.
-	pdf.AliasNbPages("{nb}")
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, bottomMargin)
 	pdf.SetCatalogSort(true)
@@ -157,7 +162,8 @@ func newRenderer(inv Invoice) *renderer {
 	pdf.SetAuthor(inv.Branding.Name, true)
 	pdf.SetCreator("Ordo", true)
 
-	r := &renderer{pdf: pdf, inv: inv, accent: defaultAccent}
+	r := &renderer{pdf: pdf, tw: lib.NewWriter(pdf), inv: inv, accent: defaultAccent}
+	r.tw.Mirror = inv.Branding.RTL
 	if c, ok := parseColor(inv.Branding.AccentColor); ok {
 		r.accent = c
 	}
@@ -196,7 +202,7 @@ func registerLogo(pdf *fpdf.Fpdf, data []byte) *fpdf.ImageInfoType {
 	return info
 }
 
-func (r *renderer) font(style string, size float64) { r.pdf.SetFont(family, style, size) }
+func (r *renderer) font(style string, size float64) { r.tw.SetFont(style == "B", size) }
 func (r *renderer) grey()                           { r.pdf.SetTextColor(100, 100, 100) }
 func (r *renderer) black()                          { r.pdf.SetTextColor(20, 20, 20) }
 func (r *renderer) accentText()                     { r.pdf.SetTextColor(r.accent.r, r.accent.g, r.accent.b) }
@@ -220,7 +226,7 @@ func (r *renderer) letterhead() {
 		// At most 50 × 20 mm, keeping the aspect ratio.
 		w, h := r.logo.Width(), r.logo.Height()
 		scale := min(50/w, 20/h)
-		p.ImageOptions("logo", margin, y, w*scale, h*scale, false, fpdf.ImageOptions{}, 0, "")
+		p.ImageOptions("logo", r.tw.X(margin, w*scale), y, w*scale, h*scale, false, fpdf.ImageOptions{}, 0, "")
 		y += h*scale + 3
 	}
 	left := 100.0
@@ -228,19 +234,19 @@ func (r *renderer) letterhead() {
 	if b.Name != "" {
 		r.font("B", 15)
 		r.accentText()
-		p.MultiCell(left, 7, b.Name, "", "L", false)
+		r.tw.MultiCell(left, 7, b.Name, "L")
 	}
 	r.font("", 9)
 	r.grey()
 	for _, line := range strings.Split(strings.TrimSpace(b.Address), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			p.SetX(margin)
-			p.MultiCell(left, lineH, line, "", "L", false)
+			r.tw.MultiCell(left, lineH, line, "L")
 		}
 	}
 	if b.TaxID != "" {
 		p.SetX(margin)
-		p.MultiCell(left, lineH, "Tax ID: "+b.TaxID, "", "L", false)
+		r.tw.MultiCell(left, lineH, "Tax ID: "+b.TaxID, "L")
 	}
 	leftBottom := p.GetY()
 
@@ -249,7 +255,7 @@ func (r *renderer) letterhead() {
 	p.SetXY(x, top)
 	r.font("B", 20)
 	r.accentText()
-	p.CellFormat(75, 10, "INVOICE", "", 2, "R", false, 0, "")
+	r.tw.Cell(75, 10, "INVOICE", "R", false, 2)
 	p.SetY(p.GetY() + 2)
 	rows := [][2]string{{"Invoice no.", r.inv.Number}}
 	if !r.inv.IssuedAt.IsZero() {
@@ -266,10 +272,10 @@ func (r *renderer) letterhead() {
 		p.SetX(x)
 		r.font("", 9)
 		r.grey()
-		p.CellFormat(28, lineH+0.6, row[0], "", 0, "L", false, 0, "")
+		r.tw.Cell(28, lineH+0.6, row[0], "L", false, 0)
 		r.font("B", 9)
 		r.black()
-		p.CellFormat(47, lineH+0.6, fit(p, row[1], 47), "", 1, "R", false, 0, "")
+		r.tw.Cell(47, lineH+0.6, r.tw.Fit(row[1], 47), "R", false, 1)
 	}
 	p.SetY(max(leftBottom, p.GetY()) + 8)
 }
@@ -316,18 +322,18 @@ func (r *renderer) party(x, y, w float64, title, name string, lines []string) fl
 	p.SetXY(x, y)
 	r.font("B", 8)
 	r.accentText()
-	p.CellFormat(w, lineH, strings.ToUpper(title), "", 2, "L", false, 0, "")
+	r.tw.Cell(w, lineH, strings.ToUpper(title), "L", false, 2)
 	if name != "" {
 		r.font("B", 10)
 		r.black()
 		p.SetX(x)
-		p.MultiCell(w, 5, name, "", "L", false)
+		r.tw.MultiCell(w, 5, name, "L")
 	}
 	r.font("", 9)
 	r.black()
 	for _, l := range lines {
 		p.SetX(x)
-		p.MultiCell(w, lineH, l, "", "L", false)
+		r.tw.MultiCell(w, lineH, l, "L")
 	}
 	return p.GetY()
 }
@@ -375,7 +381,7 @@ func (r *renderer) tableHeader() {
 	p.SetTextColor(255, 255, 255)
 	p.SetX(margin)
 	for i, title := range colTitle {
-		p.CellFormat(colW[i], 7, title, "", 0, colAlign[i], true, 0, "")
+		r.tw.Cell(colW[i], 7, title, colAlign[i], true, 0)
 	}
 	p.Ln(7)
 	r.black()
@@ -384,20 +390,20 @@ func (r *renderer) tableHeader() {
 func (r *renderer) itemRow(it order.Item, cur string) {
 	p := r.pdf
 	r.font("", 9)
-	name := p.SplitText(it.Name, colW[0])
+	name := r.tw.Split(it.Name, colW[0])
 	if len(name) == 0 {
-		name = []string{""}
+		name = []typeset.Line{{}}
 	}
 	r.font("", 7.5)
-	var sub []string
+	var sub []typeset.Line
 	if it.SKU != "" {
-		sub = append(sub, p.SplitText("SKU "+it.SKU, colW[0])...)
+		sub = append(sub, r.tw.Split("SKU "+it.SKU, colW[0])...)
 	}
 	if it.Description != "" {
-		sub = append(sub, p.SplitText(it.Description, colW[0])...)
+		sub = append(sub, r.tw.Split(it.Description, colW[0])...)
 	}
 	if len(sub) > maxSubLines {
-		sub = append(sub[:maxSubLines-1], "…")
+		sub = append(sub[:maxSubLines-1], r.tw.Lines("…", 0)...)
 	}
 	h := float64(len(name))*lineH + float64(len(sub))*smallLineH + 2*cellPad
 	if p.GetY()+h > pageH-bottomMargin {
@@ -409,12 +415,12 @@ func (r *renderer) itemRow(it order.Item, cur string) {
 	r.font("", 9)
 	r.black()
 	for _, l := range name {
-		p.CellFormat(colW[0], lineH, l, "", 2, "L", false, 0, "")
+		r.tw.CellLine(colW[0], lineH, l, "L", false, 2)
 	}
 	r.font("", 7.5)
 	r.grey()
 	for _, l := range sub {
-		p.CellFormat(colW[0], smallLineH, l, "", 2, "L", false, 0, "")
+		r.tw.CellLine(colW[0], smallLineH, l, "L", false, 2)
 	}
 
 	r.font("", 9)
@@ -427,11 +433,11 @@ func (r *renderer) itemRow(it order.Item, cur string) {
 		order.FormatMoney(it.LineTotal, cur),
 	}
 	for i, c := range cells {
-		p.CellFormat(colW[i+1], lineH, c, "", 0, colAlign[i+1], false, 0, "")
+		r.tw.Cell(colW[i+1], lineH, c, colAlign[i+1], false, 0)
 	}
 	p.SetDrawColor(220, 220, 220)
 	p.SetLineWidth(0.2)
-	p.Line(margin, y+h, margin+contentW, y+h)
+	r.hline(margin, margin+contentW, y+h)
 	p.SetXY(margin, y+h)
 }
 
@@ -461,19 +467,19 @@ func (r *renderer) totals() {
 		p.SetX(x)
 		r.font("", 9)
 		r.grey()
-		p.CellFormat(labelW, lineH+1, row[0], "", 0, "L", false, 0, "")
+		r.tw.Cell(labelW, lineH+1, row[0], "L", false, 0)
 		r.black()
-		p.CellFormat(valueW, lineH+1, row[1], "", 1, "R", false, 0, "")
+		r.tw.Cell(valueW, lineH+1, row[1], "R", false, 1)
 	}
 	y := p.GetY() + 1
 	p.SetDrawColor(r.accent.r, r.accent.g, r.accent.b)
 	p.SetLineWidth(0.5)
-	p.Line(x, y, pageW-margin, y)
+	r.hline(x, pageW-margin, y)
 	p.SetXY(x, y+1.5)
 	r.font("B", 11)
 	r.accentText()
-	p.CellFormat(labelW, 7, "Total", "", 0, "L", false, 0, "")
-	p.CellFormat(valueW, 7, order.FormatMoney(o.Total, o.Currency), "", 1, "R", false, 0, "")
+	r.tw.Cell(labelW, 7, "Total", "L", false, 0)
+	r.tw.Cell(valueW, 7, order.FormatMoney(o.Total, o.Currency), "R", false, 1)
 }
 
 // pageHeader runs at the top of every page; from page 2 on it names the
@@ -486,7 +492,7 @@ func (r *renderer) pageHeader() {
 	p.SetXY(margin, margin-5)
 	r.font("", 8)
 	r.grey()
-	p.CellFormat(contentW, 5, fit(p, r.inv.Branding.Name+"  ·  Invoice "+r.inv.Number, contentW), "", 1, "L", false, 0, "")
+	r.tw.Cell(contentW, 5, r.tw.Fit(r.inv.Branding.Name+"  ·  Invoice "+r.inv.Number, contentW), "L", false, 1)
 	p.SetY(margin + 3)
 	if r.inTable {
 		r.tableHeader()
@@ -499,39 +505,31 @@ func (r *renderer) pageFooter(lastPage bool) {
 	p := r.pdf
 	p.SetDrawColor(200, 200, 200)
 	p.SetLineWidth(0.2)
-	p.Line(margin, footerTop, pageW-margin, footerTop)
+	r.hline(margin, pageW-margin, footerTop)
 	r.font("", 7.5)
 	r.grey()
 	textW := contentW - 30
 	if f := strings.TrimSpace(r.inv.Branding.Footer); f != "" {
-		lines := p.SplitText(f, textW)
+		lines := r.tw.Split(f, textW)
 		if len(lines) > 3 {
 			lines = lines[:3]
 		}
 		p.SetXY(margin, footerTop+2)
 		for _, l := range lines {
-			p.CellFormat(textW, smallLineH, l, "", 2, "L", false, 0, "")
+			r.tw.CellLine(textW, smallLineH, l, "L", false, 2)
 		}
 	}
 	// A one-page invoice needs no page number: page 1 is also the last.
 	if p.PageNo() == 1 && lastPage {
 		return
 	}
-	// Left-aligned: the "{nb}" alias is replaced after layout, so a right
-	// alignment would be measured on the alias, not the number.
+	// The page count is known only when the document is written.
 	p.SetXY(pageW-margin-24, footerTop+2)
-	p.CellFormat(24, smallLineH, "Page "+strconv.Itoa(p.PageNo())+" of {nb}", "", 0, "L", false, 0, "")
+	r.tw.CellPageCount(24, smallLineH, "Page "+strconv.Itoa(p.PageNo())+" of ", 0)
 }
 
-// fit shortens s with an ellipsis to fit width w in the current font.
-func fit(p *fpdf.Fpdf, s string, w float64) string {
-	w -= 2 * p.GetCellMargin()
-	if p.GetStringWidth(s) <= w {
-		return s
-	}
-	rs := []rune(s)
-	for len(rs) > 0 && p.GetStringWidth(string(rs)+"…") > w {
-		rs = rs[:len(rs)-1]
-	}
-	return string(rs) + "…"
+// hline draws a horizontal line from x1 to x2 at y, mirrored with the
+// page for right-to-left layouts.
+func (r *renderer) hline(x1, x2, y float64) {
+	r.pdf.Line(r.tw.X(x1, 0), y, r.tw.X(x2, 0), y)
 }

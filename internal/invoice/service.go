@@ -221,7 +221,7 @@ func (s *Service) render(ctx context.Context, r Record) ([]byte, error) {
 	}
 	b := st.Branding
 	inv := Invoice{Number: r.Number, IssuedAt: now(), Order: o, Branding: Branding{
-		Name: t.Name, Address: b.Address, TaxID: b.TaxID, Footer: b.Footer, AccentColor: b.AccentColor}}
+		Name: t.Name, Address: b.Address, TaxID: b.TaxID, Footer: b.Footer, AccentColor: b.AccentColor, RTL: b.RTL}}
 	if b.LogoKey != "" {
 		// A logo that cannot be read is left out rather than failing
 		// the invoice.

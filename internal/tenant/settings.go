@@ -23,6 +23,9 @@ type Branding struct {
 	TaxID       string `json:"tax_id,omitempty"`
 	AccentColor string `json:"accent_color,omitempty"` // "#RRGGBB"
 	Footer      string `json:"footer,omitempty"`
+	// RTL lays the tenant's invoices out right to left (mirrored), for
+	// tenants writing Arabic, Hebrew or another right-to-left script.
+	RTL bool `json:"rtl,omitempty"`
 	// LogoKey is the object key of the uploaded logo, LogoType its image
 	// format ("png" or "jpg"); empty when there is none.
 	LogoKey  string `json:"logo_key,omitempty"`

@@ -63,12 +63,13 @@ type brandingJSON struct {
 	TaxID       string `json:"tax_id" maxLength:"64"`
 	AccentColor string `json:"accent_color" description:"A colour like #1f6feb; empty for the default." pattern:"^(#[0-9a-fA-F]{6})?$"`
 	Footer      string `json:"footer" maxLength:"500"`
+	RTL         bool   `json:"rtl" description:"Lay invoices out right to left (mirrored), for Arabic, Hebrew and other right-to-left scripts."`
 	// HasLogo is read-only: upload with PUT /api/v1/tenant/logo.
 	HasLogo bool `json:"has_logo"`
 }
 
 func toBrandingJSON(b tenant.Branding) brandingJSON {
-	return brandingJSON{Address: b.Address, TaxID: b.TaxID, AccentColor: b.AccentColor, Footer: b.Footer, HasLogo: b.LogoKey != ""}
+	return brandingJSON{Address: b.Address, TaxID: b.TaxID, AccentColor: b.AccentColor, Footer: b.Footer, RTL: b.RTL, HasLogo: b.LogoKey != ""}
 }
 
 func (s *Server) handleBrandingGet(w http.ResponseWriter, r *http.Request) error {
@@ -101,7 +102,7 @@ func (s *Server) handleBrandingPut(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	b, err := s.invoices.SetBranding(r.Context(), p, tenant.Branding{Address: in.Address, TaxID: in.TaxID, AccentColor: in.AccentColor, Footer: in.Footer}, version, s.meta(r))
+	b, err := s.invoices.SetBranding(r.Context(), p, tenant.Branding{Address: in.Address, TaxID: in.TaxID, AccentColor: in.AccentColor, Footer: in.Footer, RTL: in.RTL}, version, s.meta(r))
 	if err != nil {
 		return err
 	}

@@ -109,9 +109,10 @@ func TestBranding(t *testing.T) {
 	require.Equal(t, 422, r.status, r.raw)
 	require.Contains(t, r.raw, "accent_color")
 	b := owner.do("PUT", "/api/v1/tenant/branding", map[string]any{"address": "1 Main St\nSpringfield", "tax_id": "DE123456789",
-		"accent_color": "#1F6FEB", "footer": "Thank you for your business"}).must(t, 200)
+		"accent_color": "#1F6FEB", "footer": "Thank you for your business", "rtl": true}).must(t, 200)
 	require.Equal(t, "#1f6feb", b.str("accent_color"))
 	require.Equal(t, false, b.body["has_logo"])
+	require.Equal(t, true, b.body["rtl"], "a right-to-left (mirrored) layout")
 
 	r = owner.do("PUT", "/api/v1/tenant/logo", rawBody{[]byte("GIF89a not really"), "image/gif"})
 	require.Equal(t, 422, r.status, r.raw)
@@ -129,6 +130,7 @@ func TestBranding(t *testing.T) {
 	require.Contains(t, text, "DE123456789")
 	require.Contains(t, text, "Thank you for your business")
 	require.Contains(t, string(pdf), "/Subtype /Image", "the logo is embedded")
+	require.Equal(t, true, owner.do("GET", "/api/v1/tenant/branding", nil).must(t, 200).body["rtl"])
 
 	owner.do("DELETE", "/api/v1/tenant/logo", nil).must(t, 204)
 	require.Equal(t, false, owner.do("GET", "/api/v1/tenant/branding", nil).must(t, 200).body["has_logo"])

@@ -43,7 +43,7 @@ func (s *Server) uiInvoiceDownload(w http.ResponseWriter, r *http.Request) error
 }
 
 // brandingFields are the branding form's fields.
-var brandingFields = []string{"address", "tax_id", "accent_color", "footer"}
+var brandingFields = []string{"address", "tax_id", "accent_color", "footer", "rtl"}
 
 // settingsView is the settings page: the tenant's name, attachment usage
 // and invoice branding. Data is a map, as the page reads it by key.
@@ -78,6 +78,9 @@ func (s *Server) settingsView(r *http.Request) (view, error) {
 	v.Form["address"], v.Form["tax_id"], v.Form["accent_color"], v.Form["footer"] = b.Address, b.TaxID, b.AccentColor, b.Footer
 	data := v.Data.(map[string]any)
 	data["branding"], data["logo"], data["logo_type"] = true, b.LogoKey != "", strings.ToUpper(b.LogoType)
+	if b.RTL {
+		v.Form["rtl"] = "on"
+	}
 	return v, nil
 }
 
@@ -110,7 +113,7 @@ func (s *Server) settingsFormError(w http.ResponseWriter, r *http.Request, err e
 
 func (s *Server) uiBrandingSave(w http.ResponseWriter, r *http.Request) error {
 	f := func(k string) string { return r.PostFormValue(k) }
-	b := tenant.Branding{Address: f("address"), TaxID: f("tax_id"), AccentColor: f("accent_color"), Footer: f("footer")}
+	b := tenant.Branding{Address: f("address"), TaxID: f("tax_id"), AccentColor: f("accent_color"), Footer: f("footer"), RTL: f("rtl") == "on"}
 	if _, err := s.invoices.SetBranding(r.Context(), mustPrincipal(r), b, nil, s.meta(r)); err != nil {
 		return s.settingsFormError(w, r, err, brandingFields...)
 	}

@@ -804,7 +804,10 @@ type Branding struct {
 	Address     string `json:"address"`
 	Footer      string `json:"footer"`
 	HasLogo     bool   `json:"has_logo"`
-	TaxId       string `json:"tax_id"`
+
+	// Rtl Lay invoices out right to left (mirrored), for Arabic, Hebrew and other right-to-left scripts.
+	Rtl   bool   `json:"rtl"`
+	TaxId string `json:"tax_id"`
 }
 
 // BrandingInput defines model for BrandingInput.
@@ -814,7 +817,10 @@ type BrandingInput struct {
 	Address     *string `json:"address,omitempty"`
 	Footer      *string `json:"footer,omitempty"`
 	HasLogo     *bool   `json:"has_logo,omitempty"`
-	TaxId       *string `json:"tax_id,omitempty"`
+
+	// Rtl Lay invoices out right to left (mirrored), for Arabic, Hebrew and other right-to-left scripts.
+	Rtl   *bool   `json:"rtl,omitempty"`
+	TaxId *string `json:"tax_id,omitempty"`
 }
 
 // CreateExportRequest Examples: {"created_after":"2026-01-01T00:00:00Z","format":"xlsx","status":"shipped"}
