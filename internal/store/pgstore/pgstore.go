@@ -58,6 +58,10 @@ type queries struct {
 	db   dbtx
 	tx   pgx.Tx // nil outside a transaction
 	jobs *river.Client[pgx.Tx]
+	// pooled is set behind a transaction-mode pooler (TransactionPooler):
+	// statements outside a transaction may each reach another server
+	// connection.
+	pooled bool
 }
 
 // Store is the PostgreSQL store.
@@ -67,8 +71,6 @@ type Store struct {
 	log  *slog.Logger
 	mig  sqlshared.Migrations[pgx.Tx]
 
-	// pooled is set behind a transaction-mode pooler (TransactionPooler).
-	pooled bool
 	// replicas take lag-tolerant reads; nil without (WithReplicas).
 	replicas *replicaSet
 
@@ -147,7 +149,8 @@ func Open(ctx context.Context, url string, log *slog.Logger, opts ...Option) (*S
 	if err != nil {
 		return nil, fmt.Errorf("open postgres pool: %w", err)
 	}
-	s := &Store{pool: pool, log: log, pooled: oo.pooled}
+	s := &Store{pool: pool, log: log}
+	s.pooled = oo.pooled
 	// An insert-only River client: it never works jobs, it only lets store
 	// methods enqueue them, inside their transactions when there is one.
 	s.jobs, err = river.NewClient(riverpgxv5.New(pool), &river.Config{Logger: log, Middleware: oo.jobs})

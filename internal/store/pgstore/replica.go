@@ -244,7 +244,7 @@ func (s *Store) read(ctx context.Context, tenant uuid.UUID, retry func() bool, f
 		rs.primaryReads.Add(1)
 		return fn(&s.queries)
 	}
-	err := fn(&queries{db: r.pool, jobs: s.jobs})
+	err := fn(&queries{db: r.pool, jobs: s.jobs, pooled: s.pooled})
 	if err == nil || ctx.Err() != nil || (retry != nil && !retry()) {
 		r.reads.Add(1)
 		return err
