@@ -74,6 +74,10 @@ func TestBrowserOperatorConsole(t *testing.T) {
 		chromedp.Navigate(base+"/admin"),
 		chromedp.SendKeys(chromedp.ID("f-q"), "café"),
 		chromedp.Click(chromedp.CSS(`form[role="search"] button`)),
+		// The results page, not the list it came from (which shows the
+		// tenant too): the server writes the query into the box's
+		// attribute; typing sets only its property.
+		chromedp.WaitVisible(chromedp.CSS(`#f-q[value="café"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#tenant-cafe-muller`)),
 	)
 	shoot(t, ctx, dir, "admin-tenants-search")
@@ -115,6 +119,9 @@ func TestBrowserOperatorConsole(t *testing.T) {
 		chromedp.Navigate(base+"/admin/users"),
 		chromedp.SendKeys(chromedp.ID("f-q"), "olga"),
 		chromedp.Click(chromedp.CSS(`form[role="search"] button`)),
+		// As above: the results page, or the next click lands while it
+		// loads ("Not attached to an active page").
+		chromedp.WaitVisible(chromedp.CSS(`#f-q[value="olga"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`a[href^="/admin/users/"]`)),
 	)
 	shoot(t, ctx, dir, "admin-users")
