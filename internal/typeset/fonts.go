@@ -19,6 +19,7 @@ package typeset
 import (
 	"bytes"
 	"embed"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"os"
@@ -101,7 +102,47 @@ func (f *Font) Subset(gids []uint16) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, fmt.Errorf("subset %s: %w", f.name, err)
 	}
-	return sub.Write(), f.cff, nil
+	return pinModified(sub.Write()), f.cff, nil
+}
+
+// pinModified zeroes the modified time in a font file's head table, which
+// tdewolff/font stamps with the time of writing, and sets the checksums
+// again: a document's bytes must not depend on the second it was made in
+// (an invoice rendered twice is the same file).
+func pinModified(b []byte) []byte {
+	be := binary.BigEndian
+	if len(b) < 12 {
+		return b
+	}
+	n := int(be.Uint16(b[4:6]))
+	for i := range n {
+		rec := 12 + 16*i
+		if rec+16 > len(b) || string(b[rec:rec+4]) != "head" {
+			continue
+		}
+		off, length := int(be.Uint32(b[rec+8:])), int(be.Uint32(b[rec+12:]))
+		if length < 36 || off+length > len(b) {
+			return b
+		}
+		head := b[off : off+length]
+		clear(head[28:36])          // modified
+		be.PutUint32(head[8:12], 0) // checkSumAdjustment, 0 while summing
+		be.PutUint32(b[rec+4:], sfntSum(b[off:min(off+(length+3)&^3, len(b))]))
+		be.PutUint32(head[8:12], 0xB1B0AFBA-sfntSum(b))
+	}
+	return b
+}
+
+// sfntSum is the OpenType checksum: the sum of big-endian uint32s, the
+// last padded with zeros.
+func sfntSum(b []byte) uint32 {
+	var s uint32
+	for i := 0; i < len(b); i += 4 {
+		var w [4]byte
+		copy(w[:], b[i:])
+		s += binary.BigEndian.Uint32(w[:])
+	}
+	return s
 }
 
 // parseFont parses font number index of data (a TTF, OTF or TTC).

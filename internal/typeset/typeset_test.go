@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/stretchr/testify/require"
@@ -322,4 +323,26 @@ func TestFindCJK(t *testing.T) {
 	got, ok := FindCJK(dir)
 	require.True(t, ok)
 	require.Equal(t, p, got)
+}
+
+// TestSubsetSameBytes: a subset made a second later is the same file
+// (the font library stamps the time of writing into the head table, which
+// made an invoice rendered twice differ).
+func TestSubsetSameBytes(t *testing.T) {
+	lib, err := Load("", nil)
+	require.NoError(t, err)
+	var f *Font
+	for _, c := range lib.regular {
+		if !c.cff && strings.Contains(c.name, "Arabic") {
+			f = c // an embedded Noto font, subset by tdewolff/font
+		}
+	}
+	require.NotNil(t, f)
+	first, _, err := f.Subset([]uint16{0, 3, 5})
+	require.NoError(t, err)
+	time.Sleep(1100 * time.Millisecond)
+	again, _, err := f.Subset([]uint16{0, 3, 5})
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+	require.Equal(t, uint32(0xB1B0AFBA), sfntSum(again), "the file's checksum adjustment holds")
 }
