@@ -35,7 +35,11 @@ type Stats struct {
 
 // APIResult is Ordo against the bare baseline for one endpoint.
 type APIResult struct {
-	Engine   string  `json:"engine"`
+	Engine string `json:"engine"`
+	// Mode is "in-process" (Ordo's handler and the baseline served by
+	// the harness's own process) or "external" (each a process of its
+	// own, see external.go).
+	Mode     string  `json:"mode"`
 	Name     string  `json:"name"`
 	Ordo     Stats   `json:"ordo"`
 	Baseline Stats   `json:"baseline"`
@@ -198,7 +202,12 @@ func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backe
 		return nil, err
 	}
 	defer stopBase()
+	return measureAPI(ctx, o, engine, "in-process", ordoURL, baseURL, key, ds)
+}
 
+// measureAPI measures each endpoint on Ordo at ordoURL (with the API key)
+// and on the bare baseline at baseURL, in alternating rounds.
+func measureAPI(ctx context.Context, o Options, engine, mode, ordoURL, baseURL, key string, ds *dataset) ([]APIResult, error) {
 	get := func(u string, authz bool) *http.Request {
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		if authz {
@@ -238,7 +247,7 @@ func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backe
 
 	var out []APIResult
 	for _, ep := range eps {
-		fmt.Fprintf(o.Progress, "api %-8s %-48s", engine, ep.name)
+		fmt.Fprintf(o.Progress, "api %-8s %-10s %-48s", engine, mode, ep.name)
 		load(ctx, ordoClient, o.Concurrency, warm, ep.ordo)
 		load(ctx, baseClient, o.Concurrency, warm, ep.base)
 		var ro, rb []round
@@ -256,7 +265,7 @@ func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backe
 				return out, ctx.Err()
 			}
 		}
-		res := APIResult{Engine: engine, Name: ep.name, Ordo: summarize(ro), Baseline: summarize(rb)}
+		res := APIResult{Engine: engine, Mode: mode, Name: ep.name, Ordo: summarize(ro), Baseline: summarize(rb)}
 		if res.Baseline.ReqPerSec > 0 {
 			res.Ratio = res.Ordo.ReqPerSec / res.Baseline.ReqPerSec
 		}

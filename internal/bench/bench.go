@@ -66,7 +66,7 @@ type Options struct {
 	AdminURL    string
 	RedisURL    string
 	Keep        bool
-	Skip        map[string]bool // "api", "pages", "exports", "jobs", "invoices", "fair", "webhooks", "footprint"
+	Skip        map[string]bool // "api", "external", "pages", "exports", "jobs", "invoices", "fair", "webhooks", "footprint"
 	// FairDeliveries are tenant A's queued webhook deliveries in the
 	// fair-scheduling part (benchFair).
 	FairDeliveries int
@@ -80,8 +80,11 @@ type Options struct {
 	// built from source with CGO_ENABLED=0, or the running executable.
 	OrdoBinary string
 	Command    string // recorded in the report
-	Log        *slog.Logger
-	Progress   io.Writer // progress bars; nil for none
+	// binary is the ordo binary that ordoBinary resolved, for the
+	// footprint and the external API measurement; binaryMade says how.
+	binary, binaryMade string
+	Log                *slog.Logger
+	Progress           io.Writer // progress bars; nil for none
 }
 
 // DefaultOptions are the defaults: 1,000,000 orders, 64 clients.
@@ -107,6 +110,16 @@ func Run(ctx context.Context, o Options, open OpenFunc) (*Report, error) {
 	rep := &Report{Date: time.Now().UTC().Format(time.RFC3339), Command: o.Command, Machine: DescribeMachine(),
 		Size: Size{Tenants: o.Tenants, Orders: o.Orders, SQLiteOrders: o.SQLiteOrders, Concurrency: o.Concurrency,
 			Duration: o.Duration.String(), Rounds: o.Rounds}}
+	if !o.Skip["footprint"] || (!o.Skip["api"] && !o.Skip["external"]) {
+		dir, err := os.MkdirTemp("", "ordo-bench-bin-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		if o.binary, o.binaryMade, err = ordoBinary(ctx, o, dir); err != nil {
+			return nil, err
+		}
+	}
 	for _, eng := range o.Engines {
 		var err error
 		switch eng {
@@ -122,7 +135,7 @@ func Run(ctx context.Context, o Options, open OpenFunc) (*Report, error) {
 		}
 	}
 	if !o.Skip["footprint"] {
-		res, err := benchFootprint(ctx, o, o.OrdoBinary)
+		res, err := benchFootprint(ctx, o, o.binary, o.binaryMade)
 		if err != nil {
 			return rep, fmt.Errorf("footprint: %w", err)
 		}
@@ -134,7 +147,7 @@ func Run(ctx context.Context, o Options, open OpenFunc) (*Report, error) {
 // benchEnv is the configuration Ordo runs with in the harness: the
 // benchmark's database, a throw-away data directory, and rate limits out
 // of the way (the API limit is per client, and the harness is one).
-func benchEnv(dbURL, dataDir, redisURL string, jobWorkers int) func(string) string {
+func benchEnv(dbURL, dataDir, redisURL string, jobWorkers int) envMap {
 	env := map[string]string{
 		"DATABASE_URL":                       dbURL,
 		"ORDO_DATA_DIR":                      dataDir,
@@ -147,8 +160,13 @@ func benchEnv(dbURL, dataDir, redisURL string, jobWorkers int) func(string) stri
 	if dbURL != "" {
 		env["ORDO_SECRET"] = randomHex(24)
 	}
-	return func(k string) string { return env[k] }
+	return env
 }
+
+// envMap is a configuration as environment variables.
+type envMap map[string]string
+
+func (e envMap) get(k string) string { return e[k] }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -227,7 +245,8 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 	}
 	defer os.RemoveAll(dataDir)
 
-	ordo, err := openOrdo(ctx, o, open, benchEnv(dbURL, dataDir, o.RedisURL, o.JobWorkers))
+	env := benchEnv(dbURL, dataDir, o.RedisURL, o.JobWorkers)
+	ordo, err := openOrdo(ctx, o, open, env.get)
 	if err != nil {
 		return err
 	}
@@ -257,6 +276,13 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 		if err := flatness(ctx, o, "postgres", ordo, ds, rep); err != nil {
 			return err
 		}
+	}
+	if !o.Skip["api"] && !o.Skip["external"] {
+		res, err := benchExternal(ctx, o, "postgres", ordo, ds, externalSetup{binary: o.binary, env: env, baseArgs: []string{"-database-url", dbURL}})
+		if err != nil {
+			return fmt.Errorf("API, external: %w", err)
+		}
+		rep.API = append(rep.API, res...)
 	}
 	if !o.Skip["pages"] {
 		if err := pages(ctx, o, "postgres", ordo, ds, rep); err != nil {
@@ -316,7 +342,8 @@ func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error
 	}
 	defer os.RemoveAll(dataDir)
 	// Embedded mode migrates on open.
-	ordo, err := openOrdo(ctx, o, open, benchEnv("", dataDir, "", o.JobWorkers))
+	env := benchEnv("", dataDir, "", o.JobWorkers)
+	ordo, err := openOrdo(ctx, o, open, env.get)
 	if err != nil {
 		return err
 	}
@@ -341,6 +368,13 @@ func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error
 		if err := flatness(ctx, o, "sqlite", ordo, ds, rep); err != nil {
 			return err
 		}
+	}
+	if !o.Skip["api"] && !o.Skip["external"] {
+		res, err := benchExternal(ctx, o, "sqlite", ordo, ds, externalSetup{binary: o.binary, env: env, baseArgs: []string{"-sqlite", filepath.Join(dataDir, "ordo.db")}})
+		if err != nil {
+			return fmt.Errorf("API, external (sqlite): %w", err)
+		}
+		rep.API = append(rep.API, res...)
 	}
 	if !o.Skip["pages"] {
 		return pages(ctx, o, "sqlite", ordo, ds, rep)

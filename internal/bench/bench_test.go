@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,10 +32,16 @@ func TestHarness(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
+	// External mode starts this binary as `ordo serve` and as the bare
+	// baseline.
+	bin := filepath.Join(dir, "ordo")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/ordo/ordo/cmd/ordo").CombinedOutput()
+	require.NoError(t, err, "build ordo:\n%s", out)
+
 	// The harness's servers may still log while an error returns.
 	var stdout, stderr syncBuffer
-	err := bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
-		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", "footprint", "-json", jsonPath, "-md", mdPath},
+	err = bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
+		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", "footprint", "-ordo-binary", bin, "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 
@@ -49,14 +56,17 @@ func TestHarness(t *testing.T) {
 		require.Equal(t, 200, s.Orders, s.Engine)
 		require.Equal(t, 600, s.Items, s.Engine)
 	}
-	require.Len(t, rep.API, 8, "4 endpoints × 2 engines")
+	require.Len(t, rep.API, 16, "4 endpoints × 2 engines × in-process and external")
+	modes := map[string]int{}
 	for _, a := range rep.API {
+		modes[a.Engine+" "+a.Mode]++
 		require.Positive(t, a.Ordo.ReqPerSec, "%s %s: %s", a.Engine, a.Name, a.Ordo.FirstError)
 		require.Positive(t, a.Baseline.ReqPerSec, "%s %s baseline: %s", a.Engine, a.Name, a.Baseline.FirstError)
 		require.Zero(t, a.Ordo.Errors, "%s %s: %s", a.Engine, a.Name, a.Ordo.FirstError)
 		require.Zero(t, a.Baseline.Errors, "%s %s baseline: %s", a.Engine, a.Name, a.Baseline.FirstError)
 		require.Positive(t, a.Ratio)
 	}
+	require.Equal(t, map[string]int{"postgres in-process": 4, "postgres external": 4, "sqlite in-process": 4, "sqlite external": 4}, modes)
 	require.Len(t, rep.Exports, 4)
 	for _, e := range rep.Exports {
 		require.Positive(t, e.RowsPerSec, "%s %s", e.Scope, e.Format)

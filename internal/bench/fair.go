@@ -349,7 +349,7 @@ func startWorker(ctx context.Context, ordo *Ordo) (stop func(), err error) {
 // delivers webhooks to the harness's loopback receivers, with the queues
 // at their defaults, and set overriding.
 func workerEnv(o Options, dbURL, dataDir string, set map[string]string) func(string) string {
-	getenv := benchEnv(dbURL, dataDir, o.RedisURL, 1)
+	getenv := benchEnv(dbURL, dataDir, o.RedisURL, 1).get
 	return func(k string) string {
 		if v, ok := set[k]; ok {
 			return v

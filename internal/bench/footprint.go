@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -38,33 +36,15 @@ type FootprintResult struct {
 // footprintIdle is how long the server idles before its RSS is read.
 const footprintIdle = 2 * time.Second
 
-// benchFootprint measures binary, or when it is empty one built as
-// `make build` builds it (CGO_ENABLED=0) if the Go toolchain and Ordo's
-// source are at hand, or else the running executable.
-func benchFootprint(ctx context.Context, o Options, binary string) (FootprintResult, error) {
-	var res FootprintResult
+// benchFootprint measures the binary that ordoBinary resolved, made as
+// made says.
+func benchFootprint(ctx context.Context, o Options, binary, made string) (FootprintResult, error) {
+	res := FootprintResult{Binary: made}
 	dir, err := os.MkdirTemp("", "ordo-bench-footprint-")
 	if err != nil {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	switch {
-	case binary != "":
-		res.Binary = binary
-	case haveSource():
-		binary = filepath.Join(dir, "ordo")
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", binary, "./cmd/ordo")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return res, fmt.Errorf("build ordo: %w\n%s", err, out)
-		}
-		res.Binary = "CGO_ENABLED=0 go build -trimpath ./cmd/ordo"
-	default:
-		if binary, err = os.Executable(); err != nil {
-			return res, err
-		}
-		res.Binary = "the running ordo executable"
-	}
 	if fi, err := os.Stat(binary); err == nil {
 		res.SizeMiB = float64(fi.Size()) / (1 << 20)
 	}
@@ -122,48 +102,12 @@ func startServe(ctx context.Context, binary, dataDir string, idle bool) (ready f
 	if err != nil {
 		return 0, nil, err
 	}
-	cmd := exec.Command(binary, "serve")
-	cmd.Env = []string{"PORT=" + strconv.Itoa(port), "ORDO_DATA_DIR=" + dataDir, "ORDO_LOG_LEVEL=warn", "HOME=" + dataDir}
-	var stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
-	client := &http.Client{Timeout: time.Second}
-	t0 := time.Now()
-	if err := cmd.Start(); err != nil {
+	env := []string{"PORT=" + strconv.Itoa(port), "ORDO_DATA_DIR=" + dataDir, "ORDO_LOG_LEVEL=warn", "HOME=" + dataDir}
+	p, ready, err := startProc(ctx, "ordo serve", binary, []string{"serve"}, env, fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+	if err != nil {
 		return 0, nil, err
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	for {
-		resp, rerr := client.Get(url)
-		if rerr == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-exited:
-			exited <- err // for the deferred stop
-			return 0, nil, fmt.Errorf("ordo serve exited (%v): %s", err, stderr.String())
-		case <-ctx.Done():
-			return 0, nil, ctx.Err()
-		case <-time.After(5 * time.Millisecond):
-		}
-		if time.Since(t0) > 60*time.Second {
-			return 0, nil, errors.New("ordo serve not ready in 60 s")
-		}
-	}
-	ready = time.Since(t0).Seconds()
+	defer p.stop()
 	if !idle {
 		return ready, nil, nil
 	}
@@ -172,7 +116,7 @@ func startServe(ctx context.Context, binary, dataDir string, idle bool) (ready f
 		return 0, nil, ctx.Err()
 	case <-time.After(footprintIdle):
 	}
-	rss, err := memStatus(cmd.Process.Pid)
+	rss, err := memStatus(p.cmd.Process.Pid)
 	return ready, rss, err
 }
 

@@ -16,6 +16,9 @@ import (
 // the flags, runs, prints the table to stdout and progress to stderr, and
 // writes the JSON and BENCH.md files asked for.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, open OpenFunc) error {
+	if len(args) > 0 && args[0] == serveBaselineCommand {
+		return ServeBaseline(ctx, args[1:], stderr)
+	}
 	o := DefaultOptions()
 	fs := flag.NewFlagSet("ordo bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -32,9 +35,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.IntVar(&o.Jobs, "jobs", o.Jobs, "no-op jobs to work")
 	fs.IntVar(&o.LatencyRequests, "latency-requests", o.LatencyRequests, "requests of each page and tenant in the list-latency measurement, and of each server-rendered page")
 	fs.IntVar(&o.JobWorkers, "job-workers", o.JobWorkers, "workers on the queue of the no-op jobs")
-	fs.StringVar(&o.OrdoBinary, "ordo-binary", "", "ordo binary whose start-up time, idle RSS and linking are measured (default: built with CGO_ENABLED=0 from the source in the working directory, or else this executable)")
+	fs.StringVar(&o.OrdoBinary, "ordo-binary", "", "ordo binary whose start-up time, idle RSS and linking are measured, and which serves the external API measurement (default: built with CGO_ENABLED=0 from the source in the working directory, or else this executable)")
 	fs.IntVar(&o.FairDeliveries, "fair-deliveries", o.FairDeliveries, "tenant A's webhook deliveries in the fair-scheduling part")
-	skip := fs.String("skip", "", "comma-separated parts to skip: api, pages, exports, jobs, invoices, fair, webhooks, footprint")
+	skip := fs.String("skip", "", "comma-separated parts to skip: api, external (the API with serve and the baseline as processes of their own), pages, exports, jobs, invoices, fair, webhooks, footprint")
 	jsonPath := fs.String("json", "", "write the report as JSON to this file")
 	mdPath := fs.String("md", "", "write the report as Markdown to this file (make bench: BENCH.md)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the harness process for the whole run (seeding included) to this file, for go tool pprof")

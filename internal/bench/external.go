@@ -1,0 +1,131 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ordo/ordo/internal/access"
+)
+
+// External mode measures the API the way users' load arrives: `ordo
+// serve` runs as a process of its own, the bare baseline runs in another
+// (`ordo bench serve-baseline`), and the harness drives both over
+// loopback with the same keep-alive clients as in process. Each server
+// has the machine's cores to itself while it is measured, as in
+// production, and pays for its own HTTP parsing and JSON, where in
+// process the harness's runtime is shared between load and server.
+
+// serveBaselineCommand is the hidden `ordo bench` sub-command that runs
+// the bare baseline handler as a process of its own.
+const serveBaselineCommand = "serve-baseline"
+
+// ServeBaseline runs the bare baseline handler for one tenant on
+// 127.0.0.1:port until ctx ends or the process gets SIGTERM: `ordo bench
+// serve-baseline -database-url URL | -sqlite FILE -tenant ID -port N`.
+func ServeBaseline(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("ordo bench "+serveBaselineCommand, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := fs.String("database-url", "", "PostgreSQL database (pgx, as the in-process baseline)")
+	sqlitePath := fs.String("sqlite", "", "SQLite database file (the store's queries, as the in-process baseline)")
+	tenant := fs.String("tenant", "", "the tenant whose orders are served")
+	port := fs.Int("port", 0, "loopback port")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tenantID, err := uuid.Parse(*tenant)
+	if err != nil || *port < 1 || (*dbURL == "") == (*sqlitePath == "") {
+		return errors.New("bench serve-baseline: need -tenant, -port and one of -database-url, -sqlite")
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	var b backend
+	if *dbURL != "" {
+		b, err = newPGBaseline(ctx, *dbURL)
+	} else {
+		b, err = newSQLiteBaseline(ctx, *sqlitePath, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	}
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(*port))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: baselineHandler(b, tenantID), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// externalSetup is what benchExternal needs to start both servers on an
+// engine: serve's environment, and the baseline's database flag.
+type externalSetup struct {
+	binary   string
+	env      map[string]string // `ordo serve`'s configuration, as the in-process Ordo's
+	baseArgs []string          // -database-url URL or -sqlite FILE
+}
+
+// benchExternal measures the API endpoints against `ordo serve` and the
+// bare baseline, each a process of its own.
+func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds *dataset, s externalSetup) ([]APIResult, error) {
+	tenantID := ds.tenants[0]
+	_, key, err := ordo.Auth.CreateAPIKey(ctx, access.Operator(tenantID), "ordo bench external", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
+	if err != nil {
+		return nil, fmt.Errorf("create API key: %w", err)
+	}
+	ordoPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	env := []string{"PORT=" + strconv.Itoa(ordoPort), "HOME=" + os.TempDir(), "PATH=" + os.Getenv("PATH")}
+	for k, v := range s.env {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	ordoURL := fmt.Sprintf("http://127.0.0.1:%d", ordoPort)
+	serve, _, err := startProc(ctx, "ordo serve", s.binary, []string{"serve"}, env, ordoURL+"/readyz")
+	if err != nil {
+		return nil, err
+	}
+	defer serve.stop()
+
+	basePort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	baseURL := fmt.Sprintf("http://127.0.0.1:%d", basePort)
+	args := append([]string{"bench", serveBaselineCommand, "-tenant", tenantID.String(), "-port", strconv.Itoa(basePort)}, s.baseArgs...)
+	base, _, err := startProc(ctx, "bare baseline", s.binary, args, []string{"HOME=" + os.TempDir()}, baseURL+"/orders?limit=1")
+	if err != nil {
+		return nil, err
+	}
+	defer base.stop()
+
+	res, err := measureAPI(ctx, o, engine, "external", ordoURL, baseURL, key, ds)
+	if err != nil && serve.out.String() != "" {
+		err = fmt.Errorf("%w\nordo serve's output:\n%s", err, serve.out.String())
+	}
+	return res, err
+}
