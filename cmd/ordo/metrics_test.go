@@ -126,8 +126,33 @@ func TestMetricsEmbedded(t *testing.T) {
 	if code != 200 || !strings.Contains(text, "ordo_http_requests_total") {
 		t.Errorf("/metrics on the main port with the token: status %d\n%s", code, text)
 	}
+	// Profiles only with ORDO_PPROF (TestPprof).
+	if code, _ := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/", mport), ""); code != 404 {
+		t.Errorf("/debug/pprof/ on the metrics port without ORDO_PPROF: status %d, want 404", code)
+	}
 	if code, _ := p.stop(t); code != 0 {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// ORDO_PPROF serves Go's profiles on the metrics listener, never on the
+// main port.
+func TestPprof(t *testing.T) {
+	testkit.SkipShort(t, "process-level suite")
+	t.Parallel()
+	dir := t.TempDir()
+	port, mport := freePort(t), freePort(t)
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	start(t, dir, []string{fmt.Sprintf("PORT=%d", port), fmt.Sprintf("ORDO_METRICS_ADDR=127.0.0.1:%d", mport), "ORDO_PPROF=true"})
+	waitStatus(t, base+"/readyz", 200, 10*time.Second)
+	if code, text := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/heap?debug=1", mport), ""); code != 200 || !strings.Contains(text, "heap profile:") {
+		t.Errorf("heap profile on the metrics port: status %d\n%.300s", code, text)
+	}
+	if code, text := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=1", mport), ""); code != 200 || len(text) == 0 {
+		t.Errorf("CPU profile on the metrics port: status %d, %d bytes", code, len(text))
+	}
+	if code, _ := scrape(t, base+"/debug/pprof/", ""); code != 404 {
+		t.Errorf("/debug/pprof/ on the main port: status %d, want 404", code)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -32,9 +33,10 @@ type metricsServer struct {
 	done chan struct{}
 }
 
-// serveMetrics starts serving m at /metrics on addr (ORDO_METRICS_ADDR);
-// it returns nil when addr is empty.
-func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, log *slog.Logger) (*metricsServer, error) {
+// serveMetrics starts serving m at /metrics on addr (ORDO_METRICS_ADDR),
+// and with withPprof (ORDO_PPROF) Go's profiles at /debug/pprof/; it
+// returns nil when addr is empty.
+func serveMetrics(ctx context.Context, addr string, withPprof bool, m *metrics.Metrics, log *slog.Logger) (*metricsServer, error) {
 	if addr == "" || m == nil {
 		return nil, nil
 	}
@@ -44,6 +46,15 @@ func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, log *slo
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	if withPprof {
+		// The private listener only: a CPU profile costs the process
+		// while it runs, and the profiles show its code and memory.
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	ms := startSideServer(ctx, ln, mux, log, "metrics server")
 	log.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
 	return ms, nil

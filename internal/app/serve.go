@@ -62,7 +62,7 @@ func serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
 	}
-	ms, err := serveMetrics(ctx, cfg.MetricsAddr, m, log)
+	ms, err := serveMetrics(ctx, cfg.MetricsAddr, cfg.Pprof, m, log)
 	if err != nil {
 		ln.Close()
 		return err
@@ -177,7 +177,7 @@ func worker(ctx context.Context, cfg config.Config, log *slog.Logger, port int) 
 	defer svc.close()
 	// Up while waiting for migrations too: the runtime metrics show a
 	// worker that is alive but not working.
-	ms, err := serveMetrics(ctx, cfg.MetricsAddr, m, log)
+	ms, err := serveMetrics(ctx, cfg.MetricsAddr, cfg.Pprof, m, log)
 	if err != nil {
 		return err
 	}

@@ -134,6 +134,9 @@ type Config struct {
 	// listener of its own (host:port, e.g. 127.0.0.1:9090 or :9090), for
 	// serve and worker alike.
 	MetricsAddr string
+	// Pprof also serves Go's profiles (net/http/pprof) at /debug/pprof/
+	// on the metrics listener, to find where a process spends its time.
+	Pprof bool
 	// MetricsToken, when set, also serves /metrics on the main port to
 	// requests with "Authorization: Bearer <token>".
 	MetricsToken string
@@ -364,6 +367,9 @@ func (c *Config) finish(failed map[string]bool) []error {
 	// transaction-mode pooler would run those statements on another
 	// server connection: nightly backups through it would be wrong, not
 	// merely slow, so they are refused at start-up.
+	if c.Pprof && c.MetricsAddr == "" {
+		fail("ORDO_PPROF", "profiles are served on the metrics listener: set ORDO_METRICS_ADDR too")
+	}
 	if c.Pooled() && c.DatabaseDirectURL == "" && c.BackupNightly {
 		fail("ORDO_BACKUP_NIGHTLY", "pg_dump cannot run through a transaction-mode pooler (DATABASE_POOLER=transaction): set DATABASE_DIRECT_URL to a direct connection for backups")
 	}

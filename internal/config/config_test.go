@@ -148,6 +148,7 @@ func TestLoadErrors(t *testing.T) {
 		{"replica url", map[string]string{"DATABASE_URL": "postgres://db/x", "ORDO_SECRET": secret, "DATABASE_REPLICA_URL": "postgres://r1/x,mysql://r2/x"}, "DATABASE_REPLICA_URL"},
 		{"replica without database", map[string]string{"DATABASE_REPLICA_URL": "postgres://r1/x"}, "DATABASE_REPLICA_URL"},
 		{"replica lag", map[string]string{"DATABASE_REPLICA_MAX_LAG": "soon"}, "DATABASE_REPLICA_MAX_LAG"},
+		{"pprof without the metrics listener", map[string]string{"ORDO_PPROF": "true"}, "ORDO_PPROF"},
 		{"nightly backup through a pooler", map[string]string{"DATABASE_URL": "postgres://pooler/x", "ORDO_SECRET": secret,
 			"DATABASE_POOLER": "transaction", "ORDO_BACKUP_NIGHTLY": "true"}, "ORDO_BACKUP_NIGHTLY"},
 	}

@@ -213,6 +213,8 @@ var fields = append([]field{
 			}
 			return v, nil
 		}}},
+	{Env: "ORDO_PPROF", Default: "false", Doc: "also serve Go's CPU, heap and goroutine profiles at `/debug/pprof/` on the `ORDO_METRICS_ADDR` listener, for `go tool pprof` (see [Metrics](#metrics))",
+		val: boolVal(func(c *Config) *bool { return &c.Pprof })},
 	{Env: "ORDO_METRICS_TOKEN", DefaultDoc: "unset: off", Doc: "also serve `/metrics` on the main port to `Authorization: Bearer <token>` (16+ characters); without it, or with another token, `/metrics` is a 404", Mask: secret,
 		val: text{func(c *Config) *string { return &c.MetricsToken }, minLen(16, "openssl rand -hex 24")}},
 	{Env: "OTEL_EXPORTER_OTLP_ENDPOINT", DefaultDoc: "unset: off", Doc: "send OpenTelemetry traces over OTLP/HTTP to this collector base URL, such as `http://otel-collector:4318` (`/v1/traces` is appended); the other `OTEL_*` variables (`OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`…) are read as the OpenTelemetry spec says (see [Tracing and error reports](#tracing-and-error-reports))",
