@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"maps"
 	"strings"
 	"time"
@@ -198,52 +197,40 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, full string) (access.P
 	if !ok {
 		return access.Principal{}, apperr.ErrUnauthorized
 	}
-	k, err := s.apiKeyForAuth(ctx, prefix)
+	st, err := s.keyStanding(ctx, prefix)
 	if err != nil {
 		if apperr.HTTPStatus(err) == 404 {
 			return access.Principal{}, apperr.ErrUnauthorized
 		}
 		return access.Principal{}, err
 	}
-	now := s.clock()
+	k, now := st.Key, s.clock()
 	if !secretMatches(secret, k.SecretHash) || !k.Active(now) {
 		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	// A key acts for its creator: not at all once they have left the
-	// tenant, and never with more than their current role. (Removing a
-	// member also revokes their keys; this holds even if that failed.)
+	// tenant or an operator disabled them, and never with more than
+	// their current role. (Removing a member also revokes their keys;
+	// this holds even if that failed.)
 	role := k.Role
 	var by uuid.UUID
 	if k.CreatedBy != nil {
 		by = *k.CreatedBy
-		cm, err := s.membershipFor(ctx, k.TenantID, by)
-		if err != nil {
-			return access.Principal{}, err
-		}
-		if cm.Role == "" {
+		if st.CreatorRole == "" || !st.CreatorActive {
 			return access.Principal{}, apperr.ErrUnauthorized
 		}
-		// Nor once an operator disabled them.
-		if u, err := s.userForAuth(ctx, by); err != nil || u.Disabled {
-			if err != nil && !errors.Is(err, apperr.ErrNotFound) {
-				return access.Principal{}, err
-			}
-			return access.Principal{}, apperr.ErrUnauthorized
-		}
-		role = role.Weaker(cm.Role)
+		role = role.Weaker(st.CreatorRole)
 	}
-	ta, err := s.tenantAccess(ctx, k.TenantID)
-	switch st := ta.Status; {
-	case err != nil:
-		return access.Principal{}, err
-	case st == tenant.StatusSuspended:
+	switch st.TenantStatus {
+	case tenant.StatusSuspended:
 		// The key is still valid, for nothing until the tenant is resumed:
 		// every tenant route answers 403 "tenant suspended".
 		return access.Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, SuspendedTenant: k.TenantID}, nil
-	case st == tenant.StatusDeleted:
+	case tenant.StatusDeleted:
 		// Likewise until it is purged; an owner's key may cancel that.
 		return access.Principal{APIKeyID: k.ID, APIKeyName: k.Name, APIKeyCreatedBy: by, DeletedTenant: k.TenantID, DeletedRole: role}, nil
-	case st != tenant.StatusActive:
+	case tenant.StatusActive:
+	default:
 		return access.Principal{}, apperr.ErrUnauthorized
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {

@@ -132,6 +132,44 @@ func (s *Service) tenantAccess(ctx context.Context, id uuid.UUID) (tenantAccess,
 	})
 }
 
+// keyStanding reads what authenticating an API key depends on. Without a
+// cache, one query joins the key, its creator and its tenant; with one,
+// each part is read through the cache on its own, since each is dropped
+// from it on its own change. The creator's user and the tenant are not
+// read once the creator is found not to be a member.
+func (s *Service) keyStanding(ctx context.Context, prefix string) (tenant.KeyStanding, error) {
+	if s.cache == nil {
+		st, err := s.store.APIKeyStandingByPrefix(ctx, prefix)
+		if err == nil && st.TenantStatus == "" {
+			st.TenantStatus = tenant.StatusDeleted
+		}
+		return st, err
+	}
+	k, err := s.apiKeyForAuth(ctx, prefix)
+	if err != nil {
+		return tenant.KeyStanding{}, err
+	}
+	st := tenant.KeyStanding{Key: k}
+	if k.CreatedBy != nil {
+		cm, err := s.membershipFor(ctx, k.TenantID, *k.CreatedBy)
+		if err != nil || cm.Role == "" {
+			return st, err
+		}
+		st.CreatorRole = cm.Role
+		u, err := s.userForAuth(ctx, *k.CreatedBy)
+		if err != nil && !errors.Is(err, apperr.ErrNotFound) {
+			return st, err
+		}
+		st.CreatorActive = err == nil && !u.Disabled
+		if !st.CreatorActive {
+			return st, nil
+		}
+	}
+	ta, err := s.tenantAccess(ctx, k.TenantID)
+	st.TenantStatus = ta.Status
+	return st, err
+}
+
 func (s *Service) apiKeyForAuth(ctx context.Context, prefix string) (account.APIKey, error) {
 	return cached(ctx, s, apiKeyCacheKey(prefix), func() (account.APIKey, error) {
 		return s.store.APIKeyGetByPrefix(ctx, prefix)

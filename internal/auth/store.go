@@ -40,6 +40,9 @@ type Store interface {
 	// APIKeyGetByPrefix finds a key by its public prefix, in any tenant:
 	// authentication starts here.
 	APIKeyGetByPrefix(ctx context.Context, prefix string) (account.APIKey, error)
+	// APIKeyStandingByPrefix finds a key with its creator's standing and
+	// its tenant's status in one query (authentication without a cache).
+	APIKeyStandingByPrefix(ctx context.Context, prefix string) (tenant.KeyStanding, error)
 	// APIKeyListByTenant lists a tenant's keys, newest first.
 	APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error)
 	// APIKeyPageByTenant reads the page r selects of a tenant's keys,

@@ -202,12 +202,14 @@ func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backe
 		return nil, err
 	}
 	defer stopBase()
-	return measureAPI(ctx, o, engine, "in-process", ordoURL, baseURL, key, ds)
+	return measureAPI(ctx, o, engine, "in-process", ordoURL, baseURL, key, ds, nil)
 }
 
 // measureAPI measures each endpoint on Ordo at ordoURL (with the API key)
-// and on the bare baseline at baseURL, in alternating rounds.
-func measureAPI(ctx context.Context, o Options, engine, mode, ordoURL, baseURL, key string, ds *dataset) ([]APIResult, error) {
+// and on the bare baseline at baseURL, in alternating rounds. profile,
+// when not nil, is called as Ordo's first round of each endpoint starts,
+// and what it returns when the round ends.
+func measureAPI(ctx context.Context, o Options, engine, mode, ordoURL, baseURL, key string, ds *dataset, profile func(endpoint string) func()) ([]APIResult, error) {
 	get := func(u string, authz bool) *http.Request {
 		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		if authz {
@@ -255,7 +257,12 @@ func measureAPI(ctx context.Context, o Options, engine, mode, ordoURL, baseURL, 
 			// Alternate who goes first, so drift in the machine's load
 			// falls on both sides alike.
 			if i%2 == 0 {
+				done := func() {}
+				if profile != nil && i == 0 {
+					done = profile(ep.name)
+				}
 				ro = append(ro, load(ctx, ordoClient, o.Concurrency, o.Duration, ep.ordo))
+				done()
 				rb = append(rb, load(ctx, baseClient, o.Concurrency, o.Duration, ep.base))
 			} else {
 				rb = append(rb, load(ctx, baseClient, o.Concurrency, o.Duration, ep.base))

@@ -79,7 +79,10 @@ type Options struct {
 	// OrdoBinary is the binary whose footprint is measured; empty for one
 	// built from source with CGO_ENABLED=0, or the running executable.
 	OrdoBinary string
-	Command    string // recorded in the report
+	// ServeProfileDir, when set, receives a CPU profile of `ordo serve`
+	// during the first external round of each API endpoint.
+	ServeProfileDir string
+	Command         string // recorded in the report
 	// binary is the ordo binary that ordoBinary resolved, for the
 	// footprint and the external API measurement; binaryMade says how.
 	binary, binaryMade string

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -104,6 +106,15 @@ func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds
 			env = append(env, k+"="+v)
 		}
 	}
+	var profile func(string) func()
+	if o.ServeProfileDir != "" {
+		mport, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		env = append(env, fmt.Sprintf("ORDO_METRICS_ADDR=127.0.0.1:%d", mport), "ORDO_PPROF=true")
+		profile = serveProfiler(ctx, o, fmt.Sprintf("http://127.0.0.1:%d", mport), engine)
+	}
 	ordoURL := fmt.Sprintf("http://127.0.0.1:%d", ordoPort)
 	serve, _, err := startProc(ctx, "ordo serve", s.binary, []string{"serve"}, env, ordoURL+"/readyz")
 	if err != nil {
@@ -123,9 +134,72 @@ func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds
 	}
 	defer base.stop()
 
-	res, err := measureAPI(ctx, o, engine, "external", ordoURL, baseURL, key, ds)
+	res, err := measureAPI(ctx, o, engine, "external", ordoURL, baseURL, key, ds, profile)
 	if err != nil && serve.out.String() != "" {
 		err = fmt.Errorf("%w\nordo serve's output:\n%s", err, serve.out.String())
 	}
 	return res, err
+}
+
+// serveProfiler returns measureAPI's profile hook for `ordo serve` with
+// its profiles at metricsURL: a CPU profile of the round (its duration,
+// rounded up to whole seconds) is written to
+// o.ServeProfileDir/serve-<engine>-<endpoint>.pprof.
+func serveProfiler(ctx context.Context, o Options, metricsURL, engine string) func(string) func() {
+	secs := max(1, int((o.Duration+time.Second-1)/time.Second))
+	return func(endpoint string) func() {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			path := filepath.Join(o.ServeProfileDir, "serve-"+engine+"-"+slug(endpoint)+".pprof")
+			if err := fetchTo(ctx, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", metricsURL, secs), path); err != nil {
+				fmt.Fprintf(o.Progress, "\n  CPU profile of ordo serve: %v\n", err)
+			}
+		}()
+		return func() { <-done }
+	}
+}
+
+// fetchTo writes the body of a GET of u to path.
+func fetchTo(ctx context.Context, u, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", u, res.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// slug turns an endpoint's name into a file name: "GET /api/v1/orders/{id}"
+// becomes "get-api-v1-orders-id".
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
 }

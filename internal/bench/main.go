@@ -40,6 +40,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	skip := fs.String("skip", "", "comma-separated parts to skip: api, external (the API with serve and the baseline as processes of their own), pages, exports, jobs, invoices, fair, webhooks, footprint")
 	jsonPath := fs.String("json", "", "write the report as JSON to this file")
 	mdPath := fs.String("md", "", "write the report as Markdown to this file (make bench: BENCH.md)")
+	fs.StringVar(&o.ServeProfileDir, "serve-profile", "", "write a CPU profile of the external `ordo serve` during each API endpoint's first round to this directory (serve-<engine>-<endpoint>.pprof)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the harness process for the whole run (seeding included) to this file, for go tool pprof")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: ordo bench [flags]\n\nSeeds a benchmark database and measures Ordo against bare baselines in one run.\n"+

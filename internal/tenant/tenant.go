@@ -45,6 +45,17 @@ const (
 	StatusDeleted   Status = "deleted"
 )
 
+// KeyStanding is an API key with what its use depends on, read in one
+// query where nothing is cached: its creator's role in the key's tenant
+// ("" when not a member), whether the creator may act (the user exists
+// and is not disabled), and the tenant's status ("" when it is gone).
+type KeyStanding struct {
+	Key           account.APIKey
+	CreatorRole   access.Role
+	CreatorActive bool
+	TenantStatus  Status
+}
+
 // Tenant is one customer organisation.
 type Tenant struct {
 	ID        uuid.UUID

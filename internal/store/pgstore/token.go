@@ -11,6 +11,7 @@ import (
 	"github.com/ordo/ordo/internal/account"
 	"github.com/ordo/ordo/internal/page"
 	"github.com/ordo/ordo/internal/store/sqlshared"
+	"github.com/ordo/ordo/internal/tenant"
 )
 
 func scanToken(row pgx.Row) (account.Token, error) {
@@ -136,6 +137,26 @@ func (q *queries) APIKeyGetByPrefix(ctx context.Context, prefix string) (account
 	}
 	return k, nil
 }
+
+func (q *queries) APIKeyStandingByPrefix(ctx context.Context, prefix string) (tenant.KeyStanding, error) {
+	var st tenant.KeyStanding
+	k, err := scanAPIKey(withMore{q.db.QueryRow(ctx, sqlshared.APIKeyStandingByPrefix, prefix), []any{&st.CreatorRole, &st.CreatorActive, &st.TenantStatus}})
+	if err != nil {
+		return st, fmt.Errorf("APIKeyStandingByPrefix: %w", interpretError(err, "API key"))
+	}
+	st.Key = k
+	return st, nil
+}
+
+// withMore scans a row's first columns into what its caller asks for
+// and the rest into more: a scan function for a table's columns reused
+// on a query that selects more.
+type withMore struct {
+	row  pgx.Row
+	more []any
+}
+
+func (w withMore) Scan(dest ...any) error { return w.row.Scan(append(dest, w.more...)...) }
 
 func (q *queries) APIKeyListByTenant(ctx context.Context, tenantID uuid.UUID) ([]account.APIKey, error) {
 	rows, err := q.db.Query(ctx,

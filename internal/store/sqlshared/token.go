@@ -37,6 +37,17 @@ const (
 
 	APIKeyGetByPrefix = `SELECT ` + APIKeyColumns + ` FROM api_keys WHERE prefix = $1`
 
+	// APIKeyStandingByPrefix is a key with its creator's role in the
+	// tenant, whether the creator may act, and the tenant's status
+	// (tenant.KeyStanding): what authenticating it needs, in one query.
+	APIKeyStandingByPrefix = `SELECT k.id, k.tenant_id, k.created_by, k.name, k.prefix, k.secret_hash, k.role, k.last_used_at, k.expires_at, k.revoked_at, k.created_at,
+		COALESCE(m.role, ''), u.id IS NOT NULL AND u.disabled_at IS NULL, COALESCE(t.status, '')
+		FROM api_keys k
+		LEFT JOIN memberships m ON m.tenant_id = k.tenant_id AND m.user_id = k.created_by
+		LEFT JOIN users u ON u.id = k.created_by
+		LEFT JOIN tenants t ON t.id = k.tenant_id
+		WHERE k.prefix = $1`
+
 	APIKeyListByTenant = `SELECT ` + APIKeyColumns + ` FROM api_keys WHERE tenant_id = $1 ORDER BY id DESC LIMIT 1000`
 
 	// APIKeyPageByTenant is completed by PageQuery: newest first.

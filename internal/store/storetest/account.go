@@ -303,6 +303,54 @@ func testInvitations(t *testing.T, s store.Store) {
 	requireKind(t, s.InvitationUpdate(ctx, wrongTenant), apperr.ErrNotFound)
 }
 
+// The standing of a key: its creator's role and whether they may act, and
+// the tenant's status, as they change.
+func testAPIKeyStanding(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tenantID, creator := seedTenantUser(t, s)
+	n := now()
+	k := account.APIKey{ID: newID(), TenantID: tenantID, CreatedBy: &creator.ID, Name: "ci", Prefix: "s" + newID().String()[24:],
+		SecretHash: randomHash(), Role: access.RoleAdmin, CreatedAt: n}
+	require.NoError(t, s.APIKeyCreate(ctx, k))
+	plain := account.APIKey{ID: newID(), TenantID: tenantID, Name: "operator's", Prefix: "o" + newID().String()[24:], SecretHash: randomHash(), Role: access.RoleViewer, CreatedAt: n}
+	require.NoError(t, s.APIKeyCreate(ctx, plain))
+
+	standing := func(prefix string) tenant.KeyStanding {
+		t.Helper()
+		st, err := s.APIKeyStandingByPrefix(ctx, prefix)
+		require.NoError(t, err)
+		return st
+	}
+	st := standing(k.Prefix)
+	require.Equal(t, k.ID, st.Key.ID)
+	require.Equal(t, k.SecretHash, st.Key.SecretHash)
+	require.Equal(t, creator.ID, *st.Key.CreatedBy)
+	require.Equal(t, access.Role(""), st.CreatorRole, "the creator is not a member yet")
+	require.True(t, st.CreatorActive)
+	require.Equal(t, tenant.StatusActive, st.TenantStatus)
+
+	require.NoError(t, s.MembershipCreate(ctx, account.Membership{TenantID: tenantID, UserID: creator.ID, Role: access.RoleMember, CreatedAt: n, UpdatedAt: n}))
+	require.Equal(t, access.RoleMember, standing(k.Prefix).CreatorRole)
+	require.NoError(t, s.UserSetDisabled(ctx, creator.ID, &n, n))
+	st = standing(k.Prefix)
+	require.False(t, st.CreatorActive, "a disabled creator")
+	require.Equal(t, access.RoleMember, st.CreatorRole)
+	require.NoError(t, s.MembershipDelete(ctx, tenantID, creator.ID, n))
+	require.Equal(t, access.Role(""), standing(k.Prefix).CreatorRole, "a removed member")
+
+	tn, err := s.TenantGetByID(ctx, tenantID)
+	require.NoError(t, err)
+	tn.Status = tenant.StatusSuspended
+	require.NoError(t, s.TenantUpdate(ctx, tn))
+	st = standing(plain.Prefix)
+	require.Equal(t, tenant.StatusSuspended, st.TenantStatus)
+	require.Nil(t, st.Key.CreatedBy, "an operator's key has no creator")
+	require.Equal(t, access.RoleViewer, st.Key.Role)
+
+	_, err = s.APIKeyStandingByPrefix(ctx, "nosuchkey")
+	requireKind(t, err, apperr.ErrNotFound)
+}
+
 func testAPIKeys(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	tenantA, creator := seedTenantUser(t, s)

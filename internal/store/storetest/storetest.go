@@ -52,6 +52,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Tokens", func(t *testing.T) { t.Parallel(); testTokens(t, s) })
 	t.Run("Invitations", func(t *testing.T) { t.Parallel(); testInvitations(t, s) })
 	t.Run("APIKeys", func(t *testing.T) { t.Parallel(); testAPIKeys(t, s) })
+	t.Run("APIKeyStanding", func(t *testing.T) { t.Parallel(); testAPIKeyStanding(t, s) })
 	t.Run("KeysetPages", func(t *testing.T) { t.Parallel(); testKeysetPages(t, s) })
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, s) })
 	t.Run("SessionStore", func(t *testing.T) { t.Parallel(); testSessionStore(t, s) })
