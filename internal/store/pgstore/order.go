@@ -78,16 +78,27 @@ func (q *queries) insertItems(ctx context.Context, o order.Order) error {
 	return nil
 }
 
+// OrderGet reads the order and its items in one round trip: both
+// queries are sent in one batch, since the items' needs only the ids.
 func (q *queries) OrderGet(ctx context.Context, tenantID, id uuid.UUID) (order.Order, error) {
-	o, err := scanOrder(q.db.QueryRow(ctx, sqlshared.OrderGet, tenantID, id))
+	b := &pgx.Batch{}
+	b.Queue(sqlshared.OrderGet, tenantID, id)
+	b.Queue(itemsOfOrders, tenantID, uuidArray([]uuid.UUID{id}))
+	br := q.db.SendBatch(ctx, b)
+	defer br.Close()
+	o, err := scanOrder(br.QueryRow())
 	if err != nil {
 		return order.Order{}, fmt.Errorf("OrderGet(%s): %w", id, interpretError(err, "order"))
 	}
 	os := []order.Order{o}
-	if err := q.loadItems(ctx, tenantID, os); err != nil {
+	rows, err := br.Query()
+	if err != nil {
+		return order.Order{}, fmt.Errorf("load order items: %w", err)
+	}
+	if err := scanItems(rows, os); err != nil {
 		return order.Order{}, err
 	}
-	return os[0], nil
+	return os[0], br.Close()
 }
 
 func (q *queries) OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UUID, key string) (order.Order, error) {
@@ -99,24 +110,35 @@ func (q *queries) OrderGetByIdempotencyKey(ctx context.Context, tenantID uuid.UU
 	return q.OrderGet(ctx, tenantID, id)
 }
 
+// itemsOfOrders reads the items of the orders with ids $2, by order.
+const itemsOfOrders = `
+		SELECT order_id, id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata
+		FROM order_items WHERE tenant_id = $1 AND order_id = ANY($2) ORDER BY order_id, position`
+
 // loadItems fills the items of orders with one query.
 func (q *queries) loadItems(ctx context.Context, tenantID uuid.UUID, os []order.Order) error {
 	if len(os) == 0 {
 		return nil
 	}
 	ids := make([]uuid.UUID, len(os))
-	idx := make(map[uuid.UUID]int, len(os))
 	for i, o := range os {
-		ids[i], idx[o.ID] = o.ID, i
-		os[i].Items = []order.Item{}
+		ids[i] = o.ID
 	}
-	rows, err := q.db.Query(ctx, `
-		SELECT order_id, id, position, sku, name, description, quantity, unit_price, tax_rate_bp, line_total, metadata
-		FROM order_items WHERE tenant_id = $1 AND order_id = ANY($2) ORDER BY order_id, position`, tenantID, uuidArray(ids))
+	rows, err := q.db.Query(ctx, itemsOfOrders, tenantID, uuidArray(ids))
 	if err != nil {
 		return fmt.Errorf("load order items: %w", err)
 	}
+	return scanItems(rows, os)
+}
+
+// scanItems reads itemsOfOrders's rows into os's items, and closes rows.
+func scanItems(rows pgx.Rows, os []order.Order) error {
 	defer rows.Close()
+	idx := make(map[uuid.UUID]int, len(os))
+	for i, o := range os {
+		idx[o.ID] = i
+		os[i].Items = []order.Item{}
+	}
 	for rows.Next() {
 		var oid uuid.UUID
 		var it order.Item
@@ -127,7 +149,10 @@ func (q *queries) loadItems(ctx context.Context, tenantID uuid.UUID, os []order.
 		it.Metadata = sqlshared.NonEmptyObject(meta)
 		os[idx[oid]].Items = append(os[idx[oid]].Items, it)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load order items: %w", err)
+	}
+	return nil
 }
 
 func (q *queries) OrderUpdate(ctx context.Context, o order.Order) error {
