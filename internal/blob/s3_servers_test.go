@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/md5"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -12,6 +13,8 @@ import (
 	"hash/crc32"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync"
@@ -291,6 +294,72 @@ func exerciseS3Target(t *testing.T, tg s3Target) {
 		require.NoError(t, upload("one-small-part", 1000), "a last part may be small, also when it is the only one")
 	})
 
+	// Production talks HTTPS, where the SDK signs and streams otherwise:
+	// with its default checksums, a CRC32 trailer in an aws-chunked
+	// body, which WHEN_REQUIRED leaves out. A TLS proxy in front of the
+	// server (keeping the Host header, as Traefik does) shows both.
+	t.Run("HTTPS", func(t *testing.T) {
+		front := httptest.NewTLSServer(httputil.NewSingleHostReverseProxy(mustParse(t, tg.cfg.Endpoint)))
+		t.Cleanup(front.Close)
+		endpoint := mustParse(t, front.URL)
+		endpoint.Host = mustParse(t, tg.cfg.Endpoint).Hostname() + ":" + endpoint.Port()
+		// The proxy's certificate names 127.0.0.1 and example.com, not
+		// bucket.localhost; the point here is S3 over TLS, not the
+		// certificate.
+		tr := testkit.LoopbackHTTPClient().Transport.(*http.Transport)
+		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
+		trec := &recorder{next: tr}
+		cfg := tg.cfg
+		cfg.Endpoint, cfg.HTTPClient = endpoint.String(), &http.Client{Transport: trec}
+		hs, err := blob.NewS3(ctx, cfg)
+		require.NoError(t, err)
+
+		const MiB = 1 << 20
+		data := make([]byte, 16*MiB+1)
+		_, _ = rand.Read(data)
+		for _, n := range []int{1000, len(data)} {
+			key := fmt.Sprintf("https/%s/%d", tg.style, n)
+			_, err := hs.Put(ctx, key, io.MultiReader(bytes.NewReader(data[:n/2]), bytes.NewReader(data[n/2:n])), "application/octet-stream")
+			require.NoError(t, err, "Ordo's Put of %d bytes over HTTPS", n)
+			rc, _, err := hs.Open(ctx, key)
+			require.NoError(t, err)
+			got, _ := io.ReadAll(rc)
+			rc.Close()
+			require.True(t, bytes.Equal(data[:n], got), "%d bytes over HTTPS differ", n)
+		}
+		requireNoChecksums(t, trec.all())
+
+		up, err := hs.PresignPut(ctx, "https/"+tg.style+"/browser", "text/plain", 5, time.Minute)
+		require.NoError(t, err)
+		require.True(t, strings.HasPrefix(up.URL, "https://"), up.URL)
+		req, _ := http.NewRequest(up.Method, up.URL, strings.NewReader("hello"))
+		req.Header.Set("Content-Type", "text/plain")
+		res, err := (&http.Client{Transport: tr}).Do(req)
+		require.NoError(t, err)
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		require.Equal(t, 200, res.StatusCode, "%s", b)
+
+		// The SDK's default, from a reader of unknown length: a CRC32
+		// trailer after an aws-chunked body.
+		// Both servers take it (and store the decoded bytes).
+		n := len(trec.all())
+		key := "https/" + tg.style + "/trailer"
+		_, err = hs.Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(cfg.Bucket), Key: aws.String(key),
+			Body: io.NopCloser(bytes.NewReader(data[:3000])), ContentLength: aws.Int64(3000)},
+			func(o *s3.Options) { o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenSupported })
+		require.NoError(t, err)
+		sent := trec.all()[n:]
+		require.Len(t, sent, 1)
+		require.Equal(t, "x-amz-checksum-crc32", sent[0].header.Get("X-Amz-Trailer"))
+		require.Equal(t, "aws-chunked", sent[0].header.Get("Content-Encoding"))
+		rc, _, err := hs.Open(ctx, key)
+		require.NoError(t, err)
+		got, _ := io.ReadAll(rc)
+		rc.Close()
+		require.True(t, bytes.Equal(data[:3000], got), "the object is the bytes, not their aws-chunked encoding")
+	})
+
 	t.Run("AbortsStaleUploads", func(t *testing.T) {
 		dir := "stale/" + tg.style + "/"
 		key := dir + "e.csv"
@@ -326,20 +395,34 @@ func exerciseS3Target(t *testing.T, tg s3Target) {
 	// and part uploads, multipart creation and completion, copies)
 	// carried a checksum.
 	t.Run("NoChecksumsSent", func(t *testing.T) {
-		n := 0
-		for _, r := range tg.rec.all() {
-			if r.method == http.MethodPut {
-				n++
-			}
-			for h := range r.header {
-				lh := strings.ToLower(h)
-				require.False(t, strings.HasPrefix(lh, "x-amz-checksum-") || lh == "x-amz-sdk-checksum-algorithm" || lh == "x-amz-trailer" || lh == "content-md5",
-					"%s %s?%s sent %s", r.method, r.path, r.query, h)
-			}
-			require.NotContains(t, r.header.Get("Content-Encoding"), "aws-chunked")
-		}
-		require.Positive(t, n, "uploads were recorded")
+		requireNoChecksums(t, tg.rec.all())
 	})
+}
+
+// requireNoChecksums checks that uploads were sent and that no request
+// carried a checksum, as a header or as a trailer.
+func requireNoChecksums(t *testing.T, reqs []recorded) {
+	t.Helper()
+	n := 0
+	for _, r := range reqs {
+		if r.method == http.MethodPut {
+			n++
+		}
+		for h := range r.header {
+			lh := strings.ToLower(h)
+			require.False(t, strings.HasPrefix(lh, "x-amz-checksum-") || lh == "x-amz-sdk-checksum-algorithm" || lh == "x-amz-trailer" || lh == "content-md5",
+				"%s %s?%s sent %s", r.method, r.path, r.query, h)
+		}
+		require.NotContains(t, r.header.Get("Content-Encoding"), "aws-chunked", "%s %s?%s", r.method, r.path, r.query)
+	}
+	require.Positive(t, n, "uploads were recorded")
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u
 }
 
 // errorCode is the S3 error code of err, "" for nil.
