@@ -7,6 +7,11 @@ GO ?= go
 # Test-only servers, installed from the Go module proxy into .bin/.
 VERSITYGW_VERSION := v1.8.0
 MAILPIT_VERSION := v1.33.1
+# MinIO is AGPL: the tests run it as a separate program, Ordo never links it.
+MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+# The module proxy only: GOPROXY's trailing ",direct" would try git hosts
+# that a CI machine cannot reach when a module is missing.
+TOOLS_GOPROXY = $(shell $(GO) env GOPROXY | sed 's/,direct$$//')
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -33,13 +38,17 @@ lint: ## gofmt and go vet
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-tools: .bin/versitygw .bin/mailpit ui-tools ## install the servers and browser checkers that tests run (S3, SMTP, axe-core, Lighthouse)
+tools: .bin/versitygw .bin/minio .bin/mailpit ui-tools ## install the servers and browser checkers that tests run (S3 twice, SMTP, axe-core, Lighthouse)
 
 .bin/versitygw:
-	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+	GOPROXY="$(TOOLS_GOPROXY)" GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+# The second S3 server (TestS3Servers); about 4 minutes to build.
+.bin/minio:
+	GOPROXY="$(TOOLS_GOPROXY)" GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/minio/minio@$(MINIO_VERSION)
 
 .bin/mailpit:
-	GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
+	GOPROXY="$(TOOLS_GOPROXY)" GOBIN=$(CURDIR)/.bin CGO_ENABLED=0 $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
 # The UI checks' npm packages (axe-core, Lighthouse), pinned by
 # tools/uicheck/package-lock.json, installed into .bin/npm. The stamp is

@@ -34,6 +34,9 @@ type S3Config struct {
 	// is signed for it, since the host is part of the signature. Ordo's
 	// own calls still go to Endpoint.
 	PublicEndpoint string
+	// HTTPClient, when set, sends Ordo's requests instead of the SDK's
+	// default client (tests: to reach virtual-host names on loopback).
+	HTTPClient *http.Client
 }
 
 // S3 stores objects in one bucket through aws-sdk-go-v2.
@@ -78,6 +81,11 @@ func options(c S3Config, endpoint string) func(o *s3.Options) {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 		o.UsePathStyle = c.ForcePathStyle
+		if c.HTTPClient != nil {
+			// Set on the client, not the config: the config would try to
+			// add AWS_CA_BUNDLE's roots to it and refuse a plain client.
+			o.HTTPClient = c.HTTPClient
+		}
 		// Many S3-compatible servers do not take the SDK's default
 		// trailing checksums; send them only where the API requires.
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired

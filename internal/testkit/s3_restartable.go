@@ -2,10 +2,7 @@ package testkit
 
 import (
 	"fmt"
-	"net/http"
-	"os/exec"
 	"testing"
-	"time"
 )
 
 // S3Process is an S3 server (versitygw) that the test may stop and start
@@ -13,8 +10,7 @@ import (
 type S3Process struct {
 	S3
 	bin, addr, dir string
-	cmd            *exec.Cmd
-	done           chan struct{}
+	proc           *process
 	out            *lockedBuffer
 }
 
@@ -28,7 +24,7 @@ func RestartableS3Server(t testing.TB) *S3Process {
 	}
 	port := FreePort(t)
 	s := &S3Process{
-		S3:  S3{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), AccessKey: "testkey", SecretKey: "testsecret123"},
+		S3:  S3{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", port), AccessKey: s3AccessKey, SecretKey: s3SecretKey},
 		bin: bin, addr: fmt.Sprintf("127.0.0.1:%d", port), dir: t.TempDir(), out: &lockedBuffer{},
 	}
 	t.Cleanup(func() {
@@ -44,42 +40,18 @@ func RestartableS3Server(t testing.TB) *S3Process {
 // Start starts the server and waits until it answers.
 func (s *S3Process) Start(t testing.TB) {
 	t.Helper()
-	if s.cmd != nil {
+	if s.proc != nil {
 		t.Fatal("versitygw is already running")
 	}
-	cmd := exec.Command(s.bin, "--access", s.AccessKey, "--secret", s.SecretKey, "--port", s.addr, "posix", s.dir)
-	cmd.Stdout, cmd.Stderr = s.out, s.out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start versitygw: %v", err)
-	}
-	s.cmd, s.done = cmd, make(chan struct{})
-	go func(done chan struct{}) { _ = cmd.Wait(); close(done) }(s.done)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(s.Endpoint)
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("versitygw exited at start (is %s taken?):\n%s", s.addr, s.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("versitygw did not start: %v\n%s", err, s.out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	s.proc = startProcess(t, "versitygw", s.bin, []string{"--access", s.AccessKey, "--secret", s.SecretKey, "--port", s.addr, "posix", s.dir}, nil, s.out, answers(s.Endpoint))
 }
 
 // Stop kills the server, as a crash or a lost network would, and waits
 // until it is gone. Stopping a stopped server does nothing.
 func (s *S3Process) Stop() {
-	if s.cmd == nil {
+	if s.proc == nil {
 		return
 	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd = nil
+	s.proc.stop()
+	s.proc = nil
 }
