@@ -432,6 +432,15 @@ func TestBranding(t *testing.T) {
 			_, err := e.svc.SetLogo(ctx, e.owner, bytes.NewReader(logo), access.Meta{})
 			requireField(t, "logo", err)
 		}
+		// Every field at fault is named, not only the first.
+		_, err := e.svc.SetBranding(ctx, e.owner, tenant.Branding{AccentColor: "blue", Footer: strings.Repeat("f", 3000)}, nil, access.Meta{})
+		ae, ok := apperr.As(err)
+		require.True(t, ok, "%v", err)
+		var fields []string
+		for _, f := range ae.Fields {
+			fields = append(fields, f.Field)
+		}
+		require.ElementsMatch(t, []string{"footer", "accent_color"}, fields)
 		entries, err := e.st.AuditList(ctx, e.owner.TenantID, audit.Filter{Action: "tenant.branding_updated", Limit: 10})
 		require.NoError(t, err)
 		require.Empty(t, entries)

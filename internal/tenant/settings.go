@@ -2,9 +2,11 @@ package tenant
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -50,22 +52,25 @@ type SettingsStore interface {
 
 var colorRE = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
-// Normalize trims b's fields and checks them, naming the field at fault.
+// Normalize trims b's fields and checks them, naming every field at
+// fault. Lengths are in characters, not bytes: a footer in Japanese may be
+// as long as one in English.
 func (b *Branding) Normalize() error {
 	b.Address = strings.TrimSpace(b.Address)
 	b.TaxID = strings.TrimSpace(b.TaxID)
-	b.AccentColor = strings.TrimSpace(b.AccentColor)
+	b.AccentColor = strings.ToLower(strings.TrimSpace(b.AccentColor))
 	b.Footer = strings.TrimSpace(b.Footer)
-	switch {
-	case len(b.Address) > 500:
-		return apperr.Invalid("address", "must be at most 500 characters")
-	case len(b.TaxID) > 64:
-		return apperr.Invalid("tax_id", "must be at most 64 characters")
-	case b.AccentColor != "" && !colorRE.MatchString(b.AccentColor):
-		return apperr.Invalid("accent_color", "must be a colour like #1f6feb")
-	case len(b.Footer) > 500:
-		return apperr.Invalid("footer", "must be at most 500 characters")
+	var v apperr.Validation
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"address", b.Address, 500}, {"tax_id", b.TaxID, 64}, {"footer", b.Footer, 500}} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			v.AddRule(f.name, apperr.RuleTooLong, fmt.Sprintf("must be at most %d characters", f.max), int64(f.max))
+		}
 	}
-	b.AccentColor = strings.ToLower(b.AccentColor)
-	return nil
+	if b.AccentColor != "" && !colorRE.MatchString(b.AccentColor) {
+		v.AddRule("accent_color", apperr.RuleFormat, "must be a colour like #1f6feb")
+	}
+	return v.Err()
 }
