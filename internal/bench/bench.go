@@ -66,7 +66,7 @@ type Options struct {
 	AdminURL    string
 	RedisURL    string
 	Keep        bool
-	Skip        map[string]bool // "api", "external", "pages", "exports", "jobs", "invoices", "fair", "webhooks", "footprint"
+	Skip        map[string]bool // "api", "external", "mixed", "pages", "exports", "jobs", "invoices", "fair", "webhooks", "footprint"
 	// FairDeliveries are tenant A's queued webhook deliveries in the
 	// fair-scheduling part (benchFair).
 	FairDeliveries int
@@ -79,6 +79,8 @@ type Options struct {
 	// OrdoBinary is the binary whose footprint is measured; empty for one
 	// built from source with CGO_ENABLED=0, or the running executable.
 	OrdoBinary string
+	// MixedDuration is how long the mixed load runs at a fixed rate.
+	MixedDuration time.Duration
 	// ServeProfileDir, when set, receives a CPU profile of `ordo serve`
 	// during the first external round of each API endpoint.
 	ServeProfileDir string
@@ -93,7 +95,7 @@ type Options struct {
 // DefaultOptions are the issue's defaults: 1,000,000 orders, 64 clients.
 func DefaultOptions() Options {
 	return Options{Engines: []string{"postgres"}, Tenants: 100, Orders: 1_000_000, Concurrency: 64, Duration: 5 * time.Second,
-		Rounds: 3, Jobs: 20_000, JobWorkers: 100, LatencyRequests: 300, FairDeliveries: 100_000, Skip: map[string]bool{}}
+		Rounds: 3, MixedDuration: time.Minute, Jobs: 20_000, JobWorkers: 100, LatencyRequests: 300, FairDeliveries: 100_000, Skip: map[string]bool{}}
 }
 
 // Run seeds and measures every engine in o and returns the report.
@@ -281,11 +283,14 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 		}
 	}
 	if !o.Skip["api"] && !o.Skip["external"] {
-		res, err := benchExternal(ctx, o, "postgres", ordo, ds, externalSetup{binary: o.binary, env: env, baseArgs: []string{"-database-url", dbURL}})
+		res, mixed, err := benchExternal(ctx, o, "postgres", ordo, ds, externalSetup{binary: o.binary, env: env, baseArgs: []string{"-database-url", dbURL}})
 		if err != nil {
 			return fmt.Errorf("API, external: %w", err)
 		}
 		rep.API = append(rep.API, res...)
+		if mixed != nil {
+			rep.Mixed = append(rep.Mixed, *mixed)
+		}
 	}
 	if !o.Skip["pages"] {
 		if err := pages(ctx, o, "postgres", ordo, ds, rep); err != nil {
@@ -373,11 +378,14 @@ func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error
 		}
 	}
 	if !o.Skip["api"] && !o.Skip["external"] {
-		res, err := benchExternal(ctx, o, "sqlite", ordo, ds, externalSetup{binary: o.binary, env: env, baseArgs: []string{"-sqlite", filepath.Join(dataDir, "ordo.db")}})
+		res, mixed, err := benchExternal(ctx, o, "sqlite", ordo, ds, externalSetup{binary: o.binary, env: env, baseArgs: []string{"-sqlite", filepath.Join(dataDir, "ordo.db")}})
 		if err != nil {
 			return fmt.Errorf("API, external (sqlite): %w", err)
 		}
 		rep.API = append(rep.API, res...)
+		if mixed != nil {
+			rep.Mixed = append(rep.Mixed, *mixed)
+		}
 	}
 	if !o.Skip["pages"] {
 		return pages(ctx, o, "sqlite", ordo, ds, rep)

@@ -41,7 +41,7 @@ func TestHarness(t *testing.T) {
 	// The harness's servers may still log while an error returns.
 	var stdout, stderr syncBuffer
 	err = bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
-		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", "footprint", "-ordo-binary", bin, "-json", jsonPath, "-md", mdPath},
+		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", "footprint", "-ordo-binary", bin, "-mixed-d", "1s", "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 
@@ -67,6 +67,17 @@ func TestHarness(t *testing.T) {
 		require.Positive(t, a.Ratio)
 	}
 	require.Equal(t, map[string]int{"postgres in-process": 4, "postgres external": 4, "sqlite in-process": 4, "sqlite external": 4}, modes)
+	require.Len(t, rep.Mixed, 2, "the mixed load on both engines")
+	for _, m := range rep.Mixed {
+		require.Positive(t, m.MaxPerSec, m.Engine)
+		require.InDelta(t, 0.7*m.MaxPerSec, m.RatePerSec, 0.01, m.Engine)
+		require.Len(t, m.Endpoints, 4, m.Engine)
+		for _, e := range m.Endpoints {
+			require.Positive(t, e.Requests, "%s %s", m.Engine, e.Name)
+			require.Zero(t, e.Errors, "%s %s: %s", m.Engine, e.Name, e.FirstError)
+			require.GreaterOrEqual(t, e.P99Ms, e.P50Ms, "%s %s", m.Engine, e.Name)
+		}
+	}
 	require.Len(t, rep.Exports, 4)
 	for _, e := range rep.Exports {
 		require.Positive(t, e.RowsPerSec, "%s %s", e.Scope, e.Format)

@@ -89,16 +89,17 @@ type externalSetup struct {
 }
 
 // benchExternal measures the API endpoints against `ordo serve` and the
-// bare baseline, each a process of its own.
-func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds *dataset, s externalSetup) ([]APIResult, error) {
+// bare baseline, each a process of its own, and then the mixed load
+// (benchMixed) on the same serve process, unless skipped.
+func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds *dataset, s externalSetup) ([]APIResult, *MixedResult, error) {
 	tenantID := ds.tenants[0]
 	_, key, err := ordo.Auth.CreateAPIKey(ctx, access.Operator(tenantID), "ordo bench external", access.RoleAdmin, nil, access.Meta{UserAgent: "ordo bench"})
 	if err != nil {
-		return nil, fmt.Errorf("create API key: %w", err)
+		return nil, nil, fmt.Errorf("create API key: %w", err)
 	}
 	ordoPort, err := freePort()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	env := []string{"PORT=" + strconv.Itoa(ordoPort), "HOME=" + os.TempDir(), "PATH=" + os.Getenv("PATH")}
 	for k, v := range s.env {
@@ -110,7 +111,7 @@ func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds
 	if o.ServeProfileDir != "" {
 		mport, err := freePort()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		env = append(env, fmt.Sprintf("ORDO_METRICS_ADDR=127.0.0.1:%d", mport), "ORDO_PPROF=true")
 		profile = serveProfiler(ctx, o, fmt.Sprintf("http://127.0.0.1:%d", mport), engine)
@@ -118,27 +119,34 @@ func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds
 	ordoURL := fmt.Sprintf("http://127.0.0.1:%d", ordoPort)
 	serve, _, err := startProc(ctx, "ordo serve", s.binary, []string{"serve"}, env, ordoURL+"/readyz")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer serve.stop()
 
 	basePort, err := freePort()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	baseURL := fmt.Sprintf("http://127.0.0.1:%d", basePort)
 	args := append([]string{"bench", serveBaselineCommand, "-tenant", tenantID.String(), "-port", strconv.Itoa(basePort)}, s.baseArgs...)
 	base, _, err := startProc(ctx, "bare baseline", s.binary, args, []string{"HOME=" + os.TempDir()}, baseURL+"/orders?limit=1")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer base.stop()
 
 	res, err := measureAPI(ctx, o, engine, "external", ordoURL, baseURL, key, ds, profile)
+	var mixed *MixedResult
+	if err == nil && !o.Skip["mixed"] {
+		base.stop() // the mixed load runs on Ordo alone
+		var m MixedResult
+		m, err = benchMixed(ctx, o, engine, ordoURL, key, ds)
+		mixed = &m
+	}
 	if err != nil && serve.out.String() != "" {
 		err = fmt.Errorf("%w\nordo serve's output:\n%s", err, serve.out.String())
 	}
-	return res, err
+	return res, mixed, err
 }
 
 // serveProfiler returns measureAPI's profile hook for `ordo serve` with

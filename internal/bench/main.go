@@ -37,9 +37,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	fs.IntVar(&o.JobWorkers, "job-workers", o.JobWorkers, "workers on the queue of the no-op jobs")
 	fs.StringVar(&o.OrdoBinary, "ordo-binary", "", "ordo binary whose start-up time, idle RSS and linking are measured, and which serves the external API measurement (default: built with CGO_ENABLED=0 from the source in the working directory, or else this executable)")
 	fs.IntVar(&o.FairDeliveries, "fair-deliveries", o.FairDeliveries, "tenant A's webhook deliveries in the fair-scheduling part")
-	skip := fs.String("skip", "", "comma-separated parts to skip: api, external (the API with serve and the baseline as processes of their own), pages, exports, jobs, invoices, fair, webhooks, footprint")
+	skip := fs.String("skip", "", "comma-separated parts to skip: api, external (the API with serve and the baseline as processes of their own), mixed (the mixed load on the external serve), pages, exports, jobs, invoices, fair, webhooks, footprint")
 	jsonPath := fs.String("json", "", "write the report as JSON to this file")
 	mdPath := fs.String("md", "", "write the report as Markdown to this file (make bench: BENCH.md)")
+	fs.DurationVar(&o.MixedDuration, "mixed-d", o.MixedDuration, "how long the mixed load (GET, list, search, create at 70% of their measured maximum) runs against the external serve")
 	fs.StringVar(&o.ServeProfileDir, "serve-profile", "", "write a CPU profile of the external `ordo serve` during each API endpoint's first round to this directory (serve-<engine>-<endpoint>.pprof)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the harness process for the whole run (seeding included) to this file, for go tool pprof")
 	fs.Usage = func() {

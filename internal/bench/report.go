@@ -23,6 +23,7 @@ type Report struct {
 	Size     Size            `json:"size"`
 	Seed     []SeedResult    `json:"seed"`
 	API      []APIResult     `json:"api"`
+	Mixed    []MixedResult   `json:"mixed_load"`
 	Flatness []FlatResult    `json:"list_latency_by_tenant_size"`
 	Pages    []PageResult    `json:"pages"`
 	Exports  []ExportResult  `json:"exports"`
@@ -107,6 +108,13 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t\t\t\t\t\t")
 	}
+	for _, m := range r.Mixed {
+		fmt.Fprintf(tw, "mixed load, %s\tmax %.0f req/s\tat %.0f req/s\tfor %.0f s\t\n", m.Engine, m.MaxPerSec, m.RatePerSec, m.Seconds)
+		for _, e := range m.Endpoints {
+			fmt.Fprintf(tw, "  %s\t%.0f%%\tp50 %.2f ms\tp99 %.2f ms\tmax %.2f ms\terrors %d\t\n", e.Name, 100*e.Share, e.P50Ms, e.P99Ms, e.MaxMs, e.Errors)
+		}
+		fmt.Fprintln(tw, "\t\t\t\t\t\t")
+	}
 	if len(r.Flatness) > 0 {
 		fmt.Fprintln(tw, "list latency\tengine\ttenant orders\tfirst page p50 ms\tp99 ms\tcursor page p50 ms\tp99 ms\terrors\t")
 		for _, f := range r.Flatness {
@@ -182,6 +190,22 @@ func (r *Report) Markdown() string {
 		}
 		if pg, sq := r.apiRate("postgres"), r.apiRate("sqlite"); pg > 0 && sq > 0 {
 			p("\nEmbedded mode, GET by id: %.0f%% of PostgreSQL mode's req/s (target ≥ 40%%).\n", 100*sq/pg)
+		}
+		p("\n")
+	}
+	if len(r.Mixed) > 0 {
+		p("## Tail latency under mixed load\n\n")
+		p("GET by id, list pages, searches and creates together against `ordo serve` as a process of its own: the mix's maximum rate is measured with %d closed-loop clients, then requests are sent on a fixed schedule at %.0f%% of it (open loop, at most %d in flight), and each latency counts from the moment its request was due.\n\n", r.Size.Concurrency, 100*mixedLoad, mixedMaxInFlight)
+		p("| engine | max req/s | rate req/s | seconds | endpoint | share | requests | errors | p50 ms | p99 ms | max ms |\n|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|\n")
+		for _, m := range r.Mixed {
+			for i, e := range m.Endpoints {
+				if i == 0 {
+					p("| %s | %.0f | %.0f | %.0f ", m.Engine, m.MaxPerSec, m.RatePerSec, m.Seconds)
+				} else {
+					p("| | | | ")
+				}
+				p("| `%s` | %.0f%% | %d | %d | %.2f | %.2f | %.2f |\n", e.Name, 100*e.Share, e.Requests, e.Errors, e.P50Ms, e.P99Ms, e.MaxMs)
+			}
 		}
 		p("\n")
 	}
