@@ -66,7 +66,7 @@ type Options struct {
 	AdminURL    string
 	RedisURL    string
 	Keep        bool
-	Skip        map[string]bool // "api", "external", "mixed", "pages", "exports", "jobs", "invoices", "fair", "webhooks", "footprint"
+	Skip        map[string]bool // "api", "external", "mixed", "pages", "exports", "e2e-exports", "jobs", "invoices", "fair", "webhooks", "footprint"
 	// FairDeliveries are tenant A's queued webhook deliveries in the
 	// fair-scheduling part (benchFair).
 	FairDeliveries int
@@ -79,6 +79,9 @@ type Options struct {
 	// OrdoBinary is the binary whose footprint is measured; empty for one
 	// built from source with CGO_ENABLED=0, or the running executable.
 	OrdoBinary string
+	// Versitygw is the S3 server binary of the end-to-end exports; empty
+	// for .bin/versitygw or PATH.
+	Versitygw string
 	// MixedDuration is how long the mixed load runs at a fixed rate.
 	MixedDuration time.Duration
 	// ServeProfileDir, when set, receives a CPU profile of `ordo serve`
@@ -115,7 +118,7 @@ func Run(ctx context.Context, o Options, open OpenFunc) (*Report, error) {
 	rep := &Report{Date: time.Now().UTC().Format(time.RFC3339), Command: o.Command, Machine: DescribeMachine(),
 		Size: Size{Tenants: o.Tenants, Orders: o.Orders, SQLiteOrders: o.SQLiteOrders, Concurrency: o.Concurrency,
 			Duration: o.Duration.String(), Rounds: o.Rounds}}
-	if !o.Skip["footprint"] || (!o.Skip["api"] && !o.Skip["external"]) {
+	if !o.Skip["footprint"] || (!o.Skip["api"] && !o.Skip["external"]) || !o.Skip["e2e-exports"] {
 		dir, err := os.MkdirTemp("", "ordo-bench-bin-")
 		if err != nil {
 			return nil, err
@@ -303,6 +306,13 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 			return fmt.Errorf("exports: %w", err)
 		}
 		rep.Exports = append(rep.Exports, res...)
+	}
+	if !o.Skip["e2e-exports"] {
+		res, err := benchE2EExports(ctx, o, ordo, ds, env)
+		if err != nil {
+			return fmt.Errorf("exports end to end: %w", err)
+		}
+		rep.E2EExports = append(rep.E2EExports, res...)
 	}
 	if !o.Skip["jobs"] {
 		res, err := benchJobs(ctx, o, ordo, pg.pool)

@@ -38,10 +38,21 @@ func TestHarness(t *testing.T) {
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/ordo/ordo/cmd/ordo").CombinedOutput()
 	require.NoError(t, err, "build ordo:\n%s", out)
 
+	// The end-to-end exports need the S3 server that make tools installs.
+	skip := "footprint"
+	gw, _ := filepath.Abs(filepath.Join("..", "..", ".bin", "versitygw"))
+	if _, err := os.Stat(gw); err != nil {
+		if testkit.InCI() {
+			t.Fatalf("versitygw is missing (make tools): %v", err)
+		}
+		t.Logf("no %s: the end-to-end exports are skipped", gw)
+		skip += ",e2e-exports"
+	}
+
 	// The harness's servers may still log while an error returns.
 	var stdout, stderr syncBuffer
 	err = bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
-		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", "footprint", "-ordo-binary", bin, "-mixed-d", "1s", "-json", jsonPath, "-md", mdPath},
+		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", skip, "-versitygw", gw, "-ordo-binary", bin, "-mixed-d", "1s", "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
 	require.NoError(t, err, "stderr:\n%s", stderr.String())
 
@@ -82,6 +93,15 @@ func TestHarness(t *testing.T) {
 	for _, e := range rep.Exports {
 		require.Positive(t, e.RowsPerSec, "%s %s", e.Scope, e.Format)
 		require.Positive(t, e.CopyRowsPerSec, "%s %s", e.Scope, e.Format)
+	}
+	if !strings.Contains(skip, "e2e-exports") {
+		require.Len(t, rep.E2EExports, 2, "CSV and XLSX through the API, a worker and S3")
+		for _, e := range rep.E2EExports {
+			require.GreaterOrEqual(t, e.Orders, int64(67), "%s: the largest tenant's orders, and those the API part created", e.Format)
+			require.Positive(t, e.Bytes, e.Format)
+			require.Positive(t, e.Ratio, e.Format)
+			require.Positive(t, e.WorkerPeakRSSMiB, e.Format)
+		}
 	}
 	require.Len(t, rep.Jobs, 1)
 	require.Positive(t, rep.Jobs[0].JobsPerSec)

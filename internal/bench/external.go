@@ -117,7 +117,7 @@ func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds
 		profile = serveProfiler(ctx, o, fmt.Sprintf("http://127.0.0.1:%d", mport), engine)
 	}
 	ordoURL := fmt.Sprintf("http://127.0.0.1:%d", ordoPort)
-	serve, _, err := startProc(ctx, "ordo serve", s.binary, []string{"serve"}, env, ordoURL+"/readyz")
+	serve, _, err := startProc(ctx, "ordo serve", s.binary, []string{"serve"}, env, ordoURL+"/readyz", false)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -129,7 +129,7 @@ func benchExternal(ctx context.Context, o Options, engine string, ordo *Ordo, ds
 	}
 	baseURL := fmt.Sprintf("http://127.0.0.1:%d", basePort)
 	args := append([]string{"bench", serveBaselineCommand, "-tenant", tenantID.String(), "-port", strconv.Itoa(basePort)}, s.baseArgs...)
-	base, _, err := startProc(ctx, "bare baseline", s.binary, args, []string{"HOME=" + os.TempDir()}, baseURL+"/orders?limit=1")
+	base, _, err := startProc(ctx, "bare baseline", s.binary, args, []string{"HOME=" + os.TempDir()}, baseURL+"/orders?limit=1", false)
 	if err != nil {
 		return nil, nil, err
 	}

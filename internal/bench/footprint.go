@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ func startServe(ctx context.Context, binary, dataDir string, idle bool) (ready f
 		return 0, nil, err
 	}
 	env := []string{"PORT=" + strconv.Itoa(port), "ORDO_DATA_DIR=" + dataDir, "ORDO_LOG_LEVEL=warn", "HOME=" + dataDir}
-	p, ready, err := startProc(ctx, "ordo serve", binary, []string{"serve"}, env, fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+	p, ready, err := startProc(ctx, "ordo serve", binary, []string{"serve"}, env, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), false)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -132,6 +133,12 @@ func freePort() (int, error) {
 // memStatus reads a process's resident set sizes (VmRSS, RssAnon,
 // RssFile) from /proc, in MiB.
 func memStatus(pid int) (map[string]float64, error) {
+	return memStatusFields(pid, "VmRSS", "RssAnon", "RssFile")
+}
+
+// memStatusFields reads the memory fields named (VmRSS, VmHWM…) of a
+// process from /proc, in MiB; the first must be there.
+func memStatusFields(pid int, fields ...string) (map[string]float64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return nil, err
@@ -141,7 +148,7 @@ func memStatus(pid int) (map[string]float64, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok || (k != "VmRSS" && k != "RssAnon" && k != "RssFile") {
+		if !ok || !slices.Contains(fields, k) {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
@@ -150,8 +157,8 @@ func memStatus(pid int) (map[string]float64, error) {
 		}
 		out[k] = float64(kb) / 1024
 	}
-	if _, ok := out["VmRSS"]; !ok {
-		return nil, errors.New("no VmRSS in /proc/" + strconv.Itoa(pid) + "/status")
+	if _, ok := out[fields[0]]; !ok {
+		return nil, errors.New("no " + fields[0] + " in /proc/" + strconv.Itoa(pid) + "/status")
 	}
 	return out, sc.Err()
 }
