@@ -122,38 +122,26 @@ func PruneTenant(ctx context.Context, s RetentionStore, key ed25519.PrivateKey, 
 // (and given to skipped) rather than stopping the rest.
 func PruneAll(ctx context.Context, s RetentionStore, key ed25519.PrivateKey, days RetentionDays, now time.Time, skipped func(tenantID uuid.UUID, err error)) (int, error) {
 	n := 0
-	after := uuid.Nil
-	for {
-		ids, err := s.AuditChainTenants(ctx, after, verifyBatch)
+	err := forEachChainTenant(ctx, s, func(id uuid.UUID) error {
+		d, err := days(ctx, id)
 		if err != nil {
-			return n, err
+			return fmt.Errorf("retention of %s: %w", id, err)
 		}
-		for _, id := range ids {
-			d, err := days(ctx, id)
-			if err != nil {
-				return n, fmt.Errorf("retention of %s: %w", id, err)
-			}
-			if d < 0 {
-				continue
-			}
-			// At least a day: 0 would prune what was written a moment
-			// ago, which no plan means.
-			before := now.Add(-time.Duration(max(d, 1)) * 24 * time.Hour)
-			k, err := PruneTenant(ctx, s, key, id, before, now, pruneBatch)
-			n += k
-			if errors.Is(err, ErrNotVerified) {
-				skipped(id, err)
-				continue
-			}
-			if err != nil {
-				return n, err
-			}
+		if d < 0 {
+			return nil
 		}
-		if len(ids) < verifyBatch {
-			return n, nil
+		// At least a day: 0 would prune what was written a moment
+		// ago, which no plan means.
+		before := now.Add(-time.Duration(max(d, 1)) * 24 * time.Hour)
+		k, err := PruneTenant(ctx, s, key, id, before, now, pruneBatch)
+		n += k
+		if errors.Is(err, ErrNotVerified) {
+			skipped(id, err)
+			return nil
 		}
-		after = ids[len(ids)-1]
-	}
+		return err
+	})
+	return n, err
 }
 
 // RetentionArgs prunes the audit logs. River's leader enqueues it
