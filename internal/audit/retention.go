@@ -88,6 +88,13 @@ func PruneTenant(ctx context.Context, s RetentionStore, key ed25519.PrivateKey, 
 	if err != nil {
 		return 0, fmt.Errorf("prune %s: %w", tenantID, err)
 	}
+	// Verified here and now, although the nightly verification (VerifyHour)
+	// checked the same chain two hours ago: it keeps no result, may have
+	// run in another process, and the chain has grown since. Even a kept
+	// result for the same head (seq and hash) would prove nothing about
+	// the entries before it, whose rows can be edited with their stored
+	// hashes left alone: only hashing them again shows it, and the cut
+	// below must sign a chain that verified as it is read now.
 	r := Verify(entries, head, cps, key.Public().(ed25519.PublicKey))
 	if r.Problem != nil {
 		return 0, fmt.Errorf("prune %s: %w: %w", tenantID, ErrNotVerified, r.Problem)
