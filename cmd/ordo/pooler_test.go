@@ -12,6 +12,20 @@ import (
 	"github.com/ordo/ordo/internal/testkit"
 )
 
+// pooledEnv starts PgBouncer in transaction mode in front of a database
+// of the test's own, and returns the database's direct URL and the
+// environment of an ordo that reaches it through the pooler.
+func pooledEnv(t *testing.T) (direct string, env []string) {
+	t.Helper()
+	direct = testkit.PostgresURL(t)
+	_, pooled := testkit.StartPgBouncer(t, direct)
+	return direct, []string{
+		"DATABASE_URL=" + pooled,
+		"DATABASE_POOLER=transaction",
+		"ORDO_SECRET=" + strings.Repeat("p", 40),
+	}
+}
+
 // Ordo through PgBouncer in transaction mode (DATABASE_POOLER=transaction):
 // migrate, the operator CLI, serve's API (create, list, get an order) and
 // a worker's jobs (an export) all go through the pooler; backups are
@@ -20,16 +34,10 @@ func TestThroughPgBouncer(t *testing.T) {
 	testkit.SkipShort(t, "process-level suite")
 	t.Parallel()
 	dir := t.TempDir()
-	direct := testkit.PostgresURL(t)
-	_, pooled := testkit.StartPgBouncer(t, direct)
+	direct, env := pooledEnv(t)
 	port := freePort(t)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	env := []string{
-		"DATABASE_URL=" + pooled,
-		"DATABASE_POOLER=transaction",
-		"ORDO_SECRET=" + strings.Repeat("p", 40),
-		fmt.Sprintf("PORT=%d", port),
-	}
+	env = append(env, fmt.Sprintf("PORT=%d", port))
 
 	// A setting that cannot work through the pooler is refused at start.
 	if _, errOut, code := run(t, dir, append(env, "ORDO_BACKUP_NIGHTLY=true"), "serve"); code != 2 || !strings.Contains(errOut, "DATABASE_DIRECT_URL") {
@@ -93,16 +101,11 @@ func TestThroughPgBouncer(t *testing.T) {
 // Not parallel, as TestBrowser.
 func TestBrowserThroughPgBouncer(t *testing.T) {
 	testkit.SkipShort(t, "process-level suite")
-	_, pooled := testkit.StartPgBouncer(t, testkit.PostgresURL(t))
 	dir := t.TempDir()
-	env := []string{
-		"DATABASE_URL=" + pooled,
-		"DATABASE_POOLER=transaction",
-		"ORDO_SECRET=" + strings.Repeat("b", 40),
-		// Files on local disk: the worker writes the export where serve
-		// reads it.
-		"ORDO_DATA_DIR=" + filepath.Join(dir, "data"),
-	}
+	_, env := pooledEnv(t)
+	// Files on local disk: the worker writes the export where serve
+	// reads it.
+	env = append(env, "ORDO_DATA_DIR="+filepath.Join(dir, "data"))
 	if _, errOut, code := run(t, dir, env, "migrate", "up"); code != 0 {
 		t.Fatalf("migrate up through the pooler: %s", errOut)
 	}
