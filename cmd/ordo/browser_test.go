@@ -211,6 +211,31 @@ func verifyToken(t *testing.T, p *process, email string) string {
 	}
 }
 
+// orderForm fills in the new-order form with one item and saves it, as a
+// user does; the order's page is then shown.
+func orderForm(base, customer, email, item, unitPrice string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/app/orders/new"),
+		chromedp.SendKeys(chromedp.ID("f-customer_name"), customer),
+		chromedp.SendKeys(chromedp.ID("f-customer_email"), email),
+		chromedp.SendKeys(chromedp.ID("f-items-0-name"), item),
+		chromedp.SendKeys(chromedp.ID("f-items-0-unit_price"), unitPrice),
+		chromedp.Click(chromedp.CSS("main form button[name=save]:not([tabindex=\"-1\"])")),
+		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
+	}
+}
+
+// requestExport asks for an export of the orders in format from the
+// orders page; the exports page is then shown.
+func requestExport(base, format string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/app/orders"),
+		chromedp.SetValue(chromedp.ID("f-format"), format),
+		chromedp.Click(chromedp.CSS(`form[action="/app/exports"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-live=exports]`)),
+	}
+}
+
 // confirmAndLogIn confirms an address with its e-mailed token and logs in,
 // as a new user does after signing up.
 func confirmAndLogIn(base, token, email, password string) []chromedp.Action[chromedp.Void] {
@@ -283,15 +308,7 @@ func TestBrowser(t *testing.T) {
 	}
 	step("close the phone menu", chromedp.Click(chromedp.CSS("summary.menu-btn")), chromedp.EmulateViewport(1366, 900))
 
-	step("create an order through the form",
-		chromedp.Navigate(base+"/app/orders/new"),
-		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Form Customer"),
-		chromedp.SendKeys(chromedp.ID("f-customer_email"), "form@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-items-0-name"), "Widget"),
-		chromedp.SendKeys(chromedp.ID("f-items-0-unit_price"), "12.50"),
-		chromedp.Click(chromedp.CSS("main form button[name=save]:not([tabindex=\"-1\"])")),
-		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
-	)
+	step("create an order through the form", orderForm(base, "Form Customer", "form@example.com", "Widget", "12.50")...)
 	if h := text("main h1"); !strings.Contains(h, "ORD-000001") {
 		t.Fatalf("order page shows %q", h)
 	}
@@ -420,12 +437,7 @@ func TestBrowser(t *testing.T) {
 
 	// Export the orders as CSV and download the file, with the browser's
 	// session.
-	step("export CSV",
-		chromedp.Navigate(base+"/app/orders"),
-		chromedp.SetValue(chromedp.ID("f-format"), "csv"),
-		chromedp.Click(chromedp.CSS(`form[action="/app/exports"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href$="/download"]`)),
-	)
+	step("export CSV", append(requestExport(base, "csv"), chromedp.WaitVisible(chromedp.CSS(`a[href$="/download"]`)))...)
 	shoot(t, ctx, dir, "exports")
 	href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`a[href$="/download"]`), "href"))
 	if err != nil {
@@ -539,15 +551,7 @@ func TestBrowserUploadFromAnotherOrigin(t *testing.T) {
 	text := texter(t, ctx)
 	step("sign up", signUp(base, "Olga Origin", "olga@example.com", "a long browser password", "Origin Co")...)
 	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "olga@example.com"), "olga@example.com", "a long browser password")...)
-	step("create an order",
-		chromedp.Navigate(base+"/app/orders/new"),
-		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Origin Customer"),
-		chromedp.SendKeys(chromedp.ID("f-customer_email"), "origin@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-items-0-name"), "Widget"),
-		chromedp.SendKeys(chromedp.ID("f-items-0-unit_price"), "3.00"),
-		chromedp.Click(chromedp.CSS("main form button[name=save]:not([tabindex=\"-1\"])")),
-		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
-	)
+	step("create an order", orderForm(base, "Origin Customer", "origin@example.com", "Widget", "3.00")...)
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, base+"/") {
 		t.Fatalf("the page left %s: %s", base, loc)
 	}
@@ -608,15 +612,7 @@ func TestBrowserUploadStorageUnreachable(t *testing.T) {
 	step := stepper(t, ctx)
 	step("sign up", signUp(base, "Una Reach", "una@example.com", "a long browser password", "Unreachable Co")...)
 	step("confirm the address and log in", confirmAndLogIn(base, verifyToken(t, srv, "una@example.com"), "una@example.com", "a long browser password")...)
-	step("create an order",
-		chromedp.Navigate(base+"/app/orders/new"),
-		chromedp.SendKeys(chromedp.ID("f-customer_name"), "Reach Customer"),
-		chromedp.SendKeys(chromedp.ID("f-customer_email"), "reach@example.com"),
-		chromedp.SendKeys(chromedp.ID("f-items-0-name"), "Widget"),
-		chromedp.SendKeys(chromedp.ID("f-items-0-unit_price"), "3.00"),
-		chromedp.Click(chromedp.CSS("main form button[name=save]:not([tabindex=\"-1\"])")),
-		chromedp.WaitVisible(chromedp.CSS("[data-live=order]")),
-	)
+	step("create an order", orderForm(base, "Reach Customer", "reach@example.com", "Widget", "3.00")...)
 	file := filepath.Join(t.TempDir(), "note.txt")
 	if err := os.WriteFile(file, []byte("hello"), 0o644); err != nil {
 		t.Fatal(err)

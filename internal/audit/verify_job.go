@@ -43,28 +43,45 @@ type AlertFunc func(ctx context.Context, tenantID uuid.UUID, p *Problem) error
 // and past an alert that fails, and returns the first such error.
 func VerifyAll(ctx context.Context, s VerifyStore, pub ed25519.PublicKey, broken func(tenantID uuid.UUID, p *Problem)) (int, error) {
 	checked := 0
+	err := forEachChainTenant(ctx, s, func(id uuid.UUID) error {
+		entries, head, err := s.AuditChain(ctx, id)
+		if err != nil {
+			return err
+		}
+		cps, err := s.AuditCheckpoints(ctx, id)
+		if err != nil {
+			return err
+		}
+		checked++
+		if r := Verify(entries, head, cps, pub); r.Problem != nil {
+			broken(id, r.Problem)
+		}
+		return nil
+	})
+	return checked, err
+}
+
+// chainTenantLister lists the tenants that have an audit chain, in pages.
+type chainTenantLister interface {
+	AuditChainTenants(ctx context.Context, after uuid.UUID, limit int) ([]uuid.UUID, error)
+}
+
+// forEachChainTenant calls fn for every tenant that has an audit chain,
+// listing them verifyBatch at a time, and stops at the first error.
+func forEachChainTenant(ctx context.Context, s chainTenantLister, fn func(tenantID uuid.UUID) error) error {
 	after := uuid.Nil
 	for {
 		ids, err := s.AuditChainTenants(ctx, after, verifyBatch)
 		if err != nil {
-			return checked, err
+			return err
 		}
 		for _, id := range ids {
-			entries, head, err := s.AuditChain(ctx, id)
-			if err != nil {
-				return checked, err
-			}
-			cps, err := s.AuditCheckpoints(ctx, id)
-			if err != nil {
-				return checked, err
-			}
-			checked++
-			if r := Verify(entries, head, cps, pub); r.Problem != nil {
-				broken(id, r.Problem)
+			if err := fn(id); err != nil {
+				return err
 			}
 		}
 		if len(ids) < verifyBatch {
-			return checked, nil
+			return nil
 		}
 		after = ids[len(ids)-1]
 	}

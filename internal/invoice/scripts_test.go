@@ -76,18 +76,6 @@ func renderWith(t testing.TB, inv Invoice, lib *typeset.Library) []byte {
 	return buf.Bytes()
 }
 
-// normal drops bidi controls (pdftotext marks right-to-left runs with
-// them) and squashes white space.
-func normal(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' || r == '\u200E' || r == '\u200F' {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // TestRenderScripts: each script's invoice gives its customer's name,
 // address and items back through pdftotext, in logical order (for
 // right-to-left text, word by word: pdftotext orders a line's runs
@@ -96,7 +84,7 @@ func TestRenderScripts(t *testing.T) {
 	for _, c := range scriptCases {
 		t.Run(c.name, func(t *testing.T) {
 			pdf := renderWith(t, c.invoice(), c.library(t))
-			text := normal(testkit.PDFText(t, pdf))
+			text := testkit.PDFTextNormal(testkit.PDFText(t, pdf))
 			for _, s := range []string{c.cust, c.addr[0], c.addr[1], c.items[0], c.items[1]} {
 				if c.rtl {
 					for _, w := range strings.Fields(s) {

@@ -44,6 +44,15 @@ const (
 	FlushAfter = 1000
 )
 
+// UsageCounter counts usage as it happens, without writing it at once:
+// what the web server (API requests) and the webhook deliverer (successful
+// deliveries) need of a Tally.
+type UsageCounter interface {
+	Add(tenantID uuid.UUID, c Counter, n int64)
+}
+
+var _ UsageCounter = (*Tally)(nil)
+
 // NewTally returns a tally that writes to st; Run flushes it.
 func NewTally(st Adder, log *slog.Logger) *Tally {
 	return &Tally{store: st, log: log, now: time.Now, counts: map[tallyKey]int64{}, kick: make(chan struct{}, 1)}

@@ -32,6 +32,19 @@ func PDFText(t testing.TB, pdf []byte) string {
 	return string(out)
 }
 
+// PDFTextNormal is s without the bidi controls with which pdftotext marks
+// right-to-left runs, and with its white space squashed to single spaces:
+// PDFText's output and the text that was set then compare.
+func PDFTextNormal(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' || r == '\u200E' || r == '\u200F' {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}
+
 // PDFFonts lists a PDF's fonts with poppler's pdffonts: one line per font,
 // the columns name, type, encoding, emb, sub, uni, object ID. Without
 // pdffonts the test is skipped locally and fails in CI.

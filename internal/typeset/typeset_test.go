@@ -46,23 +46,11 @@ func render(t testing.TB, lib *Library, bold bool, lines ...string) []byte {
 	return buf.Bytes()
 }
 
-// normal drops bidi controls (pdftotext marks right-to-left runs with
-// them) and squashes white space.
-func normal(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' || r == '\u200E' || r == '\u200F' {
-			return -1
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // words is a text's words, sorted: pdftotext puts a right-to-left line's
 // runs in visual order, each run's text in logical order, so right-to-left
 // text is compared as the words it has.
 func words(s string) []string {
-	w := strings.Fields(normal(s))
+	w := strings.Fields(testkit.PDFTextNormal(s))
 	slices.Sort(w)
 	return w
 }
@@ -94,13 +82,13 @@ func TestRoundTrip(t *testing.T) {
 			if tt.rtl {
 				// Every word reads in logical order, whatever order the
 				// runs of a line come in.
-				flat := strings.ReplaceAll(normal(got), " ", "")
+				flat := strings.ReplaceAll(testkit.PDFTextNormal(got), " ", "")
 				for _, w := range words(tt.text) {
 					require.Contains(t, flat, strings.TrimFunc(w, unicode.IsPunct), "in %q", got)
 				}
-				require.Equal(t, len([]rune(strings.ReplaceAll(normal(tt.text), " ", ""))), len([]rune(flat)), "nothing more, nothing less: %q", got)
+				require.Equal(t, len([]rune(strings.ReplaceAll(testkit.PDFTextNormal(tt.text), " ", ""))), len([]rune(flat)), "nothing more, nothing less: %q", got)
 			} else {
-				require.Equal(t, normal(tt.text), normal(got))
+				require.Equal(t, testkit.PDFTextNormal(tt.text), testkit.PDFTextNormal(got))
 			}
 			fonts := testkit.PDFFonts(t, pdf)
 			require.NotEmpty(t, fonts)
@@ -260,7 +248,7 @@ func TestPlaceholder(t *testing.T) {
 	_ = render(t, lib, true, "東京")
 	require.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
 	require.Contains(t, logs.String(), "ORDO_FONT_DIR")
-	require.Equal(t, "山田太郎", normal(testkit.PDFText(t, pdf)))
+	require.Equal(t, "山田太郎", testkit.PDFTextNormal(testkit.PDFText(t, pdf)))
 
 	// Visible: the text's place on the page has ink.
 	img, err := png.Decode(bytes.NewReader(testkit.PDFPagePNG(t, pdf, 72)))

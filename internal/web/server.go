@@ -81,11 +81,6 @@ type Limits struct {
 	APIPlan func(ctx context.Context, tenantID uuid.UUID) (*ratelimit.Limiter, error)
 }
 
-// Tally counts usage in memory (plan.Tally).
-type Tally interface {
-	Add(tenantID uuid.UUID, c plan.Counter, n int64)
-}
-
 // Options configures a Server.
 type Options struct {
 	Log          *slog.Logger
@@ -163,7 +158,7 @@ type Options struct {
 
 	// APIUsage counts each /api/ request of a tenant in its usage
 	// (plan.Tally, which writes in batches); nil counts nothing.
-	APIUsage Tally
+	APIUsage plan.UsageCounter
 
 	// Metrics counts requests and rate-limit failures; nil for none.
 	Metrics *metrics.Metrics
@@ -209,7 +204,7 @@ type Server struct {
 	limits        Limits
 	trustProxy    bool
 	metrics       *metrics.Metrics
-	apiUsage      Tally
+	apiUsage      plan.UsageCounter
 	pages         pages
 	catalog       *i18n.Catalog
 	assets        *assets

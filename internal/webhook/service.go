@@ -79,12 +79,7 @@ type Options struct {
 	Limits *plan.Checker
 	// Usage counts successful deliveries in the tenants' usage
 	// (plan.Tally, which writes in batches); nil counts nothing.
-	Usage Tally
-}
-
-// Tally counts usage in memory (plan.Tally).
-type Tally interface {
-	Add(tenantID uuid.UUID, c plan.Counter, n int64)
+	Usage plan.UsageCounter
 }
 
 // Observer is told the outcome of each delivery attempt once it is
@@ -114,7 +109,7 @@ type Service struct {
 	observer Observer
 	sealer   *jobs.Sealer
 	limits   *plan.Checker
-	usage    Tally
+	usage    plan.UsageCounter
 }
 
 // NewService returns a Service on db.

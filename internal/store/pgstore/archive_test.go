@@ -10,9 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ordo/ordo/internal/archive"
-	"github.com/ordo/ordo/internal/store/pgstore"
 	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
-	"github.com/ordo/ordo/internal/testkit"
 )
 
 // Every table of a tenant's data is in the archive with exactly its
@@ -21,9 +19,7 @@ import (
 // (TestSchemaParity keeps SQLite's schema the same.)
 func TestArchiveCoversSchema(t *testing.T) {
 	ctx := context.Background()
-	s, err := pgstore.Open(ctx, pgtest.URL(t), testkit.Logger(t))
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
+	s := pgtest.Store(t)
 	rows, err := s.Pool().Query(ctx, `SELECT table_name, column_name, udt_name FROM information_schema.columns
 		WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`)
 	require.NoError(t, err)

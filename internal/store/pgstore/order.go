@@ -270,13 +270,10 @@ func (q *queries) OrderStatusHistory(ctx context.Context, tenantID, orderID uuid
 // all of its orders after the cursor to sort them, six times slower deep
 // in a large tenant's list.
 func (q *queries) OrderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error {
-	if q.pooled && q.tx == nil {
-		// Behind a transaction-mode pooler the describe and the execute
-		// may reach two server connections, and the execute then binds
-		// another client's unnamed statement: a transaction keeps them
-		// on one.
-		return q.atomic(ctx, func(q *queries) error { return q.OrderScan(ctx, p, fn) })
-	}
+	return q.describeExec(ctx, func(q *queries) error { return q.orderScan(ctx, p, fn) })
+}
+
+func (q *queries) orderScan(ctx context.Context, p order.ListParams, fn func(order.Order) error) error {
 	w, orderBy := sqlshared.OrderWhere(p, dialect{})
 	col, dir, _ := sqlshared.OrderSort(p)
 	rows, err := q.db.Query(ctx, `SELECT o.*, i.id, COALESCE(i.position, 0), COALESCE(i.sku, ''), COALESCE(i.name, ''), COALESCE(i.description, ''),

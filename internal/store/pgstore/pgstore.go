@@ -217,6 +217,22 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Tx) error) error {
 	})
 }
 
+// describeExec runs fn, whose statements are executed with
+// pgx.QueryExecModeDescribeExec (an unnamed statement planned for its own
+// arguments), on q where that is safe and in a transaction where it is
+// not. The describe and the execute are two round trips on one unnamed
+// statement.
+func (q *queries) describeExec(ctx context.Context, fn func(q *queries) error) error {
+	if !q.pooled || q.tx != nil {
+		return fn(q)
+	}
+	// Behind a transaction-mode pooler the describe and the execute
+	// may reach two server connections, and the execute then binds
+	// another client's unnamed statement: a transaction keeps them
+	// on one.
+	return q.atomic(ctx, fn)
+}
+
 // atomic runs fn in q's transaction, or in a new one when q is the store
 // itself, so that a method of several statements is all or nothing either
 // way.

@@ -16,12 +16,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := pgstore.Open(ctx, pgtest.URL(t), testkit.Logger(t))
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	require.NoError(t, s.MigrateUp(ctx))
-	storetest.Exercise(t, s)
+	storetest.Exercise(t, pgtest.Store(t))
 }
 
 // Two processes running `ordo migrate up` at once against an empty
@@ -30,25 +25,7 @@ func TestMigrateUpConcurrently(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	url := testkit.PostgresURL(t)
-	var g errgroup.Group
-	for range 3 {
-		g.Go(func() error {
-			s, err := pgstore.Open(ctx, url, testkit.Logger(t))
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return s.MigrateUp(ctx)
-		})
-	}
-	require.NoError(t, g.Wait())
-
-	s, err := pgstore.Open(ctx, url, testkit.Logger(t))
-	require.NoError(t, err)
-	defer s.Close()
-	current, err := s.SchemaCurrent(ctx)
-	require.NoError(t, err)
-	require.True(t, current)
+	s := migrateUpConcurrently(t, url, url)
 
 	var applied int
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM ordo_schema_migrations WHERE version_id > 0`).Scan(&applied))
@@ -63,13 +40,36 @@ func TestMigrateUpConcurrently(t *testing.T) {
 	require.Equal(t, ordo, applied, "each migration recorded exactly once")
 }
 
+// migrateUpConcurrently runs three MigrateUps at once through via (with
+// opts), checks that the database at direct, the same one, is then
+// current, and returns a store on direct.
+func migrateUpConcurrently(t *testing.T, via, direct string, opts ...pgstore.Option) *pgstore.Store {
+	t.Helper()
+	ctx := context.Background()
+	var g errgroup.Group
+	for range 3 {
+		g.Go(func() error {
+			s, err := pgstore.Open(ctx, via, testkit.Logger(t), opts...)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			return s.MigrateUp(ctx)
+		})
+	}
+	require.NoError(t, g.Wait())
+	s := pgtest.Open(t, direct)
+	current, err := s.SchemaCurrent(ctx)
+	require.NoError(t, err)
+	require.True(t, current)
+	return s
+}
+
 // Down then up again leaves a working schema.
 func TestMigrateDownUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := pgstore.Open(ctx, testkit.PostgresURL(t), testkit.Logger(t))
-	require.NoError(t, err)
-	defer s.Close()
+	s := pgtest.Open(t, testkit.PostgresURL(t))
 	require.NoError(t, s.MigrateUp(ctx))
 	require.NoError(t, s.MigrateDown(ctx))
 	current, err := s.SchemaCurrent(ctx)
@@ -83,11 +83,7 @@ func TestMigrateDownUp(t *testing.T) {
 
 func TestAPIKeyGoesWithCreator(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := pgstore.Open(ctx, pgtest.URL(t), testkit.Logger(t))
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	require.NoError(t, s.MigrateUp(ctx))
+	s := pgtest.Store(t)
 	storetest.CheckAPIKeyGoesWithCreator(t, s, func(ctx context.Context, id uuid.UUID) error {
 		_, err := s.Pool().Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 		return err
@@ -96,11 +92,7 @@ func TestAPIKeyGoesWithCreator(t *testing.T) {
 
 func TestAuditChain(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s, err := pgstore.Open(ctx, pgtest.URL(t), testkit.Logger(t))
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	require.NoError(t, s.MigrateUp(ctx))
+	s := pgtest.Store(t)
 	storetest.CheckAuditChain(t, s, func(ctx context.Context, sql string) error {
 		// As a superuser can: with triggers off, so that the chain's
 		// trigger does not re-chain what the statement writes.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/ordo/ordo/internal/jobs"
 	"github.com/ordo/ordo/internal/store/pgstore"
@@ -24,10 +23,7 @@ import (
 func openPooled(t *testing.T, url string) *pgstore.Store {
 	t.Helper()
 	_, pooled := testkit.StartPgBouncer(t, url)
-	s, err := pgstore.Open(context.Background(), pooled, testkit.Logger(t), pgstore.TransactionPooler())
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
-	return s
+	return pgtest.Open(t, pooled, pgstore.TransactionPooler())
 }
 
 // The whole store conformance suite passes through a transaction-mode
@@ -49,25 +45,7 @@ func TestMigrateUpThroughPgBouncer(t *testing.T) {
 	ctx := context.Background()
 	url := testkit.PostgresURL(t)
 	_, pooled := testkit.StartPgBouncer(t, url)
-	var g errgroup.Group
-	for range 3 {
-		g.Go(func() error {
-			s, err := pgstore.Open(ctx, pooled, testkit.Logger(t), pgstore.TransactionPooler())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			return s.MigrateUp(ctx)
-		})
-	}
-	require.NoError(t, g.Wait())
-
-	s, err := pgstore.Open(ctx, url, testkit.Logger(t))
-	require.NoError(t, err)
-	defer s.Close()
-	current, err := s.SchemaCurrent(ctx)
-	require.NoError(t, err)
-	require.True(t, current)
+	s := migrateUpConcurrently(t, pooled, url, pgstore.TransactionPooler())
 	var held int
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1`, 0x6f72646f).Scan(&held))
 	require.Zero(t, held, "the migration lock is left held")
@@ -126,10 +104,7 @@ func TestJobsThroughPgBouncer(t *testing.T) {
 			if tt.pooled {
 				s = openPooled(t, url)
 			} else {
-				var err error
-				s, err = pgstore.Open(ctx, url, testkit.Logger(t))
-				require.NoError(t, err)
-				t.Cleanup(s.Close)
+				s = pgtest.Open(t, url)
 			}
 			w := &poolerWorker{latency: map[int]time.Duration{}, attempts: map[int]int{}, done: make(chan int, 100)}
 			rc := jobs.NewRunConfig(map[string]int{"pgstore_pooler": 2}, testkit.Logger(t))

@@ -15,9 +15,19 @@ import (
 	"github.com/ordo/ordo/internal/order"
 	"github.com/ordo/ordo/internal/store"
 	"github.com/ordo/ordo/internal/store/pgstore"
+	"github.com/ordo/ordo/internal/store/pgstore/pgtest"
 	"github.com/ordo/ordo/internal/store/storetest"
 	"github.com/ordo/ordo/internal/testkit"
 )
+
+// startReplicated starts a private primary with Ordo's schema and a
+// streaming standby of it.
+func startReplicated(t *testing.T) (primary, standby *testkit.PostgresServer) {
+	t.Helper()
+	primary = testkit.StartPostgres(t)
+	pgtest.Migrate(t, primary.URL())
+	return primary, primary.StartStandby(t)
+}
 
 // A streaming standby of a private primary serves lists; replay paused
 // shows which server answered: a stale list is the replica's, a fresh one
@@ -28,18 +38,11 @@ func TestReadReplica(t *testing.T) {
 	testkit.SkipShort(t, "starts a PostgreSQL primary and standby")
 	t.Parallel()
 	ctx := context.Background()
-	primary := testkit.StartPostgres(t)
-	mig, err := pgstore.Open(ctx, primary.URL(), testkit.Logger(t))
-	require.NoError(t, err)
-	require.NoError(t, mig.MigrateUp(ctx))
-	mig.Close()
-	standby := primary.StartStandby(t)
+	primary, standby := startReplicated(t)
 
 	const maxLag = 1500 * time.Millisecond
-	s, err := pgstore.Open(ctx, primary.URL(), testkit.Logger(t), pgstore.WithReplicas(pgstore.ReplicaOptions{
+	s := pgtest.Open(t, primary.URL(), pgstore.WithReplicas(pgstore.ReplicaOptions{
 		URLs: []string{standby.URL()}, MaxLag: maxLag, Every: 50 * time.Millisecond}))
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
 	sb, err := pgx.Connect(ctx, standby.URL())
 	require.NoError(t, err)
 	t.Cleanup(func() { sb.Close(context.Background()) })
@@ -167,18 +170,11 @@ func TestReadReplicaThroughPgBouncer(t *testing.T) {
 	testkit.SkipShort(t, "starts a PostgreSQL primary and standby, and pgbouncer")
 	t.Parallel()
 	ctx := context.Background()
-	primary := testkit.StartPostgres(t)
-	mig, err := pgstore.Open(ctx, primary.URL(), testkit.Logger(t))
-	require.NoError(t, err)
-	require.NoError(t, mig.MigrateUp(ctx))
-	mig.Close()
-	standby := primary.StartStandby(t)
+	primary, standby := startReplicated(t)
 	_, pooledPrimary := testkit.StartPgBouncer(t, primary.URL())
 	_, pooledStandby := testkit.StartPgBouncer(t, standby.URL())
-	s, err := pgstore.Open(ctx, pooledPrimary, testkit.Logger(t), pgstore.TransactionPooler(), pgstore.WithReplicas(pgstore.ReplicaOptions{
+	s := pgtest.Open(t, pooledPrimary, pgstore.TransactionPooler(), pgstore.WithReplicas(pgstore.ReplicaOptions{
 		URLs: []string{pooledStandby}, MaxLag: 5 * time.Second, Every: 50 * time.Millisecond, Pooled: true}))
-	require.NoError(t, err)
-	t.Cleanup(s.Close)
 
 	tn := storetest.NewTenant()
 	require.NoError(t, s.TenantCreate(ctx, tn))

@@ -74,6 +74,13 @@ func testFairJobs(t *testing.T, s store.Store) {
 	require.Len(t, lateOnly, 1)
 	require.EqualValues(t, lateJobs, lateOnly[0].Waiting)
 	require.Zero(t, lateOnly[0].Running)
+	// One tenant's row is the same as in the top list (a query of its own).
+	require.Equal(t, topTwo[1].Tenant, lateOnly[0].Tenant)
+	require.Equal(t, topTwo[1].Slug, lateOnly[0].Slug)
+	require.InDelta(t, topTwo[1].OldestWait.Seconds(), lateOnly[0].OldestWait.Seconds(), 5)
+	require.Empty(t, backlog(&late, 0))
+	nobody := uuid.New()
+	require.Empty(t, backlog(&nobody, 5))
 
 	type ran struct {
 		tenant string

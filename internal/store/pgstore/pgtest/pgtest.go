@@ -41,3 +41,33 @@ func migrate(ctx context.Context, url string) error {
 	defer s.Close()
 	return s.MigrateUp(ctx)
 }
+
+// Open opens the store on url, a test database (URL's, testkit's, or a
+// test server's, directly or through a pooler), with opts, logging to t,
+// and closes it when the test ends. It does not migrate: URL's databases
+// have the schema already; see Migrate for the others.
+func Open(t testing.TB, url string, opts ...pgstore.Option) *pgstore.Store {
+	t.Helper()
+	s, err := pgstore.Open(context.Background(), url, testkit.Logger(t), opts...)
+	if err != nil {
+		t.Fatalf("open the test store: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Store opens the store on a database of this test's own with Ordo's
+// current schema (URL).
+func Store(t testing.TB, opts ...pgstore.Option) *pgstore.Store {
+	t.Helper()
+	return Open(t, URL(t), opts...)
+}
+
+// Migrate brings the database at url to Ordo's current schema, leaving
+// no connection open (a standby can then be cloned from its server).
+func Migrate(t testing.TB, url string) {
+	t.Helper()
+	if err := migrate(context.Background(), url); err != nil {
+		t.Fatalf("migrate the test database: %v", err)
+	}
+}
