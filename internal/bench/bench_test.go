@@ -1,14 +1,12 @@
 package bench_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -50,7 +48,7 @@ func TestHarness(t *testing.T) {
 	}
 
 	// The harness's servers may still log while an error returns.
-	var stdout, stderr syncBuffer
+	var stdout, stderr testkit.SyncBuffer
 	err = bench.Main(ctx, []string{"-engine", "all", "-database-url", dbURL, "-tenants", "3", "-orders", "200",
 		"-c", "4", "-d", "200ms", "-rounds", "1", "-latency-requests", "20", "-jobs", "200", "-job-workers", "50", "-fair-deliveries", "50", "-skip", skip, "-versitygw", gw, "-ordo-binary", bin, "-mixed-d", "1s", "-json", jsonPath, "-md", mdPath},
 		func(string) string { return "" }, &stdout, &stderr, app.OpenForBench)
@@ -140,22 +138,4 @@ func TestHarness(t *testing.T) {
 	require.Contains(t, string(md), rep.Command)
 	require.Contains(t, string(md), "## Server-rendered pages, one client")
 	require.True(t, strings.Contains(stdout.String(), "GET /api/v1/orders/{id}"), stdout.String())
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
