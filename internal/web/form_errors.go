@@ -207,6 +207,8 @@ func (s *Server) fieldMessage(r *http.Request, fe apperr.FieldError, label, curr
 			return s.tr(r, "%s must be a whole number", label), true
 		case "metadata":
 			return s.tr(r, "%s must be a JSON object", label), true
+		case "accent_color":
+			return s.tr(r, "%s must be a colour like #1f6feb", label), true
 		}
 		return s.tr(r, "%s is not valid", label), true
 	}
