@@ -215,6 +215,11 @@ func (dialect) Time(t time.Time) any { return t }
 
 func (dialect) ILike(col, ph string) string { return col + " ILIKE " + ph }
 
+// Search: the ILIKE conditions, which the pg_trgm GIN indexes of migration
+// 00029 answer for 3+ characters (shorter ones, which trigrams cannot, are
+// left to the planner: the tenant's list order, stopped by LIMIT).
+func (d dialect) Search(q string) (string, []any) { return sqlshared.OrderSearchLike(d, q) }
+
 func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
 	w, orderBy := sqlshared.OrderWhere(p, dialect{})
 	rows, err := q.db.Query(ctx, sqlshared.OrderListWhere+w.String()+

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -189,6 +190,17 @@ func (dialect) Time(t time.Time) any { return ts(t) }
 
 // ILike: SQLite's LIKE ignores ASCII case, as ILIKE does.
 func (dialect) ILike(col, ph string) string { return col + " LIKE " + ph + ` ESCAPE '\'` }
+
+// Search: the orders_fts trigram index (migration 00029) for 3+ characters,
+// q as one FTS5 phrase (a substring, any case); 1–2 characters, which
+// trigrams cannot answer, fall back to LIKE over the tenant's orders in the
+// list's order, stopped by LIMIT (such short strings are in most orders).
+func (d dialect) Search(q string) (string, []any) {
+	if utf8.RuneCountInString(q) < 3 {
+		return sqlshared.OrderSearchLike(d, q)
+	}
+	return "rowid IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)", []any{`"` + strings.ReplaceAll(q, `"`, `""`) + `"`}
+}
 
 func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
 	w, orderBy := sqlshared.OrderWhere(p, dialect{})

@@ -130,6 +130,21 @@ type Dialect interface {
 	// ILike matches col against a LIKE pattern (with \ as escape),
 	// ignoring case.
 	ILike(col, placeholder string) string
+	// Search is the condition (with ? placeholders) and its values that
+	// match q, a non-empty search of the order list, inside the customer
+	// name, e-mail or external reference, ignoring case: the engine's
+	// search index (pg_trgm, FTS5 trigram) for 3+ characters.
+	Search(q string) (cond string, vs []any)
+}
+
+// OrderSearchLike is the search condition without an index: q anywhere in
+// the customer name, e-mail or external reference, by d.ILike. PostgreSQL
+// uses it for every search (its pg_trgm GIN indexes answer ILIKE), SQLite
+// for 1–2 character ones, which its trigram index cannot answer.
+func OrderSearchLike(d Dialect, q string) (cond string, vs []any) {
+	like := "%" + EscapeLike(q) + "%"
+	return d.ILike("customer_name", "?") + " OR " + d.ILike("customer_email", "?") + " OR " + d.ILike("external_ref", "?"),
+		[]any{like, like, like}
 }
 
 // Where builds a WHERE clause with numbered placeholders ($1, $2, …),
@@ -169,12 +184,11 @@ func OrderWhere(p order.ListParams, d Dialect) (w *Where, orderBy string) {
 		w.Add("lower(customer_email) = lower(?)", p.CustomerEmail)
 	}
 	if p.Query != "" {
-		like := "%" + EscapeLike(p.Query) + "%"
-		text := d.ILike("customer_name", "?") + " OR " + d.ILike("customer_email", "?") + " OR " + d.ILike("external_ref", "?")
+		text, vs := d.Search(p.Query)
 		if n, ok := OrderNumberQuery(p.Query); ok {
-			w.Add("(number = ? OR "+text+")", n, like, like, like)
+			w.Add("(number = ? OR "+text+")", append([]any{n}, vs...)...)
 		} else {
-			w.Add("("+text+")", like, like, like)
+			w.Add("("+text+")", vs...)
 		}
 	}
 	col, dir, cmp := OrderSort(p)

@@ -59,6 +59,7 @@ func Exercise(t *testing.T, s store.Store) {
 	t.Run("Orders", func(t *testing.T) { t.Parallel(); testOrders(t, s) })
 	t.Run("OrderNumbers", func(t *testing.T) { t.Parallel(); testOrderNumbers(t, s) })
 	t.Run("OrderList", func(t *testing.T) { t.Parallel(); testOrderList(t, s) })
+	t.Run("OrderSearch", func(t *testing.T) { t.Parallel(); testOrderSearch(t, s) })
 	t.Run("OrderSorts", func(t *testing.T) { t.Parallel(); testOrderSorts(t, s) })
 	t.Run("OrderScan", func(t *testing.T) { t.Parallel(); testOrderScan(t, s) })
 	t.Run("TxOrdering", func(t *testing.T) { t.Parallel(); testTxOrdering(t, s) })
