@@ -284,6 +284,9 @@ func runPostgres(ctx context.Context, o Options, open OpenFunc, rep *Report) err
 		if err := flatness(ctx, o, "postgres", ordo, ds, rep); err != nil {
 			return err
 		}
+		if err := searchLatency(ctx, o, "postgres", ordo, ds, rep); err != nil {
+			return err
+		}
 	}
 	if !o.Skip["api"] && !o.Skip["external"] {
 		res, mixed, err := benchExternal(ctx, o, "postgres", ordo, ds, externalSetup{binary: o.binary, env: env, baseArgs: []string{"-database-url", dbURL}})
@@ -384,6 +387,9 @@ func runSQLite(ctx context.Context, o Options, open OpenFunc, rep *Report) error
 		}
 		rep.API = append(rep.API, res...)
 		if err := flatness(ctx, o, "sqlite", ordo, ds, rep); err != nil {
+			return err
+		}
+		if err := searchLatency(ctx, o, "sqlite", ordo, ds, rep); err != nil {
 			return err
 		}
 	}

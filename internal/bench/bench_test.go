@@ -121,6 +121,12 @@ func TestHarness(t *testing.T) {
 		require.Positive(t, f.FirstP50Ms)
 		require.Positive(t, f.CursorP50Ms)
 	}
+	require.Len(t, rep.Search, 12, "3 searches × the 2 tenants of the list latency check × 2 engines")
+	for _, s := range rep.Search {
+		require.Zero(t, s.Errors, "%s %s: %s", s.Engine, s.Term, s.FirstError)
+		require.Positive(t, s.P50Ms, "%s %s", s.Engine, s.Term)
+		require.Positive(t, s.Hits, "%s %s %q: the search hits", s.Engine, s.Term, s.Query)
+	}
 	require.Len(t, rep.Pages, 10, "5 pages × 2 engines")
 	for _, pg := range rep.Pages {
 		require.Zero(t, pg.Errors, "%s %s: %s", pg.Engine, pg.Page, pg.FirstError)
@@ -137,5 +143,7 @@ func TestHarness(t *testing.T) {
 	require.Contains(t, string(md), "# Benchmarks")
 	require.Contains(t, string(md), rep.Command)
 	require.Contains(t, string(md), "## Server-rendered pages, one client")
+	require.Contains(t, string(md), "## Search latency by tenant size")
+	require.Contains(t, string(md), "search surname infix (postgres)")
 	require.True(t, strings.Contains(stdout.String(), "GET /api/v1/orders/{id}"), stdout.String())
 }

@@ -17,16 +17,18 @@ import (
 
 // Report is everything one run measured.
 type Report struct {
-	Date     string         `json:"date"`
-	Command  string         `json:"command"`
-	Machine  Machine        `json:"machine"`
-	Size     Size           `json:"size"`
-	Seed     []SeedResult   `json:"seed"`
-	API      []APIResult    `json:"api"`
-	Mixed    []MixedResult  `json:"mixed_load"`
-	Flatness []FlatResult   `json:"list_latency_by_tenant_size"`
-	Pages    []PageResult   `json:"pages"`
-	Exports  []ExportResult `json:"exports"`
+	Date     string        `json:"date"`
+	Command  string        `json:"command"`
+	Machine  Machine       `json:"machine"`
+	Size     Size          `json:"size"`
+	Seed     []SeedResult  `json:"seed"`
+	API      []APIResult   `json:"api"`
+	Mixed    []MixedResult `json:"mixed_load"`
+	Flatness []FlatResult  `json:"list_latency_by_tenant_size"`
+	// Search is q= on the order list by tenant size (issue #24).
+	Search  []SearchResult `json:"search_latency_by_tenant_size"`
+	Pages   []PageResult   `json:"pages"`
+	Exports []ExportResult `json:"exports"`
 	// E2EExports are exports through the API, a worker and S3.
 	E2EExports []E2EExportResult `json:"exports_end_to_end"`
 	Jobs       []JobsResult      `json:"jobs"`
@@ -121,6 +123,13 @@ func (r *Report) WriteTable(w io.Writer) {
 		fmt.Fprintln(tw, "list latency\tengine\ttenant orders\tfirst page p50 ms\tp99 ms\tcursor page p50 ms\tp99 ms\terrors\t")
 		for _, f := range r.Flatness {
 			fmt.Fprintf(tw, "limit=50, 1 client\t%s\t%d\t%.2f\t%.2f\t%.2f\t%.2f\t%d\t\n", f.Engine, f.Orders, f.FirstP50Ms, f.FirstP99Ms, f.CursorP50Ms, f.CursorP99Ms, f.Errors)
+		}
+		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t")
+	}
+	if len(r.Search) > 0 {
+		fmt.Fprintln(tw, "search latency\tengine\ttenant orders\tq\thits\tp50 ms\tp99 ms\terrors\t")
+		for _, s := range r.Search {
+			fmt.Fprintf(tw, "%s, 1 client\t%s\t%d\t%s\t%d\t%.2f\t%.2f\t%d\t\n", s.Term, s.Engine, s.Orders, s.Query, s.Hits, s.P50Ms, s.P99Ms, s.Errors)
 		}
 		fmt.Fprintln(tw, "\t\t\t\t\t\t\t\t")
 	}
@@ -221,6 +230,16 @@ func (r *Report) Markdown() string {
 		p("| engine | tenant's orders | first page p50 ms | p99 ms | middle page p50 ms | p99 ms | errors |\n|---|--:|--:|--:|--:|--:|--:|\n")
 		for _, f := range r.Flatness {
 			p("| %s | %d | %.2f | %.2f | %.2f | %.2f | %d |\n", f.Engine, f.Orders, f.FirstP50Ms, f.FirstP99Ms, f.CursorP50Ms, f.CursorP99Ms, f.Errors)
+		}
+		p("\n")
+	}
+	if len(r.Search) > 0 {
+		p("## Search latency by tenant size\n\n")
+		p("`GET /api/v1/orders?limit=50&q=…` through Ordo's handler, one client, %d requests per search and tenant after one warm-up, on the tenants of the list latency check. ", r.Search[0].Requests)
+		p("The searches hit: a surname infix and an e-mail fragment (each about 1 order in 16: the seeded customers are 256 name pairs) and an order number. PostgreSQL answers from pg_trgm GIN indexes, SQLite from an FTS5 trigram table (migration 00029).\n\n")
+		p("| engine | tenant's orders | search | q | hits | p50 ms | p99 ms | errors |\n|---|--:|---|---|--:|--:|--:|--:|\n")
+		for _, s := range r.Search {
+			p("| %s | %d | %s | `%s` | %d | %.2f | %.2f | %d |\n", s.Engine, s.Orders, s.Term, s.Query, s.Hits, s.P50Ms, s.P99Ms, s.Errors)
 		}
 		p("\n")
 	}
@@ -362,6 +381,18 @@ func (r *Report) targets() string {
 		row(fmt.Sprintf("list latency flat with tenant size (%s): p50 at %d orders ≤ 1.5× p50 at %d", engine, big.Orders, small.Orders),
 			fmt.Sprintf("first page %.2f×, middle page %.2f×", first, cursor), first <= 1.5 && cursor <= 1.5 && big.Errors+small.Errors == 0, whyFlat)
 	}
+	for _, engine := range []string{"postgres", "sqlite"} {
+		terms, small, big := r.searchRange(engine)
+		for _, term := range terms {
+			sm, bg := small[term], big[term]
+			if sm.Orders == bg.Orders || sm.P50Ms <= 0 {
+				continue
+			}
+			ratio := bg.P50Ms / sm.P50Ms
+			row(fmt.Sprintf("search %s (%s): p50 at %d orders ≤ 20 ms and ≤ 1.5× p50 at %d", term, engine, bg.Orders, sm.Orders),
+				fmt.Sprintf("%.2f ms, %.2f×", bg.P50Ms, ratio), bg.P50Ms <= 20 && ratio <= 1.5 && sm.Errors+bg.Errors == 0, whySearch)
+		}
+	}
 	for _, e := range r.Exports {
 		if e.Scope != "all orders" {
 			continue
@@ -474,6 +505,7 @@ const (
 	whyE2E      = "End to end adds what the in-process export does not: River's pick-up, the upload to S3 (multipart, 8 MiB parts, five at a time), the export's progress writes and the API's polling; the worker shares the 2 cores with PostgreSQL, the S3 server and serve."
 	whyCSV      = "CPU profile (`-cpuprofile`): the export reads each batch of 5,000 orders with one joined query streamed row by row (store.OrderScan, without the JSON columns) and formats numbers into one string per order; what is left is pgx decoding the rows and encoding/csv, on the same 2 cores as PostgreSQL. " +
 		"The baseline is COPY, which formats text inside PostgreSQL and needs no decoding; reading and writing in two goroutines would overlap them."
+	whySearch    = "q= is answered by each engine's search index (pg_trgm GIN indexes on PostgreSQL, the FTS5 trigram table orders_fts on SQLite, migration 00029) and then sorted and paged like the list; a term matching a large share of a big tenant costs the sort of its matches, so a larger ratio there is the size of the match set, not a scan."
 	whyFlat      = "Lists are keyset pages on indexes that start with the tenant (orders_tenant_created_idx), so a page reads 51 index entries and their rows whatever the tenant's size; a larger ratio means the larger tenant's pages were not in memory (a cold cache) or the machine was busy during its turn: run again."
 	whyExport    = "Export writers are measured through `export.NewWriter`; the XLSX writer is being replaced by a streaming sheet writer (internal/export/xlsx.go), whose own benchmarks (internal/export bench_test.go) and profile decide what is left."
 	whyExportRSS = "Peak RSS is the whole harness process's VmHWM (load generator, Ordo and the writer together), an upper bound of the worker's; a heap profile taken during the export (`go test -bench` in internal/export with `-memprofile`) separates the writer's buffers from the rest."
