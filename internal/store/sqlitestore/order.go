@@ -183,8 +183,9 @@ func (q *queries) OrderDelete(ctx context.Context, tenantID, id uuid.UUID) error
 	return nil
 }
 
-// dialect is SQLite's side of the shared WHERE builders.
-type dialect struct{}
+// dialect is SQLite's side of the shared WHERE builders. rareMatch
+// (see Search) is set by OrderList when the search matches few orders.
+type dialect struct{ rareMatch bool }
 
 func (dialect) Time(t time.Time) any { return ts(t) }
 
@@ -195,15 +196,50 @@ func (dialect) ILike(col, ph string) string { return col + " LIKE " + ph + ` ESC
 // q as one FTS5 phrase (a substring, any case); 1–2 characters, which
 // trigrams cannot answer, fall back to LIKE over the tenant's orders in the
 // list's order, stopped by LIMIT (such short strings are in most orders).
+//
+// The index is over every tenant's orders, and SQLite has no statistics
+// for it: by default (+rowid) the tenant's orders are read in the list's
+// order and checked against the matches, which stops after a page however
+// many orders match; with rareMatch the matches are read first and sorted,
+// which is faster when they are few (OrderList counts them first).
 func (d dialect) Search(q string) (string, []any) {
 	if utf8.RuneCountInString(q) < 3 {
 		return sqlshared.OrderSearchLike(d, q)
 	}
-	return "rowid IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)", []any{`"` + strings.ReplaceAll(q, `"`, `""`) + `"`}
+	cond := "+rowid IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)"
+	if d.rareMatch {
+		cond = "rowid IN (SELECT rowid FROM orders_fts WHERE orders_fts MATCH ?)"
+	}
+	return cond, []any{ftsPhrase(q)}
+}
+
+// ftsPhrase quotes q as one FTS5 phrase.
+func ftsPhrase(q string) string { return `"` + strings.ReplaceAll(q, `"`, `""`) + `"` }
+
+// rareMatchLimit is the most matches (over all tenants) for which
+// OrderList reads a search's matches first.
+const rareMatchLimit = 2000
+
+// searchDialect is the dialect for p: rareMatch when p's search matches
+// fewer than rareMatchLimit orders of any tenant.
+func (q *queries) searchDialect(ctx context.Context, p order.ListParams) (dialect, error) {
+	if utf8.RuneCountInString(p.Query) < 3 {
+		return dialect{}, nil
+	}
+	var n int
+	err := q.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM orders_fts WHERE orders_fts MATCH ? LIMIT `+strconv.Itoa(rareMatchLimit)+`)`, ftsPhrase(p.Query)).Scan(&n)
+	if err != nil {
+		return dialect{}, fmt.Errorf("count matches: %w", err)
+	}
+	return dialect{rareMatch: n < rareMatchLimit}, nil
 }
 
 func (q *queries) OrderList(ctx context.Context, p order.ListParams) ([]order.Order, error) {
-	w, orderBy := sqlshared.OrderWhere(p, dialect{})
+	d, err := q.searchDialect(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("OrderList: %w", err)
+	}
+	w, orderBy := sqlshared.OrderWhere(p, d)
 	rows, err := q.db.QueryContext(ctx, sqlshared.OrderListWhere+w.String()+
 		` ORDER BY `+orderBy+` LIMIT `+strconv.Itoa(p.Limit), w.Args...)
 	if err != nil {

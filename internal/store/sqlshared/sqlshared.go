@@ -103,6 +103,16 @@ func OrderNumberQuery(q string) (int64, bool) {
 	return n, err == nil && n > 0
 }
 
+// orderNumberOnly reports whether q is written as an order number,
+// "ORD-000123" or "#123", which is looked up by number alone: searching
+// the text too would ask the trigram indexes for "000" and the like, which
+// most orders of every tenant hold. Bare digits ("7781") are searched in
+// the text as well, as they may be part of a reference.
+func orderNumberOnly(q string) bool {
+	q = strings.ToUpper(strings.TrimSpace(q))
+	return strings.HasPrefix(q, "ORD-") || strings.HasPrefix(q, "#")
+}
+
 // OrderSort returns the sort column, direction, and the keyset comparison
 // that continues after a cursor. With p.Before the direction and the
 // comparison are the opposite ones: the page before a cursor is read
@@ -185,7 +195,9 @@ func OrderWhere(p order.ListParams, d Dialect) (w *Where, orderBy string) {
 	}
 	if p.Query != "" {
 		text, vs := d.Search(p.Query)
-		if n, ok := OrderNumberQuery(p.Query); ok {
+		if n, ok := OrderNumberQuery(p.Query); ok && orderNumberOnly(p.Query) {
+			w.Add("number = ?", n) // the unique (tenant_id, number)
+		} else if ok {
 			w.Add("(number = ? OR "+text+")", append([]any{n}, vs...)...)
 		} else {
 			w.Add("("+text+")", vs...)
