@@ -77,6 +77,14 @@ func (e *sqliteDB) dump(ctx context.Context, put func(io.Reader, string) error) 
 	if err != nil {
 		return snapshot{}, err
 	}
+	// The order search index (orders_fts, migration 00029) refers to
+	// orders by rowid, which SQLite documents VACUUM may renumber: the
+	// copy's index is made again from the copy's own rows, so a restore
+	// never searches with stale rowids.
+	if err := rebuildSearch(ctx, snapDB); err != nil {
+		snapDB.Close()
+		return snapshot{}, err
+	}
 	snap, err := describe(ctx, sqlQuerier{snapDB}, sqliteTables)
 	snapDB.Close()
 	if err != nil {
@@ -91,6 +99,18 @@ func (e *sqliteDB) dump(ctx context.Context, put func(io.Reader, string) error) 
 		return snapshot{}, err
 	}
 	return snap, nil
+}
+
+// rebuildSearch rebuilds the order search index of db, if it has one.
+func rebuildSearch(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE name = 'orders_fts'`).Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO orders_fts (orders_fts) VALUES ('rebuild')`); err != nil {
+		return fmt.Errorf("rebuild the order search index of the copy: %w", err)
+	}
+	return nil
 }
 
 // lockNB takes an exclusive lock on path without waiting; the returned
