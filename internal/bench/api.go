@@ -290,6 +290,47 @@ func measureAPI(ctx context.Context, o Options, engine, mode, ordoURL, baseURL, 
 	return out, nil
 }
 
+// series is getSeries's answer: the latency of each successful request
+// in the order sent, the first successful body, and the failures.
+type series struct {
+	lat      []time.Duration
+	body     []byte
+	errs     int
+	firstErr string
+}
+
+// getSeries sends n GETs of path to base with the API key, one after the
+// other on client, so that only the server's own cost per request shows.
+func getSeries(ctx context.Context, client *http.Client, base, key, path string, n int) series {
+	var g series
+	for range n {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		t0 := time.Now()
+		res, err := client.Do(req)
+		var body []byte
+		if err == nil {
+			body, err = io.ReadAll(res.Body)
+			res.Body.Close()
+			if err == nil && res.StatusCode != http.StatusOK {
+				err = fmt.Errorf("%s: %s", path, res.Status)
+			}
+		}
+		if err != nil {
+			g.errs++
+			if g.firstErr == "" {
+				g.firstErr = err.Error()
+			}
+			continue
+		}
+		g.lat = append(g.lat, time.Since(t0))
+		if g.body == nil {
+			g.body = body
+		}
+	}
+	return g
+}
+
 // FlatResult is the latency of one tenant's list pages, one client at a
 // time, for the check that it does not grow with the tenant's size.
 type FlatResult struct {
@@ -324,30 +365,13 @@ func benchFlatness(ctx context.Context, engine string, ordo *Ordo, ds *dataset, 
 		}
 		r := FlatResult{Engine: engine, Orders: ds.perTenant[t], Requests: requests, CursorOffset: ds.perTenant[t] / 2}
 		measure := func(path string) (p50, p99 float64) {
-			var lat []time.Duration
-			for range requests {
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+path, nil)
-				req.Header.Set("Authorization", "Bearer "+key)
-				t0 := time.Now()
-				res, err := client.Do(req)
-				if err == nil {
-					_, _ = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					if res.StatusCode != http.StatusOK {
-						err = fmt.Errorf("%s: %s", path, res.Status)
-					}
-				}
-				if err != nil {
-					r.Errors++
-					if r.FirstError == "" {
-						r.FirstError = err.Error()
-					}
-					continue
-				}
-				lat = append(lat, time.Since(t0))
+			g := getSeries(ctx, client, url, key, path, requests)
+			r.Errors += g.errs
+			if r.FirstError == "" {
+				r.FirstError = g.firstErr
 			}
-			slices.Sort(lat)
-			return percentile(lat, 0.5), percentile(lat, 0.99)
+			slices.Sort(g.lat)
+			return percentile(g.lat, 0.5), percentile(g.lat, 0.99)
 		}
 		r.FirstP50Ms, r.FirstP99Ms = measure("/api/v1/orders?limit=50")
 		r.CursorP50Ms, r.CursorP99Ms = measure("/api/v1/orders?limit=50&cursor=" + encodeBaseCursor(ds.flatMids[i]))

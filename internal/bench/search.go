@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"slices"
-	"time"
 
 	"github.com/ordo/ordo/internal/access"
 	"github.com/ordo/ordo/internal/order"
@@ -62,34 +59,12 @@ func benchSearch(ctx context.Context, engine string, ordo *Ordo, ds *dataset, re
 		for _, term := range searchTerms(ds.perTenant[t]) {
 			r := SearchResult{Engine: engine, Orders: ds.perTenant[t], Term: term[0], Query: term[1], Requests: requests}
 			path := "/api/v1/orders?limit=50&q=" + url.QueryEscape(term[1])
-			var lat []time.Duration
-			for i := range requests + 1 { // the first request warms up
-				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
-				req.Header.Set("Authorization", "Bearer "+key)
-				t0 := time.Now()
-				res, err := client.Do(req)
-				var body []byte
-				if err == nil {
-					body, err = io.ReadAll(res.Body)
-					res.Body.Close()
-					if err == nil && res.StatusCode != http.StatusOK {
-						err = fmt.Errorf("%s: %s", path, res.Status)
-					}
-				}
-				if err != nil {
-					r.Errors++
-					if r.FirstError == "" {
-						r.FirstError = err.Error()
-					}
-					continue
-				}
-				d := time.Since(t0)
-				if i == 0 {
-					r.Hits = countHits(body)
-					continue
-				}
-				lat = append(lat, d)
-			}
+			// The first request warms up: its answer counts the hits, its
+			// time is left out.
+			g := getSeries(ctx, client, base, key, path, requests+1)
+			r.Errors, r.FirstError = g.errs, g.firstErr
+			r.Hits = countHits(g.body)
+			lat := g.lat[min(1, len(g.lat)):]
 			slices.Sort(lat)
 			r.P50Ms, r.P99Ms = percentile(lat, 0.5), percentile(lat, 0.99)
 			if ctx.Err() != nil {
