@@ -184,6 +184,28 @@ func createBody(rng *rand.Rand) []byte {
 	return append(b, "]}"...)
 }
 
+// getReq is a GET of u, with the API key unless key is empty (the
+// baseline takes none).
+func getReq(u, key string) *http.Request {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	return req
+}
+
+// createReq is a POST of an order of 3 items (createBody) to u, with the
+// API key and a fresh Idempotency-Key unless key is empty.
+func createReq(u, key string, rng *rand.Rand) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(createBody(rng)))
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Idempotency-Key", uuid.NewString())
+	}
+	return req
+}
+
 // benchAPI measures each endpoint on Ordo's real handler and on the bare
 // baseline, over loopback, in alternating rounds.
 func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backend, ds *dataset) ([]APIResult, error) {
@@ -211,20 +233,16 @@ func benchAPI(ctx context.Context, o Options, engine string, ordo *Ordo, b backe
 // and what it returns when the round ends.
 func measureAPI(ctx context.Context, o Options, engine, mode, ordoURL, baseURL, key string, ds *dataset, profile func(endpoint string) func()) ([]APIResult, error) {
 	get := func(u string, authz bool) *http.Request {
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
 		if authz {
-			req.Header.Set("Authorization", "Bearer "+key)
+			return getReq(u, key)
 		}
-		return req
+		return getReq(u, "")
 	}
 	post := func(u string, rng *rand.Rand, authz bool) *http.Request {
-		req, _ := http.NewRequest(http.MethodPost, u, bytes.NewReader(createBody(rng)))
-		req.Header.Set("Content-Type", "application/json")
 		if authz {
-			req.Header.Set("Authorization", "Bearer "+key)
-			req.Header.Set("Idempotency-Key", uuid.NewString())
+			return createReq(u, key, rng)
 		}
-		return req
+		return createReq(u, "", rng)
 	}
 	pick := func(rng *rand.Rand) string { return ds.ids[rng.IntN(len(ds.ids))].String() }
 	cursor := encodeBaseCursor(ds.mid)

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
 )
 
 // Tail latency under mixed load: GET, list, search and create together,
@@ -60,11 +58,7 @@ type mixEndpoint struct {
 // mix is the load users put on the orders API: mostly reads of single
 // orders, then list pages, searches and creates.
 func mix(ordoURL, key string, ds *dataset) []mixEndpoint {
-	get := func(path string) *http.Request {
-		req, _ := http.NewRequest(http.MethodGet, ordoURL+path, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		return req
-	}
+	get := func(path string) *http.Request { return getReq(ordoURL+path, key) }
 	// Searches a user types: a surname, part of an e-mail address, and
 	// a purchase-order reference (rare: one order in 90,000).
 	terms := []string{"dijkstra", "grace.hop", "PO-4711"}
@@ -76,13 +70,7 @@ func mix(ordoURL, key string, ds *dataset) []mixEndpoint {
 		{"GET /api/v1/orders?limit=50&q=", 0.15, func(rng *rand.Rand) *http.Request {
 			return get("/api/v1/orders?limit=50&q=" + terms[rng.IntN(len(terms))])
 		}},
-		{"POST /api/v1/orders (3 items)", 0.15, func(rng *rand.Rand) *http.Request {
-			req, _ := http.NewRequest(http.MethodPost, ordoURL+"/api/v1/orders", bytes.NewReader(createBody(rng)))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+key)
-			req.Header.Set("Idempotency-Key", uuid.NewString())
-			return req
-		}},
+		{"POST /api/v1/orders (3 items)", 0.15, func(rng *rand.Rand) *http.Request { return createReq(ordoURL+"/api/v1/orders", key, rng) }},
 	}
 }
 

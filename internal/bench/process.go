@@ -62,7 +62,9 @@ func startProc(ctx context.Context, name, binary string, args, env []string, rea
 	}
 }
 
-// stop sends SIGTERM, and SIGKILL if the process has not exited 10 s later.
+// stop sends SIGTERM, and SIGKILL if the process has not exited 10 s
+// later. Stopping a stopped process again is harmless: the exit status
+// goes back into exited for the next caller.
 func (p *proc) stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
